@@ -1,0 +1,136 @@
+"""The agreement status flow as a pure function.
+
+draft --propose--> proposed --accept (the other party)--> accepted --activate--> active
+active --suspend--> suspended --resume--> active;  any live state --terminate--> terminated
+proposed --withdraw (proposer)--> draft;  proposed --reject (the other party)--> terminated
+
+The proposer's acceptance is implied by proposing, so "accepted" means both sides have said yes.
+For an alliance-wide agreement the operator is both sides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class AgreementStatus(StrEnum):
+    DRAFT = "draft"
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+class AgreementAction(StrEnum):
+    PROPOSE = "propose"
+    WITHDRAW = "withdraw"
+    ACCEPT = "accept"
+    REJECT = "reject"
+    ACTIVATE = "activate"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    TERMINATE = "terminate"
+
+
+class CooperationMode(StrEnum):
+    RIGHTS_EXCHANGE = "rights_exchange"
+    JOINT_CAMPAIGN = "joint_campaign"
+    JOINT_CARD = "joint_card"
+    DATA_SHARING = "data_sharing"
+    STRATEGIC = "strategic"
+
+
+class SettlementCycle(StrEnum):
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+class Side(StrEnum):
+    """Who is acting, seen from the agreement."""
+
+    PROPOSER = "proposer"
+    COUNTERPARTY = "counterparty"
+    OPERATOR = "operator"
+
+
+MODE_LABELS: dict[CooperationMode, tuple[str, str]] = {
+    CooperationMode.RIGHTS_EXCHANGE: ("会员权益互换", "Rights exchange"),
+    CooperationMode.JOINT_CAMPAIGN: ("联合营销活动", "Joint campaign"),
+    CooperationMode.JOINT_CARD: ("联合储值卡", "Joint stored-value card"),
+    CooperationMode.DATA_SHARING: ("脱敏数据共享", "De-identified data sharing"),
+    CooperationMode.STRATEGIC: ("战略合作", "Strategic"),
+}
+
+STATUS_LABELS: dict[AgreementStatus, tuple[str, str]] = {
+    AgreementStatus.DRAFT: ("草稿", "Draft"),
+    AgreementStatus.PROPOSED: ("已提议", "Proposed"),
+    AgreementStatus.ACCEPTED: ("双方已确认", "Accepted by both"),
+    AgreementStatus.ACTIVE: ("生效中", "Active"),
+    AgreementStatus.SUSPENDED: ("已暂停", "Suspended"),
+    AgreementStatus.TERMINATED: ("已终止", "Terminated"),
+}
+
+S = AgreementStatus
+A = AgreementAction
+_ANY = frozenset(Side)
+_PROPOSER = frozenset({Side.PROPOSER, Side.OPERATOR})
+_COUNTERPARTY = frozenset({Side.COUNTERPARTY, Side.OPERATOR})
+
+# (from status, action) -> (to status, sides allowed to act)
+TRANSITIONS: dict[tuple[AgreementStatus, AgreementAction], tuple[AgreementStatus, frozenset[Side]]] = {
+    (S.DRAFT, A.PROPOSE): (S.PROPOSED, _PROPOSER),
+    (S.DRAFT, A.TERMINATE): (S.TERMINATED, _PROPOSER),
+    (S.PROPOSED, A.WITHDRAW): (S.DRAFT, _PROPOSER),
+    (S.PROPOSED, A.ACCEPT): (S.ACCEPTED, _COUNTERPARTY),
+    (S.PROPOSED, A.REJECT): (S.TERMINATED, _COUNTERPARTY),
+    (S.ACCEPTED, A.ACTIVATE): (S.ACTIVE, _ANY),
+    (S.ACCEPTED, A.TERMINATE): (S.TERMINATED, _ANY),
+    (S.ACTIVE, A.SUSPEND): (S.SUSPENDED, _ANY),
+    (S.ACTIVE, A.TERMINATE): (S.TERMINATED, _ANY),
+    (S.SUSPENDED, A.RESUME): (S.ACTIVE, _ANY),
+    (S.SUSPENDED, A.TERMINATE): (S.TERMINATED, _ANY),
+}
+
+
+class TransitionRefused(Exception):
+    def __init__(self, code: str, status: AgreementStatus, action: AgreementAction) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+        self.action = action
+
+
+@dataclass(frozen=True)
+class Validity:
+    valid_from: date
+    valid_until: date | None
+
+
+def next_status(
+    status: AgreementStatus, action: AgreementAction, side: Side, validity: Validity, today: date
+) -> AgreementStatus:
+    """The status after `action` by `side`, or TransitionRefused with the reason's code."""
+    rule = TRANSITIONS.get((status, action))
+    if rule is None:
+        raise TransitionRefused("agreement_transition", status, action)
+    target, allowed = rule
+    if side not in allowed:
+        raise TransitionRefused("agreement_party", status, action)
+    if target is S.ACTIVE:
+        if today < validity.valid_from:
+            raise TransitionRefused("agreement_not_started", status, action)
+        if validity.valid_until is not None and today > validity.valid_until:
+            raise TransitionRefused("agreement_expired", status, action)
+    return target
+
+
+def allowed_actions(status: AgreementStatus, side: Side) -> list[AgreementAction]:
+    return [action for (frm, action), (_, sides) in TRANSITIONS.items() if frm is status and side in sides]
+
+
+def is_editable(status: AgreementStatus) -> bool:
+    return status is S.DRAFT

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, Text, cast, or_, select
+from sqlalchemy.orm import Session
+
+from lianmeng.agreements.models import Agreement, AgreementEvent
+from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.scoped import get_scoped, scoped_select
+
+
+def get_agreement(session: Session, p: Principal, agreement_id: int, *, lock: bool = False) -> Agreement:
+    return get_scoped(session, Agreement, agreement_id, policy.agreements(p), "agreement", lock=lock)
+
+
+def list_agreements(
+    p: Principal, *, status: str | None = None, merchant_id: int | None = None, mode: str | None = None,
+    q: str | None = None, active_on: date | None = None,
+) -> Select[Any]:
+    stmt = scoped_select(Agreement, policy.agreements(p))
+    if status:
+        stmt = stmt.where(Agreement.status == status)
+    if merchant_id is not None:
+        stmt = stmt.where(or_(Agreement.merchant_a_id == merchant_id, Agreement.merchant_b_id == merchant_id))
+    if q:
+        stmt = stmt.where(Agreement.title.ilike(f"%{q}%"))
+    if mode:
+        stmt = stmt.where(cast(Agreement.modes, Text).like(f'%"{mode}"%'))
+    if active_on is not None:
+        stmt = stmt.where(
+            Agreement.valid_from <= active_on,
+            or_(Agreement.valid_until.is_(None), Agreement.valid_until >= active_on),
+        )
+    return stmt.order_by(Agreement.id)
+
+
+def events_of(session: Session, agreement_id: int) -> list[AgreementEvent]:
+    return list(
+        session.scalars(
+            select(AgreementEvent).where(AgreementEvent.agreement_id == agreement_id).order_by(AgreementEvent.id)
+        )
+    )

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from lianmeng.agreements.domain import AgreementAction, AgreementStatus, CooperationMode, SettlementCycle
+
+
+class CommissionKind(StrEnum):
+    PER_HEAD = "per_head"
+    FIXED_PER_ORDER = "fixed_per_order"
+    PERCENT_OF_ORDER = "percent_of_order"
+
+
+class CommissionTerm(BaseModel):
+    """Kept as data here; the money capability computes commissions from it. Money in fen, rates in basis
+    points (1% = 100 bp)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: CommissionKind
+    payer: Literal["a", "b"] = Field(default="b", description="The merchant receiving the customer pays")
+    payee: Literal["merchant", "staff", "both"] = "merchant"
+    amount_fen: int | None = Field(default=None, ge=1, le=100_000_000)
+    staff_amount_fen: int | None = Field(default=None, ge=0, le=100_000_000)
+    rate_bp: int | None = Field(default=None, ge=1, le=10_000)
+    min_order_fen: int = Field(default=0, ge=0)
+    cap_per_order_fen: int | None = Field(default=None, ge=1)
+    cap_per_member_month_fen: int | None = Field(default=None, ge=1)
+    first_order_only: bool = False
+    within_days: int | None = Field(default=None, ge=1, le=3650)
+    operator_rate_bp: int = Field(default=0, ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _amount_matches_kind(self) -> CommissionTerm:
+        if self.kind is CommissionKind.PERCENT_OF_ORDER and self.rate_bp is None:
+            raise ValueError("percent_of_order needs rate_bp")
+        if self.kind is not CommissionKind.PERCENT_OF_ORDER and self.amount_fen is None:
+            raise ValueError(f"{self.kind.value} needs amount_fen")
+        return self
+
+
+class Benefit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    offered_by: Literal["a", "b"]
+    text: str = Field(min_length=1, max_length=200, examples=["首次保养9折"])
+
+
+class AgreementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=160, examples=["特斯拉服务中心 × 威尔仕健身 权益互换"])
+    merchant_a_id: int | None = Field(default=None, description="Proposer; merchants propose as themselves")
+    merchant_b_id: int | None = Field(default=None, description="Counterparty; empty = alliance-wide (operator)")
+    modes: list[CooperationMode] = Field(min_length=1, max_length=5)
+    commission_terms: list[CommissionTerm] = Field(default_factory=list, max_length=20)
+    benefits: list[Benefit] = Field(default_factory=list, max_length=50)
+    return_window_days: int = Field(default=7, ge=0, le=365)
+    settlement_cycle: SettlementCycle = SettlementCycle.MONTHLY
+    valid_from: date | None = None
+    valid_until: date | None = None
+    notes: str = Field(default="", max_length=2000)
+
+    @model_validator(mode="after")
+    def _checks(self) -> AgreementCreate:
+        if len(set(self.modes)) != len(self.modes):
+            raise ValueError("modes must not repeat")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError("valid_until must not be before valid_from")
+        return self
+
+
+class AgreementUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=160)
+    modes: list[CooperationMode] | None = Field(default=None, min_length=1, max_length=5)
+    commission_terms: list[CommissionTerm] | None = Field(default=None, max_length=20)
+    benefits: list[Benefit] | None = Field(default=None, max_length=50)
+    return_window_days: int | None = Field(default=None, ge=0, le=365)
+    settlement_cycle: SettlementCycle | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: AgreementAction
+    note: str = Field(default="", max_length=500)
+
+
+class AgreementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    alliance_id: int
+    title: str
+    merchant_a_id: int | None
+    merchant_b_id: int | None
+    alliance_wide: bool
+    modes: list[CooperationMode]
+    commission_terms: list[dict[str, Any]]
+    benefits: list[dict[str, Any]]
+    return_window_days: int
+    settlement_cycle: SettlementCycle
+    valid_from: date
+    valid_until: date | None
+    status: AgreementStatus
+    notes: str
+    allowed_actions: list[AgreementAction] = Field(description="What the caller may do next")
+    created_at: datetime
+    updated_at: datetime
+
+
+class AgreementEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agreement_id: int
+    action: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    actor_user_id: int | None
+    actor_merchant_id: int | None
+    changes: dict[str, Any]
+    note: str
+    at: datetime

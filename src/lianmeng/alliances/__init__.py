@@ -1,0 +1,1 @@
+"""The alliance: the operator's tenant (盟主/总部)."""

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AllianceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$", examples=["tesla-life-sz"])
+    name: str = Field(min_length=1, max_length=120, examples=["特斯拉生活联盟 Tesla Life"])
+    city: str = Field(default="", max_length=60, examples=["深圳"])
+    description: str = Field(default="", max_length=2000)
+
+
+class AllianceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    city: str | None = Field(default=None, max_length=60)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class AllianceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    city: str
+    description: str
+    created_at: datetime
+    updated_at: datetime

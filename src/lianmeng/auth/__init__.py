@@ -1,0 +1,1 @@
+"""Logins, tokens, API keys and members' one-time codes."""

@@ -1,0 +1,61 @@
+"""Roles, who may create which login, and the shape of bearer tokens and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"
+    OPERATOR_ADMIN = "operator_admin"
+    MERCHANT_ADMIN = "merchant_admin"
+    STORE_STAFF = "store_staff"
+    INTEGRATION = "integration"
+    MEMBER = "member"
+
+
+ROLE_LABELS: dict[Role, tuple[str, str]] = {
+    Role.PLATFORM_ADMIN: ("平台管理员", "Platform admin"),
+    Role.OPERATOR_ADMIN: ("盟主管理员", "Alliance operator admin"),
+    Role.MERCHANT_ADMIN: ("商户管理员", "Merchant admin"),
+    Role.STORE_STAFF: ("门店员工", "Store staff"),
+    Role.INTEGRATION: ("系统对接", "Integration (API key)"),
+    Role.MEMBER: ("会员", "Member"),
+}
+
+LOGIN_ROLES = (Role.PLATFORM_ADMIN, Role.OPERATOR_ADMIN, Role.MERCHANT_ADMIN, Role.STORE_STAFF)
+
+# Who may create a login of which role (through the API; the CLI may create any).
+CREATABLE_ROLES: dict[Role, frozenset[Role]] = {
+    Role.PLATFORM_ADMIN: frozenset({Role.OPERATOR_ADMIN, Role.MERCHANT_ADMIN, Role.STORE_STAFF}),
+    Role.OPERATOR_ADMIN: frozenset({Role.OPERATOR_ADMIN, Role.MERCHANT_ADMIN, Role.STORE_STAFF}),
+    Role.MERCHANT_ADMIN: frozenset({Role.MERCHANT_ADMIN, Role.STORE_STAFF}),
+}
+
+API_KEY_PREFIX = "lmk_"
+
+
+def new_api_key() -> tuple[str, str, str]:
+    """(full key shown once, lookup prefix, sha256 of the key)."""
+    prefix = API_KEY_PREFIX + secrets.token_hex(6)
+    full = f"{prefix}.{secrets.token_urlsafe(32)}"
+    return full, prefix, hash_secret(full)
+
+
+def split_api_key(full: str) -> str | None:
+    prefix, dot, rest = full.partition(".")
+    if not dot or not prefix.startswith(API_KEY_PREFIX) or not rest:
+        return None
+    return prefix
+
+
+def hash_secret(value: str) -> str:
+    """For high-entropy secrets (API keys, one-time codes salted by member): SHA-256 suffices; argon2 is for
+    human passwords."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def new_one_time_code() -> str:
+    return f"{secrets.randbelow(1_000_000):06d}"

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from lianmeng.auth.models import ApiKey, OneTimeCode, User
+from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.scoped import get_scoped, scoped_select
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
+    return session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
+
+
+def get_user(session: Session, p: Principal, user_id: int) -> User:
+    return get_scoped(session, User, user_id, policy.users(p), "user")
+
+
+def list_users(
+    p: Principal, *, role: str | None = None, merchant_id: int | None = None, q: str | None = None
+) -> Select[Any]:
+    stmt = scoped_select(User, policy.users(p))
+    if role:
+        stmt = stmt.where(User.role == role)
+    if merchant_id is not None:
+        stmt = stmt.where(User.merchant_id == merchant_id)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(User.username.ilike(like), User.display_name.ilike(like)))
+    return stmt.order_by(User.id)
+
+
+def get_api_key(session: Session, p: Principal, key_id: int) -> ApiKey:
+    return get_scoped(session, ApiKey, key_id, policy.api_keys(p), "api_key")
+
+
+def list_api_keys(p: Principal, merchant_id: int) -> Select[Any]:
+    return scoped_select(ApiKey, policy.api_keys(p)).where(ApiKey.merchant_id == merchant_id).order_by(ApiKey.id)
+
+
+def latest_code(session: Session, member_id: int) -> OneTimeCode | None:
+    return session.scalars(
+        select(OneTimeCode)
+        .where(OneTimeCode.member_id == member_id, OneTimeCode.used_at.is_(None))
+        .order_by(OneTimeCode.id.desc())
+        .with_for_update()
+    ).first()

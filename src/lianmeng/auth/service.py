@@ -1,0 +1,283 @@
+"""Use cases: log in, issue and read tokens, manage logins and API keys, members' one-time codes."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from lianmeng.alliances import repository as alliances_repo
+from lianmeng.auth import repository
+from lianmeng.auth.domain import CREATABLE_ROLES, Role, hash_secret, new_api_key, new_one_time_code, split_api_key
+from lianmeng.auth.models import ApiKey, OneTimeCode, User
+from lianmeng.auth.sender import get_sender
+from lianmeng.config import get_settings
+from lianmeng.kit import clock, crypto
+from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, Unauthorized
+from lianmeng.members import repository as members_repo
+from lianmeng.members import service as members_service
+from lianmeng.members.models import Member
+from lianmeng.merchants import repository as merchants_repo
+from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.principal import SYSTEM
+
+_hasher = PasswordHasher()
+ALGORITHM = "HS256"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    expires_at: datetime
+    principal: Principal
+
+
+def _token_key() -> bytes:
+    return crypto.derive_key("bearer-tokens")
+
+
+def _encode(sub: str, version: int, minutes: int) -> tuple[str, datetime]:
+    expires = clock.now() + timedelta(minutes=minutes)
+    token = jwt.encode({"sub": sub, "ver": version, "exp": expires}, _token_key(), algorithm=ALGORITHM)
+    return token, expires
+
+
+def login(session: Session, username: str, password: str) -> IssuedToken:
+    user = repository.user_by_username(session, username.strip())
+    if user is None or not verify_password(user.password_hash, password):
+        raise Unauthorized("bad_credentials")
+    if not user.active:
+        raise Unauthorized("user_disabled")
+    user.last_login_at = clock.now()
+    token, expires = _encode(f"user:{user.id}", user.token_version, get_settings().access_token_minutes)
+    return IssuedToken(token, expires, principal_for_user(session, user))
+
+
+def member_token(member: Member) -> IssuedToken:
+    token, expires = _encode(f"member:{member.id}", member.qr_version, get_settings().member_token_minutes)
+    return IssuedToken(token, expires, principal_for_member(member))
+
+
+def principal_for_user(session: Session, user: User) -> Principal:
+    store_id = None
+    if user.staff_id is not None:
+        staff = merchants_repo.staff_by_id(session, user.staff_id)
+        store_id = staff.store_id if staff else None
+    return Principal(
+        kind="user", id=user.id, role=Role(user.role), alliance_id=user.alliance_id, merchant_id=user.merchant_id,
+        store_id=store_id, staff_id=user.staff_id, label=user.username,
+    )
+
+
+def principal_for_member(member: Member) -> Principal:
+    return Principal(
+        kind="member", id=member.id, role=Role.MEMBER, alliance_id=member.alliance_id, member_id=member.id,
+        label=member.card_no,
+    )
+
+
+def principal_from_bearer(session: Session, token: str) -> Principal:
+    if split_api_key(token):
+        return principal_from_api_key(session, token)
+    try:
+        claims = jwt.decode(token, _token_key(), algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("token_expired") from None
+    except jwt.PyJWTError:
+        raise Unauthorized("invalid_token") from None
+    kind, _, raw_id = str(claims["sub"]).partition(":")
+    if not raw_id.isdigit():
+        raise Unauthorized("invalid_token")
+    if kind == "user":
+        user = repository.user_by_id(session, int(raw_id))
+        if user is None or user.token_version != claims.get("ver"):
+            raise Unauthorized("invalid_token")
+        if not user.active:
+            raise Unauthorized("user_disabled")
+        return principal_for_user(session, user)
+    if kind == "member":
+        member = session.get(Member, int(raw_id))
+        if member is None or member.qr_version != claims.get("ver") or member.status != "active":
+            raise Unauthorized("invalid_token")
+        return principal_for_member(member)
+    raise Unauthorized("invalid_token")
+
+
+def principal_from_api_key(session: Session, full_key: str) -> Principal:
+    prefix = split_api_key(full_key)
+    key = repository.api_key_by_prefix(session, prefix) if prefix else None
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, hash_secret(full_key)):
+        raise Unauthorized("invalid_api_key")
+    merchant = merchants_repo.merchant_by_id(session, key.merchant_id)
+    if merchant is None:
+        raise Unauthorized("invalid_api_key")
+    return Principal(
+        kind="api_key", id=key.id, role=Role.INTEGRATION, alliance_id=merchant.alliance_id,
+        merchant_id=merchant.id, label=key.name,
+    )
+
+
+# --- logins -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    password: str
+    role: Role
+    display_name: str = ""
+    alliance_id: int | None = None
+    merchant_id: int | None = None
+    staff_id: int | None = None
+
+
+def create_user(session: Session, actor: Principal | None, data: NewUser) -> User:
+    """Create a login. `actor` None means the CLI (trusted, may create a platform admin)."""
+    alliance_id, merchant_id, staff_id = data.alliance_id, data.merchant_id, data.staff_id
+    if actor is not None:
+        if data.role not in CREATABLE_ROLES.get(actor.role, frozenset()):
+            raise Forbidden("invalid_role")
+        if not actor.is_platform:
+            alliance_id = actor.alliance_id
+        if actor.role is Role.MERCHANT_ADMIN:
+            merchant_id = actor.merchant_id
+    if data.role is not Role.PLATFORM_ADMIN and alliance_id is None:
+        raise Invalid("validation_error", details={"alliance_id": "required"})
+    scope = actor or SYSTEM
+    if alliance_id is not None:
+        alliances_repo.get_alliance(session, scope, alliance_id)
+    if data.role in (Role.MERCHANT_ADMIN, Role.STORE_STAFF):
+        if merchant_id is None:
+            raise Invalid("validation_error", details={"merchant_id": "required"})
+        merchant = merchants_repo.get_merchant(session, scope, merchant_id)
+        if merchant.alliance_id != alliance_id:
+            raise Invalid("wrong_alliance", what="merchant")
+    else:
+        merchant_id = None
+    if data.role is Role.STORE_STAFF:
+        if staff_id is None:
+            raise Invalid("validation_error", details={"staff_id": "required"})
+        staff = merchants_repo.get_staff(session, scope, staff_id)
+        if staff.merchant_id != merchant_id:
+            raise Invalid("wrong_merchant", what="staff")
+    elif data.role is not Role.MERCHANT_ADMIN:
+        staff_id = None
+    if repository.user_by_username(session, data.username) is not None:
+        raise Conflict("username_taken")
+    user = User(
+        username=data.username, display_name=data.display_name or data.username,
+        password_hash=hash_password(data.password), role=data.role.value, alliance_id=alliance_id,
+        merchant_id=merchant_id, staff_id=staff_id,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(
+    session: Session, actor: Principal, user_id: int, *, display_name: str | None, active: bool | None,
+    password: str | None,
+) -> User:
+    user = repository.get_user(session, actor, user_id)
+    is_self = actor.kind == "user" and actor.id == user.id
+    if not is_self and actor.role not in CREATABLE_ROLES:
+        raise Forbidden()
+    if active is not None and is_self and not active:
+        raise Forbidden()
+    if display_name is not None:
+        user.display_name = display_name
+    if active is not None and active != user.active:
+        user.active = active
+        user.token_version += 1
+    if password is not None:
+        user.password_hash = hash_password(password)
+        user.token_version += 1
+    session.flush()
+    return user
+
+
+def create_api_key(session: Session, actor: Principal, merchant_id: int, name: str) -> tuple[ApiKey, str]:
+    merchant = merchants_repo.get_merchant(session, actor, merchant_id)
+    if actor.role is Role.INTEGRATION:
+        raise Forbidden()
+    policy.require_manages(actor, merchant.id)
+    full, prefix, digest = new_api_key()
+    key = ApiKey(
+        merchant_id=merchant.id, name=name, prefix=prefix, secret_hash=digest,
+        created_by_user_id=actor.id if actor.kind == "user" else None,
+    )
+    session.add(key)
+    session.flush()
+    return key, full
+
+
+def revoke_api_key(session: Session, actor: Principal, key_id: int) -> ApiKey:
+    key = repository.get_api_key(session, actor, key_id)
+    policy.require_manages(actor, key.merchant_id)
+    if key.revoked_at is None:
+        key.revoked_at = clock.now()
+    session.flush()
+    return key
+
+
+# --- members: one-time codes and card QR ------------------------------------------------------------------
+
+
+def request_code(session: Session, alliance_id: int, phone: str) -> None:
+    """Send a code if the phone holds a card in this alliance. Silent otherwise, so the endpoint
+    cannot be used to learn who is a member."""
+    member = members_repo.member_by_phone(session, alliance_id, phone)
+    if member is None or member.status != "active":
+        return
+    code = new_one_time_code()
+    now = clock.now()
+    session.add(
+        OneTimeCode(
+            member_id=member.id, code_hash=_code_hash(member.id, code), attempts=0, created_at=now,
+            expires_at=now + timedelta(minutes=get_settings().otp_minutes),
+        )
+    )
+    get_sender().send(session, phone, f"【联盟】您的登录验证码为 {code},{get_settings().otp_minutes} 分钟内有效。")
+    session.flush()
+
+
+def _code_hash(member_id: int, code: str) -> str:
+    return crypto.lookup_hash(f"{member_id}:{code}", purpose="one-time-code")
+
+
+def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> IssuedToken:
+    """Check a code. Wrong attempts are counted even though the request fails (committed by the door)."""
+    member = members_repo.member_by_phone(session, alliance_id, phone)
+    otp = repository.latest_code(session, member.id) if member else None
+    if member is None or otp is None or otp.expires_at < clock.now():
+        raise Unauthorized("otp_invalid")
+    if otp.attempts >= get_settings().otp_max_attempts:
+        raise AppError("otp_too_many", status_code=429)
+    if not hmac.compare_digest(otp.code_hash, _code_hash(member.id, code.strip())):
+        otp.attempts += 1
+        session.flush()
+        raise Unauthorized("otp_invalid")
+    otp.used_at = clock.now()
+    session.flush()
+    return member_token(member)
+
+
+def login_with_card(session: Session, qr_payload: str) -> IssuedToken:
+    member = members_service.member_from_qr(session, qr_payload)
+    return member_token(member)

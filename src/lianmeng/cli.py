@@ -1,0 +1,134 @@
+"""The `lianmeng` command: every command runs the same services as the API, one transaction each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lianmeng import __version__
+
+app = typer.Typer(help="联盟 Lianmeng — cross-industry merchant alliances.", no_args_is_help=True)
+db_app = typer.Typer(help="Database: migrations on SQLite or PostgreSQL.", no_args_is_help=True)
+users_app = typer.Typer(help="Logins for operators, merchant admins and store staff.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+console = Console()
+
+DatabaseOpt = Annotated[
+    str | None, typer.Option("--database-url", envvar="LIANMENG_DATABASE_URL", help="SQLAlchemy database URL")
+]
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        console.print(f"lianmeng {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST", help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on")] = 8000,
+    database_url: DatabaseOpt = None,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+) -> None:
+    """Serve the API (/api/v1, /docs) and pages (/) with uvicorn."""
+    import uvicorn
+
+    from lianmeng.web.app import create_app
+
+    console.print(f"[bold red]联盟 Lianmeng[/] {__version__} on http://{host}:{port}  (API docs: /docs)")
+    if reload:
+        uvicorn.run("lianmeng.web.app:create_app", factory=True, host=host, port=port, reload=True)
+    else:
+        uvicorn.run(create_app(database_url), host=host, port=port)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head", database_url: DatabaseOpt = None
+) -> None:
+    """Apply Alembic migrations up to REVISION."""
+    from lianmeng import migrate
+
+    migrate.upgrade(database_url, revision)
+    console.print(f"[green]✓[/] database at revision {migrate.current_revision(database_url)}")
+
+
+@db_app.command("current")
+def db_current(database_url: DatabaseOpt = None) -> None:
+    """Show the database's revision and the newest one available."""
+    from lianmeng import migrate
+
+    console.print(f"current: {migrate.current_revision(database_url)}  head: {migrate.head_revision(database_url)}")
+
+
+@app.command()
+def demo(
+    database_url: DatabaseOpt = None,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when an alliance already exists")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed loads the same alliance")] = 2024,
+    scale: Annotated[float, typer.Option(min=0.01, max=10, help="Multiply member counts (1 = ~6,800 members)")] = 1.0,
+) -> None:
+    """Load the demo alliance "Tesla Life" (Shenzhen, seed 000) into any database."""
+    from lianmeng.alliances.repository import count_alliances
+    from lianmeng.db import unit_of_work
+    from lianmeng.demo.loader import DemoPlan, load_demo
+
+    with unit_of_work(database_url) as session:
+        if if_empty and count_alliances(session) > 0:
+            console.print("[yellow]an alliance exists already; demo not loaded[/]")
+            return
+    with unit_of_work(database_url) as session:
+        summary = load_demo(session, DemoPlan(seed=seed, scale=scale), progress=True)
+    table = Table(title="Demo alliance loaded 示例联盟已载入")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for what, count in summary.counts.items():
+        table.add_row(what, f"{count:,}")
+    console.print(table)
+    console.print("Logins (password [bold]lianmeng-demo[/]): " + ", ".join(summary.logins))
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument()],
+    role: Annotated[str, typer.Option(help="platform_admin | operator_admin | merchant_admin | store_staff")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    alliance_id: Annotated[int | None, typer.Option(help="Alliance (all roles but platform_admin)")] = None,
+    merchant_id: Annotated[int | None, typer.Option(help="Merchant (merchant_admin, store_staff)")] = None,
+    staff_id: Annotated[int | None, typer.Option(help="Staff record (store_staff)")] = None,
+    display_name: Annotated[str, typer.Option()] = "",
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Create a login."""
+    from lianmeng.auth.domain import LOGIN_ROLES, Role
+    from lianmeng.auth.service import NewUser, create_user
+    from lianmeng.db import unit_of_work
+    from lianmeng.kit.errors import AppError
+    from lianmeng.kit.i18n import translate
+
+    if role not in {r.value for r in LOGIN_ROLES}:
+        raise typer.BadParameter(f"role must be one of {', '.join(r.value for r in LOGIN_ROLES)}")
+    if len(password) < 8:
+        raise typer.BadParameter("password needs at least 8 characters")
+    data = NewUser(username, password, Role(role), display_name, alliance_id, merchant_id, staff_id)
+    try:
+        with unit_of_work(database_url) as session:
+            user = create_user(session, None, data)
+            user_id = user.id
+    except AppError as error:
+        console.print(f"[red]✗ {translate(error.code, 'zh-CN', **error.params)} / "
+                      f"{translate(error.code, 'en', **error.params)}[/] {error.details or ''}")
+        raise typer.Exit(1) from None
+    console.print(f"[green]✓[/] user {username} (id {user_id}, {role}) created")
+
+
+if __name__ == "__main__":
+    app()

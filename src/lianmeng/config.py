@@ -1,0 +1,39 @@
+"""All settings in one place, read from environment variables (prefix ``LIANMENG_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "lianmeng-dev-secret-change-me-in-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIANMENG_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./var/lianmeng.db",
+        description="SQLAlchemy URL; e.g. postgresql+psycopg://user@127.0.0.1:5432/lianmeng",
+    )
+    secret_key: str = Field(
+        default=DEV_SECRET,
+        description="Master secret: signs tokens and card QR codes, derives the phone encryption keys.",
+    )
+    access_token_minutes: int = Field(default=12 * 60, ge=1)
+    member_token_minutes: int = Field(default=30 * 24 * 60, ge=1)
+    otp_minutes: int = Field(default=5, ge=1)
+    otp_max_attempts: int = Field(default=5, ge=1)
+    idempotency_hours: int = Field(default=24, ge=24, description="How long Idempotency-Key records are kept.")
+    idempotency_lock_seconds: int = Field(default=60, ge=1)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    otp_sender: str = Field(default="outbox", description="'outbox' (table + log) or 'module.path:factory'.")
+    default_language: str = Field(default="zh-CN")
+    timezone: str = Field(default="Asia/Shanghai")
+    sql_echo: bool = False
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,111 @@
+"""Messages in zh-CN (default) and en, chosen from the Accept-Language header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("zh-CN", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "not_found": {"zh-CN": "未找到{what}", "en": "{what} not found"},
+    "forbidden": {"zh-CN": "无权执行此操作", "en": "You are not allowed to do this"},
+    "not_authenticated": {"zh-CN": "请先登录", "en": "Authentication required"},
+    "invalid_token": {"zh-CN": "登录凭证无效", "en": "Invalid credentials token"},
+    "token_expired": {"zh-CN": "登录已过期,请重新登录", "en": "Your session has expired; please log in again"},
+    "invalid_api_key": {"zh-CN": "API 密钥无效或已停用", "en": "Invalid or revoked API key"},
+    "bad_credentials": {"zh-CN": "用户名或密码错误", "en": "Wrong username or password"},
+    "user_disabled": {"zh-CN": "账号已停用", "en": "This account is disabled"},
+    "validation_error": {"zh-CN": "请求参数有误", "en": "The request is invalid"},
+    "malformed_json": {"zh-CN": "请求体不是有效的 JSON", "en": "The request body is not valid JSON"},
+    "body_too_large": {"zh-CN": "请求体过大(上限 {limit} 字节)", "en": "Request body too large (limit {limit} bytes)"},
+    "method_not_allowed": {"zh-CN": "不支持该请求方法", "en": "Method not allowed"},
+    "route_not_found": {"zh-CN": "接口不存在", "en": "No such endpoint"},
+    "conflict": {"zh-CN": "数据冲突,请刷新后重试", "en": "Conflicting data; reload and retry"},
+    "internal_error": {"zh-CN": "服务器内部错误", "en": "Internal server error"},
+    "invalid_phone": {"zh-CN": "手机号格式不正确", "en": "Invalid mobile phone number"},
+    "member_exists": {
+        "zh-CN": "该手机号已办理联盟卡,请扫码或输入卡号将其加入本商户会员",
+        "en": "This phone already holds an alliance card; scan or enter the card to enrol the member here",
+    },
+    "membership_exists": {"zh-CN": "该会员已是本商户会员", "en": "Already a member at this merchant"},
+    "invalid_card": {"zh-CN": "联盟卡号或二维码无效", "en": "Invalid alliance card number or QR code"},
+    "otp_invalid": {"zh-CN": "验证码错误或已过期", "en": "Wrong or expired one-time code"},
+    "otp_too_many": {"zh-CN": "验证码尝试次数过多,请重新获取", "en": "Too many attempts; request a new code"},
+    "username_taken": {"zh-CN": "用户名已被占用", "en": "Username already taken"},
+    "duplicate": {"zh-CN": "{what}已存在", "en": "{what} already exists"},
+    "wrong_merchant": {"zh-CN": "{what}不属于该商户", "en": "{what} does not belong to this merchant"},
+    "wrong_alliance": {"zh-CN": "{what}不属于该联盟", "en": "{what} is not in this alliance"},
+    "invalid_role": {"zh-CN": "不能创建该角色的账号", "en": "You cannot create an account with this role"},
+    "agreement_transition": {
+        "zh-CN": "协议当前状态为「{status}」,不能执行「{action}」",
+        "en": "Agreement is '{status}'; cannot '{action}'",
+    },
+    "agreement_not_editable": {
+        "zh-CN": "只有草稿状态的协议可以修改条款",
+        "en": "Only draft agreements can have their terms changed",
+    },
+    "agreement_party": {"zh-CN": "只有协议双方可以执行此操作", "en": "Only a party to the agreement may do this"},
+    "agreement_not_started": {"zh-CN": "协议尚未到生效日期", "en": "The agreement's start date has not come"},
+    "agreement_expired": {"zh-CN": "协议已过有效期", "en": "The agreement has expired"},
+    "agreement_self": {"zh-CN": "协议双方不能是同一商户", "en": "An agreement needs two different merchants"},
+    "merchant_suspended": {"zh-CN": "商户已暂停合作", "en": "The merchant is suspended"},
+    "idempotency_in_progress": {
+        "zh-CN": "相同幂等键的请求仍在处理中,请稍后重试",
+        "en": "A request with this Idempotency-Key is still being processed; retry later",
+    },
+    "idempotency_mismatch": {
+        "zh-CN": "该幂等键已用于不同的请求内容",
+        "en": "This Idempotency-Key was already used with a different request body",
+    },
+    "idempotency_key_invalid": {
+        "zh-CN": "幂等键须为 1–255 个可见字符",
+        "en": "Idempotency-Key must be 1–255 visible characters",
+    },
+}
+
+WORDS: dict[str, dict[str, str]] = {
+    "alliance": {"zh-CN": "联盟", "en": "Alliance"},
+    "merchant": {"zh-CN": "商户", "en": "Merchant"},
+    "store": {"zh-CN": "门店", "en": "Store"},
+    "staff": {"zh-CN": "员工", "en": "Staff member"},
+    "member": {"zh-CN": "会员", "en": "Member"},
+    "membership": {"zh-CN": "商户会员资格", "en": "Membership"},
+    "agreement": {"zh-CN": "合作协议", "en": "Agreement"},
+    "user": {"zh-CN": "账号", "en": "User"},
+    "api_key": {"zh-CN": "API 密钥", "en": "API key"},
+    "card": {"zh-CN": "联盟卡", "en": "Alliance card"},
+}
+
+
+def pick_language(accept_language: str | None) -> str:
+    """Best of zh-CN / en for an Accept-Language header; zh-CN when nothing matches."""
+    if not accept_language:
+        return LANGUAGES[0]
+    choices: list[tuple[float, int, str]] = []
+    for index, part in enumerate(accept_language.split(",")):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        tag = tag.strip().lower()
+        if tag.startswith("zh"):
+            choices.append((weight, -index, "zh-CN"))
+        elif tag.startswith("en"):
+            choices.append((weight, -index, "en"))
+    choices = [c for c in choices if c[0] > 0]
+    return max(choices)[2] if choices else LANGUAGES[0]
+
+
+def word(key: str, lang: str) -> str:
+    return WORDS.get(key, {}).get(lang, key)
+
+
+def translate(code: str, lang: str, **params: Any) -> str:
+    template = MESSAGES.get(code, MESSAGES["validation_error"]).get(lang) or MESSAGES[code]["zh-CN"]
+    if "what" in params:
+        params["what"] = word(str(params["what"]), lang)
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template

@@ -1,0 +1,154 @@
+"""Idempotency-Key for creating requests (IETF httpapi draft, Stripe's practice).
+
+* Keys are scoped to the caller (a user, an API key or a member): two callers never collide.
+* The first request claims the key in its own short transaction ("processing"), so a concurrent retry
+  sees it and gets 409 instead of running the write twice.
+* The business write and the stored response commit in ONE transaction: after a crash either both exist
+  or neither, and a retry replays the stored response byte for byte (with `Idempotent-Replayed: true`).
+* The same key with a different request (method, path or body) gets 422.
+* A request that fails releases its key so the client can correct it and retry with the same key.
+* Records are kept for `LIANMENG_IDEMPOTENCY_HOURS` (default and minimum 24 hours), then purged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, UniqueConstraint, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from lianmeng.config import get_settings
+from lianmeng.db import Base, UTCDateTime
+from lianmeng.kit import clock
+from lianmeng.kit.errors import AppError, Conflict, Invalid
+
+PROCESSING = "processing"
+COMPLETED = "completed"
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[Any] = mapped_column(JSON, nullable=True)
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: Any
+
+
+def fingerprint(method: str, path: str, body: Any) -> str:
+    canonical = json.dumps([method.upper(), path, body], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def valid_key(key: str) -> bool:
+    return 0 < len(key) <= 255 and key.isprintable()
+
+
+def claim(side: Session, scope: str, key: str, fp: str) -> int | StoredResponse:
+    """Claim `key` for this request in `side` (a session of its own, committed here).
+
+    Returns the record id to complete later, or the stored response to replay."""
+    if not valid_key(key):
+        raise AppError("idempotency_key_invalid", status_code=400)
+    settings = get_settings()
+    now = clock.now()
+    side.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
+    record = IdempotencyRecord(
+        scope=scope, key=key, fingerprint=fp, status=PROCESSING, locked_at=now, created_at=now,
+        expires_at=now + timedelta(hours=settings.idempotency_hours),
+    )
+    side.add(record)
+    try:
+        side.commit()
+        return record.id
+    except IntegrityError:
+        side.rollback()
+    existing = side.scalars(
+        select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+    ).one()
+    if existing.fingerprint != fp:
+        raise Invalid("idempotency_mismatch")
+    if existing.status == COMPLETED:
+        return StoredResponse(existing.response_status or 200, existing.response_body)
+    stale = now - timedelta(seconds=settings.idempotency_lock_seconds)
+    if existing.locked_at < stale:
+        # The first attempt died without releasing its key: take it over, but only one retry may win.
+        taken = side.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == existing.id, IdempotencyRecord.locked_at == existing.locked_at)
+            .values(locked_at=now)
+        )
+        side.commit()
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            return existing.id
+    raise Conflict("idempotency_in_progress")
+
+
+def complete(session: Session, record_id: int, status_code: int, body: Any) -> None:
+    """Store the response inside the request's own transaction (commits with the business write)."""
+    session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id)
+        .values(status=COMPLETED, response_status=status_code, response_body=body)
+    )
+
+
+def release(side: Session, record_id: int) -> None:
+    side.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id, IdempotencyRecord.status == PROCESSING)
+    )
+    side.commit()
+
+
+def run_once(
+    session: Session,
+    scope: str,
+    key: str | None,
+    fp: str,
+    action: Callable[[], tuple[int, Any]],
+) -> tuple[int, Any, bool]:
+    """Run `action` (which writes through `session`) exactly once per (scope, key); commit.
+
+    Returns (status code, JSON body, replayed?)."""
+    if key is None:
+        status_code, body = action()
+        session.commit()
+        return status_code, body, False
+    # End any read transaction the request opened (authentication) so the claim below can commit on its own;
+    # on SQLite a still-open transaction would hold the single writer lock.
+    session.commit()
+    side = Session(bind=session.get_bind())
+    try:
+        claimed = claim(side, scope, key, fp)
+        if isinstance(claimed, StoredResponse):
+            return claimed.status_code, claimed.body, True
+        try:
+            status_code, body = action()
+            complete(session, claimed, status_code, body)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            release(side, claimed)
+            raise
+        return status_code, body, False
+    finally:
+        side.close()

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import io
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from lianmeng.kit.errors import Forbidden
+from lianmeng.kit.pagination import Page, paginate
+from lianmeng.members import repository, service
+from lianmeng.members.domain import Gender, MemberStatus
+from lianmeng.members.schemas import (
+    CardOut,
+    MemberCreate,
+    MemberOut,
+    MembershipCreate,
+    MembershipOut,
+    MembershipUpdate,
+    MemberUpdate,
+    SelfUpdate,
+)
+from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
+
+router = APIRouter(tags=["members 会员·联盟卡"])
+
+
+@router.get("/members", response_model=Page[MemberOut])
+def list_members(
+    session: SessionDep, principal: CurrentPrincipal, paging: Paging,
+    q: Annotated[str | None, Query(max_length=60, description="name, or the start of a card number")] = None,
+    phone: Annotated[str | None, Query(max_length=32, description="exact phone; matched by keyed hash")] = None,
+    card_no: Annotated[str | None, Query(max_length=16)] = None,
+    origin_merchant_id: int | None = None, origin_staff_id: int | None = None,
+    merchant_id: Annotated[int | None, Query(description="holds a membership at this merchant")] = None,
+    gender: Gender | None = None, status: MemberStatus | None = None, consent_marketing: bool | None = None,
+) -> Page[MemberOut]:
+    lookup = service.phone_lookup_hash(principal, phone) if phone else None
+    stmt = repository.list_members(
+        principal, q=q, phone_lookup=lookup, card_no=card_no, origin_merchant_id=origin_merchant_id,
+        origin_staff_id=origin_staff_id, merchant_id=merchant_id, gender=gender, status=status,
+        consent_marketing=consent_marketing,
+    )
+    rows, total = paginate(session, stmt, paging)
+    return Page(items=[MemberOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+
+
+@router.post("/members", response_model=MemberOut, status_code=201, summary="Enrol a member: issue an alliance card")
+def enrol_member(body: MemberCreate, writer: WriterDep) -> JSONResponse:
+    return writer.run(
+        lambda: MemberOut.model_validate(service.enrol_member(writer.session, writer.principal, body)), body, 201
+    )
+
+
+@router.get("/members/{member_id}", response_model=MemberOut)
+def get_member(member_id: int, session: SessionDep, principal: CurrentPrincipal) -> MemberOut:
+    return MemberOut.model_validate(repository.get_member(session, principal, member_id))
+
+
+@router.patch("/members/{member_id}", response_model=MemberOut)
+def update_member(member_id: int, body: MemberUpdate, writer: WriterDep) -> JSONResponse:
+    return writer.run(
+        lambda: MemberOut.model_validate(service.update_member(writer.session, writer.principal, member_id, body)),
+        body,
+    )
+
+
+@router.get("/members/{member_id}/card", response_model=CardOut)
+def get_card(member_id: int, session: SessionDep, principal: CurrentPrincipal) -> CardOut:
+    return service.card_of(session, principal, member_id)
+
+
+@router.get(
+    "/members/{member_id}/card.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The card's signed QR code"}},
+)
+def card_qr(member_id: int, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    card = service.card_of(session, principal, member_id)
+    if card.qr_payload is None:
+        raise Forbidden()
+    buffer = io.BytesIO()
+    segno.make(card.qr_payload, error="m").save(buffer, kind="svg", scale=6, border=2)
+    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/members/{member_id}/card/reissue", response_model=CardOut)
+def reissue_card(member_id: int, writer: WriterDep) -> JSONResponse:
+    def act() -> CardOut:
+        service.reissue_card(writer.session, writer.principal, member_id)
+        return service.card_of(writer.session, writer.principal, member_id)
+
+    return writer.run(act)
+
+
+@router.get("/memberships", response_model=Page[MembershipOut])
+def list_memberships(
+    session: SessionDep, principal: CurrentPrincipal, paging: Paging, member_id: int | None = None,
+    merchant_id: int | None = None, tier: Annotated[str | None, Query(max_length=40)] = None,
+) -> Page[MembershipOut]:
+    stmt = repository.list_memberships(principal, member_id=member_id, merchant_id=merchant_id, tier=tier)
+    rows, total = paginate(session, stmt, paging)
+    return Page(items=[MembershipOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+
+
+@router.post(
+    "/memberships", response_model=MembershipOut, status_code=201,
+    summary="Enrol an existing card holder at this merchant (the member shows the card)",
+)
+def enrol_at_merchant(body: MembershipCreate, writer: WriterDep) -> JSONResponse:
+    return writer.run(
+        lambda: MembershipOut.model_validate(service.enrol_at_merchant(writer.session, writer.principal, body)),
+        body,
+        201,
+    )
+
+
+@router.get("/memberships/{membership_id}", response_model=MembershipOut)
+def get_membership(membership_id: int, session: SessionDep, principal: CurrentPrincipal) -> MembershipOut:
+    return MembershipOut.model_validate(repository.get_membership(session, principal, membership_id))
+
+
+@router.patch("/memberships/{membership_id}", response_model=MembershipOut)
+def update_membership(membership_id: int, body: MembershipUpdate, writer: WriterDep) -> JSONResponse:
+    def act() -> MembershipOut:
+        membership = service.update_membership(
+            writer.session, writer.principal, membership_id, body.tier, body.external_id
+        )
+        return MembershipOut.model_validate(membership)
+
+    return writer.run(act, body)
+
+
+@router.get("/me", response_model=MemberOut, tags=["me 我的"], summary="The signed-in member's own profile")
+def me(session: SessionDep, principal: CurrentPrincipal) -> MemberOut:
+    if principal.member_id is None:
+        raise Forbidden()
+    return MemberOut.model_validate(repository.get_member(session, principal, principal.member_id))
+
+
+@router.patch("/me", response_model=MemberOut, tags=["me 我的"])
+def update_me(body: SelfUpdate, writer: WriterDep) -> JSONResponse:
+    if writer.principal.member_id is None:
+        raise Forbidden()
+    return writer.run(lambda: MemberOut.model_validate(service.update_self(writer.session, writer.principal, body)),
+                      body)

@@ -1,0 +1,60 @@
+"""Pure rules for members: phone normalisation, the card's signed QR payload, ages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import phonenumbers
+
+
+class Gender(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNDISCLOSED = "undisclosed"
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+
+
+QR_PREFIX = "LM1"
+
+
+def normalize_phone(raw: str) -> str | None:
+    """A mainland China mobile number as 11 digits, or None if it is not one.
+
+    Accepts '13812345678', '138 1234 5678', '+86 138-1234-5678', '8613812345678'."""
+    text = raw.strip()
+    if not text or len(text) > 32:
+        return None
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if parsed.country_code != 86 or not phonenumbers.is_valid_number(parsed):
+        return None
+    if phonenumbers.number_type(parsed) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        return None
+    national = str(parsed.national_number)
+    return national if len(national) == 11 and national.startswith("1") else None
+
+
+def qr_message(card_no: str, version: int) -> str:
+    return f"{QR_PREFIX}.{card_no}.{version}"
+
+
+def parse_qr_payload(payload: str) -> tuple[str, int, str] | None:
+    """'LM1.<card>.<version>.<signature>' -> (card, version, signature); None when malformed."""
+    parts = payload.strip().split(".")
+    if len(parts) != 4 or parts[0] != QR_PREFIX or not parts[2].isdigit():
+        return None
+    return parts[1], int(parts[2]), parts[3]
+
+
+def valid_birth_year(year: int, current_year: int) -> bool:
+    return 1900 <= year <= current_year

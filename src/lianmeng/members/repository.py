@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from lianmeng.kit import crypto
+from lianmeng.members.models import Member, Membership
+from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.scoped import get_scoped, scoped_select
+
+
+def phone_hash(alliance_id: int, phone: str) -> str:
+    return crypto.lookup_hash(f"{alliance_id}:{phone}")
+
+
+def member_by_phone(session: Session, alliance_id: int, phone: str) -> Member | None:
+    return session.scalars(
+        select(Member).where(Member.alliance_id == alliance_id, Member.phone_hash == phone_hash(alliance_id, phone))
+    ).first()
+
+
+def member_by_card(session: Session, card_no: str) -> Member | None:
+    return session.scalars(select(Member).where(Member.card_no == card_no)).first()
+
+
+def card_taken(session: Session, card_no: str) -> bool:
+    return session.scalar(select(func.count()).where(Member.card_no == card_no)) != 0
+
+
+def get_member(session: Session, p: Principal, member_id: int) -> Member:
+    return get_scoped(session, Member, member_id, policy.members(p), "member")
+
+
+def list_members(
+    p: Principal, *, q: str | None = None, phone_lookup: str | None = None, card_no: str | None = None,
+    origin_merchant_id: int | None = None, origin_staff_id: int | None = None, merchant_id: int | None = None,
+    gender: str | None = None, status: str | None = None, consent_marketing: bool | None = None,
+) -> Select[Any]:
+    stmt = scoped_select(Member, policy.members(p))
+    if q:
+        stmt = stmt.where(or_(Member.name.ilike(f"%{q}%"), Member.card_no.like(f"{q}%")))
+    if phone_lookup is not None:
+        stmt = stmt.where(Member.phone_hash == phone_lookup)
+    if card_no:
+        stmt = stmt.where(Member.card_no == card_no)
+    if origin_merchant_id is not None:
+        stmt = stmt.where(Member.origin_merchant_id == origin_merchant_id)
+    if origin_staff_id is not None:
+        stmt = stmt.where(Member.origin_staff_id == origin_staff_id)
+    if merchant_id is not None:
+        stmt = stmt.where(
+            exists().where(Membership.member_id == Member.id, Membership.merchant_id == merchant_id)
+        )
+    if gender:
+        stmt = stmt.where(Member.gender == gender)
+    if status:
+        stmt = stmt.where(Member.status == status)
+    if consent_marketing is not None:
+        stmt = stmt.where(Member.consent_marketing == consent_marketing)
+    return stmt.order_by(Member.id)
+
+
+def get_membership(session: Session, p: Principal, membership_id: int) -> Membership:
+    return get_scoped(session, Membership, membership_id, policy.memberships(p), "membership")
+
+
+def membership_of(session: Session, member_id: int, merchant_id: int) -> Membership | None:
+    return session.scalars(
+        select(Membership).where(Membership.member_id == member_id, Membership.merchant_id == merchant_id)
+    ).first()
+
+
+def list_memberships(
+    p: Principal, *, member_id: int | None = None, merchant_id: int | None = None, tier: str | None = None
+) -> Select[Any]:
+    stmt = scoped_select(Membership, policy.memberships(p))
+    if member_id is not None:
+        stmt = stmt.where(Membership.member_id == member_id)
+    if merchant_id is not None:
+        stmt = stmt.where(Membership.merchant_id == merchant_id)
+    if tier:
+        stmt = stmt.where(Membership.tier == tier)
+    return stmt.order_by(Membership.id)
+
+
+def count_members(session: Session, alliance_id: int) -> int:
+    return session.scalar(select(func.count(Member.id)).where(Member.alliance_id == alliance_id)) or 0

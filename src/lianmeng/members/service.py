@@ -1,0 +1,218 @@
+"""Use cases for members: enrol (issue the alliance card), update, enrol at another merchant, card QR."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from lianmeng.auth.domain import Role
+from lianmeng.kit import clock, crypto, ids
+from lianmeng.kit.errors import Conflict, Forbidden, Invalid
+from lianmeng.members import domain, repository
+from lianmeng.members.models import Member, Membership
+from lianmeng.members.schemas import CardOut, CardRef, MemberCreate, MembershipCreate, MemberUpdate, SelfUpdate
+from lianmeng.merchants import repository as merchants_repo
+from lianmeng.tenancy import Principal, policy
+
+QR_PURPOSE = "alliance-card-qr"
+
+
+def _set_phone(member: Member, phone: str) -> None:
+    member.phone_enc = crypto.encrypt(phone)
+    member.phone_hash = repository.phone_hash(member.alliance_id, phone)
+    member.phone_masked = crypto.mask_phone(phone)
+
+
+def _new_card_no(session: Session) -> str:
+    while True:
+        card_no = ids.new_card_number()
+        if not repository.card_taken(session, card_no):
+            return card_no
+
+
+def _origin(session: Session, actor: Principal, data: MemberCreate) -> tuple[int | None, int | None, int | None]:
+    """Who brought the member (归属): the enrolling merchant, or as the operator says."""
+    merchant_id = actor.merchant_id if actor.is_merchant_side else data.origin_merchant_id
+    store_id = data.origin_store_id or (actor.store_id if actor.is_merchant_side else None)
+    staff_id = data.origin_staff_id or (actor.staff_id if actor.is_merchant_side else None)
+    if merchant_id is not None:
+        merchant = merchants_repo.get_merchant(session, actor, merchant_id)
+        if merchant.status != "active":
+            raise Invalid("merchant_suspended")
+    if store_id is not None:
+        store = merchants_repo.get_store(session, actor, store_id)
+        if store.merchant_id != merchant_id:
+            raise Invalid("wrong_merchant", what="store")
+    if staff_id is not None:
+        staff = merchants_repo.get_staff(session, actor, staff_id)
+        if staff.merchant_id != merchant_id:
+            raise Invalid("wrong_merchant", what="staff")
+    return merchant_id, store_id, staff_id
+
+
+def enrol_member(session: Session, actor: Principal, data: MemberCreate) -> Member:
+    """Issue an alliance card. One card per phone per alliance: a second enrolment is refused without
+    revealing anything about the existing holder."""
+    if actor.role is Role.MEMBER or actor.alliance_id is None:
+        raise Forbidden()
+    if actor.is_merchant_side:
+        policy.require_serves(actor, actor.merchant_id or 0)
+    if repository.member_by_phone(session, actor.alliance_id, data.phone) is not None:
+        raise Conflict("member_exists")
+    merchant_id, store_id, staff_id = _origin(session, actor, data)
+    now = clock.now()
+    member = Member(
+        alliance_id=actor.alliance_id, card_no=_new_card_no(session), qr_version=1, name=data.name,
+        birth_year=data.birth_year, gender=data.gender.value, status="active",
+        consent_marketing=data.consent_marketing, consent_marketing_at=now if data.consent_marketing else None,
+        consent_data_sharing=data.consent_data_sharing,
+        consent_data_sharing_at=now if data.consent_data_sharing else None,
+        origin_merchant_id=merchant_id, origin_store_id=store_id, origin_staff_id=staff_id,
+    )
+    _set_phone(member, data.phone)
+    session.add(member)
+    session.flush()
+    if merchant_id is not None:
+        session.add(
+            Membership(member_id=member.id, merchant_id=merchant_id, tier=data.tier, external_id=data.external_id,
+                       joined_at=now)
+        )
+        session.flush()
+    return member
+
+
+def _apply_consents(member: Member, marketing: bool | None, sharing: bool | None) -> None:
+    now = clock.now()
+    if marketing is not None and marketing != member.consent_marketing:
+        member.consent_marketing = marketing
+        member.consent_marketing_at = now
+    if sharing is not None and sharing != member.consent_data_sharing:
+        member.consent_data_sharing = sharing
+        member.consent_data_sharing_at = now
+
+
+def update_member(session: Session, actor: Principal, member_id: int, data: MemberUpdate) -> Member:
+    member = repository.get_member(session, actor, member_id)
+    policy.require_staff_login(actor)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("status") is not None:
+        policy.require_operator(actor)
+        member.status = changes["status"]
+    if changes.get("phone"):
+        other = repository.member_by_phone(session, member.alliance_id, changes["phone"])
+        if other is not None and other.id != member.id:
+            raise Conflict("member_exists")
+        _set_phone(member, changes["phone"])
+    for field in ("name", "birth_year"):
+        if field in changes:
+            setattr(member, field, changes[field])
+    if changes.get("gender") is not None:
+        member.gender = changes["gender"]
+    _apply_consents(member, changes.get("consent_marketing"), changes.get("consent_data_sharing"))
+    session.flush()
+    return member
+
+
+def update_self(session: Session, actor: Principal, data: SelfUpdate) -> Member:
+    member = repository.get_member(session, actor, actor.member_id or 0)
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("name", "birth_year"):
+        if field in changes:
+            setattr(member, field, changes[field])
+    if changes.get("gender") is not None:
+        member.gender = changes["gender"]
+    _apply_consents(member, changes.get("consent_marketing"), changes.get("consent_data_sharing"))
+    session.flush()
+    return member
+
+
+# --- the card -------------------------------------------------------------------------------------------
+
+
+def qr_payload(member: Member) -> str:
+    message = domain.qr_message(member.card_no, member.qr_version)
+    return f"{message}.{crypto.sign(message, QR_PURPOSE)}"
+
+
+def member_from_qr(session: Session, payload: str) -> Member:
+    """The member a scanned QR belongs to; forged, guessed or superseded (reissued) codes are refused."""
+    parsed = domain.parse_qr_payload(payload)
+    if parsed is None:
+        raise Invalid("invalid_card")
+    card_no, version, signature = parsed
+    if not crypto.verify(domain.qr_message(card_no, version), signature, QR_PURPOSE):
+        raise Invalid("invalid_card")
+    member = repository.member_by_card(session, card_no)
+    if member is None or member.qr_version != version or member.status != "active":
+        raise Invalid("invalid_card")
+    return member
+
+
+def card_of(session: Session, actor: Principal, member_id: int) -> CardOut:
+    member = repository.get_member(session, actor, member_id)
+    show_qr = actor.is_operator or actor.member_id == member.id
+    return CardOut(
+        card_no=member.card_no, card_no_display=ids.format_card_number(member.card_no),
+        qr_payload=qr_payload(member) if show_qr else None, qr_version=member.qr_version,
+    )
+
+
+def reissue_card(session: Session, actor: Principal, member_id: int) -> Member:
+    """Invalidate the old QR (lost phone, leaked screenshot): bump its version; member tokens end too."""
+    member = repository.get_member(session, actor, member_id)
+    if not (actor.is_operator or actor.member_id == member.id):
+        raise Forbidden()
+    member.qr_version += 1
+    session.flush()
+    return member
+
+
+def resolve_card(session: Session, ref: CardRef) -> Member:
+    if ref.qr_payload:
+        return member_from_qr(session, ref.qr_payload)
+    if ref.card_no and ids.is_valid_card_number(ref.card_no):
+        member = repository.member_by_card(session, ref.card_no)
+        if member is not None:
+            return member
+    raise Invalid("invalid_card")
+
+
+def enrol_at_merchant(session: Session, actor: Principal, data: MembershipCreate) -> Membership:
+    """An existing card holder, who shows the card at the counter, joins this merchant's membership."""
+    merchant_id = actor.merchant_id if actor.is_merchant_side else data.merchant_id
+    if merchant_id is None:
+        raise Invalid("validation_error", details={"merchant_id": "required"})
+    merchant = merchants_repo.get_merchant(session, actor, merchant_id)
+    policy.require_serves(actor, merchant.id)
+    member = resolve_card(session, data)
+    if member.alliance_id != merchant.alliance_id:
+        raise Invalid("invalid_card")
+    if repository.membership_of(session, member.id, merchant.id) is not None:
+        raise Conflict("membership_exists")
+    membership = Membership(
+        member_id=member.id, merchant_id=merchant.id, tier=data.tier, external_id=data.external_id,
+        joined_at=clock.now(),
+    )
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def update_membership(
+    session: Session, actor: Principal, membership_id: int, tier: str | None, external_id: str | None
+) -> Membership:
+    membership = repository.get_membership(session, actor, membership_id)
+    policy.require_manages(actor, membership.merchant_id)
+    if tier is not None:
+        membership.tier = tier
+    if external_id is not None:
+        membership.external_id = external_id
+    session.flush()
+    return membership
+
+
+def phone_lookup_hash(actor: Principal, raw_phone: str) -> str:
+    phone = domain.normalize_phone(raw_phone)
+    if phone is None or actor.alliance_id is None:
+        raise Invalid("invalid_phone")
+    return repository.phone_hash(actor.alliance_id, phone)
+

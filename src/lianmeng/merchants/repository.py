@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy.orm import Session
+
+from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.scoped import get_scoped, scoped_select
+
+
+def merchant_by_id(session: Session, merchant_id: int) -> Merchant | None:
+    return session.get(Merchant, merchant_id)
+
+
+def staff_by_id(session: Session, staff_id: int) -> Staff | None:
+    return session.get(Staff, staff_id)
+
+
+def get_merchant(session: Session, p: Principal, merchant_id: int) -> Merchant:
+    return get_scoped(session, Merchant, merchant_id, policy.merchants(p), "merchant")
+
+
+def get_store(session: Session, p: Principal, store_id: int) -> Store:
+    return get_scoped(session, Store, store_id, policy.stores(p), "store")
+
+
+def get_staff(session: Session, p: Principal, staff_id: int) -> Staff:
+    return get_scoped(session, Staff, staff_id, policy.staff(p), "staff")
+
+
+def list_merchants(
+    p: Principal, *, q: str | None = None, industry: str | None = None, status: str | None = None,
+    tag: str | None = None, min_rating: float | None = None,
+) -> Select[Any]:
+    stmt = scoped_select(Merchant, policy.merchants(p))
+    if q:
+        stmt = stmt.where(or_(Merchant.name.ilike(f"%{q}%"), Merchant.description.ilike(f"%{q}%")))
+    if industry:
+        stmt = stmt.where(Merchant.industry == industry)
+    if status:
+        stmt = stmt.where(Merchant.status == status)
+    if min_rating is not None:
+        stmt = stmt.where(Merchant.rating >= min_rating)
+    if tag:
+        # JSON arrays are stored as text on both databases; match the quoted element.
+        stmt = stmt.where(cast(Merchant.brand_tags, Text).ilike(f'%"{tag}"%'))
+    return stmt.order_by(Merchant.id)
+
+
+def list_stores(
+    p: Principal, *, merchant_id: int | None = None, q: str | None = None, district: str | None = None,
+    active: bool | None = None,
+) -> Select[Any]:
+    stmt = scoped_select(Store, policy.stores(p))
+    if merchant_id is not None:
+        stmt = stmt.where(Store.merchant_id == merchant_id)
+    if q:
+        stmt = stmt.where(or_(Store.name.ilike(f"%{q}%"), Store.address.ilike(f"%{q}%")))
+    if district:
+        stmt = stmt.where(Store.district == district)
+    if active is not None:
+        stmt = stmt.where(Store.active == active)
+    return stmt.order_by(Store.id)
+
+
+def list_staff(
+    p: Principal, *, merchant_id: int | None = None, store_id: int | None = None, role: str | None = None,
+    q: str | None = None, active: bool | None = None,
+) -> Select[Any]:
+    stmt = scoped_select(Staff, policy.staff(p))
+    if merchant_id is not None:
+        stmt = stmt.where(Staff.merchant_id == merchant_id)
+    if store_id is not None:
+        stmt = stmt.where(Staff.store_id == store_id)
+    if role:
+        stmt = stmt.where(Staff.role == role)
+    if q:
+        stmt = stmt.where(Staff.name.ilike(f"%{q}%"))
+    if active is not None:
+        stmt = stmt.where(Staff.active == active)
+    return stmt.order_by(Staff.id)
+
+
+def count_merchants(session: Session, alliance_id: int) -> int:
+    return session.scalar(select(func.count(Merchant.id)).where(Merchant.alliance_id == alliance_id)) or 0

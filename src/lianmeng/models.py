@@ -1,0 +1,14 @@
+"""Imports every capability's models so that Base.metadata is complete (Alembic, tests, create_all)."""
+
+from lianmeng.agreements.models import Agreement, AgreementEvent
+from lianmeng.alliances.models import Alliance
+from lianmeng.auth.models import ApiKey, OneTimeCode, OutboxMessage, User
+from lianmeng.db import Base
+from lianmeng.kit.idempotency import IdempotencyRecord
+from lianmeng.members.models import Member, Membership
+from lianmeng.merchants.models import Merchant, Staff, Store
+
+__all__ = [
+    "Agreement", "AgreementEvent", "Alliance", "ApiKey", "Base", "IdempotencyRecord", "Member", "Membership",
+    "Merchant", "OneTimeCode", "OutboxMessage", "Staff", "Store", "User",
+]

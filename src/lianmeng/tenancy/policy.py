@@ -1,0 +1,150 @@
+"""Scoping rules, one function per resource: a SQL condition for reads, a check for writes.
+
+Reads outside scope behave as "not found" (404) so ids of other tenants are not confirmed to exist;
+writes inside a readable scope but beyond the caller's role are "forbidden" (403).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from lianmeng.agreements.models import Agreement
+from lianmeng.alliances.models import Alliance
+from lianmeng.auth.domain import Role
+from lianmeng.auth.models import ApiKey, User
+from lianmeng.kit.errors import Forbidden
+from lianmeng.members.models import Member, Membership
+from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.tenancy.principal import Principal
+
+
+def alliances(p: Principal) -> ColumnElement[bool]:
+    if p.is_platform:
+        return true()
+    return Alliance.id == p.alliance_id
+
+
+def merchants(p: Principal) -> ColumnElement[bool]:
+    """The merchant directory is visible to everyone in the alliance (partners must find each other)."""
+    if p.is_platform:
+        return true()
+    return Merchant.alliance_id == p.alliance_id
+
+
+def stores(p: Principal) -> ColumnElement[bool]:
+    if p.is_platform:
+        return true()
+    return Store.merchant_id.in_(select(Merchant.id).where(Merchant.alliance_id == p.alliance_id))
+
+
+def staff(p: Principal) -> ColumnElement[bool]:
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Staff.merchant_id.in_(select(Merchant.id).where(Merchant.alliance_id == p.alliance_id))
+    if p.is_merchant_side:
+        return Staff.merchant_id == p.merchant_id
+    return false()
+
+
+def members(p: Principal) -> ColumnElement[bool]:
+    """A merchant sees the members it brought in (归属) and those enrolled at it; nobody else's."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Member.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        enrolled = exists().where(and_(Membership.member_id == Member.id, Membership.merchant_id == p.merchant_id))
+        return and_(Member.alliance_id == p.alliance_id, or_(Member.origin_merchant_id == p.merchant_id, enrolled))
+    if p.role is Role.MEMBER:
+        return Member.id == p.member_id
+    return false()
+
+
+def memberships(p: Principal) -> ColumnElement[bool]:
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Membership.merchant_id.in_(select(Merchant.id).where(Merchant.alliance_id == p.alliance_id))
+    if p.is_merchant_side:
+        return Membership.merchant_id == p.merchant_id
+    if p.role is Role.MEMBER:
+        return Membership.member_id == p.member_id
+    return false()
+
+
+def agreements(p: Principal) -> ColumnElement[bool]:
+    """Parties see their agreements; alliance-wide ones (no counterparty) are seen by every merchant."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Agreement.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        return and_(
+            Agreement.alliance_id == p.alliance_id,
+            or_(
+                Agreement.merchant_a_id == p.merchant_id,
+                Agreement.merchant_b_id == p.merchant_id,
+                and_(Agreement.merchant_a_id.is_(None), Agreement.merchant_b_id.is_(None)),
+            ),
+        )
+    return false()
+
+
+def users(p: Principal) -> ColumnElement[bool]:
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return User.alliance_id == p.alliance_id
+    if p.role is Role.MERCHANT_ADMIN:
+        return User.merchant_id == p.merchant_id
+    if p.kind == "user":
+        return User.id == p.id
+    return false()
+
+
+def api_keys(p: Principal) -> ColumnElement[bool]:
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return ApiKey.merchant_id.in_(select(Merchant.id).where(Merchant.alliance_id == p.alliance_id))
+    if p.role is Role.MERCHANT_ADMIN:
+        return ApiKey.merchant_id == p.merchant_id
+    return false()
+
+
+# --- writes -----------------------------------------------------------------------------------------------
+
+
+def require_operator(p: Principal) -> None:
+    if not p.is_operator:
+        raise Forbidden()
+
+
+def require_platform(p: Principal) -> None:
+    if not p.is_platform:
+        raise Forbidden()
+
+
+def require_staff_login(p: Principal) -> None:
+    """Anyone working for the alliance or a merchant (not a member)."""
+    if p.role is Role.MEMBER:
+        raise Forbidden()
+
+
+def require_manages(p: Principal, merchant_id: int) -> None:
+    """Operator, or the merchant's own admin/integration: may change the merchant's stores, staff, keys."""
+    if p.is_operator:
+        return
+    if p.manages_merchant and p.merchant_id == merchant_id:
+        return
+    raise Forbidden()
+
+
+def require_serves(p: Principal, merchant_id: int) -> None:
+    """Operator, or anyone working at the merchant (store staff included): may enrol and serve members."""
+    if p.is_operator:
+        return
+    if p.is_merchant_side and p.merchant_id == merchant_id:
+        return
+    raise Forbidden()

@@ -1,0 +1,30 @@
+"""Helpers every repository uses to read within the caller's scope."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+
+from lianmeng.kit.errors import NotFound
+
+T = TypeVar("T")
+
+
+def scoped_select(model: type[T], condition: ColumnElement[bool]) -> Select[Any]:
+    return select(model).where(condition)
+
+
+def get_scoped(
+    session: Session, model: type[T], id_: int, condition: ColumnElement[bool], what: str, *, lock: bool = False
+) -> T:
+    """The row with this id if the caller may see it; otherwise 404 whether or not it exists."""
+    pk: Any = model.id  # type: ignore[attr-defined]
+    stmt = select(model).where(pk == id_, condition)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).first()
+    if row is None:
+        raise NotFound(what)
+    return row

@@ -1,0 +1,1 @@
+"""The HTTP doors: app factory, shared dependencies, error rendering, console pages."""

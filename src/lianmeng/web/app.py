@@ -1,0 +1,47 @@
+"""The application factory: API under /api/v1, console pages at /, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from lianmeng import __version__
+from lianmeng.agreements.api import router as agreements_router
+from lianmeng.alliances.api import router as alliances_router
+from lianmeng.alliances.web import router as alliances_pages
+from lianmeng.auth.api import router as auth_router
+from lianmeng.config import get_settings
+from lianmeng.members.api import router as members_router
+from lianmeng.merchants.api import router as merchants_router
+from lianmeng.web import errors
+from lianmeng.web.health import router as health_router
+
+STATIC = Path(__file__).parent / "static"
+
+DESCRIPTION = """
+联盟 Lianmeng — records every referral, coupon, order, point and yuan of a cross-industry merchant alliance.
+
+* Authenticate with **Authorize** (password login) or an `X-API-Key` header (merchant integrations).
+* Errors: `{"error": {"code", "message", "details"}}`, message in `Accept-Language` (zh-CN default, en).
+* Creating requests accept `Idempotency-Key`; keys are kept 24 hours, scoped to the caller.
+"""
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    settings = get_settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = FastAPI(title="Lianmeng 联盟 API", version=__version__, description=DESCRIPTION)
+    app.state.database_url = database_url or settings.database_url
+    app.state.max_body_bytes = settings.max_body_bytes
+    errors.install(app)
+    api = APIRouter(prefix="/api/v1")
+    for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(alliances_pages)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,106 @@
+"""Every error as {"error": {"code", "message", "details"}} in the caller's language; never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lianmeng.kit.errors import AppError
+from lianmeng.kit.i18n import pick_language, translate
+
+log = logging.getLogger("lianmeng.web")
+
+
+def error_response(request: Request, status_code: int, code: str, details: Any = None, **params: Any) -> JSONResponse:
+    lang = pick_language(request.headers.get("accept-language"))
+    body = {"error": {"code": code, "message": translate(code, lang, **params), "details": details}}
+    headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
+    return JSONResponse(body, status_code=status_code, headers=headers, media_type="application/json")
+
+
+def _validation_details(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    code = "validation_error"
+    details = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            code = "malformed_json"
+        message = str(err.get("msg", ""))
+        if "invalid_phone" in message:
+            code = "invalid_phone"
+        details.append({"loc": [str(x) for x in err.get("loc", ())], "msg": message, "type": err.get("type")})
+    return code, details
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return error_response(request, exc.status_code, exc.code, exc.details, **exc.params)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        code, details = _validation_details(exc)
+        return error_response(request, 400 if code == "malformed_json" else 422, code, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "route_not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
+            exc.status_code, "validation_error"
+        )
+        return error_response(request, exc.status_code, code, limit=app.state.max_body_bytes)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(request, 409, "conflict")
+
+    @app.exception_handler(DBAPIError)
+    async def _db(request: Request, exc: DBAPIError) -> JSONResponse:
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return error_response(request, 503, "internal_error")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal_error")
+
+
+class BodyLimit:
+    """Refuses bodies over the limit with 413 before they reach a handler, whether or not the client sent a
+    Content-Length (a chunked body is counted as it streams)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise StarletteHTTPException(413)
+            return message
+
+        await self.app(scope, counted, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = error_response(request, 413, "body_too_large", limit=self.limit)
+        await response(scope, receive, send)

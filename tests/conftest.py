@@ -1,0 +1,173 @@
+"""Shared fixtures. The same tests run on SQLite (default) and on PostgreSQL when
+LIANMENG_TEST_DATABASE_URL=postgresql+psycopg://... (see the Makefile's `test` target)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+import lianmeng.models  # noqa: F401
+from lianmeng.auth import service as auth_service
+from lianmeng.db import Base, get_engine, new_session
+
+_TMP = Path(tempfile.mkdtemp(prefix="lianmeng-tests-"))
+DATABASE_URL = os.environ.get("LIANMENG_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
+IS_POSTGRES = DATABASE_URL.startswith("postgresql")
+
+# argon2 at full strength costs ~50 ms a hash; tests create many logins.
+auth_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def pytest_report_header() -> str:
+    return f"database: {DATABASE_URL.split('@')[-1]}"
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    eng = get_engine(DATABASE_URL)
+    Base.metadata.drop_all(eng)
+    Base.metadata.create_all(eng)
+    return eng
+
+
+def _wipe(engine: Engine) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def db_url(engine: Engine) -> Iterator[str]:
+    _wipe(engine)
+    yield DATABASE_URL
+
+
+@pytest.fixture
+def session(db_url: str) -> Iterator[Session]:
+    s = new_session(db_url)
+    try:
+        yield s
+    finally:
+        s.rollback()
+        s.close()
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    from lianmeng.web.app import create_app
+
+    with TestClient(create_app(db_url), raise_server_exceptions=False) as c:
+        yield c
+
+
+@dataclass
+class Actor:
+    """A login with its bearer header, and what it belongs to."""
+
+    username: str
+    headers: dict[str, str]
+    user_id: int
+    merchant_id: int | None = None
+    staff_id: int | None = None
+
+
+@dataclass
+class Side:
+    """One alliance as built by `world`: ids of everything, and logged-in actors."""
+
+    alliance_id: int
+    merchants: list[int] = field(default_factory=list)
+    stores: dict[int, int] = field(default_factory=dict)  # merchant -> store
+    staff: dict[int, int] = field(default_factory=dict)  # merchant -> staff
+    members: dict[int, int] = field(default_factory=dict)  # merchant -> a member it brought
+    actors: dict[str, Actor] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    """Two alliances (A, B); alliance A has merchants m1, m2, m3; B has one merchant."""
+
+    a: Side
+    b: Side
+    platform: Actor
+    client: TestClient
+
+
+PASSWORD = "correct-horse-9"
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+def world(client: TestClient, db_url: str) -> World:
+    from lianmeng.auth.domain import Role
+    from lianmeng.auth.service import NewUser, create_user
+    from lianmeng.db import unit_of_work
+
+    with unit_of_work(db_url) as s:
+        create_user(s, None, NewUser("platform", PASSWORD, Role.PLATFORM_ADMIN))
+    platform_headers = login(client, "platform")
+    platform = Actor("platform", platform_headers, 1)
+
+    def build(code: str, merchant_count: int, phone_base: int) -> Side:
+        r = client.post("/api/v1/alliances", json={"code": code, "name": f"联盟 {code}", "city": "深圳"},
+                        headers=platform_headers)
+        assert r.status_code == 201, r.text
+        side = Side(alliance_id=r.json()["id"])
+        op_name = f"op-{code}"
+        r = client.post("/api/v1/users", headers=platform_headers, json={
+            "username": op_name, "password": PASSWORD, "role": "operator_admin", "alliance_id": side.alliance_id})
+        assert r.status_code == 201, r.text
+        op_headers = login(client, op_name)
+        side.actors["operator"] = Actor(op_name, op_headers, r.json()["id"])
+        for i in range(merchant_count):
+            r = client.post("/api/v1/merchants", headers=op_headers, json={
+                "name": f"{code} merchant {i + 1}", "industry": ["auto_service", "fitness", "dining"][i % 3],
+                "brand_tags": ["高端"], "rating": 4.5, "years_in_business": 3})
+            assert r.status_code == 201, r.text
+            mid = r.json()["id"]
+            side.merchants.append(mid)
+            r = client.post(f"/api/v1/merchants/{mid}/stores", headers=op_headers, json={
+                "name": f"store {mid}", "address": "深南大道 1 号", "latitude": 22.54, "longitude": 114.05})
+            assert r.status_code == 201, r.text
+            side.stores[mid] = r.json()["id"]
+            r = client.post(f"/api/v1/merchants/{mid}/staff", headers=op_headers, json={
+                "name": f"导购 {mid}", "role": "shopping_guide", "store_id": side.stores[mid]})
+            assert r.status_code == 201, r.text
+            side.staff[mid] = r.json()["id"]
+            admin = f"admin-{code}-{i + 1}"
+            r = client.post("/api/v1/users", headers=op_headers, json={
+                "username": admin, "password": PASSWORD, "role": "merchant_admin", "merchant_id": mid})
+            assert r.status_code == 201, r.text
+            side.actors[f"admin{i + 1}"] = Actor(admin, login(client, admin), r.json()["id"], merchant_id=mid)
+            clerk = f"staff-{code}-{i + 1}"
+            r = client.post("/api/v1/users", headers=op_headers, json={
+                "username": clerk, "password": PASSWORD, "role": "store_staff", "merchant_id": mid,
+                "staff_id": side.staff[mid]})
+            assert r.status_code == 201, r.text
+            side.actors[f"staff{i + 1}"] = Actor(clerk, login(client, clerk), r.json()["id"], merchant_id=mid,
+                                                  staff_id=side.staff[mid])
+            r = client.post("/api/v1/members", headers=side.actors[f"staff{i + 1}"].headers, json={
+                "phone": f"139{phone_base + i:08d}", "name": f"会员{i + 1}", "consent_marketing": True})
+            assert r.status_code == 201, r.text
+            side.members[mid] = r.json()["id"]
+        return side
+
+    return World(a=build("alpha", 3, 10_000), b=build("beta", 1, 20_000), platform=platform, client=client)
