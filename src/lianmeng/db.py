@@ -87,9 +87,22 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_INTENT = "lianmeng_write_intent"
+
+
 def _sqlite_on_begin(conn: Any) -> None:
-    # BEGIN IMMEDIATE: one writer at a time, waiting on busy_timeout instead of failing on upgrade.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Readers use a plain (deferred) BEGIN: under WAL they never block anyone. Transactions that will write
+    # say so up front (see begin_write) and take the writer lock with BEGIN IMMEDIATE, waiting on busy_timeout,
+    # instead of failing later when a read snapshot cannot be upgraded.
+    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """End any read transaction and open one that is going to write (the writer lock, on SQLite)."""
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={WRITE_INTENT: True})
 
 
 @lru_cache(maxsize=8)
@@ -106,6 +119,7 @@ def unit_of_work(url: str | None = None) -> Iterator[Session]:
     """One transaction for a CLI command or job: commit on success, roll back on any error."""
     session = new_session(url)
     try:
+        begin_write(session)
         yield session
         session.commit()
     except BaseException:

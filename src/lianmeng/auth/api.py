@@ -21,6 +21,7 @@ from lianmeng.auth.schemas import (
     UserOut,
     UserUpdate,
 )
+from lianmeng.db import begin_write
 from lianmeng.kit.errors import AppError, Invalid
 from lianmeng.kit.pagination import Page, paginate
 from lianmeng.members.domain import normalize_phone
@@ -40,6 +41,7 @@ def _token_out(issued: service.IssuedToken) -> TokenOut:
 
 @router.post("/auth/token", response_model=TokenOut, summary="Password login (OAuth2 form; used by /docs)")
 def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+    begin_write(session)
     issued = service.login(session, form.username, form.password)
     session.commit()
     return _token_out(issued)
@@ -47,6 +49,7 @@ def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depend
 
 @router.post("/auth/login", response_model=TokenOut, summary="Password login (JSON)")
 def login(session: SessionDep, body: LoginIn) -> TokenOut:
+    begin_write(session)
     issued = service.login(session, body.username, body.password)
     session.commit()
     return _token_out(issued)
@@ -70,6 +73,7 @@ def _phone(raw: str) -> str:
 
 @router.post("/auth/member/code", status_code=202, summary="Send a member a one-time login code")
 def request_code(session: SessionDep, body: CodeRequest) -> dict[str, bool]:
+    begin_write(session)
     service.request_code(session, body.alliance_id, _phone(body.phone))
     session.commit()
     return {"accepted": True}
@@ -77,6 +81,7 @@ def request_code(session: SessionDep, body: CodeRequest) -> dict[str, bool]:
 
 @router.post("/auth/member/code/verify", response_model=TokenOut, summary="Member login with the one-time code")
 def verify_code(session: SessionDep, body: CodeLogin) -> TokenOut:
+    begin_write(session)
     try:
         issued = service.verify_code(session, body.alliance_id, _phone(body.phone), body.code)
     except AppError:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lianmeng.config import get_settings
-from lianmeng.db import Base, UTCDateTime
+from lianmeng.db import Base, UTCDateTime, begin_write
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Invalid
 
@@ -71,6 +71,7 @@ def claim(side: Session, scope: str, key: str, fp: str) -> int | StoredResponse:
         raise AppError("idempotency_key_invalid", status_code=400)
     settings = get_settings()
     now = clock.now()
+    begin_write(side)
     side.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
     record = IdempotencyRecord(
         scope=scope, key=key, fingerprint=fp, status=PROCESSING, locked_at=now, created_at=now,
@@ -113,6 +114,7 @@ def complete(session: Session, record_id: int, status_code: int, body: Any) -> N
 
 
 def release(side: Session, record_id: int) -> None:
+    begin_write(side)
     side.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id, IdempotencyRecord.status == PROCESSING)
     )
@@ -130,18 +132,18 @@ def run_once(
 
     Returns (status code, JSON body, replayed?)."""
     if key is None:
+        begin_write(session)
         status_code, body = action()
         session.commit()
         return status_code, body, False
-    # End any read transaction the request opened (authentication) so the claim below can commit on its own;
-    # on SQLite a still-open transaction would hold the single writer lock.
-    session.commit()
+    session.commit()  # end the request's read transaction (authentication) before claiming on the side
     side = Session(bind=session.get_bind())
     try:
         claimed = claim(side, scope, key, fp)
         if isinstance(claimed, StoredResponse):
             return claimed.status_code, claimed.body, True
         try:
+            begin_write(session)
             status_code, body = action()
             complete(session, claimed, status_code, body)
             session.commit()

@@ -1,0 +1,125 @@
+"""The agreement status machine, checked exhaustively over status × action × side."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from itertools import product
+
+import pytest
+
+from lianmeng.agreements.domain import (
+    AgreementAction,
+    AgreementStatus,
+    Side,
+    TransitionRefused,
+    Validity,
+    allowed_actions,
+    is_editable,
+    next_status,
+)
+
+S = AgreementStatus
+A = AgreementAction
+P, C, O = Side.PROPOSER, Side.COUNTERPARTY, Side.OPERATOR
+
+TODAY = date(2026, 3, 15)
+OPEN = Validity(valid_from=date(2026, 1, 1), valid_until=None)
+
+# Written out by hand from the module docstring, independently of TRANSITIONS.
+EXPECTED: dict[tuple[AgreementStatus, AgreementAction], tuple[AgreementStatus, set[Side]]] = {
+    (S.DRAFT, A.PROPOSE): (S.PROPOSED, {P, O}),
+    (S.DRAFT, A.TERMINATE): (S.TERMINATED, {P, O}),
+    (S.PROPOSED, A.WITHDRAW): (S.DRAFT, {P, O}),
+    (S.PROPOSED, A.ACCEPT): (S.ACCEPTED, {C, O}),
+    (S.PROPOSED, A.REJECT): (S.TERMINATED, {C, O}),
+    (S.ACCEPTED, A.ACTIVATE): (S.ACTIVE, {P, C, O}),
+    (S.ACCEPTED, A.TERMINATE): (S.TERMINATED, {P, C, O}),
+    (S.ACTIVE, A.SUSPEND): (S.SUSPENDED, {P, C, O}),
+    (S.ACTIVE, A.TERMINATE): (S.TERMINATED, {P, C, O}),
+    (S.SUSPENDED, A.RESUME): (S.ACTIVE, {P, C, O}),
+    (S.SUSPENDED, A.TERMINATE): (S.TERMINATED, {P, C, O}),
+}
+
+ALL = list(product(AgreementStatus, AgreementAction, Side))
+
+
+@pytest.mark.parametrize(("status", "action", "side"), ALL)
+def test_next_status_matches_the_table(status: AgreementStatus, action: AgreementAction, side: Side) -> None:
+    rule = EXPECTED.get((status, action))
+    if rule is None:
+        with pytest.raises(TransitionRefused) as refused:
+            next_status(status, action, side, OPEN, TODAY)
+        assert refused.value.code == "agreement_transition"
+    elif side not in rule[1]:
+        with pytest.raises(TransitionRefused) as refused:
+            next_status(status, action, side, OPEN, TODAY)
+        assert refused.value.code == "agreement_party"
+    else:
+        assert next_status(status, action, side, OPEN, TODAY) is rule[0]
+
+
+def test_refusal_carries_status_and_action() -> None:
+    with pytest.raises(TransitionRefused) as refused:
+        next_status(S.DRAFT, A.ACCEPT, C, OPEN, TODAY)
+    assert (refused.value.status, refused.value.action) == (S.DRAFT, A.ACCEPT)
+    assert str(refused.value) == "agreement_transition"
+
+
+@pytest.mark.parametrize(("status", "side"), list(product(AgreementStatus, Side)))
+def test_allowed_actions_agree_with_next_status(status: AgreementStatus, side: Side) -> None:
+    accepted: set[AgreementAction] = set()
+    for action in AgreementAction:
+        try:
+            next_status(status, action, side, OPEN, TODAY)
+        except TransitionRefused:
+            continue
+        accepted.add(action)
+    assert set(allowed_actions(status, side)) == accepted
+
+
+def test_terminated_is_terminal() -> None:
+    for side in Side:
+        assert allowed_actions(S.TERMINATED, side) == []
+    for action, side in product(AgreementAction, Side):
+        with pytest.raises(TransitionRefused):
+            next_status(S.TERMINATED, action, side, OPEN, TODAY)
+
+
+def test_counterparty_cannot_propose_and_proposer_cannot_accept() -> None:
+    assert allowed_actions(S.DRAFT, C) == []
+    assert allowed_actions(S.PROPOSED, P) == [A.WITHDRAW]
+    assert set(allowed_actions(S.PROPOSED, O)) == {A.WITHDRAW, A.ACCEPT, A.REJECT}
+
+
+@pytest.mark.parametrize(("status", "action"), [(S.ACCEPTED, A.ACTIVATE), (S.SUSPENDED, A.RESUME)])
+def test_becoming_active_respects_the_validity_window(status: AgreementStatus, action: AgreementAction) -> None:
+    window = Validity(valid_from=date(2026, 3, 1), valid_until=date(2026, 3, 31))
+    day = timedelta(days=1)
+    with pytest.raises(TransitionRefused) as early:
+        next_status(status, action, P, window, window.valid_from - day)
+    assert early.value.code == "agreement_not_started"
+    assert window.valid_until is not None
+    with pytest.raises(TransitionRefused) as late:
+        next_status(status, action, P, window, window.valid_until + day)
+    assert late.value.code == "agreement_expired"
+    assert next_status(status, action, P, window, window.valid_from) is S.ACTIVE
+    assert next_status(status, action, P, window, window.valid_until) is S.ACTIVE
+
+
+def test_validity_does_not_block_leaving_active() -> None:
+    expired = Validity(valid_from=date(2025, 1, 1), valid_until=date(2025, 12, 31))
+    assert next_status(S.ACTIVE, A.SUSPEND, C, expired, TODAY) is S.SUSPENDED
+    assert next_status(S.ACTIVE, A.TERMINATE, C, expired, TODAY) is S.TERMINATED
+    assert next_status(S.ACCEPTED, A.TERMINATE, C, expired, TODAY) is S.TERMINATED
+
+
+def test_party_is_checked_before_dates() -> None:
+    not_started = Validity(valid_from=date(2027, 1, 1), valid_until=None)
+    with pytest.raises(TransitionRefused) as refused:
+        next_status(S.PROPOSED, A.ACCEPT, P, not_started, TODAY)
+    assert refused.value.code == "agreement_party"
+
+
+@pytest.mark.parametrize("status", list(AgreementStatus))
+def test_only_drafts_are_editable(status: AgreementStatus) -> None:
+    assert is_editable(status) is (status is S.DRAFT)
