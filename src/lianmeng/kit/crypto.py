@@ -53,7 +53,7 @@ def verify(message: str, signature: str, purpose: str) -> bool:
 
 def mask_phone(phone: str) -> str:
     """'13812345678' -> '138****5678'."""
-    digits = phone[-11:] if len(phone) >= 11 else phone
-    if len(digits) < 7:
-        return "*" * len(digits)
+    if len(phone) < 11:
+        return "*" * len(phone)  # not a normalised mobile number: show nothing of it
+    digits = phone[-11:]
     return f"{digits[:3]}****{digits[-4:]}"

@@ -83,12 +83,16 @@ def pick_language(accept_language: str | None) -> str:
         return LANGUAGES[0]
     choices: list[tuple[float, int, str]] = []
     for index, part in enumerate(accept_language.split(",")):
-        tag, _, q = part.strip().partition(";q=")
-        try:
-            weight = float(q) if q else 1.0
-        except ValueError:
-            weight = 0.0
-        tag = tag.strip().lower()
+        tag, *params = (piece.strip() for piece in part.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value.strip())
+                except ValueError:
+                    weight = 0.0
+        tag = tag.lower()
         if tag.startswith("zh"):
             choices.append((weight, -index, "zh-CN"))
         elif tag.startswith("en"):
@@ -102,10 +106,19 @@ def word(key: str, lang: str) -> str:
 
 
 def translate(code: str, lang: str, **params: Any) -> str:
-    template = MESSAGES.get(code, MESSAGES["validation_error"]).get(lang) or MESSAGES[code]["zh-CN"]
+    if lang not in LANGUAGES:
+        lang = LANGUAGES[0]
+    template = MESSAGES.get(code, MESSAGES["validation_error"])[lang]
     if "what" in params:
         params["what"] = word(str(params["what"]), lang)
     try:
-        return template.format(**params)
-    except (KeyError, IndexError):
+        return template.format_map(_Blank(params)).strip()
+    except (IndexError, ValueError):
         return template
+
+
+class _Blank(dict[str, Any]):
+    """Missing placeholders render empty instead of raising."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -22,7 +22,7 @@ def luhn_check_digit(digits: str) -> str:
 
 
 def is_valid_card_number(card_no: str) -> bool:
-    if len(card_no) != CARD_LENGTH or not card_no.isdigit():
+    if len(card_no) != CARD_LENGTH or not (card_no.isascii() and card_no.isdigit()):
         return False
     return luhn_check_digit(card_no[:-1]) == card_no[-1]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 import phonenumbers
@@ -20,6 +21,7 @@ class MemberStatus(StrEnum):
 
 
 QR_PREFIX = "LM1"
+_PHONE_CHARS = re.compile(r"^[0-9+\-() ]+$")
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -27,8 +29,8 @@ def normalize_phone(raw: str) -> str | None:
 
     Accepts '13812345678', '138 1234 5678', '+86 138-1234-5678', '8613812345678'."""
     text = raw.strip()
-    if not text or len(text) > 32:
-        return None
+    if not text or len(text) > 32 or not _PHONE_CHARS.match(text):
+        return None  # letters would be read as keypad digits; extensions are not mobile numbers
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
@@ -44,6 +46,10 @@ def normalize_phone(raw: str) -> str | None:
     return national if len(national) == 11 and national.startswith("1") else None
 
 
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def qr_message(card_no: str, version: int) -> str:
     return f"{QR_PREFIX}.{card_no}.{version}"
 
@@ -51,7 +57,7 @@ def qr_message(card_no: str, version: int) -> str:
 def parse_qr_payload(payload: str) -> tuple[str, int, str] | None:
     """'LM1.<card>.<version>.<signature>' -> (card, version, signature); None when malformed."""
     parts = payload.strip().split(".")
-    if len(parts) != 4 or parts[0] != QR_PREFIX or not parts[2].isdigit():
+    if len(parts) != 4 or parts[0] != QR_PREFIX or not _ascii_digits(parts[2]) or not parts[1] or not parts[3]:
         return None
     return parts[1], int(parts[2]), parts[3]
 

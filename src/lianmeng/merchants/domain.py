@@ -58,7 +58,8 @@ STAFF_ROLE_LABELS: dict[StaffRole, tuple[str, str]] = {
     StaffRole.TECHNICIAN: ("技师", "Technician"),
 }
 
-_HOURS = re.compile(r"^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
+_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d|24:00"
+_HOURS = re.compile(rf"^(?:{_TIME})-(?:{_TIME})$")
 
 
 def valid_opening_hours(text: str) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from lianmeng.kit.errors import NotFound
 
 T = TypeVar("T")
+MAX_ID = 2**63 - 1
 
 
 def scoped_select(model: type[T], condition: ColumnElement[bool]) -> Select[Any]:
@@ -20,6 +21,8 @@ def get_scoped(
     session: Session, model: type[T], id_: int, condition: ColumnElement[bool], what: str, *, lock: bool = False
 ) -> T:
     """The row with this id if the caller may see it; otherwise 404 whether or not it exists."""
+    if not 0 < id_ <= MAX_ID:
+        raise NotFound(what)  # beyond any stored id (and beyond BIGINT): cannot exist
     pk: Any = model.id  # type: ignore[attr-defined]
     stmt = select(model).where(pk == id_, condition)
     if lock:

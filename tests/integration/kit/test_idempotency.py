@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -141,7 +140,9 @@ def test_invalid_key_is_refused(world: World) -> None:
     assert r.status_code in (400, 422)
 
 
-def test_concurrent_retries_create_exactly_once(world: World, session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_concurrent_retries_create_exactly_once(
+    world: World, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two identical requests race: one creates, the other gets 409 (in flight) or the replay — never a twin."""
     real = merchants_service.create_merchant
 

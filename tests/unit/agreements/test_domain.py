@@ -20,24 +20,24 @@ from lianmeng.agreements.domain import (
 
 S = AgreementStatus
 A = AgreementAction
-P, C, O = Side.PROPOSER, Side.COUNTERPARTY, Side.OPERATOR
+P, C, OP = Side.PROPOSER, Side.COUNTERPARTY, Side.OPERATOR
 
 TODAY = date(2026, 3, 15)
 OPEN = Validity(valid_from=date(2026, 1, 1), valid_until=None)
 
 # Written out by hand from the module docstring, independently of TRANSITIONS.
 EXPECTED: dict[tuple[AgreementStatus, AgreementAction], tuple[AgreementStatus, set[Side]]] = {
-    (S.DRAFT, A.PROPOSE): (S.PROPOSED, {P, O}),
-    (S.DRAFT, A.TERMINATE): (S.TERMINATED, {P, O}),
-    (S.PROPOSED, A.WITHDRAW): (S.DRAFT, {P, O}),
-    (S.PROPOSED, A.ACCEPT): (S.ACCEPTED, {C, O}),
-    (S.PROPOSED, A.REJECT): (S.TERMINATED, {C, O}),
-    (S.ACCEPTED, A.ACTIVATE): (S.ACTIVE, {P, C, O}),
-    (S.ACCEPTED, A.TERMINATE): (S.TERMINATED, {P, C, O}),
-    (S.ACTIVE, A.SUSPEND): (S.SUSPENDED, {P, C, O}),
-    (S.ACTIVE, A.TERMINATE): (S.TERMINATED, {P, C, O}),
-    (S.SUSPENDED, A.RESUME): (S.ACTIVE, {P, C, O}),
-    (S.SUSPENDED, A.TERMINATE): (S.TERMINATED, {P, C, O}),
+    (S.DRAFT, A.PROPOSE): (S.PROPOSED, {P, OP}),
+    (S.DRAFT, A.TERMINATE): (S.TERMINATED, {P, OP}),
+    (S.PROPOSED, A.WITHDRAW): (S.DRAFT, {P, OP}),
+    (S.PROPOSED, A.ACCEPT): (S.ACCEPTED, {C, OP}),
+    (S.PROPOSED, A.REJECT): (S.TERMINATED, {C, OP}),
+    (S.ACCEPTED, A.ACTIVATE): (S.ACTIVE, {P, C, OP}),
+    (S.ACCEPTED, A.TERMINATE): (S.TERMINATED, {P, C, OP}),
+    (S.ACTIVE, A.SUSPEND): (S.SUSPENDED, {P, C, OP}),
+    (S.ACTIVE, A.TERMINATE): (S.TERMINATED, {P, C, OP}),
+    (S.SUSPENDED, A.RESUME): (S.ACTIVE, {P, C, OP}),
+    (S.SUSPENDED, A.TERMINATE): (S.TERMINATED, {P, C, OP}),
 }
 
 ALL = list(product(AgreementStatus, AgreementAction, Side))
@@ -88,7 +88,7 @@ def test_terminated_is_terminal() -> None:
 def test_counterparty_cannot_propose_and_proposer_cannot_accept() -> None:
     assert allowed_actions(S.DRAFT, C) == []
     assert allowed_actions(S.PROPOSED, P) == [A.WITHDRAW]
-    assert set(allowed_actions(S.PROPOSED, O)) == {A.WITHDRAW, A.ACCEPT, A.REJECT}
+    assert set(allowed_actions(S.PROPOSED, OP)) == {A.WITHDRAW, A.ACCEPT, A.REJECT}
 
 
 @pytest.mark.parametrize(("status", "action"), [(S.ACCEPTED, A.ACTIVATE), (S.SUSPENDED, A.RESUME)])

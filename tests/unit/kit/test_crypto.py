@@ -111,11 +111,11 @@ def test_mask_phone(phone: str, masked: str) -> None:
     assert mask_phone(phone) == masked
 
 
-@given(st.from_regex(r"1[3-9]\d{9}", fullmatch=True))
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
 def test_mask_phone_hides_the_middle_four(phone: str) -> None:
     masked = mask_phone(phone)
     assert masked == phone[:3] + "****" + phone[-4:]
-    if phone[3:7] not in phone[:3] + "|" + phone[-4:]:
+    if phone[3:7] != phone[-4:]:  # otherwise the last four shown are the same digits by coincidence
         assert phone[3:7] not in masked
 
 
@@ -124,7 +124,7 @@ def test_short_inputs_are_fully_masked(phone: str) -> None:
     assert mask_phone(phone) == "*" * len(phone)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a 7-character input comes back unmasked as '123****4567'")
-def test_seven_digit_input_is_not_revealed_in_full() -> None:
-    masked = mask_phone("1234567")
-    assert sum(ch.isdigit() for ch in masked) <= 3
+@pytest.mark.parametrize("phone", ["1234567", "12345678", "123456789", "1234567890"])
+def test_at_least_four_digits_stay_hidden(phone: str) -> None:
+    shown = sum(ch.isdigit() for ch in mask_phone(phone))
+    assert shown <= len(phone) - 4

@@ -1,0 +1,276 @@
+"""Load the demo alliance "Tesla Life" into any database. Adds and flushes only; the caller's unit of work commits.
+
+Members and memberships go in with bulk INSERTs (RETURNING the member ids, in order, on SQLite and PostgreSQL),
+so scale 1 (~7,400 members) loads in seconds.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from lianmeng.agreements.domain import SettlementCycle
+from lianmeng.agreements.models import Agreement, AgreementEvent
+from lianmeng.agreements.schemas import Benefit, CommissionTerm
+from lianmeng.alliances import repository as alliances_repo
+from lianmeng.alliances.models import Alliance
+from lianmeng.auth import service as auth_service
+from lianmeng.auth.domain import Role
+from lianmeng.auth.models import User
+from lianmeng.demo import data, generate
+from lianmeng.demo.data import AgreementSpec
+from lianmeng.demo.generate import EventDraft, MemberDraft, MembershipDraft, StaffDraft
+from lianmeng.kit import crypto
+from lianmeng.kit.errors import Conflict
+from lianmeng.members import repository as members_repo
+from lianmeng.members.models import Member, Membership
+from lianmeng.merchants.domain import StaffRole
+from lianmeng.merchants.models import Merchant, Staff, Store
+
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class DemoPlan:
+    seed: int = 2024
+    scale: float = 1.0  # multiplies member counts
+
+
+@dataclass
+class DemoSummary:
+    counts: dict[str, int]
+    logins: list[str]  # usernames created, all with the password data.PASSWORD
+
+
+@dataclass
+class _Loaded:
+    """What is in the database so far, by catalogue key."""
+
+    alliance_id: int
+    merchants: dict[str, Merchant]
+    stores: dict[str, list[Store]]
+    guides: dict[tuple[str, int], list[Staff]]  # (merchant key, store index) -> its shopping guides
+    users: dict[str, User]  # "operator", "<key>-admin", "<key>-sa"
+
+
+class _Steps:
+    """One Rich progress bar across the phases and members; silent without one."""
+
+    def __init__(self, progress: Progress | None, task: TaskID | None) -> None:
+        self.progress = progress
+        self.task = task
+
+    def start(self, description: str) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, description=description)
+
+    def advance(self, steps: int = 1) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.advance(self.task, steps)
+
+
+@contextmanager
+def _steps(enabled: bool, total: int) -> Iterator[_Steps]:
+    if not enabled:
+        yield _Steps(None, None)
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns) as progress:
+        yield _Steps(progress, progress.add_task("示例联盟 demo", total=total))
+
+
+def demo_usernames() -> list[str]:
+    return ["operator"] + [f"{spec.key}-{suffix}" for spec in data.MERCHANTS for suffix in ("admin", "sa")]
+
+
+def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoSummary:
+    _refuse_duplicates(session)
+    members_total = sum(generate.member_counts(plan.scale).values())
+    with _steps(progress, total=members_total + 5) as steps:
+        steps.start("生成 generating")
+        rng = random.Random(plan.seed)
+        names = generate.Names(rng)
+        staff = generate.draft_staff(rng, names)
+        members = generate.draft_members(rng, names, generate.guide_counts(staff), plan.scale)
+        memberships = generate.draft_memberships(rng, members)
+        histories = [generate.draft_events(rng, spec) for spec in data.AGREEMENTS]
+        steps.advance()
+        steps.start("商户·门店·员工 merchants")
+        loaded = _add_merchants(session, staff)
+        steps.advance()
+        steps.start("登录 logins")
+        _add_users(session, loaded)
+        steps.advance()
+        steps.start("会员 members")
+        member_ids = _add_members(session, loaded, members, steps)
+        steps.start("会员关系 memberships")
+        _add_memberships(session, loaded, member_ids, memberships)
+        steps.advance()
+        steps.start("协议 agreements")
+        for spec, events in zip(data.AGREEMENTS, histories, strict=True):
+            _add_agreement(session, loaded, spec, events)
+        session.flush()
+        steps.advance()
+    counts = {
+        "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
+        "staff": len(staff), "members": len(members), "memberships": len(memberships),
+        "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
+        "users": len(loaded.users),
+    }
+    return DemoSummary(counts=counts, logins=list(loaded.users))
+
+
+def _refuse_duplicates(session: Session) -> None:
+    if alliances_repo.code_taken(session, data.ALLIANCE.code):
+        raise Conflict("duplicate", what=f"alliance {data.ALLIANCE.code}")
+    taken = session.scalars(select(User.username).where(User.username.in_(demo_usernames()))).all()
+    if taken:
+        raise Conflict("username_taken", details=sorted(taken))
+
+
+def _add_merchants(session: Session, staff: list[StaffDraft]) -> _Loaded:
+    spec = data.ALLIANCE
+    alliance = Alliance(code=spec.code, name=spec.name, city=spec.city, description=spec.description)
+    session.add(alliance)
+    session.flush()
+    merchants = {
+        m.key: Merchant(
+            alliance_id=alliance.id, name=m.name, industry=m.industry.value, brand_tags=list(m.brand_tags),
+            rating=m.rating, years_in_business=m.years_in_business, status="active", contact_name=m.contact_name,
+            description=m.description,
+        )
+        for m in data.MERCHANTS
+    }
+    session.add_all(merchants.values())
+    session.flush()
+    stores = {
+        m.key: [
+            Store(merchant_id=merchants[m.key].id, name=s.name, address=s.address, district=s.district,
+                  latitude=s.latitude, longitude=s.longitude, opening_hours=s.opening_hours, active=True)
+            for s in m.stores
+        ]
+        for m in data.MERCHANTS
+    }
+    session.add_all([store for rows in stores.values() for store in rows])
+    session.flush()
+    people = [
+        (p, Staff(merchant_id=merchants[p.merchant].id, store_id=stores[p.merchant][p.store].id, name=p.name,
+                  role=p.role.value, active=True))
+        for p in staff
+    ]
+    session.add_all([row for _, row in people])
+    session.flush()
+    guides: dict[tuple[str, int], list[Staff]] = {}
+    for p, row in people:
+        if p.role is StaffRole.SHOPPING_GUIDE:
+            guides.setdefault((p.merchant, p.store), []).append(row)
+    return _Loaded(alliance.id, merchants, stores, guides, {})
+
+
+def _add_users(session: Session, loaded: _Loaded) -> None:
+    """The operator, then per merchant an admin and one shopping guide's login. argon2 is slow on purpose,
+    so the one password is hashed once."""
+    password_hash = auth_service.hash_password(data.PASSWORD)
+    users = loaded.users
+    users["operator"] = User(
+        username="operator", display_name=f"联盟运营 {data.OPERATOR_NAME}", password_hash=password_hash,
+        role=Role.OPERATOR_ADMIN.value, alliance_id=loaded.alliance_id,
+    )
+    for spec in data.MERCHANTS:
+        merchant_id = loaded.merchants[spec.key].id
+        guide = loaded.guides[(spec.key, 0)][0]
+        users[f"{spec.key}-admin"] = User(
+            username=f"{spec.key}-admin", display_name=f"{spec.contact_name} · {spec.name}"[:60],
+            password_hash=password_hash, role=Role.MERCHANT_ADMIN.value, alliance_id=loaded.alliance_id,
+            merchant_id=merchant_id,
+        )
+        users[f"{spec.key}-sa"] = User(
+            username=f"{spec.key}-sa", display_name=f"{guide.name}(导购)", password_hash=password_hash,
+            role=Role.STORE_STAFF.value, alliance_id=loaded.alliance_id, merchant_id=merchant_id, staff_id=guide.id,
+        )
+    session.add_all(users.values())
+    session.flush()
+
+
+def _phone_columns(alliance_id: int, phone: str) -> dict[str, str]:
+    """As members.service sets them: never the clear number."""
+    return {
+        "phone_enc": crypto.encrypt(phone), "phone_hash": members_repo.phone_hash(alliance_id, phone),
+        "phone_masked": crypto.mask_phone(phone),
+    }
+
+
+def _member_row(loaded: _Loaded, m: MemberDraft) -> dict[str, Any]:
+    guides = loaded.guides.get((m.origin, m.store), [])
+    return {
+        "alliance_id": loaded.alliance_id, "card_no": m.card_no, "qr_version": 1,
+        **_phone_columns(loaded.alliance_id, m.phone),
+        "name": m.name, "birth_year": m.birth_year, "gender": m.gender.value, "status": "active",
+        "consent_marketing": m.consent_marketing, "consent_marketing_at": m.joined_at if m.consent_marketing else None,
+        "consent_data_sharing": m.consent_data_sharing,
+        "consent_data_sharing_at": m.joined_at if m.consent_data_sharing else None,
+        "origin_merchant_id": loaded.merchants[m.origin].id, "origin_store_id": loaded.stores[m.origin][m.store].id,
+        "origin_staff_id": guides[m.guide].id if m.guide is not None else None,
+        "created_at": m.joined_at, "updated_at": m.joined_at,
+    }
+
+
+def _add_members(session: Session, loaded: _Loaded, members: list[MemberDraft], steps: _Steps) -> list[int]:
+    """Bulk INSERT … RETURNING id per batch; sort_by_parameter_order keeps ids aligned with the drafts."""
+    ids: list[int] = []
+    statement = insert(Member).returning(Member.id, sort_by_parameter_order=True)
+    for start in range(0, len(members), BATCH):
+        rows = [_member_row(loaded, m) for m in members[start : start + BATCH]]
+        ids.extend(session.scalars(statement, rows).all())
+        steps.advance(len(rows))
+    return ids
+
+
+def _add_memberships(
+    session: Session, loaded: _Loaded, member_ids: list[int], memberships: list[MembershipDraft]
+) -> None:
+    rows = [
+        {"member_id": member_ids[m.member], "merchant_id": loaded.merchants[m.merchant].id, "tier": m.tier,
+         "external_id": None, "joined_at": m.joined_at, "created_at": m.joined_at, "updated_at": m.joined_at}
+        for m in memberships
+    ]
+    for start in range(0, len(rows), BATCH):
+        session.execute(insert(Membership), rows[start : start + BATCH])
+
+
+def _year_later(day: date) -> date:
+    return day.replace(year=day.year + 1) - timedelta(days=1)
+
+
+def _add_agreement(session: Session, loaded: _Loaded, spec: AgreementSpec, events: list[EventDraft]) -> None:
+    merchant_a = loaded.merchants[spec.a].id if spec.a else None
+    merchant_b = loaded.merchants[spec.b].id if spec.b else None
+    agreement = Agreement(
+        alliance_id=loaded.alliance_id, title=spec.title, merchant_a_id=merchant_a, merchant_b_id=merchant_b,
+        modes=[mode.value for mode in spec.modes],
+        commission_terms=[CommissionTerm.model_validate(t).model_dump(mode="json") for t in spec.commission_terms],
+        benefits=[Benefit.model_validate({"offered_by": by, "text": text}).model_dump(mode="json")
+                  for by, text in spec.benefits],
+        return_window_days=spec.return_window_days, settlement_cycle=SettlementCycle.MONTHLY.value,
+        valid_from=spec.valid_from, valid_until=_year_later(spec.valid_from), status=events[-1].to_status.value,
+        notes=spec.notes, created_at=events[0].at, updated_at=events[-1].at,
+    )
+    session.add(agreement)
+    session.flush()
+    actors = {"a": f"{spec.a}-admin", "b": f"{spec.b}-admin", "operator": "operator"}
+    for event in events:
+        user = loaded.users[actors[event.by]]
+        session.add(AgreementEvent(
+            agreement_id=agreement.id, action=event.action,
+            from_status=event.from_status.value if event.from_status else None, to_status=event.to_status.value,
+            actor=user.username, actor_user_id=user.id, actor_merchant_id=user.merchant_id, changes={},
+            note=event.note, at=event.at,
+        ))

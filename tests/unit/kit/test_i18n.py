@@ -1,0 +1,89 @@
+"""Accept-Language negotiation and message templates."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lianmeng.kit.i18n import LANGUAGES, MESSAGES, WORDS, pick_language, translate, word
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("en-US,en;q=0.9", "en"),
+        ("zh-CN", "zh-CN"),
+        ("fr", "zh-CN"),
+        ("en;q=0.1, zh;q=0.9", "zh-CN"),
+        ("en, zh;q=0.5", "en"),
+        ("zh-TW,en;q=0.5", "zh-CN"),
+        ("fr-FR,fr;q=0.9,en;q=0.8", "en"),
+        ("en;q=0", "zh-CN"),
+        ("zh;q=0.8,en;q=0.8", "zh-CN"),
+        ("en;q=0.8,zh;q=0.8", "en"),
+        (None, "zh-CN"),
+        ("", "zh-CN"),
+    ],
+)
+def test_pick_language(header: str | None, expected: str) -> None:
+    assert pick_language(header) == expected
+
+
+@pytest.mark.parametrize("header", ["q=abc", "en;q=abc", ";;;,,,", "*", "en;q=", "zh;q=1;q=2"])
+def test_pick_language_survives_garbage(header: str) -> None:
+    assert pick_language(header) in LANGUAGES
+
+
+def test_unparseable_weight_counts_as_zero() -> None:
+    assert pick_language("en;q=abc, zh;q=0.1") == "zh-CN"
+
+
+@given(st.text(max_size=100))
+def test_pick_language_never_raises(header: str) -> None:
+    assert pick_language(header) in LANGUAGES
+
+
+def test_whitespace_before_q_is_allowed() -> None:
+    assert pick_language("zh;q=0.9, en; q=0.5") == "zh-CN"
+
+
+def test_translate_fills_params_and_translates_what() -> None:
+    assert translate("not_found", "en", what="member") == "Member not found"
+    assert translate("not_found", "zh-CN", what="member") == "未找到会员"
+    assert translate("duplicate", "en", what="card") == "Alliance card already exists"
+    assert translate("body_too_large", "en", limit=1024) == "Request body too large (limit 1024 bytes)"
+
+
+def test_unknown_word_is_used_as_is() -> None:
+    assert translate("not_found", "en", what="widget") == "widget not found"
+    assert word("widget", "zh-CN") == "widget"
+
+
+def test_missing_params_render_empty_not_raw_braces() -> None:
+    assert translate("agreement_transition", "en") == "Agreement is ''; cannot ''"
+    assert translate("not_found", "en") == "not found"
+
+
+def test_unknown_code_falls_back_without_raising() -> None:
+    assert translate("no_such_code", "en") == MESSAGES["validation_error"]["en"]
+    assert translate("no_such_code", "zh-CN") == MESSAGES["validation_error"]["zh-CN"]
+
+
+def test_unknown_language_falls_back_to_chinese() -> None:
+    assert translate("forbidden", "fr") == MESSAGES["forbidden"]["zh-CN"]
+
+
+def test_unknown_code_in_unknown_language_does_not_raise() -> None:
+    assert translate("no_such_code", "fr") == MESSAGES["validation_error"]["zh-CN"]
+
+
+@pytest.mark.parametrize("code", sorted(MESSAGES))
+def test_every_message_has_both_languages(code: str) -> None:
+    assert set(MESSAGES[code]) == set(LANGUAGES)
+    assert all(MESSAGES[code][lang].strip() for lang in LANGUAGES)
+
+
+@pytest.mark.parametrize("key", sorted(WORDS))
+def test_every_word_has_both_languages(key: str) -> None:
+    assert set(WORDS[key]) == set(LANGUAGES)
