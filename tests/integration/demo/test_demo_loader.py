@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import Counter
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from lianmeng import migrate
+from lianmeng.agreements.models import Agreement, AgreementEvent
+from lianmeng.alliances.models import Alliance
+from lianmeng.auth.models import User
+from lianmeng.cli import app
+from lianmeng.db import Base, get_engine, new_session, unit_of_work
+from lianmeng.demo import data, generate
+from lianmeng.demo.loader import DemoPlan, DemoSummary, load_demo
+from lianmeng.kit import crypto
+from lianmeng.kit.errors import Conflict
+from lianmeng.kit.ids import is_valid_card_number
+from lianmeng.members import repository as members_repo
+from lianmeng.members.domain import normalize_phone
+from lianmeng.members.models import Member, Membership
+from lianmeng.merchants.models import Merchant, Staff, Store
+
+SCALE = 0.05
+CENTRE = data.MERCHANTS[0]
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+@pytest.fixture
+def loaded(session: Session) -> DemoSummary:
+    summary = load_demo(session, DemoPlan(seed=2024, scale=SCALE))
+    session.flush()
+    return summary
+
+
+def _cards_and_phones(session: Session) -> tuple[list[str], list[str]]:
+    rows = session.execute(select(Member.card_no, Member.phone_enc)).all()
+    return sorted(card for card, _ in rows), sorted(crypto.decrypt(enc) for _, enc in rows)
+
+
+def test_the_alliance_its_merchants_and_their_stores(session: Session, loaded: DemoSummary) -> None:
+    alliance = session.scalars(select(Alliance)).one()
+    assert (alliance.code, alliance.city) == ("tesla-life-sz", "深圳")
+    merchants = session.scalars(select(Merchant).order_by(Merchant.id)).all()
+    assert len(merchants) == 13 and loaded.counts["merchants"] == 13
+    assert merchants[0].industry == "auto_service" and merchants[0].name.startswith("特斯拉")
+    assert Counter(m.industry for m in merchants[1:]) == {
+        "fitness": 3, "early_education": 2, "dining": 2, "retail_mall": 1, "travel": 1, "finance": 1, "beauty": 1,
+        "car_wash": 1,
+    }
+    assert all(4.3 <= m.rating <= 4.9 and m.status == "active" and m.brand_tags for m in merchants)
+    stores = session.scalars(select(Store)).all()
+    centre = next(s for s in stores if s.merchant_id == merchants[0].id)
+    for store in stores:
+        assert haversine_km(centre.latitude, centre.longitude, store.latitude, store.longitude) <= 15, store.name
+    staff = session.scalars(select(Staff)).all()
+    for merchant in merchants:
+        own_stores = [s for s in stores if s.merchant_id == merchant.id]
+        assert 1 <= len(own_stores) <= 3
+        for store in own_stores:
+            crew = [p for p in staff if p.store_id == store.id]
+            assert 3 <= len(crew) <= 6
+            assert {"manager", "shopping_guide"} <= {p.role for p in crew}
+    assert loaded.counts["stores"] == len(stores) and loaded.counts["staff"] == len(staff)
+
+
+def test_members_by_origin_and_cross_memberships(session: Session, loaded: DemoSummary) -> None:
+    keys = {m.id: m.name for m in session.scalars(select(Merchant))}
+    by_name = {spec.name: spec.key for spec in data.MERCHANTS}
+    origins = session.execute(select(Member.origin_merchant_id, func.count()).group_by(Member.origin_merchant_id))
+    counted = {by_name[keys[merchant_id]]: count for merchant_id, count in origins}
+    assert counted == generate.member_counts(SCALE)
+    assert counted["tesla"] == round(800 * SCALE) and sum(counted[k] for k in data.GYM_KEYS) == round(6000 * SCALE)
+    assert loaded.counts["members"] == sum(counted.values())
+
+    memberships = session.execute(select(Membership.member_id, Membership.merchant_id)).all()
+    assert len(memberships) == loaded.counts["memberships"] > loaded.counts["members"]
+    held: dict[int, set[str]] = {}
+    for member_id, merchant_id in memberships:
+        held.setdefault(member_id, set()).add(by_name[keys[merchant_id]])
+    members = session.execute(select(Member.id, Member.origin_merchant_id, Member.origin_store_id,
+                                     Member.origin_staff_id)).all()
+    store_of = {store_id: merchant_id for store_id, merchant_id in session.execute(select(Store.id, Store.merchant_id))}
+    staff_of = {s.id: s for s in session.scalars(select(Staff))}
+    centre_to_gym = gym_to_centre = 0
+    for member_id, origin, store_id, staff_id in members:
+        assert by_name[keys[origin]] in held[member_id]
+        assert store_of[store_id] == origin
+        if staff_id is not None:
+            assert staff_of[staff_id].store_id == store_id and staff_of[staff_id].role == "shopping_guide"
+        if by_name[keys[origin]] == "tesla" and held[member_id] & set(data.GYM_KEYS):
+            centre_to_gym += 1
+        if by_name[keys[origin]] in data.GYM_KEYS and "tesla" in held[member_id]:
+            gym_to_centre += 1
+    assert centre_to_gym == round(counted["tesla"] * 0.15)
+    assert gym_to_centre == round(sum(counted[k] for k in data.GYM_KEYS) * 0.08)
+
+
+def test_phones_are_never_stored_in_clear(session: Session, loaded: DemoSummary) -> None:
+    alliance_id = session.scalars(select(Alliance.id)).one()
+    rows = session.execute(select(Member.__table__)).mappings().all()
+    phones = {crypto.decrypt(row["phone_enc"]) for row in rows}
+    assert len(phones) == len(rows) == loaded.counts["members"]
+    eleven_digits = re.compile(r"(?=(1\d{10}))")
+    for row in rows:
+        phone = crypto.decrypt(row["phone_enc"])
+        assert normalize_phone(phone) == phone
+        assert row["phone_hash"] == members_repo.phone_hash(alliance_id, phone)
+        assert re.fullmatch(r"1\d{2}\*{4}\d{4}", row["phone_masked"])
+        assert row["phone_masked"] == crypto.mask_phone(phone)
+        assert is_valid_card_number(row["card_no"])
+        for value in row.values():
+            if isinstance(value, str):
+                assert not phones & set(eleven_digits.findall(value))
+    assert len({row["card_no"] for row in rows}) == len(rows)
+
+
+def test_agreements_tell_their_history(session: Session, loaded: DemoSummary) -> None:
+    agreements = session.scalars(select(Agreement)).all()
+    assert len(agreements) == loaded.counts["agreements"] == len(data.AGREEMENTS)
+    assert len({a.status for a in agreements}) >= 4
+    assert sum(a.status == "active" for a in agreements) > len(agreements) / 2
+    wide = [a for a in agreements if a.merchant_a_id is None and a.merchant_b_id is None]
+    assert len(wide) == 1 and wide[0].status == "active"
+    users = {u.username: u for u in session.scalars(select(User))}
+    for agreement in agreements:
+        events = session.scalars(
+            select(AgreementEvent).where(AgreementEvent.agreement_id == agreement.id).order_by(AgreementEvent.id)
+        ).all()
+        assert events[0].action == "create" and events[0].from_status is None
+        assert events[-1].to_status == agreement.status
+        assert [e.at for e in events] == sorted(e.at for e in events) and events[-1].at <= data.ANCHOR
+        for before, after in pairwise(events):
+            assert after.from_status == before.to_status
+        for event in events:
+            assert users[event.actor].id == event.actor_user_id
+            assert event.actor_merchant_id in (None, agreement.merchant_a_id, agreement.merchant_b_id)
+        assert agreement.valid_until is not None and agreement.valid_until > agreement.valid_from
+        assert agreement.settlement_cycle == "monthly"
+        for term in agreement.commission_terms:
+            assert isinstance(term.get("amount_fen") or term.get("rate_bp"), int)
+
+
+def test_logins_scoped_to_their_merchant(session: Session, loaded: DemoSummary) -> None:
+    assert loaded.logins[:3] == ["operator", "tesla-admin", "tesla-sa"]
+    users = {u.username: u for u in session.scalars(select(User))}
+    assert set(users) == set(loaded.logins) and len(users) == loaded.counts["users"] == 27
+    assert users["operator"].role == "operator_admin" and users["operator"].merchant_id is None
+    assert len({u.password_hash for u in users.values()}) == 1
+    for spec in data.MERCHANTS:
+        admin, clerk = users[f"{spec.key}-admin"], users[f"{spec.key}-sa"]
+        assert admin.role == "merchant_admin" and clerk.role == "store_staff"
+        staff = session.get(Staff, clerk.staff_id)
+        assert staff is not None and staff.merchant_id == clerk.merchant_id == admin.merchant_id
+        assert staff.role == "shopping_guide"
+
+
+def test_same_seed_loads_the_same_members(session: Session, tmp_path: Path) -> None:
+    load_demo(session, DemoPlan(seed=7, scale=0.02))
+    first = _cards_and_phones(session)
+    url = f"sqlite:///{tmp_path / 'again.db'}"
+    Base.metadata.create_all(get_engine(url))
+    other = new_session(url)
+    try:
+        load_demo(other, DemoPlan(seed=7, scale=0.02))
+        assert _cards_and_phones(other) == first
+    finally:
+        other.rollback()
+        other.close()
+
+
+def test_another_seed_loads_other_members() -> None:
+    def cards(seed: int) -> list[str]:
+        rng = random.Random(seed)
+        names = generate.Names(rng)
+        staff = generate.draft_staff(rng, names)
+        return [m.card_no for m in generate.draft_members(rng, names, generate.guide_counts(staff), 0.02)]
+
+    assert cards(1) == cards(1)
+    assert cards(1) != cards(2)
+
+
+def test_demo_logins_work_through_the_api(session: Session, client: TestClient) -> None:
+    summary = load_demo(session, DemoPlan(scale=0.02))
+    session.commit()
+    assert summary.counts["alliances"] == 1
+    r = client.post("/api/v1/auth/login", json={"username": "operator", "password": data.PASSWORD})
+    assert r.status_code == 200, r.text
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    r = client.get("/api/v1/merchants", headers=headers, params={"page_size": 50})
+    assert r.status_code == 200, r.text
+    assert r.json()["total"] == 13
+    r = client.post("/api/v1/auth/login", json={"username": "tesla-sa", "password": data.PASSWORD})
+    assert r.status_code == 200, r.text
+
+
+def test_loading_twice_is_refused(session: Session) -> None:
+    load_demo(session, DemoPlan(scale=0.01))
+    with pytest.raises(Conflict):
+        load_demo(session, DemoPlan(scale=0.01))
+
+
+def test_cli_loads_the_demo_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    migrate.upgrade(url)
+    runner = CliRunner()
+    args = ["demo", "--if-empty", "--scale", "0.02", "--database-url", url]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "operator" in first.output
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.output
+    with unit_of_work(url) as s:
+        assert s.scalar(select(func.count(Alliance.id))) == 1
+        assert s.scalar(select(func.count(Member.id))) == sum(generate.member_counts(0.02).values())

@@ -1,0 +1,62 @@
+"""Alembic migrations build exactly the models' schema, up and down, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from lianmeng import migrate
+from lianmeng.db import Base, get_engine
+from tests.conftest import DATABASE_URL, IS_POSTGRES
+
+
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A brand-new database of the kind under test (a temporary PostgreSQL database, or a SQLite file)."""
+    if not IS_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"lianmeng_migrations_{os.getpid()}_{uuid4().hex[:8]}"
+    admin = create_engine(DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_upgrade_matches_the_models_and_downgrade_empties(empty_database: str) -> None:
+    migrate.upgrade(empty_database)
+    assert migrate.current_revision(empty_database) == migrate.head_revision(empty_database)
+    engine = get_engine(empty_database)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+    migrate.upgrade(empty_database)  # idempotent
+    migrate.downgrade(empty_database, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_cli_db_upgrade(empty_database: str) -> None:
+    from typer.testing import CliRunner
+
+    from lianmeng.cli import app
+
+    result = CliRunner().invoke(app, ["db", "upgrade", "--database-url", empty_database])
+    assert result.exit_code == 0, result.output
+    assert "revision" in result.output
+    assert migrate.current_revision(empty_database) == migrate.head_revision(empty_database)

@@ -1,0 +1,842 @@
+"""Tenancy isolation, endpoint by endpoint.
+
+* `SWEEP` holds, for every (method, path) of the API, foreign callers attacking it. Each attack must be refused
+  (404 when the row is outside the caller's scope, 403 when it is visible but beyond the caller's role, 422/409
+  when a foreign id is smuggled in a body) and must write nothing (the whole database is compared before and
+  after). A 404 must look exactly like the 404 for an id that does not exist. After the attacks the owners make
+  the same calls and succeed, so the refusals are about scope and not about a broken route.
+* `test_every_endpoint_has_a_tenancy_case` fails when an endpoint appears without a case here.
+* The list tests check that each kind of caller lists exactly the rows the policy allows, and that no filter
+  (merchant_id, phone, card_no, ...) widens that.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import select
+
+from lianmeng.db import Base, get_engine
+
+if TYPE_CHECKING:
+    from conftest import World
+
+API = "/api/v1"
+MISSING = 987_654_321  # an id no row has: foreign ids must be answered exactly like this one
+PARAM = re.compile(r"\{(\w+)\}")
+
+
+# --- the scene: conftest's two alliances plus agreements, API keys, cards and member logins -------------------
+
+
+@dataclass
+class Scene:
+    client: TestClient
+    db_url: str
+    headers: dict[str, dict[str, str]]  # actor name ("a.admin1", "b.operator", "a.key1", ...) -> headers
+    ids: dict[str, Any] = field(default_factory=dict)  # scene name ("m2", "mb2", "agr23", ...) -> id or value
+
+    def resolve(self, value: Any) -> Any:
+        """'@name' -> the scene's value for name, recursively through dicts and lists."""
+        if isinstance(value, str) and value.startswith("@"):
+            return self.ids[value[1:]]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def call(self, who: str, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> Response:
+        r = self.client.request(
+            method, API + path, headers={**self.headers[who], **(headers or {})},
+            json=self.resolve(body) if body is not None else None,
+            params=self.resolve(query) if query else None,
+        )
+        assert r.status_code < 500, f"{who} {method} {path}: {r.status_code} {r.text}"
+        return r
+
+    def ok(self, who: str, method: str, path: str, body: Any = None, status: int = 200) -> Any:
+        r = self.call(who, method, path, body)
+        assert r.status_code == status, f"{who} {method} {path}: {r.status_code} {r.text}"
+        return r.json()
+
+
+def phone_of(alliance_index: int, merchant_index: int) -> str:
+    """The phone conftest's `world` enrolled for the merchant_index-th merchant (1-based) of an alliance."""
+    return f"139{(10_000 if alliance_index == 0 else 20_000) + merchant_index - 1:08d}"
+
+
+AGREEMENT = {"modes": ["rights_exchange"], "benefits": [{"offered_by": "a", "text": "首次保养9折"}]}
+
+
+@pytest.fixture
+def scene(world: World, db_url: str) -> Scene:
+    a, b = world.a, world.b
+    s = Scene(world.client, db_url, {"platform": world.platform.headers})
+    for prefix, side in (("a", a), ("b", b)):
+        for name, actor in side.actors.items():
+            s.headers[f"{prefix}.{name}"] = actor.headers
+    ids = s.ids
+    ids.update(alpha=a.alliance_id, beta=b.alliance_id, missing=MISSING)
+    for i, m in enumerate(a.merchants, 1):
+        ids.update({f"m{i}": m, f"st{i}": a.stores[m], f"sf{i}": a.staff[m], f"mb{i}": a.members[m],
+                    f"u_admin{i}": a.actors[f"admin{i}"].user_id, f"u_staff{i}": a.actors[f"staff{i}"].user_id,
+                    f"mb{i}_phone": phone_of(0, i)})
+    bm = b.merchants[0]
+    ids.update(bm=bm, bst=b.stores[bm], bsf=b.staff[bm], bmb=b.members[bm], bmb_phone=phone_of(1, 1),
+               u_aop=a.actors["operator"].user_id, u_bop=b.actors["operator"].user_id,
+               u_badmin1=b.actors["admin1"].user_id, u_bstaff1=b.actors["staff1"].user_id,
+               u_platform=s.ok("platform", "GET", "/auth/whoami")["id"])
+
+    # a second staff record at m2 that no login is tied to yet
+    ids["sf2b"] = s.ok("a.admin2", "POST", f"/merchants/{ids['m2']}/staff", {"name": "夜班 m2"}, 201)["id"]
+    # agreements: m2×m3 (m1 is no party), m1×m2, and alliance-wide ones in both alliances
+    for key, who, a_id, b_id in (("agr23", "a.operator", "m2", "m3"), ("agr12", "a.operator", "m1", "m2"),
+                                 ("agr_wide", "a.operator", None, None), ("b_wide", "b.operator", None, None)):
+        body = {**AGREEMENT, "title": f"协议 {key}", "merchant_a_id": a_id and ids[a_id],
+                "merchant_b_id": b_id and ids[b_id]}
+        ids[key] = s.ok(who, "POST", "/agreements", body, 201)["id"]
+    # API keys of m1 (used as the integration caller "a.key1") and of m2
+    for i in (1, 2):
+        created = s.ok(f"a.admin{i}", "POST", f"/merchants/{ids[f'm{i}']}/api-keys", {"name": f"POS m{i}"}, 201)
+        ids[f"key{i}"] = created["id"]
+        s.headers[f"a.key{i}"] = {"X-API-Key": created["key"]}
+    # memberships created by the enrolments, and card numbers
+    for name in ("mb1", "mb2", "mb3", "bmb"):
+        page = s.ok("platform", "GET", f"/memberships?member_id={ids[name]}")
+        assert page["total"] == 1
+        ids[name.replace("mb", "ms")] = page["items"][0]["id"]
+        ids[f"{name}_card"] = s.ok("platform", "GET", f"/members/{ids[name]}/card")["card_no"]
+    # the member of m1 logs in with its card
+    qr = s.ok("a.operator", "GET", f"/members/{ids['mb1']}/card")["qr_payload"]
+    token = s.ok("a.staff1", "POST", "/auth/member/card", {"qr_payload": qr})["access_token"]
+    s.headers["a.member1"] = {"Authorization": f"Bearer {token}"}
+    return s
+
+
+# --- "wrote nothing": the whole database, table by table --------------------------------------------------------
+
+
+def snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    with get_engine(db_url).connect() as conn:
+        return {
+            table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def changed_tables(before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]]) -> list[str]:
+    return [name for name in before if before[name] != after[name]]
+
+
+# --- the sweep ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request against the route under test. `at` names the scene id put in the path's {param}."""
+
+    who: str
+    at: str | None = None
+    body: dict[str, Any] | None = None
+    query: dict[str, Any] | None = None
+    expect: int = 404
+
+    def label(self) -> str:
+        parts = [self.who, f"at={self.at}" if self.at else "", f"query={self.query}" if self.query else "",
+                 f"body={self.body}" if self.body else ""]
+        return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Case:
+    """Foreign callers' attacks (refused, nothing written), then the owners' same calls (allowed)."""
+
+    attacks: tuple[Call, ...]
+    owners: tuple[Call, ...]
+
+
+def attacks(*calls: Call) -> tuple[Call, ...]:
+    return calls
+
+
+def owners(*calls: Call) -> tuple[Call, ...]:
+    return calls
+
+
+# Attacks answered 200 are list reads: they must come back empty. Bodies' "@name" strings are scene ids.
+STORE = {"name": "影子门店", "address": "深南大道 2 号", "latitude": 22.5, "longitude": 114.0}
+HIJACK = {"name": "hijacked"}
+
+SWEEP: dict[tuple[str, str], Case] = {
+    # --- logins ---
+    ("GET", "/users"): Case(
+        attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
+                Call("a.admin1", query={"q": "admin-alpha-2"}, expect=200),
+                Call("a.staff1", query={"role": "merchant_admin"}, expect=200),
+                Call("b.operator", query={"merchant_id": "@m1"}, expect=200),
+                Call("a.key1", expect=200), Call("a.member1", expect=200)),
+        owners(Call("a.admin2", query={"merchant_id": "@m2"}, expect=200),
+               Call("a.operator", query={"q": "admin-alpha-2"}, expect=200)),
+    ),
+    ("POST", "/users"): Case(
+        attacks(Call("a.admin1", body={"username": "mole-1", "password": "correct-horse-9", "role": "store_staff",
+                                       "merchant_id": "@m2", "staff_id": "@sf2b"}),
+                Call("a.admin1", body={"username": "mole-2", "password": "correct-horse-9",
+                                       "role": "merchant_admin", "staff_id": "@sf2b"}),
+                Call("a.admin1", body={"username": "mole-3", "password": "correct-horse-9",
+                                       "role": "merchant_admin", "staff_id": "@sf2"}),
+                Call("b.operator", body={"username": "mole-4", "password": "correct-horse-9",
+                                         "role": "merchant_admin", "merchant_id": "@m1"}),
+                Call("b.operator", body={"username": "mole-5", "password": "correct-horse-9",
+                                         "role": "store_staff", "merchant_id": "@bm", "staff_id": "@sf1"}),
+                Call("a.staff1", body={"username": "mole-6", "password": "correct-horse-9", "role": "store_staff",
+                                       "staff_id": "@sf1"}, expect=403),
+                Call("a.key1", body={"username": "mole-7", "password": "correct-horse-9", "role": "store_staff",
+                                     "staff_id": "@sf1"}, expect=403),
+                Call("a.member1", body={"username": "mole-8", "password": "correct-horse-9",
+                                        "role": "merchant_admin"}, expect=403),
+                Call("a.operator", body={"username": "mole-9", "password": "correct-horse-9",
+                                         "role": "platform_admin"}, expect=403)),
+        owners(Call("a.admin2", body={"username": "night-m2", "password": "correct-horse-9", "role": "store_staff",
+                                      "staff_id": "@sf2b"}, expect=201)),
+    ),
+    ("GET", "/users/{user_id}"): Case(
+        attacks(Call("a.admin1", "u_admin2"), Call("a.admin1", "u_staff2"), Call("a.staff1", "u_admin1"),
+                Call("b.operator", "u_admin1"), Call("a.operator", "u_bop"), Call("a.operator", "u_platform"),
+                Call("a.key1", "u_admin1"), Call("a.member1", "u_staff1")),
+        owners(Call("a.admin2", "u_staff2", expect=200), Call("a.staff2", "u_staff2", expect=200),
+               Call("a.operator", "u_admin2", expect=200)),
+    ),
+    ("PATCH", "/users/{user_id}"): Case(
+        attacks(Call("a.admin1", "u_admin2", {"display_name": "hijacked", "active": False}),
+                Call("a.admin1", "u_staff2", {"password": "taken-over-99"}),
+                Call("a.staff1", "u_admin1", {"active": False}),
+                Call("b.operator", "u_aop", {"active": False}),
+                Call("a.operator", "u_bop", {"active": False}),
+                Call("a.operator", "u_platform", {"active": False}),
+                Call("a.key1", "u_admin1", {"active": False}),
+                Call("a.member1", "u_staff1", {"active": False}),
+                Call("a.staff1", "u_staff1", {"active": False}, expect=403)),
+        owners(Call("a.admin2", "u_staff2", {"display_name": "夜班"}, expect=200),
+               Call("a.staff2", "u_staff2", {"display_name": "我自己"}, expect=200)),
+    ),
+    # --- API keys ---
+    ("GET", "/merchants/{merchant_id}/api-keys"): Case(
+        attacks(Call("b.operator", "m1"), Call("b.admin1", "m1"),
+                Call("a.admin1", "m2", expect=200), Call("a.staff2", "m2", expect=200),
+                Call("a.key1", "m2", expect=200), Call("a.key2", "m2", expect=200),
+                Call("a.member1", "m1", expect=200)),
+        owners(Call("a.admin2", "m2", expect=200), Call("a.operator", "m2", expect=200)),
+    ),
+    ("POST", "/merchants/{merchant_id}/api-keys"): Case(
+        attacks(Call("a.admin1", "m2", {"name": "steal"}, expect=403),
+                Call("a.staff2", "m2", {"name": "steal"}, expect=403),
+                Call("a.key1", "m1", {"name": "steal"}, expect=403),
+                Call("a.member1", "m1", {"name": "steal"}, expect=403),
+                Call("b.operator", "m1", {"name": "steal"}), Call("b.admin1", "m1", {"name": "steal"})),
+        owners(Call("a.admin2", "m2", {"name": "CRM"}, expect=201)),
+    ),
+    ("POST", "/api-keys/{key_id}/revoke"): Case(
+        attacks(Call("a.admin1", "key2"), Call("a.staff2", "key2"), Call("a.key1", "key2"), Call("a.key2", "key2"),
+                Call("b.operator", "key2"), Call("a.member1", "key1")),
+        owners(Call("a.admin2", "key2", expect=200)),
+    ),
+    # --- alliances ---
+    ("GET", "/alliances"): Case(
+        attacks(Call("a.admin1", query={"q": "beta"}, expect=200), Call("b.operator", query={"q": "alpha"}, expect=200),
+                Call("a.member1", query={"q": "beta"}, expect=200), Call("a.key1", query={"q": "beta"}, expect=200)),
+        owners(Call("b.admin1", query={"q": "beta"}, expect=200), Call("platform", query={"q": "beta"}, expect=200)),
+    ),
+    ("POST", "/alliances"): Case(
+        attacks(*(Call(who, body={"code": "shadow", "name": "影子联盟"}, expect=403)
+                  for who in ("a.operator", "a.admin1", "a.staff1", "a.key1", "a.member1"))),
+        owners(Call("platform", body={"code": "gamma", "name": "联盟 gamma"}, expect=201)),
+    ),
+    ("GET", "/alliances/{alliance_id}"): Case(
+        attacks(Call("a.admin1", "beta"), Call("b.operator", "alpha"), Call("a.member1", "beta"),
+                Call("a.key1", "beta"), Call("a.staff1", "beta")),
+        owners(Call("a.admin1", "alpha", expect=200), Call("a.member1", "alpha", expect=200)),
+    ),
+    ("PATCH", "/alliances/{alliance_id}"): Case(
+        attacks(Call("b.operator", "alpha", HIJACK), Call("a.admin1", "beta", HIJACK),
+                *(Call(who, "alpha", HIJACK, expect=403) for who in ("a.admin1", "a.staff1", "a.key1", "a.member1"))),
+        owners(Call("a.operator", "alpha", {"city": "广州"}, expect=200)),
+    ),
+    # --- merchants (the directory is alliance-wide; changing a merchant is its own or the operator's) ---
+    ("GET", "/merchants"): Case(
+        attacks(Call("b.operator", query={"q": "alpha"}, expect=200), Call("a.admin1", query={"q": "beta"}, expect=200),
+                Call("a.member1", query={"q": "beta"}, expect=200)),
+        owners(Call("a.admin1", query={"q": "alpha"}, expect=200), Call("b.admin1", query={"q": "beta"}, expect=200)),
+    ),
+    ("POST", "/merchants"): Case(
+        attacks(*(Call(who, body={"name": "影子商户", "industry": "dining"}, expect=403)
+                  for who in ("a.admin1", "a.staff1", "a.key1", "a.member1"))),
+        owners(Call("a.operator", body={"name": "alpha merchant 4", "industry": "travel"}, expect=201)),
+    ),
+    ("GET", "/merchants/{merchant_id}"): Case(
+        attacks(Call("b.operator", "m1"), Call("b.admin1", "m1"), Call("a.admin1", "bm"), Call("a.member1", "bm"),
+                Call("a.key1", "bm")),
+        owners(Call("a.admin1", "m2", expect=200), Call("a.member1", "m2", expect=200)),
+    ),
+    ("PATCH", "/merchants/{merchant_id}"): Case(
+        attacks(Call("b.operator", "m1", {"description": "hijacked"}),
+                Call("b.admin1", "m1", {"description": "hijacked"}),
+                *(Call(who, "m2", {"description": "hijacked"}, expect=403)
+                  for who in ("a.admin1", "a.staff2", "a.key1", "a.member1")),
+                Call("a.admin1", "m1", {"status": "suspended"}, expect=403),
+                Call("a.admin1", "m1", {"rating": 5}, expect=403)),
+        owners(Call("a.admin2", "m2", {"description": "欢迎"}, expect=200),
+               Call("a.key2", "m2", {"contact_name": "张三"}, expect=200)),
+    ),
+    # --- stores ---
+    ("GET", "/stores"): Case(
+        attacks(Call("a.admin1", query={"merchant_id": "@bm"}, expect=200),
+                Call("b.operator", query={"merchant_id": "@m1"}, expect=200),
+                Call("a.member1", query={"merchant_id": "@bm"}, expect=200)),
+        owners(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200)),
+    ),
+    ("POST", "/merchants/{merchant_id}/stores"): Case(
+        attacks(Call("b.operator", "m1", STORE), Call("b.admin1", "m1", STORE),
+                *(Call(who, "m2", STORE, expect=403) for who in ("a.admin1", "a.staff2", "a.key1", "a.member1")),
+                Call("a.staff1", "m1", STORE, expect=403)),
+        owners(Call("a.admin2", "m2", STORE, expect=201), Call("a.key1", "m1", STORE, expect=201)),
+    ),
+    ("GET", "/stores/{store_id}"): Case(
+        attacks(Call("b.operator", "st1"), Call("a.admin1", "bst"), Call("a.member1", "bst"), Call("a.key1", "bst")),
+        owners(Call("a.admin1", "st2", expect=200), Call("b.admin1", "bst", expect=200)),
+    ),
+    ("PATCH", "/stores/{store_id}"): Case(
+        attacks(Call("b.operator", "st1", HIJACK), Call("b.admin1", "st1", HIJACK),
+                *(Call(who, "st2", HIJACK, expect=403) for who in ("a.admin1", "a.staff2", "a.key1", "a.member1"))),
+        owners(Call("a.admin2", "st2", {"district": "福田区"}, expect=200)),
+    ),
+    # --- staff (own merchant only) ---
+    ("GET", "/staff"): Case(
+        attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
+                Call("a.admin1", query={"store_id": "@st2"}, expect=200),
+                Call("a.staff1", query={"merchant_id": "@m2"}, expect=200),
+                Call("a.key1", query={"merchant_id": "@m2"}, expect=200),
+                Call("b.operator", query={"merchant_id": "@m1"}, expect=200),
+                Call("a.member1", expect=200)),
+        owners(Call("a.admin2", query={"merchant_id": "@m2"}, expect=200),
+               Call("a.staff2", query={"store_id": "@st2"}, expect=200)),
+    ),
+    ("POST", "/merchants/{merchant_id}/staff"): Case(
+        attacks(Call("b.operator", "m1", {"name": "内鬼"}), Call("b.admin1", "m1", {"name": "内鬼"}),
+                *(Call(who, "m2", {"name": "内鬼"}, expect=403) for who in ("a.admin1", "a.staff2", "a.key1")),
+                Call("a.staff1", "m1", {"name": "内鬼"}, expect=403),
+                Call("a.member1", "m1", {"name": "内鬼"}, expect=403),
+                Call("a.admin1", "m1", {"name": "内鬼", "store_id": "@st2"}, expect=422)),
+        owners(Call("a.admin2", "m2", {"name": "收银 m2", "role": "cashier", "store_id": "@st2"}, expect=201)),
+    ),
+    ("GET", "/staff/{staff_id}"): Case(
+        attacks(Call("a.admin1", "sf2"), Call("a.staff1", "sf2"), Call("a.key1", "sf2"), Call("b.operator", "sf1"),
+                Call("a.operator", "bsf"), Call("a.member1", "sf1")),
+        owners(Call("a.admin2", "sf2", expect=200), Call("a.staff2", "sf2b", expect=200),
+               Call("a.operator", "sf2", expect=200)),
+    ),
+    ("PATCH", "/staff/{staff_id}"): Case(
+        attacks(Call("a.admin1", "sf2", HIJACK), Call("a.key1", "sf2", HIJACK), Call("b.operator", "sf1", HIJACK),
+                Call("a.member1", "sf1", HIJACK), Call("a.staff2", "sf2", HIJACK, expect=403),
+                Call("a.admin1", "sf1", {"store_id": "@st2"}, expect=422)),
+        owners(Call("a.admin2", "sf2", {"role": "manager"}, expect=200)),
+    ),
+    # --- members (only those a merchant brought in or enrolled) ---
+    ("GET", "/members"): Case(
+        attacks(Call("a.admin1", query={"origin_merchant_id": "@m2"}, expect=200),
+                Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
+                Call("a.admin1", query={"phone": "@mb2_phone"}, expect=200),
+                Call("a.admin1", query={"card_no": "@mb2_card"}, expect=200),
+                Call("a.admin1", query={"q": "会员2"}, expect=200),
+                Call("a.staff1", query={"origin_staff_id": "@sf2"}, expect=200),
+                Call("a.key1", query={"phone": "@mb2_phone"}, expect=200),
+                Call("a.member1", query={"card_no": "@mb2_card"}, expect=200),
+                Call("b.operator", query={"card_no": "@mb1_card"}, expect=200),
+                Call("b.operator", query={"origin_merchant_id": "@m1"}, expect=200)),
+        owners(Call("a.admin2", query={"phone": "@mb2_phone"}, expect=200),
+               Call("a.operator", query={"card_no": "@mb2_card"}, expect=200)),
+    ),
+    ("POST", "/members"): Case(
+        attacks(Call("a.staff1", body={"phone": "13800000101", "origin_staff_id": "@sf2"}),
+                Call("a.admin1", body={"phone": "13800000102", "origin_store_id": "@st2"}, expect=422),
+                Call("b.operator", body={"phone": "13800000103", "origin_merchant_id": "@m1"}),
+                Call("b.operator", body={"phone": "13800000104", "origin_staff_id": "@sf1"}),
+                Call("a.admin1", body={"phone": "@mb2_phone", "name": "抢会员"}, expect=409),
+                Call("a.member1", body={"phone": "13800000105"}, expect=403)),
+        owners(Call("a.staff2", body={"phone": "13800000106", "name": "新会员"}, expect=201),
+               Call("b.operator", body={"phone": "@mb1_phone", "name": "另一个联盟"}, expect=201)),
+    ),
+    ("GET", "/members/{member_id}"): Case(
+        attacks(Call("a.admin1", "mb2"), Call("a.staff1", "mb2"), Call("a.key1", "mb2"), Call("a.member1", "mb2"),
+                Call("b.operator", "mb1"), Call("b.admin1", "mb1"), Call("a.operator", "bmb")),
+        owners(Call("a.admin2", "mb2", expect=200), Call("a.staff2", "mb2", expect=200),
+               Call("a.member1", "mb1", expect=200), Call("a.key1", "mb1", expect=200)),
+    ),
+    ("PATCH", "/members/{member_id}"): Case(
+        attacks(Call("a.admin1", "mb2", HIJACK), Call("a.staff1", "mb2", {"consent_marketing": False}),
+                Call("a.key1", "mb2", HIJACK), Call("a.member1", "mb2", HIJACK), Call("b.operator", "mb1", HIJACK),
+                Call("a.member1", "mb1", HIJACK, expect=403),
+                Call("a.admin2", "mb2", {"status": "blocked"}, expect=403)),
+        owners(Call("a.staff2", "mb2", {"name": "王女士"}, expect=200)),
+    ),
+    ("GET", "/members/{member_id}/card"): Case(
+        attacks(Call("a.admin1", "mb2"), Call("a.staff1", "mb2"), Call("a.key1", "mb2"), Call("a.member1", "mb2"),
+                Call("b.operator", "mb1")),
+        owners(Call("a.admin2", "mb2", expect=200), Call("a.member1", "mb1", expect=200)),
+    ),
+    ("GET", "/members/{member_id}/card.svg"): Case(
+        attacks(Call("a.admin1", "mb2"), Call("a.member1", "mb2"), Call("b.operator", "mb1"),
+                Call("a.admin2", "mb2", expect=403), Call("a.key1", "mb1", expect=403)),
+        owners(Call("a.member1", "mb1", expect=200), Call("a.operator", "mb2", expect=200)),
+    ),
+    ("POST", "/members/{member_id}/card/reissue"): Case(
+        attacks(Call("a.admin1", "mb2"), Call("a.member1", "mb2"), Call("b.operator", "mb1"),
+                Call("a.admin2", "mb2", expect=403), Call("a.staff2", "mb2", expect=403),
+                Call("a.key1", "mb1", expect=403)),
+        owners(Call("a.operator", "mb2", expect=200)),
+    ),
+    # --- memberships ---
+    ("GET", "/memberships"): Case(
+        attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
+                Call("a.admin1", query={"member_id": "@mb2"}, expect=200),
+                Call("a.key1", query={"merchant_id": "@m2"}, expect=200),
+                Call("a.member1", query={"member_id": "@mb2"}, expect=200),
+                Call("b.operator", query={"merchant_id": "@m1"}, expect=200)),
+        owners(Call("a.admin2", query={"member_id": "@mb2"}, expect=200),
+               Call("a.member1", query={"member_id": "@mb1"}, expect=200)),
+    ),
+    ("POST", "/memberships"): Case(
+        attacks(Call("b.operator", body={"merchant_id": "@m1", "card_no": "@bmb_card"}),
+                Call("b.operator", body={"merchant_id": "@bm", "card_no": "@mb1_card"}, expect=422),
+                Call("b.admin1", body={"card_no": "@mb1_card"}, expect=422),
+                Call("a.member1", body={"merchant_id": "@m2", "card_no": "@mb1_card"}, expect=403)),
+        owners(Call("a.staff2", body={"card_no": "@mb3_card", "tier": "silver"}, expect=201)),
+    ),
+    ("GET", "/memberships/{membership_id}"): Case(
+        attacks(Call("a.admin1", "ms2"), Call("a.staff1", "ms2"), Call("a.key1", "ms2"), Call("a.member1", "ms2"),
+                Call("b.operator", "ms1")),
+        owners(Call("a.admin2", "ms2", expect=200), Call("a.member1", "ms1", expect=200)),
+    ),
+    ("PATCH", "/memberships/{membership_id}"): Case(
+        attacks(Call("a.admin1", "ms2", {"tier": "gold"}), Call("a.key1", "ms2", {"tier": "gold"}),
+                Call("b.operator", "ms1", {"tier": "gold"}), Call("a.staff2", "ms2", {"tier": "gold"}, expect=403),
+                Call("a.member1", "ms1", {"tier": "gold"}, expect=403)),
+        owners(Call("a.admin2", "ms2", {"tier": "gold"}, expect=200)),
+    ),
+    # --- agreements (parties, plus alliance-wide ones) ---
+    ("GET", "/agreements"): Case(
+        attacks(Call("a.admin1", query={"merchant_id": "@m3"}, expect=200),
+                Call("a.staff1", query={"merchant_id": "@m3"}, expect=200),
+                Call("a.key1", query={"q": "agr23"}, expect=200),
+                Call("b.operator", query={"q": "agr"}, expect=200),
+                Call("a.member1", expect=200)),
+        owners(Call("a.admin2", query={"merchant_id": "@m3"}, expect=200),
+               Call("a.staff3", query={"q": "agr23"}, expect=200)),
+    ),
+    ("POST", "/agreements"): Case(
+        attacks(Call("a.admin1", body={**AGREEMENT, "title": "越界", "merchant_b_id": "@bm"}),
+                Call("a.key1", body={**AGREEMENT, "title": "越界", "merchant_b_id": "@bm"}),
+                Call("b.operator", body={**AGREEMENT, "title": "越界", "merchant_a_id": "@m1",
+                                         "merchant_b_id": "@m2"}),
+                Call("b.admin1", body={**AGREEMENT, "title": "越界", "merchant_b_id": "@m1"}),
+                Call("a.staff1", body={**AGREEMENT, "title": "越界", "merchant_b_id": "@m2"}, expect=403),
+                Call("a.admin1", body={**AGREEMENT, "title": "全盟"}, expect=403),
+                Call("a.member1", body={**AGREEMENT, "title": "越界", "merchant_b_id": "@m2"}, expect=403)),
+        owners(Call("a.admin2", body={**AGREEMENT, "title": "m2 × m3 第二期", "merchant_b_id": "@m3"}, expect=201)),
+    ),
+    ("GET", "/agreements/{agreement_id}"): Case(
+        attacks(Call("a.admin1", "agr23"), Call("a.staff1", "agr23"), Call("a.key1", "agr23"),
+                Call("b.operator", "agr23"), Call("b.admin1", "agr_wide"), Call("a.member1", "agr12"),
+                Call("a.operator", "b_wide")),
+        owners(Call("a.admin2", "agr23", expect=200), Call("a.staff3", "agr23", expect=200),
+               Call("a.admin1", "agr_wide", expect=200)),
+    ),
+    ("PATCH", "/agreements/{agreement_id}"): Case(
+        attacks(Call("a.admin1", "agr23", {"title": "hijacked"}), Call("a.key1", "agr23", {"title": "hijacked"}),
+                Call("b.operator", "agr23", {"title": "hijacked"}), Call("b.admin1", "agr_wide", {"title": "hijacked"}),
+                Call("a.member1", "agr12", {"title": "hijacked"}),
+                Call("a.staff2", "agr23", {"title": "hijacked"}, expect=403),
+                Call("a.admin1", "agr_wide", {"title": "hijacked"}, expect=403)),
+        owners(Call("a.admin2", "agr23", {"notes": "见附件"}, expect=200),
+               Call("a.admin3", "agr23", {"return_window_days": 14}, expect=200)),
+    ),
+    ("POST", "/agreements/{agreement_id}/transitions"): Case(
+        attacks(Call("a.admin1", "agr23", {"action": "propose"}), Call("a.key1", "agr23", {"action": "terminate"}),
+                Call("b.operator", "agr23", {"action": "terminate"}), Call("a.member1", "agr12", {"action": "propose"}),
+                Call("a.staff2", "agr23", {"action": "propose"}, expect=403),
+                Call("a.admin3", "agr23", {"action": "propose"}, expect=403),
+                Call("a.admin1", "agr_wide", {"action": "terminate"}, expect=403)),
+        owners(Call("a.admin2", "agr23", {"action": "propose"}, expect=200),
+               Call("a.admin3", "agr23", {"action": "accept"}, expect=200)),
+    ),
+    ("GET", "/agreements/{agreement_id}/events"): Case(
+        attacks(Call("a.admin1", "agr23"), Call("a.staff1", "agr23"), Call("a.key1", "agr23"),
+                Call("b.operator", "agr23"), Call("a.member1", "agr12")),
+        owners(Call("a.admin2", "agr23", expect=200), Call("a.staff3", "agr23", expect=200)),
+    ),
+}
+
+# Endpoints with no tenant data to attack. Each says why.
+PUBLIC: dict[tuple[str, str], str] = {
+    ("GET", "/health"): "version and database reachability only",
+    ("POST", "/auth/token"): "password login: answers only about the credentials given",
+    ("POST", "/auth/login"): "password login: answers only about the credentials given",
+    ("POST", "/auth/member/code"): "always 202, whether or not the phone holds a card (tested below)",
+    ("POST", "/auth/member/code/verify"): "needs the code sent to the phone (tested below across alliances)",
+    ("POST", "/auth/member/card"): "needs a signed QR payload (tested below: forged and superseded ones fail)",
+}
+SELF: dict[tuple[str, str], str] = {
+    ("GET", "/auth/whoami"): "describes the caller itself; takes no id",
+    ("GET", "/me"): "the member's own profile; takes no id (tested below)",
+    ("PATCH", "/me"): "the member's own profile; takes no id (tested below)",
+}
+
+
+def route_id(route: tuple[str, str]) -> str:
+    return f"{route[0]} {route[1]}"
+
+
+def path_for(template: str, scene: Scene, at: str | None) -> str:
+    params = PARAM.findall(template)
+    assert len(params) == (1 if at else 0), f"{template}: `at` must name exactly its one path parameter"
+    return PARAM.sub(str(scene.ids[at]), template) if at else template
+
+
+def send(scene: Scene, method: str, template: str, call: Call, at: str | None = None) -> Response:
+    return scene.call(call.who, method, path_for(template, scene, at or call.at), call.body, call.query)
+
+
+def error_of(r: Response) -> Any:
+    return r.json().get("error")
+
+
+@pytest.mark.parametrize("route", sorted(SWEEP), ids=route_id)
+def test_cross_tenant_attack_is_refused_and_writes_nothing(scene: Scene, route: tuple[str, str]) -> None:
+    method, template = route
+    case = SWEEP[route]
+    for call in case.attacks:
+        what = f"{method} {template} by {call.label()}"
+        before = snapshot(scene.db_url)
+        r = send(scene, method, template, call)
+        assert r.status_code == call.expect, f"{what}: {r.status_code} {r.text}"
+        if call.expect == 200:
+            assert r.json()["items"] == [], f"{what} listed foreign rows: {r.text}"
+        else:
+            assert error_of(r) is not None, f"{what}: not an error body: {r.text}"
+        after = snapshot(scene.db_url)
+        assert not changed_tables(before, after), f"{what} wrote to {changed_tables(before, after)}"
+        if call.expect == 404 and call.at:
+            missing = send(scene, method, template, call, at="missing")
+            assert (missing.status_code, error_of(missing)) == (r.status_code, error_of(r)), (
+                f"{what}: a foreign id is answered differently from a missing one"
+            )
+    for call in case.owners:
+        what = f"{method} {template} by owner {call.label()}"
+        r = send(scene, method, template, call)
+        assert r.status_code == call.expect, f"{what}: {r.status_code} {r.text}"
+        if method == "GET" and r.headers["content-type"].startswith("application/json"):
+            body = r.json()
+            assert not isinstance(body, dict) or body.get("items", [None]), f"{what} listed nothing"
+
+
+def test_every_endpoint_has_a_tenancy_case(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    routes = {
+        (method.upper(), path.removeprefix(API))
+        for path, operations in spec["paths"].items() if path.startswith(API + "/")
+        for method in operations
+    }
+    covered = set(SWEEP) | set(PUBLIC) | set(SELF)
+    assert not (set(SWEEP) & (set(PUBLIC) | set(SELF))), "an endpoint is both swept and exempt"
+    assert sorted(routes - covered) == [], "endpoints without a tenancy case in SWEEP (or a reason in PUBLIC/SELF)"
+    assert sorted(covered - routes) == [], "cases for endpoints that no longer exist"
+    for route, case in SWEEP.items():
+        assert case.attacks and case.owners, f"{route_id(route)} needs attacks and owners"
+        refusals = [c for c in case.attacks if c.expect != 200]
+        assert refusals or route[0] == "GET", f"{route_id(route)}: a write must have refused attacks"
+
+
+# --- lists: exactly what the policy allows ----------------------------------------------------------------------
+
+ACTORS = ("platform", "a.operator", "a.admin1", "a.staff1", "a.key1", "a.member1", "b.operator", "b.admin1")
+
+
+def scope(platform: str, a_operator: str, a_merchant_side: str, a_member: str, b_side: str,
+          *, a_staff: str | None = None, a_key: str | None = None, b_admin: str | None = None) -> dict[str, str | None]:
+    """Per actor: the scene names it must list (space separated); None = the list itself is refused (404)."""
+    return {
+        "platform": platform, "a.operator": a_operator, "a.admin1": a_merchant_side,
+        "a.staff1": a_merchant_side if a_staff is None else a_staff,
+        "a.key1": a_merchant_side if a_key is None else a_key, "a.member1": a_member,
+        "b.operator": b_side, "b.admin1": b_side if b_admin is None else b_admin,
+    }
+
+
+ALL_USERS = "u_platform u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_staff3 u_bop u_badmin1 u_bstaff1"
+LISTS: dict[str, dict[str, str | None]] = {
+    "/alliances": scope("alpha beta", "alpha", "alpha", "alpha", "beta"),
+    "/merchants": scope("m1 m2 m3 bm", "m1 m2 m3", "m1 m2 m3", "m1 m2 m3", "bm"),
+    "/stores": scope("st1 st2 st3 bst", "st1 st2 st3", "st1 st2 st3", "st1 st2 st3", "bst"),
+    "/staff": scope("sf1 sf2 sf2b sf3 bsf", "sf1 sf2 sf2b sf3", "sf1", "", "bsf"),
+    "/members": scope("mb1 mb2 mb3 bmb", "mb1 mb2 mb3", "mb1", "mb1", "bmb"),
+    "/memberships": scope("ms1 ms2 ms3 bms", "ms1 ms2 ms3", "ms1", "ms1", "bms"),
+    "/agreements": scope("agr23 agr12 agr_wide b_wide", "agr23 agr12 agr_wide", "agr12 agr_wide", "", "b_wide"),
+    "/users": scope(ALL_USERS, "u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_staff3", "u_admin1 u_staff1",
+                    "", "u_bop u_badmin1 u_bstaff1", a_staff="u_staff1", a_key="", b_admin="u_badmin1 u_bstaff1"),
+    "/merchants/@m1/api-keys": scope("key1", "key1", "key1", "", None, a_staff="", a_key=""),
+    "/merchants/@m2/api-keys": scope("key2", "key2", "", "", None),
+    "/merchants/@bm/api-keys": scope("", "", None, None, "", b_admin=""),
+}
+MERCHANTS = ("m1", "m2", "m3", "bm")
+MEMBERS = ("mb1", "mb2", "mb3", "bmb")
+STAFF = ("sf1", "sf2", "sf2b", "sf3", "bsf")
+
+
+def by(param: str, names: tuple[str, ...]) -> list[dict[str, str]]:
+    return [{param: f"@{n}"} for n in names]
+
+
+# Filters that name other tenants' rows: with any of them, a caller still lists only a subset of its own scope.
+WIDENERS: dict[str, list[dict[str, str]]] = {
+    "/alliances": [{"q": "alpha"}, {"q": "beta"}, {"city": "深圳"}],
+    "/merchants": [{"q": "merchant"}, {"industry": "auto_service"}, {"status": "active"}, {"tag": "高端"}],
+    "/stores": [*by("merchant_id", MERCHANTS), {"q": "store"}, {"active": "true"}],
+    "/staff": [*by("merchant_id", MERCHANTS), *by("store_id", ("st1", "st2", "st3", "bst")), {"q": "导购"}],
+    "/members": [*by("merchant_id", MERCHANTS), *by("origin_merchant_id", MERCHANTS),
+                 *by("origin_staff_id", STAFF), *(by("phone", tuple(f"{m}_phone" for m in MEMBERS))),
+                 *by("card_no", tuple(f"{m}_card" for m in MEMBERS)), {"q": "会员"}, {"status": "active"}],
+    "/memberships": [*by("member_id", MEMBERS), *by("merchant_id", MERCHANTS), {"tier": "standard"}],
+    "/agreements": [*by("merchant_id", MERCHANTS), {"q": "协议"}, {"status": "draft"}, {"mode": "rights_exchange"}],
+    "/users": [*by("merchant_id", MERCHANTS), {"role": "merchant_admin"}, {"role": "store_staff"},
+               {"role": "operator_admin"}, {"q": "alpha"}],
+}
+
+
+def list_ids(scene: Scene, who: str, path: str, query: dict[str, str] | None = None) -> set[int] | None:
+    """The ids `who` lists (all pages in one: page_size 200), or None when the list is refused with 404."""
+    r = scene.call(who, "GET", path_of(scene, path), query={**(query or {}), "page_size": 200})
+    if r.status_code == 404:
+        return None
+    assert r.status_code == 200, f"{who} GET {path} {query}: {r.status_code} {r.text}"
+    page = r.json()
+    assert page["total"] == len(page["items"]), f"{who} GET {path}: total disagrees with the items"
+    return {item["id"] for item in page["items"]}
+
+
+def path_of(scene: Scene, path: str) -> str:
+    return re.sub(r"@(\w+)", lambda m: str(scene.ids[m.group(1)]), path)
+
+
+def expected_ids(scene: Scene, names: str | None) -> set[int] | None:
+    return None if names is None else {scene.ids[n] for n in names.split()}
+
+
+@pytest.mark.parametrize("path", sorted(LISTS))
+def test_each_caller_lists_exactly_its_scope(scene: Scene, path: str) -> None:
+    for who in ACTORS:
+        expected = expected_ids(scene, LISTS[path][who])
+        assert list_ids(scene, who, path) == expected, f"{who} GET {path}"
+        for query in WIDENERS.get(path, []):
+            got = list_ids(scene, who, path, query)
+            assert got is not None and expected is not None and got <= expected, (
+                f"{who} GET {path} {scene.resolve(query)} listed {got}, outside its scope {expected}"
+            )
+
+
+def test_owners_filters_do_find_rows(scene: Scene) -> None:
+    """Control for the widening checks: the same filters do select rows for a caller whose scope holds them."""
+    assert list_ids(scene, "a.admin2", "/members", {"phone": scene.ids["mb2_phone"]}) == {scene.ids["mb2"]}
+    assert list_ids(scene, "a.admin2", "/members", {"card_no": scene.ids["mb2_card"]}) == {scene.ids["mb2"]}
+    assert list_ids(scene, "a.admin2", "/members", {"origin_merchant_id": scene.ids["m2"]}) == {scene.ids["mb2"]}
+    assert list_ids(scene, "a.operator", "/members", {"merchant_id": scene.ids["m3"]}) == {scene.ids["mb3"]}
+    assert list_ids(scene, "a.admin2", "/staff", {"store_id": scene.ids["st2"]}) == {scene.ids["sf2"]}
+    assert list_ids(scene, "a.admin3", "/agreements", {"merchant_id": scene.ids["m2"]}) == {scene.ids["agr23"]}
+    assert list_ids(scene, "a.admin2", "/users", {"merchant_id": scene.ids["m2"]}) == {
+        scene.ids["u_admin2"], scene.ids["u_staff2"]}
+    assert list_ids(scene, "platform", "/memberships", {"merchant_id": scene.ids["bm"]}) == {scene.ids["bms"]}
+
+
+# --- an enrolment at a second merchant widens exactly that merchant's view ------------------------------------
+
+
+def test_enrolment_at_another_merchant_shares_that_member_only(scene: Scene) -> None:
+    mb2, mb3 = scene.ids["mb2"], scene.ids["mb3"]
+    assert scene.call("a.admin1", "GET", f"/members/{mb2}").status_code == 404
+    scene.ok("a.staff1", "POST", "/memberships", {"card_no": "@mb2_card"}, 201)
+    assert scene.ok("a.admin1", "GET", f"/members/{mb2}")["id"] == mb2
+    assert list_ids(scene, "a.admin1", "/members") == {scene.ids["mb1"], mb2}
+    assert scene.call("a.admin1", "GET", f"/members/{mb3}").status_code == 404
+    # m1 sees its own membership of mb2, never m2's
+    assert {m["merchant_id"] for m in scene.ok("a.admin1", "GET", f"/memberships?member_id={mb2}")["items"]} == {
+        scene.ids["m1"]}
+    assert scene.call("a.admin1", "GET", f"/memberships/{scene.ids['ms2']}").status_code == 404
+    # and m1 still cannot change what only the card holder or the operator may
+    assert scene.call("a.admin1", "POST", f"/members/{mb2}/card/reissue").status_code == 403
+    assert scene.ok("a.admin1", "GET", f"/members/{mb2}/card")["qr_payload"] is None
+
+
+# --- ids in a body cannot redirect a write into another tenant ------------------------------------------------
+
+
+def test_body_ids_naming_another_tenant_are_overridden_by_the_callers_own(scene: Scene) -> None:
+    ids = scene.ids
+    merchant = scene.ok("b.operator", "POST", "/merchants",
+                        {"name": "迁入", "industry": "dining", "alliance_id": ids["alpha"]}, 201)
+    assert merchant["alliance_id"] == ids["beta"]
+    assert list_ids(scene, "a.operator", "/merchants") == {ids["m1"], ids["m2"], ids["m3"]}
+
+    member = scene.ok("a.staff1", "POST", "/members", {"phone": "13800000201", "origin_merchant_id": ids["m2"]}, 201)
+    assert (member["origin_merchant_id"], member["origin_staff_id"]) == (ids["m1"], ids["sf1"])
+    assert list_ids(scene, "a.admin2", "/members") == {ids["mb2"]}
+
+    agreement = scene.ok("a.admin1", "POST", "/agreements",
+                         {**AGREEMENT, "title": "冒名", "merchant_a_id": ids["m2"], "merchant_b_id": ids["m3"]}, 201)
+    assert (agreement["merchant_a_id"], agreement["merchant_b_id"]) == (ids["m1"], ids["m3"])
+
+    user = scene.ok("b.operator", "POST", "/users", {"username": "op-beta-2", "password": "correct-horse-9",
+                                                     "role": "operator_admin", "alliance_id": ids["alpha"]}, 201)
+    assert user["alliance_id"] == ids["beta"]
+    user = scene.ok("a.admin1", "POST", "/users", {"username": "admin-m1-b", "password": "correct-horse-9",
+                                                   "role": "merchant_admin", "merchant_id": ids["m2"]}, 201)
+    assert user["merchant_id"] == ids["m1"]
+
+
+def test_idempotency_keys_do_not_replay_across_callers(scene: Scene) -> None:
+    body = {"phone": "13800000301", "name": "幂等"}
+    key = {"Idempotency-Key": "same-key-everywhere"}
+    first = scene.call("a.staff1", "POST", "/members", body, headers=key)
+    assert first.status_code == 201
+    for who in ("a.staff2", "a.admin2", "b.operator"):
+        r = scene.call(who, "POST", "/members", body, headers=key)
+        assert "Idempotent-Replayed" not in r.headers, f"{who} got a.staff1's stored response"
+        assert str(first.json()["id"]) not in r.text or r.status_code == 201
+    again = scene.call("a.staff1", "POST", "/members", body, headers=key)
+    assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (201, "true")
+
+
+# --- API keys ---------------------------------------------------------------------------------------------------
+
+
+def test_api_key_reads_its_merchant_only_and_dies_when_revoked(scene: Scene) -> None:
+    ids = scene.ids
+    created = scene.ok("a.admin1", "POST", f"/merchants/{ids['m1']}/api-keys", {"name": "小程序"}, 201)
+    assert created["key"].startswith("lmk_") and created["merchant_id"] == ids["m1"]
+    listed = scene.ok("a.admin1", "GET", f"/merchants/{ids['m1']}/api-keys")["items"]
+    assert created["id"] in {k["id"] for k in listed} and all("key" not in k for k in listed)
+
+    for headers in ({"X-API-Key": created["key"]}, {"Authorization": f"Bearer {created['key']}"}):
+        scene.headers["probe"] = headers
+        assert scene.ok("probe", "GET", "/auth/whoami")["role"] == "integration"
+        assert list_ids(scene, "probe", "/members") == {ids["mb1"]}
+        assert scene.ok("probe", "GET", f"/members/{ids['mb1']}")["id"] == ids["mb1"]
+        assert scene.call("probe", "GET", f"/members/{ids['mb2']}").status_code == 404
+        assert scene.call("probe", "GET", f"/members/{ids['bmb']}").status_code == 404
+        assert scene.call("probe", "GET", f"/staff/{ids['sf2']}").status_code == 404
+        assert scene.call("probe", "POST", f"/merchants/{ids['m2']}/staff", {"name": "x"}).status_code == 403
+
+    # another merchant's admin cannot revoke it; its own admin can
+    assert scene.call("a.admin2", "POST", f"/api-keys/{created['id']}/revoke").status_code == 404
+    assert scene.ok("a.admin1", "POST", f"/api-keys/{created['id']}/revoke")["revoked_at"] is not None
+    for headers in ({"X-API-Key": created["key"]}, {"Authorization": f"Bearer {created['key']}"}):
+        scene.headers["probe"] = headers
+        assert scene.call("probe", "GET", f"/members/{ids['mb1']}").status_code == 401
+        assert scene.call("probe", "GET", "/members").status_code == 401
+    # the other key of m1 is untouched
+    assert scene.ok("a.key1", "GET", f"/members/{ids['mb1']}")["id"] == ids["mb1"]
+
+
+# --- member logins ----------------------------------------------------------------------------------------------
+
+
+def test_member_token_sees_only_its_own_member(scene: Scene) -> None:
+    ids = scene.ids
+    member = scene.ok("a.staff3", "POST", "/members", {"phone": "13800000401", "name": "新朋友"}, 201)
+    card = scene.ok("a.operator", "GET", f"/members/{member['id']}/card")
+    assert card["qr_payload"]
+    login = scene.ok("a.staff1", "POST", "/auth/member/card", {"qr_payload": card["qr_payload"]})
+    assert (login["role"], login["member_id"]) == ("member", member["id"])
+    scene.headers["me"] = {"Authorization": f"Bearer {login['access_token']}"}
+
+    assert scene.ok("me", "GET", "/me")["id"] == member["id"]
+    assert scene.ok("me", "GET", f"/members/{member['id']}")["id"] == member["id"]
+    assert scene.ok("me", "GET", f"/members/{member['id']}/card")["qr_payload"] == card["qr_payload"]
+    assert list_ids(scene, "me", "/members") == {member["id"]}
+    for other in ("mb1", "mb3", "bmb"):
+        assert scene.call("me", "GET", f"/members/{ids[other]}").status_code == 404
+        assert scene.call("me", "GET", f"/members/{ids[other]}/card").status_code == 404
+    for path in ("/staff", "/users", "/agreements"):
+        assert list_ids(scene, "me", path) == set(), path
+    before = snapshot(scene.db_url)
+    refused = [
+        scene.call("me", "POST", f"/merchants/{ids['m3']}/staff", {"name": "x"}),
+        scene.call("me", "POST", "/members", {"phone": "13800000402"}),
+        scene.call("me", "PATCH", f"/members/{ids['mb3']}", HIJACK),
+        scene.call("me", "PATCH", f"/members/{member['id']}", {"status": "blocked"}),
+        scene.call("me", "POST", "/agreements", {**AGREEMENT, "title": "x", "merchant_b_id": ids["m2"]}),
+        scene.call("me", "POST", f"/members/{ids['mb3']}/card/reissue"),
+        scene.call("me", "GET", f"/staff/{ids['sf3']}"),
+        scene.call("me", "GET", f"/users/{ids['u_staff3']}"),
+        scene.call("me", "GET", f"/agreements/{ids['agr23']}"),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 404, 403, 403, 404, 404, 404, 404]
+    assert not changed_tables(before, snapshot(scene.db_url))
+
+    # what the member may change, it changes on itself only
+    assert scene.ok("me", "PATCH", "/me", {"name": "改名"})["name"] == "改名"
+    assert scene.ok("a.operator", "GET", f"/members/{ids['mb3']}")["name"] == "会员3"
+    # reissuing the card ends the old QR and the token issued from it
+    scene.ok("me", "POST", f"/members/{member['id']}/card/reissue")
+    assert scene.call("me", "GET", "/me").status_code == 401
+    assert scene.call("a.staff1", "POST", "/auth/member/card", {"qr_payload": card["qr_payload"]}).status_code == 422
+
+
+def test_card_login_refuses_forged_payloads(scene: Scene) -> None:
+    qr = scene.ok("a.operator", "GET", f"/members/{scene.ids['mb2']}/card")["qr_payload"]
+    other_card = scene.ids["mb3_card"]
+    forged = qr.replace(scene.ids["mb2_card"], other_card)
+    for payload in (forged, qr + "0", "LM1.x.1.y"):
+        r = scene.call("a.staff1", "POST", "/auth/member/card", {"qr_payload": payload})
+        assert r.status_code == 422, payload
+
+
+# --- the exempt endpoints behave as their reasons say ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", [*ACTORS, "a.staff2"])
+def test_self_endpoints_describe_only_the_caller(scene: Scene, who: str) -> None:
+    me = scene.ok(who, "GET", "/auth/whoami")
+    if who == "a.member1":
+        assert (me["role"], me["member_id"]) == ("member", scene.ids["mb1"])
+        assert scene.ok(who, "GET", "/me")["id"] == scene.ids["mb1"]
+        return
+    assert me["member_id"] is None
+    expected_merchant = {"a.admin1": "m1", "a.staff1": "m1", "a.key1": "m1", "a.staff2": "m2", "b.admin1": "bm"}
+    assert me["merchant_id"] == (scene.ids[expected_merchant[who]] if who in expected_merchant else None)
+    before = snapshot(scene.db_url)
+    assert scene.call(who, "GET", "/me").status_code == 403
+    assert scene.call(who, "PATCH", "/me", {"name": "x"}).status_code == 403
+    assert not changed_tables(before, snapshot(scene.db_url))
+
+
+def test_member_code_requests_do_not_reveal_other_alliances_members(scene: Scene) -> None:
+    ids = scene.ids
+    before = snapshot(scene.db_url)
+    code = API + "/auth/member/code"
+    asked_wrong = scene.client.post(code, json={"alliance_id": ids["beta"], "phone": ids["mb1_phone"]})
+    asked_nobody = scene.client.post(code, json={"alliance_id": ids["beta"], "phone": "13800000501"})
+    assert (asked_wrong.status_code, asked_wrong.json()) == (asked_nobody.status_code, asked_nobody.json()) == (
+        202, {"accepted": True})
+    assert not changed_tables(before, snapshot(scene.db_url)), "a code was issued for another alliance's member"
+    # and a code sent in alpha does not log in at beta
+    assert scene.client.post(code, json={"alliance_id": ids["alpha"], "phone": ids["mb1_phone"]}).status_code == 202
+    assert changed_tables(before, snapshot(scene.db_url))  # control: this one did issue a code
+    r = scene.client.post(API + "/auth/member/code/verify",
+                          json={"alliance_id": ids["beta"], "phone": ids["mb1_phone"], "code": "000000"})
+    assert r.status_code == 401
