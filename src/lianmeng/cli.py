@@ -80,7 +80,7 @@ def demo(
     database_url: DatabaseOpt = None,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when an alliance already exists")] = False,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed loads the same alliance")] = 2024,
-    scale: Annotated[float, typer.Option(min=0.01, max=10, help="Multiply member counts (1 = ~6,800 members)")] = 1.0,
+    scale: Annotated[float, typer.Option(min=0.01, max=10, help="Multiply member counts (1 = ~7,400 members)")] = 1.0,
 ) -> None:
     """Load the demo alliance "Tesla Life" (Shenzhen, seed 000) into any database."""
     from lianmeng.alliances.repository import count_alliances

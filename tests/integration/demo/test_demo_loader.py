@@ -78,10 +78,10 @@ def test_the_alliance_its_merchants_and_their_stores(session: Session, loaded: D
 
 
 def test_members_by_origin_and_cross_memberships(session: Session, loaded: DemoSummary) -> None:
-    keys = {m.id: m.name for m in session.scalars(select(Merchant))}
     by_name = {spec.name: spec.key for spec in data.MERCHANTS}
+    key_of: dict[int | None, str] = {m.id: by_name[m.name] for m in session.scalars(select(Merchant))}
     origins = session.execute(select(Member.origin_merchant_id, func.count()).group_by(Member.origin_merchant_id))
-    counted = {by_name[keys[merchant_id]]: count for merchant_id, count in origins}
+    counted = {key_of[merchant_id]: count for merchant_id, count in origins}
     assert counted == generate.member_counts(SCALE)
     assert counted["tesla"] == round(800 * SCALE) and sum(counted[k] for k in data.GYM_KEYS) == round(6000 * SCALE)
     assert loaded.counts["members"] == sum(counted.values())
@@ -90,23 +90,23 @@ def test_members_by_origin_and_cross_memberships(session: Session, loaded: DemoS
     assert len(memberships) == loaded.counts["memberships"] > loaded.counts["members"]
     held: dict[int, set[str]] = {}
     for member_id, merchant_id in memberships:
-        held.setdefault(member_id, set()).add(by_name[keys[merchant_id]])
-    members = session.execute(select(Member.id, Member.origin_merchant_id, Member.origin_store_id,
-                                     Member.origin_staff_id)).all()
-    store_of = {store_id: merchant_id for store_id, merchant_id in session.execute(select(Store.id, Store.merchant_id))}
+        held.setdefault(member_id, set()).add(key_of[merchant_id])
+    store_of: dict[int | None, int] = {s.id: s.merchant_id for s in session.scalars(select(Store))}
     staff_of = {s.id: s for s in session.scalars(select(Staff))}
     centre_to_gym = gym_to_centre = 0
-    for member_id, origin, store_id, staff_id in members:
-        assert by_name[keys[origin]] in held[member_id]
-        assert store_of[store_id] == origin
-        if staff_id is not None:
-            assert staff_of[staff_id].store_id == store_id and staff_of[staff_id].role == "shopping_guide"
-        if by_name[keys[origin]] == "tesla" and held[member_id] & set(data.GYM_KEYS):
+    for member in session.scalars(select(Member)):
+        origin = key_of[member.origin_merchant_id]
+        assert origin in held[member.id]
+        assert store_of[member.origin_store_id] == member.origin_merchant_id
+        if member.origin_staff_id is not None:
+            guide = staff_of[member.origin_staff_id]
+            assert guide.store_id == member.origin_store_id and guide.role == "shopping_guide"
+        if origin == "tesla" and held[member.id] & set(data.GYM_KEYS):
             centre_to_gym += 1
-        if by_name[keys[origin]] in data.GYM_KEYS and "tesla" in held[member_id]:
+        if origin in data.GYM_KEYS and "tesla" in held[member.id]:
             gym_to_centre += 1
-    assert centre_to_gym == round(counted["tesla"] * 0.15)
-    assert gym_to_centre == round(sum(counted[k] for k in data.GYM_KEYS) * 0.08)
+    assert centre_to_gym == round(counted["tesla"] * 15 / 100)
+    assert gym_to_centre == round(sum(counted[k] for k in data.GYM_KEYS) * 8 / 100)
 
 
 def test_phones_are_never_stored_in_clear(session: Session, loaded: DemoSummary) -> None:
