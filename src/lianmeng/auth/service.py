@@ -170,9 +170,10 @@ def create_user(session: Session, actor: Principal | None, data: NewUser) -> Use
             raise Invalid("wrong_alliance", what="merchant")
     else:
         merchant_id = None
-    if data.role is Role.STORE_STAFF:
-        if staff_id is None:
-            raise Invalid("validation_error", details={"staff_id": "required"})
+    if data.role is Role.STORE_STAFF and staff_id is None:
+        raise Invalid("validation_error", details={"staff_id": "required"})
+    if data.role in (Role.MERCHANT_ADMIN, Role.STORE_STAFF) and staff_id is not None:
+        # a merchant admin may be tied to a staff record too: it must be one of its own merchant's
         staff = merchants_repo.get_staff(session, scope, staff_id)
         if staff.merchant_id != merchant_id:
             raise Invalid("wrong_merchant", what="staff")

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from lianmeng.db import Base, get_engine
 
@@ -75,8 +76,7 @@ def phone_of(alliance_index: int, merchant_index: int) -> str:
 AGREEMENT = {"modes": ["rights_exchange"], "benefits": [{"offered_by": "a", "text": "首次保养9折"}]}
 
 
-@pytest.fixture
-def scene(world: World, db_url: str) -> Scene:
+def build_scene(world: World, db_url: str) -> Scene:
     a, b = world.a, world.b
     s = Scene(world.client, db_url, {"platform": world.platform.headers})
     for prefix, side in (("a", a), ("b", b)):
@@ -102,7 +102,7 @@ def scene(world: World, db_url: str) -> Scene:
         body = {**AGREEMENT, "title": f"协议 {key}", "merchant_a_id": a_id and ids[a_id],
                 "merchant_b_id": b_id and ids[b_id]}
         ids[key] = s.ok(who, "POST", "/agreements", body, 201)["id"]
-    # API keys of m1 (used as the integration caller "a.key1") and of m2
+    # API keys of m1 (used as the integration caller "a.key1") and of m2 ("a.key2")
     for i in (1, 2):
         created = s.ok(f"a.admin{i}", "POST", f"/merchants/{ids[f'm{i}']}/api-keys", {"name": f"POS m{i}"}, 201)
         ids[f"key{i}"] = created["id"]
@@ -120,19 +120,49 @@ def scene(world: World, db_url: str) -> Scene:
     return s
 
 
-# --- "wrote nothing": the whole database, table by table --------------------------------------------------------
+# --- the database, table by table: to prove "wrote nothing", and to set the scene quickly ----------------------
+
+Dump = dict[str, list[dict[str, Any]]]
 
 
-def snapshot(db_url: str) -> dict[str, list[tuple[Any, ...]]]:
+def dump(db_url: str) -> Dump:
     with get_engine(db_url).connect() as conn:
         return {
-            table.name: [tuple(row) for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
+            table.name: [dict(row._mapping) for row in conn.execute(select(table).order_by(*table.primary_key))]
             for table in Base.metadata.sorted_tables
         }
 
 
-def changed_tables(before: dict[str, list[tuple[Any, ...]]], after: dict[str, list[tuple[Any, ...]]]) -> list[str]:
+def changed_tables(before: Dump, after: Dump) -> list[str]:
     return [name for name in before if before[name] != after[name]]
+
+
+def restore(db_url: str, rows: Dump) -> None:
+    """Put a dump back into the (freshly wiped) database, and move PostgreSQL's id sequences past it."""
+    engine = get_engine(db_url)
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            if rows.get(table.name):
+                conn.execute(table.insert(), rows[table.name])
+                if engine.dialect.name == "postgresql" and "id" in table.c:
+                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                      f"(SELECT max(id) FROM {table.name}))"))
+
+
+_BUILT: dict[str, tuple[dict[str, dict[str, str]], dict[str, Any], Dump]] = {}
+
+
+@pytest.fixture
+def scene(client: TestClient, db_url: str, request: pytest.FixtureRequest) -> Scene:
+    """Built through the API by the first test (conftest's `world` plus the rows above), then dumped; every later
+    test gets the same rows, ids and logins restored into its freshly wiped database (a second instead of 1 s)."""
+    if db_url not in _BUILT:
+        built = build_scene(request.getfixturevalue("world"), db_url)
+        _BUILT[db_url] = (copy.deepcopy(built.headers), dict(built.ids), dump(db_url))
+        return built
+    headers, ids, rows = _BUILT[db_url]
+    restore(db_url, rows)
+    return Scene(client, db_url, copy.deepcopy(headers), dict(ids))
 
 
 # --- the sweep ------------------------------------------------------------------------------------------------
@@ -523,14 +553,14 @@ def test_cross_tenant_attack_is_refused_and_writes_nothing(scene: Scene, route: 
     case = SWEEP[route]
     for call in case.attacks:
         what = f"{method} {template} by {call.label()}"
-        before = snapshot(scene.db_url)
+        before = dump(scene.db_url)
         r = send(scene, method, template, call)
         assert r.status_code == call.expect, f"{what}: {r.status_code} {r.text}"
         if call.expect == 200:
             assert r.json()["items"] == [], f"{what} listed foreign rows: {r.text}"
         else:
             assert error_of(r) is not None, f"{what}: not an error body: {r.text}"
-        after = snapshot(scene.db_url)
+        after = dump(scene.db_url)
         assert not changed_tables(before, after), f"{what} wrote to {changed_tables(before, after)}"
         if call.expect == 404 and call.at:
             missing = send(scene, method, template, call, at="missing")
@@ -543,7 +573,8 @@ def test_cross_tenant_attack_is_refused_and_writes_nothing(scene: Scene, route: 
         assert r.status_code == call.expect, f"{what}: {r.status_code} {r.text}"
         if method == "GET" and r.headers["content-type"].startswith("application/json"):
             body = r.json()
-            assert not isinstance(body, dict) or body.get("items", [None]), f"{what} listed nothing"
+            listed = body if isinstance(body, list) else body.get("items", [None])
+            assert listed, f"{what} listed nothing: the control must see rows"
 
 
 def test_every_endpoint_has_a_tenancy_case(client: TestClient) -> None:
@@ -568,7 +599,8 @@ def test_every_endpoint_has_a_tenancy_case(client: TestClient) -> None:
 ACTORS = ("platform", "a.operator", "a.admin1", "a.staff1", "a.key1", "a.member1", "b.operator", "b.admin1")
 
 
-def scope(platform: str, a_operator: str, a_merchant_side: str, a_member: str, b_side: str,
+def scope(platform: str, a_operator: str | None, a_merchant_side: str | None, a_member: str | None,
+          b_side: str | None,
           *, a_staff: str | None = None, a_key: str | None = None, b_admin: str | None = None) -> dict[str, str | None]:
     """Per actor: the scene names it must list (space separated); None = the list itself is refused (404)."""
     return {
@@ -592,7 +624,7 @@ LISTS: dict[str, dict[str, str | None]] = {
                     "", "u_bop u_badmin1 u_bstaff1", a_staff="u_staff1", a_key="", b_admin="u_badmin1 u_bstaff1"),
     "/merchants/@m1/api-keys": scope("key1", "key1", "key1", "", None, a_staff="", a_key=""),
     "/merchants/@m2/api-keys": scope("key2", "key2", "", "", None),
-    "/merchants/@bm/api-keys": scope("", "", None, None, "", b_admin=""),
+    "/merchants/@bm/api-keys": scope("", None, None, None, ""),
 }
 MERCHANTS = ("m1", "m2", "m3", "bm")
 MEMBERS = ("mb1", "mb2", "mb3", "bmb")
@@ -644,6 +676,8 @@ def test_each_caller_lists_exactly_its_scope(scene: Scene, path: str) -> None:
         expected = expected_ids(scene, LISTS[path][who])
         assert list_ids(scene, who, path) == expected, f"{who} GET {path}"
         for query in WIDENERS.get(path, []):
+            if who == "platform" and "phone" in query:
+                continue  # phones are matched by a per-alliance hash: the platform admin must pick an alliance
             got = list_ids(scene, who, path, query)
             assert got is not None and expected is not None and got <= expected, (
                 f"{who} GET {path} {scene.resolve(query)} listed {got}, outside its scope {expected}"
@@ -713,10 +747,11 @@ def test_idempotency_keys_do_not_replay_across_callers(scene: Scene) -> None:
     key = {"Idempotency-Key": "same-key-everywhere"}
     first = scene.call("a.staff1", "POST", "/members", body, headers=key)
     assert first.status_code == 201
-    for who in ("a.staff2", "a.admin2", "b.operator"):
+    # same key, same request: m2 is refused (the phone holds a card), beta enrols its own member; no replay
+    for who, status in (("a.staff2", 409), ("a.admin2", 409), ("b.operator", 201)):
         r = scene.call(who, "POST", "/members", body, headers=key)
         assert "Idempotent-Replayed" not in r.headers, f"{who} got a.staff1's stored response"
-        assert str(first.json()["id"]) not in r.text or r.status_code == 201
+        assert r.status_code == status and r.json() != first.json(), f"{who}: {r.status_code} {r.text}"
     again = scene.call("a.staff1", "POST", "/members", body, headers=key)
     assert (again.status_code, again.headers.get("Idempotent-Replayed")) == (201, "true")
 
@@ -773,7 +808,7 @@ def test_member_token_sees_only_its_own_member(scene: Scene) -> None:
         assert scene.call("me", "GET", f"/members/{ids[other]}/card").status_code == 404
     for path in ("/staff", "/users", "/agreements"):
         assert list_ids(scene, "me", path) == set(), path
-    before = snapshot(scene.db_url)
+    before = dump(scene.db_url)
     refused = [
         scene.call("me", "POST", f"/merchants/{ids['m3']}/staff", {"name": "x"}),
         scene.call("me", "POST", "/members", {"phone": "13800000402"}),
@@ -786,7 +821,7 @@ def test_member_token_sees_only_its_own_member(scene: Scene) -> None:
         scene.call("me", "GET", f"/agreements/{ids['agr23']}"),
     ]
     assert [r.status_code for r in refused] == [403, 403, 404, 403, 403, 404, 404, 404, 404]
-    assert not changed_tables(before, snapshot(scene.db_url))
+    assert not changed_tables(before, dump(scene.db_url))
 
     # what the member may change, it changes on itself only
     assert scene.ok("me", "PATCH", "/me", {"name": "改名"})["name"] == "改名"
@@ -819,24 +854,24 @@ def test_self_endpoints_describe_only_the_caller(scene: Scene, who: str) -> None
     assert me["member_id"] is None
     expected_merchant = {"a.admin1": "m1", "a.staff1": "m1", "a.key1": "m1", "a.staff2": "m2", "b.admin1": "bm"}
     assert me["merchant_id"] == (scene.ids[expected_merchant[who]] if who in expected_merchant else None)
-    before = snapshot(scene.db_url)
+    before = dump(scene.db_url)
     assert scene.call(who, "GET", "/me").status_code == 403
     assert scene.call(who, "PATCH", "/me", {"name": "x"}).status_code == 403
-    assert not changed_tables(before, snapshot(scene.db_url))
+    assert not changed_tables(before, dump(scene.db_url))
 
 
 def test_member_code_requests_do_not_reveal_other_alliances_members(scene: Scene) -> None:
     ids = scene.ids
-    before = snapshot(scene.db_url)
+    before = dump(scene.db_url)
     code = API + "/auth/member/code"
     asked_wrong = scene.client.post(code, json={"alliance_id": ids["beta"], "phone": ids["mb1_phone"]})
     asked_nobody = scene.client.post(code, json={"alliance_id": ids["beta"], "phone": "13800000501"})
     assert (asked_wrong.status_code, asked_wrong.json()) == (asked_nobody.status_code, asked_nobody.json()) == (
         202, {"accepted": True})
-    assert not changed_tables(before, snapshot(scene.db_url)), "a code was issued for another alliance's member"
+    assert not changed_tables(before, dump(scene.db_url)), "a code was issued for another alliance's member"
     # and a code sent in alpha does not log in at beta
     assert scene.client.post(code, json={"alliance_id": ids["alpha"], "phone": ids["mb1_phone"]}).status_code == 202
-    assert changed_tables(before, snapshot(scene.db_url))  # control: this one did issue a code
+    assert changed_tables(before, dump(scene.db_url))  # control: this one did issue a code
     r = scene.client.post(API + "/auth/member/code/verify",
                           json={"alliance_id": ids["beta"], "phone": ids["mb1_phone"], "code": "000000"})
     assert r.status_code == 401
