@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from lianmeng.alliances import repository, service
 from lianmeng.alliances.schemas import AllianceCreate, AllianceOut, AllianceUpdate
-from lianmeng.kit.pagination import Page, paginate
+from lianmeng.kit.pagination import Page, page_of
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
 
 router = APIRouter(prefix="/alliances", tags=["alliances 联盟"])
@@ -18,8 +18,7 @@ def list_alliances(
     session: SessionDep, principal: CurrentPrincipal, paging: Paging,
     q: Annotated[str | None, Query(max_length=100)] = None, city: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Page[AllianceOut]:
-    rows, total = paginate(session, repository.list_alliances(principal, q, city), paging)
-    return Page(items=[AllianceOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+    return page_of(session, repository.list_alliances(principal, q, city), paging, AllianceOut)
 
 
 @router.post("", response_model=AllianceOut, status_code=201)

@@ -23,7 +23,7 @@ from lianmeng.auth.schemas import (
 )
 from lianmeng.db import begin_write
 from lianmeng.kit.errors import AppError, Invalid
-from lianmeng.kit.pagination import Page, paginate
+from lianmeng.kit.pagination import Page, page_of
 from lianmeng.members.domain import normalize_phone
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
@@ -101,8 +101,8 @@ def list_users(
     session: SessionDep, principal: CurrentPrincipal, paging: Paging, role: Role | None = None,
     merchant_id: int | None = None, q: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Page[UserOut]:
-    rows, total = paginate(session, repository.list_users(principal, role=role, merchant_id=merchant_id, q=q), paging)
-    return Page(items=[UserOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+    stmt = repository.list_users(principal, role=role, merchant_id=merchant_id, q=q)
+    return page_of(session, stmt, paging, UserOut)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
@@ -142,8 +142,7 @@ def list_api_keys(
     merchant_id: int, session: SessionDep, principal: CurrentPrincipal, paging: Paging
 ) -> Page[ApiKeyOut]:
     merchant = merchants_repo.get_merchant(session, principal, merchant_id)
-    rows, total = paginate(session, repository.list_api_keys(principal, merchant.id), paging)
-    return Page(items=[ApiKeyOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+    return page_of(session, repository.list_api_keys(principal, merchant.id), paging, ApiKeyOut)
 
 
 @router.post("/merchants/{merchant_id}/api-keys", response_model=ApiKeyCreated, status_code=201, tags=["api keys"])

@@ -39,3 +39,13 @@ def paginate(session: Session, stmt: Select[Any], params: PageParams) -> tuple[l
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     rows = list(session.scalars(stmt.limit(params.page_size).offset(params.offset)))
     return rows, total
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def page_of(session: Session, stmt: Select[Any], params: PageParams, out: type[M]) -> Page[M]:
+    """Run a scoped list query one page at a time and shape the rows as `out`."""
+    rows, total = paginate(session, stmt, params)
+    return Page[M](items=[out.model_validate(r) for r in rows], total=total, page=params.page,
+                   page_size=params.page_size)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from lianmeng.kit.errors import Forbidden
-from lianmeng.kit.pagination import Page, paginate
+from lianmeng.kit.pagination import Page, page_of
 from lianmeng.members import repository, service
 from lianmeng.members.domain import Gender, MemberStatus
 from lianmeng.members.schemas import (
@@ -42,8 +42,7 @@ def list_members(
         origin_staff_id=origin_staff_id, merchant_id=merchant_id, gender=gender, status=status,
         consent_marketing=consent_marketing,
     )
-    rows, total = paginate(session, stmt, paging)
-    return Page(items=[MemberOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+    return page_of(session, stmt, paging, MemberOut)
 
 
 @router.post("/members", response_model=MemberOut, status_code=201, summary="Enrol a member: issue an alliance card")
@@ -100,8 +99,7 @@ def list_memberships(
     merchant_id: int | None = None, tier: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Page[MembershipOut]:
     stmt = repository.list_memberships(principal, member_id=member_id, merchant_id=merchant_id, tier=tier)
-    rows, total = paginate(session, stmt, paging)
-    return Page(items=[MembershipOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+    return page_of(session, stmt, paging, MembershipOut)
 
 
 @router.post(

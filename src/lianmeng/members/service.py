@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from lianmeng.auth.domain import Role
@@ -102,27 +104,26 @@ def update_member(session: Session, actor: Principal, member_id: int, data: Memb
         if other is not None and other.id != member.id:
             raise Conflict("member_exists")
         _set_phone(member, changes["phone"])
-    for field in ("name", "birth_year"):
-        if field in changes:
-            setattr(member, field, changes[field])
-    if changes.get("gender") is not None:
-        member.gender = changes["gender"]
-    _apply_consents(member, changes.get("consent_marketing"), changes.get("consent_data_sharing"))
+    _apply_profile(member, changes)
     session.flush()
     return member
 
 
 def update_self(session: Session, actor: Principal, data: SelfUpdate) -> Member:
     member = repository.get_member(session, actor, actor.member_id or 0)
-    changes = data.model_dump(exclude_unset=True)
+    _apply_profile(member, data.model_dump(exclude_unset=True))
+    session.flush()
+    return member
+
+
+def _apply_profile(member: Member, changes: dict[str, Any]) -> None:
+    """Name and birth year may be cleared (null); gender and consents only changed."""
     for field in ("name", "birth_year"):
         if field in changes:
             setattr(member, field, changes[field])
     if changes.get("gender") is not None:
         member.gender = changes["gender"]
     _apply_consents(member, changes.get("consent_marketing"), changes.get("consent_data_sharing"))
-    session.flush()
-    return member
 
 
 # --- the card -------------------------------------------------------------------------------------------

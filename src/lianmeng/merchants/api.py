@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from lianmeng.kit.pagination import Page, paginate
+from lianmeng.kit.pagination import Page, page_of
 from lianmeng.merchants import repository, service
 from lianmeng.merchants.domain import Industry, MerchantStatus, StaffRole
 from lianmeng.merchants.schemas import (
@@ -35,8 +35,7 @@ def list_merchants(
     stmt = repository.list_merchants(
         principal, q=q, industry=industry, status=status, tag=tag, min_rating=min_rating
     )
-    rows, total = paginate(session, stmt, paging)
-    return Page(items=[MerchantOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+    return page_of(session, stmt, paging, MerchantOut)
 
 
 @router.post("/merchants", response_model=MerchantOut, status_code=201)
@@ -68,8 +67,7 @@ def list_stores(
     active: bool | None = None,
 ) -> Page[StoreOut]:
     stmt = repository.list_stores(principal, merchant_id=merchant_id, q=q, district=district, active=active)
-    rows, total = paginate(session, stmt, paging)
-    return Page(items=[StoreOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+    return page_of(session, stmt, paging, StoreOut)
 
 
 @router.post("/merchants/{merchant_id}/stores", response_model=StoreOut, status_code=201)
@@ -102,8 +100,7 @@ def list_staff(
     stmt = repository.list_staff(
         principal, merchant_id=merchant_id, store_id=store_id, role=role, q=q, active=active
     )
-    rows, total = paginate(session, stmt, paging)
-    return Page(items=[StaffOut.model_validate(r) for r in rows], total=total, **paging.model_dump())
+    return page_of(session, stmt, paging, StaffOut)
 
 
 @router.post("/merchants/{merchant_id}/staff", response_model=StaffOut, status_code=201)
