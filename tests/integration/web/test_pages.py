@@ -1,0 +1,27 @@
+"""The public overview page: merchants, a store map with a legend, agreements by status — counts, no PII."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from lianmeng.demo.loader import DemoPlan, load_demo
+
+
+def test_home_redirects_to_the_only_alliance_and_shows_it(client: TestClient, session: Session) -> None:
+    load_demo(session, DemoPlan(seed=7, scale=0.02))
+    session.commit()
+    home = client.get("/", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == "/alliances/tesla-life-sz"
+    page = client.get("/alliances/tesla-life-sz")
+    assert page.status_code == 200
+    assert page.text.count("<circle") == 22  # every store on the map
+    assert "健身 <small>Fitness</small>" in page.text  # legend and table, Chinese first
+    assert "生效中" in page.text and "Active" in page.text
+    assert "****" not in page.text  # no member data at all, not even masked
+
+
+def test_empty_database_and_unknown_alliance(client: TestClient) -> None:
+    assert "lianmeng demo" in client.get("/").text
+    missing = client.get("/alliances/nope")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
