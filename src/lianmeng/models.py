@@ -5,10 +5,26 @@ from lianmeng.alliances.models import Alliance
 from lianmeng.auth.models import ApiKey, OneTimeCode, OutboxMessage, User
 from lianmeng.db import Base
 from lianmeng.kit.idempotency import IdempotencyRecord
+from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 
 __all__ = [
-    "Agreement", "AgreementEvent", "Alliance", "ApiKey", "Base", "IdempotencyRecord", "Member", "Membership",
-    "Merchant", "OneTimeCode", "OutboxMessage", "Staff", "Store", "User",
+    "Account",
+    "Agreement",
+    "AgreementEvent",
+    "Alliance",
+    "ApiKey",
+    "Base",
+    "Entry",
+    "IdempotencyRecord",
+    "Member",
+    "Membership",
+    "Merchant",
+    "OneTimeCode",
+    "OutboxMessage",
+    "Posting",
+    "Staff",
+    "Store",
+    "User",
 ]

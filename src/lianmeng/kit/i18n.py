@@ -49,6 +49,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "agreement_expired": {"zh-CN": "协议已过有效期", "en": "The agreement has expired"},
     "agreement_self": {"zh-CN": "协议双方不能是同一商户", "en": "An agreement needs two different merchants"},
     "merchant_suspended": {"zh-CN": "商户已暂停合作", "en": "The merchant is suspended"},
+    "insufficient_balance": {"zh-CN": "余额不足({kind})", "en": "Insufficient balance ({kind})"},
     "idempotency_in_progress": {
         "zh-CN": "相同幂等键的请求仍在处理中,请稍后重试",
         "en": "A request with this Idempotency-Key is still being processed; retry later",

@@ -1,0 +1,1 @@
+"""The ledger: the only writer of money and points. Append-only, balanced, double-entry postings."""

@@ -1,0 +1,108 @@
+"""Pure ledger rules: units, account kinds, which may go negative, which are derived, and balance checks.
+
+Sign convention: an entry's amount adds to its account's balance. A posting is balanced when, for each unit,
+its amounts sum to zero. A positive balance is what the account's owner holds or is owed; a negative balance
+is what the owner owes (only account kinds that represent obligations may go negative).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Unit(StrEnum):
+    FEN = "fen"
+    POINT = "point"
+
+
+class OwnerType(StrEnum):
+    MEMBER = "member"
+    MERCHANT = "merchant"
+    STAFF = "staff"
+    OPERATOR = "operator"
+
+
+class AccountKind(StrEnum):
+    # member
+    POINTS = "points"  # point; the member's alliance points
+    STORED_VALUE = "stored_value"  # fen; scoped to the merchant where it was topped up
+    # merchant
+    CASH = "cash"  # fen; money the merchant took at the till (external world), goes negative
+    STORED_VALUE_LIABILITY = "stored_value_liability"  # fen; what the merchant owes holders of its stored value
+    POINTS_ISSUED = "points_issued"  # fen; value of points it issued: owed to the operator
+    POINTS_REDEEMED = "points_redeemed"  # fen; value of points it accepted: owed by the operator
+    # operator
+    POINTS_FLOAT = "points_float"  # point; source of all points in circulation (hot: derived)
+    POINTS_CLEARING = "points_clearing"  # fen; operator's net position on points value (hot: derived)
+
+
+@dataclass(frozen=True)
+class KindRule:
+    unit: Unit
+    may_go_negative: bool
+    derived: bool = False  # balance not kept on the row: summed from entries (no row lock, no hot spot)
+
+
+KIND_RULES: dict[AccountKind, KindRule] = {
+    AccountKind.POINTS: KindRule(Unit.POINT, may_go_negative=False),
+    AccountKind.STORED_VALUE: KindRule(Unit.FEN, may_go_negative=False),
+    AccountKind.CASH: KindRule(Unit.FEN, may_go_negative=True),
+    AccountKind.STORED_VALUE_LIABILITY: KindRule(Unit.FEN, may_go_negative=True),
+    AccountKind.POINTS_ISSUED: KindRule(Unit.FEN, may_go_negative=True),
+    AccountKind.POINTS_REDEEMED: KindRule(Unit.FEN, may_go_negative=True),
+    AccountKind.POINTS_FLOAT: KindRule(Unit.POINT, may_go_negative=True, derived=True),
+    AccountKind.POINTS_CLEARING: KindRule(Unit.FEN, may_go_negative=True, derived=True),
+}
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """Names an account without knowing its id: owner, kind and (for stored value) the merchant it sits at."""
+
+    owner_type: OwnerType
+    owner_id: int  # 0 for the operator
+    kind: AccountKind
+    scope_id: int = 0
+
+    @property
+    def unit(self) -> Unit:
+        return KIND_RULES[self.kind].unit
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: AccountRef
+    amount: int
+
+
+class Unbalanced(ValueError):
+    pass
+
+
+def check_balanced(legs: Iterable[Leg]) -> None:
+    """Every posting: integer amounts, no zero legs, and per unit the amounts sum to zero."""
+    totals: dict[Unit, int] = defaultdict(int)
+    count = 0
+    for leg in legs:
+        if not isinstance(leg.amount, int) or isinstance(leg.amount, bool):
+            raise Unbalanced("amounts must be integers (fen or points)")
+        if leg.amount == 0:
+            raise Unbalanced("zero legs are not recorded")
+        totals[leg.account.unit] += leg.amount
+        count += 1
+    if count < 2:
+        raise Unbalanced("a posting needs at least two legs")
+    unbalanced = {unit.value: total for unit, total in totals.items() if total != 0}
+    if unbalanced:
+        raise Unbalanced(f"posting does not balance: {unbalanced}")
+
+
+def net_by_account(legs: Iterable[Leg]) -> dict[AccountRef, int]:
+    """Legs on the same account collapse into one change (a posting touches each balance once)."""
+    net: dict[AccountRef, int] = defaultdict(int)
+    for leg in legs:
+        net[leg.account] += leg.amount
+    return {ref: amount for ref, amount in net.items() if amount != 0}

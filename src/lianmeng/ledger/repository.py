@@ -1,0 +1,101 @@
+"""All ledger queries. Balance changes go through `apply_change` only: one guarded UPDATE per account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from lianmeng.kit import clock
+from lianmeng.ledger.domain import KIND_RULES, AccountRef
+from lianmeng.ledger.models import Account, Entry, Posting
+
+
+def _matches(ref: AccountRef) -> Any:
+    return and_(
+        Account.owner_type == ref.owner_type.value, Account.owner_id == ref.owner_id,
+        Account.kind == ref.kind.value, Account.scope_id == ref.scope_id,
+    )
+
+
+def ensure_accounts(session: Session, alliance_id: int, refs: list[AccountRef]) -> dict[AccountRef, Account]:
+    """The accounts for `refs`, created on first use. Concurrent first uses are safe: INSERT … ON CONFLICT DO
+    NOTHING, then read back."""
+    wanted = list(dict.fromkeys(refs))
+    found = _load(session, alliance_id, wanted)
+    missing = [ref for ref in wanted if ref not in found]
+    if missing:
+        rows = [
+            {
+                "alliance_id": alliance_id, "owner_type": ref.owner_type.value, "owner_id": ref.owner_id,
+                "kind": ref.kind.value, "scope_id": ref.scope_id, "unit": ref.unit.value, "balance": 0,
+                "may_go_negative": KIND_RULES[ref.kind].may_go_negative, "derived": KIND_RULES[ref.kind].derived,
+                "created_at": clock.now(),
+            }
+            for ref in missing
+        ]
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(Account).values(rows).on_conflict_do_nothing())
+        found.update(_load(session, alliance_id, missing))
+    return found
+
+
+def _load(session: Session, alliance_id: int, refs: list[AccountRef]) -> dict[AccountRef, Account]:
+    if not refs:
+        return {}
+    rows = session.scalars(
+        select(Account).where(Account.alliance_id == alliance_id, or_(*[_matches(ref) for ref in refs]))
+    ).all()
+    by_key = {(a.owner_type, a.owner_id, a.kind, a.scope_id): a for a in rows}
+    return {
+        ref: by_key[key]
+        for ref in refs
+        if (key := (ref.owner_type.value, ref.owner_id, ref.kind.value, ref.scope_id)) in by_key
+    }
+
+
+def apply_change(session: Session, account_id: int, amount: int) -> bool:
+    """Add `amount` to a kept balance unless it would go below zero where that is not allowed.
+
+    One statement: the row lock, the check and the write cannot be separated by another transaction
+    (check-then-write in two steps is the classic double-spend). False when refused."""
+    result = session.execute(
+        update(Account)
+        .where(Account.id == account_id, or_(Account.may_go_negative, Account.balance + amount >= 0))
+        .values(balance=Account.balance + amount)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def posting_by_key(session: Session, alliance_id: int, key: str) -> Posting | None:
+    return session.scalars(
+        select(Posting).where(Posting.alliance_id == alliance_id, Posting.idempotency_key == key)
+    ).first()
+
+
+def entries_of(session: Session, posting_id: int) -> list[Entry]:
+    return list(session.scalars(select(Entry).where(Entry.posting_id == posting_id).order_by(Entry.id)))
+
+
+def balance_of(session: Session, account: Account) -> int:
+    """The kept balance, or for derived (hot) accounts the sum of their entries."""
+    if not account.derived:
+        return session.scalar(select(Account.balance).where(Account.id == account.id)) or 0
+    return session.scalar(select(func.coalesce(func.sum(Entry.amount), 0)).where(Entry.account_id == account.id)) or 0
+
+
+def find_account(session: Session, alliance_id: int, ref: AccountRef) -> Account | None:
+    return _load(session, alliance_id, [ref]).get(ref)
+
+
+def history(account_id: int) -> Select[Entry, Posting]:
+    return (
+        select(Entry, Posting)
+        .join(Posting, Posting.id == Entry.posting_id)
+        .where(Entry.account_id == account_id)
+        .order_by(Entry.id.desc())
+    )
