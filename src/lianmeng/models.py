@@ -8,23 +8,11 @@ from lianmeng.kit.idempotency import IdempotencyRecord
 from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.orders.models import Order, Refund, TopUp
+from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 
 __all__ = [
-    "Account",
-    "Agreement",
-    "AgreementEvent",
-    "Alliance",
-    "ApiKey",
-    "Base",
-    "Entry",
-    "IdempotencyRecord",
-    "Member",
-    "Membership",
-    "Merchant",
-    "OneTimeCode",
-    "OutboxMessage",
-    "Posting",
-    "Staff",
-    "Store",
-    "User",
+    "Account", "Agreement", "AgreementEvent", "Alliance", "ApiKey", "Base", "Entry", "IdempotencyRecord", "Member",
+    "Membership", "Merchant", "OneTimeCode", "Order", "OutboxMessage", "PointsDraw", "PointsGrant", "PointsRule",
+    "Posting", "Refund", "Staff", "Store", "TopUp", "User",
 ]

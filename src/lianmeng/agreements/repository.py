@@ -42,3 +42,20 @@ def events_of(session: Session, agreement_id: int) -> list[AgreementEvent]:
             select(AgreementEvent).where(AgreementEvent.agreement_id == agreement_id).order_by(AgreementEvent.id)
         )
     )
+
+
+def active_agreement_between(
+    session: Session, alliance_id: int, merchant_x: int, merchant_y: int, mode: str, today: date
+) -> Agreement | None:
+    """An active agreement covering `mode` between two merchants, in force today."""
+    pair = or_(
+        (Agreement.merchant_a_id == merchant_x) & (Agreement.merchant_b_id == merchant_y),
+        (Agreement.merchant_a_id == merchant_y) & (Agreement.merchant_b_id == merchant_x),
+    )
+    candidates = session.scalars(
+        select(Agreement).where(
+            Agreement.alliance_id == alliance_id, Agreement.status == "active", pair,
+            Agreement.valid_from <= today, or_(Agreement.valid_until.is_(None), Agreement.valid_until >= today),
+        )
+    ).all()
+    return next((a for a in candidates if mode in a.modes), None)

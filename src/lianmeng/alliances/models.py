@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import String, Text
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lianmeng.db import Base, Timestamps
@@ -14,3 +14,5 @@ class Alliance(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(120))
     city: Mapped[str] = mapped_column(String(60), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    points_per_yuan_value: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    points_expiry_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")

@@ -17,6 +17,8 @@ class AllianceCreate(BaseModel):
 class AllianceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    points_per_yuan_value: int | None = Field(default=None, ge=1, le=100_000, description="points worth ¥1")
+    points_expiry_months: int | None = Field(default=None, ge=1, le=120)
     name: str | None = Field(default=None, min_length=1, max_length=120)
     city: str | None = Field(default=None, max_length=60)
     description: str | None = Field(default=None, max_length=2000)
@@ -30,5 +32,7 @@ class AllianceOut(BaseModel):
     name: str
     city: str
     description: str
+    points_per_yuan_value: int
+    points_expiry_months: int
     created_at: datetime
     updated_at: datetime

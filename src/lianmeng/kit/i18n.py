@@ -49,6 +49,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "agreement_expired": {"zh-CN": "协议已过有效期", "en": "The agreement has expired"},
     "agreement_self": {"zh-CN": "协议双方不能是同一商户", "en": "An agreement needs two different merchants"},
     "merchant_suspended": {"zh-CN": "商户已暂停合作", "en": "The merchant is suspended"},
+    "insufficient_points": {
+        "zh-CN": "积分不足:可用 {available},需要 {requested}",
+        "en": "Not enough points: {available} available, {requested} needed",
+    },
+    "duplicate_external_id": {
+        "zh-CN": "该外部单号已用于内容不同的记录", "en": "This external id was already used for a different record"},
+    "stored_value_not_accepted": {
+        "zh-CN": "该商户与储值发卡商户之间没有生效的联合储值卡协议",
+        "en": "No active joint-card agreement lets this merchant accept that stored value"},
+    "overpaid": {"zh-CN": "积分与储值支付超过订单金额", "en": "Points and stored value exceed the order amount"},
+    "amount_not_positive": {"zh-CN": "金额必须大于零", "en": "Amounts must be greater than zero"},
+    "refund_exceeds": {"zh-CN": "退款金额超过订单剩余可退金额", "en": "Refund exceeds what remains refundable"},
     "insufficient_balance": {"zh-CN": "余额不足({kind})", "en": "Insufficient balance ({kind})"},
     "idempotency_in_progress": {
         "zh-CN": "相同幂等键的请求仍在处理中,请稍后重试",

@@ -29,11 +29,13 @@ class AccountKind(StrEnum):
     # member
     POINTS = "points"  # point; the member's alliance points
     STORED_VALUE = "stored_value"  # fen; scoped to the merchant where it was topped up
+    POINTS_DEBT = "points_debt"  # point; points taken back by a refund that the balance could not cover (≤ 0)
     # merchant
     CASH = "cash"  # fen; money the merchant took at the till (external world), goes negative
     STORED_VALUE_LIABILITY = "stored_value_liability"  # fen; what the merchant owes holders of its stored value
     POINTS_ISSUED = "points_issued"  # fen; value of points it issued: owed to the operator
     POINTS_REDEEMED = "points_redeemed"  # fen; value of points it accepted: owed by the operator
+    PARTNER_BALANCE = "partner_balance"  # fen; scoped to a partner: positive = the partner owes this merchant
     # operator
     POINTS_FLOAT = "points_float"  # point; source of all points in circulation (hot: derived)
     POINTS_CLEARING = "points_clearing"  # fen; operator's net position on points value (hot: derived)
@@ -49,7 +51,9 @@ class KindRule:
 KIND_RULES: dict[AccountKind, KindRule] = {
     AccountKind.POINTS: KindRule(Unit.POINT, may_go_negative=False),
     AccountKind.STORED_VALUE: KindRule(Unit.FEN, may_go_negative=False),
+    AccountKind.POINTS_DEBT: KindRule(Unit.POINT, may_go_negative=True),
     AccountKind.CASH: KindRule(Unit.FEN, may_go_negative=True),
+    AccountKind.PARTNER_BALANCE: KindRule(Unit.FEN, may_go_negative=True),
     AccountKind.STORED_VALUE_LIABILITY: KindRule(Unit.FEN, may_go_negative=True),
     AccountKind.POINTS_ISSUED: KindRule(Unit.FEN, may_go_negative=True),
     AccountKind.POINTS_REDEEMED: KindRule(Unit.FEN, may_go_negative=True),

@@ -15,6 +15,7 @@ from lianmeng.auth.models import ApiKey, User
 from lianmeng.kit.errors import Forbidden
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.orders.models import Order
 from lianmeng.tenancy.principal import Principal
 
 
@@ -110,6 +111,19 @@ def api_keys(p: Principal) -> ColumnElement[bool]:
         return ApiKey.merchant_id.in_(select(Merchant.id).where(Merchant.alliance_id == p.alliance_id))
     if p.role is Role.MERCHANT_ADMIN:
         return ApiKey.merchant_id == p.merchant_id
+    return false()
+
+
+def orders(p: Principal) -> ColumnElement[bool]:
+    """A merchant sees the orders recorded at it; a member its own; the operator the alliance's."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Order.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        return Order.merchant_id == p.merchant_id
+    if p.role is Role.MEMBER:
+        return Order.member_id == p.member_id
     return false()
 
 

@@ -16,6 +16,7 @@ from lianmeng.auth.api import router as auth_router
 from lianmeng.config import get_settings
 from lianmeng.members.api import router as members_router
 from lianmeng.merchants.api import router as merchants_router
+from lianmeng.orders.api import router as orders_router
 from lianmeng.web import errors
 from lianmeng.web.health import router as health_router
 
@@ -38,7 +39,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.max_body_bytes = settings.max_body_bytes
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
-    for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router):
+    for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
+                   orders_router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(alliances_pages)

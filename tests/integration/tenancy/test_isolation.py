@@ -113,6 +113,11 @@ def build_scene(world: World, db_url: str) -> Scene:
         assert page["total"] == 1
         ids[name.replace("mb", "ms")] = page["items"][0]["id"]
         ids[f"{name}_card"] = s.ok("platform", "GET", f"/members/{ids[name]}/card")["card_no"]
+    # m2 sells stored value to its member and records an order for it
+    s.ok("a.admin2", "POST", "/top-ups", {"external_id": "T-m2", "member_id": ids["mb2"], "amount_fen": 5_000}, 201)
+    ids["ord2"] = s.ok("a.staff2", "POST", "/orders", {"external_id": "O-m2", "member_id": ids["mb2"],
+                                                       "amount_fen": 20_000, "stored_value_fen": 2_000}, 201)["id"]
+    s.ok("a.staff2", "POST", f"/orders/{ids['ord2']}/refunds", {"external_id": "R-m2", "amount_fen": 1_000}, 201)
     # the member of m1 logs in with its card
     qr = s.ok("a.operator", "GET", f"/members/{ids['mb1']}/card")["qr_payload"]
     token = s.ok("a.staff1", "POST", "/auth/member/card", {"qr_payload": qr})["access_token"]
@@ -511,6 +516,48 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("b.operator", "agr23"), Call("a.member1", "agr12")),
         owners(Call("a.admin2", "agr23", expect=200), Call("a.staff3", "agr23", expect=200)),
     ),
+    # --- orders, refunds, top-ups ---
+    ("POST", "/orders"): Case(
+        attacks(Call("a.admin1", body={"external_id": "X1", "member_id": "@mb2", "amount_fen": 100}),
+                Call("a.staff1", body={"external_id": "X2", "member_id": "@mb2", "amount_fen": 100,
+                                       "merchant_id": "@m2"}),
+                Call("b.operator", body={"external_id": "X3", "member_id": "@mb1", "amount_fen": 100,
+                                         "merchant_id": "@m1"}),
+                Call("a.key1", body={"external_id": "X4", "member_id": "@bmb", "amount_fen": 100}),
+                Call("a.member1", body={"external_id": "X5", "member_id": "@mb1", "amount_fen": 100,
+                                        "merchant_id": "@m1"}, expect=403)),
+        owners(Call("a.staff2", body={"external_id": "O-2", "member_id": "@mb2", "amount_fen": 100}, expect=201)),
+    ),
+    ("GET", "/orders"): Case(
+        attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
+                Call("a.key1", query={"member_id": "@mb2"}, expect=200),
+                Call("b.operator", query={"merchant_id": "@m2"}, expect=200),
+                Call("a.member1", query={"member_id": "@mb2"}, expect=200)),
+        owners(Call("a.admin2", query={"merchant_id": "@m2"}, expect=200),
+               Call("a.operator", query={"member_id": "@mb2"}, expect=200)),
+    ),
+    ("GET", "/orders/{order_id}"): Case(
+        attacks(*(Call(who, "ord2") for who in ("a.admin1", "a.staff1", "a.key1", "b.operator", "a.member1"))),
+        owners(Call("a.admin2", "ord2", expect=200), Call("a.operator", "ord2", expect=200)),
+    ),
+    ("GET", "/orders/{order_id}/refunds"): Case(
+        attacks(*(Call(who, "ord2") for who in ("a.admin1", "a.staff3", "a.key1", "b.operator", "a.member1"))),
+        owners(Call("a.staff2", "ord2", expect=200), Call("a.key2", "ord2", expect=200)),
+    ),
+    ("POST", "/orders/{order_id}/refunds"): Case(
+        attacks(*(Call(who, "ord2", {"external_id": "R-x", "amount_fen": 100})
+                  for who in ("a.admin1", "a.staff3", "a.key1", "b.operator", "a.member1"))),
+        owners(Call("a.staff2", "ord2", {"external_id": "R-1", "amount_fen": 100}, expect=201)),
+    ),
+    ("POST", "/top-ups"): Case(
+        attacks(Call("a.admin1", body={"external_id": "T1", "member_id": "@mb2", "amount_fen": 100}),
+                Call("b.operator", body={"external_id": "T2", "member_id": "@mb1", "amount_fen": 100,
+                                         "merchant_id": "@m1"}),
+                Call("a.staff3", body={"external_id": "T3", "member_id": "@bmb", "amount_fen": 100}),
+                Call("a.member1", body={"external_id": "T4", "member_id": "@mb1", "amount_fen": 100,
+                                        "merchant_id": "@m1"}, expect=403)),
+        owners(Call("a.admin2", body={"external_id": "T-2", "member_id": "@mb2", "amount_fen": 100}, expect=201)),
+    ),
 }
 
 # Endpoints with no tenant data to attack. Each says why.
@@ -573,7 +620,8 @@ def test_cross_tenant_attack_is_refused_and_writes_nothing(scene: Scene, route: 
         assert r.status_code == call.expect, f"{what}: {r.status_code} {r.text}"
         if method == "GET" and r.headers["content-type"].startswith("application/json"):
             body = r.json()
-            listed = body if isinstance(body, list) else body.get("items", [None])
+            is_page = isinstance(body, dict) and "total" in body  # an order's own "items" is not a page
+            listed = body if isinstance(body, list) else (body["items"] if is_page else [body])
             assert listed, f"{what} listed nothing: the control must see rows"
 
 

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from lianmeng.kit.pagination import Page, page_of
+from lianmeng.orders import repository, service
+from lianmeng.orders.schemas import OrderCreate, OrderOut, RefundCreate, RefundOut, TopUpCreate, TopUpOut
+from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
+
+router = APIRouter(tags=["orders 消费·退款·储值"])
+
+
+@router.post("/orders", response_model=OrderOut, status_code=201,
+             summary="Record a consumption (idempotent per merchant external_id)")
+def record_order(body: OrderCreate, writer: WriterDep) -> JSONResponse:
+    return writer.run(
+        lambda: OrderOut.model_validate(service.record_order(writer.session, writer.principal, body)), body, 201
+    )
+
+
+@router.get("/orders", response_model=Page[OrderOut])
+def list_orders(
+    session: SessionDep, principal: CurrentPrincipal, paging: Paging, merchant_id: int | None = None,
+    member_id: int | None = None, store_id: int | None = None,
+) -> Page[OrderOut]:
+    stmt = repository.list_orders(principal, merchant_id=merchant_id, member_id=member_id, store_id=store_id)
+    return page_of(session, stmt, paging, OrderOut)
+
+
+@router.get("/orders/{order_id}", response_model=OrderOut)
+def get_order(order_id: int, session: SessionDep, principal: CurrentPrincipal) -> OrderOut:
+    return OrderOut.model_validate(repository.get_order(session, principal, order_id))
+
+
+@router.post("/orders/{order_id}/refunds", response_model=RefundOut, status_code=201,
+             summary="Refund part or all of an order (idempotent per external_id)")
+def refund_order(order_id: int, body: RefundCreate, writer: WriterDep) -> JSONResponse:
+    return writer.run(
+        lambda: RefundOut.model_validate(service.refund_order(writer.session, writer.principal, order_id, body)),
+        body,
+        201,
+    )
+
+
+@router.get("/orders/{order_id}/refunds", response_model=list[RefundOut])
+def list_refunds(order_id: int, session: SessionDep, principal: CurrentPrincipal) -> list[RefundOut]:
+    order = repository.get_order(session, principal, order_id)
+    return [RefundOut.model_validate(r) for r in repository.refunds_of(session, order.id)]
+
+
+@router.post("/top-ups", response_model=TopUpOut, status_code=201,
+             summary="Top up a member's stored value at this merchant (储值)")
+def top_up(body: TopUpCreate, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: TopUpOut.model_validate(service.top_up(writer.session, writer.principal, body)),
+                      body, 201)

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_FEN = 10_000_000_000  # ¥100,000,000.00: far above any single consumption, far below BIGINT
+
+
+class OrderItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, examples=["小保养"])
+    quantity: int = Field(default=1, ge=1, le=10_000)
+    unit_price_fen: int = Field(ge=0, le=MAX_FEN)
+
+
+class OrderCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str = Field(min_length=1, max_length=64, description="The merchant's own order id (idempotent)")
+    member_id: int
+    store_id: int | None = None
+    amount_fen: int = Field(gt=0, le=MAX_FEN, description="What the customer spent, in fen")
+    points_used: int = Field(default=0, ge=0, le=MAX_FEN, description="Alliance points spent on this order")
+    stored_value_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    stored_value_merchant_id: int | None = Field(
+        default=None, description="Whose stored value pays (default: this merchant; a partner's needs a joint-card "
+        "agreement)"
+    )
+    items: list[OrderItem] = Field(default_factory=list, max_length=200)
+    referrer_merchant_id: int | None = Field(default=None, description="Explicit referrer until referrals exist")
+    referrer_staff_id: int | None = None
+    merchant_id: int | None = Field(default=None, description="Operators only; merchants record their own")
+
+    @model_validator(mode="after")
+    def _items_add_up(self) -> OrderCreate:
+        if self.items and sum(i.quantity * i.unit_price_fen for i in self.items) != self.amount_fen:
+            raise ValueError("items must add up to amount_fen")
+        return self
+
+
+class OrderOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    alliance_id: int
+    merchant_id: int
+    store_id: int | None
+    member_id: int
+    external_id: str
+    amount_fen: int
+    cash_fen: int
+    stored_value_fen: int
+    stored_value_merchant_id: int | None
+    points_used: int
+    points_value_fen: int
+    points_earned: int
+    items: list[dict[str, Any]]
+    referrer_merchant_id: int | None
+    referrer_staff_id: int | None
+    refunded_fen: int
+    created_at: datetime
+
+
+class RefundCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str = Field(min_length=1, max_length=64)
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    reason: str = Field(default="", max_length=200)
+
+
+class RefundOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    order_id: int
+    external_id: str
+    amount_fen: int
+    cash_fen: int
+    stored_value_fen: int
+    points_restored: int
+    points_reversed: int
+    reason: str
+    created_at: datetime
+
+
+class TopUpCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str = Field(min_length=1, max_length=64)
+    member_id: int
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    merchant_id: int | None = Field(default=None, description="Operators only")
+
+
+class TopUpOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    merchant_id: int
+    member_id: int
+    external_id: str
+    amount_fen: int
+    created_at: datetime

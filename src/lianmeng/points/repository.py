@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
+
+
+def rule_of(session: Session, merchant_id: int) -> PointsRule | None:
+    return session.scalars(select(PointsRule).where(PointsRule.merchant_id == merchant_id)).first()
+
+
+def grants_for_update(session: Session, member_id: int) -> list[PointsGrant]:
+    """The member's grants, locked in id order (one fixed lock order: concurrent spends never deadlock)."""
+    return list(
+        session.scalars(
+            select(PointsGrant).where(PointsGrant.member_id == member_id).order_by(PointsGrant.id).with_for_update()
+        )
+    )
+
+
+def take_from_grant(session: Session, grant_id: int, points: int) -> bool:
+    """Guarded: never below zero, never above the grant (the CHECK constraint agrees)."""
+    result = session.execute(
+        update(PointsGrant)
+        .where(PointsGrant.id == grant_id, PointsGrant.remaining - points >= 0,
+               PointsGrant.remaining - points <= PointsGrant.points)
+        .values(remaining=PointsGrant.remaining - points)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def draws_of_order(session: Session, order_id: int) -> list[PointsDraw]:
+    return list(session.scalars(select(PointsDraw).where(PointsDraw.order_id == order_id).order_by(PointsDraw.id)))
