@@ -13,8 +13,11 @@ from lianmeng import __version__
 app = typer.Typer(help="联盟 Lianmeng — cross-industry merchant alliances.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations on SQLite or PostgreSQL.", no_args_is_help=True)
 users_app = typer.Typer(help="Logins for operators, merchant admins and store staff.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs: release matured rebates, expire points (idempotent).",
+                       no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
+app.add_typer(jobs_app, name="jobs")
 console = Console()
 
 DatabaseOpt = Annotated[
@@ -53,7 +56,7 @@ def serve(
     if reload:
         uvicorn.run("lianmeng.web.app:create_app", factory=True, host=host, port=port, reload=True)
     else:
-        uvicorn.run(create_app(database_url), host=host, port=port)
+        uvicorn.run(create_app(database_url, run_jobs=True), host=host, port=port)
 
 
 @db_app.command("upgrade")
@@ -134,6 +137,17 @@ def users_create(
                       f"{translate(error.code, 'en', **error.params)}[/] {error.details or ''}")
         raise typer.Exit(1) from None
     console.print(f"[green]✓[/] user {username} (id {user_id}, {role}) created")
+
+
+@jobs_app.command("run")
+def jobs_run(database_url: DatabaseOpt = None) -> None:
+    """Run every job once now. Safe to run twice or concurrently: nothing happens twice."""
+    from lianmeng.jobs.service import run_all
+
+    with console.status("running jobs…"):
+        report = run_all(database_url)
+    console.print(f"[green]✓[/] rebates released: {report.rebates_released:,}  "
+                  f"points expired: {report.points_expired:,}")
 
 
 if __name__ == "__main__":

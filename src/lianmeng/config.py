@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     otp_sender: str = Field(default="outbox", description="'outbox' (table + log) or 'module.path:factory'.")
     default_language: str = Field(default="zh-CN")
     timezone: str = Field(default="Asia/Shanghai")
+    jobs_interval_seconds: int = Field(default=300, ge=0, description="In-process job runs while serving; 0 = off")
     sql_echo: bool = False
 
 

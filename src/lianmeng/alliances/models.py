@@ -16,3 +16,5 @@ class Alliance(Timestamps, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     points_per_yuan_value: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
     points_expiry_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
+    withdrawal_min_fen: Mapped[int] = mapped_column(Integer, default=1000, server_default="1000")
+    withdrawal_fee_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

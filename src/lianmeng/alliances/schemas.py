@@ -19,6 +19,8 @@ class AllianceUpdate(BaseModel):
 
     points_per_yuan_value: int | None = Field(default=None, ge=1, le=100_000, description="points worth ¥1")
     points_expiry_months: int | None = Field(default=None, ge=1, le=120)
+    withdrawal_min_fen: int | None = Field(default=None, ge=0, le=100_000_000)
+    withdrawal_fee_fen: int | None = Field(default=None, ge=0, le=100_000_000)
     name: str | None = Field(default=None, min_length=1, max_length=120)
     city: str | None = Field(default=None, max_length=60)
     description: str | None = Field(default=None, max_length=2000)
@@ -34,5 +36,7 @@ class AllianceOut(BaseModel):
     description: str
     points_per_yuan_value: int
     points_expiry_months: int
+    withdrawal_min_fen: int
+    withdrawal_fee_fen: int
     created_at: datetime
     updated_at: datetime

@@ -61,6 +61,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "overpaid": {"zh-CN": "积分与储值支付超过订单金额", "en": "Points and stored value exceed the order amount"},
     "amount_not_positive": {"zh-CN": "金额必须大于零", "en": "Amounts must be greater than zero"},
     "refund_exceeds": {"zh-CN": "退款金额超过订单剩余可退金额", "en": "Refund exceeds what remains refundable"},
+    "withdrawal_below_minimum": {
+        "zh-CN": "提现金额低于最低限额({minimum} 分)", "en": "Below the minimum withdrawal ({minimum} fen)"},
+    "withdrawal_below_fee": {"zh-CN": "提现金额不足以支付手续费", "en": "The amount does not cover the fee"},
+    "withdrawal_transition": {
+        "zh-CN": "提现申请当前状态为「{status}」,不能执行「{action}」",
+        "en": "Withdrawal is '{status}'; cannot '{action}'",
+    },
     "insufficient_balance": {"zh-CN": "余额不足({kind})", "en": "Insufficient balance ({kind})"},
     "idempotency_in_progress": {
         "zh-CN": "相同幂等键的请求仍在处理中,请稍后重试",
@@ -87,6 +94,9 @@ WORDS: dict[str, dict[str, str]] = {
     "user": {"zh-CN": "账号", "en": "User"},
     "api_key": {"zh-CN": "API 密钥", "en": "API key"},
     "card": {"zh-CN": "联盟卡", "en": "Alliance card"},
+    "order": {"zh-CN": "订单", "en": "Order"},
+    "withdrawal": {"zh-CN": "提现申请", "en": "Withdrawal"},
+    "account": {"zh-CN": "账户", "en": "Account"},
 }
 
 

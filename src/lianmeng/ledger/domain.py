@@ -36,9 +36,17 @@ class AccountKind(StrEnum):
     POINTS_ISSUED = "points_issued"  # fen; value of points it issued: owed to the operator
     POINTS_REDEEMED = "points_redeemed"  # fen; value of points it accepted: owed by the operator
     PARTNER_BALANCE = "partner_balance"  # fen; scoped to a partner: positive = the partner owes this merchant
+    COMMISSION_PAYABLE = "commission_payable"  # fen; commissions this merchant owes referrers (≤ 0)
+    # merchant or staff: rebates (返利) they earned as referrers
+    REBATE_FROZEN = "rebate_frozen"  # fen; credited at order time, not withdrawable until the return window ends
+    REBATE_AVAILABLE = "rebate_available"  # fen; withdrawable
+    REBATE_CLAWBACK = "rebate_clawback"  # fen; refunds after release that later rebates repay first (≤ 0)
+    WITHDRAWAL_PENDING = "withdrawal_pending"  # fen; held while a withdrawal request is decided
     # operator
     POINTS_FLOAT = "points_float"  # point; source of all points in circulation (hot: derived)
     POINTS_CLEARING = "points_clearing"  # fen; operator's net position on points value (hot: derived)
+    FEES = "fees"  # fen; operator commission and withdrawal fees (hot: derived)
+    PAID_OUT = "paid_out"  # fen; money that left the alliance to payees' bank accounts (hot: derived)
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,13 @@ KIND_RULES: dict[AccountKind, KindRule] = {
     AccountKind.STORED_VALUE_LIABILITY: KindRule(Unit.FEN, may_go_negative=True),
     AccountKind.POINTS_ISSUED: KindRule(Unit.FEN, may_go_negative=True),
     AccountKind.POINTS_REDEEMED: KindRule(Unit.FEN, may_go_negative=True),
+    AccountKind.COMMISSION_PAYABLE: KindRule(Unit.FEN, may_go_negative=True),
+    AccountKind.REBATE_FROZEN: KindRule(Unit.FEN, may_go_negative=False),
+    AccountKind.REBATE_AVAILABLE: KindRule(Unit.FEN, may_go_negative=False),
+    AccountKind.REBATE_CLAWBACK: KindRule(Unit.FEN, may_go_negative=True),
+    AccountKind.WITHDRAWAL_PENDING: KindRule(Unit.FEN, may_go_negative=False),
+    AccountKind.FEES: KindRule(Unit.FEN, may_go_negative=True, derived=True),
+    AccountKind.PAID_OUT: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.POINTS_FLOAT: KindRule(Unit.POINT, may_go_negative=True, derived=True),
     AccountKind.POINTS_CLEARING: KindRule(Unit.FEN, may_go_negative=True, derived=True),
 }

@@ -99,3 +99,14 @@ def history(account_id: int) -> Select[Entry, Posting]:
         .where(Entry.account_id == account_id)
         .order_by(Entry.id.desc())
     )
+
+
+def accounts_of(session: Session, alliance_id: int, owner_type: str, owner_id: int) -> list[Account]:
+    return list(session.scalars(
+        select(Account).where(Account.alliance_id == alliance_id, Account.owner_type == owner_type,
+                              Account.owner_id == owner_id).order_by(Account.id)
+    ))
+
+
+def count_entries(session: Session, account_id: int) -> int:
+    return int(session.scalar(select(func.count(Entry.id)).where(Entry.account_id == account_id)) or 0)

@@ -5,6 +5,7 @@ An order posts, under keys derived from the order id, so a retry never posts twi
                             partner under a joint-card agreement)
   order:<id>:points-spend   member's points → operator float; operator owes the redeemer their value
   order:<id>:points-earn    operator float → member (debt repaid first); issuer owes the operator their value
+  order:<id>:commission     referrer's rebates, frozen for the agreement's return window (commissions.service)
 A refund reverses each in proportion (orders.domain.refund_parts), never edits what was posted.
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from lianmeng.agreements import repository as agreements_repo
 from lianmeng.agreements.domain import CooperationMode
 from lianmeng.alliances.models import Alliance
+from lianmeng.commissions import service as commissions
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Invalid
 from lianmeng.ledger import service as ledger
@@ -135,6 +137,7 @@ def record_order(session: Session, actor: Principal, data: OrderCreate) -> Order
     order.points_earned = _points_to_earn(session, order, member.id)
     points.earn(session, order.alliance_id, member.id, merchant.id, order.points_earned, order.id,
                 alliance.points_per_yuan_value, alliance.points_expiry_months)
+    commissions.credit_order(session, order, member)
     session.flush()
     return order
 
@@ -202,6 +205,7 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
     points.claw_back_earned(session, order.alliance_id, order.id, order.member_id, order.merchant_id, reverse,
                             refund.id, alliance.points_per_yuan_value, reversed_done)
     refund.points_reversed = reverse
+    commissions.reverse_for_refund(session, order, refund.id, refunded_cumulative)
     order.refunded_fen = refunded_cumulative
     session.flush()
     return refund

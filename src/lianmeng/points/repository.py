@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
@@ -33,3 +36,31 @@ def take_from_grant(session: Session, grant_id: int, points: int) -> bool:
 
 def draws_of_order(session: Session, order_id: int) -> list[PointsDraw]:
     return list(session.scalars(select(PointsDraw).where(PointsDraw.order_id == order_id).order_by(PointsDraw.id)))
+
+
+def expiring_for_update(session: Session, at: datetime, limit: int) -> list[PointsGrant]:
+    stmt = (
+        select(PointsGrant).where(PointsGrant.expires_at <= at, PointsGrant.remaining > 0)
+        .order_by(PointsGrant.id).limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def expired_so_far(session: Session, grant_id: int) -> int:
+    return int(session.scalar(
+        select(func.coalesce(func.sum(PointsDraw.points), 0)).where(
+            PointsDraw.grant_id == grant_id, PointsDraw.reason == "expiry")
+    ) or 0)
+
+
+def history(member_id: int) -> Select[PointsDraw, PointsGrant]:
+    return (
+        select(PointsDraw, PointsGrant).join(PointsGrant, PointsGrant.id == PointsDraw.grant_id)
+        .where(PointsGrant.member_id == member_id).order_by(PointsDraw.id.desc())
+    )
+
+
+def grants_of(member_id: int) -> Select[Any]:
+    return select(PointsGrant).where(PointsGrant.member_id == member_id).order_by(PointsGrant.id.desc())

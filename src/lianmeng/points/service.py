@@ -13,7 +13,8 @@ from lianmeng.kit.errors import AppError
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
 from lianmeng.points import domain, repository
-from lianmeng.points.models import PointsDraw, PointsGrant
+from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
+from lianmeng.points.schemas import PointsRuleIn
 
 FLOAT = AccountRef(OwnerType.OPERATOR, 0, AccountKind.POINTS_FLOAT)
 CLEARING = AccountRef(OwnerType.OPERATOR, 0, AccountKind.POINTS_CLEARING)
@@ -154,3 +155,34 @@ def claw_back_earned(
     if value:
         legs += [Leg(merchant_ref(issuer_id, AccountKind.POINTS_ISSUED), value), Leg(CLEARING, -value)]
     ledger.post(session, alliance_id, f"refund:{refund_id}:points-reverse", "refund", legs, cause_id=refund_id)
+
+
+def expire_due(session: Session, at: datetime | None = None, limit: int = 1000) -> int:
+    """Expire what is left of grants past their expiry. Safe to run twice or concurrently: each grant is
+    locked (others skip it) and its posting key names the grant and how much of it had expired before."""
+    now = at or clock.now()
+    expired = 0
+    for grant in repository.expiring_for_update(session, now, limit):
+        points = grant.remaining
+        if points <= 0:
+            continue
+        before = repository.expired_so_far(session, grant.id)
+        if not repository.take_from_grant(session, grant.id, points):
+            continue
+        session.add(PointsDraw(grant_id=grant.id, order_id=None, refund_id=None, reason="expiry", points=points,
+                               at=now))
+        legs = [Leg(member_points(grant.member_id), -points), Leg(FLOAT, points)]
+        ledger.post(session, grant.alliance_id, f"grant:{grant.id}:expire:{before}", "expiry", legs,
+                    cause_id=grant.id)
+        expired += points
+    session.flush()
+    return expired
+
+
+def set_rule(session: Session, merchant_id: int, data: PointsRuleIn) -> PointsRule:
+    rule = repository.rule_of(session, merchant_id) or PointsRule(merchant_id=merchant_id)
+    for field, value in data.model_dump().items():
+        setattr(rule, field, value)
+    session.add(rule)
+    session.flush()
+    return rule

@@ -12,11 +12,13 @@ from lianmeng.agreements.models import Agreement
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
 from lianmeng.auth.models import ApiKey, User
+from lianmeng.commissions.models import Rebate
 from lianmeng.kit.errors import Forbidden
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order
 from lianmeng.tenancy.principal import Principal
+from lianmeng.withdrawals.models import Withdrawal
 
 
 def alliances(p: Principal) -> ColumnElement[bool]:
@@ -124,6 +126,37 @@ def orders(p: Principal) -> ColumnElement[bool]:
         return Order.merchant_id == p.merchant_id
     if p.role is Role.MEMBER:
         return Order.member_id == p.member_id
+    return false()
+
+
+def rebates(p: Principal) -> ColumnElement[bool]:
+    """Payees see their own rebates (staff: theirs; merchant: its own and its staff's), payers what they owe."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Rebate.alliance_id == p.alliance_id
+    if p.role is Role.STORE_STAFF:
+        return and_(Rebate.payee_type == "staff", Rebate.payee_id == p.staff_id)
+    if p.is_merchant_side:
+        own_staff = select(Staff.id).where(Staff.merchant_id == p.merchant_id)
+        return or_(
+            and_(Rebate.payee_type == "merchant", Rebate.payee_id == p.merchant_id),
+            and_(Rebate.payee_type == "staff", Rebate.payee_id.in_(own_staff)),
+            Rebate.payer_merchant_id == p.merchant_id,
+        )
+    return false()
+
+
+def withdrawals(p: Principal) -> ColumnElement[bool]:
+    """Staff see their own requests; a merchant those of itself and its staff; the operator the alliance's."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Withdrawal.alliance_id == p.alliance_id
+    if p.role is Role.STORE_STAFF:
+        return and_(Withdrawal.payee_type == "staff", Withdrawal.payee_id == p.staff_id)
+    if p.is_merchant_side:
+        return Withdrawal.merchant_id == p.merchant_id
     return false()
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -13,12 +15,17 @@ from lianmeng.agreements.api import router as agreements_router
 from lianmeng.alliances.api import router as alliances_router
 from lianmeng.alliances.web import router as alliances_pages
 from lianmeng.auth.api import router as auth_router
+from lianmeng.commissions.api import router as commissions_router
 from lianmeng.config import get_settings
+from lianmeng.jobs.service import Scheduler
+from lianmeng.ledger.api import router as ledger_router
 from lianmeng.members.api import router as members_router
 from lianmeng.merchants.api import router as merchants_router
 from lianmeng.orders.api import router as orders_router
+from lianmeng.points.api import router as points_router
 from lianmeng.web import errors
 from lianmeng.web.health import router as health_router
+from lianmeng.withdrawals.api import router as withdrawals_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -31,16 +38,28 @@ DESCRIPTION = """
 """
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
+def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastAPI:
+    """`run_jobs`: run the scheduled jobs in-process (what `lianmeng serve` does)."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = FastAPI(title="Lianmeng 联盟 API", version=__version__, description=DESCRIPTION)
-    app.state.database_url = database_url or settings.database_url
+    url = database_url or settings.database_url
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        scheduler = Scheduler(url, settings.jobs_interval_seconds)
+        if run_jobs and settings.jobs_interval_seconds:
+            scheduler.start()
+        yield
+        if run_jobs and settings.jobs_interval_seconds:
+            scheduler.stop()
+
+    app = FastAPI(title="Lianmeng 联盟 API", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.database_url = url
     app.state.max_body_bytes = settings.max_body_bytes
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
-                   orders_router):
+                   orders_router, withdrawals_router, ledger_router, commissions_router, points_router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(alliances_pages)

@@ -1,0 +1,152 @@
+"""Commissions in money: computed by the pure rules (commissions.domain), credited frozen at order time, released
+when the agreement's return window has passed, reversed in proportion by refunds (a clawback once released).
+
+Postings (keys derived from the order/refund/rebate, so retries and concurrent job runs post once):
+  order:<id>:commission     payer's commission_payable → each payee's rebate_frozen (+ operator fees)
+  refund:<id>:commission    back, from rebate_frozen; from rebate_available (then clawback) once released
+  rebate:<id>:release       rebate_frozen → rebate_clawback repaid first → rebate_available
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from lianmeng.agreements import repository as agreements_repo
+from lianmeng.agreements.models import Agreement
+from lianmeng.commissions import domain, repository
+from lianmeng.commissions.models import Rebate
+from lianmeng.kit import clock
+from lianmeng.ledger import service as ledger
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.members.models import Member
+from lianmeng.orders.models import Order
+
+FEES = AccountRef(OwnerType.OPERATOR, 0, AccountKind.FEES)
+
+
+def payee_ref(payee_type: str, payee_id: int, kind: AccountKind) -> AccountRef:
+    return AccountRef(OwnerType(payee_type), payee_id, kind)
+
+
+def _payable(merchant_id: int) -> AccountRef:
+    return AccountRef(OwnerType.MERCHANT, merchant_id, AccountKind.COMMISSION_PAYABLE)
+
+
+def _agreement_for(session: Session, order: Order) -> Agreement | None:
+    if order.referrer_merchant_id is None or order.referrer_merchant_id == order.merchant_id:
+        return None
+    today = clock.today_in_shanghai(order.created_at)
+    candidates = [
+        agreements_repo.active_agreement_between(session, order.alliance_id, order.merchant_id,
+                                                 order.referrer_merchant_id, mode, today)
+        for mode in ("rights_exchange", "joint_campaign", "strategic", "joint_card", "data_sharing")
+    ]
+    return next((a for a in candidates if a is not None and a.commission_terms), None)
+
+
+def credit_order(session: Session, order: Order, member: Member) -> list[Rebate]:
+    """Compute and credit (frozen) the commissions an order owes its referrer under the active agreement."""
+    agreement = _agreement_for(session, order)
+    if agreement is None or order.referrer_merchant_id is None:
+        return []
+    side: Literal["a", "b"] = "a" if agreement.merchant_a_id == order.merchant_id else "b"
+    referred_at = member.created_at if member.origin_merchant_id == order.referrer_merchant_id else order.created_at
+    month_start = clock.shanghai(order.created_at).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    facts = domain.OrderFacts(
+        order_amount_fen=order.amount_fen, ordered_at=order.created_at,
+        is_first_order=repository.earlier_orders(session, order.member_id, order.merchant_id, order.id) == 0,
+        member_month_paid_fen=repository.month_paid(session, order.member_id, agreement.id, month_start),
+    )
+    referral = domain.Referral(order.referrer_merchant_id, order.referrer_staff_id, min(referred_at,
+                                                                                          order.created_at))
+    payouts = domain.commission_for_order(agreement.commission_terms, referral, facts,
+                                          payer_merchant_id=order.merchant_id, payer_side=side)
+    if not payouts:
+        return []
+    releases_at = order.created_at + timedelta(days=agreement.return_window_days)
+    rebates: list[Rebate] = []
+    legs: list[Leg] = []
+    for payout in payouts:
+        is_operator = payout.payee is domain.PayeeKind.OPERATOR
+        rebate = Rebate(
+            alliance_id=order.alliance_id, order_id=order.id, agreement_id=agreement.id, member_id=order.member_id,
+            payer_merchant_id=order.merchant_id, payee_type="operator" if is_operator else payout.payee.value,
+            payee_id=payout.payee_id or 0, amount_fen=payout.amount_fen, reversed_fen=0, reason=payout.reason,
+            status="available" if is_operator else "frozen", releases_at=order.created_at if is_operator
+            else releases_at, released_at=order.created_at if is_operator else None, created_at=order.created_at,
+        )
+        rebates.append(rebate)
+        target = FEES if is_operator else payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_FROZEN)
+        legs += [Leg(target, payout.amount_fen), Leg(_payable(order.merchant_id), -payout.amount_fen)]
+    session.add_all(rebates)
+    session.flush()
+    ledger.post(session, order.alliance_id, f"order:{order.id}:commission", "commission", legs, cause_id=order.id)
+    return rebates
+
+
+def reverse_for_refund(session: Session, order: Order, refund_id: int, refunded_total_fen: int) -> int:
+    """Take back, in proportion to the refund, what the order's rebates credited. Returns fen reversed."""
+    legs: list[Leg] = []
+    total = 0
+    for rebate in repository.rebates_of_order(session, order.id):
+        amount = domain.reverse_for_refund(paid_fen=rebate.amount_fen, order_amount_fen=order.amount_fen,
+                                           refunded_total_fen=refunded_total_fen,
+                                           already_reversed_fen=rebate.reversed_fen)
+        if amount <= 0:
+            continue
+        rebate.reversed_fen += amount
+        total += amount
+        legs.append(Leg(_payable(order.merchant_id), amount))
+        if rebate.payee_type == "operator":
+            legs.append(Leg(FEES, -amount))
+        elif rebate.status == "frozen":
+            legs.append(Leg(payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_FROZEN), -amount))
+        else:
+            legs += _take_back_released(session, order.alliance_id, rebate, amount)
+    if legs:
+        ledger.post(session, order.alliance_id, f"refund:{refund_id}:commission", "refund", legs, cause_id=refund_id)
+    return total
+
+
+def _take_back_released(session: Session, alliance_id: int, rebate: Rebate, amount: int) -> list[Leg]:
+    """After the window: from what is still available, and the rest as a clawback later rebates repay first."""
+    available_ref = payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_AVAILABLE)
+    available = ledger.balance(session, alliance_id, available_ref)
+    from_available = min(amount, max(available, 0))
+    legs = []
+    if from_available:
+        legs.append(Leg(available_ref, -from_available))
+    if amount - from_available:
+        legs.append(Leg(payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_CLAWBACK),
+                        -(amount - from_available)))
+    return legs
+
+
+def release_matured(session: Session, at: datetime | None = None, limit: int = 500) -> int:
+    """Make rebates whose return window has passed withdrawable. Idempotent: each release posts under the
+    rebate's own key and flips its status in the same transaction; concurrent runs skip each other's rows."""
+    now = at or clock.now()
+    released = 0
+    for rebate in repository.matured(session, now, limit):
+        remaining = rebate.amount_fen - rebate.reversed_fen
+        rebate.status = "available"
+        rebate.released_at = now
+        released += 1
+        if remaining <= 0:
+            continue
+        frozen = payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_FROZEN)
+        clawback_ref = payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_CLAWBACK)
+        owed = -ledger.balance(session, rebate.alliance_id, clawback_ref)
+        repay = min(remaining, max(owed, 0))
+        legs = [Leg(frozen, -remaining)]
+        if repay:
+            legs.append(Leg(clawback_ref, repay))
+        if remaining - repay:
+            legs.append(Leg(payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_AVAILABLE),
+                            remaining - repay))
+        ledger.post(session, rebate.alliance_id, f"rebate:{rebate.id}:release", "release", legs, cause_id=rebate.id)
+    session.flush()
+    return released

@@ -1,0 +1,1 @@
+"""Scheduled, idempotent jobs: release matured rebates, expire points."""

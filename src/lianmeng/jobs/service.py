@@ -1,0 +1,56 @@
+"""The jobs, each in its own transaction. Running them twice, or two runs at once, changes nothing twice:
+every effect is a posting under a key derived from the row it settles, taken under a row lock."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from lianmeng.commissions import service as commissions
+from lianmeng.db import unit_of_work
+from lianmeng.points import service as points
+
+log = logging.getLogger("lianmeng.jobs")
+
+
+@dataclass(frozen=True)
+class JobReport:
+    rebates_released: int
+    points_expired: int
+
+
+def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
+    with unit_of_work(database_url) as session:
+        released = commissions.release_matured(session, at)
+    with unit_of_work(database_url) as session:
+        expired = points.expire_due(session, at)
+    return JobReport(released, expired)
+
+
+class Scheduler:
+    """Runs the jobs every `interval` seconds in a daemon thread while the server runs."""
+
+    def __init__(self, database_url: str, interval: float) -> None:
+        self.database_url = database_url
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="lianmeng-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                report = run_all(self.database_url)
+                if report.rebates_released or report.points_expired:
+                    log.info("jobs: released %d rebates, expired %d points", report.rebates_released,
+                             report.points_expired)
+            except Exception:  # a failed run must not kill the scheduler; the next run retries
+                log.exception("scheduled jobs failed")
