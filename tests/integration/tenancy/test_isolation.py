@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,6 +24,8 @@ from httpx import Response
 from sqlalchemy import select, text
 
 from lianmeng.db import Base, get_engine
+from lianmeng.jobs.service import run_all
+from lianmeng.kit import clock
 
 if TYPE_CHECKING:
     from conftest import World
@@ -118,6 +121,20 @@ def build_scene(world: World, db_url: str) -> Scene:
     ids["ord2"] = s.ok("a.staff2", "POST", "/orders", {"external_id": "O-m2", "member_id": ids["mb2"],
                                                        "amount_fen": 20_000, "stored_value_fen": 2_000}, 201)["id"]
     s.ok("a.staff2", "POST", f"/orders/{ids['ord2']}/refunds", {"external_id": "R-m2", "amount_fen": 1_000}, 201)
+    # m1 refers m2's member under a commission agreement: a rebate for m1's guide sf1, released, partly withdrawn
+    body = {**AGREEMENT, "title": "返利协议", "merchant_a_id": ids["m1"], "merchant_b_id": ids["m2"],
+            "commission_terms": [{"kind": "fixed_per_order", "amount_fen": 5_000, "payee": "staff", "payer": "b"}]}
+    ids["agr_comm"] = s.ok("a.operator", "POST", "/agreements", body, 201)["id"]
+    for action in ("propose", "accept", "activate"):
+        s.ok("a.operator", "POST", f"/agreements/{ids['agr_comm']}/transitions", {"action": action})
+    s.ok("a.staff2", "POST", "/orders", {"external_id": "O-m2-ref", "member_id": ids["mb2"], "amount_fen": 9_000,
+                                         "referrer_merchant_id": ids["m1"], "referrer_staff_id": ids["sf1"]}, 201)
+    run_all(db_url, at=clock.now() + timedelta(days=8))
+    ids["wd1"] = s.ok("a.staff1", "POST", "/withdrawals",
+                      {"payee_type": "staff", "payee_id": ids["sf1"], "amount_fen": 1_000}, 201)["id"]
+    points_account = next(a for a in s.ok("platform", "GET", f"/balances?owner_type=member&owner_id={ids['mb2']}")[
+        "accounts"] if a["kind"] == "points")
+    ids["acct_mb2"] = points_account["account_id"]
     # the member of m1 logs in with its card
     qr = s.ok("a.operator", "GET", f"/members/{ids['mb1']}/card")["qr_payload"]
     token = s.ok("a.staff1", "POST", "/auth/member/card", {"qr_payload": qr})["access_token"]
@@ -558,6 +575,69 @@ SWEEP: dict[tuple[str, str], Case] = {
                                         "merchant_id": "@m1"}, expect=403)),
         owners(Call("a.admin2", body={"external_id": "T-2", "member_id": "@mb2", "amount_fen": 100}, expect=201)),
     ),
+    # --- balances, rebates, withdrawals, points ---
+    ("GET", "/balances"): Case(
+        attacks(Call("a.admin1", query={"owner_type": "member", "owner_id": "@mb2"}),
+                Call("b.operator", query={"owner_type": "member", "owner_id": "@mb2"}),
+                Call("a.member1", query={"owner_type": "member", "owner_id": "@mb2"}),
+                Call("a.staff1", query={"owner_type": "staff", "owner_id": "@sf2"}),
+                Call("a.staff2", query={"owner_type": "staff", "owner_id": "@sf2b"}, expect=403),
+                Call("a.key1", query={"owner_type": "merchant", "owner_id": "@m2"}, expect=403),
+                Call("a.admin1", query={"owner_type": "operator", "owner_id": 0}, expect=403)),
+        owners(Call("a.staff1", query={"owner_type": "staff", "owner_id": "@sf1"}, expect=200),
+               Call("a.admin2", query={"owner_type": "member", "owner_id": "@mb2"}, expect=200),
+               Call("a.operator", query={"owner_type": "merchant", "owner_id": "@m2"}, expect=200)),
+    ),
+    ("GET", "/balances/{account_id}/entries"): Case(
+        attacks(*(Call(who, "acct_mb2") for who in ("a.admin1", "a.staff3", "b.operator", "a.member1", "a.key1"))),
+        owners(Call("a.admin2", "acct_mb2", expect=200), Call("a.operator", "acct_mb2", expect=200)),
+    ),
+    ("GET", "/rebates"): Case(
+        attacks(Call("b.operator", expect=200), Call("a.admin3", expect=200), Call("a.member1", expect=200),
+                Call("a.staff3", expect=200)),
+        owners(Call("a.staff1", expect=200), Call("a.admin2", expect=200), Call("a.admin1", expect=200)),
+    ),
+    ("GET", "/withdrawals"): Case(
+        attacks(Call("b.operator", expect=200), Call("a.admin2", expect=200), Call("a.member1", expect=200),
+                Call("a.staff2", expect=200), Call("a.key2", expect=200)),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("POST", "/withdrawals"): Case(
+        attacks(Call("a.staff2", body={"payee_type": "staff", "payee_id": "@sf1", "amount_fen": 1_000}),
+                Call("b.operator", body={"payee_type": "staff", "payee_id": "@sf1", "amount_fen": 1_000}),
+                Call("a.member1", body={"payee_type": "staff", "payee_id": "@sf1", "amount_fen": 1_000}),
+                Call("a.admin1", body={"payee_type": "merchant", "payee_id": "@m2", "amount_fen": 1_000},
+                     expect=403)),
+        owners(Call("a.staff1", body={"payee_type": "staff", "payee_id": "@sf1", "amount_fen": 1_000},
+                    expect=201)),
+    ),
+    ("GET", "/withdrawals/{withdrawal_id}"): Case(
+        attacks(*(Call(who, "wd1") for who in ("a.admin2", "a.staff2", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.admin1", "wd1", expect=200), Call("a.staff1", "wd1", expect=200)),
+    ),
+    ("POST", "/withdrawals/{withdrawal_id}/decisions"): Case(
+        attacks(Call("a.admin2", "wd1", {"decision": "approve"}), Call("b.operator", "wd1", {"decision": "approve"}),
+                Call("a.member1", "wd1", {"decision": "approve"}),
+                Call("a.staff1", "wd1", {"decision": "approve"}, expect=403),
+                Call("a.key1", "wd1", {"decision": "approve"}, expect=403)),
+        owners(Call("a.admin1", "wd1", {"decision": "approve"}, expect=200)),
+    ),
+    ("GET", "/members/{member_id}/points-grants"): Case(
+        attacks(*(Call(who, "mb2") for who in ("a.admin1", "a.staff3", "b.operator", "a.member1", "a.key1"))),
+        owners(Call("a.admin2", "mb2", expect=200), Call("a.operator", "mb2", expect=200)),
+    ),
+    ("GET", "/merchants/{merchant_id}/points-rule"): Case(
+        attacks(Call("b.operator", "m1"), Call("b.admin1", "m2")),
+        owners(Call("a.admin1", "m1", expect=200), Call("a.member1", "m1", expect=200)),
+    ),
+    ("PUT", "/merchants/{merchant_id}/points-rule"): Case(
+        attacks(Call("a.admin1", "m2", {"points_per_yuan": 9}, expect=403),
+                Call("a.staff2", "m2", {"points_per_yuan": 9}, expect=403),
+                Call("a.member1", "m1", {"points_per_yuan": 9}, expect=403),
+                Call("a.key1", "m2", {"points_per_yuan": 9}, expect=403),
+                Call("b.operator", "m1", {"points_per_yuan": 9})),
+        owners(Call("a.admin2", "m2", {"points_per_yuan": 2, "tier_multipliers_pct": {"gold": 150}}, expect=200)),
+    ),
 }
 
 # Endpoints with no tenant data to attack. Each says why.
@@ -667,7 +747,8 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/staff": scope("sf1 sf2 sf2b sf3 bsf", "sf1 sf2 sf2b sf3", "sf1", "", "bsf"),
     "/members": scope("mb1 mb2 mb3 bmb", "mb1 mb2 mb3", "mb1", "mb1", "bmb"),
     "/memberships": scope("ms1 ms2 ms3 bms", "ms1 ms2 ms3", "ms1", "ms1", "bms"),
-    "/agreements": scope("agr23 agr12 agr_wide b_wide", "agr23 agr12 agr_wide", "agr12 agr_wide", "", "b_wide"),
+    "/agreements": scope("agr23 agr12 agr_wide agr_comm b_wide", "agr23 agr12 agr_wide agr_comm",
+                         "agr12 agr_wide agr_comm", "", "b_wide"),
     "/users": scope(ALL_USERS, "u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_staff3", "u_admin1 u_staff1",
                     "", "u_bop u_badmin1 u_bstaff1", a_staff="u_staff1", a_key="", b_admin="u_badmin1 u_bstaff1"),
     "/merchants/@m1/api-keys": scope("key1", "key1", "key1", "", None, a_staff="", a_key=""),

@@ -1,0 +1,131 @@
+"""`lianmeng bench …`: benchmarks. Progress goes to stderr; the table, and with --json one JSON line last, to
+stdout."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lianmeng.bench.orders import (
+    DEFAULT_BATCH,
+    DEFAULT_MEMBERS_PER_WORKER,
+    DEFAULT_SHARED_PCT,
+    BenchConfig,
+    BenchError,
+    BenchResult,
+    run_bench,
+)
+from lianmeng.config import get_settings
+
+bench_app = typer.Typer(help="Benchmarks against a real database (see docs/performance.md).", no_args_is_help=True)
+out = Console()
+err = Console(stderr=True)
+
+
+@bench_app.callback()
+def bench() -> None:
+    """Benchmarks against a real database (see docs/performance.md)."""
+
+
+class RichListener:
+    """One Rich progress line: the phase, a bar for the timed phases, orders committed so far."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID = progress.add_task("准备 starting", total=None, orders="")
+
+    def phase(self, description: str, total: float | None = None) -> None:
+        self.progress.update(self.task, description=description, total=total, completed=0, orders="")
+
+    def tick(self, done: float, orders: int) -> None:
+        self.progress.update(self.task, completed=done, orders=f"{orders:,} orders" if orders else "")
+
+
+@contextmanager
+def _listener(enabled: bool) -> Iterator[RichListener | None]:
+    if not enabled:
+        yield None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[orders]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        yield RichListener(progress)
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def _table(result: BenchResult) -> Table:
+    table = Table(title="bench orders 订单压测")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    rows = [
+        ("ours (orders/s)", _fmt(result.ours_tps, ",.1f")),
+        ("pgbench TPC-B (tps)", _fmt(result.baseline_tps, ",.1f")),
+        ("ratio", _fmt(result.ratio, ".3f")),
+        ("p50 latency (ms)", _fmt(result.p50_ms, ".2f")),
+        ("p99 latency (ms)", _fmt(result.p99_ms, ".2f")),
+        ("workers", str(result.workers)),
+        ("batch (orders/transaction)", str(result.batch)),
+        ("seconds", str(result.seconds)),
+        ("orders committed", f"{result.orders:,}"),
+        ("refused / errors", f"{result.refused:,} / {result.errors:,}"),
+        ("ledger invariants", "ok" if result.ledger_ok else "VIOLATED"),
+        ("alliance", f"{result.alliance_code} (id {result.alliance_id}, {result.members:,} members)"),
+    ]
+    for metric, value in rows:
+        table.add_row(metric, value)
+    return table
+
+
+@bench_app.command("orders")
+def orders(
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", envvar="LIANMENG_DATABASE_URL", help="SQLAlchemy database URL")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Concurrent workers (threads)")] = 8,
+    seconds: Annotated[int, typer.Option("--seconds", min=1, help="Length of each timed run")] = 10,
+    batch: Annotated[int, typer.Option(
+        "--batch", min=1, max=1000,
+        help="Orders per transaction; >1 = group commit, one savepoint per order")] = DEFAULT_BATCH,
+    members: Annotated[int, typer.Option("--members", min=1, help="Members per worker's merchant")
+                       ] = DEFAULT_MEMBERS_PER_WORKER,
+    shared_pct: Annotated[int, typer.Option(
+        "--shared-pct", min=0, max=100, help="% of each merchant's members also served by the next worker")
+    ] = DEFAULT_SHARED_PCT,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line")] = False,
+    skip_baseline: Annotated[bool, typer.Option(
+        "--skip-baseline", help="Do not run pgbench (SQLite, or no pgbench); baseline and ratio are null")] = False,
+    pgbench_scale: Annotated[int | None, typer.Option(
+        "--pgbench-scale", min=1, help="pgbench -i scale (default: max(workers, 10))")] = None,
+    run_migrations: Annotated[bool, typer.Option(
+        "--migrate/--no-migrate", help="Apply migrations first (off for schemas made without Alembic)")] = True,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr")] = True,
+) -> None:
+    """Orders per second from N workers for S seconds, then pgbench TPC-B for as long on the same server.
+
+    Creates an alliance of its own (bench-<time>) and leaves it; drops the pgbench database it creates."""
+    url = database_url or get_settings().database_url
+    try:
+        config = BenchConfig(
+            database_url=url, workers=workers, seconds=seconds, batch=batch, members_per_worker=members,
+            shared_pct=shared_pct, migrate=run_migrations, baseline=not skip_baseline, pgbench_scale=pgbench_scale,
+        )
+        with _listener(progress) as listener:
+            result = run_bench(config, listener)
+    except BenchError as error:
+        err.print(f"[red]✗ {error}[/]")
+        raise typer.Exit(2) from None
+    out.print(_table(result))
+    if json_output:
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    if result.errors or not result.ledger_ok:
+        raise typer.Exit(1)
