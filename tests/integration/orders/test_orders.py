@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianmeng.ledger import service as ledger
+from lianmeng.ledger.domain import AccountKind, AccountRef, OwnerType
 from lianmeng.ledger.models import Entry
 from lianmeng.orders.service import member_stored_value
 from lianmeng.points.models import PointsGrant
@@ -131,3 +132,30 @@ def test_bad_orders_are_refused_with_nothing_posted(world: World, session: Sessi
     r = world.client.post("/api/v1/orders", headers=staff, json={
         "external_id": "B9", "member_id": member, "amount_fen": 10_000})
     assert r.status_code == 422 and r.json()["error"]["code"] == "merchant_suspended"
+
+
+def test_stored_value_at_a_partner_under_a_joint_card_agreement(world: World, session: Session) -> None:
+    m1, member, _ = setup(world)
+    m2 = world.a.merchants[1]
+    op = world.a.actors["operator"].headers
+    gym = world.a.actors["staff2"].headers
+    ok(world.client.post("/api/v1/top-ups", headers=world.a.actors["admin1"].headers, json={
+        "external_id": "T", "member_id": member, "amount_fen": 100_000}))
+    card = world.client.get(f"/api/v1/members/{member}", headers=op).json()["card_no"]
+    ok(world.client.post("/api/v1/memberships", headers=gym, json={"card_no": card}))
+    body = {"external_id": "G1", "member_id": member, "amount_fen": 30_000, "stored_value_fen": 30_000,
+            "stored_value_merchant_id": m1}
+    refused = world.client.post("/api/v1/orders", headers=gym, json=body)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "stored_value_not_accepted"
+    agreement = ok(world.client.post("/api/v1/agreements", headers=op, json={
+        "title": "联合储值卡", "merchant_a_id": m1, "merchant_b_id": m2, "modes": ["joint_card"]}))
+    for action in ("propose", "accept", "activate"):
+        ok(world.client.post(f"/api/v1/agreements/{agreement['id']}/transitions", headers=op,
+                             json={"action": action}), 200)
+    ok(world.client.post("/api/v1/orders", headers=gym, json=body))
+    session.rollback()
+    alliance = world.a.alliance_id
+    partner = AccountKind.PARTNER_BALANCE
+    assert ledger.balance(session, alliance, member_stored_value(member, m1)) == 70_000
+    assert ledger.balance(session, alliance, AccountRef(OwnerType.MERCHANT, m1, partner, scope_id=m2)) == -30_000
+    assert ledger.balance(session, alliance, AccountRef(OwnerType.MERCHANT, m2, partner, scope_id=m1)) == 30_000
