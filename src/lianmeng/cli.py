@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lianmeng import __version__
+from lianmeng.bench.cli import bench_app
 
 app = typer.Typer(help="联盟 Lianmeng — cross-industry merchant alliances.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations on SQLite or PostgreSQL.", no_args_is_help=True)
@@ -18,6 +19,7 @@ jobs_app = typer.Typer(help="Scheduled jobs: release matured rebates, expire poi
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(bench_app, name="bench")
 console = Console()
 
 DatabaseOpt = Annotated[

@@ -1,3 +1,9 @@
 """Benchmarks run against a real database: `lianmeng bench orders` measures the order transaction (order row,
 points spend and earn, stored value, their ledger postings) from concurrent workers and compares it with pgbench's
-TPC-B on the same PostgreSQL server. See docs/performance.md."""
+TPC-B on the same PostgreSQL server. See docs/performance.md.
+
+The defaults live here so that the CLI can show them without importing the services."""
+
+DEFAULT_BATCH = 1  # one order per transaction: on the per-order path batching gains nothing (docs/performance.md)
+DEFAULT_MEMBERS_PER_WORKER = 100
+DEFAULT_SHARED_PCT = 10

@@ -6,23 +6,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lianmeng.bench.orders import (
-    DEFAULT_BATCH,
-    DEFAULT_MEMBERS_PER_WORKER,
-    DEFAULT_SHARED_PCT,
-    BenchConfig,
-    BenchError,
-    BenchResult,
-    run_bench,
-)
+from lianmeng.bench import DEFAULT_BATCH, DEFAULT_MEMBERS_PER_WORKER, DEFAULT_SHARED_PCT
 from lianmeng.config import get_settings
+
+if TYPE_CHECKING:
+    from lianmeng.bench.orders import BenchResult
 
 bench_app = typer.Typer(help="Benchmarks against a real database (see docs/performance.md).", no_args_is_help=True)
 out = Console()
@@ -113,6 +108,8 @@ def orders(
     """Orders per second from N workers for S seconds, then pgbench TPC-B for as long on the same server.
 
     Creates an alliance of its own (bench-<time>) and leaves it; drops the pgbench database it creates."""
+    from lianmeng.bench.orders import BenchConfig, BenchError, run_bench
+
     url = database_url or get_settings().database_url
     try:
         config = BenchConfig(

@@ -22,7 +22,8 @@ order rolls back alone and its batch-mates still commit. A batch has distinct me
 order: the only rows two workers share are members' (their grants and points account; merchant rows belong to one
 worker each), so every transaction takes those locks in one global order and two batches cannot deadlock.
 An order's latency is its batch's commit time minus the moment the order started: batching adds up to one batch
-of latency.
+of latency. The default stays one order per transaction: on the per-order ORM path the cost is Python CPU, not the
+commit, so batching gains nothing and long batches hold shared members' locks longer (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from sqlalchemy.pool import NullPool
 from lianmeng import migrate
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
+from lianmeng.bench import DEFAULT_BATCH, DEFAULT_MEMBERS_PER_WORKER, DEFAULT_SHARED_PCT
 from lianmeng.db import begin_write, get_engine
 from lianmeng.kit import clock, crypto, ids
 from lianmeng.kit.errors import AppError
@@ -63,9 +65,6 @@ from lianmeng.orders.schemas import OrderCreate, TopUpCreate
 from lianmeng.orders.service import record_order, top_up
 from lianmeng.tenancy import Principal
 
-DEFAULT_BATCH = 1
-DEFAULT_MEMBERS_PER_WORKER = 100
-DEFAULT_SHARED_PCT = 10
 SEED_FEN = 100_000  # ¥1,000 of stored value and a ¥1,000 order (1,000 points) per member
 SEED_CHUNK = 100  # members seeded per transaction
 SPEND_SHARE = 0.20  # orders that spend points
@@ -464,7 +463,7 @@ def record_batch(session: Session, principal: Principal, orders: Sequence[OrderC
                 record_order(session, principal, order)
         except AppError:
             tally.refused += 1
-        except SQLAlchemyError as error:
+        except Exception as error:  # a database error or a bug: reported as an error, the batch goes on
             tally.failed.append(error)
         else:
             tally.started.append(began)
@@ -483,7 +482,7 @@ def commit_batch(factory: sessionmaker[Session], principal: Principal, orders: S
             session.rollback()
             stats.refused += len(orders)
             return
-        except SQLAlchemyError as error:  # the transaction is lost: every order in it counts as an error
+        except Exception as error:  # the transaction is lost: every order in it counts as an error
             session.rollback()
             stats.fail(error, len(orders))
             return

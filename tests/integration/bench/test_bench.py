@@ -34,12 +34,13 @@ def assert_ledger_invariants(session: Session) -> None:
     assert points_vs_grants == []
 
 
-def test_a_group_commit_run_commits_orders_and_keeps_the_books(db_url: str) -> None:
-    config = BenchConfig(database_url=db_url, workers=2, seconds=1, batch=4, members_per_worker=20, migrate=False,
-                         baseline=False, bad_every=5)
+@pytest.mark.parametrize("batch", [1, 4])
+def test_a_run_commits_orders_refuses_bad_ones_alone_and_keeps_the_books(db_url: str, batch: int) -> None:
+    config = BenchConfig(database_url=db_url, workers=2, seconds=1, batch=batch, members_per_worker=20,
+                         migrate=False, baseline=False, bad_every=3)
     result = run_bench(config)
     assert result.orders > 0 and result.errors == 0, result.error_samples
-    assert result.refused > 0  # the injected overspends, each rolled back alone in its savepoint
+    assert result.refused > 0  # the injected overspends: with batch > 1 each rolls back alone in its savepoint
     assert result.ledger_ok and result.baseline_tps is None and result.ratio is None
     assert result.p50_ms is not None and result.p99_ms is not None and result.p50_ms <= result.p99_ms
     with new_session(db_url) as session:
