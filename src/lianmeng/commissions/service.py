@@ -91,6 +91,7 @@ def reverse_for_refund(session: Session, order: Order, refund_id: int, refunded_
     """Take back, in proportion to the refund, what the order's rebates credited. Returns fen reversed."""
     legs: list[Leg] = []
     total = 0
+    taken: dict[AccountRef, int] = {}  # what earlier legs of this posting already took from an available balance
     for rebate in repository.rebates_of_order(session, order.id):
         amount = domain.reverse_for_refund(paid_fen=rebate.amount_fen, order_amount_fen=order.amount_fen,
                                            refunded_total_fen=refunded_total_fen,
@@ -105,17 +106,22 @@ def reverse_for_refund(session: Session, order: Order, refund_id: int, refunded_
         elif rebate.status == "frozen":
             legs.append(Leg(payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_FROZEN), -amount))
         else:
-            legs += _take_back_released(session, order.alliance_id, rebate, amount)
+            legs += _take_back_released(session, order.alliance_id, rebate, amount, taken)
     if legs:
         ledger.post(session, order.alliance_id, f"refund:{refund_id}:commission", "refund", legs, cause_id=refund_id)
     return total
 
 
-def _take_back_released(session: Session, alliance_id: int, rebate: Rebate, amount: int) -> list[Leg]:
-    """After the window: from what is still available, and the rest as a clawback later rebates repay first."""
+def _take_back_released(
+    session: Session, alliance_id: int, rebate: Rebate, amount: int, taken: dict[AccountRef, int]
+) -> list[Leg]:
+    """After the window: from what is still available, and the rest as a clawback later rebates repay first.
+    `taken` carries what this refund already took from each payee, so two rebates of one payee never take the
+    same available money twice."""
     available_ref = payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_AVAILABLE)
-    available = ledger.balance(session, alliance_id, available_ref)
+    available = ledger.balance(session, alliance_id, available_ref) - taken.get(available_ref, 0)
     from_available = min(amount, max(available, 0))
+    taken[available_ref] = taken.get(available_ref, 0) + from_available
     legs = []
     if from_available:
         legs.append(Leg(available_ref, -from_available))
