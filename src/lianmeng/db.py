@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -103,6 +104,18 @@ def begin_write(session: Session) -> None:
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={WRITE_INTENT: True})
+
+
+def insert_once(session: Session, row: Base) -> bool:
+    """Insert `row` under its unique key in a savepoint; False when an earlier or concurrent transaction
+    already holds that key (a concurrent one is waited for on the unique index). The outer transaction goes on."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+        return True
+    except IntegrityError:
+        return False
 
 
 @lru_cache(maxsize=8)

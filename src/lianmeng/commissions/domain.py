@@ -69,6 +69,7 @@ from enum import StrEnum
 from typing import Any, Literal, TypeAlias
 
 from lianmeng.agreements.schemas import CommissionKind, CommissionTerm
+from lianmeng.kit.clock import require_aware
 
 BP_PER_WHOLE = 10_000  # basis points in 100%
 
@@ -102,11 +103,6 @@ def _check_fen(value: int, name: str) -> None:
         raise TypeError(f"{name} must be integer fen")
     if value < 0:
         raise ValueError(f"{name} must not be negative")
-
-
-def _check_aware(at: datetime, name: str) -> None:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
 
 
 def round_half_up_div(numerator: int, denominator: int) -> int:
@@ -178,7 +174,7 @@ class Referral:
     referred_at: datetime
 
     def __post_init__(self) -> None:
-        _check_aware(self.referred_at, "referred_at")
+        require_aware(self.referred_at, "referred_at")
 
 
 @dataclass(frozen=True)
@@ -199,7 +195,7 @@ class OrderFacts:
     def __post_init__(self) -> None:
         _check_fen(self.order_amount_fen, "order_amount_fen")
         _check_fen(self.member_month_paid_fen, "member_month_paid_fen")
-        _check_aware(self.ordered_at, "ordered_at")
+        require_aware(self.ordered_at, "ordered_at")
 
 
 @dataclass(frozen=True)

@@ -22,3 +22,9 @@ def shanghai(at: datetime) -> datetime:
 
 def format_local(at: datetime | None) -> str:
     return "" if at is None else shanghai(at).strftime("%Y-%m-%d %H:%M")
+
+
+def require_aware(at: datetime, name: str) -> None:
+    """Pure rules take times as arguments; a naive one would silently mean local time somewhere."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware")

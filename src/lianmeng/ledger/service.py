@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lianmeng.db import insert_once
 from lianmeng.kit import clock
-from lianmeng.kit.errors import AppError
+from lianmeng.kit.errors import AppError, Conflict
 from lianmeng.ledger import domain, repository
 from lianmeng.ledger.domain import AccountRef, Leg
 from lianmeng.ledger.models import Entry, Posting
@@ -49,14 +49,10 @@ def post(
         return Posted(existing, replayed=True)
     posting = Posting(alliance_id=alliance_id, idempotency_key=key, cause=cause, cause_id=cause_id, memo=memo,
                       created_at=clock.now())
-    try:
-        with session.begin_nested():
-            session.add(posting)
-            session.flush()
-    except IntegrityError:
+    if not insert_once(session, posting):
         raced = repository.posting_by_key(session, alliance_id, key)
-        if raced is None:
-            raise
+        if raced is None:  # the insert broke another constraint (a vanished alliance): nothing was posted
+            raise Conflict("conflict")
         return Posted(raced, replayed=True)
     net = domain.net_by_account(legs)
     accounts = repository.ensure_accounts(session, alliance_id, list(net))

@@ -11,13 +11,13 @@ A refund reverses each in proportion (orders.domain.refund_parts), never edits w
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lianmeng.agreements import repository as agreements_repo
 from lianmeng.agreements.domain import CooperationMode
 from lianmeng.alliances.models import Alliance
 from lianmeng.commissions import service as commissions
+from lianmeng.db import insert_once
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Invalid
 from lianmeng.ledger import service as ledger
@@ -57,17 +57,6 @@ def _acting_merchant(session: Session, actor: Principal, requested: int | None) 
     return merchant
 
 
-def _insert_once(session: Session, row: Order | Refund | TopUp) -> bool:
-    """Insert under its natural unique key; False when a concurrent or earlier request already did."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-        return True
-    except IntegrityError:
-        return False
-
-
 def top_up(session: Session, actor: Principal, data: TopUpCreate) -> TopUp:
     merchant = _acting_merchant(session, actor, data.merchant_id)
     existing = repository.top_up_by_external_id(session, merchant.id, data.external_id)
@@ -75,7 +64,7 @@ def top_up(session: Session, actor: Principal, data: TopUpCreate) -> TopUp:
         member = members_repo.get_member(session, actor, data.member_id)
         row = TopUp(alliance_id=merchant.alliance_id, merchant_id=merchant.id, member_id=member.id,
                     external_id=data.external_id, amount_fen=data.amount_fen, created_at=clock.now())
-        if _insert_once(session, row):
+        if insert_once(session, row):
             legs = [Leg(member_stored_value(member.id, merchant.id), data.amount_fen),
                     Leg(_liability(merchant.id), -data.amount_fen)]
             ledger.post(session, merchant.alliance_id, f"top-up:{row.id}", "top_up", legs, cause_id=row.id)
@@ -124,7 +113,7 @@ def record_order(session: Session, actor: Principal, data: OrderCreate) -> Order
         items=[i.model_dump() for i in data.items], referrer_merchant_id=data.referrer_merchant_id,
         referrer_staff_id=data.referrer_staff_id, recorded_by=actor.label, created_at=clock.now(),
     )
-    if not _insert_once(session, order):
+    if not insert_once(session, order):
         raced = repository.order_by_external_id(session, merchant.id, data.external_id)
         if raced is None or not _same_order(raced, data):
             raise Conflict("duplicate_external_id")
@@ -186,7 +175,7 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
     refund = Refund(alliance_id=order.alliance_id, order_id=order.id, external_id=data.external_id,
                     amount_fen=data.amount_fen, cash_fen=cash, stored_value_fen=sv, reason=data.reason,
                     created_at=clock.now())
-    if not _insert_once(session, refund):
+    if not insert_once(session, refund):
         raise Conflict("duplicate_external_id")
     refunded_cumulative = order.refunded_fen + data.amount_fen
     if sv:

@@ -30,6 +30,8 @@ from enum import StrEnum
 from itertools import pairwise
 from types import MappingProxyType
 
+from lianmeng.kit.clock import require_aware
+
 DEFAULT_POINTS_PER_YUAN_VALUE = 100  # 100 points = ¥1, so one point is worth one fen
 DEFAULT_EXPIRY_MONTHS = 12
 FEN_PER_YUAN = 100
@@ -149,11 +151,6 @@ def points_for_fen(fen: int, points_per_yuan_value: int = DEFAULT_POINTS_PER_YUA
 # --- grants and spending -----------------------------------------------------------------------------
 
 
-def _check_aware(at: datetime, name: str) -> None:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"{name} must be timezone-aware")
-
-
 @dataclass(frozen=True)
 class Grant:
     """A lot of points with one issuer and one expiry: what an earn (or an adjustment) creates."""
@@ -167,8 +164,8 @@ class Grant:
     def __post_init__(self) -> None:
         if self.remaining < 0:
             raise ValueError("a grant's remaining points must not be negative")
-        _check_aware(self.expires_at, "expires_at")
-        _check_aware(self.granted_at, "granted_at")
+        require_aware(self.expires_at, "expires_at")
+        require_aware(self.granted_at, "granted_at")
 
     def is_live(self, at: datetime) -> bool:
         """Spendable at `at`: not yet expired (an expiry equal to `at` has passed) and not empty."""
@@ -187,7 +184,7 @@ class Draw:
     def __post_init__(self) -> None:
         if self.points <= 0:
             raise ValueError("a draw takes a positive number of points")
-        _check_aware(self.expires_at, "expires_at")
+        require_aware(self.expires_at, "expires_at")
 
 
 class InsufficientPoints(Exception):
@@ -202,7 +199,7 @@ def _spend_order(grant: Grant) -> tuple[datetime, datetime, int]:
 
 
 def _live_in_spend_order(grants: Sequence[Grant], at: datetime) -> list[Grant]:
-    _check_aware(at, "at")
+    require_aware(at, "at")
     ids = Counter(g.grant_id for g in grants)
     if any(n > 1 for n in ids.values()):
         raise ValueError("grant ids must be unique")
@@ -385,7 +382,7 @@ def allocate_clawback(
 
 def expired_points(grants: Sequence[Grant], at: datetime) -> list[tuple[int, int]]:
     """(grant_id, points to expire) for every grant with expires_at <= at and points left, by expiry."""
-    _check_aware(at, "at")
+    require_aware(at, "at")
     due = sorted((g for g in grants if g.expires_at <= at and g.remaining > 0), key=_spend_order)
     return [(g.grant_id, g.remaining) for g in due]
 
@@ -397,7 +394,7 @@ def expiry_for(granted_at: datetime, months: int = DEFAULT_EXPIRY_MONTHS) -> dat
     The calendar is that of `granted_at`'s zone: pass a Shanghai time (kit.clock.shanghai) if members
     should see "expires on the same date next year" in local dates, then store the result as UTC.
     """
-    _check_aware(granted_at, "granted_at")
+    require_aware(granted_at, "granted_at")
     if months < 1:
         raise ValueError("months must be at least 1")
     year, month0 = divmod(granted_at.year * 12 + granted_at.month - 1 + months, 12)
