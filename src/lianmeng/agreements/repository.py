@@ -44,18 +44,25 @@ def events_of(session: Session, agreement_id: int) -> list[AgreementEvent]:
     )
 
 
-def active_agreement_between(
-    session: Session, alliance_id: int, merchant_x: int, merchant_y: int, mode: str, today: date
-) -> Agreement | None:
-    """An active agreement covering `mode` between two merchants, in force today."""
+def active_agreements_between(
+    session: Session, alliance_id: int, merchant_x: int, merchant_y: int, today: date
+) -> list[Agreement]:
+    """Active agreements between two merchants (either way round), in force today, oldest first."""
     pair = or_(
         (Agreement.merchant_a_id == merchant_x) & (Agreement.merchant_b_id == merchant_y),
         (Agreement.merchant_a_id == merchant_y) & (Agreement.merchant_b_id == merchant_x),
     )
-    candidates = session.scalars(
+    return list(session.scalars(
         select(Agreement).where(
             Agreement.alliance_id == alliance_id, Agreement.status == "active", pair,
             Agreement.valid_from <= today, or_(Agreement.valid_until.is_(None), Agreement.valid_until >= today),
-        )
-    ).all()
+        ).order_by(Agreement.id)
+    ))
+
+
+def active_agreement_between(
+    session: Session, alliance_id: int, merchant_x: int, merchant_y: int, mode: str, today: date
+) -> Agreement | None:
+    """An active agreement covering `mode` between two merchants, in force today."""
+    candidates = active_agreements_between(session, alliance_id, merchant_x, merchant_y, today)
     return next((a for a in candidates if mode in a.modes), None)

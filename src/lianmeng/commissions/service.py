@@ -38,13 +38,11 @@ def _payable(merchant_id: int) -> AccountRef:
 def _agreement_for(session: Session, order: Order) -> Agreement | None:
     if order.referrer_merchant_id is None or order.referrer_merchant_id == order.merchant_id:
         return None
-    today = clock.today_in_shanghai(order.created_at)
-    candidates = [
-        agreements_repo.active_agreement_between(session, order.alliance_id, order.merchant_id,
-                                                 order.referrer_merchant_id, mode, today)
-        for mode in ("rights_exchange", "joint_campaign", "strategic", "joint_card", "data_sharing")
-    ]
-    return next((a for a in candidates if a is not None and a.commission_terms), None)
+    candidates = agreements_repo.active_agreements_between(
+        session, order.alliance_id, order.merchant_id, order.referrer_merchant_id,
+        clock.today_in_shanghai(order.created_at),
+    )
+    return next((a for a in candidates if a.commission_terms), None)
 
 
 def credit_order(session: Session, order: Order, member: Member) -> list[Rebate]:
