@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from lianmeng.commissions.models import Rebate
@@ -28,9 +28,15 @@ def month_paid(session: Session, member_id: int, agreement_id: int, since: datet
     return int(total or 0)
 
 
-def earlier_orders(session: Session, member_id: int, merchant_id: int, before_order_id: int) -> int:
+def orders_at(session: Session, member_id: int, merchant_id: int) -> int:
+    """Orders the member has recorded at the merchant so far."""
     return int(session.scalar(select(func.count(Order.id)).where(
-        Order.member_id == member_id, Order.merchant_id == merchant_id, Order.id < before_order_id)) or 0)
+        Order.member_id == member_id, Order.merchant_id == merchant_id)) or 0)
+
+
+def insert_rebates(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(Rebate), rows)
 
 
 def matured(session: Session, at: datetime, limit: int) -> list[Rebate]:

@@ -9,8 +9,10 @@ Postings (keys derived from the order/refund/rebate, so retries and concurrent j
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
@@ -35,54 +37,109 @@ def _payable(merchant_id: int) -> AccountRef:
     return AccountRef(OwnerType.MERCHANT, merchant_id, AccountKind.COMMISSION_PAYABLE)
 
 
-def _agreement_for(session: Session, order: Order) -> Agreement | None:
+@dataclass(frozen=True)
+class Credit:
+    """What one order owes its referrer under an agreement: the rebates to create (frozen) and their legs."""
+
+    agreement_id: int
+    payouts: list[domain.Payout]
+    releases_at: datetime
+
+    @property
+    def referrer_fen(self) -> int:
+        """Counts towards the member's monthly cap (operator commission does not)."""
+        return sum(p.amount_fen for p in self.payouts if p.payee is not domain.PayeeKind.OPERATOR)
+
+
+@dataclass(frozen=True)
+class ReferredOrder:
+    """An order about to be recorded, as the commission rules need it."""
+
+    alliance_id: int
+    merchant_id: int
+    member: Member
+    referrer_merchant_id: int | None
+    referrer_staff_id: int | None
+    amount_fen: int
+    at: datetime
+
+
+def rebate_refs(referrer_merchant_id: int | None, referrer_staff_id: int | None) -> list[AccountRef]:
+    """The kept accounts a referred order may credit: lock them with the rest of the batch."""
+    refs = []
+    if referrer_merchant_id is not None:
+        refs.append(payee_ref("merchant", referrer_merchant_id, AccountKind.REBATE_FROZEN))
+    if referrer_staff_id is not None:
+        refs.append(payee_ref("staff", referrer_staff_id, AccountKind.REBATE_FROZEN))
+    return refs
+
+
+def _agreement_for(session: Session, order: ReferredOrder) -> Agreement | None:
     if order.referrer_merchant_id is None or order.referrer_merchant_id == order.merchant_id:
         return None
     candidates = agreements_repo.active_agreements_between(
         session, order.alliance_id, order.merchant_id, order.referrer_merchant_id,
-        clock.today_in_shanghai(order.created_at),
+        clock.today_in_shanghai(order.at),
     )
     return next((a for a in candidates if a.commission_terms), None)
 
 
-def credit_order(session: Session, order: Order, member: Member) -> list[Rebate]:
-    """Compute and credit (frozen) the commissions an order owes its referrer under the active agreement."""
+def credit_for(session: Session, order: ReferredOrder, *, earlier_in_batch: int = 0,
+               paid_in_batch: Mapping[tuple[int, int], int] | None = None) -> Credit | None:
+    """The commission an order owes under the active agreement with its referrer, if any. `earlier_in_batch`
+    and `paid_in_batch` ((member, agreement) → fen) count what earlier orders of the same batch did, which the
+    database does not show yet."""
     agreement = _agreement_for(session, order)
     if agreement is None or order.referrer_merchant_id is None:
-        return []
+        return None
     side: Literal["a", "b"] = "a" if agreement.merchant_a_id == order.merchant_id else "b"
-    referred_at = member.created_at if member.origin_merchant_id == order.referrer_merchant_id else order.created_at
-    month_start = clock.shanghai(order.created_at).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    member = order.member
+    referred_at = member.created_at if member.origin_merchant_id == order.referrer_merchant_id else order.at
+    month_start = clock.shanghai(order.at).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     facts = domain.OrderFacts(
-        order_amount_fen=order.amount_fen, ordered_at=order.created_at,
-        is_first_order=repository.earlier_orders(session, order.member_id, order.merchant_id, order.id) == 0,
-        member_month_paid_fen=repository.month_paid(session, order.member_id, agreement.id, month_start),
+        order_amount_fen=order.amount_fen, ordered_at=order.at,
+        is_first_order=earlier_in_batch == 0 and repository.orders_at(session, member.id, order.merchant_id) == 0,
+        member_month_paid_fen=repository.month_paid(session, member.id, agreement.id, month_start)
+        + (paid_in_batch or {}).get((member.id, agreement.id), 0),
     )
-    referral = domain.Referral(order.referrer_merchant_id, order.referrer_staff_id, min(referred_at,
-                                                                                          order.created_at))
+    referral = domain.Referral(order.referrer_merchant_id, order.referrer_staff_id, min(referred_at, order.at))
     payouts = domain.commission_for_order(agreement.commission_terms, referral, facts,
                                           payer_merchant_id=order.merchant_id, payer_side=side)
     if not payouts:
-        return []
-    releases_at = order.created_at + timedelta(days=agreement.return_window_days)
-    rebates: list[Rebate] = []
+        return None
+    return Credit(agreement.id, payouts, order.at + timedelta(days=agreement.return_window_days))
+
+
+def _target(payout: domain.Payout) -> AccountRef:
+    if payout.payee is domain.PayeeKind.OPERATOR:
+        return FEES
+    return payee_ref(payout.payee.value, payout.payee_id or 0, AccountKind.REBATE_FROZEN)
+
+
+def credit_legs(payer_merchant_id: int, credit: Credit) -> list[Leg]:
+    """The payer's commission_payable → each payee's frozen rebate (the operator's share straight to fees)."""
     legs: list[Leg] = []
-    for payout in payouts:
+    for payout in credit.payouts:
+        legs += [Leg(_target(payout), payout.amount_fen), Leg(_payable(payer_merchant_id), -payout.amount_fen)]
+    return legs
+
+
+def rebate_rows(order_id: int, order: ReferredOrder, credit: Credit) -> list[dict[str, Any]]:
+    """The rebate rows of a credited order: frozen until the return window ends (the operator's share is
+    available at once)."""
+    rows = []
+    for payout in credit.payouts:
         is_operator = payout.payee is domain.PayeeKind.OPERATOR
-        rebate = Rebate(
-            alliance_id=order.alliance_id, order_id=order.id, agreement_id=agreement.id, member_id=order.member_id,
-            payer_merchant_id=order.merchant_id, payee_type="operator" if is_operator else payout.payee.value,
-            payee_id=payout.payee_id or 0, amount_fen=payout.amount_fen, reversed_fen=0, reason=payout.reason,
-            status="available" if is_operator else "frozen", releases_at=order.created_at if is_operator
-            else releases_at, released_at=order.created_at if is_operator else None, created_at=order.created_at,
-        )
-        rebates.append(rebate)
-        target = FEES if is_operator else payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_FROZEN)
-        legs += [Leg(target, payout.amount_fen), Leg(_payable(order.merchant_id), -payout.amount_fen)]
-    session.add_all(rebates)
-    session.flush()
-    ledger.post(session, order.alliance_id, f"order:{order.id}:commission", "commission", legs, cause_id=order.id)
-    return rebates
+        rows.append({
+            "alliance_id": order.alliance_id, "order_id": order_id, "agreement_id": credit.agreement_id,
+            "member_id": order.member.id, "payer_merchant_id": order.merchant_id,
+            "payee_type": "operator" if is_operator else payout.payee.value, "payee_id": payout.payee_id or 0,
+            "amount_fen": payout.amount_fen, "reversed_fen": 0, "reason": payout.reason,
+            "status": "available" if is_operator else "frozen",
+            "releases_at": order.at if is_operator else credit.releases_at,
+            "released_at": order.at if is_operator else None, "created_at": order.at,
+        })
+    return rows
 
 
 def reverse_for_refund(session: Session, order: Order, refund_id: int, refunded_total_fen: int) -> int:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -69,6 +71,69 @@ def apply_change(session: Session, account_id: int, amount: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class AccountState:
+    """An account as a batch sees it: kept balances are read under a row lock, derived ones not at all."""
+
+    id: int
+    balance: int
+    may_go_negative: bool
+    derived: bool
+
+
+def _ref_key(ref: AccountRef) -> tuple[str, int, str, int]:
+    return (ref.owner_type.value, ref.owner_id, ref.kind.value, ref.scope_id)
+
+
+def lock_accounts(session: Session, alliance_id: int, refs: Sequence[AccountRef]) -> dict[AccountRef, AccountState]:
+    """The accounts of a batch, created on first use; kept ones locked FOR UPDATE in id order (the one lock order
+    every writer follows), derived ones never locked. Two statements when all exist, whatever the batch size."""
+    wanted = list(dict.fromkeys(refs))
+    columns = (Account.id, Account.owner_type, Account.owner_id, Account.kind, Account.scope_id, Account.derived)
+    by_key = {tuple(row[1:5]): row for row in session.execute(
+        select(*columns).where(Account.alliance_id == alliance_id,
+                               tuple_(Account.owner_type, Account.owner_id, Account.kind, Account.scope_id)
+                               .in_([_ref_key(r) for r in wanted]))
+    )}
+    if any(_ref_key(ref) not in by_key for ref in wanted):
+        ensure_accounts(session, alliance_id, [ref for ref in wanted if _ref_key(ref) not in by_key])
+        return lock_accounts(session, alliance_id, wanted)
+    kept_ids = sorted(row.id for row in by_key.values() if not row.derived)
+    locked: dict[int, tuple[int, bool]] = {}
+    if kept_ids:
+        stmt = (select(Account.id, Account.balance, Account.may_go_negative).where(Account.id.in_(kept_ids))
+                .order_by(Account.id).with_for_update())
+        locked = {row.id: (row.balance, row.may_go_negative) for row in session.execute(stmt)}
+    out: dict[AccountRef, AccountState] = {}
+    for ref in wanted:
+        row = by_key[_ref_key(ref)]
+        balance, may_go_negative = locked.get(row.id, (0, True))
+        out[ref] = AccountState(row.id, balance, may_go_negative, row.derived)
+    return out
+
+
+def insert_postings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """One statement for a batch's postings; idempotency key → new posting id. A key already taken fails the
+    statement (the unique index): callers only pass keys derived from rows they have just inserted."""
+    result = session.execute(insert(Posting).returning(Posting.id, Posting.idempotency_key), list(rows))
+    return {key: id_ for id_, key in result}
+
+
+def insert_entries(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    session.execute(insert(Entry), list(rows))
+
+
+def add_to_locked_balances(session: Session, changes: Mapping[int, int]) -> None:
+    """Add each change to a kept balance the caller holds locked and has checked; the CHECK constraint
+    (`balance_nonnegative`) still refuses a negative balance if a caller ever got that wrong."""
+    if not changes:
+        return
+    table = cast(Table, Account.__table__)
+    stmt = update(table).where(table.c.id == bindparam("account_id")).values(
+        balance=table.c.balance + bindparam("delta"))
+    session.execute(stmt, [{"account_id": id_, "delta": delta} for id_, delta in sorted(changes.items())])
 
 
 def posting_by_key(session: Session, alliance_id: int, key: str) -> Posting | None:

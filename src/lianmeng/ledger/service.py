@@ -9,11 +9,19 @@
 4. appends the entries.
 Derived (hot) accounts — the operator's points float and clearing — get entries only, no row update, so
 orders never queue behind one operator row.
+
+Batches (group commit) use `open_books` + `Books.admit` + `post_many` instead: the batch's kept accounts are
+locked once in id order, each order's postings are checked against the running locked balances before anything
+is written (a refused order leaves its batch-mates alone), and all admitted postings are written with one
+statement each for postings, entries and balance changes (docs/performance.md).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -72,3 +80,73 @@ def post(
 def balance(session: Session, alliance_id: int, ref: AccountRef) -> int:
     account = repository.find_account(session, alliance_id, ref)
     return 0 if account is None else repository.balance_of(session, account)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A posting not yet written: what `post_many` appends."""
+
+    key: str
+    cause: str
+    legs: list[Leg]
+    cause_id: int | None = None
+    memo: str = ""
+
+
+class Books:
+    """The kept balances of one batch's accounts, as locked by `open_books`, plus what admitted postings will
+    change. Admission is all or nothing per group (one order's postings) and writes nothing."""
+
+    def __init__(self, alliance_id: int, accounts: dict[AccountRef, repository.AccountState]) -> None:
+        self.alliance_id = alliance_id
+        self.accounts = accounts
+        self._running = {ref: state.balance for ref, state in accounts.items()}
+
+    def balance(self, ref: AccountRef) -> int:
+        """A kept balance as the batch stands (locked value plus admitted changes)."""
+        return self._running[ref]
+
+    def admit(self, groups: Iterable[list[Leg]]) -> None:
+        """Accept one order's postings if no guarded balance would go below zero; raises InsufficientBalance
+        (and changes nothing) otherwise."""
+        net: dict[AccountRef, int] = defaultdict(int)
+        for legs in groups:
+            domain.check_balanced(legs)
+            for ref, amount in domain.net_by_account(legs).items():
+                net[ref] += amount
+        for ref, amount in sorted(net.items(), key=lambda item: self.accounts[item[0]].id):
+            state = self.accounts[ref]
+            if not state.derived and not state.may_go_negative and self._running[ref] + amount < 0:
+                raise InsufficientBalance(ref)
+        for ref, amount in net.items():
+            self._running[ref] += amount
+
+
+def open_books(session: Session, alliance_id: int, refs: Iterable[AccountRef]) -> Books:
+    return Books(alliance_id, repository.lock_accounts(session, alliance_id, list(refs)))
+
+
+def post_many(session: Session, books: Books, drafts: Sequence[Draft], at: datetime | None = None) -> None:
+    """Write admitted postings: one INSERT for the postings, one for their entries, one executemany UPDATE for
+    the kept balances (each account changed once, by its net change). Every draft must balance."""
+    if not drafts:
+        return
+    now = at or clock.now()
+    for draft in drafts:
+        domain.check_balanced(draft.legs)
+    ids = repository.insert_postings(session, [
+        {"alliance_id": books.alliance_id, "idempotency_key": d.key, "cause": d.cause, "cause_id": d.cause_id,
+         "memo": d.memo, "created_at": now}
+        for d in drafts
+    ])
+    changes: dict[int, int] = defaultdict(int)
+    entries = []
+    for draft in drafts:
+        for leg in draft.legs:
+            state = books.accounts[leg.account]
+            entries.append({"posting_id": ids[draft.key], "account_id": state.id, "unit": leg.account.unit.value,
+                            "amount": leg.amount})
+            if not state.derived:
+                changes[state.id] += leg.amount
+    repository.insert_entries(session, entries)
+    repository.add_to_locked_balances(session, {id_: delta for id_, delta in changes.items() if delta})

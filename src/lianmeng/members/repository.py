@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from lianmeng.kit import crypto
 from lianmeng.members.models import Member, Membership
 from lianmeng.tenancy import Principal, policy
-from lianmeng.tenancy.scoped import get_scoped, scoped_select
+from lianmeng.tenancy.scoped import MAX_ID, get_scoped, scoped_select
 
 
 def phone_hash(alliance_id: int, phone: str) -> str:
@@ -64,6 +64,23 @@ def list_members(
 
 def get_membership(session: Session, p: Principal, membership_id: int) -> Membership:
     return get_scoped(session, Membership, membership_id, policy.memberships(p), "membership")
+
+
+def members_by_ids(session: Session, p: Principal, member_ids: set[int]) -> dict[int, Member]:
+    """The members among these ids the caller may see (others are simply absent): one statement."""
+    wanted = sorted(i for i in member_ids if 0 < i <= MAX_ID)
+    if not wanted:
+        return {}
+    return {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted), policy.members(p)))}
+
+
+def tiers_at(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
+    """(member id, merchant id) → the member's tier there, for the pairs that are enrolled."""
+    if not pairs:
+        return {}
+    rows = session.execute(select(Membership.member_id, Membership.merchant_id, Membership.tier).where(
+        tuple_(Membership.member_id, Membership.merchant_id).in_(sorted(pairs))))
+    return {(member_id, merchant_id): tier for member_id, merchant_id, tier in rows}
 
 
 def membership_of(session: Session, member_id: int, merchant_id: int) -> Membership | None:

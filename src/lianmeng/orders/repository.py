@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from lianmeng.orders.models import Order, Refund, TopUp
@@ -18,6 +20,25 @@ def order_by_external_id(session: Session, merchant_id: int, external_id: str) -
     return session.scalars(
         select(Order).where(Order.merchant_id == merchant_id, Order.external_id == external_id)
     ).first()
+
+
+def orders_by_external_ids(session: Session, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Order]:
+    """Orders already recorded under any of these (merchant id, external id) pairs: one statement."""
+    if not keys:
+        return {}
+    rows = session.scalars(select(Order).where(tuple_(Order.merchant_id, Order.external_id).in_(sorted(keys))))
+    return {(o.merchant_id, o.external_id): o for o in rows}
+
+
+def insert_orders(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[int, str], int]:
+    """One statement for a batch of orders. An external id a concurrent request recorded first is skipped (its
+    unique index makes us wait for that request, then do nothing): it is missing from the returned ids."""
+    if not rows:
+        return {}
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (dialect_insert(Order).on_conflict_do_nothing(index_elements=["merchant_id", "external_id"])
+            .returning(Order.id, Order.merchant_id, Order.external_id))
+    return {(merchant_id, external_id): id_ for id_, merchant_id, external_id in session.execute(stmt, rows)}
 
 
 def refund_by_external_id(session: Session, order_id: int, external_id: str) -> Refund | None:

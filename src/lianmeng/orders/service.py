@@ -11,18 +11,26 @@ A refund reverses each in proportion (orders.domain.refund_parts), never edits w
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from lianmeng.agreements import repository as agreements_repo
 from lianmeng.agreements.domain import CooperationMode
 from lianmeng.alliances.models import Alliance
+from lianmeng.commissions import repository as commissions_repo
 from lianmeng.commissions import service as commissions
 from lianmeng.db import insert_once
 from lianmeng.kit import clock
-from lianmeng.kit.errors import AppError, Conflict, Invalid
+from lianmeng.kit.errors import AppError, Conflict, Invalid, NotFound
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
 from lianmeng.members import repository as members_repo
+from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Merchant
 from lianmeng.orders import domain, repository
@@ -82,75 +90,265 @@ def _same_order(order: Order, data: OrderCreate) -> bool:
 
 def record_order(session: Session, actor: Principal, data: OrderCreate) -> Order:
     """Record a consumption once per (merchant, external id); a retry gets the first order back."""
-    merchant = _acting_merchant(session, actor, data.merchant_id)
-    existing = repository.order_by_external_id(session, merchant.id, data.external_id)
-    if existing is not None:
-        if not _same_order(existing, data):
-            raise Conflict("duplicate_external_id")
-        return existing
-    member = members_repo.get_member(session, actor, data.member_id)
-    alliance = session.get(Alliance, merchant.alliance_id)
-    assert alliance is not None
-    if data.store_id is not None and merchants_repo.get_store(session, actor, data.store_id).merchant_id != merchant.id:
-        raise Invalid("wrong_merchant", what="store")
+    recorded = record_orders(session, actor, [data])[0]
+    if recorded.error is not None:
+        raise recorded.error
+    assert recorded.order_id is not None
+    order = session.get(Order, recorded.order_id)
+    assert order is not None
+    return order
+
+
+@dataclass
+class Recorded:
+    """What became of one order of a batch: its id (new, or the first one's for a retried external id), or why
+    it was refused. A refused order wrote nothing; its batch-mates are not affected."""
+
+    order_id: int | None = None
+    replayed: bool = False
+    error: AppError | None = None
+
+
+@dataclass
+class _Plan:
+    """One order of a batch, checked and computed, waiting for its id to be written."""
+
+    index: int
+    data: OrderCreate
+    merchant: Merchant
+    alliance: Alliance
+    member: Member
+    split: domain.PaymentSplit
+    sv_merchant: int
+    points_value: int
+    earned: int
+    referred: commissions.ReferredOrder | None
+    draws: list[points_domain.Draw] = field(default_factory=list)
+    repaid: int = 0
+    credit: commissions.Credit | None = None
+
+    def refs(self) -> list[AccountRef]:
+        member_id, merchant_id = self.member.id, self.merchant.id
+        refs = [points.member_points(member_id), points.member_debt(member_id), points.FLOAT, points.CLEARING,
+                points.merchant_ref(merchant_id, AccountKind.POINTS_ISSUED),
+                points.merchant_ref(merchant_id, AccountKind.POINTS_REDEEMED),
+                AccountRef(OwnerType.MERCHANT, merchant_id, AccountKind.COMMISSION_PAYABLE), commissions.FEES]
+        if self.split.stored_value_fen:
+            refs += [leg.account for leg in _stored_value_legs(self.member.id, self.sv_merchant, merchant_id, 1)]
+        if self.referred is not None:
+            refs += commissions.rebate_refs(self.referred.referrer_merchant_id, self.referred.referrer_staff_id)
+        return refs
+
+    def postings(self) -> dict[str, list[Leg]]:
+        """Key suffix → legs (the keys become order:<id>:<suffix> once the order has its id)."""
+        rate = self.alliance.points_per_yuan_value
+        member_id, merchant_id = self.member.id, self.merchant.id
+        out: dict[str, list[Leg]] = {}
+        if self.split.stored_value_fen:
+            out["stored-value"] = _stored_value_legs(member_id, self.sv_merchant, merchant_id,
+                                                     self.split.stored_value_fen)
+        if self.data.points_used:
+            out["points-spend"] = points.spend_legs(member_id, merchant_id, self.data.points_used, rate)
+        if self.earned:
+            out["points-earn"] = points.earn_legs(member_id, merchant_id, self.earned, self.repaid, rate)
+        if self.credit is not None:
+            out["commission"] = commissions.credit_legs(merchant_id, self.credit)
+        return out
+
+
+class _Lookups:
+    """What a batch reads once and shares: merchants, alliances, earning rules, stores, joint-card partners."""
+
+    def __init__(self, session: Session, actor: Principal) -> None:
+        self.session, self.actor = session, actor
+        self._merchants: dict[int | None, Merchant | AppError] = {}
+        self._rules: dict[int, points_domain.EarningRule] = {}
+        self._stores: dict[int, int | AppError] = {}
+        self._joint: dict[tuple[int, int], bool] = {}
+
+    def merchant(self, requested: int | None) -> Merchant:
+        if requested not in self._merchants:
+            try:
+                self._merchants[requested] = _acting_merchant(self.session, self.actor, requested)
+            except AppError as refused:
+                self._merchants[requested] = refused
+        found = self._merchants[requested]
+        if isinstance(found, AppError):
+            raise found
+        return found
+
+    def alliance(self, alliance_id: int) -> Alliance:
+        alliance = self.session.get(Alliance, alliance_id)
+        assert alliance is not None
+        return alliance
+
+    def rule(self, merchant_id: int) -> points_domain.EarningRule:
+        if merchant_id not in self._rules:
+            row = points_repo.rule_of(self.session, merchant_id)
+            self._rules[merchant_id] = points_domain.EarningRule() if row is None else points_domain.EarningRule(
+                points_per_yuan=row.points_per_yuan, min_order_fen=row.min_order_fen,
+                max_points_per_order=row.max_points_per_order, tier_multipliers_pct=dict(row.tier_multipliers_pct),
+            )
+        return self._rules[merchant_id]
+
+    def check_store(self, store_id: int, merchant_id: int) -> None:
+        if store_id not in self._stores:
+            try:
+                self._stores[store_id] = merchants_repo.get_store(self.session, self.actor, store_id).merchant_id
+            except AppError as refused:
+                self._stores[store_id] = refused
+        owner = self._stores[store_id]
+        if isinstance(owner, AppError):
+            raise owner
+        if owner != merchant_id:
+            raise Invalid("wrong_merchant", what="store")
+
+    def accepts_stored_value(self, merchant: Merchant, sv_merchant: int) -> bool:
+        """A partner's stored value is accepted only under an active joint-card agreement."""
+        key = (merchant.id, sv_merchant)
+        if key not in self._joint:
+            self._joint[key] = agreements_repo.active_agreement_between(
+                self.session, merchant.alliance_id, merchant.id, sv_merchant, CooperationMode.JOINT_CARD.value,
+                clock.today_in_shanghai(),
+            ) is not None
+        return self._joint[key]
+
+
+def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreate]) -> list[Recorded]:
+    """Record several orders in the caller's transaction with a fixed number of statements, whatever the batch
+    size (group commit: docs/performance.md). Each order is checked against balances locked for the whole batch
+    before anything is written; a refused order gets its error in its `Recorded` and writes nothing, the others
+    are recorded. Replays (a known external id with the same content) return the first order."""
+    now = clock.now()
+    results = [Recorded() for _ in batch]
+    lookups = _Lookups(session, actor)
+    plans, duplicates = _check(session, actor, batch, lookups, results, now)
+    if plans:
+        accepted, books_of = _admit(session, plans, results, now)
+        _write(session, actor, accepted, books_of, results, now)
+    for index, first in duplicates.items():  # the same external id twice in one batch: the second is a retry
+        results[index] = Recorded(order_id=results[first].order_id, replayed=True) if (
+            results[first].order_id is not None and batch[index] == batch[first]
+        ) else Recorded(error=Conflict("duplicate_external_id"))
+    return results
+
+
+def _check(session: Session, actor: Principal, batch: Sequence[OrderCreate], lookups: _Lookups,
+           results: list[Recorded], now: datetime) -> tuple[list[_Plan], dict[int, int]]:
+    """Everything that needs no lock: merchant, replay, member, store, payment split, partner's stored value,
+    points to earn. Refusals go straight to `results`; a repeated external id maps to its first index."""
+    merchants: dict[int, Merchant] = {}
+    for i, data in enumerate(batch):
+        try:
+            merchants[i] = lookups.merchant(data.merchant_id)
+        except AppError as refused:
+            results[i].error = refused
+    known = repository.orders_by_external_ids(session, {(m.id, batch[i].external_id) for i, m in merchants.items()})
+    members = members_repo.members_by_ids(session, actor, {batch[i].member_id for i in merchants})
+    tiers = members_repo.tiers_at(session, {(batch[i].member_id, m.id) for i, m in merchants.items()})
+    plans: list[_Plan] = []
+    first_of: dict[tuple[int, str], int] = {}
+    duplicates: dict[int, int] = {}
+    for i, merchant in merchants.items():
+        data = batch[i]
+        key = (merchant.id, data.external_id)
+        if key in known:
+            results[i] = _replay(known[key], data)
+            continue
+        if key in first_of:
+            duplicates[i] = first_of[key]
+            continue
+        try:
+            plan = _plan(data, merchant, members.get(data.member_id), tiers, lookups, i, now)
+        except AppError as refused:
+            results[i].error = refused
+            continue
+        first_of[key] = i
+        plans.append(plan)
+    return plans, duplicates
+
+
+def _replay(order: Order | None, data: OrderCreate) -> Recorded:
+    if order is None or not _same_order(order, data):
+        return Recorded(error=Conflict("duplicate_external_id"))
+    return Recorded(order_id=order.id, replayed=True)
+
+
+def _plan(data: OrderCreate, merchant: Merchant, member: Member | None, tiers: dict[tuple[int, int], str | None],
+          lookups: _Lookups, index: int, now: datetime) -> _Plan:
+    if member is None:
+        raise NotFound("member")
+    alliance = lookups.alliance(merchant.alliance_id)
+    if data.store_id is not None:
+        lookups.check_store(data.store_id, merchant.id)
     points_value = points_domain.points_value_fen(data.points_used, alliance.points_per_yuan_value)
     try:
         split = domain.payment_split(data.amount_fen, data.stored_value_fen, points_value)
     except domain.SplitRefused as refused:
         raise Invalid(refused.code) from None
     sv_merchant = data.stored_value_merchant_id or merchant.id
-    if data.stored_value_fen and sv_merchant != merchant.id and agreements_repo.active_agreement_between(
-        session, merchant.alliance_id, merchant.id, sv_merchant, CooperationMode.JOINT_CARD.value,
-        clock.today_in_shanghai(),
-    ) is None:
+    if data.stored_value_fen and sv_merchant != merchant.id and not lookups.accepts_stored_value(merchant,
+                                                                                                sv_merchant):
         raise AppError("stored_value_not_accepted", status_code=409)
-    order = Order(
-        alliance_id=merchant.alliance_id, merchant_id=merchant.id, store_id=data.store_id or actor.store_id,
-        member_id=member.id, external_id=data.external_id, amount_fen=data.amount_fen, cash_fen=split.cash_fen,
-        stored_value_fen=split.stored_value_fen,
-        stored_value_merchant_id=sv_merchant if data.stored_value_fen else None,
-        points_used=data.points_used, points_value_fen=points_value,
-        items=[i.model_dump() for i in data.items], referrer_merchant_id=data.referrer_merchant_id,
-        referrer_staff_id=data.referrer_staff_id, recorded_by=actor.label, created_at=clock.now(),
+    earned = points_domain.points_earned(lookups.rule(merchant.id), split.cash_fen + split.stored_value_fen,
+                                         tiers.get((member.id, merchant.id)))
+    referred = None if data.referrer_merchant_id is None else commissions.ReferredOrder(
+        alliance_id=merchant.alliance_id, merchant_id=merchant.id, member=member,
+        referrer_merchant_id=data.referrer_merchant_id, referrer_staff_id=data.referrer_staff_id,
+        amount_fen=data.amount_fen, at=now,
     )
-    if not insert_once(session, order):
-        raced = repository.order_by_external_id(session, merchant.id, data.external_id)
-        if raced is None or not _same_order(raced, data):
-            raise Conflict("duplicate_external_id")
-        return raced
-    if split.stored_value_fen:
-        _spend_stored_value(session, order, sv_merchant)
-    if data.points_used:
-        points.spend(session, order.alliance_id, member.id, merchant.id, data.points_used, order.id,
-                     alliance.points_per_yuan_value)
-    order.points_earned = _points_to_earn(session, order, member.id)
-    points.earn(session, order.alliance_id, member.id, merchant.id, order.points_earned, order.id,
-                alliance.points_per_yuan_value, alliance.points_expiry_months)
-    commissions.credit_order(session, order, member)
-    session.flush()
-    return order
+    return _Plan(index, data, merchant, alliance, member, split, sv_merchant, points_value, earned, referred)
 
 
-def _spend_stored_value(session: Session, order: Order, sv_merchant: int) -> None:
-    amount = order.stored_value_fen
-    legs = [Leg(member_stored_value(order.member_id, sv_merchant), -amount), Leg(_liability(sv_merchant), amount)]
-    if sv_merchant != order.merchant_id:  # the seller of the stored value now owes the partner who served
-        legs += [Leg(_partner(sv_merchant, order.merchant_id), -amount),
-                 Leg(_partner(order.merchant_id, sv_merchant), amount)]
-    ledger.post(session, order.alliance_id, f"order:{order.id}:stored-value", "order", legs, cause_id=order.id)
+def _admit(session: Session, plans: list[_Plan], results: list[Recorded], now: datetime,
+           ) -> tuple[list[_Plan], dict[int, ledger.Books]]:
+    """Lock the batch's grants and kept accounts (id order), then take the orders one by one against them."""
+    grants = points.live_grants_for_update(session, [p.member.id for p in plans if p.data.points_used], now)
+    books_of: dict[int, ledger.Books] = {}
+    for alliance_id in sorted({p.merchant.alliance_id for p in plans}):
+        refs = [ref for p in plans if p.merchant.alliance_id == alliance_id for ref in p.refs()]
+        books_of[alliance_id] = ledger.open_books(session, alliance_id, refs)
+    accepted: list[_Plan] = []
+    orders_seen: dict[tuple[int, int], int] = defaultdict(int)
+    paid: dict[tuple[int, int], int] = defaultdict(int)
+    for plan in plans:
+        books = books_of[plan.merchant.alliance_id]
+        member_id = plan.member.id
+        try:
+            if plan.data.points_used:
+                try:
+                    plan.draws = points_domain.allocate_spend(grants[member_id], plan.data.points_used, now)
+                except points_domain.InsufficientPoints as short:
+                    raise points.InsufficientPoints(short.available, short.requested) from None
+            plan.repaid = min(plan.earned, max(-books.balance(points.member_debt(member_id)), 0))
+            if plan.referred is not None:
+                plan.credit = commissions.credit_for(
+                    session, plan.referred, earlier_in_batch=orders_seen[(member_id, plan.merchant.id)],
+                    paid_in_batch=paid)
+            books.admit(plan.postings().values())
+        except AppError as refused:
+            results[plan.index].error = refused
+            continue
+        grants[member_id] = points.take_drawn(grants[member_id], plan.draws)
+        orders_seen[(member_id, plan.merchant.id)] += 1
+        if plan.credit is not None:
+            paid[(member_id, plan.credit.agreement_id)] += plan.credit.referrer_fen
+        accepted.append(plan)
+    return accepted, books_of
 
 
-def _points_to_earn(session: Session, order: Order, member_id: int) -> int:
-    row = points_repo.rule_of(session, order.merchant_id)
-    rule = points_domain.EarningRule() if row is None else points_domain.EarningRule(
-        points_per_yuan=row.points_per_yuan, min_order_fen=row.min_order_fen,
-        max_points_per_order=row.max_points_per_order, tier_multipliers_pct=dict(row.tier_multipliers_pct),
-    )
-    membership = members_repo.membership_of(session, member_id, order.merchant_id)
-    return points_domain.points_earned(rule, order.cash_fen + order.stored_value_fen,
-                                       membership.tier if membership else None)
-
-
+def _order_row(plan: _Plan, actor: Principal, now: datetime) -> dict[str, Any]:
+    data = plan.data
+    return {
+        "alliance_id": plan.merchant.alliance_id, "merchant_id": plan.merchant.id,
+        "store_id": data.store_id or actor.store_id, "member_id": plan.member.id, "external_id": data.external_id,
+        "amount_fen": data.amount_fen, "cash_fen": plan.split.cash_fen, "stored_value_fen": plan.split.stored_value_fen,
+        "stored_value_merchant_id": plan.sv_merchant if data.stored_value_fen else None,
+        "points_used": data.points_used, "points_value_fen": plan.points_value, "points_earned": plan.earned,
+        "items": [i.model_dump() for i in data.items], "referrer_merchant_id": data.referrer_merchant_id,
+        "referrer_staff_id": data.referrer_staff_id, "refunded_fen": 0, "recorded_by": actor.label,
+        "created_at": now,
+    }
 def refund_order(session: Session, actor: Principal, order_id: int, data: RefundCreate) -> Refund:
     """Refund part or all of an order. Money and points go back in proportion to what each payment method has
     not yet had back; the points the order earned are taken back (debt if already spent)."""
@@ -202,8 +400,52 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
 
 def _refund_stored_value(session: Session, order: Order, refund: Refund, amount: int) -> None:
     sv_merchant = order.stored_value_merchant_id or order.merchant_id
-    legs = [Leg(member_stored_value(order.member_id, sv_merchant), amount), Leg(_liability(sv_merchant), -amount)]
-    if sv_merchant != order.merchant_id:
-        legs += [Leg(_partner(sv_merchant, order.merchant_id), amount),
-                 Leg(_partner(order.merchant_id, sv_merchant), -amount)]
+    legs = [Leg(leg.account, -leg.amount) for leg in _stored_value_legs(order.member_id, sv_merchant,
+                                                                        order.merchant_id, amount)]
     ledger.post(session, order.alliance_id, f"refund:{refund.id}:stored-value", "refund", legs, cause_id=refund.id)
+
+
+def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: dict[int, ledger.Books],
+           results: list[Recorded], now: datetime) -> None:
+    """One INSERT for the orders, then the postings, grant changes and rebates of those that were inserted."""
+    ids = repository.insert_orders(session, [_order_row(plan, actor, now) for plan in accepted])
+    drafts: dict[int, list[ledger.Draft]] = defaultdict(list)
+    draws: list[dict[str, Any]] = []
+    grants: list[dict[str, Any]] = []
+    rebates: list[dict[str, Any]] = []
+    for plan in accepted:
+        order_id = ids.get((plan.merchant.id, plan.data.external_id))
+        if order_id is None:  # a concurrent request recorded this external id first: nothing of ours is written
+            raced = repository.order_by_external_id(session, plan.merchant.id, plan.data.external_id)
+            results[plan.index] = _replay(raced, plan.data)
+            continue
+        results[plan.index] = Recorded(order_id=order_id)
+        drafts[plan.merchant.alliance_id] += [
+            ledger.Draft(f"order:{order_id}:{suffix}", "commission" if suffix == "commission" else "order", legs,
+                         cause_id=order_id)
+            for suffix, legs in plan.postings().items()
+        ]
+        draws += [{"grant_id": d.grant_id, "order_id": order_id, "refund_id": None, "reason": "spend",
+                   "points": d.points, "at": now} for d in plan.draws]
+        if plan.earned - plan.repaid:
+            grants.append({
+                "alliance_id": plan.merchant.alliance_id, "member_id": plan.member.id,
+                "issuer_merchant_id": plan.merchant.id, "order_id": order_id, "points": plan.earned - plan.repaid,
+                "remaining": plan.earned - plan.repaid, "granted_at": now,
+                "expires_at": points_domain.expiry_for(clock.shanghai(now), plan.alliance.points_expiry_months),
+            })
+        if plan.credit is not None and plan.referred is not None:
+            rebates += commissions.rebate_rows(order_id, plan.referred, plan.credit)
+    for alliance_id, alliance_drafts in drafts.items():
+        ledger.post_many(session, books_of[alliance_id], alliance_drafts, now)
+    points.write_batch(session, draws, grants)
+    commissions_repo.insert_rebates(session, rebates)
+
+
+def _stored_value_legs(member_id: int, sv_merchant: int, merchant_id: int, amount: int) -> list[Leg]:
+    """Member's stored value → the merchant that sold it; used at a partner (joint card), the seller of the
+    stored value now owes the partner who served. A refund posts the same legs negated."""
+    legs = [Leg(member_stored_value(member_id, sv_merchant), -amount), Leg(_liability(sv_merchant), amount)]
+    if sv_merchant != merchant_id:
+        legs += [Leg(_partner(sv_merchant, merchant_id), -amount), Leg(_partner(merchant_id, sv_merchant), amount)]
+    return legs

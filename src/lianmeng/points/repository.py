@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
@@ -20,6 +20,36 @@ def grants_for_update(session: Session, member_id: int) -> list[PointsGrant]:
             select(PointsGrant).where(PointsGrant.member_id == member_id).order_by(PointsGrant.id).with_for_update()
         )
     )
+
+
+def live_grants_for_update(session: Session, member_ids: list[int], at: datetime) -> list[Any]:
+    if not member_ids:
+        return []
+    g = PointsGrant
+    stmt = (select(g.id, g.member_id, g.issuer_merchant_id, g.remaining, g.expires_at, g.granted_at)
+            .where(g.member_id.in_(member_ids), g.remaining > 0, g.expires_at > at)
+            .order_by(g.id).with_for_update())
+    return list(session.execute(stmt))
+
+
+def take_from_locked_grants(session: Session, taken: dict[int, int]) -> None:
+    """Grants the caller locked and checked; the CHECK constraint still refuses going below zero."""
+    if not taken:
+        return
+    table = cast(Table, PointsGrant.__table__)
+    stmt = update(table).where(table.c.id == bindparam("grant_id")).values(
+        remaining=table.c.remaining - bindparam("taken"))
+    session.execute(stmt, [{"grant_id": id_, "taken": p} for id_, p in sorted(taken.items())])
+
+
+def insert_draws(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(PointsDraw), rows)
+
+
+def insert_grants(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(PointsGrant), rows)
 
 
 def take_from_grant(session: Session, grant_id: int, points: int) -> bool:

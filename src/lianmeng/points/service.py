@@ -4,7 +4,10 @@ refunds. Every change is a guarded grant update, a draw row linking it to its gr
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -56,51 +59,54 @@ def _apply_draws(
                                points=sign * draw.points, at=at))
 
 
-def spend(
-    session: Session, alliance_id: int, member_id: int, redeemer_id: int, points: int, order_id: int,
-    rate: int,
-) -> int:
-    """Spend `points` at `redeemer_id`; returns their value in fen, which the operator owes the redeemer."""
-    now = clock.now()
-    grants = _as_domain(repository.grants_for_update(session, member_id))
-    try:
-        draws = domain.allocate_spend(grants, points, now)
-    except domain.InsufficientPoints as short:
-        raise InsufficientPoints(short.available, short.requested) from None
-    _apply_draws(session, draws, 1, "spend", order_id, None, now)
+def spend_legs(member_id: int, redeemer_id: int, points: int, rate: int) -> list[Leg]:
+    """Member's points → operator float; the operator owes the redeemer their value."""
     value = domain.points_value_fen(points, rate)
     legs = [Leg(member_points(member_id), -points), Leg(FLOAT, points)]
     if value:
         legs += [Leg(merchant_ref(redeemer_id, AccountKind.POINTS_REDEEMED), value), Leg(CLEARING, -value)]
-    ledger.post(session, alliance_id, f"order:{order_id}:points-spend", "order", legs, cause_id=order_id)
-    return value
+    return legs
 
 
-def earn(
-    session: Session, alliance_id: int, member_id: int, issuer_id: int, points: int, order_id: int,
-    rate: int, expiry_months: int,
-) -> None:
-    """Issue points; a points debt (from an earlier refund) is repaid first. The issuer owes the operator the
-    value of everything it issues."""
-    if points <= 0:
-        return
-    now = clock.now()
-    debt = -ledger.balance(session, alliance_id, member_debt(member_id))
-    repaid = min(points, max(debt, 0))
-    granted = points - repaid
+def earn_legs(member_id: int, issuer_id: int, points: int, repaid: int, rate: int) -> list[Leg]:
+    """Operator float → the member (a points debt repaid first); the issuer owes the operator the value of
+    everything it issues."""
     legs = [Leg(FLOAT, -points)]
     if repaid:
         legs.append(Leg(member_debt(member_id), repaid))
-    if granted:
-        legs.append(Leg(member_points(member_id), granted))
-        expires = domain.expiry_for(clock.shanghai(now), expiry_months)
-        session.add(PointsGrant(alliance_id=alliance_id, member_id=member_id, issuer_merchant_id=issuer_id,
-                                order_id=order_id, points=granted, remaining=granted, granted_at=now,
-                                expires_at=expires))
+    if points - repaid:
+        legs.append(Leg(member_points(member_id), points - repaid))
     value = domain.issue_value(points, rate)
     if value:
         legs += [Leg(merchant_ref(issuer_id, AccountKind.POINTS_ISSUED), -value), Leg(CLEARING, value)]
-    ledger.post(session, alliance_id, f"order:{order_id}:points-earn", "order", legs, cause_id=order_id)
+    return legs
+
+
+def live_grants_for_update(session: Session, member_ids: Iterable[int], at: datetime) -> dict[int, list[domain.Grant]]:
+    """The spendable grants of several members, locked in id order (one statement for a whole batch)."""
+    out: dict[int, list[domain.Grant]] = defaultdict(list)
+    for row in repository.live_grants_for_update(session, sorted(set(member_ids)), at):
+        out[row.member_id].append(domain.Grant(row.id, row.issuer_merchant_id, row.remaining, row.expires_at,
+                                               row.granted_at))
+    return out
+
+
+def take_drawn(grants: list[domain.Grant], draws: Iterable[domain.Draw]) -> list[domain.Grant]:
+    """The grants after `draws` were taken from them (what the next order of the batch may still spend)."""
+    taken: dict[int, int] = defaultdict(int)
+    for draw in draws:
+        taken[draw.grant_id] += draw.points
+    return [replace(g, remaining=g.remaining - taken[g.grant_id]) if g.grant_id in taken else g for g in grants]
+
+
+def write_batch(session: Session, draws: list[dict[str, Any]], grants: list[dict[str, Any]]) -> None:
+    """Apply a batch's spends to the grants it locked, link each draw, and add the new grants."""
+    taken: dict[int, int] = defaultdict(int)
+    for row in draws:
+        taken[row["grant_id"]] += row["points"]
+    repository.take_from_locked_grants(session, taken)
+    repository.insert_draws(session, draws)
+    repository.insert_grants(session, grants)
 
 
 def restore_spent(
