@@ -60,6 +60,17 @@ def active_agreements_between(
     ))
 
 
+def active_agreements_of(session: Session, alliance_id: int, merchant_ids: set[int], today: date) -> list[Agreement]:
+    """Active agreements in force today that involve any of these merchants, oldest first."""
+    return list(session.scalars(
+        select(Agreement).where(
+            Agreement.alliance_id == alliance_id, Agreement.status == "active",
+            or_(Agreement.merchant_a_id.in_(sorted(merchant_ids)), Agreement.merchant_b_id.in_(sorted(merchant_ids))),
+            Agreement.valid_from <= today, or_(Agreement.valid_until.is_(None), Agreement.valid_until >= today),
+        ).order_by(Agreement.id)
+    ))
+
+
 def active_agreement_between(
     session: Session, alliance_id: int, merchant_x: int, merchant_y: int, mode: str, today: date
 ) -> Agreement | None:

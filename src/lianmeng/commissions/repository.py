@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from lianmeng.commissions.models import Rebate
+from lianmeng.db import in_keys, insert_many
 from lianmeng.orders.models import Order
 from lianmeng.tenancy import Principal, policy
 
@@ -16,27 +17,35 @@ def rebates_of_order(session: Session, order_id: int) -> list[Rebate]:
     return list(session.scalars(stmt))
 
 
-def month_paid(session: Session, member_id: int, agreement_id: int, since: datetime) -> int:
-    """Commission (merchant + staff, net of reversals) already owed for this member under this agreement
-    since the start of the month."""
-    total = session.scalar(
-        select(func.coalesce(func.sum(Rebate.amount_fen - Rebate.reversed_fen), 0)).where(
-            Rebate.member_id == member_id, Rebate.agreement_id == agreement_id, Rebate.payee_type != "operator",
-            Rebate.created_at >= since,
-        )
+def month_paid_many(session: Session, member_ids: set[int], agreement_ids: set[int],
+                    since: datetime) -> dict[tuple[int, int], int]:
+    """(member, agreement) → referrer commission (merchant + staff, net of reversals) owed since `since`."""
+    if not member_ids or not agreement_ids:
+        return {}
+    rows = session.execute(
+        select(Rebate.member_id, Rebate.agreement_id, func.sum(Rebate.amount_fen - Rebate.reversed_fen)).where(
+            in_keys(session, (Rebate.member_id,), ((m,) for m in member_ids)),
+            in_keys(session, (Rebate.agreement_id,), ((a,) for a in agreement_ids)),
+            Rebate.payee_type != "operator", Rebate.created_at >= since,
+        ).group_by(Rebate.member_id, Rebate.agreement_id)
     )
-    return int(total or 0)
+    return {(member_id, agreement_id): int(total or 0) for member_id, agreement_id, total in rows}
 
 
-def orders_at(session: Session, member_id: int, merchant_id: int) -> int:
-    """Orders the member has recorded at the merchant so far."""
-    return int(session.scalar(select(func.count(Order.id)).where(
-        Order.member_id == member_id, Order.merchant_id == merchant_id)) or 0)
+def orders_at_many(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """(member, merchant) → orders the member has recorded at the merchant so far."""
+    if not pairs:
+        return {}
+    rows = session.execute(
+        select(Order.member_id, Order.merchant_id, func.count(Order.id))
+        .where(in_keys(session, (Order.member_id, Order.merchant_id), pairs))
+        .group_by(Order.member_id, Order.merchant_id)
+    )
+    return {(member_id, merchant_id): int(count) for member_id, merchant_id, count in rows}
 
 
 def insert_rebates(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(Rebate), rows)
+    insert_many(session, Rebate, rows)
 
 
 def matured(session: Session, at: datetime, limit: int) -> list[Rebate]:

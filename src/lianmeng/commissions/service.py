@@ -9,7 +9,7 @@ Postings (keys derived from the order/refund/rebate, so retries and concurrent j
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -74,40 +74,62 @@ def rebate_refs(referrer_merchant_id: int | None, referrer_staff_id: int | None)
     return refs
 
 
-def _agreement_for(session: Session, order: ReferredOrder) -> Agreement | None:
-    if order.referrer_merchant_id is None or order.referrer_merchant_id == order.merchant_id:
-        return None
-    candidates = agreements_repo.active_agreements_between(
-        session, order.alliance_id, order.merchant_id, order.referrer_merchant_id,
-        clock.today_in_shanghai(order.at),
-    )
-    return next((a for a in candidates if a.commission_terms), None)
+class ReferralBook:
+    """What the commission rules need to know about a batch's referred orders, read with three statements
+    (agreements in force, orders so far, commission this month), and what the batch's own earlier orders add,
+    which the database does not show yet. Use `credit` for each order in turn, then `record` the accepted ones."""
 
+    def __init__(self, session: Session, orders: Sequence[ReferredOrder]) -> None:
+        referred = [o for o in orders if o.referrer_merchant_id not in (None, o.merchant_id)]
+        self._agreements: dict[tuple[int, int], Agreement] = {}
+        self._orders_at: dict[tuple[int, int], int] = {}
+        self._month_paid: dict[tuple[int, int], int] = {}
+        if not referred:
+            return
+        at = referred[0].at
+        merchants = {o.merchant_id for o in referred} | {o.referrer_merchant_id or 0 for o in referred}
+        agreements = [a for alliance_id in sorted({o.alliance_id for o in referred})
+                      for a in agreements_repo.active_agreements_of(session, alliance_id, merchants,
+                                                                    clock.today_in_shanghai(at))]
+        for agreement in sorted(agreements, key=lambda a: a.id):
+            if agreement.commission_terms and agreement.merchant_a_id and agreement.merchant_b_id:
+                for pair in ((agreement.merchant_a_id, agreement.merchant_b_id),
+                             (agreement.merchant_b_id, agreement.merchant_a_id)):
+                    self._agreements.setdefault(pair, agreement)  # oldest first, as the query orders them
+        self._orders_at = repository.orders_at_many(session, {(o.member.id, o.merchant_id) for o in referred})
+        month_start = clock.shanghai(at).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        self._month_paid = repository.month_paid_many(
+            session, {o.member.id for o in referred}, {a.id for a in self._agreements.values()}, month_start)
 
-def credit_for(session: Session, order: ReferredOrder, *, earlier_in_batch: int = 0,
-               paid_in_batch: Mapping[tuple[int, int], int] | None = None) -> Credit | None:
-    """The commission an order owes under the active agreement with its referrer, if any. `earlier_in_batch`
-    and `paid_in_batch` ((member, agreement) → fen) count what earlier orders of the same batch did, which the
-    database does not show yet."""
-    agreement = _agreement_for(session, order)
-    if agreement is None or order.referrer_merchant_id is None:
-        return None
-    side: Literal["a", "b"] = "a" if agreement.merchant_a_id == order.merchant_id else "b"
-    member = order.member
-    referred_at = member.created_at if member.origin_merchant_id == order.referrer_merchant_id else order.at
-    month_start = clock.shanghai(order.at).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    facts = domain.OrderFacts(
-        order_amount_fen=order.amount_fen, ordered_at=order.at,
-        is_first_order=earlier_in_batch == 0 and repository.orders_at(session, member.id, order.merchant_id) == 0,
-        member_month_paid_fen=repository.month_paid(session, member.id, agreement.id, month_start)
-        + (paid_in_batch or {}).get((member.id, agreement.id), 0),
-    )
-    referral = domain.Referral(order.referrer_merchant_id, order.referrer_staff_id, min(referred_at, order.at))
-    payouts = domain.commission_for_order(agreement.commission_terms, referral, facts,
-                                          payer_merchant_id=order.merchant_id, payer_side=side)
-    if not payouts:
-        return None
-    return Credit(agreement.id, payouts, order.at + timedelta(days=agreement.return_window_days))
+    def credit(self, order: ReferredOrder) -> Credit | None:
+        """The commission this order owes under the active agreement with its referrer, if any (pure)."""
+        if order.referrer_merchant_id is None or order.referrer_merchant_id == order.merchant_id:
+            return None
+        agreement = self._agreements.get((order.merchant_id, order.referrer_merchant_id))
+        if agreement is None:
+            return None
+        side: Literal["a", "b"] = "a" if agreement.merchant_a_id == order.merchant_id else "b"
+        member = order.member
+        referred_at = member.created_at if member.origin_merchant_id == order.referrer_merchant_id else order.at
+        facts = domain.OrderFacts(
+            order_amount_fen=order.amount_fen, ordered_at=order.at,
+            is_first_order=self._orders_at.get((member.id, order.merchant_id), 0) == 0,
+            member_month_paid_fen=self._month_paid.get((member.id, agreement.id), 0),
+        )
+        referral = domain.Referral(order.referrer_merchant_id, order.referrer_staff_id, min(referred_at, order.at))
+        payouts = domain.commission_for_order(agreement.commission_terms, referral, facts,
+                                              payer_merchant_id=order.merchant_id, payer_side=side)
+        if not payouts:
+            return None
+        return Credit(agreement.id, payouts, order.at + timedelta(days=agreement.return_window_days))
+
+    def record(self, member_id: int, merchant_id: int, credit: Credit | None) -> None:
+        """An order of the batch was accepted: later ones see it as an earlier order (and its commission)."""
+        key = (member_id, merchant_id)
+        self._orders_at[key] = self._orders_at.get(key, 0) + 1
+        if credit is not None:
+            paid = (member_id, credit.agreement_id)
+            self._month_paid[paid] = self._month_paid.get(paid, 0) + credit.referrer_fen
 
 
 def _target(payout: domain.Payout) -> AccountRef:

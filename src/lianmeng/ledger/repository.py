@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from lianmeng.db import add_many, in_keys, insert_many
 from lianmeng.kit import clock
 from lianmeng.ledger.domain import KIND_RULES, AccountRef
 from lianmeng.ledger.models import Account, Entry, Posting
@@ -93,9 +94,8 @@ def lock_accounts(session: Session, alliance_id: int, refs: Sequence[AccountRef]
     wanted = list(dict.fromkeys(refs))
     columns = (Account.id, Account.owner_type, Account.owner_id, Account.kind, Account.scope_id, Account.derived)
     by_key = {tuple(row[1:5]): row for row in session.execute(
-        select(*columns).where(Account.alliance_id == alliance_id,
-                               tuple_(Account.owner_type, Account.owner_id, Account.kind, Account.scope_id)
-                               .in_([_ref_key(r) for r in wanted]))
+        select(*columns).where(Account.alliance_id == alliance_id, in_keys(
+            session, (Account.owner_type, Account.owner_id, Account.kind, Account.scope_id), map(_ref_key, wanted)))
     )}
     if any(_ref_key(ref) not in by_key for ref in wanted):
         ensure_accounts(session, alliance_id, [ref for ref in wanted if _ref_key(ref) not in by_key])
@@ -103,7 +103,8 @@ def lock_accounts(session: Session, alliance_id: int, refs: Sequence[AccountRef]
     kept_ids = sorted(row.id for row in by_key.values() if not row.derived)
     locked: dict[int, tuple[int, bool]] = {}
     if kept_ids:
-        stmt = (select(Account.id, Account.balance, Account.may_go_negative).where(Account.id.in_(kept_ids))
+        stmt = (select(Account.id, Account.balance, Account.may_go_negative)
+                .where(in_keys(session, (Account.id,), ((id_,) for id_ in kept_ids)))
                 .order_by(Account.id).with_for_update())
         locked = {row.id: (row.balance, row.may_go_negative) for row in session.execute(stmt)}
     out: dict[AccountRef, AccountState] = {}
@@ -117,23 +118,17 @@ def lock_accounts(session: Session, alliance_id: int, refs: Sequence[AccountRef]
 def insert_postings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """One statement for a batch's postings; idempotency key → new posting id. A key already taken fails the
     statement (the unique index): callers only pass keys derived from rows they have just inserted."""
-    result = session.execute(insert(Posting).returning(Posting.id, Posting.idempotency_key), list(rows))
-    return {key: id_ for id_, key in result}
+    return {key: id_ for id_, key in insert_many(session, Posting, rows, returning=("id", "idempotency_key"))}
 
 
 def insert_entries(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    session.execute(insert(Entry), list(rows))
+    insert_many(session, Entry, rows)
 
 
 def add_to_locked_balances(session: Session, changes: Mapping[int, int]) -> None:
     """Add each change to a kept balance the caller holds locked and has checked; the CHECK constraint
     (`balance_nonnegative`) still refuses a negative balance if a caller ever got that wrong."""
-    if not changes:
-        return
-    table = cast(Table, Account.__table__)
-    stmt = update(table).where(table.c.id == bindparam("account_id")).values(
-        balance=table.c.balance + bindparam("delta"))
-    session.execute(stmt, [{"account_id": id_, "delta": delta} for id_, delta in sorted(changes.items())])
+    add_many(session, Account, "balance", changes)
 
 
 def posting_by_key(session: Session, alliance_id: int, key: str) -> Posting | None:

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select, tuple_
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from lianmeng.db import in_keys
 from lianmeng.kit import crypto
 from lianmeng.members.models import Member, Membership
 from lianmeng.tenancy import Principal, policy
@@ -71,7 +72,8 @@ def members_by_ids(session: Session, p: Principal, member_ids: set[int]) -> dict
     wanted = sorted(i for i in member_ids if 0 < i <= MAX_ID)
     if not wanted:
         return {}
-    return {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(wanted), policy.members(p)))}
+    in_wanted = in_keys(session, (Member.id,), ((i,) for i in wanted))
+    return {m.id: m for m in session.scalars(select(Member).where(in_wanted, policy.members(p)))}
 
 
 def tiers_at(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
@@ -79,7 +81,7 @@ def tiers_at(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, i
     if not pairs:
         return {}
     rows = session.execute(select(Membership.member_id, Membership.merchant_id, Membership.tier).where(
-        tuple_(Membership.member_id, Membership.merchant_id).in_(sorted(pairs))))
+        in_keys(session, (Membership.member_id, Membership.merchant_id), pairs)))
     return {(member_id, merchant_id): tier for member_id, merchant_id, tier in rows}
 
 

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from lianmeng.db import in_keys, insert_many
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped, scoped_select
@@ -26,19 +25,16 @@ def orders_by_external_ids(session: Session, keys: set[tuple[int, str]]) -> dict
     """Orders already recorded under any of these (merchant id, external id) pairs: one statement."""
     if not keys:
         return {}
-    rows = session.scalars(select(Order).where(tuple_(Order.merchant_id, Order.external_id).in_(sorted(keys))))
+    rows = session.scalars(select(Order).where(in_keys(session, (Order.merchant_id, Order.external_id), keys)))
     return {(o.merchant_id, o.external_id): o for o in rows}
 
 
 def insert_orders(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[int, str], int]:
     """One statement for a batch of orders. An external id a concurrent request recorded first is skipped (its
     unique index makes us wait for that request, then do nothing): it is missing from the returned ids."""
-    if not rows:
-        return {}
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = (dialect_insert(Order).on_conflict_do_nothing(index_elements=["merchant_id", "external_id"])
-            .returning(Order.id, Order.merchant_id, Order.external_id))
-    return {(merchant_id, external_id): id_ for id_, merchant_id, external_id in session.execute(stmt, rows)}
+    inserted = insert_many(session, Order, rows, returning=("id", "merchant_id", "external_id"),
+                           skip_conflicts_on=("merchant_id", "external_id"))
+    return {(merchant_id, external_id): id_ for id_, merchant_id, external_id in inserted}
 
 
 def refund_by_external_id(session: Session, order_id: int, external_id: str) -> Refund | None:

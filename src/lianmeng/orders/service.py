@@ -308,9 +308,8 @@ def _admit(session: Session, plans: list[_Plan], results: list[Recorded], now: d
     for alliance_id in sorted({p.merchant.alliance_id for p in plans}):
         refs = [ref for p in plans if p.merchant.alliance_id == alliance_id for ref in p.refs()]
         books_of[alliance_id] = ledger.open_books(session, alliance_id, refs)
+    referrals = commissions.ReferralBook(session, [p.referred for p in plans if p.referred is not None])
     accepted: list[_Plan] = []
-    orders_seen: dict[tuple[int, int], int] = defaultdict(int)
-    paid: dict[tuple[int, int], int] = defaultdict(int)
     for plan in plans:
         books = books_of[plan.merchant.alliance_id]
         member_id = plan.member.id
@@ -321,18 +320,13 @@ def _admit(session: Session, plans: list[_Plan], results: list[Recorded], now: d
                 except points_domain.InsufficientPoints as short:
                     raise points.InsufficientPoints(short.available, short.requested) from None
             plan.repaid = min(plan.earned, max(-books.balance(points.member_debt(member_id)), 0))
-            if plan.referred is not None:
-                plan.credit = commissions.credit_for(
-                    session, plan.referred, earlier_in_batch=orders_seen[(member_id, plan.merchant.id)],
-                    paid_in_batch=paid)
+            plan.credit = None if plan.referred is None else referrals.credit(plan.referred)
             books.admit(plan.postings().values())
         except AppError as refused:
             results[plan.index].error = refused
             continue
         grants[member_id] = points.take_drawn(grants[member_id], plan.draws)
-        orders_seen[(member_id, plan.merchant.id)] += 1
-        if plan.credit is not None:
-            paid[(member_id, plan.credit.agreement_id)] += plan.credit.referrer_fen
+        referrals.record(member_id, plan.merchant.id, plan.credit)
         accepted.append(plan)
     return accepted, books_of
 

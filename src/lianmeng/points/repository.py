@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from lianmeng.db import add_many, in_keys, insert_many
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 
 
@@ -27,29 +28,22 @@ def live_grants_for_update(session: Session, member_ids: list[int], at: datetime
         return []
     g = PointsGrant
     stmt = (select(g.id, g.member_id, g.issuer_merchant_id, g.remaining, g.expires_at, g.granted_at)
-            .where(g.member_id.in_(member_ids), g.remaining > 0, g.expires_at > at)
+            .where(in_keys(session, (g.member_id,), ((m,) for m in member_ids)), g.remaining > 0, g.expires_at > at)
             .order_by(g.id).with_for_update())
     return list(session.execute(stmt))
 
 
 def take_from_locked_grants(session: Session, taken: dict[int, int]) -> None:
     """Grants the caller locked and checked; the CHECK constraint still refuses going below zero."""
-    if not taken:
-        return
-    table = cast(Table, PointsGrant.__table__)
-    stmt = update(table).where(table.c.id == bindparam("grant_id")).values(
-        remaining=table.c.remaining - bindparam("taken"))
-    session.execute(stmt, [{"grant_id": id_, "taken": p} for id_, p in sorted(taken.items())])
+    add_many(session, PointsGrant, "remaining", {grant_id: -points for grant_id, points in taken.items()})
 
 
 def insert_draws(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(PointsDraw), rows)
+    insert_many(session, PointsDraw, rows)
 
 
 def insert_grants(session: Session, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(insert(PointsGrant), rows)
+    insert_many(session, PointsGrant, rows)
 
 
 def take_from_grant(session: Session, grant_id: int, points: int) -> bool:
