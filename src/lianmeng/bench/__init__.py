@@ -4,6 +4,7 @@ TPC-B on the same PostgreSQL server. See docs/performance.md.
 
 The defaults live here so that the CLI can show them without importing the services."""
 
-DEFAULT_BATCH = 1  # one order per transaction: on the per-order path batching gains nothing (docs/performance.md)
+DEFAULT_BATCH = 64  # orders per transaction (group commit): the throughput/latency trade-off in docs/performance.md
+DEFAULT_PROCESSES = 2  # capped at the number of workers
 DEFAULT_MEMBERS_PER_WORKER = 100
 DEFAULT_SHARED_PCT = 10

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lianmeng.bench import DEFAULT_BATCH, DEFAULT_MEMBERS_PER_WORKER, DEFAULT_SHARED_PCT
+from lianmeng.bench import DEFAULT_BATCH, DEFAULT_MEMBERS_PER_WORKER, DEFAULT_PROCESSES, DEFAULT_SHARED_PCT
 from lianmeng.config import get_settings
 
 if TYPE_CHECKING:
@@ -87,10 +87,12 @@ def orders(
         str | None, typer.Option("--database-url", envvar="LIANMENG_DATABASE_URL", help="SQLAlchemy database URL")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="Concurrent workers (threads)")] = 8,
+    processes: Annotated[int, typer.Option(
+        "--processes", min=1, max=64, help="Spread the workers over this many processes")] = DEFAULT_PROCESSES,
     seconds: Annotated[int, typer.Option("--seconds", min=1, help="Length of each timed run")] = 10,
     batch: Annotated[int, typer.Option(
         "--batch", min=1, max=1000,
-        help="Orders per transaction; >1 = group commit, one savepoint per order")] = DEFAULT_BATCH,
+        help="Orders per transaction (group commit); a refused order never fails its batch")] = DEFAULT_BATCH,
     members: Annotated[int, typer.Option("--members", min=1, help="Members per worker's merchant")
                        ] = DEFAULT_MEMBERS_PER_WORKER,
     shared_pct: Annotated[int, typer.Option(
@@ -114,7 +116,8 @@ def orders(
     try:
         config = BenchConfig(
             database_url=url, workers=workers, seconds=seconds, batch=batch, members_per_worker=members,
-            shared_pct=shared_pct, migrate=run_migrations, baseline=not skip_baseline, pgbench_scale=pgbench_scale,
+            shared_pct=shared_pct, migrate=run_migrations, processes=processes, baseline=not skip_baseline,
+            pgbench_scale=pgbench_scale,
         )
         with _listener(progress) as listener:
             result = run_bench(config, listener)

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
+import queue
 import random
 import re
 import secrets
@@ -54,7 +56,7 @@ from lianmeng.agreements.domain import CooperationMode
 from lianmeng.agreements.models import Agreement
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
-from lianmeng.bench import DEFAULT_BATCH, DEFAULT_MEMBERS_PER_WORKER, DEFAULT_SHARED_PCT
+from lianmeng.bench import DEFAULT_BATCH, DEFAULT_MEMBERS_PER_WORKER, DEFAULT_PROCESSES, DEFAULT_SHARED_PCT
 from lianmeng.db import begin_write, get_engine
 from lianmeng.kit import clock, crypto, ids
 from lianmeng.ledger.models import Account, Entry, Posting
@@ -90,14 +92,15 @@ class BenchConfig:
     migrate: bool = True
     baseline: bool = True
     pgbench_scale: int | None = None  # default: max(workers, 10), so clients rarely share a TPC-B branch row
-    bad_every: int = 0  # every n-th order of a worker tries to overspend points (exercises the savepoints)
+    bad_every: int = 0  # every n-th order of a worker tries to overspend points (refused inside its batch)
     seed: int = 2024
+    processes: int = DEFAULT_PROCESSES  # worker threads are spread over this many processes (each with its own pool)
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.seconds < 1 or self.batch < 1:
             raise BenchError("workers, seconds and batch must be at least 1")
-        if self.members_per_worker < self.batch:
-            raise BenchError("members per worker must be at least the batch size (a batch has distinct members)")
+        if self.processes < 1:
+            raise BenchError("processes must be at least 1")
         if not 0 <= self.shared_pct <= 100:
             raise BenchError("shared_pct must be between 0 and 100")
 
@@ -244,7 +247,10 @@ def run_bench(config: BenchConfig, listener: Listener | None = None) -> BenchRes
         seed_members(factory, fixture.lanes, listener)
         _checkpoint(engine)
         listener.phase("订单 orders", total=config.seconds)
-        outcome = timed_run(factory, fixture.lanes, config, listener)
+        if min(config.processes, config.workers) > 1:
+            outcome = timed_run_in_processes(fixture.lanes, config, listener)
+        else:
+            outcome = timed_run(factory, fixture.lanes, config, listener)
         listener.phase("账本核对 ledger check")
         with factory() as session:
             ledger_ok = not ledger_problems(session, fixture.alliance_id)
@@ -436,7 +442,8 @@ def _seed_lane(factory: sessionmaker[Session], lane: Lane) -> None:
 
 
 class OrderDrafts:
-    """The orders one worker records: seeded, distinct members per batch, in member-id order (the lock order)."""
+    """The orders one worker records: seeded; a batch may name a member twice (the second order sees the first's
+    effect on the locked balances)."""
 
     def __init__(self, lane: Lane, seed: int, bad_every: int = 0) -> None:
         self.lane = lane
@@ -447,8 +454,7 @@ class OrderDrafts:
         self.seq = 0
 
     def batch(self, size: int) -> list[OrderCreate]:
-        members = sorted(self.rng.sample(self.pool, min(size, len(self.pool))))
-        return [self.draft(member_id) for member_id in members]
+        return [self.draft(member_id) for member_id in self.rng.choices(self.pool, k=size)]
 
     def draft(self, member_id: int) -> OrderCreate:
         self.seq += 1
@@ -555,6 +561,62 @@ def timed_run(factory: sessionmaker[Session], lanes: list[Lane], config: BenchCo
         latencies_ms=[ms for s in stats for ms in s.latencies_ms],
         error_samples=[sample for s in stats for sample in s.error_samples][:5],
     )
+
+
+def combine(outcomes: Sequence[RunOutcome]) -> RunOutcome:
+    """One outcome for workers that ran in several processes over the same window."""
+    return RunOutcome(
+        orders=sum(o.orders for o in outcomes), refused=sum(o.refused for o in outcomes),
+        errors=sum(o.errors for o in outcomes), elapsed_s=max(o.elapsed_s for o in outcomes),
+        latencies_ms=[ms for o in outcomes for ms in o.latencies_ms],
+        error_samples=[sample for o in outcomes for sample in o.error_samples][:5],
+    )
+
+
+def timed_run_in_processes(lanes: list[Lane], config: BenchConfig, listener: Listener) -> RunOutcome:
+    """The same timed run with the workers spread over `config.processes` processes (as an API served by several
+    worker processes would be), so Python's GIL does not cap the client at one core. They start on one barrier."""
+    context = multiprocessing.get_context("spawn")
+    processes = min(config.processes, config.workers)
+    barrier = context.Barrier(processes)
+    results: multiprocessing.Queue[RunOutcome | str] = context.Queue()
+    children = [context.Process(target=_process_main, name=f"bench-process-{p}",
+                                args=(lanes[p::processes], config, barrier, results))
+                for p in range(processes)]
+    for child in children:
+        child.start()
+    began = time.perf_counter()
+    outcomes: list[RunOutcome] = []
+    try:
+        while len(outcomes) < len(children):
+            try:
+                got = results.get(timeout=0.2)
+            except queue.Empty:
+                if not any(child.is_alive() for child in children):
+                    raise BenchError("a bench process died without a result") from None
+                listener.tick(min(time.perf_counter() - began, float(config.seconds)), 0)
+                continue
+            if isinstance(got, str):
+                raise BenchError(f"a bench process failed: {got}")
+            outcomes.append(got)
+    finally:
+        for child in children:
+            child.join(timeout=5)
+            if child.is_alive():
+                child.terminate()
+    return combine(outcomes)
+
+
+def _process_main(lanes: list[Lane], config: BenchConfig, barrier: Any, results: Any) -> None:
+    engine, _ = bench_engine(config.database_url, len(lanes))
+    try:
+        factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+        barrier.wait()
+        results.put(timed_run(factory, lanes, config, Quiet()))
+    except Exception as error:  # reported to the parent, which stops the bench with it
+        results.put(f"{type(error).__name__}: {error}")
+    finally:
+        engine.dispose()
 
 
 def _watch(threads: list[threading.Thread], window: Window, stats: list[WorkerStats], listener: Listener) -> None:

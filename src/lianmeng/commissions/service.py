@@ -23,7 +23,7 @@ from lianmeng.commissions.models import Rebate
 from lianmeng.kit import clock
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
-from lianmeng.members.models import Member
+from lianmeng.members.repository import MemberFacts
 from lianmeng.orders.models import Order
 
 FEES = AccountRef(OwnerType.OPERATOR, 0, AccountKind.FEES)
@@ -57,7 +57,7 @@ class ReferredOrder:
 
     alliance_id: int
     merchant_id: int
-    member: Member
+    member: MemberFacts
     referrer_merchant_id: int | None
     referrer_staff_id: int | None
     amount_fen: int

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session
@@ -67,13 +68,22 @@ def get_membership(session: Session, p: Principal, membership_id: int) -> Member
     return get_scoped(session, Membership, membership_id, policy.memberships(p), "membership")
 
 
-def members_by_ids(session: Session, p: Principal, member_ids: set[int]) -> dict[int, Member]:
+class MemberFacts(NamedTuple):
+    """What recording an order needs to know about its member (no personal data)."""
+
+    id: int
+    origin_merchant_id: int | None
+    created_at: datetime
+
+
+def member_facts(session: Session, p: Principal, member_ids: set[int]) -> dict[int, MemberFacts]:
     """The members among these ids the caller may see (others are simply absent): one statement."""
     wanted = sorted(i for i in member_ids if 0 < i <= MAX_ID)
     if not wanted:
         return {}
-    in_wanted = in_keys(session, (Member.id,), ((i,) for i in wanted))
-    return {m.id: m for m in session.scalars(select(Member).where(in_wanted, policy.members(p)))}
+    stmt = select(Member.id, Member.origin_merchant_id, Member.created_at).where(
+        in_keys(session, (Member.id,), ((i,) for i in wanted)), policy.members(p))
+    return {row.id: MemberFacts(row.id, row.origin_merchant_id, row.created_at) for row in session.execute(stmt)}
 
 
 def tiers_at(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str | None]:

@@ -30,7 +30,6 @@ from lianmeng.kit.errors import AppError, Conflict, Invalid, NotFound
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
 from lianmeng.members import repository as members_repo
-from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Merchant
 from lianmeng.orders import domain, repository
@@ -117,7 +116,7 @@ class _Plan:
     data: OrderCreate
     merchant: Merchant
     alliance: Alliance
-    member: Member
+    member: members_repo.MemberFacts
     split: domain.PaymentSplit
     sv_merchant: int
     points_value: int
@@ -244,7 +243,7 @@ def _check(session: Session, actor: Principal, batch: Sequence[OrderCreate], loo
         except AppError as refused:
             results[i].error = refused
     known = repository.orders_by_external_ids(session, {(m.id, batch[i].external_id) for i, m in merchants.items()})
-    members = members_repo.members_by_ids(session, actor, {batch[i].member_id for i in merchants})
+    members = members_repo.member_facts(session, actor, {batch[i].member_id for i in merchants})
     tiers = members_repo.tiers_at(session, {(batch[i].member_id, m.id) for i, m in merchants.items()})
     plans: list[_Plan] = []
     first_of: dict[tuple[int, str], int] = {}
@@ -274,8 +273,8 @@ def _replay(order: Order | None, data: OrderCreate) -> Recorded:
     return Recorded(order_id=order.id, replayed=True)
 
 
-def _plan(data: OrderCreate, merchant: Merchant, member: Member | None, tiers: dict[tuple[int, int], str | None],
-          lookups: _Lookups, index: int, now: datetime) -> _Plan:
+def _plan(data: OrderCreate, merchant: Merchant, member: members_repo.MemberFacts | None,
+          tiers: dict[tuple[int, int], str | None], lookups: _Lookups, index: int, now: datetime) -> _Plan:
     if member is None:
         raise NotFound("member")
     alliance = lookups.alliance(merchant.alliance_id)
