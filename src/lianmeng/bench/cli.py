@@ -69,6 +69,7 @@ def _table(result: BenchResult) -> Table:
         ("p50 latency (ms)", _fmt(result.p50_ms, ".2f")),
         ("p99 latency (ms)", _fmt(result.p99_ms, ".2f")),
         ("workers", str(result.workers)),
+        ("processes", str(result.processes)),
         ("batch (orders/transaction)", str(result.batch)),
         ("seconds", str(result.seconds)),
         ("orders committed", f"{result.orders:,}"),

@@ -8,22 +8,23 @@ Phases:
    spend and earn on the same member rows and the points path meets real row contention. Every member is seeded
    through the services with a ¥1,000 top-up at its merchant and a ¥1,000 order (1,000 points). The alliance is
    left in place after the run: it is the bench's own, and nothing else refers to it.
-2. **Timed run.** `workers` threads for `seconds`; each records orders at its own merchant with
-   `orders.service.record_order`, the function the API calls, `batch` orders per transaction.
+2. **Timed run.** `workers` threads, spread over `processes` processes, for `seconds`; each records orders at its
+   own merchant with `orders.service.record_orders` (the write path of `POST /api/v1/orders` and
+   `POST /api/v1/orders/batch`), `batch` orders per transaction.
 3. **Baseline.** ``pgbench -i`` into a scratch database on the same server, TPC-B with as many clients for as long,
    then the scratch database is dropped.
 
 Order mix (a seeded RNG per worker): amount ¥10–¥500; 20 % also spend 10–100 points; 10 % (the merchant's own
-members only) pay ¥5–¥50 of it with stored value; every order earns points on what was not paid with points.
+members only) pay ¥5–¥50 of it with stored value; every order earns points on what was not paid with points; orders
+of members the previous worker's merchant referred (its shared members, about 9 %) carry that merchant and its guide
+as referrer and credit a frozen commission under their agreement (5 % + ¥5 to the guide + 10 % operator share).
 A worker draws members uniformly among those it may serve (its own and its neighbour's shared ones).
 
-Group commit (`batch` > 1): one transaction holds `batch` orders, each in its own savepoint, so a refused or failed
-order rolls back alone and its batch-mates still commit. A batch has distinct members and records them in member-id
-order: the only rows two workers share are members' (their grants and points account; merchant rows belong to one
-worker each), so every transaction takes those locks in one global order and two batches cannot deadlock.
-An order's latency is its batch's commit time minus the moment the order started: batching adds up to one batch
-of latency. The default stays one order per transaction: on the per-order ORM path the cost is Python CPU, not the
-commit, so batching gains nothing and long batches hold shared members' locks longer (docs/performance.md).
+Group commit (`batch` > 1): one transaction holds `batch` orders. `record_orders` locks the batch's grants and kept
+accounts once, in id order (so two batches never deadlock), admits each order against the locked balances before
+writing anything (a refused order writes nothing and its batch-mates commit), then writes all of them with a fixed
+number of statements. An order's latency runs from the moment its batch is handed over to the commit: batching adds
+up to one batch of latency, the trade-off docs/performance.md measures.
 """
 
 from __future__ import annotations
@@ -196,6 +197,7 @@ class BenchResult:
     p50_ms: float | None
     p99_ms: float | None
     workers: int
+    processes: int
     batch: int
     seconds: int
     orders: int
@@ -217,8 +219,8 @@ class BenchResult:
             "ratio": None if self.ratio is None else round(self.ratio, 3),
             "p50_ms": None if self.p50_ms is None else round(self.p50_ms, 2),
             "p99_ms": None if self.p99_ms is None else round(self.p99_ms, 2),
-            "workers": self.workers, "batch": self.batch, "seconds": self.seconds, "orders": self.orders,
-            "refused": self.refused, "errors": self.errors, "elapsed_s": round(self.elapsed_s, 3),
+            "workers": self.workers, "processes": self.processes, "batch": self.batch, "seconds": self.seconds,
+            "orders": self.orders, "refused": self.refused, "errors": self.errors, "elapsed_s": round(self.elapsed_s, 3),
             "database": self.database, "alliance_id": self.alliance_id, "alliance_code": self.alliance_code,
             "members": self.members, "pgbench_scale": self.pgbench_scale, "ledger_ok": self.ledger_ok,
             "error_samples": self.error_samples,
@@ -268,6 +270,7 @@ def _result(config: BenchConfig, fixture: Fixture, outcome: RunOutcome, baseline
     return BenchResult(
         ours_tps=ours, baseline_tps=baseline, ratio=ours / baseline if baseline else None,
         p50_ms=percentile(ordered, 50), p99_ms=percentile(ordered, 99), workers=config.workers,
+        processes=min(config.processes, config.workers),
         batch=config.batch, seconds=config.seconds, orders=outcome.orders, refused=outcome.refused,
         errors=outcome.errors, elapsed_s=outcome.elapsed_s,
         database=make_url(config.database_url).render_as_string(hide_password=True),

@@ -1,11 +1,24 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from lianmeng.kit.i18n import pick_language, translate
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.orders import repository, service
-from lianmeng.orders.schemas import OrderCreate, OrderOut, RefundCreate, RefundOut, TopUpCreate, TopUpOut
+from lianmeng.orders.models import Order
+from lianmeng.orders.schemas import (
+    BatchError,
+    BatchOut,
+    BatchResult,
+    OrderBatch,
+    OrderCreate,
+    OrderOut,
+    RefundCreate,
+    RefundOut,
+    TopUpCreate,
+    TopUpOut,
+)
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
 
 router = APIRouter(tags=["orders 消费·退款·储值"])
@@ -17,6 +30,33 @@ def record_order(body: OrderCreate, writer: WriterDep) -> JSONResponse:
     return writer.run(
         lambda: OrderOut.model_validate(service.record_order(writer.session, writer.principal, body)), body, 201
     )
+
+
+@router.post("/orders/batch", response_model=BatchOut,
+             summary="Record up to 500 orders in one transaction (group commit); each gets its own outcome")
+def record_batch(body: OrderBatch, request: Request, writer: WriterDep) -> JSONResponse:
+    lang = pick_language(request.headers.get("accept-language"))
+
+    def run() -> BatchOut:
+        recorded = service.record_orders(writer.session, writer.principal, body.orders)
+        orders = repository.orders_by_ids(writer.session, [r.order_id for r in recorded if r.order_id is not None])
+        results = [_batch_result(i, r, orders, lang) for i, r in enumerate(recorded)]
+        outcomes = [r.outcome for r in results]
+        return BatchOut(created=outcomes.count("created"), replayed=outcomes.count("replayed"),
+                        refused=outcomes.count("refused"), results=results)
+
+    return writer.run(run, body, 200)
+
+
+def _batch_result(index: int, recorded: service.Recorded, orders: dict[int, Order], lang: str) -> BatchResult:
+    if recorded.error is not None:
+        error = recorded.error
+        return BatchResult(index=index, outcome="refused", error=BatchError(
+            code=error.code, message=translate(error.code, lang, **error.params), status=error.status_code,
+            details=error.details))
+    assert recorded.order_id is not None
+    return BatchResult(index=index, outcome="replayed" if recorded.replayed else "created",
+                       order=OrderOut.model_validate(orders[recorded.order_id]))
 
 
 @router.get("/orders", response_model=Page[OrderOut])

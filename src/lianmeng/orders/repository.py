@@ -29,6 +29,13 @@ def orders_by_external_ids(session: Session, keys: set[tuple[int, str]]) -> dict
     return {(o.merchant_id, o.external_id): o for o in rows}
 
 
+def orders_by_ids(session: Session, ids: list[int]) -> dict[int, Order]:
+    """Orders the caller has just recorded or replayed (their ids came from the write path, already scoped)."""
+    if not ids:
+        return {}
+    return {o.id: o for o in session.scalars(select(Order).where(in_keys(session, (Order.id,), ((i,) for i in ids))))}
+
+
 def insert_orders(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[int, str], int]:
     """One statement for a batch of orders. An external id a concurrent request recorded first is skipped (its
     unique index makes us wait for that request, then do nothing): it is missing from the returned ids."""

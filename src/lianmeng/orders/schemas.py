@@ -64,6 +64,39 @@ class OrderOut(BaseModel):
     created_at: datetime
 
 
+MAX_BATCH = 500
+
+
+class OrderBatch(BaseModel):
+    """Orders a till or POS uploads together: recorded in one transaction (group commit); a refused order does
+    not stop the others."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    orders: list[OrderCreate] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BatchError(BaseModel):
+    code: str
+    message: str
+    status: int
+    details: Any = None
+
+
+class BatchResult(BaseModel):
+    index: int = Field(description="Position of the order in the request")
+    outcome: str = Field(description="created | replayed | refused")
+    order: OrderOut | None = None
+    error: BatchError | None = None
+
+
+class BatchOut(BaseModel):
+    created: int
+    replayed: int
+    refused: int
+    results: list[BatchResult]
+
+
 class RefundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -218,6 +218,7 @@ def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreat
     size (group commit: docs/performance.md). Each order is checked against balances locked for the whole batch
     before anything is written; a refused order gets its error in its `Recorded` and writes nothing, the others
     are recorded. Replays (a known external id with the same content) return the first order."""
+    policy.require_staff_login(actor)  # members never record orders, not even their own
     now = clock.now()
     results = [Recorded() for _ in batch]
     lookups = _Lookups(session, actor)

@@ -222,7 +222,8 @@ def owners(*calls: Call) -> tuple[Call, ...]:
     return calls
 
 
-# Attacks answered 200 are list reads: they must come back empty. Bodies' "@name" strings are scene ids.
+# Attacks answered 200 are list reads, which must come back empty, or batches, whose every order must be refused.
+# Bodies' "@name" strings are scene ids.
 STORE = {"name": "影子门店", "address": "深南大道 2 号", "latitude": 22.5, "longitude": 114.0}
 HIJACK = {"name": "hijacked"}
 
@@ -545,6 +546,20 @@ SWEEP: dict[tuple[str, str], Case] = {
                                         "merchant_id": "@m1"}, expect=403)),
         owners(Call("a.staff2", body={"external_id": "O-2", "member_id": "@mb2", "amount_fen": 100}, expect=201)),
     ),
+    ("POST", "/orders/batch"): Case(
+        attacks(Call("a.admin1", body={"orders": [{"external_id": "X1", "member_id": "@mb2", "amount_fen": 100}]},
+                     expect=200),
+                Call("a.staff1", body={"orders": [{"external_id": "X2", "member_id": "@mb2", "amount_fen": 100,
+                                                   "merchant_id": "@m2"}]}, expect=200),
+                Call("b.operator", body={"orders": [{"external_id": "X3", "member_id": "@mb1", "amount_fen": 100,
+                                                     "merchant_id": "@m1"}]}, expect=200),
+                Call("a.key1", body={"orders": [{"external_id": "X4", "member_id": "@bmb", "amount_fen": 100}]},
+                     expect=200),
+                Call("a.member1", body={"orders": [{"external_id": "X5", "member_id": "@mb1", "amount_fen": 100,
+                                                    "merchant_id": "@m1"}]}, expect=403)),
+        owners(Call("a.staff2", body={"orders": [{"external_id": "OB-2", "member_id": "@mb2", "amount_fen": 100}]},
+                    expect=200)),
+    ),
     ("GET", "/orders"): Case(
         attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
                 Call("a.key1", query={"member_id": "@mb2"}, expect=200),
@@ -683,7 +698,10 @@ def test_cross_tenant_attack_is_refused_and_writes_nothing(scene: Scene, route: 
         before = dump(scene.db_url)
         r = send(scene, method, template, call)
         assert r.status_code == call.expect, f"{what}: {r.status_code} {r.text}"
-        if call.expect == 200:
+        if call.expect == 200 and "results" in r.json():  # a batch: every foreign order refused on its own
+            assert {(x["outcome"], x["error"]["status"]) for x in r.json()["results"]} <= {
+                ("refused", 404), ("refused", 403)}, f"{what} recorded a foreign order: {r.text}"
+        elif call.expect == 200:
             assert r.json()["items"] == [], f"{what} listed foreign rows: {r.text}"
         else:
             assert error_of(r) is not None, f"{what}: not an error body: {r.text}"
