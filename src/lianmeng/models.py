@@ -4,6 +4,7 @@ from lianmeng.agreements.models import Agreement, AgreementEvent
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.models import ApiKey, OneTimeCode, OutboxMessage, User
 from lianmeng.commissions.models import Rebate
+from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
 from lianmeng.db import Base
 from lianmeng.kit.idempotency import IdempotencyRecord
 from lianmeng.ledger.models import Account, Entry, Posting
@@ -11,10 +12,12 @@ from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
+from lianmeng.referrals.models import Feedback
 from lianmeng.withdrawals.models import Withdrawal
 
 __all__ = [
-    "Account", "Agreement", "AgreementEvent", "Alliance", "ApiKey", "Base", "Entry", "IdempotencyRecord", "Member",
-    "Membership", "Merchant", "OneTimeCode", "Order", "OutboxMessage", "PointsDraw", "PointsGrant", "PointsRule",
-    "Posting", "Rebate", "Refund", "Staff", "Store", "TopUp", "User", "Withdrawal",
+    "Account", "Agreement", "AgreementEvent", "Alliance", "ApiKey", "Base", "ClaimLink", "Coupon", "CouponTemplate",
+    "Entry", "Feedback", "IdempotencyRecord", "Member", "Membership", "Merchant", "OneTimeCode", "Order",
+    "OutboxMessage", "PointsDraw", "PointsGrant", "PointsRule", "Posting", "Rebate", "Redemption", "Refund", "Staff",
+    "Store", "TopUp", "User", "Withdrawal",
 ]

@@ -18,3 +18,6 @@ class Alliance(Timestamps, Base):
     points_expiry_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
     withdrawal_min_fen: Mapped[int] = mapped_column(Integer, default=1000, server_default="1000")
     withdrawal_fee_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # who is credited with a referral: first_touch (within the window) | last_touch | registration (bound for good)
+    attribution_rule: Mapped[str] = mapped_column(String(20), default="first_touch", server_default="first_touch")
+    attribution_window_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")

@@ -51,4 +51,5 @@ class Staff(Timestamps, Base):
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)
     name: Mapped[str] = mapped_column(String(60))
     role: Mapped[str] = mapped_column(String(30), default="shopping_guide")
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # keyed hash only: self-referral check
     active: Mapped[bool] = mapped_column(default=True)
