@@ -13,10 +13,12 @@ from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
 from lianmeng.auth.models import ApiKey, User
 from lianmeng.commissions.models import Rebate
+from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
 from lianmeng.kit.errors import Forbidden
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order
+from lianmeng.referrals.models import Feedback
 from lianmeng.tenancy.principal import Principal
 from lianmeng.withdrawals.models import Withdrawal
 
@@ -161,6 +163,56 @@ def withdrawals(p: Principal) -> ColumnElement[bool]:
 
 
 # --- writes -----------------------------------------------------------------------------------------------
+
+
+def coupon_templates(p: Principal) -> ColumnElement[bool]:
+    """Templates are the alliance's catalogue: every merchant may see what partners offer (to share it); only the
+    owner (or the operator) changes one. Members see the catalogue of their alliance."""
+    if p.is_platform:
+        return true()
+    return CouponTemplate.alliance_id == p.alliance_id
+
+
+def coupons(p: Principal) -> ColumnElement[bool]:
+    """A coupon is seen by its member, by the merchant that handed it out (referrer), by the merchant whose coupon
+    it is (target), and by the operator. Other merchants see it only through a redemption at their own store."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Coupon.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        return or_(Coupon.referrer_merchant_id == p.merchant_id, Coupon.target_merchant_id == p.merchant_id)
+    if p.role is Role.MEMBER:
+        return Coupon.member_id == p.member_id
+    return false()
+
+
+def redemptions(p: Principal) -> ColumnElement[bool]:
+    """An arrival is seen by the merchant where it happened, by the referring merchant, by its member and the
+    operator."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Redemption.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        return or_(Redemption.merchant_id == p.merchant_id, Redemption.referrer_merchant_id == p.merchant_id)
+    if p.role is Role.MEMBER:
+        return Redemption.member_id == p.member_id
+    return false()
+
+
+def feedback(p: Principal) -> ColumnElement[bool]:
+    """Ratings and complaints: the rated merchant and the referring merchant see them (the referrer must know how
+    its customers were treated), the member its own, the operator all."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Feedback.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        return or_(Feedback.merchant_id == p.merchant_id, Feedback.referrer_merchant_id == p.merchant_id)
+    if p.role is Role.MEMBER:
+        return Feedback.member_id == p.member_id
+    return false()
 
 
 def require_operator(p: Principal) -> None:

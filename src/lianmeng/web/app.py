@@ -17,12 +17,14 @@ from lianmeng.alliances.web import router as alliances_pages
 from lianmeng.auth.api import router as auth_router
 from lianmeng.commissions.api import router as commissions_router
 from lianmeng.config import get_settings
+from lianmeng.coupons.api import router as coupons_router
 from lianmeng.jobs.service import Scheduler
 from lianmeng.ledger.api import router as ledger_router
 from lianmeng.members.api import router as members_router
 from lianmeng.merchants.api import router as merchants_router
 from lianmeng.orders.api import router as orders_router
 from lianmeng.points.api import router as points_router
+from lianmeng.referrals.api import router as referrals_router
 from lianmeng.web import errors
 from lianmeng.web.health import router as health_router
 from lianmeng.withdrawals.api import router as withdrawals_router
@@ -59,7 +61,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastA
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
-                   orders_router, withdrawals_router, ledger_router, commissions_router, points_router):
+                   orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
+                   coupons_router, referrals_router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(alliances_pages)
