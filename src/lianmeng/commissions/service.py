@@ -62,6 +62,7 @@ class ReferredOrder:
     referrer_staff_id: int | None
     amount_fen: int
     at: datetime
+    referred_at: datetime | None = None  # when the referrer touched the member (attribution), if known
 
 
 def rebate_refs(referrer_merchant_id: int | None, referrer_staff_id: int | None) -> list[AccountRef]:
@@ -110,7 +111,8 @@ class ReferralBook:
             return None
         side: Literal["a", "b"] = "a" if agreement.merchant_a_id == order.merchant_id else "b"
         member = order.member
-        referred_at = member.created_at if member.origin_merchant_id == order.referrer_merchant_id else order.at
+        referred_at = order.referred_at or (
+            member.created_at if member.origin_merchant_id == order.referrer_merchant_id else order.at)
         facts = domain.OrderFacts(
             order_amount_fen=order.amount_fen, ordered_at=order.at,
             is_first_order=self._orders_at.get((member.id, order.merchant_id), 0) == 0,

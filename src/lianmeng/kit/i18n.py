@@ -81,6 +81,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "幂等键须为 1–255 个可见字符",
         "en": "Idempotency-Key must be 1–255 visible characters",
     },
+    "report_range_inverted": {
+        "zh-CN": "开始日期({date_from})晚于结束日期({date_to})",
+        "en": "date_from ({date_from}) is after date_to ({date_to})",
+    },
+    "report_range_too_long": {
+        "zh-CN": "查询区间为 {days} 天,最长 {max_days} 天",
+        "en": "The period spans {days} days; at most {max_days} days are allowed",
+    },
+    "feedback_exists": {"zh-CN": "该次到店已评价过", "en": "This visit has already been rated"},
+    # coupons: why a coupon cannot be used or issued (stable codes, coupons.domain)
+    "other_members_coupon": {"zh-CN": "这张券属于其他会员", "en": "This coupon belongs to another member"},
+    "not_started": {"zh-CN": "券尚未到可用时间", "en": "This coupon is not valid yet"},
+    "expired": {"zh-CN": "券已过期", "en": "This coupon has expired"},
+    "used_up": {"zh-CN": "券已用完", "en": "This coupon has been used up"},
+    "not_accepted_here": {"zh-CN": "本店不接受这张券", "en": "This coupon is not accepted here"},
+    "below_minimum_spend": {"zh-CN": "未达到最低消费 {min_spend}", "en": "Minimum spend is {min_spend}"},
+    "stock_exhausted": {"zh-CN": "券已领完", "en": "No coupons of this kind are left"},
+    "template_paused": {"zh-CN": "该券已停发", "en": "This coupon is no longer handed out"},
+    "member_limit_reached": {"zh-CN": "每人限领 {limit} 张", "en": "At most {limit} per member"},
+    "self_referral": {"zh-CN": "不能推荐自己", "en": "You cannot refer yourself"},
+    "coupon_not_found": {"zh-CN": "券码无效", "en": "Unknown coupon code"},
+    "claim_link_inactive": {"zh-CN": "领券链接已失效", "en": "This claim link is no longer active"},
+    "consent_required": {"zh-CN": "请先同意会员条款", "en": "Please accept the membership terms first"},
+    "not_a_benefit": {"zh-CN": "该权益不适用于此会员", "en": "This benefit does not apply to this member"},
+    "order_already_attached": {"zh-CN": "该核销已关联订单", "en": "An order is already attached to this redemption"},
+    "invalid_template": {"zh-CN": "券设置有误：{reason}", "en": "Invalid coupon settings: {reason}"},
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -97,6 +123,11 @@ WORDS: dict[str, dict[str, str]] = {
     "order": {"zh-CN": "订单", "en": "Order"},
     "withdrawal": {"zh-CN": "提现申请", "en": "Withdrawal"},
     "account": {"zh-CN": "账户", "en": "Account"},
+    "feedback": {"zh-CN": "评价", "en": "Feedback"},
+    "coupon": {"zh-CN": "优惠券", "en": "Coupon"},
+    "coupon_template": {"zh-CN": "券模板", "en": "Coupon template"},
+    "redemption": {"zh-CN": "核销记录", "en": "Redemption"},
+    "claim_link": {"zh-CN": "领券链接", "en": "Claim link"},
 }
 
 

@@ -73,6 +73,7 @@ class MemberFacts(NamedTuple):
 
     id: int
     origin_merchant_id: int | None
+    origin_staff_id: int | None
     created_at: datetime
 
 
@@ -81,9 +82,9 @@ def member_facts(session: Session, p: Principal, member_ids: set[int]) -> dict[i
     wanted = sorted(i for i in member_ids if 0 < i <= MAX_ID)
     if not wanted:
         return {}
-    stmt = select(Member.id, Member.origin_merchant_id, Member.created_at).where(
+    stmt = select(Member.id, Member.origin_merchant_id, Member.origin_staff_id, Member.created_at).where(
         in_keys(session, (Member.id,), ((i,) for i in wanted)), policy.members(p))
-    return {row.id: MemberFacts(row.id, row.origin_merchant_id, row.created_at) for row in session.execute(stmt)}
+    return {row.id: MemberFacts(*row) for row in session.execute(stmt)}
 
 
 def tiers_at(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], str | None]:
@@ -93,6 +94,13 @@ def tiers_at(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, i
     rows = session.execute(select(Membership.member_id, Membership.merchant_id, Membership.tier).where(
         in_keys(session, (Membership.member_id, Membership.merchant_id), pairs)))
     return {(member_id, merchant_id): tier for member_id, merchant_id, tier in rows}
+
+
+def merchants_of_member(session: Session, member_id: int) -> set[int]:
+    """The merchants a member belongs to: where it was enrolled first (origin) and every membership."""
+    origin = session.scalar(select(Member.origin_merchant_id).where(Member.id == member_id))
+    enrolled = set(session.scalars(select(Membership.merchant_id).where(Membership.member_id == member_id)))
+    return enrolled | ({origin} if origin is not None else set())
 
 
 def membership_of(session: Session, member_id: int, merchant_id: int) -> Membership | None:

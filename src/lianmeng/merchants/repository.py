@@ -18,6 +18,10 @@ def staff_by_id(session: Session, staff_id: int) -> Staff | None:
     return session.get(Staff, staff_id)
 
 
+def store_by_id(session: Session, store_id: int) -> Store | None:
+    return session.get(Store, store_id)
+
+
 def get_merchant(session: Session, p: Principal, merchant_id: int) -> Merchant:
     return get_scoped(session, Merchant, merchant_id, policy.merchants(p), "merchant")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,6 +24,9 @@ from lianmeng.agreements.domain import CooperationMode
 from lianmeng.alliances.models import Alliance
 from lianmeng.commissions import repository as commissions_repo
 from lianmeng.commissions import service as commissions
+from lianmeng.coupons import domain as coupons_domain
+from lianmeng.coupons import repository as coupons_repo
+from lianmeng.coupons.domain import AttributionRule
 from lianmeng.db import insert_once
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Invalid, NotFound
@@ -223,6 +226,7 @@ def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreat
     results = [Recorded() for _ in batch]
     lookups = _Lookups(session, actor)
     plans, duplicates = _check(session, actor, batch, lookups, results, now)
+    _attribute(session, [p for p in plans if p.referred is None], now)
     if plans:
         accepted, books_of = _admit(session, plans, results, now)
         _write(session, actor, accepted, books_of, results, now)
@@ -300,6 +304,30 @@ def _plan(data: OrderCreate, merchant: Merchant, member: members_repo.MemberFact
     return _Plan(index, data, merchant, alliance, member, split, sv_merchant, points_value, earned, referred)
 
 
+def _attribute(session: Session, plans: list[_Plan], now: datetime) -> None:
+    """Orders that name no referrer get the one the alliance's attribution rule credits (coupons.domain), if any:
+    one statement for the whole batch."""
+    if not plans:
+        return
+    max_window = max(p.alliance.attribution_window_days for p in plans)
+    touched = {p.member.id for p in plans if p.alliance.attribution_rule != AttributionRule.REGISTRATION.value}
+    touches: dict[int, list[coupons_domain.Touch]] = defaultdict(list)
+    for row in coupons_repo.touches_of(session, touched, now - timedelta(days=max_window)):
+        touches[row.member_id].append(coupons_domain.Touch(row.referrer_merchant_id, row.referrer_staff_id,
+                                                           row.target_merchant_id, row.issued_at))
+    for plan in plans:
+        member = plan.member
+        found = coupons_domain.attribute(
+            AttributionRule(plan.alliance.attribution_rule), plan.alliance.attribution_window_days,
+            touches[member.id], plan.merchant.id, member.origin_merchant_id, member.origin_staff_id,
+            member.created_at, now)
+        if found is not None:
+            plan.referred = commissions.ReferredOrder(
+                alliance_id=plan.merchant.alliance_id, merchant_id=plan.merchant.id, member=member,
+                referrer_merchant_id=found.referrer_merchant_id, referrer_staff_id=found.referrer_staff_id,
+                amount_fen=plan.data.amount_fen, at=now, referred_at=found.referred_at)
+
+
 def _admit(session: Session, plans: list[_Plan], results: list[Recorded], now: datetime,
            ) -> tuple[list[_Plan], dict[int, ledger.Books]]:
     """Lock the batch's grants and kept accounts (id order), then take the orders one by one against them."""
@@ -339,8 +367,10 @@ def _order_row(plan: _Plan, actor: Principal, now: datetime) -> dict[str, Any]:
         "amount_fen": data.amount_fen, "cash_fen": plan.split.cash_fen, "stored_value_fen": plan.split.stored_value_fen,
         "stored_value_merchant_id": plan.sv_merchant if data.stored_value_fen else None,
         "points_used": data.points_used, "points_value_fen": plan.points_value, "points_earned": plan.earned,
-        "items": [i.model_dump() for i in data.items], "referrer_merchant_id": data.referrer_merchant_id,
-        "referrer_staff_id": data.referrer_staff_id, "refunded_fen": 0, "recorded_by": actor.label,
+        "items": [i.model_dump() for i in data.items],
+        "referrer_merchant_id": plan.referred.referrer_merchant_id if plan.referred else None,
+        "referrer_staff_id": plan.referred.referrer_staff_id if plan.referred else None, "refunded_fen": 0,
+        "recorded_by": actor.label,
         "created_at": now,
     }
 def refund_order(session: Session, actor: Principal, order_id: int, data: RefundCreate) -> Refund:

@@ -1,0 +1,204 @@
+"""Coupon rules as pure functions: what a coupon is worth on a bill, when and where it may be used, and who is
+credited with a referral (attribution). No I/O; all datetimes timezone-aware; money in integer fen.
+
+Redemption checks run in a fixed order, so a coupon that fails several ways always gives the same reason:
+other_members_coupon → merchant_suspended → not_started → expired → used_up → not_accepted_here →
+below_minimum_spend. (`stock_exhausted` is the issue-time refusal: the template has no coupons left.)
+
+Attribution (who sent the member to a merchant), per alliance:
+  * first_touch: the earliest coupon handed out by another merchant for this merchant (or alliance-wide) within
+    the window (default 30 days) before the order;
+  * last_touch: the latest such coupon within the window;
+  * registration: the merchant (and guide) that enrolled the member, for good.
+Whatever the rule, a member's own first merchant (origin) is never credited with sending the member to itself,
+and never pays itself commission; a touch by the receiving merchant itself is not a referral.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from lianmeng.commissions.domain import round_half_up_div
+from lianmeng.kit.clock import require_aware
+
+BP_PER_WHOLE = 10_000
+
+
+class CouponKind(StrEnum):
+    AMOUNT_OFF = "amount_off"  # 满减/立减: fixed amount off the bill
+    PERCENT_OFF = "percent_off"  # 折扣: percentage off, optionally capped
+    FREE_ITEM = "free_item"  # 免费体验/赠品: an item or experience worth item_value_fen
+    CASH_VOUCHER = "cash_voucher"  # 代金券: pays like cash, up to its amount
+
+
+class Acceptance(StrEnum):
+    OWNER = "owner"  # only at the merchant whose coupon it is
+    SELECTED = "selected"  # at chosen merchants and/or stores
+    ALLIANCE = "alliance"  # at every merchant of the alliance (活动通用券)
+
+
+class AttributionRule(StrEnum):
+    FIRST_TOUCH = "first_touch"
+    LAST_TOUCH = "last_touch"
+    REGISTRATION = "registration"
+
+
+REFUSALS = ("other_members_coupon", "merchant_suspended", "not_started", "expired", "used_up", "not_accepted_here",
+            "below_minimum_spend", "stock_exhausted", "template_paused")
+
+
+class CouponRefused(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Value:
+    """What a coupon gives."""
+
+    kind: CouponKind
+    amount_fen: int | None = None
+    percent_bp: int | None = None
+    cap_fen: int | None = None
+    item_value_fen: int | None = None
+
+
+def discount_fen(value: Value, bill_fen: int) -> int:
+    """The discount on a bill of `bill_fen`: never more than the bill, except a free item, which is worth its value
+    whatever was bought besides (a free trial has no bill)."""
+    if bill_fen < 0:
+        raise ValueError("bill must not be negative")
+    if value.kind is CouponKind.FREE_ITEM:
+        return value.item_value_fen or 0
+    if value.kind is CouponKind.PERCENT_OFF:
+        off = round_half_up_div(bill_fen * (value.percent_bp or 0), BP_PER_WHOLE)
+        return min(off, value.cap_fen) if value.cap_fen is not None else off
+    return min(value.amount_fen or 0, bill_fen)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a coupon is accepted."""
+
+    acceptance: Acceptance
+    owner_merchant_id: int | None
+    merchant_ids: frozenset[int] = frozenset()
+    store_ids: frozenset[int] = frozenset()
+
+    def accepts(self, merchant_id: int, store_id: int | None) -> bool:
+        if self.acceptance is Acceptance.ALLIANCE:
+            return True
+        if self.acceptance is Acceptance.OWNER:
+            return merchant_id == self.owner_merchant_id
+        return merchant_id in self.merchant_ids or (store_id is not None and store_id in self.store_ids)
+
+
+def validity(issued_at: datetime, valid_from: datetime | None, valid_until: datetime | None,
+             valid_days: int | None) -> tuple[datetime, datetime | None]:
+    """A coupon's own window: the template's fixed dates, or N days from issue (never beyond the fixed end)."""
+    require_aware(issued_at, "issued_at")
+    start = max(issued_at, valid_from) if valid_from is not None else issued_at
+    end = valid_until
+    if valid_days is not None:
+        by_days = issued_at + timedelta(days=valid_days)
+        end = by_days if end is None else min(end, by_days)
+    return start, end
+
+
+@dataclass(frozen=True)
+class Use:
+    """One attempt to use a coupon at a till."""
+
+    member_id: int
+    merchant_id: int
+    store_id: int | None
+    merchant_active: bool
+    bill_fen: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Held:
+    """A coupon as the member holds it."""
+
+    member_id: int
+    valid_from: datetime
+    valid_until: datetime | None
+    uses_left: int
+    min_spend_fen: int
+    where: Where
+
+
+def check_use(coupon: Held, use: Use) -> None:
+    """Raise CouponRefused with the first reason the coupon cannot be used; return when it can."""
+    require_aware(use.at, "at")
+    if use.member_id != coupon.member_id:
+        raise CouponRefused("other_members_coupon")
+    if not use.merchant_active:
+        raise CouponRefused("merchant_suspended")
+    if use.at < coupon.valid_from:
+        raise CouponRefused("not_started")
+    if coupon.valid_until is not None and use.at >= coupon.valid_until:
+        raise CouponRefused("expired")
+    if coupon.uses_left <= 0:
+        raise CouponRefused("used_up")
+    if not coupon.where.accepts(use.merchant_id, use.store_id):
+        raise CouponRefused("not_accepted_here")
+    if use.bill_fen < coupon.min_spend_fen:
+        raise CouponRefused("below_minimum_spend")
+
+
+def check_issue(total_stock: int | None, issued_count: int, member_holds: int, per_member_limit: int,
+                active: bool) -> None:
+    """Whether one more coupon of a template may be handed to this member."""
+    if not active:
+        raise CouponRefused("template_paused")
+    if total_stock is not None and issued_count >= total_stock:
+        raise CouponRefused("stock_exhausted")
+    if member_holds >= per_member_limit:
+        raise CouponRefused("member_limit_reached")
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A coupon handed to the member by a referrer: the evidence of a referral."""
+
+    referrer_merchant_id: int
+    referrer_staff_id: int | None
+    target_merchant_id: int | None  # None: alliance-wide, counts for every merchant
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Attribution:
+    referrer_merchant_id: int
+    referrer_staff_id: int | None
+    referred_at: datetime
+
+
+def attribute(rule: AttributionRule, window_days: int, touches: Sequence[Touch], receiving_merchant_id: int,
+              origin_merchant_id: int | None, origin_staff_id: int | None, registered_at: datetime,
+              at: datetime) -> Attribution | None:
+    """Who sent this member to `receiving_merchant_id`, as of `at` (module docstring)."""
+    require_aware(at, "at")
+    if origin_merchant_id == receiving_merchant_id:
+        return None  # the member's own first merchant: its own customer
+    if rule is AttributionRule.REGISTRATION:
+        if origin_merchant_id is None:
+            return None
+        return Attribution(origin_merchant_id, origin_staff_id, registered_at)
+    since = at - timedelta(days=window_days)
+    candidates = sorted(
+        (t for t in touches
+         if t.referrer_merchant_id != receiving_merchant_id
+         and t.target_merchant_id in (None, receiving_merchant_id) and since <= t.at <= at),
+        key=lambda t: t.at,
+    )
+    if not candidates:
+        return None
+    chosen = candidates[0] if rule is AttributionRule.FIRST_TOUCH else candidates[-1]
+    return Attribution(chosen.referrer_merchant_id, chosen.referrer_staff_id, chosen.at)

@@ -1,0 +1,131 @@
+"""All coupon queries; reads are scoped by tenancy.policy."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from lianmeng.agreements.models import Agreement
+from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
+from lianmeng.db import in_keys
+from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.scoped import get_scoped, scoped_select
+
+
+def get_template(session: Session, p: Principal, template_id: int, *, lock: bool = False) -> CouponTemplate:
+    return get_scoped(session, CouponTemplate, template_id, policy.coupon_templates(p), "coupon_template", lock=lock)
+
+
+def list_templates(p: Principal, *, owner_merchant_id: int | None = None, status: str | None = None,
+                   benefits: bool | None = None) -> Select[Any]:
+    stmt = scoped_select(CouponTemplate, policy.coupon_templates(p))
+    if owner_merchant_id is not None:
+        stmt = stmt.where(CouponTemplate.owner_merchant_id == owner_merchant_id)
+    if status:
+        stmt = stmt.where(CouponTemplate.status == status)
+    if benefits is not None:
+        is_benefit = CouponTemplate.agreement_id.isnot(None)
+        stmt = stmt.where(is_benefit if benefits else ~is_benefit)
+    return stmt.order_by(CouponTemplate.id.desc())
+
+
+def count_issued(session: Session, template_id: int, member_id: int) -> int:
+    return int(session.scalar(select(func.count(Coupon.id)).where(
+        Coupon.template_id == template_id, Coupon.member_id == member_id)) or 0)
+
+
+def take_stock(session: Session, template_id: int) -> bool:
+    """One more coupon of the template, unless its stock is gone (guarded, in one statement)."""
+    result = session.execute(
+        update(CouponTemplate)
+        .where(CouponTemplate.id == template_id,
+               or_(CouponTemplate.total_stock.is_(None), CouponTemplate.issued_count < CouponTemplate.total_stock))
+        .values(issued_count=CouponTemplate.issued_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def code_taken(session: Session, code: str) -> bool:
+    return session.scalar(select(Coupon.id).where(Coupon.code == code)) is not None
+
+
+def coupon_by_code(session: Session, code: str, *, lock: bool = False) -> Coupon | None:
+    """By its code, unscoped: holding the code is what lets a till try it; every use is then checked."""
+    stmt = select(Coupon).where(Coupon.code == code)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def get_coupon(session: Session, p: Principal, coupon_id: int) -> Coupon:
+    return get_scoped(session, Coupon, coupon_id, policy.coupons(p), "coupon")
+
+
+def list_coupons(p: Principal, *, member_id: int | None = None, template_id: int | None = None,
+                 referrer_staff_id: int | None = None) -> Select[Any]:
+    stmt = scoped_select(Coupon, policy.coupons(p))
+    if member_id is not None:
+        stmt = stmt.where(Coupon.member_id == member_id)
+    if template_id is not None:
+        stmt = stmt.where(Coupon.template_id == template_id)
+    if referrer_staff_id is not None:
+        stmt = stmt.where(Coupon.referrer_staff_id == referrer_staff_id)
+    return stmt.order_by(Coupon.id.desc())
+
+
+def usable_coupons(session: Session, member_id: int) -> list[tuple[Coupon, CouponTemplate]]:
+    rows = session.execute(
+        select(Coupon, CouponTemplate).join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+        .where(Coupon.member_id == member_id, Coupon.uses_left > 0).order_by(Coupon.id)
+    ).tuples()
+    return list(rows)
+
+
+def get_redemption(session: Session, p: Principal, redemption_id: int, *, lock: bool = False) -> Redemption:
+    return get_scoped(session, Redemption, redemption_id, policy.redemptions(p), "redemption", lock=lock)
+
+
+def list_redemptions(p: Principal, *, merchant_id: int | None = None, member_id: int | None = None,
+                     referrer_merchant_id: int | None = None) -> Select[Any]:
+    stmt = scoped_select(Redemption, policy.redemptions(p))
+    if merchant_id is not None:
+        stmt = stmt.where(Redemption.merchant_id == merchant_id)
+    if member_id is not None:
+        stmt = stmt.where(Redemption.member_id == member_id)
+    if referrer_merchant_id is not None:
+        stmt = stmt.where(Redemption.referrer_merchant_id == referrer_merchant_id)
+    return stmt.order_by(Redemption.id.desc())
+
+
+def claim_link_by_token(session: Session, token: str) -> ClaimLink | None:
+    return session.scalars(select(ClaimLink).where(ClaimLink.token == token)).first()
+
+
+def benefits_for(session: Session, merchant_id: int, member_merchant_ids: set[int], today: date
+                 ) -> list[CouponTemplate]:
+    """Active benefits this merchant offers, under agreements in force, to members of these partners."""
+    if not member_merchant_ids:
+        return []
+    return list(session.scalars(
+        select(CouponTemplate).join(Agreement, Agreement.id == CouponTemplate.agreement_id).where(
+            CouponTemplate.owner_merchant_id == merchant_id, CouponTemplate.status == "active",
+            CouponTemplate.audience_merchant_id.in_(sorted(member_merchant_ids)), Agreement.status == "active",
+            Agreement.valid_from <= today, or_(Agreement.valid_until.is_(None), Agreement.valid_until >= today),
+        ).order_by(CouponTemplate.id)
+    ))
+
+
+def touches_of(session: Session, member_ids: set[int], since: datetime) -> list[Any]:
+    """Coupons handed to these members by a referrer since `since`: the evidence attribution weighs."""
+    if not member_ids:
+        return []
+    return list(session.execute(
+        select(Coupon.member_id, Coupon.referrer_merchant_id, Coupon.referrer_staff_id, Coupon.target_merchant_id,
+               Coupon.issued_at)
+        .where(in_keys(session, (Coupon.member_id,), ((m,) for m in member_ids)),
+               Coupon.referrer_merchant_id.isnot(None), Coupon.issued_at >= since)
+    ))

@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from lianmeng.coupons.domain import Acceptance, CouponKind
+from lianmeng.members.schemas import CardRef
+from lianmeng.orders.schemas import MAX_FEN, OrderItem
+
+
+class TemplateCreate(BaseModel):
+    """A coupon (or rights-exchange benefit) a merchant publishes; the operator may publish alliance vouchers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, examples=["首次保养9折"])
+    description: str = Field(default="", max_length=500)
+    kind: CouponKind
+    amount_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="amount_off / cash_voucher")
+    percent_bp: int | None = Field(default=None, ge=1, le=10_000, description="percent_off, in basis points")
+    cap_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="percent_off: most it takes off")
+    item_name: str | None = Field(default=None, max_length=100, description="free_item: what is given")
+    item_value_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="free_item: its value")
+    min_spend_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    valid_days: int | None = Field(default=None, ge=1, le=3650, description="Valid N days after issue")
+    total_stock: int | None = Field(default=None, ge=1, le=10_000_000)
+    per_member_limit: int = Field(default=1, ge=1, le=1000)
+    uses_per_coupon: int = Field(default=1, ge=1, le=1000, description="Uses across merchants (活动通用券)")
+    acceptance: Acceptance = Acceptance.OWNER
+    accepted_merchant_ids: list[int] = Field(default_factory=list, max_length=200)
+    accepted_store_ids: list[int] = Field(default_factory=list, max_length=500)
+    owner_merchant_id: int | None = Field(default=None, description="Operators only; merchants publish their own")
+    funded_by_merchant_id: int | None = Field(
+        default=None, description="Who pays for the discount (default: the owner; the operator for its vouchers)")
+    agreement_id: int | None = Field(default=None, description="A rights-exchange benefit under this agreement")
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> TemplateCreate:
+        needs = {CouponKind.AMOUNT_OFF: "amount_fen", CouponKind.CASH_VOUCHER: "amount_fen",
+                 CouponKind.PERCENT_OFF: "percent_bp", CouponKind.FREE_ITEM: "item_value_fen"}[self.kind]
+        if getattr(self, needs) is None:
+            raise ValueError(f"{self.kind.value} needs {needs}")
+        if self.kind is CouponKind.FREE_ITEM and not self.item_name:
+            raise ValueError("free_item needs item_name")
+        if self.valid_from and self.valid_until and self.valid_from >= self.valid_until:
+            raise ValueError("valid_from must be before valid_until")
+        if any(d is not None and d.tzinfo is None for d in (self.valid_from, self.valid_until)):
+            raise ValueError("dates need a timezone, e.g. 2026-12-01T00:00:00+08:00")
+        if self.acceptance is Acceptance.SELECTED and not (self.accepted_merchant_ids or self.accepted_store_ids):
+            raise ValueError("acceptance 'selected' needs accepted_merchant_ids or accepted_store_ids")
+        return self
+
+
+class TemplateUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: str | None = Field(default=None, pattern="^(active|paused)$")
+    description: str | None = Field(default=None, max_length=500)
+    total_stock: int | None = Field(default=None, ge=1, le=10_000_000)
+
+
+class TemplateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    alliance_id: int
+    owner_merchant_id: int | None
+    funded_by_merchant_id: int | None
+    name: str
+    description: str
+    kind: CouponKind
+    amount_fen: int | None
+    percent_bp: int | None
+    cap_fen: int | None
+    item_name: str | None
+    item_value_fen: int | None
+    min_spend_fen: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    valid_days: int | None
+    total_stock: int | None
+    issued_count: int
+    per_member_limit: int
+    uses_per_coupon: int
+    acceptance: Acceptance
+    accepted_merchant_ids: list[int]
+    accepted_store_ids: list[int]
+    agreement_id: int | None
+    audience_merchant_id: int | None
+    status: str
+    created_at: datetime
+
+
+class IssueIn(BaseModel):
+    """Hand a coupon to a member at the counter (the member is present: it is claimed at once unless said)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template_id: int
+    member_id: int
+    claimed: bool = True
+
+
+class CouponOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    template_id: int
+    member_id: int
+    code: str
+    issued_at: datetime
+    claimed_at: datetime | None
+    valid_from: datetime
+    valid_until: datetime | None
+    uses_left: int
+    referrer_merchant_id: int | None
+    referrer_store_id: int | None
+    referrer_staff_id: int | None
+    target_merchant_id: int | None
+
+
+class ClaimLinkOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    template_id: int
+    token: str
+    merchant_id: int
+    store_id: int | None
+    staff_id: int | None
+    active: bool
+    created_at: datetime
+    claim_url: str = ""
+
+
+class ClaimLinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    template_id: int
+
+
+class ClaimIn(BaseModel):
+    """A member claims a coupon from a shared link with their phone: found, or enrolled with consent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=1, max_length=32, examples=["13812345678"])
+    name: str | None = Field(default=None, max_length=60)
+    accept_terms: bool = Field(description="Consent to join the alliance card (required for new members)")
+    consent_marketing: bool = False
+
+
+class ClaimOut(BaseModel):
+    coupon: CouponOut
+    template: TemplateOut
+    card_no: str
+    phone_masked: str
+    new_member: bool
+
+
+class ClaimPage(BaseModel):
+    """What a claim link offers, for the landing page (no personal data)."""
+
+    template: TemplateOut
+    merchant_name: str
+    store_name: str | None
+    active: bool
+
+
+class RedeemIn(BaseModel):
+    """Use a coupon at the till. `bill_fen` is the bill before the discount. With `order`, the order is recorded
+    at once (the amount the customer pays is the bill less the discount) and the referral converts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=4, max_length=20)
+    member_id: int | None = Field(default=None, description="The member presenting it (checked against the coupon)")
+    bill_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    store_id: int | None = None
+    merchant_id: int | None = Field(default=None, description="Operators only")
+    order_external_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                          description="Record the order now under this POS id")
+    points_used: int = Field(default=0, ge=0, le=MAX_FEN)
+
+
+class ValidationOut(BaseModel):
+    ok: bool
+    code: str | None = None
+    message: str | None = None
+    discount_fen: int = 0
+    coupon_id: int | None = None
+
+
+class RedemptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    coupon_id: int
+    use_no: int
+    member_id: int
+    merchant_id: int
+    store_id: int | None
+    staff_id: int | None
+    referrer_merchant_id: int | None
+    referrer_staff_id: int | None
+    bill_fen: int
+    discount_fen: int
+    funded_by_merchant_id: int | None
+    order_id: int | None
+    at: datetime
+    details: dict[str, Any]
+
+
+class AttachOrderIn(BaseModel):
+    """Convert an arrival: the order the referred member placed (the referral's 成交)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str = Field(min_length=1, max_length=64)
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    points_used: int = Field(default=0, ge=0, le=MAX_FEN)
+    stored_value_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    items: list[OrderItem] = Field(default_factory=list, max_length=200)
+
+
+class BenefitRedeemIn(CardRef):
+    """The member shows the alliance card (number or QR); the benefit is used at once."""
+
+    bill_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    order_external_id: str | None = Field(default=None, min_length=1, max_length=64)
+    points_used: int = Field(default=0, ge=0, le=MAX_FEN)
+
+
+class CounterView(BaseModel):
+    """What the counter sees for a member: masked identity, benefits that apply here, coupons usable here."""
+
+    member_id: int
+    card_no: str
+    phone_masked: str
+    origin_merchant_id: int | None
+    benefits: list[TemplateOut]
+    coupons: list[CouponOut]

@@ -1,0 +1,421 @@
+"""Use cases: publish coupons and benefits, hand them out with attribution, claim through shared links, check and
+redeem them at the till (the member's arrival), and attach the order (the referral's conversion). The door
+commits; these only flush.
+
+A coupon is never used twice: the till locks the coupon row (`SELECT … FOR UPDATE`; SQLite's writer lock) before
+checking it, and each use is a row numbered `use_no` under a unique (coupon_id, use_no) as the database's backstop.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from lianmeng.agreements import repository as agreements_repo
+from lianmeng.alliances.models import Alliance
+from lianmeng.auth.domain import Role
+from lianmeng.coupons import domain, repository
+from lianmeng.coupons.domain import Acceptance, CouponRefused
+from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
+from lianmeng.coupons.schemas import (
+    AttachOrderIn,
+    BenefitRedeemIn,
+    ClaimIn,
+    IssueIn,
+    RedeemIn,
+    TemplateCreate,
+    TemplateUpdate,
+)
+from lianmeng.kit import clock
+from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound
+from lianmeng.kit.money import format_yuan
+from lianmeng.members import repository as members_repo
+from lianmeng.members import service as members_service
+from lianmeng.members.domain import normalize_phone
+from lianmeng.members.models import Member
+from lianmeng.members.schemas import MemberCreate
+from lianmeng.merchants import repository as merchants_repo
+from lianmeng.merchants.models import Merchant
+from lianmeng.orders import service as orders_service
+from lianmeng.orders.schemas import OrderCreate
+from lianmeng.tenancy import Principal, policy
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed at tills
+CODE_LENGTH = 12
+
+
+class Refused(AppError):
+    """A coupon that cannot be issued or used, with its stable reason code (422)."""
+
+    status_code = 422
+
+    def __init__(self, code: str, **params: str | int) -> None:
+        super().__init__(code, None, None, **params)
+
+
+# --- templates -----------------------------------------------------------------------------------------------
+
+
+def create_template(session: Session, actor: Principal, data: TemplateCreate) -> CouponTemplate:
+    """Publish a coupon. Merchants publish their own; the operator publishes alliance vouchers (or for a
+    merchant). Under an agreement it is a rights-exchange benefit for the other party's members."""
+    policy.require_staff_login(actor)
+    owner_id = actor.merchant_id if actor.is_merchant_side else data.owner_merchant_id
+    if actor.is_merchant_side:
+        policy.require_manages(actor, owner_id or 0)
+    elif not actor.is_operator:
+        raise Forbidden()
+    alliance_id = _alliance_of(session, actor, owner_id)
+    for merchant_id in [*data.accepted_merchant_ids, *([data.funded_by_merchant_id] if data.funded_by_merchant_id
+                                                        else [])]:
+        if merchants_repo.get_merchant(session, actor, merchant_id).alliance_id != alliance_id:
+            raise NotFound("merchant")
+    for store_id in data.accepted_store_ids:
+        merchants_repo.get_store(session, actor, store_id)
+    audience = None
+    if data.agreement_id is not None:
+        audience = _benefit_audience(session, actor, data.agreement_id, owner_id)
+    acceptance = Acceptance.OWNER if audience is not None else data.acceptance
+    if acceptance is Acceptance.OWNER and owner_id is None:
+        raise Invalid("invalid_template", reason="an operator voucher is accepted 'alliance'-wide or at 'selected'")
+    template = CouponTemplate(
+        alliance_id=alliance_id, owner_merchant_id=owner_id,
+        funded_by_merchant_id=data.funded_by_merchant_id or owner_id, name=data.name,
+        description=data.description, kind=data.kind.value, amount_fen=data.amount_fen, percent_bp=data.percent_bp,
+        cap_fen=data.cap_fen, item_name=data.item_name, item_value_fen=data.item_value_fen,
+        min_spend_fen=data.min_spend_fen, valid_from=data.valid_from, valid_until=data.valid_until,
+        valid_days=data.valid_days, total_stock=data.total_stock, issued_count=0,
+        per_member_limit=data.per_member_limit, uses_per_coupon=data.uses_per_coupon, acceptance=acceptance.value,
+        accepted_merchant_ids=sorted(set(data.accepted_merchant_ids)),
+        accepted_store_ids=sorted(set(data.accepted_store_ids)), agreement_id=data.agreement_id,
+        audience_merchant_id=audience, status="active",
+    )
+    session.add(template)
+    session.flush()
+    return template
+
+
+def _alliance_of(session: Session, actor: Principal, owner_id: int | None) -> int:
+    if owner_id is not None:
+        merchant = merchants_repo.get_merchant(session, actor, owner_id)
+        if merchant.status != "active":
+            raise Invalid("merchant_suspended")
+        return merchant.alliance_id
+    if actor.alliance_id is None:
+        raise Invalid("validation_error", details={"owner_merchant_id": "required"})
+    return actor.alliance_id
+
+
+def _benefit_audience(session: Session, actor: Principal, agreement_id: int, owner_id: int | None) -> int:
+    """A benefit is offered by one party of an active agreement to the other party's members."""
+    agreement = agreements_repo.get_agreement(session, actor, agreement_id)
+    parties = {agreement.merchant_a_id, agreement.merchant_b_id}
+    if owner_id not in parties or agreement.status != "active":
+        raise Invalid("invalid_template", reason="benefits belong to an active agreement of the publishing merchant")
+    other = agreement.merchant_b_id if agreement.merchant_a_id == owner_id else agreement.merchant_a_id
+    assert other is not None
+    return other
+
+
+def update_template(session: Session, actor: Principal, template_id: int, data: TemplateUpdate) -> CouponTemplate:
+    template = repository.get_template(session, actor, template_id, lock=True)
+    if template.owner_merchant_id is None:
+        policy.require_operator(actor)
+    else:
+        policy.require_manages(actor, template.owner_merchant_id)
+    if data.total_stock is not None and data.total_stock < template.issued_count:
+        raise Invalid("invalid_template", reason=f"{template.issued_count} already issued")
+    for field, value in data.model_dump(exclude_none=True).items():
+        setattr(template, field, value)
+    session.flush()
+    return template
+
+
+# --- issuing -------------------------------------------------------------------------------------------------
+
+
+def issue(session: Session, actor: Principal, data: IssueIn) -> Coupon:
+    """Staff hand a coupon to a member at the counter; the coupon remembers them as the referrer."""
+    policy.require_staff_login(actor)
+    if not actor.is_merchant_side or actor.merchant_id is None:
+        raise Forbidden()
+    template = repository.get_template(session, actor, data.template_id)
+    member = members_repo.get_member(session, actor, data.member_id)
+    _refuse_self_referral(session, actor.staff_id, member)
+    return _hand_out(session, template, member, actor.merchant_id, actor.store_id, actor.staff_id, None,
+                     claimed=data.claimed)
+
+
+def _refuse_self_referral(session: Session, staff_id: int | None, member: Member) -> None:
+    """Staff cannot refer themselves: a member holding the staff member's own phone."""
+    if staff_id is None:
+        return
+    staff = merchants_repo.staff_by_id(session, staff_id)
+    if staff is not None and staff.phone_hash is not None and staff.phone_hash == member.phone_hash:
+        raise Refused("self_referral")
+
+
+def _hand_out(session: Session, template: CouponTemplate, member: Member, referrer_merchant_id: int | None,
+              referrer_store_id: int | None, referrer_staff_id: int | None, link: ClaimLink | None, *,
+              claimed: bool, at: datetime | None = None) -> Coupon:
+    now = at or clock.now()
+    locked = session.get(CouponTemplate, template.id, with_for_update=True, populate_existing=True)
+    assert locked is not None
+    holds = repository.count_issued(session, template.id, member.id)
+    try:
+        domain.check_issue(locked.total_stock, locked.issued_count, holds, locked.per_member_limit,
+                           locked.status == "active")
+    except CouponRefused as refused:
+        raise Refused(refused.code, limit=locked.per_member_limit) from None
+    if not repository.take_stock(session, template.id):
+        raise Refused("stock_exhausted")
+    valid_from, valid_until = domain.validity(now, locked.valid_from, locked.valid_until, locked.valid_days)
+    coupon = Coupon(
+        alliance_id=locked.alliance_id, template_id=locked.id, member_id=member.id, code=_new_code(session),
+        issued_at=now, claimed_at=now if claimed else None, valid_from=valid_from, valid_until=valid_until,
+        uses_left=locked.uses_per_coupon, referrer_merchant_id=referrer_merchant_id,
+        referrer_store_id=referrer_store_id, referrer_staff_id=referrer_staff_id,
+        claim_link_id=link.id if link else None, target_merchant_id=locked.owner_merchant_id,
+    )
+    session.add(coupon)
+    session.flush()
+    session.refresh(locked)
+    return coupon
+
+
+def _new_code(session: Session) -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not repository.code_taken(session, code):
+            return code
+
+
+def create_claim_link(session: Session, actor: Principal, template_id: int) -> ClaimLink:
+    """A link / QR a guide shares (WeChat, poster); whoever claims through it is attributed to the guide."""
+    policy.require_staff_login(actor)
+    if not actor.is_merchant_side or actor.merchant_id is None:
+        raise Forbidden()
+    template = repository.get_template(session, actor, template_id)
+    if template.status != "active":
+        raise Refused("template_paused")
+    link = ClaimLink(alliance_id=template.alliance_id, template_id=template.id, token=secrets.token_urlsafe(18),
+                     merchant_id=actor.merchant_id, store_id=actor.store_id, staff_id=actor.staff_id, active=True,
+                     created_at=clock.now())
+    session.add(link)
+    session.flush()
+    return link
+
+
+def claim_link(session: Session, token: str) -> tuple[ClaimLink, CouponTemplate, Merchant]:
+    link = repository.claim_link_by_token(session, token)
+    if link is None:
+        raise NotFound("claim_link")
+    template = session.get(CouponTemplate, link.template_id)
+    merchant = session.get(Merchant, link.merchant_id)
+    assert template is not None and merchant is not None
+    return link, template, merchant
+
+
+def claim(session: Session, token: str, data: ClaimIn) -> tuple[Coupon, Member, bool]:
+    """A member claims through a shared link with their phone: found in the alliance, or enrolled on the spot
+    (consent required, origin = the link's merchant and guide)."""
+    link, template, merchant = claim_link(session, token)
+    if not link.active or template.status != "active" or merchant.status != "active":
+        raise Refused("claim_link_inactive")
+    as_link = Principal(kind="claim_link", id=link.id, role=Role.STORE_STAFF, alliance_id=link.alliance_id,
+                        merchant_id=link.merchant_id, store_id=link.store_id, staff_id=link.staff_id,
+                        label=f"claim-link:{link.id}")
+    phone = normalize_phone(data.phone)
+    if phone is None:
+        raise Invalid("invalid_phone")
+    member = members_repo.member_by_phone(session, link.alliance_id, phone)
+    created = member is None
+    if member is None:
+        if not data.accept_terms:
+            raise Invalid("consent_required")
+        member = members_service.enrol_member(session, as_link, MemberCreate(
+            phone=phone, name=data.name, consent_marketing=data.consent_marketing))
+    _refuse_self_referral(session, link.staff_id, member)
+    coupon = _hand_out(session, template, member, link.merchant_id, link.store_id, link.staff_id, link,
+                       claimed=True)
+    return coupon, member, created
+
+
+def claim_held(session: Session, actor: Principal, coupon_id: int) -> Coupon:
+    """The member takes a coupon that was issued to them without being present (e.g. a gift package)."""
+    coupon = repository.get_coupon(session, actor, coupon_id)
+    if actor.role is not Role.MEMBER:
+        raise Forbidden()
+    if coupon.claimed_at is None:
+        coupon.claimed_at = clock.now()
+        session.flush()
+    return coupon
+
+
+# --- at the till ---------------------------------------------------------------------------------------------
+
+
+def _till_merchant(session: Session, actor: Principal, requested: int | None) -> Merchant:
+    policy.require_staff_login(actor)
+    merchant_id = actor.merchant_id if actor.is_merchant_side else requested
+    if merchant_id is None:
+        raise Invalid("validation_error", details={"merchant_id": "required"})
+    merchant = merchants_repo.get_merchant(session, actor, merchant_id)
+    policy.require_serves(actor, merchant.id)
+    return merchant
+
+
+def _check(session: Session, coupon: Coupon, merchant: Merchant, store_id: int | None, member_id: int | None,
+           bill_fen: int, at: datetime) -> tuple[CouponTemplate, int]:
+    template = session.get(CouponTemplate, coupon.template_id)
+    assert template is not None
+    if coupon.alliance_id != merchant.alliance_id:
+        raise Refused("coupon_not_found")
+    held = domain.Held(
+        member_id=coupon.member_id, valid_from=coupon.valid_from, valid_until=coupon.valid_until,
+        uses_left=coupon.uses_left, min_spend_fen=template.min_spend_fen,
+        where=domain.Where(Acceptance(template.acceptance), template.owner_merchant_id,
+                           frozenset(template.accepted_merchant_ids), frozenset(template.accepted_store_ids)),
+    )
+    use = domain.Use(member_id=coupon.member_id if member_id is None else member_id, merchant_id=merchant.id,
+                     store_id=store_id, merchant_active=merchant.status == "active", bill_fen=bill_fen, at=at)
+    try:
+        domain.check_use(held, use)
+    except CouponRefused as refused:
+        raise Refused(refused.code, min_spend=format_yuan(template.min_spend_fen)) from None
+    value = domain.Value(domain.CouponKind(template.kind), template.amount_fen, template.percent_bp,
+                         template.cap_fen, template.item_value_fen)
+    return template, domain.discount_fen(value, bill_fen)
+
+
+def validate(session: Session, actor: Principal, data: RedeemIn) -> tuple[Coupon, int]:
+    """The same checks as a redemption, without using the coupon (dry run). Raises Refused with the reason."""
+    merchant = _till_merchant(session, actor, data.merchant_id)
+    store_id = _store_here(session, actor, merchant, data.store_id)
+    coupon = repository.coupon_by_code(session, data.code.strip().upper())
+    if coupon is None:
+        raise Refused("coupon_not_found")
+    _, discount = _check(session, coupon, merchant, store_id, data.member_id, data.bill_fen, clock.now())
+    return coupon, discount
+
+
+def _store_here(session: Session, actor: Principal, merchant: Merchant, store_id: int | None) -> int | None:
+    store_id = store_id or actor.store_id
+    if store_id is not None and merchants_repo.get_store(session, actor, store_id).merchant_id != merchant.id:
+        raise Invalid("wrong_merchant", what="store")
+    return store_id
+
+
+def redeem(session: Session, actor: Principal, data: RedeemIn) -> Redemption:
+    """Use a coupon: the member arrives (到店). With an order id, the order is recorded too (成交)."""
+    merchant = _till_merchant(session, actor, data.merchant_id)
+    store_id = _store_here(session, actor, merchant, data.store_id)
+    coupon = repository.coupon_by_code(session, data.code.strip().upper(), lock=True)
+    if coupon is None:
+        raise Refused("coupon_not_found")
+    session.refresh(coupon)  # the locked row, not what this session saw before the lock
+    return _use(session, actor, coupon, merchant, store_id, data.member_id, data.bill_fen, data.order_external_id,
+                data.points_used)
+
+
+def _use(session: Session, actor: Principal, coupon: Coupon, merchant: Merchant, store_id: int | None,
+         member_id: int | None, bill_fen: int, order_external_id: str | None, points_used: int) -> Redemption:
+    now = clock.now()
+    template, discount = _check(session, coupon, merchant, store_id, member_id, bill_fen, now)
+    use_no = template.uses_per_coupon - coupon.uses_left + 1
+    coupon.uses_left -= 1
+    if coupon.claimed_at is None:
+        coupon.claimed_at = now
+    redemption = Redemption(
+        alliance_id=coupon.alliance_id, coupon_id=coupon.id, use_no=use_no, member_id=coupon.member_id,
+        merchant_id=merchant.id, store_id=store_id, staff_id=actor.staff_id if actor.is_merchant_side else None,
+        referrer_merchant_id=coupon.referrer_merchant_id, referrer_staff_id=coupon.referrer_staff_id,
+        bill_fen=bill_fen, discount_fen=discount, funded_by_merchant_id=template.funded_by_merchant_id, at=now,
+        details={"template": template.name, "kind": template.kind},
+    )
+    session.add(redemption)
+    session.flush()
+    paid = bill_fen - min(discount, bill_fen)
+    if order_external_id is not None and paid > 0:
+        _convert(session, actor, redemption, merchant, OrderCreate(
+            external_id=order_external_id, member_id=coupon.member_id, amount_fen=paid, points_used=points_used,
+            store_id=store_id, merchant_id=merchant.id))
+    return redemption
+
+
+def attach_order(session: Session, actor: Principal, redemption_id: int, data: AttachOrderIn) -> Redemption:
+    """Record the order a referred member placed after arriving: the referral converts and pays its referrer."""
+    redemption = repository.get_redemption(session, actor, redemption_id, lock=True)
+    merchant = _till_merchant(session, actor, redemption.merchant_id)
+    if merchant.id != redemption.merchant_id:
+        raise NotFound("redemption")
+    if redemption.order_id is not None:
+        raise Conflict("order_already_attached")
+    _convert(session, actor, redemption, merchant, OrderCreate(
+        external_id=data.external_id, member_id=redemption.member_id, amount_fen=data.amount_fen,
+        points_used=data.points_used, stored_value_fen=data.stored_value_fen, items=data.items,
+        store_id=redemption.store_id, merchant_id=merchant.id))
+    return redemption
+
+
+def _convert(session: Session, actor: Principal, redemption: Redemption, merchant: Merchant,
+             order: OrderCreate) -> None:
+    referred = order.model_copy(update={
+        "referrer_merchant_id": redemption.referrer_merchant_id if redemption.referrer_merchant_id != merchant.id
+        else None,
+        "referrer_staff_id": redemption.referrer_staff_id if redemption.referrer_merchant_id != merchant.id
+        else None,
+        "merchant_id": None if actor.is_merchant_side else merchant.id,
+    })
+    recorded = orders_service.record_order(session, actor, referred)
+    redemption.order_id = recorded.id
+    session.flush()
+
+
+# --- rights exchange (权益互换) ----------------------------------------------------------------------------------
+
+
+def counter_view(session: Session, actor: Principal, member: Member) -> tuple[list[CouponTemplate],
+                                                                              list[tuple[Coupon, CouponTemplate]]]:
+    """For the counter: the benefits this merchant offers this member (as a partner's member), and the member's
+    coupons usable here now."""
+    merchant = _till_merchant(session, actor, None)
+    partners = members_repo.merchants_of_member(session, member.id)
+    benefits = repository.benefits_for(session, merchant.id, partners - {merchant.id}, clock.today_in_shanghai())
+    now = clock.now()
+    usable = []
+    for coupon, template in repository.usable_coupons(session, member.id):
+        try:
+            _check(session, coupon, merchant, actor.store_id, member.id, template.min_spend_fen, now)
+        except Refused:
+            continue
+        usable.append((coupon, template))
+    return benefits, usable
+
+
+def redeem_benefit(session: Session, actor: Principal, template_id: int, data: BenefitRedeemIn) -> Redemption:
+    """A partner's member uses a benefit here: the benefit is handed out as a coupon attributed to the partner that
+    sent the member (its guide if it enrolled them), then used at once."""
+    merchant = _till_merchant(session, actor, None)
+    template = repository.get_template(session, actor, template_id)
+    member = members_service.resolve_card(session, data)
+    if member.alliance_id != merchant.alliance_id:
+        raise Invalid("invalid_card")
+    partners = members_repo.merchants_of_member(session, member.id)
+    offered = {t.id for t in repository.benefits_for(session, merchant.id, partners - {merchant.id},
+                                                      clock.today_in_shanghai())}
+    if template.id not in offered or template.audience_merchant_id is None:
+        raise Refused("not_a_benefit")
+    sender = template.audience_merchant_id
+    staff_id = member.origin_staff_id if member.origin_merchant_id == sender else None
+    coupon = _hand_out(session, template, member, sender, None, staff_id, None, claimed=True)
+    return _use(session, actor, coupon, merchant, actor.store_id, member.id, data.bill_fen, data.order_external_id,
+                data.points_used)
+
+
+def alliance_rule(session: Session, alliance_id: int) -> tuple[domain.AttributionRule, int]:
+    alliance = session.get(Alliance, alliance_id)
+    assert alliance is not None
+    return domain.AttributionRule(alliance.attribution_rule), alliance.attribution_window_days
