@@ -336,6 +336,7 @@ def _use(session: Session, actor: Principal, coupon: Coupon, merchant: Merchant,
         details={"template": template.name, "kind": template.kind},
     )
     session.add(redemption)
+    members_service.join_on_arrival(session, coupon.member_id, merchant.id)
     session.flush()
     paid = bill_fen - min(discount, bill_fen)
     if order_external_id is not None and paid > 0:

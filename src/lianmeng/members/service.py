@@ -177,6 +177,18 @@ def resolve_card(session: Session, ref: CardRef) -> Member:
     raise Invalid("invalid_card")
 
 
+def join_on_arrival(session: Session, member_id: int, merchant_id: int) -> Membership:
+    """A member who arrives at a partner with its coupon becomes that merchant's customer too (the point of being
+    referred): enrolled there if not yet, so the merchant can serve and record orders for them."""
+    membership = repository.membership_of(session, member_id, merchant_id)
+    if membership is None:
+        membership = Membership(member_id=member_id, merchant_id=merchant_id, tier="standard",
+                                joined_at=clock.now())
+        session.add(membership)
+        session.flush()
+    return membership
+
+
 def enrol_at_merchant(session: Session, actor: Principal, data: MembershipCreate) -> Membership:
     """An existing card holder, who shows the card at the counter, joins this merchant's membership."""
     merchant_id = actor.merchant_id if actor.is_merchant_side else data.merchant_id

@@ -1,5 +1,74 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from lianmeng.kit.pagination import Page, page_of
+from lianmeng.referrals import repository, service
+from lianmeng.referrals.domain import Grouping, LeaderboardBy, LeaderboardPeriod, Metric
+from lianmeng.referrals.schemas import FeedbackCreate, FeedbackOut, FlowsOut, FunnelOut, LeaderboardOut
+from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
 
 router = APIRouter(tags=["referrals 引流·漏斗·榜单"])
+
+DateFrom = Annotated[date | None, Query(description="First Shanghai date included (default: date_to − 27 days)")]
+DateTo = Annotated[date | None, Query(description="Last Shanghai date included (default: today in Shanghai)")]
+AllianceFilter = Annotated[int | None, Query(ge=1, description="Platform admins: one alliance only")]
+MerchantFilter = Annotated[int | None, Query(ge=1)]
+
+
+@router.get("/referrals/funnel", response_model=FunnelOut,
+            summary="引流漏斗: issued → claimed → arrived → converted per referrer → receiver (and week)")
+def funnel(
+    session: SessionDep, principal: CurrentPrincipal, date_from: DateFrom = None, date_to: DateTo = None,
+    group: Grouping = Grouping.PERIOD, referrer_merchant_id: MerchantFilter = None,
+    receiving_merchant_id: MerchantFilter = None, alliance_id: AllianceFilter = None,
+) -> FunnelOut:
+    return service.funnel(session, principal, date_from=date_from, date_to=date_to, group=group,
+                          referrer_merchant_id=referrer_merchant_id, receiving_merchant_id=receiving_merchant_id,
+                          alliance_id=alliance_id)
+
+
+@router.get("/referrals/flows", response_model=FlowsOut,
+            summary="客流矩阵: arrivals between merchants, and who receives more than it sends")
+def flows(
+    session: SessionDep, principal: CurrentPrincipal, date_from: DateFrom = None, date_to: DateTo = None,
+    alliance_id: AllianceFilter = None,
+) -> FlowsOut:
+    return service.flows(session, principal, date_from=date_from, date_to=date_to, alliance_id=alliance_id)
+
+
+@router.get("/referrals/leaderboard", response_model=LeaderboardOut,
+            summary="榜单: staff or merchants ranked by referrals, conversions or earnings in a week or month")
+def leaderboard(
+    session: SessionDep, principal: CurrentPrincipal, by: LeaderboardBy = LeaderboardBy.MERCHANT,
+    period: LeaderboardPeriod = LeaderboardPeriod.WEEK,
+    at: Annotated[date | None, Query(description="A Shanghai date inside the week/month (default: today)")] = None,
+    metric: Metric = Metric.REFERRALS, limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    alliance_id: AllianceFilter = None,
+) -> LeaderboardOut:
+    return service.leaderboard(session, principal, by=by, period=period, at=at, metric=metric, limit=limit,
+                               alliance_id=alliance_id)
+
+
+@router.post("/redemptions/{redemption_id}/feedback", response_model=FeedbackOut, status_code=201,
+             summary="The member rates the visit (1–5; 1–2 is a complaint), once per redemption")
+def rate_visit(redemption_id: int, body: FeedbackCreate, writer: WriterDep) -> JSONResponse:
+    return writer.run(
+        lambda: FeedbackOut.model_validate(service.rate_visit(writer.session, writer.principal, redemption_id, body)),
+        body, 201,
+    )
+
+
+@router.get("/feedback", response_model=Page[FeedbackOut],
+            summary="Ratings and complaints: the rated merchant, the referring merchant, the member, the operator")
+def list_feedback(
+    session: SessionDep, principal: CurrentPrincipal, paging: Paging, merchant_id: MerchantFilter = None,
+    referrer_merchant_id: MerchantFilter = None, complaints_only: bool = False,
+) -> Page[FeedbackOut]:
+    stmt = repository.list_feedback(principal, merchant_id=merchant_id, referrer_merchant_id=referrer_merchant_id,
+                                    complaints_only=complaints_only)
+    return page_of(session, stmt, paging, FeedbackOut)

@@ -6,7 +6,10 @@ writes inside a readable scope but beyond the caller's role are "forbidden" (403
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy.orm import QueryableAttribute
 
 from lianmeng.agreements.models import Agreement
 from lianmeng.alliances.models import Alliance
@@ -247,3 +250,30 @@ def require_serves(p: Principal, merchant_id: int) -> None:
     if p.is_merchant_side and p.merchant_id == merchant_id:
         return
     raise Forbidden()
+
+
+# --- referral reports (referrals: funnel and flows use coupons/redemptions above; leaderboards these) ---------
+
+
+def merchant_leaderboard(p: Principal, alliance_id: QueryableAttribute[Any]) -> ColumnElement[bool]:
+    """The merchant leaderboard (榜单) is public inside the alliance, to motivate: every merchant-side caller sees
+    each merchant's name and totals. `alliance_id` is the alliance column of the rows ranked. Members: nothing."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN or p.is_merchant_side:
+        return alliance_id == p.alliance_id
+    return false()
+
+
+def staff_leaderboard(p: Principal, staff_id: QueryableAttribute[Any]) -> ColumnElement[bool]:
+    """The staff leaderboard: the operator ranks its alliance's staff, a merchant only its own staff. `staff_id`
+    is the column naming the staff member ranked (a referrer or a payee)."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        in_alliance = select(Staff.id).join(Merchant, Staff.merchant_id == Merchant.id).where(
+            Merchant.alliance_id == p.alliance_id)
+        return staff_id.in_(in_alliance)
+    if p.is_merchant_side:
+        return staff_id.in_(select(Staff.id).where(Staff.merchant_id == p.merchant_id))
+    return false()

@@ -1,0 +1,186 @@
+"""Referral reports as pure rules: report periods and ISO weeks in Asia/Shanghai, rates, averages and rankings.
+
+No I/O here. Money is integer fen, rates are integer basis points (1% = 100 bp), and every division is
+round-half-up in integer arithmetic (`round_half_up_div`): no float ever touches money or a rate.
+
+Periods
+  * A report period is a pair of Shanghai calendar dates, both included (`Period`). It is queried as the
+    half-open UTC interval [date_from 00:00 Asia/Shanghai, date_to + 1 day 00:00 Asia/Shanghai) (`utc_bounds`).
+  * Defaults: `date_to` = today in Shanghai, `date_from` = `date_to` − 27 days (the last 28 days, both ends
+    included). `date_from` after `date_to` is refused (`report_range_inverted`), and so is a period of more
+    than `MAX_RANGE_DAYS` days (`report_range_too_long`).
+  * Weeks are ISO weeks (Monday–Sunday) of the Shanghai date, labelled "2026-W45" (ISO year, which differs from
+    the calendar year around New Year: 2024-12-30 is in "2025-W01"). A period cut into weeks yields every week
+    it touches; the first and last may be partial (their `start` is still the Monday).
+  * Leaderboards use the Shanghai week (Mon–Sun) or calendar month containing a date.
+
+Figures
+  * conversion rate = converted × 10 000 / arrived, in basis points, rounded half up; None without arrivals.
+  * averages of fen (first order amount, cost per conversion) are rounded half up to the fen; None for no items.
+  * average rating: one decimal, rounded half up, as a string ("4.5"); None without ratings.
+  * a rating of 1 or 2 (of 5) is a complaint.
+  * rankings: higher metric first; equal metrics are broken by the smaller id, and every row gets its own rank
+    (1, 2, 3, …) so the order is total and stable from one request to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from lianmeng.kit.clock import SHANGHAI
+
+MAX_RANGE_DAYS = 366
+DEFAULT_RANGE_DAYS = 28
+COMPLAINT_MAX_RATING = 2
+
+
+class Grouping(StrEnum):
+    PERIOD = "period"
+    WEEK = "week"
+
+
+class LeaderboardBy(StrEnum):
+    STAFF = "staff"
+    MERCHANT = "merchant"
+
+
+class LeaderboardPeriod(StrEnum):
+    WEEK = "week"
+    MONTH = "month"
+
+
+class Metric(StrEnum):
+    REFERRALS = "referrals"
+    CONVERSIONS = "conversions"
+    EARNINGS = "earnings"
+
+
+class PeriodRefused(ValueError):
+    """A report period the rules do not accept; `code` is an i18n message code, `params` its placeholders."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Period:
+    """Shanghai calendar dates, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True)
+class Week:
+    label: str  # "2026-W45"
+    start: date  # its Monday
+
+
+def report_period(date_from: date | None, date_to: date | None, today: date) -> Period:
+    """The period a report covers, from the query's dates (either may be missing)."""
+    end = date_to or today
+    start = date_from or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    if start > end:
+        raise PeriodRefused("report_range_inverted", date_from=start.isoformat(), date_to=end.isoformat())
+    period = Period(start, end)
+    if period.days > MAX_RANGE_DAYS:
+        raise PeriodRefused("report_range_too_long", days=period.days, max_days=MAX_RANGE_DAYS)
+    return period
+
+
+def shanghai_midnight(day: date) -> datetime:
+    """00:00 of a Shanghai date, as an aware datetime (stored and compared in UTC by the database layer)."""
+    return datetime.combine(day, time(0), tzinfo=SHANGHAI)
+
+
+def utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    """[start, end) of the period as aware datetimes: its first Shanghai midnight and the one after its last day."""
+    return shanghai_midnight(period.start), shanghai_midnight(period.end + timedelta(days=1))
+
+
+def week_of(day: date) -> Week:
+    year, number, _ = day.isocalendar()
+    return Week(f"{year}-W{number:02d}", day - timedelta(days=day.weekday()))
+
+
+def weeks_in(period: Period) -> list[Week]:
+    """Every ISO week the period touches, in order."""
+    weeks = []
+    monday = week_of(period.start).start
+    while monday <= period.end:
+        weeks.append(week_of(monday))
+        monday += timedelta(days=7)
+    return weeks
+
+
+def leaderboard_period(kind: LeaderboardPeriod, at: date) -> Period:
+    """The Shanghai week (Monday–Sunday) or calendar month containing `at`."""
+    if kind is LeaderboardPeriod.WEEK:
+        monday = at - timedelta(days=at.weekday())
+        return Period(monday, monday + timedelta(days=6))
+    first = at.replace(day=1)
+    next_first = (first + timedelta(days=32)).replace(day=1)
+    return Period(first, next_first - timedelta(days=1))
+
+
+def round_half_up_div(numerator: int, denominator: int) -> int:
+    """numerator / denominator rounded half up (away from zero on halves for negatives), integers only."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    sign = -1 if numerator < 0 else 1
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if remainder * 2 >= denominator:
+        quotient += 1
+    return sign * quotient
+
+
+def conversion_rate_bp(converted: int, arrived: int) -> int | None:
+    if arrived <= 0:
+        return None
+    return round_half_up_div(converted * 10_000, arrived)
+
+
+def average_fen(total_fen: int, count: int) -> int | None:
+    """Average of `count` amounts summing to `total_fen`, to the fen; None for nothing to average."""
+    if count <= 0:
+        return None
+    return round_half_up_div(total_fen, count)
+
+
+def acquisition_cost_fen(discount_fen: int, merchant_commission_fen: int, staff_incentive_fen: int) -> int:
+    """What the arrivals of a referral pair cost: discounts given plus net commissions and staff incentives."""
+    return discount_fen + merchant_commission_fen + staff_incentive_fen
+
+
+def average_rating(rating_sum: int, count: int) -> str | None:
+    """Mean of 1..5 ratings with one decimal, rounded half up: (9, 2) → "4.5", (13, 3) → "4.3"."""
+    if count <= 0:
+        return None
+    tenths = round_half_up_div(rating_sum * 10, count)
+    return f"{tenths // 10}.{tenths % 10}"
+
+
+def is_complaint(rating: int) -> bool:
+    return rating <= COMPLAINT_MAX_RATING
+
+
+T = TypeVar("T")
+
+
+def ranked(rows: Sequence[T], metric: Callable[[T], int], ident: Callable[[T], int],
+           limit: int | None = None) -> list[tuple[int, T]]:
+    """(rank, row) by metric descending, ties by id ascending; ranks 1, 2, 3, … (one per row)."""
+    ordered = sorted(rows, key=lambda row: (-metric(row), ident(row)))
+    if limit is not None:
+        ordered = ordered[:limit]
+    return [(index, row) for index, row in enumerate(ordered, 1)]
