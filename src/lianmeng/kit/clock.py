@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_FIXED: ContextVar[datetime | None] = ContextVar("lianmeng_clock_fixed", default=None)
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return _FIXED.get() or datetime.now(UTC)
+
+
+@contextmanager
+def fixed_at(at: datetime) -> Iterator[None]:
+    """Run code as if it were `at` (the demo writes weeks of history through the real services). Only for the
+    current thread/context; never used by the server."""
+    require_aware(at, "at")
+    token = _FIXED.set(at.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _FIXED.reset(token)
 
 
 def today_in_shanghai(at: datetime | None = None) -> date:
