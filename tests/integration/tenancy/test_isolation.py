@@ -139,6 +139,22 @@ def build_scene(world: World, db_url: str) -> Scene:
     qr = s.ok("a.operator", "GET", f"/members/{ids['mb1']}/card")["qr_payload"]
     token = s.ok("a.staff1", "POST", "/auth/member/card", {"qr_payload": qr})["access_token"]
     s.headers["a.member1"] = {"Authorization": f"Bearer {token}"}
+    # coupons: m1's own coupon handed (unclaimed) to its member; m2's coupon used by its member at m2; a benefit
+    # m2 offers m1's members under agr_comm; a claim link shared by m2's guide
+    coupon = {"kind": "amount_off", "amount_fen": 1_000}
+    ids["tpl1"] = s.ok("a.admin1", "POST", "/coupon-templates", {**coupon, "name": "m1 券"}, 201)["id"]
+    ids["tpl2"] = s.ok("a.admin2", "POST", "/coupon-templates", {**coupon, "name": "m2 券", "per_member_limit": 5},
+                       201)["id"]
+    ids["bnf2"] = s.ok("a.admin2", "POST", "/coupon-templates", {
+        "name": "m1 会员免费洗车", "kind": "free_item", "item_name": "洗车", "item_value_fen": 5_000,
+        "agreement_id": ids["agr_comm"]}, 201)["id"]
+    ids["cpn1"] = s.ok("a.staff1", "POST", "/coupons/issue", {"template_id": ids["tpl1"], "member_id": ids["mb1"],
+                                                               "claimed": False}, 201)["id"]
+    cpn2 = s.ok("a.staff2", "POST", "/coupons/issue", {"template_id": ids["tpl2"], "member_id": ids["mb2"]}, 201)
+    ids.update(cpn2=cpn2["id"], cpn2_code=cpn2["code"])
+    used = s.ok("a.staff2", "POST", "/coupons/issue", {"template_id": ids["tpl2"], "member_id": ids["mb2"]}, 201)
+    ids["red2"] = s.ok("a.staff2", "POST", "/coupons/redeem", {"code": used["code"], "bill_fen": 5_000}, 201)["id"]
+    ids["link2"] = s.ok("a.staff2", "POST", "/claim-links", {"template_id": ids["tpl2"]}, 201)["token"]
     return s
 
 
@@ -560,6 +576,101 @@ SWEEP: dict[tuple[str, str], Case] = {
         owners(Call("a.staff2", body={"orders": [{"external_id": "OB-2", "member_id": "@mb2", "amount_fen": 100}]},
                     expect=200)),
     ),
+    # --- coupons, benefits, claim links, redemptions ---
+    ("POST", "/coupon-templates"): Case(
+        attacks(Call("a.staff2", body={"name": "x", "kind": "amount_off", "amount_fen": 100}, expect=403),
+                Call("b.operator", body={"name": "x", "kind": "amount_off", "amount_fen": 100,
+                                         "owner_merchant_id": "@m1"}),
+                Call("a.admin1", body={"name": "x", "kind": "amount_off", "amount_fen": 100,
+                                       "accepted_merchant_ids": ["@bm"], "acceptance": "selected"}),
+                Call("a.member1", body={"name": "x", "kind": "amount_off", "amount_fen": 100}, expect=403)),
+        owners(Call("a.admin2", body={"name": "新券", "kind": "amount_off", "amount_fen": 100}, expect=201)),
+    ),
+    ("GET", "/coupon-templates"): Case(
+        attacks(Call("b.operator", query={"owner_merchant_id": "@m2"}, expect=200),
+                Call("b.admin1", query={"owner_merchant_id": "@m1"}, expect=200)),
+        owners(Call("a.staff1", query={"owner_merchant_id": "@m2"}, expect=200),
+               Call("a.member1", expect=200)),
+    ),
+    ("GET", "/coupon-templates/{template_id}"): Case(
+        attacks(Call("b.operator", "tpl2"), Call("b.admin1", "tpl2"), Call("b.staff1", "tpl1")),
+        owners(Call("a.staff1", "tpl2", expect=200), Call("a.operator", "tpl1", expect=200)),
+    ),
+    ("PATCH", "/coupon-templates/{template_id}"): Case(
+        attacks(Call("a.admin1", "tpl2", {"status": "paused"}, expect=403),
+                Call("a.staff2", "tpl2", {"status": "paused"}, expect=403),
+                Call("b.operator", "tpl2", {"status": "paused"}),
+                Call("a.member1", "tpl1", {"status": "paused"}, expect=403)),
+        owners(Call("a.admin2", "tpl2", {"description": "满100可用"}, expect=200),
+               Call("a.operator", "tpl1", {"status": "paused"}, expect=200)),
+    ),
+    ("POST", "/coupons/issue"): Case(
+        attacks(Call("a.staff3", body={"template_id": "@tpl2", "member_id": "@mb2"}),
+                Call("b.staff1", body={"template_id": "@tpl2", "member_id": "@bmb"}),
+                Call("a.staff1", body={"template_id": "@tpl2", "member_id": "@bmb"}),
+                Call("a.member1", body={"template_id": "@tpl1", "member_id": "@mb1"}, expect=403)),
+        owners(Call("a.staff2", body={"template_id": "@tpl2", "member_id": "@mb2"}, expect=201)),
+    ),
+    ("GET", "/coupons"): Case(
+        attacks(Call("a.admin1", query={"member_id": "@mb2"}, expect=200),
+                Call("a.admin3", expect=200), Call("b.operator", expect=200),
+                Call("a.member1", query={"member_id": "@mb2"}, expect=200)),
+        owners(Call("a.admin2", query={"member_id": "@mb2"}, expect=200), Call("a.member1", expect=200)),
+    ),
+    ("GET", "/coupons/{coupon_id}"): Case(
+        attacks(*(Call(who, "cpn2") for who in ("a.admin1", "a.staff3", "a.key1", "b.operator", "a.member1"))),
+        owners(Call("a.staff2", "cpn2", expect=200), Call("a.operator", "cpn2", expect=200)),
+    ),
+    ("POST", "/coupons/{coupon_id}/claim"): Case(
+        attacks(Call("a.member1", "cpn2"), Call("b.operator", "cpn1"), Call("a.staff3", "cpn1"),
+                Call("a.staff1", "cpn1", expect=403)),
+        owners(Call("a.member1", "cpn1", expect=200)),
+    ),
+    ("POST", "/coupons/validate"): Case(
+        attacks(Call("b.staff1", body={"code": "@cpn2_code"}, expect=200),
+                Call("a.staff3", body={"code": "@cpn2_code"}, expect=200),
+                Call("a.member1", body={"code": "@cpn2_code"}, expect=403)),
+        owners(Call("a.staff2", body={"code": "@cpn2_code"}, expect=200)),
+    ),
+    ("POST", "/coupons/redeem"): Case(
+        attacks(Call("b.staff1", body={"code": "@cpn2_code"}, expect=422),
+                Call("a.staff3", body={"code": "@cpn2_code"}, expect=422),
+                Call("a.staff1", body={"code": "@cpn2_code"}, expect=422),
+                Call("a.member1", body={"code": "@cpn2_code"}, expect=403)),
+        owners(Call("a.staff2", body={"code": "@cpn2_code", "bill_fen": 5_000}, expect=201)),
+    ),
+    ("GET", "/redemptions"): Case(
+        attacks(Call("a.admin1", query={"member_id": "@mb2"}, expect=200), Call("a.admin3", expect=200),
+                Call("b.operator", expect=200), Call("a.member1", expect=200)),
+        owners(Call("a.admin2", expect=200), Call("a.operator", query={"merchant_id": "@m2"}, expect=200)),
+    ),
+    ("GET", "/redemptions/{redemption_id}"): Case(
+        attacks(*(Call(who, "red2") for who in ("a.admin1", "a.staff3", "a.key1", "b.operator", "a.member1"))),
+        owners(Call("a.staff2", "red2", expect=200), Call("a.operator", "red2", expect=200)),
+    ),
+    ("POST", "/redemptions/{redemption_id}/order"): Case(
+        attacks(*(Call(who, "red2", {"external_id": "RO-x", "amount_fen": 1_000})
+                  for who in ("a.staff1", "a.staff3", "b.operator", "a.member1"))),
+        owners(Call("a.staff2", "red2", {"external_id": "RO-1", "amount_fen": 1_000}, expect=201)),
+    ),
+    ("POST", "/claim-links"): Case(
+        attacks(Call("b.staff1", body={"template_id": "@tpl2"}),
+                Call("a.member1", body={"template_id": "@tpl2"}, expect=403),
+                Call("a.operator", body={"template_id": "@tpl2"}, expect=403)),
+        owners(Call("a.staff1", body={"template_id": "@tpl2"}, expect=201)),
+    ),
+    ("POST", "/counter/lookup"): Case(
+        attacks(Call("b.staff1", body={"card_no": "@mb1_card"}, expect=400),
+                Call("a.member1", body={"card_no": "@mb1_card"}, expect=403)),
+        owners(Call("a.staff2", body={"card_no": "@mb1_card"}, expect=200)),
+    ),
+    ("POST", "/benefits/{template_id}/redeem"): Case(
+        attacks(Call("a.staff3", "bnf2", {"card_no": "@mb1_card"}, expect=422),
+                Call("b.staff1", "bnf2", {"card_no": "@bmb_card"}),
+                Call("a.staff2", "bnf2", {"card_no": "@mb3_card"}, expect=422),
+                Call("a.member1", "bnf2", {"card_no": "@mb1_card"}, expect=403)),
+        owners(Call("a.staff2", "bnf2", {"card_no": "@mb1_card"}, expect=201)),
+    ),
     ("GET", "/orders"): Case(
         attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
                 Call("a.key1", query={"member_id": "@mb2"}, expect=200),
@@ -664,6 +775,11 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/auth/member/code/verify"): "needs the code sent to the phone (tested below across alliances)",
     ("POST", "/auth/member/card"): "needs a signed QR payload (tested below: forged and superseded ones fail)",
 }
+PUBLIC.update({
+    ("GET", "/claim/{token}"): "a shared claim link's offer: the coupon's terms and the sharing store, no person",
+    ("GET", "/claim/{token}/qr.svg"): "the claim link as a QR code",
+    ("POST", "/claim/{token}"): "the claimer's own phone: finds or enrols them; answers only about that coupon",
+})
 SELF: dict[tuple[str, str], str] = {
     ("GET", "/auth/whoami"): "describes the caller itself; takes no id",
     ("GET", "/me"): "the member's own profile; takes no id (tested below)",
@@ -698,7 +814,9 @@ def test_cross_tenant_attack_is_refused_and_writes_nothing(scene: Scene, route: 
         before = dump(scene.db_url)
         r = send(scene, method, template, call)
         assert r.status_code == call.expect, f"{what}: {r.status_code} {r.text}"
-        if call.expect == 200 and "results" in r.json():  # a batch: every foreign order refused on its own
+        if call.expect == 200 and "ok" in r.json():  # a dry run: the foreign coupon is not accepted
+            assert r.json()["ok"] is False, f"{what} accepted a foreign coupon: {r.text}"
+        elif call.expect == 200 and "results" in r.json():  # a batch: every foreign order refused on its own
             assert {(x["outcome"], x["error"]["status"]) for x in r.json()["results"]} <= {
                 ("refused", 404), ("refused", 403)}, f"{what} recorded a foreign order: {r.text}"
         elif call.expect == 200:
