@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lianmeng.coupons.domain import AttributionRule
+
 
 class AllianceCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -21,6 +23,9 @@ class AllianceUpdate(BaseModel):
     points_expiry_months: int | None = Field(default=None, ge=1, le=120)
     withdrawal_min_fen: int | None = Field(default=None, ge=0, le=100_000_000)
     withdrawal_fee_fen: int | None = Field(default=None, ge=0, le=100_000_000)
+    attribution_rule: AttributionRule | None = Field(
+        default=None, description="Who is credited with a referral: first_touch, last_touch or registration")
+    attribution_window_days: int | None = Field(default=None, ge=1, le=365)
     name: str | None = Field(default=None, min_length=1, max_length=120)
     city: str | None = Field(default=None, max_length=60)
     description: str | None = Field(default=None, max_length=2000)
@@ -38,5 +43,7 @@ class AllianceOut(BaseModel):
     points_expiry_months: int
     withdrawal_min_fen: int
     withdrawal_fee_fen: int
+    attribution_rule: AttributionRule
+    attribution_window_days: int
     created_at: datetime
     updated_at: datetime
