@@ -16,7 +16,8 @@ from lianmeng.coupons.schemas import RedeemIn
 from lianmeng.orders.models import Order
 from lianmeng.tenancy import Principal
 from tests.conftest import World
-from tests.integration.orders.test_concurrency import WORKERS, race, wide_engine  # noqa: F401 (fixture)
+from tests.integration.conftest import WORKERS
+from tests.integration.orders.test_concurrency import race
 
 
 def centre_clerk(world: World) -> Principal:

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from lianmeng.coupons.models import Coupon, Redemption
 from lianmeng.jobs.service import run_all
 from lianmeng.kit import clock
+from lianmeng.members import repository as members_repo
 from lianmeng.members.models import Member
 from lianmeng.merchants.models import Staff
-from lianmeng.members import repository as members_repo
 from lianmeng.orders.models import Order
 from tests.conftest import World
 
@@ -76,7 +76,8 @@ def test_gym_guide_sends_a_member_to_the_centre_and_is_paid_when_they_spend(worl
     assert (other["ok"], other["code"]) == (False, "not_accepted_here") and "不接受" in other["message"]
     small = ok(world.client.post("/api/v1/coupons/validate", headers={**centre, "Accept-Language": "en"},
                                  json={"code": coupon["code"], "bill_fen": 50_000}), 200)
-    assert (small["ok"], small["code"], small["message"]) == (False, "below_minimum_spend", "Minimum spend is ¥1,000.00")
+    assert (small["ok"], small["code"]) == (False, "below_minimum_spend")
+    assert small["message"] == "Minimum spend is ¥1,000.00"
     good = ok(world.client.post("/api/v1/coupons/validate", headers=centre,
                                 json={"code": coupon["code"], "bill_fen": 195_000}), 200)
     assert (good["ok"], good["discount_fen"]) == (True, 20_000)

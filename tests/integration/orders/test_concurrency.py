@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from lianmeng.auth.domain import Role
-from lianmeng.db import begin_write, get_engine
+from lianmeng.db import begin_write
 from lianmeng.jobs.service import run_all
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError
@@ -25,19 +24,8 @@ from lianmeng.orders.schemas import OrderCreate, RefundCreate, TopUpCreate
 from lianmeng.points.models import PointsGrant
 from lianmeng.points.service import member_points
 from lianmeng.tenancy import Principal
-from tests.conftest import IS_POSTGRES, World
-
-WORKERS = 64
-
-
-@pytest.fixture
-def wide_engine(db_url: str) -> Iterator[Engine]:
-    if not IS_POSTGRES:
-        yield get_engine(db_url)
-        return
-    engine = create_engine(db_url, pool_size=WORKERS + 2, max_overflow=0)
-    yield engine
-    engine.dispose()
+from tests.conftest import World
+from tests.integration.conftest import WORKERS
 
 
 def clerk(world: World) -> Principal:
