@@ -176,46 +176,41 @@ def coupon_templates(p: Principal) -> ColumnElement[bool]:
     return CouponTemplate.alliance_id == p.alliance_id
 
 
-def coupons(p: Principal) -> ColumnElement[bool]:
-    """A coupon is seen by its member, by the merchant that handed it out (referrer), by the merchant whose coupon
-    it is (target), and by the operator. Other merchants see it only through a redemption at their own store."""
+def _by_role(p: Principal, alliance_of_row: QueryableAttribute[int], merchant_side: ColumnElement[bool],
+             member_of_row: QueryableAttribute[int]) -> ColumnElement[bool]:
+    """The usual shape: the platform sees all, the operator its alliance, a merchant what `merchant_side` says, a
+    member its own rows."""
     if p.is_platform:
         return true()
     if p.role is Role.OPERATOR_ADMIN:
-        return Coupon.alliance_id == p.alliance_id
+        return alliance_of_row == p.alliance_id
     if p.is_merchant_side:
-        return or_(Coupon.referrer_merchant_id == p.merchant_id, Coupon.target_merchant_id == p.merchant_id)
+        return merchant_side
     if p.role is Role.MEMBER:
-        return Coupon.member_id == p.member_id
+        return member_of_row == p.member_id
     return false()
+
+
+def coupons(p: Principal) -> ColumnElement[bool]:
+    """A coupon is seen by its member, by the merchant that handed it out (referrer), by the merchant whose coupon
+    it is (target), and by the operator. Other merchants see it only through a redemption at their own store."""
+    return _by_role(p, Coupon.alliance_id, or_(Coupon.referrer_merchant_id == p.merchant_id,
+                                               Coupon.target_merchant_id == p.merchant_id), Coupon.member_id)
 
 
 def redemptions(p: Principal) -> ColumnElement[bool]:
     """An arrival is seen by the merchant where it happened, by the referring merchant, by its member and the
     operator."""
-    if p.is_platform:
-        return true()
-    if p.role is Role.OPERATOR_ADMIN:
-        return Redemption.alliance_id == p.alliance_id
-    if p.is_merchant_side:
-        return or_(Redemption.merchant_id == p.merchant_id, Redemption.referrer_merchant_id == p.merchant_id)
-    if p.role is Role.MEMBER:
-        return Redemption.member_id == p.member_id
-    return false()
+    return _by_role(p, Redemption.alliance_id, or_(Redemption.merchant_id == p.merchant_id,
+                                                   Redemption.referrer_merchant_id == p.merchant_id),
+                    Redemption.member_id)
 
 
 def feedback(p: Principal) -> ColumnElement[bool]:
     """Ratings and complaints: the rated merchant and the referring merchant see them (the referrer must know how
     its customers were treated), the member its own, the operator all."""
-    if p.is_platform:
-        return true()
-    if p.role is Role.OPERATOR_ADMIN:
-        return Feedback.alliance_id == p.alliance_id
-    if p.is_merchant_side:
-        return or_(Feedback.merchant_id == p.merchant_id, Feedback.referrer_merchant_id == p.merchant_id)
-    if p.role is Role.MEMBER:
-        return Feedback.member_id == p.member_id
-    return false()
+    return _by_role(p, Feedback.alliance_id, or_(Feedback.merchant_id == p.merchant_id,
+                                                 Feedback.referrer_merchant_id == p.merchant_id), Feedback.member_id)
 
 
 def require_operator(p: Principal) -> None:
