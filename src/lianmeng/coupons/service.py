@@ -370,7 +370,9 @@ def _convert(session: Session, actor: Principal, redemption: Redemption, merchan
         else None,
         "merchant_id": None if actor.is_merchant_side else merchant.id,
     })
-    recorded = orders_service.record_order(session, actor, referred)
+    coupon = session.get(Coupon, redemption.coupon_id)
+    assert coupon is not None
+    recorded = orders_service.record_order(session, actor, referred, referred_at=coupon.issued_at)
     redemption.order_id = recorded.id
     session.flush()
 

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from lianmeng.agreements.domain import AgreementAction, CooperationMode
+from lianmeng.coupons.domain import CouponKind
 from lianmeng.merchants.domain import Industry, StaffRole
 
 A = AgreementAction
@@ -283,19 +284,25 @@ GYM_BENEFITS = ("免费体验7天(价值500元)", "办卡8.5折优惠", "赠送�
 
 LIVE = (A.PROPOSE, A.ACCEPT, A.ACTIVATE)
 STAFF_INCENTIVE = {"kind": "per_head", "payer": "b", "payee": "staff", "amount_fen": 5000, "first_order_only": True}
+# Gym members sent to the centre (seed 000 §3): the centre (side a) pays the gym ¥100 a head and its guide ¥50
+# (pitfall 4: "SA每推荐成功1单,奖励50-100元").
+CENTRE_PER_HEAD = {"kind": "per_head", "payer": "a", "payee": "both", "amount_fen": 10000, "staff_amount_fen": 5000}
 
 AGREEMENTS: tuple[AgreementSpec, ...] = (
     AgreementSpec(
         title="特斯拉服务中心 × 力行健身 会员权益互换", a="tesla", b="lift", modes=(M.RIGHTS_EXCHANGE,),
-        commission_terms=(STAFF_INCENTIVE,),
+        commission_terms=(STAFF_INCENTIVE, CENTRE_PER_HEAD),
         benefits=tuple(("a", t) for t in CENTRE_BENEFITS) + tuple(("b", t) for t in GYM_BENEFITS),
-        valid_from=date(2026, 1, 15), history=LIVE, notes="SA每成功推荐一位会员办卡,奖励50元。",
+        valid_from=date(2026, 1, 15), history=LIVE,
+        notes="SA每成功推荐一位会员办卡,奖励50元;健身房会员到服务中心首单成交,服务中心付健身房100元/人、导购50元/人。",
     ),
     AgreementSpec(
         title="特斯拉服务中心 × 森氧健身 权益互换与联合活动", a="tesla", b="oxygen",
         modes=(M.RIGHTS_EXCHANGE, M.JOINT_CAMPAIGN),
         commission_terms=(
-            {"kind": "percent_of_order", "payer": "b", "rate_bp": 500, "first_order_only": True, "within_days": 30},
+            {"kind": "percent_of_order", "payer": "b", "rate_bp": 500, "first_order_only": True},
+            {"kind": "percent_of_order", "payer": "a", "payee": "both", "rate_bp": 500, "staff_amount_fen": 5000,
+             "first_order_only": True},
         ),
         benefits=(
             ("a", "首次保养9折"), ("a", "赠送洗车券3张"), ("b", "免费体验7天(价值500元)"), ("b", "瑜伽课体验2节"),
@@ -304,9 +311,9 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
     ),
     AgreementSpec(
         title="特斯拉服务中心 × 极客运动实验室 权益互换", a="tesla", b="geekfit", modes=(M.RIGHTS_EXCHANGE,),
-        commission_terms=(STAFF_INCENTIVE,),
+        commission_terms=(STAFF_INCENTIVE, CENTRE_PER_HEAD),
         benefits=(("a", "免费车辆检测(价值300元)"), ("b", "免费体测1次"), ("b", "办卡8.5折优惠")),
-        valid_from=date(2026, 12, 1), history=(A.PROPOSE, A.ACCEPT), notes="12月1日起生效。",
+        valid_from=date(2026, 6, 1), history=LIVE, notes="三家健身房中最后签约,6月1日起生效。",
     ),
     AgreementSpec(
         title="特斯拉服务中心 × 小橡树早教 亲子权益与精准推荐", a="tesla", b="oak",
@@ -388,3 +395,95 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         notes="联盟内推荐成交按订单金额5%返佣,盟主收取佣金的10%作为平台服务费。",
     ),
 )
+
+
+# --- referral history (引流历史) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CouponSpec:
+    """The coupon a receiving merchant publishes for a partner's members (one template per receiving merchant)."""
+
+    name: str
+    description: str
+    kind: CouponKind
+    value_fen: int  # free_item: what the item is worth; cash_voucher: its amount
+    item_name: str | None = None
+    valid_days: int = 30
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    """Referrals from the members of `origins` to `targets`, as seed 000 reports them, at scale 1.
+
+    The members who arrive are exactly those of `origins` who also hold a membership at one of `targets`
+    (data.CROSS_MEMBERSHIPS: seed 000's cross usage), each at that merchant. The referring merchants' shopping guides
+    handed out coupons to `100 / arrival_percent` times as many of their members; `conversion_percent` of the
+    arrivals bought (round half up), with first orders averaging exactly `average_order_fen`.
+    """
+
+    key: str
+    title: str
+    origins: tuple[str, ...]
+    targets: tuple[str, ...]
+    coupon: CouponSpec
+    arrival_percent: int  # arrivals per 100 coupons handed out
+    conversion_percent: int  # conversions per 100 arrivals
+    average_order_fen: int  # exact average of the conversions' first orders
+    order_range_fen: tuple[int, int]  # where single first orders lie (before the exact-average adjustment)
+    later_percent: int  # conversions bought on a later visit (order attached), not at the first one
+    items: tuple[str, ...]  # what first orders buy
+    source: str
+
+
+HISTORY_WEEKS = 10  # the history covers the last ten weeks before the load day
+# Relative weight of each week, oldest first: soft launch (D46–D60), weekly tracking (D61–D75), then scaling up.
+WEEK_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 10, 11)
+CLAIMED_AT_COUNTER_PERCENT = 65  # the member was there when the guide handed it out; else it waits in the wallet
+CLAIMED_LATER_PERCENT = 50  # of the coupons waiting in a wallet and never used, how many were claimed
+FEEDBACK_PERCENT = 35  # arrivals whose member rated the visit
+
+FLOWS: tuple[FlowSpec, ...] = (
+    FlowSpec(
+        key="gyms-centre", title="健身房会员 → 服务中心", origins=GYM_KEYS, targets=(CENTRE_KEY,),
+        coupon=CouponSpec("健身伙伴会员 免费车辆检测", "凭健身房会员身份到店,免费车辆检测一次(价值300元)",
+                          CouponKind.FREE_ITEM, 30000, item_name="免费车辆检测"),
+        arrival_percent=80, conversion_percent=62, average_order_fen=185000, order_range_fen=(38000, 680000),
+        later_percent=30,
+        items=("常规保养", "首次保养套餐", "空调系统保养", "四轮定位+轮胎换位", "刹车系统保养", "轮胎更换",
+               "钣喷修复", "玻璃更换", "电池健康检测+保养"),
+        source="seed 000 §3 模式一(成都):首次到店480人,首次消费转化率62%(298人),首单平均客单价1850元",
+    ),
+    FlowSpec(
+        key="centre-gyms", title="服务中心车主 → 健身房", origins=(CENTRE_KEY,), targets=GYM_KEYS,
+        coupon=CouponSpec("特斯拉车主 免费体验7天", "凭服务中心会员身份,免费体验7天(价值500元)",
+                          CouponKind.FREE_ITEM, 50000, item_name="7天体验卡"),
+        arrival_percent=75, conversion_percent=35, average_order_fen=500000, order_range_fen=(180000, 1200000),
+        later_percent=40, items=("年卡", "季卡+私教课包", "私教课20节", "年卡(8.5折)", "半年卡"),
+        source="seed 000 §3:服务中心会员 → 健身房15%(120人);模式四(上海)健身房转化35%;模式二(杭州)办卡5000元",
+    ),
+    FlowSpec(
+        key="centre-oak", title="服务中心车主 → 小橡树早教", origins=(CENTRE_KEY,), targets=("oak",),
+        coupon=CouponSpec("特斯拉车主 亲子体验课2节", "凭服务中心会员身份,免费体验课2节",
+                          CouponKind.FREE_ITEM, 36000, item_name="亲子体验课2节"),
+        arrival_percent=50, conversion_percent=70, average_order_fen=800000, order_range_fen=(360000, 1600000),
+        later_percent=40, items=("双语早教 学期课包", "感统训练 24节", "全年课程(9折)", "周末亲子班 季度"),
+        source="seed 000 §3 模式四(上海):向有亲子需求的80人推送早教课程,28人报名;§1.2 亲子教育8000元/年",
+    ),
+    FlowSpec(
+        key="centre-greenfield", title="服务中心车主 → 绿野有机餐厅", origins=(CENTRE_KEY,), targets=("greenfield",),
+        coupon=CouponSpec("车主健康生活节 有机餐厅代金券", "特斯拉车主健康生活节:有机餐厅代金券(价值300元)",
+                          CouponKind.CASH_VOUCHER, 30000),
+        arrival_percent=64, conversion_percent=57, average_order_fen=200000, order_range_fen=(60000, 500000),
+        later_percent=0, items=("会员储值套餐", "家庭有机套餐", "健身餐月卡", "商务宴请套餐"),
+        source="seed 000 §3 模式二(杭州):有机餐厅85人储值(转化率57%),人均2000元",
+    ),
+)
+
+FEEDBACK_COMMENTS: dict[int, tuple[str, ...]] = {
+    5: ("服务很专业,环境也好,会再来", "导购推荐得很准,体验超出预期", "前台很热情,流程顺畅", "非常满意,已推荐给朋友"),
+    4: ("整体不错,等候时间稍长", "服务挺好,停车有点不方便", "体验不错,价格略高", "还可以,下次再试试"),
+    3: ("一般,和预期差不多", "环境可以,服务有待提升", "预约流程有点麻烦"),
+    2: ("等了很久才有人接待", "到店后被反复推销,体验不好"),
+    1: ("券核销时被告知不能用,沟通很差", "服务态度差,不会再来"),
+}

@@ -6,12 +6,14 @@ encrypted phone blobs (random nonces) differ between loads.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from lianmeng.agreements.domain import TRANSITIONS, AgreementAction, AgreementStatus
+from lianmeng.coupons.domain import CouponKind
 from lianmeng.demo import data
 from lianmeng.demo.data import AgreementSpec, MerchantSpec
 from lianmeng.kit import clock, ids
@@ -237,3 +239,216 @@ def draft_events(rng: random.Random, spec: AgreementSpec) -> list[EventDraft]:
         events.append(EventDraft(action.value, status, target, by, at, note))
         status = target
     return events
+
+
+# --- referral history (引流历史) ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    at: datetime  # the arrival's moment (paid at the till), or a later visit (order attached to the arrival)
+    amount_fen: int  # what the member paid, after the coupon
+    item: str
+    external_id: str
+
+
+@dataclass(frozen=True)
+class FeedbackDraft:
+    at: datetime
+    rating: int
+    comment: str
+
+
+@dataclass(frozen=True)
+class ArrivalDraft:
+    at: datetime
+    store: int  # index in the receiving merchant's stores
+    staff: int  # index in the staff drafts: who served the member at the till
+    bill_fen: int  # the bill before the coupon (0: only the free item)
+    order: OrderDraft | None
+    feedback: FeedbackDraft | None
+
+
+@dataclass(frozen=True)
+class CouponDraft:
+    flow: int  # index in data.FLOWS
+    target: str  # the receiving merchant
+    member: int  # index in the member drafts; always a member the referring merchant brought (origin)
+    guide: int  # index in the staff drafts: the referring merchant's shopping guide who handed it out
+    issued_at: datetime
+    claimed: bool  # claimed at the counter when handed out
+    claimed_at: datetime | None  # claimed later from the wallet (never used)
+    arrival: ArrivalDraft | None
+
+
+@dataclass(frozen=True)
+class FlowCounts:
+    issued: int
+    arrivals: int
+    conversions: int
+
+
+def half_up_percent(count: int, percent: int) -> int:
+    """count × percent / 100, rounded half up: 480 × 62% → 298."""
+    return (count * percent + 50) // 100
+
+
+def flow_counts(spec: data.FlowSpec, arrivals: int) -> FlowCounts:
+    issued = max(arrivals, (arrivals * 100 + spec.arrival_percent - 1) // spec.arrival_percent)
+    return FlowCounts(issued, arrivals, half_up_percent(arrivals, spec.conversion_percent))
+
+
+def history_start(end: datetime) -> datetime:
+    return end - timedelta(weeks=data.HISTORY_WEEKS)
+
+
+def amounts_averaging(rng: random.Random, count: int, average_fen: int, low_fen: int, high_fen: int) -> list[int]:
+    """`count` first orders in whole ¥10 (or yuan) steps, spread like real bills, summing to exactly count ×
+    average_fen: drawn log-normally around the average, then the difference spread evenly over all of them."""
+    if count == 0:
+        return []
+    step = 1000 if average_fen % 1000 == 0 else 100 if average_fen % 100 == 0 else 1
+    sigma = 0.55
+    mu = math.log(average_fen) - sigma * sigma / 2
+    low, high = -(-low_fen // step) * step, high_fen // step * step
+    values = [min(max(round(rng.lognormvariate(mu, sigma) / step) * step, low), high) for _ in range(count)]
+    share, extra = divmod((count * average_fen - sum(values)) // step, count)
+    values = [v + share * step for v in values]
+    for i in rng.sample(range(count), extra):
+        values[i] += step
+    while min(values) <= 0:  # only for absurd ranges: move money from the largest order to the smallest
+        smallest, largest = values.index(min(values)), values.index(max(values))
+        values[smallest] += step
+        values[largest] -= step
+    assert sum(values) == count * average_fen
+    return values
+
+
+def moment_between(rng: random.Random, after: datetime, before: datetime, opens: int = 9,
+                   closes: int = 21) -> datetime | None:
+    """A moment in shop hours (Shanghai `opens`:00 to `closes`:59) strictly between two instants; None if the gap
+    holds none."""
+    if after >= before:
+        return None
+    first, last = clock.shanghai(after).date(), clock.shanghai(before).date()
+    days = (last - first).days
+    for _ in range(20):
+        day = first + timedelta(days=rng.randint(0, days))
+        local = datetime.combine(day, time(rng.randint(opens, closes), rng.randrange(60)), tzinfo=clock.SHANGHAI)
+        moment = local.astimezone(UTC)
+        if after < moment < before:
+            return moment
+    return None
+
+
+def _issue_moment(rng: random.Random, start: datetime, end: datetime, joined_at: datetime) -> datetime | None:
+    """When the guide handed the coupon out: a week of the history by data.WEEK_WEIGHTS, after the member joined,
+    early enough for a visit before `end`."""
+    latest = end - 2 * DAY
+    earliest = max(start, joined_at + DAY)
+    if earliest >= latest:
+        return None
+    for _ in range(5):
+        week = rng.choices(range(data.HISTORY_WEEKS), weights=data.WEEK_WEIGHTS)[0]
+        begin = start + timedelta(weeks=week)
+        moment = moment_between(rng, max(begin, earliest), min(begin + timedelta(weeks=1), latest))
+        if moment is not None:
+            return moment
+    return moment_between(rng, earliest, latest)
+
+
+def _rating(rng: random.Random, converted: bool) -> int:
+    weights = (55, 35, 7, 2, 1) if converted else (25, 35, 25, 10, 5)
+    return rng.choices((5, 4, 3, 2, 1), weights=weights)[0]
+
+
+def _till_staff(staff: list[StaffDraft], merchant: str, store: int) -> list[int]:
+    crew = [i for i, s in enumerate(staff) if s.merchant == merchant and s.store == store]
+    serving = [i for i in crew if staff[i].role is not StaffRole.MANAGER]
+    return serving or crew
+
+
+def draft_history(rng: random.Random, staff: list[StaffDraft], members: list[MemberDraft],
+                  memberships: list[MembershipDraft], end: datetime) -> tuple[list[CouponDraft], list[MembershipDraft]]:
+    """The coupons of data.FLOWS over the ten weeks before `end`, with their arrivals, first orders and ratings.
+    Returns them in no particular order, and the memberships with each arrival's cross membership dated to the
+    arrival (the member joined the receiving merchant when first served there)."""
+    start = history_start(end)
+    specs = {spec.key: spec for spec in data.MERCHANTS}
+    guides: dict[tuple[str, int], list[int]] = {}
+    for i, person in enumerate(staff):
+        if person.role is StaffRole.SHOPPING_GUIDE:
+            guides.setdefault((person.merchant, person.store), []).append(i)
+    position = {(m.member, m.merchant): n for n, m in enumerate(memberships)}
+    memberships = list(memberships)
+    coupons: list[CouponDraft] = []
+    for flow_index, flow in enumerate(data.FLOWS):
+        holders = sorted({(m.member, m.merchant) for m in memberships
+                          if m.merchant in flow.targets and members[m.member].origin in flow.origins
+                          and m.merchant != members[m.member].origin})
+        counts = flow_counts(flow, len(holders))
+        converting = set(rng.sample(range(len(holders)), counts.conversions))
+        later = set(rng.sample(sorted(converting), half_up_percent(len(converting), flow.later_percent)))
+        amounts = iter(amounts_averaging(rng, counts.conversions, flow.average_order_fen, *flow.order_range_fen))
+        arrived = {member for member, _ in holders}
+        others = [i for i, m in enumerate(members) if m.origin in flow.origins and i not in arrived]
+        passive = sorted(rng.sample(others, min(len(others), counts.issued - counts.arrivals)))
+        recipients: list[tuple[int, str, int | None]] = [(m, target, n) for n, (m, target) in enumerate(holders)]
+        recipients += [(member, rng.choice(flow.targets), None) for member in passive]
+        for member_index, target, holder in recipients:
+            member = members[member_index]
+            issued_at = _issue_moment(rng, start, end, member.joined_at)
+            if issued_at is None:
+                raise ValueError(f"member {member_index} joined too late for the referral history")
+            store_guides = guides[(member.origin, member.store)]
+            guide = store_guides[member.guide] if member.guide is not None else rng.choice(store_guides)
+            claimed = rng.randrange(100) < data.CLAIMED_AT_COUNTER_PERCENT
+            arrival = None
+            claimed_at = None
+            if holder is not None:
+                amount = next(amounts) if holder in converting else None
+                arrival = _arrival(rng, flow, specs[target], staff, issued_at, end, amount,
+                                   later=holder in later, external_id=f"DEMO-{flow.key}-{holder + 1:04d}")
+                n = position[(member_index, target)]
+                memberships[n] = MembershipDraft(member_index, target, memberships[n].tier, arrival.at)
+            elif not claimed and rng.randrange(100) < data.CLAIMED_LATER_PERCENT:
+                claimed_at = moment_between(rng, issued_at, min(issued_at + 5 * DAY, end))
+            coupons.append(CouponDraft(flow_index, target, member_index, guide, issued_at, claimed, claimed_at,
+                                       arrival))
+    return coupons, memberships
+
+
+def _arrival(rng: random.Random, flow: data.FlowSpec, target: MerchantSpec, staff: list[StaffDraft],
+             issued_at: datetime, end: datetime, amount: int | None, *, later: bool, external_id: str) -> ArrivalDraft:
+    """The member uses the coupon within two weeks (and its validity); a conversion pays at the till, or on a later
+    visit within ten days."""
+    limit = min(issued_at + timedelta(days=min(14, flow.coupon.valid_days)), end - timedelta(hours=2))
+    at = moment_between(rng, issued_at + timedelta(hours=2), limit) or issued_at + (limit - issued_at) / 2
+    store = rng.randrange(len(target.stores))
+    server = rng.choice(_till_staff(staff, target.key, store))
+    order = None
+    if amount is not None:
+        order_at = at
+        if later:
+            order_at = moment_between(rng, at + timedelta(hours=20), min(at + 10 * DAY, end)) or at
+        order = OrderDraft(order_at, amount, rng.choice(flow.items), external_id)
+    if order is not None and order.at == at:  # paid at the till: the bill before the coupon
+        bill = amount_before_coupon(flow.coupon, order.amount_fen)
+    elif flow.coupon.kind is CouponKind.CASH_VOUCHER:
+        bill = rng.randrange(flow.coupon.value_fen // 3, flow.coupon.value_fen + 1, 100)  # the voucher covers it
+    else:
+        bill = 0  # only the free item
+    feedback = None
+    if rng.randrange(100) < data.FEEDBACK_PERCENT:
+        rated = moment_between(rng, (order.at if order else at) + timedelta(hours=1), min(at + 12 * DAY, end))
+        if rated is not None:
+            rating = _rating(rng, order is not None)
+            feedback = FeedbackDraft(rated, rating, rng.choice(data.FEEDBACK_COMMENTS[rating]))
+    return ArrivalDraft(at, store, server, bill, order, feedback)
+
+
+def amount_before_coupon(coupon: data.CouponSpec, paid_fen: int) -> int:
+    """The bill that leaves `paid_fen` to pay once the coupon is taken off (coupons.domain.discount_fen)."""
+    if coupon.kind in (CouponKind.FREE_ITEM, CouponKind.CASH_VOUCHER, CouponKind.AMOUNT_OFF):
+        return paid_fen + coupon.value_fen
+    raise ValueError(f"no demo coupon of kind {coupon.kind.value}")

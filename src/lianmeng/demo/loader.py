@@ -1,7 +1,9 @@
 """Load the demo alliance "Tesla Life" into any database. Adds and flushes only; the caller's unit of work commits.
 
 Members and memberships go in with bulk INSERTs (RETURNING the member ids, in order, on SQLite and PostgreSQL),
-so scale 1 (~7,400 members) loads in seconds.
+so scale 1 (~7,400 members) loads in seconds. The referral history (引流历史: coupons, arrivals, first orders) is
+written through the coupon and order services under `clock.fixed_at`, so ledger, points and commissions are
+exactly what the live system would have posted (docs/demo-history.md).
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.agreements.domain import SettlementCycle
@@ -25,15 +27,21 @@ from lianmeng.alliances.models import Alliance
 from lianmeng.auth import service as auth_service
 from lianmeng.auth.domain import Role
 from lianmeng.auth.models import User
+from lianmeng.coupons import service as coupons_service
+from lianmeng.coupons.models import Coupon, CouponTemplate
+from lianmeng.coupons.schemas import AttachOrderIn, IssueIn, RedeemIn, TemplateCreate
 from lianmeng.demo import data, generate
 from lianmeng.demo.data import AgreementSpec
-from lianmeng.demo.generate import EventDraft, MemberDraft, MembershipDraft, StaffDraft
-from lianmeng.kit import crypto
+from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
+from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.members import repository as members_repo
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.domain import StaffRole
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.orders.schemas import OrderItem
+from lianmeng.referrals.models import Feedback
+from lianmeng.tenancy import Principal
 
 BATCH = 1000
 
@@ -41,7 +49,9 @@ BATCH = 1000
 @dataclass(frozen=True)
 class DemoPlan:
     seed: int = 2024
-    scale: float = 1.0  # multiplies member counts
+    scale: float = 1.0  # multiplies member counts (and so the referral history, drawn from their cross memberships)
+    history: bool = True  # write the referral history (引流历史)
+    history_until: datetime | None = None  # its end; default: 00:00 today in Shanghai (never in the future)
 
 
 @dataclass
@@ -59,6 +69,7 @@ class _Loaded:
     stores: dict[str, list[Store]]
     guides: dict[tuple[str, int], list[Staff]]  # (merchant key, store index) -> its shopping guides
     users: dict[str, User]  # "operator", "<key>-admin", "<key>-sa"
+    staff: list[Staff]  # in the order of the staff drafts
 
 
 class _Steps:
@@ -75,6 +86,12 @@ class _Steps:
     def advance(self, steps: int = 1) -> None:
         if self.progress is not None and self.task is not None:
             self.progress.advance(self.task, steps)
+
+    def grow(self, steps: int) -> None:
+        """More work than the bar was started with (known once the history is drafted)."""
+        if self.progress is not None and self.task is not None:
+            total = self.progress.tasks[self.task].total or 0
+            self.progress.update(self.task, total=total + steps)
 
 
 @contextmanager
@@ -102,6 +119,11 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         members = generate.draft_members(rng, names, generate.guide_counts(staff), plan.scale)
         memberships = generate.draft_memberships(rng, members)
         histories = [generate.draft_events(rng, spec) for spec in data.AGREEMENTS]
+        coupons: list[CouponDraft] = []
+        if plan.history:
+            coupons, memberships = generate.draft_history(rng, staff, members, memberships, history_end(plan))
+        events = _history_events(coupons)
+        steps.grow(len(events) + 1 if plan.history else 0)
         steps.advance()
         steps.start("商户·门店·员工 merchants")
         loaded = _add_merchants(session, staff)
@@ -115,17 +137,31 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         _add_memberships(session, loaded, member_ids, memberships)
         steps.advance()
         steps.start("协议 agreements")
-        for spec, events in zip(data.AGREEMENTS, histories, strict=True):
-            _add_agreement(session, loaded, spec, events)
+        for spec, agreement_events in zip(data.AGREEMENTS, histories, strict=True):
+            _add_agreement(session, loaded, spec, agreement_events)
         session.flush()
         steps.advance()
+        history: dict[str, int] = {}
+        if plan.history:
+            steps.start("引流历史 referral history")
+            history = _add_history(session, loaded, member_ids, coupons, events, steps)
+            steps.advance()
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
-        "users": len(loaded.users),
+        "users": len(loaded.users), **history,
     }
     return DemoSummary(counts=counts, logins=list(loaded.users))
+
+
+def history_end(plan: DemoPlan) -> datetime:
+    """Where the referral history ends: the plan's, else the start of today in Shanghai (so it ends yesterday)."""
+    if plan.history_until is not None:
+        clock.require_aware(plan.history_until, "history_until")
+        return min(plan.history_until, clock.now())
+    today = clock.today_in_shanghai()
+    return datetime.combine(today, time(0), tzinfo=clock.SHANGHAI).astimezone(UTC)
 
 
 def _refuse_duplicates(session: Session) -> None:
@@ -172,7 +208,7 @@ def _add_merchants(session: Session, staff: list[StaffDraft]) -> _Loaded:
     for p, row in people:
         if p.role is StaffRole.SHOPPING_GUIDE:
             guides.setdefault((p.merchant, p.store), []).append(row)
-    return _Loaded(alliance.id, merchants, stores, guides, {})
+    return _Loaded(alliance.id, merchants, stores, guides, {}, [row for _, row in people])
 
 
 def _add_users(session: Session, loaded: _Loaded) -> None:
@@ -274,3 +310,140 @@ def _add_agreement(session: Session, loaded: _Loaded, spec: AgreementSpec, event
             actor=user.username, actor_user_id=user.id, actor_merchant_id=user.merchant_id, changes={},
             note=event.note, at=event.at,
         ))
+
+
+# --- referral history (引流历史) ------------------------------------------------------------------------------
+
+ISSUE, CLAIM, ARRIVE, ORDER = range(4)
+
+
+def _history_events(coupons: list[CouponDraft]) -> list[tuple[datetime, int, int]]:
+    """(when, what, coupon draft index), in time order: each is replayed through the services at its moment."""
+    events: list[tuple[datetime, int, int]] = []
+    for i, coupon in enumerate(coupons):
+        events.append((coupon.issued_at, ISSUE, i))
+        if coupon.claimed_at is not None:
+            events.append((coupon.claimed_at, CLAIM, i))
+        arrival = coupon.arrival
+        if arrival is not None:
+            events.append((arrival.at, ARRIVE, i))
+            if arrival.order is not None and arrival.order.at != arrival.at:
+                events.append((arrival.order.at, ORDER, i))
+    events.sort()
+    return events
+
+
+class _Actors:
+    """The principals the history acts as: merchant admins publish, guides hand out, till staff redeem."""
+
+    def __init__(self, loaded: _Loaded) -> None:
+        self.loaded = loaded
+        self.logins = {user.staff_id: user for user in loaded.users.values() if user.staff_id is not None}
+
+    def admin(self, key: str) -> Principal:
+        user = self.loaded.users[f"{key}-admin"]
+        return Principal(kind="user", id=user.id, role=Role.MERCHANT_ADMIN, alliance_id=self.loaded.alliance_id,
+                         merchant_id=user.merchant_id, label=user.username)
+
+    def staff(self, index: int) -> Principal:
+        person = self.loaded.staff[index]
+        user = self.logins.get(person.id)
+        kind, id_, label = ("user", user.id, user.username) if user else ("demo", person.id, f"demo:staff:{person.id}")
+        return Principal(kind=kind, id=id_, role=Role.STORE_STAFF, alliance_id=self.loaded.alliance_id,
+                         merchant_id=person.merchant_id, store_id=person.store_id, staff_id=person.id, label=label)
+
+    def member(self, member_id: int) -> Principal:
+        return Principal(kind="member", id=member_id, role=Role.MEMBER, alliance_id=self.loaded.alliance_id,
+                         member_id=member_id, label=f"member:{member_id}")
+
+
+def _publish(session: Session, actors: _Actors, coupons: list[CouponDraft]) -> dict[tuple[int, str], int]:
+    """One template per flow and receiving merchant, published two days before its first coupon went out."""
+    first: dict[tuple[int, str], datetime] = {}
+    for coupon in coupons:
+        key = (coupon.flow, coupon.target)
+        first[key] = min(first.get(key, coupon.issued_at), coupon.issued_at)
+    templates: dict[tuple[int, str], int] = {}
+    for (flow_index, target), at in sorted(first.items(), key=lambda item: item[1]):
+        spec = data.FLOWS[flow_index].coupon
+        published = at - timedelta(days=2)
+        with clock.fixed_at(published):
+            template = coupons_service.create_template(session, actors.admin(target), TemplateCreate(
+                name=spec.name, description=spec.description, kind=spec.kind,
+                amount_fen=spec.value_fen if spec.item_name is None else None,
+                item_name=spec.item_name, item_value_fen=spec.value_fen if spec.item_name is not None else None,
+                valid_days=spec.valid_days, per_member_limit=1,
+            ))
+        template.created_at = template.updated_at = published
+        templates[(flow_index, target)] = template.id
+    session.flush()
+    return templates
+
+
+def _add_history(session: Session, loaded: _Loaded, member_ids: list[int], coupons: list[CouponDraft],
+                 events: list[tuple[datetime, int, int]], steps: _Steps) -> dict[str, int]:
+    """Replay the drafted history through the services, each event at its own moment."""
+    actors = _Actors(loaded)
+    templates = _publish(session, actors, coupons)
+    issued: dict[int, Coupon] = {}
+    redemptions: dict[int, int] = {}
+    last_issue: dict[int, datetime] = {}
+    orders = 0
+    for n, (at, what, i) in enumerate(events):
+        draft = coupons[i]
+        member_id = member_ids[draft.member]
+        with clock.fixed_at(at):
+            if what == ISSUE:
+                template_id = templates[(draft.flow, draft.target)]
+                issued[i] = coupons_service.issue(session, actors.staff(draft.guide), IssueIn(
+                    template_id=template_id, member_id=member_id, claimed=draft.claimed))
+                last_issue[template_id] = at
+            elif what == CLAIM:
+                coupons_service.claim_held(session, actors.member(member_id), issued[i].id)
+            elif what == ARRIVE:
+                arrival = draft.arrival
+                assert arrival is not None
+                at_till = arrival.order if arrival.order is not None and arrival.order.at == at else None
+                redemption = coupons_service.redeem(session, actors.staff(arrival.staff), RedeemIn(
+                    code=issued[i].code, member_id=member_id, bill_fen=arrival.bill_fen,
+                    store_id=loaded.stores[draft.target][arrival.store].id,
+                    order_external_id=at_till.external_id if at_till else None))
+                redemptions[i] = redemption.id
+                orders += at_till is not None
+            else:
+                arrival = draft.arrival
+                assert arrival is not None and arrival.order is not None
+                order = arrival.order
+                coupons_service.attach_order(session, actors.staff(arrival.staff), redemptions[i], AttachOrderIn(
+                    external_id=order.external_id, amount_fen=order.amount_fen,
+                    items=[OrderItem(name=order.item, unit_price_fen=order.amount_fen)]))
+                orders += 1
+        if n % 50 == 49:
+            steps.advance(50)
+    steps.advance(len(events) % 50)
+    for template_id, at in last_issue.items():  # take_stock stamps the real time; the last coupon's is right
+        session.execute(update(CouponTemplate).where(CouponTemplate.id == template_id).values(updated_at=at))
+    feedback = _add_feedback(session, loaded, member_ids, coupons, redemptions)
+    return {"coupon_templates": len(templates), "coupons": len(issued), "arrivals": len(redemptions),
+            "conversions": orders, "feedback": feedback}
+
+
+def _add_feedback(session: Session, loaded: _Loaded, member_ids: list[int], coupons: list[CouponDraft],
+                  redemptions: dict[int, int]) -> int:
+    """Members' ratings of their visit (referrals.Feedback), as the member would have left them."""
+    rows = []
+    for i, redemption_id in sorted(redemptions.items()):
+        draft = coupons[i]
+        assert draft.arrival is not None
+        rated = draft.arrival.feedback
+        if rated is None:
+            continue
+        rows.append({
+            "alliance_id": loaded.alliance_id, "redemption_id": redemption_id, "member_id": member_ids[draft.member],
+            "merchant_id": loaded.merchants[draft.target].id,
+            "referrer_merchant_id": loaded.staff[draft.guide].merchant_id, "rating": rated.rating,
+            "comment": rated.comment, "is_complaint": rated.rating <= 2, "at": rated.at,
+        })
+    if rows:
+        session.execute(insert(Feedback), rows)
+    return len(rows)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -90,9 +90,11 @@ def _same_order(order: Order, data: OrderCreate) -> bool:
         data.member_id, data.amount_fen, data.points_used, data.stored_value_fen)
 
 
-def record_order(session: Session, actor: Principal, data: OrderCreate) -> Order:
-    """Record a consumption once per (merchant, external id); a retry gets the first order back."""
-    recorded = record_orders(session, actor, [data])[0]
+def record_order(session: Session, actor: Principal, data: OrderCreate, *,
+                 referred_at: datetime | None = None) -> Order:
+    """Record a consumption once per (merchant, external id); a retry gets the first order back. `referred_at`:
+    when the named referrer touched the member (a coupon's hand-out), for terms counted from the referral."""
+    recorded = record_orders(session, actor, [data], referred_at=[referred_at])[0]
     if recorded.error is not None:
         raise recorded.error
     assert recorded.order_id is not None
@@ -216,7 +218,8 @@ class _Lookups:
         return self._joint[key]
 
 
-def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreate]) -> list[Recorded]:
+def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreate], *,
+                  referred_at: Sequence[datetime | None] | None = None) -> list[Recorded]:
     """Record several orders in the caller's transaction with a fixed number of statements, whatever the batch
     size (group commit: docs/performance.md). Each order is checked against balances locked for the whole batch
     before anything is written; a refused order gets its error in its `Recorded` and writes nothing, the others
@@ -226,6 +229,10 @@ def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreat
     results = [Recorded() for _ in batch]
     lookups = _Lookups(session, actor)
     plans, duplicates = _check(session, actor, batch, lookups, results, now)
+    for plan in plans:
+        touched = referred_at[plan.index] if referred_at else None
+        if plan.referred is not None and touched is not None:
+            plan.referred = replace(plan.referred, referred_at=min(touched, now))
     _attribute(session, [p for p in plans if p.referred is None], now)
     if plans:
         accepted, books_of = _admit(session, plans, results, now)

@@ -227,3 +227,25 @@ def test_bad_templates_are_refused_with_nothing_written(world: World, session: S
     r = world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json=body)
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", r.text
     assert session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_within_days_terms_count_from_the_coupon_not_from_sign_up(world: World, session: Session) -> None:
+    """A gym member who joined long ago gets the centre's coupon today: the referral dates from the coupon."""
+    op = world.a.actors["operator"].headers
+    m1, m2 = world.a.merchants[:2]
+    terms = [{"kind": "percent_of_order", "rate_bp": 500, "payee": "merchant", "payer": "b", "within_days": 30}]
+    agreement = ok(world.client.post("/api/v1/agreements", headers=op, json={
+        "title": "30天内返5%", "merchant_a_id": m1, "merchant_b_id": m2, "modes": ["rights_exchange"],
+        "commission_terms": terms}))
+    for action in ("propose", "accept", "activate"):
+        ok(world.client.post(f"/api/v1/agreements/{agreement['id']}/transitions", headers=op,
+                             json={"action": action}), 200)
+    member = session.get(Member, gym_member(world))
+    assert member is not None
+    member.created_at = clock.now() - timedelta(days=90)
+    session.commit()
+    coupon = ok(issue(world, centre_coupon(world)["id"]))
+    ok(world.client.post("/api/v1/coupons/redeem", headers=world.a.actors["staff2"].headers, json={
+        "code": coupon["code"], "bill_fen": 100_000, "order_external_id": "LATE-1"}))
+    rebates = ok(world.client.get("/api/v1/rebates", headers=op), 200)["items"]
+    assert [(r["payee_type"], r["amount_fen"]) for r in rebates] == [("merchant", 3_500)]  # 5% of ¥1,000 − ¥300

@@ -7,8 +7,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lianmeng.coupons.domain import (
-    Acceptance, AttributionRule, CouponKind, CouponRefused, Held, Touch, Use, Value, Where, attribute, check_issue,
-    check_use, discount_fen, validity,
+    Acceptance,
+    AttributionRule,
+    CouponKind,
+    CouponRefused,
+    Held,
+    Touch,
+    Use,
+    Value,
+    Where,
+    attribute,
+    check_issue,
+    check_use,
+    discount_fen,
+    validity,
 )
 
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
