@@ -300,9 +300,9 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
         title="特斯拉服务中心 × 森氧健身 权益互换与联合活动", a="tesla", b="oxygen",
         modes=(M.RIGHTS_EXCHANGE, M.JOINT_CAMPAIGN),
         commission_terms=(
-            {"kind": "percent_of_order", "payer": "b", "rate_bp": 500, "first_order_only": True},
+            {"kind": "percent_of_order", "payer": "b", "rate_bp": 500, "first_order_only": True, "within_days": 30},
             {"kind": "percent_of_order", "payer": "a", "payee": "both", "rate_bp": 500, "staff_amount_fen": 5000,
-             "first_order_only": True},
+             "first_order_only": True, "within_days": 30},
         ),
         benefits=(
             ("a", "首次保养9折"), ("a", "赠送洗车券3张"), ("b", "免费体验7天(价值500元)"), ("b", "瑜伽课体验2节"),
