@@ -49,7 +49,7 @@ class Story:
     orders: dict[str, int] = field(default_factory=dict)
 
 
-def _template(s: Session, alliance_id: int, owner: int) -> int:
+def template(s: Session, alliance_id: int, owner: int) -> int:
     t = CouponTemplate(alliance_id=alliance_id, owner_merchant_id=owner, funded_by_merchant_id=owner,
                        name=f"券 of {owner}", kind="amount_off", amount_fen=2_000)
     s.add(t)
@@ -57,9 +57,9 @@ def _template(s: Session, alliance_id: int, owner: int) -> int:
     return t.id
 
 
-def _coupon(s: Session, alliance_id: int, template: int, member: int, issued: datetime, claimed: bool,
+def coupon(s: Session, alliance_id: int, template_id: int, member: int, issued: datetime, claimed: bool,
             referrer: int | None, staff: int | None, target: int | None) -> Coupon:
-    c = Coupon(alliance_id=alliance_id, template_id=template, member_id=member, code=f"LMC{next(_codes):08d}",
+    c = Coupon(alliance_id=alliance_id, template_id=template_id, member_id=member, code=f"LMC{next(_codes):08d}",
                issued_at=issued, claimed_at=issued if claimed else None, valid_from=issued, uses_left=1,
                referrer_merchant_id=referrer, referrer_staff_id=staff, target_merchant_id=target)
     s.add(c)
@@ -67,13 +67,13 @@ def _coupon(s: Session, alliance_id: int, template: int, member: int, issued: da
     return c
 
 
-def _arrive(s: Session, coupon: Coupon, merchant: int, at: datetime, discount_fen: int = 2_000,
+def _arrive(s: Session, used: Coupon, merchant: int, at: datetime, discount_fen: int = 2_000,
             order_id: int | None = None) -> int:
-    r = Redemption(alliance_id=coupon.alliance_id, coupon_id=coupon.id, use_no=1, member_id=coupon.member_id,
-                   merchant_id=merchant, referrer_merchant_id=coupon.referrer_merchant_id,
-                   referrer_staff_id=coupon.referrer_staff_id, bill_fen=discount_fen * 10, discount_fen=discount_fen,
-                   funded_by_merchant_id=coupon.target_merchant_id, order_id=order_id, at=at)
-    coupon.uses_left = 0
+    r = Redemption(alliance_id=used.alliance_id, coupon_id=used.id, use_no=1, member_id=used.member_id,
+                   merchant_id=merchant, referrer_merchant_id=used.referrer_merchant_id,
+                   referrer_staff_id=used.referrer_staff_id, bill_fen=discount_fen * 10, discount_fen=discount_fen,
+                   funded_by_merchant_id=used.target_merchant_id, order_id=order_id, at=at)
+    used.uses_left = 0
     s.add(r)
     s.flush()
     return r.id
@@ -107,10 +107,10 @@ def write_story(s: Session, a: Side, b: Side) -> Story:
                           valid_from=date(2025, 1, 1))
     s.add(agreement)
     s.flush()
-    t2, t1 = _template(s, alliance, m2), _template(s, alliance, m1)
+    t2, t1 = template(s, alliance, m2), template(s, alliance, m1)
 
     def give(issued: datetime, claimed: bool) -> Coupon:
-        return _coupon(s, alliance, t2, member, issued, claimed, m1, sf1, m2)
+        return coupon(s, alliance, t2, member, issued, claimed, m1, sf1, m2)
 
     w45 = [give(sh(3, 0, 30), True), give(sh(4, 9), True), give(sh(4, 10), True), give(sh(4, 11), True),
            give(sh(5, 9), True), give(sh(9, 22), False)]
@@ -121,7 +121,7 @@ def write_story(s: Session, a: Side, b: Side) -> Story:
     plan = [("R1", w45[1], sh(5, 10), 50_000, 1_000), ("R2", w45[2], sh(5, 11), 60_000, 0),
             ("R3", w45[3], sh(5, 12), None, 0), ("R4", w46[1], sh(12, 10), 75_000, 0),
             ("R5", w46[2], sh(12, 11), None, 0)]
-    for name, coupon, at, amount, reversed_fen in plan:
+    for name, used, at, amount, reversed_fen in plan:
         order_id = None
         if amount is not None:
             order_id = _order(s, alliance, m2, member, amount, at, m1, sf1)
@@ -129,15 +129,15 @@ def write_story(s: Session, a: Side, b: Side) -> Story:
             _rebate(s, order_id, agreement.id, alliance, member, m2, "merchant", m1, 3_000, at, reversed_fen)
             _rebate(s, order_id, agreement.id, alliance, member, m2, "staff", sf1, 1_000, at)
             _rebate(s, order_id, agreement.id, alliance, member, m2, "operator", 0, 500, at)
-        story.redemptions[name] = _arrive(s, coupon, m2, at, order_id=order_id)
+        story.redemptions[name] = _arrive(s, used, m2, at, order_id=order_id)
 
-    from_m3 = [_coupon(s, alliance, t1, member, sh(4, 15), True, m3, sf3, m1) for _ in range(2)]
+    from_m3 = [coupon(s, alliance, t1, member, sh(4, 15), True, m3, sf3, m1) for _ in range(2)]
     story.redemptions["R_m3"] = _arrive(s, from_m3[0], m1, sh(6, 15))
 
     bm = b.merchants[0]
     b_alliance = b.alliance_id
-    tb = _template(s, b_alliance, bm)
-    cb = _coupon(s, b_alliance, tb, b.members[bm], sh(5, 9), True, bm, b.staff[bm], bm)
+    tb = template(s, b_alliance, bm)
+    cb = coupon(s, b_alliance, tb, b.members[bm], sh(5, 9), True, bm, b.staff[bm], bm)
     story.redemptions["R_b"] = _arrive(s, cb, bm, sh(5, 10))
     s.commit()
     return story

@@ -155,6 +155,15 @@ def build_scene(world: World, db_url: str) -> Scene:
     used = s.ok("a.staff2", "POST", "/coupons/issue", {"template_id": ids["tpl2"], "member_id": ids["mb2"]}, 201)
     ids["red2"] = s.ok("a.staff2", "POST", "/coupons/redeem", {"code": used["code"], "bill_fen": 5_000}, 201)["id"]
     ids["link2"] = s.ok("a.staff2", "POST", "/claim-links", {"template_id": ids["tpl2"]}, 201)["token"]
+    # the member of m2 logs in with its card and rates its visit red2 (a complaint, fb2); a second visit of it at
+    # m2 (red2b) is left to rate
+    qr2 = s.ok("a.operator", "GET", f"/members/{ids['mb2']}/card")["qr_payload"]
+    token2 = s.ok("a.staff2", "POST", "/auth/member/card", {"qr_payload": qr2})["access_token"]
+    s.headers["a.member2"] = {"Authorization": f"Bearer {token2}"}
+    ids["fb2"] = s.ok("a.member2", "POST", f"/redemptions/{ids['red2']}/feedback",
+                      {"rating": 2, "comment": "排队太久"}, 201)["id"]
+    again = s.ok("a.staff2", "POST", "/coupons/issue", {"template_id": ids["tpl2"], "member_id": ids["mb2"]}, 201)
+    ids["red2b"] = s.ok("a.staff2", "POST", "/coupons/redeem", {"code": again["code"], "bill_fen": 5_000}, 201)["id"]
     return s
 
 
@@ -671,6 +680,48 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("a.member1", "bnf2", {"card_no": "@mb1_card"}, expect=403)),
         owners(Call("a.staff2", "bnf2", {"card_no": "@mb1_card"}, expect=201)),
     ),
+    # --- referral reports (members: 403) and feedback ---
+    ("GET", "/referrals/funnel"): Case(
+        attacks(Call("a.admin1", query={"receiving_merchant_id": "@m2"}, expect=200),
+                Call("a.admin3", expect=200), Call("a.staff3", query={"referrer_merchant_id": "@m2"}, expect=200),
+                Call("a.key1", query={"referrer_merchant_id": "@m2", "group": "week"}, expect=200),
+                Call("b.operator", query={"receiving_merchant_id": "@m2"}, expect=200),
+                Call("b.admin1", expect=200), Call("a.member1", expect=403), Call("a.member2", expect=403)),
+        owners(Call("a.admin2", expect=200), Call("a.staff2", query={"group": "week"}, expect=200),
+               Call("a.operator", query={"receiving_merchant_id": "@m2"}, expect=200)),
+    ),
+    ("GET", "/referrals/flows"): Case(
+        attacks(Call("a.admin3", expect=200), Call("b.operator", expect=200), Call("b.admin1", expect=200),
+                Call("a.member1", expect=403)),
+        owners(Call("a.operator", expect=200), Call("a.admin2", expect=200)),
+    ),
+    ("GET", "/referrals/leaderboard"): Case(
+        attacks(Call("a.admin3", query={"by": "staff"}, expect=200),
+                Call("a.key1", query={"by": "staff", "at": "2020-01-01"}, expect=200),
+                Call("b.operator", query={"by": "merchant"}, expect=200),
+                Call("b.admin1", query={"by": "staff", "metric": "earnings"}, expect=200),
+                Call("a.member1", expect=403), Call("a.member2", query={"by": "staff"}, expect=403)),
+        owners(Call("a.admin3", query={"by": "merchant"}, expect=200),
+               Call("a.staff1", query={"by": "staff", "metric": "earnings"}, expect=200),
+               Call("a.operator", query={"by": "staff", "period": "month"}, expect=200)),
+    ),
+    ("POST", "/redemptions/{redemption_id}/feedback"): Case(
+        attacks(*(Call(who, "red2b", {"rating": 5})
+                  for who in ("a.admin1", "a.staff3", "a.key1", "b.operator", "b.admin1", "a.member1")),
+                *(Call(who, "red2b", {"rating": 5}, expect=403)
+                  for who in ("a.admin2", "a.staff2", "a.key2", "a.operator", "platform")),
+                Call("a.member2", "red2", {"rating": 5}, expect=409)),
+        owners(Call("a.member2", "red2b", {"rating": 4, "comment": "服务很好"}, expect=201)),
+    ),
+    ("GET", "/feedback"): Case(
+        attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
+                Call("a.staff3", query={"complaints_only": True}, expect=200),
+                Call("a.key1", query={"referrer_merchant_id": "@m2"}, expect=200),
+                Call("b.operator", query={"merchant_id": "@m2"}, expect=200),
+                Call("b.admin1", expect=200), Call("a.member1", expect=200)),
+        owners(Call("a.admin2", query={"complaints_only": True}, expect=200), Call("a.staff2", expect=200),
+               Call("a.member2", expect=200), Call("a.operator", query={"merchant_id": "@m2"}, expect=200)),
+    ),
     ("GET", "/orders"): Case(
         attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
                 Call("a.key1", query={"member_id": "@mb2"}, expect=200),
@@ -890,6 +941,7 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/merchants/@m1/api-keys": scope("key1", "key1", "key1", "", None, a_staff="", a_key=""),
     "/merchants/@m2/api-keys": scope("key2", "key2", "", "", None),
     "/merchants/@bm/api-keys": scope("", None, None, None, ""),
+    "/feedback": scope("fb2", "fb2", "", "", ""),
 }
 MERCHANTS = ("m1", "m2", "m3", "bm")
 MEMBERS = ("mb1", "mb2", "mb3", "bmb")
@@ -913,6 +965,8 @@ WIDENERS: dict[str, list[dict[str, str]]] = {
     "/agreements": [*by("merchant_id", MERCHANTS), {"q": "协议"}, {"status": "draft"}, {"mode": "rights_exchange"}],
     "/users": [*by("merchant_id", MERCHANTS), {"role": "merchant_admin"}, {"role": "store_staff"},
                {"role": "operator_admin"}, {"q": "alpha"}],
+    "/feedback": [*by("merchant_id", MERCHANTS), *by("referrer_merchant_id", MERCHANTS),
+                  {"complaints_only": "true"}],
 }
 
 
