@@ -85,6 +85,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "开始日期({date_from})晚于结束日期({date_to})",
         "en": "date_from ({date_from}) is after date_to ({date_to})",
     },
+    "report_date_out_of_range": {
+        "zh-CN": "日期须在 {earliest} 至 {latest} 之间", "en": "Dates must be between {earliest} and {latest}",
+    },
     "report_range_too_long": {
         "zh-CN": "查询区间为 {days} 天,最长 {max_days} 天",
         "en": "The period spans {days} days; at most {max_days} days are allowed",

@@ -86,8 +86,15 @@ class Week:
     start: date  # its Monday
 
 
+EARLIEST = date(2000, 1, 1)  # reports cover the years a business can have data for; beyond, a clear 422
+LATEST = date(2099, 12, 31)
+
+
 def report_period(date_from: date | None, date_to: date | None, today: date) -> Period:
     """The period a report covers, from the query's dates (either may be missing)."""
+    for given in (date_from, date_to):
+        if given is not None and not EARLIEST <= given <= LATEST:
+            raise PeriodRefused("report_date_out_of_range", earliest=EARLIEST.isoformat(), latest=LATEST.isoformat())
     end = date_to or today
     start = date_from or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if start > end:
@@ -125,6 +132,8 @@ def weeks_in(period: Period) -> list[Week]:
 
 def leaderboard_period(kind: LeaderboardPeriod, at: date) -> Period:
     """The Shanghai week (Monday–Sunday) or calendar month containing `at`."""
+    if not EARLIEST <= at <= LATEST:
+        raise PeriodRefused("report_date_out_of_range", earliest=EARLIEST.isoformat(), latest=LATEST.isoformat())
     if kind is LeaderboardPeriod.WEEK:
         monday = at - timedelta(days=at.weekday())
         return Period(monday, monday + timedelta(days=6))

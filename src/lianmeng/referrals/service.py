@@ -115,7 +115,10 @@ def leaderboard(session: Session, p: Principal, *, by: LeaderboardBy = Leaderboa
     """榜单: merchants are ranked alliance-wide for everyone working in it; staff only within the caller's own
     merchant (the operator: the whole alliance)."""
     policy.require_staff_login(p)
-    span = domain.leaderboard_period(period, at or clock.today_in_shanghai())
+    try:
+        span = domain.leaderboard_period(period, at or clock.today_in_shanghai())
+    except domain.PeriodRefused as refused:
+        raise Invalid(refused.code, **refused.params) from refused
     by_staff = by is LeaderboardBy.STAFF
     standings = repository.leaderboard(session, p, by_staff, _window(span, alliance_id=alliance_id))
     staff: dict[int, tuple[str, int]] = {}

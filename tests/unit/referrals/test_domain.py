@@ -184,3 +184,14 @@ def test_ranking_is_independent_of_input_order_and_honours_the_limit() -> None:
     assert expected == [(1, (2, 5)), (2, (9, 5)), (3, (1, 3))]
     assert ranked(list(reversed(rows)), metric=lambda r: r[1], ident=lambda r: r[0], limit=3) == expected
     assert ranked([], metric=lambda r: 0, ident=lambda r: 0) == []
+
+
+def test_dates_outside_any_business_years_are_refused_not_overflowed() -> None:
+    from lianmeng.referrals.domain import LeaderboardPeriod, PeriodRefused, leaderboard_period, report_period
+
+    for bad in (date(1, 1, 1), date(9999, 12, 31)):
+        with pytest.raises(PeriodRefused) as refused:
+            report_period(bad, None, date(2026, 11, 23))
+        assert refused.value.code == "report_date_out_of_range"
+        with pytest.raises(PeriodRefused):
+            leaderboard_period(LeaderboardPeriod.MONTH, bad)
