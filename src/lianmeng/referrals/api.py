@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
+from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, Kind, Sheet, to_csv, to_xlsx, yuan
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.referrals import repository, service
 from lianmeng.referrals.domain import Grouping, LeaderboardBy, LeaderboardPeriod, Metric
@@ -30,6 +31,41 @@ def funnel(
     return service.funnel(session, principal, date_from=date_from, date_to=date_to, group=group,
                           referrer_merchant_id=referrer_merchant_id, receiving_merchant_id=receiving_merchant_id,
                           alliance_id=alliance_id)
+
+
+FUNNEL_COLUMNS = (
+    Column("week", "周", "Week"), Column("referrer_merchant_name", "推荐商户", "Referrer"),
+    Column("receiving_merchant_name", "接待商户", "Receiver"), Column("issued", "发券", "Issued", Kind.COUNT),
+    Column("claimed", "领取", "Claimed", Kind.COUNT), Column("arrived", "到店", "Arrived", Kind.COUNT),
+    Column("converted", "成交", "Converted", Kind.COUNT),
+    Column("conversion_rate_bp", "转化率", "Conversion rate", Kind.BP),
+    Column("revenue_fen", "营业额(元)", "Revenue (¥)", Kind.FEN),
+    Column("avg_first_order_fen", "首单均价(元)", "Avg first order (¥)", Kind.PLAIN),
+    Column("discount_fen", "券面成本(元)", "Discounts (¥)", Kind.FEN),
+    Column("commission_fen", "佣金(元)", "Commissions (¥)", Kind.FEN),
+    Column("staff_incentive_fen", "员工激励(元)", "Staff incentives (¥)", Kind.FEN),
+    Column("acquisition_cost_fen", "获客成本(元)", "Acquisition cost (¥)", Kind.FEN),
+    Column("avg_rating", "平均评分", "Avg rating"), Column("complaints", "投诉", "Complaints", Kind.COUNT),
+)
+
+
+@router.get("/referrals/funnel/export", summary="The funnel as a CSV or XLSX file (Chinese headers, totals)",
+            response_class=Response, responses={200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}})
+def funnel_export(
+    session: SessionDep, principal: CurrentPrincipal, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx",
+    date_from: DateFrom = None, date_to: DateTo = None, group: Grouping = Grouping.PERIOD,
+    referrer_merchant_id: MerchantFilter = None, receiving_merchant_id: MerchantFilter = None,
+    alliance_id: AllianceFilter = None,
+) -> Response:
+    report = service.funnel(session, principal, date_from=date_from, date_to=date_to, group=group,
+                            referrer_merchant_id=referrer_merchant_id, receiving_merchant_id=receiving_merchant_id,
+                            alliance_id=alliance_id)
+    rows = [{**row.model_dump(), "avg_first_order_fen": None if row.avg_first_order_fen is None
+             else str(yuan(row.avg_first_order_fen))} for row in report.items]
+    sheet = Sheet("引流漏斗 Referral funnel", f"{report.date_from} – {report.date_to}", FUNNEL_COLUMNS, rows)
+    name = f"funnel-{report.date_from}-{report.date_to}.{format}"
+    body, media = (to_csv(sheet), CSV_MEDIA_TYPE) if format == "csv" else (to_xlsx(sheet), XLSX_MEDIA_TYPE)
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/referrals/flows", response_model=FlowsOut,

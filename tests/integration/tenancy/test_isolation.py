@@ -690,6 +690,14 @@ SWEEP: dict[tuple[str, str], Case] = {
         owners(Call("a.admin2", expect=200), Call("a.staff2", query={"group": "week"}, expect=200),
                Call("a.operator", query={"receiving_merchant_id": "@m2"}, expect=200)),
     ),
+    ("GET", "/referrals/funnel/export"): Case(
+        attacks(Call("a.admin1", query={"receiving_merchant_id": "@m2", "format": "csv"}, expect=200),
+                Call("a.admin3", query={"format": "csv"}, expect=200),
+                Call("b.operator", query={"format": "csv", "receiving_merchant_id": "@m2"}, expect=200),
+                Call("a.member1", query={"format": "csv"}, expect=403)),
+        owners(Call("a.admin2", query={"format": "xlsx"}, expect=200),
+               Call("a.operator", query={"format": "csv"}, expect=200)),
+    ),
     ("GET", "/referrals/flows"): Case(
         attacks(Call("a.admin3", expect=200), Call("b.operator", expect=200), Call("b.admin1", expect=200),
                 Call("a.member1", expect=403)),
@@ -865,7 +873,10 @@ def test_cross_tenant_attack_is_refused_and_writes_nothing(scene: Scene, route: 
         before = dump(scene.db_url)
         r = send(scene, method, template, call)
         assert r.status_code == call.expect, f"{what}: {r.status_code} {r.text}"
-        if call.expect == 200 and "ok" in r.json():  # a dry run: the foreign coupon is not accepted
+        if call.expect == 200 and r.headers["content-type"].startswith("text/csv"):  # an export: no data rows
+            lines = r.content.decode("utf-8-sig").splitlines()
+            assert len(lines) == 4, f"{what} exported foreign rows: {lines}"  # title, period, headers, totals
+        elif call.expect == 200 and "ok" in r.json():  # a dry run: the foreign coupon is not accepted
             assert r.json()["ok"] is False, f"{what} accepted a foreign coupon: {r.text}"
         elif call.expect == 200 and "results" in r.json():  # a batch: every foreign order refused on its own
             assert {(x["outcome"], x["error"]["status"]) for x in r.json()["results"]} <= {
