@@ -3,9 +3,18 @@
 from lianmeng.agreements.models import Agreement, AgreementEvent
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.models import ApiKey, OneTimeCode, OutboxMessage, User
+from lianmeng.campaigns.models import (
+    Campaign,
+    CampaignCost,
+    CampaignCoupon,
+    CampaignMerchant,
+    CampaignRegistration,
+    GiftPackage,
+)
 from lianmeng.commissions.models import Rebate
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
 from lianmeng.db import Base
+from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
 from lianmeng.kit.idempotency import IdempotencyRecord
 from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.members.models import Member, Membership
@@ -16,8 +25,10 @@ from lianmeng.referrals.models import Feedback
 from lianmeng.withdrawals.models import Withdrawal
 
 __all__ = [
-    "Account", "Agreement", "AgreementEvent", "Alliance", "ApiKey", "Base", "ClaimLink", "Coupon", "CouponTemplate",
-    "Entry", "Feedback", "IdempotencyRecord", "Member", "Membership", "Merchant", "OneTimeCode", "Order",
-    "OutboxMessage", "PointsDraw", "PointsGrant", "PointsRule", "Posting", "Rebate", "Redemption", "Refund", "Staff",
-    "Store", "TopUp", "User", "Withdrawal",
+    "Account", "Agreement", "AgreementEvent", "Alliance", "ApiKey", "Base", "Campaign", "CampaignCost",
+    "CampaignCoupon", "CampaignMerchant", "CampaignRegistration", "ClaimLink", "Coupon", "CouponTemplate", "Entry",
+    "Feedback", "GiftPackage", "IdempotencyRecord", "JointCard", "JointCardItem", "JointCardUse", "JointComponent",
+    "JointProduct", "JointTier", "Member", "Membership", "Merchant", "OneTimeCode", "Order", "OutboxMessage",
+    "PointsDraw", "PointsGrant", "PointsRule", "Posting", "Rebate", "Redemption", "Refund", "Staff", "Store", "TopUp",
+    "User", "Withdrawal",
 ]

@@ -110,6 +110,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_a_benefit": {"zh-CN": "该权益不适用于此会员", "en": "This benefit does not apply to this member"},
     "order_already_attached": {"zh-CN": "该核销已关联订单", "en": "An order is already attached to this redemption"},
     "invalid_template": {"zh-CN": "券设置有误：{reason}", "en": "Invalid coupon settings: {reason}"},
+    # joint cards (联合储值卡)
+    "invalid_joint_product": {
+        "zh-CN": "联合卡设置有误:价格与各项标价须大于零,过期归属方须是参与商户",
+        "en": "Invalid joint card: prices and list values must be positive; the expiry party must take part"},
+    "joint_product_paused": {"zh-CN": "该联合卡已停售", "en": "This joint card is no longer sold"},
+    "joint_card_not_in_product": {
+        "zh-CN": "本商户未参与该联合卡", "en": "This merchant does not take part in the joint card"},
+    "joint_card_other_merchant": {
+        "zh-CN": "该项目属于其他商户,只能在该商户核销",
+        "en": "This component belongs to another merchant; use it there"},
+    "joint_card_used_up": {"zh-CN": "该项目剩余次数不足", "en": "Not enough units of this component are left"},
+    "joint_card_closed": {
+        "zh-CN": "联合卡已失效(状态:{status})", "en": "The joint card is no longer usable ({status})"},
+    "nothing_to_refund": {
+        "zh-CN": "联合卡已全部使用,没有可退金额", "en": "The joint card is fully used; nothing to refund"},
+    "campaign_status": {
+        "zh-CN": "活动当前状态为「{status}」,不能执行此操作", "en": "The campaign is '{status}'; not allowed now"},
+    "campaign_transition": {
+        "zh-CN": "活动状态不能从「{status}」变为「{target}」",
+        "en": "A campaign cannot go from '{status}' to '{target}'"},
+    "campaign_no_merchants": {"zh-CN": "请先添加参与商户", "en": "Add participating merchants first"},
+    "campaign_not_participant": {
+        "zh-CN": "该商户未参与此活动", "en": "The merchant does not take part in this campaign"},
+    "campaign_registered": {"zh-CN": "该会员已报名此活动", "en": "The member is already registered for this campaign"},
+    "campaign_not_registered": {"zh-CN": "该会员未报名此活动", "en": "The member is not registered for this campaign"},
+    "campaign_checked_in": {"zh-CN": "该会员已签到", "en": "The member has already checked in"},
+    "campaign_package_claimed": {"zh-CN": "该会员已领取此礼包", "en": "The member has already received this package"},
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -131,6 +158,13 @@ WORDS: dict[str, dict[str, str]] = {
     "coupon_template": {"zh-CN": "券模板", "en": "Coupon template"},
     "redemption": {"zh-CN": "核销记录", "en": "Redemption"},
     "claim_link": {"zh-CN": "领券链接", "en": "Claim link"},
+    "joint_card_product": {"zh-CN": "联合卡", "en": "Joint card product"},
+    "joint_card": {"zh-CN": "联合储值卡", "en": "Joint card"},
+    "joint_card_component": {"zh-CN": "联合卡项目", "en": "Joint card component"},
+    "campaign": {"zh-CN": "联合营销活动", "en": "Campaign"},
+    "campaign_merchant": {"zh-CN": "参与商户", "en": "Participating merchant"},
+    "campaign_registration": {"zh-CN": "活动报名", "en": "Campaign registration"},
+    "gift_package": {"zh-CN": "礼包", "en": "Gift package"},
 }
 
 

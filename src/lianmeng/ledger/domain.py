@@ -47,6 +47,9 @@ class AccountKind(StrEnum):
     POINTS_CLEARING = "points_clearing"  # fen; operator's net position on points value (hot: derived)
     FEES = "fees"  # fen; operator commission and withdrawal fees (hot: derived)
     PAID_OUT = "paid_out"  # fen; money that left the alliance to payees' bank accounts (hot: derived)
+    # joint cards (jointcards, docs/joint-cards.md); both scoped to the product
+    JOINT_CARD_LIABILITY = "joint_card_liability"  # fen; merchant: what it owes holders of joint cards it sold
+    JOINT_CARD_REVENUE = "joint_card_revenue"  # fen; merchant: minus the joint-card value it recognised (earned)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ KIND_RULES: dict[AccountKind, KindRule] = {
     AccountKind.PAID_OUT: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.POINTS_FLOAT: KindRule(Unit.POINT, may_go_negative=True, derived=True),
     AccountKind.POINTS_CLEARING: KindRule(Unit.FEN, may_go_negative=True, derived=True),
+    AccountKind.JOINT_CARD_LIABILITY: KindRule(Unit.FEN, may_go_negative=True, derived=True),
+    AccountKind.JOINT_CARD_REVENUE: KindRule(Unit.FEN, may_go_negative=True, derived=True),
 }
 
 

@@ -272,3 +272,69 @@ def staff_leaderboard(p: Principal, staff_id: QueryableAttribute[Any]) -> Column
     if p.is_merchant_side:
         return staff_id.in_(select(Staff.id).where(Staff.merchant_id == p.merchant_id))
     return false()
+
+
+# --- joint cards (联合储值卡) -----------------------------------------------------------------------------------
+
+
+def joint_products(p: Principal) -> ColumnElement[bool]:
+    """Joint-card products are the alliance's catalogue: every merchant (to sell or serve them) and member sees
+    its alliance's products."""
+    from lianmeng.jointcards.models import JointProduct
+
+    if p.is_platform:
+        return true()
+    return JointProduct.alliance_id == p.alliance_id
+
+
+def joint_cards(p: Principal) -> ColumnElement[bool]:
+    """A sold card is seen by its member, by the merchant that sold it, by every merchant with a component on it
+    (they serve it) and by the operator. Merchants outside the card see nothing of it."""
+    from lianmeng.jointcards.models import JointCard, JointCardItem
+
+    serves = exists().where(and_(JointCardItem.card_id == JointCard.id, JointCardItem.merchant_id == p.merchant_id))
+    return _by_role(p, JointCard.alliance_id, and_(JointCard.alliance_id == p.alliance_id,
+                                                   or_(JointCard.seller_merchant_id == p.merchant_id, serves)),
+                    JointCard.member_id)
+
+
+# --- joint campaigns (联合营销活动) ------------------------------------------------------------------------------
+
+
+def campaigns(p: Principal) -> ColumnElement[bool]:
+    """A campaign is seen by the operator of its alliance, by its lead merchant and participating merchants (the
+    whole report: results are shared, 共享活动成果), and by the members registered for it."""
+    from lianmeng.campaigns.models import Campaign, CampaignMerchant, CampaignRegistration
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Campaign.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        joined = exists().where(and_(CampaignMerchant.campaign_id == Campaign.id,
+                                     CampaignMerchant.merchant_id == p.merchant_id))
+        return and_(Campaign.alliance_id == p.alliance_id, or_(Campaign.lead_merchant_id == p.merchant_id, joined))
+    if p.role is Role.MEMBER:
+        return exists().where(and_(CampaignRegistration.campaign_id == Campaign.id,
+                                   CampaignRegistration.member_id == p.member_id))
+    return false()
+
+
+def campaign_registrations(p: Principal) -> ColumnElement[bool]:
+    """Registrations: a member sees its own; everyone else those of the campaigns it sees."""
+    from lianmeng.campaigns.models import Campaign, CampaignRegistration
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.MEMBER:
+        return CampaignRegistration.member_id == p.member_id
+    return CampaignRegistration.campaign_id.in_(select(Campaign.id).where(campaigns(p)))
+
+
+def campaign_children(p: Principal, campaign_id: QueryableAttribute[int]) -> ColumnElement[bool]:
+    """Gift packages and costs: visible with their campaign (`campaign_id` is the row's campaign column)."""
+    from lianmeng.campaigns.models import Campaign
+
+    if p.is_platform:
+        return true()
+    return campaign_id.in_(select(Campaign.id).where(campaigns(p)))

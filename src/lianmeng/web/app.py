@@ -15,10 +15,12 @@ from lianmeng.agreements.api import router as agreements_router
 from lianmeng.alliances.api import router as alliances_router
 from lianmeng.alliances.web import router as alliances_pages
 from lianmeng.auth.api import router as auth_router
+from lianmeng.campaigns.api import router as campaigns_router
 from lianmeng.commissions.api import router as commissions_router
 from lianmeng.config import get_settings
 from lianmeng.coupons.api import router as coupons_router
 from lianmeng.jobs.service import Scheduler
+from lianmeng.jointcards.api import router as jointcards_router
 from lianmeng.ledger.api import router as ledger_router
 from lianmeng.members.api import router as members_router
 from lianmeng.merchants.api import router as merchants_router
@@ -62,7 +64,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastA
     api = APIRouter(prefix="/api/v1")
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
-                   coupons_router, referrals_router):
+                   coupons_router, referrals_router, jointcards_router, campaigns_router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(alliances_pages)

@@ -77,6 +77,9 @@ def phone_of(alliance_index: int, merchant_index: int) -> str:
 
 
 AGREEMENT = {"modes": ["rights_exchange"], "benefits": [{"offered_by": "a", "text": "首次保养9折"}]}
+JOINT_PRODUCT = {"name": "城市生活联名卡", "tiers": [{"name": "经济版", "price_fen": 980_000, "components": [
+    {"merchant_id": "@m1", "name": "汽车保养", "units": 2, "list_value_fen": 160_000},
+    {"merchant_id": "@m2", "name": "健身月卡", "unit_name": "月卡", "units": 1, "list_value_fen": 300_000}]}]}
 
 
 def build_scene(world: World, db_url: str) -> Scene:
@@ -164,6 +167,29 @@ def build_scene(world: World, db_url: str) -> Scene:
                       {"rating": 2, "comment": "排队太久"}, 201)["id"]
     again = s.ok("a.staff2", "POST", "/coupons/issue", {"template_id": ids["tpl2"], "member_id": ids["mb2"]}, 201)
     ids["red2b"] = s.ok("a.staff2", "POST", "/coupons/redeem", {"code": again["code"], "bill_fen": 5_000}, 201)["id"]
+    # a joint campaign (operator-run) of m1 and m2 (m3 takes no part), active, with a gift package of m2's coupon and
+    # m1's member registered; a draft campaign of alliance B
+    now = clock.now()
+    campaign_window = {"starts_at": (now - timedelta(days=1)).isoformat(),
+                       "ends_at": (now + timedelta(days=30)).isoformat()}
+    ids["cmp"] = s.ok("a.operator", "POST", "/campaigns", {"name": "健康生活节", **campaign_window}, 201)["id"]
+    for key, fen in (("m1", 1_000_000), ("m2", 500_000)):
+        s.ok("a.operator", "POST", f"/campaigns/{ids['cmp']}/merchants", {"merchant_id": ids[key],
+                                                                          "contribution_fen": fen}, 201)
+    s.ok("a.operator", "POST", f"/campaigns/{ids['cmp']}/status", {"status": "active"})
+    ids["pkg"] = s.ok("a.operator", "POST", f"/campaigns/{ids['cmp']}/gift-packages",
+                      {"name": "礼包", "template_ids": [ids["tpl2"]]}, 201)["id"]
+    ids["creg1"] = s.ok("a.staff1", "POST", f"/campaigns/{ids['cmp']}/registrations", {"member_id": ids["mb1"]},
+                        201)["id"]
+    ids["bcmp"] = s.ok("b.operator", "POST", "/campaigns", {"name": "beta 活动", **campaign_window}, 201)["id"]
+    # joint cards: the operator's 经济版 (m1's car service ×2, m2's gym month; m3 takes no part), sold by m1's
+    # guide to m1's member (jcard), one service already consumed at m1
+    jp = s.ok("a.operator", "POST", "/joint-card-products", s.resolve(JOINT_PRODUCT), 201)
+    ids.update(jp=jp["id"], jtier=jp["tiers"][0]["id"], jc_m1=jp["tiers"][0]["components"][0]["id"],
+               jc_m2=jp["tiers"][0]["components"][1]["id"])
+    ids["jcard"] = s.ok("a.staff1", "POST", "/joint-cards/sales",
+                        {"external_id": "JC-1", "tier_id": ids["jtier"], "member_id": ids["mb1"]}, 201)["id"]
+    s.ok("a.staff1", "POST", f"/joint-cards/{ids['jcard']}/consume", {"component_id": ids["jc_m1"]}, 201)
     return s
 
 
@@ -251,6 +277,9 @@ def owners(*calls: Call) -> tuple[Call, ...]:
 # Bodies' "@name" strings are scene ids.
 STORE = {"name": "影子门店", "address": "深南大道 2 号", "latitude": 22.5, "longitude": 114.0}
 HIJACK = {"name": "hijacked"}
+CAMPAIGN = {"name": "周末活动", "starts_at": "2030-05-18T10:00:00+08:00", "ends_at": "2030-05-20T00:00:00+08:00"}
+COST = {"what": "场地布置", "amount_fen": 3_000}
+PACKAGE = {"name": "礼包二", "template_ids": ["@tpl1", "@tpl2"]}
 
 SWEEP: dict[tuple[str, str], Case] = {
     # --- logins ---
@@ -729,6 +758,127 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("b.admin1", expect=200), Call("a.member1", expect=200)),
         owners(Call("a.admin2", query={"complaints_only": True}, expect=200), Call("a.staff2", expect=200),
                Call("a.member2", expect=200), Call("a.operator", query={"merchant_id": "@m2"}, expect=200)),
+    ),
+    # --- joint campaigns (联合营销活动): cmp = m1 + m2, run by a.operator; creg1 = mb1's registration ---
+    ("POST", "/campaigns"): Case(
+        attacks(Call("a.staff1", body=CAMPAIGN, expect=403), Call("a.member1", body=CAMPAIGN, expect=403),
+                Call("b.staff1", body=CAMPAIGN, expect=403)),
+        owners(Call("a.operator", body=CAMPAIGN, expect=201), Call("a.admin3", body=CAMPAIGN, expect=201)),
+    ),
+    ("GET", "/campaigns"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin3", "a.staff3", "b.admin1", "b.staff1", "a.member2"))),
+        owners(Call("a.operator", expect=200), Call("a.admin2", expect=200), Call("a.member1", expect=200)),
+    ),
+    ("GET", "/campaigns/{campaign_id}"): Case(
+        attacks(*(Call(who, "cmp") for who in ("a.admin3", "a.staff3", "b.operator", "b.admin1", "a.member2")),
+                Call("a.operator", "bcmp")),
+        owners(Call("a.admin2", "cmp", expect=200), Call("a.key1", "cmp", expect=200),
+               Call("a.member1", "cmp", expect=200)),
+    ),
+    ("POST", "/campaigns/{campaign_id}/status"): Case(
+        attacks(Call("a.admin3", "cmp", {"status": "closed"}), Call("b.operator", "cmp", {"status": "closed"}),
+                Call("a.operator", "bcmp", {"status": "active"}),
+                Call("a.admin1", "cmp", {"status": "closed"}, expect=403),
+                Call("a.member1", "cmp", {"status": "closed"}, expect=403)),
+        owners(Call("a.operator", "cmp", {"status": "closed"}, expect=200)),
+    ),
+    ("POST", "/campaigns/{campaign_id}/merchants"): Case(
+        attacks(Call("a.admin3", "cmp", {"merchant_id": "@m3", "contribution_fen": 100}),
+                Call("b.operator", "cmp", {"merchant_id": "@m3", "contribution_fen": 100}),
+                Call("a.admin1", "cmp", {"merchant_id": "@m3", "contribution_fen": 100}, expect=403),
+                Call("a.operator", "cmp", {"merchant_id": "@m1", "contribution_fen": 100}, expect=409)),
+        owners(Call("a.operator", "cmp", {"merchant_id": "@m3", "contribution_fen": 100}, expect=201)),
+    ),
+    ("POST", "/campaigns/{campaign_id}/costs"): Case(
+        attacks(Call("a.admin3", "cmp", COST), Call("b.operator", "cmp", COST),
+                Call("a.admin2", "cmp", COST, expect=403), Call("a.member1", "cmp", COST, expect=403),
+                Call("a.operator", "cmp", {**COST, "paid_by_merchant_id": "@bm"}, expect=422)),
+        owners(Call("a.operator", "cmp", {**COST, "paid_by_merchant_id": "@m2"}, expect=201)),
+    ),
+    ("POST", "/campaigns/{campaign_id}/registrations"): Case(
+        attacks(Call("a.staff3", "cmp", {"member_id": "@mb3"}), Call("b.staff1", "cmp", {"member_id": "@bmb"}),
+                Call("a.member2", "bcmp", {}), Call("a.member1", "cmp", {}, expect=409),
+                Call("a.member1", "cmp", {"member_id": "@mb2"}, expect=403)),
+        owners(Call("a.staff2", "cmp", {"member_id": "@mb2"}, expect=201)),
+    ),
+    ("GET", "/campaigns/{campaign_id}/registrations"): Case(
+        attacks(*(Call(who, "cmp", expect=200) for who in ("a.admin3", "a.staff3", "b.operator", "a.member2"))),
+        owners(Call("a.admin2", "cmp", expect=200), Call("a.member1", "cmp", expect=200)),
+    ),
+    ("POST", "/campaign-registrations/{registration_id}/check-in"): Case(
+        attacks(Call("a.staff3", "creg1"), Call("b.staff1", "creg1"), Call("b.operator", "creg1"),
+                Call("a.operator", "creg1", expect=403), Call("a.member1", "creg1", expect=403)),
+        owners(Call("a.staff2", "creg1", expect=200)),
+    ),
+    ("POST", "/campaigns/{campaign_id}/gift-packages"): Case(
+        attacks(Call("a.admin3", "cmp", PACKAGE), Call("b.operator", "cmp", PACKAGE),
+                Call("a.admin2", "cmp", PACKAGE, expect=403), Call("a.member1", "cmp", PACKAGE, expect=403)),
+        owners(Call("a.operator", "cmp", PACKAGE, expect=201)),
+    ),
+    ("GET", "/campaigns/{campaign_id}/gift-packages"): Case(
+        attacks(*(Call(who, "cmp", expect=200) for who in ("a.admin3", "b.operator", "b.admin1", "a.member2"))),
+        owners(Call("a.staff1", "cmp", expect=200), Call("a.member1", "cmp", expect=200)),
+    ),
+    ("POST", "/gift-packages/{package_id}/claim"): Case(
+        attacks(Call("a.staff3", "pkg", {"member_id": "@mb3"}), Call("b.staff1", "pkg", {"member_id": "@bmb"}),
+                Call("a.operator", "pkg", {"member_id": "@mb1"}, expect=403),
+                Call("a.member1", "pkg", {"member_id": "@mb1"}, expect=403),
+                Call("a.staff2", "pkg", {"member_id": "@mb2"}, expect=422)),
+        owners(Call("a.staff1", "pkg", {"member_id": "@mb1"}, expect=201)),
+    ),
+    ("GET", "/campaigns/{campaign_id}/report"): Case(
+        attacks(*(Call(who, "cmp") for who in ("a.admin3", "a.staff3", "b.operator", "b.admin1", "a.member2")),
+                Call("a.operator", "bcmp"), Call("a.member1", "cmp", expect=403)),
+        owners(Call("a.admin2", "cmp", expect=200), Call("a.operator", "cmp", expect=200)),
+    ),
+    # --- joint cards (联合储值卡) ---
+    ("POST", "/joint-card-products"): Case(
+        attacks(Call("a.staff1", body=JOINT_PRODUCT, expect=403), Call("a.member1", body=JOINT_PRODUCT, expect=403),
+                Call("a.admin2", body={**JOINT_PRODUCT, "lead_merchant_id": "@m1"}, expect=403),
+                Call("b.operator", body=JOINT_PRODUCT, expect=422)),
+        owners(Call("a.operator", body=JOINT_PRODUCT, expect=201), Call("a.admin1", body=JOINT_PRODUCT, expect=201)),
+    ),
+    ("GET", "/joint-card-products"): Case(
+        attacks(Call("b.operator", expect=200), Call("b.admin1", query={"merchant_id": "@m1"}, expect=200)),
+        owners(Call("a.admin3", expect=200), Call("a.member1", expect=200)),
+    ),
+    ("GET", "/joint-card-products/{product_id}"): Case(
+        attacks(*(Call(who, "jp") for who in ("b.operator", "b.admin1", "b.staff1"))),
+        owners(Call("a.admin3", "jp", expect=200), Call("a.member1", "jp", expect=200)),
+    ),
+    ("POST", "/joint-cards/sales"): Case(
+        attacks(Call("a.staff3", body={"external_id": "X", "tier_id": "@jtier", "member_id": "@mb3"}, expect=403),
+                Call("b.staff1", body={"external_id": "X", "tier_id": "@jtier", "member_id": "@bmb"}, expect=422),
+                Call("a.staff2", body={"external_id": "X", "tier_id": "@jtier", "member_id": "@mb1"}),
+                Call("a.member1", body={"external_id": "X", "tier_id": "@jtier", "member_id": "@mb1"}, expect=403)),
+        owners(Call("a.staff1", body={"external_id": "JC-2", "tier_id": "@jtier", "member_id": "@mb1"}, expect=201)),
+    ),
+    ("GET", "/joint-cards"): Case(
+        attacks(Call("a.admin3", expect=200), Call("a.staff3", query={"member_id": "@mb1"}, expect=200),
+                Call("b.operator", expect=200), Call("a.member2", query={"member_id": "@mb1"}, expect=200)),
+        owners(Call("a.staff1", expect=200), Call("a.staff2", expect=200), Call("a.member1", expect=200)),
+    ),
+    ("GET", "/joint-cards/{card_id}"): Case(
+        attacks(*(Call(who, "jcard") for who in ("a.admin3", "a.staff3", "b.operator", "a.member2"))),
+        owners(Call("a.member1", "jcard", expect=200), Call("a.staff2", "jcard", expect=200),
+               Call("a.operator", "jcard", expect=200)),
+    ),
+    ("GET", "/joint-cards/{card_id}/uses"): Case(
+        attacks(*(Call(who, "jcard") for who in ("a.staff3", "b.operator", "a.member2"))),
+        owners(Call("a.member1", "jcard", expect=200), Call("a.staff2", "jcard", expect=200)),
+    ),
+    ("POST", "/joint-cards/{card_id}/consume"): Case(
+        attacks(Call("a.staff3", "jcard", {"component_id": "@jc_m1"}),
+                Call("b.staff1", "jcard", {"component_id": "@jc_m1"}),
+                Call("a.staff1", "jcard", {"component_id": "@jc_m2"}, expect=403),
+                Call("a.member1", "jcard", {"component_id": "@jc_m1"}, expect=403),
+                Call("a.staff2", "jcard", {"component_id": "@jc_m2", "units": 5}, expect=409)),
+        owners(Call("a.staff2", "jcard", {"component_id": "@jc_m2"}, expect=201)),
+    ),
+    ("POST", "/joint-cards/{card_id}/refund"): Case(
+        attacks(Call("a.staff3", "jcard", {}), Call("b.operator", "jcard", {}),
+                Call("a.staff2", "jcard", {}, expect=403), Call("a.member1", "jcard", {}, expect=403)),
+        owners(Call("a.staff1", "jcard", {"reason": "退卡"}, expect=200)),
     ),
     ("GET", "/orders"): Case(
         attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),

@@ -1,0 +1,1 @@
+"""Joint stored-value cards (联合储值卡/套餐)."""

@@ -1,0 +1,88 @@
+"""Pure joint-card rules: how a tier's price is shared among its components, how much of a component's share
+one consumption recognises, when a card's value expires, and what a refund gives back. Integer fen only.
+
+* `allocate`: the sale price split over the components in proportion to their list values (largest remainder,
+  `commissions.domain.split_proportionally`), so the shares always add up to the price exactly.
+* `value_used`: the part of a component's share that `used` of its `units` have consumed: share × used // units,
+  so every unit but the last is worth the floor of share / units and the last unit takes the remainder; all
+  units consumed is exactly the share.
+* `recognise`: what consuming `n` more units recognises (difference of two `value_used`).
+* `unconsumed`: what a card still holds (refund or expiry), per component and in total.
+* `expires_at`: the sale date (Asia/Shanghai calendar) plus the product's carry-over months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from lianmeng.commissions.domain import split_proportionally
+from lianmeng.kit.clock import require_aware, shanghai
+from lianmeng.points.domain import expiry_for
+
+
+class Refused(ValueError):
+    """A rule said no; `code` is the stable error code shown to users."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def allocate(price_fen: int, list_values_fen: Sequence[int]) -> list[int]:
+    """Each component's share of the price, proportional to its list value; the shares sum to the price."""
+    if price_fen <= 0:
+        raise Refused("invalid_joint_product")
+    if not list_values_fen or any(v <= 0 for v in list_values_fen):
+        raise Refused("invalid_joint_product")
+    return split_proportionally(price_fen, list(list_values_fen))
+
+
+def _check_units(share_fen: int, units: int, used: int) -> None:
+    if share_fen < 0 or units < 1 or not 0 <= used <= units:
+        raise ValueError("need share ≥ 0, units ≥ 1 and 0 ≤ used ≤ units")
+
+
+def value_used(share_fen: int, units: int, used: int) -> int:
+    """Value consumed by the first `used` units: floor per unit, the last unit takes the remainder."""
+    _check_units(share_fen, units, used)
+    return share_fen * used // units
+
+
+def recognise(share_fen: int, units: int, used_before: int, n: int) -> int:
+    """Value that consuming `n` more units recognises; refused when fewer than `n` units remain."""
+    if n < 1:
+        raise Refused("validation_error")
+    _check_units(share_fen, units, used_before)
+    if used_before + n > units:
+        raise Refused("joint_card_used_up")
+    return value_used(share_fen, units, used_before + n) - value_used(share_fen, units, used_before)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One component on a card: its share of the price, its units and how many are left."""
+
+    share_fen: int
+    units: int
+    units_left: int
+
+
+def unconsumed(holdings: Sequence[Holding]) -> list[int]:
+    """Value left per component (what a refund returns or an expiry releases)."""
+    return [h.share_fen - value_used(h.share_fen, h.units, h.units - h.units_left) for h in holdings]
+
+
+def refundable(holdings: Sequence[Holding]) -> int:
+    """The unconsumed total; refused when nothing is left (a fully consumed card cannot be refunded)."""
+    total = sum(unconsumed(holdings))
+    if total <= 0:
+        raise Refused("nothing_to_refund")
+    return total
+
+
+def expires_at(sold_at: datetime, carry_over_months: int) -> datetime:
+    """The sale's Shanghai calendar date plus whole months (day clamped to the month's end)."""
+    require_aware(sold_at, "sold_at")
+    return expiry_for(shanghai(sold_at), carry_over_months)

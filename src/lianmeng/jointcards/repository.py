@@ -1,0 +1,94 @@
+"""All joint-card queries; reads are scoped by tenancy.policy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
+from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.scoped import get_scoped, scoped_select
+
+
+def get_product(session: Session, p: Principal, product_id: int) -> JointProduct:
+    return get_scoped(session, JointProduct, product_id, policy.joint_products(p), "joint_card_product")
+
+
+def list_products(p: Principal, *, status: str | None = None, merchant_id: int | None = None) -> Select[Any]:
+    stmt = scoped_select(JointProduct, policy.joint_products(p))
+    if status:
+        stmt = stmt.where(JointProduct.status == status)
+    if merchant_id is not None:
+        in_product = select(JointTier.product_id).join(JointComponent, JointComponent.tier_id == JointTier.id).where(
+            JointComponent.merchant_id == merchant_id)
+        stmt = stmt.where((JointProduct.lead_merchant_id == merchant_id) | JointProduct.id.in_(in_product))
+    return stmt.order_by(JointProduct.id.desc())
+
+
+def tiers_of(session: Session, product_id: int) -> list[JointTier]:
+    return list(session.scalars(select(JointTier).where(JointTier.product_id == product_id)
+                                .order_by(JointTier.position, JointTier.id)))
+
+
+def components_of(session: Session, tier_ids: list[int]) -> list[JointComponent]:
+    if not tier_ids:
+        return []
+    return list(session.scalars(select(JointComponent).where(JointComponent.tier_id.in_(tier_ids))
+                                .order_by(JointComponent.position, JointComponent.id)))
+
+
+def merchants_of_product(session: Session, product: JointProduct) -> set[int]:
+    ids = set(session.scalars(select(JointComponent.merchant_id).join(JointTier, JointComponent.tier_id == JointTier.id)
+                              .where(JointTier.product_id == product.id)))
+    if product.lead_merchant_id is not None:
+        ids.add(product.lead_merchant_id)
+    return ids
+
+
+def card_by_external_id(session: Session, seller_merchant_id: int, external_id: str) -> JointCard | None:
+    return session.scalars(select(JointCard).where(JointCard.seller_merchant_id == seller_merchant_id,
+                                                   JointCard.external_id == external_id)).first()
+
+
+def get_card(session: Session, p: Principal, card_id: int, *, lock: bool = False) -> JointCard:
+    return get_scoped(session, JointCard, card_id, policy.joint_cards(p), "joint_card", lock=lock)
+
+
+def list_cards(p: Principal, *, member_id: int | None = None, product_id: int | None = None,
+               status: str | None = None) -> Select[Any]:
+    stmt = scoped_select(JointCard, policy.joint_cards(p))
+    if member_id is not None:
+        stmt = stmt.where(JointCard.member_id == member_id)
+    if product_id is not None:
+        stmt = stmt.where(JointCard.product_id == product_id)
+    if status:
+        stmt = stmt.where(JointCard.status == status)
+    return stmt.order_by(JointCard.id.desc())
+
+
+def items_of(session: Session, card_id: int) -> list[JointCardItem]:
+    return list(session.scalars(select(JointCardItem).where(JointCardItem.card_id == card_id)
+                                .order_by(JointCardItem.id)))
+
+
+def take_units(session: Session, item_id: int, units: int) -> bool:
+    """Consume `units` of an item unless fewer remain (guarded, in one statement)."""
+    result = session.execute(
+        update(JointCardItem).where(JointCardItem.id == item_id, JointCardItem.units_left >= units)
+        .values(units_left=JointCardItem.units_left - units).execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def uses_of(session: Session, card_id: int) -> list[JointCardUse]:
+    return list(session.scalars(select(JointCardUse).where(JointCardUse.card_id == card_id)
+                                .order_by(JointCardUse.id)))
+
+
+def due_for_expiry(session: Session, at: datetime, limit: int) -> list[JointCard]:
+    """Active cards past their expiry, locked; a concurrent run skips the rows this one holds."""
+    stmt = (select(JointCard).where(JointCard.status == "active", JointCard.expires_at <= at)
+            .order_by(JointCard.id).limit(limit).with_for_update(skip_locked=True))
+    return list(session.scalars(stmt))

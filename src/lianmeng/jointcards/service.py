@@ -1,0 +1,280 @@
+"""Use cases: define a joint-card product, sell a card, consume a component, refund the rest, expire what is
+left. One transaction each (the door commits). Postings (docs/joint-cards.md), keys derived from row ids:
+  joint-card:<id>:sale      seller's cash +price, seller's joint-card liability (scope product) −price
+  joint-card-use:<id>       seller's liability +v, consuming merchant's joint-card revenue −v, and when the
+                            consuming merchant is not the seller: seller owes it v (partner balances)
+  joint-card:<id>:refund    seller's liability +rest, seller's cash −rest (cash back to the member)
+  joint-card:<id>:expire    seller's liability +rest, the expiry party's revenue −rest (+ partner balances)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from lianmeng.db import insert_once
+from lianmeng.jointcards import domain, repository
+from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
+from lianmeng.jointcards.schemas import (
+    CardOut,
+    ComponentOut,
+    ConsumeIn,
+    ConsumeOut,
+    ItemOut,
+    ProductCreate,
+    ProductOut,
+    RefundIn,
+    SaleIn,
+    TierOut,
+    UseOut,
+)
+from lianmeng.kit import clock
+from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from lianmeng.ledger import service as ledger
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.members import repository as members_repo
+from lianmeng.members import service as members_service
+from lianmeng.members.schemas import CardRef
+from lianmeng.merchants import repository as merchants_repo
+from lianmeng.tenancy import Principal, policy
+
+
+def cash(merchant_id: int) -> AccountRef:
+    return AccountRef(OwnerType.MERCHANT, merchant_id, AccountKind.CASH)
+
+
+def liability(merchant_id: int, product_id: int) -> AccountRef:
+    return AccountRef(OwnerType.MERCHANT, merchant_id, AccountKind.JOINT_CARD_LIABILITY, scope_id=product_id)
+
+
+def revenue(merchant_id: int, product_id: int) -> AccountRef:
+    return AccountRef(OwnerType.MERCHANT, merchant_id, AccountKind.JOINT_CARD_REVENUE, scope_id=product_id)
+
+
+def partner(merchant_id: int, partner_id: int) -> AccountRef:
+    return AccountRef(OwnerType.MERCHANT, merchant_id, AccountKind.PARTNER_BALANCE, scope_id=partner_id)
+
+
+def recognise_legs(seller_id: int, merchant_id: int, product_id: int, value: int) -> list[Leg]:
+    """The seller's liability becomes `merchant_id`'s revenue; the seller (who holds the cash) owes it."""
+    legs = [Leg(liability(seller_id, product_id), value), Leg(revenue(merchant_id, product_id), -value)]
+    if merchant_id != seller_id:
+        legs += [Leg(partner(seller_id, merchant_id), -value), Leg(partner(merchant_id, seller_id), value)]
+    return legs
+
+
+def _refused(refused: domain.Refused) -> Exception:
+    if refused.code in ("joint_card_used_up", "nothing_to_refund"):
+        return Conflict(refused.code)
+    return Invalid(refused.code)
+
+
+# --- products ---------------------------------------------------------------------------------------------
+
+
+def create_product(session: Session, actor: Principal, data: ProductCreate) -> ProductOut:
+    if actor.is_operator:
+        if actor.alliance_id is None:  # the platform defines nothing for an alliance
+            raise Forbidden()
+        alliance_id, lead = actor.alliance_id, data.lead_merchant_id
+    elif actor.manages_merchant and actor.merchant_id is not None and actor.alliance_id is not None:
+        if data.lead_merchant_id not in (None, actor.merchant_id):
+            raise Forbidden()
+        alliance_id, lead = actor.alliance_id, actor.merchant_id
+    else:
+        raise Forbidden()
+    named = {c.merchant_id for t in data.tiers for c in t.components}
+    if lead is not None:
+        named.add(lead)
+    if data.expiry_merchant_id is not None:
+        named.add(data.expiry_merchant_id)
+    for merchant_id in named:
+        merchant = merchants_repo.merchant_by_id(session, merchant_id)
+        if merchant is None or merchant.alliance_id != alliance_id:
+            raise Invalid("wrong_alliance", what="merchant")
+    in_product = {c.merchant_id for t in data.tiers for c in t.components} | ({lead} if lead else set())
+    if data.expiry_merchant_id is not None and data.expiry_merchant_id not in in_product:
+        raise Invalid("invalid_joint_product")
+    product = JointProduct(alliance_id=alliance_id, lead_merchant_id=lead, name=data.name,
+                           description=data.description, carry_over_months=data.carry_over_months,
+                           expiry_merchant_id=data.expiry_merchant_id, status="active")
+    session.add(product)
+    session.flush()
+    for position, tier_in in enumerate(data.tiers):
+        try:
+            shares = domain.allocate(tier_in.price_fen, [c.list_value_fen for c in tier_in.components])
+        except domain.Refused as refused:
+            raise _refused(refused) from None
+        tier = JointTier(product_id=product.id, name=tier_in.name, price_fen=tier_in.price_fen, position=position)
+        session.add(tier)
+        session.flush()
+        session.add_all(
+            JointComponent(tier_id=tier.id, merchant_id=c.merchant_id, name=c.name, unit_name=c.unit_name,
+                           units=c.units, list_value_fen=c.list_value_fen, share_fen=share, position=index)
+            for index, (c, share) in enumerate(zip(tier_in.components, shares, strict=True)))
+    session.flush()
+    return product_out(session, product)
+
+
+def product_out(session: Session, product: JointProduct) -> ProductOut:
+    tiers = repository.tiers_of(session, product.id)
+    components = repository.components_of(session, [t.id for t in tiers])
+    out = ProductOut.model_validate(product)
+    out.tiers = [TierOut(id=t.id, name=t.name, price_fen=t.price_fen,
+                         components=[ComponentOut.model_validate(c) for c in components if c.tier_id == t.id])
+                 for t in tiers]
+    return out
+
+
+# --- cards ------------------------------------------------------------------------------------------------
+
+
+def card_out(session: Session, card: JointCard) -> CardOut:
+    product = session.get(JointProduct, card.product_id)
+    tier = session.get(JointTier, card.tier_id)
+    assert product is not None and tier is not None
+    items = repository.items_of(session, card.id)
+    components = {c.id: c for c in repository.components_of(session, [tier.id])}
+    left = domain.unconsumed([domain.Holding(i.share_fen, i.units, i.units_left) for i in items])
+    item_outs = [ItemOut(component_id=i.component_id, merchant_id=i.merchant_id,
+                         name=components[i.component_id].name, unit_name=components[i.component_id].unit_name,
+                         units=i.units, units_left=i.units_left, share_fen=i.share_fen,
+                         value_left_fen=value if card.status == "active" else 0)
+                 for i, value in zip(items, left, strict=True)]
+    return CardOut(id=card.id, alliance_id=card.alliance_id, product_id=product.id, product_name=product.name,
+                   tier_id=tier.id, tier_name=tier.name, member_id=card.member_id,
+                   seller_merchant_id=card.seller_merchant_id, external_id=card.external_id,
+                   price_fen=card.price_fen, status=card.status, sold_at=card.sold_at, expires_at=card.expires_at,
+                   closed_at=card.closed_at, refunded_fen=card.refunded_fen, expired_fen=card.expired_fen,
+                   value_left_fen=sum(i.value_left_fen for i in item_outs), items=item_outs)
+
+
+def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
+    if not actor.is_merchant_side or actor.merchant_id is None:
+        raise Forbidden()
+    seller = merchants_repo.get_merchant(session, actor, actor.merchant_id)
+    if seller.status != "active":
+        raise Invalid("merchant_suspended")
+    tier = session.get(JointTier, data.tier_id)
+    product = session.get(JointProduct, tier.product_id) if tier is not None else None
+    if tier is None or product is None or product.alliance_id != seller.alliance_id:
+        raise Invalid("wrong_alliance", what="joint_card_product")
+    if seller.id not in repository.merchants_of_product(session, product):
+        raise Forbidden("joint_card_not_in_product")
+    if product.status != "active":
+        raise Invalid("joint_product_paused")
+    if data.member_id is not None:
+        member = members_repo.get_member(session, actor, data.member_id)
+    else:
+        member = members_service.resolve_card(session, CardRef(card_no=data.card_no))
+        if member.alliance_id != seller.alliance_id:
+            raise Invalid("invalid_card")
+    existing = repository.card_by_external_id(session, seller.id, data.external_id)
+    if existing is None:
+        now = clock.now()
+        card = JointCard(alliance_id=seller.alliance_id, product_id=product.id, tier_id=tier.id,
+                         member_id=member.id, seller_merchant_id=seller.id, seller_staff_id=actor.staff_id,
+                         external_id=data.external_id, price_fen=tier.price_fen, status="active", sold_at=now,
+                         expires_at=domain.expires_at(now, product.carry_over_months), refunded_fen=0,
+                         expired_fen=0)
+        if insert_once(session, card):
+            session.add_all(JointCardItem(card_id=card.id, component_id=c.id, merchant_id=c.merchant_id,
+                                          units=c.units, units_left=c.units, share_fen=c.share_fen)
+                            for c in repository.components_of(session, [tier.id]))
+            session.flush()
+            legs = [Leg(cash(seller.id), tier.price_fen), Leg(liability(seller.id, product.id), -tier.price_fen)]
+            ledger.post(session, seller.alliance_id, f"joint-card:{card.id}:sale", "joint_card_sale", legs,
+                        cause_id=card.id)
+            return card_out(session, card)
+        existing = repository.card_by_external_id(session, seller.id, data.external_id)
+    if existing is None or (existing.member_id, existing.tier_id) != (member.id, tier.id):
+        raise Conflict("duplicate_external_id")
+    return card_out(session, existing)
+
+
+def _usable(card: JointCard, now: datetime) -> None:
+    if card.status != "active":
+        raise Conflict("joint_card_closed", status=card.status)
+    if card.expires_at <= now:
+        raise Conflict("joint_card_closed", status="expired")
+
+
+def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -> ConsumeOut:
+    card = repository.get_card(session, actor, card_id, lock=True)
+    if not actor.is_merchant_side or actor.merchant_id is None:
+        raise Forbidden()
+    item = next((i for i in repository.items_of(session, card.id) if i.component_id == data.component_id), None)
+    if item is None:
+        raise NotFound("joint_card_component")
+    if item.merchant_id != actor.merchant_id:
+        raise Forbidden("joint_card_other_merchant")
+    now = clock.now()
+    _usable(card, now)
+    try:
+        value = domain.recognise(item.share_fen, item.units, item.units - item.units_left, data.units)
+    except domain.Refused as refused:
+        raise _refused(refused) from None
+    if not repository.take_units(session, item.id, data.units):
+        raise Conflict("joint_card_used_up")
+    session.refresh(item)
+    use = JointCardUse(alliance_id=card.alliance_id, card_id=card.id, item_id=item.id, component_id=item.component_id,
+                       merchant_id=item.merchant_id, staff_id=actor.staff_id, units=data.units, value_fen=value,
+                       recorded_by=actor.label, at=now)
+    session.add(use)
+    session.flush()
+    if value:
+        ledger.post(session, card.alliance_id, f"joint-card-use:{use.id}", "joint_card_use",
+                    recognise_legs(card.seller_merchant_id, item.merchant_id, card.product_id, value), cause_id=use.id)
+    return ConsumeOut(use=UseOut.model_validate(use), card=card_out(session, card))
+
+
+def _close(session: Session, card: JointCard) -> int:
+    """Take every unit left off the card; returns the unconsumed value."""
+    items = repository.items_of(session, card.id)
+    left = sum(domain.unconsumed([domain.Holding(i.share_fen, i.units, i.units_left) for i in items]))
+    for item in items:
+        item.units_left = 0
+    return left
+
+
+def refund(session: Session, actor: Principal, card_id: int, data: RefundIn) -> CardOut:
+    """Give back the unconsumed value in cash at the seller; once per card (a retry sees it refunded)."""
+    card = repository.get_card(session, actor, card_id, lock=True)
+    policy.require_serves(actor, card.seller_merchant_id)
+    if card.status == "refunded":
+        return card_out(session, card)
+    if card.status != "active":
+        raise Conflict("joint_card_closed", status=card.status)
+    items = repository.items_of(session, card.id)
+    try:
+        amount = domain.refundable([domain.Holding(i.share_fen, i.units, i.units_left) for i in items])
+    except domain.Refused as refused:
+        raise _refused(refused) from None
+    _close(session, card)
+    card.status, card.refunded_fen, card.closed_at = "refunded", amount, clock.now()
+    legs = [Leg(liability(card.seller_merchant_id, card.product_id), amount), Leg(cash(card.seller_merchant_id),
+                                                                                 -amount)]
+    ledger.post(session, card.alliance_id, f"joint-card:{card.id}:refund", "joint_card_refund", legs,
+                cause_id=card.id, memo=data.reason)
+    session.flush()
+    return card_out(session, card)
+
+
+def expire_due(session: Session, at: datetime | None = None, limit: int = 1000) -> int:
+    """Expire cards past their carry-over: what is left goes to the product's expiry party (default: the
+    seller). Safe to run twice or concurrently: cards are locked (others skip them) and each posts once."""
+    now = at or clock.now()
+    expired = 0
+    for card in repository.due_for_expiry(session, now, limit):
+        product = session.get(JointProduct, card.product_id)
+        assert product is not None
+        left = _close(session, card)
+        card.status, card.expired_fen, card.closed_at = "expired", left, now
+        if left:
+            party = product.expiry_merchant_id or card.seller_merchant_id
+            ledger.post(session, card.alliance_id, f"joint-card:{card.id}:expire", "joint_card_expiry",
+                        recognise_legs(card.seller_merchant_id, party, card.product_id, left), cause_id=card.id)
+        expired += left
+    session.flush()
+    return expired
