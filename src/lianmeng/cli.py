@@ -145,11 +145,13 @@ def users_create(
 def jobs_run(database_url: DatabaseOpt = None) -> None:
     """Run every job once now. Safe to run twice or concurrently: nothing happens twice."""
     from lianmeng.jobs.service import run_all
+    from lianmeng.kit.money import format_yuan
 
     with console.status("running jobs…"):
         report = run_all(database_url)
     console.print(f"[green]✓[/] rebates released: {report.rebates_released:,}  "
-                  f"points expired: {report.points_expired:,}")
+                  f"points expired: {report.points_expired:,}  "
+                  f"joint cards expired: {format_yuan(report.joint_card_fen_expired)}")
 
 
 if __name__ == "__main__":

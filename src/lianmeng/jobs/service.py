@@ -10,6 +10,7 @@ from datetime import datetime
 
 from lianmeng.commissions import service as commissions
 from lianmeng.db import unit_of_work
+from lianmeng.jointcards import service as jointcards
 from lianmeng.points import service as points
 
 log = logging.getLogger("lianmeng.jobs")
@@ -19,6 +20,7 @@ log = logging.getLogger("lianmeng.jobs")
 class JobReport:
     rebates_released: int
     points_expired: int
+    joint_card_fen_expired: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -26,7 +28,9 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         released = commissions.release_matured(session, at)
     with unit_of_work(database_url) as session:
         expired = points.expire_due(session, at)
-    return JobReport(released, expired)
+    with unit_of_work(database_url) as session:
+        card_fen = jointcards.expire_due(session, at)
+    return JobReport(released, expired, card_fen)
 
 
 class Scheduler:
@@ -49,8 +53,8 @@ class Scheduler:
         while not self._stop.wait(self.interval):
             try:
                 report = run_all(self.database_url)
-                if report.rebates_released or report.points_expired:
-                    log.info("jobs: released %d rebates, expired %d points", report.rebates_released,
-                             report.points_expired)
+                if report.rebates_released or report.points_expired or report.joint_card_fen_expired:
+                    log.info("jobs: released %d rebates, expired %d points and %d fen of joint cards",
+                             report.rebates_released, report.points_expired, report.joint_card_fen_expired)
             except Exception:  # a failed run must not kill the scheduler; the next run retries
                 log.exception("scheduled jobs failed")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.auth.domain import Role
 from lianmeng.db import begin_write
+from lianmeng.jobs.service import run_all
 from lianmeng.jointcards import service
 from lianmeng.jointcards.models import JointCardItem, JointCardUse
 from lianmeng.jointcards.schemas import ConsumeIn
@@ -342,3 +343,12 @@ def test_concurrent_consumptions_never_take_more_units_than_remain(world: World,
     total = session.scalar(select(func.sum(JointCardUse.value_fen)).where(JointCardUse.card_id == card["id"]))
     assert total == lessons["share_fen"] * 9 // 10
     all_postings_balance(session)
+
+
+def test_the_scheduled_jobs_expire_joint_cards_too(world: World, session: Session) -> None:
+    _, tier = setup(world, product_body(world, carry_over_months=12))
+    sell(world, tier)
+    url = world.client.app.state.database_url
+    assert run_all(url, at=clock.now() + timedelta(days=300)).joint_card_fen_expired == 0
+    assert run_all(url, at=clock.now() + timedelta(days=370)).joint_card_fen_expired == 1_480_000
+    assert run_all(url, at=clock.now() + timedelta(days=371)).joint_card_fen_expired == 0  # once
