@@ -81,8 +81,8 @@ def usable_coupons(session: Session, member_id: int) -> list[tuple[Coupon, Coupo
     rows = session.execute(
         select(Coupon, CouponTemplate).join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
         .where(Coupon.member_id == member_id, Coupon.uses_left > 0).order_by(Coupon.id)
-    ).tuples()
-    return list(rows)
+    )
+    return [(coupon, template) for coupon, template in rows]
 
 
 def get_redemption(session: Session, p: Principal, redemption_id: int, *, lock: bool = False) -> Redemption:
