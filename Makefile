@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint install postgres clean
+.PHONY: run test test-sqlite test-postgres lint install postgres system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,18 @@ run: $(STAMP)
 	$(BIN)/lianmeng demo --if-empty
 	$(BIN)/lianmeng serve --host $(HOST) --port $(PORT)
 
+# LibreOffice (headless) for the test that opens our XLSX exports; installed only if soffice is missing
+system-deps:
+	@command -v soffice >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui)
+
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) system-deps
 	$(BIN)/pytest
 
-test-postgres: $(STAMP) postgres
+test-postgres: $(STAMP) system-deps postgres
 	LIANMENG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
 
 lint: $(STAMP)

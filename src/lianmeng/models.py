@@ -22,6 +22,7 @@ from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 from lianmeng.referrals.models import Feedback
+from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
 from lianmeng.withdrawals.models import Withdrawal
 
 __all__ = [
@@ -29,6 +30,6 @@ __all__ = [
     "CampaignCoupon", "CampaignMerchant", "CampaignRegistration", "ClaimLink", "Coupon", "CouponTemplate", "Entry",
     "Feedback", "GiftPackage", "IdempotencyRecord", "JointCard", "JointCardItem", "JointCardUse", "JointComponent",
     "JointProduct", "JointTier", "Member", "Membership", "Merchant", "OneTimeCode", "Order", "OutboxMessage",
-    "PointsDraw", "PointsGrant", "PointsRule", "Posting", "Rebate", "Redemption", "Refund", "Staff", "Store", "TopUp",
-    "User", "Withdrawal",
+    "PointsDraw", "PointsGrant", "PointsRule", "Posting", "Rebate", "Redemption", "Refund", "SettlementRun",
+    "Staff", "Statement", "StatementEvent", "StatementLine", "Store", "TopUp", "User", "Withdrawal",
 ]

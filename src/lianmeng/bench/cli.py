@@ -130,3 +130,77 @@ def orders(
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
     if result.errors or not result.ledger_ok:
         raise typer.Exit(1)
+
+
+class SettleListener:
+    """One Rich progress line for `bench settle`: the phase, a bar where the size is known, a detail."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID = progress.add_task("准备 starting", total=None, orders="")
+
+    def phase(self, description: str, total: float | None = None) -> None:
+        self.progress.update(self.task, description=description, total=total, completed=0, orders="")
+
+    def tick(self, done: float, detail: str = "") -> None:
+        self.progress.update(self.task, completed=done, orders=detail)
+
+
+@contextmanager
+def _settle_listener(enabled: bool) -> Iterator[SettleListener | None]:
+    if not enabled:
+        yield None
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[orders]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        yield SettleListener(progress)
+
+
+@bench_app.command("settle")
+def settle(
+    database_url: Annotated[str, typer.Option(
+        "--database-url", envvar="LIANMENG_BENCH_DATABASE_URL",
+        help="PostgreSQL URL of the bench's own database (created if missing; its schema is dropped and migrated)")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/lm_bench",
+    merchants: Annotated[int, typer.Option("--merchants", min=5, help="Merchants in the alliance")] = 1000,
+    lines: Annotated[int, typer.Option("--lines", min=2, help="Ledger entries to generate (two per posting)")
+                     ] = 10_000_000,
+    period: Annotated[str, typer.Option("--period", help="Month (2026-10) the entries are dated in and settled")
+                      ] = "2026-10",
+    repeat: Annotated[int, typer.Option(
+        "--repeat", min=1, max=10, help="Time baseline and ours this many times each (alternating); best counts")
+    ] = 2,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Also print EXPLAIN ANALYZE of the statement-lines INSERT … SELECT and of the baseline")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr")] = True,
+) -> None:
+    """A month's statements (`settle`) over a generated ledger, against the bare SQL aggregate of the same entries.
+
+    Wipes the database it is given (its name must contain 'bench'), generates the ledger set-based, then times
+    the baseline and ours alternately and verifies the statements against the ledger."""
+    from lianmeng.bench.settle import SettleBenchError, SettleConfig, run_settle_bench, summary_rows
+
+    try:
+        config = SettleConfig(database_url=database_url, merchants=merchants, lines=lines, period=period,
+                              repeat=repeat, explain=explain)
+        with _settle_listener(progress) as listener:
+            result = run_settle_bench(config, listener)
+    except SettleBenchError as error:
+        err.print(f"[red]✗ {error}[/]")
+        raise typer.Exit(2) from None
+    table = Table(title="bench settle 结算压测")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for metric, value in summary_rows(result):
+        table.add_row(metric, value)
+    out.print(table)
+    for name, plan in result.plans.items():
+        out.print(f"EXPLAIN ANALYZE {name}:", markup=False, highlight=False)
+        out.print("\n".join(plan), markup=False, highlight=False, soft_wrap=True)
+    if json_output:
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    if not result.verify_ok:
+        raise typer.Exit(1)

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from lianmeng.commissions.domain import split_proportionally
 from lianmeng.kit.clock import require_aware
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, Party
 
 
 class CampaignStatus(StrEnum):
@@ -56,6 +57,21 @@ def cost_shares(cost_amounts_fen: Sequence[int], contributions_fen: Sequence[int
         for index, part in enumerate(split_proportionally(amount, contributions_fen)):
             shares[index] += part
     return shares
+
+
+def cost_legs(campaign_id: int, cost_fen: int, payer: Party, participants: Sequence[tuple[int, int]]) -> list[Leg]:
+    """What one recorded cost moves: each participant (merchant id, contribution) owes the payer its share (largest
+    remainder over contributions); the payer's own share stays with it. Empty when nobody else shares it."""
+    shares = split_proportionally(cost_fen, [contribution for _, contribution in participants])
+    legs: list[Leg] = []
+    for (merchant_id, _), share in zip(participants, shares, strict=True):
+        if share == 0 or (payer.owner_type is OwnerType.MERCHANT and payer.owner_id == merchant_id):
+            continue
+        legs += [Leg(AccountRef(OwnerType.MERCHANT, merchant_id, AccountKind.CAMPAIGN_COSTS, campaign_id), -share,
+                     payer),
+                 Leg(AccountRef(payer.owner_type, payer.owner_id, AccountKind.CAMPAIGN_COSTS, campaign_id), share,
+                     Party(OwnerType.MERCHANT, merchant_id))]
+    return legs
 
 
 @dataclass(frozen=True)

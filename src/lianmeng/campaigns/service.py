@@ -37,6 +37,8 @@ from lianmeng.coupons import service as coupons_service
 from lianmeng.coupons.schemas import IssueIn
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from lianmeng.ledger import service as ledger
+from lianmeng.ledger.domain import OPERATOR, OwnerType, Party
 from lianmeng.members import repository as members_repo
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Merchant
@@ -114,11 +116,19 @@ def add_cost(session: Session, actor: Principal, campaign_id: int, data: CostIn)
     if data.paid_by_merchant_id is not None and repository.participant(
             session, campaign.id, data.paid_by_merchant_id) is None:
         raise Invalid("campaign_not_participant")
+    sharing = [(p.merchant_id, p.contribution_fen) for p in repository.participants(session, campaign.id)]
+    if not sharing:  # a cost is shared by contribution the moment it is recorded: someone must share it
+        raise Invalid("campaign_no_merchants")
     cost = CampaignCost(campaign_id=campaign.id, what=data.what, amount_fen=data.amount_fen,
                         paid_by_merchant_id=data.paid_by_merchant_id, shared="by_contribution",
                         recorded_by=actor.label, created_at=clock.now())
     session.add(cost)
     session.flush()
+    payer = OPERATOR if cost.paid_by_merchant_id is None else Party(OwnerType.MERCHANT, cost.paid_by_merchant_id)
+    legs = domain.cost_legs(campaign.id, cost.amount_fen, payer, sharing)
+    if legs:
+        ledger.post(session, campaign.alliance_id, f"campaign-cost:{cost.id}", "campaign_cost", legs,
+                    cause_id=cost.id, memo=cost.what[:300])
     return cost
 
 

@@ -22,7 +22,7 @@ from lianmeng.commissions import domain, repository
 from lianmeng.commissions.models import Rebate
 from lianmeng.kit import clock
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.ledger.domain import OPERATOR, AccountKind, AccountRef, Leg, OwnerType, Party
 from lianmeng.members.repository import MemberFacts
 from lianmeng.orders.models import Order
 
@@ -140,11 +140,20 @@ def _target(payout: domain.Payout) -> AccountRef:
     return payee_ref(payout.payee.value, payout.payee_id or 0, AccountKind.REBATE_FROZEN)
 
 
+def _payee(payee_type: str, payee_id: int) -> Party:
+    return OPERATOR if payee_type == "operator" else Party(OwnerType(payee_type), payee_id)
+
+
 def credit_legs(payer_merchant_id: int, credit: Credit) -> list[Leg]:
-    """The payer's commission_payable → each payee's frozen rebate (the operator's share straight to fees)."""
+    """The payer's commission_payable → each payee's frozen rebate (the operator's share straight to fees). Each
+    pair of legs names the other side, so both statements say who the commission is with."""
     legs: list[Leg] = []
+    payer = Party(OwnerType.MERCHANT, payer_merchant_id)
     for payout in credit.payouts:
-        legs += [Leg(_target(payout), payout.amount_fen), Leg(_payable(payer_merchant_id), -payout.amount_fen)]
+        payee = OPERATOR if payout.payee is domain.PayeeKind.OPERATOR else _payee(payout.payee.value,
+                                                                                  payout.payee_id or 0)
+        legs += [Leg(_target(payout), payout.amount_fen, payer),
+                 Leg(_payable(payer_merchant_id), -payout.amount_fen, payee)]
     return legs
 
 
@@ -179,11 +188,13 @@ def reverse_for_refund(session: Session, order: Order, refund_id: int, refunded_
             continue
         rebate.reversed_fen += amount
         total += amount
-        legs.append(Leg(_payable(order.merchant_id), amount))
+        payer = Party(OwnerType.MERCHANT, order.merchant_id)
+        legs.append(Leg(_payable(order.merchant_id), amount, _payee(rebate.payee_type, rebate.payee_id)))
         if rebate.payee_type == "operator":
-            legs.append(Leg(FEES, -amount))
+            legs.append(Leg(FEES, -amount, payer))
         elif rebate.status == "frozen":
-            legs.append(Leg(payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_FROZEN), -amount))
+            legs.append(Leg(payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_FROZEN), -amount,
+                            payer))
         else:
             legs += _take_back_released(session, order.alliance_id, rebate, amount, taken)
     if legs:
@@ -202,11 +213,12 @@ def _take_back_released(
     from_available = min(amount, max(available, 0))
     taken[available_ref] = taken.get(available_ref, 0) + from_available
     legs = []
+    payer = Party(OwnerType.MERCHANT, rebate.payer_merchant_id)
     if from_available:
-        legs.append(Leg(available_ref, -from_available))
+        legs.append(Leg(available_ref, -from_available, payer))
     if amount - from_available:
         legs.append(Leg(payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_CLAWBACK),
-                        -(amount - from_available)))
+                        -(amount - from_available), payer))
     return legs
 
 

@@ -137,6 +137,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "campaign_not_registered": {"zh-CN": "该会员未报名此活动", "en": "The member is not registered for this campaign"},
     "campaign_checked_in": {"zh-CN": "该会员已签到", "en": "The member has already checked in"},
     "campaign_package_claimed": {"zh-CN": "该会员已领取此礼包", "en": "The member has already received this package"},
+    "bad_period": {
+        "zh-CN": "结算期间「{period}」无效:应为月份如 2026-10,或 ISO 周如 2026-W44",
+        "en": "Invalid settlement period '{period}': use a month like 2026-10 or an ISO week like 2026-W44"},
+    "period_open": {
+        "zh-CN": "结算期间 {period} 尚未结束(结束 10 分钟后才可结算)",
+        "en": "The period {period} has not ended yet (it can be settled 10 minutes after it ends)"},
+    "period_settled": {"zh-CN": "结算期间 {period} 已结算,未做任何更改",
+                       "en": "The period {period} is already settled; nothing was changed"},
+    "period_out_of_order": {
+        "zh-CN": "已结算更晚的期间 {latest},不能再结算 {period}(其间的迟到款项已计入后续期间)",
+        "en": "A later period ({latest}) is already settled; {period} cannot be settled now (late items went to the "
+              "later period)"},
+    "statement_transition": {
+        "zh-CN": "对账单当前状态为「{status}」,不能执行「{action}」",
+        "en": "The statement is '{status}'; '{action}' is not possible now"},
+    "statement_side": {"zh-CN": "只有联盟总部可以执行「{action}」",
+                       "en": "Only the operator may '{action}' a statement"},
+    "statement_line_unknown": {"zh-CN": "对账单中没有第 {line_id} 行", "en": "The statement has no line {line_id}"},
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -163,6 +181,8 @@ WORDS: dict[str, dict[str, str]] = {
     "joint_card_component": {"zh-CN": "联合卡项目", "en": "Joint card component"},
     "campaign": {"zh-CN": "联合营销活动", "en": "Campaign"},
     "campaign_merchant": {"zh-CN": "参与商户", "en": "Participating merchant"},
+    "statement": {"zh-CN": "对账单", "en": "Statement"},
+    "settlement_run": {"zh-CN": "结算批次", "en": "Settlement run"},
     "campaign_registration": {"zh-CN": "活动报名", "en": "Campaign registration"},
     "gift_package": {"zh-CN": "礼包", "en": "Gift package"},
 }

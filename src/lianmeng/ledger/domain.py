@@ -50,6 +50,9 @@ class AccountKind(StrEnum):
     # joint cards (jointcards, docs/joint-cards.md); both scoped to the product
     JOINT_CARD_LIABILITY = "joint_card_liability"  # fen; merchant: what it owes holders of joint cards it sold
     JOINT_CARD_REVENUE = "joint_card_revenue"  # fen; merchant: minus the joint-card value it recognised (earned)
+    # campaigns and settlement (docs/settlement.md)
+    CAMPAIGN_COSTS = "campaign_costs"  # fen; merchant or operator, scoped to the campaign: cost shares owed (-)/due (+)
+    SETTLEMENT_ADJUSTMENT = "settlement_adjustment"  # fen; corrections agreed on a disputed statement
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ KIND_RULES: dict[AccountKind, KindRule] = {
     AccountKind.POINTS_CLEARING: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.JOINT_CARD_LIABILITY: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.JOINT_CARD_REVENUE: KindRule(Unit.FEN, may_go_negative=True, derived=True),
+    AccountKind.CAMPAIGN_COSTS: KindRule(Unit.FEN, may_go_negative=True, derived=True),
+    AccountKind.SETTLEMENT_ADJUSTMENT: KindRule(Unit.FEN, may_go_negative=True, derived=True),
 }
 
 
@@ -97,9 +102,42 @@ class AccountRef:
 
 
 @dataclass(frozen=True)
+class Party:
+    """Who a leg is with: the counterparty a merchant's statement names on the line (docs/settlement.md)."""
+
+    owner_type: OwnerType
+    owner_id: int  # 0 for the operator
+
+
+OPERATOR = Party(OwnerType.OPERATOR, 0)
+
+
+@dataclass(frozen=True)
 class Leg:
     account: AccountRef
     amount: int
+    party: Party | None = None  # the counterparty, when the account's kind and scope do not already say it
+
+    def reversed(self) -> Leg:
+        return Leg(self.account, -self.amount, self.party)
+
+
+SETTLED_WITH_OPERATOR = frozenset({AccountKind.POINTS_ISSUED, AccountKind.POINTS_REDEEMED})
+
+
+def counterparty(leg: Leg) -> Party | None:
+    """The party a leg is settled with, or None for movements inside one owner (a release, a top-up, revenue
+    recognition). Partner balances name the partner in their scope; points value is always settled with the
+    operator; commissions, campaign costs and adjustments name their party on the leg."""
+    if leg.party is not None:
+        return leg.party
+    if leg.account.owner_type is not OwnerType.MERCHANT:
+        return None
+    if leg.account.kind is AccountKind.PARTNER_BALANCE:
+        return Party(OwnerType.MERCHANT, leg.account.scope_id)
+    if leg.account.kind in SETTLED_WITH_OPERATOR:
+        return OPERATOR
+    return None
 
 
 class Unbalanced(ValueError):

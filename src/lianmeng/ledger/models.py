@@ -53,3 +53,5 @@ class Entry(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
     unit: Mapped[str] = mapped_column(String(8))
     amount: Mapped[int] = mapped_column(BigInteger)
+    party_type: Mapped[str | None] = mapped_column(String(12))  # counterparty (ledger.domain.counterparty)
+    party_id: Mapped[int | None] = mapped_column(Integer)

@@ -70,11 +70,16 @@ def post(
             raise InsufficientBalance(ref)
     session.add_all(
         Entry(posting_id=posting.id, account_id=accounts[leg.account].id, unit=leg.account.unit.value,
-              amount=leg.amount)
+              amount=leg.amount, **_party_columns(leg))
         for leg in legs
     )
     session.flush()
     return Posted(posting, replayed=False)
+
+
+def _party_columns(leg: Leg) -> dict[str, str | int | None]:
+    party = domain.counterparty(leg)
+    return {"party_type": party.owner_type.value if party else None, "party_id": party.owner_id if party else None}
 
 
 def balance(session: Session, alliance_id: int, ref: AccountRef) -> int:
@@ -145,7 +150,7 @@ def post_many(session: Session, books: Books, drafts: Sequence[Draft], at: datet
         for leg in draft.legs:
             state = books.accounts[leg.account]
             entries.append({"posting_id": ids[draft.key], "account_id": state.id, "unit": leg.account.unit.value,
-                            "amount": leg.amount})
+                            "amount": leg.amount, **_party_columns(leg)})
             if not state.derived:
                 changes[state.id] += leg.amount
     repository.insert_entries(session, entries)

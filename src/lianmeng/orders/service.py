@@ -431,8 +431,7 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
 
 def _refund_stored_value(session: Session, order: Order, refund: Refund, amount: int) -> None:
     sv_merchant = order.stored_value_merchant_id or order.merchant_id
-    legs = [Leg(leg.account, -leg.amount) for leg in _stored_value_legs(order.member_id, sv_merchant,
-                                                                        order.merchant_id, amount)]
+    legs = [leg.reversed() for leg in _stored_value_legs(order.member_id, sv_merchant, order.merchant_id, amount)]
     ledger.post(session, order.alliance_id, f"refund:{refund.id}:stored-value", "refund", legs, cause_id=refund.id)
 
 

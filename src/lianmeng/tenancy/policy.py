@@ -22,6 +22,7 @@ from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order
 from lianmeng.referrals.models import Feedback
+from lianmeng.settlement.models import SettlementRun, Statement
 from lianmeng.tenancy.principal import Principal
 from lianmeng.withdrawals.models import Withdrawal
 
@@ -211,6 +212,27 @@ def feedback(p: Principal) -> ColumnElement[bool]:
     its customers were treated), the member its own, the operator all."""
     return _by_role(p, Feedback.alliance_id, or_(Feedback.merchant_id == p.merchant_id,
                                                  Feedback.referrer_merchant_id == p.merchant_id), Feedback.member_id)
+
+
+def settlement_runs(p: Principal) -> ColumnElement[bool]:
+    """Settlement runs are the operator's work: its alliance (the platform: all)."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return SettlementRun.alliance_id == p.alliance_id
+    return false()
+
+
+def statements(p: Principal) -> ColumnElement[bool]:
+    """A statement is between its merchant and the operator: the merchant's admins and integrations see their own,
+    the operator its alliance's. Store staff and members see none; other merchants never."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Statement.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return Statement.merchant_id == p.merchant_id
+    return false()
 
 
 def require_operator(p: Principal) -> None:

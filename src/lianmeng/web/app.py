@@ -27,6 +27,7 @@ from lianmeng.merchants.api import router as merchants_router
 from lianmeng.orders.api import router as orders_router
 from lianmeng.points.api import router as points_router
 from lianmeng.referrals.api import router as referrals_router
+from lianmeng.settlement.api import router as settlement_router
 from lianmeng.web import errors
 from lianmeng.web.health import router as health_router
 from lianmeng.withdrawals.api import router as withdrawals_router
@@ -64,7 +65,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastA
     api = APIRouter(prefix="/api/v1")
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
-                   coupons_router, referrals_router, jointcards_router, campaigns_router):
+                   coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(alliances_pages)

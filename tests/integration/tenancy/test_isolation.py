@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -190,7 +190,30 @@ def build_scene(world: World, db_url: str) -> Scene:
     ids["jcard"] = s.ok("a.staff1", "POST", "/joint-cards/sales",
                         {"external_id": "JC-1", "tier_id": ids["jtier"], "member_id": ids["mb1"]}, 201)["id"]
     s.ok("a.staff1", "POST", f"/joint-cards/{ids['jcard']}/consume", {"component_id": ids["jc_m1"]}, 201)
+    settle_october(s)
     return s
+
+
+def settle_october(s: Scene) -> None:
+    """October 2026 (closed): an operator-paid poster for cmp, shared by m1 and m2. Both alliances settle it.
+    A's statements are issued; m2 has disputed its statement (stmt2), m3's (no lines) is confirmed by both;
+    B's statement stays a draft."""
+    ids = s.ids
+    with clock.fixed_at(datetime(2026, 10, 15, 4, tzinfo=UTC)):
+        s.ok("a.operator", "POST", f"/campaigns/{ids['cmp']}/costs", {"what": "海报", "amount_fen": 30_000}, 201)
+    ids["srun"] = s.ok("a.operator", "POST", "/settlement/runs", {"period": "2026-10"}, 201)["id"]
+    ids["bsrun"] = s.ok("b.operator", "POST", "/settlement/runs", {"period": "2026-10"}, 201)["id"]
+    s.ok("a.operator", "POST", f"/settlement/runs/{ids['srun']}/issue")
+    by_merchant = {x["merchant_id"]: x["id"] for x in s.ok("a.operator", "GET", "/statements")["items"]}
+    for i in (1, 2, 3):
+        ids[f"stmt{i}"] = by_merchant[ids[f"m{i}"]]
+    ids["bstmt"] = s.ok("b.operator", "GET", "/statements")["items"][0]["id"]
+    for i in (1, 2):
+        ids[f"stmt{i}_line"] = s.ok("a.operator", "GET", f"/statements/{ids[f'stmt{i}']}")["lines"][0]["id"]
+    s.ok("a.admin2", "POST", f"/statements/{ids['stmt2']}/dispute", {"reason": "海报分摊不对",
+                                                                     "line_ids": [ids["stmt2_line"]]})
+    for who in ("a.admin3", "a.operator"):
+        s.ok(who, "POST", f"/statements/{ids['stmt3']}/confirm")
 
 
 # --- the database, table by table: to prove "wrote nothing", and to set the scene quickly ----------------------
@@ -281,6 +304,8 @@ CAMPAIGN = {"name": "周末活动", "starts_at": "2030-05-18T10:00:00+08:00", "e
 COST = {"what": "场地布置", "amount_fen": 3_000}
 PACKAGE = {"name": "礼包二", "template_ids": ["@tpl1", "@tpl2"]}
 
+ADJUST = {"adjustments": [{"line_id": "@stmt2_line", "amount_fen": -500, "note": "海报实际 ¥295"}]}
+PAYOUT = {"payout_ref": "ICBC-20261105-0001"}
 SWEEP: dict[tuple[str, str], Case] = {
     # --- logins ---
     ("GET", "/users"): Case(
@@ -972,6 +997,81 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("a.key1", "m2", {"points_per_yuan": 9}, expect=403),
                 Call("b.operator", "m1", {"points_per_yuan": 9})),
         owners(Call("a.admin2", "m2", {"points_per_yuan": 2, "tier_multipliers_pct": {"gold": 150}}, expect=200)),
+    ),
+    # --- settlement (结算): srun = A's October run; stmt1..3 = m1..m3's statements (issued; stmt2 disputed,
+    # stmt3 confirmed by both); bstmt = B's draft ---
+    ("POST", "/settlement/runs"): Case(
+        attacks(Call("a.admin1", body={"period": "2026-09"}, expect=403),
+                Call("a.member1", body={"period": "2026-09"}, expect=403),
+                Call("b.operator", body={"period": "2026-09"}, query={"alliance_id": "@alpha"}),
+                Call("a.operator", body={"period": "2026-10"}, expect=409),
+                Call("a.operator", body={"period": "2026-13"}, expect=422)),
+        owners(Call("a.operator", body={"period": "2026-W44"}, expect=201)),
+    ),
+    ("GET", "/settlement/runs"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin1", "a.staff1", "a.member1", "b.admin1"))),
+        owners(Call("a.operator", expect=200)),
+    ),
+    ("GET", "/settlement/runs/{run_id}"): Case(
+        attacks(*(Call(who, "srun") for who in ("b.operator", "a.admin1", "a.member1")), Call("a.operator", "bsrun")),
+        owners(Call("a.operator", "srun", expect=200)),
+    ),
+    ("POST", "/settlement/runs/{run_id}/issue"): Case(
+        attacks(Call("a.operator", "bsrun"), Call("a.admin1", "srun"), Call("b.admin1", "bsrun")),
+        owners(Call("b.operator", "bsrun", expect=200)),
+    ),
+    ("GET", "/settlement/runs/{run_id}/verify"): Case(
+        attacks(*(Call(who, "srun") for who in ("b.operator", "a.admin1", "a.staff1"))),
+        owners(Call("a.operator", "srun", expect=200)),
+    ),
+    ("GET", "/statements"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.staff1", "a.member1")),
+                *(Call(who, query={"merchant_id": "@m1"}, expect=200) for who in ("b.operator", "b.admin1")),
+                Call("a.admin1", query={"merchant_id": "@m2"}, expect=200)),
+        owners(Call("a.admin1", expect=200), Call("a.operator", query={"merchant_id": "@m2"}, expect=200)),
+    ),
+    ("GET", "/statements/{statement_id}"): Case(
+        attacks(*(Call(who, "stmt1") for who in ("a.admin2", "a.staff1", "a.member1", "b.operator", "b.admin1"))),
+        owners(Call("a.admin1", "stmt1", expect=200), Call("a.operator", "stmt1", expect=200)),
+    ),
+    ("POST", "/statements/{statement_id}/issue"): Case(
+        attacks(Call("a.operator", "bstmt"), Call("b.admin1", "bstmt", expect=403),
+                Call("a.admin1", "stmt1", expect=403), Call("a.operator", "stmt1", expect=409)),
+        owners(Call("b.operator", "bstmt", expect=200)),
+    ),
+    ("POST", "/statements/{statement_id}/confirm"): Case(
+        attacks(*(Call(who, "stmt1") for who in ("a.admin2", "a.staff1", "a.member1", "b.operator")),
+                Call("a.admin2", "stmt2", expect=409)),
+        owners(Call("a.admin1", "stmt1", expect=200), Call("a.operator", "stmt1", expect=200)),
+    ),
+    ("POST", "/statements/{statement_id}/dispute"): Case(
+        attacks(*(Call(who, "stmt1", {"reason": "不对"}) for who in ("a.admin2", "a.staff1", "b.operator")),
+                Call("a.admin1", "stmt1", {"reason": "  "}, expect=422),
+                Call("a.admin1", "stmt1", {"line_ids": ["@stmt1_line"]}, expect=422),
+                Call("a.admin1", "stmt1", {"reason": "少了一笔", "line_ids": ["@stmt2_line"]}, expect=422),
+                Call("a.admin3", "stmt3", {"reason": "已确认"}, expect=409)),
+        owners(Call("a.admin1", "stmt1", {"reason": "海报分摊不对", "line_ids": ["@stmt1_line"]}, expect=200)),
+    ),
+    ("POST", "/statements/{statement_id}/adjustments"): Case(
+        attacks(Call("b.operator", "stmt2", ADJUST), Call("a.admin2", "stmt2", ADJUST, expect=403),
+                Call("a.operator", "stmt1", {"adjustments": [{**ADJUST["adjustments"][0], "line_id": "@stmt1_line"}]},
+                     expect=409),
+                Call("a.operator", "stmt2", {"adjustments": [{**ADJUST["adjustments"][0], "amount_fen": 0}]},
+                     expect=422),
+                Call("a.operator", "stmt2", {"adjustments": [{**ADJUST["adjustments"][0], "line_id": "@stmt1_line"}]},
+                     expect=422)),
+        owners(Call("a.operator", "stmt2", ADJUST, expect=200)),
+    ),
+    ("POST", "/statements/{statement_id}/pay"): Case(
+        attacks(Call("b.operator", "stmt3", PAYOUT), Call("a.admin3", "stmt3", PAYOUT, expect=403),
+                Call("a.operator", "stmt1", PAYOUT, expect=409), Call("a.operator", "stmt3", {"payout_ref": " "},
+                                                                      expect=422)),
+        owners(Call("a.operator", "stmt3", PAYOUT, expect=200)),
+    ),
+    ("GET", "/statements/{statement_id}/export"): Case(
+        attacks(*(Call(who, "stmt1", query={"format": "csv"}) for who in ("a.admin2", "a.staff1", "b.operator"))),
+        owners(Call("a.admin1", "stmt1", query={"format": "csv"}, expect=200),
+               Call("a.operator", "stmt1", query={"format": "xlsx"}, expect=200)),
     ),
 }
 

@@ -1,0 +1,216 @@
+"""Pure settlement rules: periods (months and ISO weeks in Asia/Shanghai), the statement's life cycle, which side
+acts, and the net per counterparty. No I/O.
+
+A statement moves draft → issued → confirmed (both sides: the merchant and the operator) → paid. Either side may
+dispute an issued or adjusted statement (a reason and the lines it disputes); the operator answers with correcting
+entries (adjusted), after which both sides confirm again. A confirmed statement never changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+
+from lianmeng.kit.clock import SHANGHAI
+
+
+class Cycle(StrEnum):
+    MONTHLY = "monthly"
+    WEEKLY = "weekly"
+
+
+class BadPeriod(ValueError):
+    pass
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A settlement period: `2026-10` (a calendar month) or `2026-W44` (an ISO week), in Asia/Shanghai time;
+    `starts_at`/`ends_at` are the UTC instants [start, end)."""
+
+    label: str
+    cycle: Cycle
+    first_day: date
+    next_first_day: date
+
+    @property
+    def starts_at(self) -> datetime:
+        return _midnight(self.first_day)
+
+    @property
+    def ends_at(self) -> datetime:
+        return _midnight(self.next_first_day)
+
+    def previous(self) -> Period:
+        return period_containing(self.cycle, self.first_day - timedelta(days=1))
+
+    def following(self) -> Period:
+        return period_containing(self.cycle, self.next_first_day)
+
+    def is_closed(self, now: datetime) -> bool:
+        return now >= self.ends_at
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def parse_period(text: str) -> Period:
+    """`2026-10` or `2026-W44`; years 2000–2099. Raises BadPeriod otherwise."""
+    text = text.strip()
+    if match := _MONTH.match(text):
+        year, month = int(match[1]), int(match[2])
+        if 2000 <= year <= 2099 and 1 <= month <= 12:
+            return period_containing(Cycle.MONTHLY, date(year, month, 1))
+    elif match := _WEEK.match(text):
+        year, week = int(match[1]), int(match[2])
+        if 2000 <= year <= 2099 and 1 <= week <= date(year, 12, 28).isocalendar().week:
+            return period_containing(Cycle.WEEKLY, date.fromisocalendar(year, week, 1))
+    raise BadPeriod(text)
+
+
+def period_containing(cycle: Cycle, day: date) -> Period:
+    if cycle is Cycle.MONTHLY:
+        first = day.replace(day=1)
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return Period(f"{first.year:04d}-{first.month:02d}", cycle, first, following)
+    iso = day.isocalendar()
+    monday = day - timedelta(days=iso.weekday - 1)
+    return Period(f"{iso.year:04d}-W{iso.week:02d}", cycle, monday, monday + timedelta(days=7))
+
+
+def last_closed(cycle: Cycle, now: datetime) -> Period:
+    """The latest period of the cycle that has ended at `now` (what the scheduled job settles)."""
+    return period_containing(cycle, now.astimezone(SHANGHAI).date()).previous()
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"
+    DISPUTED = "disputed"
+    ADJUSTED = "adjusted"
+    CONFIRMED = "confirmed"
+    PAID = "paid"
+
+
+class Action(StrEnum):
+    ISSUE = "issue"
+    CONFIRM = "confirm"
+    DISPUTE = "dispute"
+    ADJUST = "adjust"
+    PAY = "pay"
+
+
+class Side(StrEnum):
+    MERCHANT = "merchant"
+    OPERATOR = "operator"
+
+
+# who may take each action, and from which statuses
+ALLOWED: dict[Action, tuple[frozenset[Side], frozenset[Status]]] = {
+    Action.ISSUE: (frozenset({Side.OPERATOR}), frozenset({Status.DRAFT})),
+    Action.CONFIRM: (frozenset(Side), frozenset({Status.ISSUED, Status.ADJUSTED})),
+    Action.DISPUTE: (frozenset(Side), frozenset({Status.ISSUED, Status.ADJUSTED})),
+    Action.ADJUST: (frozenset({Side.OPERATOR}), frozenset({Status.DISPUTED})),
+    Action.PAY: (frozenset({Side.OPERATOR}), frozenset({Status.CONFIRMED})),
+}
+
+
+class Refused(ValueError):
+    def __init__(self, code: str, **params: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a statement stands: its status and which sides have confirmed it since it was last changed."""
+
+    status: Status
+    confirmed_by: frozenset[Side] = frozenset()
+
+
+def act(standing: Standing, action: Action, side: Side) -> Standing:
+    """The statement after `side` takes `action`, or Refused. Confirming twice by one side changes nothing;
+    the second side's confirmation makes it confirmed."""
+    sides, statuses = ALLOWED[action]
+    if side not in sides:
+        raise Refused("statement_side", action=action.value)
+    if standing.status not in statuses:
+        raise Refused("statement_transition", status=standing.status.value, action=action.value)
+    if action is Action.ISSUE:
+        return Standing(Status.ISSUED)
+    if action is Action.CONFIRM:
+        confirmed = standing.confirmed_by | {side}
+        if confirmed == frozenset(Side):
+            return Standing(Status.CONFIRMED, confirmed)
+        return Standing(standing.status, confirmed)
+    if action is Action.DISPUTE:
+        return Standing(Status.DISPUTED)
+    if action is Action.ADJUST:
+        return Standing(Status.ADJUSTED)
+    return Standing(Status.PAID, standing.confirmed_by)
+
+
+def is_closed(status: Status) -> bool:
+    """Confirmed and paid statements never change again; late corrections go to a later period."""
+    return status in (Status.CONFIRMED, Status.PAID)
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    party_type: str
+    party_id: int
+    amount_fen: int
+
+
+def net_by_counterparty(lines: Iterable[LineFigures]) -> dict[tuple[str, int], int]:
+    """Per counterparty, what it owes the merchant (positive) or is owed by it (negative), lines that net to zero
+    included (the parties did trade)."""
+    net: dict[tuple[str, int], int] = defaultdict(int)
+    for line in lines:
+        net[(line.party_type, line.party_id)] += line.amount_fen
+    return dict(sorted(net.items()))
+
+
+# what a line's cause is called on a statement
+CAUSES: dict[str, tuple[str, str]] = {
+    "order": ("订单积分与储值", "Points and stored value on orders"),
+    "commission": ("推荐佣金", "Referral commissions"),
+    "refund": ("退款冲回", "Refund reversals"),
+    "joint_card_use": ("联合卡分账", "Joint card revenue share"),
+    "joint_card_expiry": ("联合卡过期结转", "Joint card expiry"),
+    "campaign_cost": ("联合活动费用分摊", "Campaign cost share"),
+    "settlement_adjustment": ("对账调整", "Settlement adjustment"),
+}
+
+KINDS: dict[str, tuple[str, str]] = {
+    "commission_payable": ("应付佣金", "Commission payable"),
+    "rebate_frozen": ("应收佣金(冻结期)", "Commission earned (frozen)"),
+    "rebate_available": ("应收佣金", "Commission earned"),
+    "rebate_clawback": ("佣金追回", "Commission clawback"),
+    "points_issued": ("发放积分(应付总部)", "Points issued (owed to the operator)"),
+    "points_redeemed": ("兑付积分(总部应付)", "Points redeemed (owed by the operator)"),
+    "partner_balance": ("商户往来", "Partner balance"),
+    "campaign_costs": ("活动费用", "Campaign costs"),
+    "settlement_adjustment": ("调整", "Adjustment"),
+}
+
+
+def cause_label(cause: str, language: str = "zh-CN") -> str:
+    zh, en = CAUSES.get(cause, (cause, cause))
+    return en if language == "en" else zh
+
+
+def kind_label(kind: str, language: str = "zh-CN") -> str:
+    zh, en = KINDS.get(kind, (kind, kind))
+    return en if language == "en" else zh

@@ -1,0 +1,250 @@
+"""All settlement queries. Building a period's statements is three set-based statements whatever the number of
+ledger lines: one INSERT … SELECT for the statements, one INSERT … SELECT … GROUP BY for their lines (straight from
+the ledger entries), one UPDATE for the totals. Verification re-reads the ledger independently."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from lianmeng.agreements.models import Agreement
+from lianmeng.db import UTCDateTime, in_keys
+from lianmeng.ledger.models import Account, Entry, Posting
+from lianmeng.merchants.models import Merchant, Staff
+from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
+from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.scoped import get_scoped, scoped_select
+
+ADJUSTMENT = "settlement_adjustment"
+# agreements whose weekly cycle binds the pair: once active, for good (so no period is settled under both cycles)
+BINDING_STATUSES = ("active", "suspended", "terminated", "expired")
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which postings a run covers: ids in (after, through], dated in [starts_at, ends_at) — or dated earlier
+    (late: committed after the earlier period was settled)."""
+
+    alliance_id: int
+    starts_at: datetime
+    ends_at: datetime
+    after_posting_id: int
+    through_posting_id: int
+
+
+def get_run(session: Session, p: Principal, run_id: int) -> SettlementRun:
+    return get_scoped(session, SettlementRun, run_id, policy.settlement_runs(p), "settlement_run")
+
+
+def list_runs(p: Principal) -> Select[Any]:
+    return scoped_select(SettlementRun, policy.settlement_runs(p)).order_by(SettlementRun.starts_at.desc(),
+                                                                             SettlementRun.id.desc())
+
+
+def run_of(session: Session, alliance_id: int, period: str) -> SettlementRun | None:
+    return session.scalars(select(SettlementRun).where(SettlementRun.alliance_id == alliance_id,
+                                                       SettlementRun.period == period)).first()
+
+
+def latest_run(session: Session, alliance_id: int, cycle: str) -> SettlementRun | None:
+    return session.scalars(select(SettlementRun).where(SettlementRun.alliance_id == alliance_id,
+                                                       SettlementRun.cycle == cycle)
+                           .order_by(SettlementRun.ends_at.desc()).limit(1)).first()
+
+
+def last_posting_id(session: Session, alliance_id: int) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(Posting.id), 0)).where(
+        Posting.alliance_id == alliance_id)) or 0)
+
+
+def weekly_pairs(session: Session, alliance_id: int) -> list[tuple[int, int]]:
+    """(merchant, partner) pairs, both ways, bound by a bilateral agreement settled weekly."""
+    rows = session.execute(select(Agreement.merchant_a_id, Agreement.merchant_b_id).where(
+        Agreement.alliance_id == alliance_id, Agreement.settlement_cycle == "weekly",
+        Agreement.status.in_(BINDING_STATUSES), Agreement.merchant_a_id.is_not(None),
+        Agreement.merchant_b_id.is_not(None)))
+    pairs = {pair for a, b in rows if a is not None and b is not None for pair in ((a, b), (b, a))}
+    return sorted(pairs)
+
+
+def _cycle_condition(session: Session, weekly: bool, pairs: Sequence[tuple[int, int]]) -> ColumnElement[bool]:
+    if not pairs:
+        return false() if weekly else true()
+    on_weekly_pair = and_(Entry.party_type == "merchant", in_keys(session, (Account.owner_id, Entry.party_id), pairs))
+    return on_weekly_pair if weekly else not_(on_weekly_pair)
+
+
+def _placed_on_a_statement() -> ColumnElement[bool]:
+    return exists().where(StatementLine.posting_id == Posting.id, StatementLine.account_id == Entry.account_id)
+
+
+def _movements(session: Session, window: Window, weekly: bool, pairs: Sequence[tuple[int, int]]
+               ) -> list[ColumnElement[bool]]:
+    """The entries a run settles: merchant accounts, legs naming a counterparty, in the window, not correcting
+    entries already placed on a statement when they were made."""
+    starts_at = literal(window.starts_at, UTCDateTime())
+    return [
+        Posting.alliance_id == window.alliance_id,
+        Posting.id <= window.through_posting_id,
+        or_(and_(Posting.created_at >= starts_at, Posting.created_at < literal(window.ends_at, UTCDateTime())),
+            and_(Posting.created_at < starts_at, Posting.id > window.after_posting_id)),
+        or_(Posting.cause != ADJUSTMENT, not_(_placed_on_a_statement())),
+        Account.owner_type == "merchant",
+        Entry.party_type.is_not(None),
+        _cycle_condition(session, weekly, pairs),
+    ]
+
+
+def create_statements(session: Session, run: SettlementRun, merchant_ids: Sequence[int] | None) -> int:
+    """One draft statement per merchant of the alliance (`merchant_ids`: only these)."""
+    chosen = select(
+        Merchant.alliance_id, literal(run.id), Merchant.id, literal(run.period), literal("draft"),
+        literal(0), literal(run.created_at, UTCDateTime()),
+    ).where(Merchant.alliance_id == run.alliance_id)
+    if merchant_ids is not None:
+        chosen = chosen.where(Merchant.id.in_(merchant_ids))
+    session.execute(insert(Statement).from_select(
+        ["alliance_id", "run_id", "merchant_id", "period", "status", "net_fen", "created_at"], chosen))
+    return int(session.scalar(select(func.count()).where(Statement.run_id == run.id)) or 0)
+
+
+def build_lines(session: Session, run: SettlementRun, window: Window, weekly: bool,
+                pairs: Sequence[tuple[int, int]]) -> int:
+    """Every statement line of the run in one INSERT … SELECT … GROUP BY over the ledger entries."""
+    # grouped by their labels: PostgreSQL would not match two copies of an expression with bound parameters
+    late = case((Posting.created_at < literal(window.starts_at, UTCDateTime()), true()),
+                else_=false()).label("is_late")
+    corrects = case((Posting.cause == ADJUSTMENT, Posting.cause_id), else_=None).label("corrects_id")
+    lines = (
+        select(Statement.id, Entry.account_id, Account.kind, Posting.cause, Entry.party_type, Entry.party_id,
+               func.sum(Entry.amount), func.count(), late, func.min(Posting.created_at), corrects, literal(""))
+        .select_from(Entry)
+        .join(Posting, Posting.id == Entry.posting_id)
+        .join(Account, Account.id == Entry.account_id)
+        .join(Statement, and_(Statement.run_id == run.id, Statement.merchant_id == Account.owner_id))
+        .where(*_movements(session, window, weekly, pairs))
+        .group_by(Statement.id, Entry.account_id, Account.kind, Posting.cause, Entry.party_type, Entry.party_id,
+                  late, corrects)
+    )
+    session.execute(insert(StatementLine).from_select(
+        ["statement_id", "account_id", "kind", "cause", "party_type", "party_id", "amount_fen", "entries", "late",
+         "earliest_at", "corrects_statement_id", "note"], lines))
+    # (counted: psycopg does not report INSERT … SELECT row counts through SQLAlchemy here)
+    return int(session.scalar(select(func.count()).where(StatementLine.statement_id.in_(
+        statement_ids_of_run(run.id)))) or 0)
+
+
+def refresh_totals(session: Session, statement_ids: Select[Any] | Sequence[int]) -> None:
+    """net_fen = the sum of the statement's lines (lines are only ever appended)."""
+    total = (select(func.coalesce(func.sum(StatementLine.amount_fen), 0))
+             .where(StatementLine.statement_id == Statement.id).scalar_subquery())
+    session.execute(update(Statement).where(Statement.id.in_(statement_ids)).values(net_fen=total)
+                    .execution_options(synchronize_session=False))
+
+
+def statement_ids_of_run(run_id: int) -> Select[Any]:
+    return select(Statement.id).where(Statement.run_id == run_id)
+
+
+def ledger_movements(session: Session, run: SettlementRun, weekly: bool, pairs: Sequence[tuple[int, int]]
+                     ) -> dict[int, tuple[int, int]]:
+    """Account → (fen, entries) as the ledger has them for the run, read again from the entries: the window's
+    movements plus the correcting entries placed on this run's statements."""
+    window = Window(run.alliance_id, run.starts_at, run.ends_at, run.after_posting_id, run.through_posting_id)
+    in_window = (select(Entry.account_id, func.sum(Entry.amount), func.count())
+                 .join(Posting, Posting.id == Entry.posting_id).join(Account, Account.id == Entry.account_id)
+                 .where(*_movements(session, window, weekly, pairs),
+                        Account.owner_id.in_(select(Statement.merchant_id).where(Statement.run_id == run.id)))
+                 .group_by(Entry.account_id))
+    placed = (select(Entry.account_id, func.sum(Entry.amount), func.count())
+              .where(exists().where(StatementLine.posting_id == Entry.posting_id,
+                                    StatementLine.account_id == Entry.account_id,
+                                    StatementLine.statement_id.in_(statement_ids_of_run(run.id))))
+              .group_by(Entry.account_id))
+    out: dict[int, tuple[int, int]] = {}
+    for account_id, fen, count in [*session.execute(in_window), *session.execute(placed)]:
+        before = out.get(account_id, (0, 0))
+        out[account_id] = (before[0] + int(fen), before[1] + int(count))
+    return out
+
+
+def statement_movements(session: Session, run_id: int) -> dict[int, tuple[int, int]]:
+    """Account → (fen, entries) as the run's statement lines have them."""
+    rows = session.execute(select(StatementLine.account_id, func.sum(StatementLine.amount_fen),
+                                  func.sum(StatementLine.entries))
+                           .where(StatementLine.statement_id.in_(statement_ids_of_run(run_id)))
+                           .group_by(StatementLine.account_id))
+    return {account_id: (int(fen), int(count)) for account_id, fen, count in rows}
+
+
+def get_statement(session: Session, p: Principal, statement_id: int, *, lock: bool = False) -> Statement:
+    return get_scoped(session, Statement, statement_id, policy.statements(p), "statement", lock=lock)
+
+
+def list_statements(p: Principal, *, period: str | None = None, status: str | None = None,
+                    merchant_id: int | None = None, run_id: int | None = None) -> Select[Any]:
+    stmt = scoped_select(Statement, policy.statements(p))
+    if period:
+        stmt = stmt.where(Statement.period == period)
+    if status:
+        stmt = stmt.where(Statement.status == status)
+    if merchant_id is not None:
+        stmt = stmt.where(Statement.merchant_id == merchant_id)
+    if run_id is not None:
+        stmt = stmt.where(Statement.run_id == run_id)
+    return stmt.order_by(Statement.id.desc())
+
+
+def statement_of(session: Session, run_id: int, merchant_id: int, *, lock: bool = False) -> Statement | None:
+    stmt = select(Statement).where(Statement.run_id == run_id, Statement.merchant_id == merchant_id)
+    return session.scalars(stmt.with_for_update() if lock else stmt).first()
+
+
+def drafts_of_run(session: Session, run_id: int) -> list[Statement]:
+    return list(session.scalars(select(Statement).where(Statement.run_id == run_id, Statement.status == "draft")
+                                .order_by(Statement.id).with_for_update()))
+
+
+def lines_of(session: Session, statement_id: int) -> list[StatementLine]:
+    return list(session.scalars(select(StatementLine).where(StatementLine.statement_id == statement_id)
+                                .order_by(StatementLine.id)))
+
+
+def events_of(session: Session, statement_id: int) -> list[StatementEvent]:
+    return list(session.scalars(select(StatementEvent).where(StatementEvent.statement_id == statement_id)
+                                .order_by(StatementEvent.id)))
+
+
+def names(session: Session, parties: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """Display names of counterparties: merchants by name, staff as name (merchant)."""
+    merchant_ids = {id_ for type_, id_ in parties if type_ == "merchant"}
+    staff_ids = {id_ for type_, id_ in parties if type_ == "staff"}
+    out: dict[tuple[str, int], str] = {("operator", 0): "联盟总部 Operator"}
+    if merchant_ids:
+        out.update({("merchant", id_): name for id_, name in session.execute(
+            select(Merchant.id, Merchant.name).where(Merchant.id.in_(merchant_ids)))})
+    if staff_ids:
+        out.update({("staff", id_): f"{name}({merchant})" for id_, name, merchant in session.execute(
+            select(Staff.id, Staff.name, Merchant.name).join(Merchant, Merchant.id == Staff.merchant_id)
+            .where(Staff.id.in_(staff_ids)))})
+    return out

@@ -1,0 +1,343 @@
+"""Settlement use cases: build a period's statements from the ledger, move them through their life cycle,
+correct disputed ones with correcting postings (never edits), and verify statements against the ledger.
+The door commits; these only flush."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lianmeng.alliances.models import Alliance
+from lianmeng.kit import clock
+from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from lianmeng.kit.money import format_yuan
+from lianmeng.ledger import repository as ledger_repo
+from lianmeng.ledger import service as ledger
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, Party
+from lianmeng.merchants.models import Merchant
+from lianmeng.settlement import domain, repository
+from lianmeng.settlement.domain import Action, Cycle, Side, Standing, Status
+from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
+from lianmeng.settlement.schemas import (
+    AdjustIn,
+    CounterpartyNet,
+    DisputeIn,
+    EventOut,
+    LineOut,
+    Mismatch,
+    PayIn,
+    StatementOut,
+    VerifyOut,
+)
+from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.principal import SYSTEM
+
+# a period is settled this long after it ends: anything dated inside it has committed by then
+GRACE = timedelta(minutes=10)
+
+Progress = Callable[[str], None]
+
+
+def _period(text: str) -> domain.Period:
+    try:
+        return domain.parse_period(text)
+    except domain.BadPeriod:
+        raise Invalid("bad_period", period=text[:20]) from None
+
+
+def _alliance_of(session: Session, actor: Principal, alliance_id: int | None) -> int:
+    policy.require_operator(actor)
+    if not actor.is_platform:
+        if alliance_id is not None and alliance_id != actor.alliance_id:
+            raise NotFound("alliance")
+        alliance_id = actor.alliance_id
+    if alliance_id is None or session.get(Alliance, alliance_id) is None:
+        raise NotFound("alliance")
+    return alliance_id
+
+
+def settle(session: Session, actor: Principal, alliance_id: int | None, period_text: str, *,
+           progress: Progress | None = None, at: datetime | None = None) -> SettlementRun:
+    """Build every statement of the period in a few set-based statements. A period is settled once: again → 409
+    `period_settled` and nothing changes; before it has ended (plus GRACE) → 409 `period_open`."""
+    step = progress or (lambda _: None)
+    period = _period(period_text)
+    alliance_id = _alliance_of(session, actor, alliance_id)
+    now = at or clock.now()
+    if now < period.ends_at + GRACE:
+        raise Conflict("period_open", period=period.label)
+    session.scalars(select(Alliance.id).where(Alliance.id == alliance_id).with_for_update()).first()
+    if repository.run_of(session, alliance_id, period.label) is not None:
+        raise Conflict("period_settled", period=period.label)
+    latest = repository.latest_run(session, alliance_id, period.cycle.value)
+    if latest is not None and latest.ends_at > period.starts_at:
+        raise Conflict("period_out_of_order", period=period.label, latest=latest.period)
+    run = SettlementRun(
+        alliance_id=alliance_id, period=period.label, cycle=period.cycle.value, starts_at=period.starts_at,
+        ends_at=period.ends_at, after_posting_id=latest.through_posting_id if latest else 0,
+        through_posting_id=repository.last_posting_id(session, alliance_id), created_by=actor.label or actor.kind,
+        created_at=now,
+    )
+    session.add(run)
+    session.flush()
+    weekly = period.cycle is Cycle.WEEKLY
+    pairs = repository.weekly_pairs(session, alliance_id)
+    step("statements")
+    run.statements = repository.create_statements(session, run, sorted({m for m, _ in pairs}) if weekly else None)
+    step("lines")
+    window = repository.Window(alliance_id, run.starts_at, run.ends_at, run.after_posting_id, run.through_posting_id)
+    run.lines = repository.build_lines(session, run, window, weekly, pairs)
+    step("totals")
+    repository.refresh_totals(session, repository.statement_ids_of_run(run.id))
+    session.flush()
+    return run
+
+
+def settle_due(session: Session, at: datetime | None = None) -> int:
+    """The scheduled job: settle, in every alliance, the last closed month (and week, where weekly agreements
+    exist) if nobody has. Returns the statements built."""
+    now = at or clock.now()
+    built = 0
+    for alliance_id in session.scalars(select(Alliance.id).order_by(Alliance.id)).all():
+        cycles = [Cycle.MONTHLY] + ([Cycle.WEEKLY] if repository.weekly_pairs(session, alliance_id) else [])
+        for cycle in cycles:
+            period = domain.last_closed(cycle, now - GRACE)
+            latest = repository.latest_run(session, alliance_id, cycle.value)
+            if latest is not None and latest.ends_at >= period.ends_at:
+                continue
+            built += settle(session, SYSTEM, alliance_id, period.label, at=now).statements
+    return built
+
+
+def issue_run(session: Session, actor: Principal, run_id: int) -> SettlementRun:
+    """Issue every draft statement of a run to its merchant."""
+    run = repository.get_run(session, actor, run_id)
+    for statement in repository.drafts_of_run(session, run.id):
+        _apply(session, actor, statement, Action.ISSUE, Side.OPERATOR)
+    session.flush()
+    return run
+
+
+def _side(actor: Principal, statement: Statement) -> Side:
+    if actor.is_operator:
+        return Side.OPERATOR
+    if actor.manages_merchant and actor.merchant_id == statement.merchant_id:
+        return Side.MERCHANT
+    raise Forbidden()
+
+
+def _standing(statement: Statement) -> Standing:
+    confirmed = {side for side, at in ((Side.MERCHANT, statement.merchant_confirmed_at),
+                                       (Side.OPERATOR, statement.operator_confirmed_at)) if at is not None}
+    return Standing(Status(statement.status), frozenset(confirmed))
+
+
+def _apply(session: Session, actor: Principal, statement: Statement, action: Action, side: Side, *,
+           reason: str = "", line_ids: list[int] | None = None, details: dict[str, object] | None = None) -> bool:
+    """Move the statement and record the event; False when nothing changed (a side confirming twice)."""
+    before = _standing(statement)
+    try:
+        after = domain.act(before, action, side)
+    except domain.Refused as refused:
+        if refused.code == "statement_side":
+            raise Forbidden("statement_side", action=action.value) from None
+        raise Conflict(refused.code, status=refused.params.get("status"), action=action.value) from None
+    if after == before:
+        return False
+    now = clock.now()
+    if action is Action.CONFIRM:
+        if side is Side.MERCHANT:
+            statement.merchant_confirmed_at = now
+        else:
+            statement.operator_confirmed_at = now
+    elif action in (Action.DISPUTE, Action.ADJUST):
+        statement.merchant_confirmed_at = statement.operator_confirmed_at = None
+    elif action is Action.ISSUE:
+        statement.issued_at = now
+    elif action is Action.PAY:
+        statement.paid_at = now
+    statement.status = after.status.value
+    session.add(StatementEvent(statement_id=statement.id, action=action.value, side=side.value,
+                               from_status=before.status.value, to_status=after.status.value,
+                               actor=actor.label or actor.kind, reason=reason, line_ids=line_ids or [],
+                               details=details or {}, at=now))
+    return True
+
+
+def issue(session: Session, actor: Principal, statement_id: int) -> StatementOut:
+    statement = repository.get_statement(session, actor, statement_id, lock=True)
+    _apply(session, actor, statement, Action.ISSUE, _side(actor, statement))
+    session.flush()
+    return statement_out(session, statement)
+
+
+def confirm(session: Session, actor: Principal, statement_id: int) -> StatementOut:
+    """The merchant's admin and the operator each confirm; with both, the statement is confirmed and immutable."""
+    statement = repository.get_statement(session, actor, statement_id, lock=True)
+    _apply(session, actor, statement, Action.CONFIRM, _side(actor, statement))
+    session.flush()
+    return statement_out(session, statement)
+
+
+def dispute(session: Session, actor: Principal, statement_id: int, data: DisputeIn) -> StatementOut:
+    statement = repository.get_statement(session, actor, statement_id, lock=True)
+    side = _side(actor, statement)
+    known = {line.id for line in repository.lines_of(session, statement.id)}
+    unknown = [line_id for line_id in data.line_ids if line_id not in known]
+    if unknown:
+        raise Invalid("statement_line_unknown", line_id=str(unknown[0]))
+    _apply(session, actor, statement, Action.DISPUTE, side, reason=data.reason,
+           line_ids=sorted(set(data.line_ids)))
+    session.flush()
+    return statement_out(session, statement)
+
+
+def pay(session: Session, actor: Principal, statement_id: int, data: PayIn) -> StatementOut:
+    statement = repository.get_statement(session, actor, statement_id, lock=True)
+    _apply(session, actor, statement, Action.PAY, _side(actor, statement), details={"payout_ref": data.payout_ref})
+    statement.payout_ref = data.payout_ref
+    session.flush()
+    return statement_out(session, statement)
+
+
+def _adjustment_ref(owner: Party, statement_id: int) -> AccountRef:
+    return AccountRef(owner.owner_type, owner.owner_id, AccountKind.SETTLEMENT_ADJUSTMENT, scope_id=statement_id)
+
+
+def adjust(session: Session, actor: Principal, statement_id: int, data: AdjustIn) -> StatementOut:
+    """Answer a dispute with correcting entries: one posting, each correction between the merchant and the line's
+    counterparty (a partner merchant, else the operator). The merchant's side goes on this statement; a partner's
+    side on the partner's statement of the same run when that is still open (else on its next one, as a late
+    correction naming this statement). Both sides confirm again afterwards."""
+    peek = repository.get_statement(session, actor, statement_id)
+    policy.require_operator(actor)
+    lines = {line.id: line for line in repository.lines_of(session, peek.id)}
+    for item in data.adjustments:
+        if item.line_id not in lines:
+            raise Invalid("statement_line_unknown", line_id=str(item.line_id))
+    partners = sorted({lines[i.line_id].party_id for i in data.adjustments
+                       if lines[i.line_id].party_type == "merchant"} - {peek.merchant_id})
+    locked = {s.merchant_id: s for s in _lock_in_id_order(session, peek, partners)}
+    statement = locked[peek.merchant_id]
+    if statement.status != Status.DISPUTED.value:
+        raise Conflict("statement_transition", status=statement.status, action=Action.ADJUST.value)
+    me = Party(OwnerType.MERCHANT, statement.merchant_id)
+    legs: list[Leg] = []
+    for item in data.adjustments:
+        line = lines[item.line_id]
+        party = Party(OwnerType(line.party_type), line.party_id)
+        other = party if party.owner_type is OwnerType.MERCHANT else Party(OwnerType.OPERATOR, 0)
+        legs += [Leg(_adjustment_ref(me, statement.id), item.amount_fen, party),
+                 Leg(_adjustment_ref(other, statement.id), -item.amount_fen, me)]
+    _apply(session, actor, statement, Action.ADJUST, Side.OPERATOR,
+           reason="; ".join(i.note for i in data.adjustments)[:500], line_ids=[i.line_id for i in data.adjustments],
+           details={"adjustments": [i.model_dump() for i in data.adjustments]})
+    session.flush()
+    event_id = session.scalar(select(StatementEvent.id).where(StatementEvent.statement_id == statement.id)
+                              .order_by(StatementEvent.id.desc()).limit(1))
+    posted = ledger.post(session, statement.alliance_id, f"statement:{statement.id}:adjust:{event_id}",
+                         repository.ADJUSTMENT, legs, cause_id=statement.id, memo=f"statement {statement.id}")
+    accounts = ledger_repo.ensure_accounts(session, statement.alliance_id, [leg.account for leg in legs])
+    touched = {statement.id}
+    for item in data.adjustments:
+        line = lines[item.line_id]
+        party = Party(OwnerType(line.party_type), line.party_id)
+        session.add(_adjustment_line(statement, accounts[_adjustment_ref(me, statement.id)].id, party,
+                                     item.amount_fen, posted.posting.id, item.note, adjusts=line.id))
+        partner = locked.get(party.owner_id) if party.owner_type is OwnerType.MERCHANT else None
+        if partner is not None and partner.id != statement.id and not domain.is_closed(Status(partner.status)):
+            session.add(_adjustment_line(partner, accounts[_adjustment_ref(party, statement.id)].id, me,
+                                         -item.amount_fen, posted.posting.id, item.note, corrects=statement.id))
+            touched.add(partner.id)
+            if partner.status in (Status.ISSUED.value, Status.ADJUSTED.value):
+                _reopen(session, actor, partner, statement.id)
+    session.flush()
+    repository.refresh_totals(session, sorted(touched))
+    session.flush()
+    session.refresh(statement)
+    return statement_out(session, statement)
+
+
+def _reopen(session: Session, actor: Principal, partner: Statement, cause_statement_id: int) -> None:
+    """A partner's open statement got the other side of a correction: it is adjusted and both confirm again."""
+    session.add(StatementEvent(statement_id=partner.id, action=Action.ADJUST.value, side=Side.OPERATOR.value,
+                               from_status=partner.status, to_status=Status.ADJUSTED.value,
+                               actor=actor.label or actor.kind, reason=f"statement {cause_statement_id}",
+                               line_ids=[], details={"mirror_of": cause_statement_id}, at=clock.now()))
+    partner.status = Status.ADJUSTED.value
+    partner.merchant_confirmed_at = partner.operator_confirmed_at = None
+
+
+def _lock_in_id_order(session: Session, statement: Statement, partner_ids: list[int]) -> list[Statement]:
+    """The statement and its partners' statements of the same run, locked in id order (no deadlocks)."""
+    rows = session.scalars(select(Statement).where(
+        Statement.run_id == statement.run_id, Statement.merchant_id.in_([statement.merchant_id, *partner_ids]))
+        .order_by(Statement.id).with_for_update()).all()
+    return list(rows)
+
+
+def _adjustment_line(statement: Statement, account_id: int, party: Party, amount_fen: int, posting_id: int,
+                     note: str, *, adjusts: int | None = None, corrects: int | None = None) -> StatementLine:
+    return StatementLine(
+        statement_id=statement.id, account_id=account_id, kind=AccountKind.SETTLEMENT_ADJUSTMENT.value,
+        cause=repository.ADJUSTMENT, party_type=party.owner_type.value, party_id=party.owner_id,
+        amount_fen=amount_fen, entries=1, late=False, earliest_at=clock.now(),
+        corrects_statement_id=corrects if corrects is not None else statement.id, adjusts_line_id=adjusts,
+        posting_id=posting_id, note=note[:300])
+
+
+def verify(session: Session, actor: Principal, run_id: int) -> VerifyOut:
+    """Statement lines against the ledger, per account, to the fen: the ledger side is read again from the
+    entries, not from the lines."""
+    run = repository.get_run(session, actor, run_id)
+    pairs = repository.weekly_pairs(session, run.alliance_id)
+    ledger_side = repository.ledger_movements(session, run, run.cycle == Cycle.WEEKLY.value, pairs)
+    statement_side = repository.statement_movements(session, run.id)
+    mismatches = [
+        Mismatch(account_id=account_id, ledger_fen=ledger_side.get(account_id, (0, 0))[0],
+                 statement_fen=statement_side.get(account_id, (0, 0))[0])
+        for account_id in sorted(set(ledger_side) | set(statement_side))
+        if ledger_side.get(account_id, (0, 0)) != statement_side.get(account_id, (0, 0))
+    ]
+    return VerifyOut(
+        run_id=run.id, alliance_id=run.alliance_id, period=run.period, ok=not mismatches,
+        accounts=len(set(ledger_side) | set(statement_side)), entries=sum(c for _, c in ledger_side.values()),
+        ledger_fen=sum(f for f, _ in ledger_side.values()), statement_fen=sum(f for f, _ in statement_side.values()),
+        mismatches=mismatches)
+
+
+def statement_out(session: Session, statement: Statement, language: str = "zh-CN") -> StatementOut:
+    run = session.get(SettlementRun, statement.run_id)
+    merchant = session.get(Merchant, statement.merchant_id)
+    assert run is not None and merchant is not None
+    lines = repository.lines_of(session, statement.id)
+    names = repository.names(session, {(line.party_type, line.party_id) for line in lines})
+    cycle = Cycle(run.cycle)
+    nets = domain.net_by_counterparty(domain.LineFigures(x.party_type, x.party_id, x.amount_fen) for x in lines)
+    return StatementOut(
+        id=statement.id, run_id=run.id, alliance_id=statement.alliance_id, merchant_id=merchant.id,
+        merchant_name=merchant.name, period=statement.period, cycle=run.cycle, starts_at=run.starts_at,
+        ends_at=run.ends_at, status=statement.status, net_fen=statement.net_fen, net=format_yuan(statement.net_fen),
+        merchant_confirmed_at=statement.merchant_confirmed_at, operator_confirmed_at=statement.operator_confirmed_at,
+        issued_at=statement.issued_at, paid_at=statement.paid_at, payout_ref=statement.payout_ref,
+        lines=[_line_out(line, names, cycle, language) for line in lines],
+        counterparties=[CounterpartyNet(party_type=t, party_id=i, party_name=names.get((t, i), f"{t} {i}"),
+                                        net_fen=fen, net=format_yuan(fen)) for (t, i), fen in nets.items()],
+        events=[EventOut.model_validate(e) for e in repository.events_of(session, statement.id)],
+    )
+
+
+def _line_out(line: StatementLine, names: dict[tuple[str, int], str], cycle: Cycle, language: str) -> LineOut:
+    late_from = domain.period_containing(cycle, clock.today_in_shanghai(line.earliest_at)).label \
+        if line.late and line.earliest_at else None
+    return LineOut(
+        id=line.id, account_id=line.account_id, kind=line.kind, kind_label=domain.kind_label(line.kind, language),
+        cause=line.cause, cause_label=domain.cause_label(line.cause, language), party_type=line.party_type,
+        party_id=line.party_id,
+        party_name=names.get((line.party_type, line.party_id), f"{line.party_type} {line.party_id}"),
+        amount_fen=line.amount_fen, amount=format_yuan(line.amount_fen), entries=line.entries, late=line.late,
+        corrects_period=late_from, corrects_statement_id=line.corrects_statement_id,
+        adjusts_line_id=line.adjusts_line_id, posting_id=line.posting_id, note=line.note)
