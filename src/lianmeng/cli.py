@@ -20,6 +20,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(bench_app, name="bench")
+settle_app = typer.Typer(help="Settlement (结算): build a period's statements, verify them against the ledger.",
+                         no_args_is_help=True)
+app.add_typer(settle_app, name="settle")
 console = Console()
 
 DatabaseOpt = Annotated[
@@ -151,7 +154,107 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
         report = run_all(database_url)
     console.print(f"[green]✓[/] rebates released: {report.rebates_released:,}  "
                   f"points expired: {report.points_expired:,}  "
-                  f"joint cards expired: {format_yuan(report.joint_card_fen_expired)}")
+                  f"joint cards expired: {format_yuan(report.joint_card_fen_expired)}  "
+                  f"statements built: {report.statements_built:,}")
+
+
+PeriodOpt = Annotated[str, typer.Option("--period", help="A month (2026-10) or an ISO week (2026-W44), Beijing time")]
+AllianceOpt = Annotated[int | None, typer.Option("--alliance-id", help="One alliance (default: every alliance)")]
+
+
+def _alliances(database_url: str | None, alliance_id: int | None) -> list[tuple[int, str]]:
+    from sqlalchemy import select
+
+    from lianmeng.alliances.models import Alliance
+    from lianmeng.db import unit_of_work
+
+    with unit_of_work(database_url) as session:
+        stmt = select(Alliance.id, Alliance.name).order_by(Alliance.id)
+        if alliance_id is not None:
+            stmt = stmt.where(Alliance.id == alliance_id)
+        return [(id_, name) for id_, name in session.execute(stmt)]
+
+
+@settle_app.command("run")
+def settle_run(period: PeriodOpt, alliance_id: AllianceOpt = None, database_url: DatabaseOpt = None,
+               issue: Annotated[bool, typer.Option("--issue", help="Issue the statements to the merchants")] = False,
+               ) -> None:
+    """Build the period's statements, one transaction per alliance. Running it again changes nothing."""
+    from rich.progress import Progress
+
+    from lianmeng.db import unit_of_work
+    from lianmeng.kit.errors import AppError
+    from lianmeng.kit.i18n import translate
+    from lianmeng.settlement import service
+    from lianmeng.tenancy.principal import SYSTEM
+
+    alliances = _alliances(database_url, alliance_id)
+    if not alliances:
+        console.print("[red]✗[/] no such alliance")
+        raise typer.Exit(1)
+    table = Table("alliance", "period", "statements", "lines", "result")
+    failed = False
+    steps = ("statements", "lines", "totals")
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"settling {period}", total=len(alliances) * len(steps))
+        for id_, name in alliances:
+            done = 0
+
+            def advance(step: str, name: str = name) -> None:
+                nonlocal done
+                done += 1
+                progress.update(task, advance=1, description=f"{name}: {step}")
+
+            try:
+                with unit_of_work(database_url) as session:
+                    run = service.settle(session, SYSTEM, id_, period, progress=advance)
+                    if issue:
+                        service.issue_run(session, SYSTEM, run.id)
+                    table.add_row(name, run.period, f"{run.statements:,}", f"{run.lines:,}",
+                                  "[green]settled[/]" + (", issued" if issue else ""))
+            except AppError as error:
+                failed = failed or error.code != "period_settled"
+                colour = "yellow" if error.code == "period_settled" else "red"
+                table.add_row(name, period, "", "", f"[{colour}]{translate(error.code, 'zh-CN', **error.params)}[/]")
+            progress.update(task, advance=len(steps) - done)
+    console.print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+@settle_app.command("verify")
+def settle_verify(period: PeriodOpt, alliance_id: AllianceOpt = None, database_url: DatabaseOpt = None) -> None:
+    """Prove the period's statement lines equal the ledger's movements, per account, to the fen (exit 1 if not)."""
+    from lianmeng.db import unit_of_work
+    from lianmeng.kit.money import format_yuan
+    from lianmeng.settlement import repository, service
+    from lianmeng.tenancy.principal import SYSTEM
+
+    table = Table("alliance", "period", "accounts", "entries", "ledger", "statements", "result")
+    bad = False
+    found = False
+    for id_, name in _alliances(database_url, alliance_id):
+        with unit_of_work(database_url) as session:
+            run = repository.run_of(session, id_, period.strip())
+            if run is None:
+                continue
+            found = True
+            result = service.verify(session, SYSTEM, run.id)
+        bad = bad or not result.ok
+        verdict = "[green]✓ equal[/]" if result.ok else f"[red]✗ {len(result.mismatches)} differ[/]"
+        table.add_row(name, result.period, f"{result.accounts:,}", f"{result.entries:,}",
+                      format_yuan(result.ledger_fen), format_yuan(result.statement_fen), verdict)
+        for m in result.mismatches[:20]:
+            table.add_row("", "", f"account {m.account_id}", "", format_yuan(m.ledger_fen),
+                          format_yuan(m.statement_fen), "[red]differs[/]")
+    if not found:
+        console.print(f"[red]✗[/] {period} has not been settled")
+        raise typer.Exit(1)
+    console.print(table)
+    if bad:
+        console.print(f"[red]✗[/] {period}: statements and ledger differ")
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/] {period}: statements equal to the fen to the ledger, account by account")
 
 
 if __name__ == "__main__":

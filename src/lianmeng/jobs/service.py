@@ -12,6 +12,7 @@ from lianmeng.commissions import service as commissions
 from lianmeng.db import unit_of_work
 from lianmeng.jointcards import service as jointcards
 from lianmeng.points import service as points
+from lianmeng.settlement import service as settlement
 
 log = logging.getLogger("lianmeng.jobs")
 
@@ -21,6 +22,7 @@ class JobReport:
     rebates_released: int
     points_expired: int
     joint_card_fen_expired: int = 0
+    statements_built: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -30,7 +32,9 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         expired = points.expire_due(session, at)
     with unit_of_work(database_url) as session:
         card_fen = jointcards.expire_due(session, at)
-    return JobReport(released, expired, card_fen)
+    with unit_of_work(database_url) as session:
+        statements = settlement.settle_due(session, at)
+    return JobReport(released, expired, card_fen, statements)
 
 
 class Scheduler:
@@ -53,8 +57,10 @@ class Scheduler:
         while not self._stop.wait(self.interval):
             try:
                 report = run_all(self.database_url)
-                if report.rebates_released or report.points_expired or report.joint_card_fen_expired:
-                    log.info("jobs: released %d rebates, expired %d points and %d fen of joint cards",
-                             report.rebates_released, report.points_expired, report.joint_card_fen_expired)
+                if any((report.rebates_released, report.points_expired, report.joint_card_fen_expired,
+                        report.statements_built)):
+                    log.info("jobs: released %d rebates, expired %d points and %d fen of joint cards, built %d "
+                             "statements", report.rebates_released, report.points_expired,
+                             report.joint_card_fen_expired, report.statements_built)
             except Exception:  # a failed run must not kill the scheduler; the next run retries
                 log.exception("scheduled jobs failed")

@@ -68,6 +68,7 @@ class StatementLine(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     entries: Mapped[int] = mapped_column(Integer, default=0)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+    late_of_run_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the run of the period it is dated in
     earliest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     corrects_statement_id: Mapped[int | None] = mapped_column(Integer)
     adjusts_line_id: Mapped[int | None] = mapped_column(Integer)

@@ -25,7 +25,7 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from lianmeng.agreements.models import Agreement
 from lianmeng.db import UTCDateTime, in_keys
@@ -130,25 +130,34 @@ def create_statements(session: Session, run: SettlementRun, merchant_ids: Sequen
 
 def build_lines(session: Session, run: SettlementRun, window: Window, weekly: bool,
                 pairs: Sequence[tuple[int, int]]) -> int:
-    """Every statement line of the run in one INSERT … SELECT … GROUP BY over the ledger entries."""
-    # grouped by their labels: PostgreSQL would not match two copies of an expression with bound parameters
-    late = case((Posting.created_at < literal(window.starts_at, UTCDateTime()), true()),
-                else_=false()).label("is_late")
-    corrects = case((Posting.cause == ADJUSTMENT, Posting.cause_id), else_=None).label("corrects_id")
-    lines = (
-        select(Statement.id, Entry.account_id, Account.kind, Posting.cause, Entry.party_type, Entry.party_id,
-               func.sum(Entry.amount), func.count(), late, func.min(Posting.created_at), corrects, literal(""))
+    """Every statement line of the run in one INSERT … SELECT … GROUP BY over the ledger entries. A late entry
+    (dated before the period) names the earlier run whose period it is dated in, so each period can be verified."""
+    starts_at = literal(window.starts_at, UTCDateTime())
+    earlier = aliased(SettlementRun)
+    run_of_date = (select(earlier.id)
+                   .where(earlier.alliance_id == window.alliance_id, earlier.cycle == run.cycle,
+                          earlier.starts_at <= Posting.created_at, earlier.ends_at > Posting.created_at)
+                   .limit(1).scalar_subquery())
+    rows = (
+        select(Statement.id.label("statement_id"), Entry.account_id, Account.kind, Posting.cause, Entry.party_type,
+               Entry.party_id, Entry.amount, Posting.created_at,
+               case((Posting.created_at < starts_at, true()), else_=false()).label("late"),
+               case((Posting.created_at < starts_at, run_of_date), else_=None).label("late_of_run_id"),
+               case((Posting.cause == ADJUSTMENT, Posting.cause_id), else_=None).label("corrects_statement_id"))
         .select_from(Entry)
         .join(Posting, Posting.id == Entry.posting_id)
         .join(Account, Account.id == Entry.account_id)
         .join(Statement, and_(Statement.run_id == run.id, Statement.merchant_id == Account.owner_id))
         .where(*_movements(session, window, weekly, pairs))
-        .group_by(Statement.id, Entry.account_id, Account.kind, Posting.cause, Entry.party_type, Entry.party_id,
-                  late, corrects)
+        .subquery()
     )
+    keys = (rows.c.statement_id, rows.c.account_id, rows.c.kind, rows.c.cause, rows.c.party_type, rows.c.party_id,
+            rows.c.late, rows.c.late_of_run_id, rows.c.corrects_statement_id)
+    lines = select(*keys, func.sum(rows.c.amount), func.count(), func.min(rows.c.created_at),
+                   literal("")).group_by(*keys)
     session.execute(insert(StatementLine).from_select(
-        ["statement_id", "account_id", "kind", "cause", "party_type", "party_id", "amount_fen", "entries", "late",
-         "earliest_at", "corrects_statement_id", "note"], lines))
+        ["statement_id", "account_id", "kind", "cause", "party_type", "party_id", "late", "late_of_run_id",
+         "corrects_statement_id", "amount_fen", "entries", "earliest_at", "note"], lines))
     # (counted: psycopg does not report INSERT … SELECT row counts through SQLAlchemy here)
     return int(session.scalar(select(func.count()).where(StatementLine.statement_id.in_(
         statement_ids_of_run(run.id)))) or 0)
@@ -168,12 +177,15 @@ def statement_ids_of_run(run_id: int) -> Select[Any]:
 
 def ledger_movements(session: Session, run: SettlementRun, weekly: bool, pairs: Sequence[tuple[int, int]]
                      ) -> dict[int, tuple[int, int]]:
-    """Account → (fen, entries) as the ledger has them for the run, read again from the entries: the window's
-    movements plus the correcting entries placed on this run's statements."""
-    window = Window(run.alliance_id, run.starts_at, run.ends_at, run.after_posting_id, run.through_posting_id)
-    in_window = (select(Entry.account_id, func.sum(Entry.amount), func.count())
+    """Account → (fen, entries): the ledger's movements dated in the run's period, read again from the entries
+    (whenever they were written: a posting that slipped in after the run shows up here), plus the correcting
+    entries placed on the run's statements."""
+    everything = 2**31 - 1  # beyond any posting id (an INTEGER column): only the date bounds count
+    dated = Window(run.alliance_id, run.starts_at, run.ends_at, after_posting_id=everything,
+                   through_posting_id=everything)
+    in_period = (select(Entry.account_id, func.sum(Entry.amount), func.count())
                  .join(Posting, Posting.id == Entry.posting_id).join(Account, Account.id == Entry.account_id)
-                 .where(*_movements(session, window, weekly, pairs),
+                 .where(*_movements(session, dated, weekly, pairs),
                         Account.owner_id.in_(select(Statement.merchant_id).where(Statement.run_id == run.id)))
                  .group_by(Entry.account_id))
     placed = (select(Entry.account_id, func.sum(Entry.amount), func.count())
@@ -182,17 +194,19 @@ def ledger_movements(session: Session, run: SettlementRun, weekly: bool, pairs: 
                                     StatementLine.statement_id.in_(statement_ids_of_run(run.id))))
               .group_by(Entry.account_id))
     out: dict[int, tuple[int, int]] = {}
-    for account_id, fen, count in [*session.execute(in_window), *session.execute(placed)]:
+    for account_id, fen, count in [*session.execute(in_period), *session.execute(placed)]:
         before = out.get(account_id, (0, 0))
         out[account_id] = (before[0] + int(fen), before[1] + int(count))
     return out
 
 
 def statement_movements(session: Session, run_id: int) -> dict[int, tuple[int, int]]:
-    """Account → (fen, entries) as the run's statement lines have them."""
+    """Account → (fen, entries) on statements for the run's period: its own lines except late ones (those belong
+    to earlier periods), plus late lines of later runs dated in this run's period."""
+    mine = and_(StatementLine.statement_id.in_(statement_ids_of_run(run_id)), not_(StatementLine.late))
     rows = session.execute(select(StatementLine.account_id, func.sum(StatementLine.amount_fen),
                                   func.sum(StatementLine.entries))
-                           .where(StatementLine.statement_id.in_(statement_ids_of_run(run_id)))
+                           .where(or_(mine, StatementLine.late_of_run_id == run_id))
                            .group_by(StatementLine.account_id))
     return {account_id: (int(fen), int(count)) for account_id, fen, count in rows}
 

@@ -96,6 +96,7 @@ def upgrade() -> None:
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
     sa.Column('entries', sa.Integer(), nullable=False),
     sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('late_of_run_id', sa.Integer(), nullable=True),
     sa.Column('earliest_at', lianmeng.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('corrects_statement_id', sa.Integer(), nullable=True),
     sa.Column('adjusts_line_id', sa.Integer(), nullable=True),
@@ -106,6 +107,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_settlement_lines'))
     )
     with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_settlement_lines_late_of_run_id'), ['late_of_run_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_settlement_lines_posting_id'), ['posting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_settlement_lines_statement_id'), ['statement_id'], unique=False)
 
@@ -132,6 +134,7 @@ def downgrade() -> None:
     with op.batch_alter_table('settlement_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_settlement_lines_statement_id'))
         batch_op.drop_index(batch_op.f('ix_settlement_lines_posting_id'))
+        batch_op.drop_index(batch_op.f('ix_settlement_lines_late_of_run_id'))
 
     op.drop_table('settlement_lines')
     with op.batch_alter_table('settlement_events', schema=None) as batch_op:
