@@ -22,9 +22,10 @@ run: $(STAMP)
 	$(BIN)/lianmeng demo --if-empty
 	$(BIN)/lianmeng serve --host $(HOST) --port $(PORT)
 
-# LibreOffice (headless) for the test that opens our XLSX exports; installed only if soffice is missing
+# Debian packages the tests drive: LibreOffice (opens our XLSX exports headless) and chromium (Playwright's
+# browser; never a downloaded one). Installed only when missing.
 system-deps:
-	@command -v soffice >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui)
+	@command -v soffice >/dev/null && command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui chromium)
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from lianmeng import __version__
 from lianmeng.agreements.domain import STATUS_LABELS, AgreementStatus
 from lianmeng.alliances import repository
 from lianmeng.alliances.models import Alliance
 from lianmeng.kit.errors import NotFound
 from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry
 from lianmeng.merchants.models import Merchant, Store
-from lianmeng.web.deps import SessionDep
+from lianmeng.web.console import OpenPage
 
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "web" / "templates")
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, session: SessionDep) -> Response:
-    alliances = list(session.scalars(select(Alliance).order_by(Alliance.id)))
+def home(page: OpenPage) -> Response:
+    alliances = list(page.session.scalars(select(Alliance).order_by(Alliance.id)))
     if len(alliances) == 1:
         return RedirectResponse(f"/alliances/{alliances[0].code}", status_code=303)
-    return templates.TemplateResponse(request, "alliances/index.html", {"alliances": alliances, "version": __version__})
+    return page.render("alliances/index.html", alliances=alliances)
 
 
 def store_map(stores: list[Store], width: int = 640, height: int = 420) -> list[dict[str, Any]]:
@@ -51,7 +47,8 @@ def store_map(stores: list[Store], width: int = 640, height: int = 420) -> list[
 
 
 @router.get("/alliances/{code}", response_class=HTMLResponse)
-def overview(code: str, request: Request, session: SessionDep) -> Response:
+def overview(code: str, page: OpenPage) -> Response:
+    session = page.session
     alliance = repository.alliance_by_code(session, code)
     if alliance is None:
         raise NotFound("alliance")
@@ -66,7 +63,7 @@ def overview(code: str, request: Request, session: SessionDep) -> Response:
         (STATUS_LABELS[status][0], STATUS_LABELS[status][1], counts["agreements"].get(status.value, 0))
         for status in AgreementStatus
     ]
-    context = {
+    context: dict[str, Any] = {
         "alliance": alliance,
         "merchants": merchants,
         "industry_labels": {i.value: INDUSTRY_LABELS[i] for i in Industry},
@@ -76,6 +73,5 @@ def overview(code: str, request: Request, session: SessionDep) -> Response:
         "industry_of": industry_of,
         "agreements": agreements,
         "total_members": sum(counts["members"].values()),
-        "version": __version__,
     }
-    return templates.TemplateResponse(request, "alliances/overview.html", context)
+    return page.render("alliances/overview.html", **context)

@@ -9,6 +9,7 @@ LANGUAGES = ("zh-CN", "en")
 MESSAGES: dict[str, dict[str, str]] = {
     "not_found": {"zh-CN": "未找到{what}", "en": "{what} not found"},
     "forbidden": {"zh-CN": "无权执行此操作", "en": "You are not allowed to do this"},
+    "csrf_failed": {"zh-CN": "页面已过期,请刷新后重试", "en": "This form has expired; reload the page and try again"},
     "not_authenticated": {"zh-CN": "请先登录", "en": "Authentication required"},
     "invalid_token": {"zh-CN": "登录凭证无效", "en": "Invalid credentials token"},
     "token_expired": {"zh-CN": "登录已过期,请重新登录", "en": "Your session has expired; please log in again"},

@@ -15,6 +15,7 @@ from lianmeng.agreements.api import router as agreements_router
 from lianmeng.alliances.api import router as alliances_router
 from lianmeng.alliances.web import router as alliances_pages
 from lianmeng.auth.api import router as auth_router
+from lianmeng.auth.web import router as auth_pages
 from lianmeng.campaigns.api import router as campaigns_router
 from lianmeng.commissions.api import router as commissions_router
 from lianmeng.config import get_settings
@@ -69,6 +70,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastA
         api.include_router(router)
     app.include_router(api)
     app.include_router(alliances_pages)
+    app.include_router(auth_pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     return app

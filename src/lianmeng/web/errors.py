@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,9 +38,33 @@ def _validation_details(exc: RequestValidationError) -> tuple[str, list[dict[str
     return code, details
 
 
+def _is_page(request: Request) -> bool:
+    """Console and member pages answer errors as pages; the API (and /docs) as JSON."""
+    path = request.url.path
+    return not (path.startswith("/api") or path.startswith("/docs") or path.startswith("/openapi"))
+
+
+def page_error(request: Request, status_code: int, code: str, **params: Any) -> Response:
+    from lianmeng.web.console import csrf_token, language, templates
+
+    lang = language(request)
+    return templates.TemplateResponse(request, "console/error.html", {
+        "status_code": status_code, "message": translate(code, lang, **params), "lang": lang, "principal": None,
+        "t": lambda zh, en: en if lang == "en" else zh, "csrf": csrf_token(request), "path": request.url.path,
+    }, status_code=status_code)
+
+
 def install(app: FastAPI) -> None:
+    from lianmeng.web.console import LoginRequired, login_redirect
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        return login_redirect(exc)
+
     @app.exception_handler(AppError)
-    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        if _is_page(request):
+            return page_error(request, exc.status_code, exc.code, **exc.params)
         return error_response(request, exc.status_code, exc.code, exc.details, **exc.params)
 
     @app.exception_handler(RequestValidationError)
@@ -49,10 +73,12 @@ def install(app: FastAPI) -> None:
         return error_response(request, 400 if code == "malformed_json" else 422, code, details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "route_not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
             exc.status_code, "validation_error"
         )
+        if _is_page(request) and exc.status_code == 404:
+            return page_error(request, 404, code)
         return error_response(request, exc.status_code, code, limit=app.state.max_body_bytes)
 
     @app.exception_handler(IntegrityError)

@@ -1,0 +1,76 @@
+"""Console login and logout (a cookie holding the same token as the API), and the language switch."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse, Response
+
+from lianmeng.auth import service
+from lianmeng.auth.domain import Role
+from lianmeng.kit.errors import AppError
+from lianmeng.kit.i18n import LANGUAGES
+from lianmeng.web.console import LANG_COOKIE, SESSION_COOKIE, OpenPage, StaffPage, form_of, home_of
+
+router = APIRouter(include_in_schema=False)
+SafeNext = Annotated[str, Query(max_length=300)]
+
+
+def _safe(next_path: str) -> str:
+    """Only paths on this site (no //host or scheme): the login page is not an open redirect."""
+    return next_path if next_path.startswith("/") and not next_path.startswith("//") else ""
+
+
+@router.get("/login")
+def login_form(page: OpenPage, next: SafeNext = "") -> Response:
+    if page.principal is not None and page.principal.role is not Role.MEMBER:
+        return page.redirect(_safe(next) or home_of(page.principal))
+    return page.render("auth/login.html", next=_safe(next), errors={}, values={})
+
+
+@router.post("/login")
+async def login(page: OpenPage) -> Response:
+    values = await form_of(page)
+    username, password = values.get("username", "").strip(), values.get("password", "")
+    errors = {}
+    if not username:
+        errors["username"] = page.t("请输入用户名", "Enter your username")
+    if not password:
+        errors["password"] = page.t("请输入密码", "Enter your password")
+    if not errors:
+        try:
+            issued = service.login(page.session, username, password)
+            page.session.commit()
+        except AppError as error:
+            page.session.rollback()
+            errors["password"] = page.error_text(error)
+    if errors:
+        return page.render("auth/login.html", status_code=422, next=_safe(values.get("next", "")), errors=errors,
+                           values={"username": username})
+    response = page.redirect(_safe(values.get("next", "")) or home_of(issued.principal))
+    response.set_cookie(SESSION_COOKIE, issued.access_token, httponly=True, samesite="strict",
+                        max_age=int((issued.expires_at - issued.expires_at.replace(microsecond=0)).total_seconds())
+                        + 12 * 3600)
+    return response
+
+
+@router.post("/logout")
+async def logout(page: OpenPage) -> Response:
+    await form_of(page)
+    response = page.redirect("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, next: SafeNext = "/") -> Response:
+    response = RedirectResponse(_safe(next) or "/", status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+@router.get("/console")
+def console_home(page: StaffPage) -> Response:
+    return page.redirect(home_of(page.me))

@@ -1,0 +1,244 @@
+"""What every console page shares: Jinja2 with money, time and language helpers; a cookie session carrying the
+same token as the API (so the same tenancy policy applies); CSRF tokens on forms; and form errors shown next to
+their field in the reader's language.
+
+Pages are thin doors like the API: they call the same services, and each write commits once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
+
+from lianmeng import __version__
+from lianmeng.auth import service as auth_service
+from lianmeng.auth.domain import Role
+from lianmeng.config import get_settings
+from lianmeng.kit.clock import format_local, shanghai
+from lianmeng.kit.errors import AppError
+from lianmeng.kit.i18n import LANGUAGES, pick_language, translate
+from lianmeng.kit.money import format_yuan
+from lianmeng.tenancy import Principal
+from lianmeng.web.deps import SessionDep
+
+TEMPLATES = Path(__file__).parent / "templates"
+SESSION_COOKIE = "lm_session"
+MEMBER_COOKIE = "lm_member"
+LANG_COOKIE = "lm_lang"
+
+templates = Jinja2Templates(directory=TEMPLATES)
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def _yuan(fen: int | None) -> str:
+    return "—" if fen is None else format_yuan(int(fen))
+
+
+def _local_date(at: datetime | None) -> str:
+    return "" if at is None else shanghai(at).strftime("%Y-%m-%d")
+
+
+templates.env.filters["yuan"] = _yuan
+templates.env.filters["local"] = format_local
+templates.env.filters["local_date"] = _local_date
+templates.env.globals["version"] = __version__
+
+
+class LoginRequired(Exception):
+    """No valid session for a page that needs one: the app answers with a redirect to the login page."""
+
+    def __init__(self, next_path: str, member: bool = False) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+        self.member = member
+
+
+def language(request: Request) -> str:
+    chosen = request.cookies.get(LANG_COOKIE)
+    return chosen if chosen in LANGUAGES else pick_language(request.headers.get("accept-language"))
+
+
+def csrf_token(request: Request) -> str:
+    """Bound to the session cookie (or to nothing before login): a form from another site cannot know it."""
+    basis = request.cookies.get(SESSION_COOKIE) or request.cookies.get(MEMBER_COOKIE) or "anonymous"
+    return hmac.new(get_settings().secret_key.encode(), f"csrf:{basis}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass
+class Page:
+    """One page request: who is looking, in which language, and how to render for them."""
+
+    request: Request
+    session: Session
+    lang: str
+    principal: Principal | None = None
+    flashes: list[str] = field(default_factory=list)
+
+    @property
+    def me(self) -> Principal:
+        assert self.principal is not None
+        return self.principal
+
+    def t(self, zh: str, en: str) -> str:
+        return en if self.lang == "en" else zh
+
+    def error_text(self, error: AppError) -> str:
+        return translate(error.code, self.lang, **error.params)
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        base = {"page": self, "principal": self.principal, "lang": self.lang, "t": self.t,
+                "csrf": csrf_token(self.request), "path": self.request.url.path,
+                "query": str(self.request.url.query)}
+        return templates.TemplateResponse(self.request, template, {**base, **context}, status_code=status_code)
+
+    def redirect(self, url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303)
+
+
+def _principal(session: Session, token: str | None) -> Principal | None:
+    if not token:
+        return None
+    try:
+        return auth_service.principal_from_bearer(session, token)
+    except AppError:
+        return None
+
+
+def _next(request: Request) -> str:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{request.url.path}{query}"
+
+
+def open_page(request: Request, session: SessionDep) -> Page:
+    """A page anyone may open (login, claim landing); the staff login is attached when there is one."""
+    principal = _principal(session, request.cookies.get(SESSION_COOKIE))
+    return Page(request, session, language(request), principal)
+
+
+def staff_page(request: Request, session: SessionDep) -> Page:
+    principal = _principal(session, request.cookies.get(SESSION_COOKIE))
+    if principal is None or principal.role is Role.MEMBER:
+        raise LoginRequired(_next(request))
+    return Page(request, session, language(request), principal)
+
+
+def member_page(request: Request, session: SessionDep) -> Page:
+    principal = _principal(session, request.cookies.get(MEMBER_COOKIE))
+    if principal is None or principal.role is not Role.MEMBER:
+        raise LoginRequired(_next(request), member=True)
+    return Page(request, session, language(request), principal)
+
+
+OpenPage = Annotated[Page, Depends(open_page)]
+StaffPage = Annotated[Page, Depends(staff_page)]
+MemberPage = Annotated[Page, Depends(member_page)]
+
+
+async def form_of(page: Page) -> dict[str, str]:
+    """The posted form, after its CSRF token is checked (403 otherwise)."""
+    data = await page.request.form()
+    values = {key: value for key, value in data.items() if isinstance(value, str)}
+    if not hmac.compare_digest(values.pop("csrf", ""), csrf_token(page.request)):
+        from lianmeng.kit.errors import Forbidden
+
+        raise Forbidden("csrf_failed")
+    return values
+
+
+# what a person reads next to a field, by pydantic error type
+FIELD_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("必填", "Required"),
+    "string_too_short": ("不能为空或太短", "Too short"),
+    "string_too_long": ("太长", "Too long"),
+    "int_parsing": ("请输入整数", "Enter a whole number"),
+    "decimal_parsing": ("请输入金额,如 1950.00", "Enter an amount such as 1950.00"),
+    "greater_than": ("必须大于 {gt}", "Must be greater than {gt}"),
+    "greater_than_equal": ("不能小于 {ge}", "Must be at least {ge}"),
+    "less_than_equal": ("不能大于 {le}", "Must be at most {le}"),
+    "string_pattern_mismatch": ("格式不正确", "Wrong format"),
+    "literal_error": ("请选择一项", "Choose one of the options"),
+    "enum": ("请选择一项", "Choose one of the options"),
+    "date_from_datetime_parsing": ("请输入日期", "Enter a date"),
+    "date_parsing": ("请输入日期", "Enter a date"),
+    "datetime_parsing": ("请输入日期时间", "Enter a date and time"),
+}
+
+
+def field_errors(error: ValidationError, lang: str) -> dict[str, str]:
+    """Field name → a readable message (the first problem of each field)."""
+    out: dict[str, str] = {}
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem.get("loc") else "__all__"
+        if name in out:
+            continue
+        zh, en = FIELD_MESSAGES.get(problem["type"], ("", ""))
+        context = {k: str(v) for k, v in (problem.get("ctx") or {}).items()}
+        fallback = str(problem["msg"]).removeprefix("Value error, ")
+        out[name] = (en if lang == "en" else zh).format(**context) if zh else fallback
+    return out
+
+
+def parse(model: type[Model], values: Mapping[str, Any], lang: str) -> tuple[Model | None, dict[str, str]]:
+    """Build a schema from form values: (model, {}) or (None, errors by field). Empty fields count as absent."""
+    cleaned = {key: value for key, value in values.items() if value not in ("", None)}
+    try:
+        return model.model_validate(cleaned), {}
+    except ValidationError as error:
+        return None, field_errors(error, lang)
+
+
+def yuan_to_fen(text: str) -> int | None:
+    """'1,950.00' or '¥1950' → 195000 fen, exactly (no float); None if it is not an amount with ≤ 2 decimals."""
+    from decimal import Decimal, InvalidOperation
+
+    cleaned = text.strip().replace(",", "").replace("¥", "").replace("￥", "")
+    if not cleaned:
+        return None
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) > Decimal(100_000_000):
+        return None
+    return int(value * 100)
+
+
+def run_write(page: Page, action: Callable[[], Any]) -> tuple[Any, str | None]:
+    """Run one write in this request's transaction: (result, None) committed, or (None, message) rolled back."""
+    from lianmeng.db import begin_write
+
+    try:
+        begin_write(page.session)
+        result = action()
+        page.session.commit()
+        return result, None
+    except AppError as error:
+        page.session.rollback()
+        return None, page.error_text(error)
+
+
+def login_redirect(error: LoginRequired) -> RedirectResponse:
+    target = "/m/login" if error.member else "/login"
+    return RedirectResponse(f"{target}?next={quote(error.next_path)}", status_code=303)
+
+
+def home_of(principal: Principal) -> str:
+    if principal.role is Role.MEMBER:
+        return "/m"
+    if principal.is_operator:
+        return "/console/operator"
+    if principal.role is Role.STORE_STAFF:
+        return "/console/counter"
+    return "/console/dashboard"
