@@ -12,26 +12,35 @@ from fastapi.staticfiles import StaticFiles
 
 from lianmeng import __version__
 from lianmeng.agreements.api import router as agreements_router
+from lianmeng.agreements.web import router as agreements_pages
 from lianmeng.alliances.api import router as alliances_router
 from lianmeng.alliances.web import router as alliances_pages
 from lianmeng.auth.api import router as auth_router
 from lianmeng.auth.web import router as auth_pages
 from lianmeng.campaigns.api import router as campaigns_router
+from lianmeng.campaigns.web import router as campaigns_pages
 from lianmeng.commissions.api import router as commissions_router
 from lianmeng.config import get_settings
 from lianmeng.coupons.api import router as coupons_router
+from lianmeng.coupons.web import router as coupons_pages
 from lianmeng.jobs.service import Scheduler
 from lianmeng.jointcards.api import router as jointcards_router
+from lianmeng.jointcards.web import router as jointcards_pages
 from lianmeng.ledger.api import router as ledger_router
 from lianmeng.members.api import router as members_router
+from lianmeng.members.mobile import router as member_mobile_pages
+from lianmeng.members.web import router as members_pages
 from lianmeng.merchants.api import router as merchants_router
 from lianmeng.orders.api import router as orders_router
 from lianmeng.points.api import router as points_router
 from lianmeng.referrals.api import router as referrals_router
+from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
+from lianmeng.settlement.web import router as settlement_pages
 from lianmeng.web import errors
 from lianmeng.web.health import router as health_router
 from lianmeng.withdrawals.api import router as withdrawals_router
+from lianmeng.withdrawals.web import router as withdrawals_pages
 
 STATIC = Path(__file__).parent / "static"
 
@@ -71,6 +80,9 @@ def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastA
     app.include_router(api)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
+    for pages in (referrals_pages, coupons_pages, jointcards_pages, agreements_pages, members_pages,
+                  withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages):
+        app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     return app
