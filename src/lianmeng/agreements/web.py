@@ -1,7 +1,389 @@
-"""Console pages of agreements (filled in by the console work)."""
+"""Console pages of agreements: the merchant's partners with the status of the agreements with each, its
+agreements, a form to propose one (the same `AgreementCreate` as the API, errors next to their field), the
+status flow's buttons with readable refusals, and one agreement with its history.
+
+Everything goes through the agreements service and repositories with the logged-in principal, so a merchant sees
+exactly what the API shows it: its own agreements and the alliance-wide ones.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from lianmeng.agreements import domain, repository, service
+from lianmeng.agreements.domain import (
+    MODE_LABELS,
+    STATUS_LABELS,
+    AgreementAction,
+    AgreementStatus,
+    CooperationMode,
+    SettlementCycle,
+    Side,
+    Validity,
+)
+from lianmeng.agreements.models import Agreement
+from lianmeng.agreements.schemas import AgreementCreate, CommissionKind
+from lianmeng.kit import clock
+from lianmeng.kit.errors import NotFound
+from lianmeng.kit.pagination import PageParams, paginate
+from lianmeng.merchants import repository as merchants_repo
+from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry
+from lianmeng.merchants.models import Merchant
+from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, parse, run_write, yuan_to_fen
 
 router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+
+ACTION_LABELS: dict[AgreementAction, tuple[str, str]] = {
+    AgreementAction.PROPOSE: ("提交对方确认", "Propose"),
+    AgreementAction.WITHDRAW: ("撤回", "Withdraw"),
+    AgreementAction.ACCEPT: ("接受", "Accept"),
+    AgreementAction.REJECT: ("拒绝", "Reject"),
+    AgreementAction.ACTIVATE: ("生效", "Activate"),
+    AgreementAction.SUSPEND: ("暂停", "Suspend"),
+    AgreementAction.RESUME: ("恢复", "Resume"),
+    AgreementAction.TERMINATE: ("终止", "Terminate"),
+}
+EVENT_LABELS: dict[str, tuple[str, str]] = {
+    "create": ("创建草稿", "Drafted"), "update": ("修改条款", "Terms changed"),
+    **{action.value: label for action, label in ACTION_LABELS.items()},
+}
+CYCLE_LABELS: dict[SettlementCycle, tuple[str, str]] = {
+    SettlementCycle.MONTHLY: ("按月结算", "Monthly"),
+    SettlementCycle.WEEKLY: ("按周结算", "Weekly"),
+    SettlementCycle.QUARTERLY: ("按季度结算", "Quarterly"),
+}
+KIND_LABELS: dict[CommissionKind, tuple[str, str]] = {
+    CommissionKind.PER_HEAD: ("按人头(每位新客固定金额)", "Per head (fixed per new customer)"),
+    CommissionKind.FIXED_PER_ORDER: ("按单固定金额", "Fixed per order"),
+    CommissionKind.PERCENT_OF_ORDER: ("按订单金额比例", "Percent of order"),
+}
+PAYEE_LABELS: dict[str, tuple[str, str]] = {
+    "merchant": ("推荐商户", "Referring merchant"), "staff": ("推荐导购", "Referring staff member"),
+    "both": ("商户与导购", "Merchant and staff member"),
+}
+# destructive or decisive actions are drawn as secondary buttons
+SECONDARY = {AgreementAction.REJECT, AgreementAction.WITHDRAW, AgreementAction.SUSPEND, AgreementAction.TERMINATE}
+DONE = {action.value: label for action, label in {
+    AgreementAction.PROPOSE: ("协议已提交,等待对方确认", "Proposed; waiting for the partner's answer"),
+    AgreementAction.WITHDRAW: ("已撤回,协议回到草稿", "Withdrawn; the agreement is a draft again"),
+    AgreementAction.ACCEPT: ("已接受,双方均已确认", "Accepted by both sides"),
+    AgreementAction.REJECT: ("已拒绝,协议终止", "Rejected; the agreement is terminated"),
+    AgreementAction.ACTIVATE: ("协议已生效", "The agreement is active"),
+    AgreementAction.SUSPEND: ("协议已暂停", "The agreement is suspended"),
+    AgreementAction.RESUME: ("协议已恢复", "The agreement is active again"),
+    AgreementAction.TERMINATE: ("协议已终止", "The agreement is terminated"),
+}.items()} | {"draft": ("草稿已保存", "Draft saved")}
+
+
+def _label(page: Page, pair: tuple[str, str]) -> str:
+    return page.t(*pair)
+
+
+def _int(text: str | None) -> int | None:
+    cleaned = (text or "").strip()
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() and len(cleaned) < 12 else None
+
+
+def _page_number(text: str | None) -> int:
+    number = _int(text)
+    return number if number is not None and 1 <= number <= 100_000 else 1
+
+
+def _merchants(page: Page) -> dict[int, Merchant]:
+    """The alliance's merchant directory as the caller may see it (every merchant sees its alliance's)."""
+    return {m.id: m for m in page.session.scalars(merchants_repo.list_merchants(page.me))}
+
+
+@dataclass
+class Row:
+    """One agreement as a list or detail page shows it."""
+
+    agreement: Agreement
+    proposer: str
+    counterparty: str
+    status: str
+    status_label: str
+    modes: list[str]
+    actions: list[tuple[str, str, bool]] = field(default_factory=list)  # (action, label, secondary)
+    waiting_for_me: bool = False
+
+
+def _row(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> Row:
+    def name(merchant_id: int | None) -> str:
+        if merchant_id is None:
+            return page.t("联盟总部", "Alliance operator")
+        merchant = names.get(merchant_id)
+        return merchant.name if merchant else f"#{merchant_id}"
+
+    status = AgreementStatus(agreement.status)
+    side = service.side_of(page.me, agreement)
+    allowed = domain.allowed_actions(status, side) if side else []
+    counterparty = name(agreement.merchant_b_id) if agreement.merchant_b_id is not None else page.t(
+        "全联盟", "Alliance-wide")
+    return Row(
+        agreement=agreement, proposer=name(agreement.merchant_a_id), counterparty=counterparty,
+        status=status.value, status_label=_label(page, STATUS_LABELS[status]),
+        modes=[_label(page, MODE_LABELS[CooperationMode(m)]) for m in agreement.modes if m in set(CooperationMode)],
+        actions=[(a.value, _label(page, ACTION_LABELS[a]), a in SECONDARY) for a in allowed],
+        waiting_for_me=side is Side.COUNTERPARTY and status is AgreementStatus.PROPOSED,
+    )
+
+
+def _may_propose(page: Page) -> bool:
+    return page.me.is_operator or page.me.manages_merchant
+
+
+@router.get("/console/partners", response_class=HTMLResponse)
+def partners(page: StaffPage, status: str = "", p: str = "1", done: str = "") -> Response:
+    """Partners (the alliance's other merchants) with the status of the agreements with each, then the caller's
+    agreements (filterable by status, paginated)."""
+    me = page.me
+    names = _merchants(page)
+    everything = [_row(page, a, names) for a in page.session.scalars(repository.list_agreements(me))]
+    partner_rows = []
+    for merchant in names.values():
+        if merchant.id == me.merchant_id:
+            continue
+        between = [r for r in everything if merchant.id in (r.agreement.merchant_a_id, r.agreement.merchant_b_id)]
+        industry = INDUSTRY_LABELS.get(Industry(merchant.industry)) if merchant.industry in set(Industry) else None
+        partner_rows.append({"merchant": merchant, "agreements": between,
+                             "industry": _label(page, industry) if industry else merchant.industry})
+    wanted = status if status in {s.value for s in AgreementStatus} else ""
+    paging = PageParams(page=_page_number(p), page_size=PAGE_SIZE)
+    rows, total = paginate(page.session, repository.list_agreements(me, status=wanted or None), paging)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return page.render(
+        "partners/index.html", partners=partner_rows, agreements=[_row(page, a, names) for a in rows],
+        waiting=[r for r in everything if r.waiting_for_me], total=total, page_no=paging.page, pages=pages,
+        status=wanted, statuses=[(s.value, _label(page, STATUS_LABELS[s])) for s in AgreementStatus],
+        may_propose=_may_propose(page), flash=_label(page, DONE[done]) if done in DONE else None,
+    )
+
+
+# --- propose -----------------------------------------------------------------------------------------------
+
+
+def _form_context(page: Page, values: dict[str, Any], errors: dict[str, str], modes: list[str]) -> dict[str, Any]:
+    me = page.me
+    names = _merchants(page)
+    partners = [(str(m.id), m.name) for m in names.values() if m.id != me.merchant_id and m.status == "active"]
+    counterparties = ([("", page.t("全联盟(所有商户)", "Alliance-wide (every merchant)"))] if me.is_operator
+                      else [("", page.t("请选择", "Choose"))]) + partners
+    us = page.t("提议方", "Proposer") if me.is_operator else page.t("我方(提议方)", "Us (proposer)")
+    return {
+        "values": values, "errors": errors, "chosen_modes": modes,
+        "mode_options": [(m.value, _label(page, MODE_LABELS[m])) for m in CooperationMode],
+        "counterparties": counterparties,
+        "proposers": [("", page.t("请选择", "Choose")), *partners] if me.is_operator else [],
+        "kinds": [("", page.t("不设佣金", "No commission")),
+                  *[(k.value, _label(page, KIND_LABELS[k])) for k in CommissionKind]],
+        "payers": [("b", page.t("对方(接待客户的商户)", "Counterparty (the merchant receiving the customer)")),
+                   ("a", us)],
+        "payees": [(k, _label(page, v)) for k, v in PAYEE_LABELS.items()],
+        "cycles": [(c.value, _label(page, CYCLE_LABELS[c])) for c in SettlementCycle],
+    }
+
+
+def _percent_to_bp(text: str) -> int | None:
+    cleaned = text.strip().removesuffix("%").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value <= 0 or value > 100 or value != value.quantize(Decimal("0.01")):
+        return None
+    return int(value * 100)
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _build(page: Page, values: dict[str, str], modes: list[str]) -> tuple[AgreementCreate | None, dict[str, str]]:
+    """The form as an AgreementCreate, or the problems by field (the page's own field names)."""
+    errors: dict[str, str] = {}
+    money_message = page.t(*FIELD_MESSAGES["decimal_parsing"])
+    data: dict[str, Any] = {key: values.get(key, "").strip() for key in (
+        "title", "return_window_days", "settlement_cycle", "valid_from", "valid_until", "notes")}
+    data["modes"] = modes
+    if not modes:
+        errors["modes"] = page.t("请至少选择一种合作模式", "Choose at least one cooperation mode")
+    counterparty = values.get("merchant_b_id", "").strip()
+    if counterparty:
+        data["merchant_b_id"] = _int(counterparty)
+        if data["merchant_b_id"] is None:
+            errors["merchant_b_id"] = page.t("请选择一项", "Choose one of the options")
+    elif not page.me.is_operator:
+        errors["merchant_b_id"] = page.t("请选择合作商户", "Choose the partner")
+    if page.me.is_operator and values.get("merchant_a_id", "").strip():
+        data["merchant_a_id"] = _int(values["merchant_a_id"])
+    kind = values.get("commission_kind", "").strip()
+    amount_field = "commission_percent" if kind == CommissionKind.PERCENT_OF_ORDER.value else "commission_amount"
+    if kind:
+        term: dict[str, Any] = {"kind": kind, "payer": values.get("payer", "b"),
+                                "payee": values.get("payee", "merchant")}
+        if kind == CommissionKind.PERCENT_OF_ORDER.value:
+            term["rate_bp"] = _percent_to_bp(values.get("commission_percent", ""))
+            if term["rate_bp"] is None:
+                errors["commission_percent"] = page.t("请输入 0 到 100 之间的百分比,如 5 或 2.5",
+                                                      "Enter a percentage between 0 and 100, such as 5 or 2.5")
+        else:
+            term["amount_fen"] = yuan_to_fen(values.get("commission_amount", ""))
+            if term["amount_fen"] is None or term["amount_fen"] <= 0:
+                errors["commission_amount"] = money_message
+        if term["payee"] == "both" and values.get("staff_amount", "").strip():
+            term["staff_amount_fen"] = yuan_to_fen(values["staff_amount"])
+            if term["staff_amount_fen"] is None or term["staff_amount_fen"] < 0:
+                errors["staff_amount"] = money_message
+        data["commission_terms"] = [term]
+    starts, ends = _date(data["valid_from"]), _date(data["valid_until"])
+    if starts and ends and ends < starts:
+        errors["valid_until"] = page.t("结束日期不能早于开始日期", "The end date must not be before the start date")
+    model, problems = parse(AgreementCreate, data, page.lang)
+    for name, message in problems.items():
+        target = {"commission_terms": amount_field, "__all__": "__all__"}.get(name, name)
+        errors.setdefault(target, message)
+    if errors:
+        return None, errors
+    return model, {}
+
+
+def _propose_defaults(page: Page, counterparty: str) -> dict[str, Any]:
+    return {"merchant_b_id": counterparty, "return_window_days": "7", "settlement_cycle": "monthly",
+            "payer": "b", "payee": "merchant", "valid_from": clock.today_in_shanghai().isoformat()}
+
+
+@router.get("/console/partners/propose", response_class=HTMLResponse)
+def propose_form(page: StaffPage, merchant_b_id: str = "") -> Response:
+    if not _may_propose(page):
+        return page.render("partners/propose.html", status_code=403, may_propose=False,
+                           **_form_context(page, {}, {}, []))
+    values = _propose_defaults(page, merchant_b_id if _int(merchant_b_id) else "")
+    return page.render("partners/propose.html", may_propose=True, **_form_context(page, values, {}, []))
+
+
+@router.post("/console/partners/propose", response_class=HTMLResponse)
+async def propose(page: StaffPage) -> Response:
+    values = await form_of(page)
+    modes = [m for m in (await page.request.form()).getlist("modes") if isinstance(m, str)]
+    if not _may_propose(page):
+        return page.render("partners/propose.html", status_code=403, may_propose=False,
+                           **_form_context(page, {}, {}, []))
+    data, errors = _build(page, values, modes)
+    if data is None:
+        return page.render("partners/propose.html", status_code=422, may_propose=True,
+                           error=errors.get("__all__"), **_form_context(page, values, errors, modes))
+    then = values.get("then", "propose")
+    body: AgreementCreate = data
+
+    def act() -> int:
+        agreement = service.create_agreement(page.session, page.me, body)
+        if then != "draft":
+            service.transition(page.session, page.me, agreement.id, AgreementAction.PROPOSE)
+        return agreement.id
+
+    agreement_id, error = run_write(page, act)
+    if error is not None:
+        return page.render("partners/propose.html", status_code=409, may_propose=True, error=error,
+                           **_form_context(page, values, {}, modes))
+    done = "draft" if then == "draft" else AgreementAction.PROPOSE.value
+    return page.redirect(f"/console/partners/agreements/{agreement_id}?done={done}")
+
+
+# --- one agreement -----------------------------------------------------------------------------------------
+
+
+def _terms(page: Page, agreement: Agreement) -> list[str]:
+    """Each commission term in words: '按人头 ¥50.00 / 对方支付 / 给推荐导购'."""
+    from lianmeng.kit.money import format_yuan
+
+    lines = []
+    for term in agreement.commission_terms:
+        kind = CommissionKind(term.get("kind", CommissionKind.PER_HEAD.value))
+        amount = (f"{Decimal(term.get('rate_bp') or 0) / 100:g}%" if kind is CommissionKind.PERCENT_OF_ORDER
+                  else format_yuan(int(term.get("amount_fen") or 0)))
+        payer = page.t("提议方支付", "paid by the proposer") if term.get("payer") == "a" else page.t(
+            "对方支付", "paid by the counterparty")
+        payee = _label(page, PAYEE_LABELS.get(str(term.get("payee", "merchant")), PAYEE_LABELS["merchant"]))
+        staff = f" + {page.t('导购', 'staff')} {format_yuan(int(term['staff_amount_fen']))}" if term.get(
+            "payee") == "both" and term.get("staff_amount_fen") else ""
+        lines.append(f"{_label(page, KIND_LABELS[kind])} {amount}{staff} · {payer} · {page.t('给', 'to')} {payee}")
+    return lines
+
+
+def _detail(page: Page, agreement_id: int, status_code: int = 200, **extra: Any) -> Response:
+    agreement = repository.get_agreement(page.session, page.me, agreement_id)
+    names = _merchants(page)
+    events = service.history(page.session, page.me, agreement.id)
+    history = [{
+        "event": e, "label": _label(page, EVENT_LABELS.get(e.action, (e.action, e.action))),
+        "from_label": _label(page, STATUS_LABELS[AgreementStatus(e.from_status)]) if e.from_status in set(
+            AgreementStatus) else "",
+        "to_label": _label(page, STATUS_LABELS[AgreementStatus(e.to_status)]) if e.to_status in set(
+            AgreementStatus) else e.to_status,
+        "changes": ", ".join(sorted(e.changes)) if e.changes else "",
+    } for e in events]
+    cycle = SettlementCycle(agreement.settlement_cycle) if agreement.settlement_cycle in set(
+        SettlementCycle) else SettlementCycle.MONTHLY
+    return page.render(
+        "partners/agreement.html", status_code=status_code, row=_row(page, agreement, names), agreement=agreement,
+        terms=_terms(page, agreement), history=history, cycle_label=_label(page, CYCLE_LABELS[cycle]), **extra)
+
+
+@router.get("/console/partners/agreements/{agreement_id}", response_class=HTMLResponse)
+def agreement_page(agreement_id: int, page: StaffPage, done: str = "") -> Response:
+    return _detail(page, agreement_id, flash=_label(page, DONE[done]) if done in DONE else None)
+
+
+def _refusal(page: Page, agreement: Agreement, action: AgreementAction) -> str | None:
+    """Why the caller may not do `action` now, in words (None: it may try)."""
+    side = service.side_of(page.me, agreement)
+    status = AgreementStatus(agreement.status)
+    what = _label(page, ACTION_LABELS[action])
+    if side is None:
+        return page.t("只有协议双方可以执行此操作", "Only a party to the agreement may do this")
+    try:
+        domain.next_status(status, action, side, Validity(agreement.valid_from, agreement.valid_until),
+                           clock.today_in_shanghai())
+    except domain.TransitionRefused as refused:
+        state = _label(page, STATUS_LABELS[status])
+        if refused.code == "agreement_party":
+            if action in (AgreementAction.ACCEPT, AgreementAction.REJECT):
+                return page.t(f"「{what}」须由对方商户决定", f"Only the other party may {what.lower()} the proposal")
+            return page.t(f"只有提议方可以「{what}」", f"Only the proposer may {what.lower()} it")
+        if refused.code == "agreement_not_started":
+            return page.t(f"协议 {agreement.valid_from} 才开始,届时才能生效",
+                          f"The agreement starts on {agreement.valid_from}; it cannot be activated before")
+        if refused.code == "agreement_expired":
+            return page.t("协议已过有效期,不能生效", "The agreement has expired; it cannot be activated")
+        return page.t(f"协议当前状态为「{state}」,不能「{what}」",
+                      f"The agreement is '{state}'; '{what}' is not possible now")
+    return None
+
+
+@router.post("/console/partners/agreements/{agreement_id}/{action}", response_class=HTMLResponse)
+async def agreement_action(agreement_id: int, action: str, page: StaffPage) -> Response:
+    values = await form_of(page)
+    if action not in {a.value for a in AgreementAction}:
+        raise NotFound("agreement")
+    chosen = AgreementAction(action)
+    agreement = repository.get_agreement(page.session, page.me, agreement_id)
+    refusal = _refusal(page, agreement, chosen)
+    if refusal is not None:
+        return _detail(page, agreement_id, status_code=409, error=refusal)
+    note = values.get("note", "").strip()[:500]
+    _, error = run_write(page, lambda: service.transition(page.session, page.me, agreement_id, chosen, note))
+    if error is not None:
+        return _detail(page, agreement_id, status_code=409, error=error)
+    return page.redirect(f"/console/partners/agreements/{agreement_id}?done={chosen.value}")

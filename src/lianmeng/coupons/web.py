@@ -1,7 +1,580 @@
-"""Console pages of coupons (filled in by the console work)."""
+"""Console pages of coupons.
+
+* `/console/counter` — the counter desk (前台核销) for store staff and merchant admins: find the member by card number,
+  the card's QR text or phone; see the benefits and coupons usable here; redeem one (with the bill and receipt
+  number the order is recorded too) or record an order without a coupon; see the commission the order pays. A
+  "check" button runs the same write in a transaction that is rolled back, so the figures are the real ones and
+  nothing is kept.
+* `/console/coupons` — the merchant's coupon templates with stock and use counts, partners' coupons to share,
+  publishing a template, issuing one to a member by card number, and claim links as printable QR codes.
+
+Pages are doors like the API: the same services with the logged-in principal, so tenancy is the API's.
+"""
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+import segno
 from fastapi import APIRouter
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from lianmeng.agreements import repository as agreements_repo
+from lianmeng.commissions.models import Rebate
+from lianmeng.coupons import repository, service
+from lianmeng.coupons.domain import Acceptance, CouponKind
+from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
+from lianmeng.coupons.schemas import BenefitRedeemIn, IssueIn, RedeemIn, TemplateCreate
+from lianmeng.db import begin_write
+from lianmeng.jointcards import repository as jointcards_repo
+from lianmeng.jointcards.models import JointCard
+from lianmeng.kit import ids
+from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
+from lianmeng.kit.money import format_yuan
+from lianmeng.members import repository as members_repo
+from lianmeng.members import service as members_service
+from lianmeng.members.domain import QR_PREFIX
+from lianmeng.members.models import Member
+from lianmeng.members.schemas import CardRef, MembershipCreate
+from lianmeng.merchants import repository as merchants_repo
+from lianmeng.orders import repository as orders_repo
+from lianmeng.orders import service as orders_service
+from lianmeng.orders.models import Order
+from lianmeng.orders.schemas import OrderCreate
+from lianmeng.tenancy import policy
+from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_to_fen
 
 router = APIRouter(include_in_schema=False)
+Result = TypeVar("Result")
+
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    CouponKind.AMOUNT_OFF.value: ("立减券", "Amount off"),
+    CouponKind.PERCENT_OFF.value: ("折扣券", "Percent off"),
+    CouponKind.FREE_ITEM.value: ("体验/赠品券", "Free item"),
+    CouponKind.CASH_VOUCHER.value: ("代金券", "Cash voucher"),
+}
+ACCEPTANCE_LABELS: dict[str, tuple[str, str]] = {
+    Acceptance.OWNER.value: ("仅本店", "Only here"),
+    Acceptance.ALLIANCE.value: ("联盟通用", "Alliance-wide"),
+    Acceptance.SELECTED.value: ("指定商户/门店", "Selected merchants"),
+}
+
+
+# --- shared helpers ---------------------------------------------------------------------------------------
+
+
+def attempt(page: Page, action: Callable[[], Result], *, keep: bool = True) -> tuple[Result | None, AppError | None]:
+    """One write in this request's transaction, like `run_write`, but the refusal is kept (its code says which
+    field it belongs next to). `keep=False` rolls back even on success: a dry run with the real figures."""
+    try:
+        begin_write(page.session)
+        result = action()
+        if keep:
+            page.session.commit()
+        else:
+            page.session.rollback()
+        return result, None
+    except AppError as error:
+        page.session.rollback()
+        return None, error
+
+
+def amount_field(page: Page, text: str, *, required: bool, positive: bool = True) -> tuple[int | None, str | None]:
+    """A yuan amount typed into a form → (fen, None) or (None, the message shown next to the field)."""
+    if not text.strip():
+        return (None, page.t("请输入金额", "Enter an amount")) if required else (None, None)
+    fen = yuan_to_fen(text)
+    if fen is None:
+        return None, page.t("请输入金额,最多两位小数,如 199.00", "Enter an amount with at most 2 decimals, e.g. 199.00")
+    if fen < 0 or (positive and fen == 0):
+        return None, page.t("金额必须大于 0", "The amount must be more than 0")
+    return fen, None
+
+
+def card_ref(text: str) -> CardRef | None:
+    """What a clerk types or scans: a 16-digit card number (spaces allowed) or the card's QR text."""
+    raw = text.strip()
+    if raw.startswith(f"{QR_PREFIX}."):
+        return CardRef(qr_payload=raw) if len(raw) <= 200 else None
+    digits = raw.replace(" ", "").replace("-", "")
+    return CardRef(card_no=digits) if ids.is_valid_card_number(digits) else None
+
+
+def member_by_card(page: Page, text: str) -> Member:
+    """The member behind a card number or QR, in the caller's alliance (like POST /counter/lookup)."""
+    ref = card_ref(text)
+    if ref is None:
+        raise Invalid("invalid_card")
+    member = members_service.resolve_card(page.session, ref)
+    if member.alliance_id != page.me.alliance_id:
+        raise Invalid("invalid_card")
+    return member
+
+
+def describe(page: Page, template: CouponTemplate) -> str:
+    """What a coupon gives, in words: 立减 ¥20.00 · 满 ¥100.00 可用."""
+    if template.kind == CouponKind.PERCENT_OFF.value:
+        whole, frac = divmod(template.percent_bp or 0, 100)
+        rate = f"{whole}.{frac:02d}".rstrip("0").rstrip(".")
+        text = page.t(f"减 {rate}%", f"{rate}% off")
+        if template.cap_fen:
+            text += page.t(f"(最多 {format_yuan(template.cap_fen)})", f" (at most {format_yuan(template.cap_fen)})")
+    elif template.kind == CouponKind.FREE_ITEM.value:
+        value = format_yuan(template.item_value_fen or 0)
+        text = page.t(f"赠 {template.item_name}(价值 {value})", f"Free {template.item_name} (worth {value})")
+    elif template.kind == CouponKind.CASH_VOUCHER.value:
+        amount = format_yuan(template.amount_fen or 0)
+        text = page.t(f"代金 {amount}", f"{amount} voucher")
+    else:
+        amount = format_yuan(template.amount_fen or 0)
+        text = page.t(f"立减 {amount}", f"{amount} off")
+    if template.min_spend_fen:
+        spend = format_yuan(template.min_spend_fen)
+        text += page.t(f" · 满 {spend} 可用", f" · minimum spend {spend}")
+    return text
+
+
+def merchant_names(page: Page) -> Callable[[int | None], str]:
+    """Merchant id → name (the alliance's directory is public to its members), remembered per page."""
+    known: dict[int, str] = {}
+
+    def name(merchant_id: int | None) -> str:
+        if merchant_id is None:
+            return page.t("联盟运营方", "Alliance operator")
+        if merchant_id not in known:
+            merchant = merchants_repo.merchant_by_id(page.session, merchant_id)
+            known[merchant_id] = merchant.name if merchant and merchant.alliance_id == page.me.alliance_id else "—"
+        return known[merchant_id]
+
+    return name
+
+
+def _require_till(page: Page) -> None:
+    """The counter is a merchant's: store staff and merchant admins (the operator has no till)."""
+    if not page.me.is_merchant_side or page.me.merchant_id is None:
+        raise Forbidden()
+
+
+# --- the counter desk ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Desk:
+    """What the counter shows about the member in front of it."""
+
+    member: Member
+    card_display: str
+    origin: str | None
+    served_here: bool
+    tier: str | None
+    benefits: list[CouponTemplate]
+    coupons: list[tuple[Coupon, CouponTemplate]]
+    joint_cards: list[JointCard]
+    options: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _desk(page: Page, member: Member) -> Desk:
+    session, me = page.session, page.me
+    benefits, coupons = service.counter_view(session, me, member)
+    served = bool(members_repo.member_facts(session, me, {member.id}))
+    membership = members_repo.membership_of(session, member.id, me.merchant_id or 0)
+    cards = list(session.scalars(jointcards_repo.list_cards(me, member_id=member.id, status="active").limit(20)))
+    names = merchant_names(page)
+    options = [(f"c:{c.code}", f"{t.name} · {describe(page, t)} · {c.code}") for c, t in coupons]
+    options += [(f"b:{t.id}", page.t("权益", "Benefit") + f":{t.name} · {describe(page, t)}") for t in benefits]
+    return Desk(member=member, card_display=ids.format_card_number(member.card_no),
+                origin=names(member.origin_merchant_id) if member.origin_merchant_id else None, served_here=served,
+                tier=membership.tier if membership else None, benefits=benefits, coupons=coupons, joint_cards=cards,
+                options=options)
+
+
+def _render_desk(page: Page, member: Member | None, *, status_code: int = 200, **context: Any) -> Response:
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    desk = _desk(page, member) if member is not None else None
+    return page.render("counter/desk.html", status_code=status_code, desk=desk, describe=lambda t: describe(page, t),
+                       names=merchant_names(page), **context)
+
+
+def _commission(page: Page, order: Order) -> list[dict[str, Any]]:
+    """The rebates this order pays. The order is read through the caller's scope (orders recorded at the caller's
+    merchant), and only the rebates that merchant pays are listed: what the payer owes, which its staff can also
+    work out from the order's referrer and the agreement they can read."""
+    names = merchant_names(page)
+    rows = page.session.scalars(select(Rebate).where(Rebate.order_id == order.id,
+                                                     Rebate.payer_merchant_id == order.merchant_id)
+                                .order_by(Rebate.id))
+    out = []
+    for rebate in rows:
+        if rebate.payee_type == "merchant":
+            payee = names(rebate.payee_id)
+        elif rebate.payee_type == "staff":
+            payee = page.t("推荐导购", "Referring guide") + f" · {names(order.referrer_merchant_id)}"
+        else:
+            payee = page.t("联盟运营方(盟主佣金)", "Alliance operator (operator commission)")
+        out.append({"payee": payee, "reason": rebate.reason, "amount_fen": rebate.amount_fen,
+                    "releases_at": rebate.releases_at})
+    return out
+
+
+def _order_outcome(page: Page, order_id: int | None) -> dict[str, Any] | None:
+    if order_id is None:
+        return None
+    order = orders_repo.get_order(page.session, page.me, order_id)
+    rebates = _commission(page, order)
+    return {"external_id": order.external_id, "amount_fen": order.amount_fen, "points_earned": order.points_earned,
+            "referrer": merchant_names(page)(order.referrer_merchant_id) if order.referrer_merchant_id else None,
+            "rebates": rebates, "commission_fen": sum(r["amount_fen"] for r in rebates)}
+
+
+def _lookup(page: Page, values: Mapping[str, str]) -> tuple[Member | None, dict[str, str]]:
+    card, phone = values.get("card", "").strip(), values.get("phone", "").strip()
+    if not card and not phone:
+        return None, {"card": page.t("请输入联盟卡号、扫码内容或手机号",
+                                     "Enter a card number, scan the QR or enter a phone")}
+    if card:
+        try:
+            return member_by_card(page, card), {}
+        except AppError as error:
+            return None, {"card": page.error_text(error)}
+    try:
+        lookup = members_service.phone_lookup_hash(page.me, phone)
+    except AppError as error:
+        return None, {"phone": page.error_text(error)}
+    member = page.session.scalars(members_repo.list_members(page.me, phone_lookup=lookup).limit(1)).first()
+    if member is None:
+        return None, {"phone": page.t("本店会员中没有这个手机号;其他商户的会员请出示联盟卡",
+                                      "No member of this store has this phone; partners' members show their card")}
+    return member, {}
+
+
+@router.get("/console/counter")
+def counter(page: StaffPage) -> Response:
+    _require_till(page)
+    return _render_desk(page, None)
+
+
+@router.post("/console/counter")
+async def counter_post(page: StaffPage) -> Response:
+    _require_till(page)
+    values = await form_of(page)
+    action = values.get("action", "lookup")
+    if action == "lookup":
+        member, errors = _lookup(page, values)
+        return _render_desk(page, member, status_code=422 if errors else 200, errors=errors, values=values)
+    try:
+        member = member_by_card(page, values.get("member_card", ""))
+    except AppError as error:
+        return _render_desk(page, None, status_code=422, errors={"card": page.error_text(error)})
+    if action == "redeem":
+        return _redeem(page, member, values)
+    if action == "order":
+        return _record_order(page, member, values)
+    if action == "enrol":
+        _, refused = attempt(page, lambda: members_service.enrol_at_merchant(
+            page.session, page.me, MembershipCreate(card_no=member.card_no)))
+        if refused is not None:
+            return _render_desk(page, member, status_code=refused.status_code, error=page.error_text(refused))
+        return _render_desk(page, member, flash=page.t("已加入本店会员", "Enrolled at this store"))
+    return _render_desk(page, member)
+
+
+def _receipt(page: Page, text: str) -> tuple[str | None, str | None]:
+    receipt = text.strip()
+    if len(receipt) > 64:
+        return None, page.t("单号最长 64 个字符", "At most 64 characters")
+    return receipt or None, None
+
+
+def _redeem(page: Page, member: Member, values: Mapping[str, str]) -> Response:
+    errors: dict[str, str] = {}
+    bill, bill_error = amount_field(page, values.get("bill", ""), required=False, positive=False)
+    receipt, receipt_error = _receipt(page, values.get("receipt", ""))
+    if bill_error:
+        errors["bill"] = bill_error
+    if receipt_error:
+        errors["receipt"] = receipt_error
+    if receipt and not bill and "bill" not in errors:
+        errors["bill"] = page.t("记录订单需要消费金额", "Recording the order needs the bill amount")
+    code, choice = values.get("code", "").strip().upper(), values.get("coupon", "")
+    coupon_field = "code" if code else "coupon"
+    coupon_code = code or (choice[2:] if choice.startswith("c:") else "")
+    if coupon_code and not 4 <= len(coupon_code) <= 20:
+        errors[coupon_field] = page.error_text(service.Refused("coupon_not_found"))
+    elif not coupon_code and not (choice.startswith("b:") and choice[2:].isdigit() and len(choice) < 20):
+        errors["coupon"] = page.t("请选择一张券,或输入券码", "Choose a coupon or enter its code")
+    if errors:
+        return _render_desk(page, member, status_code=422, errors=errors, values=values)
+    bill_fen = bill or 0
+
+    def run() -> dict[str, Any]:
+        if coupon_code:
+            body = RedeemIn(code=coupon_code, member_id=member.id, bill_fen=bill_fen, order_external_id=receipt)
+            redemption = service.redeem(page.session, page.me, body)
+        else:
+            benefit = BenefitRedeemIn(card_no=member.card_no, bill_fen=bill_fen, order_external_id=receipt)
+            redemption = service.redeem_benefit(page.session, page.me, int(choice[2:]), benefit)
+        return _redemption_outcome(page, redemption)
+
+    dry = values.get("go") == "check"
+    outcome, error = attempt(page, run, keep=not dry)
+    if error is not None:
+        where = {"below_minimum_spend": "bill", "duplicate_external_id": "receipt", "invalid_card": "card"}.get(
+            error.code, coupon_field)
+        return _render_desk(page, member, status_code=422, errors={where: page.error_text(error)}, values=values)
+    assert outcome is not None
+    outcome["dry"] = dry
+    if dry:
+        return _render_desk(page, member, result=outcome, values=values)
+    flash = page.t(f"核销成功:{outcome['title']},优惠 {format_yuan(outcome['discount_fen'])}",
+                   f"Redeemed: {outcome['title']}, {format_yuan(outcome['discount_fen'])} off")
+    if outcome["order"]:
+        flash += page.t(f",实收 {format_yuan(outcome['paid_fen'])}", f", paid {format_yuan(outcome['paid_fen'])}")
+    return _render_desk(page, member, result=outcome, flash=flash)
+
+
+def _redemption_outcome(page: Page, redemption: Redemption) -> dict[str, Any]:
+    paid = redemption.bill_fen - min(redemption.discount_fen, redemption.bill_fen)
+    return {"kind": "redeem", "title": str(redemption.details.get("template", "")), "bill_fen": redemption.bill_fen,
+            "discount_fen": redemption.discount_fen, "paid_fen": paid,
+            "order": _order_outcome(page, redemption.order_id)}
+
+
+def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Response:
+    errors: dict[str, str] = {}
+    amount, amount_error = amount_field(page, values.get("amount", ""), required=True)
+    order_no, order_no_error = _receipt(page, values.get("order_no", ""))
+    if amount_error:
+        errors["amount"] = amount_error
+    if order_no_error:
+        errors["order_no"] = order_no_error
+    elif order_no is None:
+        errors["order_no"] = page.t("请输入小票号/订单号", "Enter the receipt or order number")
+    if errors:
+        return _render_desk(page, member, status_code=422, errors=errors, values=values)
+    assert amount is not None and order_no is not None
+    body = OrderCreate(external_id=order_no, member_id=member.id, amount_fen=amount)
+
+    def run() -> dict[str, Any]:
+        order = orders_service.record_order(page.session, page.me, body)
+        return {"kind": "order", "title": page.t("消费", "Order"), "bill_fen": order.amount_fen, "discount_fen": 0,
+                "paid_fen": order.cash_fen, "order": _order_outcome(page, order.id)}
+
+    dry = values.get("go") == "check"
+    outcome, error = attempt(page, run, keep=not dry)
+    if error is not None:
+        where = "order_no" if error.code == "duplicate_external_id" else "amount"
+        return _render_desk(page, member, status_code=422, errors={where: page.error_text(error)}, values=values)
+    assert outcome is not None
+    outcome["dry"] = dry
+    if dry:
+        return _render_desk(page, member, result=outcome, values=values)
+    flash = page.t(f"已记录消费 {format_yuan(amount)}", f"Order of {format_yuan(amount)} recorded")
+    return _render_desk(page, member, result=outcome, flash=flash)
+
+
+# --- coupon templates -----------------------------------------------------------------------------------------
+
+# form field → TemplateCreate field, for the amounts typed in yuan
+YUAN_FIELDS = {"amount": "amount_fen", "cap": "cap_fen", "item_value": "item_value_fen", "min_spend": "min_spend_fen"}
+PLAIN_FIELDS = ("name", "description", "kind", "item_name", "valid_days", "total_stock", "per_member_limit",
+                "uses_per_coupon", "acceptance", "agreement_id")
+NEEDS = {CouponKind.AMOUNT_OFF.value: ("amount",), CouponKind.CASH_VOUCHER.value: ("amount",),
+         CouponKind.PERCENT_OFF.value: ("percent",), CouponKind.FREE_ITEM.value: ("item_name", "item_value")}
+
+
+def _can_publish(page: Page) -> bool:
+    return page.me.is_operator or page.me.manages_merchant
+
+
+def _use_counts(page: Page, template_ids: list[int]) -> dict[int, int]:
+    """Redemptions of these templates' coupons that the caller may see (policy.redemptions)."""
+    if not template_ids:
+        return {}
+    rows = page.session.execute(
+        select(Coupon.template_id, func.count(Redemption.id)).join(Redemption, Redemption.coupon_id == Coupon.id)
+        .where(Coupon.template_id.in_(template_ids), policy.redemptions(page.me), policy.coupons(page.me))
+        .group_by(Coupon.template_id))
+    return {template_id: int(count) for template_id, count in rows}
+
+
+def _agreement_options(page: Page) -> list[tuple[str, str]]:
+    if not page.me.is_merchant_side:
+        return []
+    stmt = agreements_repo.list_agreements(page.me, status="active", merchant_id=page.me.merchant_id)
+    return [("", page.t("不是权益(普通优惠券)", "Not a benefit (a plain coupon)"))] + [
+        (str(a.id), a.title) for a in page.session.scalars(stmt.limit(100))]
+
+
+def _coupons_page(page: Page, *, status_code: int = 200, **context: Any) -> Response:
+    me = page.me
+    templates = list(page.session.scalars(repository.list_templates(me).limit(500)))
+    if me.is_merchant_side:
+        own = [t for t in templates if t.owner_merchant_id == me.merchant_id]
+        partners = [t for t in templates if t.owner_merchant_id != me.merchant_id and t.status == "active"
+                    and t.agreement_id is None]
+    else:
+        own, partners = templates, []
+    context.setdefault("errors", {})
+    context.setdefault("values", {"kind": CouponKind.AMOUNT_OFF.value, "per_member_limit": "1",
+                                  "uses_per_coupon": "1", "acceptance": Acceptance.OWNER.value})
+    return page.render(
+        "coupons/index.html", status_code=status_code, own=own, partners=partners,
+        used=_use_counts(page, [t.id for t in own]), describe=lambda t: describe(page, t),
+        names=merchant_names(page), can_publish=_can_publish(page), agreements=_agreement_options(page),
+        kinds=[(k, page.t(*label)) for k, label in KIND_LABELS.items()],
+        acceptances=[(a, page.t(*ACCEPTANCE_LABELS[a])) for a in (Acceptance.OWNER.value, Acceptance.ALLIANCE.value)],
+        kind_labels=KIND_LABELS, acceptance_labels=ACCEPTANCE_LABELS, **context)
+
+
+@router.get("/console/coupons")
+def coupons(page: StaffPage, created: int | None = None) -> Response:
+    flash = None
+    if created is not None:
+        try:
+            template = repository.get_template(page.session, page.me, created)
+            flash = page.t(f"已发布「{template.name}」", f"Published “{template.name}”")
+        except AppError:
+            flash = None
+    return _coupons_page(page, flash=flash)
+
+
+def _percent_bp(page: Page, text: str) -> tuple[int | None, str | None]:
+    try:
+        value = Decimal(text.strip().rstrip("%"))
+    except InvalidOperation:
+        return None, page.t("请输入百分比,如 10 表示减 10%(9折)", "Enter a percentage, e.g. 10 for 10% off")
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or not Decimal(0) < value <= 100:
+        return None, page.t("请输入 0 到 100 之间的百分比,最多两位小数", "Enter a percentage between 0 and 100")
+    return int(value * 100), None
+
+
+def template_from_form(page: Page, values: Mapping[str, str]) -> tuple[TemplateCreate | None, dict[str, str]]:
+    """The publish form → TemplateCreate (amounts in yuan, the rate in percent), errors keyed by form field."""
+    errors: dict[str, str] = {}
+    data: dict[str, Any] = {name: values.get(name, "").strip() for name in PLAIN_FIELDS}
+    for name, target in YUAN_FIELDS.items():
+        fen, error = amount_field(page, values.get(name, ""), required=False, positive=name != "min_spend")
+        if error:
+            errors[name] = error
+        data[target] = fen
+    if values.get("percent", "").strip():
+        data["percent_bp"], error = _percent_bp(page, values["percent"])
+        if error:
+            errors["percent"] = error
+    for needed in NEEDS.get(data["kind"], ()):
+        if not values.get(needed, "").strip():
+            errors.setdefault(needed, page.t("这种券必填", "Required for this kind of coupon"))
+    model, problems = parse(TemplateCreate, data, page.lang)
+    back = {target: name for name, target in YUAN_FIELDS.items()} | {"percent_bp": "percent"}
+    for name, message in problems.items():
+        errors.setdefault(back.get(name, name), message)
+    return (model if not errors else None), errors
+
+
+@router.post("/console/coupons")
+async def publish(page: StaffPage) -> Response:
+    values = await form_of(page)
+    if not _can_publish(page):
+        raise Forbidden()
+    model, errors = template_from_form(page, values)
+    if model is None:
+        general = errors.pop("__all__", None)
+        return _coupons_page(page, status_code=422, errors=errors, values=values, error=general)
+    template, error = attempt(page, lambda: service.create_template(page.session, page.me, model))
+    if error is not None or template is None:
+        return _coupons_page(page, status_code=422, errors={}, values=values,
+                             error=page.error_text(error) if error else None)
+    return page.redirect(f"/console/coupons?created={template.id}")
+
+
+def _issue_page(page: Page, template: CouponTemplate, *, status_code: int = 200, **context: Any) -> Response:
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    return page.render("coupons/issue.html", status_code=status_code, tpl=template,
+                       described=describe(page, template), owner=merchant_names(page)(template.owner_merchant_id),
+                       **context)
+
+
+@router.get("/console/coupons/{template_id}/issue")
+def issue_form(template_id: int, page: StaffPage) -> Response:
+    return _issue_page(page, repository.get_template(page.session, page.me, template_id))
+
+
+@router.post("/console/coupons/{template_id}/issue")
+async def issue(template_id: int, page: StaffPage) -> Response:
+    values = await form_of(page)
+    template = repository.get_template(page.session, page.me, template_id)
+    name = template.name
+
+    def run() -> Coupon:
+        member = member_by_card(page, values.get("card", ""))
+        return service.issue(page.session, page.me, IssueIn(template_id=template_id, member_id=member.id))
+
+    coupon, error = attempt(page, run)
+    if error is not None or coupon is None:
+        message = page.error_text(error) if error else ""
+        if error is not None and error.code == "not_found":
+            message = page.t("该会员尚未加入本店:请先在前台为其办理入会",
+                             "Not a member of this store yet: enrol the member at the counter first")
+        return _issue_page(page, template, status_code=422, errors={"card": message}, values=values)
+    flash = page.t(f"已发放「{name}」,券码 {coupon.code}", f"Issued “{name}”, code {coupon.code}")
+    return _issue_page(page, template, flash=flash, issued=coupon)
+
+
+def _claim_url(page: Page, token: str) -> str:
+    return f"{str(page.request.base_url).rstrip('/')}/claim/{token}"
+
+
+@router.get("/console/coupons/{template_id}/claim")
+def claim(template_id: int, page: StaffPage) -> Response:
+    """This staff member's claim link for the template (made on first visit): whoever claims through it is
+    attributed to them. Shown as a QR code to print or share."""
+    me = page.me
+    template = repository.get_template(page.session, me, template_id)
+    if not me.is_merchant_side or me.merchant_id is None:
+        raise Forbidden()
+    link = page.session.scalars(select(ClaimLink).where(
+        ClaimLink.template_id == template.id, ClaimLink.merchant_id == me.merchant_id,
+        ClaimLink.staff_id.is_(None) if me.staff_id is None else ClaimLink.staff_id == me.staff_id,
+        ClaimLink.store_id.is_(None) if me.store_id is None else ClaimLink.store_id == me.store_id,
+        ClaimLink.active.is_(True)).order_by(ClaimLink.id.desc()).limit(1)).first()
+    if link is None:
+        link, error = attempt(page, lambda: service.create_claim_link(page.session, me, template.id))
+        if error is not None or link is None:
+            return page.render("coupons/claim.html", status_code=error.status_code if error else 422,
+                               tpl=template, link=None, error=page.error_text(error) if error else None)
+    url = _claim_url(page, link.token)
+    svg = segno.make(url, error="m").svg_inline(scale=6, title=template.name)
+    return page.render("coupons/claim.html", tpl=template, link=link, url=url, svg=svg,
+                       described=describe(page, template), owner=merchant_names(page)(template.owner_merchant_id))
+
+
+def _link_of(page: Page, token: str) -> ClaimLink:
+    link = repository.claim_link_by_token(page.session, token)
+    if link is None or (not page.me.is_platform and link.alliance_id != page.me.alliance_id):
+        raise NotFound("claim_link")
+    return link
+
+
+@router.get("/console/coupons/links/{token}/qr.svg")
+def claim_qr_svg(token: str, page: StaffPage) -> Response:
+    link = _link_of(page, token)
+    svg = segno.make(_claim_url(page, link.token), error="m").svg_inline(scale=10)
+    return Response(svg, media_type="image/svg+xml",
+                    headers={"Content-Disposition": f'inline; filename="claim-{link.id}.svg"'})
+
+
+@router.get("/console/coupons/links/{token}/qr.png")
+def claim_qr_png(token: str, page: StaffPage) -> Response:
+    link = _link_of(page, token)
+    out = io.BytesIO()
+    segno.make(_claim_url(page, link.token), error="m").save(out, kind="png", scale=10, border=4)
+    return Response(out.getvalue(), media_type="image/png",
+                    headers={"Content-Disposition": f'attachment; filename="claim-{link.id}.png"'})
+

@@ -1,7 +1,581 @@
-"""The member page (mobile): alliance card with QR, coupons, points, partners nearby, the claim landing."""
+"""The member page (mobile): alliance card with QR, coupons, points, partners nearby, the claim landing.
+
+Members log in with a one-time code sent to their phone (or the card's signed QR text); the `lm_member` cookie
+holds the same token as the member API, so the same tenancy policy applies. No personal data beyond the
+member's own masked phone is ever rendered, and the clear phone number never is.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hmac
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any
+
+import segno
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from lianmeng.alliances.models import Alliance
+from lianmeng.auth import service as auth_service
+from lianmeng.auth.domain import Role
+from lianmeng.coupons import repository as coupons_repo
+from lianmeng.coupons import service as coupons_service
+from lianmeng.coupons.domain import Acceptance, CouponKind
+from lianmeng.coupons.models import Coupon, CouponTemplate
+from lianmeng.coupons.schemas import ClaimIn
+from lianmeng.db import begin_write
+from lianmeng.kit import clock, ids
+from lianmeng.kit.errors import AppError, Forbidden, NotFound
+from lianmeng.kit.i18n import translate
+from lianmeng.kit.money import format_yuan
+from lianmeng.ledger import repository as ledger_repo
+from lianmeng.ledger import service as ledger_service
+from lianmeng.members import repository as members_repo
+from lianmeng.members import service as members_service
+from lianmeng.members.domain import normalize_phone
+from lianmeng.members.models import Member
+from lianmeng.merchants.domain import INDUSTRY_LABELS
+from lianmeng.merchants.models import Merchant, Store
+from lianmeng.orders.models import Order, Refund
+from lianmeng.points import domain as points_domain
+from lianmeng.points import service as points_service
+from lianmeng.points.models import PointsGrant
+from lianmeng.tenancy import Principal
+from lianmeng.web.console import MEMBER_COOKIE, MemberPage, OpenPage, Page, csrf_token, form_of, parse
 
 router = APIRouter(include_in_schema=False)
+SafeNext = Annotated[str, Query(max_length=300)]
+Coordinate = Annotated[str, Query(max_length=32)]
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
+HISTORY_LINES = 30
+MAX_TOKEN = 64
+INDUSTRY_BY_CODE = {industry.value: label for industry, label in INDUSTRY_LABELS.items()}
+
+
+# --- pure helpers --------------------------------------------------------------------------------------------
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres between two WGS-84 points (haversine; within ~0.5% of the ellipsoid)."""
+    for lat, lng in ((lat1, lng1), (lat2, lng2)):
+        if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
+            raise ValueError(f"not a coordinate: {lat}, {lng}")
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = math.radians(lat2 - lat1)
+    d_lambda = math.radians(lng2 - lng1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def format_distance(metres: float, lang: str) -> str:
+    """850 → '850 米' / '850 m'; 12_345 → '12.3 公里' / '12.3 km' (tens of metres are noise on a phone)."""
+    if metres < 1000:
+        rounded = int(round(metres / 10) * 10)
+        return f"{rounded} m" if lang == "en" else f"{rounded} 米"
+    return f"{metres / 1000:.1f} km" if lang == "en" else f"{metres / 1000:.1f} 公里"
+
+
+def parse_coordinate(text: str, limit: float) -> float | None:
+    """A latitude (limit 90) or longitude (limit 180) from a query string; None when it is not one."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and -limit <= value <= limit else None
+
+
+def offer_text(template: CouponTemplate, lang: str) -> str:
+    """What a coupon gives, in a line: '立减 ¥50.00 · 满 ¥300.00 可用'."""
+    en = lang == "en"
+    kind = CouponKind(template.kind)
+    if kind is CouponKind.PERCENT_OFF:
+        bp = template.percent_bp or 0
+        zhe = f"{(10_000 - bp) / 1000:g}"
+        text = f"{bp / 100:g}% off" if en else f"{zhe} 折"
+        if template.cap_fen:
+            text += f" (up to {format_yuan(template.cap_fen)})" if en else f"(最多减 {format_yuan(template.cap_fen)})"
+    elif kind is CouponKind.FREE_ITEM:
+        value = format_yuan(template.item_value_fen or 0)
+        text = f"Free {template.item_name} (worth {value})" if en else f"免费{template.item_name}(价值 {value})"
+    elif kind is CouponKind.CASH_VOUCHER:
+        amount = format_yuan(template.amount_fen or 0)
+        text = f"{amount} voucher" if en else f"代金券 {amount}"
+    else:
+        amount = format_yuan(template.amount_fen or 0)
+        text = f"{amount} off" if en else f"立减 {amount}"
+    if template.min_spend_fen:
+        spend = format_yuan(template.min_spend_fen)
+        text += f" · spend {spend} or more" if en else f" · 满 {spend} 可用"
+    return text
+
+
+def _safe(next_path: str) -> str:
+    """Only paths on this site: the login page is not an open redirect (//host and /\\host are other sites)."""
+    ok = next_path.startswith("/") and not next_path.startswith(("//", "/\\"))
+    return next_path if ok else ""
+
+
+def _qr_svg(payload: str, title: str) -> Markup:
+    """The payload as an inline SVG QR code (server-side, no script); segno escapes the title."""
+    svg = segno.make(payload, error="m").svg_inline(scale=5, border=2, svgclass="card-qr", omitsize=True,
+                                                     title=title)
+    return Markup(svg)  # segno's own markup, from our signed payload (the title is escaped by segno)
+
+
+def _render(page: Page, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Member pages use their own nav; `principal` is cleared so the shared header offers no console links."""
+    context.setdefault("errors", {})
+    return page.render(template, status_code=status_code, principal=None, **context)
+
+
+def _member_principal(page: Page) -> Principal | None:
+    token = page.request.cookies.get(MEMBER_COOKIE)
+    if not token:
+        return None
+    try:
+        principal = auth_service.principal_from_bearer(page.session, token)
+    except AppError:
+        return None
+    return principal if principal.role is Role.MEMBER else None
+
+
+def _log_in(response: Response, issued: auth_service.IssuedToken) -> Response:
+    seconds = max(60, int((issued.expires_at - clock.now()).total_seconds()))
+    response.set_cookie(MEMBER_COOKIE, issued.access_token, max_age=seconds, httponly=True, samesite="strict")
+    return response
+
+
+# --- login ---------------------------------------------------------------------------------------------------
+
+
+def _alliances(session: Session) -> list[Alliance]:
+    return list(session.scalars(select(Alliance).order_by(Alliance.id)))
+
+
+def _chosen(alliances: list[Alliance], code: str) -> Alliance | None:
+    if len(alliances) == 1 and not code:
+        return alliances[0]
+    return next((a for a in alliances if a.code == code), None)
+
+
+def _login_page(page: Page, *, step: str, values: dict[str, str], errors: dict[str, str], next_path: str,
+                status_code: int = 200, flash: str = "") -> HTMLResponse:
+    alliances = _alliances(page.session)
+    options = [("", page.t("请选择", "Choose…")), *((a.code, a.name) for a in alliances)]
+    return _render(page, "member/login.html", status_code=status_code, step=step, values=values, errors=errors,
+                   next=next_path, alliances=alliances, alliance_options=options, flash=flash)
+
+
+@router.get("/m/login", response_class=HTMLResponse)
+def login_form(page: OpenPage, next: SafeNext = "", alliance: Annotated[str, Query(max_length=40)] = "") -> Response:
+    if _member_principal(page) is not None:
+        return page.redirect(_safe(next) or "/m")
+    return _login_page(page, step="phone", values={"alliance": alliance}, errors={}, next_path=_safe(next))
+
+
+@router.post("/m/login", response_class=HTMLResponse)
+async def login(page: OpenPage) -> Response:
+    values = await form_of(page)
+    action = values.get("action", "code")
+    next_path = _safe(values.get("next", ""))
+    if action == "card":
+        return _card_login(page, values, next_path)
+    shown = {"alliance": values.get("alliance", ""), "phone": values.get("phone", "").strip()[:32]}
+    errors: dict[str, str] = {}
+    alliance = _chosen(_alliances(page.session), shown["alliance"])
+    if alliance is None:
+        errors["alliance"] = page.t("请选择联盟", "Choose your alliance")
+    else:
+        shown["alliance"] = alliance.code
+    phone = normalize_phone(shown["phone"]) if shown["phone"] else None
+    if not shown["phone"]:
+        errors["phone"] = page.t("请输入手机号", "Enter your mobile number")
+    elif phone is None:
+        errors["phone"] = translate("invalid_phone", page.lang)
+    if errors or alliance is None or phone is None:
+        return _login_page(page, step="phone", values=shown, errors=errors, next_path=next_path, status_code=422)
+    if action == "verify":
+        code = values.get("code", "").strip()[:12]
+        if not code:
+            errors["code"] = page.t("请输入验证码", "Enter the code")
+            return _login_page(page, step="code", values=shown, errors=errors, next_path=next_path, status_code=422)
+        begin_write(page.session)
+        try:
+            issued = auth_service.verify_code(page.session, alliance.id, phone, code)
+        except AppError as error:
+            page.session.commit()  # keep the failed-attempt count: it is what stops guessing
+            errors["code"] = page.error_text(error)
+            return _login_page(page, step="code", values=shown, errors=errors, next_path=next_path,
+                               status_code=422)
+        page.session.commit()
+        return _log_in(page.redirect(next_path or "/m"), issued)
+    begin_write(page.session)
+    auth_service.request_code(page.session, alliance.id, phone)
+    page.session.commit()
+    sent = page.t(f"如果 {_masked(phone)} 已开通联盟卡,验证码已通过短信发送。",
+                  f"If {_masked(phone)} holds an alliance card, a code is on its way by SMS.")
+    return _login_page(page, step="code", values=shown, errors={}, next_path=next_path, flash=sent)
+
+
+def _masked(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def _card_login(page: Page, values: dict[str, str], next_path: str) -> Response:
+    payload = values.get("qr", "").strip()
+    errors: dict[str, str] = {}
+    if not payload:
+        errors["qr"] = page.t("请粘贴联盟卡二维码内容", "Paste the text of your card's QR code")
+    elif len(payload) > 200:
+        errors["qr"] = translate("invalid_card", page.lang)
+    else:
+        try:
+            issued = auth_service.login_with_card(page.session, payload)
+        except AppError as error:
+            errors["qr"] = page.error_text(error)
+    if errors:
+        return _login_page(page, step="phone", values={"qr": payload[:200]}, errors=errors, next_path=next_path,
+                           status_code=422)
+    return _log_in(page.redirect(next_path or "/m"), issued)
+
+
+@router.post("/m/logout")
+async def logout(page: OpenPage) -> Response:
+    await form_of(page)
+    response = page.redirect("/m/login")
+    response.delete_cookie(MEMBER_COOKIE, httponly=True, samesite="strict")
+    return response
+
+
+# --- my card -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CouponLine:
+    coupon: Coupon
+    template: CouponTemplate
+    offer: str
+    where: str
+
+
+@dataclass
+class PointsLine:
+    at: datetime
+    label: str
+    points: int
+    merchant: str
+
+
+@dataclass
+class MemberView:
+    member: Member
+    alliance: Alliance
+    card_display: str
+    qr: Markup
+    coupons: list[CouponLine] = field(default_factory=list)
+    balance: int = 0
+    owed: int = 0
+    value_fen: int = 0
+    expiring: tuple[int, datetime] | None = None
+    history: list[PointsLine] = field(default_factory=list)
+
+
+def _me(page: Page) -> Member:
+    return members_repo.get_member(page.session, page.me, page.me.member_id or 0)
+
+
+def _names(session: Session, merchant_ids: set[int]) -> dict[int, str]:
+    if not merchant_ids:
+        return {}
+    return dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(sorted(merchant_ids)))).all())
+
+
+def _where(template: CouponTemplate, names: dict[int, str], page: Page) -> str:
+    if template.acceptance == Acceptance.ALLIANCE.value:
+        return page.t("联盟商户通用", "Any alliance merchant")
+    if template.acceptance == Acceptance.SELECTED.value:
+        listed = [names.get(m, "") for m in template.accepted_merchant_ids]
+        return "、".join(n for n in listed if n) or page.t("指定门店", "Selected stores")
+    return names.get(template.owner_merchant_id or 0, "")
+
+
+def _usable_coupons(page: Page, member: Member) -> list[CouponLine]:
+    now = clock.now()
+    held = [(c, t) for c, t in coupons_repo.usable_coupons(page.session, member.id)
+            if c.valid_until is None or c.valid_until > now]
+    wanted = {t.owner_merchant_id for _, t in held if t.owner_merchant_id}
+    wanted |= {m for _, t in held for m in t.accepted_merchant_ids}
+    names = _names(page.session, wanted)
+    held.sort(key=lambda ct: (ct[0].valid_until is None, ct[0].valid_until or now, ct[0].id))
+    return [CouponLine(c, t, offer_text(t, page.lang), _where(t, names, page)) for c, t in held]
+
+
+def _history_merchants(session: Session, causes: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """(cause, cause id) → the merchant a points line happened at: the order's, the refunded order's, or the
+    expired grant's issuer."""
+    out: dict[tuple[str, int], int] = {}
+    orders = sorted(i for c, i in causes if c == "order")
+    refunds = sorted(i for c, i in causes if c == "refund")
+    grants = sorted(i for c, i in causes if c == "expiry")
+    if orders:
+        out |= {("order", i): m for i, m in session.execute(
+            select(Order.id, Order.merchant_id).where(Order.id.in_(orders)))}
+    if refunds:
+        out |= {("refund", i): m for i, m in session.execute(
+            select(Refund.id, Order.merchant_id).join(Order, Order.id == Refund.order_id).where(
+                Refund.id.in_(refunds)))}
+    if grants:
+        out |= {("expiry", i): m for i, m in session.execute(
+            select(PointsGrant.id, PointsGrant.issuer_merchant_id).where(PointsGrant.id.in_(grants)))}
+    return out
+
+
+def _entry_kind(cause: str, amount: int) -> points_domain.PointsEntryKind:
+    kinds = points_domain.PointsEntryKind
+    if cause == "order":
+        return kinds.EARN if amount > 0 else kinds.SPEND
+    if cause == "refund":
+        return kinds.REFUND_RESTORE if amount > 0 else kinds.REFUND_REVERSE
+    if cause == "expiry":
+        return kinds.EXPIRE
+    return kinds.ADJUST
+
+
+def _points(page: Page, view: MemberView) -> None:
+    session, member = page.session, view.member
+    view.balance = ledger_service.balance(session, member.alliance_id, points_service.member_points(member.id))
+    view.owed = -ledger_service.balance(session, member.alliance_id, points_service.member_debt(member.id))
+    view.value_fen = points_domain.points_value_fen(max(view.balance, 0), view.alliance.points_per_yuan_value)
+    now = clock.now()
+    soonest = session.execute(
+        select(PointsGrant.expires_at, PointsGrant.remaining).where(
+            PointsGrant.member_id == member.id, PointsGrant.remaining > 0, PointsGrant.expires_at > now)
+        .order_by(PointsGrant.expires_at)).all()
+    if soonest:
+        first = soonest[0].expires_at
+        view.expiring = (sum(r.remaining for r in soonest if r.expires_at == first), first)
+    account = ledger_repo.find_account(session, member.alliance_id, points_service.member_points(member.id))
+    if account is None:
+        return
+    rows = session.execute(ledger_repo.history(account.id).limit(HISTORY_LINES)).all()
+    places = _history_merchants(session, {(p.cause, p.cause_id) for _, p in rows if p.cause_id is not None})
+    names = _names(session, set(places.values()))
+    for entry, posting in rows:
+        zh, en = points_domain.ENTRY_LABELS[_entry_kind(posting.cause, entry.amount)]
+        merchant = names.get(places.get((posting.cause, posting.cause_id or 0), 0), "")
+        view.history.append(PointsLine(posting.created_at, page.t(zh, en), entry.amount, merchant))
+
+
+@router.get("/m", response_class=HTMLResponse)
+def my_card(page: MemberPage) -> Response:
+    member = _me(page)
+    alliance = page.session.get(Alliance, member.alliance_id)
+    assert alliance is not None
+    card = members_service.card_of(page.session, page.me, member.id)
+    assert card.qr_payload is not None  # the holder always sees their own QR
+    view = MemberView(member, alliance, card.card_no_display,
+                      _qr_svg(card.qr_payload, page.t("联盟卡二维码", "Alliance card QR code")))
+    view.coupons = _usable_coupons(page, member)
+    _points(page, view)
+    return _render(page, "member/home.html", member_nav=True, view=view, now=clock.now())
+
+
+@router.post("/m/coupons/{coupon_id}/claim")
+async def take_coupon(coupon_id: int, page: MemberPage) -> Response:
+    """Take a coupon a merchant put aside for the member (issued while they were not there)."""
+    await form_of(page)
+    begin_write(page.session)
+    try:
+        coupons_service.claim_held(page.session, page.me, coupon_id)
+        page.session.commit()
+    except AppError:
+        page.session.rollback()
+        raise
+    return page.redirect("/m#coupons")
+
+
+# --- partners near me ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Offer:
+    name: str
+    text: str
+    description: str
+    benefit: bool
+    until: datetime | None
+
+
+@dataclass
+class Nearby:
+    store: Store
+    merchant: Merchant
+    industry: str
+    distance: float | None
+    distance_text: str
+    mine: bool
+    offers: list[Offer]
+
+
+def _home_store(session: Session, member: Member, my_merchants: set[int]) -> Store | None:
+    """Where distances are measured from by default: the first store of the member's own (origin) merchant, or
+    of a merchant they joined later."""
+    candidates = [member.origin_merchant_id] if member.origin_merchant_id else []
+    candidates += sorted(my_merchants - set(candidates))
+    for merchant_id in candidates:
+        store = session.scalars(select(Store).where(Store.merchant_id == merchant_id, Store.active)
+                                .order_by(Store.id).limit(1)).first()
+        if store is not None:
+            return store
+    return None
+
+
+def _offers(page: Page, merchant_ids: set[int], my_merchants: set[int]) -> dict[int, list[Offer]]:
+    """Each merchant's active coupons, and the benefits it gives members of the member's own merchants."""
+    session, now = page.session, clock.now()
+    out: dict[int, list[Offer]] = {m: [] for m in merchant_ids}
+    if not merchant_ids:
+        return out
+    plain = session.scalars(select(CouponTemplate).where(
+        CouponTemplate.owner_merchant_id.in_(sorted(merchant_ids)), CouponTemplate.status == "active",
+        CouponTemplate.agreement_id.is_(None),
+        or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
+        or_(CouponTemplate.total_stock.is_(None), CouponTemplate.issued_count < CouponTemplate.total_stock),
+    ).order_by(CouponTemplate.id))
+    today = clock.today_in_shanghai()
+    for merchant_id in sorted(merchant_ids):
+        for benefit in coupons_repo.benefits_for(session, merchant_id, my_merchants - {merchant_id}, today):
+            out[merchant_id].append(Offer(benefit.name, offer_text(benefit, page.lang), benefit.description, True,
+                                          benefit.valid_until))
+    for template in plain:
+        out[template.owner_merchant_id or 0].append(
+            Offer(template.name, offer_text(template, page.lang), template.description, False, template.valid_until))
+    return out
+
+
+@router.get("/m/partners", response_class=HTMLResponse)
+def partners(page: MemberPage, lat: Coordinate = "", lng: Coordinate = "") -> Response:
+    session = page.session
+    member = _me(page)
+    my_merchants = members_repo.merchants_of_member(session, member.id)
+    error = ""
+    origin: tuple[float, float] | None = None
+    origin_label = ""
+    if lat or lng:
+        here = (parse_coordinate(lat, 90), parse_coordinate(lng, 180))
+        if here[0] is None or here[1] is None:
+            error = page.t("位置无效,已按默认位置计算距离",
+                           "That location is not valid; distances are from the default")
+        else:
+            origin = (here[0], here[1])
+            origin_label = page.t("你提供的位置", "the location you gave")
+    if origin is None:
+        home = _home_store(session, member, my_merchants)
+        if home is not None:
+            origin = (home.latitude, home.longitude)
+            origin_label = home.name
+    rows = session.execute(
+        select(Store, Merchant).join(Merchant, Merchant.id == Store.merchant_id).where(
+            Merchant.alliance_id == member.alliance_id, Merchant.status == "active", Store.active)
+    ).all()
+    offers = _offers(page, {m.id for _, m in rows}, my_merchants)
+    nearby: list[Nearby] = []
+    for store, merchant in rows:
+        distance = distance_m(origin[0], origin[1], store.latitude, store.longitude) if origin else None
+        label = INDUSTRY_BY_CODE.get(merchant.industry)
+        nearby.append(Nearby(
+            store, merchant, page.t(*label) if label else merchant.industry, distance,
+            format_distance(distance, page.lang) if distance is not None else "", merchant.id in my_merchants,
+            offers.get(merchant.id, []),
+        ))
+    nearby.sort(key=lambda n: (n.distance if n.distance is not None else 0.0, n.merchant.name, n.store.name,
+                               n.store.id))
+    return _render(page, "member/partners.html", member_nav=True, nearby=nearby, origin=origin,
+                   origin_label=origin_label, error=error, lat=lat, lng=lng)
+
+
+# --- the claim landing ---------------------------------------------------------------------------------------
+
+
+def _claim_context(page: Page, token: str) -> dict[str, Any]:
+    if len(token) > MAX_TOKEN:
+        raise NotFound("claim_link")
+    link, template, merchant = coupons_service.claim_link(page.session, token)
+    store = page.session.get(Store, link.store_id) if link.store_id else None
+    active = link.active and template.status == "active" and merchant.status == "active"
+    return {"token": token, "link": link, "offered": template, "merchant": merchant, "store": store,
+            "active": active, "offer": offer_text(template, page.lang)}
+
+
+@router.get("/c/{token}", response_class=HTMLResponse)
+def claim_landing(token: str, page: OpenPage) -> Response:
+    return _render(page, "member/claim.html", values={}, **_claim_context(page, token))
+
+
+async def _claim_form(page: Page) -> dict[str, str]:
+    """The claim form, CSRF-checked. A shared link is usually opened from another site, where the browser holds
+    back the strict member cookie, so the page was rendered with the token of nobody; the same browser then posts
+    with its cookie. Both tokens are accepted: a cross-site post carries no strict cookie either way."""
+    try:
+        return await form_of(page)
+    except Forbidden:
+        data = await page.request.form()
+        values = {key: value for key, value in data.items() if isinstance(value, str)}
+        nobody = csrf_token(Request({"type": "http", "headers": []}))
+        if not hmac.compare_digest(values.pop("csrf", ""), nobody):
+            raise
+        return values
+
+
+CLAIM_FIELDS = {"invalid_phone": "phone", "consent_required": "accept_terms"}
+
+
+@router.post("/c/{token}", response_class=HTMLResponse)
+async def claim(token: str, page: OpenPage) -> Response:
+    values = await _claim_form(page)
+    context = _claim_context(page, token)
+    checked = {key: values.get(key) in ("on", "1", "true", "yes") for key in ("accept_terms", "consent_marketing")}
+    shown = {"phone": values.get("phone", "").strip()[:32], "name": values.get("name", "").strip(), **checked}
+    data, errors = parse(ClaimIn, {"phone": shown["phone"], "name": shown["name"], **checked}, page.lang)
+    if not shown["phone"]:
+        errors["phone"] = page.t("请输入手机号", "Enter your mobile number")
+    elif normalize_phone(str(shown["phone"])) is None:
+        errors["phone"] = translate("invalid_phone", page.lang)
+    if not checked["accept_terms"]:
+        errors["accept_terms"] = page.t("请阅读并同意会员条款", "Please read and accept the membership terms")
+    error = ""
+    if data is not None and not errors:
+        begin_write(page.session)
+        try:
+            coupon, member, created = coupons_service.claim(page.session, token, data)
+            page.session.commit()
+        except AppError as failure:
+            page.session.rollback()
+            if failure.code in CLAIM_FIELDS:
+                errors[CLAIM_FIELDS[failure.code]] = page.error_text(failure)
+            else:
+                error = page.error_text(failure)
+        else:
+            return _claimed(page, context, coupon, member, created)
+    return _render(page, "member/claim.html", status_code=422, values=shown, errors=errors, error=error, **context)
+
+
+def _claimed(page: Page, context: dict[str, Any], coupon: Coupon, member: Member, created: bool) -> Response:
+    """A new member has just joined with this phone: they are logged in. An existing card holder is logged in only
+    if they already were (the claim form proves nothing about who holds the phone)."""
+    current = _member_principal(page)
+    own = created or (current is not None and current.member_id == member.id)
+    alliance = page.session.get(Alliance, member.alliance_id)
+    response = _render(page, "member/claimed.html", coupon=coupon, own=own, created=created,
+                       card_display=ids.format_card_number(member.card_no) if own else "",
+                       phone_masked=member.phone_masked, alliance_code=alliance.code if alliance else "",
+                       **context)
+    if created:
+        _log_in(response, auth_service.member_token(member))
+    return response

@@ -1,7 +1,178 @@
-"""Console pages of members (filled in by the console work)."""
+"""Console pages of members: the caller's members (a merchant: those it brought in or enrolled; the operator: the
+alliance's), found by card number, name or phone (matched by keyed hash, never stored or shown in clear), and
+one member with its memberships here, the balances the caller may read (alliance points; stored value only where
+it sits at the caller) with their history, and its orders here.
+
+Phones only ever appear masked (138****5678). A phone typed into the search is posted (not put in the address)
+and is not echoed back.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from lianmeng.kit import crypto, ids
+from lianmeng.kit.pagination import PageParams, paginate
+from lianmeng.ledger import access
+from lianmeng.ledger import repository as ledger_repo
+from lianmeng.ledger.domain import AccountKind, OwnerType
+from lianmeng.ledger.models import Account
+from lianmeng.members import domain, repository, service
+from lianmeng.merchants import repository as merchants_repo
+from lianmeng.orders import repository as orders_repo
+from lianmeng.web.console import Page, StaffPage, form_of
 
 router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+HISTORY_SIZE = 20
+ORDERS_SHOWN = 20
+
+ACCOUNT_LABELS: dict[str, tuple[str, str]] = {
+    AccountKind.POINTS.value: ("联盟积分", "Alliance points"),
+    AccountKind.POINTS_DEBT.value: ("积分欠额", "Points owed"),
+    AccountKind.STORED_VALUE.value: ("储值余额", "Stored value"),
+}
+CAUSE_LABELS: dict[str, tuple[str, str]] = {
+    "order": ("消费", "Purchase"),
+    "commission": ("佣金", "Commission"),
+    "refund": ("退款", "Refund"),
+    "expiry": ("积分过期", "Points expired"),
+    "top_up": ("充值", "Top-up"),
+    "release": ("返利解冻", "Rebate released"),
+    "withdrawal": ("提现", "Withdrawal"),
+    "joint_card_sale": ("联合卡售卡", "Joint card sold"),
+    "joint_card_use": ("联合卡核销", "Joint card used"),
+    "joint_card_refund": ("联合卡退卡", "Joint card refunded"),
+    "joint_card_expiry": ("联合卡过期", "Joint card expired"),
+    "campaign_cost": ("活动费用", "Campaign cost"),
+}
+STATUS_LABELS: dict[str, tuple[str, str]] = {"active": ("正常", "Active"), "blocked": ("已停用", "Blocked")}
+
+
+def _int(text: str | None, default: int, low: int = 1, high: int = 100_000) -> int:
+    cleaned = (text or "").strip()
+    if cleaned.isascii() and cleaned.isdigit() and len(cleaned) < 10 and low <= int(cleaned) <= high:
+        return int(cleaned)
+    return default
+
+
+def _merchant_names(page: Page) -> dict[int, str]:
+    return {m.id: m.name for m in page.session.scalars(merchants_repo.list_merchants(page.me))}
+
+
+@dataclass
+class Search:
+    """What was asked for, understood: a phone (by hash), a whole card number, or a name / card prefix."""
+
+    shown: str  # what the search box shows again (never a phone)
+    described: str  # what the results are for, in words ("" for no search)
+    kwargs: dict[str, Any]
+
+
+def _search(page: Page, raw: str) -> Search:
+    text = raw.strip()[:60]
+    if not text:
+        return Search("", "", {})
+    digits = text.replace(" ", "").replace("-", "")
+    if len(digits) == 16 and digits.isascii() and digits.isdigit():
+        return Search(text, page.t(f"卡号 {ids.format_card_number(digits)}", f"card {ids.format_card_number(digits)}"),
+                      {"card_no": digits})
+    phone = domain.normalize_phone(text)
+    if phone is not None:
+        masked = crypto.mask_phone(phone)
+        return Search("", page.t(f"手机号 {masked}", f"phone {masked}"),
+                      {"phone_lookup": service.phone_lookup_hash(page.me, phone)})
+    return Search(text, page.t(f"“{text}”", f"“{text}”"), {"q": text})
+
+
+def _list(page: Page, raw_query: str, page_no: int) -> Response:
+    me = page.me
+    search = _search(page, raw_query)
+    paging = PageParams(page=page_no, page_size=PAGE_SIZE)
+    members, total = paginate(page.session, repository.list_members(me, **search.kwargs), paging)
+    names = _merchant_names(page)
+    tiers = repository.tiers_at(page.session, {(m.id, me.merchant_id) for m in members}) if (
+        me.merchant_id is not None) else {}
+    rows = [{
+        "member": m, "card": ids.format_card_number(m.card_no),
+        "origin": names.get(m.origin_merchant_id, "") if m.origin_merchant_id is not None else "",
+        "tier": tiers.get((m.id, me.merchant_id)) if me.merchant_id is not None else None,
+        "status": page.t(*STATUS_LABELS.get(m.status, (m.status, m.status))),
+    } for m in members]
+    pages = max(1, -(-total // PAGE_SIZE))
+    return page.render("members/index.html", rows=rows, total=total, page_no=paging.page, pages=pages,
+                       shown_query=search.shown, described=search.described,
+                       link_query=search.shown if "phone_lookup" not in search.kwargs else "")
+
+
+@router.get("/console/members", response_class=HTMLResponse)
+def members(page: StaffPage, q: str = "", p: str = "1") -> Response:
+    return _list(page, q, _int(p, 1))
+
+
+@router.post("/console/members", response_class=HTMLResponse)
+async def search_members(page: StaffPage) -> Response:
+    """The search box posts, so a phone number never lands in an address, a log or the browser's history. Other
+    searches are sent on to the address (so they can be paged and bookmarked)."""
+    values = await form_of(page)
+    text = values.get("q", "").strip()[:60]
+    if "phone_lookup" in _search(page, text).kwargs:
+        return _list(page, text, 1)
+    return page.redirect("/console/members" + (f"?{urlencode({'q': text})}" if text else ""))
+
+
+# --- one member --------------------------------------------------------------------------------------------
+
+
+def _account_label(page: Page, account: Account, names: dict[int, str]) -> str:
+    label = page.t(*ACCOUNT_LABELS.get(account.kind, (account.kind, account.kind)))
+    if account.kind == AccountKind.STORED_VALUE.value:
+        return f"{label} · {names.get(account.scope_id, f'#{account.scope_id}')}"
+    return label
+
+
+@router.get("/console/members/{member_id}", response_class=HTMLResponse)
+def member_page(member_id: int, page: StaffPage, account: str = "", p: str = "1") -> Response:
+    me = page.me
+    session = page.session
+    member = repository.get_member(session, me, member_id)  # 404 outside the caller's members
+    names = _merchant_names(page)
+    memberships = list(session.scalars(repository.list_memberships(me, member_id=member.id)))
+    alliance_id = access.owner_alliance(session, me, OwnerType.MEMBER, member.id)
+    accounts = [a for a in ledger_repo.accounts_of(session, alliance_id, OwnerType.MEMBER.value, member.id)
+                if access.visible(me, OwnerType.MEMBER, a)]
+    balances = [{"account": a, "label": _account_label(page, a, names),
+                 "balance": ledger_repo.balance_of(session, a)} for a in accounts]
+    wanted = _int(account, 0, 0, 2**62)
+    chosen = next((a for a in accounts if a.id == wanted), None) or next(
+        (a for a in accounts if a.kind == AccountKind.POINTS.value), None) or (accounts[0] if accounts else None)
+    history: list[dict[str, Any]] = []
+    history_total = 0
+    history_page = _int(p, 1)
+    if chosen is not None:
+        history_total = ledger_repo.count_entries(session, chosen.id)
+        rows = session.execute(ledger_repo.history(chosen.id).limit(HISTORY_SIZE)
+                               .offset((history_page - 1) * HISTORY_SIZE)).all()
+        history = [{"entry": e, "posting": posting,
+                    "cause": page.t(*CAUSE_LABELS.get(posting.cause, (posting.cause, posting.cause)))}
+                   for e, posting in rows]
+    orders, orders_total = paginate(session, orders_repo.list_orders(me, member_id=member.id),
+                                    PageParams(page=1, page_size=ORDERS_SHOWN))
+    return page.render(
+        "members/detail.html", member=member, card=ids.format_card_number(member.card_no),
+        origin=names.get(member.origin_merchant_id, "") if member.origin_merchant_id is not None else "",
+        status=page.t(*STATUS_LABELS.get(member.status, (member.status, member.status))),
+        memberships=[{"membership": m, "merchant": names.get(m.merchant_id, f"#{m.merchant_id}")}
+                     for m in memberships],
+        balances=balances, chosen=chosen, chosen_label=_account_label(page, chosen, names) if chosen else "",
+        history=history, history_total=history_total, history_page=history_page,
+        history_pages=max(1, -(-history_total // HISTORY_SIZE)),
+        orders=[{"order": o, "merchant": names.get(o.merchant_id, f"#{o.merchant_id}")} for o in orders],
+        orders_total=orders_total,
+    )

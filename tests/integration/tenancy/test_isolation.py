@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -26,6 +26,7 @@ from sqlalchemy import select, text
 from lianmeng.db import Base, get_engine
 from lianmeng.jobs.service import run_all
 from lianmeng.kit import clock
+from lianmeng.settlement import domain
 
 if TYPE_CHECKING:
     from conftest import World
@@ -190,24 +191,27 @@ def build_scene(world: World, db_url: str) -> Scene:
     ids["jcard"] = s.ok("a.staff1", "POST", "/joint-cards/sales",
                         {"external_id": "JC-1", "tier_id": ids["jtier"], "member_id": ids["mb1"]}, 201)["id"]
     s.ok("a.staff1", "POST", f"/joint-cards/{ids['jcard']}/consume", {"component_id": ids["jc_m1"]}, 201)
-    settle_october(s)
+    settle_a_month(s)
     return s
 
 
-def settle_october(s: Scene) -> None:
-    """October 2026 (closed): an operator-paid poster for cmp, shared by m1 and m2. Both alliances settle it.
-    A's statements are issued; m2 has disputed its statement (stmt2), m3's (no lines) is confirmed by both;
-    B's statement stays a draft."""
+def settle_a_month(s: Scene) -> None:
+    """The month after the one the scene's jobs already settled (they ran 8 days ahead): an operator-paid poster
+    for cmp, shared by m1 and m2, dated in it; both alliances settle it once it has ended. A's statements are
+    issued; m2 has disputed its statement (stmt2), m3's (no lines) is confirmed by both; B's stays a draft."""
     ids = s.ids
-    with clock.fixed_at(datetime(2026, 10, 15, 4, tzinfo=UTC)):
+    month = domain.last_closed(domain.Cycle.MONTHLY, clock.now() + timedelta(days=8)).following()
+    with clock.fixed_at(month.starts_at + timedelta(days=14)):
         s.ok("a.operator", "POST", f"/campaigns/{ids['cmp']}/costs", {"what": "海报", "amount_fen": 30_000}, 201)
-    ids["srun"] = s.ok("a.operator", "POST", "/settlement/runs", {"period": "2026-10"}, 201)["id"]
-    ids["bsrun"] = s.ok("b.operator", "POST", "/settlement/runs", {"period": "2026-10"}, 201)["id"]
+    with clock.fixed_at(month.ends_at + timedelta(hours=1)):
+        ids["srun"] = s.ok("a.operator", "POST", "/settlement/runs", {"period": month.label}, 201)["id"]
+        ids["bsrun"] = s.ok("b.operator", "POST", "/settlement/runs", {"period": month.label}, 201)["id"]
     s.ok("a.operator", "POST", f"/settlement/runs/{ids['srun']}/issue")
-    by_merchant = {x["merchant_id"]: x["id"] for x in s.ok("a.operator", "GET", "/statements")["items"]}
+    by_merchant = {x["merchant_id"]: x["id"]
+                   for x in s.ok("a.operator", "GET", f"/statements?run_id={ids['srun']}")["items"]}
     for i in (1, 2, 3):
         ids[f"stmt{i}"] = by_merchant[ids[f"m{i}"]]
-    ids["bstmt"] = s.ok("b.operator", "GET", "/statements")["items"][0]["id"]
+    ids["bstmt"] = s.ok("b.operator", "GET", f"/statements?run_id={ids['bsrun']}")["items"][0]["id"]
     for i in (1, 2):
         ids[f"stmt{i}_line"] = s.ok("a.operator", "GET", f"/statements/{ids[f'stmt{i}']}")["lines"][0]["id"]
     s.ok("a.admin2", "POST", f"/statements/{ids['stmt2']}/dispute", {"reason": "海报分摊不对",
