@@ -226,8 +226,12 @@ def _build(page: Page, values: dict[str, str], modes: list[str]) -> tuple[Agreem
             errors["merchant_b_id"] = page.t("请选择一项", "Choose one of the options")
     elif not page.me.is_operator:
         errors["merchant_b_id"] = page.t("请选择合作商户", "Choose the partner")
-    if page.me.is_operator and values.get("merchant_a_id", "").strip():
-        data["merchant_a_id"] = _int(values["merchant_a_id"])
+    if page.me.is_operator and counterparty:  # between two merchants: the operator names the proposer too
+        data["merchant_a_id"] = _int(values.get("merchant_a_id", ""))
+        if data["merchant_a_id"] is None:
+            errors["merchant_a_id"] = page.t("请选择提议方商户", "Choose the proposing merchant")
+        elif data["merchant_a_id"] == data.get("merchant_b_id"):
+            errors["merchant_b_id"] = page.t("协议双方不能是同一商户", "An agreement needs two different merchants")
     kind = values.get("commission_kind", "").strip()
     amount_field = "commission_percent" if kind == CommissionKind.PERCENT_OF_ORDER.value else "commission_amount"
     if kind:

@@ -104,7 +104,7 @@ def _empty(label: str, kind: str, text: str, width: float = 640, height: float =
 
 
 def _legend(series: Sequence[Series], x: float, y: float) -> str:
-    out = ['<g class="legend">']
+    out = ['<g class="chart-legend">']
     for s in series:
         out.append(f'<rect x="{_n(x)}" y="{_n(y - 9)}" width="10" height="10" rx="2" fill="{_e(s.colour)}"/>'
                    f'<text x="{_n(x + 14)}" y="{_n(y)}" style="{FONT};fill:{INK}">{_e(s.name)}</text>')
@@ -117,7 +117,7 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, label: str
               width: float = 640, height: float = 260, value_format: Callable[[int], str] = str,
               empty_text: str = EMPTY_TEXT) -> Markup:
     """Vertical bars over categories (periods): side by side per category, or stacked when `stacked`.
-    One `<rect class="bar">` per category and series, zero-height ones included."""
+    One `<rect class="chart-bar">` per category and series, zero-height ones included."""
     if not categories or not series:
         return _empty(label, "bars", empty_text, width)
     for s in series:
@@ -159,7 +159,7 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, label: str
             else:
                 x, y_top, y_bottom = x0 + k * bar_w, y_of(value), base
             parts.append(
-                f'<rect class="bar" x="{_n(x)}" y="{_n(y_top)}" width="{_n(max(bar_w - 1, 1))}" '
+                f'<rect class="chart-bar" x="{_n(x)}" y="{_n(y_top)}" width="{_n(max(bar_w - 1, 1))}" '
                 f'height="{_n(y_bottom - y_top)}" fill="{_e(s.colour)}" data-series="{_e(s.name)}" '
                 f'data-value="{value}"><title>{_e(category)} · {_e(s.name)}: {_e(value_format(value))}</title></rect>')
         parts.append(f'<text x="{_n(left + (i + 0.5) * group_w)}" y="{_n(base + 16)}" text-anchor="middle" '
@@ -173,7 +173,7 @@ def horizontal_bar_chart(labels: Sequence[str], series: Sequence[Series], *, lab
                          bar_height: float = 12, value_format: Callable[[int], str] = str,
                          empty_text: str = EMPTY_TEXT) -> Markup:
     """One row per label with one bar per series under each other (e.g. a partner's arrivals in and out), the
-    value written after each bar. One `<rect class="bar">` per label and series."""
+    value written after each bar. One `<rect class="chart-bar">` per label and series."""
     if not labels or not series:
         return _empty(label, "hbars", empty_text, width)
     for s in series:
@@ -197,7 +197,7 @@ def horizontal_bar_chart(labels: Sequence[str], series: Sequence[Series], *, lab
             w = max(value, 0) / top * plot_w
             y = y0 + k * bar_height
             parts.append(
-                f'<rect class="bar" x="{_n(label_w)}" y="{_n(y)}" width="{_n(w)}" height="{_n(bar_height - 2)}" '
+                f'<rect class="chart-bar" x="{_n(label_w)}" y="{_n(y)}" width="{_n(w)}" height="{_n(bar_height - 2)}" '
                 f'fill="{_e(s.colour)}" data-series="{_e(s.name)}" data-value="{value}">'
                 f"<title>{_e(text)} · {_e(s.name)}: {_e(value_format(value))}</title></rect>"
                 f'<text x="{_n(label_w + w + 4)}" y="{_n(y + bar_height - 3)}" style="{FONT};fill:{MUTED}">'
@@ -275,7 +275,7 @@ def circle_layout(count: int, radius: float, cx: float, cy: float) -> list[tuple
 
 def network(nodes: Sequence[Node], edges: Sequence[Edge], *, label: str, colours: Mapping[str, str],
             size: float = 460, empty_text: str = EMPTY_TEXT) -> Markup:
-    """Nodes on a circle (`<g class="node">`), edges between them (`<path class="edge status-…">`) coloured by
+    """Nodes on a circle (`<g class="node">`), edges between them (`<path class="edge edge-…">`) coloured by
     `colours[status]`. Several edges between the same pair bow apart so each stays visible; edges naming an
     unknown node are skipped."""
     if not nodes:
@@ -297,7 +297,7 @@ def network(nodes: Sequence[Node], edges: Sequence[Edge], *, label: str, colours
         length = math.hypot(x2 - x1, y2 - y1) or 1
         mx, my = (x1 + x2) / 2 - (y2 - y1) / length * bow, (y1 + y2) / 2 + (x2 - x1) / length * bow
         colour = colours.get(edge.status, MUTED)
-        parts.append(f'<path class="edge status-{_e(edge.status)}" d="M{_n(x1)},{_n(y1)} Q{_n(mx)},{_n(my)} '
+        parts.append(f'<path class="edge edge-{_e(edge.status)}" d="M{_n(x1)},{_n(y1)} Q{_n(mx)},{_n(my)} '
                      f'{_n(x2)},{_n(y2)}" fill="none" stroke="{_e(colour)}" stroke-width="3" '
                      f'data-status="{_e(edge.status)}"><title>{_e(edge.title or edge.status)}</title></path>')
     parts.append("</g>")

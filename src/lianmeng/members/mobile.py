@@ -75,7 +75,7 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
 
 def format_distance(metres: float, lang: str) -> str:
     """850 → '850 米' / '850 m'; 12_345 → '12.3 公里' / '12.3 km' (tens of metres are noise on a phone)."""
-    if metres < 1000:
+    if metres < 995:  # rounds to under 1000 m
         rounded = int(round(metres / 10) * 10)
         return f"{rounded} m" if lang == "en" else f"{rounded} 米"
     return f"{metres / 1000:.1f} km" if lang == "en" else f"{metres / 1000:.1f} 公里"

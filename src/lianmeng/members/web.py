@@ -147,8 +147,9 @@ def member_page(member_id: int, page: StaffPage, account: str = "", p: str = "1"
     alliance_id = access.owner_alliance(session, me, OwnerType.MEMBER, member.id)
     accounts = [a for a in ledger_repo.accounts_of(session, alliance_id, OwnerType.MEMBER.value, member.id)
                 if access.visible(me, OwnerType.MEMBER, a)]
-    balances = [{"account": a, "label": _account_label(page, a, names),
-                 "balance": ledger_repo.balance_of(session, a)} for a in accounts]
+    amounts = {a.id: ledger_repo.balance_of(session, a) for a in accounts}
+    balances = [{"account": a, "label": _account_label(page, a, names), "balance": amounts[a.id]}
+                for a in accounts if amounts[a.id] or a.kind != AccountKind.POINTS_DEBT.value]
     wanted = _int(account, 0, 0, 2**62)
     chosen = next((a for a in accounts if a.id == wanted), None) or next(
         (a for a in accounts if a.kind == AccountKind.POINTS.value), None) or (accounts[0] if accounts else None)

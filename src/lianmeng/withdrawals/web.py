@@ -1,7 +1,226 @@
-"""Console pages of withdrawals (filled in by the console work)."""
+"""Console page of withdrawals: rebate balances (frozen until the return window ends, then available) of the
+merchant and its staff, a form to ask for a withdrawal (errors next to the amount: not an amount, more than is
+available, below the alliance's minimum or fee), the requests, and the decisions the caller may take — staff
+requests by their merchant's admin or the operator, merchants' requests by the operator: approve, reject, and
+after the transfer, paid.
+
+The request and the decisions are the withdrawals service's, with the logged-in principal.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from lianmeng.alliances.models import Alliance
+from lianmeng.auth.domain import Role
+from lianmeng.kit.errors import NotFound
+from lianmeng.kit.money import format_yuan
+from lianmeng.kit.pagination import PageParams, paginate
+from lianmeng.ledger import repository as ledger_repo
+from lianmeng.ledger.domain import AccountKind, OwnerType
+from lianmeng.merchants import repository as merchants_repo
+from lianmeng.merchants.models import Staff
+from lianmeng.tenancy import Principal
+from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, run_write, yuan_to_fen
+from lianmeng.withdrawals import repository, service
+from lianmeng.withdrawals.domain import FLOW, Decision, WithdrawalStatus
+from lianmeng.withdrawals.models import Withdrawal
+from lianmeng.withdrawals.schemas import WithdrawalCreate, WithdrawalDecision
 
 router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+
+STATUS_LABELS: dict[WithdrawalStatus, tuple[str, str]] = {
+    WithdrawalStatus.REQUESTED: ("待审核", "Requested"),
+    WithdrawalStatus.APPROVED: ("已批准,待打款", "Approved, to be paid"),
+    WithdrawalStatus.REJECTED: ("已拒绝", "Rejected"),
+    WithdrawalStatus.PAID: ("已打款", "Paid"),
+}
+DECISION_LABELS: dict[Decision, tuple[str, str]] = {
+    Decision.APPROVE: ("批准", "Approve"),
+    Decision.REJECT: ("拒绝", "Reject"),
+    Decision.PAY: ("确认已打款", "Mark paid"),
+}
+DONE: dict[str, tuple[str, str]] = {
+    "requested": ("提现申请已提交,等待审核", "Withdrawal requested; waiting for approval"),
+    Decision.APPROVE.value: ("已批准提现申请", "Withdrawal approved"),
+    Decision.REJECT.value: ("已拒绝提现申请,金额已退回可提现余额", "Withdrawal rejected; the money is available again"),
+    Decision.PAY.value: ("已确认打款", "Withdrawal marked as paid"),
+}
+BALANCE_KINDS = (AccountKind.REBATE_FROZEN, AccountKind.REBATE_AVAILABLE, AccountKind.WITHDRAWAL_PENDING,
+                 AccountKind.REBATE_CLAWBACK)
+
+
+@dataclass
+class Payee:
+    """Someone whose rebates the caller may see: the merchant itself or one of its staff."""
+
+    type: str  # merchant | staff
+    id: int
+    name: str
+    balances: dict[str, int] = field(default_factory=dict)  # account kind -> fen
+
+    @property
+    def key(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
+def _int(text: str | None, default: int) -> int:
+    cleaned = (text or "").strip()
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() and 0 < len(cleaned) < 10 else default
+
+
+def _payees(page: Page) -> list[Payee]:
+    """Whose balances the caller sees: store staff themselves; a merchant admin its merchant and its staff; the
+    operator the alliance's merchants."""
+    me = page.me
+    session = page.session
+    if me.role is Role.STORE_STAFF:
+        staff = merchants_repo.get_staff(session, me, me.staff_id) if me.staff_id else None
+        return [Payee("staff", staff.id, staff.name)] if staff else []
+    if me.is_merchant_side and me.merchant_id is not None:
+        merchant = merchants_repo.get_merchant(session, me, me.merchant_id)
+        staff_rows = session.scalars(merchants_repo.list_staff(me, merchant_id=merchant.id))
+        return [Payee("merchant", merchant.id, merchant.name), *(Payee("staff", s.id, s.name) for s in staff_rows)]
+    if me.is_operator and me.alliance_id is not None:
+        return [Payee("merchant", m.id, m.name) for m in session.scalars(merchants_repo.list_merchants(me))]
+    return []
+
+
+def _with_balances(page: Page, payees: list[Payee]) -> list[Payee]:
+    alliance_id = page.me.alliance_id
+    if alliance_id is None:
+        return payees
+    wanted = {kind.value for kind in BALANCE_KINDS}
+    for payee in payees:
+        accounts = ledger_repo.accounts_of(page.session, alliance_id, OwnerType(payee.type).value, payee.id)
+        payee.balances = {kind: 0 for kind in wanted} | {
+            a.kind: ledger_repo.balance_of(page.session, a) for a in accounts if a.kind in wanted}
+    return payees
+
+
+def _may_request(me: Principal) -> bool:
+    return me.role in (Role.MERCHANT_ADMIN, Role.STORE_STAFF)
+
+
+def _may_decide(me: Principal, withdrawal: Withdrawal) -> bool:
+    """As withdrawals.service.decide: staff requests by their merchant's admin or the operator; merchants' by the
+    operator."""
+    if me.role is Role.INTEGRATION:
+        return False
+    if withdrawal.payee_type == "staff":
+        return me.is_operator or (me.role is Role.MERCHANT_ADMIN and me.merchant_id == withdrawal.merchant_id)
+    return me.is_operator
+
+
+def _render(page: Page, status_code: int = 200, *, status: str = "", page_no: int = 1,
+            values: dict[str, str] | None = None, errors: dict[str, str] | None = None, **extra: Any) -> Response:
+    me = page.me
+    session = page.session
+    payees = _with_balances(page, _payees(page))
+    wanted = status if status in {s.value for s in WithdrawalStatus} else ""
+    paging = PageParams(page=page_no, page_size=PAGE_SIZE)
+    rows, total = paginate(session, repository.list_withdrawals(me, status=wanted or None), paging)
+    staff_ids = {w.payee_id for w in rows if w.payee_type == "staff"}
+    staff_names = {s.id: s.name for s in session.scalars(
+        merchants_repo.list_staff(me).where(Staff.id.in_(sorted(staff_ids))))} if staff_ids else {}
+    merchant_names = {m.id: m.name for m in session.scalars(merchants_repo.list_merchants(me))}
+    requests = []
+    for w in rows:
+        current = WithdrawalStatus(w.status)
+        decisions = [(d.value, page.t(*DECISION_LABELS[d])) for d in Decision
+                     if (current, d) in FLOW and _may_decide(me, w)]
+        payee = staff_names.get(w.payee_id, f"#{w.payee_id}") if w.payee_type == "staff" else merchant_names.get(
+            w.payee_id, f"#{w.payee_id}")
+        requests.append({"w": w, "payee": payee, "merchant": merchant_names.get(w.merchant_id, ""),
+                         "status_label": page.t(*STATUS_LABELS[current]), "decisions": decisions})
+    alliance = session.get(Alliance, me.alliance_id) if me.alliance_id is not None else None
+    may_request = _may_request(me) and bool(payees)
+    return page.render(
+        "withdrawals/index.html", status_code=status_code, payees=payees, requests=requests, total=total,
+        page_no=paging.page, pages=max(1, -(-total // PAGE_SIZE)), status=wanted,
+        statuses=[(s.value, page.t(*STATUS_LABELS[s])) for s in WithdrawalStatus],
+        may_request=may_request, payee_options=[(p.key, p.name) for p in payees] if may_request else [],
+        minimum=alliance.withdrawal_min_fen if alliance else 0, fee=alliance.withdrawal_fee_fen if alliance else 0,
+        values=values or {}, errors=errors or {}, **extra)
+
+
+@router.get("/console/withdrawals", response_class=HTMLResponse)
+def withdrawals(page: StaffPage, status: str = "", p: str = "1", done: str = "") -> Response:
+    return _render(page, status=status, page_no=_int(p, 1),
+                   flash=page.t(*DONE[done]) if done in DONE else None)
+
+
+def _check_amount(page: Page, payee: Payee, fen: int | None) -> str | None:
+    """Why this amount cannot be asked for, in words next to the field (the service checks again)."""
+    if fen is None:
+        return page.t(*FIELD_MESSAGES["decimal_parsing"])
+    if fen <= 0:
+        return page.t("金额必须大于零", "The amount must be greater than zero")
+    available = payee.balances.get(AccountKind.REBATE_AVAILABLE.value, 0)
+    if fen > available:
+        return page.t(f"超过可提现余额(可提现 {format_yuan(available)})",
+                      f"More than is available ({format_yuan(available)} available)")
+    alliance = page.session.get(Alliance, page.me.alliance_id) if page.me.alliance_id is not None else None
+    if alliance is not None and fen < alliance.withdrawal_min_fen:
+        return page.t(f"最低提现金额为 {format_yuan(alliance.withdrawal_min_fen)}",
+                      f"The minimum withdrawal is {format_yuan(alliance.withdrawal_min_fen)}")
+    if alliance is not None and alliance.withdrawal_fee_fen >= fen:
+        return page.t(f"金额不足以支付手续费 {format_yuan(alliance.withdrawal_fee_fen)}",
+                      f"The amount does not cover the {format_yuan(alliance.withdrawal_fee_fen)} fee")
+    return None
+
+
+@router.post("/console/withdrawals", response_class=HTMLResponse)
+async def request_withdrawal(page: StaffPage) -> Response:
+    values = await form_of(page)
+    shown = {"payee": values.get("payee", ""), "amount": values.get("amount", "").strip()[:20]}
+    if not _may_request(page.me):
+        return _render(page, 403, error=page.t("只有商户管理员和门店员工可以申请提现",
+                                               "Only merchant admins and store staff may ask for withdrawals"))
+    payees = {p.key: p for p in _with_balances(page, _payees(page))}
+    payee = payees.get(shown["payee"])
+    if payee is None:
+        return _render(page, 422, values=shown, errors={"payee": page.t("请选择提现对象", "Choose who withdraws")})
+    fen = yuan_to_fen(shown["amount"])
+    problem = _check_amount(page, payee, fen)
+    if problem is not None or fen is None:
+        return _render(page, 422, values=shown, errors={"amount": problem or ""})
+    body = WithdrawalCreate(payee_type="staff" if payee.type == "staff" else "merchant", payee_id=payee.id,
+                            amount_fen=fen)
+    _, error = run_write(page, lambda: service.request(page.session, page.me, body))
+    if error is not None:
+        return _render(page, 409, values=shown, errors={"amount": error})
+    return page.redirect("/console/withdrawals?done=requested")
+
+
+@router.post("/console/withdrawals/{withdrawal_id}/{decision}", response_class=HTMLResponse)
+async def decide(withdrawal_id: int, decision: str, page: StaffPage) -> Response:
+    values = await form_of(page)
+    if decision not in {d.value for d in Decision}:
+        raise NotFound("withdrawal")
+    chosen = Decision(decision)
+    withdrawal = repository.get_withdrawal(page.session, page.me, withdrawal_id)  # 404 outside the caller's scope
+    current = WithdrawalStatus(withdrawal.status)
+    state, what = page.t(*STATUS_LABELS[current]), page.t(*DECISION_LABELS[chosen])
+    if not _may_decide(page.me, withdrawal):
+        return _render(page, 403, error=page.t(
+            "员工的提现由其商户管理员或联盟总部审核,商户的提现由联盟总部审核",
+            "Staff withdrawals are decided by their merchant's admin or the operator; merchants' by the operator"))
+    if (current, chosen) not in FLOW:
+        return _render(page, 409, error=page.t(f"提现申请当前状态为「{state}」,不能「{what}」",
+                                               f"The withdrawal is '{state}'; '{what}' is not possible now"))
+    if chosen is Decision.PAY and not values.get("payout_reference", "").strip():
+        return _render(page, 422, error=page.t("确认打款时请填写打款流水号",
+                                               "Enter the transfer's reference to mark it paid"))
+    body = WithdrawalDecision(decision=chosen, reason=values.get("reason", "").strip()[:200],
+                              payout_reference=values.get("payout_reference", "").strip()[:100])
+    _, error = run_write(page, lambda: service.decide(page.session, page.me, withdrawal_id, body))
+    if error is not None:
+        return _render(page, 409, error=error)
+    return page.redirect(f"/console/withdrawals?done={chosen.value}")

@@ -23,5 +23,8 @@ def test_home_redirects_to_the_only_alliance_and_shows_it(client: TestClient, se
 
 def test_empty_database_and_unknown_alliance(client: TestClient) -> None:
     assert "lianmeng demo" in client.get("/").text
-    missing = client.get("/alliances/nope")
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    missing = client.get("/alliances/nope")  # a page answers errors as a page, in the reader's language
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert "未找到联盟" in missing.text
+    english = client.get("/alliances/nope", headers={"Accept-Language": "en"})
+    assert "Alliance not found" in english.text

@@ -1,0 +1,164 @@
+"""The member's phone: log in with the SMS code, the alliance card with its QR, points and coupons as they arrive,
+partners by distance, and claiming a shared coupon link — in a 390×844 tab."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from lianmeng.auth import service as auth_service
+from lianmeng.auth.models import OutboxMessage
+from lianmeng.db import new_session
+from lianmeng.members.models import Member
+from lianmeng.web.console import MEMBER_COOKIE
+from tests.conftest import World
+
+
+def ok(response: Any, status: int = 201) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def sms_code(db_url: str) -> str:
+    """The code as the dev sender delivers it: the newest message in the outbox table."""
+    with new_session(db_url) as s:
+        body = s.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id.desc())).first()
+    found = re.search(r"验证码为 (\d{6})", body or "")
+    assert found, body
+    return found.group(1)
+
+
+def card_display(db_url: str, member_id: int) -> str:
+    with new_session(db_url) as s:
+        member = s.get(Member, member_id)
+        assert member is not None
+        return " ".join(member.card_no[i:i + 4] for i in range(0, 16, 4))
+
+
+def sign_in(tab: Page, live_server: str, db_url: str, member_id: int) -> None:
+    """A member already logged in (the code flow itself is the first test)."""
+    with new_session(db_url) as s:
+        member = s.get(Member, member_id)
+        assert member is not None
+        token = auth_service.member_token(member).access_token
+    tab.context.add_cookies([{"name": MEMBER_COOKIE, "value": token, "url": live_server, "httpOnly": True,
+                              "sameSite": "Strict"}])
+
+
+def fits_the_screen(tab: Page) -> None:
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_the_member_logs_in_with_the_sms_code_and_sees_card_points_and_coupons(
+    phone: Page, world: World, db_url: str
+) -> None:
+    member_id = world.a.members[world.a.merchants[0]]
+    phone.goto("/m")
+    expect(phone).to_have_url("/m/login?next=/m")
+    phone.select_option("#f-alliance", "alpha")
+    phone.fill("#f-phone", "139 0001 0000")
+    phone.click("#send-code")
+    expect(phone.locator("#f-code")).to_be_visible()
+    code = sms_code(db_url)
+    phone.fill("#f-code", "000000" if code != "000000" else "111111")
+    phone.click("#verify")
+    expect(phone.locator("#e-code")).to_have_text("验证码错误或已过期")
+    phone.fill("#f-code", code)
+    phone.click("#verify")
+    expect(phone).to_have_url("/m")
+
+    expect(phone.locator("#card-no")).to_have_text(card_display(db_url, member_id))
+    expect(phone.locator("#card-qr svg.card-qr")).to_be_visible()
+    expect(phone.locator("#points-balance")).to_have_text("0")
+    expect(phone.locator("body")).not_to_contain_text("13900010000")
+    fits_the_screen(phone)
+
+    staff = world.a.actors["staff1"].headers
+    ok(world.client.post("/api/v1/orders", headers=staff, json={
+        "external_id": "POS-1", "member_id": member_id, "amount_fen": 12_300}))
+    template = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin1"].headers, json={
+        "name": "满300减50", "kind": "amount_off", "amount_fen": 5_000, "min_spend_fen": 30_000, "valid_days": 30}))
+    coupon = ok(world.client.post("/api/v1/coupons/issue", headers=staff,
+                                  json={"template_id": template["id"], "member_id": member_id}))
+    phone.reload()
+    expect(phone.locator("#points-balance")).to_have_text("123")
+    expect(phone.locator("#points-history li").first).to_contain_text("消费得积分 · alpha merchant 1")
+    expect(phone.locator("#points-history li").first).to_contain_text("+123")
+    expect(phone.locator("#coupons .coupon-code")).to_have_text([coupon["code"]])
+    expect(phone.locator("#coupons .coupon-name")).to_have_text(["满300减50"])
+    fits_the_screen(phone)
+
+    phone.click("#lang-switch")
+    expect(phone.locator("#coupons h2")).to_contain_text("My coupons")
+    expect(phone.locator("#points h2")).to_have_text("My points")
+    expect(phone.locator("#coupons .m-offer-text")).to_have_text("¥50.00 off · spend ¥300.00 or more")
+    phone.click("#lang-switch")
+    expect(phone.locator("#points h2")).to_have_text("我的积分")
+
+    phone.click("#logout")
+    expect(phone).to_have_url("/m/login")
+    phone.goto("/m")
+    expect(phone).to_have_url("/m/login?next=/m")
+
+
+def test_partners_are_listed_nearest_first(phone: Page, world: World, db_url: str, live_server: str) -> None:
+    m1, m2, m3 = world.a.merchants
+    op = world.a.actors["operator"].headers
+    # the member's home store (m1's) is at 22.54, 114.05, like every first store of `world`
+    for merchant, name, lat, lng in ((m2, "宝安店", 22.60, 113.88), (m3, "福田店", 22.545, 114.06),
+                                     (m2, "南山店", 22.53, 113.95)):
+        ok(world.client.post(f"/api/v1/merchants/{merchant}/stores", headers=op, json={
+            "name": name, "address": "深圳", "latitude": lat, "longitude": lng}))
+    ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin3"].headers, json={
+        "name": "午市套餐8折", "kind": "percent_off", "percent_bp": 2_000}))
+    sign_in(phone, live_server, db_url, world.a.members[m1])
+    phone.goto("/m")
+    phone.click("#nav-partners")
+    expect(phone).to_have_url("/m/partners")
+    expect(phone.locator("#origin")).to_contain_text(f"store {m1}")
+    expect(phone.locator(".store-name")).to_have_text(
+        [f"store {m1}", f"store {m2}", f"store {m3}", "福田店", "南山店", "宝安店"])
+    expect(phone.locator(".m-partner").nth(3)).to_contain_text("午市套餐8折")
+    expect(phone.locator(".m-partner").nth(3)).to_contain_text("1.2 公里")
+    fits_the_screen(phone)
+    # from somewhere else: Bao'an first
+    phone.fill("#f-lat", "22.60")
+    phone.fill("#f-lng", "113.88")
+    phone.click("form.m-where button[type=submit]")
+    expect(phone.locator(".store-name").first).to_have_text("宝安店")
+    expect(phone.locator(".distance").first).to_have_text("0 米")
+
+
+def test_claiming_a_shared_coupon_link_on_the_phone(phone: Page, world: World) -> None:
+    template = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "免费车辆检测", "kind": "free_item", "item_name": "车辆检测", "item_value_fen": 30_000,
+        "valid_days": 30, "total_stock": 500}))
+    link = ok(world.client.post("/api/v1/claim-links", headers=world.a.actors["staff1"].headers,
+                                json={"template_id": template["id"]}))
+    phone.goto(f"/c/{link['token']}")
+    expect(phone.locator("#offer-name")).to_have_text("免费车辆检测")
+    expect(phone.locator("#offer-value")).to_have_text("免费车辆检测(价值 ¥300.00)")
+    expect(phone.locator("#shared-by")).to_contain_text("alpha merchant 1")
+    fits_the_screen(phone)
+    phone.fill("#f-phone", "136 8888 6666")
+    phone.fill("#f-name", "陈先生")
+    phone.click("#claim")
+    expect(phone.locator("#e-accept_terms")).to_have_text("请阅读并同意会员条款")
+    expect(phone.locator("#f-phone")).to_have_value("136 8888 6666")
+    phone.check("#f-accept_terms")
+    phone.click("#claim")
+    expect(phone.locator("#claimed")).to_have_text("领取成功")
+    code = phone.locator("#coupon-code").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{12}", code)
+    expect(phone.locator("#card-no")).to_have_text(re.compile(r"^8860 \d{4} \d{4} \d{4}$"))
+    expect(phone.locator("body")).not_to_contain_text("13688886666")
+    phone.click("#to-card")
+    expect(phone).to_have_url("/m")
+    expect(phone.locator("#coupons .coupon-code")).to_have_text([code])
+    expect(phone.locator("#coupons .coupon-where")).to_have_text(["alpha merchant 2"])
+    phone.click("#lang-switch")
+    expect(phone.locator("#coupons .m-offer-text")).to_have_text("Free 车辆检测 (worth ¥300.00)")
+    expect(phone.locator("#nav-card")).to_have_text("My card")
