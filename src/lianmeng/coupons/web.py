@@ -306,7 +306,8 @@ def _redeem(page: Page, member: Member, values: Mapping[str, str]) -> Response:
     coupon_code = code or (choice[2:] if choice.startswith("c:") else "")
     if coupon_code and not 4 <= len(coupon_code) <= 20:
         errors[coupon_field] = page.error_text(service.Refused("coupon_not_found"))
-    elif not coupon_code and not (choice.startswith("b:") and choice[2:].isdigit() and len(choice) < 20):
+    elif not coupon_code and not (choice.startswith("b:") and choice[2:].isascii() and choice[2:].isdigit()
+                                      and len(choice) < 20):
         errors["coupon"] = page.t("请选择一张券,或输入券码", "Choose a coupon or enter its code")
     if errors:
         return _render_desk(page, member, status_code=422, errors=errors, values=values)

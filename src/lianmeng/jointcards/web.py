@@ -1,7 +1,160 @@
-"""Console pages of jointcards (filled in by the console work)."""
+"""Console pages of joint cards (联合储值卡): the products this merchant takes part in, selling a card at the
+counter (tier + the member's card number + the till's receipt number), the cards sold here or served here, and a
+card's page with what is left of each component, where this merchant consumes its own components.
+
+The same services as the API with the logged-in principal: a card outside the caller's scope is "not found", and
+refusals (used up, another merchant's component) are shown next to the field they concern.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import APIRouter
+from fastapi.responses import Response
+
+from lianmeng.coupons.web import attempt, member_by_card, merchant_names
+from lianmeng.jointcards import repository, service
+from lianmeng.jointcards.schemas import ConsumeIn, ProductOut, SaleIn
+from lianmeng.kit.errors import AppError, Forbidden
+from lianmeng.kit.money import format_yuan
+from lianmeng.members.models import Member
+from lianmeng.tenancy.scoped import MAX_ID
+from lianmeng.web.console import Page, StaffPage, form_of
 
 router = APIRouter(include_in_schema=False)
+
+CARD_STATUS: dict[str, tuple[str, str]] = {"active": ("使用中", "Active"), "refunded": ("已退款", "Refunded"),
+                                           "expired": ("已过期", "Expired")}
+
+
+def _whole(text: str, most: int) -> int | None:
+    """A positive whole number typed or chosen in a form, at most `most`; None otherwise."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        return None
+    value = int(text)
+    return value if 1 <= value <= most else None
+
+
+def _products(page: Page) -> list[ProductOut]:
+    me = page.me
+    stmt = repository.list_products(me, status="active", merchant_id=me.merchant_id if me.is_merchant_side else None)
+    return [service.product_out(page.session, p) for p in page.session.scalars(stmt.limit(100))]
+
+
+def _index(page: Page, *, status_code: int = 200, member: Member | None = None, **context: Any) -> Response:
+    products = _products(page)
+    tiers = [(str(t.id), f"{p.name} · {t.name} · {format_yuan(t.price_fen)}")
+             for p in products for t in p.tiers]
+    stmt = repository.list_cards(page.me, member_id=member.id if member is not None else None)
+    cards = list(page.session.scalars(stmt.limit(100)))
+    names = {p.id: p.name for p in products}
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
+    return page.render("jointcards/index.html", status_code=status_code, products=products, tiers=tiers,
+                       cards=cards, product_names=names, names=merchant_names(page), status_labels=CARD_STATUS,
+                       can_sell=page.me.is_merchant_side, found=member, **context)
+
+
+@router.get("/console/joint-cards")
+def joint_cards(page: StaffPage, card: str = "") -> Response:
+    """Products and cards; with ?card= the cards of the member holding that alliance card (those visible here)."""
+    if not card.strip():
+        return _index(page)
+    try:
+        member = member_by_card(page, card[:200])
+    except AppError as error:
+        return _index(page, status_code=422, find_errors={"card": page.error_text(error)}, find=card[:200])
+    return _index(page, member=member, find=card[:200], find_errors={})
+
+
+def _sale(page: Page, values: Mapping[str, str]) -> tuple[SaleIn | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    tier = values.get("tier_id", "").strip()
+    receipt = values.get("external_id", "").strip()
+    card = values.get("card", "").strip()
+    tier_id = _whole(tier, MAX_ID)
+    if tier_id is None:
+        errors["tier_id"] = page.t("请选择联合卡版本", "Choose a tier")
+    if not receipt:
+        errors["external_id"] = page.t("请输入小票号", "Enter the receipt number")
+    elif len(receipt) > 64:
+        errors["external_id"] = page.t("单号最长 64 个字符", "At most 64 characters")
+    member = None
+    if not card:
+        errors["card"] = page.t("请输入会员联盟卡号", "Enter the member's card number")
+    else:
+        try:
+            member = member_by_card(page, card)
+        except AppError as error:
+            errors["card"] = page.error_text(error)
+    if errors or member is None or tier_id is None:
+        return None, errors
+    return SaleIn(external_id=receipt, tier_id=tier_id, card_no=member.card_no), {}
+
+
+@router.post("/console/joint-cards")
+async def sell(page: StaffPage) -> Response:
+    """Sell a card at the counter: the money is taken once, here (the receipt number makes a retry safe)."""
+    values = await form_of(page)
+    if not page.me.is_merchant_side:
+        raise Forbidden()
+    body, errors = _sale(page, values)
+    if body is None:
+        return _index(page, status_code=422, errors=errors, values=values)
+    card, error = attempt(page, lambda: service.sell(page.session, page.me, body))
+    if error is not None or card is None:
+        where = {"duplicate_external_id": "external_id", "invalid_card": "card", "not_found": "card"}.get(
+            error.code if error else "", "tier_id")
+        return _index(page, status_code=422, errors={where: page.error_text(error) if error else ""}, values=values)
+    return page.redirect(f"/console/joint-cards/{card.id}?sold=1")
+
+
+def _card_page(page: Page, card_id: int, *, status_code: int = 200, **context: Any) -> Response:
+    card = service.card_out(page.session, repository.get_card(page.session, page.me, card_id))
+    uses = repository.uses_of(page.session, card.id)
+    names = merchant_names(page)
+    mine = [i for i in card.items if i.merchant_id == page.me.merchant_id]
+    options = [(str(i.component_id), f"{i.name} · {names(i.merchant_id)} · "
+                + page.t(f"剩 {i.units_left}/{i.units} {i.unit_name}", f"{i.units_left}/{i.units} {i.unit_name} left"))
+               for i in card.items]
+    component_names = {i.component_id: i.name for i in card.items}
+    context.setdefault("errors", {})
+    context.setdefault("values", {"component_id": str(mine[0].component_id) if mine else "", "units": "1"})
+    return page.render("jointcards/card.html", status_code=status_code, card=card, uses=uses, names=names,
+                       component_options=options, component_names=component_names, status_labels=CARD_STATUS,
+                       can_consume=page.me.is_merchant_side and card.status == "active" and bool(mine), **context)
+
+
+@router.get("/console/joint-cards/{card_id}")
+def card_page(card_id: int, page: StaffPage, sold: int = 0) -> Response:
+    flash = page.t("联合卡已售出", "Joint card sold") if sold else None
+    return _card_page(page, card_id, flash=flash)
+
+
+@router.post("/console/joint-cards/{card_id}/consume")
+async def consume(card_id: int, page: StaffPage) -> Response:
+    values = await form_of(page)
+    errors: dict[str, str] = {}
+    component = _whole(values.get("component_id", ""), MAX_ID)
+    units = _whole(values.get("units", ""), 100_000)
+    if component is None:
+        errors["component_id"] = page.t("请选择项目", "Choose a component")
+    if units is None:
+        errors["units"] = page.t("请输入 1 到 100000 之间的整数", "Enter a whole number from 1 to 100000")
+    if errors or component is None or units is None:
+        return _card_page(page, card_id, status_code=422, errors=errors, values=values)
+    body = ConsumeIn(component_id=component, units=units)
+    done, error = attempt(page, lambda: service.consume(page.session, page.me, card_id, body))
+    if error is not None or done is None:
+        if error is not None and error.code == "not_found" and error.params.get("what") == "joint_card":
+            raise error
+        where = "units" if error is not None and error.code == "joint_card_used_up" else "component_id"
+        return _card_page(page, card_id, status_code=422, values=values,
+                          errors={where: page.error_text(error) if error else ""})
+    item = next(i for i in done.card.items if i.component_id == done.use.component_id)
+    flash = page.t(f"已核销 {item.name} ×{done.use.units},剩 {item.units_left} {item.unit_name}",
+                   f"Used {item.name} ×{done.use.units}; {item.units_left} {item.unit_name} left")
+    return _card_page(page, card_id, flash=flash)

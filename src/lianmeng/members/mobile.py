@@ -12,10 +12,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -511,6 +512,12 @@ def _claim_context(page: Page, token: str) -> dict[str, Any]:
     active = link.active and template.status == "active" and merchant.status == "active"
     return {"token": token, "link": link, "offered": template, "merchant": merchant, "store": store,
             "active": active, "offer": offer_text(template, page.lang)}
+
+
+@router.get("/claim/{token}")
+def claim_address(token: str) -> Response:
+    """The address printed in claim QR codes (as the API's claim links give it): the landing page."""
+    return RedirectResponse(f"/c/{quote(token, safe='')}", status_code=303)
 
 
 @router.get("/c/{token}", response_class=HTMLResponse)

@@ -28,3 +28,8 @@ def test_empty_database_and_unknown_alliance(client: TestClient) -> None:
     assert "未找到联盟" in missing.text
     english = client.get("/alliances/nope", headers={"Accept-Language": "en"})
     assert "Alliance not found" in english.text
+
+
+def test_the_address_in_claim_qr_codes_lands_on_the_claim_page(client: TestClient) -> None:
+    response = client.get("/claim/AbC-123", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/c/AbC-123"
