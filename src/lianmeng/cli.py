@@ -96,9 +96,11 @@ def demo(
     from lianmeng.demo.loader import DemoPlan, load_demo
 
     with unit_of_work(database_url) as session:
-        if if_empty and count_alliances(session) > 0:
-            console.print("[yellow]an alliance exists already; demo not loaded[/]")
-            return
+        exists = count_alliances(session) > 0
+    if if_empty and exists:
+        console.print("[yellow]an alliance exists already; demo not loaded[/]")
+        _print_demo_logins(database_url)
+        return
     with unit_of_work(database_url) as session:
         summary = load_demo(session, DemoPlan(seed=seed, scale=scale), progress=True)
     table = Table(title="Demo alliance loaded 示例联盟已载入")
@@ -107,7 +109,31 @@ def demo(
     for what, count in summary.counts.items():
         table.add_row(what, f"{count:,}")
     console.print(table)
-    console.print("Logins (password [bold]lianmeng-demo[/]): " + ", ".join(summary.logins))
+    _print_demo_logins(database_url)
+
+
+def _print_demo_logins(database_url: str | None) -> None:
+    """Who can log in to the console and the member page of the demo (its data is invented)."""
+    from sqlalchemy import select
+
+    from lianmeng.auth.models import User
+    from lianmeng.db import unit_of_work
+    from lianmeng.demo.data import PASSWORD
+    from lianmeng.demo.loader import demo_usernames
+    from lianmeng.kit.crypto import decrypt
+    from lianmeng.members.models import Member
+
+    with unit_of_work(database_url) as session:
+        users = list(session.scalars(select(User.username).where(User.username.in_(demo_usernames()))
+                                     .order_by(User.id)))
+        member = session.scalars(select(Member).order_by(Member.id).limit(1)).first()
+        phone = decrypt(member.phone_enc) if member is not None else None
+    if not users:
+        return
+    console.print(f"控制台 Console: /login — password [bold]{PASSWORD}[/]: " + ", ".join(users))
+    if phone:
+        console.print(f"会员页 Member page: /m/login — demo member phone {phone} (the one-time code appears in "
+                      "the server log)")
 
 
 @users_app.command("create")
