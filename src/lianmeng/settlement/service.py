@@ -108,7 +108,10 @@ def settle_due(session: Session, at: datetime | None = None) -> int:
             latest = repository.latest_run(session, alliance_id, cycle.value)
             if latest is not None and latest.ends_at >= period.ends_at:
                 continue
-            built += settle(session, SYSTEM, alliance_id, period.label, at=now).statements
+            try:
+                built += settle(session, SYSTEM, alliance_id, period.label, at=now).statements
+            except Conflict:  # another job run settled it first (it waited on the alliance lock): nothing to do
+                continue
     return built
 
 

@@ -119,9 +119,10 @@ def test_weekly_agreements_settle_their_pair_weekly_and_nothing_twice(world: Wor
     assert (week.cycle, week.statements, month.statements) == ("weekly", 2, 3)
 
     def lines(run: SettlementRun) -> list[tuple[int, int, int]]:
-        return sorted(session.execute(select(Statement.merchant_id, StatementLine.party_id, StatementLine.amount_fen)
-                                      .join(Statement, Statement.id == StatementLine.statement_id)
-                                      .where(Statement.run_id == run.id)).tuples())
+        rows = session.execute(select(Statement.merchant_id, StatementLine.party_id, StatementLine.amount_fen)
+                               .join(Statement, Statement.id == StatementLine.statement_id)
+                               .where(Statement.run_id == run.id))
+        return sorted((merchant, party, amount) for merchant, party, amount in rows)
 
     assert lines(week) == [(m1, m2, 7_000), (m2, m1, -7_000)]
     assert lines(month) == [(m1, m3, 9_000), (m3, m1, -9_000)]
