@@ -4,25 +4,29 @@ the ledger entries), one UPDATE for the totals. Verification re-reads the ledger
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     and_,
     case,
+    cast,
     exists,
     false,
     func,
     insert,
     literal,
     not_,
+    null,
     or_,
     select,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -128,36 +132,54 @@ def create_statements(session: Session, run: SettlementRun, merchant_ids: Sequen
     return int(session.scalar(select(func.count()).where(Statement.run_id == run.id)) or 0)
 
 
+LINE_COLUMNS = ["statement_id", "account_id", "kind", "cause", "party_type", "party_id", "late", "late_of_run_id",
+                "corrects_statement_id", "amount_fen", "entries", "earliest_at", "note"]
+
+
 def build_lines(session: Session, run: SettlementRun, window: Window, weekly: bool,
                 pairs: Sequence[tuple[int, int]]) -> int:
-    """Every statement line of the run in one INSERT … SELECT … GROUP BY over the ledger entries. A late entry
-    (dated before the period) names the earlier run whose period it is dated in, so each period can be verified."""
+    """Every statement line of the run in one INSERT … SELECT over the ledger entries, aggregated first and joined
+    to the statements after (docs/performance.md). Two branches: the bulk — dated in the period, not a correction —
+    grouped by four keys with no OR and no subquery, and the few rest: late entries (each naming the earlier run
+    whose period it is dated in) and corrections not already placed on a statement when they were made."""
     starts_at = literal(window.starts_at, UTCDateTime())
+    ends_at = literal(window.ends_at, UTCDateTime())
     earlier = aliased(SettlementRun)
     run_of_date = (select(earlier.id)
                    .where(earlier.alliance_id == window.alliance_id, earlier.cycle == run.cycle,
                           earlier.starts_at <= Posting.created_at, earlier.ends_at > Posting.created_at)
                    .limit(1).scalar_subquery())
-    rows = (
-        select(Statement.id.label("statement_id"), Entry.account_id, Account.kind, Posting.cause, Entry.party_type,
-               Entry.party_id, Entry.amount, Posting.created_at,
-               case((Posting.created_at < starts_at, true()), else_=false()).label("late"),
-               case((Posting.created_at < starts_at, run_of_date), else_=None).label("late_of_run_id"),
-               case((Posting.cause == ADJUSTMENT, Posting.cause_id), else_=None).label("corrects_statement_id"))
-        .select_from(Entry)
-        .join(Posting, Posting.id == Entry.posting_id)
-        .join(Account, Account.id == Entry.account_id)
-        .join(Statement, and_(Statement.run_id == run.id, Statement.merchant_id == Account.owner_id))
-        .where(*_movements(session, window, weekly, pairs))
-        .subquery()
-    )
-    keys = (rows.c.statement_id, rows.c.account_id, rows.c.kind, rows.c.cause, rows.c.party_type, rows.c.party_id,
-            rows.c.late, rows.c.late_of_run_id, rows.c.corrects_statement_id)
-    lines = select(*keys, func.sum(rows.c.amount), func.count(), func.min(rows.c.created_at),
-                   literal("")).group_by(*keys)
-    session.execute(insert(StatementLine).from_select(
-        ["statement_id", "account_id", "kind", "cause", "party_type", "party_id", "late", "late_of_run_id",
-         "corrects_statement_id", "amount_fen", "entries", "earliest_at", "note"], lines))
+    common = [Posting.alliance_id == window.alliance_id, Posting.id <= window.through_posting_id,
+              Entry.party_type.is_not(None), Account.alliance_id == window.alliance_id,
+              Account.owner_type == "merchant", _cycle_condition(session, weekly, pairs)]
+    in_period = and_(Posting.created_at >= starts_at, Posting.created_at < ends_at)
+
+    def branch(keys: tuple[Any, ...], extra: Callable[[Any], tuple[Any, Any, Any]],
+               where: list[ColumnElement[bool]]) -> Select[Any]:
+        sums = (select(*keys, func.sum(Entry.amount).label("amount"), func.count().label("entries"),
+                       func.min(Posting.created_at).label("earliest_at"))
+                .select_from(Entry).join(Posting, Posting.id == Entry.posting_id)
+                .join(Account, Account.id == Entry.account_id)
+                .where(*common, *where).group_by(*keys).subquery())
+        owner = aliased(Account)
+        late, late_of, corrects = extra(sums.c)
+        return (select(Statement.id, sums.c.account_id, owner.kind, sums.c.cause, sums.c.party_type,
+                       sums.c.party_id, late, late_of, corrects, sums.c.amount, sums.c.entries, sums.c.earliest_at,
+                       literal(""))
+                .select_from(sums).join(owner, owner.id == sums.c.account_id)
+                .join(Statement, and_(Statement.run_id == run.id, Statement.merchant_id == owner.owner_id)))
+
+    keys = (Entry.account_id, Posting.cause, Entry.party_type, Entry.party_id)
+    bulk = branch(keys, lambda c: (false(), cast(null(), Integer), cast(null(), Integer)),
+                  [in_period, Posting.cause != ADJUSTMENT])
+    late_key = case((Posting.created_at < starts_at, true()), else_=false()).label("late")
+    late_of = case((Posting.created_at < starts_at, run_of_date), else_=None).label("late_of_run_id")
+    corrects = case((Posting.cause == ADJUSTMENT, Posting.cause_id), else_=None).label("corrects_statement_id")
+    rest = branch((*keys, late_key, late_of, corrects), lambda c: (c.late, c.late_of_run_id, c.corrects_statement_id),
+                  [or_(and_(Posting.created_at < starts_at, Posting.id > window.after_posting_id),
+                       and_(in_period, Posting.cause == ADJUSTMENT)),
+                   or_(Posting.cause != ADJUSTMENT, not_(_placed_on_a_statement()))])
+    session.execute(insert(StatementLine).from_select(LINE_COLUMNS, union_all(bulk, rest)))
     # (counted: psycopg does not report INSERT … SELECT row counts through SQLAlchemy here)
     return int(session.scalar(select(func.count()).where(StatementLine.statement_id.in_(
         statement_ids_of_run(run.id)))) or 0)
@@ -183,11 +205,13 @@ def ledger_movements(session: Session, run: SettlementRun, weekly: bool, pairs: 
     everything = 2**31 - 1  # beyond any posting id (an INTEGER column): only the date bounds count
     dated = Window(run.alliance_id, run.starts_at, run.ends_at, after_posting_id=everything,
                    through_posting_id=everything)
-    in_period = (select(Entry.account_id, func.sum(Entry.amount), func.count())
-                 .join(Posting, Posting.id == Entry.posting_id).join(Account, Account.id == Entry.account_id)
-                 .where(*_movements(session, dated, weekly, pairs),
-                        Account.owner_id.in_(select(Statement.merchant_id).where(Statement.run_id == run.id)))
-                 .group_by(Entry.account_id))
+    sums = (select(Entry.account_id, func.sum(Entry.amount).label("fen"), func.count().label("n"))
+            .join(Posting, Posting.id == Entry.posting_id).join(Account, Account.id == Entry.account_id)
+            .where(*_movements(session, dated, weekly, pairs), Account.alliance_id == run.alliance_id)
+            .group_by(Entry.account_id).subquery())
+    owner = aliased(Account)
+    in_period = (select(sums.c.account_id, sums.c.fen, sums.c.n).join(owner, owner.id == sums.c.account_id)
+                 .where(owner.owner_id.in_(select(Statement.merchant_id).where(Statement.run_id == run.id))))
     placed = (select(Entry.account_id, func.sum(Entry.amount), func.count())
               .where(exists().where(StatementLine.posting_id == Entry.posting_id,
                                     StatementLine.account_id == Entry.account_id,
