@@ -43,7 +43,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
-test: lint test-sqlite test-postgres
+# the two passes run side by side (each prints its output when it ends); lint, the system packages and PostgreSQL
+# are ready before either starts
+test: lint system-deps postgres
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
