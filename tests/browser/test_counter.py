@@ -98,3 +98,28 @@ def test_a_bad_amount_is_shown_next_to_the_amount_and_nothing_is_written(phone: 
     assert ok(world.client.get(f"{API}/redemptions", headers=desk), 200)["items"] == []
     assert ok(world.client.get(f"{API}/orders", headers=desk), 200)["items"] == []
 
+
+
+def test_a_redemption_at_the_counter_moves_the_dashboard(phone: Page, page: Page, world: World) -> None:
+    """The issue's story in two browsers: the centre's admin watches the dashboard while the clerk redeems the
+    gym's customer's coupon at the counter; after a reload the arrival, the conversion and the revenue are there."""
+    data = referral(world)
+    log_in(page, world.a.actors["admin2"].username)
+    page.goto("/console/dashboard")
+    expect(page.locator("#fig-arrivals")).to_have_text("0")
+    expect(page.locator("#fig-conversions")).to_have_text("0")
+    expect(page.locator("#fig-revenue")).to_have_text("¥0.00")
+
+    log_in(phone, world.a.actors["staff2"].username)
+    find_member(phone, data["card_no"])
+    phone.fill("#f-bill", "200")
+    phone.fill("#f-receipt", "SVC-2001")
+    phone.click("#redeem-button")
+    expect(phone.locator(".flash[role=status]")).to_contain_text("核销成功")
+
+    page.reload()
+    expect(page.locator("#fig-arrivals")).to_have_text("1")
+    expect(page.locator("#fig-conversions")).to_have_text("1")
+    expect(page.locator("#fig-rate")).to_have_text("100.0%")
+    expect(page.locator("#fig-revenue")).to_have_text("¥180.00")
+    expect(page.locator("#top-partners")).to_contain_text("alpha merchant 1")
