@@ -9,24 +9,20 @@ from fastapi.responses import RedirectResponse, Response
 
 from lianmeng.auth import service
 from lianmeng.auth.domain import Role
+from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import LANGUAGES
-from lianmeng.web.console import LANG_COOKIE, SESSION_COOKIE, OpenPage, StaffPage, form_of, home_of
+from lianmeng.web.console import LANG_COOKIE, SESSION_COOKIE, OpenPage, StaffPage, form_of, home_of, safe_next
 
 router = APIRouter(include_in_schema=False)
 SafeNext = Annotated[str, Query(max_length=300)]
 
 
-def _safe(next_path: str) -> str:
-    """Only paths on this site (no //host or scheme): the login page is not an open redirect."""
-    return next_path if next_path.startswith("/") and not next_path.startswith("//") else ""
-
-
 @router.get("/login")
 def login_form(page: OpenPage, next: SafeNext = "") -> Response:
     if page.principal is not None and page.principal.role is not Role.MEMBER:
-        return page.redirect(_safe(next) or home_of(page.principal))
-    return page.render("auth/login.html", next=_safe(next), errors={}, values={})
+        return page.redirect(safe_next(next) or home_of(page.principal))
+    return page.render("auth/login.html", next=safe_next(next), errors={}, values={})
 
 
 @router.post("/login")
@@ -46,12 +42,11 @@ async def login(page: OpenPage) -> Response:
             page.session.rollback()
             errors["password"] = page.error_text(error)
     if errors:
-        return page.render("auth/login.html", status_code=422, next=_safe(values.get("next", "")), errors=errors,
+        return page.render("auth/login.html", status_code=422, next=safe_next(values.get("next", "")), errors=errors,
                            values={"username": username})
-    response = page.redirect(_safe(values.get("next", "")) or home_of(issued.principal))
-    response.set_cookie(SESSION_COOKIE, issued.access_token, httponly=True, samesite="strict",
-                        max_age=int((issued.expires_at - issued.expires_at.replace(microsecond=0)).total_seconds())
-                        + 12 * 3600)
+    response = page.redirect(safe_next(values.get("next", "")) or home_of(issued.principal))
+    lifetime = int((issued.expires_at - clock.now()).total_seconds())  # the cookie ends with its token
+    response.set_cookie(SESSION_COOKIE, issued.access_token, httponly=True, samesite="strict", max_age=max(lifetime, 0))
     return response
 
 
@@ -65,7 +60,7 @@ async def logout(page: OpenPage) -> Response:
 
 @router.get("/lang/{code}")
 def switch_language(code: str, next: SafeNext = "/") -> Response:
-    response = RedirectResponse(_safe(next) or "/", status_code=303)
+    response = RedirectResponse(safe_next(next) or "/", status_code=303)
     if code in LANGUAGES:
         response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
     return response

@@ -47,7 +47,7 @@ from lianmeng.points import domain as points_domain
 from lianmeng.points import service as points_service
 from lianmeng.points.models import PointsGrant
 from lianmeng.tenancy import Principal
-from lianmeng.web.console import MEMBER_COOKIE, MemberPage, OpenPage, Page, csrf_token, form_of, parse
+from lianmeng.web.console import MEMBER_COOKIE, MemberPage, OpenPage, Page, csrf_token, form_of, parse, safe_next
 
 router = APIRouter(include_in_schema=False)
 SafeNext = Annotated[str, Query(max_length=300)]
@@ -116,12 +116,6 @@ def offer_text(template: CouponTemplate, lang: str) -> str:
     return text
 
 
-def _safe(next_path: str) -> str:
-    """Only paths on this site: the login page is not an open redirect (//host and /\\host are other sites)."""
-    ok = next_path.startswith("/") and not next_path.startswith(("//", "/\\"))
-    return next_path if ok else ""
-
-
 def _qr_svg(payload: str, title: str) -> Markup:
     """The payload as an inline SVG QR code (server-side, no script); segno escapes the title."""
     svg = segno.make(payload, error="m").svg_inline(scale=5, border=2, svgclass="card-qr", omitsize=True,
@@ -176,15 +170,15 @@ def _login_page(page: Page, *, step: str, values: dict[str, str], errors: dict[s
 @router.get("/m/login", response_class=HTMLResponse)
 def login_form(page: OpenPage, next: SafeNext = "", alliance: Annotated[str, Query(max_length=40)] = "") -> Response:
     if _member_principal(page) is not None:
-        return page.redirect(_safe(next) or "/m")
-    return _login_page(page, step="phone", values={"alliance": alliance}, errors={}, next_path=_safe(next))
+        return page.redirect(safe_next(next) or "/m")
+    return _login_page(page, step="phone", values={"alliance": alliance}, errors={}, next_path=safe_next(next))
 
 
 @router.post("/m/login", response_class=HTMLResponse)
 async def login(page: OpenPage) -> Response:
     values = await form_of(page)
     action = values.get("action", "code")
-    next_path = _safe(values.get("next", ""))
+    next_path = safe_next(values.get("next", ""))
     if action == "card":
         return _card_login(page, values, next_path)
     shown = {"alliance": values.get("alliance", ""), "phone": values.get("phone", "").strip()[:32]}

@@ -116,6 +116,12 @@ def _principal(session: Session, token: str | None) -> Principal | None:
         return None
 
 
+def safe_next(next_path: str) -> str:
+    """Only paths on this site, so a login page is not an open redirect (//host and /\\host are other sites)."""
+    ok = next_path.startswith("/") and not next_path.startswith(("//", "/\\"))
+    return next_path if ok else ""
+
+
 def _next(request: Request) -> str:
     query = f"?{request.url.query}" if request.url.query else ""
     return f"{request.url.path}{query}"
