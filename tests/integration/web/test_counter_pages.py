@@ -12,13 +12,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import PASSWORD, World
+from tests.conftest import World
+from tests.integration.web.console import console, csrf_of
 
 API = "/api/v1"
 TERMS = [{"kind": "per_head", "amount_fen": 10_000, "payee": "both", "staff_amount_fen": 5_000, "payer": "b"}]
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
-
-
 def ok(response: Any, status: int = 201) -> Any:
     assert response.status_code == status, response.text
     return response.json()
@@ -67,20 +65,8 @@ def joint_product(world: World) -> dict[str, Any]:
             {"merchant_id": m2, "name": "健身月卡", "unit_name": "月卡", "units": 1, "list_value_fen": 60_000}]}]}))
 
 
-def console(world: World, username: str) -> TestClient:
-    """A browser-like client logged in to the console (its own cookie jar)."""
-    client = TestClient(world.client.app)
-    token = csrf(client, "/login")
-    response = client.post("/login", data={"csrf": token, "username": username, "password": PASSWORD},
-                           follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return client
-
-
 def csrf(client: TestClient, path: str) -> str:
-    match = CSRF.search(client.get(path).text)
-    assert match, f"no form on {path}"
-    return match.group(1)
+    return csrf_of(client.get(path).text)
 
 
 def post(client: TestClient, path: str, data: dict[str, str], page: str | None = None) -> Any:
@@ -95,20 +81,20 @@ def error_of(html: str, field: str) -> str | None:
 def test_partners_see_the_catalogue_but_not_stock_or_use_counts(world: World) -> None:
     data = referral(world)
     tid = data["template"]["id"]
-    own = console(world, world.a.actors["staff2"].username).get("/console/coupons")
+    own = console(world.client, world.a.actors["staff2"].username).get("/console/coupons")
     assert own.status_code == 200
     assert f'id="stock-{tid}">1 / 100<' in own.text and f'id="used-{tid}">0<' in own.text
-    partner = console(world, world.a.actors["staff3"].username).get("/console/coupons")
+    partner = console(world.client, world.a.actors["staff3"].username).get("/console/coupons")
     assert partner.status_code == 200 and "到店立减20" in partner.text  # partners may hand it out or share it
     assert f'id="stock-{tid}"' not in partner.text and f'id="used-{tid}"' not in partner.text
     assert 'id="publish"' not in partner.text  # store staff do not publish coupons
-    assert post(console(world, world.a.actors["staff3"].username), "/console/coupons",
+    assert post(console(world.client, world.a.actors["staff3"].username), "/console/coupons",
                 {"name": "x", "kind": "amount_off", "amount": "5"}).status_code == 403
 
 
 def test_a_coupon_is_refused_where_it_is_not_accepted_and_nothing_is_written(world: World) -> None:
     data = referral(world)
-    desk = console(world, world.a.actors["staff3"].username)
+    desk = console(world.client, world.a.actors["staff3"].username)
     found = post(desk, "/console/counter", {"action": "lookup", "card": data["card_no"]})
     assert found.status_code == 200 and 'id="member-phone">139****0000<' in found.text
     assert data["coupon"]["code"] not in found.text  # not usable at m3, so not offered
@@ -123,21 +109,21 @@ def test_a_coupon_is_refused_where_it_is_not_accepted_and_nothing_is_written(wor
 
 def test_another_alliances_card_is_unknown_and_the_operator_has_no_till(world: World) -> None:
     data = referral(world)
-    beta = console(world, world.b.actors["staff1"].username)
+    beta = console(world.client, world.b.actors["staff1"].username)
     unknown = post(beta, "/console/counter", {"action": "lookup", "card": data["card_no"]})
     assert unknown.status_code == 422 and error_of(unknown.text, "card") == "联盟卡号或二维码无效"
     redeem = post(beta, "/console/counter", {"action": "redeem", "member_card": data["card_no"],
                                              "code": data["coupon"]["code"]}, page="/console/counter")
     assert redeem.status_code == 422 and error_of(redeem.text, "card") == "联盟卡号或二维码无效"
     assert uses_left(world, data["coupon"]["id"]) == 1
-    assert console(world, world.a.actors["operator"].username).get("/console/counter").status_code == 403
+    assert console(world.client, world.a.actors["operator"].username).get("/console/counter").status_code == 403
     anonymous = TestClient(world.client.app).get("/console/counter", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
 
 
 def test_forms_without_their_csrf_token_are_refused(world: World) -> None:
     data = referral(world)
-    desk = console(world, world.a.actors["staff2"].username)
+    desk = console(world.client, world.a.actors["staff2"].username)
     for path, form in [("/console/counter", {"action": "redeem", "member_card": data["card_no"],
                                              "code": data["coupon"]["code"]}),
                        (f"/console/coupons/{data['template']['id']}/issue", {"card": data["card_no"]}),
@@ -152,7 +138,7 @@ def test_forms_without_their_csrf_token_are_refused(world: World) -> None:
 
 def test_claim_qr_codes_and_joint_cards_stay_inside_their_tenants(world: World) -> None:
     data = referral(world)
-    guide = console(world, world.a.actors["staff1"].username)
+    guide = console(world.client, world.a.actors["staff1"].username)
     claim = guide.get(f"/console/coupons/{data['template']['id']}/claim")
     assert claim.status_code == 200 and "<svg" in claim.text
     token = re.search(r"/console/coupons/links/([^/]+)/qr\.png", claim.text)
@@ -161,14 +147,14 @@ def test_claim_qr_codes_and_joint_cards_stay_inside_their_tenants(world: World) 
     assert token.group(1) in again.text  # the same link, not a new one per visit
     png = guide.get(f"/console/coupons/links/{token.group(1)}/qr.png")
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
-    beta = console(world, world.b.actors["staff1"].username)
+    beta = console(world.client, world.b.actors["staff1"].username)
     assert beta.get(f"/console/coupons/links/{token.group(1)}/qr.png").status_code == 404
 
     tier = joint_product(world)["tiers"][0]
     sold = ok(world.client.post(f"{API}/joint-cards/sales", headers=world.a.actors["staff1"].headers, json={
         "external_id": "JC-1", "tier_id": tier["id"], "member_id": data["member_id"]}))
     assert guide.get(f"/console/joint-cards/{sold['id']}").status_code == 200
-    outsider = console(world, world.a.actors["staff3"].username)  # m3 has no component on the card
+    outsider = console(world.client, world.a.actors["staff3"].username)  # m3 has no component on the card
     assert outsider.get(f"/console/joint-cards/{sold['id']}").status_code == 404
     consumed = post(outsider, f"/console/joint-cards/{sold['id']}/consume",
                     {"component_id": str(tier["components"][0]["id"]), "units": "1"}, page="/console/joint-cards")
@@ -182,7 +168,7 @@ def test_the_counter_finds_members_by_qr_or_phone_within_the_merchants_own(world
     m2 = world.a.merchants[1]
     qr = ok(world.client.get(f"{API}/members/{data['member_id']}/card", headers=world.a.actors["operator"].headers),
             200)["qr_payload"]
-    desk = console(world, world.a.actors["staff2"].username)
+    desk = console(world.client, world.a.actors["staff2"].username)
     by_qr = post(desk, "/console/counter", {"action": "lookup", "card": qr})
     assert by_qr.status_code == 200 and data["coupon"]["code"] in by_qr.text
     forged = post(desk, "/console/counter", {"action": "lookup", "card": qr[:-2] + "xx"})
@@ -208,7 +194,7 @@ def test_the_counter_finds_members_by_qr_or_phone_within_the_merchants_own(world
 
 def test_the_pages_speak_english_when_asked(world: World) -> None:
     data = referral(world)
-    desk = console(world, world.a.actors["staff2"].username)
+    desk = console(world.client, world.a.actors["staff2"].username)
     desk.cookies.set("lm_lang", "en")
     found = post(desk, "/console/counter", {"action": "lookup", "card": data["card_no"]})
     assert "Redeem a coupon or benefit" in found.text and "¥20.00 off" in found.text
@@ -225,7 +211,7 @@ def test_a_benefit_is_redeemed_with_the_card_and_a_used_coupon_is_refused_next_t
     benefit = ok(world.client.post(f"{API}/coupon-templates", headers=world.a.actors["admin2"].headers, json={
         "name": "合作会员免费洗车", "kind": "free_item", "item_name": "洗车", "item_value_fen": 5_000,
         "agreement_id": agreement["id"]}))
-    desk = console(world, world.a.actors["staff2"].username)
+    desk = console(world.client, world.a.actors["staff2"].username)
     found = post(desk, "/console/counter", {"action": "lookup", "card": data["card_no"]})
     assert f'value="b:{benefit["id"]}"' in found.text and "赠 洗车(价值 ¥50.00)" in found.text
     used = post(desk, "/console/counter", {"action": "redeem", "member_card": data["card_no"],

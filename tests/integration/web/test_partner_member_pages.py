@@ -13,21 +13,13 @@ from fastapi.testclient import TestClient
 
 from lianmeng.jobs.service import run_all
 from lianmeng.kit import clock
-from tests.conftest import PASSWORD, World
-
-CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
+from tests.conftest import World
+from tests.integration.web.console import CSRF
+from tests.integration.web.console import console as login
 
 
 def console(client: TestClient, username: str) -> TestClient:
-    """A browser of its own (its own cookies) logged in to the console as `username`."""
-    browser = TestClient(client.app, raise_server_exceptions=False)
-    form = browser.get("/login")
-    match = CSRF.search(form.text)
-    assert match, form.text
-    response = browser.post("/login", data={"username": username, "password": PASSWORD, "csrf": match.group(1)},
-                            follow_redirects=False)
-    assert response.status_code == 303, response.text
-    return browser
+    return login(client, username, raise_server_exceptions=False)
 
 
 def csrf_of(browser: TestClient, path: str) -> str:

@@ -11,22 +11,15 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from tests.conftest import PASSWORD, World
+from tests.conftest import World
 from tests.integration.referrals.story import write_story
+from tests.integration.web.console import console as login
 
 STORY = "period=custom&date_from=2025-11-03&date_to=2025-11-16"
 
 
 def console(world: World, username: str) -> TestClient:
-    """A browser-like client logged in to the console (cookie session), through the login form and its CSRF."""
-    client = TestClient(world.client.app, raise_server_exceptions=False)
-    form = client.get("/login")
-    token = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text)
-    assert token, form.text
-    done = client.post("/login", data={"csrf": token.group(1), "username": username, "password": PASSWORD},
-                       follow_redirects=False)
-    assert done.status_code == 303, done.text
-    return client
+    return login(world.client, username, raise_server_exceptions=False)
 
 
 def figure(html: str, ident: str) -> str:
