@@ -101,6 +101,12 @@ class Status(StrEnum):
     PAID = "paid"
 
 
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "draft": ("草稿", "Draft"), "issued": ("已出具", "Issued"), "disputed": ("有异议", "Disputed"),
+    "adjusted": ("已调整", "Adjusted"), "confirmed": ("已确认", "Confirmed"), "paid": ("已付款", "Paid"),
+}
+
+
 class Action(StrEnum):
     ISSUE = "issue"
     CONFIRM = "confirm"

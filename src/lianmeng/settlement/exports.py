@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lianmeng.kit.clock import format_local
 from lianmeng.kit.exports import Column, Kind, Sheet
+from lianmeng.settlement.domain import STATUS_LABELS
 from lianmeng.settlement.schemas import LineOut, StatementOut
 
 STATEMENT_COLUMNS = (
@@ -16,9 +17,6 @@ STATEMENT_COLUMNS = (
     Column("amount_fen", "金额(元)", "Amount (CNY)", Kind.FEN),
     Column("note", "说明", "Note"),
 )
-
-STATUS = {"draft": "草稿", "issued": "已出具", "disputed": "有异议", "adjusted": "已调整", "confirmed": "已确认",
-          "paid": "已付款"}
 
 
 def note(line: LineOut) -> str:
@@ -38,7 +36,7 @@ def note(line: LineOut) -> str:
 def statement_sheet(statement: StatementOut) -> Sheet:
     last_moment = format_local(statement.ends_at)
     period = (f"{statement.period}({format_local(statement.starts_at)} – {last_moment},北京时间)"
-              f" 状态 Status: {STATUS.get(statement.status, statement.status)} {statement.status}")
+              f" 状态 Status: {STATUS_LABELS.get(statement.status, (statement.status,))[0]} {statement.status}")
     rows = [{"line": str(line.id), "party": line.party_name, "kind": f"{line.kind_label}",
              "cause": line.cause_label, "entries": line.entries, "amount_fen": line.amount_fen, "note": note(line)}
             for line in statement.lines]

@@ -11,14 +11,13 @@ from fastapi.responses import RedirectResponse
 from lianmeng.kit.errors import Forbidden
 from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from lianmeng.kit.pagination import PageParams, page_of
-from lianmeng.settlement import exports, repository, service
+from lianmeng.settlement import domain, exports, repository, service
 from lianmeng.settlement.schemas import AdjustIn, DisputeIn, PayIn, RunIn, RunOut, StatementSummary
 from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_to_fen
 
 router = APIRouter(include_in_schema=False)
 
-STATUS_LABELS = {"draft": ("草稿", "Draft"), "issued": ("已出具", "Issued"), "disputed": ("有异议", "Disputed"),
-                 "adjusted": ("已调整", "Adjusted"), "confirmed": ("已确认", "Confirmed"), "paid": ("已付款", "Paid")}
+STATUS_LABELS = domain.STATUS_LABELS
 
 
 def _require_reader(page: Page) -> None:
