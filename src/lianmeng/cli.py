@@ -184,7 +184,8 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
                   f"statements built: {report.statements_built:,}")
 
 
-PeriodOpt = Annotated[str, typer.Option("--period", help="A month (2026-10) or an ISO week (2026-W44), Beijing time")]
+PeriodOpt = Annotated[str, typer.Option(
+    "--period", help="A month (2026-10), an ISO week (2026-W44) or a quarter (2026-Q4), Beijing time")]
 AllianceOpt = Annotated[int | None, typer.Option("--alliance-id", help="One alliance (default: every alliance)")]
 
 

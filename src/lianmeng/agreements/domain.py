@@ -43,12 +43,6 @@ class CooperationMode(StrEnum):
     STRATEGIC = "strategic"
 
 
-class SettlementCycle(StrEnum):
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-
-
 class Side(StrEnum):
     """Who is acting, seen from the agreement."""
 

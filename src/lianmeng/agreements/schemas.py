@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from lianmeng.agreements.domain import AgreementAction, AgreementStatus, CooperationMode, SettlementCycle
+from lianmeng.agreements.domain import AgreementAction, AgreementStatus, CooperationMode
+from lianmeng.settlement.domain import SettlementCycle
 
 
 class CommissionKind(StrEnum):

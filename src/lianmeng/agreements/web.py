@@ -23,7 +23,6 @@ from lianmeng.agreements.domain import (
     AgreementAction,
     AgreementStatus,
     CooperationMode,
-    SettlementCycle,
     Side,
     Validity,
 )
@@ -35,6 +34,7 @@ from lianmeng.kit.pagination import PageParams, paginate
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry
 from lianmeng.merchants.models import Merchant
+from lianmeng.settlement.domain import CYCLE_LABELS, SettlementCycle
 from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, parse, run_write, yuan_to_fen
 
 router = APIRouter(include_in_schema=False)
@@ -54,11 +54,6 @@ ACTION_LABELS: dict[AgreementAction, tuple[str, str]] = {
 EVENT_LABELS: dict[str, tuple[str, str]] = {
     "create": ("创建草稿", "Drafted"), "update": ("修改条款", "Terms changed"),
     **{action.value: label for action, label in ACTION_LABELS.items()},
-}
-CYCLE_LABELS: dict[SettlementCycle, tuple[str, str]] = {
-    SettlementCycle.MONTHLY: ("按月结算", "Monthly"),
-    SettlementCycle.WEEKLY: ("按周结算", "Weekly"),
-    SettlementCycle.QUARTERLY: ("按季度结算", "Quarterly"),
 }
 KIND_LABELS: dict[CommissionKind, tuple[str, str]] = {
     CommissionKind.PER_HEAD: ("按人头(每位新客固定金额)", "Per head (fixed per new customer)"),

@@ -19,7 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from lianmeng.agreements.domain import SettlementCycle
 from lianmeng.agreements.models import Agreement, AgreementEvent
 from lianmeng.agreements.schemas import Benefit, CommissionTerm
 from lianmeng.alliances import repository as alliances_repo
@@ -41,6 +40,7 @@ from lianmeng.merchants.domain import StaffRole
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.schemas import OrderItem
 from lianmeng.referrals.models import Feedback
+from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.tenancy import Principal
 
 BATCH = 1000

@@ -139,8 +139,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "campaign_checked_in": {"zh-CN": "该会员已签到", "en": "The member has already checked in"},
     "campaign_package_claimed": {"zh-CN": "该会员已领取此礼包", "en": "The member has already received this package"},
     "bad_period": {
-        "zh-CN": "结算期间「{period}」无效:应为月份如 2026-10,或 ISO 周如 2026-W44",
-        "en": "Invalid settlement period '{period}': use a month like 2026-10 or an ISO week like 2026-W44"},
+        "zh-CN": "结算期间「{period}」无效:应为月份如 2026-10、ISO 周如 2026-W44,或季度如 2026-Q4",
+        "en": "Invalid settlement period '{period}': use a month like 2026-10, an ISO week like 2026-W44 or a "
+              "quarter like 2026-Q4"},
     "period_open": {
         "zh-CN": "结算期间 {period} 尚未结束(结束 10 分钟后才可结算)",
         "en": "The period {period} has not ended yet (it can be settled 10 minutes after it ends)"},

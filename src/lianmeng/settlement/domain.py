@@ -1,5 +1,6 @@
-"""Pure settlement rules: periods (months and ISO weeks in Asia/Shanghai), the statement's life cycle, which side
-acts, and the net per counterparty. No I/O.
+"""Pure settlement rules: the settlement cycle (one enum, also the agreements'), periods (calendar months, ISO weeks
+and calendar quarters in Asia/Shanghai), the statement's life cycle, which side acts, and the net per counterparty.
+No I/O.
 
 A statement moves draft → issued → confirmed (both sides: the merchant and the operator) → paid. Either side may
 dispute an issued or adjusted statement (a reason and the lines it disputes); the operator answers with correcting
@@ -18,9 +19,25 @@ from enum import StrEnum
 from lianmeng.kit.clock import SHANGHAI
 
 
-class Cycle(StrEnum):
-    MONTHLY = "monthly"
+class SettlementCycle(StrEnum):
+    """How often a merchant pair is settled. Agreements choose it (`agreements.settlement_cycle`); settlement runs
+    periods of it. The one definition: agreements import it from here."""
+
     WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+CYCLE_LABELS: dict[SettlementCycle, tuple[str, str]] = {
+    SettlementCycle.WEEKLY: ("按周结算", "Weekly"),
+    SettlementCycle.MONTHLY: ("按月结算", "Monthly"),
+    SettlementCycle.QUARTERLY: ("按季度结算", "Quarterly"),
+}
+
+
+def cycle_label(cycle: str, language: str = "zh-CN") -> str:
+    zh, en = CYCLE_LABELS[SettlementCycle(cycle)] if cycle in set(SettlementCycle) else (cycle, cycle)
+    return en if language == "en" else zh
 
 
 class BadPeriod(ValueError):
@@ -29,15 +46,16 @@ class BadPeriod(ValueError):
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
 @dataclass(frozen=True)
 class Period:
-    """A settlement period: `2026-10` (a calendar month) or `2026-W44` (an ISO week), in Asia/Shanghai time;
-    `starts_at`/`ends_at` are the UTC instants [start, end)."""
+    """A settlement period: `2026-10` (a calendar month), `2026-W44` (an ISO week) or `2026-Q4` (a calendar quarter:
+    October to December), in Asia/Shanghai time; `starts_at`/`ends_at` are the UTC instants [start, end)."""
 
     label: str
-    cycle: Cycle
+    cycle: SettlementCycle
     first_day: date
     next_first_day: date
 
@@ -64,30 +82,42 @@ def _midnight(day: date) -> datetime:
 
 
 def parse_period(text: str) -> Period:
-    """`2026-10` or `2026-W44`; years 2000–2099. Raises BadPeriod otherwise."""
+    """`2026-10`, `2026-W44` or `2026-Q4`; years 2000–2099. Raises BadPeriod otherwise."""
     text = text.strip()
     if match := _MONTH.match(text):
         year, month = int(match[1]), int(match[2])
         if 2000 <= year <= 2099 and 1 <= month <= 12:
-            return period_containing(Cycle.MONTHLY, date(year, month, 1))
+            return period_containing(SettlementCycle.MONTHLY, date(year, month, 1))
     elif match := _WEEK.match(text):
         year, week = int(match[1]), int(match[2])
         if 2000 <= year <= 2099 and 1 <= week <= date(year, 12, 28).isocalendar().week:
-            return period_containing(Cycle.WEEKLY, date.fromisocalendar(year, week, 1))
+            return period_containing(SettlementCycle.WEEKLY, date.fromisocalendar(year, week, 1))
+    elif match := _QUARTER.match(text):
+        year, quarter = int(match[1]), int(match[2])
+        if 2000 <= year <= 2099:
+            return period_containing(SettlementCycle.QUARTERLY, date(year, 3 * quarter - 2, 1))
     raise BadPeriod(text)
 
 
-def period_containing(cycle: Cycle, day: date) -> Period:
-    if cycle is Cycle.MONTHLY:
+def _month_after(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_containing(cycle: SettlementCycle, day: date) -> Period:
+    if cycle is SettlementCycle.MONTHLY:
         first = day.replace(day=1)
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        return Period(f"{first.year:04d}-{first.month:02d}", cycle, first, following)
+        return Period(f"{first.year:04d}-{first.month:02d}", cycle, first, _month_after(first, 1))
+    if cycle is SettlementCycle.QUARTERLY:
+        quarter = (day.month - 1) // 3 + 1
+        first = date(day.year, 3 * quarter - 2, 1)
+        return Period(f"{first.year:04d}-Q{quarter}", cycle, first, _month_after(first, 3))
     iso = day.isocalendar()
     monday = day - timedelta(days=iso.weekday - 1)
     return Period(f"{iso.year:04d}-W{iso.week:02d}", cycle, monday, monday + timedelta(days=7))
 
 
-def last_closed(cycle: Cycle, now: datetime) -> Period:
+def last_closed(cycle: SettlementCycle, now: datetime) -> Period:
     """The latest period of the cycle that has ended at `now` (what the scheduled job settles)."""
     return period_containing(cycle, now.astimezone(SHANGHAI).date()).previous()
 

@@ -34,8 +34,8 @@ def note(line: LineOut) -> str:
 
 
 def statement_sheet(statement: StatementOut) -> Sheet:
-    last_moment = format_local(statement.ends_at)
-    period = (f"{statement.period}({format_local(statement.starts_at)} – {last_moment},北京时间)"
+    bounds = f"{format_local(statement.starts_at)} – {format_local(statement.ends_at)}"
+    period = (f"{statement.period} {statement.cycle_label}({bounds},北京时间)"
               f" 状态 Status: {STATUS_LABELS.get(statement.status, (statement.status,))[0]} {statement.status}")
     rows = [{"line": str(line.id), "party": line.party_name, "kind": f"{line.kind_label}",
              "cause": line.cause_label, "entries": line.entries, "amount_fen": line.amount_fen, "note": note(line)}

@@ -35,12 +35,14 @@ from lianmeng.agreements.models import Agreement
 from lianmeng.db import UTCDateTime, in_keys
 from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.merchants.models import Merchant, Staff
+from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped, scoped_select
 
 ADJUSTMENT = "settlement_adjustment"
-# agreements whose weekly cycle binds the pair: once active, for good (so no period is settled under both cycles)
+# agreements whose weekly or quarterly cycle binds the pair: once active, for good (so no period is settled under two
+# cycles)
 BINDING_STATUSES = ("active", "suspended", "terminated", "expired")
 
 
@@ -81,28 +83,58 @@ def last_posting_id(session: Session, alliance_id: int) -> int:
         Posting.alliance_id == alliance_id)) or 0)
 
 
-def weekly_pairs(session: Session, alliance_id: int) -> list[tuple[int, int]]:
-    """(merchant, partner) pairs, both ways, bound by a bilateral agreement settled weekly."""
-    rows = session.execute(select(Agreement.merchant_a_id, Agreement.merchant_b_id).where(
-        Agreement.alliance_id == alliance_id, Agreement.settlement_cycle == "weekly",
+@dataclass(frozen=True)
+class Binding:
+    """Which merchant pairs settle on a cycle other than monthly: (merchant, partner) pairs, both ways, per cycle.
+    Every other line (staff, the operator, pairs without such an agreement) settles monthly."""
+
+    pairs: dict[SettlementCycle, list[tuple[int, int]]]
+
+    def of(self, cycle: SettlementCycle) -> list[tuple[int, int]]:
+        """The pairs a run of `cycle` covers (monthly: none named; it takes everything not bound elsewhere)."""
+        return self.pairs.get(cycle, [])
+
+    def bound(self) -> list[tuple[int, int]]:
+        return sorted(pair for pairs in self.pairs.values() for pair in pairs)
+
+    def cycles(self) -> list[SettlementCycle]:
+        """The cycles an alliance settles: monthly always, the others where a pair is bound to them."""
+        return [SettlementCycle.MONTHLY, *(c for c in SettlementCycle if self.pairs.get(c))]
+
+
+def bindings(session: Session, alliance_id: int) -> Binding:
+    """Pairs bound by a bilateral agreement settled weekly or quarterly, once it has been active (for good, so no
+    movement is settled under two cycles). A pair bound by agreements of both cycles takes the cycle of the oldest."""
+    rows = session.execute(select(Agreement.merchant_a_id, Agreement.merchant_b_id, Agreement.settlement_cycle).where(
+        Agreement.alliance_id == alliance_id,
+        Agreement.settlement_cycle.in_([c.value for c in SettlementCycle if c is not SettlementCycle.MONTHLY]),
         Agreement.status.in_(BINDING_STATUSES), Agreement.merchant_a_id.is_not(None),
-        Agreement.merchant_b_id.is_not(None)))
-    pairs = {pair for a, b in rows if a is not None and b is not None for pair in ((a, b), (b, a))}
-    return sorted(pairs)
+        Agreement.merchant_b_id.is_not(None)).order_by(Agreement.id))
+    cycle_of: dict[tuple[int, int], SettlementCycle] = {}
+    for a, b, cycle in rows:
+        if a is not None and b is not None:
+            for pair in ((a, b), (b, a)):
+                cycle_of.setdefault(pair, SettlementCycle(cycle))
+    pairs: dict[SettlementCycle, list[tuple[int, int]]] = {}
+    for pair, cycle in sorted(cycle_of.items()):
+        pairs.setdefault(cycle, []).append(pair)
+    return Binding(pairs)
 
 
-def _cycle_condition(session: Session, weekly: bool, pairs: Sequence[tuple[int, int]]) -> ColumnElement[bool]:
+def _cycle_condition(session: Session, cycle: SettlementCycle, binding: Binding) -> ColumnElement[bool]:
+    """Monthly runs take every entry except those between bound pairs; other runs only their own pairs'."""
+    pairs = binding.bound() if cycle is SettlementCycle.MONTHLY else binding.of(cycle)
     if not pairs:
-        return false() if weekly else true()
-    on_weekly_pair = and_(Entry.party_type == "merchant", in_keys(session, (Account.owner_id, Entry.party_id), pairs))
-    return on_weekly_pair if weekly else not_(on_weekly_pair)
+        return true() if cycle is SettlementCycle.MONTHLY else false()
+    on_pair = and_(Entry.party_type == "merchant", in_keys(session, (Account.owner_id, Entry.party_id), pairs))
+    return not_(on_pair) if cycle is SettlementCycle.MONTHLY else on_pair
 
 
 def _placed_on_a_statement() -> ColumnElement[bool]:
     return exists().where(StatementLine.posting_id == Posting.id, StatementLine.account_id == Entry.account_id)
 
 
-def _movements(session: Session, window: Window, weekly: bool, pairs: Sequence[tuple[int, int]]
+def _movements(session: Session, window: Window, cycle: SettlementCycle, binding: Binding
                ) -> list[ColumnElement[bool]]:
     """The entries a run settles: merchant accounts, legs naming a counterparty, in the window, not correcting
     entries already placed on a statement when they were made."""
@@ -115,7 +147,7 @@ def _movements(session: Session, window: Window, weekly: bool, pairs: Sequence[t
         or_(Posting.cause != ADJUSTMENT, not_(_placed_on_a_statement())),
         Account.owner_type == "merchant",
         Entry.party_type.is_not(None),
-        _cycle_condition(session, weekly, pairs),
+        _cycle_condition(session, cycle, binding),
     ]
 
 
@@ -136,8 +168,8 @@ LINE_COLUMNS = ["statement_id", "account_id", "kind", "cause", "party_type", "pa
                 "corrects_statement_id", "amount_fen", "entries", "earliest_at", "note"]
 
 
-def build_lines(session: Session, run: SettlementRun, window: Window, weekly: bool,
-                pairs: Sequence[tuple[int, int]]) -> int:
+def build_lines(session: Session, run: SettlementRun, window: Window, cycle: SettlementCycle, binding: Binding
+                ) -> int:
     """Every statement line of the run in one INSERT … SELECT over the ledger entries, aggregated first and joined
     to the statements after (docs/performance.md). Two branches: the bulk — dated in the period, not a correction —
     grouped by four keys with no OR and no subquery, and the few rest: late entries (each naming the earlier run
@@ -151,7 +183,7 @@ def build_lines(session: Session, run: SettlementRun, window: Window, weekly: bo
                    .limit(1).scalar_subquery())
     common = [Posting.alliance_id == window.alliance_id, Posting.id <= window.through_posting_id,
               Entry.party_type.is_not(None), Account.alliance_id == window.alliance_id,
-              Account.owner_type == "merchant", _cycle_condition(session, weekly, pairs)]
+              Account.owner_type == "merchant", _cycle_condition(session, cycle, binding)]
     in_period = and_(Posting.created_at >= starts_at, Posting.created_at < ends_at)
 
     def branch(keys: tuple[Any, ...], extra: Callable[[Any], tuple[Any, Any, Any]],
@@ -197,7 +229,7 @@ def statement_ids_of_run(run_id: int) -> Select[Any]:
     return select(Statement.id).where(Statement.run_id == run_id)
 
 
-def ledger_movements(session: Session, run: SettlementRun, weekly: bool, pairs: Sequence[tuple[int, int]]
+def ledger_movements(session: Session, run: SettlementRun, cycle: SettlementCycle, binding: Binding
                      ) -> dict[int, tuple[int, int]]:
     """Account → (fen, entries): the ledger's movements dated in the run's period, read again from the entries
     (whenever they were written: a posting that slipped in after the run shows up here), plus the correcting
@@ -207,7 +239,7 @@ def ledger_movements(session: Session, run: SettlementRun, weekly: bool, pairs: 
                    through_posting_id=everything)
     sums = (select(Entry.account_id, func.sum(Entry.amount).label("fen"), func.count().label("n"))
             .join(Posting, Posting.id == Entry.posting_id).join(Account, Account.id == Entry.account_id)
-            .where(*_movements(session, dated, weekly, pairs), Account.alliance_id == run.alliance_id)
+            .where(*_movements(session, dated, cycle, binding), Account.alliance_id == run.alliance_id)
             .group_by(Entry.account_id).subquery())
     owner = aliased(Account)
     in_period = (select(sums.c.account_id, sums.c.fen, sums.c.n).join(owner, owner.id == sums.c.account_id)

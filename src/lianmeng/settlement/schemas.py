@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lianmeng.orders.schemas import MAX_FEN
+from lianmeng.settlement.domain import SettlementCycle
 
 
 def _stripped(value: str) -> str:
@@ -17,8 +18,9 @@ def _stripped(value: str) -> str:
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    period: str = Field(min_length=7, max_length=8, examples=["2026-10", "2026-W44"],
-                        description="A month (monthly cycle) or an ISO week (weekly cycle), Asia/Shanghai")
+    period: str = Field(min_length=7, max_length=8, examples=["2026-10", "2026-W44", "2026-Q4"],
+                        description="A month (monthly cycle), an ISO week (weekly cycle) or a calendar quarter "
+                                    "(quarterly cycle), in Asia/Shanghai time")
 
 
 class RunOut(BaseModel):
@@ -27,7 +29,7 @@ class RunOut(BaseModel):
     id: int
     alliance_id: int
     period: str
-    cycle: str
+    cycle: SettlementCycle
     starts_at: datetime
     ends_at: datetime
     after_posting_id: int
@@ -100,7 +102,8 @@ class StatementOut(BaseModel):
     merchant_id: int
     merchant_name: str
     period: str
-    cycle: str
+    cycle: SettlementCycle
+    cycle_label: str
     starts_at: datetime
     ends_at: datetime
     status: str

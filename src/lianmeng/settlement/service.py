@@ -19,7 +19,7 @@ from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, Party
 from lianmeng.merchants.models import Merchant
 from lianmeng.settlement import domain, repository
-from lianmeng.settlement.domain import Action, Cycle, Side, Standing, Status
+from lianmeng.settlement.domain import Action, SettlementCycle, Side, Standing, Status
 from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
 from lianmeng.settlement.schemas import (
     AdjustIn,
@@ -83,13 +83,14 @@ def settle(session: Session, actor: Principal, alliance_id: int | None, period_t
     )
     session.add(run)
     session.flush()
-    weekly = period.cycle is Cycle.WEEKLY
-    pairs = repository.weekly_pairs(session, alliance_id)
+    binding = repository.bindings(session, alliance_id)
+    monthly = period.cycle is SettlementCycle.MONTHLY
     step("statements")
-    run.statements = repository.create_statements(session, run, sorted({m for m, _ in pairs}) if weekly else None)
+    run.statements = repository.create_statements(
+        session, run, None if monthly else sorted({m for m, _ in binding.of(period.cycle)}))
     step("lines")
     window = repository.Window(alliance_id, run.starts_at, run.ends_at, run.after_posting_id, run.through_posting_id)
-    run.lines = repository.build_lines(session, run, window, weekly, pairs)
+    run.lines = repository.build_lines(session, run, window, period.cycle, binding)
     step("totals")
     repository.refresh_totals(session, repository.statement_ids_of_run(run.id))
     session.flush()
@@ -97,13 +98,12 @@ def settle(session: Session, actor: Principal, alliance_id: int | None, period_t
 
 
 def settle_due(session: Session, at: datetime | None = None) -> int:
-    """The scheduled job: settle, in every alliance, the last closed month (and week, where weekly agreements
-    exist) if nobody has. Returns the statements built."""
+    """The scheduled job: settle, in every alliance, the last closed month (and week, and quarter, where pairs are
+    bound to those cycles) if nobody has. Returns the statements built."""
     now = at or clock.now()
     built = 0
     for alliance_id in session.scalars(select(Alliance.id).order_by(Alliance.id)).all():
-        cycles = [Cycle.MONTHLY] + ([Cycle.WEEKLY] if repository.weekly_pairs(session, alliance_id) else [])
-        for cycle in cycles:
+        for cycle in repository.bindings(session, alliance_id).cycles():
             period = domain.last_closed(cycle, now - GRACE)
             latest = repository.latest_run(session, alliance_id, cycle.value)
             if latest is not None and latest.ends_at >= period.ends_at:
@@ -296,8 +296,8 @@ def verify(session: Session, actor: Principal, run_id: int) -> VerifyOut:
     """Statement lines against the ledger, per account, to the fen: the ledger side is read again from the
     entries, not from the lines."""
     run = repository.get_run(session, actor, run_id)
-    pairs = repository.weekly_pairs(session, run.alliance_id)
-    ledger_side = repository.ledger_movements(session, run, run.cycle == Cycle.WEEKLY.value, pairs)
+    binding = repository.bindings(session, run.alliance_id)
+    ledger_side = repository.ledger_movements(session, run, SettlementCycle(run.cycle), binding)
     statement_side = repository.statement_movements(session, run.id)
     mismatches = [
         Mismatch(account_id=account_id, ledger_fen=ledger_side.get(account_id, (0, 0))[0],
@@ -318,11 +318,12 @@ def statement_out(session: Session, statement: Statement, language: str = "zh-CN
     assert run is not None and merchant is not None
     lines = repository.lines_of(session, statement.id)
     names = repository.names(session, {(line.party_type, line.party_id) for line in lines})
-    cycle = Cycle(run.cycle)
+    cycle = SettlementCycle(run.cycle)
     nets = domain.net_by_counterparty(domain.LineFigures(x.party_type, x.party_id, x.amount_fen) for x in lines)
     return StatementOut(
         id=statement.id, run_id=run.id, alliance_id=statement.alliance_id, merchant_id=merchant.id,
-        merchant_name=merchant.name, period=statement.period, cycle=run.cycle, starts_at=run.starts_at,
+        merchant_name=merchant.name, period=statement.period, cycle=run.cycle,
+        cycle_label=domain.cycle_label(run.cycle, language), starts_at=run.starts_at,
         ends_at=run.ends_at, status=statement.status, net_fen=statement.net_fen, net=format_yuan(statement.net_fen),
         merchant_confirmed_at=statement.merchant_confirmed_at, operator_confirmed_at=statement.operator_confirmed_at,
         issued_at=statement.issued_at, paid_at=statement.paid_at, payout_ref=statement.payout_ref,
@@ -333,7 +334,8 @@ def statement_out(session: Session, statement: Statement, language: str = "zh-CN
     )
 
 
-def _line_out(line: StatementLine, names: dict[tuple[str, int], str], cycle: Cycle, language: str) -> LineOut:
+def _line_out(line: StatementLine, names: dict[tuple[str, int], str], cycle: SettlementCycle, language: str
+              ) -> LineOut:
     late_from = domain.period_containing(cycle, clock.today_in_shanghai(line.earliest_at)).label \
         if line.late and line.earliest_at else None
     return LineOut(

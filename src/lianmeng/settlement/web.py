@@ -3,11 +3,13 @@ the operator: settling a period, issuing, verifying against the ledger, correcti
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import RedirectResponse
 
+from lianmeng.kit import clock
 from lianmeng.kit.errors import Forbidden
 from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from lianmeng.kit.pagination import PageParams, page_of
@@ -18,6 +20,22 @@ from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yua
 router = APIRouter(include_in_schema=False)
 
 STATUS_LABELS = domain.STATUS_LABELS
+PICKED = 3  # closed periods offered per cycle in the period picker
+
+
+def _closed_periods(page: Page) -> list[tuple[str, str]]:
+    """The period picker's choices: the last closed periods of each cycle the alliance settles (monthly always;
+    weekly and quarterly where pairs are bound to them), newest first, each with its Beijing-time dates."""
+    if page.me.alliance_id is None:
+        return []
+    out = []
+    for cycle in repository.bindings(page.session, page.me.alliance_id).cycles():
+        period = domain.last_closed(cycle, clock.now() - service.GRACE)
+        for _ in range(PICKED):
+            from_to = f"{period.first_day.isoformat()} – {(period.next_first_day - timedelta(days=1)).isoformat()}"
+            out.append((period.label, f"{page.t(*domain.CYCLE_LABELS[cycle])} · {from_to}"))
+            period = period.previous()
+    return out
 
 
 def _require_reader(page: Page) -> None:
@@ -34,9 +52,11 @@ def _list(page: Page, period: str | None, *, flash: str | None = None, error: st
     names = repository.names(page.session, {("merchant", s.merchant_id) for s in statements})
     runs = (page_of(page.session, repository.list_runs(page.me), PageParams(page=1, page_size=24), RunOut).items
             if page.me.is_operator else [])
+    cycles = {c.value: page.t(*label) for c, label in domain.CYCLE_LABELS.items()}
     return page.render("money/index.html", status_code=status_code, statements=statements, names=names, runs=runs,
                        period=period or "", labels=STATUS_LABELS, flash=flash, error=error, errors=errors or {},
-                       values=values or {}, verified=verified)
+                       values=values or {}, verified=verified, cycles=cycles,
+                       choices=_closed_periods(page) if page.me.is_operator else [])
 
 
 @router.get("/console/money")

@@ -200,7 +200,7 @@ def settle_a_month(s: Scene) -> None:
     for cmp, shared by m1 and m2, dated in it; both alliances settle it once it has ended. A's statements are
     issued; m2 has disputed its statement (stmt2), m3's (no lines) is confirmed by both; B's stays a draft."""
     ids = s.ids
-    month = domain.last_closed(domain.Cycle.MONTHLY, clock.now() + timedelta(days=8)).following()
+    month = domain.last_closed(domain.SettlementCycle.MONTHLY, clock.now() + timedelta(days=8)).following()
     with clock.fixed_at(month.starts_at + timedelta(days=14)):
         s.ok("a.operator", "POST", f"/campaigns/{ids['cmp']}/costs", {"what": "海报", "amount_fen": 30_000}, 201)
     with clock.fixed_at(month.ends_at + timedelta(hours=1)):
