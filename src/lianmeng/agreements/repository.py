@@ -60,12 +60,14 @@ def active_agreements_between(
     ))
 
 
-def active_agreements_of(session: Session, alliance_id: int, merchant_ids: set[int], today: date) -> list[Agreement]:
-    """Active agreements in force today that involve any of these merchants, oldest first."""
+def commission_agreements(session: Session, alliance_id: int, merchant_ids: set[int], today: date) -> list[Agreement]:
+    """Active agreements in force today that may pay commission on orders at or referred by these merchants: those
+    involving any of them, and the alliance-wide ones (hub terms). Oldest first; one statement."""
     return list(session.scalars(
         select(Agreement).where(
             Agreement.alliance_id == alliance_id, Agreement.status == "active",
-            or_(Agreement.merchant_a_id.in_(sorted(merchant_ids)), Agreement.merchant_b_id.in_(sorted(merchant_ids))),
+            or_(Agreement.merchant_a_id.in_(sorted(merchant_ids)), Agreement.merchant_b_id.in_(sorted(merchant_ids)),
+                Agreement.merchant_b_id.is_(None)),
             Agreement.valid_from <= today, or_(Agreement.valid_until.is_(None), Agreement.valid_until >= today),
         ).order_by(Agreement.id)
     ))

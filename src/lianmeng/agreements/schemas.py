@@ -14,11 +14,16 @@ class CommissionKind(StrEnum):
     PER_HEAD = "per_head"
     FIXED_PER_ORDER = "fixed_per_order"
     PERCENT_OF_ORDER = "percent_of_order"
+    HUB_SHARE = "hub_share"
 
 
 class CommissionTerm(BaseModel):
-    """Kept as data here; the money capability computes commissions from it. Money in fen, rates in basis
-    points (1% = 100 bp)."""
+    """Kept as data here; the money capability computes commissions from it (`commissions.domain`, which also says
+    which combinations it pays: `unpayable`). Money in fen, rates in basis points (1% = 100 bp).
+
+    The first three kinds pay the referrer of an order under a two-merchant agreement. `hub_share` is for
+    alliance-wide agreements: the hub (a merchant, or the operator) earns `rate_bp` of what the members it brought
+    spend at the other merchants (their GMV), paid by the merchant where they spend it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -34,12 +39,16 @@ class CommissionTerm(BaseModel):
     first_order_only: bool = False
     within_days: int | None = Field(default=None, ge=1, le=3650)
     operator_rate_bp: int = Field(default=0, ge=0, le=10_000)
+    hub: Literal["merchant", "operator"] | None = Field(
+        default=None, description="hub_share: who earns it, a merchant (hub_merchant_id) or the alliance operator")
+    hub_merchant_id: int | None = Field(default=None, ge=1, description="hub_share with hub = merchant: the hub")
 
     @model_validator(mode="after")
     def _amount_matches_kind(self) -> CommissionTerm:
-        if self.kind is CommissionKind.PERCENT_OF_ORDER and self.rate_bp is None:
-            raise ValueError("percent_of_order needs rate_bp")
-        if self.kind is not CommissionKind.PERCENT_OF_ORDER and self.amount_fen is None:
+        by_rate = (CommissionKind.PERCENT_OF_ORDER, CommissionKind.HUB_SHARE)
+        if self.kind in by_rate and self.rate_bp is None:
+            raise ValueError(f"{self.kind.value} needs rate_bp")
+        if self.kind not in by_rate and self.amount_fen is None:
             raise ValueError(f"{self.kind.value} needs amount_fen")
         return self
 

@@ -9,10 +9,12 @@ from sqlalchemy.orm import Session
 from lianmeng.agreements import domain, repository
 from lianmeng.agreements.domain import AgreementAction, AgreementStatus, Side, Validity
 from lianmeng.agreements.models import Agreement, AgreementEvent
-from lianmeng.agreements.schemas import AgreementCreate, AgreementOut, AgreementUpdate
+from lianmeng.agreements.schemas import AgreementCreate, AgreementOut, AgreementUpdate, CommissionTerm
+from lianmeng.commissions import domain as commissions_domain
 from lianmeng.kit import clock
-from lianmeng.kit.errors import AppError, Forbidden, Invalid
+from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from lianmeng.merchants import repository as merchants_repo
+from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.tenancy import Principal, policy
 
 
@@ -50,6 +52,29 @@ def _record(
     )
 
 
+def _check_terms(session: Session, actor: Principal, alliance_id: int, alliance_wide: bool,
+                 terms: list[CommissionTerm], cycle: SettlementCycle) -> None:
+    """Refuse (422) terms the commission engine would not pay as written (`commissions.domain.unpayable`), a hub
+    outside the alliance, and a cycle other than monthly on an alliance-wide agreement (its lines are with every
+    merchant, on the monthly statements). Nothing is ever accepted that would silently not be paid or settled."""
+    problems = commissions_domain.unpayable(terms, alliance_wide=alliance_wide)
+    if problems:
+        first = problems[0]
+        raise Invalid(first.code, term=first.index + 1, what=f"term.{first.field}", details={"commission_terms": [
+            {"index": p.index, "field": p.field, "code": p.code} for p in problems]})
+    for index, term in enumerate(terms):
+        if term.hub_merchant_id is not None:
+            try:
+                hub = merchants_repo.get_merchant(session, actor, term.hub_merchant_id)
+            except NotFound:
+                hub = None
+            if hub is None or hub.alliance_id != alliance_id:
+                raise Invalid("wrong_alliance", what="merchant",
+                              details={"commission_terms": [{"index": index, "field": "hub_merchant_id"}]})
+    if alliance_wide and cycle is not SettlementCycle.MONTHLY:
+        raise Invalid("agreement_cycle_alliance_wide", details={"settlement_cycle": cycle.value})
+
+
 def create_agreement(session: Session, actor: Principal, data: AgreementCreate) -> Agreement:
     if not (actor.is_operator or actor.manages_merchant) or actor.alliance_id is None:
         raise Forbidden()
@@ -68,6 +93,7 @@ def create_agreement(session: Session, actor: Principal, data: AgreementCreate) 
             merchant = merchants_repo.get_merchant(session, actor, merchant_id)
             if merchant.alliance_id != actor.alliance_id:
                 raise Invalid("wrong_alliance", what="merchant")
+    _check_terms(session, actor, actor.alliance_id, merchant_b is None, data.commission_terms, data.settlement_cycle)
     values = data.model_dump(mode="json", exclude={"merchant_a_id", "merchant_b_id", "valid_from", "valid_until"})
     agreement = Agreement(
         alliance_id=actor.alliance_id, merchant_a_id=merchant_a, merchant_b_id=merchant_b, status="draft",
@@ -101,6 +127,11 @@ def update_agreement(session: Session, actor: Principal, agreement_id: int, data
         agreement.valid_until = data.valid_until
     if agreement.valid_until is not None and agreement.valid_until < agreement.valid_from:
         raise Invalid("validation_error", details={"valid_until": "must not be before valid_from"})
+    if changes.keys() & {"commission_terms", "settlement_cycle"}:
+        terms = [CommissionTerm.model_validate(t) for t in incoming.get("commission_terms",
+                                                                      agreement.commission_terms)]
+        cycle = SettlementCycle(incoming.get("settlement_cycle") or agreement.settlement_cycle)
+        _check_terms(session, actor, agreement.alliance_id, agreement.merchant_b_id is None, terms, cycle)
     for field in changes.keys() - {"valid_from", "valid_until"}:
         setattr(agreement, field, incoming[field])
     if changes:
@@ -123,6 +154,13 @@ def transition(
     except domain.TransitionRefused as refused:
         status_code = 403 if refused.code == "agreement_party" else 409
         raise AppError(refused.code, status_code=status_code, status=current.value, action=action.value) from None
+    if target is AgreementStatus.ACTIVE:  # terms written before the engine refused them never take effect
+        problems = commissions_domain.unpayable(agreement.commission_terms,
+                                                alliance_wide=agreement.merchant_b_id is None)
+        if problems:
+            raise Conflict("agreement_terms_unpayable", term=problems[0].index + 1,
+                           details={"commission_terms": [{"index": p.index, "field": p.field, "code": p.code}
+                                                         for p in problems]})
     agreement.status = target.value
     _record(session, actor, agreement, action.value, current.value, note=note)
     session.flush()

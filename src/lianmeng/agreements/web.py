@@ -28,8 +28,11 @@ from lianmeng.agreements.domain import (
 )
 from lianmeng.agreements.models import Agreement
 from lianmeng.agreements.schemas import AgreementCreate, CommissionKind
+from lianmeng.commissions import domain as commissions_domain
 from lianmeng.kit import clock
 from lianmeng.kit.errors import NotFound
+from lianmeng.kit.i18n import translate
+from lianmeng.kit.money import format_yuan
 from lianmeng.kit.pagination import PageParams, paginate
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry
@@ -59,7 +62,14 @@ KIND_LABELS: dict[CommissionKind, tuple[str, str]] = {
     CommissionKind.PER_HEAD: ("按人头(每位新客固定金额)", "Per head (fixed per new customer)"),
     CommissionKind.FIXED_PER_ORDER: ("按单固定金额", "Fixed per order"),
     CommissionKind.PERCENT_OF_ORDER: ("按订单金额比例", "Percent of order"),
+    CommissionKind.HUB_SHARE: ("枢纽佣金(全联盟:按枢纽带来的会员在其他商户的消费额比例)",
+                               "Hub share (alliance-wide: a percentage of what the hub's members spend at partners)"),
 }
+# the form's field for each field of a commission term, where the audit's refusals are shown
+TERM_FIELDS = {"kind": "commission_kind", "hub": "hub", "hub_merchant_id": "hub", "rate_bp": "commission_percent",
+               "amount_fen": "commission_amount", "staff_amount_fen": "staff_amount", "payee": "payee",
+               "payer": "payer"}
+OPERATOR_HUB = "operator"
 PAYEE_LABELS: dict[str, tuple[str, str]] = {
     "merchant": ("推荐商户", "Referring merchant"), "staff": ("推荐导购", "Referring staff member"),
     "both": ("商户与导购", "Merchant and staff member"),
@@ -179,7 +189,10 @@ def _form_context(page: Page, values: dict[str, Any], errors: dict[str, str], mo
         "counterparties": counterparties,
         "proposers": [("", page.t("请选择", "Choose")), *partners] if me.is_operator else [],
         "kinds": [("", page.t("不设佣金", "No commission")),
-                  *[(k.value, _label(page, KIND_LABELS[k])) for k in CommissionKind]],
+                  *[(k.value, _label(page, KIND_LABELS[k])) for k in CommissionKind
+                    if me.is_operator or k is not CommissionKind.HUB_SHARE]],  # hubs: alliance-wide, the operator's
+        "hubs": [("", page.t("请选择", "Choose")), (OPERATOR_HUB, page.t("联盟总部(盟主)", "The alliance operator")),
+                 *partners] if me.is_operator else [],
         "payers": [("b", page.t("对方(接待客户的商户)", "Counterparty (the merchant receiving the customer)")),
                    ("a", us)],
         "payees": [(k, _label(page, v)) for k, v in PAYEE_LABELS.items()],
@@ -228,10 +241,20 @@ def _build(page: Page, values: dict[str, str], modes: list[str]) -> tuple[Agreem
         elif data["merchant_a_id"] == data.get("merchant_b_id"):
             errors["merchant_b_id"] = page.t("协议双方不能是同一商户", "An agreement needs two different merchants")
     kind = values.get("commission_kind", "").strip()
-    amount_field = "commission_percent" if kind == CommissionKind.PERCENT_OF_ORDER.value else "commission_amount"
-    if kind:
-        term: dict[str, Any] = {"kind": kind, "payer": values.get("payer", "b"),
-                                "payee": values.get("payee", "merchant")}
+    by_rate = kind in (CommissionKind.PERCENT_OF_ORDER.value, CommissionKind.HUB_SHARE.value)
+    amount_field = "commission_percent" if by_rate else "commission_amount"
+    if kind == CommissionKind.HUB_SHARE.value:
+        term: dict[str, Any] = {"kind": kind, **_hub(values.get("hub", ""))}
+        term["rate_bp"] = _percent_to_bp(values.get("commission_percent", ""))
+        if not term.get("hub"):
+            errors["hub"] = page.t("请选择枢纽:带来会员的商户,或联盟总部", "Choose the hub: the merchant that brought "
+                                   "the members, or the alliance operator")
+        if term["rate_bp"] is None:
+            errors["commission_percent"] = page.t("请输入 0 到 100 之间的百分比,如 6",
+                                                  "Enter a percentage between 0 and 100, such as 6")
+        data["commission_terms"] = [term]
+    elif kind:
+        term = {"kind": kind, "payer": values.get("payer", "b"), "payee": values.get("payee", "merchant")}
         if kind == CommissionKind.PERCENT_OF_ORDER.value:
             term["rate_bp"] = _percent_to_bp(values.get("commission_percent", ""))
             if term["rate_bp"] is None:
@@ -253,9 +276,31 @@ def _build(page: Page, values: dict[str, str], modes: list[str]) -> tuple[Agreem
     for name, message in problems.items():
         target = {"commission_terms": amount_field, "__all__": "__all__"}.get(name, name)
         errors.setdefault(target, message)
+    if model is not None and not errors:
+        errors = _unpayable(page, model)
     if errors:
         return None, errors
     return model, {}
+
+
+def _hub(choice: str) -> dict[str, Any]:
+    """The hub picked on the form: the operator, or a merchant by id ({} when nothing sensible was picked)."""
+    if choice.strip() == OPERATOR_HUB:
+        return {"hub": "operator"}
+    merchant_id = _int(choice)
+    return {"hub": "merchant", "hub_merchant_id": merchant_id} if merchant_id else {}
+
+
+def _unpayable(page: Page, model: AgreementCreate) -> dict[str, str]:
+    """What the commission engine would refuse (the same audit as the API's), next to the form's fields."""
+    alliance_wide = model.merchant_b_id is None
+    errors: dict[str, str] = {}
+    for problem in commissions_domain.unpayable(model.commission_terms, alliance_wide=alliance_wide):
+        errors.setdefault(TERM_FIELDS.get(problem.field, "commission_kind"), translate(
+            problem.code, page.lang, term=problem.index + 1, what=f"term.{problem.field}"))
+    if alliance_wide and model.settlement_cycle is not SettlementCycle.MONTHLY:
+        errors["settlement_cycle"] = translate("agreement_cycle_alliance_wide", page.lang)
+    return errors
 
 
 def _propose_defaults(page: Page, counterparty: str) -> dict[str, Any]:
@@ -303,12 +348,48 @@ async def propose(page: StaffPage) -> Response:
 # --- one agreement -----------------------------------------------------------------------------------------
 
 
-def _terms(page: Page, agreement: Agreement) -> list[str]:
-    """Each commission term in words: '按人头 ¥50.00 / 对方支付 / 给推荐导购'."""
-    from lianmeng.kit.money import format_yuan
+def _percent(rate_bp: int) -> str:
+    return f"{Decimal(rate_bp) / 100:g}%"
 
+
+def _hub_words(page: Page, term: dict[str, Any], names: dict[int, Merchant]) -> str:
+    """A hub term in words: who earns what share of whose spending, paid by whom, and its conditions."""
+    rate = _percent(int(term.get("rate_bp") or 0))
+    if term.get("hub") == OPERATOR_HUB:
+        line = page.t(f"枢纽佣金:联盟总部直接发展的会员(无归属商户)在成员商户消费,由消费所在商户按消费额的 {rate} "
+                      "支付给联盟总部",
+                      f"Hub share: members the alliance operator enrolled itself (no origin merchant) spend at member "
+                      f"merchants; the merchant where they spend pays the operator {rate} of it")
+    else:
+        merchant = names.get(int(term.get("hub_merchant_id") or 0))
+        hub = merchant.name if merchant else f"#{term.get('hub_merchant_id')}"
+        line = page.t(f"枢纽佣金:{hub} 带来的会员在其他成员商户消费,由消费所在商户按消费额的 {rate} 支付给 {hub}"
+                      f"({hub} 自己的销售不计)",
+                      f"Hub share: members brought by {hub} spend at the other member merchants; the merchant where "
+                      f"they spend pays {hub} {rate} of it ({hub}'s own sales do not count)")
+    conditions = []
+    if term.get("min_order_fen"):
+        conditions.append(page.t(f"单笔满 {format_yuan(int(term['min_order_fen']))}",
+                                 f"orders of at least {format_yuan(int(term['min_order_fen']))}"))
+    if term.get("within_days"):
+        days = term["within_days"]
+        conditions.append(page.t(f"会员入会 {days} 天内", f"within {days} days of joining"))
+    if term.get("cap_per_order_fen"):
+        conditions.append(page.t(f"每单最多 {format_yuan(int(term['cap_per_order_fen']))}",
+                                 f"at most {format_yuan(int(term['cap_per_order_fen']))} an order"))
+    if term.get("operator_rate_bp"):
+        share = _percent(int(term["operator_rate_bp"]))
+        conditions.append(page.t(f"另付盟主佣金 {share}", f"plus {share} of it to the operator"))
+    return line + (f" · {'、'.join(conditions)}" if conditions else "")
+
+
+def _terms(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> list[str]:
+    """Each commission term in words: '按人头 ¥50.00 / 对方支付 / 给推荐导购', a hub term as a sentence."""
     lines = []
     for term in agreement.commission_terms:
+        if term.get("kind") == CommissionKind.HUB_SHARE.value:
+            lines.append(_hub_words(page, term, names))
+            continue
         kind = CommissionKind(term.get("kind", CommissionKind.PER_HEAD.value))
         amount = (f"{Decimal(term.get('rate_bp') or 0) / 100:g}%" if kind is CommissionKind.PERCENT_OF_ORDER
                   else format_yuan(int(term.get("amount_fen") or 0)))
@@ -335,9 +416,12 @@ def _detail(page: Page, agreement_id: int, status_code: int = 200, **extra: Any)
     } for e in events]
     cycle = SettlementCycle(agreement.settlement_cycle) if agreement.settlement_cycle in set(
         SettlementCycle) else SettlementCycle.MONTHLY
+    problems = commissions_domain.unpayable(agreement.commission_terms, alliance_wide=agreement.merchant_b_id is None)
+    unpayable = [translate(p.code, page.lang, term=p.index + 1, what=f"term.{p.field}") for p in problems]
     return page.render(
         "partners/agreement.html", status_code=status_code, row=_row(page, agreement, names), agreement=agreement,
-        terms=_terms(page, agreement), history=history, cycle_label=_label(page, CYCLE_LABELS[cycle]), **extra)
+        terms=_terms(page, agreement, names), unpayable=unpayable, history=history,
+        cycle_label=_label(page, CYCLE_LABELS[cycle]), **extra)
 
 
 @router.get("/console/partners/agreements/{agreement_id}", response_class=HTMLResponse)

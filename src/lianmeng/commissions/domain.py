@@ -57,6 +57,29 @@ Refunds
   * `reverse_for_refund` works on cumulative totals, so refunding a whole order in any number of parts
     reverses exactly the whole commission, and each step reverses ≥ 0.
 
+Hub share (枢纽佣金, seed 000 mode 5 "Tesla Life": the hub earns 6% of what its members spend at partners)
+  * a `hub_share` term sits on an alliance-wide agreement and names the hub: a merchant (`hub_merchant_id`) or
+    the alliance operator;
+  * whom it covers: the members the hub brought (归属: the member's origin merchant is the hub; for the operator,
+    members with no origin merchant, i.e. enrolled by the operator itself);
+  * which orders: their orders at any other merchant of the alliance (a partner). The hub's own sales never pay
+    it. `min_order_fen` and `within_days` (counted from the member's enrolment) narrow it down;
+  * who pays whom: the merchant where the order is placed pays the hub;
+  * base and rounding: the order's full amount (its GMV, whatever mix of cash, stored value and points paid it)
+    × `rate_bp` / 10 000, rounded half up to the fen per order, then `cap_per_order_fen`. One payee, so nothing
+    is split. `operator_rate_bp` (merchant hubs only) adds the operator's share of the hub's amount, paid by the
+    same payer on top, as for referral terms;
+  * it does not depend on who referred the order: a referral term of a two-merchant agreement may pay the
+    referrer of the same order as well. Every active agreement pays its own terms.
+
+What the engine pays, and what it refuses (`unpayable`, checked when an agreement is created or its terms change)
+  * referral kinds only on two-merchant agreements (an alliance-wide agreement has no sides to pay or be paid),
+    `hub_share` only on alliance-wide ones;
+  * a field the kind does not use is refused rather than silently ignored: `rate_bp` on a fixed amount,
+    `amount_fen` on a percentage, `staff_amount_fen` unless payee is `both` (which needs it, ≥ ¥0.01), hub fields
+    on a referral term; on `hub_share`: `amount_fen`, `staff_amount_fen`, payee other than the (paid) hub, payer
+    `a`, `first_order_only`, `cap_per_member_month_fen`, and `operator_rate_bp` when the operator is the hub.
+
 All datetimes must be timezone-aware.
 """
 
@@ -92,7 +115,11 @@ KIND_LABELS: dict[CommissionKind, tuple[str, str]] = {
     CommissionKind.PER_HEAD: ("按人头", "Per head"),
     CommissionKind.FIXED_PER_ORDER: ("按单固定", "Fixed per order"),
     CommissionKind.PERCENT_OF_ORDER: ("按比例", "Percent of order"),
+    CommissionKind.HUB_SHARE: ("枢纽佣金", "Hub share"),
 }
+
+# the kinds that pay an order's referrer under a two-merchant agreement
+REFERRAL_KINDS = frozenset({CommissionKind.PER_HEAD, CommissionKind.FIXED_PER_ORDER, CommissionKind.PERCENT_OF_ORDER})
 
 
 # --- arithmetic ------------------------------------------------------------------------------------------
@@ -277,6 +304,8 @@ def commission_for_order(
     month_paid = order.member_month_paid_fen
     for index, raw in enumerate(terms):
         term = normalise_term(raw)
+        if term.kind not in REFERRAL_KINDS:
+            continue
         if payer_side is not None and term.payer != payer_side:
             continue
         if not order_qualifies(term, referral, order):
@@ -319,6 +348,133 @@ def commission_for_order(
                 )
             )
     return payouts
+
+
+# --- hub share -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HubOrder:
+    """One order as a hub term sees it: where it was placed (the payer), who brought the member (归属: the origin
+    merchant, None when the operator enrolled the member), when the member was enrolled, and the order's full
+    amount (its GMV)."""
+
+    payer_merchant_id: int
+    origin_merchant_id: int | None
+    enrolled_at: datetime
+    order_amount_fen: int
+    ordered_at: datetime
+
+    def __post_init__(self) -> None:
+        _check_fen(self.order_amount_fen, "order_amount_fen")
+        require_aware(self.enrolled_at, "enrolled_at")
+        require_aware(self.ordered_at, "ordered_at")
+
+
+def hub_of(term: CommissionTerm) -> tuple[PayeeKind, int | None]:
+    """Who a hub term pays: (MERCHANT, its id) or (OPERATOR, None)."""
+    if term.hub == "operator":
+        return PayeeKind.OPERATOR, None
+    return PayeeKind.MERCHANT, term.hub_merchant_id
+
+
+def brought_by_hub(term: CommissionTerm, origin_merchant_id: int | None) -> bool:
+    """Whether a member with this origin is one the term's hub brought (the operator: members of no merchant)."""
+    payee, hub_id = hub_of(term)
+    return origin_merchant_id is None if payee is PayeeKind.OPERATOR else origin_merchant_id == hub_id
+
+
+def hub_commission(terms: Sequence[CommissionTermLike], order: HubOrder) -> list[Payout]:
+    """The payouts one order owes under an alliance-wide agreement's `hub_share` terms (rules in the module doc):
+    the payer is always `order.payer_merchant_id`; per term, the hub's amount, then the operator's share of it.
+    Other kinds are not hub terms and are skipped."""
+    payouts: list[Payout] = []
+    for index, raw in enumerate(terms):
+        term = normalise_term(raw)
+        if term.kind is not CommissionKind.HUB_SHARE or term.rate_bp is None:
+            continue
+        payee, hub_id = hub_of(term)
+        if payee is PayeeKind.MERCHANT and hub_id is None:
+            continue  # refused when the terms were written (`unpayable`); never guessed here
+        if not brought_by_hub(term, order.origin_merchant_id) or order.payer_merchant_id == hub_id:
+            continue
+        if order.ordered_at < order.enrolled_at or order.order_amount_fen < term.min_order_fen:
+            continue
+        if term.within_days is not None and order.ordered_at > order.enrolled_at + timedelta(days=term.within_days):
+            continue
+        amount = bp_of(order.order_amount_fen, term.rate_bp)
+        reason = f"hub_share {format_bp(term.rate_bp)} of GMV"
+        if term.cap_per_order_fen is not None and amount > term.cap_per_order_fen:
+            amount = term.cap_per_order_fen
+            reason += " (capped)"
+        if amount == 0:
+            continue
+        payouts.append(Payout(payee, hub_id, amount, index, reason))
+        operator_fen = bp_of(amount, term.operator_rate_bp) if payee is PayeeKind.MERCHANT else 0
+        if operator_fen > 0:
+            payouts.append(Payout(PayeeKind.OPERATOR, None, operator_fen, index,
+                                  f"operator {format_bp(term.operator_rate_bp)} of {reason}"))
+    return payouts
+
+
+# --- what the engine pays --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TermProblem:
+    """Why the engine would not pay a term as written: `code` is the message key (kit.i18n), `field` the term's
+    field at fault, `index` the term's place in the agreement's list."""
+
+    index: int
+    code: str
+    field: str
+
+
+def _ignored_fields(term: CommissionTerm) -> list[str]:
+    """Fields set on the term that its kind would not use."""
+    fields: list[str] = []
+    if term.kind is CommissionKind.HUB_SHARE:
+        fields += [name for name in ("amount_fen", "staff_amount_fen", "cap_per_member_month_fen")
+                   if getattr(term, name) is not None]
+        fields += ["payee"] if term.payee != "merchant" else []
+        fields += ["payer"] if term.payer != "b" else []
+        fields += ["first_order_only"] if term.first_order_only else []
+        if term.hub == "operator":
+            fields += ["hub_merchant_id"] if term.hub_merchant_id is not None else []
+            fields += ["operator_rate_bp"] if term.operator_rate_bp else []
+        return fields
+    fields += [name for name in ("hub", "hub_merchant_id") if getattr(term, name) is not None]
+    if term.kind is CommissionKind.PERCENT_OF_ORDER:
+        fields += ["amount_fen"] if term.amount_fen is not None else []
+    elif term.rate_bp is not None:
+        fields.append("rate_bp")
+    if term.payee != "both" and term.staff_amount_fen is not None:
+        fields.append("staff_amount_fen")
+    return fields
+
+
+def unpayable(terms: Sequence[CommissionTermLike], *, alliance_wide: bool) -> list[TermProblem]:
+    """Every reason the engine would not pay these terms as written, in term order; [] when it pays them all.
+
+    An agreement is refused (422) with these when it is created or its terms change, so no term is ever accepted
+    that the engine would silently not pay (module doc, "What the engine pays")."""
+    problems: list[TermProblem] = []
+    for index, raw in enumerate(terms):
+        term = normalise_term(raw)
+        if alliance_wide and term.kind is not CommissionKind.HUB_SHARE:
+            problems.append(TermProblem(index, "commission_term_needs_pair", "kind"))
+            continue
+        if not alliance_wide and term.kind is CommissionKind.HUB_SHARE:
+            problems.append(TermProblem(index, "commission_term_hub_alliance_wide", "kind"))
+            continue
+        if term.kind is CommissionKind.HUB_SHARE and term.hub is None:
+            problems.append(TermProblem(index, "commission_term_hub_missing", "hub"))
+        elif term.kind is CommissionKind.HUB_SHARE and term.hub == "merchant" and term.hub_merchant_id is None:
+            problems.append(TermProblem(index, "commission_term_hub_missing", "hub_merchant_id"))
+        if term.kind is not CommissionKind.HUB_SHARE and term.payee == "both" and not term.staff_amount_fen:
+            problems.append(TermProblem(index, "commission_term_staff_amount", "staff_amount_fen"))
+        problems += [TermProblem(index, "commission_term_ignored", name) for name in _ignored_fields(term)]
+    return problems
 
 
 # --- refunds ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.agreements import repository as agreements_repo
 from lianmeng.agreements.models import Agreement
+from lianmeng.agreements.schemas import CommissionKind, CommissionTerm
 from lianmeng.commissions import domain, repository
 from lianmeng.commissions.models import Rebate
 from lianmeng.kit import clock
@@ -53,7 +54,8 @@ class Credit:
 
 @dataclass(frozen=True)
 class ReferredOrder:
-    """An order about to be recorded, as the commission rules need it."""
+    """An order about to be recorded, as the commission rules need it: with its referrer when it has one (referral
+    terms), and always with its member's origin (hub terms)."""
 
     alliance_id: int
     merchant_id: int
@@ -63,6 +65,10 @@ class ReferredOrder:
     amount_fen: int
     at: datetime
     referred_at: datetime | None = None  # when the referrer touched the member (attribution), if known
+
+    @property
+    def is_referred(self) -> bool:
+        return self.referrer_merchant_id not in (None, self.merchant_id)
 
 
 def rebate_refs(referrer_merchant_id: int | None, referrer_staff_id: int | None) -> list[AccountRef]:
@@ -76,60 +82,99 @@ def rebate_refs(referrer_merchant_id: int | None, referrer_staff_id: int | None)
 
 
 class ReferralBook:
-    """What the commission rules need to know about a batch's referred orders, read with three statements
-    (agreements in force, orders so far, commission this month), and what the batch's own earlier orders add,
-    which the database does not show yet. Use `credit` for each order in turn, then `record` the accepted ones."""
+    """What the commission rules need to know about a batch's orders. Built before the batch's accounts are locked:
+    the agreements in force (one statement per alliance: those of the batch's merchants and the alliance-wide ones),
+    which say whose accounts to lock (`refs`). Once locked, `read_history` reads the referred orders' orders so far
+    and commission this month (two statements); the batch's own earlier orders add what the database does not show
+    yet. Use `credits` for each order in turn, then `record` the accepted ones."""
 
     def __init__(self, session: Session, orders: Sequence[ReferredOrder]) -> None:
-        referred = [o for o in orders if o.referrer_merchant_id not in (None, o.merchant_id)]
-        self._agreements: dict[tuple[int, int], Agreement] = {}
+        self._pairs: dict[tuple[int, int], list[Agreement]] = {}
+        self._hubs: dict[int, list[Agreement]] = {}  # alliance → its alliance-wide agreements with hub terms
+        self._terms: dict[int, list[CommissionTerm]] = {}  # agreement → its terms, validated once per batch
+        self._referred = [o for o in orders if o.is_referred]
         self._orders_at: dict[tuple[int, int], int] = {}
         self._month_paid: dict[tuple[int, int], int] = {}
-        if not referred:
+        if not orders:
             return
-        at = referred[0].at
-        merchants = {o.merchant_id for o in referred} | {o.referrer_merchant_id or 0 for o in referred}
-        agreements = [a for alliance_id in sorted({o.alliance_id for o in referred})
-                      for a in agreements_repo.active_agreements_of(session, alliance_id, merchants,
-                                                                    clock.today_in_shanghai(at))]
-        for agreement in sorted(agreements, key=lambda a: a.id):
-            if agreement.commission_terms and agreement.merchant_a_id and agreement.merchant_b_id:
+        today = clock.today_in_shanghai(orders[0].at)
+        for alliance_id in sorted({o.alliance_id for o in orders}):
+            merchants = {o.merchant_id for o in orders if o.alliance_id == alliance_id} | {
+                o.referrer_merchant_id for o in self._referred if o.alliance_id == alliance_id
+                and o.referrer_merchant_id is not None}
+            for agreement in agreements_repo.commission_agreements(session, alliance_id, merchants, today):
+                if not agreement.commission_terms:
+                    continue
+                self._terms[agreement.id] = [domain.normalise_term(t) for t in agreement.commission_terms]
+                if agreement.merchant_a_id is None or agreement.merchant_b_id is None:
+                    self._hubs.setdefault(alliance_id, []).append(agreement)
+                    continue
                 for pair in ((agreement.merchant_a_id, agreement.merchant_b_id),
                              (agreement.merchant_b_id, agreement.merchant_a_id)):
-                    self._agreements.setdefault(pair, agreement)  # oldest first, as the query orders them
-        self._orders_at = repository.orders_at_many(session, {(o.member.id, o.merchant_id) for o in referred})
-        month_start = clock.shanghai(at).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        self._month_paid = repository.month_paid_many(
-            session, {o.member.id for o in referred}, {a.id for a in self._agreements.values()}, month_start)
+                    self._pairs.setdefault(pair, []).append(agreement)  # oldest first, as the query orders them
 
-    def credit(self, order: ReferredOrder) -> Credit | None:
-        """The commission this order owes under the active agreement with its referrer, if any (pure)."""
-        if order.referrer_merchant_id is None or order.referrer_merchant_id == order.merchant_id:
-            return None
-        agreement = self._agreements.get((order.merchant_id, order.referrer_merchant_id))
-        if agreement is None:
-            return None
-        side: Literal["a", "b"] = "a" if agreement.merchant_a_id == order.merchant_id else "b"
+    def refs(self, order: ReferredOrder) -> list[AccountRef]:
+        """The kept accounts this order may credit (its referrer's, and the hubs' that brought its member)."""
+        refs = rebate_refs(order.referrer_merchant_id, order.referrer_staff_id) if order.is_referred else []
+        hubs = {term.hub_merchant_id for agreement in self._hubs.get(order.alliance_id, [])
+                for term in self._terms[agreement.id] if term.kind is CommissionKind.HUB_SHARE
+                and term.hub == "merchant" and domain.brought_by_hub(term, order.member.origin_merchant_id)}
+        return refs + [payee_ref("merchant", hub, AccountKind.REBATE_FROZEN)
+                       for hub in sorted(h for h in hubs if h is not None and h != order.merchant_id)]
+
+    def read_history(self, session: Session) -> None:
+        """Once the batch's accounts are locked: the referred members' orders so far at each merchant and the
+        commission paid this month under each agreement (for first-order and monthly-cap terms)."""
+        if not self._referred:
+            return
+        self._orders_at = repository.orders_at_many(session, {(o.member.id, o.merchant_id) for o in self._referred})
+        month_start = clock.shanghai(self._referred[0].at).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        self._month_paid = repository.month_paid_many(
+            session, {o.member.id for o in self._referred},
+            {a.id for agreements in self._pairs.values() for a in agreements}, month_start)
+
+    def credits(self, order: ReferredOrder) -> list[Credit]:
+        """What this order owes under every active agreement with its referrer, and under every alliance-wide hub
+        term whose hub brought its member (pure: nothing is read or written)."""
+        return [*self._referral_credits(order), *self._hub_credits(order)]
+
+    def _referral_credits(self, order: ReferredOrder) -> list[Credit]:
+        if not order.is_referred or order.referrer_merchant_id is None:
+            return []
+        out = []
         member = order.member
         referred_at = order.referred_at or (
             member.created_at if member.origin_merchant_id == order.referrer_merchant_id else order.at)
-        facts = domain.OrderFacts(
-            order_amount_fen=order.amount_fen, ordered_at=order.at,
-            is_first_order=self._orders_at.get((member.id, order.merchant_id), 0) == 0,
-            member_month_paid_fen=self._month_paid.get((member.id, agreement.id), 0),
-        )
         referral = domain.Referral(order.referrer_merchant_id, order.referrer_staff_id, min(referred_at, order.at))
-        payouts = domain.commission_for_order(agreement.commission_terms, referral, facts,
-                                              payer_merchant_id=order.merchant_id, payer_side=side)
-        if not payouts:
-            return None
-        return Credit(agreement.id, payouts, order.at + timedelta(days=agreement.return_window_days))
+        for agreement in self._pairs.get((order.merchant_id, order.referrer_merchant_id), []):
+            side: Literal["a", "b"] = "a" if agreement.merchant_a_id == order.merchant_id else "b"
+            facts = domain.OrderFacts(
+                order_amount_fen=order.amount_fen, ordered_at=order.at,
+                is_first_order=self._orders_at.get((member.id, order.merchant_id), 0) == 0,
+                member_month_paid_fen=self._month_paid.get((member.id, agreement.id), 0),
+            )
+            payouts = domain.commission_for_order(self._terms[agreement.id], referral, facts,
+                                                  payer_merchant_id=order.merchant_id, payer_side=side)
+            if payouts:
+                out.append(Credit(agreement.id, payouts, order.at + timedelta(days=agreement.return_window_days)))
+        return out
 
-    def record(self, member_id: int, merchant_id: int, credit: Credit | None) -> None:
+    def _hub_credits(self, order: ReferredOrder) -> list[Credit]:
+        facts = domain.HubOrder(payer_merchant_id=order.merchant_id, origin_merchant_id=order.member.origin_merchant_id,
+                                enrolled_at=min(order.member.created_at, order.at), order_amount_fen=order.amount_fen,
+                                ordered_at=order.at)
+        out = []
+        for agreement in self._hubs.get(order.alliance_id, []):
+            payouts = domain.hub_commission(self._terms[agreement.id], facts)
+            if payouts:
+                out.append(Credit(agreement.id, payouts, order.at + timedelta(days=agreement.return_window_days)))
+        return out
+
+    def record(self, member_id: int, merchant_id: int, credits: Sequence[Credit]) -> None:
         """An order of the batch was accepted: later ones see it as an earlier order (and its commission)."""
         key = (member_id, merchant_id)
         self._orders_at[key] = self._orders_at.get(key, 0) + 1
-        if credit is not None:
+        for credit in credits:
             paid = (member_id, credit.agreement_id)
             self._month_paid[paid] = self._month_paid.get(paid, 0) + credit.referrer_fen
 
@@ -144,12 +189,12 @@ def _payee(payee_type: str, payee_id: int) -> Party:
     return OPERATOR if payee_type == "operator" else Party(OwnerType(payee_type), payee_id)
 
 
-def credit_legs(payer_merchant_id: int, credit: Credit) -> list[Leg]:
+def credit_legs(payer_merchant_id: int, credits: Sequence[Credit]) -> list[Leg]:
     """The payer's commission_payable → each payee's frozen rebate (the operator's share straight to fees). Each
     pair of legs names the other side, so both statements say who the commission is with."""
     legs: list[Leg] = []
     payer = Party(OwnerType.MERCHANT, payer_merchant_id)
-    for payout in credit.payouts:
+    for payout in (p for credit in credits for p in credit.payouts):
         payee = OPERATOR if payout.payee is domain.PayeeKind.OPERATOR else _payee(payout.payee.value,
                                                                                   payout.payee_id or 0)
         legs += [Leg(_target(payout), payout.amount_fen, payer),
@@ -157,11 +202,11 @@ def credit_legs(payer_merchant_id: int, credit: Credit) -> list[Leg]:
     return legs
 
 
-def rebate_rows(order_id: int, order: ReferredOrder, credit: Credit) -> list[dict[str, Any]]:
-    """The rebate rows of a credited order: frozen until the return window ends (the operator's share is
-    available at once)."""
+def rebate_rows(order_id: int, order: ReferredOrder, credits: Sequence[Credit]) -> list[dict[str, Any]]:
+    """The rebate rows of a credited order, one per payout: frozen until its agreement's return window ends (the
+    operator's share is available at once)."""
     rows = []
-    for payout in credit.payouts:
+    for credit, payout in ((c, p) for c in credits for p in c.payouts):
         is_operator = payout.payee is domain.PayeeKind.OPERATOR
         rows.append({
             "alliance_id": order.alliance_id, "order_id": order_id, "agreement_id": credit.agreement_id,

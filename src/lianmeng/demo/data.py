@@ -387,12 +387,12 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
     ),
     AgreementSpec(
         title="Tesla Life 联盟一卡通 通用规则", a=None, b=None, modes=(M.STRATEGIC,),
-        commission_terms=(
-            {"kind": "percent_of_order", "payer": "b", "payee": "merchant", "rate_bp": 500, "operator_rate_bp": 1000},
-        ),
+        # seed 000 模式五: the centre earns 6% of what the members it brought spend at the partners
+        commission_terms=({"kind": "hub_share", "hub_merchant": CENTRE_KEY, "rate_bp": 600},),
         benefits=(("a", "联盟会员凭联盟卡在成员商户享受专属礼遇"), ("a", "积分互通")),
         valid_from=date(2026, 1, 1), history=LIVE, return_window_days=7,
-        notes="联盟内推荐成交按订单金额5%返佣,盟主收取佣金的10%作为平台服务费。",
+        notes="服务中心带来的联盟会员在其他成员商户消费,由消费商户按消费额的6%向服务中心支付枢纽佣金"
+              "(seed 000 模式五:(1200-420)万元 × 6% = 46.8万元)。",
     ),
 )
 

@@ -286,13 +286,22 @@ def _year_later(day: date) -> date:
     return day.replace(year=day.year + 1) - timedelta(days=1)
 
 
+def _resolved(loaded: _Loaded, term: dict[str, Any]) -> dict[str, Any]:
+    """A term as the data spells it, with a hub named by its merchant key (`hub_merchant`) given its id."""
+    if "hub_merchant" not in term:
+        return term
+    rest = {k: v for k, v in term.items() if k != "hub_merchant"}
+    return {**rest, "hub": "merchant", "hub_merchant_id": loaded.merchants[term["hub_merchant"]].id}
+
+
 def _add_agreement(session: Session, loaded: _Loaded, spec: AgreementSpec, events: list[EventDraft]) -> None:
     merchant_a = loaded.merchants[spec.a].id if spec.a else None
     merchant_b = loaded.merchants[spec.b].id if spec.b else None
     agreement = Agreement(
         alliance_id=loaded.alliance_id, title=spec.title, merchant_a_id=merchant_a, merchant_b_id=merchant_b,
         modes=[mode.value for mode in spec.modes],
-        commission_terms=[CommissionTerm.model_validate(t).model_dump(mode="json") for t in spec.commission_terms],
+        commission_terms=[CommissionTerm.model_validate(_resolved(loaded, t)).model_dump(mode="json")
+                          for t in spec.commission_terms],
         benefits=[Benefit.model_validate({"offered_by": by, "text": text}).model_dump(mode="json")
                   for by, text in spec.benefits],
         return_window_days=spec.return_window_days, settlement_cycle=SettlementCycle.MONTHLY.value,

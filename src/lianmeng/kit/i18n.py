@@ -49,6 +49,31 @@ MESSAGES: dict[str, dict[str, str]] = {
     "agreement_not_started": {"zh-CN": "协议尚未到生效日期", "en": "The agreement's start date has not come"},
     "agreement_expired": {"zh-CN": "协议已过有效期", "en": "The agreement has expired"},
     "agreement_self": {"zh-CN": "协议双方不能是同一商户", "en": "An agreement needs two different merchants"},
+    "commission_term_needs_pair": {
+        "zh-CN": "第 {term} 条佣金条款无法支付:全联盟协议没有付款方和推荐方;请改用枢纽佣金(hub_share),写明枢纽和比例",
+        "en": "Commission term {term} could never be paid: an alliance-wide agreement has no paying or referring side; "
+              "use a hub share (hub_share) naming the hub and the rate"},
+    "commission_term_hub_alliance_wide": {
+        "zh-CN": "第 {term} 条佣金条款:枢纽佣金(hub_share)只能写在全联盟协议中",
+        "en": "Commission term {term}: a hub share (hub_share) belongs on an alliance-wide agreement"},
+    "commission_term_hub_missing": {
+        "zh-CN": "第 {term} 条佣金条款:请指定枢纽(某个成员商户,或联盟总部)",
+        "en": "Commission term {term}: name the hub (a member merchant, or the alliance operator)"},
+    "commission_term_staff_amount": {
+        "zh-CN": "第 {term} 条佣金条款:收取方为“商户与导购”时须填写导购另得金额",
+        "en": "Commission term {term}: paying the merchant and the staff member needs the staff member's amount"},
+    "commission_term_ignored": {
+        "zh-CN": "第 {term} 条佣金条款的「{what}」不适用于这种计佣方式,引擎不会按它付款;请删除该项",
+        "en": "Commission term {term}: '{what}' does not apply to this kind of term and would never be paid; "
+              "remove it"},
+    "agreement_terms_unpayable": {
+        "zh-CN": "此协议的第 {term} 条佣金条款引擎无法支付,不能生效;请终止此协议并按现行规则重新拟定",
+        "en": "Commission term {term} of this agreement could never be paid, so it cannot take effect; terminate "
+              "it and draft it again under the current rules"},
+    "agreement_cycle_alliance_wide": {
+        "zh-CN": "全联盟协议按月结算(它与每个商户的往来都记在月度对账单上)",
+        "en": "An alliance-wide agreement settles monthly (its lines with every merchant are on the monthly "
+              "statements)"},
     "merchant_suspended": {"zh-CN": "商户已暂停合作", "en": "The merchant is suspended"},
     "insufficient_points": {
         "zh-CN": "积分不足:可用 {available},需要 {requested}",
@@ -167,6 +192,17 @@ WORDS: dict[str, dict[str, str]] = {
     "member": {"zh-CN": "会员", "en": "Member"},
     "membership": {"zh-CN": "商户会员资格", "en": "Membership"},
     "agreement": {"zh-CN": "合作协议", "en": "Agreement"},
+    "term.kind": {"zh-CN": "计佣方式", "en": "Kind"},
+    "term.hub": {"zh-CN": "枢纽", "en": "Hub"},
+    "term.hub_merchant_id": {"zh-CN": "枢纽商户", "en": "Hub merchant"},
+    "term.amount_fen": {"zh-CN": "金额", "en": "Amount"},
+    "term.rate_bp": {"zh-CN": "比例", "en": "Rate"},
+    "term.staff_amount_fen": {"zh-CN": "导购另得金额", "en": "Staff amount"},
+    "term.payee": {"zh-CN": "佣金收取方", "en": "Payee"},
+    "term.payer": {"zh-CN": "佣金支付方", "en": "Payer"},
+    "term.first_order_only": {"zh-CN": "仅首单", "en": "First order only"},
+    "term.cap_per_member_month_fen": {"zh-CN": "每位会员每月上限", "en": "Cap per member and month"},
+    "term.operator_rate_bp": {"zh-CN": "盟主抽成比例", "en": "Operator rate"},
     "user": {"zh-CN": "账号", "en": "User"},
     "api_key": {"zh-CN": "API 密钥", "en": "API key"},
     "card": {"zh-CN": "联盟卡", "en": "Alliance card"},

@@ -127,9 +127,17 @@ class _Plan:
     points_value: int
     earned: int
     referred: commissions.ReferredOrder | None
+    at: datetime
     draws: list[points_domain.Draw] = field(default_factory=list)
     repaid: int = 0
-    credit: commissions.Credit | None = None
+    credits: list[commissions.Credit] = field(default_factory=list)
+
+    def commissioned(self) -> commissions.ReferredOrder:
+        """The order as the commission rules see it: with its referrer if it has one (and its member's origin for
+        hub terms in any case)."""
+        return self.referred or commissions.ReferredOrder(
+            alliance_id=self.merchant.alliance_id, merchant_id=self.merchant.id, member=self.member,
+            referrer_merchant_id=None, referrer_staff_id=None, amount_fen=self.data.amount_fen, at=self.at)
 
     def refs(self) -> list[AccountRef]:
         member_id, merchant_id = self.member.id, self.merchant.id
@@ -139,8 +147,6 @@ class _Plan:
                 AccountRef(OwnerType.MERCHANT, merchant_id, AccountKind.COMMISSION_PAYABLE), commissions.FEES]
         if self.split.stored_value_fen:
             refs += [leg.account for leg in _stored_value_legs(self.member.id, self.sv_merchant, merchant_id, 1)]
-        if self.referred is not None:
-            refs += commissions.rebate_refs(self.referred.referrer_merchant_id, self.referred.referrer_staff_id)
         return refs
 
     def postings(self) -> dict[str, list[Leg]]:
@@ -155,8 +161,8 @@ class _Plan:
             out["points-spend"] = points.spend_legs(member_id, merchant_id, self.data.points_used, rate)
         if self.earned:
             out["points-earn"] = points.earn_legs(member_id, merchant_id, self.earned, self.repaid, rate)
-        if self.credit is not None:
-            out["commission"] = commissions.credit_legs(merchant_id, self.credit)
+        if self.credits:
+            out["commission"] = commissions.credit_legs(merchant_id, self.credits)
         return out
 
 
@@ -308,7 +314,7 @@ def _plan(data: OrderCreate, merchant: Merchant, member: members_repo.MemberFact
         referrer_merchant_id=data.referrer_merchant_id, referrer_staff_id=data.referrer_staff_id,
         amount_fen=data.amount_fen, at=now,
     )
-    return _Plan(index, data, merchant, alliance, member, split, sv_merchant, points_value, earned, referred)
+    return _Plan(index, data, merchant, alliance, member, split, sv_merchant, points_value, earned, referred, now)
 
 
 def _attribute(session: Session, plans: list[_Plan], now: datetime) -> None:
@@ -337,13 +343,16 @@ def _attribute(session: Session, plans: list[_Plan], now: datetime) -> None:
 
 def _admit(session: Session, plans: list[_Plan], results: list[Recorded], now: datetime,
            ) -> tuple[list[_Plan], dict[int, ledger.Books]]:
-    """Lock the batch's grants and kept accounts (id order), then take the orders one by one against them."""
+    """Lock the batch's grants and kept accounts (id order), then take the orders one by one against them. The
+    commission agreements in force are read first: they say whose rebate accounts (referrers', hubs') to lock."""
     grants = points.live_grants_for_update(session, [p.member.id for p in plans if p.data.points_used], now)
+    referrals = commissions.ReferralBook(session, [p.commissioned() for p in plans])
     books_of: dict[int, ledger.Books] = {}
     for alliance_id in sorted({p.merchant.alliance_id for p in plans}):
-        refs = [ref for p in plans if p.merchant.alliance_id == alliance_id for ref in p.refs()]
+        refs = [ref for p in plans if p.merchant.alliance_id == alliance_id
+                for ref in (*p.refs(), *referrals.refs(p.commissioned()))]
         books_of[alliance_id] = ledger.open_books(session, alliance_id, refs)
-    referrals = commissions.ReferralBook(session, [p.referred for p in plans if p.referred is not None])
+    referrals.read_history(session)
     accepted: list[_Plan] = []
     for plan in plans:
         books = books_of[plan.merchant.alliance_id]
@@ -355,13 +364,13 @@ def _admit(session: Session, plans: list[_Plan], results: list[Recorded], now: d
                 except points_domain.InsufficientPoints as short:
                     raise points.InsufficientPoints(short.available, short.requested) from None
             plan.repaid = min(plan.earned, max(-books.balance(points.member_debt(member_id)), 0))
-            plan.credit = None if plan.referred is None else referrals.credit(plan.referred)
+            plan.credits = referrals.credits(plan.commissioned())
             books.admit(plan.postings().values())
         except AppError as refused:
             results[plan.index].error = refused
             continue
         grants[member_id] = points.take_drawn(grants[member_id], plan.draws)
-        referrals.record(member_id, plan.merchant.id, plan.credit)
+        referrals.record(member_id, plan.merchant.id, plan.credits)
         accepted.append(plan)
     return accepted, books_of
 
@@ -464,8 +473,8 @@ def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: 
                 "remaining": plan.earned - plan.repaid, "granted_at": now,
                 "expires_at": points_domain.expiry_for(clock.shanghai(now), plan.alliance.points_expiry_months),
             })
-        if plan.credit is not None and plan.referred is not None:
-            rebates += commissions.rebate_rows(order_id, plan.referred, plan.credit)
+        if plan.credits:
+            rebates += commissions.rebate_rows(order_id, plan.commissioned(), plan.credits)
     for alliance_id, alliance_drafts in drafts.items():
         ledger.post_many(session, books_of[alliance_id], alliance_drafts, now)
     points.write_batch(session, draws, grants)

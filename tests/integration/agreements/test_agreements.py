@@ -73,7 +73,10 @@ def test_alliance_wide_agreements_are_the_operators(world: World) -> None:
     op = world.a.actors["operator"].headers
     r = c.post("/api/v1/agreements", json={**TERMS, "title": "联盟积分互通"}, headers=world.a.actors["admin1"].headers)
     assert r.status_code == 403
+    # referral terms need two sides; alliance-wide, they would never be paid (issue 11, item 12): refused
     r = c.post("/api/v1/agreements", json={**TERMS, "title": "联盟积分互通"}, headers=op)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "commission_term_needs_pair"
+    r = c.post("/api/v1/agreements", json={**TERMS, "title": "联盟积分互通", "commission_terms": []}, headers=op)
     assert r.status_code == 201 and r.json()["alliance_wide"] is True
     agreement_id = r.json()["id"]
     for action in ("propose", "accept", "activate"):
