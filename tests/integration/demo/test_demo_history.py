@@ -195,3 +195,22 @@ def test_without_history_nothing_is_issued(session: Session) -> None:
     summary = load_demo(session, DemoPlan(scale=0.01, history=False))
     assert "coupons" not in summary.counts
     assert session.scalar(select(func.count(Coupon.id))) == 0
+
+
+def test_the_centre_earns_its_hub_share_on_what_its_members_spend_at_partners(session: Session,
+                                                                             loaded: DemoSummary) -> None:
+    """Seed 000 mode 5 in the demo: every order of a centre member at a partner pays the centre 6% of it."""
+    from lianmeng.agreements.models import Agreement
+
+    centre = session.scalars(select(Merchant.id).where(Merchant.name.startswith("特斯拉"))).one()
+    wide = session.scalars(select(Agreement.id).where(Agreement.merchant_b_id.is_(None))).one()
+    at_partners = session.execute(
+        select(Order.id, Order.amount_fen).join(Member, Member.id == Order.member_id)
+        .where(Member.origin_merchant_id == centre, Order.merchant_id != centre)).all()
+    assert at_partners  # the centre's members go to the gyms, the school and the restaurant
+    paid = dict(session.execute(select(Rebate.order_id, Rebate.amount_fen).where(
+        Rebate.agreement_id == wide, Rebate.payee_type == "merchant", Rebate.payee_id == centre)).all())
+    assert paid == {order_id: (amount * 600 * 2 + 10_000) // 20_000 for order_id, amount in at_partners}
+    own = session.scalar(select(func.count()).select_from(Rebate).join(Order, Order.id == Rebate.order_id).where(
+        Rebate.agreement_id == wide, Order.merchant_id == centre))
+    assert own == 0

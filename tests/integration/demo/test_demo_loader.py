@@ -18,6 +18,7 @@ from lianmeng.agreements.models import Agreement, AgreementEvent
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.models import User
 from lianmeng.cli import app
+from lianmeng.commissions.domain import unpayable
 from lianmeng.db import Base, get_engine, new_session, unit_of_work
 from lianmeng.demo import data, generate
 from lianmeng.demo.loader import DemoPlan, DemoSummary, load_demo
@@ -135,6 +136,12 @@ def test_agreements_tell_their_history(session: Session, loaded: DemoSummary) ->
     assert sum(a.status == "active" for a in agreements) > len(agreements) / 2
     wide = [a for a in agreements if a.merchant_a_id is None and a.merchant_b_id is None]
     assert len(wide) == 1 and wide[0].status == "active"
+    # seed 000 mode 5: the centre is the hub and earns 6% of what its members spend at the partners
+    centre = session.scalars(select(Merchant.id).where(Merchant.name.startswith("特斯拉"))).one()
+    assert [(t["kind"], t["hub_merchant_id"], t["rate_bp"]) for t in wide[0].commission_terms] == [
+        ("hub_share", centre, 600)]
+    for agreement in agreements:  # every term of the demo is one the engine pays
+        assert unpayable(agreement.commission_terms, alliance_wide=agreement.merchant_b_id is None) == []
     users = {u.username: u for u in session.scalars(select(User))}
     for agreement in agreements:
         events = session.scalars(
