@@ -215,3 +215,25 @@ def test_the_console_creates_a_hub_agreement_and_says_it_in_words(world: World) 
                                 follow_redirects=True)
     assert "联盟总部直接发展的会员(无归属商户)在成员商户消费,由消费所在商户按消费额的 2.5% 支付给联盟总部" in \
         operator_hub.text
+
+
+def test_every_active_agreement_between_a_pair_pays_its_own_terms(world: World, session: Session) -> None:
+    """Before, only the oldest active agreement between two merchants paid; a second one was accepted, activated and
+    silently never paid."""
+    op = world.a.actors["operator"].headers
+    m1, m2, _ = world.a.merchants
+    ids = []
+    for rate in (500, 200):
+        agreement = ok(world.client.post(f"{API}/agreements", headers=op, json={
+            "title": f"导流 {rate}", "merchant_a_id": m1, "merchant_b_id": m2, "modes": ["rights_exchange"],
+            "commission_terms": [{"kind": "percent_of_order", "payer": "b", "rate_bp": rate}]}))
+        for action in ("propose", "accept", "activate"):
+            ok(world.client.post(f"{API}/agreements/{agreement['id']}/transitions", headers=op,
+                                 json={"action": action}), 200)
+        ids.append(agreement["id"])
+    enrol_at(world, world.a.members[m1], "staff2", "staff1")
+    ok(world.client.post(f"{API}/orders", headers=world.a.actors["staff2"].headers, json={
+        "external_id": "P-1", "member_id": world.a.members[m1], "amount_fen": 100_000, "referrer_merchant_id": m1}))
+    session.rollback()
+    paid = session.execute(select(Rebate.agreement_id, Rebate.payee_id, Rebate.amount_fen).order_by(Rebate.id)).all()
+    assert [tuple(row) for row in paid] == [(ids[0], m1, 5_000), (ids[1], m1, 2_000)]
