@@ -7,6 +7,7 @@ and its arguments in place, so uvicorn's access formatter still gets its five ar
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from typing import Any
@@ -49,6 +50,17 @@ class MaskMobiles(logging.Filter):
 
 
 MASK = MaskMobiles()
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's own logging configuration with the mask on each of its handlers (for `lianmeng serve`)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"mask_mobiles": {"()": "lianmeng.kit.logmask.MaskMobiles"}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["mask_mobiles"]
+    return config
 
 
 def install() -> None:
