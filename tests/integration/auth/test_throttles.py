@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 import lianmeng.kit.throttle
 from lianmeng.auth import sender
 from lianmeng.auth import service as auth_service
+from lianmeng.auth.domain import Role
 from lianmeng.auth.models import OneTimeCode, OutboxMessage
 from lianmeng.auth.service import NewUser, create_user
-from lianmeng.auth.domain import Role
 from lianmeng.db import unit_of_work
 from lianmeng.kit.throttle import Throttle
 from lianmeng.web.app import create_app
@@ -137,7 +137,7 @@ def test_a_new_code_voids_the_older_ones_and_its_message(world: World, session: 
 def test_new_codes_do_not_buy_new_guesses(world: World, session: Session, later: FakeTime) -> None:
     """5 wrong tries burn a code; 10 an hour per phone across all its codes, whatever the number of codes."""
     statuses = []
-    for round_ in range(3):
+    for _ in range(3):
         assert ask_code(world.client, world).status_code == 202
         code = newest_code(session)
         statuses += [try_code(world.client, world, wrong(code, n)).status_code for n in range(5)]
@@ -276,7 +276,7 @@ def redis_throttle() -> Iterator[Throttle]:
     throttle = Throttle.isolated(REDIS_URL)
     try:
         throttle.storage.check() or pytest.skip("no Redis at " + REDIS_URL)
-    except Exception:  # noqa: BLE001
+    except Exception:
         pytest.skip("no Redis at " + REDIS_URL)
     yield throttle
     throttle.storage.reset()

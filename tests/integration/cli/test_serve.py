@@ -72,9 +72,8 @@ def test_otp_peek_shows_a_waiting_code_in_development_only(tmp_path: Path) -> No
 
     from lianmeng.auth.models import OutboxMessage
     from lianmeng.auth.sender import OutboxSender
-    from lianmeng.db import new_session, unit_of_work
-
     from lianmeng.config import get_settings
+    from lianmeng.db import new_session, unit_of_work
 
     env = _env(tmp_path, LIANMENG_SECRET_KEY=get_settings().secret_key)  # the secret the outbox row is sealed with
     url = env["LIANMENG_DATABASE_URL"]
