@@ -12,6 +12,7 @@ caller's address for the length of the request, so the use cases (`auth.service.
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 import time
@@ -21,12 +22,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from lianmeng.kit import crypto
 from lianmeng.kit.errors import AppError
+
+log = logging.getLogger("lianmeng.throttle")
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class Throttle:
     """A set of moving-window counters in one storage (memory or Redis)."""
 
     def __init__(self, redis_url: str | None = None, namespace: str = "lianmeng") -> None:
-        self.storage: Storage = RedisStorage(redis_url) if redis_url else MemoryStorage()
+        self.storage: Storage = RedisStorage(redis_url, wrap_exceptions=True) if redis_url else MemoryStorage()
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.namespace = namespace
 
@@ -68,17 +72,25 @@ class Throttle:
         return self.namespace, f"{rule.name}:{crypto.lookup_hash(key, purpose='throttle')}"
 
     def wait(self, checks: Sequence[tuple[Rule, str]]) -> int:
-        """Seconds until every check has room for one more event (0: go ahead)."""
+        """Seconds until every check has room for one more event (0: go ahead). If the storage (Redis) cannot be
+        reached the answer is 0: logins keep working unthrottled, and the outage is logged as an error."""
         longest = 0.0
-        for rule, key in checks:
-            if not self.limiter.test(rule.limit, *self._ids(rule, key)):
-                stats = self.limiter.get_window_stats(rule.limit, *self._ids(rule, key))
-                longest = max(longest, stats.reset_time - time.time(), 1.0)
+        try:
+            for rule, key in checks:
+                if not self.limiter.test(rule.limit, *self._ids(rule, key)):
+                    stats = self.limiter.get_window_stats(rule.limit, *self._ids(rule, key))
+                    longest = max(longest, stats.reset_time - time.time(), 1.0)
+        except StorageError as error:
+            log.error("throttle storage unreachable, not throttling: %s", error)
+            return 0
         return math.ceil(longest)
 
     def hit(self, checks: Sequence[tuple[Rule, str]]) -> None:
-        for rule, key in checks:
-            self.limiter.hit(rule.limit, *self._ids(rule, key))
+        try:
+            for rule, key in checks:
+                self.limiter.hit(rule.limit, *self._ids(rule, key))
+        except StorageError as error:
+            log.error("throttle storage unreachable, not counting: %s", error)
 
     def guard(self, checks: Sequence[tuple[Rule, str]], code: str) -> None:
         """Raise 429 (`code`) if any check is full."""

@@ -308,3 +308,13 @@ def test_redis_is_used_when_configured(monkeypatch: pytest.MonkeyPatch, redis_th
         get_settings.cache_clear()
     assert isinstance(app.state.throttle.storage, RedisStorage)
     assert not isinstance(create_app(db_url).state.throttle.storage, RedisStorage)
+
+
+def test_an_unreachable_redis_leaves_logins_working(world: World, caplog: pytest.LogCaptureFixture) -> None:
+    """Redis down: no 500; logins and codes are answered unthrottled, and the outage is logged."""
+    url = world.client.app.state.database_url
+    with TestClient(create_app(url, throttle=Throttle("redis://127.0.0.1:1/0"))) as client:
+        assert password_login(client, "op-alpha", "nope").status_code == 401
+        assert password_login(client, "op-alpha", PASSWORD).status_code == 200
+        assert ask_code(client, world).status_code == 202
+    assert "throttle storage unreachable" in caplog.text
