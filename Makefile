@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint install postgres system-deps clean
+.PHONY: run code test test-sqlite test-postgres lint install postgres system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,31 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/lianmeng db upgrade
-	$(BIN)/lianmeng demo --if-empty
-	$(BIN)/lianmeng serve --host $(HOST) --port $(PORT)
+# `make run` is development on this machine (LIANMENG_ENV=development), but never on the public development
+# secret for a new database: a random one is made once into var/secret_key (mode 600) before the demo is first
+# loaded (the demo's phones are encrypted with keys derived from it). A var/lianmeng.db loaded before that file
+# existed was encrypted with the development secret: it keeps that secret, and `make run` says so.
+SECRET_FILE := var/secret_key
+DEV_ENV = export LIANMENG_ENV=development; \
+	if [ -z "$$LIANMENG_SECRET_KEY" ] && [ -f $(SECRET_FILE) ]; then export LIANMENG_SECRET_KEY="$$(cat $(SECRET_FILE))"; \
+	elif [ -z "$$LIANMENG_SECRET_KEY" ] && ! grep -qs '^LIANMENG_SECRET_KEY=' .env; then \
+	echo "note: no $(SECRET_FILE): this database was made with the public development secret and keeps it" \
+	"(development only). For a random secret, start afresh: rm -rf var && make run"; fi;
+
+$(SECRET_FILE):
+	@mkdir -p var
+	@if [ -z "$$LIANMENG_SECRET_KEY" ] && [ -z "$$LIANMENG_DATABASE_URL" ] && [ ! -f var/lianmeng.db ] \
+	  && ! grep -qs '^LIANMENG_SECRET_KEY=' .env; then \
+	  (umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))' > $@) \
+	  && echo "✓ a random secret for this machine's demo in $@ (keep it: the demo's phones are encrypted with it)"; fi
+
+run: $(STAMP) $(SECRET_FILE)
+	@$(DEV_ENV) $(BIN)/lianmeng db upgrade && $(BIN)/lianmeng demo --if-empty \
+	  && exec $(BIN)/lianmeng serve --host $(HOST) --port $(PORT)
+
+# the one-time code waiting for a demo member (development only): make code PHONE=139...
+code: $(STAMP)
+	@$(DEV_ENV) $(BIN)/lianmeng otp peek $(PHONE)
 
 # Debian packages the tests drive: LibreOffice (opens our XLSX exports headless) and chromium (Playwright's
 # browser; never a downloaded one). Installed only when missing.

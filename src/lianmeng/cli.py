@@ -52,16 +52,34 @@ def serve(
     database_url: DatabaseOpt = None,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
 ) -> None:
-    """Serve the API (/api/v1, /docs) and pages (/) with uvicorn."""
+    """Serve the API (/api/v1, /docs) and pages (/) with uvicorn. Refuses the public development secret unless
+    LIANMENG_ENV=development."""
     import uvicorn
 
+    from lianmeng.config import get_settings
+    from lianmeng.kit import logmask
     from lianmeng.web.app import create_app
 
+    settings = get_settings()
+    if settings.uses_dev_secret and not settings.is_development:
+        Console(stderr=True).print(
+            "[red]✗ LIANMENG_SECRET_KEY is not set: the development secret is public, and anyone could sign tokens "
+            "and read phones with it. Set LIANMENG_SECRET_KEY to a long random value (e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`), or LIANMENG_ENV=development on your "
+            "own machine.[/]\n"
+            "✗ 未设置 LIANMENG_SECRET_KEY:开发密钥是公开的,生产环境不能使用。请设置随机密钥,或在本机开发时设置 "
+            "LIANMENG_ENV=development。"
+        )
+        raise typer.Exit(2)
+    if settings.uses_dev_secret:
+        console.print("[yellow]development mode (LIANMENG_ENV=development) on the public development secret[/]")
     console.print(f"[bold red]联盟 Lianmeng[/] {__version__} on http://{host}:{port}  (API docs: /docs)")
+    log_config = logmask.uvicorn_log_config()
     if reload:
-        uvicorn.run("lianmeng.web.app:create_app", factory=True, host=host, port=port, reload=True)
+        uvicorn.run("lianmeng.web.app:create_app", factory=True, host=host, port=port, reload=True,
+                    log_config=log_config)
     else:
-        uvicorn.run(create_app(database_url, run_jobs=True), host=host, port=port)
+        uvicorn.run(create_app(database_url, run_jobs=True), host=host, port=port, log_config=log_config)
 
 
 @db_app.command("upgrade")
@@ -132,8 +150,46 @@ def _print_demo_logins(database_url: str | None) -> None:
         return
     console.print(f"控制台 Console: /login — password [bold]{PASSWORD}[/]: " + ", ".join(users))
     if phone:
-        console.print(f"会员页 Member page: /m/login — demo member phone {phone} (the one-time code appears in "
-                      "the server log)")
+        console.print(f"会员页 Member page: /m/login — demo member phone {phone}. The one-time code is never "
+                      f"logged; in development read it with [bold]make code PHONE={phone}[/] "
+                      f"(LIANMENG_ENV=development lianmeng otp peek {phone})")
+
+
+otp_app = typer.Typer(help="One-time codes waiting in the outbox (development only).", no_args_is_help=True)
+app.add_typer(otp_app, name="otp")
+
+
+@otp_app.command("peek")
+def otp_peek(
+    phone: Annotated[str, typer.Argument(help="The member's mobile number")], database_url: DatabaseOpt = None
+) -> None:
+    """Show the newest undelivered code for PHONE and mark it delivered (its outbox text is then redacted).
+    Only with LIANMENG_ENV=development: in production a code goes to the phone and nowhere else."""
+    import re
+
+    from lianmeng.auth.sender import mark_delivered, undelivered_for
+    from lianmeng.config import get_settings
+    from lianmeng.db import unit_of_work
+    from lianmeng.kit.crypto import mask_phone
+    from lianmeng.members.domain import normalize_phone
+
+    if not get_settings().is_development:
+        console.print("[red]✗ only in development (LIANMENG_ENV=development): in production the code goes to "
+                      "the phone only[/]")
+        raise typer.Exit(1)
+    normalized = normalize_phone(phone)
+    if normalized is None:
+        console.print("[red]✗ not a mobile number[/]")
+        raise typer.Exit(1)
+    with unit_of_work(database_url) as session:
+        message = undelivered_for(session, normalized)
+        found = re.search(r"\d{6}", message.body) if message is not None else None
+        if message is not None:
+            mark_delivered(session, message)
+    if found is None:
+        console.print(f"[yellow]no code waiting for {mask_phone(normalized)}[/] (ask for one on /m/login first)")
+        raise typer.Exit(1)
+    console.print(f"{mask_phone(normalized)}: [bold]{found.group()}[/]")
 
 
 @users_app.command("create")

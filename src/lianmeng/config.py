@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "lianmeng-dev-secret-change-me-in-production"
+DEVELOPMENT = "development"
 
 
 class Settings(BaseSettings):
@@ -21,6 +22,14 @@ class Settings(BaseSettings):
         default=DEV_SECRET,
         description="Master secret: signs tokens and card QR codes, derives the phone encryption keys.",
     )
+    env: str = Field(
+        default="production",
+        description="'development' allows the public development secret and `lianmeng otp peek`; anything else "
+        "is production.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for the login and one-time-code throttles (shared by every worker)."
+    )
     access_token_minutes: int = Field(default=12 * 60, ge=1)
     member_token_minutes: int = Field(default=30 * 24 * 60, ge=1)
     otp_minutes: int = Field(default=5, ge=1)
@@ -33,6 +42,14 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai")
     jobs_interval_seconds: int = Field(default=300, ge=0, description="In-process job runs while serving; 0 = off")
     sql_echo: bool = False
+
+    @property
+    def is_development(self) -> bool:
+        return self.env == DEVELOPMENT
+
+    @property
+    def uses_dev_secret(self) -> bool:
+        return self.secret_key == DEV_SECRET
 
 
 @lru_cache

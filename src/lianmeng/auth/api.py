@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -26,9 +26,14 @@ from lianmeng.kit.errors import AppError, Invalid
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.members.domain import normalize_phone
 from lianmeng.merchants import repository as merchants_repo
-from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
+from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep, oauth2
 
 router = APIRouter(tags=["auth 登录·账号"])
+ERROR: dict[str, Any] = {"description": "Error", "content": {"application/json": {"example": {"error": {
+    "code": "...", "message": "...", "details": None}}}}}
+THROTTLED: dict[int | str, dict[str, Any]] = {429: {
+    **ERROR, "description": "Too many attempts; wait `Retry-After` seconds",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}}}
 
 
 def _token_out(issued: service.IssuedToken) -> TokenOut:
@@ -39,7 +44,8 @@ def _token_out(issued: service.IssuedToken) -> TokenOut:
     )
 
 
-@router.post("/auth/token", response_model=TokenOut, summary="Password login (OAuth2 form; used by /docs)")
+@router.post("/auth/token", response_model=TokenOut, summary="Password login (OAuth2 form; used by /docs)",
+             responses={401: ERROR, **THROTTLED})
 def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
     begin_write(session)
     issued = service.login(session, form.username, form.password)
@@ -47,12 +53,25 @@ def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depend
     return _token_out(issued)
 
 
-@router.post("/auth/login", response_model=TokenOut, summary="Password login (JSON)")
+@router.post("/auth/login", response_model=TokenOut, summary="Password login (JSON)",
+             responses={401: ERROR, **THROTTLED})
 def login(session: SessionDep, body: LoginIn) -> TokenOut:
     begin_write(session)
     issued = service.login(session, body.username, body.password)
     session.commit()
     return _token_out(issued)
+
+
+@router.post("/auth/logout", status_code=204, summary="End this bearer token now (it answers 401 afterwards)",
+             responses={401: ERROR})
+def logout(
+    session: SessionDep, principal: CurrentPrincipal, bearer: Annotated[str | None, Depends(oauth2)]
+) -> Response:
+    if bearer and principal.kind != "api_key":
+        begin_write(session)
+        service.revoke_token(session, bearer)
+        session.commit()
+    return Response(status_code=204)
 
 
 @router.get("/auth/whoami", summary="The caller as the server sees it")
@@ -71,7 +90,8 @@ def _phone(raw: str) -> str:
     return phone
 
 
-@router.post("/auth/member/code", status_code=202, summary="Send a member a one-time login code")
+@router.post("/auth/member/code", status_code=202, summary="Send a member a one-time login code",
+             responses=THROTTLED)
 def request_code(session: SessionDep, body: CodeRequest) -> dict[str, bool]:
     begin_write(session)
     service.request_code(session, body.alliance_id, _phone(body.phone))
@@ -79,7 +99,8 @@ def request_code(session: SessionDep, body: CodeRequest) -> dict[str, bool]:
     return {"accepted": True}
 
 
-@router.post("/auth/member/code/verify", response_model=TokenOut, summary="Member login with the one-time code")
+@router.post("/auth/member/code/verify", response_model=TokenOut, summary="Member login with the one-time code",
+             responses={401: ERROR, **THROTTLED})
 def verify_code(session: SessionDep, body: CodeLogin) -> TokenOut:
     begin_write(session)
     try:

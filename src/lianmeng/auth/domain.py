@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from enum import StrEnum
+
+from lianmeng.kit.throttle import Rule
 
 
 class Role(StrEnum):
@@ -59,3 +62,26 @@ def hash_secret(value: str) -> str:
 
 def new_one_time_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
+
+
+# --- throttles (docs/security.md): moving windows, counted per keyed hash of the identifier -------------------
+# Wrong passwords. Only failures count, so a right password is never slowed by its own successes. The tightest
+# lock a stranger can put on an account from one address lasts a minute; from many addresses, ten minutes.
+LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS = Rule.of("login-account-address", "5 per minute")
+LOGIN_FAILURES_PER_ACCOUNT = Rule.of("login-account", "20 per 10 minutes")
+LOGIN_FAILURES_PER_ADDRESS = Rule.of("login-address", "50 per 10 minutes")
+# One-time codes sent: one a minute and five an hour per phone; per address enough for a shop's wifi.
+CODE_SENDS_PER_PHONE = (Rule.of("otp-send-phone-minute", "1 per minute"), Rule.of("otp-send-phone-hour", "5 per hour"))
+CODE_SENDS_PER_ADDRESS = (Rule.of("otp-send-address-minute", "10 per minute"),
+                          Rule.of("otp-send-address-hour", "60 per hour"))
+# Wrong codes: 5 burn one code (LIANMENG_OTP_MAX_ATTEMPTS); 10 an hour per phone across all its codes, so new
+# codes do not buy new guesses: at most 10 guesses in 10^6 an hour.
+CODE_FAILURES_PER_PHONE = Rule.of("otp-verify-phone", "10 per hour")
+CODE_FAILURES_PER_ADDRESS = Rule.of("otp-verify-address", "100 per hour")
+
+_DIGIT_RUN = re.compile(r"\d{4,8}")
+
+
+def redact_code(body: str) -> str:
+    """A message with its one-time code blanked out: '验证码为 123456' -> '验证码为 ******'."""
+    return _DIGIT_RUN.sub(lambda m: "*" * len(m.group()), body)

@@ -50,11 +50,13 @@ class OneTimeCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a newer code was sent
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class OutboxMessage(Base):
-    """Messages waiting for a real SMS gateway. The recipient is stored encrypted, shown masked."""
+    """Messages waiting for a real SMS gateway. The recipient is stored encrypted, shown masked. A one-time
+    code stays in the body only until the message is delivered or its code expires; then the body is redacted."""
 
     __tablename__ = "outbox_messages"
 
@@ -65,3 +67,14 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class RevokedToken(Base):
+    """A bearer token ended before its time (logout). Kept until the token would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from lianmeng.auth.models import ApiKey, OneTimeCode, User
+from lianmeng.auth.models import ApiKey, OneTimeCode, RevokedToken, User
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped, scoped_select
 
@@ -51,7 +52,20 @@ def list_api_keys(p: Principal, merchant_id: int) -> Select[Any]:
 def latest_code(session: Session, member_id: int) -> OneTimeCode | None:
     return session.scalars(
         select(OneTimeCode)
-        .where(OneTimeCode.member_id == member_id, OneTimeCode.used_at.is_(None))
+        .where(OneTimeCode.member_id == member_id, OneTimeCode.used_at.is_(None), OneTimeCode.voided_at.is_(None))
         .order_by(OneTimeCode.id.desc())
         .with_for_update()
     ).first()
+
+
+def void_codes(session: Session, member_id: int, at: datetime) -> None:
+    """Every unused code of the member stops working (a newer one is on its way)."""
+    session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.member_id == member_id, OneTimeCode.used_at.is_(None), OneTimeCode.voided_at.is_(None))
+        .values(voided_at=at)
+    )
+
+
+def delete_expired_revocations(session: Session, now: datetime) -> None:
+    session.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,12 +13,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances import repository as alliances_repo
-from lianmeng.auth import repository
+from lianmeng.auth import domain, repository
 from lianmeng.auth.domain import CREATABLE_ROLES, Role, hash_secret, new_api_key, new_one_time_code, split_api_key
-from lianmeng.auth.models import ApiKey, OneTimeCode, User
-from lianmeng.auth.sender import get_sender
+from lianmeng.auth.models import ApiKey, OneTimeCode, RevokedToken, User
+from lianmeng.auth.sender import get_sender, redact_stale, redact_undelivered
 from lianmeng.config import get_settings
-from lianmeng.kit import clock, crypto
+from lianmeng.kit import clock, crypto, throttle
 from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, Unauthorized
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
@@ -28,10 +29,20 @@ from lianmeng.tenancy.principal import SYSTEM
 
 _hasher = PasswordHasher()
 ALGORITHM = "HS256"
+_dummy: dict[int, str] = {}
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current hasher's parameters, checked when the username is unknown, so an unknown
+    name costs the same time as a known one (no enumeration by timing)."""
+    key = id(_hasher)
+    if key not in _dummy:
+        _dummy[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy[key]
 
 
 def verify_password(password_hash: str, password: str) -> bool:
@@ -54,13 +65,32 @@ def _token_key() -> bytes:
 
 def _encode(sub: str, version: int, minutes: int) -> tuple[str, datetime]:
     expires = clock.now() + timedelta(minutes=minutes)
-    token = jwt.encode({"sub": sub, "ver": version, "exp": expires}, _token_key(), algorithm=ALGORITHM)
+    claims = {"sub": sub, "ver": version, "exp": expires, "jti": secrets.token_hex(16)}
+    token = jwt.encode(claims, _token_key(), algorithm=ALGORITHM)
     return token, expires
 
 
+def _login_checks(username: str) -> list[tuple[throttle.Rule, str]]:
+    caller = throttle.current()
+    account = username.lower()
+    checks = [(domain.LOGIN_FAILURES_PER_ACCOUNT, account)]
+    if caller.address is not None:
+        checks += [(domain.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS, f"{account}|{caller.address}"),
+                   (domain.LOGIN_FAILURES_PER_ADDRESS, caller.address)]
+    return checks
+
+
 def login(session: Session, username: str, password: str) -> IssuedToken:
-    user = repository.user_by_username(session, username.strip())
-    if user is None or not verify_password(user.password_hash, password):
+    """Password login. Wrong passwords are counted per account, per account and address, and per address
+    (429 + Retry-After once a window is full); an unknown username takes as long as a known one."""
+    username = username.strip()
+    checks = _login_checks(username)
+    counters = throttle.current().throttle
+    counters.guard(checks, "login_throttled")
+    user = repository.user_by_username(session, username)
+    right = verify_password(user.password_hash if user else _dummy_hash(), password) and user is not None
+    if user is None or not right:
+        counters.hit(checks)
         raise Unauthorized("bad_credentials")
     if not user.active:
         raise Unauthorized("user_disabled")
@@ -95,12 +125,9 @@ def principal_for_member(member: Member) -> Principal:
 def principal_from_bearer(session: Session, token: str) -> Principal:
     if split_api_key(token):
         return principal_from_api_key(session, token)
-    try:
-        claims = jwt.decode(token, _token_key(), algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized("token_expired") from None
-    except jwt.PyJWTError:
-        raise Unauthorized("invalid_token") from None
+    claims = _claims(token)
+    if session.get(RevokedToken, str(claims["jti"])) is not None:
+        raise Unauthorized("invalid_token")
     kind, _, raw_id = str(claims["sub"]).partition(":")
     if not raw_id.isdigit():
         raise Unauthorized("invalid_token")
@@ -117,6 +144,38 @@ def principal_from_bearer(session: Session, token: str) -> Principal:
             raise Unauthorized("invalid_token")
         return principal_for_member(member)
     raise Unauthorized("invalid_token")
+
+
+def _claims(token: str) -> dict[str, object]:
+    try:
+        claims: dict[str, object] = jwt.decode(
+            token, _token_key(), algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("token_expired") from None
+    except jwt.PyJWTError:
+        raise Unauthorized("invalid_token") from None
+    if not isinstance(claims.get("jti"), str):
+        raise Unauthorized("invalid_token")  # every token we issue has an id, so logout can end it
+    return claims
+
+
+def revoke_token(session: Session, token: str) -> bool:
+    """End a bearer token now (logout): its id is kept until it would have expired. False when the token is not
+    one of ours or has expired already (nothing to end). Expired revocations are swept out on the way."""
+    try:
+        claims = _claims(token)
+    except Unauthorized:
+        return False
+    now = clock.now()
+    jti = str(claims["jti"])
+    exp = claims["exp"]
+    expires = datetime.fromtimestamp(exp, tz=now.tzinfo) if isinstance(exp, int | float) else now
+    repository.delete_expired_revocations(session, now)
+    if session.get(RevokedToken, jti) is None:
+        session.add(RevokedToken(jti=jti, expires_at=expires, revoked_at=now))
+    session.flush()
+    return True
 
 
 def principal_from_api_key(session: Session, full_key: str) -> Principal:
@@ -240,14 +299,39 @@ def revoke_api_key(session: Session, actor: Principal, key_id: int) -> ApiKey:
 # --- members: one-time codes and card QR ------------------------------------------------------------------
 
 
+def _phone_key(phone: str) -> str:
+    return f"phone:{phone}"
+
+
+def _send_checks(phone: str) -> list[tuple[throttle.Rule, str]]:
+    address = throttle.current().address
+    checks = [(rule, _phone_key(phone)) for rule in domain.CODE_SENDS_PER_PHONE]
+    if address is not None:
+        checks += [(rule, address) for rule in domain.CODE_SENDS_PER_ADDRESS]
+    return checks
+
+
+def _verify_checks(phone: str) -> list[tuple[throttle.Rule, str]]:
+    address = throttle.current().address
+    checks = [(domain.CODE_FAILURES_PER_PHONE, _phone_key(phone))]
+    if address is not None:
+        checks.append((domain.CODE_FAILURES_PER_ADDRESS, address))
+    return checks
+
+
 def request_code(session: Session, alliance_id: int, phone: str) -> None:
-    """Send a code if the phone holds a card in this alliance. Silent otherwise, so the endpoint
-    cannot be used to learn who is a member."""
+    """Send a code if the phone holds a card in this alliance. Silent otherwise, so the endpoint cannot be used
+    to learn who is a member; the send throttles (per phone and per address) count either way, and a full one
+    raises `Throttled` (429, `otp_send_throttled`). A new code voids the phone's older ones."""
+    throttle.current().throttle.take(_send_checks(phone), "otp_send_throttled")
+    now = clock.now()
+    redact_stale(session, now - timedelta(minutes=get_settings().otp_minutes))
     member = members_repo.member_by_phone(session, alliance_id, phone)
     if member is None or member.status != "active":
         return
+    repository.void_codes(session, member.id, now)
+    redact_undelivered(session, phone)
     code = new_one_time_code()
-    now = clock.now()
     session.add(
         OneTimeCode(
             member_id=member.id, code_hash=_code_hash(member.id, code), attempts=0, created_at=now,
@@ -263,15 +347,22 @@ def _code_hash(member_id: int, code: str) -> str:
 
 
 def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> IssuedToken:
-    """Check a code. Wrong attempts are counted even though the request fails (committed by the door)."""
+    """Check a code. Wrong attempts are counted even though the request fails (committed by the door): per code
+    (LIANMENG_OTP_MAX_ATTEMPTS burn it) and per phone across its codes and per address (429 + Retry-After,
+    `otp_verify_throttled`), whether or not the phone holds a card."""
+    checks = _verify_checks(phone)
+    counters = throttle.current().throttle
+    counters.guard(checks, "otp_verify_throttled")
     member = members_repo.member_by_phone(session, alliance_id, phone)
     otp = repository.latest_code(session, member.id) if member else None
     if member is None or otp is None or otp.expires_at < clock.now():
+        counters.hit(checks)
         raise Unauthorized("otp_invalid")
     if otp.attempts >= get_settings().otp_max_attempts:
         raise AppError("otp_too_many", status_code=429)
     if not hmac.compare_digest(otp.code_hash, _code_hash(member.id, code.strip())):
         otp.attempts += 1
+        counters.hit(checks)
         session.flush()
         raise Unauthorized("otp_invalid")
     otp.used_at = clock.now()

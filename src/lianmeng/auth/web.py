@@ -12,7 +12,17 @@ from lianmeng.auth.domain import Role
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import LANGUAGES
-from lianmeng.web.console import LANG_COOKIE, SESSION_COOKIE, OpenPage, StaffPage, form_of, home_of, safe_next
+from lianmeng.kit.throttle import Throttled
+from lianmeng.web.console import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    OpenPage,
+    StaffPage,
+    end_session,
+    form_of,
+    home_of,
+    safe_next,
+)
 
 router = APIRouter(include_in_schema=False)
 SafeNext = Annotated[str, Query(max_length=300)]
@@ -34,6 +44,7 @@ async def login(page: OpenPage) -> Response:
         errors["username"] = page.t("请输入用户名", "Enter your username")
     if not password:
         errors["password"] = page.t("请输入密码", "Enter your password")
+    status_code, headers = 422, {}
     if not errors:
         try:
             issued = service.login(page.session, username, password)
@@ -41,9 +52,13 @@ async def login(page: OpenPage) -> Response:
         except AppError as error:
             page.session.rollback()
             errors["password"] = page.error_text(error)
+            if isinstance(error, Throttled):
+                status_code, headers = 429, {"Retry-After": str(error.retry_after)}
     if errors:
-        return page.render("auth/login.html", status_code=422, next=safe_next(values.get("next", "")), errors=errors,
-                           values={"username": username})
+        shown = page.render("auth/login.html", status_code=status_code, next=safe_next(values.get("next", "")),
+                            errors=errors, values={"username": username})
+        shown.headers.update(headers)
+        return shown
     response = page.redirect(safe_next(values.get("next", "")) or home_of(issued.principal))
     lifetime = int((issued.expires_at - clock.now()).total_seconds())  # the cookie ends with its token
     response.set_cookie(SESSION_COOKIE, issued.access_token, httponly=True, samesite="strict", max_age=max(lifetime, 0))
@@ -53,6 +68,7 @@ async def login(page: OpenPage) -> Response:
 @router.post("/logout")
 async def logout(page: OpenPage) -> Response:
     await form_of(page)
+    end_session(page, page.request.cookies.get(SESSION_COOKIE))
     response = page.redirect("/login")
     response.delete_cookie(SESSION_COOKIE)
     return response

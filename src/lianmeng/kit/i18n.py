@@ -32,6 +32,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "invalid_card": {"zh-CN": "联盟卡号或二维码无效", "en": "Invalid alliance card number or QR code"},
     "otp_invalid": {"zh-CN": "验证码错误或已过期", "en": "Wrong or expired one-time code"},
     "otp_too_many": {"zh-CN": "验证码尝试次数过多,请重新获取", "en": "Too many attempts; request a new code"},
+    "otp_send_throttled": {
+        "zh-CN": "获取验证码过于频繁,请 {seconds} 秒后再试",
+        "en": "Codes were requested too often; try again in {seconds} seconds",
+    },
+    "otp_verify_throttled": {
+        "zh-CN": "验证码尝试次数过多,请 {seconds} 秒后再试",
+        "en": "Too many wrong codes; try again in {seconds} seconds",
+    },
+    "login_throttled": {
+        "zh-CN": "登录失败次数过多,请 {seconds} 秒后再试",
+        "en": "Too many failed logins; try again in {seconds} seconds",
+    },
     "username_taken": {"zh-CN": "用户名已被占用", "en": "Username already taken"},
     "duplicate": {"zh-CN": "{what}已存在", "en": "{what} already exists"},
     "wrong_merchant": {"zh-CN": "{what}不属于该商户", "en": "{what} does not belong to this merchant"},

@@ -14,6 +14,7 @@ from lianmeng.members.domain import Gender, MemberStatus
 from lianmeng.members.schemas import (
     CardOut,
     MemberCreate,
+    MemberLookup,
     MemberOut,
     MembershipCreate,
     MembershipOut,
@@ -30,7 +31,11 @@ router = APIRouter(tags=["members 会员·联盟卡"])
 def list_members(
     session: SessionDep, principal: CurrentPrincipal, paging: Paging,
     q: Annotated[str | None, Query(max_length=60, description="name, or the start of a card number")] = None,
-    phone: Annotated[str | None, Query(max_length=32, description="exact phone; matched by keyed hash")] = None,
+    phone: Annotated[str | None, Query(
+        max_length=32,
+        description="exact phone; matched by keyed hash. Prefer POST /members/lookup: a URL ends up in logs "
+        "(ours mask mobile numbers, a proxy's may not)",
+    )] = None,
     card_no: Annotated[str | None, Query(max_length=16)] = None,
     origin_merchant_id: int | None = None, origin_staff_id: int | None = None,
     merchant_id: Annotated[int | None, Query(description="holds a membership at this merchant")] = None,
@@ -42,6 +47,17 @@ def list_members(
         origin_staff_id=origin_staff_id, merchant_id=merchant_id, gender=gender, status=status,
         consent_marketing=consent_marketing,
     )
+    return page_of(session, stmt, paging, MemberOut)
+
+
+@router.post(
+    "/members/lookup", response_model=Page[MemberOut],
+    summary="Find a member by phone (in the body, kept out of URLs and logs); scoped like GET /members",
+)
+def lookup_members(
+    session: SessionDep, principal: CurrentPrincipal, paging: Paging, body: MemberLookup
+) -> Page[MemberOut]:
+    stmt = repository.list_members(principal, phone_lookup=service.phone_lookup_hash(principal, body.phone))
     return page_of(session, stmt, paging, MemberOut)
 
 

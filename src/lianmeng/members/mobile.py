@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import segno
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import or_, select
@@ -34,6 +34,7 @@ from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Forbidden, NotFound
 from lianmeng.kit.i18n import translate
 from lianmeng.kit.money import format_yuan
+from lianmeng.kit.throttle import Throttled
 from lianmeng.ledger import repository as ledger_repo
 from lianmeng.ledger import service as ledger_service
 from lianmeng.members import repository as members_repo
@@ -47,7 +48,17 @@ from lianmeng.points import domain as points_domain
 from lianmeng.points import service as points_service
 from lianmeng.points.models import PointsGrant
 from lianmeng.tenancy import Principal
-from lianmeng.web.console import MEMBER_COOKIE, MemberPage, OpenPage, Page, csrf_token, form_of, parse, safe_next
+from lianmeng.web.console import (
+    MEMBER_COOKIE,
+    MemberPage,
+    OpenPage,
+    Page,
+    end_session,
+    form_of,
+    parse,
+    safe_next,
+    visitor_csrf_token,
+)
 
 router = APIRouter(include_in_schema=False)
 SafeNext = Annotated[str, Query(max_length=300)]
@@ -206,16 +217,29 @@ async def login(page: OpenPage) -> Response:
         except AppError as error:
             page.session.commit()  # keep the failed-attempt count: it is what stops guessing
             errors["code"] = page.error_text(error)
-            return _login_page(page, step="code", values=shown, errors=errors, next_path=next_path,
-                               status_code=422)
+            return _throttled(_login_page(page, step="code", values=shown, errors=errors, next_path=next_path,
+                                          status_code=422), error)
         page.session.commit()
         return _log_in(page.redirect(next_path or "/m"), issued)
     begin_write(page.session)
-    auth_service.request_code(page.session, alliance.id, phone)
+    try:
+        auth_service.request_code(page.session, alliance.id, phone)
+    except Throttled as error:
+        page.session.rollback()
+        errors["phone"] = page.error_text(error)
+        return _throttled(_login_page(page, step="phone", values=shown, errors=errors, next_path=next_path), error)
     page.session.commit()
     sent = page.t(f"如果 {_masked(phone)} 已开通联盟卡,验证码已通过短信发送。",
                   f"If {_masked(phone)} holds an alliance card, a code is on its way by SMS.")
     return _login_page(page, step="code", values=shown, errors={}, next_path=next_path, flash=sent)
+
+
+def _throttled(response: HTMLResponse, error: AppError) -> HTMLResponse:
+    """A throttled request answers 429 with Retry-After (the page still shows why, next to the field)."""
+    if isinstance(error, Throttled):
+        response.status_code = 429
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _masked(phone: str) -> str:
@@ -243,6 +267,7 @@ def _card_login(page: Page, values: dict[str, str], next_path: str) -> Response:
 @router.post("/m/logout")
 async def logout(page: OpenPage) -> Response:
     await form_of(page)
+    end_session(page, page.request.cookies.get(MEMBER_COOKIE))
     response = page.redirect("/m/login")
     response.delete_cookie(MEMBER_COOKIE, httponly=True, samesite="strict")
     return response
@@ -521,15 +546,16 @@ def claim_landing(token: str, page: OpenPage) -> Response:
 
 async def _claim_form(page: Page) -> dict[str, str]:
     """The claim form, CSRF-checked. A shared link is usually opened from another site, where the browser holds
-    back the strict member cookie, so the page was rendered with the token of nobody; the same browser then posts
-    with its cookie. Both tokens are accepted: a cross-site post carries no strict cookie either way."""
+    back the strict member cookie, so the page was rendered with the visitor's token (its own random lax cookie);
+    the same browser then posts with its member cookie. Both tokens are accepted: a cross-site post carries
+    neither cookie."""
     try:
         return await form_of(page)
     except Forbidden:
         data = await page.request.form()
         values = {key: value for key, value in data.items() if isinstance(value, str)}
-        nobody = csrf_token(Request({"type": "http", "headers": []}))
-        if not hmac.compare_digest(values.pop("csrf", ""), nobody):
+        visitor = visitor_csrf_token(page.request)
+        if not visitor or not hmac.compare_digest(values.pop("csrf", ""), visitor):
             raise
         return values
 

@@ -128,3 +128,11 @@ class MembershipOut(BaseModel):
     tier: str
     external_id: str | None
     joined_at: datetime
+
+
+class MemberLookup(BaseModel):
+    """Find a member by phone in a request body, so the number never lands in a URL or an access log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=1, max_length=32, examples=["13812345678"])

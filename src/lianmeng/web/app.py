@@ -26,6 +26,8 @@ from lianmeng.coupons.web import router as coupons_pages
 from lianmeng.jobs.service import Scheduler
 from lianmeng.jointcards.api import router as jointcards_router
 from lianmeng.jointcards.web import router as jointcards_pages
+from lianmeng.kit import logmask
+from lianmeng.kit.throttle import BindThrottle, Throttle
 from lianmeng.ledger.api import router as ledger_router
 from lianmeng.members.api import router as members_router
 from lianmeng.members.mobile import router as member_mobile_pages
@@ -39,6 +41,7 @@ from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
 from lianmeng.web import errors
 from lianmeng.web.health import router as health_router
+from lianmeng.web.security import SecurityHeaders
 from lianmeng.withdrawals.api import router as withdrawals_router
 from lianmeng.withdrawals.web import router as withdrawals_pages
 
@@ -53,10 +56,12 @@ DESCRIPTION = """
 """
 
 
-def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastAPI:
-    """`run_jobs`: run the scheduled jobs in-process (what `lianmeng serve` does)."""
+def create_app(database_url: str | None = None, run_jobs: bool = False, throttle: Throttle | None = None) -> FastAPI:
+    """`run_jobs`: run the scheduled jobs in-process (what `lianmeng serve` does). `throttle`: the login and
+    one-time-code counters (default: Redis at LIANMENG_REDIS_URL, or this app's own memory)."""
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logmask.install()
     url = database_url or settings.database_url
 
     @asynccontextmanager
@@ -84,5 +89,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastA
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.throttle = throttle or Throttle(settings.redis_url)
+    app.add_middleware(BindThrottle, throttle=app.state.throttle)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
     return app

@@ -32,6 +32,7 @@ from lianmeng.kit.i18n import LANGUAGES, pick_language, translate
 from lianmeng.kit.money import format_yuan
 from lianmeng.tenancy import Principal
 from lianmeng.web.deps import SessionDep
+from lianmeng.web.security import VISITOR_COOKIE
 
 TEMPLATES = Path(__file__).parent / "templates"
 SESSION_COOKIE = "lm_session"
@@ -70,10 +71,21 @@ def language(request: Request) -> str:
     return chosen if chosen in LANGUAGES else pick_language(request.headers.get("accept-language"))
 
 
-def csrf_token(request: Request) -> str:
-    """Bound to the session cookie (or to nothing before login): a form from another site cannot know it."""
-    basis = request.cookies.get(SESSION_COOKIE) or request.cookies.get(MEMBER_COOKIE) or "anonymous"
+def _csrf_of(basis: str) -> str:
     return hmac.new(get_settings().secret_key.encode(), f"csrf:{basis}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def visitor_csrf_token(request: Request) -> str:
+    """Bound to the visitor's random `lm_csrf` cookie (web/security.py); '' without one (nothing matches it)."""
+    visitor = request.cookies.get(VISITOR_COOKIE)
+    return _csrf_of(f"visitor:{visitor}") if visitor else ""
+
+
+def csrf_token(request: Request) -> str:
+    """Bound to the session cookie, or before login to the visitor's own random cookie: a form from another site
+    cannot know it, and no two visitors share one. '' (matching nothing) for a request without either."""
+    session = request.cookies.get(SESSION_COOKIE) or request.cookies.get(MEMBER_COOKIE)
+    return _csrf_of(session) if session else visitor_csrf_token(request)
 
 
 @dataclass
@@ -156,7 +168,8 @@ async def form_of(page: Page) -> dict[str, str]:
     """The posted form, after its CSRF token is checked (403 otherwise)."""
     data = await page.request.form()
     values = {key: value for key, value in data.items() if isinstance(value, str)}
-    if not hmac.compare_digest(values.pop("csrf", ""), csrf_token(page.request)):
+    expected = csrf_token(page.request)
+    if not expected or not hmac.compare_digest(values.pop("csrf", ""), expected):
         from lianmeng.kit.errors import Forbidden
 
         raise Forbidden("csrf_failed")
@@ -233,6 +246,19 @@ def run_write(page: Page, action: Callable[[], Any]) -> tuple[Any, str | None]:
     except AppError as error:
         page.session.rollback()
         return None, page.error_text(error)
+
+
+def end_session(page: Page, token: str | None) -> None:
+    """Logout: the cookie's token stops working everywhere (a copy of it answers 401 from now on)."""
+    if not token:
+        return
+    from lianmeng.db import begin_write
+
+    begin_write(page.session)
+    if auth_service.revoke_token(page.session, token):
+        page.session.commit()
+    else:
+        page.session.rollback()
 
 
 def login_redirect(error: LoginRequired) -> RedirectResponse:

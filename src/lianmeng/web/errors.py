@@ -14,15 +14,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import pick_language, translate
+from lianmeng.kit.throttle import Throttled
 
 log = logging.getLogger("lianmeng.web")
 
 
-def error_response(request: Request, status_code: int, code: str, details: Any = None, **params: Any) -> JSONResponse:
+def error_response(
+    request: Request, status_code: int, code: str, details: Any = None, retry_after: int | None = None, **params: Any
+) -> JSONResponse:
     lang = pick_language(request.headers.get("accept-language"))
     body = {"error": {"code": code, "message": translate(code, lang, **params), "details": details}}
-    headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
-    return JSONResponse(body, status_code=status_code, headers=headers, media_type="application/json")
+    headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return JSONResponse(body, status_code=status_code, headers=headers or None, media_type="application/json")
 
 
 def _validation_details(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
@@ -44,14 +49,17 @@ def _is_page(request: Request) -> bool:
     return not (path.startswith("/api") or path.startswith("/docs") or path.startswith("/openapi"))
 
 
-def page_error(request: Request, status_code: int, code: str, **params: Any) -> Response:
+def page_error(
+    request: Request, status_code: int, code: str, retry_after: int | None = None, **params: Any
+) -> Response:
     from lianmeng.web.console import csrf_token, language, templates
 
     lang = language(request)
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return templates.TemplateResponse(request, "console/error.html", {
         "status_code": status_code, "message": translate(code, lang, **params), "lang": lang, "principal": None,
         "t": lambda zh, en: en if lang == "en" else zh, "csrf": csrf_token(request), "path": request.url.path,
-    }, status_code=status_code)
+    }, status_code=status_code, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -63,9 +71,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
+        retry_after = exc.retry_after if isinstance(exc, Throttled) else None
         if _is_page(request):
-            return page_error(request, exc.status_code, exc.code, **exc.params)
-        return error_response(request, exc.status_code, exc.code, exc.details, **exc.params)
+            return page_error(request, exc.status_code, exc.code, retry_after, **exc.params)
+        return error_response(request, exc.status_code, exc.code, exc.details, retry_after, **exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -124,3 +124,20 @@ def test_search_filter_and_paginate(world: World, session: Session) -> None:
     assert {m["name"] for m in named["items"]} == {"王1", *{f"王1{i}" for i in range(10)}}
     assert world.client.get("/api/v1/members", params={"page_size": 1000}, headers=headers).status_code == 422
     assert session.scalars(select(Member)).first() is not None
+
+
+def test_lookup_by_phone_in_a_body_is_scoped_like_the_query(world: World) -> None:
+    """POST /members/lookup keeps the number out of URLs (and so out of access logs)."""
+    member = enrol(world)
+    admin1, admin2 = world.a.actors["admin1"].headers, world.a.actors["admin2"].headers
+    for headers in (admin1, admin2, world.b.actors["operator"].headers, world.a.actors["operator"].headers):
+        by_query = world.client.get("/api/v1/members", params={"phone": PHONE}, headers=headers).json()
+        by_body = world.client.post("/api/v1/members/lookup", json={"phone": "+86 138-1234-5678"}, headers=headers)
+        assert by_body.status_code == 200 and by_body.json() == by_query
+    found = world.client.post("/api/v1/members/lookup", json={"phone": PHONE}, headers=admin1).json()
+    assert [m["id"] for m in found["items"]] == [member["id"]] and PHONE not in str(found)
+    hidden = world.client.post("/api/v1/members/lookup", json={"phone": PHONE}, headers=admin2).json()
+    assert hidden["total"] == 0  # another merchant's member stays invisible, as with GET
+    bad = world.client.post("/api/v1/members/lookup", json={"phone": "hello"}, headers=admin1)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_phone"
+    assert world.client.post("/api/v1/members/lookup", json={"phone": PHONE}).status_code == 401

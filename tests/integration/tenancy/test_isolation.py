@@ -485,6 +485,15 @@ SWEEP: dict[tuple[str, str], Case] = {
         owners(Call("a.admin2", "sf2", {"role": "manager"}, expect=200)),
     ),
     # --- members (only those a merchant brought in or enrolled) ---
+    ("POST", "/members/lookup"): Case(
+        attacks(Call("a.admin1", body={"phone": "@mb2_phone"}, expect=200),
+                Call("a.key1", body={"phone": "@mb2_phone"}, expect=200),
+                Call("a.member1", body={"phone": "@mb2_phone"}, expect=200),
+                Call("b.operator", body={"phone": "@mb1_phone"}, expect=200),
+                Call("a.admin1", body={"phone": "not-a-phone"}, expect=422)),
+        owners(Call("a.admin2", body={"phone": "@mb2_phone"}, expect=200),
+               Call("a.operator", body={"phone": "@mb2_phone"}, expect=200)),
+    ),
     ("GET", "/members"): Case(
         attacks(Call("a.admin1", query={"origin_merchant_id": "@m2"}, expect=200),
                 Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
@@ -1095,6 +1104,7 @@ PUBLIC.update({
 })
 SELF: dict[tuple[str, str], str] = {
     ("GET", "/auth/whoami"): "describes the caller itself; takes no id",
+    ("POST", "/auth/logout"): "ends the caller's own token; takes no id (tests/integration/auth/test_sessions.py)",
     ("GET", "/me"): "the member's own profile; takes no id (tested below)",
     ("PATCH", "/me"): "the member's own profile; takes no id (tested below)",
 }

@@ -27,6 +27,9 @@ def test_no_endpoint_answers_5xx(world: World) -> None:
     seen: list[int] = []
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 40
+    # logout ends the caller's token by design (tests/integration/auth/test_sessions.py): fired here, it would log
+    # the fuzzer's callers out for every later operation
+    operations = [op for op in operations if op.path != "/api/v1/auth/logout"]
 
     for operation in operations:
 
