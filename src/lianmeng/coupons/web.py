@@ -46,6 +46,7 @@ from lianmeng.orders import repository as orders_repo
 from lianmeng.orders import service as orders_service
 from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate
+from lianmeng.referrals.domain import is_alliance_revenue
 from lianmeng.tenancy import policy
 from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_to_fen
 
@@ -228,7 +229,8 @@ def _order_outcome(page: Page, order_id: int | None) -> dict[str, Any] | None:
     order = orders_repo.get_order(page.session, page.me, order_id)
     rebates = _commission(page, order)
     return {"external_id": order.external_id, "amount_fen": order.amount_fen, "points_earned": order.points_earned,
-            "referrer": merchant_names(page)(order.referrer_merchant_id) if order.referrer_merchant_id else None,
+            "referrer": merchant_names(page)(order.referrer_merchant_id)
+            if is_alliance_revenue(order.merchant_id, order.referrer_merchant_id) else None,
             "rebates": rebates, "commission_fen": sum(r["amount_fen"] for r in rebates)}
 
 
