@@ -37,7 +37,7 @@ class TemplateCreate(BaseModel):
     cap_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="percent_off: most it takes off")
     item_name: str | None = Field(default=None, max_length=100, description="free_item: what is given")
     item_value_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="free_item: its value")
-    cost_to_merchant_fen: int | None = Field(default=None, ge=0, le=MAX_FEN, description=COST_DESCRIPTION)
+    cost_to_merchant_fen: int | None = Field(default=None, ge=0, le=MAX_FEN, strict=True, description=COST_DESCRIPTION)
     min_spend_fen: int = Field(default=0, ge=0, le=MAX_FEN)
     valid_from: datetime | None = None
     valid_until: datetime | None = None
@@ -77,7 +77,7 @@ class TemplateUpdate(BaseModel):
     status: str | None = Field(default=None, pattern="^(active|paused)$")
     description: str | None = Field(default=None, max_length=500)
     total_stock: int | None = Field(default=None, ge=1, le=10_000_000)
-    cost_to_merchant_fen: int | None = Field(default=None, ge=0, le=MAX_FEN,
+    cost_to_merchant_fen: int | None = Field(default=None, ge=0, le=MAX_FEN, strict=True,
                                              description="free_item: set its cost to the merchant for later uses")
 
 

@@ -156,7 +156,9 @@ def funnel(session: Session, p: Principal, w: Window, *, referrer_id: int | None
     coupons = cohort(w, _pair_visible(p), referrer_id=referrer_id, receiver_id=receiver_id)
     done = outcomes(coupons)
     stmt = _grouped(
-        coupons, func.count().label("issued"), func.count(coupons.c.claimed_at).label("claimed"),
+        coupons, func.count().label("issued"),
+        func.sum(case((or_(coupons.c.claimed_at.is_not(None), coupons.c.first_use.is_not(None)), 1), else_=0))
+        .label("claimed"),
         func.count(coupons.c.first_use).label("arrived"),
         func.sum(case((done.c.orders > 0, 1), else_=0)).label("converted"),
         func.sum(done.c.first_order_fen).label("first_order"), func.sum(done.c.discount_fen).label("discount"),

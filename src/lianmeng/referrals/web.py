@@ -333,6 +333,10 @@ def _link(path: str, **params: str | int | None) -> str:
 @router.get("/console/dashboard")
 def dashboard(page: StaffPage, period: str = "", date_from: str = "", date_to: str = "",
               merchant_id: str = "") -> Response:
+    return dashboard_page(page, period, date_from, date_to, merchant_id)
+
+
+def dashboard_page(page: Page, period: str, date_from: str, date_to: str, merchant_id: str) -> Response:
     p = page.me
     merchant = merchant_of(page, merchant_id)
     choice = choose_period(page.lang, period, date_from, date_to, clock.today_in_shanghai())
@@ -365,7 +369,8 @@ def dashboard_export(page: StaffPage, format: str = "xlsx", period: str = "", da
                      date_to: str = "", merchant_id: str = "") -> Response:
     """The funnel sheet of GET /api/v1/referrals/funnel/export (same columns, Chinese headers, totals) for the
     dashboard's merchant and period, week by week like the dashboard's chart, with the cookie session instead of a
-    bearer token. A period the page would refuse is refused here with the same message."""
+    bearer token. A period the page would refuse is refused here the same way: the dashboard with the message next
+    to its field (422), not a file of some other period."""
     if format not in ("csv", "xlsx"):
         raise Invalid("validation_error", details={"format": "csv or xlsx"})
     merchant = merchant_of(page, merchant_id)
@@ -374,7 +379,7 @@ def dashboard_export(page: StaffPage, format: str = "xlsx", period: str = "", da
     choice = choose_period(page.lang, period, date_from, date_to, clock.today_in_shanghai())
     chosen = choice.period
     if chosen is None:
-        raise Invalid("validation_error", details=choice.errors)
+        return dashboard_page(page, period, date_from, date_to, merchant_id)
     sent, received = merchant_funnel(page.session, page.me, merchant, chosen, Grouping.WEEK)
     rows = sorted([*sent, *received], key=lambda r: (r.week or "", r.referrer_merchant_id or 0,
                                                     r.receiving_merchant_id or 0))

@@ -59,7 +59,8 @@ def test_the_funnel_exports_as_xlsx_with_typed_cells_and_totals(world: World, st
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert 'filename="funnel-2025-11-03-2025-11-16.xlsx"' in r.headers["content-disposition"]
     sheet = read(r.content)
-    assert sheet["A1"].value == "引流漏斗 Referral funnel" and sheet["A2"].value == "期间 Period: 2025-11-03 – 2025-11-16"
+    assert sheet["A1"].value == "引流漏斗 Referral funnel"
+    assert sheet["A2"].value == "期间 Period: 2025-11-03 – 2025-11-16"
     headers = [c.value for c in sheet[3]]
     assert headers[:5] == ["周 / 期间", "起始日(北京时间)", "推荐商户", "接待商户", "引流(发券)"]
     rows = assert_typed(sheet)
