@@ -90,14 +90,6 @@ def _parse_date(text: str) -> date | None:
         return None
 
 
-PERIOD_ERRORS = {
-    "unknown": ("没有这种统计期间:请选本周、本月或自定义", "No such period: choose this week, this month or custom"),
-    "dates_need_custom": ("本周、本月不使用日期;要按日期查看,请选「自定义」",
-                          "This week and this month take no dates; to look at dates, choose custom"),
-    "not_a_date": ("日期格式不正确,请按 2025-11-03 的格式填写", "Not a date: write it as 2025-11-03"),
-}
-
-
 def choose_period(lang: str, kind: str, date_from: str, date_to: str, today: date) -> PeriodChoice:
     """The Shanghai week (Mon–Sun) or month containing today, or the custom dates (blank: the last 28 days), checked
     by the same rules as the API (`domain.report_period`). Nothing is replaced silently: an unknown period, dates
@@ -105,14 +97,13 @@ def choose_period(lang: str, kind: str, date_from: str, date_to: str, today: dat
     Without a period, dates mean custom dates and no dates mean this month."""
 
     def message(code: str) -> str:
-        zh, en = PERIOD_ERRORS[code]
-        return en if lang == "en" else zh
+        return translate(f"report_{code}", lang)
 
     values = {"date_from": date_from, "date_to": date_to}
     given = bool(date_from.strip() or date_to.strip())
     kind = kind.strip() or ("custom" if given else "month")
     if kind not in PERIOD_KINDS:
-        return PeriodChoice("month", None, values, {"period": message("unknown")})
+        return PeriodChoice("month", None, values, {"period": message("period_unknown")})
     if kind != "custom":
         if given:
             field = "date_from" if date_from.strip() else "date_to"
@@ -125,7 +116,7 @@ def choose_period(lang: str, kind: str, date_from: str, date_to: str, today: dat
     for name, text in values.items():
         parsed[name] = _parse_date(text) if text.strip() else None
         if text.strip() and parsed[name] is None:
-            errors[name] = message("not_a_date")
+            errors[name] = message("date_invalid")
     if errors:
         return PeriodChoice(kind, None, values, errors)
     try:
