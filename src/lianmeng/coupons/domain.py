@@ -80,6 +80,20 @@ def discount_fen(value: Value, bill_fen: int) -> int:
     return min(value.amount_fen or 0, bill_fen)
 
 
+def use_cost_fen(kind: CouponKind, discount_fen: int, cost_to_merchant_fen: int | None) -> int | None:
+    """What one use of a coupon costs the merchant that gives it, fixed at the till (Redemption.cost_fen):
+
+    * amount_off, percent_off, cash_voucher: the discount itself, money the merchant does not collect;
+    * free_item: the template's `cost_to_merchant_fen`, what giving the item really costs (a ¥300 vehicle check may
+      cost ¥60 of labour and parts; a week's gym trial almost nothing). Not set → None: the cost is not known, so
+      the reports count the item's value (the discount) instead — never less than it may have cost — and say how
+      many uses they counted that way, until the merchant sets the cost on the template.
+    """
+    if kind is CouponKind.FREE_ITEM:
+        return cost_to_merchant_fen
+    return discount_fen
+
+
 @dataclass(frozen=True)
 class Where:
     """Where a coupon is accepted."""

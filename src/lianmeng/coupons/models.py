@@ -33,6 +33,8 @@ class CouponTemplate(Timestamps, Base):
     cap_fen: Mapped[int | None] = mapped_column(BigInteger)
     item_name: Mapped[str | None] = mapped_column(String(100))
     item_value_fen: Mapped[int | None] = mapped_column(BigInteger)
+    # free_item: what giving one costs the merchant (None: not set, its value is counted; coupons.domain.use_cost_fen)
+    cost_to_merchant_fen: Mapped[int | None] = mapped_column(BigInteger)
     min_spend_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -107,6 +109,9 @@ class Redemption(Base):
     referrer_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     bill_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # what this use cost the merchant, fixed when used (coupons.domain.use_cost_fen); None: a free item without a set
+    # cost, which reports count at its value (discount_fen) and flag
+    cost_fen: Mapped[int | None] = mapped_column(BigInteger)
     funded_by_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -9,6 +9,20 @@ from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.members.schemas import CardRef
 from lianmeng.orders.schemas import MAX_FEN, OrderItem
 
+COST_DESCRIPTION = (
+    "free_item only: what giving the item costs the merchant (商户成本), at most its value; used in acquisition cost "
+    "instead of the value. Not set: the reports count the value and say so. Other kinds cost their discount.")
+
+
+def check_cost(kind: CouponKind, item_value_fen: int | None, cost_to_merchant_fen: int | None) -> None:
+    """A separate cost only for a free item, and never above what the item is worth."""
+    if cost_to_merchant_fen is None:
+        return
+    if kind is not CouponKind.FREE_ITEM:
+        raise ValueError("cost_to_merchant_fen is for free_item only: other kinds cost their discount")
+    if item_value_fen is not None and cost_to_merchant_fen > item_value_fen:
+        raise ValueError("cost_to_merchant_fen must not exceed item_value_fen")
+
 
 class TemplateCreate(BaseModel):
     """A coupon (or rights-exchange benefit) a merchant publishes; the operator may publish alliance vouchers."""
@@ -23,6 +37,7 @@ class TemplateCreate(BaseModel):
     cap_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="percent_off: most it takes off")
     item_name: str | None = Field(default=None, max_length=100, description="free_item: what is given")
     item_value_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="free_item: its value")
+    cost_to_merchant_fen: int | None = Field(default=None, ge=0, le=MAX_FEN, strict=True, description=COST_DESCRIPTION)
     min_spend_fen: int = Field(default=0, ge=0, le=MAX_FEN)
     valid_from: datetime | None = None
     valid_until: datetime | None = None
@@ -46,6 +61,7 @@ class TemplateCreate(BaseModel):
             raise ValueError(f"{self.kind.value} needs {needs}")
         if self.kind is CouponKind.FREE_ITEM and not self.item_name:
             raise ValueError("free_item needs item_name")
+        check_cost(self.kind, self.item_value_fen, self.cost_to_merchant_fen)
         if self.valid_from and self.valid_until and self.valid_from >= self.valid_until:
             raise ValueError("valid_from must be before valid_until")
         if any(d is not None and d.tzinfo is None for d in (self.valid_from, self.valid_until)):
@@ -61,6 +77,8 @@ class TemplateUpdate(BaseModel):
     status: str | None = Field(default=None, pattern="^(active|paused)$")
     description: str | None = Field(default=None, max_length=500)
     total_stock: int | None = Field(default=None, ge=1, le=10_000_000)
+    cost_to_merchant_fen: int | None = Field(default=None, ge=0, le=MAX_FEN, strict=True,
+                                             description="free_item: set its cost to the merchant for later uses")
 
 
 class TemplateOut(BaseModel):
@@ -78,6 +96,7 @@ class TemplateOut(BaseModel):
     cap_fen: int | None
     item_name: str | None
     item_value_fen: int | None
+    cost_to_merchant_fen: int | None = Field(description="free_item: its cost to the merchant; null: not set")
     min_spend_fen: int
     valid_from: datetime | None
     valid_until: datetime | None
@@ -209,6 +228,7 @@ class RedemptionOut(BaseModel):
     referrer_staff_id: int | None
     bill_fen: int
     discount_fen: int
+    cost_fen: int | None = Field(description="what this use cost the merchant; null: a free item without a set cost")
     funded_by_merchant_id: int | None
     order_id: int | None
     at: datetime

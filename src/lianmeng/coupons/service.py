@@ -17,7 +17,7 @@ from lianmeng.agreements import repository as agreements_repo
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
 from lianmeng.coupons import domain, repository
-from lianmeng.coupons.domain import Acceptance, CouponRefused
+from lianmeng.coupons.domain import Acceptance, CouponKind, CouponRefused
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
 from lianmeng.coupons.schemas import (
     AttachOrderIn,
@@ -27,6 +27,7 @@ from lianmeng.coupons.schemas import (
     RedeemIn,
     TemplateCreate,
     TemplateUpdate,
+    check_cost,
 )
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound
@@ -85,7 +86,8 @@ def create_template(session: Session, actor: Principal, data: TemplateCreate) ->
         funded_by_merchant_id=data.funded_by_merchant_id or owner_id, name=data.name,
         description=data.description, kind=data.kind.value, amount_fen=data.amount_fen, percent_bp=data.percent_bp,
         cap_fen=data.cap_fen, item_name=data.item_name, item_value_fen=data.item_value_fen,
-        min_spend_fen=data.min_spend_fen, valid_from=data.valid_from, valid_until=data.valid_until,
+        cost_to_merchant_fen=data.cost_to_merchant_fen, min_spend_fen=data.min_spend_fen, valid_from=data.valid_from,
+        valid_until=data.valid_until,
         valid_days=data.valid_days, total_stock=data.total_stock, issued_count=0,
         per_member_limit=data.per_member_limit, uses_per_coupon=data.uses_per_coupon, acceptance=acceptance.value,
         accepted_merchant_ids=sorted(set(data.accepted_merchant_ids)),
@@ -127,6 +129,10 @@ def update_template(session: Session, actor: Principal, template_id: int, data: 
         policy.require_manages(actor, template.owner_merchant_id)
     if data.total_stock is not None and data.total_stock < template.issued_count:
         raise Invalid("invalid_template", reason=f"{template.issued_count} already issued")
+    try:
+        check_cost(CouponKind(template.kind), template.item_value_fen, data.cost_to_merchant_fen)
+    except ValueError as wrong:
+        raise Invalid("invalid_template", reason=str(wrong)) from None
     for field, value in data.model_dump(exclude_none=True).items():
         setattr(template, field, value)
     session.flush()
@@ -332,7 +338,9 @@ def _use(session: Session, actor: Principal, coupon: Coupon, merchant: Merchant,
         alliance_id=coupon.alliance_id, coupon_id=coupon.id, use_no=use_no, member_id=coupon.member_id,
         merchant_id=merchant.id, store_id=store_id, staff_id=actor.staff_id if actor.is_merchant_side else None,
         referrer_merchant_id=coupon.referrer_merchant_id, referrer_staff_id=coupon.referrer_staff_id,
-        bill_fen=bill_fen, discount_fen=discount, funded_by_merchant_id=template.funded_by_merchant_id, at=now,
+        bill_fen=bill_fen, discount_fen=discount,
+        cost_fen=domain.use_cost_fen(CouponKind(template.kind), discount, template.cost_to_merchant_fen),
+        funded_by_merchant_id=template.funded_by_merchant_id, at=now,
         details={"template": template.name, "kind": template.kind},
     )
     session.add(redemption)

@@ -46,6 +46,7 @@ from lianmeng.orders import repository as orders_repo
 from lianmeng.orders import service as orders_service
 from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate
+from lianmeng.referrals.domain import is_alliance_revenue
 from lianmeng.tenancy import policy
 from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_to_fen
 
@@ -228,7 +229,8 @@ def _order_outcome(page: Page, order_id: int | None) -> dict[str, Any] | None:
     order = orders_repo.get_order(page.session, page.me, order_id)
     rebates = _commission(page, order)
     return {"external_id": order.external_id, "amount_fen": order.amount_fen, "points_earned": order.points_earned,
-            "referrer": merchant_names(page)(order.referrer_merchant_id) if order.referrer_merchant_id else None,
+            "referrer": merchant_names(page)(order.referrer_merchant_id)
+            if is_alliance_revenue(order.merchant_id, order.referrer_merchant_id) else None,
             "rebates": rebates, "commission_fen": sum(r["amount_fen"] for r in rebates)}
 
 
@@ -382,7 +384,9 @@ def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Resp
 # --- coupon templates -----------------------------------------------------------------------------------------
 
 # form field → TemplateCreate field, for the amounts typed in yuan
-YUAN_FIELDS = {"amount": "amount_fen", "cap": "cap_fen", "item_value": "item_value_fen", "min_spend": "min_spend_fen"}
+YUAN_FIELDS = {"amount": "amount_fen", "cap": "cap_fen", "item_value": "item_value_fen",
+               "item_cost": "cost_to_merchant_fen", "min_spend": "min_spend_fen"}
+MAY_BE_ZERO = ("min_spend", "item_cost")
 PLAIN_FIELDS = ("name", "description", "kind", "item_name", "valid_days", "total_stock", "per_member_limit",
                 "uses_per_coupon", "acceptance", "agreement_id")
 NEEDS = {CouponKind.AMOUNT_OFF.value: ("amount",), CouponKind.CASH_VOUCHER.value: ("amount",),
@@ -460,7 +464,7 @@ def template_from_form(page: Page, values: Mapping[str, str]) -> tuple[TemplateC
     errors: dict[str, str] = {}
     data: dict[str, Any] = {name: values.get(name, "").strip() for name in PLAIN_FIELDS}
     for name, target in YUAN_FIELDS.items():
-        fen, error = amount_field(page, values.get(name, ""), required=False, positive=name != "min_spend")
+        fen, error = amount_field(page, values.get(name, ""), required=False, positive=name not in MAY_BE_ZERO)
         if error:
             errors[name] = error
         data[target] = fen
@@ -468,6 +472,13 @@ def template_from_form(page: Page, values: Mapping[str, str]) -> tuple[TemplateC
         data["percent_bp"], error = _percent_bp(page, values["percent"])
         if error:
             errors["percent"] = error
+    cost, value = data.get("cost_to_merchant_fen"), data.get("item_value_fen")
+    if cost is not None and "item_cost" not in errors:
+        if data["kind"] != CouponKind.FREE_ITEM.value:
+            errors["item_cost"] = page.t("只有赠品/体验券另填成本;其他券的成本就是优惠金额",
+                                         "Only a free item has a cost of its own; other coupons cost their discount")
+        elif value is not None and cost > value:
+            errors["item_cost"] = page.t("成本不能高于赠品价值", "The cost cannot be more than the item is worth")
     for needed in NEEDS.get(data["kind"], ()):
         if not values.get(needed, "").strip():
             errors.setdefault(needed, page.t("这种券必填", "Required for this kind of coupon"))

@@ -410,6 +410,7 @@ class CouponSpec:
     value_fen: int  # free_item: what the item is worth; cash_voucher: its amount
     item_name: str | None = None
     valid_days: int = 30
+    cost_fen: int | None = None  # free_item: what giving one costs the merchant (CouponTemplate.cost_to_merchant_fen)
 
 
 @dataclass(frozen=True)
@@ -436,6 +437,17 @@ class FlowSpec:
     source: str
 
 
+COSTS = {
+    "免费车辆检测": 6_000,
+    "7天体验卡": 4_000,
+    "亲子体验课2节": 12_000,
+}
+"""What giving each free item costs its merchant. Seed 000 gives the items' values (¥300, ¥500, the classes), not
+their costs, so these are the demo's assumptions, of the kind a merchant types in: a vehicle check is about an hour
+of a technician and consumables (¥60); a week's gym trial uses spare capacity, towels and a coach's intro (¥40); two
+trial classes pay a teacher for two sessions of a small group (¥120). Acquisition cost counts these, not the
+values (coupons.domain.use_cost_fen)."""
+
 HISTORY_WEEKS = 10  # the history covers the last ten weeks before the load day
 # Relative weight of each week, oldest first: soft launch (D46–D60), weekly tracking (D61–D75), then scaling up.
 WEEK_WEIGHTS = (3, 4, 5, 6, 7, 8, 9, 10, 10, 11)
@@ -447,7 +459,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec(
         key="gyms-centre", title="健身房会员 → 服务中心", origins=GYM_KEYS, targets=(CENTRE_KEY,),
         coupon=CouponSpec("健身伙伴会员 免费车辆检测", "凭健身房会员身份到店,免费车辆检测一次(价值300元)",
-                          CouponKind.FREE_ITEM, 30000, item_name="免费车辆检测"),
+                          CouponKind.FREE_ITEM, 30000, item_name="免费车辆检测", cost_fen=COSTS["免费车辆检测"]),
         arrival_percent=80, conversion_percent=62, average_order_fen=185000, order_range_fen=(38000, 680000),
         later_percent=30,
         items=("常规保养", "首次保养套餐", "空调系统保养", "四轮定位+轮胎换位", "刹车系统保养", "轮胎更换",
@@ -457,7 +469,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec(
         key="centre-gyms", title="服务中心车主 → 健身房", origins=(CENTRE_KEY,), targets=GYM_KEYS,
         coupon=CouponSpec("特斯拉车主 免费体验7天", "凭服务中心会员身份,免费体验7天(价值500元)",
-                          CouponKind.FREE_ITEM, 50000, item_name="7天体验卡"),
+                          CouponKind.FREE_ITEM, 50000, item_name="7天体验卡", cost_fen=COSTS["7天体验卡"]),
         arrival_percent=75, conversion_percent=35, average_order_fen=500000, order_range_fen=(180000, 1200000),
         later_percent=40, items=("年卡", "季卡+私教课包", "私教课20节", "年卡(8.5折)", "半年卡"),
         source="seed 000 §3:服务中心会员 → 健身房15%(120人);模式四(上海)健身房转化35%;模式二(杭州)办卡5000元",
@@ -465,7 +477,7 @@ FLOWS: tuple[FlowSpec, ...] = (
     FlowSpec(
         key="centre-oak", title="服务中心车主 → 小橡树早教", origins=(CENTRE_KEY,), targets=("oak",),
         coupon=CouponSpec("特斯拉车主 亲子体验课2节", "凭服务中心会员身份,免费体验课2节",
-                          CouponKind.FREE_ITEM, 36000, item_name="亲子体验课2节"),
+                          CouponKind.FREE_ITEM, 36000, item_name="亲子体验课2节", cost_fen=COSTS["亲子体验课2节"]),
         arrival_percent=50, conversion_percent=70, average_order_fen=800000, order_range_fen=(360000, 1600000),
         later_percent=40, items=("双语早教 学期课包", "感统训练 24节", "全年课程(9折)", "周末亲子班 季度"),
         source="seed 000 §3 模式四(上海):向有亲子需求的80人推送早教课程,28人报名;§1.2 亲子教育8000元/年",

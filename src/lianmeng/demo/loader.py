@@ -381,6 +381,7 @@ def _publish(session: Session, actors: _Actors, coupons: list[CouponDraft]) -> d
                 name=spec.name, description=spec.description, kind=spec.kind,
                 amount_fen=spec.value_fen if spec.item_name is None else None,
                 item_name=spec.item_name, item_value_fen=spec.value_fen if spec.item_name is not None else None,
+                cost_to_merchant_fen=spec.cost_fen,
                 valid_days=spec.valid_days, per_member_limit=1,
             ))
         template.created_at = template.updated_at = published

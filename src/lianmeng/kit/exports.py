@@ -1,6 +1,10 @@
 """Reports as files people open in Excel or LibreOffice: CSV (UTF-8 with BOM, so Excel reads the Chinese) and
 XLSX (openpyxl). Both carry the title and the period on top, Chinese headers (English under them in XLSX),
-money in yuan with two decimals from integer fen (never through float arithmetic), and a totals row."""
+money in yuan with two decimals from integer fen (never through float arithmetic), and a totals row.
+
+In XLSX every number is a numeric cell that sums and sorts, shown through a number format: amounts as yuan
+("¥1,850.00", from the exact Decimal), counts as integers ("1,234"), rates as percentages ("60.00%"), decimals
+such as an average rating as "3.7", dates as real dates ("2025-11-03"). Only text columns hold text."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -25,9 +30,10 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 class Kind(StrEnum):
     TEXT = "text"
     COUNT = "count"  # integers, summed in the totals row
-    FEN = "fen"  # integer fen, shown as yuan, summed in the totals row
+    FEN = "fen"  # integer fen, shown as yuan, summed in the totals row (unless total=False: averages)
     BP = "bp"  # basis points, shown as a percentage, not summed
-    PLAIN = "plain"  # numbers that are not summed (averages, ratings)
+    DECIMAL = "decimal"  # a decimal written as text ("3.7", e.g. an average rating), not summed
+    DATE = "date"  # a calendar date
 
 
 @dataclass(frozen=True)
@@ -36,10 +42,11 @@ class Column:
     zh: str
     en: str
     kind: Kind = Kind.TEXT
+    total: bool = True  # COUNT and FEN columns are summed in the totals row unless False (an average)
 
     @property
     def summed(self) -> bool:
-        return self.kind in (Kind.COUNT, Kind.FEN)
+        return self.total and self.kind in (Kind.COUNT, Kind.FEN)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,8 @@ def _text(column: Column, value: Any) -> str:
         return format_yuan(int(value)).removeprefix("¥")
     if column.kind is Kind.BP:
         return f"{Decimal(int(value)).scaleb(-2):.2f}%"
+    if column.kind is Kind.DATE:
+        return value.isoformat() if isinstance(value, date) else str(value)
     return str(value)
 
 
@@ -90,10 +99,17 @@ def _cell(column: Column, value: Any) -> Any:
         return yuan(int(value))
     if column.kind is Kind.BP:
         return Decimal(int(value)).scaleb(-4)
+    if column.kind is Kind.COUNT:
+        return int(value)
+    if column.kind is Kind.DECIMAL:
+        return Decimal(str(value))
+    if column.kind is Kind.DATE:
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
     return value
 
 
-FORMATS = {Kind.FEN: "#,##0.00", Kind.BP: "0.00%", Kind.COUNT: "#,##0"}
+FORMATS = {Kind.FEN: '"¥"#,##0.00', Kind.BP: "0.00%", Kind.COUNT: "#,##0", Kind.DECIMAL: "0.0",
+           Kind.DATE: "yyyy-mm-dd"}
 
 
 def to_xlsx(sheet: Sheet) -> bytes:

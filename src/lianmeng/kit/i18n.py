@@ -126,6 +126,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report_date_out_of_range": {
         "zh-CN": "日期须在 {earliest} 至 {latest} 之间", "en": "Dates must be between {earliest} and {latest}",
     },
+    "report_period_unknown": {
+        "zh-CN": "没有这种统计期间:请选本周、本月或自定义",
+        "en": "No such period: choose this week, this month or custom",
+    },
+    "report_dates_need_custom": {
+        "zh-CN": "本周、本月不使用日期;要按日期查看,请选「自定义」",
+        "en": "This week and this month take no dates; to look at dates, choose custom",
+    },
+    "report_date_invalid": {
+        "zh-CN": "日期格式不正确,请按 2025-11-03 的格式填写", "en": "Not a date: write it as 2025-11-03",
+    },
     "report_range_too_long": {
         "zh-CN": "查询区间为 {days} 天,最长 {max_days} 天",
         "en": "The period spans {days} days; at most {max_days} days are allowed",

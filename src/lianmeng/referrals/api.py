@@ -1,16 +1,24 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, Kind, Sheet, to_csv, to_xlsx, yuan
+from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, Kind, Sheet, to_csv, to_xlsx
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.referrals import repository, service
-from lianmeng.referrals.domain import Grouping, LeaderboardBy, LeaderboardPeriod, Metric
-from lianmeng.referrals.schemas import FeedbackCreate, FeedbackOut, FlowsOut, FunnelOut, LeaderboardOut
+from lianmeng.referrals.domain import FIGURES, Grouping, LeaderboardBy, LeaderboardPeriod, Metric
+from lianmeng.referrals.schemas import (
+    FeedbackCreate,
+    FeedbackOut,
+    FlowsOut,
+    FunnelOut,
+    FunnelRow,
+    LeaderboardOut,
+)
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
 
 router = APIRouter(tags=["referrals 引流·漏斗·榜单"])
@@ -33,20 +41,40 @@ def funnel(
                           alliance_id=alliance_id)
 
 
+def _figure(key: str, kind: Kind, *, total: bool = True) -> Column:
+    figure = FIGURES[key]
+    if kind is Kind.FEN:
+        return Column(key, f"{figure.zh}(元)", f"{figure.en} (¥)", kind, total)
+    return Column(key, figure.zh, figure.en, kind, total)
+
+
 FUNNEL_COLUMNS = (
-    Column("week", "周", "Week"), Column("referrer_merchant_name", "推荐商户", "Referrer"),
-    Column("receiving_merchant_name", "接待商户", "Receiver"), Column("issued", "发券", "Issued", Kind.COUNT),
-    Column("claimed", "领取", "Claimed", Kind.COUNT), Column("arrived", "到店", "Arrived", Kind.COUNT),
-    Column("converted", "成交", "Converted", Kind.COUNT),
-    Column("conversion_rate_bp", "转化率", "Conversion rate", Kind.BP),
-    Column("revenue_fen", "营业额(元)", "Revenue (¥)", Kind.FEN),
-    Column("avg_first_order_fen", "首单均价(元)", "Avg first order (¥)", Kind.PLAIN),
-    Column("discount_fen", "券面成本(元)", "Discounts (¥)", Kind.FEN),
-    Column("commission_fen", "佣金(元)", "Commissions (¥)", Kind.FEN),
-    Column("staff_incentive_fen", "员工激励(元)", "Staff incentives (¥)", Kind.FEN),
-    Column("acquisition_cost_fen", "获客成本(元)", "Acquisition cost (¥)", Kind.FEN),
-    Column("avg_rating", "平均评分", "Avg rating"), Column("complaints", "投诉", "Complaints", Kind.COUNT),
+    Column("week", "周 / 期间", "Week / period"),
+    Column("week_start", "起始日(北京时间)", "Starts (Beijing)", Kind.DATE),
+    Column("referrer_merchant_name", "推荐商户", "Referrer"),
+    Column("receiving_merchant_name", "接待商户", "Receiver"), _figure("issued", Kind.COUNT),
+    _figure("claimed", Kind.COUNT), _figure("arrived", Kind.COUNT), _figure("converted", Kind.COUNT),
+    Column("conversion_rate_bp", "转化率", "Conversion rate", Kind.BP), _figure("revenue_fen", Kind.FEN),
+    _figure("first_order_fen", Kind.FEN),
+    Column("avg_first_order_fen", "首单均价(元)", "Avg first order (¥)", Kind.FEN, total=False),
+    _figure("discount_fen", Kind.FEN), _figure("benefit_cost_fen", Kind.FEN), _figure("costed_at_value", Kind.COUNT),
+    _figure("commission_fen", Kind.FEN), _figure("staff_incentive_fen", Kind.FEN),
+    _figure("acquisition_cost_fen", Kind.FEN),
+    Column("avg_rating", "平均评分", "Avg rating", Kind.DECIMAL), _figure("complaints", Kind.COUNT),
 )
+
+
+def funnel_sheet(items: Sequence[FunnelRow], date_from: date, date_to: date, subtitle: str = "") -> Sheet:
+    """The funnel as a sheet: one row per pair (and week), the week or the period and its first day filled in."""
+    period = f"{date_from} – {date_to}"
+    rows = [{**row.model_dump(), "week": row.week or period, "week_start": row.week_start or date_from}
+            for row in items]
+    return Sheet("引流漏斗 Referral funnel", f"{period}{subtitle}", FUNNEL_COLUMNS, rows)
+
+
+def file_response(sheet: Sheet, format: str, name: str) -> Response:
+    body, media = (to_csv(sheet), CSV_MEDIA_TYPE) if format == "csv" else (to_xlsx(sheet), XLSX_MEDIA_TYPE)
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/referrals/funnel/export", summary="The funnel as a CSV or XLSX file (Chinese headers, totals)",
@@ -60,12 +88,8 @@ def funnel_export(
     report = service.funnel(session, principal, date_from=date_from, date_to=date_to, group=group,
                             referrer_merchant_id=referrer_merchant_id, receiving_merchant_id=receiving_merchant_id,
                             alliance_id=alliance_id)
-    rows = [{**row.model_dump(), "avg_first_order_fen": None if row.avg_first_order_fen is None
-             else str(yuan(row.avg_first_order_fen))} for row in report.items]
-    sheet = Sheet("引流漏斗 Referral funnel", f"{report.date_from} – {report.date_to}", FUNNEL_COLUMNS, rows)
-    name = f"funnel-{report.date_from}-{report.date_to}.{format}"
-    body, media = (to_csv(sheet), CSV_MEDIA_TYPE) if format == "csv" else (to_xlsx(sheet), XLSX_MEDIA_TYPE)
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    sheet = funnel_sheet(report.items, report.date_from, report.date_to)
+    return file_response(sheet, format, f"funnel-{report.date_from}-{report.date_to}.{format}")
 
 
 @router.get("/referrals/flows", response_model=FlowsOut,

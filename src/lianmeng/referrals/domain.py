@@ -1,7 +1,18 @@
-"""Referral reports as pure rules: report periods and ISO weeks in Asia/Shanghai, rates, averages and rankings.
+"""Referral reports as pure rules: what each figure counts, report periods and ISO weeks in Asia/Shanghai, rates,
+averages and rankings.
 
 No I/O here. Money is integer fen, rates are integer basis points (1% = 100 bp), and every division is
 round-half-up in integer arithmetic (`round_half_up_div`): no float ever touches money or a rate.
+
+What the figures count (`FIGURES`, each defined here once; the API schema, the exports and the pages read them)
+  The funnel follows one cohort: the referral coupons handed out in the period (`Coupon.issued_at`, Shanghai
+  dates). A coupon's pair is its referrer merchant (`Coupon.referrer_merchant_id`; none: the operator) and its
+  receiving merchant: where it was first used (use 1) or, while unused, the merchant whose coupon it is (none: an
+  alliance-wide voucher nobody has used yet). Every later stage counts coupons of that same cohort, as of now, so
+  for any pair and period issued ≥ claimed ≥ arrived ≥ converted (using a coupon claims it; a conversion is an
+  arrival with an order). A coupon handed out before the period and used in it belongs to the earlier period.
+  Attributable revenue (联盟带来的营业额) is not a cohort figure: it is what partners' customers spent in the period,
+  dated by the order (`is_alliance_revenue`).
 
 Periods
   * A report period is a pair of Shanghai calendar dates, both included (`Period`). It is queried as the
@@ -86,6 +97,68 @@ class Week:
     start: date  # its Monday
 
 
+@dataclass(frozen=True)
+class Figure:
+    """One report figure, defined once: its labels, the population it counts, the date that places it in a period,
+    and who counts (or what is summed)."""
+
+    key: str
+    zh: str
+    en: str
+    population: str
+    dated_by: str
+    counts: str
+
+    @property
+    def description(self) -> str:
+        return f"{self.zh}: {self.counts} Population: {self.population} Dated by: {self.dated_by}"
+
+
+COHORT = "the referral coupons handed out in the period, per referrer → receiver pair"
+COHORT_DATE = "the coupon's issue time (Coupon.issued_at), whatever happened to it since"
+USES = "the cohort's uses at the receiving merchant"
+
+FIGURES: dict[str, Figure] = {f.key: f for f in (
+    Figure("issued", "引流(发券)", "Referrals (coupons issued)", COHORT, COHORT_DATE,
+           "every coupon of the cohort."),
+    Figure("claimed", "领取", "Claimed", COHORT, COHORT_DATE,
+           "of those, claimed by the member by now (using a coupon claims it)."),
+    Figure("arrived", "到店", "Arrived", COHORT, COHORT_DATE,
+           "of those, used at the receiving merchant by now (one per coupon, however often it is used)."),
+    Figure("converted", "成交", "Converted", COHORT, COHORT_DATE,
+           "of those arrivals, with an order attached to a use at the receiving merchant."),
+    Figure("first_order_fen", "首单金额", "First orders", USES, COHORT_DATE,
+           "the orders attached to those uses, net of refunds."),
+    Figure("discount_fen", "券面价值", "Face value of coupons", USES, COHORT_DATE,
+           "the discount or item value the members received."),
+    Figure("benefit_cost_fen", "优惠成本", "Cost of coupons", USES, COHORT_DATE,
+           "what the uses cost the merchant: the discount; for a free item its cost set on the template, or its "
+           "value while not set (coupons.domain.use_cost_fen)."),
+    Figure("costed_at_value", "按面值计成本的免费项目", "Free items costed at their value", USES, COHORT_DATE,
+           "uses of free items whose template has no cost set, so benefit_cost counts their value."),
+    Figure("commission_fen", "佣金", "Commissions", USES, COHORT_DATE,
+           "rebates to merchants on the orders attached to those uses, net of reversals."),
+    Figure("staff_incentive_fen", "员工激励", "Staff incentives", USES, COHORT_DATE,
+           "rebates to staff on the orders attached to those uses, net of reversals."),
+    Figure("acquisition_cost_fen", "获客成本", "Acquisition cost", USES, COHORT_DATE,
+           "benefit cost + commissions + staff incentives (operator fees are not the merchants' cost)."),
+    Figure("revenue_fen", "联盟带来的营业额", "Revenue the alliance brought",
+           "orders at the receiving merchant that the alliance's attribution rule credited, when they were "
+           "recorded, to another merchant: the referrer the counter shows (Order.referrer_merchant_id); first "
+           "and later orders alike",
+           "the order's time (Order.created_at)", "their amounts net of refunds."),
+    Figure("ratings", "评价", "Ratings", USES, COHORT_DATE, "members' ratings of those uses."),
+    Figure("complaints", "投诉", "Complaints", USES, COHORT_DATE, "ratings of 1 or 2."),
+)}
+
+
+def is_alliance_revenue(merchant_id: int, referrer_merchant_id: int | None) -> bool:
+    """Whether an order counts in the revenue the alliance brought (`FIGURES["revenue_fen"]`): the attribution rule
+    credited it to a partner, i.e. a referrer other than the merchant itself. The counter labels an order with
+    its referrer by this same rule; repository.alliance_revenue is its SQL form."""
+    return referrer_merchant_id is not None and referrer_merchant_id != merchant_id
+
+
 EARLIEST = date(2000, 1, 1)  # reports cover the years a business can have data for; beyond, a clear 422
 LATEST = date(2099, 12, 31)
 
@@ -166,9 +239,10 @@ def average_fen(total_fen: int, count: int) -> int | None:
     return round_half_up_div(total_fen, count)
 
 
-def acquisition_cost_fen(discount_fen: int, merchant_commission_fen: int, staff_incentive_fen: int) -> int:
-    """What the arrivals of a referral pair cost: discounts given plus net commissions and staff incentives."""
-    return discount_fen + merchant_commission_fen + staff_incentive_fen
+def acquisition_cost_fen(benefit_cost_fen: int, merchant_commission_fen: int, staff_incentive_fen: int) -> int:
+    """What the arrivals of a referral pair cost (`FIGURES["acquisition_cost_fen"]`): what the coupons cost the
+    merchant plus net commissions and staff incentives."""
+    return benefit_cost_fen + merchant_commission_fen + staff_incentive_fen
 
 
 def average_rating(rating_sum: int, count: int) -> str | None:

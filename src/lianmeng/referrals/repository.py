@@ -1,9 +1,13 @@
 """Referral queries: every figure is one grouped statement (GROUP BY in the database), scoped by tenancy.policy.
 
-Funnel and flows read coupons through `policy.coupons` and arrivals through `policy.redemptions`, so a merchant
-sees exactly the pairs it is the referrer or the receiver of. Orders, rebates and feedback are reached only
-through a visible redemption (they are the figures of that referral). Leaderboards use
-`policy.merchant_leaderboard` / `policy.staff_leaderboard`.
+The figures are those of domain.FIGURES, each written here once: `cohort` (the referral coupons handed out in the
+window and their pair), `outcomes` (what their uses at the receiver brought and cost) and `alliance_revenue` (the
+orders credited to a partner). Funnel, flows and leaderboards are built from them.
+
+A merchant sees exactly the pairs it is the referrer or the receiver of: an unused coupon through `policy.coupons`,
+a used one through `policy.redemptions` of its first use, credited orders through `policy.referred_orders`.
+Rebates and feedback are reached only through a visible use (they are the figures of that referral). Leaderboards
+use `policy.merchant_leaderboard` / `policy.staff_leaderboard`.
 
 Weeks: `bucket` turns a UTC timestamp into the index of its Shanghai week with one CASE over the week starts,
 so the grouping happens in SQL on SQLite and PostgreSQL alike (the grouping is done on a subquery's column:
@@ -17,8 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from lianmeng.commissions.models import Rebate
 from lianmeng.coupons.models import Coupon, Redemption
@@ -61,8 +65,11 @@ class PairFigures:
     claimed: int = 0
     arrived: int = 0
     converted: int = 0
+    first_order_fen: int = 0
     revenue_fen: int = 0
     discount_fen: int = 0
+    benefit_cost_fen: int = 0
+    costed_at_value: int = 0
     commission_fen: int = 0
     staff_incentive_fen: int = 0
     ratings: int = 0
@@ -70,16 +77,71 @@ class PairFigures:
     complaints: int = 0
 
 
-def _redemption_scope(p: Principal, w: Window, referrer_id: int | None,
-                      receiver_id: int | None) -> list[ColumnElement[bool]]:
-    conditions = [policy.redemptions(p), Redemption.at >= w.start, Redemption.at < w.end]
+def cohort(w: Window, visible: ColumnElement[bool], *, referrer_id: int | None = None,
+           receiver_id: int | None = None) -> Subquery:
+    """One row per referral coupon handed out in the window (domain.FIGURES): its week, referrer merchant and
+    staff, receiving merchant (where use 1 happened; unused: the coupon's merchant), claim time and first use.
+    `visible` may use Coupon and Redemption (the first use, outer-joined)."""
+    receiver = func.coalesce(Redemption.merchant_id, Coupon.target_merchant_id)
+    conditions = [visible, Coupon.issued_at >= w.start, Coupon.issued_at < w.end]
     if w.alliance_id is not None:
-        conditions.append(Redemption.alliance_id == w.alliance_id)
+        conditions.append(Coupon.alliance_id == w.alliance_id)
     if referrer_id is not None:
-        conditions.append(Redemption.referrer_merchant_id == referrer_id)
+        conditions.append(Coupon.referrer_merchant_id == referrer_id)
     if receiver_id is not None:
-        conditions.append(Redemption.merchant_id == receiver_id)
-    return conditions
+        conditions.append(receiver == receiver_id)
+    return (select(Coupon.id.label("coupon_id"), bucket(Coupon.issued_at, w.week_edges).label("week"),
+                   Coupon.referrer_merchant_id.label("referrer"), Coupon.referrer_staff_id.label("staff"),
+                   receiver.label("receiver"), Coupon.claimed_at.label("claimed_at"),
+                   Redemption.id.label("first_use"))
+            .outerjoin(Redemption, and_(Redemption.coupon_id == Coupon.id, Redemption.use_no == 1))
+            .where(*conditions).subquery("cohort"))
+
+
+def _pair_visible(p: Principal) -> ColumnElement[bool]:
+    """A merchant sees the pairs it is the referrer or the receiver of: an unused coupon through policy.coupons
+    (referrer or the coupon's merchant), a used one through policy.redemptions of its first use (referrer or
+    where it was used)."""
+    return or_(and_(Redemption.id.is_(None), policy.coupons(p)),
+               and_(Redemption.id.is_not(None), policy.redemptions(p)))
+
+
+def _uses_at_receiver(source: Subquery) -> tuple[Any, ColumnElement[bool]]:
+    """The cohort's uses at its receiving merchant: (the aliased redemption, the join condition)."""
+    use = aliased(Redemption, name="use")
+    return use, and_(use.coupon_id == source.c.coupon_id, use.merchant_id == source.c.receiver)
+
+
+def outcomes(source: Subquery) -> Subquery:
+    """Per coupon of a cohort: orders attached to its uses at the receiver, their net amount, face value and cost
+    of the uses, and how many uses are free items costed at their value."""
+    use, joined = _uses_at_receiver(source)
+    return (select(source.c.coupon_id, func.count(use.order_id).label("orders"),
+                   func.sum(Order.amount_fen - Order.refunded_fen).label("first_order_fen"),
+                   func.sum(use.discount_fen).label("discount_fen"),
+                   func.sum(func.coalesce(use.cost_fen, use.discount_fen)).label("cost_fen"),
+                   func.sum(case((use.cost_fen.is_(None), 1), else_=0)).label("costed_at_value"))
+            .join(use, joined).outerjoin(Order, Order.id == use.order_id)
+            .group_by(source.c.coupon_id).subquery("outcomes"))
+
+
+def alliance_revenue(p: Principal, w: Window, *, referrer_id: int | None = None,
+                     receiver_id: int | None = None) -> Subquery:
+    """The revenue the alliance brought (domain.FIGURES["revenue_fen"], domain.is_alliance_revenue in SQL): orders
+    in the window credited to a merchant other than the one where they were placed, net of refunds."""
+    conditions = [policy.referred_orders(p), Order.referrer_merchant_id.is_not(None),
+                  Order.referrer_merchant_id != Order.merchant_id, Order.created_at >= w.start,
+                  Order.created_at < w.end]
+    if w.alliance_id is not None:
+        conditions.append(Order.alliance_id == w.alliance_id)
+    if referrer_id is not None:
+        conditions.append(Order.referrer_merchant_id == referrer_id)
+    if receiver_id is not None:
+        conditions.append(Order.merchant_id == receiver_id)
+    return (select(bucket(Order.created_at, w.week_edges).label("week"),
+                   Order.referrer_merchant_id.label("referrer"), Order.merchant_id.label("receiver"),
+                   (Order.amount_fen - Order.refunded_fen).label("net_fen"))
+            .where(*conditions).subquery("revenue"))
 
 
 def funnel(session: Session, p: Principal, w: Window, *, referrer_id: int | None = None,
@@ -91,42 +153,29 @@ def funnel(session: Session, p: Principal, w: Window, *, referrer_id: int | None
         key = (int(row.week), row.referrer, row.receiver)
         return figures.setdefault(key, PairFigures())
 
-    coupon_conditions = [policy.coupons(p), Coupon.issued_at >= w.start, Coupon.issued_at < w.end]
-    if w.alliance_id is not None:
-        coupon_conditions.append(Coupon.alliance_id == w.alliance_id)
-    if referrer_id is not None:
-        coupon_conditions.append(Coupon.referrer_merchant_id == referrer_id)
-    if receiver_id is not None:
-        coupon_conditions.append(Coupon.target_merchant_id == receiver_id)
-    issued = select(bucket(Coupon.issued_at, w.week_edges).label("week"),
-                    Coupon.referrer_merchant_id.label("referrer"), Coupon.target_merchant_id.label("receiver"),
-                    Coupon.claimed_at.label("claimed_at")).where(*coupon_conditions).subquery()
-    for row in session.execute(_grouped(issued, func.count().label("issued"),
-                                        func.count(issued.c.claimed_at).label("claimed"))):
+    coupons = cohort(w, _pair_visible(p), referrer_id=referrer_id, receiver_id=receiver_id)
+    done = outcomes(coupons)
+    stmt = _grouped(
+        coupons, func.count().label("issued"),
+        func.sum(case((or_(coupons.c.claimed_at.is_not(None), coupons.c.first_use.is_not(None)), 1), else_=0))
+        .label("claimed"),
+        func.count(coupons.c.first_use).label("arrived"),
+        func.sum(case((done.c.orders > 0, 1), else_=0)).label("converted"),
+        func.sum(done.c.first_order_fen).label("first_order"), func.sum(done.c.discount_fen).label("discount"),
+        func.sum(done.c.cost_fen).label("cost"), func.sum(done.c.costed_at_value).label("costed_at_value"),
+    ).outerjoin(done, done.c.coupon_id == coupons.c.coupon_id)
+    for row in session.execute(stmt):
         f = at(row)
-        f.issued, f.claimed = _int(row.issued), _int(row.claimed)
+        f.issued, f.claimed, f.arrived = _int(row.issued), _int(row.claimed), _int(row.arrived)
+        f.converted, f.first_order_fen = _int(row.converted), _int(row.first_order)
+        f.discount_fen, f.benefit_cost_fen = _int(row.discount), _int(row.cost)
+        f.costed_at_value = _int(row.costed_at_value)
 
-    scope = _redemption_scope(p, w, referrer_id, receiver_id)
-    week = bucket(Redemption.at, w.week_edges).label("week")
-    pair = (Redemption.referrer_merchant_id.label("referrer"), Redemption.merchant_id.label("receiver"))
-
-    arrivals = (select(week, *pair, Redemption.order_id.label("order_id"),
-                       Redemption.discount_fen.label("discount_fen"), Order.amount_fen.label("amount_fen"))
-                .outerjoin(Order, Order.id == Redemption.order_id).where(*scope).subquery())
-    for row in session.execute(_grouped(
-            arrivals, func.count().label("arrived"), func.count(arrivals.c.order_id).label("converted"),
-            func.sum(arrivals.c.discount_fen).label("discount"), func.sum(arrivals.c.amount_fen).label("revenue"))):
-        f = at(row)
-        f.arrived, f.converted = _int(row.arrived), _int(row.converted)
-        f.discount_fen, f.revenue_fen = _int(row.discount), _int(row.revenue)
-
-    rebates = (select(week, *pair, Rebate.payee_type.label("payee_type"),
-                      (Rebate.amount_fen - Rebate.reversed_fen).label("net_fen"))
-               .join(Rebate, Rebate.order_id == Redemption.order_id)
-               .where(*scope, Rebate.payee_type.in_(("merchant", "staff"))).subquery())
-    stmt = (select(rebates.c.week, rebates.c.referrer, rebates.c.receiver, rebates.c.payee_type,
-                   func.sum(rebates.c.net_fen).label("net_fen"))
-            .group_by(rebates.c.week, rebates.c.referrer, rebates.c.receiver, rebates.c.payee_type))
+    use, joined = _uses_at_receiver(coupons)
+    keys = (coupons.c.week, coupons.c.referrer, coupons.c.receiver)
+    stmt = (select(*keys, Rebate.payee_type, func.sum(Rebate.amount_fen - Rebate.reversed_fen).label("net_fen"))
+            .select_from(coupons).join(use, joined).join(Rebate, Rebate.order_id == use.order_id)
+            .where(Rebate.payee_type.in_(("merchant", "staff"))).group_by(*keys, Rebate.payee_type))
     for row in session.execute(stmt):
         f = at(row)
         if row.payee_type == "merchant":
@@ -134,15 +183,17 @@ def funnel(session: Session, p: Principal, w: Window, *, referrer_id: int | None
         else:
             f.staff_incentive_fen = _int(row.net_fen)
 
-    ratings = (select(week, *pair, Feedback.rating.label("rating"),
-                      case((Feedback.is_complaint.is_(True), 1), else_=0).label("complaint"))
-               .join(Feedback, Feedback.redemption_id == Redemption.id)
-               .where(*scope, policy.feedback(p)).subquery())
-    for row in session.execute(_grouped(
-            ratings, func.count().label("ratings"), func.sum(ratings.c.rating).label("rating_sum"),
-            func.sum(ratings.c.complaint).label("complaints"))):
+    stmt = (select(*keys, func.count().label("ratings"), func.sum(Feedback.rating).label("rating_sum"),
+                   func.sum(case((Feedback.is_complaint.is_(True), 1), else_=0)).label("complaints"))
+            .select_from(coupons).join(use, joined).join(Feedback, Feedback.redemption_id == use.id)
+            .where(policy.feedback(p)).group_by(*keys))
+    for row in session.execute(stmt):
         f = at(row)
         f.ratings, f.rating_sum, f.complaints = _int(row.ratings), _int(row.rating_sum), _int(row.complaints)
+
+    revenue = alliance_revenue(p, w, referrer_id=referrer_id, receiver_id=receiver_id)
+    for row in session.execute(_grouped(revenue, func.sum(revenue.c.net_fen).label("net_fen"))):
+        at(row).revenue_fen = _int(row.net_fen)
     return figures
 
 
@@ -164,18 +215,13 @@ class Flow:
 
 
 def flows(session: Session, p: Principal, w: Window) -> list[Flow]:
-    """Arrivals per (referrer, receiver) between two different merchants, with conversions and revenue."""
-    stmt = (
-        select(Redemption.referrer_merchant_id, Redemption.merchant_id, func.count(),
-               func.count(Redemption.order_id), func.sum(Order.amount_fen))
-        .outerjoin(Order, Order.id == Redemption.order_id)
-        .where(*_redemption_scope(p, w, None, None), Redemption.referrer_merchant_id.is_not(None),
-               Redemption.referrer_merchant_id != Redemption.merchant_id)
-        .group_by(Redemption.referrer_merchant_id, Redemption.merchant_id)
-        .order_by(Redemption.referrer_merchant_id, Redemption.merchant_id)
-    )
-    return [Flow(_int(referrer), int(receiver), _int(arrived), _int(converted), _int(revenue))
-            for referrer, receiver, arrived, converted, revenue in session.execute(stmt)]
+    """The funnel's arrivals, conversions and revenue per (referrer, receiver) between two different merchants:
+    the same figures as the funnel, without the coupons nobody used yet."""
+    cells = [Flow(referrer, receiver, f.arrived, f.converted, f.revenue_fen)
+             for (_, referrer, receiver), f in funnel(session, p, Window(w.start, w.end, (), w.alliance_id)).items()
+             if referrer is not None and receiver is not None and referrer != receiver
+             and (f.arrived or f.revenue_fen)]
+    return sorted(cells, key=lambda c: (c.referrer_id, c.receiver_id))
 
 
 def merchant_names(session: Session, p: Principal, ids: Iterable[int | None] | None = None,
@@ -205,47 +251,40 @@ class Standing:
 
 
 def leaderboard(session: Session, p: Principal, by_staff: bool, w: Window) -> dict[int, Standing]:
-    """Per referrer (merchant or staff member) with any activity in the window: three grouped statements."""
+    """Per referrer (merchant or staff member) with any activity in the window: the cohort of the coupons they
+    handed out in it (referrals, arrivals, conversions: domain.FIGURES) and their rebates: two grouped statements."""
     standings: dict[int, Standing] = {}
 
     def of(key: Any) -> Standing:
         return standings.setdefault(int(key), Standing(int(key)))
 
     if by_staff:
-        coupon_who: QueryableAttribute[Any] = Coupon.referrer_staff_id
-        redemption_who: QueryableAttribute[Any] = Redemption.referrer_staff_id
         coupon_scope = policy.staff_leaderboard(p, Coupon.referrer_staff_id)
-        redemption_scope = policy.staff_leaderboard(p, Redemption.referrer_staff_id)
         rebate_scope = policy.staff_leaderboard(p, Rebate.payee_id)
     else:
-        coupon_who, redemption_who = Coupon.referrer_merchant_id, Redemption.referrer_merchant_id
         coupon_scope = policy.merchant_leaderboard(p, Coupon.alliance_id)
-        redemption_scope = policy.merchant_leaderboard(p, Redemption.alliance_id)
         rebate_scope = policy.merchant_leaderboard(p, Rebate.alliance_id)
     alliance = w.alliance_id
 
-    stmt = select(coupon_who, func.count()).where(
-        coupon_scope, coupon_who.is_not(None), Coupon.issued_at >= w.start, Coupon.issued_at < w.end,
-        *([Coupon.alliance_id == alliance] if alliance is not None else []),
-    ).group_by(coupon_who)
-    for who, count in session.execute(stmt):
-        of(who).referrals = _int(count)
-
-    stmt = select(redemption_who, func.count(), func.count(Redemption.order_id)).where(
-        redemption_scope, redemption_who.is_not(None), Redemption.at >= w.start, Redemption.at < w.end,
-        *([Redemption.alliance_id == alliance] if alliance is not None else []),
-    ).group_by(redemption_who)
-    for who, arrivals, conversions in session.execute(stmt):
-        standing = of(who)
-        standing.arrivals, standing.conversions = _int(arrivals), _int(conversions)
+    coupons = cohort(Window(w.start, w.end, (), w.alliance_id), coupon_scope)
+    done = outcomes(coupons)
+    who = coupons.c.staff if by_staff else coupons.c.referrer
+    converted = func.sum(case((done.c.orders > 0, 1), else_=0))
+    stmt = (select(who, func.count(), func.count(coupons.c.first_use), converted)
+            .select_from(coupons).outerjoin(done, done.c.coupon_id == coupons.c.coupon_id)
+            .where(who.is_not(None)).group_by(who))
+    for key, referrals, arrivals, conversions in session.execute(stmt):
+        standing = of(key)
+        standing.referrals, standing.arrivals, standing.conversions = (_int(referrals), _int(arrivals),
+                                                                       _int(conversions))
 
     stmt = select(Rebate.payee_id, func.sum(Rebate.amount_fen - Rebate.reversed_fen)).where(
         rebate_scope, Rebate.payee_type == ("staff" if by_staff else "merchant"),
         Rebate.created_at >= w.start, Rebate.created_at < w.end,
         *([Rebate.alliance_id == alliance] if alliance is not None else []),
     ).group_by(Rebate.payee_id)
-    for who, net in session.execute(stmt):
-        of(who).earnings_fen = _int(net)
+    for payee, net in session.execute(stmt):
+        of(payee).earnings_fen = _int(net)
     return standings
 
 

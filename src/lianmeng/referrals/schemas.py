@@ -4,35 +4,45 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lianmeng.referrals.domain import Grouping, LeaderboardBy, LeaderboardPeriod, Metric
+from lianmeng.referrals.domain import FIGURES, Grouping, LeaderboardBy, LeaderboardPeriod, Metric
 
 # --- funnel ---------------------------------------------------------------------------------------------------
 
 
+def _about(key: str) -> str:
+    return FIGURES[key].description
+
+
 class FunnelRow(BaseModel):
-    """One referral pair (referrer merchant → receiving merchant) in one week, or over the whole period."""
+    """One referral pair (referrer merchant → receiving merchant) in one week, or over the whole period. The funnel
+    figures follow the coupons handed out in the period; revenue follows the orders placed in it (referrals.domain)."""
 
     week: str | None = Field(description="ISO week of the Shanghai date, e.g. 2026-W45 (group=week only)")
     week_start: date | None = Field(description="Monday of that week (group=week only)")
     referrer_merchant_id: int | None = Field(description="推荐商户; null: the operator or no referrer")
     referrer_merchant_name: str | None
-    receiving_merchant_id: int | None = Field(description="接待商户; null: operator-wide vouchers not yet used")
+    receiving_merchant_id: int | None = Field(
+        description="接待商户: where the coupon was first used, or whose coupon it is; null: an alliance-wide "
+                    "voucher nobody used yet")
     receiving_merchant_name: str | None
-    issued: int = Field(description="发券: coupons issued in the period")
-    claimed: int = Field(description="领取: of those, claimed by the member")
-    arrived: int = Field(description="到店: redemptions in the period")
-    converted: int = Field(description="成交: of those arrivals, with an order attached")
+    issued: int = Field(description=_about("issued"))
+    claimed: int = Field(description=_about("claimed"))
+    arrived: int = Field(description=_about("arrived"))
+    converted: int = Field(description=_about("converted"))
     conversion_rate_bp: int | None = Field(description="converted × 10 000 / arrived (basis points)")
-    revenue_fen: int = Field(description="营业额: the attached orders' amounts")
-    avg_first_order_fen: int | None = Field(description="首单均价: revenue / converted, rounded half up")
-    discount_fen: int = Field(description="券面成本: discounts of the arrivals")
-    commission_fen: int = Field(description="佣金: net commissions to merchants on the attached orders")
-    staff_incentive_fen: int = Field(description="员工激励: net staff incentives on the attached orders")
-    acquisition_cost_fen: int = Field(description="获客成本 = discount + commission + staff incentive")
-    acquisition_cost_per_conversion_fen: int | None
+    revenue_fen: int = Field(description=_about("revenue_fen"))
+    first_order_fen: int = Field(description=_about("first_order_fen"))
+    avg_first_order_fen: int | None = Field(description="首单均价: first_order_fen / converted, rounded half up")
+    discount_fen: int = Field(description=_about("discount_fen"))
+    benefit_cost_fen: int = Field(description=_about("benefit_cost_fen"))
+    costed_at_value: int = Field(description=_about("costed_at_value"))
+    commission_fen: int = Field(description=_about("commission_fen"))
+    staff_incentive_fen: int = Field(description=_about("staff_incentive_fen"))
+    acquisition_cost_fen: int = Field(description=_about("acquisition_cost_fen"))
+    acquisition_cost_per_conversion_fen: int | None = Field(description="acquisition_cost_fen / converted")
     avg_rating: str | None = Field(description="平均评分 of the arrivals, one decimal, e.g. \"4.5\"")
-    ratings: int = Field(description="number of ratings")
-    complaints: int = Field(description="投诉: ratings of 1 or 2")
+    ratings: int = Field(description=_about("ratings"))
+    complaints: int = Field(description=_about("complaints"))
 
 
 class FunnelOut(BaseModel):
@@ -46,7 +56,7 @@ class FunnelOut(BaseModel):
 
 
 class FlowCell(BaseModel):
-    """Arrivals the referrer sent to the receiver in the period (only non-empty cells are listed)."""
+    """The funnel's arrivals, conversions and revenue for one pair of different merchants (non-empty cells only)."""
 
     referrer_merchant_id: int
     receiving_merchant_id: int
@@ -58,10 +68,10 @@ class FlowCell(BaseModel):
 class MerchantBalance(BaseModel):
     merchant_id: int
     name: str
-    sent: int = Field(description="送客: arrivals at partners this merchant referred")
-    received: int = Field(description="接客: arrivals here referred by partners")
+    sent: int = Field(description="送客: arrivals at partners of the coupons this merchant handed out in the period")
+    received: int = Field(description="接客: arrivals here of the coupons partners handed out in the period")
     balance: int = Field(description="received − sent: positive = takes more than it gives")
-    revenue_in_fen: int = Field(description="revenue of the converted arrivals received")
+    revenue_in_fen: int = Field(description="联盟带来的营业额 here: " + FIGURES["revenue_fen"].counts)
 
 
 class FlowsOut(BaseModel):
@@ -79,9 +89,9 @@ class LeaderboardRow(BaseModel):
     id: int
     name: str
     merchant_id: int | None = Field(default=None, description="the staff member's merchant (by=staff)")
-    referrals: int = Field(description="推荐: coupons issued by them in the period")
-    arrivals: int = Field(description="到店: redemptions of their referrals in the period")
-    conversions: int = Field(description="成交: of those, with an order attached")
+    referrals: int = Field(description="推荐: coupons handed out by them in the period")
+    arrivals: int = Field(description="到店: of those coupons, used at their receiving merchant by now")
+    conversions: int = Field(description="成交: of those arrivals, with an order attached")
     earnings_fen: int = Field(description="收益: net rebates credited to them in the period")
 
 

@@ -59,14 +59,15 @@ def funnel(session: Session, p: Principal, *, date_from: date | None = None, dat
     for (index, referrer, receiver), f in sorted(
             figures.items(), key=lambda item: (item[0][0], item[0][1] or 0, item[0][2] or 0)):
         week = weeks[index] if weeks else None
-        cost = domain.acquisition_cost_fen(f.discount_fen, f.commission_fen, f.staff_incentive_fen)
+        cost = domain.acquisition_cost_fen(f.benefit_cost_fen, f.commission_fen, f.staff_incentive_fen)
         rows.append(FunnelRow(
             week=week.label if week else None, week_start=week.start if week else None,
             referrer_merchant_id=referrer, referrer_merchant_name=names.get(referrer) if referrer else None,
             receiving_merchant_id=receiver, receiving_merchant_name=names.get(receiver) if receiver else None,
             issued=f.issued, claimed=f.claimed, arrived=f.arrived, converted=f.converted,
             conversion_rate_bp=domain.conversion_rate_bp(f.converted, f.arrived), revenue_fen=f.revenue_fen,
-            avg_first_order_fen=domain.average_fen(f.revenue_fen, f.converted), discount_fen=f.discount_fen,
+            first_order_fen=f.first_order_fen, avg_first_order_fen=domain.average_fen(f.first_order_fen, f.converted),
+            discount_fen=f.discount_fen, benefit_cost_fen=f.benefit_cost_fen, costed_at_value=f.costed_at_value,
             commission_fen=f.commission_fen, staff_incentive_fen=f.staff_incentive_fen, acquisition_cost_fen=cost,
             acquisition_cost_per_conversion_fen=domain.average_fen(cost, f.converted),
             avg_rating=domain.average_rating(f.rating_sum, f.ratings), ratings=f.ratings, complaints=f.complaints,

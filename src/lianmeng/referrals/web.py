@@ -26,7 +26,6 @@ from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
 from lianmeng.kit import charts, clock
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
-from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Sheet, to_csv, to_xlsx, yuan
 from lianmeng.kit.i18n import translate
 from lianmeng.kit.money import format_yuan
 from lianmeng.ledger import access
@@ -36,7 +35,7 @@ from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry, MerchantStatus
 from lianmeng.merchants.models import Merchant
 from lianmeng.referrals import domain, service
-from lianmeng.referrals.api import FUNNEL_COLUMNS
+from lianmeng.referrals.api import file_response, funnel_sheet
 from lianmeng.referrals.domain import Grouping, LeaderboardBy, LeaderboardPeriod, Metric, Period
 from lianmeng.referrals.schemas import FlowsOut, FunnelRow, LeaderboardOut
 from lianmeng.tenancy import Principal, policy
@@ -93,39 +92,50 @@ def _parse_date(text: str) -> date | None:
 
 def choose_period(lang: str, kind: str, date_from: str, date_to: str, today: date) -> PeriodChoice:
     """The Shanghai week (Mon–Sun) or month containing today, or the custom dates (blank: the last 28 days), checked
-    by the same rules as the API (`domain.report_period`); a problem is a message next to the field."""
-    kind = kind if kind in PERIOD_KINDS else "month"
-    if kind == "week":
-        monday = today - timedelta(days=today.weekday())
-        period = Period(monday, monday + timedelta(days=6))
-    elif kind == "month":
-        period = domain.leaderboard_period(LeaderboardPeriod.MONTH, today)
-    else:
-        errors: dict[str, str] = {}
-        parsed: dict[str, date | None] = {}
-        for name, text in (("date_from", date_from), ("date_to", date_to)):
-            parsed[name] = _parse_date(text) if text.strip() else None
-            if text.strip() and parsed[name] is None:
-                errors[name] = ("日期格式不正确,请按 2025-11-03 的格式填写" if lang != "en"
-                                else "Not a date: write it as 2025-11-03")
-        if errors:
-            return PeriodChoice(kind, None, {"date_from": date_from, "date_to": date_to}, errors)
-        try:
-            period = domain.report_period(parsed["date_from"], parsed["date_to"], today)
-        except domain.PeriodRefused as refused:
-            where = "date_to" if refused.code == "report_range_inverted" else "date_from"
-            if refused.code == "report_date_out_of_range" and parsed["date_from"] is not None and (
-                    domain.EARLIEST <= parsed["date_from"] <= domain.LATEST):
-                where = "date_to"
-            message = translate(refused.code, lang, **refused.params)
-            return PeriodChoice(kind, None, {"date_from": date_from, "date_to": date_to}, {where: message})
+    by the same rules as the API (`domain.report_period`). Nothing is replaced silently: an unknown period, dates
+    with this week or month, a wrong date or range is a message next to its field (and the page answers 422).
+    Without a period, dates mean custom dates and no dates mean this month."""
+
+    def message(code: str) -> str:
+        return translate(f"report_{code}", lang)
+
+    values = {"date_from": date_from, "date_to": date_to}
+    given = bool(date_from.strip() or date_to.strip())
+    kind = kind.strip() or ("custom" if given else "month")
+    if kind not in PERIOD_KINDS:
+        return PeriodChoice("month", None, values, {"period": message("period_unknown")})
+    if kind != "custom":
+        if given:
+            field = "date_from" if date_from.strip() else "date_to"
+            return PeriodChoice(kind, None, values, {field: message("dates_need_custom")})
+        board = LeaderboardPeriod.WEEK if kind == "week" else LeaderboardPeriod.MONTH
+        fixed = domain.leaderboard_period(board, today)
+        return PeriodChoice(kind, fixed, {"date_from": fixed.start.isoformat(), "date_to": fixed.end.isoformat()})
+    errors: dict[str, str] = {}
+    parsed: dict[str, date | None] = {}
+    for name, text in values.items():
+        parsed[name] = _parse_date(text) if text.strip() else None
+        if text.strip() and parsed[name] is None:
+            errors[name] = message("date_invalid")
+    if errors:
+        return PeriodChoice(kind, None, values, errors)
+    try:
+        period = domain.report_period(parsed["date_from"], parsed["date_to"], today)
+    except domain.PeriodRefused as refused:
+        where = "date_to" if refused.code == "report_range_inverted" else "date_from"
+        if refused.code == "report_date_out_of_range" and parsed["date_from"] is not None and (
+                domain.EARLIEST <= parsed["date_from"] <= domain.LATEST):
+            where = "date_to"
+        return PeriodChoice(kind, None, values, {where: translate(refused.code, lang, **refused.params)})
     return PeriodChoice(kind, period, {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()})
 
 
-def chart_span(period: Period) -> Period:
-    """The weeks the funnel chart shows: the period, widened to at least the last `CHART_WEEKS` weeks."""
-    earliest = domain.week_of(period.end).start - timedelta(weeks=CHART_WEEKS - 1)
-    return Period(max(min(period.start, earliest), domain.EARLIEST), period.end)
+def chart_span(period: Period, today: date) -> Period:
+    """The weeks the funnel chart shows: the period, widened to at least the last `CHART_WEEKS` weeks, and never
+    past the current week (a period that runs beyond today stops at today: no empty future weeks)."""
+    end = max(min(period.end, today), period.start)
+    earliest = domain.week_of(end).start - timedelta(weeks=CHART_WEEKS - 1)
+    return Period(max(min(period.start, earliest), domain.EARLIEST), end)
 
 
 # --- figures --------------------------------------------------------------------------------------------------
@@ -147,9 +157,11 @@ class Totals:
     converted: int = 0
     revenue_fen: int = 0
     cost_fen: int = 0
+    costed_at_value: int = 0
 
     def add(self, row: FunnelRow) -> None:
         self.issued += row.issued
+        self.costed_at_value += row.costed_at_value
         self.arrived += row.arrived
         self.converted += row.converted
         self.revenue_fen += row.revenue_fen
@@ -276,7 +288,7 @@ def dashboard_context(page: Page, merchant: Merchant, period: Period, kind: str)
     session, p, t = page.session, page.me, page.t
     sent_rows, received_rows = merchant_funnel(session, p, merchant, period)
     sent, received = totals_of(sent_rows), totals_of(received_rows)
-    span = chart_span(period)
+    span = chart_span(period, clock.today_in_shanghai())
     _, weekly_in = merchant_funnel(session, p, merchant, span, Grouping.WEEK)
     flows = service.flows(session, p, date_from=period.start, date_to=period.end, alliance_id=merchant.alliance_id)
     partners = partners_of(flows, merchant.id)
@@ -310,8 +322,12 @@ def _link(path: str, **params: str | int | None) -> str:
 
 
 @router.get("/console/dashboard")
-def dashboard(page: StaffPage, period: str = "month", date_from: str = "", date_to: str = "",
+def dashboard(page: StaffPage, period: str = "", date_from: str = "", date_to: str = "",
               merchant_id: str = "") -> Response:
+    return dashboard_page(page, period, date_from, date_to, merchant_id)
+
+
+def dashboard_page(page: Page, period: str, date_from: str, date_to: str, merchant_id: str) -> Response:
     p = page.me
     merchant = merchant_of(page, merchant_id)
     choice = choose_period(page.lang, period, date_from, date_to, clock.today_in_shanghai())
@@ -340,28 +356,26 @@ def dashboard(page: StaffPage, period: str = "month", date_from: str = "", date_
 
 
 @router.get("/console/dashboard/export")
-def dashboard_export(page: StaffPage, format: str = "xlsx", period: str = "month", date_from: str = "",
+def dashboard_export(page: StaffPage, format: str = "xlsx", period: str = "", date_from: str = "",
                      date_to: str = "", merchant_id: str = "") -> Response:
     """The funnel sheet of GET /api/v1/referrals/funnel/export (same columns, Chinese headers, totals) for the
-    dashboard's merchant and period, with the cookie session instead of a bearer token."""
+    dashboard's merchant and period, week by week like the dashboard's chart, with the cookie session instead of a
+    bearer token. A period the page would refuse is refused here the same way: the dashboard with the message next
+    to its field (422), not a file of some other period."""
     if format not in ("csv", "xlsx"):
-        raise Invalid("validation_error")
+        raise Invalid("validation_error", details={"format": "csv or xlsx"})
     merchant = merchant_of(page, merchant_id)
     if merchant is None:
         raise NotFound("merchant")
     choice = choose_period(page.lang, period, date_from, date_to, clock.today_in_shanghai())
-    if choice.period is None:
-        raise Invalid("validation_error")
-    sent, received = merchant_funnel(page.session, page.me, merchant, choice.period)
-    rows = [{**row.model_dump(), "avg_first_order_fen": None if row.avg_first_order_fen is None
-             else str(yuan(row.avg_first_order_fen))}
-            for row in sorted([*sent, *received], key=lambda r: (r.referrer_merchant_id or 0,
-                                                                 r.receiving_merchant_id or 0))]
-    period_text = f"{choice.period.start} – {choice.period.end}"
-    sheet = Sheet("引流漏斗 Referral funnel", f"{period_text} · {merchant.name}", FUNNEL_COLUMNS, rows)
-    name = f"funnel-{merchant.id}-{choice.period.start}-{choice.period.end}.{format}"
-    body, media = (to_csv(sheet), CSV_MEDIA_TYPE) if format == "csv" else (to_xlsx(sheet), XLSX_MEDIA_TYPE)
-    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    chosen = choice.period
+    if chosen is None:
+        return dashboard_page(page, period, date_from, date_to, merchant_id)
+    sent, received = merchant_funnel(page.session, page.me, merchant, chosen, Grouping.WEEK)
+    rows = sorted([*sent, *received], key=lambda r: (r.week or "", r.referrer_merchant_id or 0,
+                                                    r.receiving_merchant_id or 0))
+    sheet = funnel_sheet(rows, chosen.start, chosen.end, f" · {merchant.name}")
+    return file_response(sheet, format, f"funnel-{merchant.id}-{chosen.start}-{chosen.end}.{format}")
 
 
 def alliance_of(page: Page, alliance_id: str) -> Alliance | None:
@@ -411,7 +425,7 @@ def flow_matrix(page: Page, merchants: Sequence[Merchant], flows: FlowsOut) -> s
 
 
 @router.get("/console/operator")
-def operator(page: StaffPage, period: str = "month", date_from: str = "", date_to: str = "",
+def operator(page: StaffPage, period: str = "", date_from: str = "", date_to: str = "",
              alliance_id: str = "") -> Response:
     p = page.me
     policy.require_operator(p)

@@ -207,6 +207,14 @@ def redemptions(p: Principal) -> ColumnElement[bool]:
                     Redemption.member_id)
 
 
+def referred_orders(p: Principal) -> ColumnElement[bool]:
+    """An order credited to a referrer (the revenue the alliance brought) is seen by the merchant where it was placed
+    and by the credited referrer merchant (the other party of that referral, as for its arrivals), its member and
+    the operator."""
+    return _by_role(p, Order.alliance_id, or_(Order.merchant_id == p.merchant_id,
+                                              Order.referrer_merchant_id == p.merchant_id), Order.member_id)
+
+
 def feedback(p: Principal) -> ColumnElement[bool]:
     """Ratings and complaints: the rated merchant and the referring merchant see them (the referrer must know how
     its customers were treated), the member its own, the operator all."""

@@ -188,6 +188,10 @@ def test_the_funnel_report_shows_the_pair(session: Session, loaded: DemoSummary)
     converted = sum(row.converted for row in report.items)
     assert (arrived, converted) == (gym_arrivals(SCALE), generate.half_up_percent(gym_arrivals(SCALE), 62))
     assert sum(row.revenue_fen for row in report.items) == converted * 185_000
+    # the free vehicle check (worth ¥300) costs the centre the ¥60 the demo sets on its template
+    assert sum(row.discount_fen for row in report.items) == arrived * 30_000
+    assert sum(row.benefit_cost_fen for row in report.items) == arrived * data.COSTS["免费车辆检测"]
+    assert all(row.costed_at_value == 0 for row in report.items)
     assert all(row.commission_fen > 0 and row.staff_incentive_fen > 0 for row in report.items if row.converted)
 
 

@@ -63,6 +63,11 @@ def convert(xlsx: Path, to: str, tmp_path: Path) -> Path:
     return produced
 
 
+def yuan_shown(text: str) -> Decimal:
+    """An amount as LibreOffice shows it ("¥1,950.00") back to yuan."""
+    return Decimal(text.removeprefix("¥").replace(",", ""))
+
+
 def write_xlsx(tmp_path: Path) -> Path:
     path = tmp_path / "commission.xlsx"
     path.write_bytes(to_xlsx(SHEET))
@@ -79,15 +84,15 @@ def test_xlsx_reads_back_through_libreoffice_csv(tmp_path: Path) -> None:
         ["期间 Period: 2026-10", "", ""],
         ["商户", "订单数", "佣金"],
         ["Merchant", "Orders", "Commission"],
-        ["老王烧烤", "12", "1,950.00"],
-        ["小李奶茶 Tea", "1,234", "1,234,567.89"],
-        ["张记面馆", "0", "0.05"],
-        ["合计 Total", "1,246", "1,236,517.94"],
+        ["老王烧烤", "12", "¥1,950.00"],
+        ["小李奶茶 Tea", "1,234", "¥1,234,567.89"],
+        ["张记面馆", "0", "¥0.05"],
+        ["合计 Total", "1,246", "¥1,236,517.94"],
     ]
     # The totals row LibreOffice shows is the sum of the rows it shows.
     body, total = lines[4:-1], lines[-1]
     assert int(total[1].replace(",", "")) == sum(int(r[1].replace(",", "")) for r in body)
-    assert Decimal(total[2].replace(",", "")) == sum(Decimal(r[2].replace(",", "")) for r in body)
+    assert yuan_shown(total[2]) == sum(yuan_shown(r[2]) for r in body)
 
 
 def test_xlsx_converts_to_ods_with_one_named_sheet(tmp_path: Path) -> None:

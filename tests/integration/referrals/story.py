@@ -72,6 +72,7 @@ def _arrive(s: Session, used: Coupon, merchant: int, at: datetime, discount_fen:
     r = Redemption(alliance_id=used.alliance_id, coupon_id=used.id, use_no=1, member_id=used.member_id,
                    merchant_id=merchant, referrer_merchant_id=used.referrer_merchant_id,
                    referrer_staff_id=used.referrer_staff_id, bill_fen=discount_fen * 10, discount_fen=discount_fen,
+                   cost_fen=discount_fen,
                    funded_by_merchant_id=used.target_merchant_id, order_id=order_id, at=at)
     used.uses_left = 0
     s.add(r)

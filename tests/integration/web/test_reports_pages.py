@@ -117,12 +117,42 @@ def test_bad_dates_are_explained_next_to_their_field(world: World) -> None:
     page = client.get("/console/dashboard?period=custom&date_from=2020-01-01&date_to=2025-03-01")
     assert page.status_code == 422 and 'id="e-date_from"' in page.text and "最长 366 天" in page.text
     assert client.get("/console/dashboard?period=week").status_code == 200
-    assert client.get("/console/dashboard?period=nonsense").status_code == 200  # falls back to this month
-    assert client.get("/console/dashboard/export?period=custom&date_from=x").status_code == 422
+
+
+def test_no_period_is_replaced_silently(world: World) -> None:
+    """An unknown period, or dates with this week / this month, used to show this month without a word; the export
+    refused a wrong date with a bare "invalid request". Each is now said, next to its field or in the answer."""
+    client = console(world, world.a.actors["admin1"].username)
+    page = client.get("/console/dashboard?period=nonsense")
+    assert page.status_code == 422 and re.search(r'id="e-period" role="alert">没有这种统计期间', page.text)
+    assert 'id="fig-arrivals"' not in page.text  # no figures of some other period
+    page = client.get("/console/dashboard?period=month&date_from=2025-03-01&date_to=2025-03-31")
+    assert page.status_code == 422 and re.search(r'id="e-date_from" role="alert">本周、本月不使用日期', page.text)
+    # dates without a period are the custom dates they say, not this month
+    page = client.get("/console/dashboard?date_from=2025-03-01&date_to=2025-03-31")
+    assert page.status_code == 200 and re.search(r'id="period-range">2025-03-01 至 2025-03-31<', page.text)
+    page = client.get("/console/operator?period=nonsense", follow_redirects=False)
+    assert page.status_code in (403, 422)  # admin1 is no operator; the operator's page below
+    operator = console(world, world.a.actors["operator"].username)
+    page = operator.get("/console/operator?period=custom&date_from=2025-03-05&date_to=2025-03-01")
+    assert page.status_code == 422 and 'id="e-date_to"' in page.text and 'id="tot-arrivals"' not in page.text
+
+    export = client.get("/console/dashboard/export?period=custom&date_from=x")
+    assert export.status_code == 422 and "日期格式不正确" in export.text
+    export = client.get("/console/dashboard/export?period=custom&date_from=2025-03-05&date_to=2025-03-01")
+    assert export.status_code == 422 and "2025-03-05" in export.text
     assert client.get("/console/dashboard/export?format=pdf").status_code == 422
+    api = world.client.get("/api/v1/referrals/funnel?date_from=2025-03-05&date_to=2025-03-01",
+                           headers=world.a.actors["admin1"].headers)
+    assert api.status_code == 422 and api.json()["error"]["code"] == "report_range_inverted"
+    api = world.client.get("/api/v1/referrals/funnel?date_from=2025-02-30", headers=world.a.actors["admin1"].headers)
+    assert api.status_code == 422
+    api = world.client.get("/api/v1/referrals/funnel?date_from=2020-01-01&date_to=2025-03-01",
+                           headers=world.a.actors["admin1"].headers)
+    assert api.status_code == 422 and api.json()["error"]["code"] == "report_range_too_long"
 
 
-def test_the_export_is_the_funnel_sheet_with_chinese_headers(world: World, session: Session) -> None:
+def test_the_export_is_the_funnel_sheet_week_by_week(world: World, session: Session) -> None:
     write_story(session, world.a, world.b)
     centre = console(world, world.a.actors["admin2"].username)
     response = centre.get(f"/console/dashboard/export?format=csv&{STORY}")
@@ -130,12 +160,19 @@ def test_the_export_is_the_funnel_sheet_with_chinese_headers(world: World, sessi
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["引流漏斗 Referral funnel"] and "2025-11-03 – 2025-11-16" in rows[1][0]
-    assert rows[2][:3] == ["周 Week", "推荐商户 Referrer", "接待商户 Receiver"]
-    body = {(r[1], r[2]): r for r in rows[3:-1]}
-    assert body[("alpha merchant 1", "alpha merchant 2")][5:8] == ["5", "3", "60.00%"]
-    assert rows[-1][0] == "合计 Total" and rows[-1][8] == "1,850.00"
-    api = world.client.get("/api/v1/referrals/funnel/export?format=csv&date_from=2025-11-03&date_to=2025-11-16",
-                           headers=world.a.actors["admin2"].headers)
+    assert rows[2][:4] == ["周 / 期间 Week / period", "起始日(北京时间) Starts (Beijing)", "推荐商户 Referrer",
+                           "接待商户 Receiver"]
+    body = {(r[0], r[2], r[3]): dict(zip(rows[2], r, strict=True)) for r in rows[3:-1]}
+    # the week column is filled: m1 → m2 in W45 (3 arrivals, 2 bought) and W46 (2 arrivals, 1 bought)
+    w45 = body[("2025-W45", "alpha merchant 1", "alpha merchant 2")]
+    assert w45["起始日(北京时间) Starts (Beijing)"] == "2025-11-03"
+    assert (w45["到店 Arrived"], w45["成交 Converted"]) == ("3", "2")
+    assert body[("2025-W46", "alpha merchant 1", "alpha merchant 2")]["到店 Arrived"] == "2"
+    total = dict(zip(rows[2], rows[-1], strict=True))
+    assert total["周 / 期间 Week / period"] == "合计 Total"
+    assert total["联盟带来的营业额(元) Revenue the alliance brought (¥)"] == "1,850.00"
+    api = world.client.get("/api/v1/referrals/funnel/export?format=csv&group=week&date_from=2025-11-03"
+                           "&date_to=2025-11-16&receiving_merchant_id=2", headers=world.a.actors["admin2"].headers)
     assert api.status_code == 200 and api.content.splitlines()[2:] == response.content.splitlines()[2:]
 
     response = centre.get(f"/console/dashboard/export?format=xlsx&{STORY}")
@@ -143,8 +180,9 @@ def test_the_export_is_the_funnel_sheet_with_chinese_headers(world: World, sessi
     assert response.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
-    assert [c.value for c in sheet[3]][:4] == ["周", "推荐商户", "接待商户", "发券"]
-    assert [c.value for c in sheet[4]][:2] == ["Week", "Referrer"]
+    assert [c.value for c in sheet[3]][:4] == ["周 / 期间", "起始日(北京时间)", "推荐商户", "接待商户"]
+    assert [c.value for c in sheet[4]][:2] == ["Week / period", "Starts (Beijing)"]
+    assert all(sheet.cell(row=r, column=1).value for r in range(5, sheet.max_row + 1))
     assert sheet.cell(row=sheet.max_row, column=1).value == "合计 Total"
 
     operator = console(world, world.a.actors["operator"].username)
