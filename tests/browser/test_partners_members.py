@@ -54,7 +54,7 @@ def test_an_admin_proposes_through_the_form_and_the_partner_accepts(page: Page, 
     page.fill("#f-commission_amount", "五十")
     page.click("#submit-propose")
     expect(page.locator("#e-title")).to_have_text("必填")
-    expect(page.locator("#e-commission_amount")).to_have_text("请输入金额,如 1950.00")
+    expect(page.locator("#e-commission_amount")).to_have_text("请输入金额,最多两位小数,如 199.00")
     expect(page.locator("#f-modes-rights_exchange")).to_be_checked()  # what was chosen is kept
     page.fill("#f-title", "健身 × 汽车 权益互换")
     page.fill("#f-commission_amount", "50")

@@ -123,8 +123,11 @@ def transition(
     except domain.TransitionRefused as refused:
         status_code = 403 if refused.code == "agreement_party" else 409
         raise AppError(refused.code, status_code=status_code, status=current.value, action=action.value) from None
+    reason = note.strip()
+    if domain.needs_reason(action) and not reason:
+        raise Invalid("agreement_reason_required", details={"note": "required"}, action=action.value)
     agreement.status = target.value
-    _record(session, actor, agreement, action.value, current.value, note=note)
+    _record(session, actor, agreement, action.value, current.value, note=reason)
     session.flush()
     return agreement
 

@@ -47,7 +47,7 @@ from lianmeng.orders import service as orders_service
 from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.tenancy import policy
-from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_to_fen
+from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_field
 
 router = APIRouter(include_in_schema=False)
 Result = TypeVar("Result")
@@ -82,18 +82,6 @@ def attempt(page: Page, action: Callable[[], Result], *, keep: bool = True) -> t
     except AppError as error:
         page.session.rollback()
         return None, error
-
-
-def amount_field(page: Page, text: str, *, required: bool, positive: bool = True) -> tuple[int | None, str | None]:
-    """A yuan amount typed into a form → (fen, None) or (None, the message shown next to the field)."""
-    if not text.strip():
-        return (None, page.t("请输入金额", "Enter an amount")) if required else (None, None)
-    fen = yuan_to_fen(text)
-    if fen is None:
-        return None, page.t("请输入金额,最多两位小数,如 199.00", "Enter an amount with at most 2 decimals, e.g. 199.00")
-    if fen < 0 or (positive and fen == 0):
-        return None, page.t("金额必须大于 0", "The amount must be more than 0")
-    return fen, None
 
 
 def card_ref(text: str) -> CardRef | None:
@@ -293,7 +281,7 @@ def _receipt(page: Page, text: str) -> tuple[str | None, str | None]:
 
 def _redeem(page: Page, member: Member, values: Mapping[str, str]) -> Response:
     errors: dict[str, str] = {}
-    bill, bill_error = amount_field(page, values.get("bill", ""), required=False, positive=False)
+    bill, bill_error = yuan_field(page, values.get("bill", ""), required=False, minimum="zero")
     receipt, receipt_error = _receipt(page, values.get("receipt", ""))
     if bill_error:
         errors["bill"] = bill_error
@@ -348,7 +336,7 @@ def _redemption_outcome(page: Page, redemption: Redemption) -> dict[str, Any]:
 
 def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Response:
     errors: dict[str, str] = {}
-    amount, amount_error = amount_field(page, values.get("amount", ""), required=True)
+    amount, amount_error = yuan_field(page, values.get("amount", ""))
     order_no, order_no_error = _receipt(page, values.get("order_no", ""))
     if amount_error:
         errors["amount"] = amount_error
@@ -460,7 +448,8 @@ def template_from_form(page: Page, values: Mapping[str, str]) -> tuple[TemplateC
     errors: dict[str, str] = {}
     data: dict[str, Any] = {name: values.get(name, "").strip() for name in PLAIN_FIELDS}
     for name, target in YUAN_FIELDS.items():
-        fen, error = amount_field(page, values.get(name, ""), required=False, positive=name != "min_spend")
+        fen, error = yuan_field(page, values.get(name, ""), required=False,
+                                minimum="zero" if name == "min_spend" else "positive")
         if error:
             errors[name] = error
         data[target] = fen

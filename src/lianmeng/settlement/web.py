@@ -13,7 +13,7 @@ from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xls
 from lianmeng.kit.pagination import PageParams, page_of
 from lianmeng.settlement import domain, exports, repository, service
 from lianmeng.settlement.schemas import AdjustIn, DisputeIn, PayIn, RunIn, RunOut, StatementSummary
-from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_to_fen
+from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_field
 
 router = APIRouter(include_in_schema=False)
 
@@ -140,10 +140,10 @@ async def dispute(statement_id: int, page: StaffPage) -> Response:
 async def adjust(statement_id: int, page: StaffPage) -> Response:
     values = await form_of(page)
     errors: dict[str, str] = {}
-    fen = yuan_to_fen(values.get("amount", ""))
+    fen, message = yuan_field(page, values.get("amount", ""), minimum="any")
     if fen is None or fen == 0:
-        errors["amount"] = page.t("请输入调整金额(元,可为负,最多两位小数)",
-                                  "Enter the correction in yuan (may be negative, at most 2 decimals)")
+        errors["amount"] = message or page.t("调整金额不能为 0(可为负数)",
+                                             "The correction cannot be 0 (it may be negative)")
     line_id = values.get("line_id", "")
     if not line_id.isdigit():
         errors["line_id"] = page.t("请选择要调整的行", "Choose the line to correct")
