@@ -29,6 +29,7 @@ from lianmeng.agreements.domain import (
 )
 from lianmeng.agreements.models import Agreement
 from lianmeng.agreements.schemas import MAX_COMMISSION_FEN, AgreementCreate, CommissionKind
+from lianmeng.commissions.domain import KIND_LABELS
 from lianmeng.kit import clock
 from lianmeng.kit.errors import NotFound
 from lianmeng.kit.pagination import PageParams, paginate
@@ -36,39 +37,15 @@ from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry
 from lianmeng.merchants.models import Merchant
 from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_field
+from lianmeng.web.labels import AGREEMENT_ACTION_LABELS as ACTION_LABELS
+from lianmeng.web.labels import AGREEMENT_EVENT_LABELS as EVENT_LABELS
+from lianmeng.web.labels import CYCLE_LABELS
+from lianmeng.web.labels import TERM_PAYEE_LABELS as PAYEE_LABELS
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 
-ACTION_LABELS: dict[AgreementAction, tuple[str, str]] = {
-    AgreementAction.PROPOSE: ("提交对方确认", "Propose"),
-    AgreementAction.WITHDRAW: ("撤回", "Withdraw"),
-    AgreementAction.ACCEPT: ("接受", "Accept"),
-    AgreementAction.REJECT: ("拒绝", "Reject"),
-    AgreementAction.ACTIVATE: ("生效", "Activate"),
-    AgreementAction.SUSPEND: ("暂停", "Suspend"),
-    AgreementAction.RESUME: ("恢复", "Resume"),
-    AgreementAction.TERMINATE: ("终止", "Terminate"),
-}
-EVENT_LABELS: dict[str, tuple[str, str]] = {
-    "create": ("创建草稿", "Drafted"), "update": ("修改条款", "Terms changed"),
-    **{action.value: label for action, label in ACTION_LABELS.items()},
-}
-CYCLE_LABELS: dict[SettlementCycle, tuple[str, str]] = {
-    SettlementCycle.MONTHLY: ("按月结算", "Monthly"),
-    SettlementCycle.WEEKLY: ("按周结算", "Weekly"),
-    SettlementCycle.QUARTERLY: ("按季度结算", "Quarterly"),
-}
-KIND_LABELS: dict[CommissionKind, tuple[str, str]] = {
-    CommissionKind.PER_HEAD: ("按人头(每位新客固定金额)", "Per head (fixed per new customer)"),
-    CommissionKind.FIXED_PER_ORDER: ("按单固定金额", "Fixed per order"),
-    CommissionKind.PERCENT_OF_ORDER: ("按订单金额比例", "Percent of order"),
-}
-PAYEE_LABELS: dict[str, tuple[str, str]] = {
-    "merchant": ("推荐商户", "Referring merchant"), "staff": ("推荐导购", "Referring staff member"),
-    "both": ("商户与导购", "Merchant and staff member"),
-}
 # destructive or decisive actions are drawn as secondary buttons
 SECONDARY = {AgreementAction.REJECT, AgreementAction.WITHDRAW, AgreementAction.SUSPEND, AgreementAction.TERMINATE}
 DONE = {action.value: label for action, label in {

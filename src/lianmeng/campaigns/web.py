@@ -21,9 +21,6 @@ from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yua
 
 router = APIRouter(include_in_schema=False)
 
-STATUS = {"draft": ("草稿", "Draft"), "active": ("进行中", "Active"), "closed": ("已结束", "Closed")}
-
-
 def _day(text: str) -> datetime | None:
     """'2026-12-01' as midnight in Beijing."""
     try:
@@ -36,7 +33,7 @@ def _list(page: Page, errors: dict[str, str] | None = None, values: dict[str, st
           status_code: int = 200) -> Response:
     rows, _ = paginate(page.session, repository.list_campaigns(page.me), PageParams(page=1, page_size=50))
     campaigns = service.out_many(page.session, rows)
-    return page.render("campaigns/index.html", status_code=status_code, campaigns=campaigns, labels=STATUS,
+    return page.render("campaigns/index.html", status_code=status_code, campaigns=campaigns,
                        errors=errors or {}, values=values or {})
 
 
@@ -82,7 +79,7 @@ def _campaign(page: Page, campaign_id: int, errors: dict[str, str] | None = None
         bars = [{"name": r.merchant_name, "gain": r.gain_fen, "width": round(abs(r.gain_fen) / top * 100, 1),
                  "roi": r.roi} for r in report.merchants]
     return page.render("campaigns/campaign.html", status_code=status_code, c=out, report=report, names=names,
-                       merchants=merchants, costs=costs, labels=STATUS, errors=errors or {}, values=values or {},
+                       merchants=merchants, costs=costs, errors=errors or {}, values=values or {},
                        error=error, bars=bars, flash=page.t("已保存", "Saved") if page.request.query_params.get(
                            "saved") else None)
 

@@ -47,23 +47,11 @@ from lianmeng.orders import service as orders_service
 from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.tenancy import policy
+from lianmeng.web import labels
 from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_field
 
 router = APIRouter(include_in_schema=False)
 Result = TypeVar("Result")
-
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    CouponKind.AMOUNT_OFF.value: ("立减券", "Amount off"),
-    CouponKind.PERCENT_OFF.value: ("折扣券", "Percent off"),
-    CouponKind.FREE_ITEM.value: ("体验/赠品券", "Free item"),
-    CouponKind.CASH_VOUCHER.value: ("代金券", "Cash voucher"),
-}
-ACCEPTANCE_LABELS: dict[str, tuple[str, str]] = {
-    Acceptance.OWNER.value: ("仅本店", "Only here"),
-    Acceptance.ALLIANCE.value: ("联盟通用", "Alliance-wide"),
-    Acceptance.SELECTED.value: ("指定商户/门店", "Selected merchants"),
-}
-
 
 # --- shared helpers ---------------------------------------------------------------------------------------
 
@@ -416,9 +404,9 @@ def _coupons_page(page: Page, *, status_code: int = 200, **context: Any) -> Resp
         "coupons/index.html", status_code=status_code, own=own, partners=partners,
         used=_use_counts(page, [t.id for t in own]), describe=lambda t: describe(page, t),
         names=merchant_names(page), can_publish=_can_publish(page), agreements=_agreement_options(page),
-        kinds=[(k, page.t(*label)) for k, label in KIND_LABELS.items()],
-        acceptances=[(a, page.t(*ACCEPTANCE_LABELS[a])) for a in (Acceptance.OWNER.value, Acceptance.ALLIANCE.value)],
-        kind_labels=KIND_LABELS, acceptance_labels=ACCEPTANCE_LABELS, **context)
+        kinds=labels.options("coupon_kind", page.lang),
+        acceptances=labels.options("acceptance", page.lang, [Acceptance.OWNER.value, Acceptance.ALLIANCE.value]),
+        **context)
 
 
 @router.get("/console/coupons")

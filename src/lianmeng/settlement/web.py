@@ -11,14 +11,11 @@ from fastapi.responses import RedirectResponse
 from lianmeng.kit.errors import Forbidden
 from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
 from lianmeng.kit.pagination import PageParams, page_of
-from lianmeng.settlement import domain, exports, repository, service
+from lianmeng.settlement import exports, repository, service
 from lianmeng.settlement.schemas import AdjustIn, DisputeIn, PayIn, RunIn, RunOut, StatementSummary
 from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_field
 
 router = APIRouter(include_in_schema=False)
-
-STATUS_LABELS = domain.STATUS_LABELS
-
 
 def _require_reader(page: Page) -> None:
     """Statements are for the operator and merchant admins; store staff have no money pages."""
@@ -35,7 +32,7 @@ def _list(page: Page, period: str | None, *, flash: str | None = None, error: st
     runs = (page_of(page.session, repository.list_runs(page.me), PageParams(page=1, page_size=24), RunOut).items
             if page.me.is_operator else [])
     return page.render("money/index.html", status_code=status_code, statements=statements, names=names, runs=runs,
-                       period=period or "", labels=STATUS_LABELS, flash=flash, error=error, errors=errors or {},
+                       period=period or "", flash=flash, error=error, errors=errors or {},
                        values=values or {}, verified=verified)
 
 
@@ -80,7 +77,7 @@ def _statement(page: Page, statement_id: int, *, flash: str | None = None, error
                status_code: int = 200) -> Response:
     statement = service.statement_out(page.session, repository.get_statement(page.session, page.me, statement_id),
                                       page.lang)
-    return page.render("money/statement.html", status_code=status_code, s=statement, labels=STATUS_LABELS,
+    return page.render("money/statement.html", status_code=status_code, s=statement,
                        flash=flash, error=error, errors=errors or {}, values=values or {},
                        is_operator=page.me.is_operator)
 

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ from lianmeng.kit.i18n import LANGUAGES, pick_language, translate
 from lianmeng.kit.money import format_yuan
 from lianmeng.orders.schemas import MAX_FEN
 from lianmeng.tenancy import Principal
+from lianmeng.web import labels
 from lianmeng.web.deps import SessionDep
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -52,7 +54,14 @@ def _local_date(at: datetime | None) -> str:
     return "" if at is None else shanghai(at).strftime("%Y-%m-%d")
 
 
+@pass_context
+def _label(context: Mapping[str, Any], code: str | None, table: str) -> str:
+    """`{{ member.status|label("member_status") }}`: a stored code in the reader's language (web/labels.py)."""
+    return labels.label(table, code, str(context.get("lang", "zh-CN")))
+
+
 templates.env.filters["yuan"] = _yuan
+templates.env.filters["label"] = _label
 templates.env.filters["local"] = format_local
 templates.env.filters["local_date"] = _local_date
 templates.env.globals["version"] = __version__
@@ -95,6 +104,9 @@ class Page:
 
     def t(self, zh: str, en: str) -> str:
         return en if self.lang == "en" else zh
+
+    def label(self, table: str, code: str | None) -> str:
+        return labels.label(table, code, self.lang)
 
     def error_text(self, error: AppError) -> str:
         return translate(error.code, self.lang, **error.params)

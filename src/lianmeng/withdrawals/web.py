@@ -26,6 +26,8 @@ from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Staff
 from lianmeng.tenancy import Principal
 from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, run_write, yuan_field
+from lianmeng.web.labels import DECISION_LABELS
+from lianmeng.web.labels import WITHDRAWAL_STATUS_LABELS as STATUS_LABELS
 from lianmeng.withdrawals import repository, service
 from lianmeng.withdrawals.domain import FLOW, Decision, WithdrawalStatus
 from lianmeng.withdrawals.models import Withdrawal
@@ -35,17 +37,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 
-STATUS_LABELS: dict[WithdrawalStatus, tuple[str, str]] = {
-    WithdrawalStatus.REQUESTED: ("待审核", "Requested"),
-    WithdrawalStatus.APPROVED: ("已批准,待打款", "Approved, to be paid"),
-    WithdrawalStatus.REJECTED: ("已拒绝", "Rejected"),
-    WithdrawalStatus.PAID: ("已打款", "Paid"),
-}
-DECISION_LABELS: dict[Decision, tuple[str, str]] = {
-    Decision.APPROVE: ("批准", "Approve"),
-    Decision.REJECT: ("拒绝", "Reject"),
-    Decision.PAY: ("确认已打款", "Mark paid"),
-}
 DONE: dict[str, tuple[str, str]] = {
     "requested": ("提现申请已提交,等待审核", "Withdrawal requested; waiting for approval"),
     Decision.APPROVE.value: ("已批准提现申请", "Withdrawal approved"),
