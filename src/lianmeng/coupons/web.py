@@ -193,8 +193,8 @@ def _commission(page: Page, order: Order) -> list[dict[str, Any]]:
             payee = page.t("推荐导购", "Referring guide") + f" · {names(order.referrer_merchant_id)}"
         else:
             payee = page.t("联盟运营方(盟主佣金)", "Alliance operator (operator commission)")
-        out.append({"payee": payee, "reason": rebate.reason, "amount_fen": rebate.amount_fen,
-                    "releases_at": rebate.releases_at})
+        out.append({"payee": payee, "reason": labels.rebate_reason(rebate.reason, page.lang),
+                    "amount_fen": rebate.amount_fen, "releases_at": rebate.releases_at})
     return out
 
 

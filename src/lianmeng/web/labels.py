@@ -155,3 +155,9 @@ def label(table: str, code: str | StrEnum | None, lang: str) -> str:
 def options(table: str, lang: str, codes: list[str] | None = None) -> list[tuple[str, str]]:
     """(code, words) for a form's select, in the table's order (or the given codes')."""
     return [(code, label(table, code, lang)) for code in (codes if codes is not None else list(TABLES[table]))]
+
+
+def rebate_reason(reason: str, lang: str) -> str:
+    """A rebate's stored reason ('per_head', 'percent_of_order 5%') in words ('按人头', '按比例 5%')."""
+    kind, _, rest = reason.partition(" ")
+    return " ".join(part for part in (label("commission_kind", kind, lang), rest) if part)

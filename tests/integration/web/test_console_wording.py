@@ -181,3 +181,16 @@ def test_a_too_large_amount_says_so_with_the_cap_at_the_counter_and_elsewhere(wo
         "return_window_days": "7", "settlement_cycle": "monthly"})
     assert proposed.status_code == 422
     assert error_next_to(proposed.text, "commission_amount") == "金额过大,上限 ¥1,000,000.00"  # a term's own cap
+
+
+def test_the_counter_names_the_commission_basis_in_words(world: World) -> None:
+    data = referral(world)  # ¥100 per referred head to m1, plus ¥50 to its guide
+    desk = console(world.client, world.a.actors["staff2"].username)
+    form = {"csrf": csrf_of(desk.get("/console/counter").text), "action": "redeem", "member_card": data["card_no"],
+            "coupon": f"c:{data['coupon']['code']}", "bill": "300", "receipt": "POS-1", "go": "check"}
+    checked = desk.post("/console/counter", data=form)
+    table = checked.text[checked.text.index('id="commission"'):]
+    assert "按人头" in table and "per_head" not in checked.text
+    desk.cookies.set("lm_lang", "en")
+    english = desk.post("/console/counter", data=form).text
+    assert "Per head" in english[english.index('id="commission"'):] and "per_head" not in english
