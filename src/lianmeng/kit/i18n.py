@@ -218,6 +218,15 @@ def pick_language(accept_language: str | None) -> str:
     return max(choices)[2] if choices else LANGUAGES[0]
 
 
+def count(n: int, lang: str, zh: str, one: str, other: str | None = None) -> str:
+    """A number with what it counts: Chinese with its measure word ("1 位会员", "3 张对账单"), English singular for
+    exactly one and plural otherwise (CLDR's English rule: "1 member", "0 members", "3 members")."""
+    number = f"{n:,}"
+    if lang == "en":
+        return f"{number} {one if n == 1 else (other or one + 's')}"
+    return f"{number} {zh}"
+
+
 def word(key: str, lang: str) -> str:
     return WORDS.get(key, {}).get(lang, key)
 

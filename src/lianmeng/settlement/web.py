@@ -51,8 +51,9 @@ async def settle(page: StaffPage) -> Response:
     run, error = run_write(page, lambda: service.settle(page.session, page.me, None, body.period))
     if error:
         return _list(page, None, errors={"period": error}, values=values, status_code=422)
-    done = page.t(f"{run.period} 已结算:{run.statements} 张对账单,{run.lines} 行",
-                  f"{run.period} settled: {run.statements} statements, {run.lines} lines")
+    statements = page.count(run.statements, "张对账单", "statement")
+    done = page.t(f"{run.period} 已结算:{statements},{page.count(run.lines, '行', 'line')}",
+                  f"{run.period} settled: {statements}, {page.count(run.lines, '行', 'line')}")
     return _list(page, run.period, flash=done)
 
 

@@ -30,7 +30,7 @@ from lianmeng.auth.domain import Role
 from lianmeng.config import get_settings
 from lianmeng.kit.clock import format_local, shanghai
 from lianmeng.kit.errors import AppError
-from lianmeng.kit.i18n import LANGUAGES, pick_language, translate
+from lianmeng.kit.i18n import LANGUAGES, count, pick_language, translate
 from lianmeng.kit.money import format_yuan
 from lianmeng.orders.schemas import MAX_FEN
 from lianmeng.tenancy import Principal
@@ -60,7 +60,14 @@ def _label(context: Mapping[str, Any], code: str | None, table: str) -> str:
     return labels.label(table, code, str(context.get("lang", "zh-CN")))
 
 
+@pass_context
+def _count(context: Mapping[str, Any], n: int, zh: str, one: str, other: str | None = None) -> str:
+    """`{{ count(total, "位会员", "member") }}`: 1 位会员 / 1 member / 3 members."""
+    return count(int(n), str(context.get("lang", "zh-CN")), zh, one, other)
+
+
 templates.env.filters["yuan"] = _yuan
+templates.env.globals["count"] = _count
 templates.env.filters["label"] = _label
 templates.env.filters["local"] = format_local
 templates.env.filters["local_date"] = _local_date
@@ -104,6 +111,9 @@ class Page:
 
     def t(self, zh: str, en: str) -> str:
         return en if self.lang == "en" else zh
+
+    def count(self, n: int, zh: str, one: str, other: str | None = None) -> str:
+        return count(n, self.lang, zh, one, other)
 
     def label(self, table: str, code: str | None) -> str:
         return labels.label(table, code, self.lang)

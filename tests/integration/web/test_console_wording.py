@@ -194,3 +194,39 @@ def test_the_counter_names_the_commission_basis_in_words(world: World) -> None:
     desk.cookies.set("lm_lang", "en")
     english = desk.post("/console/counter", data=form).text
     assert "Per head" in english[english.index('id="commission"'):] and "per_head" not in english
+
+
+# --- numbers with words ----------------------------------------------------------------------------------------
+
+
+def test_counts_read_as_sentences_one_member_three_members(world: World) -> None:
+    browser = console(world.client, world.a.actors["admin1"].username)
+    found = browser.get("/console/members?q=会员1").text  # one member of m1 is called 会员1
+    assert re.search(r'id="search-result">查找 “会员1”: 1 位会员</p>', found), found
+    assert 'id="member-count">共 1 位会员</span>' in found
+    browser.cookies.set("lm_lang", "en")
+    english = browser.get("/console/members?q=会员1").text
+    assert "“会员1”: 1 member</p>" in english and "1 members" not in english
+    operator = console(world.client, world.a.actors["operator"].username)
+    operator.cookies.set("lm_lang", "en")
+    everyone = operator.get("/console/members").text
+    assert f'id="member-count">{len(world.a.members)} members</span>' in everyone
+
+    op = world.a.actors["operator"].headers
+    agreement = ok(world.client.post(f"{API}/agreements", headers=op, json={
+        "title": "一天观察期", "merchant_a_id": world.a.merchants[0], "merchant_b_id": world.a.merchants[1],
+        "modes": ["rights_exchange"], "return_window_days": 1}))
+    page = operator.get(f"/console/partners/agreements/{agreement['id']}").text
+    assert '<dd id="return-window">1 day</dd>' in page
+    operator.cookies.set("lm_lang", "zh-CN")
+    assert '<dd id="return-window">1 天</dd>' in operator.get(f"/console/partners/agreements/{agreement['id']}").text
+
+
+def test_count_wording() -> None:
+    from lianmeng.kit.i18n import count
+
+    assert [count(n, "en", "位会员", "member") for n in (0, 1, 2, 1_234)] == [
+        "0 members", "1 member", "2 members", "1,234 members"]
+    assert count(1, "en", "笔分录", "entry", "entries") == "1 entry" and count(2, "en", "", "entry", "entries") == \
+        "2 entries"
+    assert count(3, "zh-CN", "张对账单", "statement") == "3 张对账单"

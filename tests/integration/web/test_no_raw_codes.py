@@ -187,3 +187,28 @@ def test_no_page_of_the_demo_alliance_shows_a_raw_code(client: TestClient, sessi
     assert card.status_code == 303, card.text
     problems |= sweep(visitor, ["/m", "/m/partners"], known)
     assert not problems, "\n".join(f"{where}: {sorted(raw)}" for where, raw in sorted(problems.items()))
+
+
+# where each shown enum's words are (AccountKind's live in several context tables: members' balances, statements)
+TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement_action",
+            "CooperationMode": "cooperation_mode", "SettlementCycle": "settlement_cycle", "Cycle": "settlement_cycle",
+            "CommissionKind": "commission_kind", "PayeeKind": "commission_payee", "Role": "role",
+            "CampaignStatus": "campaign_status", "CouponKind": "coupon_kind", "Acceptance": "acceptance",
+            "MemberStatus": "member_status", "Industry": "industry", "MerchantStatus": "merchant_status",
+            "StaffRole": "staff_role", "PointsEntryKind": "points_entry", "Status": "statement_status",
+            "Action": "statement_action", "WithdrawalStatus": "withdrawal_status", "Decision": "withdrawal_decision"}
+
+
+def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
+    from lianmeng.web import labels
+
+    for enum in shown_enums():
+        if enum.__name__ == "AccountKind":
+            continue
+        assert enum.__name__ in TABLE_OF, f"{enum.__module__}.{enum.__name__} has no label table"
+        for member in enum:
+            zh, en = labels.pair(TABLE_OF[enum.__name__], member)
+            assert zh != member.value and en != member.value and re.search(r"[\u4e00-\u9fff]", zh), member
+            assert labels.label(TABLE_OF[enum.__name__], member, "en") == en
+    for tier, _ in data.TIERS:
+        assert labels.pair("tier", tier) != (tier, tier)
