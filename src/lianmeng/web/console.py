@@ -119,7 +119,7 @@ class Page:
         return labels.label(table, code, self.lang)
 
     def error_text(self, error: AppError) -> str:
-        return translate(error.code, self.lang, **error.params)
+        return translate(error.code, self.lang, **labels.error_params(error.code, error.params, self.lang))
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         base = {"page": self, "principal": self.principal, "lang": self.lang, "t": self.t,

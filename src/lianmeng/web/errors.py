@@ -46,8 +46,10 @@ def _is_page(request: Request) -> bool:
 
 def page_error(request: Request, status_code: int, code: str, **params: Any) -> Response:
     from lianmeng.web.console import csrf_token, language, templates
+    from lianmeng.web.labels import error_params
 
     lang = language(request)
+    params = error_params(code, params, lang)
     path = request.url.path
     home = "/m" if path == "/m" or path.startswith(("/m/", "/c/", "/claim/")) else "/console"
     return templates.TemplateResponse(request, "console/error.html", {

@@ -161,3 +161,26 @@ def rebate_reason(reason: str, lang: str) -> str:
     """A rebate's stored reason ('per_head', 'percent_of_order 5%') in words ('按人头', '按比例 5%')."""
     kind, _, rest = reason.partition(" ")
     return " ".join(part for part in (label("commission_kind", kind, lang), rest) if part)
+
+
+# the codes inside an error's message, by error code: parameter → label table (a page says 「已结束」, not 「closed」)
+ERROR_PARAMS: dict[str, dict[str, str]] = {
+    "agreement_transition": {"status": "agreement_status", "action": "agreement_action"},
+    "agreement_party": {"status": "agreement_status", "action": "agreement_action"},
+    "agreement_not_started": {"status": "agreement_status", "action": "agreement_action"},
+    "agreement_expired": {"status": "agreement_status", "action": "agreement_action"},
+    "agreement_reason_required": {"action": "agreement_action"},
+    "withdrawal_transition": {"status": "withdrawal_status", "action": "withdrawal_decision"},
+    "statement_transition": {"status": "statement_status", "action": "statement_action"},
+    "statement_side": {"action": "statement_action"},
+    "campaign_status": {"status": "campaign_status"},
+    "campaign_transition": {"status": "campaign_status", "target": "campaign_status"},
+    "joint_card_closed": {"status": "joint_card_status"},
+}
+
+
+def error_params(code: str, params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """An error's message parameters with the codes among them in words."""
+    tables = ERROR_PARAMS.get(code, {})
+    return {name: label(tables[name], value, lang) if name in tables and value is not None else value
+            for name, value in params.items()}

@@ -4,6 +4,7 @@ too-large amount is called too large, with the cap, wherever a yuan amount is ty
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -230,3 +231,18 @@ def test_count_wording() -> None:
     assert count(1, "en", "笔分录", "entry", "entries") == "1 entry" and count(2, "en", "", "entry", "entries") == \
         "2 entries"
     assert count(3, "zh-CN", "张对账单", "statement") == "3 张对账单"
+
+
+def test_a_refusal_on_a_page_names_statuses_in_words(world: World) -> None:
+    op = world.a.actors["operator"].headers
+    campaign = ok(world.client.post(f"{API}/campaigns", headers=op, json={
+        "name": "已结束的活动", "starts_at": "2030-05-01T00:00:00+08:00", "ends_at": "2030-05-08T00:00:00+08:00"}))
+    ok(world.client.post(f"{API}/campaigns/{campaign['id']}/status", headers=op, json={"status": "closed"}), 200)
+    browser = console(world.client, world.a.actors["operator"].username)
+    token = csrf_of(browser.get(f"/console/campaigns/{campaign['id']}").text)
+    refused = browser.post(f"/console/campaigns/{campaign['id']}/status", data={"csrf": token, "status": "active"})
+    assert refused.status_code == 409
+    assert "活动状态不能从「已结束」变为「进行中」" in refused.text and "「closed」" not in refused.text
+    browser.cookies.set("lm_lang", "en")
+    english = browser.post(f"/console/campaigns/{campaign['id']}/status", data={"csrf": token, "status": "active"})
+    assert "A campaign cannot go from 'Closed' to 'Active'" in html.unescape(english.text)
