@@ -54,7 +54,7 @@ def test_an_admin_proposes_through_the_form_and_the_partner_accepts(page: Page, 
     page.fill("#f-commission_amount", "五十")
     page.click("#submit-propose")
     expect(page.locator("#e-title")).to_have_text("必填")
-    expect(page.locator("#e-commission_amount")).to_have_text("请输入金额,如 1950.00")
+    expect(page.locator("#e-commission_amount")).to_have_text("请输入金额,最多两位小数,如 199.00")
     expect(page.locator("#f-modes-rights_exchange")).to_be_checked()  # what was chosen is kept
     page.fill("#f-title", "健身 × 汽车 权益互换")
     page.fill("#f-commission_amount", "50")
@@ -77,6 +77,17 @@ def test_an_admin_proposes_through_the_form_and_the_partner_accepts(page: Page, 
     page.goto(agreement_url.split("?")[0])
     expect(page.locator("#agreement-status")).to_have_text("双方已确认")
     expect(page.locator('#actions button[data-action="activate"]')).to_have_count(1)
+
+    # ending it takes two steps: the button opens a confirmation that needs a reason
+    page.locator('#actions a[data-action="terminate"]').click()
+    expect(page.locator("#agreement-status")).to_have_text("双方已确认")
+    expect(page.locator("#confirm")).to_contain_text("确认终止这份协议?")
+    page.click("#confirm-action")  # no reason: the browser's own check stops it (required)
+    expect(page.locator("#agreement-status")).to_have_text("双方已确认")
+    page.fill("#f-reason", "门店装修,暂不合作")
+    page.click("#confirm-action")
+    expect(page.locator("#agreement-status")).to_have_text("已终止")
+    expect(page.locator('#history tr[data-action="terminate"]')).to_contain_text("门店装修,暂不合作")
 
 
 def test_members_show_masked_phones_only_and_never_another_merchants(page: Page, world: World) -> None:

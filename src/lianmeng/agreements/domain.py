@@ -3,6 +3,7 @@
 draft --propose--> proposed --accept (the other party)--> accepted --activate--> active
 active --suspend--> suspended --resume--> active;  any live state --terminate--> terminated
 proposed --withdraw (proposer)--> draft;  proposed --reject (the other party)--> terminated
+reject, suspend and terminate need a reason (kept in the history).
 
 The proposer's acceptance is implied by proposing, so "accepted" means both sides have said yes.
 For an alliance-wide agreement the operator is both sides.
@@ -88,6 +89,15 @@ TRANSITIONS: dict[tuple[AgreementStatus, AgreementAction], tuple[AgreementStatus
     (S.SUSPENDED, A.RESUME): (S.ACTIVE, _ANY),
     (S.SUSPENDED, A.TERMINATE): (S.TERMINATED, _ANY),
 }
+
+
+# ending or pausing a partnership, or turning a proposal down, is asked to be confirmed with a reason, which the
+# history keeps (the event's note): the other side reads why
+NEEDS_REASON: frozenset[AgreementAction] = frozenset({A.REJECT, A.SUSPEND, A.TERMINATE})
+
+
+def needs_reason(action: AgreementAction) -> bool:
+    return action in NEEDS_REASON
 
 
 class TransitionRefused(Exception):

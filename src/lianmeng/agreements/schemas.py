@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from lianmeng.agreements.domain import AgreementAction, AgreementStatus, CooperationMode
 from lianmeng.settlement.domain import SettlementCycle
 
+MAX_COMMISSION_FEN = 100_000_000  # ¥1,000,000.00 per head or per order: the most one commission term pays
+
 
 class CommissionKind(StrEnum):
     PER_HEAD = "per_head"
@@ -30,8 +32,8 @@ class CommissionTerm(BaseModel):
     kind: CommissionKind
     payer: Literal["a", "b"] = Field(default="b", description="The merchant receiving the customer pays")
     payee: Literal["merchant", "staff", "both"] = "merchant"
-    amount_fen: int | None = Field(default=None, ge=1, le=100_000_000)
-    staff_amount_fen: int | None = Field(default=None, ge=0, le=100_000_000)
+    amount_fen: int | None = Field(default=None, ge=1, le=MAX_COMMISSION_FEN)
+    staff_amount_fen: int | None = Field(default=None, ge=0, le=MAX_COMMISSION_FEN)
     rate_bp: int | None = Field(default=None, ge=1, le=10_000)
     min_order_fen: int = Field(default=0, ge=0)
     cap_per_order_fen: int | None = Field(default=None, ge=1)
@@ -102,7 +104,9 @@ class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: AgreementAction
-    note: str = Field(default="", max_length=500)
+    note: str = Field(default="", max_length=500, description=(
+        "Why; required (not blank) for reject, suspend and terminate, else 422 `agreement_reason_required`. "
+        "Kept in the agreement's history"))
 
 
 class AgreementOut(BaseModel):

@@ -154,6 +154,9 @@ def transition(
     except domain.TransitionRefused as refused:
         status_code = 403 if refused.code == "agreement_party" else 409
         raise AppError(refused.code, status_code=status_code, status=current.value, action=action.value) from None
+    reason = note.strip()
+    if domain.needs_reason(action) and not reason:
+        raise Invalid("agreement_reason_required", details={"note": "required"}, action=action.value)
     if target is AgreementStatus.ACTIVE:  # terms written before the engine refused them never take effect
         problems = commissions_domain.unpayable(agreement.commission_terms,
                                                 alliance_wide=agreement.merchant_b_id is None)
@@ -162,7 +165,7 @@ def transition(
                            details={"commission_terms": [{"index": p.index, "field": p.field, "code": p.code}
                                                          for p in problems]})
     agreement.status = target.value
-    _record(session, actor, agreement, action.value, current.value, note=note)
+    _record(session, actor, agreement, action.value, current.value, note=reason)
     session.flush()
     return agreement
 

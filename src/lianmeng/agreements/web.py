@@ -27,7 +27,7 @@ from lianmeng.agreements.domain import (
     Validity,
 )
 from lianmeng.agreements.models import Agreement
-from lianmeng.agreements.schemas import AgreementCreate, CommissionKind
+from lianmeng.agreements.schemas import MAX_COMMISSION_FEN, AgreementCreate, CommissionKind
 from lianmeng.commissions import domain as commissions_domain
 from lianmeng.kit import clock
 from lianmeng.kit.errors import NotFound
@@ -37,27 +37,17 @@ from lianmeng.kit.pagination import PageParams, paginate
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry
 from lianmeng.merchants.models import Merchant
-from lianmeng.settlement.domain import CYCLE_LABELS, SettlementCycle
-from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, parse, run_write, yuan_to_fen
+from lianmeng.settlement.domain import SettlementCycle
+from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_field
+from lianmeng.web.labels import AGREEMENT_ACTION_LABELS as ACTION_LABELS
+from lianmeng.web.labels import AGREEMENT_EVENT_LABELS as EVENT_LABELS
+from lianmeng.web.labels import CYCLE_LABELS
+from lianmeng.web.labels import TERM_PAYEE_LABELS as PAYEE_LABELS
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 
-ACTION_LABELS: dict[AgreementAction, tuple[str, str]] = {
-    AgreementAction.PROPOSE: ("提交对方确认", "Propose"),
-    AgreementAction.WITHDRAW: ("撤回", "Withdraw"),
-    AgreementAction.ACCEPT: ("接受", "Accept"),
-    AgreementAction.REJECT: ("拒绝", "Reject"),
-    AgreementAction.ACTIVATE: ("生效", "Activate"),
-    AgreementAction.SUSPEND: ("暂停", "Suspend"),
-    AgreementAction.RESUME: ("恢复", "Resume"),
-    AgreementAction.TERMINATE: ("终止", "Terminate"),
-}
-EVENT_LABELS: dict[str, tuple[str, str]] = {
-    "create": ("创建草稿", "Drafted"), "update": ("修改条款", "Terms changed"),
-    **{action.value: label for action, label in ACTION_LABELS.items()},
-}
 KIND_LABELS: dict[CommissionKind, tuple[str, str]] = {
     CommissionKind.PER_HEAD: ("按人头(每位新客固定金额)", "Per head (fixed per new customer)"),
     CommissionKind.FIXED_PER_ORDER: ("按单固定金额", "Fixed per order"),
@@ -70,10 +60,6 @@ TERM_FIELDS = {"kind": "commission_kind", "hub": "hub", "hub_merchant_id": "hub"
                "amount_fen": "commission_amount", "staff_amount_fen": "staff_amount", "payee": "payee",
                "payer": "payer"}
 OPERATOR_HUB = "operator"
-PAYEE_LABELS: dict[str, tuple[str, str]] = {
-    "merchant": ("推荐商户", "Referring merchant"), "staff": ("推荐导购", "Referring staff member"),
-    "both": ("商户与导购", "Merchant and staff member"),
-}
 # destructive or decisive actions are drawn as secondary buttons
 SECONDARY = {AgreementAction.REJECT, AgreementAction.WITHDRAW, AgreementAction.SUSPEND, AgreementAction.TERMINATE}
 DONE = {action.value: label for action, label in {
@@ -117,7 +103,8 @@ class Row:
     status: str
     status_label: str
     modes: list[str]
-    actions: list[tuple[str, str, bool]] = field(default_factory=list)  # (action, label, secondary)
+    # (action, label, secondary, asks for a confirmation with a reason first)
+    actions: list[tuple[str, str, bool, bool]] = field(default_factory=list)
     waiting_for_me: bool = False
 
 
@@ -137,7 +124,7 @@ def _row(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> Row:
         agreement=agreement, proposer=name(agreement.merchant_a_id), counterparty=counterparty,
         status=status.value, status_label=_label(page, STATUS_LABELS[status]),
         modes=[_label(page, MODE_LABELS[CooperationMode(m)]) for m in agreement.modes if m in set(CooperationMode)],
-        actions=[(a.value, _label(page, ACTION_LABELS[a]), a in SECONDARY) for a in allowed],
+        actions=[(a.value, _label(page, ACTION_LABELS[a]), a in SECONDARY, domain.needs_reason(a)) for a in allowed],
         waiting_for_me=side is Side.COUNTERPARTY and status is AgreementStatus.PROPOSED,
     )
 
@@ -221,7 +208,6 @@ def _date(text: str) -> date | None:
 def _build(page: Page, values: dict[str, str], modes: list[str]) -> tuple[AgreementCreate | None, dict[str, str]]:
     """The form as an AgreementCreate, or the problems by field (the page's own field names)."""
     errors: dict[str, str] = {}
-    money_message = page.t(*FIELD_MESSAGES["decimal_parsing"])
     data: dict[str, Any] = {key: values.get(key, "").strip() for key in (
         "title", "return_window_days", "settlement_cycle", "valid_from", "valid_until", "notes")}
     data["modes"] = modes
@@ -261,13 +247,15 @@ def _build(page: Page, values: dict[str, str], modes: list[str]) -> tuple[Agreem
                 errors["commission_percent"] = page.t("请输入 0 到 100 之间的百分比,如 5 或 2.5",
                                                       "Enter a percentage between 0 and 100, such as 5 or 2.5")
         else:
-            term["amount_fen"] = yuan_to_fen(values.get("commission_amount", ""))
-            if term["amount_fen"] is None or term["amount_fen"] <= 0:
-                errors["commission_amount"] = money_message
+            term["amount_fen"], problem = yuan_field(page, values.get("commission_amount", ""),
+                                                     max_fen=MAX_COMMISSION_FEN)
+            if problem:
+                errors["commission_amount"] = problem
         if term["payee"] == "both" and values.get("staff_amount", "").strip():
-            term["staff_amount_fen"] = yuan_to_fen(values["staff_amount"])
-            if term["staff_amount_fen"] is None or term["staff_amount_fen"] < 0:
-                errors["staff_amount"] = money_message
+            term["staff_amount_fen"], problem = yuan_field(page, values["staff_amount"], minimum="zero",
+                                                           max_fen=MAX_COMMISSION_FEN)
+            if problem:
+                errors["staff_amount"] = problem
         data["commission_terms"] = [term]
     starts, ends = _date(data["valid_from"]), _date(data["valid_until"])
     if starts and ends and ends < starts:
@@ -403,6 +391,8 @@ def _terms(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> list
 
 
 def _detail(page: Page, agreement_id: int, status_code: int = 200, **extra: Any) -> Response:
+    for name, empty in (("values", {}), ("errors", {}), ("confirm", None)):
+        extra.setdefault(name, empty)
     agreement = repository.get_agreement(page.session, page.me, agreement_id)
     names = _merchants(page)
     events = service.history(page.session, page.me, agreement.id)
@@ -424,9 +414,28 @@ def _detail(page: Page, agreement_id: int, status_code: int = 200, **extra: Any)
         cycle_label=_label(page, CYCLE_LABELS[cycle]), **extra)
 
 
+CONFIRM_LABELS: dict[AgreementAction, tuple[str, str]] = {
+    AgreementAction.REJECT: ("确认拒绝这份提议?协议将终止。", "Reject this proposal? The agreement ends."),
+    AgreementAction.SUSPEND: ("确认暂停这份协议?暂停期间不产生佣金与权益。",
+                              "Suspend this agreement? No commissions or benefits while it is suspended."),
+    AgreementAction.TERMINATE: ("确认终止这份协议?终止后不能恢复。",
+                                "Terminate this agreement? It cannot be resumed afterwards."),
+}
+
+
+def _confirmation(page: Page, action: str) -> dict[str, str] | None:
+    """The confirm step of an action that needs a reason (None for any other)."""
+    if action not in {a.value for a in AgreementAction} or not domain.needs_reason(AgreementAction(action)):
+        return None
+    chosen = AgreementAction(action)
+    return {"action": chosen.value, "question": _label(page, CONFIRM_LABELS[chosen]),
+            "button": page.t(f"确认{_label(page, ACTION_LABELS[chosen])}", f"Yes, {ACTION_LABELS[chosen][1].lower()}")}
+
+
 @router.get("/console/partners/agreements/{agreement_id}", response_class=HTMLResponse)
-def agreement_page(agreement_id: int, page: StaffPage, done: str = "") -> Response:
-    return _detail(page, agreement_id, flash=_label(page, DONE[done]) if done in DONE else None)
+def agreement_page(agreement_id: int, page: StaffPage, done: str = "", confirm: str = "") -> Response:
+    return _detail(page, agreement_id, flash=_label(page, DONE[done]) if done in DONE else None,
+                   confirm=_confirmation(page, confirm), values={}, errors={})
 
 
 def _refusal(page: Page, agreement: Agreement, action: AgreementAction) -> str | None:
@@ -465,8 +474,16 @@ async def agreement_action(agreement_id: int, action: str, page: StaffPage) -> R
     refusal = _refusal(page, agreement, chosen)
     if refusal is not None:
         return _detail(page, agreement_id, status_code=409, error=refusal)
-    note = values.get("note", "").strip()[:500]
-    _, error = run_write(page, lambda: service.transition(page.session, page.me, agreement_id, chosen, note))
+    reason = values.get("reason", "").strip()
+    if domain.needs_reason(chosen) and not reason:  # the confirm step, or its reason left blank
+        problem = {"reason": page.t("请填写原因,对方会在变更记录中看到",
+                                    "Give a reason; the partner sees it in the history")}
+        return _detail(page, agreement_id, status_code=422, confirm=_confirmation(page, chosen.value),
+                       values=values, errors=problem if "reason" in values else {})
+    if len(reason) > 500:
+        return _detail(page, agreement_id, status_code=422, confirm=_confirmation(page, chosen.value),
+                       values=values, errors={"reason": page.t("原因最多 500 字", "At most 500 characters")})
+    _, error = run_write(page, lambda: service.transition(page.session, page.me, agreement_id, chosen, reason))
     if error is not None:
         return _detail(page, agreement_id, status_code=409, error=error)
     return page.redirect(f"/console/partners/agreements/{agreement_id}?done={chosen.value}")

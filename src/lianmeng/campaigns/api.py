@@ -20,7 +20,7 @@ from lianmeng.campaigns.schemas import (
     ReportOut,
     StatusIn,
 )
-from lianmeng.kit.pagination import Page, page_of
+from lianmeng.kit.pagination import Page, page_of, paginate
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
 
 router = APIRouter(tags=["campaigns 联合营销活动"])
@@ -36,11 +36,8 @@ def create_campaign(body: CampaignCreate, writer: WriterDep) -> JSONResponse:
 @router.get("/campaigns", response_model=Page[CampaignOut])
 def list_campaigns(session: SessionDep, principal: CurrentPrincipal, paging: Paging,
                    status: CampaignStatus | None = None) -> Page[CampaignOut]:
-    page = page_of(session, repository.list_campaigns(principal, status=status and status.value), paging,
-                   CampaignOut)
-    for item in page.items:
-        item.merchants = service.out(session, repository.get_campaign(session, principal, item.id)).merchants
-    return page
+    rows, total = paginate(session, repository.list_campaigns(principal, status=status and status.value), paging)
+    return Page(items=service.out_many(session, rows), total=total, page=paging.page, page_size=paging.page_size)
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)

@@ -34,8 +34,19 @@ def list_campaigns(p: Principal, *, status: str | None = None) -> Select[Any]:
 
 
 def participants(session: Session, campaign_id: int) -> list[CampaignMerchant]:
-    return list(session.scalars(select(CampaignMerchant).where(CampaignMerchant.campaign_id == campaign_id)
-                                .order_by(CampaignMerchant.id)))
+    return participants_of(session, [campaign_id]).get(campaign_id, [])
+
+
+def participants_of(session: Session, campaign_ids: list[int]) -> dict[int, list[CampaignMerchant]]:
+    """The participating merchants of several campaigns in one query (campaign id → participants, by id): the one
+    definition the campaign list and each campaign's page both read."""
+    found: dict[int, list[CampaignMerchant]] = {}
+    if not campaign_ids:
+        return found
+    for row in session.scalars(select(CampaignMerchant).where(CampaignMerchant.campaign_id.in_(campaign_ids))
+                               .order_by(CampaignMerchant.id)):
+        found.setdefault(row.campaign_id, []).append(row)
+    return found
 
 
 def participant(session: Session, campaign_id: int, merchant_id: int | None) -> CampaignMerchant | None:

@@ -7,6 +7,8 @@ gift packages; a member registers itself. Everyone who sees a campaign except me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from lianmeng.auth.domain import Role
@@ -62,9 +64,18 @@ def create(session: Session, actor: Principal, data: CampaignCreate) -> Campaign
 
 
 def out(session: Session, campaign: Campaign) -> CampaignOut:
-    result = CampaignOut.model_validate(campaign)
-    result.merchants = [ParticipantOut.model_validate(m) for m in repository.participants(session, campaign.id)]
-    return result
+    return out_many(session, [campaign])[0]
+
+
+def out_many(session: Session, campaigns: Sequence[Campaign]) -> list[CampaignOut]:
+    """Campaigns with their participants and contributions, read once for all of them (list and page agree)."""
+    participants = repository.participants_of(session, [c.id for c in campaigns])
+    results = []
+    for campaign in campaigns:
+        result = CampaignOut.model_validate(campaign)
+        result.merchants = [ParticipantOut.model_validate(m) for m in participants.get(campaign.id, [])]
+        results.append(result)
+    return results
 
 
 def _managed(session: Session, actor: Principal, campaign_id: int) -> Campaign:

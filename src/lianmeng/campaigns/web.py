@@ -12,17 +12,14 @@ from sqlalchemy import select
 
 from lianmeng.campaigns import repository, service
 from lianmeng.campaigns.domain import CampaignStatus
-from lianmeng.campaigns.schemas import CampaignCreate, CampaignOut, CostIn, ParticipantIn
+from lianmeng.campaigns.schemas import CampaignCreate, CostIn, ParticipantIn
 from lianmeng.kit.clock import SHANGHAI
 from lianmeng.kit.errors import Forbidden
-from lianmeng.kit.pagination import PageParams, page_of
+from lianmeng.kit.pagination import PageParams, paginate
 from lianmeng.merchants.models import Merchant
-from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_to_fen
+from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_field
 
 router = APIRouter(include_in_schema=False)
-
-STATUS = {"draft": ("草稿", "Draft"), "active": ("进行中", "Active"), "closed": ("已结束", "Closed")}
-
 
 def _day(text: str) -> datetime | None:
     """'2026-12-01' as midnight in Beijing."""
@@ -34,9 +31,9 @@ def _day(text: str) -> datetime | None:
 
 def _list(page: Page, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
           status_code: int = 200) -> Response:
-    campaigns = page_of(page.session, repository.list_campaigns(page.me), PageParams(page=1, page_size=50),
-                        CampaignOut).items
-    return page.render("campaigns/index.html", status_code=status_code, campaigns=campaigns, labels=STATUS,
+    rows, _ = paginate(page.session, repository.list_campaigns(page.me), PageParams(page=1, page_size=50))
+    campaigns = service.out_many(page.session, rows)
+    return page.render("campaigns/index.html", status_code=status_code, campaigns=campaigns,
                        errors=errors or {}, values=values or {})
 
 
@@ -82,7 +79,7 @@ def _campaign(page: Page, campaign_id: int, errors: dict[str, str] | None = None
         bars = [{"name": r.merchant_name, "gain": r.gain_fen, "width": round(abs(r.gain_fen) / top * 100, 1),
                  "roi": r.roi} for r in report.merchants]
     return page.render("campaigns/campaign.html", status_code=status_code, c=out, report=report, names=names,
-                       merchants=merchants, costs=costs, labels=STATUS, errors=errors or {}, values=values or {},
+                       merchants=merchants, costs=costs, errors=errors or {}, values=values or {},
                        error=error, bars=bars, flash=page.t("已保存", "Saved") if page.request.query_params.get(
                            "saved") else None)
 
@@ -99,10 +96,9 @@ def _saved(campaign_id: int) -> Response:
 @router.post("/console/campaigns/{campaign_id}/merchants")
 async def add_merchant(campaign_id: int, page: StaffPage) -> Response:
     values = await form_of(page)
-    fen = yuan_to_fen(values.get("contribution", ""))
-    if fen is None or fen <= 0:
-        message = page.t("请输入投入金额(元)", "Enter the contribution in yuan")
-        return _campaign(page, campaign_id, {"contribution": message}, values, status_code=422)
+    fen, message = yuan_field(page, values.get("contribution", ""))
+    if fen is None:
+        return _campaign(page, campaign_id, {"contribution": message or ""}, values, status_code=422)
     body, errors = parse(ParticipantIn, {"merchant_id": values.get("merchant_id"), "contribution_fen": fen}, page.lang)
     if body is None:
         return _campaign(page, campaign_id, {"merchant_id": next(iter(errors.values()))}, values, status_code=422)
@@ -115,10 +111,9 @@ async def add_merchant(campaign_id: int, page: StaffPage) -> Response:
 @router.post("/console/campaigns/{campaign_id}/costs")
 async def add_cost(campaign_id: int, page: StaffPage) -> Response:
     values = await form_of(page)
-    fen = yuan_to_fen(values.get("amount", ""))
-    if fen is None or fen <= 0:
-        return _campaign(page, campaign_id, {"amount": page.t("请输入费用金额(元)", "Enter the cost in yuan")}, values,
-                         status_code=422)
+    fen, message = yuan_field(page, values.get("amount", ""))
+    if fen is None:
+        return _campaign(page, campaign_id, {"amount": message or ""}, values, status_code=422)
     payer = values.get("paid_by_merchant_id") or None
     body, errors = parse(CostIn, {"what": values.get("what", "").strip(), "amount_fen": fen,
                                   "paid_by_merchant_id": payer}, page.lang)

@@ -48,23 +48,11 @@ from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.referrals.domain import is_alliance_revenue
 from lianmeng.tenancy import policy
-from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_to_fen
+from lianmeng.web import labels
+from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_field
 
 router = APIRouter(include_in_schema=False)
 Result = TypeVar("Result")
-
-KIND_LABELS: dict[str, tuple[str, str]] = {
-    CouponKind.AMOUNT_OFF.value: ("立减券", "Amount off"),
-    CouponKind.PERCENT_OFF.value: ("折扣券", "Percent off"),
-    CouponKind.FREE_ITEM.value: ("体验/赠品券", "Free item"),
-    CouponKind.CASH_VOUCHER.value: ("代金券", "Cash voucher"),
-}
-ACCEPTANCE_LABELS: dict[str, tuple[str, str]] = {
-    Acceptance.OWNER.value: ("仅本店", "Only here"),
-    Acceptance.ALLIANCE.value: ("联盟通用", "Alliance-wide"),
-    Acceptance.SELECTED.value: ("指定商户/门店", "Selected merchants"),
-}
-
 
 # --- shared helpers ---------------------------------------------------------------------------------------
 
@@ -83,18 +71,6 @@ def attempt(page: Page, action: Callable[[], Result], *, keep: bool = True) -> t
     except AppError as error:
         page.session.rollback()
         return None, error
-
-
-def amount_field(page: Page, text: str, *, required: bool, positive: bool = True) -> tuple[int | None, str | None]:
-    """A yuan amount typed into a form → (fen, None) or (None, the message shown next to the field)."""
-    if not text.strip():
-        return (None, page.t("请输入金额", "Enter an amount")) if required else (None, None)
-    fen = yuan_to_fen(text)
-    if fen is None:
-        return None, page.t("请输入金额,最多两位小数,如 199.00", "Enter an amount with at most 2 decimals, e.g. 199.00")
-    if fen < 0 or (positive and fen == 0):
-        return None, page.t("金额必须大于 0", "The amount must be more than 0")
-    return fen, None
 
 
 def card_ref(text: str) -> CardRef | None:
@@ -218,8 +194,8 @@ def _commission(page: Page, order: Order) -> list[dict[str, Any]]:
             payee = page.t("推荐导购", "Referring guide") + f" · {names(order.referrer_merchant_id)}"
         else:
             payee = page.t("联盟运营方(盟主佣金)", "Alliance operator (operator commission)")
-        out.append({"payee": payee, "reason": rebate.reason, "amount_fen": rebate.amount_fen,
-                    "releases_at": rebate.releases_at})
+        out.append({"payee": payee, "reason": labels.rebate_reason(rebate.reason, page.lang),
+                    "amount_fen": rebate.amount_fen, "releases_at": rebate.releases_at})
     return out
 
 
@@ -295,7 +271,7 @@ def _receipt(page: Page, text: str) -> tuple[str | None, str | None]:
 
 def _redeem(page: Page, member: Member, values: Mapping[str, str]) -> Response:
     errors: dict[str, str] = {}
-    bill, bill_error = amount_field(page, values.get("bill", ""), required=False, positive=False)
+    bill, bill_error = yuan_field(page, values.get("bill", ""), required=False, minimum="zero")
     receipt, receipt_error = _receipt(page, values.get("receipt", ""))
     if bill_error:
         errors["bill"] = bill_error
@@ -350,7 +326,7 @@ def _redemption_outcome(page: Page, redemption: Redemption) -> dict[str, Any]:
 
 def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Response:
     errors: dict[str, str] = {}
-    amount, amount_error = amount_field(page, values.get("amount", ""), required=True)
+    amount, amount_error = yuan_field(page, values.get("amount", ""))
     order_no, order_no_error = _receipt(page, values.get("order_no", ""))
     if amount_error:
         errors["amount"] = amount_error
@@ -432,9 +408,9 @@ def _coupons_page(page: Page, *, status_code: int = 200, **context: Any) -> Resp
         "coupons/index.html", status_code=status_code, own=own, partners=partners,
         used=_use_counts(page, [t.id for t in own]), describe=lambda t: describe(page, t),
         names=merchant_names(page), can_publish=_can_publish(page), agreements=_agreement_options(page),
-        kinds=[(k, page.t(*label)) for k, label in KIND_LABELS.items()],
-        acceptances=[(a, page.t(*ACCEPTANCE_LABELS[a])) for a in (Acceptance.OWNER.value, Acceptance.ALLIANCE.value)],
-        kind_labels=KIND_LABELS, acceptance_labels=ACCEPTANCE_LABELS, **context)
+        kinds=labels.options("coupon_kind", page.lang),
+        acceptances=labels.options("acceptance", page.lang, [Acceptance.OWNER.value, Acceptance.ALLIANCE.value]),
+        **context)
 
 
 @router.get("/console/coupons")
@@ -464,7 +440,8 @@ def template_from_form(page: Page, values: Mapping[str, str]) -> tuple[TemplateC
     errors: dict[str, str] = {}
     data: dict[str, Any] = {name: values.get(name, "").strip() for name in PLAIN_FIELDS}
     for name, target in YUAN_FIELDS.items():
-        fen, error = amount_field(page, values.get(name, ""), required=False, positive=name not in MAY_BE_ZERO)
+        fen, error = yuan_field(page, values.get(name, ""), required=False,
+                                minimum="zero" if name in MAY_BE_ZERO else "positive")
         if error:
             errors[name] = error
         data[target] = fen

@@ -25,10 +25,6 @@ from lianmeng.web.console import Page, StaffPage, form_of
 
 router = APIRouter(include_in_schema=False)
 
-CARD_STATUS: dict[str, tuple[str, str]] = {"active": ("使用中", "Active"), "refunded": ("已退款", "Refunded"),
-                                           "expired": ("已过期", "Expired")}
-
-
 def _whole(text: str, most: int) -> int | None:
     """A positive whole number typed or chosen in a form, at most `most`; None otherwise."""
     text = text.strip()
@@ -54,7 +50,7 @@ def _index(page: Page, *, status_code: int = 200, member: Member | None = None, 
     context.setdefault("errors", {})
     context.setdefault("values", {})
     return page.render("jointcards/index.html", status_code=status_code, products=products, tiers=tiers,
-                       cards=cards, product_names=names, names=merchant_names(page), status_labels=CARD_STATUS,
+                       cards=cards, product_names=names, names=merchant_names(page),
                        can_sell=page.me.is_merchant_side, found=member, **context)
 
 
@@ -124,7 +120,7 @@ def _card_page(page: Page, card_id: int, *, status_code: int = 200, **context: A
     context.setdefault("errors", {})
     context.setdefault("values", {"component_id": str(mine[0].component_id) if mine else "", "units": "1"})
     return page.render("jointcards/card.html", status_code=status_code, card=card, uses=uses, names=names,
-                       component_options=options, component_names=component_names, status_labels=CARD_STATUS,
+                       component_options=options, component_names=component_names,
                        can_consume=page.me.is_merchant_side and card.status == "active" and bool(mine), **context)
 
 

@@ -21,6 +21,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "body_too_large": {"zh-CN": "请求体过大(上限 {limit} 字节)", "en": "Request body too large (limit {limit} bytes)"},
     "method_not_allowed": {"zh-CN": "不支持该请求方法", "en": "Method not allowed"},
     "route_not_found": {"zh-CN": "接口不存在", "en": "No such endpoint"},
+    "page_not_found": {"zh-CN": "页面不存在", "en": "Page not found"},
     "conflict": {"zh-CN": "数据冲突,请刷新后重试", "en": "Conflicting data; reload and retry"},
     "internal_error": {"zh-CN": "服务器内部错误", "en": "Internal server error"},
     "invalid_phone": {"zh-CN": "手机号格式不正确", "en": "Invalid mobile phone number"},
@@ -56,6 +57,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "agreement_not_editable": {
         "zh-CN": "只有草稿状态的协议可以修改条款",
         "en": "Only draft agreements can have their terms changed",
+    },
+    "agreement_reason_required": {
+        "zh-CN": "请填写原因:拒绝、暂停或终止协议须说明原因(记入变更记录)",
+        "en": "Give a reason: rejecting, suspending or terminating an agreement needs one (it goes into the history)",
     },
     "agreement_party": {"zh-CN": "只有协议双方可以执行此操作", "en": "Only a party to the agreement may do this"},
     "agreement_not_started": {"zh-CN": "协议尚未到生效日期", "en": "The agreement's start date has not come"},
@@ -271,6 +276,15 @@ def pick_language(accept_language: str | None) -> str:
             choices.append((weight, -index, "en"))
     choices = [c for c in choices if c[0] > 0]
     return max(choices)[2] if choices else LANGUAGES[0]
+
+
+def count(n: int, lang: str, zh: str, one: str, other: str | None = None) -> str:
+    """A number with what it counts: Chinese with its measure word ("1 位会员", "3 张对账单"), English singular for
+    exactly one and plural otherwise (CLDR's English rule: "1 member", "0 members", "3 members")."""
+    number = f"{n:,}"
+    if lang == "en":
+        return f"{number} {one if n == 1 else (other or one + 's')}"
+    return f"{number} {zh}"
 
 
 def word(key: str, lang: str) -> str:

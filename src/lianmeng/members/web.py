@@ -33,28 +33,6 @@ PAGE_SIZE = 20
 HISTORY_SIZE = 20
 ORDERS_SHOWN = 20
 
-ACCOUNT_LABELS: dict[str, tuple[str, str]] = {
-    AccountKind.POINTS.value: ("联盟积分", "Alliance points"),
-    AccountKind.POINTS_DEBT.value: ("积分欠额", "Points owed"),
-    AccountKind.STORED_VALUE.value: ("储值余额", "Stored value"),
-}
-CAUSE_LABELS: dict[str, tuple[str, str]] = {
-    "order": ("消费", "Purchase"),
-    "commission": ("佣金", "Commission"),
-    "refund": ("退款", "Refund"),
-    "expiry": ("积分过期", "Points expired"),
-    "top_up": ("充值", "Top-up"),
-    "release": ("返利解冻", "Rebate released"),
-    "withdrawal": ("提现", "Withdrawal"),
-    "joint_card_sale": ("联合卡售卡", "Joint card sold"),
-    "joint_card_use": ("联合卡核销", "Joint card used"),
-    "joint_card_refund": ("联合卡退卡", "Joint card refunded"),
-    "joint_card_expiry": ("联合卡过期", "Joint card expired"),
-    "campaign_cost": ("活动费用", "Campaign cost"),
-}
-STATUS_LABELS: dict[str, tuple[str, str]] = {"active": ("正常", "Active"), "blocked": ("已停用", "Blocked")}
-
-
 def _int(text: str | None, default: int, low: int = 1, high: int = 100_000) -> int:
     cleaned = (text or "").strip()
     if cleaned.isascii() and cleaned.isdigit() and len(cleaned) < 10 and low <= int(cleaned) <= high:
@@ -102,8 +80,8 @@ def _list(page: Page, raw_query: str, page_no: int) -> Response:
     rows = [{
         "member": m, "card": ids.format_card_number(m.card_no),
         "origin": names.get(m.origin_merchant_id, "") if m.origin_merchant_id is not None else "",
-        "tier": tiers.get((m.id, me.merchant_id)) if me.merchant_id is not None else None,
-        "status": page.t(*STATUS_LABELS.get(m.status, (m.status, m.status))),
+        "tier": page.label("tier", tiers.get((m.id, me.merchant_id))) if me.merchant_id is not None else None,
+        "status": page.label("member_status", m.status),
     } for m in members]
     pages = max(1, -(-total // PAGE_SIZE))
     return page.render("members/index.html", rows=rows, total=total, page_no=paging.page, pages=pages,
@@ -131,7 +109,7 @@ async def search_members(page: StaffPage) -> Response:
 
 
 def _account_label(page: Page, account: Account, names: dict[int, str]) -> str:
-    label = page.t(*ACCOUNT_LABELS.get(account.kind, (account.kind, account.kind)))
+    label = page.label("account_kind", account.kind)
     if account.kind == AccountKind.STORED_VALUE.value:
         return f"{label} · {names.get(account.scope_id, f'#{account.scope_id}')}"
     return label
@@ -161,14 +139,14 @@ def member_page(member_id: int, page: StaffPage, account: str = "", p: str = "1"
         rows = session.execute(ledger_repo.history(chosen.id).limit(HISTORY_SIZE)
                                .offset((history_page - 1) * HISTORY_SIZE)).all()
         history = [{"entry": e, "posting": posting,
-                    "cause": page.t(*CAUSE_LABELS.get(posting.cause, (posting.cause, posting.cause)))}
+                    "cause": page.label("ledger_cause", posting.cause)}
                    for e, posting in rows]
     orders, orders_total = paginate(session, orders_repo.list_orders(me, member_id=member.id),
                                     PageParams(page=1, page_size=ORDERS_SHOWN))
     return page.render(
         "members/detail.html", member=member, card=ids.format_card_number(member.card_no),
         origin=names.get(member.origin_merchant_id, "") if member.origin_merchant_id is not None else "",
-        status=page.t(*STATUS_LABELS.get(member.status, (member.status, member.status))),
+        status=page.label("member_status", member.status),
         memberships=[{"membership": m, "merchant": names.get(m.merchant_id, f"#{m.merchant_id}")}
                      for m in memberships],
         balances=balances, chosen=chosen, chosen_label=_account_label(page, chosen, names) if chosen else "",

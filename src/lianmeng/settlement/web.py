@@ -15,11 +15,10 @@ from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xls
 from lianmeng.kit.pagination import PageParams, page_of
 from lianmeng.settlement import domain, exports, repository, service
 from lianmeng.settlement.schemas import AdjustIn, DisputeIn, PayIn, RunIn, RunOut, StatementSummary
-from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_to_fen
+from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_field
 
 router = APIRouter(include_in_schema=False)
 
-STATUS_LABELS = domain.STATUS_LABELS
 PICKED = 3  # closed periods offered per cycle in the period picker
 
 
@@ -52,10 +51,9 @@ def _list(page: Page, period: str | None, *, flash: str | None = None, error: st
     names = repository.names(page.session, {("merchant", s.merchant_id) for s in statements})
     runs = (page_of(page.session, repository.list_runs(page.me), PageParams(page=1, page_size=24), RunOut).items
             if page.me.is_operator else [])
-    cycles = {c.value: page.t(*label) for c, label in domain.CYCLE_LABELS.items()}
     return page.render("money/index.html", status_code=status_code, statements=statements, names=names, runs=runs,
-                       period=period or "", labels=STATUS_LABELS, flash=flash, error=error, errors=errors or {},
-                       values=values or {}, verified=verified, cycles=cycles,
+                       period=period or "", flash=flash, error=error, errors=errors or {},
+                       values=values or {}, verified=verified,
                        choices=_closed_periods(page) if page.me.is_operator else [])
 
 
@@ -74,8 +72,9 @@ async def settle(page: StaffPage) -> Response:
     run, error = run_write(page, lambda: service.settle(page.session, page.me, None, body.period))
     if error:
         return _list(page, None, errors={"period": error}, values=values, status_code=422)
-    done = page.t(f"{run.period} 已结算:{run.statements} 张对账单,{run.lines} 行",
-                  f"{run.period} settled: {run.statements} statements, {run.lines} lines")
+    statements = page.count(run.statements, "张对账单", "statement")
+    done = page.t(f"{run.period} 已结算:{statements},{page.count(run.lines, '行', 'line')}",
+                  f"{run.period} settled: {statements}, {page.count(run.lines, '行', 'line')}")
     return _list(page, run.period, flash=done)
 
 
@@ -100,7 +99,7 @@ def _statement(page: Page, statement_id: int, *, flash: str | None = None, error
                status_code: int = 200) -> Response:
     statement = service.statement_out(page.session, repository.get_statement(page.session, page.me, statement_id),
                                       page.lang)
-    return page.render("money/statement.html", status_code=status_code, s=statement, labels=STATUS_LABELS,
+    return page.render("money/statement.html", status_code=status_code, s=statement,
                        flash=flash, error=error, errors=errors or {}, values=values or {},
                        is_operator=page.me.is_operator)
 
@@ -160,10 +159,10 @@ async def dispute(statement_id: int, page: StaffPage) -> Response:
 async def adjust(statement_id: int, page: StaffPage) -> Response:
     values = await form_of(page)
     errors: dict[str, str] = {}
-    fen = yuan_to_fen(values.get("amount", ""))
+    fen, message = yuan_field(page, values.get("amount", ""), minimum="any")
     if fen is None or fen == 0:
-        errors["amount"] = page.t("请输入调整金额(元,可为负,最多两位小数)",
-                                  "Enter the correction in yuan (may be negative, at most 2 decimals)")
+        errors["amount"] = message or page.t("调整金额不能为 0(可为负数)",
+                                             "The correction cannot be 0 (it may be negative)")
     line_id = values.get("line_id", "")
     if not line_id.isdigit():
         errors["line_id"] = page.t("请选择要调整的行", "Choose the line to correct")

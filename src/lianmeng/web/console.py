@@ -12,13 +12,15 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
@@ -28,9 +30,11 @@ from lianmeng.auth.domain import Role
 from lianmeng.config import get_settings
 from lianmeng.kit.clock import format_local, shanghai
 from lianmeng.kit.errors import AppError
-from lianmeng.kit.i18n import LANGUAGES, pick_language, translate
+from lianmeng.kit.i18n import LANGUAGES, count, pick_language, translate
 from lianmeng.kit.money import format_yuan
+from lianmeng.orders.schemas import MAX_FEN
 from lianmeng.tenancy import Principal
+from lianmeng.web import labels
 from lianmeng.web.deps import SessionDep
 from lianmeng.web.security import VISITOR_COOKIE
 
@@ -51,7 +55,21 @@ def _local_date(at: datetime | None) -> str:
     return "" if at is None else shanghai(at).strftime("%Y-%m-%d")
 
 
+@pass_context
+def _label(context: Mapping[str, Any], code: str | None, table: str) -> str:
+    """`{{ member.status|label("member_status") }}`: a stored code in the reader's language (web/labels.py)."""
+    return labels.label(table, code, str(context.get("lang", "zh-CN")))
+
+
+@pass_context
+def _count(context: Mapping[str, Any], n: int, zh: str, one: str, other: str | None = None) -> str:
+    """`{{ count(total, "位会员", "member") }}`: 1 位会员 / 1 member / 3 members."""
+    return count(int(n), str(context.get("lang", "zh-CN")), zh, one, other)
+
+
 templates.env.filters["yuan"] = _yuan
+templates.env.globals["count"] = _count
+templates.env.filters["label"] = _label
 templates.env.filters["local"] = format_local
 templates.env.filters["local_date"] = _local_date
 templates.env.globals["version"] = __version__
@@ -106,8 +124,14 @@ class Page:
     def t(self, zh: str, en: str) -> str:
         return en if self.lang == "en" else zh
 
+    def count(self, n: int, zh: str, one: str, other: str | None = None) -> str:
+        return count(n, self.lang, zh, one, other)
+
+    def label(self, table: str, code: str | None) -> str:
+        return labels.label(table, code, self.lang)
+
     def error_text(self, error: AppError) -> str:
-        return translate(error.code, self.lang, **error.params)
+        return translate(error.code, self.lang, **labels.error_params(error.code, error.params, self.lang))
 
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         base = {"page": self, "principal": self.principal, "lang": self.lang, "t": self.t,
@@ -219,19 +243,38 @@ def parse(model: type[Model], values: Mapping[str, Any], lang: str) -> tuple[Mod
 
 
 def yuan_to_fen(text: str) -> int | None:
-    """'1,950.00' or '¥1950' → 195000 fen, exactly (no float); None if it is not an amount with ≤ 2 decimals."""
-    from decimal import Decimal, InvalidOperation
-
+    """'1,950.00' or '¥1950' → 195000 fen, exactly (no float); None if it is not an amount with ≤ 2 decimals.
+    No bounds here: `yuan_field` says what is too large or too small."""
     cleaned = text.strip().replace(",", "").replace("¥", "").replace("￥", "")
-    if not cleaned:
+    if not cleaned or len(cleaned) > 40:
         return None
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
         return None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")) or abs(value) > Decimal(100_000_000):
+    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
         return None
     return int(value * 100)
+
+
+def yuan_field(page: Page, text: str, *, required: bool = True, minimum: Literal["positive", "zero", "any"] =
+               "positive", max_fen: int = MAX_FEN) -> tuple[int | None, str | None]:
+    """Every amount typed in yuan on every page: (fen, None), (None, None) when empty and optional, or (None, the
+    message shown next to the field in the reader's language). The cap is the API's (`orders.schemas.MAX_FEN`,
+    ¥100,000,000.00, or a smaller one such as a commission's), so a page never accepts what the API refuses."""
+    if not text.strip():
+        return (None, page.t("请输入金额", "Enter an amount")) if required else (None, None)
+    fen = yuan_to_fen(text)
+    if fen is None:
+        return None, page.t("请输入金额,最多两位小数,如 199.00", "Enter an amount with at most 2 decimals, e.g. 199.00")
+    if abs(fen) > max_fen:
+        cap = format_yuan(max_fen)
+        return None, page.t(f"金额过大,上限 {cap}", f"Amount too large, at most {cap}")
+    if minimum == "positive" and fen <= 0:
+        return None, page.t("金额必须大于 0", "The amount must be more than 0")
+    if minimum == "zero" and fen < 0:
+        return None, page.t("金额不能为负数", "The amount cannot be negative")
+    return fen, None
 
 
 def run_write(page: Page, action: Callable[[], Any]) -> tuple[Any, str | None]:

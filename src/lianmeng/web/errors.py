@@ -53,10 +53,15 @@ def page_error(
     request: Request, status_code: int, code: str, retry_after: int | None = None, **params: Any
 ) -> Response:
     from lianmeng.web.console import csrf_token, language, templates
+    from lianmeng.web.labels import error_params
 
     lang = language(request)
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    params = error_params(code, params, lang)
+    path = request.url.path
+    home = "/m" if path == "/m" or path.startswith(("/m/", "/c/", "/claim/")) else "/console"
     return templates.TemplateResponse(request, "console/error.html", {
+        "home": home,
         "status_code": status_code, "message": translate(code, lang, **params), "lang": lang, "principal": None,
         "t": lambda zh, en: en if lang == "en" else zh, "csrf": csrf_token(request), "path": request.url.path,
     }, status_code=status_code, headers=headers)
@@ -87,7 +92,7 @@ def install(app: FastAPI) -> None:
             exc.status_code, "validation_error"
         )
         if _is_page(request) and exc.status_code == 404:
-            return page_error(request, 404, code)
+            return page_error(request, 404, "page_not_found")
         return error_response(request, exc.status_code, code, limit=app.state.max_body_bytes)
 
     @app.exception_handler(IntegrityError)

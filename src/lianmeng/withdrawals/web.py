@@ -25,7 +25,9 @@ from lianmeng.ledger.domain import AccountKind, OwnerType
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Staff
 from lianmeng.tenancy import Principal
-from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, run_write, yuan_to_fen
+from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, run_write, yuan_field
+from lianmeng.web.labels import DECISION_LABELS
+from lianmeng.web.labels import WITHDRAWAL_STATUS_LABELS as STATUS_LABELS
 from lianmeng.withdrawals import repository, service
 from lianmeng.withdrawals.domain import FLOW, Decision, WithdrawalStatus
 from lianmeng.withdrawals.models import Withdrawal
@@ -35,17 +37,6 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 
-STATUS_LABELS: dict[WithdrawalStatus, tuple[str, str]] = {
-    WithdrawalStatus.REQUESTED: ("待审核", "Requested"),
-    WithdrawalStatus.APPROVED: ("已批准,待打款", "Approved, to be paid"),
-    WithdrawalStatus.REJECTED: ("已拒绝", "Rejected"),
-    WithdrawalStatus.PAID: ("已打款", "Paid"),
-}
-DECISION_LABELS: dict[Decision, tuple[str, str]] = {
-    Decision.APPROVE: ("批准", "Approve"),
-    Decision.REJECT: ("拒绝", "Reject"),
-    Decision.PAY: ("确认已打款", "Mark paid"),
-}
 DONE: dict[str, tuple[str, str]] = {
     "requested": ("提现申请已提交,等待审核", "Withdrawal requested; waiting for approval"),
     Decision.APPROVE.value: ("已批准提现申请", "Withdrawal approved"),
@@ -160,8 +151,6 @@ def _check_amount(page: Page, payee: Payee, fen: int | None) -> str | None:
     """Why this amount cannot be asked for, in words next to the field (the service checks again)."""
     if fen is None:
         return page.t(*FIELD_MESSAGES["decimal_parsing"])
-    if fen <= 0:
-        return page.t("金额必须大于零", "The amount must be greater than zero")
     available = payee.balances.get(AccountKind.REBATE_AVAILABLE.value, 0)
     if fen > available:
         return page.t(f"超过可提现余额(可提现 {format_yuan(available)})",
@@ -187,8 +176,8 @@ async def request_withdrawal(page: StaffPage) -> Response:
     payee = payees.get(shown["payee"])
     if payee is None:
         return _render(page, 422, values=shown, errors={"payee": page.t("请选择提现对象", "Choose who withdraws")})
-    fen = yuan_to_fen(shown["amount"])
-    problem = _check_amount(page, payee, fen)
+    fen, problem = yuan_field(page, values.get("amount", ""))
+    problem = problem or _check_amount(page, payee, fen)
     if problem is not None or fen is None:
         return _render(page, 422, values=shown, errors={"amount": problem or ""})
     body = WithdrawalCreate(payee_type="staff" if payee.type == "staff" else "merchant", payee_id=payee.id,

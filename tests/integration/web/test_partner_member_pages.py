@@ -60,7 +60,7 @@ def test_propose_with_errors_next_to_fields_then_the_partner_accepts(world: Worl
         "valid_from": "2030-02-01", "valid_until": "2030-01-01"})
     assert bad.status_code == 422
     assert error_next_to(bad.text, "title") == "必填"
-    assert error_next_to(bad.text, "commission_amount") == "请输入金额,如 1950.00"
+    assert error_next_to(bad.text, "commission_amount") == "请输入金额,最多两位小数,如 199.00"
     assert error_next_to(bad.text, "valid_until") == "结束日期不能早于开始日期"
     assert 'value="5o"' in bad.text  # what was typed stays in the form
     no_mode = admin1.post("/console/partners/propose", data={
@@ -190,7 +190,7 @@ def test_withdrawal_errors_next_to_the_amount_then_the_operator_approves(world: 
     assert error_next_to(too_much.text, "amount") == "超过可提现余额(可提现 ¥300.00)"
     assert 'value="300.01"' in too_much.text
     not_money = admin1.post("/console/withdrawals", data={"csrf": token, "payee": payee, "amount": "1.234"})
-    assert error_next_to(not_money.text, "amount") == "请输入金额,如 1950.00"
+    assert error_next_to(not_money.text, "amount") == "请输入金额,最多两位小数,如 199.00"
     below = admin1.post("/console/withdrawals", data={"csrf": token, "payee": payee, "amount": "5"})
     assert error_next_to(below.text, "amount") == "最低提现金额为 ¥10.00"
     someone_else = admin1.post("/console/withdrawals", data={

@@ -1,0 +1,182 @@
+"""Every stored code a page shows, in words (zh-CN, en): one table per kind of code, kept once.
+
+Tables that a capability's domain already holds (agreement statuses, industries, roles, statement statuses…) are
+used from there; the others live here, in one place instead of inside each page module. Pages render a code with
+the `label` filter, `{{ agreement.status|label("agreement_status") }}`, or `page.label(...)` in Python; a code
+without a word (a merchant's own tier name, say) is shown as it was typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from lianmeng.agreements import domain as agreements
+from lianmeng.auth.domain import ROLE_LABELS
+from lianmeng.campaigns.domain import CampaignStatus
+from lianmeng.commissions import domain as commissions
+from lianmeng.coupons.domain import Acceptance, CouponKind
+from lianmeng.ledger.domain import AccountKind
+from lianmeng.members.domain import MemberStatus
+from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
+from lianmeng.points.domain import ENTRY_LABELS
+from lianmeng.settlement import domain as settlement
+from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
+
+Pair = tuple[str, str]
+
+TIER_LABELS: dict[str, Pair] = {
+    "standard": ("普通会员", "Standard"), "silver": ("银卡会员", "Silver"), "gold": ("金卡会员", "Gold"),
+    "black": ("黑卡会员", "Black"),
+}
+AGREEMENT_ACTION_LABELS: dict[agreements.AgreementAction, Pair] = {
+    agreements.AgreementAction.PROPOSE: ("提交对方确认", "Propose"),
+    agreements.AgreementAction.WITHDRAW: ("撤回", "Withdraw"),
+    agreements.AgreementAction.ACCEPT: ("接受", "Accept"),
+    agreements.AgreementAction.REJECT: ("拒绝", "Reject"),
+    agreements.AgreementAction.ACTIVATE: ("生效", "Activate"),
+    agreements.AgreementAction.SUSPEND: ("暂停", "Suspend"),
+    agreements.AgreementAction.RESUME: ("恢复", "Resume"),
+    agreements.AgreementAction.TERMINATE: ("终止", "Terminate"),
+}
+AGREEMENT_EVENT_LABELS: dict[str, Pair] = {
+    "create": ("创建草稿", "Drafted"), "update": ("修改条款", "Terms changed"),
+    **{action.value: label for action, label in AGREEMENT_ACTION_LABELS.items()},
+}
+CYCLE_LABELS: dict[settlement.SettlementCycle, Pair] = settlement.CYCLE_LABELS
+TERM_PAYEE_LABELS: dict[str, Pair] = {
+    "merchant": ("推荐商户", "Referring merchant"), "staff": ("推荐导购", "Referring staff member"),
+    "both": ("商户与导购", "Merchant and staff member"),
+}
+COUPON_KIND_LABELS: dict[CouponKind, Pair] = {
+    CouponKind.AMOUNT_OFF: ("立减券", "Amount off"),
+    CouponKind.PERCENT_OFF: ("折扣券", "Percent off"),
+    CouponKind.FREE_ITEM: ("体验/赠品券", "Free item"),
+    CouponKind.CASH_VOUCHER: ("代金券", "Cash voucher"),
+}
+ACCEPTANCE_LABELS: dict[Acceptance, Pair] = {
+    Acceptance.OWNER: ("仅本店", "Only here"),
+    Acceptance.ALLIANCE: ("联盟通用", "Alliance-wide"),
+    Acceptance.SELECTED: ("指定商户/门店", "Selected merchants"),
+}
+ACTIVE_PAUSED: dict[str, Pair] = {"active": ("发放中", "Active"), "paused": ("已暂停", "Paused")}
+JOINT_CARD_LABELS: dict[str, Pair] = {
+    "active": ("使用中", "Active"), "refunded": ("已退款", "Refunded"), "expired": ("已过期", "Expired"),
+}
+CAMPAIGN_STATUS_LABELS: dict[CampaignStatus, Pair] = {
+    CampaignStatus.DRAFT: ("草稿", "Draft"), CampaignStatus.ACTIVE: ("进行中", "Active"),
+    CampaignStatus.CLOSED: ("已结束", "Closed"),
+}
+MERCHANT_STATUS_LABELS: dict[MerchantStatus, Pair] = {
+    MerchantStatus.ACTIVE: ("营业中", "Active"), MerchantStatus.SUSPENDED: ("已暂停", "Suspended"),
+}
+MEMBER_STATUS_LABELS: dict[MemberStatus, Pair] = {
+    MemberStatus.ACTIVE: ("正常", "Active"), MemberStatus.BLOCKED: ("已停用", "Blocked"),
+}
+ACCOUNT_LABELS: dict[AccountKind, Pair] = {
+    AccountKind.POINTS: ("联盟积分", "Alliance points"),
+    AccountKind.POINTS_DEBT: ("积分欠额", "Points owed"),
+    AccountKind.STORED_VALUE: ("储值余额", "Stored value"),
+}
+LEDGER_CAUSE_LABELS: dict[str, Pair] = {
+    "order": ("消费", "Purchase"), "commission": ("佣金", "Commission"), "refund": ("退款", "Refund"),
+    "expiry": ("积分过期", "Points expired"), "top_up": ("充值", "Top-up"), "release": ("返利解冻", "Rebate released"),
+    "withdrawal": ("提现", "Withdrawal"), "joint_card_sale": ("联合卡售卡", "Joint card sold"),
+    "joint_card_use": ("联合卡核销", "Joint card used"), "joint_card_refund": ("联合卡退卡", "Joint card refunded"),
+    "joint_card_expiry": ("联合卡过期", "Joint card expired"), "campaign_cost": ("活动费用", "Campaign cost"),
+}
+WITHDRAWAL_STATUS_LABELS: dict[WithdrawalStatus, Pair] = {
+    WithdrawalStatus.REQUESTED: ("待审核", "Requested"),
+    WithdrawalStatus.APPROVED: ("已批准,待打款", "Approved, to be paid"),
+    WithdrawalStatus.REJECTED: ("已拒绝", "Rejected"),
+    WithdrawalStatus.PAID: ("已打款", "Paid"),
+}
+DECISION_LABELS: dict[Decision, Pair] = {
+    Decision.APPROVE: ("批准", "Approve"), Decision.REJECT: ("拒绝", "Reject"),
+    Decision.PAY: ("确认已打款", "Mark paid"),
+}
+PAYEE_TYPE_LABELS: dict[str, Pair] = {"merchant": ("商户", "Merchant"), "staff": ("员工", "Staff member")}
+STATEMENT_ACTION_LABELS: dict[settlement.Action, Pair] = {
+    settlement.Action.ISSUE: ("出具", "Issued"), settlement.Action.CONFIRM: ("确认", "Confirmed"),
+    settlement.Action.DISPUTE: ("提出异议", "Disputed"), settlement.Action.ADJUST: ("调整", "Corrected"),
+    settlement.Action.PAY: ("付款", "Paid"),
+}
+
+# the label tables by name, as the `label` filter knows them
+_BY_NAME: dict[str, Mapping[Any, Pair]] = {
+    "agreement_status": agreements.STATUS_LABELS,
+    "agreement_action": AGREEMENT_ACTION_LABELS,
+    "agreement_event": AGREEMENT_EVENT_LABELS,
+    "cooperation_mode": agreements.MODE_LABELS,
+    "settlement_cycle": CYCLE_LABELS,
+    "commission_kind": commissions.KIND_LABELS,
+    "commission_payee": commissions.PAYEE_LABELS,
+    "term_payee": TERM_PAYEE_LABELS,
+    "industry": INDUSTRY_LABELS,
+    "merchant_status": MERCHANT_STATUS_LABELS,
+    "staff_role": STAFF_ROLE_LABELS,
+    "role": ROLE_LABELS,
+    "member_status": MEMBER_STATUS_LABELS,
+    "tier": TIER_LABELS,
+    "account_kind": ACCOUNT_LABELS,
+    "ledger_cause": LEDGER_CAUSE_LABELS,
+    "points_entry": ENTRY_LABELS,
+    "coupon_kind": COUPON_KIND_LABELS,
+    "acceptance": ACCEPTANCE_LABELS,
+    "template_status": ACTIVE_PAUSED,
+    "joint_card_status": JOINT_CARD_LABELS,
+    "campaign_status": CAMPAIGN_STATUS_LABELS,
+    "withdrawal_status": WITHDRAWAL_STATUS_LABELS,
+    "withdrawal_decision": DECISION_LABELS,
+    "payee_type": PAYEE_TYPE_LABELS,
+    "statement_status": settlement.STATUS_LABELS,
+    "statement_action": STATEMENT_ACTION_LABELS,
+}
+TABLES: dict[str, dict[str, Pair]] = {
+    name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}
+
+
+def pair(table: str, code: str | StrEnum | None) -> Pair:
+    """(zh-CN, en) for a code; the code itself twice when the table has no word for it (free text)."""
+    text = "" if code is None else str(code)
+    return TABLES[table].get(text, (text, text))
+
+
+def label(table: str, code: str | StrEnum | None, lang: str) -> str:
+    zh, en = pair(table, code)
+    return en if lang == "en" else zh
+
+
+def options(table: str, lang: str, codes: list[str] | None = None) -> list[tuple[str, str]]:
+    """(code, words) for a form's select, in the table's order (or the given codes')."""
+    return [(code, label(table, code, lang)) for code in (codes if codes is not None else list(TABLES[table]))]
+
+
+def rebate_reason(reason: str, lang: str) -> str:
+    """A rebate's stored reason ('per_head', 'percent_of_order 5%') in words ('按人头', '按比例 5%')."""
+    kind, _, rest = reason.partition(" ")
+    return " ".join(part for part in (label("commission_kind", kind, lang), rest) if part)
+
+
+# the codes inside an error's message, by error code: parameter → label table (a page says 「已结束」, not 「closed」)
+ERROR_PARAMS: dict[str, dict[str, str]] = {
+    "agreement_transition": {"status": "agreement_status", "action": "agreement_action"},
+    "agreement_party": {"status": "agreement_status", "action": "agreement_action"},
+    "agreement_not_started": {"status": "agreement_status", "action": "agreement_action"},
+    "agreement_expired": {"status": "agreement_status", "action": "agreement_action"},
+    "agreement_reason_required": {"action": "agreement_action"},
+    "withdrawal_transition": {"status": "withdrawal_status", "action": "withdrawal_decision"},
+    "statement_transition": {"status": "statement_status", "action": "statement_action"},
+    "statement_side": {"action": "statement_action"},
+    "campaign_status": {"status": "campaign_status"},
+    "campaign_transition": {"status": "campaign_status", "target": "campaign_status"},
+    "joint_card_closed": {"status": "joint_card_status"},
+}
+
+
+def error_params(code: str, params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """An error's message parameters with the codes among them in words."""
+    tables = ERROR_PARAMS.get(code, {})
+    return {name: label(tables[name], value, lang) if name in tables and value is not None else value
+            for name, value in params.items()}
