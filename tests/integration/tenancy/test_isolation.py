@@ -749,7 +749,8 @@ SWEEP: dict[tuple[str, str], Case] = {
     ),
     # --- referral reports (members: 403) and feedback ---
     ("GET", "/referrals/funnel"): Case(
-        attacks(Call("a.admin1", query={"receiving_merchant_id": "@m2"}, expect=200),
+        # m1 is not named here: an order at m2 credited to m1 is m1's referral (its revenue, as its commission)
+        attacks(Call("a.admin3", query={"receiving_merchant_id": "@m2"}, expect=200),
                 Call("a.admin3", expect=200), Call("a.staff3", query={"referrer_merchant_id": "@m2"}, expect=200),
                 Call("a.key1", query={"referrer_merchant_id": "@m2", "group": "week"}, expect=200),
                 Call("b.operator", query={"receiving_merchant_id": "@m2"}, expect=200),
@@ -758,7 +759,7 @@ SWEEP: dict[tuple[str, str], Case] = {
                Call("a.operator", query={"receiving_merchant_id": "@m2"}, expect=200)),
     ),
     ("GET", "/referrals/funnel/export"): Case(
-        attacks(Call("a.admin1", query={"receiving_merchant_id": "@m2", "format": "csv"}, expect=200),
+        attacks(Call("a.admin3", query={"receiving_merchant_id": "@m2", "format": "csv"}, expect=200),
                 Call("a.admin3", query={"format": "csv"}, expect=200),
                 Call("b.operator", query={"format": "csv", "receiving_merchant_id": "@m2"}, expect=200),
                 Call("a.member1", query={"format": "csv"}, expect=403)),
