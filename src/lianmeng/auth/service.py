@@ -21,6 +21,7 @@ from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, Unauthorized
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
+from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy import Principal, policy
@@ -241,10 +242,10 @@ def revoke_api_key(session: Session, actor: Principal, key_id: int) -> ApiKey:
 
 
 def request_code(session: Session, alliance_id: int, phone: str) -> None:
-    """Send a code if the phone holds a card in this alliance. Silent otherwise, so the endpoint
-    cannot be used to learn who is a member."""
+    """Send a code if the phone holds a card in this alliance, or is pending its claim code (the claim flow made a
+    pending row for it). Silent otherwise, so the endpoint cannot be used to learn who is a member."""
     member = members_repo.member_by_phone(session, alliance_id, phone)
-    if member is None or member.status != "active":
+    if member is None or member.status not in ("active", PENDING):
         return
     code = new_one_time_code()
     now = clock.now()
