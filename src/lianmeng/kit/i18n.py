@@ -109,7 +109,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "claim_link_inactive": {"zh-CN": "领券链接已失效", "en": "This claim link is no longer active"},
     "consent_required": {"zh-CN": "请先同意会员条款", "en": "Please accept the membership terms first"},
     "otp_required": {
-        "zh-CN": "请先获取短信验证码,并与手机号一起提交", "en": "Request a one-time code first and send it with the phone",
+        "zh-CN": "请先获取短信验证码,并与手机号一起提交",
+        "en": "Request a one-time code first and send it with the phone",
     },
     "staff_cannot_claim": {
         "zh-CN": "店员账号不能代顾客领券:请顾客用自己的手机号和验证码领取,或在前台发券",
