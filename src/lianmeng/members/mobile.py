@@ -8,6 +8,7 @@ member's own masked phone is ever rendered, and the clear phone number never is.
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
@@ -507,6 +508,7 @@ async def _claim_form(page: Page) -> dict[str, str]:
         return values
 
 
+CODE_SHAPE = re.compile(r"[0-9]{4,8}")
 CLAIM_FIELDS = {"invalid_phone": "phone", "consent_required": "accept_terms", "otp_required": "code",
                 "otp_invalid": "code", "otp_too_many": "code"}
 
@@ -536,6 +538,8 @@ async def claim(token: str, page: OpenPage) -> Response:
         errors["accept_terms"] = page.t("请阅读并同意会员条款", "Please read and accept the membership terms")
     if action == "claim" and not errors and not shown["code"]:
         errors["code"] = page.t("请输入短信验证码", "Enter the code from the SMS")
+    elif action == "claim" and not errors and not CODE_SHAPE.fullmatch(str(shown["code"])):
+        errors["code"] = translate("otp_invalid", page.lang)
     if errors:
         step = "code" if action == "claim" else "phone"
         return _render(page, "member/claim.html", status_code=422, values=shown, errors=errors, step=step,

@@ -239,6 +239,9 @@ def test_the_claim_landing_proves_the_phone_then_enrols_and_logs_in(world: World
     assert MEMBER_COOKIE not in sent.cookies
     code = last_code(db_url)
     wrong = "000000" if code != "000000" else "111111"
+    for garbage in ("abc", "１２３４５６", "1" * 9):  # not a code at all: said next to the field, no crash
+        odd = client.post(f"/c/{link['token']}", data={**form, "code": garbage, "action": "claim"})
+        assert odd.status_code == 422 and 'id="e-code"' in odd.text
     refused = client.post(f"/c/{link['token']}", data={**form, "code": wrong, "action": "claim"})
     assert refused.status_code == 422 and re.search(r'id="e-code" role="alert">验证码错误或已过期<', refused.text)
     assert 'id="coupon-code"' not in refused.text and MEMBER_COOKIE not in refused.cookies
