@@ -186,3 +186,21 @@ def test_phones_nobody_proved_are_forgotten_after_a_day(world: World, session: S
     assert session.scalar(select(func.count()).select_from(OneTimeCode).where(
         OneTimeCode.member_id == pending_id)) == 0
     assert session.scalar(select(func.count()).select_from(Member)) == len(world.a.members) + len(world.b.members)
+
+
+def test_the_counter_issue_never_creates_a_member_nor_reaches_a_pending_phone(world: World, session: Session) -> None:
+    """`POST /coupons/issue` takes a member already in the guide's scope; a phone waiting for its code is nobody's."""
+    token = shared_link(world)
+    ok(world.client.post(f"/api/v1/claim/{token}/code", json={"phone": STRANGER}), 202)
+    session.rollback()
+    pending = members_repo.member_by_phone(session, world.a.alliance_id, STRANGER)
+    assert pending is not None
+    template = ok(world.client.get(f"/api/v1/claim/{token}"), 200)["template"]["id"]
+    before = written(session)
+    for who in ("staff1", "staff2", "admin1"):
+        answer = world.client.post("/api/v1/coupons/issue", headers=world.a.actors[who].headers,
+                                   json={"template_id": template, "member_id": pending.id})
+        assert answer.status_code == 404, answer.text
+    assert world.client.post("/api/v1/coupons/issue", headers=world.a.actors["staff1"].headers, json={
+        "template_id": template, "member_id": 999_999}).status_code == 404
+    assert written(session) == before
