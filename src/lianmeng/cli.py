@@ -237,7 +237,8 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
     console.print(f"[green]✓[/] rebates released: {report.rebates_released:,}  "
                   f"points expired: {report.points_expired:,}  "
                   f"joint cards expired: {format_yuan(report.joint_card_fen_expired)}  "
-                  f"statements built: {report.statements_built:,}")
+                  f"statements built: {report.statements_built:,}  "
+                  f"unproved claim phones forgotten: {report.unconfirmed_phones_forgotten:,}")
 
 
 PeriodOpt = Annotated[str, typer.Option(

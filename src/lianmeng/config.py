@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "lianmeng-dev-secret-change-me-in-production"
@@ -42,6 +43,22 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai")
     jobs_interval_seconds: int = Field(default=300, ge=0, description="In-process job runs while serving; 0 = off")
     sql_echo: bool = False
+    public_url: str | None = Field(
+        default=None,
+        description="Where the public reaches this server (https://lm.example.com), for links that leave the "
+                    "building: claim links, QR codes and posters, outbound messages. Unset: the request's base URL.",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        """An absolute http(s) URL without query or fragment; kept without its trailing slash."""
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("LIANMENG_PUBLIC_URL must be an absolute http(s) URL such as https://lm.example.com")
+        return value.strip().rstrip("/")
 
     @property
     def is_development(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_login import log_in
+from tests.claiming import claim_by_phone
 from tests.conftest import World
 from tests.scenarios.test_traffic_exchange_story import activate, ok
 
@@ -23,8 +24,7 @@ def refer_a_customer(world: World) -> None:
         "valid_days": 30, "total_stock": 500}))
     link = ok(client.post("/api/v1/claim-links", headers=world.a.actors["staff1"].headers,
                           json={"template_id": check["id"]}))
-    claimed = ok(client.post(f"/api/v1/claim/{link['token']}", json={
-        "phone": "13688886666", "name": "陈先生", "accept_terms": True}))
+    claimed = ok(claim_by_phone(client, link["token"], "13688886666", name="陈先生", accept_terms=True))
     desk = world.a.actors["staff2"].headers
     arrival = ok(client.post("/api/v1/coupons/redeem", headers=desk, json={"code": claimed["coupon"]["code"]}))
     ok(client.post(f"/api/v1/redemptions/{arrival['id']}/order", headers=desk, json={

@@ -132,33 +132,74 @@ def test_partners_are_listed_nearest_first(phone: Page, world: World, db_url: st
     expect(phone.locator(".distance").first).to_have_text("0 米")
 
 
-def test_claiming_a_shared_coupon_link_on_the_phone(phone: Page, world: World) -> None:
+def test_claiming_a_shared_coupon_link_on_the_phone(phone: Page, world: World, db_url: str) -> None:
+    """A gym's (m2) coupon handed out by the service centre's (m1) guide: the page says who gives it, whose it is and
+    which stores take it (nearest first once the phone shares its location); the phone is proved by its SMS code
+    before anything is recorded, then the card number is shown and the member is logged in."""
+    m2 = world.a.merchants[1]
+    ok(world.client.post(f"/api/v1/merchants/{m2}/stores", headers=world.a.actors["operator"].headers, json={
+        "name": "宝安店", "address": "宝安大道 88 号", "latitude": 22.60, "longitude": 113.88}))
     template = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
         "name": "免费车辆检测", "kind": "free_item", "item_name": "车辆检测", "item_value_fen": 30_000,
         "valid_days": 30, "total_stock": 500}))
     link = ok(world.client.post("/api/v1/claim-links", headers=world.a.actors["staff1"].headers,
                                 json={"template_id": template["id"]}))
+    phone.context.grant_permissions(["geolocation"])
+    phone.context.set_geolocation({"latitude": 22.60, "longitude": 113.88})
     phone.goto(f"/c/{link['token']}")
     expect(phone.locator("#offer-name")).to_have_text("免费车辆检测")
     expect(phone.locator("#offer-value")).to_have_text("免费车辆检测(价值 ¥300.00)")
     expect(phone.locator("#shared-by")).to_contain_text("alpha merchant 1")
+    expect(phone.locator("#given-by")).to_contain_text("alpha merchant 1")
+    expect(phone.locator("#offered-by")).to_have_text("alpha merchant 2")
+    expect(phone.locator("#min-spend")).to_have_text("无门槛")
+    expect(phone.locator("#validity")).to_have_text("领取后 30 天内有效")
+    expect(phone.locator(".place-store")).to_have_text([f"store {m2}", "宝安店"])
+    phone.click("#locate")  # the browser shares its location: Bao'an first
+    expect(phone.locator("#sorted-by-distance")).to_be_visible()
+    expect(phone.locator(".place-store")).to_have_text(["宝安店", f"store {m2}"])
+    expect(phone.locator(".m-place").first).to_contain_text("宝安大道 88 号")
+    expect(phone.locator(".m-place .distance").first).to_have_text("0 米")
     fits_the_screen(phone)
+
     phone.fill("#f-phone", "136 8888 6666")
     phone.fill("#f-name", "陈先生")
-    phone.click("#claim")
+    phone.click("#send-code")
     expect(phone.locator("#e-accept_terms")).to_have_text("请阅读并同意会员条款")
     expect(phone.locator("#f-phone")).to_have_value("136 8888 6666")
     phone.check("#f-accept_terms")
+    phone.click("#send-code")
+    expect(phone.locator("#code-sent")).to_contain_text("136****6666")
+    code = sms_code(db_url)
+    phone.fill("#f-code", "000000" if code != "000000" else "111111")
+    phone.click("#claim")
+    expect(phone.locator("#e-code")).to_have_text("验证码错误或已过期")
+    expect(phone.locator("#coupon-code")).to_have_count(0)
+    phone.fill("#f-code", code)
     phone.click("#claim")
     expect(phone.locator("#claimed")).to_have_text("领取成功")
-    code = phone.locator("#coupon-code").inner_text()
-    assert re.fullmatch(r"[A-Z0-9]{12}", code)
+    coupon = phone.locator("#coupon-code").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{12}", coupon)
     expect(phone.locator("#card-no")).to_have_text(re.compile(r"^8860 \d{4} \d{4} \d{4}$"))
+    expect(phone.locator("#offered-by")).to_have_text("alpha merchant 2")
+    expect(phone.locator(".place-store").first).to_have_text("宝安店")
+    expect(phone.locator("#validity")).to_contain_text("(北京时间)")
     expect(phone.locator("body")).not_to_contain_text("13688886666")
     phone.click("#to-card")
     expect(phone).to_have_url("/m")
-    expect(phone.locator("#coupons .coupon-code")).to_have_text([code])
+    expect(phone.locator("#coupons .coupon-code")).to_have_text([coupon])
     expect(phone.locator("#coupons .coupon-where")).to_have_text(["alpha merchant 2"])
     phone.click("#lang-switch")
     expect(phone.locator("#coupons .m-offer-text")).to_have_text("Free 车辆检测 (worth ¥300.00)")
     expect(phone.locator("#nav-card")).to_have_text("My card")
+
+    # another link, logged in: one tap, no code
+    second = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin3"].headers, json={
+        "name": "午市套餐8折", "kind": "percent_off", "percent_bp": 2_000}))
+    again = ok(world.client.post("/api/v1/claim-links", headers=world.a.actors["staff1"].headers,
+                                 json={"template_id": second["id"]}))
+    phone.goto(f"/c/{again['token']}")
+    expect(phone.locator("#mine-phone")).to_have_text("136****6666")
+    phone.click("#claim-mine")
+    expect(phone.locator("#claimed")).to_have_text("You have it")  # the language chosen above stays
+    expect(phone.locator("#offer-value")).to_have_text("20% off")

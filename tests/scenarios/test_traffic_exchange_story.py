@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.jobs.service import run_all
 from lianmeng.kit import clock
+from tests.claiming import claim_by_phone
 from tests.conftest import World
 
 TERMS = [{"kind": "per_head", "amount_fen": 10_000, "payee": "both", "staff_amount_fen": 5_000, "payer": "b"},
@@ -46,8 +47,7 @@ def test_a_shared_coupon_brings_a_customer_and_pays_the_guide(world: World, sess
     # the guide shares it; a car owner claims it with his phone and joins the alliance through the gym
     link = ok(world.client.post("/api/v1/claim-links", headers=world.a.actors["staff1"].headers,
                                 json={"template_id": check["id"]}))
-    claimed = ok(world.client.post(f"/api/v1/claim/{link['token']}", json={
-        "phone": "13688886666", "name": "陈先生", "accept_terms": True}))
+    claimed = ok(claim_by_phone(world.client, link["token"], "13688886666", name="陈先生", accept_terms=True))
     code = claimed["coupon"]["code"]
     assert claimed["new_member"] and claimed["coupon"]["referrer_staff_id"] == guide
 

@@ -22,6 +22,7 @@ from lianmeng.kit import clock, crypto, throttle
 from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, Unauthorized
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
+from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy import Principal, policy
@@ -320,14 +321,15 @@ def _verify_checks(phone: str) -> list[tuple[throttle.Rule, str]]:
 
 
 def request_code(session: Session, alliance_id: int, phone: str) -> None:
-    """Send a code if the phone holds a card in this alliance. Silent otherwise, so the endpoint cannot be used
-    to learn who is a member; the send throttles (per phone and per address) count either way, and a full one
-    raises `Throttled` (429, `otp_send_throttled`). A new code voids the phone's older ones."""
+    """Send a code if the phone holds a card in this alliance, or is pending its claim code (the claim flow made a
+    pending row for it). Silent otherwise, so the endpoint cannot be used to learn who is a member; the send
+    throttles (per phone and per address) count either way, and a full one raises `Throttled` (429,
+    `otp_send_throttled`). A new code voids the phone's older ones."""
     throttle.current().throttle.take(_send_checks(phone), "otp_send_throttled")
     now = clock.now()
     redact_stale(session, now - timedelta(minutes=get_settings().otp_minutes))
     member = members_repo.member_by_phone(session, alliance_id, phone)
-    if member is None or member.status != "active":
+    if member is None or member.status not in ("active", PENDING):
         return
     repository.void_codes(session, member.id, now)
     redact_undelivered(session, phone)

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import segno
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from lianmeng.coupons import repository, service
+from lianmeng.auth import service as auth_service
+from lianmeng.coupons import domain, repository, service
 from lianmeng.coupons.models import ClaimLink
 from lianmeng.coupons.schemas import (
+    AcceptedAt,
     AttachOrderIn,
     BenefitRedeemIn,
+    ClaimCodeIn,
     ClaimIn,
     ClaimLinkCreate,
     ClaimLinkOut,
@@ -16,6 +21,7 @@ from lianmeng.coupons.schemas import (
     ClaimPage,
     CounterView,
     CouponOut,
+    GivenBy,
     IssueIn,
     RedeemIn,
     RedemptionOut,
@@ -30,8 +36,9 @@ from lianmeng.kit.i18n import pick_language, translate
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.members import service as members_service
 from lianmeng.members.schemas import CardRef
-from lianmeng.merchants import repository as merchants_repo
-from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
+from lianmeng.tenancy import Principal
+from lianmeng.web import links
+from lianmeng.web.deps import CurrentPrincipal, Language, Paging, SessionDep, WriterDep, api_key_header, oauth2
 
 router = APIRouter(tags=["coupons 优惠券·权益"])
 
@@ -136,34 +143,96 @@ def create_claim_link(body: ClaimLinkCreate, request: Request, writer: WriterDep
 
 def _link_out(link: ClaimLink, request: Request) -> ClaimLinkOut:
     out = ClaimLinkOut.model_validate(link)
-    out.claim_url = str(request.url_for("claim_landing", token=link.token)).replace("/api/v1/claim/", "/claim/")
+    out.claim_url = links.claim_url(request, link.token)
     return out
 
 
+Latitude = Annotated[float | None, Query(ge=-90, le=90, description="The visitor's latitude (WGS-84)")]
+Longitude = Annotated[float | None, Query(ge=-180, le=180, description="The visitor's longitude (WGS-84)")]
+
+
 @router.get("/claim/{token}", response_model=ClaimPage, name="claim_landing",
-            summary="What a claim link offers (public; no personal data)")
-def claim_page(token: str, session: SessionDep) -> ClaimPage:
-    link, template, merchant = service.claim_link(session, token)
-    store = merchants_repo.store_by_id(session, link.store_id) if link.store_id else None
-    return ClaimPage(template=TemplateOut.model_validate(template), merchant_name=merchant.name,
-                     store_name=store.name if store else None, active=link.active and template.status == "active")
+            responses={404: {"description": "No such claim link"}},
+            summary="What a claim link offers and where it is accepted (public; no personal data)")
+def claim_page(token: str, session: SessionDep, language: Language, lat: Latitude = None,
+               lng: Longitude = None) -> ClaimPage:
+    near = (lat, lng) if lat is not None and lng is not None else None
+    offer = service.claim_offer(session, token, near)
+    return claim_page_of(offer, language)
 
 
-@router.get("/claim/{token}/qr.svg", summary="The claim link as a printable QR code (SVG)")
+def claim_page_of(offer: service.ClaimOffer, lang: str) -> ClaimPage:
+    template, giver, store = offer.template, offer.giver, offer.giver_store
+    return ClaimPage(
+        template=TemplateOut.model_validate(template), merchant_name=giver.name,
+        store_name=store.name if store else None, active=offer.active,
+        given_by=GivenBy(merchant_id=giver.id, merchant_name=giver.name, store_id=store.id if store else None,
+                         store_name=store.name if store else None),
+        offered_by_merchant_id=template.owner_merchant_id, offered_by_name=offer.owner_name,
+        value_text=domain.value_words(template, lang), min_spend_fen=template.min_spend_fen,
+        min_spend_text=domain.min_spend_words(template.min_spend_fen, lang),
+        validity_text=domain.template_validity_words(template, lang),
+        accepted_at=[AcceptedAt(
+            merchant_id=p.merchant.id, merchant_name=p.merchant.name, store_id=p.store.id, store_name=p.store.name,
+            address=p.store.address, district=p.store.district, opening_hours=p.store.opening_hours,
+            latitude=p.store.latitude, longitude=p.store.longitude,
+            distance_m=round(p.distance_m) if p.distance_m is not None else None) for p in offer.places],
+        sorted_by_distance=offer.by_distance,
+    )
+
+
+@router.get("/claim/{token}/qr.svg", responses={404: {"description": "No such claim link"}},
+            summary="The claim link as a printable QR code (SVG; the address uses LIANMENG_PUBLIC_URL when set)")
 def claim_qr(token: str, request: Request, session: SessionDep) -> Response:
     service.claim_link(session, token)
-    url = str(request.url_for("claim_landing", token=token)).replace("/api/v1/claim/", "/claim/")
-    return Response(segno.make(url, error="m").svg_inline(scale=6), media_type="image/svg+xml")
+    return Response(segno.make(links.claim_url(request, token), error="m").svg_inline(scale=6),
+                    media_type="image/svg+xml")
 
 
-@router.post("/claim/{token}", response_model=ClaimOut, status_code=201,
-             summary="Claim with a phone number: found in the alliance or enrolled with consent (public)")
-def claim(token: str, body: ClaimIn, session: SessionDep) -> ClaimOut:
+def _caller(session: SessionDep, bearer: Annotated[str | None, Depends(oauth2)],
+            api_key: Annotated[str | None, Depends(api_key_header)]) -> Principal | None:
+    """The caller when one is logged in (a member claims as themselves); None for an anonymous visitor."""
+    if api_key:
+        return auth_service.principal_from_api_key(session, api_key)
+    return auth_service.principal_from_bearer(session, bearer) if bearer else None
+
+
+Caller = Annotated[Principal | None, Depends(_caller)]
+CLAIM_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No one-time code (`otp_required`), a wrong or expired one (`otp_invalid`), or a bad token"},
+    403: {"description": "A staff login or API key (`staff_cannot_claim`), or a member of another alliance"},
+    404: {"description": "No such claim link"},
+    422: {"description": "Link inactive, invalid phone, consent missing for a new member, or a coupon refusal"},
+    429: {"description": "Too many wrong codes for this phone (`otp_too_many`)"},
+}
+
+
+@router.post("/claim/{token}/code", status_code=202, responses={k: v for k, v in CLAIM_ERRORS.items()
+                                                               if k in (404, 422, 429)},
+             summary="Claim step one: send a one-time code to the phone (public; same answer for any phone)")
+def claim_code(token: str, body: ClaimCodeIn, session: SessionDep) -> dict[str, bool]:
     begin_write(session)
-    coupon, member, created = service.claim(session, token, body)
+    service.request_claim_code(session, token, body.phone)
+    session.commit()
+    return {"accepted": True}
+
+
+@router.post("/claim/{token}", response_model=ClaimOut, status_code=201, responses=CLAIM_ERRORS,
+             summary="Claim step two: with the phone and its one-time code, or as the member logged in (public)")
+def claim(token: str, body: ClaimIn, session: SessionDep, caller: Caller) -> ClaimOut:
+    begin_write(session)
+    try:
+        claimant = service.prove_claimant(session, token, body, caller)
+    except AppError:
+        session.commit()  # only the failed-attempt count was written: it is what stops guessing
+        raise
+    coupon, created = service.claim(session, token, claimant, body)
     _, template, _ = service.claim_link(session, token)
+    issued = claimant.issued
     out = ClaimOut(coupon=CouponOut.model_validate(coupon), template=TemplateOut.model_validate(template),
-                   card_no=member.card_no, phone_masked=member.phone_masked, new_member=created)
+                   card_no=claimant.member.card_no, phone_masked=claimant.member.phone_masked, new_member=created,
+                   access_token=issued.access_token if issued else None,
+                   expires_at=issued.expires_at if issued else None)
     session.commit()
     return out
 

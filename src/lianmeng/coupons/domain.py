@@ -20,9 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
 from lianmeng.commissions.domain import round_half_up_div
-from lianmeng.kit.clock import require_aware
+from lianmeng.kit.clock import require_aware, shanghai
+from lianmeng.kit.money import format_yuan
 
 BP_PER_WHOLE = 10_000
 
@@ -216,3 +218,89 @@ def attribute(rule: AttributionRule, window_days: int, touches: Sequence[Touch],
         return None
     chosen = candidates[0] if rule is AttributionRule.FIRST_TOUCH else candidates[-1]
     return Attribution(chosen.referrer_merchant_id, chosen.referrer_staff_id, chosen.at)
+
+
+# --- in words, for the member (claim pages, the member's card, the public claim API) -----------------------------
+
+
+class Offered(Protocol):
+    """What a coupon template says about its value and window (a CouponTemplate fits)."""
+
+    kind: str
+    amount_fen: int | None
+    percent_bp: int | None
+    cap_fen: int | None
+    item_name: str | None
+    item_value_fen: int | None
+    min_spend_fen: int
+    valid_from: datetime | None
+    valid_until: datetime | None
+    valid_days: int | None
+
+
+def value_words(offered: Offered, lang: str) -> str:
+    """What it is worth: '立减 ¥50.00', '8 折(最多减 ¥100.00)', '免费体检(价值 ¥1,950.00)', '代金券 ¥200.00'."""
+    en = lang == "en"
+    kind = CouponKind(offered.kind)
+    if kind is CouponKind.PERCENT_OFF:
+        bp = offered.percent_bp or 0
+        text = f"{bp / 100:g}% off" if en else f"{(BP_PER_WHOLE - bp) / 1000:g} 折"
+        if offered.cap_fen:
+            cap = format_yuan(offered.cap_fen)
+            text += f" (up to {cap})" if en else f"(最多减 {cap})"
+        return text
+    if kind is CouponKind.FREE_ITEM:
+        value = format_yuan(offered.item_value_fen or 0)
+        return f"Free {offered.item_name} (worth {value})" if en else f"免费{offered.item_name}(价值 {value})"
+    amount = format_yuan(offered.amount_fen or 0)
+    if kind is CouponKind.CASH_VOUCHER:
+        return f"{amount} voucher" if en else f"代金券 {amount}"
+    return f"{amount} off" if en else f"立减 {amount}"
+
+
+def min_spend_words(min_spend_fen: int, lang: str) -> str:
+    """'满 ¥300.00 可用' / 'spend ¥300.00 or more'; '无门槛' / 'no minimum spend'."""
+    en = lang == "en"
+    if not min_spend_fen:
+        return "no minimum spend" if en else "无门槛"
+    spend = format_yuan(min_spend_fen)
+    return f"spend {spend} or more" if en else f"满 {spend} 可用"
+
+
+def offer_text(offered: Offered, lang: str) -> str:
+    """The offer in a line: value, then the minimum spend when there is one."""
+    text = value_words(offered, lang)
+    if offered.min_spend_fen:
+        text += " · " + min_spend_words(offered.min_spend_fen, lang)
+    return text
+
+
+def _when(at: datetime) -> str:
+    return shanghai(at).strftime("%Y-%m-%d %H:%M")
+
+
+def window_words(valid_from: datetime | None, valid_until: datetime | None, lang: str) -> str:
+    """A fixed window in Beijing time: '2026-12-01 00:00 至 2026-12-31 23:59(北京时间)'."""
+    en = lang == "en"
+    zone = " (Beijing time)" if en else "(北京时间)"
+    if valid_from is not None and valid_until is not None:
+        return (f"{_when(valid_from)} to {_when(valid_until)}" if en
+                else f"{_when(valid_from)} 至 {_when(valid_until)}") + zone
+    if valid_until is not None:
+        return (f"until {_when(valid_until)}" if en else f"{_when(valid_until)} 前有效") + zone
+    if valid_from is not None:
+        return (f"from {_when(valid_from)}, no end date" if en else f"{_when(valid_from)} 起长期有效") + zone
+    return "no end date" if en else "长期有效"
+
+
+def template_validity_words(offered: Offered, lang: str) -> str:
+    """Before claiming: N days after claiming (never past the fixed end), or the fixed window."""
+    en = lang == "en"
+    if offered.valid_days is None:
+        return window_words(offered.valid_from, offered.valid_until, lang)
+    text = (f"valid for {offered.valid_days} days after you claim it" if en
+            else f"领取后 {offered.valid_days} 天内有效")
+    if offered.valid_until is not None:
+        text += (f", and until {_when(offered.valid_until)} (Beijing time) at the latest" if en
+                 else f",最晚至 {_when(offered.valid_until)}(北京时间)")
+    return text

@@ -9,8 +9,10 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.agreements.models import Agreement
+from lianmeng.coupons.domain import Acceptance
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
 from lianmeng.db import in_keys
+from lianmeng.merchants.models import Merchant, Store
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped, scoped_select
 
@@ -129,3 +131,17 @@ def touches_of(session: Session, member_ids: set[int], since: datetime) -> list[
         .where(in_keys(session, (Coupon.member_id,), ((m,) for m in member_ids)),
                Coupon.referrer_merchant_id.isnot(None), Coupon.issued_at >= since)
     ))
+
+
+def accepting_stores(session: Session, template: CouponTemplate) -> list[tuple[Merchant, Store]]:
+    """The open stores of the active merchants where a coupon of this template is accepted (public facts: the
+    member is told where to use it). Same rule as `domain.Where.accepts`."""
+    stmt = (select(Merchant, Store).join(Store, Store.merchant_id == Merchant.id)
+            .where(Merchant.alliance_id == template.alliance_id, Merchant.status == "active", Store.active))
+    acceptance = Acceptance(template.acceptance)
+    if acceptance is Acceptance.OWNER:
+        stmt = stmt.where(Merchant.id == (template.owner_merchant_id or 0))
+    elif acceptance is Acceptance.SELECTED:
+        stmt = stmt.where(or_(Merchant.id.in_(template.accepted_merchant_ids or [0]),
+                              Store.id.in_(template.accepted_store_ids or [0])))
+    return [(merchant, store) for merchant, store in session.execute(stmt.order_by(Merchant.id, Store.id))]

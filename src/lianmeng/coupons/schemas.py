@@ -162,14 +162,27 @@ class ClaimLinkCreate(BaseModel):
     template_id: int
 
 
-class ClaimIn(BaseModel):
-    """A member claims a coupon from a shared link with their phone: found, or enrolled with consent."""
+class ClaimCodeIn(BaseModel):
+    """Step one of a claim by phone: send the phone a one-time code."""
 
     model_config = ConfigDict(extra="forbid")
 
     phone: str = Field(min_length=1, max_length=32, examples=["13812345678"])
+
+
+class ClaimIn(BaseModel):
+    """Claim a coupon from a shared link. Either as the member logged in (member token: nothing else needed), or
+    with the phone and the one-time code sent to it (`POST /claim/{token}/code`). A phone new to the alliance
+    joins with the holder's consent (`accept_terms`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str | None = Field(default=None, min_length=1, max_length=32, examples=["13812345678"])
+    code: str | None = Field(default=None, min_length=4, max_length=8, pattern=r"^\d+$",
+                             description="The one-time code sent to the phone")
     name: str | None = Field(default=None, max_length=60)
-    accept_terms: bool = Field(description="Consent to join the alliance card (required for new members)")
+    accept_terms: bool = Field(default=False,
+                               description="Consent to join the alliance card (required for a phone new to it)")
     consent_marketing: bool = False
 
 
@@ -179,15 +192,50 @@ class ClaimOut(BaseModel):
     card_no: str
     phone_masked: str
     new_member: bool
+    access_token: str | None = Field(default=None, description="A member token, when the phone was just proved")
+    expires_at: datetime | None = None
+
+
+class GivenBy(BaseModel):
+    merchant_id: int
+    merchant_name: str
+    store_id: int | None
+    store_name: str | None
+
+
+class AcceptedAt(BaseModel):
+    """A store where the coupon is accepted."""
+
+    merchant_id: int
+    merchant_name: str
+    store_id: int
+    store_name: str
+    address: str
+    district: str
+    opening_hours: str
+    latitude: float
+    longitude: float
+    distance_m: int | None = Field(description="From the lat/lng given, in metres; null without them")
 
 
 class ClaimPage(BaseModel):
-    """What a claim link offers, for the landing page (no personal data)."""
+    """What a claim link offers, for the landing page (no personal data): who hands it out, whose coupon it is,
+    where it is accepted (nearest first with `lat`/`lng`), what it is worth, the minimum spend and the validity.
+    The `*_text` fields are in the caller's language (Accept-Language); times are Beijing time."""
 
     template: TemplateOut
-    merchant_name: str
+    merchant_name: str = Field(description="Who hands it out: the link's merchant (same as given_by)")
     store_name: str | None
     active: bool
+    given_by: GivenBy
+    offered_by_merchant_id: int | None = Field(description="Whose coupon it is; null for an alliance voucher")
+    offered_by_name: str
+    value_text: str = Field(examples=["立减 ¥50.00"])
+    min_spend_fen: int
+    min_spend_text: str = Field(examples=["满 ¥300.00 可用"])
+    validity_text: str = Field(examples=["领取后 30 天内有效"])
+    accepted_at: list[AcceptedAt]
+    sorted_by_distance: bool
 
 
 class RedeemIn(BaseModel):

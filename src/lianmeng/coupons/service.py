@@ -9,12 +9,14 @@ checking it, and each use is a row numbered `use_no` under a unique (coupon_id, 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from lianmeng.agreements import repository as agreements_repo
 from lianmeng.alliances.models import Alliance
+from lianmeng.auth import service as auth_service
 from lianmeng.auth.domain import Role
 from lianmeng.coupons import domain, repository
 from lianmeng.coupons.domain import Acceptance, CouponKind, CouponRefused
@@ -29,16 +31,16 @@ from lianmeng.coupons.schemas import (
     TemplateUpdate,
     check_cost,
 )
-from lianmeng.kit import clock
-from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound
+from lianmeng.kit import clock, geo
+from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from lianmeng.kit.money import format_yuan
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
-from lianmeng.members.domain import normalize_phone
+from lianmeng.members.domain import PENDING, MemberStatus, normalize_phone
 from lianmeng.members.models import Member
 from lianmeng.members.schemas import MemberCreate
 from lianmeng.merchants import repository as merchants_repo
-from lianmeng.merchants.models import Merchant
+from lianmeng.merchants.models import Merchant, Store
 from lianmeng.orders import service as orders_service
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.tenancy import Principal, policy
@@ -224,29 +226,125 @@ def claim_link(session: Session, token: str) -> tuple[ClaimLink, CouponTemplate,
     return link, template, merchant
 
 
-def claim(session: Session, token: str, data: ClaimIn) -> tuple[Coupon, Member, bool]:
-    """A member claims through a shared link with their phone: found in the alliance, or enrolled on the spot
-    (consent required, origin = the link's merchant and guide)."""
+@dataclass(frozen=True)
+class Place:
+    """A store where the coupon is accepted, with its distance from the visitor when they shared a location."""
+
+    merchant: Merchant
+    store: Store
+    distance_m: float | None
+
+
+@dataclass(frozen=True)
+class ClaimOffer:
+    """Everything a claim link tells the public (no personal data): who hands it out (the link's merchant and
+    store), whose coupon it is (the template's owner; None for an operator voucher), where it is accepted (nearest
+    first when `near` is given), and whether it can still be claimed."""
+
+    link: ClaimLink
+    template: CouponTemplate
+    giver: Merchant
+    giver_store: Store | None
+    owner: Merchant | None
+    owner_name: str
+    places: list[Place]
+    active: bool
+    by_distance: bool
+
+
+def claim_offer(session: Session, token: str, near: tuple[float, float] | None = None) -> ClaimOffer:
+    link, template, giver = claim_link(session, token)
+    store = session.get(Store, link.store_id) if link.store_id else None
+    owner = session.get(Merchant, template.owner_merchant_id) if template.owner_merchant_id else None
+    places = [Place(m, st, geo.distance_m(near[0], near[1], st.latitude, st.longitude) if near else None)
+              for m, st in repository.accepting_stores(session, template)]
+    if near is not None:
+        places.sort(key=lambda p: (p.distance_m or 0.0, p.merchant.name, p.store.id))
+    else:
+        places.sort(key=lambda p: (p.merchant.id != template.owner_merchant_id, p.merchant.name, p.store.id))
+    active = link.active and template.status == "active" and giver.status == "active"
+    alliance = session.get(Alliance, template.alliance_id)
+    owner_name = owner.name if owner else (alliance.name if alliance else "")
+    return ClaimOffer(link, template, giver, store, owner, owner_name, places, active, near is not None)
+
+
+def _open_link(session: Session, token: str) -> tuple[ClaimLink, CouponTemplate]:
     link, template, merchant = claim_link(session, token)
     if not link.active or template.status != "active" or merchant.status != "active":
         raise Refused("claim_link_inactive")
-    as_link = Principal(kind="claim_link", id=link.id, role=Role.STORE_STAFF, alliance_id=link.alliance_id,
-                        merchant_id=link.merchant_id, store_id=link.store_id, staff_id=link.staff_id,
-                        label=f"claim-link:{link.id}")
-    phone = normalize_phone(data.phone)
+    return link, template
+
+
+def _claim_phone(raw: str | None) -> str:
+    phone = normalize_phone(raw) if raw else None
     if phone is None:
         raise Invalid("invalid_phone")
-    member = members_repo.member_by_phone(session, link.alliance_id, phone)
-    created = member is None
-    if member is None:
-        if not data.accept_terms:
+    return phone
+
+
+def request_claim_code(session: Session, token: str, raw_phone: str) -> None:
+    """Step one of a claim by phone: send the phone a one-time code (the member login's own code service, with its
+    limits). A phone new to the alliance gets a pending row to send it to (`members.domain.PENDING`); nothing else
+    is recorded until the code comes back. The answer is the same whether or not the phone holds a card."""
+    link, _ = _open_link(session, token)
+    phone = _claim_phone(raw_phone)
+    members_service.phone_to_prove(session, link.alliance_id, phone)
+    auth_service.request_code(session, link.alliance_id, phone)
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """Who is claiming, proved: by the one-time code sent to the phone (with the member token it yields), or by
+    the member's own login."""
+
+    member: Member
+    issued: auth_service.IssuedToken | None
+    phone: str | None = None
+
+
+def prove_claimant(session: Session, token: str, data: ClaimIn, caller: Principal | None) -> Claimant:
+    """The holder of the phone, proved before anything is recorded. A member logged in claims for themselves;
+    anyone else gives the phone and the code sent to it. A staff login cannot claim for anybody: the customer claims
+    with their own phone, or the counter issues the coupon (`issue`). A wrong code counts against the phone's
+    attempts, so the door commits after this fails (nothing else has been written)."""
+    link, _ = _open_link(session, token)
+    if caller is not None:
+        if caller.role is not Role.MEMBER:
+            raise Forbidden("staff_cannot_claim")
+        member = session.get(Member, caller.member_id or 0)
+        if member is None or member.alliance_id != link.alliance_id:
+            raise Forbidden("wrong_alliance_card")
+        if data.phone and members_repo.phone_hash(link.alliance_id, _claim_phone(data.phone)) != member.phone_hash:
+            raise Invalid("not_your_phone")
+        return Claimant(member, None)
+    phone = _claim_phone(data.phone)
+    if not data.code:
+        raise Unauthorized("otp_required")
+    issued = auth_service.verify_code(session, link.alliance_id, phone, data.code)
+    member = session.get(Member, issued.principal.member_id or 0)
+    assert member is not None
+    return Claimant(member, issued, phone)
+
+
+def claim(session: Session, token: str, claimant: Claimant, data: ClaimIn) -> tuple[Coupon, bool]:
+    """Hand the proved claimant the link's coupon. A phone new to the alliance joins now, with the consent its
+    holder gives now (origin = the link's merchant and guide)."""
+    link, template = _open_link(session, token)
+    member, created = claimant.member, claimant.member.status == PENDING
+    if created:
+        if not data.accept_terms or claimant.phone is None:
             raise Invalid("consent_required")
+        as_link = Principal(kind="claim_link", id=link.id, role=Role.STORE_STAFF, alliance_id=link.alliance_id,
+                            merchant_id=link.merchant_id, store_id=link.store_id, staff_id=link.staff_id,
+                            label=f"claim-link:{link.id}")
         member = members_service.enrol_member(session, as_link, MemberCreate(
-            phone=phone, name=data.name, consent_marketing=data.consent_marketing))
+            phone=claimant.phone, name=data.name, consent_marketing=data.consent_marketing))
+    elif member.status != MemberStatus.ACTIVE:
+        raise Invalid("invalid_card")
     _refuse_self_referral(session, link.staff_id, member)
     coupon = _hand_out(session, template, member, link.merchant_id, link.store_id, link.staff_id, link,
                        claimed=True)
-    return coupon, member, created
+    return coupon, created
 
 
 def claim_held(session: Session, actor: Principal, coupon_id: int) -> Coupon:

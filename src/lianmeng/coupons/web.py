@@ -48,7 +48,7 @@ from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.referrals.domain import is_alliance_revenue
 from lianmeng.tenancy import policy
-from lianmeng.web import labels
+from lianmeng.web import labels, links
 from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_field
 
 router = APIRouter(include_in_schema=False)
@@ -517,7 +517,7 @@ async def issue(template_id: int, page: StaffPage) -> Response:
 
 
 def _claim_url(page: Page, token: str) -> str:
-    return f"{str(page.request.base_url).rstrip('/')}/claim/{token}"
+    return links.claim_url(page.request, token)
 
 
 @router.get("/console/coupons/{template_id}/claim")

@@ -11,6 +11,7 @@ from datetime import datetime
 from lianmeng.commissions import service as commissions
 from lianmeng.db import unit_of_work
 from lianmeng.jointcards import service as jointcards
+from lianmeng.members import service as members
 from lianmeng.points import service as points
 from lianmeng.settlement import service as settlement
 
@@ -23,6 +24,7 @@ class JobReport:
     points_expired: int
     joint_card_fen_expired: int = 0
     statements_built: int = 0
+    unconfirmed_phones_forgotten: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -34,7 +36,9 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         card_fen = jointcards.expire_due(session, at)
     with unit_of_work(database_url) as session:
         statements = settlement.settle_due(session, at)
-    return JobReport(released, expired, card_fen, statements)
+    with unit_of_work(database_url) as session:
+        forgotten = members.purge_unconfirmed(session, at)
+    return JobReport(released, expired, card_fen, statements, forgotten)
 
 
 class Scheduler:

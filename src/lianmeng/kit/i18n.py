@@ -161,6 +161,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "coupon_not_found": {"zh-CN": "券码无效", "en": "Unknown coupon code"},
     "claim_link_inactive": {"zh-CN": "领券链接已失效", "en": "This claim link is no longer active"},
     "consent_required": {"zh-CN": "请先同意会员条款", "en": "Please accept the membership terms first"},
+    "otp_required": {
+        "zh-CN": "请先获取短信验证码,并与手机号一起提交",
+        "en": "Request a one-time code first and send it with the phone",
+    },
+    "staff_cannot_claim": {
+        "zh-CN": "店员账号不能代顾客领券:请顾客用自己的手机号和验证码领取,或在前台发券",
+        "en": "A staff login cannot claim for a customer: the customer claims with their own phone and code, "
+              "or the counter issues the coupon",
+    },
+    "wrong_alliance_card": {"zh-CN": "你的联盟卡不属于该联盟", "en": "Your alliance card is of another alliance"},
+    "not_your_phone": {
+        "zh-CN": "手机号与当前登录的联盟卡不一致", "en": "This phone is not the one of the card you are logged in with",
+    },
     "not_a_benefit": {"zh-CN": "该权益不适用于此会员", "en": "This benefit does not apply to this member"},
     "order_already_attached": {"zh-CN": "该核销已关联订单", "en": "An order is already attached to this redemption"},
     "invalid_template": {"zh-CN": "券设置有误：{reason}", "en": "Invalid coupon settings: {reason}"},

@@ -20,6 +20,14 @@ class MemberStatus(StrEnum):
     BLOCKED = "blocked"
 
 
+# A phone someone asked a claim code for, not yet proved by its holder (待验证). The row holds only what sending
+# the code needs (the encrypted phone and its keyed hash): no name, no consent, no origin, no coupon. It is nobody's
+# member (tenancy hides it), it becomes an active member when the code is verified with the holder's consent, and the
+# jobs delete it after UNCONFIRMED_HOURS. Not a MemberStatus: nobody can set it or filter by it.
+PENDING = "pending"
+UNCONFIRMED_HOURS = 24
+
+
 QR_PREFIX = "LM1"
 _PHONE_CHARS = re.compile(r"^[0-9+\-() ]+$")
 

@@ -8,7 +8,7 @@ member's own masked phone is ever rendered, and the clear phone number never is.
 from __future__ import annotations
 
 import hmac
-import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
@@ -24,16 +24,18 @@ from sqlalchemy.orm import Session
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth import service as auth_service
 from lianmeng.auth.domain import Role
+from lianmeng.config import get_settings
+from lianmeng.coupons import domain as coupons_domain
 from lianmeng.coupons import repository as coupons_repo
 from lianmeng.coupons import service as coupons_service
-from lianmeng.coupons.domain import Acceptance, CouponKind
+from lianmeng.coupons.domain import Acceptance
 from lianmeng.coupons.models import Coupon, CouponTemplate
 from lianmeng.coupons.schemas import ClaimIn
 from lianmeng.db import begin_write
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Forbidden, NotFound
+from lianmeng.kit.geo import distance_m, format_distance, parse_coordinate
 from lianmeng.kit.i18n import translate
-from lianmeng.kit.money import format_yuan
 from lianmeng.kit.throttle import Throttled
 from lianmeng.ledger import repository as ledger_repo
 from lianmeng.ledger import service as ledger_service
@@ -55,7 +57,6 @@ from lianmeng.web.console import (
     Page,
     end_session,
     form_of,
-    parse,
     safe_next,
     visitor_csrf_token,
 )
@@ -64,7 +65,6 @@ router = APIRouter(include_in_schema=False)
 SafeNext = Annotated[str, Query(max_length=300)]
 Coordinate = Annotated[str, Query(max_length=32)]
 
-EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
 HISTORY_LINES = 30
 MAX_TOKEN = 64
 INDUSTRY_BY_CODE = {industry.value: label for industry, label in INDUSTRY_LABELS.items()}
@@ -73,58 +73,9 @@ INDUSTRY_BY_CODE = {industry.value: label for industry, label in INDUSTRY_LABELS
 # --- pure helpers --------------------------------------------------------------------------------------------
 
 
-def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance in metres between two WGS-84 points (haversine; within ~0.5% of the ellipsoid)."""
-    for lat, lng in ((lat1, lng1), (lat2, lng2)):
-        if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
-            raise ValueError(f"not a coordinate: {lat}, {lng}")
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    d_phi = math.radians(lat2 - lat1)
-    d_lambda = math.radians(lng2 - lng1)
-    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
-def format_distance(metres: float, lang: str) -> str:
-    """850 → '850 米' / '850 m'; 12_345 → '12.3 公里' / '12.3 km' (tens of metres are noise on a phone)."""
-    if metres < 995:  # rounds to under 1000 m
-        rounded = int(round(metres / 10) * 10)
-        return f"{rounded} m" if lang == "en" else f"{rounded} 米"
-    return f"{metres / 1000:.1f} km" if lang == "en" else f"{metres / 1000:.1f} 公里"
-
-
-def parse_coordinate(text: str, limit: float) -> float | None:
-    """A latitude (limit 90) or longitude (limit 180) from a query string; None when it is not one."""
-    try:
-        value = float(text.strip())
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and -limit <= value <= limit else None
-
-
 def offer_text(template: CouponTemplate, lang: str) -> str:
     """What a coupon gives, in a line: '立减 ¥50.00 · 满 ¥300.00 可用'."""
-    en = lang == "en"
-    kind = CouponKind(template.kind)
-    if kind is CouponKind.PERCENT_OFF:
-        bp = template.percent_bp or 0
-        zhe = f"{(10_000 - bp) / 1000:g}"
-        text = f"{bp / 100:g}% off" if en else f"{zhe} 折"
-        if template.cap_fen:
-            text += f" (up to {format_yuan(template.cap_fen)})" if en else f"(最多减 {format_yuan(template.cap_fen)})"
-    elif kind is CouponKind.FREE_ITEM:
-        value = format_yuan(template.item_value_fen or 0)
-        text = f"Free {template.item_name} (worth {value})" if en else f"免费{template.item_name}(价值 {value})"
-    elif kind is CouponKind.CASH_VOUCHER:
-        amount = format_yuan(template.amount_fen or 0)
-        text = f"{amount} voucher" if en else f"代金券 {amount}"
-    else:
-        amount = format_yuan(template.amount_fen or 0)
-        text = f"{amount} off" if en else f"立减 {amount}"
-    if template.min_spend_fen:
-        spend = format_yuan(template.min_spend_fen)
-        text += f" · spend {spend} or more" if en else f" · 满 {spend} 可用"
-    return text
+    return coupons_domain.offer_text(template, lang)
 
 
 def _qr_svg(payload: str, title: str) -> Markup:
@@ -521,16 +472,38 @@ def partners(page: MemberPage, lat: Coordinate = "", lng: Coordinate = "") -> Re
 
 
 # --- the claim landing ---------------------------------------------------------------------------------------
+#
+# A claim proves the phone before anything is recorded (PIPL art. 14: the holder's own consent). The visitor
+# enters the phone and accepts the terms, gets a one-time code by SMS (the member login's own code service), and
+# claims with it; only then is a new member enrolled (consent timestamped), the coupon handed out and the card
+# number shown, and the visitor is logged in. A member already logged in claims with one tap.
 
 
-def _claim_context(page: Page, token: str) -> dict[str, Any]:
+def _near(lat: str, lng: str) -> tuple[float, float] | None:
+    here = (parse_coordinate(lat, 90), parse_coordinate(lng, 180)) if lat and lng else (None, None)
+    return (here[0], here[1]) if here[0] is not None and here[1] is not None else None
+
+
+def _claim_context(page: Page, token: str, lat: str = "", lng: str = "") -> dict[str, Any]:
     if len(token) > MAX_TOKEN:
         raise NotFound("claim_link")
-    link, template, merchant = coupons_service.claim_link(page.session, token)
-    store = page.session.get(Store, link.store_id) if link.store_id else None
-    active = link.active and template.status == "active" and merchant.status == "active"
-    return {"token": token, "link": link, "offered": template, "merchant": merchant, "store": store,
-            "active": active, "offer": offer_text(template, page.lang)}
+    near = _near(lat, lng)
+    offer = coupons_service.claim_offer(page.session, token, near)
+    me = _member_principal(page)
+    mine = page.session.get(Member, me.member_id or 0) if me is not None else None
+    if mine is not None and mine.alliance_id != offer.link.alliance_id:
+        mine = None
+    alliance = page.session.get(Alliance, offer.link.alliance_id)
+    places = [(p, format_distance(p.distance_m, page.lang) if p.distance_m is not None else "")
+              for p in offer.places]
+    return {"token": token, "link": offer.link, "offered": offer.template, "merchant": offer.giver,
+            "store": offer.giver_store, "owner_name": offer.owner_name, "active": offer.active,
+            "value": coupons_domain.value_words(offer.template, page.lang),
+            "min_spend": coupons_domain.min_spend_words(offer.template.min_spend_fen, page.lang),
+            "validity": coupons_domain.template_validity_words(offer.template, page.lang),
+            "places": places, "by_distance": offer.by_distance, "lat": f"{near[0]:.5f}" if near else "",
+            "lng": f"{near[1]:.5f}" if near else "", "location_error": bool(lat or lng) and near is None,
+            "mine": mine, "alliance_code": alliance.code if alliance else ""}
 
 
 @router.get("/claim/{token}")
@@ -540,8 +513,8 @@ def claim_address(token: str) -> Response:
 
 
 @router.get("/c/{token}", response_class=HTMLResponse)
-def claim_landing(token: str, page: OpenPage) -> Response:
-    return _render(page, "member/claim.html", values={}, **_claim_context(page, token))
+def claim_landing(token: str, page: OpenPage, lat: Coordinate = "", lng: Coordinate = "") -> Response:
+    return _render(page, "member/claim.html", values={}, step="phone", **_claim_context(page, token, lat, lng))
 
 
 async def _claim_form(page: Page) -> dict[str, str]:
@@ -560,49 +533,108 @@ async def _claim_form(page: Page) -> dict[str, str]:
         return values
 
 
-CLAIM_FIELDS = {"invalid_phone": "phone", "consent_required": "accept_terms"}
+CODE_SHAPE = re.compile(r"[0-9]{4,8}")
+CLAIM_FIELDS = {"invalid_phone": "phone", "consent_required": "accept_terms", "otp_required": "code",
+                "otp_invalid": "code", "otp_too_many": "code"}
+
+
+def _claim_values(values: dict[str, str]) -> dict[str, Any]:
+    checked = {key: values.get(key) in ("on", "1", "true", "yes") for key in ("accept_terms", "consent_marketing")}
+    return {"phone": values.get("phone", "").strip()[:32], "name": values.get("name", "").strip()[:60],
+            "code": values.get("code", "").strip()[:8], **checked}
 
 
 @router.post("/c/{token}", response_class=HTMLResponse)
 async def claim(token: str, page: OpenPage) -> Response:
     values = await _claim_form(page)
-    context = _claim_context(page, token)
-    checked = {key: values.get(key) in ("on", "1", "true", "yes") for key in ("accept_terms", "consent_marketing")}
-    shown = {"phone": values.get("phone", "").strip()[:32], "name": values.get("name", "").strip(), **checked}
-    data, errors = parse(ClaimIn, {"phone": shown["phone"], "name": shown["name"], **checked}, page.lang)
+    context = _claim_context(page, token, values.get("lat", "")[:32], values.get("lng", "")[:32])
+    action = values.get("action", "code")
+    shown = _claim_values(values)
+    errors: dict[str, str] = {}
+    if action == "mine":
+        if context["mine"] is None:
+            return page.redirect(f"/m/login?next={quote(f'/c/{token}', safe='')}")
+        return _claim_now(page, token, context, shown, action, errors)
     if not shown["phone"]:
         errors["phone"] = page.t("请输入手机号", "Enter your mobile number")
     elif normalize_phone(str(shown["phone"])) is None:
         errors["phone"] = translate("invalid_phone", page.lang)
-    if not checked["accept_terms"]:
+    if not shown["accept_terms"]:
         errors["accept_terms"] = page.t("请阅读并同意会员条款", "Please read and accept the membership terms")
-    error = ""
-    if data is not None and not errors:
-        begin_write(page.session)
-        try:
-            coupon, member, created = coupons_service.claim(page.session, token, data)
-            page.session.commit()
-        except AppError as failure:
-            page.session.rollback()
-            if failure.code in CLAIM_FIELDS:
-                errors[CLAIM_FIELDS[failure.code]] = page.error_text(failure)
-            else:
-                error = page.error_text(failure)
-        else:
-            return _claimed(page, context, coupon, member, created)
-    return _render(page, "member/claim.html", status_code=422, values=shown, errors=errors, error=error, **context)
-
-
-def _claimed(page: Page, context: dict[str, Any], coupon: Coupon, member: Member, created: bool) -> Response:
-    """A new member has just joined with this phone: they are logged in. An existing card holder is logged in only
-    if they already were (the claim form proves nothing about who holds the phone)."""
-    current = _member_principal(page)
-    own = created or (current is not None and current.member_id == member.id)
-    alliance = page.session.get(Alliance, member.alliance_id)
-    response = _render(page, "member/claimed.html", coupon=coupon, own=own, created=created,
-                       card_display=ids.format_card_number(member.card_no) if own else "",
-                       phone_masked=member.phone_masked, alliance_code=alliance.code if alliance else "",
+    if action == "claim" and not errors and not shown["code"]:
+        errors["code"] = page.t("请输入短信验证码", "Enter the code from the SMS")
+    elif action == "claim" and not errors and not CODE_SHAPE.fullmatch(str(shown["code"])):
+        errors["code"] = translate("otp_invalid", page.lang)
+    if errors:
+        step = "code" if action == "claim" else "phone"
+        return _render(page, "member/claim.html", status_code=422, values=shown, errors=errors, step=step,
                        **context)
-    if created:
-        _log_in(response, auth_service.member_token(member))
+    if action == "claim":
+        return _claim_now(page, token, context, shown, action, errors)
+    begin_write(page.session)
+    try:
+        coupons_service.request_claim_code(page.session, token, str(shown["phone"]))
+    except AppError as failure:
+        page.session.rollback()
+        errors[CLAIM_FIELDS.get(failure.code, "phone")] = page.error_text(failure)
+        return _render(page, "member/claim.html", status_code=failure.status_code, values=shown, errors=errors,
+                       step="phone", **context)
+    page.session.commit()
+    phone = normalize_phone(str(shown["phone"])) or ""
+    sent = page.t(f"验证码已发送至 {_masked(phone)},{_minutes()} 分钟内有效。",
+                  f"A code is on its way to {_masked(phone)}; it is valid for {_minutes()} minutes.")
+    return _render(page, "member/claim.html", values={**shown, "code": ""}, errors={}, step="code", flash=sent,
+                   **context)
+
+
+def _minutes() -> int:
+    return get_settings().otp_minutes
+
+
+def _claim_now(page: Page, token: str, context: dict[str, Any], shown: dict[str, Any], action: str,
+               errors: dict[str, str]) -> Response:
+    """Prove the claimant (the member's own login, or the phone's code), then hand out the coupon. A wrong code
+    still counts against the phone: that write is kept, nothing else."""
+    data = ClaimIn(phone=None if action == "mine" else shown["phone"] or None,
+                   code=None if action == "mine" else shown["code"] or None, name=shown["name"] or None,
+                   accept_terms=bool(shown["accept_terms"]), consent_marketing=bool(shown["consent_marketing"]))
+    caller = _member_principal(page) if action == "mine" else None
+    begin_write(page.session)
+    try:
+        claimant = coupons_service.prove_claimant(page.session, token, data, caller)
+    except AppError as failure:
+        page.session.commit()  # keep the failed-attempt count: it is what stops guessing
+        return _claim_refused(page, context, shown, errors, failure, "code")
+    try:
+        coupon, created = coupons_service.claim(page.session, token, claimant, data)
+        page.session.commit()
+    except AppError as failure:
+        page.session.rollback()
+        return _claim_refused(page, context, shown, errors, failure, "code" if action == "claim" else "phone")
+    return _claimed(page, context, coupon, claimant, created)
+
+
+def _claim_refused(page: Page, context: dict[str, Any], shown: dict[str, Any], errors: dict[str, str],
+                   failure: AppError, step: str) -> HTMLResponse:
+    error = ""
+    if failure.code in CLAIM_FIELDS:
+        errors[CLAIM_FIELDS[failure.code]] = page.error_text(failure)
+    else:
+        error = page.error_text(failure)
+    return _render(page, "member/claim.html", status_code=422, values={**shown, "code": ""}, errors=errors,
+                   error=error, step=step, **context)
+
+
+def _claimed(page: Page, context: dict[str, Any], coupon: Coupon, claimant: coupons_service.Claimant,
+             created: bool) -> Response:
+    """The claimant proved the phone (or was logged in): their card number is shown, and a phone just proved
+    logs them in."""
+    member = claimant.member
+    response = _render(page, "member/claimed.html", coupon=coupon, created=created,
+                       card_display=ids.format_card_number(member.card_no), phone_masked=member.phone_masked,
+                       coupon_validity=coupons_domain.window_words(coupon.valid_from, coupon.valid_until,
+                                                                   page.lang),
+                       **context)
+    if claimant.issued is not None:
+        _log_in(response, claimant.issued)
     return response

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.db import in_keys
 from lianmeng.kit import crypto
+from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import MAX_ID, get_scoped, scoped_select
@@ -123,4 +124,5 @@ def list_memberships(
 
 
 def count_members(session: Session, alliance_id: int) -> int:
-    return session.scalar(select(func.count(Member.id)).where(Member.alliance_id == alliance_id)) or 0
+    return session.scalar(select(func.count(Member.id)).where(Member.alliance_id == alliance_id,
+                                                              Member.status != PENDING)) or 0

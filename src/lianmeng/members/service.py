@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lianmeng.auth.domain import Role
+from lianmeng.auth.models import OneTimeCode
 from lianmeng.kit import clock, crypto, ids
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.members import domain, repository
@@ -53,25 +57,28 @@ def _origin(session: Session, actor: Principal, data: MemberCreate) -> tuple[int
 
 def enrol_member(session: Session, actor: Principal, data: MemberCreate) -> Member:
     """Issue an alliance card. One card per phone per alliance: a second enrolment is refused without
-    revealing anything about the existing holder."""
+    revealing anything about the existing holder. A phone still pending its claim code (`domain.PENDING`) is
+    enrolled in place: the card is issued now, with the consent given now."""
     if actor.role is Role.MEMBER or actor.alliance_id is None:
         raise Forbidden()
     if actor.is_merchant_side:
         policy.require_serves(actor, actor.merchant_id or 0)
-    if repository.member_by_phone(session, actor.alliance_id, data.phone) is not None:
+    existing = repository.member_by_phone(session, actor.alliance_id, data.phone)
+    if existing is not None and existing.status != domain.PENDING:
         raise Conflict("member_exists")
     merchant_id, store_id, staff_id = _origin(session, actor, data)
     now = clock.now()
-    member = Member(
-        alliance_id=actor.alliance_id, card_no=_new_card_no(session), qr_version=1, name=data.name,
-        birth_year=data.birth_year, gender=data.gender.value, status="active",
-        consent_marketing=data.consent_marketing, consent_marketing_at=now if data.consent_marketing else None,
-        consent_data_sharing=data.consent_data_sharing,
-        consent_data_sharing_at=now if data.consent_data_sharing else None,
-        origin_merchant_id=merchant_id, origin_store_id=store_id, origin_staff_id=staff_id,
-    )
-    _set_phone(member, data.phone)
-    session.add(member)
+    member = existing or Member(alliance_id=actor.alliance_id, card_no=_new_card_no(session), qr_version=1)
+    member.name, member.birth_year, member.gender, member.status = (
+        data.name, data.birth_year, data.gender.value, domain.MemberStatus.ACTIVE.value)
+    member.consent_marketing = data.consent_marketing
+    member.consent_marketing_at = now if data.consent_marketing else None
+    member.consent_data_sharing = data.consent_data_sharing
+    member.consent_data_sharing_at = now if data.consent_data_sharing else None
+    member.origin_merchant_id, member.origin_store_id, member.origin_staff_id = merchant_id, store_id, staff_id
+    if existing is None:
+        _set_phone(member, data.phone)
+        session.add(member)
     session.flush()
     if merchant_id is not None:
         session.add(
@@ -80,6 +87,38 @@ def enrol_member(session: Session, actor: Principal, data: MemberCreate) -> Memb
         )
         session.flush()
     return member
+
+
+def phone_to_prove(session: Session, alliance_id: int, phone: str) -> Member:
+    """The holder of this phone in the alliance, or a pending row (`domain.PENDING`) made so that a one-time code
+    can be sent to it before anything else is recorded. Two first requests at once for one phone make one row."""
+    existing = repository.member_by_phone(session, alliance_id, phone)
+    if existing is not None:
+        return existing
+    member = Member(alliance_id=alliance_id, card_no=_new_card_no(session), qr_version=1, status=domain.PENDING)
+    _set_phone(member, phone)
+    try:
+        with session.begin_nested():
+            session.add(member)
+    except IntegrityError:
+        raced = repository.member_by_phone(session, alliance_id, phone)
+        if raced is None:
+            raise
+        return raced
+    return member
+
+
+def purge_unconfirmed(session: Session, at: datetime | None = None) -> int:
+    """Forget phones nobody proved: pending rows older than `domain.UNCONFIRMED_HOURS`, with their codes."""
+    before = (at or clock.now()) - timedelta(hours=domain.UNCONFIRMED_HOURS)
+    stale = list(session.scalars(select(Member.id).where(Member.status == domain.PENDING,
+                                                         Member.created_at < before).with_for_update()))
+    if not stale:
+        return 0
+    session.execute(delete(OneTimeCode).where(OneTimeCode.member_id.in_(stale)))
+    session.execute(delete(Member).where(Member.id.in_(stale), Member.status == domain.PENDING))
+    session.flush()
+    return len(stale)
 
 
 def _apply_consents(member: Member, marketing: bool | None, sharing: bool | None) -> None:
@@ -172,7 +211,7 @@ def resolve_card(session: Session, ref: CardRef) -> Member:
         return member_from_qr(session, ref.qr_payload)
     if ref.card_no and ids.is_valid_card_number(ref.card_no):
         member = repository.member_by_card(session, ref.card_no)
-        if member is not None:
+        if member is not None and member.status != domain.PENDING:
             return member
     raise Invalid("invalid_card")
 

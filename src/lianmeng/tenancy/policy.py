@@ -18,6 +18,7 @@ from lianmeng.auth.models import ApiKey, User
 from lianmeng.commissions.models import Rebate
 from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
 from lianmeng.kit.errors import Forbidden
+from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order
@@ -57,16 +58,19 @@ def staff(p: Principal) -> ColumnElement[bool]:
 
 
 def members(p: Principal) -> ColumnElement[bool]:
-    """A merchant sees the members it brought in (归属) and those enrolled at it; nobody else's."""
+    """A merchant sees the members it brought in (归属) and those enrolled at it; nobody else's. A phone pending its
+    claim code is nobody's member yet: no one sees it until its holder proves it."""
+    proved = Member.status != PENDING
     if p.is_platform:
-        return true()
+        return proved
     if p.role is Role.OPERATOR_ADMIN:
-        return Member.alliance_id == p.alliance_id
+        return and_(Member.alliance_id == p.alliance_id, proved)
     if p.is_merchant_side:
         enrolled = exists().where(and_(Membership.member_id == Member.id, Membership.merchant_id == p.merchant_id))
-        return and_(Member.alliance_id == p.alliance_id, or_(Member.origin_merchant_id == p.merchant_id, enrolled))
+        return and_(Member.alliance_id == p.alliance_id, proved,
+                    or_(Member.origin_merchant_id == p.merchant_id, enrolled))
     if p.role is Role.MEMBER:
-        return Member.id == p.member_id
+        return and_(Member.id == p.member_id, proved)
     return false()
 
 

@@ -18,6 +18,7 @@ from lianmeng.members import repository as members_repo
 from lianmeng.members.models import Member
 from lianmeng.merchants.models import Staff
 from lianmeng.orders.models import Order
+from tests.claiming import claim_by_phone, last_sms_code
 from tests.conftest import World
 
 TERMS = [{"kind": "per_head", "amount_fen": 10_000, "payee": "both", "staff_amount_fen": 5_000, "payer": "b"}]
@@ -177,16 +178,16 @@ def test_a_shared_claim_link_enrols_new_members_and_attributes_them(world: World
     assert page["template"]["name"] == "免费车辆检测" and page["active"] is True
     qr = world.client.get(f"/api/v1/claim/{link['token']}/qr.svg")
     assert qr.status_code == 200 and qr.text.lstrip().startswith("<svg")
-    no_consent = world.client.post(f"/api/v1/claim/{link['token']}", json={"phone": "13900001111",
-                                                                         "accept_terms": False})
+    no_consent = claim_by_phone(world.client, link["token"], "13900001111", accept_terms=False)
     refused(no_consent, "consent_required")
     claimed = ok(world.client.post(f"/api/v1/claim/{link['token']}", json={
-        "phone": "139 0000 1111", "name": "王女士", "accept_terms": True, "consent_marketing": True}))
+        "phone": "139 0000 1111", "code": last_sms_code(), "name": "王女士", "accept_terms": True,
+        "consent_marketing": True}))
     assert claimed["new_member"] is True and claimed["phone_masked"] == "139****1111"
     assert claimed["coupon"]["referrer_staff_id"] == world.a.staff[m1] and claimed["coupon"]["claimed_at"]
     member = members_repo.member_by_phone(session, world.a.alliance_id, "13900001111")
     assert member is not None and member.origin_merchant_id == m1 and member.consent_marketing
-    again = world.client.post(f"/api/v1/claim/{link['token']}", json={"phone": "13900001111", "accept_terms": True})
+    again = claim_by_phone(world.client, link["token"], "13900001111", accept_terms=True)
     refused(again, "member_limit_reached")
     assert world.client.get("/api/v1/claim/nosuchtoken").status_code == 404
 

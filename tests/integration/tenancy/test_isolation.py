@@ -1101,7 +1101,9 @@ PUBLIC: dict[tuple[str, str], str] = {
 PUBLIC.update({
     ("GET", "/claim/{token}"): "a shared claim link's offer: the coupon's terms and the sharing store, no person",
     ("GET", "/claim/{token}/qr.svg"): "the claim link as a QR code",
-    ("POST", "/claim/{token}"): "the claimer's own phone: finds or enrols them; answers only about that coupon",
+    ("POST", "/claim/{token}/code"): "sends a code to the phone given; the same answer whoever holds it",
+    ("POST", "/claim/{token}"): "the claimer proves the phone (its code) or is the member logged in; staff are "
+                                "refused; answers only about that coupon and that member",
 })
 SELF: dict[tuple[str, str], str] = {
     ("GET", "/auth/whoami"): "describes the caller itself; takes no id",

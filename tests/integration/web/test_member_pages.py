@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from lianmeng.auth import service as auth_service
 from lianmeng.auth.models import OutboxMessage
+from lianmeng.coupons.models import Coupon
 from lianmeng.db import new_session
 from lianmeng.members import service as members_service
 from lianmeng.members.models import Member
@@ -215,48 +216,90 @@ def _claim_link(world: World) -> dict[str, Any]:
     return result
 
 
-def test_the_claim_landing_enrols_a_new_member_and_logs_them_in(world: World, db_url: str) -> None:
+def test_the_claim_landing_proves_the_phone_then_enrols_and_logs_in(world: World, db_url: str) -> None:
     client = world.client
     link = _claim_link(world)
     landing = client.get(f"/c/{link['token']}")
     assert landing.status_code == 200
     assert "免费车辆检测" in landing.text and "免费车辆检测(价值 ¥300.00)" in landing.text
     assert "alpha merchant 1" in landing.text and "领取后 30 天内有效" in landing.text
+    assert 'id="send-code"' in landing.text and 'id="f-code"' not in landing.text
     token = csrf(landing.text)
-    no_terms = client.post(f"/c/{link['token']}", data={"csrf": token, "phone": "13688886666", "name": "陈先生"})
+    no_terms = client.post(f"/c/{link['token']}", data={"csrf": token, "phone": "13688886666", "name": "陈先生",
+                                                         "action": "code"})
     assert no_terms.status_code == 422
     assert re.search(r'id="e-accept_terms" role="alert">请阅读并同意会员条款<', no_terms.text)
     assert 'value="13688886666"' in no_terms.text  # what they typed stays in the form
-    bad_phone = client.post(f"/c/{link['token']}", data={"csrf": token, "phone": "12345", "accept_terms": "on"})
+    bad_phone = client.post(f"/c/{link['token']}", data={"csrf": token, "phone": "12345", "accept_terms": "on",
+                                                          "action": "code"})
     assert bad_phone.status_code == 422 and re.search(r'id="e-phone" role="alert">手机号格式不正确<', bad_phone.text)
-    done = client.post(f"/c/{link['token']}", data={"csrf": token, "phone": "136 8888 6666", "name": "陈先生",
-                                                     "accept_terms": "on"})
+    form = {"csrf": token, "phone": "136 8888 6666", "name": "陈先生", "accept_terms": "on"}
+    sent = client.post(f"/c/{link['token']}", data={**form, "action": "code"})
+    assert sent.status_code == 200 and 'id="f-code"' in sent.text and "验证码已发送至 136****6666" in sent.text
+    assert MEMBER_COOKIE not in sent.cookies
+    code = last_code(db_url)
+    wrong = "000000" if code != "000000" else "111111"
+    for garbage in ("abc", "１２３４５６", "1" * 9):  # not a code at all: said next to the field, no crash
+        odd = client.post(f"/c/{link['token']}", data={**form, "code": garbage, "action": "claim"})
+        assert odd.status_code == 422 and 'id="e-code"' in odd.text
+    refused = client.post(f"/c/{link['token']}", data={**form, "code": wrong, "action": "claim"})
+    assert refused.status_code == 422 and re.search(r'id="e-code" role="alert">验证码错误或已过期<', refused.text)
+    assert 'id="coupon-code"' not in refused.text and MEMBER_COOKIE not in refused.cookies
+    done = client.post(f"/c/{link['token']}", data={**form, "code": code, "action": "claim"})
     assert done.status_code == 200, done.text
-    code = re.search(r'id="coupon-code">([A-Z0-9]+)<', done.text)
-    assert code and re.search(r'id="card-no">8860 \d{4} \d{4} \d{4}<', done.text)
+    found = re.search(r'id="coupon-code">([A-Z0-9]+)<', done.text)
+    assert found and re.search(r'id="card-no">8860 \d{4} \d{4} \d{4}<', done.text)
     assert "13688886666" not in done.text
     assert MEMBER_COOKIE in done.cookies
     home = client.get("/m")
-    assert home.status_code == 200 and code.group(1) in home.text and "13688886666" not in home.text
+    assert home.status_code == 200 and found.group(1) in home.text and "13688886666" not in home.text
     assert "136****6666" in home.text
 
 
-def test_claiming_for_an_existing_phone_does_not_log_anybody_in(world: World, db_url: str) -> None:
+def test_the_claim_page_writes_nothing_before_the_code(world: World, db_url: str) -> None:
+    """The old one-step form (phone and terms, no code) only sends a code now: no member, no coupon, no card."""
     client = world.client
     link = _claim_link(world)
     client.cookies.clear()
     token = csrf(client.get(f"/c/{link['token']}").text)
-    done = client.post(f"/c/{link['token']}", data={"csrf": token, "phone": phone_of(2), "accept_terms": "on"})
-    assert done.status_code == 200
-    assert MEMBER_COOKIE not in done.cookies and MEMBER_COOKIE not in client.cookies
-    assert card_no(db_url, world.a.members[world.a.merchants[2]]) not in done.text
-    assert phone_of(2) not in done.text and "139****0002" in done.text and 'id="to-login"' in done.text
-    # the same phone again: the per-member limit is said as a page error, not a crash
-    again = client.post(f"/c/{link['token']}", data={"csrf": token, "phone": phone_of(2), "accept_terms": "on"})
+    before = _coupons(db_url)
+    for data in ({"phone": phone_of(2), "accept_terms": "on"},
+                 {"phone": "13688886666", "accept_terms": "on", "action": "claim"}):
+        answer = client.post(f"/c/{link['token']}", data={"csrf": token, **data})
+        assert 'id="coupon-code"' not in answer.text and 'id="card-no"' not in answer.text
+        assert MEMBER_COOKIE not in answer.cookies
+    assert _coupons(db_url) == before
+    with new_session(db_url) as s:
+        stranger = s.scalars(select(Member).where(Member.phone_masked == "136****6666")).first()
+        assert stranger is None  # "claim" without a code: not even a pending row
+
+
+def _coupons(db_url: str) -> int:
+    with new_session(db_url) as s:
+        return len(list(s.scalars(select(Coupon.id))))
+
+
+def test_an_existing_card_holder_claims_with_the_code_and_is_logged_in(world: World, db_url: str) -> None:
+    client = world.client
+    link = _claim_link(world)
+    client.cookies.clear()
+    token = csrf(client.get(f"/c/{link['token']}").text)
+    form = {"csrf": token, "phone": phone_of(2), "accept_terms": "on"}
+    assert client.post(f"/c/{link['token']}", data={**form, "action": "code"}).status_code == 200
+    done = client.post(f"/c/{link['token']}", data={**form, "code": last_code(db_url), "action": "claim"})
+    assert done.status_code == 200 and 'id="to-card"' in done.text
+    assert card_no(db_url, world.a.members[world.a.merchants[2]])[-4:] in done.text
+    assert phone_of(2) not in done.text and "139****0002" in done.text and MEMBER_COOKIE in done.cookies
+    # a second code within the minute is throttled, said as a page error, not a crash
+    throttled = client.post(f"/c/{link['token']}", data={**form, "action": "code"})
+    assert throttled.status_code == 429 and "秒后再试" in throttled.text
+    # the same member again (now logged in): the per-member limit is said as a page error
+    again = client.post(f"/c/{link['token']}", data={"csrf": csrf(client.get(f"/c/{link['token']}").text),
+                                                     "action": "mine"})
     assert again.status_code == 422 and "每人限领 1 张" in again.text
 
 
-def test_a_logged_in_member_claiming_from_another_site_is_not_refused_by_csrf(world: World, db_url: str) -> None:
+def test_a_logged_in_member_claims_with_one_tap_even_from_another_site(world: World, db_url: str) -> None:
     """The strict member cookie is held back on a cross-site visit: the form carries nobody's token."""
     client = world.client
     link = _claim_link(world)
@@ -265,10 +308,38 @@ def test_a_logged_in_member_claiming_from_another_site_is_not_refused_by_csrf(wo
     visitor = client.cookies["lm_csrf"]  # the same browser keeps its visitor cookie when it logs in
     as_member(client, db_url, world.a.members[world.a.merchants[2]])
     client.cookies.set("lm_csrf", visitor)
-    done = client.post(f"/c/{link['token']}", data={"csrf": anonymous, "phone": phone_of(2), "accept_terms": "on"})
+    landing = client.get(f"/c/{link['token']}")
+    assert 'id="claim-mine"' in landing.text and "139****0002" in landing.text
+    done = client.post(f"/c/{link['token']}", data={"csrf": anonymous, "action": "mine"})
     assert done.status_code == 200 and 'id="to-card"' in done.text  # their own: card number shown
     assert card_no(db_url, world.a.members[world.a.merchants[2]])[-4:] in done.text
-    assert client.post(f"/c/{link['token']}", data={"csrf": "0" * 32, "phone": phone_of(2)}).status_code == 403
+    assert client.post(f"/c/{link['token']}", data={"csrf": "0" * 32, "action": "mine"}).status_code == 403
+    # without a member login, "mine" goes to the login and comes back
+    client.cookies.clear()
+    client.cookies.set("lm_csrf", visitor)
+    away = client.post(f"/c/{link['token']}", data={"csrf": anonymous, "action": "mine"}, follow_redirects=False)
+    assert away.status_code == 303 and away.headers["location"] == f"/m/login?next=%2Fc%2F{link['token']}"
+
+
+def test_the_success_page_names_the_coupons_merchant_and_its_stores(world: World, db_url: str) -> None:
+    """m2's coupon handed out by m1's guide: the page after claiming sends the member to m2, not m1."""
+    client = world.client
+    m1, m2, _ = world.a.merchants
+    ok(client.post(f"/api/v1/merchants/{m2}/stores", headers=world.a.actors["operator"].headers, json={
+        "name": "宝安店", "address": "宝安大道 88 号", "latitude": 22.60, "longitude": 113.88}))
+    link = _claim_link(world)
+    as_member(client, db_url, world.a.members[m1])
+    token = csrf(client.get(f"/c/{link['token']}").text)
+    done = client.post(f"/c/{link['token']}", data={"csrf": token, "action": "mine", "lat": "22.60",
+                                                     "lng": "113.88"})
+    assert done.status_code == 200, done.text
+    assert re.search(r'id="given-by">alpha merchant 1 · store \d+<', done.text)
+    assert 'id="offered-by">alpha merchant 2<' in done.text
+    assert re.findall(r'class="place-store">([^<]+)<', done.text) == ["宝安店", f"store {m2}"]
+    assert "宝安大道 88 号" in done.text
+    window = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+    assert re.search(f'id="validity">{window} 至 {window}{re.escape("(北京时间)")}<', done.text)
+    assert 'id="min-spend">无门槛<' in done.text
 
 
 def test_unknown_and_inactive_claim_links(world: World) -> None:

@@ -1,0 +1,36 @@
+"""Distances on the map: great-circle (haversine) distances between stores and a visitor, in words."""
+
+from __future__ import annotations
+
+import math
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
+
+
+def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres between two WGS-84 points (haversine; within ~0.5% of the ellipsoid)."""
+    for lat, lng in ((lat1, lng1), (lat2, lng2)):
+        if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
+            raise ValueError(f"not a coordinate: {lat}, {lng}")
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    d_phi = math.radians(lat2 - lat1)
+    d_lambda = math.radians(lng2 - lng1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def format_distance(metres: float, lang: str) -> str:
+    """850 → '850 米' / '850 m'; 12_345 → '12.3 公里' / '12.3 km' (tens of metres are noise on a phone)."""
+    if metres < 995:  # rounds to under 1000 m
+        rounded = int(round(metres / 10) * 10)
+        return f"{rounded} m" if lang == "en" else f"{rounded} 米"
+    return f"{metres / 1000:.1f} km" if lang == "en" else f"{metres / 1000:.1f} 公里"
+
+
+def parse_coordinate(text: str, limit: float) -> float | None:
+    """A latitude (limit 90) or longitude (limit 180) from a query string; None when it is not one."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and -limit <= value <= limit else None
