@@ -300,21 +300,23 @@ def revoke_api_key(session: Session, actor: Principal, key_id: int) -> ApiKey:
 # --- members: one-time codes and card QR ------------------------------------------------------------------
 
 
-def _phone_key(phone: str) -> str:
-    return f"phone:{phone}"
+def _phone_key(alliance_id: int, phone: str) -> str:
+    """A phone holds one card per alliance, each with its own codes: it is counted per alliance, so a member who
+    first picked the wrong alliance is not kept waiting."""
+    return f"phone:{alliance_id}:{phone}"
 
 
-def _send_checks(phone: str) -> list[tuple[throttle.Rule, str]]:
+def _send_checks(alliance_id: int, phone: str) -> list[tuple[throttle.Rule, str]]:
     address = throttle.current().address
-    checks = [(rule, _phone_key(phone)) for rule in domain.CODE_SENDS_PER_PHONE]
+    checks = [(rule, _phone_key(alliance_id, phone)) for rule in domain.CODE_SENDS_PER_PHONE]
     if address is not None:
         checks += [(rule, address) for rule in domain.CODE_SENDS_PER_ADDRESS]
     return checks
 
 
-def _verify_checks(phone: str) -> list[tuple[throttle.Rule, str]]:
+def _verify_checks(alliance_id: int, phone: str) -> list[tuple[throttle.Rule, str]]:
     address = throttle.current().address
-    checks = [(domain.CODE_FAILURES_PER_PHONE, _phone_key(phone))]
+    checks = [(domain.CODE_FAILURES_PER_PHONE, _phone_key(alliance_id, phone))]
     if address is not None:
         checks.append((domain.CODE_FAILURES_PER_ADDRESS, address))
     return checks
@@ -325,7 +327,7 @@ def request_code(session: Session, alliance_id: int, phone: str) -> None:
     pending row for it). Silent otherwise, so the endpoint cannot be used to learn who is a member; the send
     throttles (per phone and per address) count either way, and a full one raises `Throttled` (429,
     `otp_send_throttled`). A new code voids the phone's older ones."""
-    throttle.current().throttle.take(_send_checks(phone), "otp_send_throttled")
+    throttle.current().throttle.take(_send_checks(alliance_id, phone), "otp_send_throttled")
     now = clock.now()
     redact_stale(session, now - timedelta(minutes=get_settings().otp_minutes))
     member = members_repo.member_by_phone(session, alliance_id, phone)
@@ -352,7 +354,7 @@ def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> Is
     """Check a code. Wrong attempts are counted even though the request fails (committed by the door): per code
     (LIANMENG_OTP_MAX_ATTEMPTS burn it) and per phone across its codes and per address (429 + Retry-After,
     `otp_verify_throttled`), whether or not the phone holds a card."""
-    checks = _verify_checks(phone)
+    checks = _verify_checks(alliance_id, phone)
     counters = throttle.current().throttle
     counters.guard(checks, "otp_verify_throttled")
     member = members_repo.member_by_phone(session, alliance_id, phone)
