@@ -197,10 +197,12 @@ def field_errors(error: ValidationError, lang: str) -> dict[str, str]:
 
 
 def parse(model: type[Model], values: Mapping[str, Any], lang: str) -> tuple[Model | None, dict[str, str]]:
-    """Build a schema from form values: (model, {}) or (None, errors by field). Empty fields count as absent."""
+    """Build a schema from form values: (model, {}) or (None, errors by field). Empty fields count as absent.
+    Form values are strings, so the schema's strict JSON types (`lianmeng.kit.types`) are validated laxly here:
+    "100" is 100 on a page, while a JSON body must say 100."""
     cleaned = {key: value for key, value in values.items() if value not in ("", None)}
     try:
-        return model.model_validate(cleaned), {}
+        return model.model_validate(cleaned, strict=False), {}
     except ValidationError as error:
         return None, field_errors(error, lang)
 
