@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lianmeng.agreements.domain import AgreementAction, AgreementStatus, CooperationMode, SettlementCycle
-from lianmeng.kit.types import Fen, Flag, Id, Whole
+from lianmeng.kit.types import Day, Fen, Flag, Id, Whole
 
 
 class CommissionKind(StrEnum):
@@ -62,8 +62,8 @@ class AgreementCreate(BaseModel):
     benefits: list[Benefit] = Field(default_factory=list, max_length=50)
     return_window_days: Whole = Field(default=7, ge=0, le=365)
     settlement_cycle: SettlementCycle = SettlementCycle.MONTHLY
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
     notes: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
@@ -84,8 +84,8 @@ class AgreementUpdate(BaseModel):
     benefits: list[Benefit] | None = Field(default=None, max_length=50)
     return_window_days: Whole | None = Field(default=None, ge=0, le=365)
     settlement_cycle: SettlementCycle | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
     notes: str | None = Field(default=None, max_length=2000)
 
 

@@ -27,6 +27,7 @@ from lianmeng.kit.pagination import Page, page_of
 from lianmeng.members.domain import normalize_phone
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
+from lianmeng.web.openapi import may_answer
 
 router = APIRouter(tags=["auth 登录·账号"])
 
@@ -39,7 +40,8 @@ def _token_out(issued: service.IssuedToken) -> TokenOut:
     )
 
 
-@router.post("/auth/token", response_model=TokenOut, summary="Password login (OAuth2 form; used by /docs)")
+@router.post("/auth/token", response_model=TokenOut, summary="Password login (OAuth2 form; used by /docs)",
+             responses=may_answer(401, 429))
 def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
     begin_write(session)
     issued = service.login(session, form.username, form.password)
@@ -47,7 +49,7 @@ def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depend
     return _token_out(issued)
 
 
-@router.post("/auth/login", response_model=TokenOut, summary="Password login (JSON)")
+@router.post("/auth/login", response_model=TokenOut, summary="Password login (JSON)", responses=may_answer(401, 429))
 def login(session: SessionDep, body: LoginIn) -> TokenOut:
     begin_write(session)
     issued = service.login(session, body.username, body.password)
@@ -71,7 +73,8 @@ def _phone(raw: str) -> str:
     return phone
 
 
-@router.post("/auth/member/code", status_code=202, summary="Send a member a one-time login code")
+@router.post("/auth/member/code", status_code=202, summary="Send a member a one-time login code",
+             responses=may_answer(429))
 def request_code(session: SessionDep, body: CodeRequest) -> dict[str, bool]:
     begin_write(session)
     service.request_code(session, body.alliance_id, _phone(body.phone))
@@ -79,7 +82,8 @@ def request_code(session: SessionDep, body: CodeRequest) -> dict[str, bool]:
     return {"accepted": True}
 
 
-@router.post("/auth/member/code/verify", response_model=TokenOut, summary="Member login with the one-time code")
+@router.post("/auth/member/code/verify", response_model=TokenOut, summary="Member login with the one-time code",
+             responses=may_answer(401, 429))
 def verify_code(session: SessionDep, body: CodeLogin) -> TokenOut:
     begin_write(session)
     try:

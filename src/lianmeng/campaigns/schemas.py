@@ -5,8 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lianmeng.campaigns.domain import CampaignStatus
-from lianmeng.kit.types import Fen, Id
-from lianmeng.orders.schemas import MAX_FEN
+from lianmeng.kit.types import MAX_FEN, Fen, Id, Moment
 
 
 class CampaignCreate(BaseModel):
@@ -16,8 +15,8 @@ class CampaignCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=120, examples=["特斯拉车主健康生活节"])
     description: str = Field(default="", max_length=1000)
-    starts_at: datetime = Field(description="Window start, with a timezone (e.g. +08:00)")
-    ends_at: datetime = Field(description="Window end (excluded), after starts_at")
+    starts_at: Moment = Field(description="Window start, with a timezone (e.g. +08:00)")
+    ends_at: Moment = Field(description="Window end (excluded), after starts_at")
 
     @model_validator(mode="after")
     def _window(self) -> CampaignCreate:

@@ -32,6 +32,7 @@ from lianmeng.members import service as members_service
 from lianmeng.members.schemas import CardRef
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
+from lianmeng.web.openapi import may_answer
 
 router = APIRouter(tags=["coupons 优惠券·权益"])
 
@@ -149,7 +150,8 @@ def claim_page(token: str, session: SessionDep) -> ClaimPage:
                      store_name=store.name if store else None, active=link.active and template.status == "active")
 
 
-@router.get("/claim/{token}/qr.svg", summary="The claim link as a printable QR code (SVG)")
+@router.get("/claim/{token}/qr.svg", summary="The claim link as a printable QR code (SVG)", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}, "description": "The claim link's QR code"}})
 def claim_qr(token: str, request: Request, session: SessionDep) -> Response:
     service.claim_link(session, token)
     url = str(request.url_for("claim_landing", token=token)).replace("/api/v1/claim/", "/claim/")
@@ -157,7 +159,8 @@ def claim_qr(token: str, request: Request, session: SessionDep) -> Response:
 
 
 @router.post("/claim/{token}", response_model=ClaimOut, status_code=201,
-             summary="Claim with a phone number: found in the alliance or enrolled with consent (public)")
+             summary="Claim with a phone number: found in the alliance or enrolled with consent (public)",
+             responses=may_answer(409, 429))
 def claim(token: str, body: ClaimIn, session: SessionDep) -> ClaimOut:
     begin_write(session)
     coupon, member, created = service.claim(session, token, body)

@@ -6,9 +6,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lianmeng.coupons.domain import Acceptance, CouponKind
-from lianmeng.kit.types import Fen, Flag, Id, Points, Whole
+from lianmeng.kit.types import MAX_FEN, Fen, Flag, Id, Moment, Points, Whole
 from lianmeng.members.schemas import CardRef
-from lianmeng.orders.schemas import MAX_FEN, Purchase
+from lianmeng.orders.schemas import Purchase
 
 
 class TemplateCreate(BaseModel):
@@ -25,8 +25,8 @@ class TemplateCreate(BaseModel):
     item_name: str | None = Field(default=None, max_length=100, description="free_item: what is given")
     item_value_fen: Fen | None = Field(default=None, ge=1, le=MAX_FEN, description="free_item: its value")
     min_spend_fen: Fen = Field(default=0, ge=0, le=MAX_FEN)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
     valid_days: Whole | None = Field(default=None, ge=1, le=3650, description="Valid N days after issue")
     total_stock: Whole | None = Field(default=None, ge=1, le=10_000_000)
     per_member_limit: Whole = Field(default=1, ge=1, le=1000)

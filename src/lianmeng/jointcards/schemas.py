@@ -4,8 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from lianmeng.kit.types import Fen, Id, Whole
-from lianmeng.orders.schemas import MAX_FEN
+from lianmeng.kit.types import MAX_FEN, Fen, Id, Whole
 
 
 class ComponentIn(BaseModel):

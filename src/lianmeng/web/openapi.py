@@ -15,10 +15,12 @@ A route adds what cannot be derived with `responses=may_answer(429)` (throttled 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
+from starlette.routing import compile_path
 
 
 class ErrorDetail(BaseModel):
@@ -116,3 +118,14 @@ def install(app: FastAPI, prefix: str = "/api/") -> None:
         return app.openapi_schema or _schema(app, prefix)
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the API offers on `path`, for the `Allow` header of a 405 (Starlette names only the methods
+    of the first route whose path matches, e.g. `GET` for `/agreements`, which also takes `POST`)."""
+    patterns: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allowed_methods", None)
+    if patterns is None:
+        patterns = [(compile_path(template)[0], [m.upper() for m in operations])
+                    for template, operations in app.openapi().get("paths", {}).items()]
+        app.state.allowed_methods = patterns
+    return sorted({method for pattern, methods in patterns if pattern.match(path) for method in methods})
