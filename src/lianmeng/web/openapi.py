@@ -122,10 +122,13 @@ def install(app: FastAPI, prefix: str = "/api/") -> None:
 
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
     """Every method the API offers on `path`, for the `Allow` header of a 405 (Starlette names only the methods
-    of the first route whose path matches, e.g. `GET` for `/agreements`, which also takes `POST`)."""
-    patterns: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, "allowed_methods", None)
+    of the first route whose path matches, e.g. `GET` for `/agreements`, which also takes `POST`). The most
+    specific path wins: `/orders/batch` is not `/orders/{order_id}`."""
+    patterns: list[tuple[re.Pattern[str], int, list[str]]] | None = getattr(app.state, "allowed_methods", None)
     if patterns is None:
-        patterns = [(compile_path(template)[0], [m.upper() for m in operations])
+        patterns = [(compile_path(template)[0], template.count("{"), [m.upper() for m in operations])
                     for template, operations in app.openapi().get("paths", {}).items()]
         app.state.allowed_methods = patterns
-    return sorted({method for pattern, methods in patterns if pattern.match(path) for method in methods})
+    matching = [(params, methods) for pattern, params, methods in patterns if pattern.match(path)]
+    fewest = min((params for params, _ in matching), default=0)
+    return sorted({method for params, methods in matching if params == fewest for method in methods})
