@@ -76,6 +76,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        allowed = openapi.allowed_methods(app, request.url.path)
+        if allowed and request.method not in allowed:  # GET /coupons/issue reached /coupons/{coupon_id}
+            return error_response(request, 405, "method_not_allowed", headers={"Allow": ", ".join(allowed)})
         code, details = _validation_details(exc)
         return error_response(request, 400 if code == "malformed_json" else 422, code, details)
 

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import World
+
 ERROR_BODY = {"$ref": "#/components/schemas/ErrorBody"}
 THROTTLED = [("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/token"), ("post", "/api/v1/auth/member/code"),
              ("post", "/api/v1/auth/member/code/verify"), ("post", "/api/v1/claim/{token}")]
@@ -71,3 +73,24 @@ def test_a_method_the_path_does_not_offer_names_the_ones_it_does(client: TestCli
         assert response.status_code == 405, f"{refused} {path}: {response.status_code}"
         assert response.headers["Allow"] == ", ".join(offered), f"{refused} {path}"
         assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/orders/batch", "/api/v1/coupons/issue", "/api/v1/coupons/validate",
+                                  "/api/v1/coupons/redeem"])
+def test_a_get_on_a_post_only_path_is_405_not_a_bad_id(world: World, path: str) -> None:
+    """GET /coupons/issue is routed to GET /coupons/{coupon_id} with the id "issue"; it is still a method the
+    path does not offer, not an invalid coupon id."""
+    response = world.client.get(path, headers=world.a.actors["operator"].headers)
+    assert response.status_code == 405, response.text
+    assert response.headers["Allow"] == "POST"
+
+
+def test_an_idempotency_key_is_visible_ascii(world: World) -> None:
+    staff = world.a.actors["staff1"].headers
+    member = world.a.members[world.a.merchants[0]]
+    body = {"external_id": "K-1", "member_id": member, "amount_fen": 100}
+    for key in ("", "cl\xe9".encode("latin-1"), b"a\tb"):
+        response = world.client.post("/api/v1/orders", headers={**staff, "Idempotency-Key": key}, json=body)
+        assert response.status_code == 422, (key, response.text)
+    accepted = world.client.post("/api/v1/orders", headers={**staff, "Idempotency-Key": "9f1c-till-7 #42"}, json=body)
+    assert accepted.status_code == 201, accepted.text
