@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -16,6 +15,7 @@ from lianmeng.agreements.schemas import (
     TransitionIn,
 )
 from lianmeng.kit.pagination import Page, paginate
+from lianmeng.kit.types import Day
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
 
 router = APIRouter(prefix="/agreements", tags=["agreements 合作协议"])
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/agreements", tags=["agreements 合作协议"])
 def list_agreements(
     session: SessionDep, principal: CurrentPrincipal, paging: Paging,
     q: Annotated[str | None, Query(max_length=100)] = None, status: AgreementStatus | None = None,
-    merchant_id: int | None = None, mode: CooperationMode | None = None, active_on: date | None = None,
+    merchant_id: int | None = None, mode: CooperationMode | None = None, active_on: Day | None = None,
 ) -> Page[AgreementOut]:
     stmt = repository.list_agreements(
         principal, status=status, merchant_id=merchant_id, mode=mode, q=q, active_on=active_on

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lianmeng.agreements.domain import AgreementAction, AgreementStatus, CooperationMode
+from lianmeng.kit.types import Day, Fen, Flag, Id, Whole
 from lianmeng.settlement.domain import SettlementCycle
 
 MAX_COMMISSION_FEN = 100_000_000  # ¥1,000,000.00 per head or per order: the most one commission term pays
@@ -32,18 +33,18 @@ class CommissionTerm(BaseModel):
     kind: CommissionKind
     payer: Literal["a", "b"] = Field(default="b", description="The merchant receiving the customer pays")
     payee: Literal["merchant", "staff", "both"] = "merchant"
-    amount_fen: int | None = Field(default=None, ge=1, le=MAX_COMMISSION_FEN)
-    staff_amount_fen: int | None = Field(default=None, ge=0, le=MAX_COMMISSION_FEN)
-    rate_bp: int | None = Field(default=None, ge=1, le=10_000)
-    min_order_fen: int = Field(default=0, ge=0)
-    cap_per_order_fen: int | None = Field(default=None, ge=1)
-    cap_per_member_month_fen: int | None = Field(default=None, ge=1)
-    first_order_only: bool = False
-    within_days: int | None = Field(default=None, ge=1, le=3650)
-    operator_rate_bp: int = Field(default=0, ge=0, le=10_000)
+    amount_fen: Fen | None = Field(default=None, ge=1, le=MAX_COMMISSION_FEN)
+    staff_amount_fen: Fen | None = Field(default=None, ge=0, le=MAX_COMMISSION_FEN)
+    rate_bp: Whole | None = Field(default=None, ge=1, le=10_000)
+    min_order_fen: Fen = Field(default=0, ge=0)
+    cap_per_order_fen: Fen | None = Field(default=None, ge=1)
+    cap_per_member_month_fen: Fen | None = Field(default=None, ge=1)
+    first_order_only: Flag = False
+    within_days: Whole | None = Field(default=None, ge=1, le=3650)
+    operator_rate_bp: Whole = Field(default=0, ge=0, le=10_000)
     hub: Literal["merchant", "operator"] | None = Field(
         default=None, description="hub_share: who earns it, a merchant (hub_merchant_id) or the alliance operator")
-    hub_merchant_id: int | None = Field(default=None, ge=1, description="hub_share with hub = merchant: the hub")
+    hub_merchant_id: Id | None = Field(default=None, description="hub_share with hub = merchant: the hub")
 
     @model_validator(mode="after")
     def _amount_matches_kind(self) -> CommissionTerm:
@@ -66,15 +67,15 @@ class AgreementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=160, examples=["特斯拉服务中心 × 威尔仕健身 权益互换"])
-    merchant_a_id: int | None = Field(default=None, description="Proposer; merchants propose as themselves")
-    merchant_b_id: int | None = Field(default=None, description="Counterparty; empty = alliance-wide (operator)")
+    merchant_a_id: Id | None = Field(default=None, description="Proposer; merchants propose as themselves")
+    merchant_b_id: Id | None = Field(default=None, description="Counterparty; empty = alliance-wide (operator)")
     modes: list[CooperationMode] = Field(min_length=1, max_length=5)
     commission_terms: list[CommissionTerm] = Field(default_factory=list, max_length=20)
     benefits: list[Benefit] = Field(default_factory=list, max_length=50)
-    return_window_days: int = Field(default=7, ge=0, le=365)
+    return_window_days: Whole = Field(default=7, ge=0, le=365)
     settlement_cycle: SettlementCycle = SettlementCycle.MONTHLY
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
     notes: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
@@ -93,10 +94,10 @@ class AgreementUpdate(BaseModel):
     modes: list[CooperationMode] | None = Field(default=None, min_length=1, max_length=5)
     commission_terms: list[CommissionTerm] | None = Field(default=None, max_length=20)
     benefits: list[Benefit] | None = Field(default=None, max_length=50)
-    return_window_days: int | None = Field(default=None, ge=0, le=365)
+    return_window_days: Whole | None = Field(default=None, ge=0, le=365)
     settlement_cycle: SettlementCycle | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
     notes: str | None = Field(default=None, max_length=2000)
 
 

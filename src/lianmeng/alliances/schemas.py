@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from lianmeng.coupons.domain import AttributionRule
+from lianmeng.kit.types import Fen, Points, Whole
 
 
 class AllianceCreate(BaseModel):
@@ -19,13 +20,13 @@ class AllianceCreate(BaseModel):
 class AllianceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    points_per_yuan_value: int | None = Field(default=None, ge=1, le=100_000, description="points worth ¥1")
-    points_expiry_months: int | None = Field(default=None, ge=1, le=120)
-    withdrawal_min_fen: int | None = Field(default=None, ge=0, le=100_000_000)
-    withdrawal_fee_fen: int | None = Field(default=None, ge=0, le=100_000_000)
+    points_per_yuan_value: Points | None = Field(default=None, ge=1, le=100_000, description="points worth ¥1")
+    points_expiry_months: Whole | None = Field(default=None, ge=1, le=120)
+    withdrawal_min_fen: Fen | None = Field(default=None, ge=0, le=100_000_000)
+    withdrawal_fee_fen: Fen | None = Field(default=None, ge=0, le=100_000_000)
     attribution_rule: AttributionRule | None = Field(
         default=None, description="Who is credited with a referral: first_touch, last_touch or registration")
-    attribution_window_days: int | None = Field(default=None, ge=1, le=365)
+    attribution_window_days: Whole | None = Field(default=None, ge=1, le=365)
     name: str | None = Field(default=None, min_length=1, max_length=120)
     city: str | None = Field(default=None, max_length=60)
     description: str | None = Field(default=None, max_length=2000)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
@@ -27,13 +27,9 @@ from lianmeng.kit.pagination import Page, page_of
 from lianmeng.members.domain import normalize_phone
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep, oauth2
+from lianmeng.web.openapi import may_answer
 
 router = APIRouter(tags=["auth 登录·账号"])
-ERROR: dict[str, Any] = {"description": "Error", "content": {"application/json": {"example": {"error": {
-    "code": "...", "message": "...", "details": None}}}}}
-THROTTLED: dict[int | str, dict[str, Any]] = {429: {
-    **ERROR, "description": "Too many attempts; wait `Retry-After` seconds",
-    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}}}
 
 
 def _token_out(issued: service.IssuedToken) -> TokenOut:
@@ -45,7 +41,7 @@ def _token_out(issued: service.IssuedToken) -> TokenOut:
 
 
 @router.post("/auth/token", response_model=TokenOut, summary="Password login (OAuth2 form; used by /docs)",
-             responses={401: ERROR, **THROTTLED})
+             responses=may_answer(401, 429))
 def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
     begin_write(session)
     issued = service.login(session, form.username, form.password)
@@ -53,8 +49,7 @@ def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depend
     return _token_out(issued)
 
 
-@router.post("/auth/login", response_model=TokenOut, summary="Password login (JSON)",
-             responses={401: ERROR, **THROTTLED})
+@router.post("/auth/login", response_model=TokenOut, summary="Password login (JSON)", responses=may_answer(401, 429))
 def login(session: SessionDep, body: LoginIn) -> TokenOut:
     begin_write(session)
     issued = service.login(session, body.username, body.password)
@@ -63,7 +58,7 @@ def login(session: SessionDep, body: LoginIn) -> TokenOut:
 
 
 @router.post("/auth/logout", status_code=204, summary="End this bearer token now (it answers 401 afterwards)",
-             responses={401: ERROR})
+             responses=may_answer(401))
 def logout(
     session: SessionDep, principal: CurrentPrincipal, bearer: Annotated[str | None, Depends(oauth2)]
 ) -> Response:
@@ -91,7 +86,7 @@ def _phone(raw: str) -> str:
 
 
 @router.post("/auth/member/code", status_code=202, summary="Send a member a one-time login code",
-             responses=THROTTLED)
+             responses=may_answer(429))
 def request_code(session: SessionDep, body: CodeRequest) -> dict[str, bool]:
     begin_write(session)
     service.request_code(session, body.alliance_id, _phone(body.phone))
@@ -100,7 +95,7 @@ def request_code(session: SessionDep, body: CodeRequest) -> dict[str, bool]:
 
 
 @router.post("/auth/member/code/verify", response_model=TokenOut, summary="Member login with the one-time code",
-             responses={401: ERROR, **THROTTLED})
+             responses=may_answer(401, 429))
 def verify_code(session: SessionDep, body: CodeLogin) -> TokenOut:
     begin_write(session)
     try:

@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from lianmeng.auth.domain import Role
+from lianmeng.kit.types import Flag, Id
 
 
 class TokenOut(BaseModel):
@@ -31,16 +32,16 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=8, max_length=200)
     display_name: str = Field(default="", max_length=60)
     role: Role
-    alliance_id: int | None = Field(default=None, description="Platform admins only")
-    merchant_id: int | None = None
-    staff_id: int | None = None
+    alliance_id: Id | None = Field(default=None, description="Platform admins only")
+    merchant_id: Id | None = None
+    staff_id: Id | None = None
 
 
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     display_name: str | None = Field(default=None, max_length=60)
-    active: bool | None = None
+    active: Flag | None = None
     password: str | None = Field(default=None, min_length=8, max_length=200)
 
 
@@ -84,7 +85,7 @@ class ApiKeyCreated(ApiKeyOut):
 class CodeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    alliance_id: int
+    alliance_id: Id
     phone: str = Field(min_length=1, max_length=32)
 
 

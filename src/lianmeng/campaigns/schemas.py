@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lianmeng.campaigns.domain import CampaignStatus
-from lianmeng.orders.schemas import MAX_FEN
+from lianmeng.kit.types import MAX_FEN, Fen, Id, Moment
 
 
 class CampaignCreate(BaseModel):
@@ -15,8 +15,8 @@ class CampaignCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=120, examples=["特斯拉车主健康生活节"])
     description: str = Field(default="", max_length=1000)
-    starts_at: datetime = Field(description="Window start, with a timezone (e.g. +08:00)")
-    ends_at: datetime = Field(description="Window end (excluded), after starts_at")
+    starts_at: Moment = Field(description="Window start, with a timezone (e.g. +08:00)")
+    ends_at: Moment = Field(description="Window end (excluded), after starts_at")
 
     @model_validator(mode="after")
     def _window(self) -> CampaignCreate:
@@ -38,8 +38,8 @@ class ParticipantIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    merchant_id: int
-    contribution_fen: int = Field(gt=0, le=MAX_FEN, examples=[1_000_000])
+    merchant_id: Id
+    contribution_fen: Fen = Field(gt=0, le=MAX_FEN, examples=[1_000_000])
 
 
 class ParticipantOut(BaseModel):
@@ -68,8 +68,8 @@ class CostIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     what: str = Field(min_length=1, max_length=200, examples=["场地布置"])
-    amount_fen: int = Field(gt=0, le=MAX_FEN)
-    paid_by_merchant_id: int | None = Field(default=None, description="A participating merchant; null: the operator")
+    amount_fen: Fen = Field(gt=0, le=MAX_FEN)
+    paid_by_merchant_id: Id | None = Field(default=None, description="A participating merchant; null: the operator")
 
 
 class CostOut(BaseModel):
@@ -89,7 +89,7 @@ class RegistrationIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    member_id: int | None = None
+    member_id: Id | None = None
 
 
 class RegistrationOut(BaseModel):
@@ -108,7 +108,7 @@ class PackageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, examples=["健康生活礼包"])
-    template_ids: list[int] = Field(min_length=1, max_length=20,
+    template_ids: list[Id] = Field(min_length=1, max_length=20,
                                     description="Coupon templates of participating merchants")
 
 
@@ -125,7 +125,7 @@ class PackageOut(BaseModel):
 class ClaimIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    member_id: int
+    member_id: Id
 
 
 class ClaimOut(BaseModel):

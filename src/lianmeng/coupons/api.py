@@ -181,7 +181,9 @@ def claim_page_of(offer: service.ClaimOffer, lang: str) -> ClaimPage:
     )
 
 
-@router.get("/claim/{token}/qr.svg", responses={404: {"description": "No such claim link"}},
+@router.get("/claim/{token}/qr.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}, "description": "The claim link's QR code"},
+                       404: {"description": "No such claim link"}},
             summary="The claim link as a printable QR code (SVG; the address uses LIANMENG_PUBLIC_URL when set)")
 def claim_qr(token: str, request: Request, session: SessionDep) -> Response:
     service.claim_link(session, token)

@@ -6,8 +6,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lianmeng.coupons.domain import Acceptance, CouponKind
+from lianmeng.kit.types import MAX_FEN, Fen, Flag, Id, Moment, Points, Whole
 from lianmeng.members.schemas import CardRef
-from lianmeng.orders.schemas import MAX_FEN, OrderItem
+from lianmeng.orders.schemas import Purchase
 
 COST_DESCRIPTION = (
     "free_item only: what giving the item costs the merchant (商户成本), at most its value; used in acquisition cost "
@@ -32,26 +33,26 @@ class TemplateCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100, examples=["首次保养9折"])
     description: str = Field(default="", max_length=500)
     kind: CouponKind
-    amount_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="amount_off / cash_voucher")
-    percent_bp: int | None = Field(default=None, ge=1, le=10_000, description="percent_off, in basis points")
-    cap_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="percent_off: most it takes off")
+    amount_fen: Fen | None = Field(default=None, ge=1, le=MAX_FEN, description="amount_off / cash_voucher")
+    percent_bp: Whole | None = Field(default=None, ge=1, le=10_000, description="percent_off, in basis points")
+    cap_fen: Fen | None = Field(default=None, ge=1, le=MAX_FEN, description="percent_off: most it takes off")
     item_name: str | None = Field(default=None, max_length=100, description="free_item: what is given")
-    item_value_fen: int | None = Field(default=None, ge=1, le=MAX_FEN, description="free_item: its value")
-    cost_to_merchant_fen: int | None = Field(default=None, ge=0, le=MAX_FEN, strict=True, description=COST_DESCRIPTION)
-    min_spend_fen: int = Field(default=0, ge=0, le=MAX_FEN)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
-    valid_days: int | None = Field(default=None, ge=1, le=3650, description="Valid N days after issue")
-    total_stock: int | None = Field(default=None, ge=1, le=10_000_000)
-    per_member_limit: int = Field(default=1, ge=1, le=1000)
-    uses_per_coupon: int = Field(default=1, ge=1, le=1000, description="Uses across merchants (活动通用券)")
+    item_value_fen: Fen | None = Field(default=None, ge=1, le=MAX_FEN, description="free_item: its value")
+    cost_to_merchant_fen: Fen | None = Field(default=None, ge=0, le=MAX_FEN, description=COST_DESCRIPTION)
+    min_spend_fen: Fen = Field(default=0, ge=0, le=MAX_FEN)
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
+    valid_days: Whole | None = Field(default=None, ge=1, le=3650, description="Valid N days after issue")
+    total_stock: Whole | None = Field(default=None, ge=1, le=10_000_000)
+    per_member_limit: Whole = Field(default=1, ge=1, le=1000)
+    uses_per_coupon: Whole = Field(default=1, ge=1, le=1000, description="Uses across merchants (活动通用券)")
     acceptance: Acceptance = Acceptance.OWNER
-    accepted_merchant_ids: list[int] = Field(default_factory=list, max_length=200)
-    accepted_store_ids: list[int] = Field(default_factory=list, max_length=500)
-    owner_merchant_id: int | None = Field(default=None, description="Operators only; merchants publish their own")
-    funded_by_merchant_id: int | None = Field(
+    accepted_merchant_ids: list[Id] = Field(default_factory=list, max_length=200)
+    accepted_store_ids: list[Id] = Field(default_factory=list, max_length=500)
+    owner_merchant_id: Id | None = Field(default=None, description="Operators only; merchants publish their own")
+    funded_by_merchant_id: Id | None = Field(
         default=None, description="Who pays for the discount (default: the owner; the operator for its vouchers)")
-    agreement_id: int | None = Field(default=None, description="A rights-exchange benefit under this agreement")
+    agreement_id: Id | None = Field(default=None, description="A rights-exchange benefit under this agreement")
 
     @model_validator(mode="after")
     def _fits_kind(self) -> TemplateCreate:
@@ -76,8 +77,8 @@ class TemplateUpdate(BaseModel):
 
     status: str | None = Field(default=None, pattern="^(active|paused)$")
     description: str | None = Field(default=None, max_length=500)
-    total_stock: int | None = Field(default=None, ge=1, le=10_000_000)
-    cost_to_merchant_fen: int | None = Field(default=None, ge=0, le=MAX_FEN, strict=True,
+    total_stock: Whole | None = Field(default=None, ge=1, le=10_000_000)
+    cost_to_merchant_fen: Fen | None = Field(default=None, ge=0, le=MAX_FEN,
                                              description="free_item: set its cost to the merchant for later uses")
 
 
@@ -119,9 +120,9 @@ class IssueIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    template_id: int
-    member_id: int
-    claimed: bool = True
+    template_id: Id
+    member_id: Id
+    claimed: Flag = True
 
 
 class CouponOut(BaseModel):
@@ -159,7 +160,7 @@ class ClaimLinkOut(BaseModel):
 class ClaimLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    template_id: int
+    template_id: Id
 
 
 class ClaimCodeIn(BaseModel):
@@ -181,9 +182,9 @@ class ClaimIn(BaseModel):
     code: str | None = Field(default=None, min_length=4, max_length=8, pattern=r"^\d+$",
                              description="The one-time code sent to the phone")
     name: str | None = Field(default=None, max_length=60)
-    accept_terms: bool = Field(default=False,
+    accept_terms: Flag = Field(default=False,
                                description="Consent to join the alliance card (required for a phone new to it)")
-    consent_marketing: bool = False
+    consent_marketing: Flag = False
 
 
 class ClaimOut(BaseModel):
@@ -245,13 +246,13 @@ class RedeemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=4, max_length=20)
-    member_id: int | None = Field(default=None, description="The member presenting it (checked against the coupon)")
-    bill_fen: int = Field(default=0, ge=0, le=MAX_FEN)
-    store_id: int | None = None
-    merchant_id: int | None = Field(default=None, description="Operators only")
+    member_id: Id | None = Field(default=None, description="The member presenting it (checked against the coupon)")
+    bill_fen: Fen = Field(default=0, ge=0, le=MAX_FEN)
+    store_id: Id | None = None
+    merchant_id: Id | None = Field(default=None, description="Operators only")
     order_external_id: str | None = Field(default=None, min_length=1, max_length=64,
                                           description="Record the order now under this POS id")
-    points_used: int = Field(default=0, ge=0, le=MAX_FEN)
+    points_used: Points = Field(default=0, ge=0, le=MAX_FEN)
 
 
 class ValidationOut(BaseModel):
@@ -283,24 +284,17 @@ class RedemptionOut(BaseModel):
     details: dict[str, Any]
 
 
-class AttachOrderIn(BaseModel):
-    """Convert an arrival: the order the referred member placed (the referral's 成交)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    external_id: str = Field(min_length=1, max_length=64)
-    amount_fen: int = Field(gt=0, le=MAX_FEN)
-    points_used: int = Field(default=0, ge=0, le=MAX_FEN)
-    stored_value_fen: int = Field(default=0, ge=0, le=MAX_FEN)
-    items: list[OrderItem] = Field(default_factory=list, max_length=200)
+class AttachOrderIn(Purchase):
+    """Convert an arrival: the order the referred member placed (the referral's 成交). The same order fields and
+    rules as `POST /orders`; the member, store and referrer come from the arrival."""
 
 
 class BenefitRedeemIn(CardRef):
     """The member shows the alliance card (number or QR); the benefit is used at once."""
 
-    bill_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    bill_fen: Fen = Field(default=0, ge=0, le=MAX_FEN)
     order_external_id: str | None = Field(default=None, min_length=1, max_length=64)
-    points_used: int = Field(default=0, ge=0, le=MAX_FEN)
+    points_used: Points = Field(default=0, ge=0, le=MAX_FEN)
 
 
 class CounterView(BaseModel):

@@ -4,25 +4,25 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from lianmeng.orders.schemas import MAX_FEN
+from lianmeng.kit.types import MAX_FEN, Fen, Id, Whole
 
 
 class ComponentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    merchant_id: int = Field(description="The merchant that serves this component")
+    merchant_id: Id = Field(description="The merchant that serves this component")
     name: str = Field(min_length=1, max_length=100, examples=["汽车保养"])
     unit_name: str = Field(default="次", min_length=1, max_length=20, examples=["次", "月卡", "节课", "元"])
-    units: int = Field(ge=1, le=100_000, description="How many units (2 services, 1 month card, 10 lessons, "
+    units: Whole = Field(ge=1, le=100_000, description="How many units (2 services, 1 month card, 10 lessons, "
                                                      "or 1 for a money credit)")
-    list_value_fen: int = Field(gt=0, le=MAX_FEN, description="The component's list value (weights the price split)")
+    list_value_fen: Fen = Field(gt=0, le=MAX_FEN, description="The component's list value (weights the price split)")
 
 
 class TierIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, examples=["舒适版"])
-    price_fen: int = Field(gt=0, le=MAX_FEN, examples=[1_480_000])
+    price_fen: Fen = Field(gt=0, le=MAX_FEN, examples=[1_480_000])
     components: list[ComponentIn] = Field(min_length=1, max_length=50)
 
 
@@ -33,10 +33,10 @@ class ProductCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, examples=["城市生活联名卡"])
     description: str = Field(default="", max_length=500)
-    carry_over_months: int = Field(default=12, ge=1, le=120, description="Unused value carries over this long")
-    expiry_merchant_id: int | None = Field(
+    carry_over_months: Whole = Field(default=12, ge=1, le=120, description="Unused value carries over this long")
+    expiry_merchant_id: Id | None = Field(
         default=None, description="Who keeps value left at expiry: a merchant of the product (default: the seller)")
-    lead_merchant_id: int | None = Field(default=None, description="Operators only; merchants lead their own")
+    lead_merchant_id: Id | None = Field(default=None, description="Operators only; merchants lead their own")
     tiers: list[TierIn] = Field(min_length=1, max_length=10)
 
     @model_validator(mode="after")
@@ -88,8 +88,8 @@ class SaleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     external_id: str = Field(min_length=1, max_length=64, description="The till's receipt number (idempotent)")
-    tier_id: int
-    member_id: int | None = None
+    tier_id: Id
+    member_id: Id | None = None
     card_no: str | None = Field(default=None, min_length=16, max_length=16, pattern=r"^\d{16}$")
 
     @model_validator(mode="after")
@@ -102,8 +102,8 @@ class SaleIn(BaseModel):
 class ConsumeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    component_id: int
-    units: int = Field(default=1, ge=1, le=100_000)
+    component_id: Id
+    units: Whole = Field(default=1, ge=1, le=100_000)
 
 
 class RefundIn(BaseModel):

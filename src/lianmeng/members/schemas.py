@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lianmeng.kit import clock
+from lianmeng.kit.types import Flag, Id, Whole
 from lianmeng.members.domain import Gender, MemberStatus, normalize_phone, valid_birth_year
 
 
@@ -28,13 +29,13 @@ class MemberCreate(BaseModel):
 
     phone: str = Field(min_length=1, max_length=32, examples=["13812345678"])
     name: str | None = Field(default=None, max_length=60, examples=["李先生"])
-    birth_year: int | None = None
+    birth_year: Whole | None = None
     gender: Gender = Gender.UNDISCLOSED
-    consent_marketing: bool = False
-    consent_data_sharing: bool = False
-    origin_merchant_id: int | None = Field(default=None, description="Operators only; merchants are the origin.")
-    origin_store_id: int | None = None
-    origin_staff_id: int | None = None
+    consent_marketing: Flag = False
+    consent_data_sharing: Flag = False
+    origin_merchant_id: Id | None = Field(default=None, description="Operators only; merchants are the origin.")
+    origin_store_id: Id | None = None
+    origin_staff_id: Id | None = None
     tier: str = Field(default="standard", min_length=1, max_length=40, description="Tier at the enrolling merchant")
     external_id: str | None = Field(default=None, max_length=64)
 
@@ -47,10 +48,10 @@ class MemberUpdate(BaseModel):
 
     phone: str | None = Field(default=None, min_length=1, max_length=32)
     name: str | None = Field(default=None, max_length=60)
-    birth_year: int | None = None
+    birth_year: Whole | None = None
     gender: Gender | None = None
-    consent_marketing: bool | None = None
-    consent_data_sharing: bool | None = None
+    consent_marketing: Flag | None = None
+    consent_data_sharing: Flag | None = None
     status: MemberStatus | None = None
 
     _phone = field_validator("phone")(_check_phone)
@@ -63,10 +64,10 @@ class SelfUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, max_length=60)
-    birth_year: int | None = None
+    birth_year: Whole | None = None
     gender: Gender | None = None
-    consent_marketing: bool | None = None
-    consent_data_sharing: bool | None = None
+    consent_marketing: Flag | None = None
+    consent_data_sharing: Flag | None = None
 
     _birth = field_validator("birth_year")(_check_birth_year)
 
@@ -107,7 +108,7 @@ class CardRef(BaseModel):
 
 
 class MembershipCreate(CardRef):
-    merchant_id: int | None = Field(default=None, description="Operators only; merchants enrol at themselves")
+    merchant_id: Id | None = Field(default=None, description="Operators only; merchants enrol at themselves")
     tier: str = Field(default="standard", min_length=1, max_length=40)
     external_id: str | None = Field(default=None, max_length=64)
 

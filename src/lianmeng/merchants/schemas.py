@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lianmeng.kit.types import Flag, Id, Number, Whole
 from lianmeng.merchants.domain import Industry, MerchantStatus, StaffRole, valid_brand_tags, valid_opening_hours
 
 Tags = list[str]
@@ -30,12 +31,12 @@ class MerchantCreate(BaseModel):
     name: str = Field(min_length=1, max_length=120, examples=["乐刻健身 福田店"])
     industry: Industry
     brand_tags: Tags = Field(default_factory=list, examples=[["高端", "科技", "环保"]])
-    rating: float = Field(default=0, ge=0, le=5, allow_inf_nan=False)
-    years_in_business: int = Field(default=0, ge=0, le=200)
+    rating: Number = Field(default=0, ge=0, le=5, allow_inf_nan=False)
+    years_in_business: Whole = Field(default=0, ge=0, le=200)
     status: MerchantStatus = MerchantStatus.ACTIVE
     contact_name: str = Field(default="", max_length=60)
     description: str = Field(default="", max_length=500)
-    alliance_id: int | None = Field(default=None, description="Platform admins only; others use their own.")
+    alliance_id: Id | None = Field(default=None, description="Platform admins only; others use their own.")
 
     _tags = field_validator("brand_tags")(_check_tags)
 
@@ -46,8 +47,8 @@ class MerchantUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     industry: Industry | None = None
     brand_tags: Tags | None = None
-    rating: float | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
-    years_in_business: int | None = Field(default=None, ge=0, le=200)
+    rating: Number | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
+    years_in_business: Whole | None = Field(default=None, ge=0, le=200)
     status: MerchantStatus | None = None
     contact_name: str | None = Field(default=None, max_length=60)
     description: str | None = Field(default=None, max_length=500)
@@ -78,10 +79,10 @@ class StoreCreate(BaseModel):
     name: str = Field(min_length=1, max_length=120, examples=["深圳福田交付中心"])
     address: str = Field(min_length=1, max_length=300, examples=["深圳市福田区深南大道 6008 号"])
     district: str = Field(default="", max_length=60, examples=["福田区"])
-    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False, examples=[22.5405])
-    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False, examples=[114.0543])
+    latitude: Number = Field(ge=-90, le=90, allow_inf_nan=False, examples=[22.5405])
+    longitude: Number = Field(ge=-180, le=180, allow_inf_nan=False, examples=[114.0543])
     opening_hours: str = Field(default="09:00-21:00", max_length=100, examples=["10:00-22:00"])
-    active: bool = True
+    active: Flag = True
 
     _hours = field_validator("opening_hours")(_check_hours)
 
@@ -92,10 +93,10 @@ class StoreUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
     address: str | None = Field(default=None, min_length=1, max_length=300)
     district: str | None = Field(default=None, max_length=60)
-    latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
-    longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    latitude: Number | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    longitude: Number | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     opening_hours: str | None = Field(default=None, max_length=100)
-    active: bool | None = None
+    active: Flag | None = None
 
     _hours = field_validator("opening_hours")(_check_hours)
 
@@ -120,8 +121,8 @@ class StaffCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=60, examples=["王芳"])
     role: StaffRole = StaffRole.SHOPPING_GUIDE
-    store_id: int | None = None
-    active: bool = True
+    store_id: Id | None = None
+    active: Flag = True
 
 
 class StaffUpdate(BaseModel):
@@ -129,8 +130,8 @@ class StaffUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=60)
     role: StaffRole | None = None
-    store_id: int | None = None
-    active: bool | None = None
+    store_id: Id | None = None
+    active: Flag | None = None
 
 
 class StaffOut(BaseModel):

@@ -1,44 +1,51 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MAX_FEN = 10_000_000_000  # ¥100,000,000.00: far above any single consumption, far below BIGINT
+from lianmeng.kit.types import MAX_FEN, Fen, Id, Points, Whole
 
 
 class OrderItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, examples=["小保养"])
-    quantity: int = Field(default=1, ge=1, le=10_000)
-    unit_price_fen: int = Field(ge=0, le=MAX_FEN)
+    quantity: Whole = Field(default=1, ge=1, le=10_000)
+    unit_price_fen: Fen = Field(ge=0, le=MAX_FEN)
 
 
-class OrderCreate(BaseModel):
+class Purchase(BaseModel):
+    """What a customer bought and how it is paid: the one shape of an order's money and items, checked here for
+    every door that records an order (`POST /orders`, `/orders/batch`, `/redemptions/{id}/order`)."""
+
     model_config = ConfigDict(extra="forbid")
 
     external_id: str = Field(min_length=1, max_length=64, description="The merchant's own order id (idempotent)")
-    member_id: int
-    store_id: int | None = None
-    amount_fen: int = Field(gt=0, le=MAX_FEN, description="What the customer spent, in fen")
-    points_used: int = Field(default=0, ge=0, le=MAX_FEN, description="Alliance points spent on this order")
-    stored_value_fen: int = Field(default=0, ge=0, le=MAX_FEN)
-    stored_value_merchant_id: int | None = Field(
-        default=None, description="Whose stored value pays (default: this merchant; a partner's needs a joint-card "
-        "agreement)"
-    )
-    items: list[OrderItem] = Field(default_factory=list, max_length=200)
-    referrer_merchant_id: int | None = Field(default=None, description="Explicit referrer until referrals exist")
-    referrer_staff_id: int | None = None
-    merchant_id: int | None = Field(default=None, description="Operators only; merchants record their own")
+    amount_fen: Fen = Field(gt=0, le=MAX_FEN, description="What the customer spent, in fen")
+    points_used: Points = Field(default=0, ge=0, le=MAX_FEN, description="Alliance points spent on this order")
+    stored_value_fen: Fen = Field(default=0, ge=0, le=MAX_FEN)
+    items: list[OrderItem] = Field(default_factory=list, max_length=200,
+                                   description="When given, quantity × unit_price_fen must add up to amount_fen")
 
     @model_validator(mode="after")
-    def _items_add_up(self) -> OrderCreate:
+    def _items_add_up(self) -> Self:
         if self.items and sum(i.quantity * i.unit_price_fen for i in self.items) != self.amount_fen:
             raise ValueError("items must add up to amount_fen")
         return self
+
+
+class OrderCreate(Purchase):
+    member_id: Id
+    store_id: Id | None = None
+    stored_value_merchant_id: Id | None = Field(
+        default=None, description="Whose stored value pays (default: this merchant; a partner's needs a joint-card "
+        "agreement)"
+    )
+    referrer_merchant_id: Id | None = Field(default=None, description="Explicit referrer until referrals exist")
+    referrer_staff_id: Id | None = None
+    merchant_id: Id | None = Field(default=None, description="Operators only; merchants record their own")
 
 
 class OrderOut(BaseModel):
@@ -101,7 +108,7 @@ class RefundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     external_id: str = Field(min_length=1, max_length=64)
-    amount_fen: int = Field(gt=0, le=MAX_FEN)
+    amount_fen: Fen = Field(gt=0, le=MAX_FEN)
     reason: str = Field(default="", max_length=200)
 
 
@@ -124,9 +131,9 @@ class TopUpCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     external_id: str = Field(min_length=1, max_length=64)
-    member_id: int
-    amount_fen: int = Field(gt=0, le=MAX_FEN)
-    merchant_id: int | None = Field(default=None, description="Operators only")
+    member_id: Id
+    amount_fen: Fen = Field(gt=0, le=MAX_FEN)
+    merchant_id: Id | None = Field(default=None, description="Operators only")
 
 
 class TopUpOut(BaseModel):

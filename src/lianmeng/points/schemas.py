@@ -4,14 +4,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lianmeng.kit.types import Fen, Points, Whole
+
 
 class PointsRuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    points_per_yuan: int = Field(default=1, ge=0, le=1000)
-    min_order_fen: int = Field(default=0, ge=0, le=10_000_000_000)
-    max_points_per_order: int | None = Field(default=None, ge=0, le=10_000_000_000)
-    tier_multipliers_pct: dict[str, int] = Field(default_factory=dict, examples=[{"gold": 150, "black": 200}])
+    points_per_yuan: Points = Field(default=1, ge=0, le=1000)
+    min_order_fen: Fen = Field(default=0, ge=0, le=10_000_000_000)
+    max_points_per_order: Points | None = Field(default=None, ge=0, le=10_000_000_000)
+    tier_multipliers_pct: dict[str, Whole] = Field(default_factory=dict, examples=[{"gold": 150, "black": 200}])
 
     @field_validator("tier_multipliers_pct")
     @classmethod

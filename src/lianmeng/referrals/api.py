@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Column, Kind, Sheet, to_csv, to_xlsx
 from lianmeng.kit.pagination import Page, page_of
+from lianmeng.kit.types import Day
 from lianmeng.referrals import repository, service
 from lianmeng.referrals.domain import FIGURES, Grouping, LeaderboardBy, LeaderboardPeriod, Metric
 from lianmeng.referrals.schemas import (
@@ -23,8 +24,8 @@ from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
 
 router = APIRouter(tags=["referrals 引流·漏斗·榜单"])
 
-DateFrom = Annotated[date | None, Query(description="First Shanghai date included (default: date_to − 27 days)")]
-DateTo = Annotated[date | None, Query(description="Last Shanghai date included (default: today in Shanghai)")]
+DateFrom = Annotated[Day | None, Query(description="First Shanghai date included (default: date_to − 27 days)")]
+DateTo = Annotated[Day | None, Query(description="Last Shanghai date included (default: today in Shanghai)")]
 AllianceFilter = Annotated[int | None, Query(ge=1, description="Platform admins: one alliance only")]
 MerchantFilter = Annotated[int | None, Query(ge=1)]
 
@@ -106,7 +107,7 @@ def flows(
 def leaderboard(
     session: SessionDep, principal: CurrentPrincipal, by: LeaderboardBy = LeaderboardBy.MERCHANT,
     period: LeaderboardPeriod = LeaderboardPeriod.WEEK,
-    at: Annotated[date | None, Query(description="A Shanghai date inside the week/month (default: today)")] = None,
+    at: Annotated[Day | None, Query(description="A Shanghai date inside the week/month (default: today)")] = None,
     metric: Metric = Metric.REFERRALS, limit: Annotated[int, Query(ge=1, le=100)] = 20,
     alliance_id: AllianceFilter = None,
 ) -> LeaderboardOut:

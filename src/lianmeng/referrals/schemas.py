@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lianmeng.kit.types import Whole
 from lianmeng.referrals.domain import FIGURES, Grouping, LeaderboardBy, LeaderboardPeriod, Metric
 
 # --- funnel ---------------------------------------------------------------------------------------------------
@@ -110,7 +111,7 @@ class LeaderboardOut(BaseModel):
 class FeedbackCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rating: int = Field(ge=1, le=5, description="1–5 stars; 1 or 2 counts as a complaint")
+    rating: Whole = Field(ge=1, le=5, description="1–5 stars; 1 or 2 counts as a complaint")
     comment: str = Field(default="", max_length=500)
 
 

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from lianmeng.orders.schemas import MAX_FEN
+from lianmeng.kit.types import MAX_FEN, Fen, Id
 from lianmeng.settlement.domain import SettlementCycle
 
 
@@ -123,7 +123,7 @@ class DisputeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=2, max_length=500, examples=["10 月 12 日的佣金按 5% 计算,协议约定为 3%"])
-    line_ids: list[int] = Field(default_factory=list, max_length=200,
+    line_ids: list[Id] = Field(default_factory=list, max_length=200,
                                 description="The lines disputed (may be empty when a line is missing)")
 
     _reason = field_validator("reason")(_stripped)
@@ -132,8 +132,8 @@ class DisputeIn(BaseModel):
 class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    line_id: int = Field(description="The line corrected; the correction is with the same counterparty")
-    amount_fen: int = Field(ge=-MAX_FEN, le=MAX_FEN, description="Signed, from the merchant's side: + owed to it")
+    line_id: Id = Field(description="The line corrected; the correction is with the same counterparty")
+    amount_fen: Fen = Field(ge=-MAX_FEN, le=MAX_FEN, description="Signed, from the merchant's side: + owed to it")
     note: str = Field(min_length=1, max_length=300)
 
     _note = field_validator("note")(_stripped)

@@ -39,7 +39,7 @@ from lianmeng.referrals.api import router as referrals_router
 from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
-from lianmeng.web import errors
+from lianmeng.web import errors, openapi
 from lianmeng.web.health import router as health_router
 from lianmeng.web.security import SecurityHeaders
 from lianmeng.withdrawals.api import router as withdrawals_router
@@ -83,6 +83,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router):
         api.include_router(router)
     app.include_router(api)
+    openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
     for pages in (referrals_pages, coupons_pages, jointcards_pages, agreements_pages, members_pages,

@@ -32,7 +32,7 @@ from lianmeng.kit.clock import format_local, shanghai
 from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import LANGUAGES, count, pick_language, translate
 from lianmeng.kit.money import format_yuan
-from lianmeng.orders.schemas import MAX_FEN
+from lianmeng.kit.types import MAX_FEN
 from lianmeng.tenancy import Principal
 from lianmeng.web import labels
 from lianmeng.web.deps import SessionDep
@@ -234,10 +234,12 @@ def field_errors(error: ValidationError, lang: str) -> dict[str, str]:
 
 
 def parse(model: type[Model], values: Mapping[str, Any], lang: str) -> tuple[Model | None, dict[str, str]]:
-    """Build a schema from form values: (model, {}) or (None, errors by field). Empty fields count as absent."""
+    """Build a schema from form values: (model, {}) or (None, errors by field). Empty fields count as absent.
+    Form values are strings, so the schema's strict JSON types (`lianmeng.kit.types`) are validated laxly here:
+    "100" is 100 on a page, while a JSON body must say 100."""
     cleaned = {key: value for key, value in values.items() if value not in ("", None)}
     try:
-        return model.model_validate(cleaned), {}
+        return model.model_validate(cleaned, strict=False), {}
     except ValidationError as error:
         return None, field_errors(error, lang)
 
@@ -260,7 +262,7 @@ def yuan_to_fen(text: str) -> int | None:
 def yuan_field(page: Page, text: str, *, required: bool = True, minimum: Literal["positive", "zero", "any"] =
                "positive", max_fen: int = MAX_FEN) -> tuple[int | None, str | None]:
     """Every amount typed in yuan on every page: (fen, None), (None, None) when empty and optional, or (None, the
-    message shown next to the field in the reader's language). The cap is the API's (`orders.schemas.MAX_FEN`,
+    message shown next to the field in the reader's language). The cap is the API's (`kit.types.MAX_FEN`,
     ¥100,000,000.00, or a smaller one such as a commission's), so a page never accepts what the API refuses."""
     if not text.strip():
         return (None, page.t("请输入金额", "Enter an amount")) if required else (None, None)

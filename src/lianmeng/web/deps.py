@@ -21,6 +21,8 @@ from lianmeng.kit.pagination import PageParams, page_params
 from lianmeng.tenancy import Principal
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+# the IETF draft's sf-string (printable ASCII), without the spaces a proxy would strip from either end
+IDEMPOTENCY_KEY = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A merchant integration key")
 
 
@@ -97,7 +99,8 @@ def get_writer(
     principal: CurrentPrincipal,
     idempotency_key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", max_length=255, description="Retry-safe key, kept for at least 24 hours"),
+        Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=IDEMPOTENCY_KEY,
+               description="Retry-safe key, kept for at least 24 hours: visible ASCII, e.g. a UUID"),
     ] = None,
 ) -> Writer:
     return Writer(request, session, principal, idempotency_key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,19 +16,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import pick_language, translate
 from lianmeng.kit.throttle import Throttled
+from lianmeng.web import openapi
 
 log = logging.getLogger("lianmeng.web")
 
 
-def error_response(
-    request: Request, status_code: int, code: str, details: Any = None, retry_after: int | None = None, **params: Any
-) -> JSONResponse:
+def error_response(request: Request, status_code: int, code: str, details: Any = None,
+                   headers: Mapping[str, str] | None = None, retry_after: int | None = None,
+                   **params: Any) -> JSONResponse:
     lang = pick_language(request.headers.get("accept-language"))
     body = {"error": {"code": code, "message": translate(code, lang, **params), "details": details}}
-    headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else {}
+    sent = dict(headers or {})
+    if status_code == 401:
+        sent.setdefault("WWW-Authenticate", "Bearer")
     if retry_after is not None:
-        headers["Retry-After"] = str(retry_after)
-    return JSONResponse(body, status_code=status_code, headers=headers or None, media_type="application/json")
+        sent["Retry-After"] = str(retry_after)
+    if status_code == 503:
+        sent.setdefault("Retry-After", "1")
+    return JSONResponse(body, status_code=status_code, headers=sent or None, media_type="application/json")
 
 
 def _validation_details(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
@@ -79,10 +85,13 @@ def install(app: FastAPI) -> None:
         retry_after = exc.retry_after if isinstance(exc, Throttled) else None
         if _is_page(request):
             return page_error(request, exc.status_code, exc.code, retry_after, **exc.params)
-        return error_response(request, exc.status_code, exc.code, exc.details, retry_after, **exc.params)
+        return error_response(request, exc.status_code, exc.code, exc.details, retry_after=retry_after, **exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        allowed = openapi.allowed_methods(app, request.url.path)
+        if allowed and request.method not in allowed:  # GET /coupons/issue reached /coupons/{coupon_id}
+            return error_response(request, 405, "method_not_allowed", headers={"Allow": ", ".join(allowed)})
         code, details = _validation_details(exc)
         return error_response(request, 400 if code == "malformed_json" else 422, code, details)
 
@@ -93,7 +102,10 @@ def install(app: FastAPI) -> None:
         )
         if _is_page(request) and exc.status_code == 404:
             return page_error(request, 404, "page_not_found")
-        return error_response(request, exc.status_code, code, limit=app.state.max_body_bytes)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and (allowed := openapi.allowed_methods(app, request.url.path)):
+            headers["Allow"] = ", ".join(allowed)  # RFC 9110: every method the resource offers
+        return error_response(request, exc.status_code, code, headers=headers, limit=app.state.max_body_bytes)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

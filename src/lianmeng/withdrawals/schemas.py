@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lianmeng.kit.types import Fen, Id
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
 
@@ -12,8 +13,8 @@ class WithdrawalCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     payee_type: Literal["staff", "merchant"]
-    payee_id: int
-    amount_fen: int = Field(gt=0, le=10_000_000_000)
+    payee_id: Id
+    amount_fen: Fen = Field(gt=0, le=10_000_000_000)
 
 
 class WithdrawalDecision(BaseModel):

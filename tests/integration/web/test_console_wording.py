@@ -11,7 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from lianmeng.kit.money import format_yuan
-from lianmeng.orders.schemas import MAX_FEN
+from lianmeng.kit.types import MAX_FEN
 from tests.conftest import World
 from tests.integration.web.console import console, csrf_of
 from tests.integration.web.test_counter_pages import card_of, referral
