@@ -38,6 +38,7 @@ from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
 from lianmeng.web import errors
+from lianmeng.web.capacity import LoadShedder, size_thread_limiter
 from lianmeng.web.health import router as health_router
 from lianmeng.withdrawals.api import router as withdrawals_router
 from lianmeng.withdrawals.web import router as withdrawals_pages
@@ -50,6 +51,8 @@ DESCRIPTION = """
 * Authenticate with **Authorize** (password login) or an `X-API-Key` header (merchant integrations).
 * Errors: `{"error": {"code", "message", "details"}}`, message in `Accept-Language` (zh-CN default, en).
 * Creating requests accept `Idempotency-Key`; keys are kept 24 hours, scoped to the caller.
+* At capacity the server answers **503 with `Retry-After`** and does nothing with the request: retry after that
+  many seconds (with the same Idempotency-Key).
 """
 
 
@@ -61,6 +64,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastA
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        size_thread_limiter(settings)
         scheduler = Scheduler(url, settings.jobs_interval_seconds)
         if run_jobs and settings.jobs_interval_seconds:
             scheduler.start()
@@ -85,4 +89,6 @@ def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastA
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(LoadShedder, limit=settings.max_concurrent_requests, queue_depth=settings.request_queue_depth,
+                       queue_seconds=settings.request_queue_seconds, retry_after=settings.retry_after_seconds)
     return app

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from lianmeng.auth import service as auth_service
-from lianmeng.db import new_session
+from lianmeng.db import pinned_session
 from lianmeng.kit import idempotency
 from lianmeng.kit.errors import Unauthorized
 from lianmeng.kit.i18n import pick_language
@@ -25,13 +25,10 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request. Reads never commit; writes commit through `Writer.run`."""
-    session = new_session(request.app.state.database_url)
-    try:
+    """One session and ONE database connection per request, shared by authentication, the endpoint and the
+    Idempotency-Key claim (docs/capacity.md). Reads never commit; writes commit through `Writer.run`."""
+    with pinned_session(request.app.state.database_url) as session:
         yield session
-    finally:
-        session.rollback()
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

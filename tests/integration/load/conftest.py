@@ -121,6 +121,10 @@ def _created(response: httpx.Response) -> Any:
 
 @pytest.fixture(scope="module")
 def alliance(server: Server) -> Alliance:
+    return set_up_alliance(server)
+
+
+def set_up_alliance(server: Server) -> Alliance:
     from lianmeng.auth.domain import Role
     from lianmeng.auth.service import NewUser, create_user
     from lianmeng.db import unit_of_work

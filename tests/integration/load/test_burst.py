@@ -50,7 +50,7 @@ def test_256_tills_spend_one_members_stored_value_exactly(server: Server, allian
              for i in range(TILLS)]
     burst = fire(server.base_url, calls)
     assert_clean(burst)
-    assert burst.codes() == {(201, None): AFFORDABLE, (422, "insufficient_balance"): TILLS - AFFORDABLE}
+    assert burst.codes() == {(201, None): AFFORDABLE, (409, "insufficient_balance"): TILLS - AFFORDABLE}
     with new_session(DATABASE_URL) as session:
         paid = session.execute(select(func.count(Order.id), func.sum(Order.stored_value_fen))
                                .where(Order.member_id == member)).one()
