@@ -57,7 +57,13 @@ def serve(
 
     from lianmeng.web.app import create_app
 
+    from lianmeng.config import get_settings
+
+    settings = get_settings()
     console.print(f"[bold red]联盟 Lianmeng[/] {__version__} on http://{host}:{port}  (API docs: /docs)")
+    console.print(f"capacity: {settings.max_concurrent_requests} requests at once, {settings.pool_size} database "
+                  f"connections; up to {settings.request_queue_depth} wait {settings.request_queue_seconds:g} s, "
+                  f"then 503 + Retry-After (docs/capacity.md)")
     if reload:
         uvicorn.run("lianmeng.web.app:create_app", factory=True, host=host, port=port, reload=True)
     else:

@@ -38,7 +38,8 @@ from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
 from lianmeng.web import errors
-from lianmeng.web.capacity import LoadShedder, size_thread_limiter
+from lianmeng.web.capacity import BUSY, LoadShedder, size_thread_limiter
+from lianmeng.web.deps import document_writes
 from lianmeng.web.health import router as health_router
 from lianmeng.withdrawals.api import router as withdrawals_router
 from lianmeng.withdrawals.web import router as withdrawals_pages
@@ -81,7 +82,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False) -> FastA
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router):
         api.include_router(router)
-    app.include_router(api)
+    app.include_router(api, responses=BUSY)
+    document_writes(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
     for pages in (referrals_pages, coupons_pages, jointcards_pages, agreements_pages, members_pages,
