@@ -55,9 +55,8 @@ def serve(
     """Serve the API (/api/v1, /docs) and pages (/) with uvicorn."""
     import uvicorn
 
-    from lianmeng.web.app import create_app
-
     from lianmeng.config import get_settings
+    from lianmeng.web.app import create_app
 
     settings = get_settings()
     console.print(f"[bold red]联盟 Lianmeng[/] {__version__} on http://{host}:{port}  (API docs: /docs)")
