@@ -74,6 +74,9 @@ def serve(
     if settings.uses_dev_secret:
         console.print("[yellow]development mode (LIANMENG_ENV=development) on the public development secret[/]")
     console.print(f"[bold red]联盟 Lianmeng[/] {__version__} on http://{host}:{port}  (API docs: /docs)")
+    console.print(f"capacity: {settings.max_concurrent_requests} requests at once, {settings.pool_size} database "
+                  f"connections; up to {settings.request_queue_depth} wait {settings.request_queue_seconds:g} s, "
+                  f"then 503 + Retry-After (docs/capacity.md)")
     log_config = logmask.uvicorn_log_config()
     if reload:
         uvicorn.run("lianmeng.web.app:create_app", factory=True, host=host, port=port, reload=True,

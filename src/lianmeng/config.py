@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "lianmeng-dev-secret-change-me-in-production"
 DEVELOPMENT = "development"
+POOL_RESERVE = 2  # connections beyond the request slots: the in-process jobs, and one spare
 
 
 class Settings(BaseSettings):
@@ -67,6 +68,32 @@ class Settings(BaseSettings):
     @property
     def uses_dev_secret(self) -> bool:
         return self.secret_key == DEV_SECRET
+    max_concurrent_requests: int = Field(
+        default=16, ge=1, le=1000,
+        description="Requests one server process works on at once; each holds one database connection and one "
+        "worker thread. Others wait in the queue, then get 503 + Retry-After.")
+    request_queue_depth: int = Field(default=512, ge=0, le=100_000,
+                                     description="Requests that may wait for a slot; beyond it, 503 at once.")
+    request_queue_seconds: float = Field(default=3.0, ge=0, le=60,
+                                         description="Longest wait for a slot before 503 + Retry-After.")
+    retry_after_seconds: int = Field(default=1, ge=1, le=3600, description="The Retry-After of a 503.")
+    db_pool_size: int | None = Field(
+        default=None, ge=1, le=10_000,
+        description="Pooled database connections per process (the pool never overflows); default "
+        "max_concurrent_requests + 2, and never fewer than max_concurrent_requests + 1.")
+
+    @model_validator(mode="after")
+    def _pool_fits_the_requests(self) -> Settings:
+        if self.db_pool_size is not None and self.db_pool_size <= self.max_concurrent_requests:
+            raise ValueError(
+                f"LIANMENG_DB_POOL_SIZE ({self.db_pool_size}) must exceed LIANMENG_MAX_CONCURRENT_REQUESTS "
+                f"({self.max_concurrent_requests}): each request in flight holds one connection, and the jobs "
+                "need one more")
+        return self
+
+    @property
+    def pool_size(self) -> int:
+        return self.db_pool_size or self.max_concurrent_requests + POOL_RESERVE
 
 
 @lru_cache

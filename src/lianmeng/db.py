@@ -79,6 +79,19 @@ def _prepare_sqlite(url: str) -> dict[str, Any]:
     return {"check_same_thread": False, "timeout": 30}
 
 
+POOL_TIMEOUT_SECONDS = 10
+
+
+def _pool_args(url: str) -> dict[str, Any]:
+    """A fixed pool sized with the request slots (docs/capacity.md): the web layer lets at most
+    `max_concurrent_requests` requests in at once, each holding one connection, so a checkout never waits. The
+    timeout is only a backstop (answered 503 + Retry-After by the web layer, never a stall)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return {}  # one in-memory database per connection: SQLAlchemy's single-connection pool
+    return {"pool_size": get_settings().pool_size, "max_overflow": 0, "pool_timeout": POOL_TIMEOUT_SECONDS}
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     url = url or get_settings().database_url
@@ -91,6 +104,7 @@ def get_engine(url: str | None = None) -> Engine:
         echo=get_settings().sql_echo,
         pool_pre_ping=True,
         json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False),
+        **_pool_args(url),
     )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -117,6 +131,8 @@ def _sqlite_on_begin(conn: Any) -> None:
     # instead of failing later when a read snapshot cannot be upgraded.
     immediate = conn.get_execution_options().get(WRITE_INTENT, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if immediate:  # the intent is for this transaction only: a request's next one on its pinned connection reads
+        conn.execution_options(**{WRITE_INTENT: False})
 
 
 def begin_write(session: Session) -> None:
@@ -237,6 +253,21 @@ def _session_factory(url: str) -> sessionmaker[Session]:
 
 def new_session(url: str | None = None) -> Session:
     return _session_factory(url or get_settings().database_url)()
+
+
+@contextmanager
+def pinned_session(url: str | None = None) -> Iterator[Session]:
+    """A session that holds ONE pooled connection for its whole life (a web request): its successive
+    transactions (authentication's read, the Idempotency-Key claim, the business write) all run on that
+    connection, so a request never holds two and never waits on the pool for a second one."""
+    url = url or get_settings().database_url
+    with get_engine(url).connect() as connection:
+        session = _session_factory(url)(bind=connection)
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
 
 
 @contextmanager

@@ -24,6 +24,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page_not_found": {"zh-CN": "页面不存在", "en": "Page not found"},
     "conflict": {"zh-CN": "数据冲突,请刷新后重试", "en": "Conflicting data; reload and retry"},
     "internal_error": {"zh-CN": "服务器内部错误", "en": "Internal server error"},
+    "server_busy": {
+        "zh-CN": "服务器繁忙,本次请求未被处理,请 {seconds} 秒后重试",
+        "en": "The server is busy and did not process this request; retry in {seconds} s",
+    },
     "invalid_phone": {"zh-CN": "手机号格式不正确", "en": "Invalid mobile phone number"},
     "member_exists": {
         "zh-CN": "该手机号已办理联盟卡,请扫码或输入卡号将其加入本商户会员",

@@ -1,8 +1,9 @@
 """Idempotency-Key for creating requests (IETF httpapi draft, Stripe's practice).
 
 * Keys are scoped to the caller (a user, an API key or a member): two callers never collide.
-* The first request claims the key in its own short transaction ("processing"), so a concurrent retry
-  sees it and gets 409 instead of running the write twice.
+* The first request claims the key in its own short transaction ("processing"), committed before the business
+  transaction begins on the same session and connection, so a concurrent retry sees it and gets 409 instead of
+  running the write twice. A request never holds a second connection for the claim.
 * The business write and the stored response commit in ONE transaction: after a crash either both exist
   or neither, and a retry replays the stored response byte for byte (with `Idempotent-Replayed: true`).
 * The same key with a different request (method, path or body) gets 422.
@@ -14,19 +15,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Integer, String, UniqueConstraint, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lianmeng.config import get_settings
 from lianmeng.db import Base, UTCDateTime, begin_write
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Invalid
+
+log = logging.getLogger(__name__)
 
 PROCESSING = "processing"
 COMPLETED = "completed"
@@ -63,45 +69,65 @@ def valid_key(key: str) -> bool:
     return 0 < len(key) <= 255 and key.isprintable()
 
 
-def claim(side: Session, scope: str, key: str, fp: str) -> int | StoredResponse:
-    """Claim `key` for this request in `side` (a session of its own, committed here).
+CLAIM_ATTEMPTS = 3
 
-    Returns the record id to complete later, or the stored response to replay."""
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def claim(session: Session, scope: str, key: str, fp: str) -> int | StoredResponse:
+    """Claim `key` for this request in a short transaction of `session`'s own, committed here, before the business
+    transaction begins on the same session (and so on the request's one connection).
+
+    Returns the record id to complete later, or the stored response to replay. 409 while another request holds
+    the key; 422 when the key was used for a different request."""
     if not valid_key(key):
         raise AppError("idempotency_key_invalid", status_code=400)
     settings = get_settings()
-    now = clock.now()
-    begin_write(side)
-    side.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
-    record = IdempotencyRecord(
-        scope=scope, key=key, fingerprint=fp, status=PROCESSING, locked_at=now, created_at=now,
-        expires_at=now + timedelta(hours=settings.idempotency_hours),
-    )
-    side.add(record)
-    try:
-        side.commit()
-        return record.id
-    except IntegrityError:
-        side.rollback()
-    existing = side.scalars(
-        select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
-    ).one()
-    if existing.fingerprint != fp:
-        raise Invalid("idempotency_mismatch")
-    if existing.status == COMPLETED:
-        return StoredResponse(existing.response_status or 200, existing.response_body)
-    stale = now - timedelta(seconds=settings.idempotency_lock_seconds)
-    if existing.locked_at < stale:
-        # The first attempt died without releasing its key: take it over, but only one retry may win.
-        taken = side.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == existing.id, IdempotencyRecord.locked_at == existing.locked_at)
-            .values(locked_at=now)
+    for _ in range(CLAIM_ATTEMPTS):
+        now = clock.now()
+        begin_write(session)
+        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
+        # ON CONFLICT waits for a concurrent claim of the same key to commit or roll back, then skips the row.
+        claimed = session.scalar(
+            _insert(session)(IdempotencyRecord)
+            .values(scope=scope, key=key, fingerprint=fp, status=PROCESSING, locked_at=now, created_at=now,
+                    expires_at=now + timedelta(hours=settings.idempotency_hours))
+            .on_conflict_do_nothing(index_elements=["scope", "key"])
+            .returning(IdempotencyRecord.id)
         )
-        side.commit()
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            return existing.id
-    raise Conflict("idempotency_in_progress")
+        if claimed is not None:
+            session.commit()
+            return int(claimed)
+        existing = session.execute(
+            select(IdempotencyRecord.id, IdempotencyRecord.fingerprint, IdempotencyRecord.status,
+                   IdempotencyRecord.response_status, IdempotencyRecord.response_body, IdempotencyRecord.locked_at)
+            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        ).one_or_none()
+        if existing is None:
+            session.commit()  # the holder failed and released the key between our insert and this read: claim again
+            continue
+        if existing.fingerprint != fp:
+            session.rollback()
+            raise Invalid("idempotency_mismatch")
+        if existing.status == COMPLETED:
+            session.rollback()
+            return StoredResponse(existing.response_status or 200, existing.response_body)
+        stale = now - timedelta(seconds=settings.idempotency_lock_seconds)
+        if existing.locked_at < stale:
+            # The first attempt died without releasing its key: take it over, but only one retry may win.
+            taken = session.execute(
+                update(IdempotencyRecord)
+                .where(IdempotencyRecord.id == existing.id, IdempotencyRecord.locked_at == existing.locked_at)
+                .values(locked_at=now)
+            )
+            session.commit()
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                return int(existing.id)
+        session.rollback()
+        raise Conflict("idempotency_in_progress")
+    raise Conflict("idempotency_in_progress")  # claimed and released by others again and again: let the client retry
 
 
 def complete(session: Session, record_id: int, status_code: int, body: Any) -> None:
@@ -113,12 +139,18 @@ def complete(session: Session, record_id: int, status_code: int, body: Any) -> N
     )
 
 
-def release(side: Session, record_id: int) -> None:
-    begin_write(side)
-    side.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id, IdempotencyRecord.status == PROCESSING)
-    )
-    side.commit()
+def release(session: Session, record_id: int) -> None:
+    """Give the key back after a failed request (its business transaction rolled back), so a corrected retry
+    may use it. If even that fails, the claim goes stale after `idempotency_lock_seconds` and is taken over."""
+    try:
+        begin_write(session)
+        session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id, IdempotencyRecord.status == PROCESSING)
+        )
+        session.commit()
+    except SQLAlchemyError:
+        session.rollback()
+        log.warning("could not release idempotency record %s; it will go stale", record_id, exc_info=True)
 
 
 def run_once(
@@ -130,27 +162,24 @@ def run_once(
 ) -> tuple[int, Any, bool]:
     """Run `action` (which writes through `session`) exactly once per (scope, key); commit.
 
+    Everything runs on `session`, one transaction after another: with a key, the claim commits first (so a
+    concurrent retry sees it), then the business write and the stored response commit together.
     Returns (status code, JSON body, replayed?)."""
     if key is None:
         begin_write(session)
         status_code, body = action()
         session.commit()
         return status_code, body, False
-    session.commit()  # end the request's read transaction (authentication) before claiming on the side
-    side = Session(bind=session.get_bind())
+    claimed = claim(session, scope, key, fp)
+    if isinstance(claimed, StoredResponse):
+        return claimed.status_code, claimed.body, True
     try:
-        claimed = claim(side, scope, key, fp)
-        if isinstance(claimed, StoredResponse):
-            return claimed.status_code, claimed.body, True
-        try:
-            begin_write(session)
-            status_code, body = action()
-            complete(session, claimed, status_code, body)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            release(side, claimed)
-            raise
-        return status_code, body, False
-    finally:
-        side.close()
+        begin_write(session)
+        status_code, body = action()
+        complete(session, claimed, status_code, body)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        release(session, claimed)
+        raise
+    return status_code, body, False

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.auth.domain import Role
 from lianmeng.auth.models import OneTimeCode
+from lianmeng.db import insert_once
 from lianmeng.kit import clock, crypto, ids
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.members import domain, repository
@@ -218,13 +219,17 @@ def resolve_card(session: Session, ref: CardRef) -> Member:
 
 def join_on_arrival(session: Session, member_id: int, merchant_id: int) -> Membership:
     """A member who arrives at a partner with its coupon becomes that merchant's customer too (the point of being
-    referred): enrolled there if not yet, so the merchant can serve and record orders for them."""
+    referred): enrolled there if not yet, so the merchant can serve and record orders for them. Two tills
+    redeeming the same member's coupons at once enrol them once; the second waits for the first and joins it."""
+    membership = repository.membership_of(session, member_id, merchant_id)
+    if membership is not None:
+        return membership
+    joining = Membership(member_id=member_id, merchant_id=merchant_id, tier="standard", joined_at=clock.now())
+    if insert_once(session, joining):
+        return joining
     membership = repository.membership_of(session, member_id, merchant_id)
     if membership is None:
-        membership = Membership(member_id=member_id, merchant_id=merchant_id, tier="standard",
-                                joined_at=clock.now())
-        session.add(membership)
-        session.flush()
+        raise Conflict("conflict")
     return membership
 
 

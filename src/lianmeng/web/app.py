@@ -40,6 +40,8 @@ from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
 from lianmeng.web import errors, openapi
+from lianmeng.web.capacity import BUSY, LoadShedder, size_thread_limiter
+from lianmeng.web.deps import document_writes
 from lianmeng.web.health import router as health_router
 from lianmeng.web.security import SecurityHeaders
 from lianmeng.withdrawals.api import router as withdrawals_router
@@ -53,6 +55,8 @@ DESCRIPTION = """
 * Authenticate with **Authorize** (password login) or an `X-API-Key` header (merchant integrations).
 * Errors: `{"error": {"code", "message", "details"}}`, message in `Accept-Language` (zh-CN default, en).
 * Creating requests accept `Idempotency-Key`; keys are kept 24 hours, scoped to the caller.
+* At capacity the server answers **503 with `Retry-After`** and does nothing with the request: retry after that
+  many seconds (with the same Idempotency-Key).
 """
 
 
@@ -66,6 +70,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        size_thread_limiter(settings)
         scheduler = Scheduler(url, settings.jobs_interval_seconds)
         if run_jobs and settings.jobs_interval_seconds:
             scheduler.start()
@@ -82,7 +87,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router):
         api.include_router(router)
-    app.include_router(api)
+    app.include_router(api, responses=BUSY)
+    document_writes(app)
     openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
@@ -94,4 +100,6 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     app.add_middleware(BindThrottle, throttle=app.state.throttle)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(LoadShedder, limit=settings.max_concurrent_requests, queue_depth=settings.request_queue_depth,
+                       queue_seconds=settings.request_queue_seconds, retry_after=settings.retry_after_seconds)
     return app

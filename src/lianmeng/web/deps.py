@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from lianmeng.auth import service as auth_service
-from lianmeng.db import new_session
+from lianmeng.db import pinned_session
 from lianmeng.kit import idempotency
 from lianmeng.kit.errors import Unauthorized
 from lianmeng.kit.i18n import pick_language
@@ -27,13 +27,10 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="A
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request. Reads never commit; writes commit through `Writer.run`."""
-    session = new_session(request.app.state.database_url)
-    try:
+    """One session and ONE database connection per request, shared by authentication, the endpoint and the
+    Idempotency-Key claim (docs/capacity.md). Reads never commit; writes commit through `Writer.run`."""
+    with pinned_session(request.app.state.database_url) as session:
         yield session
-    finally:
-        session.rollback()
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -107,3 +104,26 @@ def get_writer(
 
 
 WriterDep = Annotated[Writer, Depends(get_writer)]
+
+
+
+IN_PROGRESS = {"description": "Conflict: another request with this Idempotency-Key is still in progress "
+                              "(`idempotency_in_progress`: retry later with the same key), or the data conflicts"}
+
+
+def document_writes(app: FastAPI) -> None:
+    """Every operation that runs through `Writer` (its Idempotency-Key header shows it) lists its 409 in OpenAPI."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                parameters = operation.get("parameters", [])
+                if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+                    operation["responses"].setdefault("409", IN_PROGRESS)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -10,9 +10,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lianmeng.config import get_settings
 from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import pick_language, translate
 from lianmeng.kit.throttle import Throttled
@@ -34,6 +36,17 @@ def error_response(request: Request, status_code: int, code: str, details: Any =
     if status_code == 503:
         sent.setdefault("Retry-After", "1")
     return JSONResponse(body, status_code=status_code, headers=sent or None, media_type="application/json")
+
+
+def busy_response(request: Request, retry_after: int) -> Response:
+    """503 + Retry-After: the server is at capacity and did nothing with this request (docs/capacity.md)."""
+    headers = {"Retry-After": str(retry_after)}
+    if _is_page(request):
+        response = page_error(request, 503, "server_busy", seconds=retry_after)
+        response.headers.update(headers)
+        return response
+    return error_response(request, 503, "server_busy", {"retry_after_seconds": retry_after}, headers,
+                          seconds=retry_after)
 
 
 def _validation_details(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
@@ -119,6 +132,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
         return error_response(request, 422, "validation_error")
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(request: Request, exc: PoolTimeout) -> Response:
+        log.error("no database connection free for %s %s: the pool is smaller than the request slots",
+                  request.method, request.url.path)
+        return busy_response(request, get_settings().retry_after_seconds)
 
     @app.exception_handler(DBAPIError)
     async def _db(request: Request, exc: DBAPIError) -> JSONResponse:

@@ -8,9 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import ORMExecuteState, Session
 
+from lianmeng.db import get_engine, new_session
 from lianmeng.kit import clock, idempotency
 from lianmeng.kit.idempotency import IdempotencyRecord
 from lianmeng.merchants import service as merchants_service
@@ -170,3 +171,60 @@ def test_concurrent_retries_create_exactly_once(
         assert sorted(results) == [201, 409]  # PostgreSQL runs both at once: the second sees the claim
     else:
         assert sorted(results) in ([201, 201], [201, 409])  # SQLite serialises writers: it may see the replay
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="SQLite serialises the claim (BEGIN IMMEDIATE): nothing can slip between")
+def test_a_key_released_between_the_conflict_and_the_read_is_claimed_again(db_url: str, session: Session) -> None:
+    """Issue 11 item 2: the holder of a key fails and releases it just after our insert met its claim. Before, the
+    read of the holder's record found nothing (NoResultFound, a 500); now the claim is simply tried again."""
+    scope, fp = "user:1", idempotency.fingerprint("POST", "/api/v1/orders", {"member_id": 1})
+    holder = new_session(db_url)
+    held = idempotency.claim(holder, scope, "released-in-between", fp)
+    assert isinstance(held, int)
+    released: list[bool] = []
+
+    @event.listens_for(session, "do_orm_execute")
+    def holder_fails_now(state: ORMExecuteState) -> None:
+        if state.is_select and not released:
+            released.append(True)
+            idempotency.release(holder, held)
+
+    try:
+        claimed = idempotency.claim(session, scope, "released-in-between", fp)
+    finally:
+        event.remove(session, "do_orm_execute", holder_fails_now)
+        holder.close()
+    assert released and isinstance(claimed, int) and claimed != held
+    session.rollback()
+    assert session.scalar(select(IdempotencyRecord.status).where(IdempotencyRecord.id == claimed)) == "processing"
+
+
+def test_a_keyed_request_holds_one_connection_at_a_time(world: World, db_url: str) -> None:
+    """Issue 11 item 1: authentication, the claim and the business write share the request's one connection.
+    Before, the claim's side session kept a second connection idle in transaction until the request ended."""
+    pool = get_engine(db_url).pool
+    held = 0
+    peak = 0
+
+    def checkout(*_: Any) -> None:
+        nonlocal held, peak
+        held += 1
+        peak = max(peak, held)
+
+    def checkin(*_: Any) -> None:
+        nonlocal held
+        held -= 1
+
+    event.listen(pool, "checkout", checkout)
+    event.listen(pool, "checkin", checkin)
+    try:
+        created = post(world, "one-connection")
+        replayed = post(world, "one-connection")
+        failed = world.client.post(
+            f"/api/v1/merchants/{world.a.merchants[0]}/staff", json={"name": "张三", "store_id": 999_999},
+            headers={**world.a.actors["operator"].headers, "Idempotency-Key": "one-connection-failing"})
+    finally:
+        event.remove(pool, "checkout", checkout)
+        event.remove(pool, "checkin", checkin)
+    assert (created.status_code, replayed.status_code, failed.status_code) == (201, 201, 404)
+    assert peak == 1
