@@ -41,7 +41,6 @@ from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
 from lianmeng.web import errors, openapi
 from lianmeng.web.capacity import BUSY, LoadShedder, size_thread_limiter
-from lianmeng.web.deps import document_writes
 from lianmeng.web.health import router as health_router
 from lianmeng.web.security import SecurityHeaders
 from lianmeng.withdrawals.api import router as withdrawals_router
@@ -88,7 +87,6 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router):
         api.include_router(router)
     app.include_router(api, responses=BUSY)
-    document_writes(app)
     openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)

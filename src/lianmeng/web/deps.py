@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -105,25 +105,3 @@ def get_writer(
 
 WriterDep = Annotated[Writer, Depends(get_writer)]
 
-
-
-IN_PROGRESS = {"description": "Conflict: another request with this Idempotency-Key is still in progress "
-                              "(`idempotency_in_progress`: retry later with the same key), or the data conflicts"}
-
-
-def document_writes(app: FastAPI) -> None:
-    """Every operation that runs through `Writer` (its Idempotency-Key header shows it) lists its 409 in OpenAPI."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = build()
-        for operations in schema["paths"].values():
-            for operation in operations.values():
-                parameters = operation.get("parameters", [])
-                if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
-                    operation["responses"].setdefault("409", IN_PROGRESS)
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
