@@ -4,6 +4,7 @@ it 503 + Retry-After with the usual error body at once, never a stall. Sizing: p
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
@@ -31,6 +32,13 @@ class Held:
         await PlainTextResponse("ok")(scope, receive, send)
 
 
+def run(scenario: Any) -> Any:
+    """Run an async scenario on a fresh event loop in its own thread: the browser tests' Playwright keeps an
+    asyncio loop running in the main thread of the same pytest process."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, scenario).result()
+
+
 async def get(client: httpx.AsyncClient, path: str, into: dict[str, Any], name: str, **headers: str) -> None:
     began = time.monotonic()
     response = await client.get(path, headers=headers)
@@ -54,7 +62,7 @@ def test_beyond_the_queue_the_answer_is_503_at_once_and_the_queue_waits_a_bounde
             await anyio.sleep(0.7)
             app.release.set()
 
-    anyio.run(scenario)
+    run(scenario)
     shed, shed_after = answers["shed"]
     assert shed.status_code == 503 and shed_after < 0.3
     assert shed.headers["retry-after"] == "2"
@@ -83,7 +91,7 @@ def test_a_queued_request_is_served_when_a_slot_frees_within_the_wait() -> None:
             assert gate.waiting == 3
             app.release.set()
 
-    anyio.run(scenario)
+    run(scenario)
     assert {name: response.status_code for name, (response, _) in answers.items()} == {
         "working": 200, "queued-0": 200, "queued-1": 200, "queued-2": 200}
 
@@ -100,7 +108,7 @@ def test_a_shed_page_is_a_page_with_retry_after() -> None:
             app.release.set()
         return page
 
-    page = anyio.run(scenario)
+    page = run(scenario)
     assert page.status_code == 503 and page.headers["retry-after"] == "3"
     assert "text/html" in page.headers["content-type"] and "服务器繁忙" in page.text
 
@@ -117,7 +125,7 @@ def test_pool_and_threads_are_sized_from_the_request_slots() -> None:
         size_thread_limiter(settings)
         return anyio.to_thread.current_default_thread_limiter().total_tokens
 
-    assert anyio.run(tokens) == 24 + THREAD_RESERVE
+    assert run(tokens) == 24 + THREAD_RESERVE
 
 
 def test_a_pool_smaller_than_the_request_slots_is_refused() -> None:
