@@ -1,0 +1,1 @@
+"""Distance decay: how conversion falls with the distance between the referring and the receiving store."""

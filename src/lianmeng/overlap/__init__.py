@@ -1,0 +1,1 @@
+"""Customer overlap between merchants, counted without ever exposing a customer."""
