@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -115,8 +115,8 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> dict[s
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-@pytest.fixture
-def world(client: TestClient, db_url: str) -> World:
+def _build_world(client: TestClient, db_url: str) -> World:
+    """Two alliances built through the API, as a user would (~2 s: many logins and writes)."""
     from lianmeng.auth.domain import Role
     from lianmeng.auth.service import NewUser, create_user
     from lianmeng.db import unit_of_work
@@ -171,3 +171,45 @@ def world(client: TestClient, db_url: str) -> World:
         return side
 
     return World(a=build("alpha", 3, 10_000), b=build("beta", 1, 20_000), platform=platform, client=client)
+
+
+@dataclass
+class WorldSnapshot:
+    """Every table's rows right after `_build_world`, and the world's ids and bearer headers."""
+
+    rows: dict[str, list[dict[str, object]]]
+    world: World
+
+
+@pytest.fixture(scope="session")
+def world_snapshot(engine: Engine) -> WorldSnapshot:
+    """The world is built once per test session through the API and copied back for every test that asks."""
+    from lianmeng.web.app import create_app
+
+    _wipe(engine)
+    with TestClient(create_app(DATABASE_URL), raise_server_exceptions=False) as c:
+        built = _build_world(c, DATABASE_URL)
+    with engine.connect() as conn:
+        rows = {t.name: [dict(r) for r in conn.execute(t.select()).mappings()] for t in Base.metadata.sorted_tables}
+    _wipe(engine)
+    return WorldSnapshot(rows=rows, world=built)
+
+
+def _restore(engine: Engine, rows: dict[str, list[dict[str, object]]]) -> None:
+    with engine.begin() as conn:
+        for table in Base.metadata.sorted_tables:
+            if rows[table.name]:
+                conn.execute(table.insert(), rows[table.name])
+        if engine.dialect.name == "postgresql":
+            for table in Base.metadata.sorted_tables:
+                if rows[table.name] and "id" in table.c and table.c.id.autoincrement in (True, "auto"):
+                    conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT max(id) FROM {table.name}))"))
+
+
+@pytest.fixture
+def world(client: TestClient, engine: Engine, world_snapshot: WorldSnapshot) -> World:
+    """The two alliances of `_build_world`, restored from the session's snapshot into the wiped database."""
+    _restore(engine, world_snapshot.rows)
+    return replace(world_snapshot.world, client=client)
