@@ -19,3 +19,22 @@ def merchant_overlap(session: Session, viewer_merchant_id: int, other_merchant_i
         .where(mine.merchant_id == viewer_merchant_id, theirs.merchant_id == other_merchant_id)
     ) or 0
     return OverlapFigure(shared=suppress(shared), base=base, source="measured")
+
+
+def alliance_overlap(session: Session, merchant_id: int) -> OverlapFigure:
+    """Of a merchant's members, how many also hold a membership at another merchant of the alliance."""
+    mine = aliased(Membership)
+    other = aliased(Membership)
+    base = session.scalar(select(func.count()).where(Membership.merchant_id == merchant_id)) or 0
+    shared = session.scalar(
+        select(func.count(func.distinct(mine.member_id))).select_from(mine)
+        .join(other, other.member_id == mine.member_id)
+        .where(mine.merchant_id == merchant_id, other.merchant_id != merchant_id)
+    ) or 0
+    return OverlapFigure(shared=suppress(shared), base=base, source="measured")
+
+
+def prospect_overlap(session: Session, candidate_id: int, viewer_merchant_id: int | None) -> OverlapFigure | None:
+    """The latest result of a prospect's hashed upload for this candidate, against the viewer merchant's members
+    (the alliance's, for the operator). None until the prospect has uploaded."""
+    return None
