@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,13 +12,9 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 
+from tests.serving import free_port
+
 CHROMIUM = os.environ.get("LIANMENG_CHROMIUM", "/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -27,7 +22,7 @@ def live_server(db_url: str) -> Iterator[str]:
     """The whole app (API and pages) on http://127.0.0.1:<port>, sharing the test database."""
     from lianmeng.web.app import create_app
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -3,41 +3,25 @@ peek` shows a waiting code in development only. Real subprocesses: what an opera
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from lianmeng import migrate
-
-LIANMENG = str(Path(sys.executable).with_name("lianmeng"))
+from tests.serving import LIANMENG, clean_env, free_port, serving
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANMENG_")}
-    env["LIANMENG_DATABASE_URL"] = f"sqlite:///{tmp_path / 'serve.db'}"
-    env["LIANMENG_JOBS_INTERVAL_SECONDS"] = "0"
-    env.update(extra)
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    return clean_env(LIANMENG_DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}", **extra)
 
 
 def test_serve_refuses_the_development_secret_in_production(tmp_path: Path) -> None:
     for env in (_env(tmp_path), _env(tmp_path, LIANMENG_ENV="production"),
                 _env(tmp_path, LIANMENG_SECRET_KEY="lianmeng-dev-secret-change-me-in-production")):
-        done = subprocess.run([LIANMENG, "serve", "--port", str(_free_port())], env=env, cwd=tmp_path,
+        done = subprocess.run([LIANMENG, "serve", "--port", str(free_port())], env=env, cwd=tmp_path,
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 2, done.stdout + done.stderr
         assert "LIANMENG_SECRET_KEY" in done.stderr and "LIANMENG_ENV=development" in done.stderr
@@ -48,23 +32,8 @@ def test_serve_refuses_the_development_secret_in_production(tmp_path: Path) -> N
 def test_serve_starts_in_development_or_with_a_real_secret(tmp_path: Path, extra: dict[str, str]) -> None:
     env = _env(tmp_path, **extra)
     migrate.upgrade(env["LIANMENG_DATABASE_URL"])
-    port = _free_port()
-    server = subprocess.Popen([LIANMENG, "serve", "--port", str(port)], env=env, cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stdout.read() if server.stdout else ""
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with serving(env, tmp_path / "serve.log", cwd=tmp_path) as server:
+        assert httpx.get(f"{server.base_url}/api/v1/health", timeout=5).json()["database"]["reachable"] is True
 
 
 def test_otp_peek_shows_a_waiting_code_in_development_only(tmp_path: Path) -> None:

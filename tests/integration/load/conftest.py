@@ -3,12 +3,7 @@ load and race tests talk to it over real HTTP, as tills do. PostgreSQL only (SQL
 
 from __future__ import annotations
 
-import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,19 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from tests import serving
 from tests.conftest import DATABASE_URL, IS_POSTGRES, PASSWORD, _wipe
+from tests.serving import Server, stop_server
 
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="load over real HTTP runs on PostgreSQL")
-
-
-@dataclass
-class Server:
-    base_url: str
-    log: Path
-    process: subprocess.Popen[bytes]
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 @dataclass
@@ -51,49 +38,14 @@ class Alliance:
         return int(r.json()["id"])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def server_env(**extra: str) -> dict[str, str]:
     """The serving process's own settings: a random secret (development mode allows it to be anything)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANMENG_")}
-    env.update(LIANMENG_DATABASE_URL=DATABASE_URL, LIANMENG_SECRET_KEY=secrets.token_urlsafe(32),
-               LIANMENG_ENV="development", LIANMENG_JOBS_INTERVAL_SECONDS="0", **extra)
-    return env
+    return serving.clean_env(LIANMENG_DATABASE_URL=DATABASE_URL, LIANMENG_SECRET_KEY=secrets.token_urlsafe(32),
+                             LIANMENG_ENV="development", **extra)
 
 
 def start_server(tmp: Path, **settings: str) -> Server:
-    port = _free_port()
-    log = tmp / f"serve-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "lianmeng.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=server_env(**settings), stdout=out, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}", log, process)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"lianmeng serve exited with {process.returncode}:\n{server.log_tail()}")
-        try:
-            if httpx.get(f"{server.base_url}/api/v1/health", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError(f"lianmeng serve did not answer within 60 s:\n{server.log_tail()}")
-
-
-def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    return serving.start_server(server_env(**settings), tmp / f"serve-{secrets.token_hex(4)}.log")
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,8 @@ subprocess, on a random secret, driven through a full flow over HTTP; everything
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -20,30 +15,10 @@ from lianmeng.auth.domain import Role
 from lianmeng.auth.models import OutboxMessage
 from lianmeng.auth.service import NewUser, create_user
 from lianmeng.db import new_session, unit_of_work
+from tests.serving import clean_env, serving
 
-LIANMENG = str(Path(sys.executable).with_name("lianmeng"))
 PHONE = "13709000130"
 PASSWORD = "correct-horse-9"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_up(server: subprocess.Popen[str], base: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        assert server.poll() is None, "the server stopped"
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.3)
 
 
 def _flow(base: str, url: str) -> list[str]:
@@ -102,21 +77,10 @@ def test_no_phone_and_no_code_in_the_server_logs(tmp_path: Path) -> None:
     migrate.upgrade(url)
     with unit_of_work(url) as session:
         create_user(session, None, NewUser("root", PASSWORD, Role.PLATFORM_ADMIN))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LIANMENG_")}
-    env.update(LIANMENG_DATABASE_URL=url, LIANMENG_SECRET_KEY=secrets.token_urlsafe(48),
-               LIANMENG_JOBS_INTERVAL_SECONDS="0")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+    env = clean_env(LIANMENG_DATABASE_URL=url, LIANMENG_SECRET_KEY=secrets.token_urlsafe(48))
     log = tmp_path / "server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen([LIANMENG, "serve", "--port", str(port)], env=env, cwd=tmp_path, stdout=out,
-                                  stderr=subprocess.STDOUT, text=True)
-        try:
-            _wait_up(server, base)
-            codes = _flow(base, url)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with serving(env, log, cwd=tmp_path) as server:
+        codes = _flow(server.base_url, url)
     text = log.read_text()
     assert "GET /api/v1/members?phone=137****0130" in text  # the lookup was logged, masked
     assert "POST /api/v1/members/lookup" in text
