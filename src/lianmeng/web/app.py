@@ -40,7 +40,7 @@ from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
 from lianmeng.web import errors, openapi
-from lianmeng.web.capacity import BUSY, LoadShedder, size_thread_limiter
+from lianmeng.web.capacity import LoadShedder, size_thread_limiter
 from lianmeng.web.health import router as health_router
 from lianmeng.web.security import SecurityHeaders
 from lianmeng.withdrawals.api import router as withdrawals_router
@@ -86,7 +86,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router):
         api.include_router(router)
-    app.include_router(api, responses=BUSY)
+    app.include_router(api)
     openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)

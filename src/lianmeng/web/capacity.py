@@ -13,8 +13,6 @@ queue, and answers a bare text 503 without Retry-After, so the gate is this smal
 
 from __future__ import annotations
 
-from typing import Any
-
 import anyio
 import anyio.to_thread
 from starlette.requests import Request
@@ -23,10 +21,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from lianmeng.config import Settings
 
 UNGATED_PREFIXES = ("/static/",)
-BUSY: dict[int | str, dict[str, Any]] = {503: {
-    "description": "At capacity: the request was not processed (`server_busy`); retry after `Retry-After` seconds",
-    "headers": {"Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}},
-}}
 THREAD_RESERVE = 8  # worker threads beyond the request slots: static files (file reads) and the odd sync helper
 
 
