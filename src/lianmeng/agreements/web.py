@@ -48,12 +48,13 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 
-KIND_LABELS: dict[CommissionKind, tuple[str, str]] = {
-    CommissionKind.PER_HEAD: ("按人头(每位新客固定金额)", "Per head (fixed per new customer)"),
-    CommissionKind.FIXED_PER_ORDER: ("按单固定金额", "Fixed per order"),
-    CommissionKind.PERCENT_OF_ORDER: ("按订单金额比例", "Percent of order"),
-    CommissionKind.HUB_SHARE: ("枢纽佣金(全联盟:按枢纽带来的会员在其他商户的消费额比例)",
-                               "Hub share (alliance-wide: a percentage of what the hub's members spend at partners)"),
+# what each commission kind means, beside its name (commissions.domain.KIND_LABELS) in the form's choices
+KIND_HINTS: dict[CommissionKind, tuple[str, str]] = {
+    CommissionKind.PER_HEAD: ("每位新客固定金额", "fixed per new customer"),
+    CommissionKind.FIXED_PER_ORDER: ("每单固定金额", "fixed per order"),
+    CommissionKind.PERCENT_OF_ORDER: ("按订单金额比例", "a percentage of the order"),
+    CommissionKind.HUB_SHARE: ("全联盟:按枢纽带来的会员在其他商户的消费额比例",
+                               "alliance-wide: a percentage of what the hub's members spend at partners"),
 }
 # the form's field for each field of a commission term, where the audit's refusals are shown
 TERM_FIELDS = {"kind": "commission_kind", "hub": "hub", "hub_merchant_id": "hub", "rate_bp": "commission_percent",
@@ -76,6 +77,11 @@ DONE = {action.value: label for action, label in {
 
 def _label(page: Page, pair: tuple[str, str]) -> str:
     return page.t(*pair)
+
+
+def _kind_choice(page: Page, kind: CommissionKind) -> str:
+    (zh, en), (hint_zh, hint_en) = commissions_domain.KIND_LABELS[kind], KIND_HINTS[kind]
+    return page.t(f"{zh}({hint_zh})", f"{en} ({hint_en})")
 
 
 def _int(text: str | None) -> int | None:
@@ -176,7 +182,7 @@ def _form_context(page: Page, values: dict[str, Any], errors: dict[str, str], mo
         "counterparties": counterparties,
         "proposers": [("", page.t("请选择", "Choose")), *partners] if me.is_operator else [],
         "kinds": [("", page.t("不设佣金", "No commission")),
-                  *[(k.value, _label(page, KIND_LABELS[k])) for k in CommissionKind
+                  *[(k.value, _kind_choice(page, k)) for k in CommissionKind
                     if me.is_operator or k is not CommissionKind.HUB_SHARE]],  # hubs: alliance-wide, the operator's
         "hubs": [("", page.t("请选择", "Choose")), (OPERATOR_HUB, page.t("联盟总部(盟主)", "The alliance operator")),
                  *partners] if me.is_operator else [],
@@ -386,7 +392,8 @@ def _terms(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> list
         payee = _label(page, PAYEE_LABELS.get(str(term.get("payee", "merchant")), PAYEE_LABELS["merchant"]))
         staff = f" + {page.t('导购', 'staff')} {format_yuan(int(term['staff_amount_fen']))}" if term.get(
             "payee") == "both" and term.get("staff_amount_fen") else ""
-        lines.append(f"{_label(page, KIND_LABELS[kind])} {amount}{staff} · {payer} · {page.t('给', 'to')} {payee}")
+        name = _label(page, commissions_domain.KIND_LABELS[kind])
+        lines.append(f"{name} {amount}{staff} · {payer} · {page.t('给', 'to')} {payee}")
     return lines
 
 
