@@ -30,7 +30,7 @@ def test_each_arrival_converts_with_its_share_of_the_decay() -> None:
         chosen = converting_by_distance(rng, kms, 57, DEMO_DECAY_PER_KM)
         near += sum(1 for i in chosen if i < 100)
         far += sum(1 for i in chosen if i >= 100)
-    assert DEMO_DECAY_PER_KM == pytest.approx(prior_curve().b)
+    assert math.isclose(DEMO_DECAY_PER_KM, prior_curve().b)
     assert near / (100 * runs) == pytest.approx(0.45, abs=0.01)
     assert far / (100 * runs) == pytest.approx(0.12, abs=0.01)
     assert (near / far) == pytest.approx(math.exp(12 * DEMO_DECAY_PER_KM), rel=0.05)
