@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from lianmeng.distance import service
-from lianmeng.distance.domain import Scope
+from lianmeng.distance.domain import DecayScope
 from lianmeng.distance.schemas import DecayOut
 from lianmeng.kit.types import MAX_ID
 from lianmeng.web.deps import CurrentPrincipal, SessionDep
@@ -20,7 +20,7 @@ router = APIRouter(tags=["distance 距离衰减"])
             summary="距离衰减: conversion against the distance between referring and receiving store, fitted with a "
                     "95% band (the seed's prior until there is enough data)")
 def distance_decay(
-    session: SessionDep, principal: CurrentPrincipal, scope: Scope = Scope.ALLIANCE,
+    session: SessionDep, principal: CurrentPrincipal, scope: DecayScope = DecayScope.ALLIANCE,
     alliance_id: AllianceChoice = None,
 ) -> DecayOut:
     return service.report(session, principal, scope=scope, alliance_id=alliance_id)

@@ -53,25 +53,25 @@ GRID_STEP_KM = 0.5
 GRID_MIN_KM = 15.0  # the chart always reaches the seed's far point
 
 
-class Source(StrEnum):
+class DecaySource(StrEnum):
     PRIOR = "prior"
     FITTED = "fitted"
 
 
-SOURCE_LABELS: dict[Source, tuple[str, str]] = {
-    Source.PRIOR: ("先验(种子数据)", "Prior (seed figures)"),
-    Source.FITTED: ("本联盟拟合", "Fitted to this alliance"),
+SOURCE_LABELS: dict[DecaySource, tuple[str, str]] = {
+    DecaySource.PRIOR: ("先验(种子数据)", "Prior (seed figures)"),
+    DecaySource.FITTED: ("本联盟拟合", "Fitted to this alliance"),
 }
 
 
-class Scope(StrEnum):
+class DecayScope(StrEnum):
     ALLIANCE = "alliance"
     OWN = "own"
 
 
-SCOPE_LABELS: dict[Scope, tuple[str, str]] = {
-    Scope.ALLIANCE: ("全联盟的引流", "The alliance's referrals"),
-    Scope.OWN: ("本商户参与的引流", "Referrals this merchant took part in"),
+SCOPE_LABELS: dict[DecayScope, tuple[str, str]] = {
+    DecayScope.ALLIANCE: ("全联盟的引流", "The alliance's referrals"),
+    DecayScope.OWN: ("本商户参与的引流", "Referrals this merchant took part in"),
 }
 
 
@@ -83,7 +83,7 @@ class ConversionEstimate:
     rate: float
     low: float
     high: float
-    source: str  # "prior" (seed 000) | "fitted" (this alliance's referrals): a Source
+    source: str  # "prior" (seed 000) | "fitted" (this alliance's referrals): a DecaySource
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ class DecayCurve:
     """rate(km) = exp(intercept + slope·km), i.e. a = exp(intercept), b = −slope; `cov` is the covariance of
     (intercept, slope) from the fit, None for the prior (a curve with no band)."""
 
-    source: Source
+    source: DecaySource
     intercept: float
     slope: float
     cov: tuple[tuple[float, float], tuple[float, float]] | None = None
@@ -153,7 +153,7 @@ def prior_curve() -> DecayCurve:
     """The exponential through the seed's two points: b = ln(p1/p2)/(d2 − d1), a = p1·exp(b·d1)."""
     (d1, p1), (d2, p2) = PRIOR_POINTS
     b = math.log(p1 / p2) / (d2 - d1)
-    return DecayCurve(Source.PRIOR, math.log(p1) + b * d1, -b)
+    return DecayCurve(DecaySource.PRIOR, math.log(p1) + b * d1, -b)
 
 
 def prior_conversion(km: float) -> ConversionEstimate:
@@ -247,7 +247,7 @@ def _glm(rows: tuple[tuple[float, int, int], ...]) -> DecayCurve | None:
         return None
     if intercept + slope * float(km.min()) > 1e-9:  # a rate above 100% where there are data: not a usable fit
         return None
-    return DecayCurve(Source.FITTED, intercept, slope, covariance)
+    return DecayCurve(DecaySource.FITTED, intercept, slope, covariance)
 
 
 @dataclass(frozen=True)
@@ -260,7 +260,7 @@ class DecayFit:
     fit_failed: bool = False
 
     @property
-    def source(self) -> Source:
+    def source(self) -> DecaySource:
         return self.curve.source
 
     def estimate(self, km: float) -> ConversionEstimate:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from lianmeng.distance.domain import Scope, Source
+from lianmeng.distance.domain import DecayScope, DecaySource
 
 
 class CurvePoint(BaseModel):
@@ -27,9 +27,9 @@ class DecayOut(BaseModel):
     """Conversion against the distance between the referring and the receiving store (docs/distance-decay.md)."""
 
     alliance_id: int
-    scope: Scope = Field(description="alliance: every referral of the alliance; own: those the caller's merchant "
+    scope: DecayScope = Field(description="alliance: every referral of the alliance; own: those the caller's merchant "
                                      "referred or received")
-    source: Source = Field(description="fitted: this data's GLM; prior: the seed's 45% at 3 km, 12% at 15 km, "
+    source: DecaySource = Field(description="fitted: this data's GLM; prior: the seed's 45% at 3 km, 12% at 15 km, "
                                        "used until there is enough data")
     model: str = Field(description="rate = a·exp(−b·km): binomial GLM, log link, grouped by distance (statsmodels)")
     a: float = Field(description="Conversion at 0 km (fraction)")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.alliances.models import Alliance
 from lianmeng.distance import domain, repository
-from lianmeng.distance.domain import ConversionEstimate, DecayFit, DistancePoint, Scope
+from lianmeng.distance.domain import ConversionEstimate, DecayFit, DecayScope, DistancePoint
 from lianmeng.distance.schemas import CurvePoint, DecayOut, ObservedBinOut
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Invalid
@@ -92,13 +92,13 @@ def _rounded(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def report(session: Session, p: Principal, *, scope: Scope = Scope.ALLIANCE,
+def report(session: Session, p: Principal, *, scope: DecayScope = DecayScope.ALLIANCE,
            alliance_id: int | None = None) -> DecayOut:
     policy.require_distance_decay(p)
-    if scope is Scope.OWN and not p.is_merchant_side:
+    if scope is DecayScope.OWN and not p.is_merchant_side:
         raise Invalid("distance_scope_own_merchant")
     alliance = _alliance_id(session, p, alliance_id)
-    data = points(session, alliance, viewer=p, own=scope is Scope.OWN)
+    data = points(session, alliance, viewer=p, own=scope is DecayScope.OWN)
     fit = domain.fit_decay(data)
     kms = domain.grid(data)
     low, high = fit.curve.halving_interval()

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from lianmeng.distance import service
-from lianmeng.distance.domain import SCOPE_LABELS, SOURCE_LABELS, Scope
+from lianmeng.distance.domain import SCOPE_LABELS, SOURCE_LABELS, DecayScope
 from lianmeng.distance.schemas import DecayOut
 from lianmeng.kit.curve_chart import Band, Dot, Line, curve_chart
 from lianmeng.kit.errors import Invalid
@@ -53,16 +53,16 @@ def distance_decay(page: StaffPage, scope: str = "", alliance_id: str = "") -> R
     alliance = alliance_of(page, alliance_id)
     if alliance is None:
         return page.render("distance/decay.html", alliance=None, report=None)
-    if scope and scope not in {s.value for s in Scope}:
+    if scope and scope not in {s.value for s in DecayScope}:
         raise Invalid("validation_error", details={"scope": "alliance | own"})
     own_enough = service.own_is_enough(page.session, p)
-    chosen = Scope(scope) if scope else (Scope.OWN if own_enough else Scope.ALLIANCE)
+    chosen = DecayScope(scope) if scope else (DecayScope.OWN if own_enough else DecayScope.ALLIANCE)
     report = service.report(page.session, p, scope=chosen, alliance_id=alliance.id)
     alliance_param = str(alliance.id) if p.alliance_id is None else ""
     curve, prior = {c.km: c for c in report.curve}, {c.km: c for c in report.prior}
     rows = [(km, curve[km], prior[km]) for km in TABLE_KM if km in curve and km in prior]
     return page.render(
         "distance/decay.html", alliance=alliance, report=report, chart=chart(page, report), rows=rows,
-        percent=percent, scope_labels=SCOPE_LABELS, source_labels=SOURCE_LABELS, scopes=list(Scope),
+        percent=percent, scope_labels=SCOPE_LABELS, source_labels=SOURCE_LABELS, scopes=list(DecayScope),
         own_enough=own_enough, merchant_view=p.is_merchant_side, alliance_param=alliance_param,
     )

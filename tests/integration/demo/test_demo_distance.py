@@ -12,7 +12,7 @@ from lianmeng.coupons.models import Redemption
 from lianmeng.demo import data
 from lianmeng.demo.loader import DemoPlan, load_demo
 from lianmeng.distance import service
-from lianmeng.distance.domain import Source, observed_bins, prior_curve
+from lianmeng.distance.domain import DecaySource, observed_bins, prior_curve
 from lianmeng.kit import clock
 from tests.integration.demo.test_demo_history import END
 
@@ -26,7 +26,7 @@ def test_the_demo_alliance_fits_the_seeds_decay(session: Session) -> None:
         points = service.points(session, alliance_id)
         fit = service.decay_fit(session, alliance_id)
     assert sum(p.arrivals for p in points) == arrivals  # every arrival's two stores are known
-    assert fit.source is Source.FITTED and fit.sufficiency.enough and fit.sufficiency.bands == 5
+    assert fit.source is DecaySource.FITTED and fit.sufficiency.enough and fit.sufficiency.bands == 5
     seed = prior_curve().halving_km
     assert seed is not None
     low, high = fit.curve.halving_interval()

@@ -20,9 +20,9 @@ from lianmeng.distance.domain import (
     SOURCE_LABELS,
     URBAN_SPEED_KMH,
     DecayCurve,
+    DecayScope,
+    DecaySource,
     DistancePoint,
-    Scope,
-    Source,
     fit_curve,
     fit_decay,
     grid,
@@ -39,7 +39,7 @@ SEED = [DistancePoint(3.0, 200, 90), DistancePoint(15.0, 200, 24)]  # 45% at 3 k
 
 def fitted(points: list[DistancePoint]) -> DecayCurve:
     curve = fit_curve(points)
-    assert curve is not None and curve.source is Source.FITTED
+    assert curve is not None and curve.source is DecaySource.FITTED
     return curve
 
 
@@ -96,7 +96,7 @@ def test_the_band_contains_the_truth_on_simulated_data() -> None:
     covered, halvings = 0, []
     for _ in range(100):
         fit = fit_decay(simulate(rng, 300, a, b))
-        assert fit.source is Source.FITTED
+        assert fit.source is DecaySource.FITTED
         estimate = fit.estimate(5.0)
         covered += estimate.low <= truth <= estimate.high
         halvings.append(fit.curve.halving_km or math.inf)
@@ -123,22 +123,22 @@ def spread(arrivals: int, bands: int, rate: float = 0.4) -> list[DistancePoint]:
 def test_enough_data_takes_min_arrivals_over_min_bands_each_holding_k() -> None:
     assert (MIN_ARRIVALS, MIN_BANDS, K_MIN) == (100, 3, 10)
     assert sufficiency(spread(100, 3)).enough
-    assert fit_decay(spread(100, 3)).source is Source.FITTED
+    assert fit_decay(spread(100, 3)).source is DecaySource.FITTED
     assert not sufficiency(spread(99, 3)).enough
-    assert fit_decay(spread(99, 3)).source is Source.PRIOR
+    assert fit_decay(spread(99, 3)).source is DecaySource.PRIOR
     assert not sufficiency(spread(400, 2)).enough  # many arrivals, but at two distances only
     thin = [*spread(100, 2), DistancePoint(9.0, K_MIN - 1, 2)]  # a third band under k does not count
     assert sufficiency(thin).bands == 2 and not sufficiency(thin).enough
     assert sufficiency([*spread(100, 2), DistancePoint(9.0, K_MIN, 2)]).enough
     nobody_bought = [DistancePoint(p.km, p.arrivals, 0) for p in spread(300, 4)]
-    assert not sufficiency(nobody_bought).enough and fit_decay(nobody_bought).source is Source.PRIOR
-    assert fit_decay([]).source is Source.PRIOR and fit_decay([]).estimate(3).rate == pytest.approx(0.45)
+    assert not sufficiency(nobody_bought).enough and fit_decay(nobody_bought).source is DecaySource.PRIOR
+    assert fit_decay([]).source is DecaySource.PRIOR and fit_decay([]).estimate(3).rate == pytest.approx(0.45)
 
 
 def test_rates_are_capped_at_one_where_the_curve_would_pass_it() -> None:
     every_one_bought_nearby = [DistancePoint(1.0, 50, 50), DistancePoint(3.0, 50, 40), DistancePoint(5.0, 50, 30)]
     fit = fit_decay(every_one_bought_nearby)
-    assert fit.source is Source.FITTED and fit.curve.a > 1.0  # at 0 km the exponential passes 100%…
+    assert fit.source is DecaySource.FITTED and fit.curve.a > 1.0  # at 0 km the exponential passes 100%…
     assert fit.estimate(0.0).rate == 1.0 and fit.estimate(0.0).high == 1.0  # … and is shown as 100%
     assert fit.estimate(5.0).rate == pytest.approx(0.6, abs=0.05)
 
@@ -148,7 +148,7 @@ def test_enough_data_that_the_glm_cannot_fit_shows_the_prior_and_says_so(monkeyp
 
     monkeypatch.setattr(domain, "fit_curve", lambda points: None)
     fit = domain.fit_decay(spread(300, 4))
-    assert fit.sufficiency.enough and fit.fit_failed and fit.source is Source.PRIOR
+    assert fit.sufficiency.enough and fit.fit_failed and fit.source is DecaySource.PRIOR
 
 
 def test_conversion_that_rises_with_distance_has_no_halving_distance() -> None:
@@ -214,6 +214,6 @@ def test_every_bin_shown_holds_k_and_others_none_or_k(rows: list[tuple[float, in
 
 
 def test_every_scope_and_source_has_both_labels() -> None:
-    for table, enum in ((SCOPE_LABELS, Scope), (SOURCE_LABELS, Source)):
+    for table, enum in ((SCOPE_LABELS, DecayScope), (SOURCE_LABELS, DecaySource)):
         assert set(table) == set(enum)
         assert all(zh and en and zh != en for zh, en in table.values())
