@@ -16,7 +16,9 @@ from lianmeng.agreements.domain import TRANSITIONS, AgreementAction, AgreementSt
 from lianmeng.coupons.domain import CouponKind
 from lianmeng.demo import data
 from lianmeng.demo.data import AgreementSpec, MerchantSpec
+from lianmeng.distance.domain import prior_curve
 from lianmeng.kit import clock, ids
+from lianmeng.kit.geo import distance_m
 from lianmeng.members.domain import Gender, normalize_phone
 from lianmeng.merchants.domain import StaffRole
 
@@ -368,6 +370,48 @@ def _till_staff(staff: list[StaffDraft], merchant: str, store: int) -> list[int]
     return serving or crew
 
 
+DEMO_DECAY_PER_KM = prior_curve().b
+"""How fast conversion falls with distance in the demo: the seed's (45% at 3 km, 12% at 15 km: ln 2 / b = 6.3 km),
+so the alliance's fit on the demo recovers it (docs/distance-decay.md)."""
+
+
+def store_km(a: data.StoreSpec, b: data.StoreSpec) -> float:
+    return distance_m(a.latitude, a.longitude, b.latitude, b.longitude) / 1000
+
+
+def converting_by_distance(rng: random.Random, kms: list[float], count: int, decay_per_km: float) -> set[int]:
+    """Exactly `count` of the arrivals at these distances, arrival i chosen with probability
+    p_i = min(1, c·exp(−b·km_i)) where c makes the p_i add up to `count`: a flow keeps seed 000's conversion figure
+    while its near arrivals convert more than its far ones. Systematic sampling: the arrivals in random order lay
+    their p_i end to end and the points u, u + 1, …, u + count − 1 (u uniform in [0, 1)) pick one arrival each, so
+    each is picked with exactly its p_i."""
+    n = len(kms)
+    if count <= 0:
+        return set()
+    if count >= n:
+        return set(range(n))
+    weights = [math.exp(-decay_per_km * km) for km in kms]
+    low, high = 0.0, 1.0 / min(weights)
+    for _ in range(100):  # sum(min(1, c·w)) grows with c: bisect for the c that gives `count`
+        middle = (low + high) / 2
+        low, high = (middle, high) if sum(min(1.0, middle * w) for w in weights) < count else (low, middle)
+    chances = [min(1.0, high * w) for w in weights]
+    order = list(range(n))
+    rng.shuffle(order)
+    start, laid, nth = rng.random(), 0.0, 0
+    chosen: set[int] = set()
+    for i in order:
+        laid += chances[i]
+        while nth < count and start + nth < laid:
+            chosen.add(i)
+            nth += 1
+    for i in sorted(range(n), key=lambda i: -chances[i]):  # rounding can leave the last point just past the end
+        if len(chosen) >= count:
+            break
+        chosen.add(i)
+    return chosen
+
+
 def draft_history(rng: random.Random, staff: list[StaffDraft], members: list[MemberDraft],
                   memberships: list[MembershipDraft], end: datetime) -> tuple[list[CouponDraft], list[MembershipDraft]]:
     """The coupons of data.FLOWS over the ten weeks before `end`, with their arrivals, first orders and ratings.
@@ -387,7 +431,10 @@ def draft_history(rng: random.Random, staff: list[StaffDraft], members: list[Mem
                           if m.merchant in flow.targets and members[m.member].origin in flow.origins
                           and m.merchant != members[m.member].origin})
         counts = flow_counts(flow, len(holders))
-        converting = set(rng.sample(range(len(holders)), counts.conversions))
+        stores = [rng.randrange(len(specs[target].stores)) for _, target in holders]
+        kms = [store_km(specs[members[m].origin].stores[members[m].store], specs[target].stores[store])
+               for (m, target), store in zip(holders, stores, strict=True)]
+        converting = converting_by_distance(rng, kms, counts.conversions, DEMO_DECAY_PER_KM)
         later = set(rng.sample(sorted(converting), half_up_percent(len(converting), flow.later_percent)))
         amounts = iter(amounts_averaging(rng, counts.conversions, flow.average_order_fen, *flow.order_range_fen))
         arrived = {member for member, _ in holders}
@@ -407,7 +454,7 @@ def draft_history(rng: random.Random, staff: list[StaffDraft], members: list[Mem
             claimed_at = None
             if holder is not None:
                 amount = next(amounts) if holder in converting else None
-                arrival = _arrival(rng, flow, specs[target], staff, issued_at, end, amount,
+                arrival = _arrival(rng, flow, specs[target], stores[holder], staff, issued_at, end, amount,
                                    later=holder in later, external_id=f"DEMO-{flow.key}-{holder + 1:04d}")
                 n = position[(member_index, target)]
                 memberships[n] = MembershipDraft(member_index, target, memberships[n].tier, arrival.at)
@@ -418,13 +465,12 @@ def draft_history(rng: random.Random, staff: list[StaffDraft], members: list[Mem
     return coupons, memberships
 
 
-def _arrival(rng: random.Random, flow: data.FlowSpec, target: MerchantSpec, staff: list[StaffDraft],
+def _arrival(rng: random.Random, flow: data.FlowSpec, target: MerchantSpec, store: int, staff: list[StaffDraft],
              issued_at: datetime, end: datetime, amount: int | None, *, later: bool, external_id: str) -> ArrivalDraft:
-    """The member uses the coupon within two weeks (and its validity); a conversion pays at the till, or on a later
-    visit within ten days."""
+    """The member uses the coupon at `store` within two weeks (and its validity); a conversion pays at the till, or
+    on a later visit within ten days."""
     limit = min(issued_at + timedelta(days=min(14, flow.coupon.valid_days)), end - timedelta(hours=2))
     at = moment_between(rng, issued_at + timedelta(hours=2), limit) or issued_at + (limit - issued_at) / 2
-    store = rng.randrange(len(target.stores))
     server = rng.choice(_till_staff(staff, target.key, store))
     order = None
     if amount is not None:

@@ -53,6 +53,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "duplicate": {"zh-CN": "{what}已存在", "en": "{what} already exists"},
     "wrong_merchant": {"zh-CN": "{what}不属于该商户", "en": "{what} does not belong to this merchant"},
     "wrong_alliance": {"zh-CN": "{what}不属于该联盟", "en": "{what} is not in this alliance"},
+    "distance_alliance_required": {"zh-CN": "请指定联盟(alliance_id)", "en": "Name the alliance (alliance_id)"},
+    "distance_scope_own_merchant": {
+        "zh-CN": "「本商户参与的引流」只适用于商户账号;运营方请查看全联盟",
+        "en": "Scope 'own' is for a merchant's login; the operator sees the whole alliance",
+    },
     "invalid_role": {"zh-CN": "不能创建该角色的账号", "en": "You cannot create an account with this role"},
     "agreement_transition": {
         "zh-CN": "协议当前状态为「{status}」,不能执行「{action}」",

@@ -263,6 +263,14 @@ def require_staff_login(p: Principal) -> None:
         raise Forbidden()
 
 
+def require_distance_decay(p: Principal) -> None:
+    """The alliance's distance decay (distance.service.report) is read by the operator and by merchant admins and
+    integrations: it is an aggregate of every merchant's referrals, shared under the k rule. Store staff and
+    members: 403."""
+    if not (p.is_operator or p.manages_merchant):
+        raise Forbidden()
+
+
 def require_manages(p: Principal, merchant_id: int) -> None:
     """Operator, or the merchant's own admin/integration: may change the merchant's stores, staff, keys."""
     if p.is_operator:

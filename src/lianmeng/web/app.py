@@ -23,6 +23,8 @@ from lianmeng.commissions.api import router as commissions_router
 from lianmeng.config import get_settings
 from lianmeng.coupons.api import router as coupons_router
 from lianmeng.coupons.web import router as coupons_pages
+from lianmeng.distance.api import router as distance_router
+from lianmeng.distance.web import router as distance_pages
 from lianmeng.jobs.service import Scheduler
 from lianmeng.jointcards.api import router as jointcards_router
 from lianmeng.jointcards.web import router as jointcards_pages
@@ -84,14 +86,15 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     api = APIRouter(prefix="/api/v1")
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
-                   coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router):
+                   coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
+                   distance_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
     for pages in (referrals_pages, coupons_pages, jointcards_pages, agreements_pages, members_pages,
-                  withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages):
+                  withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages, distance_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

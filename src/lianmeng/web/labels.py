@@ -17,6 +17,7 @@ from lianmeng.auth.domain import ROLE_LABELS
 from lianmeng.campaigns.domain import CampaignStatus
 from lianmeng.commissions import domain as commissions
 from lianmeng.coupons.domain import Acceptance, CouponKind
+from lianmeng.distance import domain as distance
 from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
@@ -132,6 +133,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "payee_type": PAYEE_TYPE_LABELS,
     "statement_status": settlement.STATUS_LABELS,
     "statement_action": STATEMENT_ACTION_LABELS,
+    "decay_source": distance.SOURCE_LABELS,
+    "decay_scope": distance.SCOPE_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

@@ -781,6 +781,13 @@ SWEEP: dict[tuple[str, str], Case] = {
                Call("a.staff1", query={"by": "staff", "metric": "earnings"}, expect=200),
                Call("a.operator", query={"by": "staff", "period": "month"}, expect=200)),
     ),
+    ("GET", "/distance-decay"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}), Call("b.admin1", query={"alliance_id": "@alpha"}),
+                Call("a.staff1", expect=403), Call("a.member1", expect=403),
+                Call("a.operator", query={"scope": "own"}, expect=422)),
+        owners(Call("a.operator", expect=200), Call("a.admin2", query={"scope": "own"}, expect=200),
+               Call("a.key1", expect=200)),
+    ),
     ("POST", "/redemptions/{redemption_id}/feedback"): Case(
         attacks(*(Call(who, "red2b", {"rating": 5})
                   for who in ("a.admin1", "a.staff3", "a.key1", "b.operator", "b.admin1", "a.member1")),
