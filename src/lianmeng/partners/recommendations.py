@@ -52,9 +52,9 @@ def _ranked(session: Session, rows: list[Candidate]) -> list[RankedCandidate]:
             continue
         card = scorecard.score(session, c)
         zh, en = reasons(card)
-        out.append(RankedCandidate(candidate_id=c.id, name=c.name, industry=c.industry, total=card.total,
+        out.append(RankedCandidate(candidate_id=c.id, name=c.name, industry=c.industry, total_score=card.total,
                                    verdict=card.verdict, reasons_zh=[card.zh, *zh], reasons_en=[card.en, *en]))
-    return sorted(out, key=lambda r: (VERDICT_ORDER[r.verdict], -r.total, r.candidate_id))
+    return sorted(out, key=lambda r: (VERDICT_ORDER[r.verdict], -r.total_score, r.candidate_id))
 
 
 def _missing_links(session: Session, alliance_id: int, merchant_id: int | None,

@@ -232,7 +232,7 @@ class StandardOut(BaseModel):
 class ScorecardOut(BaseModel):
     candidate_id: int
     standards: list[StandardOut]
-    total: int
+    total_score: int = Field(description="The weighted total of the five scores (weights sum to 100)")
     gates: list[Gate]
     verdict: Verdict
     zh: str
@@ -243,7 +243,7 @@ class RankedCandidate(BaseModel):
     candidate_id: int
     name: str
     industry: Industry
-    total: int
+    total_score: int
     verdict: Verdict
     reasons_zh: list[str]
     reasons_en: list[str]

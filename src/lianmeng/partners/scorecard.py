@@ -112,7 +112,7 @@ def scorecard_of(session: Session, actor: Principal, candidate_id: int) -> tuple
 
 def to_out(candidate_id: int, card: Scorecard) -> ScorecardOut:
     return ScorecardOut(
-        candidate_id=candidate_id, total=card.total, gates=list(card.gates), verdict=card.verdict, zh=card.zh,
+        candidate_id=candidate_id, total_score=card.total, gates=list(card.gates), verdict=card.verdict, zh=card.zh,
         en=card.en, standards=[StandardOut(
             standard=s.standard, score=s.score, weight=s.weight, basis=s.basis, passed=s.passed,
             threshold_zh=s.threshold_zh, threshold_en=s.threshold_en, zh=s.zh, en=s.en,

@@ -154,7 +154,7 @@ def test_sincerity_answers_count_latest_and_the_alliances_weights_apply(world: W
     ok(c.put(f"{API}/weights", headers=headers(world, "operator"), json=weights))
     assert ok(c.get(f"{API}/weights", headers=admin)) == {**weights, "default": False}
     card = ok(c.get(f"{API}/candidates/{gym['id']}/scorecard", headers=admin))
-    assert card["total"] == 100
+    assert card["total_score"] == 100
     assert ok(c.get(f"{API}/weights", headers=headers(world, "operator", "b")))["default"] is True
 
 
