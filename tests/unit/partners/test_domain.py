@@ -11,9 +11,20 @@ from hypothesis import strategies as st
 from lianmeng.distance.domain import prior_conversion, travel_minutes
 from lianmeng.merchants.domain import Industry
 from lianmeng.partners.domain import (
+    BASIS_LABELS,
     DEFAULT_WEIGHTS,
+    GATE_LABELS,
     OVERLAP_SCALE,
+    QUESTION_LABELS,
     RATING_SCALE,
+    RATING_SOURCE_LABELS,
+    REPLIES,
+    REPLY_LABELS,
+    STANDARD_LABELS,
+    STATUS_LABELS,
+    THRESHOLDS,
+    TREND_LABELS,
+    VERDICT_LABELS,
     Basis,
     BrandEvidence,
     CandidateStatus,
@@ -24,11 +35,14 @@ from lianmeng.partners.domain import (
     ObservedService,
     ObservedSincerity,
     OverlapEvidence,
+    RatingSource,
     Scale,
     ServiceEvidence,
     SincerityEvidence,
+    SincerityQuestion,
     SincerityReply,
     Standard,
+    TrendKind,
     Verdict,
     missing_links,
     score_brand,
@@ -251,3 +265,21 @@ def test_status_follows_the_agreements() -> None:
     assert status_from_agreements(CandidateStatus.CONTACTED, ["proposed"]) is CandidateStatus.PROPOSED
     assert status_from_agreements(CandidateStatus.WATCHING, ["accepted", "terminated"]) is CandidateStatus.PROPOSED
     assert status_from_agreements(CandidateStatus.DROPPED, ["proposed", "active"]) is CandidateStatus.PARTNER
+
+
+# --- vocabularies: every value has both words -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("enum", "table"), [
+    (TrendKind, TREND_LABELS), (RatingSource, RATING_SOURCE_LABELS), (CandidateStatus, STATUS_LABELS),
+    (SincerityQuestion, QUESTION_LABELS), (SincerityReply, REPLY_LABELS), (Standard, STANDARD_LABELS),
+    (Basis, BASIS_LABELS), (Verdict, VERDICT_LABELS), (Gate, GATE_LABELS)])
+def test_every_value_has_chinese_and_english_words(enum: type, table: dict[object, tuple[str, str]]) -> None:
+    assert set(table) == set(enum)
+    for zh, en in table.values():
+        assert zh and en and zh != en
+
+
+def test_every_sincerity_reply_answers_one_question_and_the_defaults_cover_every_standard() -> None:
+    assert sorted(r for replies in REPLIES.values() for r in replies) == sorted(SincerityReply)
+    assert set(DEFAULT_WEIGHTS) == set(Standard) and set(THRESHOLDS) == set(Standard)
