@@ -450,9 +450,10 @@ def score_service(ev: ServiceEvidence) -> list[Component]:
                              f"{ev.complaints} public complaints in 12 months ({per_store:.1f} a store)"))
     if ev.visit_scores:
         mean = sum(ev.visit_scores) / len(ev.visit_scores)
+        visits = len(ev.visit_scores)
         out.append(Component("visits", RATING_SCALE.score(mean), Basis.DECLARED, 1,
-                             f"神秘顾客 {len(ev.visit_scores)} 次平均 {mean:.1f} 分",
-                             f"{len(ev.visit_scores)} mystery visits averaging {mean:.1f}"))
+                             f"神秘顾客 {visits} 次平均 {mean:.1f} 分",
+                             f"{visits} mystery {'visit' if visits == 1 else 'visits'} averaging {mean:.1f}"))
     seen = ev.observed
     if seen is not None:
         if seen.ratings >= MIN_SAMPLE:
@@ -537,8 +538,8 @@ THRESHOLDS: dict[Standard, tuple[str, str]] = {
 }
 
 
-def _sentence(standard: Standard, score: int, basis: Basis, passed: bool,
-              components: list[Component]) -> tuple[str, str]:
+def _sentence(standard: Standard, score: int, basis: Basis, passed: bool, components: list[Component],
+              why_not: tuple[str, str] | None) -> tuple[str, str]:
     name = STANDARD_LABELS[standard]
     threshold = THRESHOLDS[standard]
     if basis is Basis.MISSING:
@@ -546,19 +547,22 @@ def _sentence(standard: Standard, score: int, basis: Basis, passed: bool,
                 f"{name[1]}: no data yet, scored a neutral {NEUTRAL_SCORE}; threshold: {threshold[1]}.")
     basis_words = BASIS_LABELS[basis]
     verdict = ("达标", "meets the threshold") if passed else ("未达标", "below the threshold")
+    if not passed and why_not is not None:
+        verdict = (f"未达标:{why_not[0]}", f"below the threshold: {why_not[1]}")
     figures_zh = ";".join(c.zh for c in components)
     figures_en = "; ".join(c.en for c in components)
-    return (f"{name[0]}{score} 分({basis_words[0]}):{figures_zh},{verdict[0]}(门槛:{threshold[0]})。",
+    return (f"{name[0]} {score} 分({basis_words[0]}):{figures_zh},{verdict[0]}(门槛:{threshold[0]})。",
             f"{name[1]} {score} ({basis_words[1]}): {figures_en}; {verdict[1]} ({threshold[1]}).")
 
 
-def standard_score(standard: Standard, components: list[Component], weight: int,
-                   meets: bool | None = None) -> StandardScore:
+def standard_score(standard: Standard, components: list[Component], weight: int, meets: bool | None = None,
+                   why_not: tuple[str, str] | None = None) -> StandardScore:
     """One standard's score from its components; it passes when its score reaches 60, or as `meets` says for a
-    threshold the scale cannot express (overlap must be *more than* 60%)."""
+    threshold the scale cannot express (overlap must be *more than* 60%; sincerity needs both of the seed's tests
+    answered), with `why_not` saying why in the sentence."""
     score, basis = _combine(components)
     passed = basis is not Basis.MISSING and (score >= PASS_SCORE if meets is None else meets)
-    zh, en = _sentence(standard, score, basis, passed, components)
+    zh, en = _sentence(standard, score, basis, passed, components, why_not)
     threshold = THRESHOLDS[standard]
     return StandardScore(standard, score, weight, basis, passed, threshold[0], threshold[1], tuple(components), zh, en)
 
@@ -590,11 +594,15 @@ def scorecard(ev: Evidence, weights: Mapping[Standard, int] | None = None) -> Sc
     weights = weights or DEFAULT_WEIGHTS
     overlap_components, overlap_pct = score_overlap(ev.overlap)
     overlap_meets = overlap_pct is not None and overlap_pct > OVERLAP_THRESHOLD_PCT
+    sincerity = score_sincerity(ev.sincerity)
+    tests_asked = ev.sincerity.joint_fund is not None and ev.sincerity.referred_service is not None
+    sincerity_meets = tests_asked and _combine(sincerity)[0] >= PASS_SCORE
     standards = (
         standard_score(Standard.OVERLAP, overlap_components, weights[Standard.OVERLAP], overlap_meets),
         standard_score(Standard.BRAND_FIT, score_brand(ev.brand), weights[Standard.BRAND_FIT]),
         standard_score(Standard.SERVICE, score_service(ev.service), weights[Standard.SERVICE]),
-        standard_score(Standard.SINCERITY, score_sincerity(ev.sincerity), weights[Standard.SINCERITY]),
+        standard_score(Standard.SINCERITY, sincerity, weights[Standard.SINCERITY], sincerity_meets,
+                       None if tests_asked else ("两项诚意测试尚未都问过", "the seed's two tests are not both asked")),
         standard_score(Standard.DISTANCE, score_distance(ev.distance), weights[Standard.DISTANCE]),
     )
     total = round_half_up(sum(s.score * s.weight for s in standards) / 100)

@@ -180,6 +180,15 @@ def test_the_two_sincerity_tests(fund: SincerityReply, service: SincerityReply, 
     assert card.of(Standard.SINCERITY).passed is (score >= 60)
 
 
+def test_sincerity_passes_only_once_both_tests_are_asked() -> None:
+    ready = SincerityEvidence(shares_data=True, has_member_system=True, joint_fund=SincerityReply.YES)
+    card = scorecard(Evidence(overlap=OverlapEvidence("fitness"), sincerity=ready))
+    sincerity = card.of(Standard.SINCERITY)
+    assert sincerity.score == 100 and not sincerity.passed and "两项诚意测试尚未都问过" in sincerity.zh
+    asked = SincerityEvidence(**{**ready.__dict__, "referred_service": SincerityReply.VIP_OR_BETTER})
+    assert scorecard(Evidence(overlap=OverlapEvidence("fitness"), sincerity=asked)).of(Standard.SINCERITY).passed
+
+
 def test_what_a_partner_actually_did_counts_too() -> None:
     seen = ObservedSincerity(campaigns=2, contributed_fen=2_000_000, statements=4, disputed=1,
                              answer_days=(1.0, 3.0, 30.0))
