@@ -37,8 +37,7 @@ def list_candidates(
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[CandidateOut]:
     rows = service.list_candidates(session, principal, status=status, industry=industry, kind=kind, q=q)
-    start = (paging.page - 1) * paging.page_size
-    chosen = rows[start:start + paging.page_size]
+    chosen = rows[paging.offset:paging.offset + paging.page_size]  # statuses follow agreements: filtered in Python
     return Page(items=service.to_out_many(session, chosen), total=len(rows), **paging.model_dump())
 
 
