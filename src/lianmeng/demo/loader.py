@@ -32,6 +32,7 @@ from lianmeng.coupons.schemas import AttachOrderIn, IssueIn, RedeemIn, TemplateC
 from lianmeng.demo import data, generate
 from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
+from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.members import repository as members_repo
@@ -146,6 +147,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
             steps.start("引流历史 referral history")
             history = _add_history(session, loaded, member_ids, coupons, events, steps)
             steps.advance()
+        add_partner_candidates(session, loaded.alliance_id, random.Random(f"{plan.seed}-partners"))
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),

@@ -34,3 +34,15 @@ def parse_coordinate(text: str, limit: float) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) and -limit <= value <= limit else None
+
+
+# China's extent as a box (WGS-84): Zengmu Ansha (3.8° N) to the Heilongjiang at Mohe (53.6° N), the Pamirs (73.5° E)
+# to the Ussuri confluence (135.1° E). A box, not the border: it keeps out swapped latitude/longitude, a sign lost,
+# (0, 0) and other continents, which is what a typed-in coordinate gets wrong.
+CHINA_LATITUDE = (3.8, 53.6)
+CHINA_LONGITUDE = (73.5, 135.1)
+
+
+def in_china(lat: float, lng: float) -> bool:
+    return (math.isfinite(lat) and math.isfinite(lng) and CHINA_LATITUDE[0] <= lat <= CHINA_LATITUDE[1]
+            and CHINA_LONGITUDE[0] <= lng <= CHINA_LONGITUDE[1])

@@ -231,6 +231,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The statement is '{status}'; '{action}' is not possible now"},
     "statement_side": {"zh-CN": "只有联盟总部可以执行「{action}」",
                        "en": "Only the operator may '{action}' a statement"},
+    "candidate_self": {"zh-CN": "不能把自己列为候选伙伴", "en": "A merchant cannot be its own candidate"},
     "statement_line_unknown": {"zh-CN": "对账单中没有第 {line_id} 行", "en": "The statement has no line {line_id}"},
 }
 
@@ -273,6 +274,7 @@ WORDS: dict[str, dict[str, str]] = {
     "settlement_run": {"zh-CN": "结算批次", "en": "Settlement run"},
     "campaign_registration": {"zh-CN": "活动报名", "en": "Campaign registration"},
     "gift_package": {"zh-CN": "礼包", "en": "Gift package"},
+    "candidate": {"zh-CN": "候选伙伴", "en": "Candidate"},
 }
 
 

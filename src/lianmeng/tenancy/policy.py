@@ -380,3 +380,28 @@ def campaign_children(p: Principal, campaign_id: QueryableAttribute[int]) -> Col
     if p.is_platform:
         return true()
     return campaign_id.in_(select(Campaign.id).where(campaigns(p)))
+
+
+# --- partner discovery (候选伙伴) --------------------------------------------------------------------------------
+
+
+def candidates(p: Principal) -> ColumnElement[bool]:
+    """Candidate lists are private to their keeper: a merchant sees its own list (its admins, integrations and store
+    staff, who may read it), the operator the alliance's list (no owner merchant). Neither sees the other's; nobody
+    sees another alliance's; members see none."""
+    from lianmeng.partners.models import Candidate
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return and_(Candidate.alliance_id == p.alliance_id, Candidate.owner_merchant_id.is_(None))
+    if p.is_merchant_side:
+        return and_(Candidate.alliance_id == p.alliance_id, Candidate.owner_merchant_id == p.merchant_id)
+    return false()
+
+
+def require_candidate_keeper(p: Principal) -> None:
+    """Keeping candidates (adding, editing, recording visits and answers, weights) is for merchant admins,
+    integrations and the operator; store staff may only read their merchant's list."""
+    if not (p.is_operator or p.manages_merchant):
+        raise Forbidden()

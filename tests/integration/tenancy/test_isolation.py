@@ -78,6 +78,8 @@ def phone_of(alliance_index: int, merchant_index: int) -> str:
 
 
 AGREEMENT = {"modes": ["rights_exchange"], "benefits": [{"offered_by": "a", "text": "首次保养9折"}]}
+CANDIDATE = {"industry": "fitness", "rating": 4.6, "stores": [{"name": "车公庙店", "latitude": 22.537,
+                                                              "longitude": 114.024}]}
 JOINT_PRODUCT = {"name": "城市生活联名卡", "tiers": [{"name": "经济版", "price_fen": 980_000, "components": [
     {"merchant_id": "@m1", "name": "汽车保养", "units": 2, "list_value_fen": 160_000},
     {"merchant_id": "@m2", "name": "健身月卡", "unit_name": "月卡", "units": 1, "list_value_fen": 300_000}]}]}
@@ -192,6 +194,10 @@ def build_scene(world: World, db_url: str) -> Scene:
                         {"external_id": "JC-1", "tier_id": ids["jtier"], "member_id": ids["mb1"]}, 201)["id"]
     s.ok("a.staff1", "POST", f"/joint-cards/{ids['jcard']}/consume", {"component_id": ids["jc_m1"]}, 201)
     settle_a_month(s)
+    # partner candidates: m1's own list, the alpha operator's, the beta operator's
+    for key, who, name in (("cand1", "a.admin1", "alpha 威尔仕健身"), ("cand_op", "a.operator", "alpha 亲子酒店"),
+                           ("bcand", "b.operator", "beta 候选")):
+        ids[key] = s.ok(who, "POST", "/partners/candidates", {**CANDIDATE, "name": name}, 201)["id"]
     return s
 
 
@@ -310,6 +316,9 @@ PACKAGE = {"name": "礼包二", "template_ids": ["@tpl1", "@tpl2"]}
 
 ADJUST = {"adjustments": [{"line_id": "@stmt2_line", "amount_fen": -500, "note": "海报实际 ¥295"}]}
 PAYOUT = {"payout_ref": "ICBC-20261105-0001"}
+VISIT = {"visitor": "神秘顾客", "visited_on": "2026-11-02", "score": 4}
+ANSWER = {"question": "joint_fund", "answer": "yes", "asked_by": "王店长"}
+WEIGHTS = {"overlap": 40, "brand_fit": 10, "service": 20, "sincerity": 10, "distance": 20}
 SWEEP: dict[tuple[str, str], Case] = {
     # --- logins ---
     ("GET", "/users"): Case(
@@ -1094,6 +1103,70 @@ SWEEP: dict[tuple[str, str], Case] = {
         owners(Call("a.admin1", "stmt1", query={"format": "csv"}, expect=200),
                Call("a.operator", "stmt1", query={"format": "xlsx"}, expect=200)),
     ),
+    # --- partner discovery: private lists (a merchant's own, the operator's), weights per alliance ---
+    ("GET", "/partners/candidates"): Case(
+        attacks(Call("a.admin2", expect=200), Call("a.staff2", expect=200), Call("a.member1", expect=200),
+                Call("b.operator", query={"q": "alpha"}, expect=200),
+                Call("a.operator", query={"q": "威尔仕"}, expect=200),
+                Call("a.admin1", query={"q": "亲子酒店"}, expect=200)),
+        owners(Call("a.admin1", expect=200), Call("a.staff1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("POST", "/partners/candidates"): Case(
+        attacks(Call("a.staff1", body={**CANDIDATE, "name": "店员"}, expect=403),
+                Call("a.member1", body={**CANDIDATE, "name": "会员"}, expect=403),
+                Call("platform", body={**CANDIDATE, "name": "平台"}, expect=403),
+                Call("a.admin1", body={**CANDIDATE, "name": "外盟", "merchant_id": "@bm"}, expect=422),
+                Call("b.operator", body={**CANDIDATE, "name": "外盟", "merchant_id": "@m1"}, expect=422)),
+        owners(Call("a.admin2", body={**CANDIDATE, "name": "m2 的候选", "merchant_id": "@m3"}, expect=201)),
+    ),
+    ("GET", "/partners/candidates/{candidate_id}"): Case(
+        attacks(Call("a.admin2", "cand1"), Call("a.operator", "cand1"), Call("b.operator", "cand1"),
+                Call("a.admin1", "cand_op"), Call("a.staff1", "cand_op"), Call("a.member1", "cand1"),
+                Call("b.admin1", "bcand")),
+        owners(Call("a.admin1", "cand1", expect=200), Call("a.staff1", "cand1", expect=200),
+               Call("a.operator", "cand_op", expect=200)),
+    ),
+    ("PATCH", "/partners/candidates/{candidate_id}"): Case(
+        attacks(Call("a.admin2", "cand1", HIJACK), Call("a.operator", "cand1", HIJACK),
+                Call("b.operator", "cand_op", HIJACK), Call("a.member1", "cand1", HIJACK),
+                Call("a.staff1", "cand1", HIJACK, expect=403),
+                Call("a.admin1", "cand1", {"industry": "spaceflight"}, expect=422),
+                Call("a.admin1", "cand1", {"merchant_id": "@bm"}, expect=422)),
+        owners(Call("a.admin1", "cand1", {"rating": 4.8}, expect=200),
+               Call("a.operator", "cand_op", {"merchant_id": "@m2"}, expect=200)),
+    ),
+    ("POST", "/partners/candidates/{candidate_id}/visits"): Case(
+        attacks(*(Call(who, "cand1", VISIT) for who in ("a.admin2", "a.operator", "b.operator", "a.member1")),
+                Call("a.staff1", "cand1", VISIT, expect=403),
+                Call("a.admin1", "cand1", {**VISIT, "score": 6}, expect=422)),
+        owners(Call("a.admin1", "cand1", VISIT, expect=201), Call("a.operator", "cand_op", VISIT, expect=201)),
+    ),
+    ("POST", "/partners/candidates/{candidate_id}/sincerity"): Case(
+        attacks(*(Call(who, "cand1", ANSWER) for who in ("a.admin2", "a.operator", "b.operator", "a.member1")),
+                Call("a.staff1", "cand1", ANSWER, expect=403),
+                Call("a.admin1", "cand1", {**ANSWER, "answer": "normal"}, expect=422)),
+        owners(Call("a.admin1", "cand1", ANSWER, expect=201)),
+    ),
+    ("GET", "/partners/candidates/{candidate_id}/scorecard"): Case(
+        attacks(Call("a.admin2", "cand1"), Call("a.operator", "cand1"), Call("b.operator", "cand_op"),
+                Call("a.admin1", "cand_op"), Call("a.member1", "cand1")),
+        owners(Call("a.admin1", "cand1", expect=200), Call("a.staff1", "cand1", expect=200),
+               Call("a.operator", "cand_op", expect=200)),
+    ),
+    ("GET", "/partners/weights"): Case(
+        attacks(Call("a.member1", expect=403), Call("platform", expect=403)),
+        owners(Call("a.admin1", expect=200), Call("b.operator", expect=200)),
+    ),
+    ("PUT", "/partners/weights"): Case(
+        attacks(*(Call(who, body=WEIGHTS, expect=403) for who in ("a.admin1", "a.staff1", "a.key1", "a.member1",
+                                                                  "platform")),
+                Call("a.operator", body={**WEIGHTS, "distance": 21}, expect=422)),
+        owners(Call("a.operator", body=WEIGHTS, expect=200)),
+    ),
+    ("GET", "/partners/recommendations"): Case(
+        attacks(Call("a.member1", expect=403), Call("platform", expect=403)),
+        owners(Call("a.admin1", expect=200), Call("a.operator", expect=200), Call("b.operator", expect=200)),
+    ),
 }
 
 # Endpoints with no tenant data to attack. Each says why.
@@ -1227,6 +1300,7 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/merchants/@m2/api-keys": scope("key2", "key2", "", "", None),
     "/merchants/@bm/api-keys": scope("", None, None, None, ""),
     "/feedback": scope("fb2", "fb2", "", "", ""),
+    "/partners/candidates": scope("cand1 cand_op bcand", "cand_op", "cand1", "", "bcand", b_admin=""),
 }
 MERCHANTS = ("m1", "m2", "m3", "bm")
 MEMBERS = ("mb1", "mb2", "mb3", "bmb")
@@ -1252,6 +1326,8 @@ WIDENERS: dict[str, list[dict[str, str]]] = {
                {"role": "operator_admin"}, {"q": "alpha"}],
     "/feedback": [*by("merchant_id", MERCHANTS), *by("referrer_merchant_id", MERCHANTS),
                   {"complaints_only": "true"}],
+    "/partners/candidates": [{"q": "alpha"}, {"q": "beta"}, {"industry": "fitness"}, {"kind": "prospect"},
+                             {"status": "watching"}],
 }
 
 
