@@ -39,7 +39,7 @@ def test_candidate_scorecard_proposal_agreement(world: World) -> None:
     assert centre.post(f"{good}/visits", data={"csrf": token, "visitor": "陈志远", "visited_on": "2026-11-25",
                                                "score": "5", "findings": "教练专业,前台记得会员名字"},
                        follow_redirects=False).status_code == 303
-    for question, answer in (("joint_fund", "yes"), ("referred_service", "vip_or_better")):
+    for question, answer in (("joint_fund", "will_fund"), ("referred_service", "vip_or_better")):
         assert centre.post(f"{good}/sincerity", data={"csrf": token, "question": question, "answer": answer,
                                                       "asked_by": "陈志远", "asked_on": ""},
                            follow_redirects=False).status_code == 303

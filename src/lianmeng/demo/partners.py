@@ -49,7 +49,7 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         stores=(("深圳湾店", 22.5180, 113.9450, "南山区望海路 1188 号"),), years=9, store_count=4, trend="growing",
         rating=4.7, source="meituan", satisfaction=93, complaints=2, member_system=True, shares_data=True,
         visits=(("周运营", 5, "亲子房干净,儿童俱乐部有专人看护,前台主动介绍周末活动"),),
-        answers=(("joint_fund", "yes", "周运营"), ("referred_service", "vip_or_better", "周运营")),
+        answers=(("joint_fund", "will_fund", "周运营"), ("referred_service", "vip_or_better", "周运营")),
         status="contacted", notes="愿意为联盟车主提供周末房价 8 折;下周约总经理面谈。"),
     CandidateSpec(
         "小天才双语早教 iKids", "early_education", None, tags=("高端", "双语", "亲子"),
@@ -70,10 +70,10 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         stores=(("卓越中心店", 22.5330, 114.0570, "福田区福华三路 88 号"),), years=3, store_count=5, trend="stable",
         rating=3.8, source="meituan", satisfaction=81, complaints=4, member_system=False, shares_data=True,
         visits=(("李店长", 3, "出餐慢,高峰期等候 25 分钟"),),
-        answers=(("joint_fund", "yes", "李店长"), ("referred_service", "normal", "李店长"))),
+        answers=(("joint_fund", "will_fund", "李店长"), ("referred_service", "normal", "李店长"))),
     CandidateSpec(
         "远山户外旅行俱乐部 Far Peaks", "travel", None, merchant="farpeaks",
-        answers=(("joint_fund", "yes", "周运营"), ("referred_service", "vip_or_better", "周运营")),
+        answers=(("joint_fund", "will_fund", "周运营"), ("referred_service", "vip_or_better", "周运营")),
         visits=(("周运营", 4, "领队经验丰富,行程安全说明到位"),)),
     CandidateSpec(
         "颜究所美学沙龙 Yan Studio", "beauty", None, merchant="yanstudio", rating=4.4, source="dianping",
@@ -83,12 +83,12 @@ CANDIDATES: tuple[CandidateSpec, ...] = (
         stores=(("华润万象天地店", 22.5410, 113.9580, "南山区深南大道 9668 号"),), years=11, store_count=3,
         trend="growing", rating=4.8, source="dianping", satisfaction=95, complaints=0, member_system=True,
         shares_data=True, visits=(("陈志远", 5, "包间私密,服务员记得熟客口味"),),
-        answers=(("joint_fund", "yes", "陈志远"), ("referred_service", "vip_or_better", "陈志远"))),
+        answers=(("joint_fund", "will_fund", "陈志远"), ("referred_service", "vip_or_better", "陈志远"))),
     CandidateSpec(
         "深蓝潜水俱乐部 DeepBlue", "travel", CENTRE, tags=("户外", "探险"),
         stores=(("大梅沙基地", 22.5950, 114.3050, "盐田区大梅沙环梅路 6 号"),), years=5, store_count=2,
         rating=4.4, source="meituan", member_system=False,
-        answers=(("joint_fund", "no", "陈志远"),), notes="距离 30 公里,车主周末出行可考虑。"),
+        answers=(("joint_fund", "will_not_fund", "陈志远"),), notes="距离 30 公里,车主周末出行可考虑。"),
     CandidateSpec("小橡树国际早教 Little Oak", "early_education", CENTRE, merchant="oak",
                   answers=(("referred_service", "vip_or_better", "陈志远"),)),
     CandidateSpec("力行健身 LIFT Fitness", "fitness", CENTRE, merchant="lift"),

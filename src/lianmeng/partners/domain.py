@@ -78,9 +78,9 @@ class SincerityQuestion(StrEnum):
 
 
 class SincerityReply(StrEnum):
-    YES = "yes"
+    YES = "will_fund"
     AFTER_RESULTS = "after_results"
-    NO = "no"
+    NO = "will_not_fund"
     VIP_OR_BETTER = "vip_or_better"
     NORMAL = "normal"
 
@@ -158,10 +158,10 @@ class Basis(StrEnum):
 
 
 BASIS_LABELS: dict[Basis, tuple[str, str]] = {
-    Basis.PRIOR: ("先验", "prior"),
-    Basis.MEASURED: ("实测", "measured"),
-    Basis.DECLARED: ("录入", "entered"),
-    Basis.MISSING: ("暂无数据", "no data"),
+    Basis.PRIOR: ("先验", "Prior"),
+    Basis.MEASURED: ("实测", "Measured"),
+    Basis.DECLARED: ("录入", "Entered"),
+    Basis.MISSING: ("暂无数据", "No data"),
 }
 
 
@@ -519,7 +519,7 @@ def score_distance(ev: DistanceEvidence) -> list[Component]:
     zh = f"最近门店相距 {ev.km:.1f} 公里,约 {minutes} 分钟"
     en = f"nearest stores {ev.km:.1f} km apart, about {minutes} min"
     if ev.conversion_pct is not None:
-        label = ("先验", "prior") if ev.conversion_source == "prior" else ("本联盟拟合", "fitted to this alliance")
+        label = ("先验", "Prior") if ev.conversion_source == "prior" else ("本联盟拟合", "fitted to this alliance")
         zh += f";预计到店转化 {ev.conversion_pct:.0f}%({label[0]})"
         en += f"; expected conversion {ev.conversion_pct:.0f}% ({label[1]})"
     return [Component("distance", DISTANCE_SCALE.score(ev.km), Basis.MEASURED, 1, zh, en)]

@@ -21,6 +21,7 @@ from lianmeng.distance import domain as distance
 from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
+from lianmeng.partners import domain as partners
 from lianmeng.points.domain import ENTRY_LABELS
 from lianmeng.settlement import domain as settlement
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
@@ -135,6 +136,15 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "statement_action": STATEMENT_ACTION_LABELS,
     "decay_source": distance.SOURCE_LABELS,
     "decay_scope": distance.SCOPE_LABELS,
+    "partner_standard": partners.STANDARD_LABELS,
+    "store_trend": partners.TREND_LABELS,
+    "rating_source": partners.RATING_SOURCE_LABELS,
+    "candidate_status": partners.STATUS_LABELS,
+    "sincerity_question": partners.QUESTION_LABELS,
+    "sincerity_reply": partners.REPLY_LABELS,
+    "score_basis": partners.BASIS_LABELS,
+    "partner_verdict": partners.VERDICT_LABELS,
+    "partner_gate": partners.GATE_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

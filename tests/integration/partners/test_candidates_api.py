@@ -65,7 +65,7 @@ def test_store_staff_read_but_cannot_change_and_nothing_is_written(world: World,
     assert c.post(f"{API}/candidates/{mine['id']}/visits", headers=staff, json={
         "visitor": "店员", "visited_on": "2026-11-02", "score": 4}).status_code == 403
     assert c.post(f"{API}/candidates/{mine['id']}/sincerity", headers=staff, json={
-        "question": "joint_fund", "answer": "yes", "asked_by": "店员"}).status_code == 403
+        "question": "joint_fund", "answer": "will_fund", "asked_by": "店员"}).status_code == 403
     assert c.put(f"{API}/weights", headers=headers(world, "admin1"), json={
         "overlap": 20, "brand_fit": 20, "service": 20, "sincerity": 20, "distance": 20}).status_code == 403
     assert ok(c.get(f"{API}/candidates/{mine['id']}/scorecard", headers=staff))["candidate_id"] == mine["id"]
@@ -135,7 +135,7 @@ def test_sincerity_answers_count_latest_and_the_alliances_weights_apply(world: W
     c = world.client
     admin = headers(world, "admin1")
     gym = ok(c.post(f"{API}/candidates", headers=admin, json=GYM), 201)
-    for answer in ("no", "yes"):
+    for answer in ("will_not_fund", "will_fund"):
         ok(c.post(f"{API}/candidates/{gym['id']}/sincerity", headers=admin, json={
             "question": "joint_fund", "answer": answer, "asked_by": "李店长", "asked_on": "2026-11-03"}), 201)
     ok(c.post(f"{API}/candidates/{gym['id']}/sincerity", headers=admin, json={
@@ -146,7 +146,7 @@ def test_sincerity_answers_count_latest_and_the_alliances_weights_apply(world: W
     sincerity = next(s for s in card["standards"] if s["standard"] == "sincerity")
     assert sincerity["score"] == 100 and sincerity["basis"] == "declared"
     got = ok(c.get(f"{API}/candidates/{gym['id']}", headers=admin))
-    assert [a["answer"] for a in got["sincerity"]] == ["no", "yes", "vip_or_better"]
+    assert [a["answer"] for a in got["sincerity"]] == ["will_not_fund", "will_fund", "vip_or_better"]
     assert got["visits"][0]["visitor"] == "张"
 
     weights = {"overlap": 0, "brand_fit": 0, "service": 0, "sincerity": 100, "distance": 0}

@@ -317,7 +317,7 @@ PACKAGE = {"name": "礼包二", "template_ids": ["@tpl1", "@tpl2"]}
 ADJUST = {"adjustments": [{"line_id": "@stmt2_line", "amount_fen": -500, "note": "海报实际 ¥295"}]}
 PAYOUT = {"payout_ref": "ICBC-20261105-0001"}
 VISIT = {"visitor": "神秘顾客", "visited_on": "2026-11-02", "score": 4}
-ANSWER = {"question": "joint_fund", "answer": "yes", "asked_by": "王店长"}
+ANSWER = {"question": "joint_fund", "answer": "will_fund", "asked_by": "王店长"}
 WEIGHTS = {"overlap": 40, "brand_fit": 10, "service": 20, "sincerity": 10, "distance": 20}
 SWEEP: dict[tuple[str, str], Case] = {
     # --- logins ---

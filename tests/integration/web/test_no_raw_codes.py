@@ -197,7 +197,10 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "MemberStatus": "member_status", "Industry": "industry", "MerchantStatus": "merchant_status",
             "StaffRole": "staff_role", "PointsEntryKind": "points_entry", "Status": "statement_status",
             "Action": "statement_action", "WithdrawalStatus": "withdrawal_status", "Decision": "withdrawal_decision",
-            "DecaySource": "decay_source", "DecayScope": "decay_scope"}
+            "DecaySource": "decay_source", "DecayScope": "decay_scope", "Standard": "partner_standard",
+            "TrendKind": "store_trend", "RatingSource": "rating_source", "CandidateStatus": "candidate_status",
+            "SincerityQuestion": "sincerity_question", "SincerityReply": "sincerity_reply", "Basis": "score_basis",
+            "Verdict": "partner_verdict", "Gate": "partner_gate"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
