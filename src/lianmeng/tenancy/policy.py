@@ -22,6 +22,7 @@ from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order
+from lianmeng.recruiting.models import Application, JoinLink
 from lianmeng.referrals.models import Feedback
 from lianmeng.settlement.models import SettlementRun, Statement
 from lianmeng.tenancy.principal import Principal
@@ -372,3 +373,34 @@ def campaign_children(p: Principal, campaign_id: QueryableAttribute[int]) -> Col
     if p.is_platform:
         return true()
     return campaign_id.in_(select(Campaign.id).where(campaigns(p)))
+
+
+# --- recruiting -----------------------------------------------------------------------------------------------
+
+
+def join_links(p: Principal) -> ColumnElement[bool]:
+    """A join link is seen by the operator of its alliance, the admins of its merchant, and the staff member who
+    shares it."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return JoinLink.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return JoinLink.merchant_id == p.merchant_id
+    if p.role is Role.STORE_STAFF and p.staff_id is not None:
+        return JoinLink.staff_id == p.staff_id
+    return false()
+
+
+def recruit_applications(p: Principal) -> ColumnElement[bool]:
+    """An application is seen by the operator, the admins of the merchant that invited it, and the staff member who
+    recruited it (to follow its recruits, not to decide them)."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Application.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return Application.inviting_merchant_id == p.merchant_id
+    if p.role is Role.STORE_STAFF and p.staff_id is not None:
+        return and_(Application.recruiter_type == "staff", Application.recruiter_id == p.staff_id)
+    return false()

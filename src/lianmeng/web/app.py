@@ -35,6 +35,8 @@ from lianmeng.members.web import router as members_pages
 from lianmeng.merchants.api import router as merchants_router
 from lianmeng.orders.api import router as orders_router
 from lianmeng.points.api import router as points_router
+from lianmeng.recruiting.api import router as recruiting_router
+from lianmeng.recruiting.web import router as recruiting_pages
 from lianmeng.referrals.api import router as referrals_router
 from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
@@ -84,14 +86,15 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     api = APIRouter(prefix="/api/v1")
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
-                   coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router):
+                   coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
+                   recruiting_router):
         api.include_router(router)
     app.include_router(api, responses=BUSY)
     openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
     for pages in (referrals_pages, coupons_pages, jointcards_pages, agreements_pages, members_pages,
-                  withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages):
+                  withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages, recruiting_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

@@ -21,6 +21,7 @@ from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
 from lianmeng.points.domain import ENTRY_LABELS
+from lianmeng.recruiting import domain as recruiting
 from lianmeng.settlement import domain as settlement
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
@@ -85,6 +86,7 @@ LEDGER_CAUSE_LABELS: dict[str, Pair] = {
     "withdrawal": ("提现", "Withdrawal"), "joint_card_sale": ("联合卡售卡", "Joint card sold"),
     "joint_card_use": ("联合卡核销", "Joint card used"), "joint_card_refund": ("联合卡退卡", "Joint card refunded"),
     "joint_card_expiry": ("联合卡过期", "Joint card expired"), "campaign_cost": ("活动费用", "Campaign cost"),
+    "recruit_bounty": ("招募奖励", "Recruit bounty"),
 }
 WITHDRAWAL_STATUS_LABELS: dict[WithdrawalStatus, Pair] = {
     WithdrawalStatus.REQUESTED: ("待审核", "Requested"),
@@ -132,6 +134,12 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "payee_type": PAYEE_TYPE_LABELS,
     "statement_status": settlement.STATUS_LABELS,
     "statement_action": STATEMENT_ACTION_LABELS,
+    "recruit_status": recruiting.STATUS_LABELS,
+    "recruit_decision": recruiting.DECISION_LABELS,
+    "applicant_kind": recruiting.KIND_LABELS,
+    "occupation": recruiting.OCCUPATION_LABELS,
+    "link_accepts": recruiting.ACCEPTS_LABELS,
+    "recruiter_type": recruiting.RECRUITER_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}
