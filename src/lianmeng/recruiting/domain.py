@@ -11,8 +11,8 @@ Review
   * only a pending application can be decided; approve or reject, and a rejection needs a reason (blank → 422);
   * the operator may review every application of its alliance, a merchant admin those its merchant invited;
     store staff (promoters among them) review nothing;
-  * nobody decides their own application (the reviewer's own phone), nor one they recruited (four eyes: the bounty
-    goes to the recruiter).
+  * nobody decides their own application (the reviewer's own phone), nor one they recruited for a bounty (four eyes:
+    the bounty goes to the recruiter). The operator's own recruits earn no bounty, so it decides them itself.
 
 Recruiter credit
   * the recruiter is whoever shared the link: its staff member when it has one, else its merchant, else the
@@ -170,6 +170,7 @@ class Facts:
     inviting_merchant_id: int | None
     phone_hash: str
     recruited_by_user_id: int | None
+    recruiter_type: RecruiterType = RecruiterType.STAFF
 
 
 def check_reviewer(reviewer: Reviewer, facts: Facts) -> None:
@@ -179,7 +180,8 @@ def check_reviewer(reviewer: Reviewer, facts: Facts) -> None:
         raise Refusal("forbidden", 403)
     if reviewer.phone_hash is not None and reviewer.phone_hash == facts.phone_hash:
         raise Refusal("recruit_self_approval", 403)
-    if reviewer.user_id is not None and reviewer.user_id == facts.recruited_by_user_id:
+    if (reviewer.user_id is not None and reviewer.user_id == facts.recruited_by_user_id
+            and facts.recruiter_type is not RecruiterType.OPERATOR):
         raise Refusal("recruit_own_recruit", 403)
 
 

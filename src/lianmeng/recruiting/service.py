@@ -216,7 +216,8 @@ def decide(session: Session, actor: Principal, application_id: int, data: Decisi
     a one-time set-password link. The recruiter's bounty, if the alliance sets one, is posted once."""
     application = repository.get_application(session, actor, application_id, lock=True)
     facts = domain.Facts(ApplicationStatus(application.status), application.inviting_merchant_id,
-                         application.phone_hash, application.recruited_by_user_id)
+                         application.phone_hash, application.recruited_by_user_id,
+                         domain.RecruiterType(application.recruiter_type))
     try:
         domain.check_reviewer(_reviewer(session, actor), facts)
         status = domain.decide(facts.status, data.decision, data.reason)
