@@ -32,6 +32,7 @@ from lianmeng.coupons.schemas import AttachOrderIn, IssueIn, RedeemIn, TemplateC
 from lianmeng.demo import data, generate
 from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
+from lianmeng.demo.recruiting import add_recruits
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.members import repository as members_repo
@@ -146,12 +147,14 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
             steps.start("引流历史 referral history")
             history = _add_history(session, loaded, member_ids, coupons, events, steps)
             steps.advance()
+    recruits = add_recruits(session, loaded.alliance_id, rng) if plan.history else {}
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
         "users": len(loaded.users), **history,
     }
+    counts.update({key: counts.get(key, 0) + added for key, added in recruits.items()})  # recruiting adds to them
     return DemoSummary(counts=counts, logins=list(loaded.users))
 
 

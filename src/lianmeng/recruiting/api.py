@@ -129,7 +129,7 @@ def leaderboard(session: SessionDep, principal: CurrentPrincipal, language: Lang
                 by: Annotated[Literal["recruiter", "merchant"], Query()] = "recruiter") -> Leaderboard:
     operator = "Alliance operator" if language == "en" else "盟主"
     ranked = service.leaderboard(session, principal, by, operator)
-    return Leaderboard(by=by, rows=[LeaderboardRow(rank=r.rank, type=r.type, id=r.id, name=r.tally.name,
+    return Leaderboard(by=by, items=[LeaderboardRow(rank=r.rank, type=r.type, id=r.id, name=r.tally.name,
                                                    applications=r.tally.applications, approved=r.tally.approved,
                                                    bounty_fen=r.tally.bounty_fen) for r in ranked])
 

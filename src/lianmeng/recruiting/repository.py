@@ -40,9 +40,11 @@ def get_application(session: Session, p: Principal, application_id: int, *, lock
                       lock=lock)
 
 
-def list_applications(p: Principal, *, status: ApplicationStatus | None = None,
-                      kind: ApplicantKind | None = None) -> Select[Any]:
+def list_applications(p: Principal, *, status: ApplicationStatus | None = None, kind: ApplicantKind | None = None,
+                      alliance_id: int | None = None) -> Select[Any]:
     stmt = select(Application).where(policy.recruit_applications(p))
+    if alliance_id is not None:
+        stmt = stmt.where(Application.alliance_id == alliance_id)
     if status is not None:
         stmt = stmt.where(Application.status == status.value)
     if kind is not None:

@@ -177,4 +177,4 @@ class LeaderboardRow(BaseModel):
 
 class Leaderboard(BaseModel):
     by: str
-    rows: list[LeaderboardRow]
+    items: list[LeaderboardRow]

@@ -66,6 +66,8 @@ def members(p: Principal) -> ColumnElement[bool]:
         return proved
     if p.role is Role.OPERATOR_ADMIN:
         return and_(Member.alliance_id == p.alliance_id, proved)
+    if p.promoter:  # an independent promoter sees the members it brought itself, not its host's customers
+        return and_(Member.alliance_id == p.alliance_id, proved, Member.origin_staff_id == p.staff_id)
     if p.is_merchant_side:
         enrolled = exists().where(and_(Membership.member_id == Member.id, Membership.merchant_id == p.merchant_id))
         return and_(Member.alliance_id == p.alliance_id, proved,
@@ -274,9 +276,12 @@ def require_manages(p: Principal, merchant_id: int) -> None:
 
 
 def require_serves(p: Principal, merchant_id: int) -> None:
-    """Operator, or anyone working at the merchant (store staff included): may enrol and serve members."""
+    """Operator, or anyone working at the merchant (store staff included): may enrol and serve members. A promoter
+    (recruiting) shares links and earns rebates; it runs no till and enrols nobody by hand."""
     if p.is_operator:
         return
+    if p.promoter:
+        raise Forbidden()
     if p.is_merchant_side and p.merchant_id == merchant_id:
         return
     raise Forbidden()

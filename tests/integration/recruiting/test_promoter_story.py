@@ -102,6 +102,12 @@ def test_a_recruited_promoter_earns_like_staff_and_her_recruiter_is_paid_once(wo
     share = ok(world.client.post("/api/v1/claim-links", headers=me, json={"template_id": check["id"]}))
     claimed = ok(claim_by_phone(world.client, share["token"], "13688886666", accept_terms=True))
     assert claimed["coupon"]["referrer_staff_id"] == promoter
+    # she sees the customers she brought, not the gym's; she runs no till
+    mine = ok(world.client.get("/api/v1/members", headers=me), 200)["items"]
+    assert [m["card_no"] for m in mine] == [claimed["card_no"]]
+    assert world.client.get(f"/api/v1/members/{world.a.members[gym]}", headers=me).status_code == 404
+    refused(world.client.post("/api/v1/orders", headers=me, json={
+        "external_id": "P-1", "member_id": mine[0]["id"], "amount_fen": 1_000}), 403, "forbidden")
     desk = world.a.actors["staff2"].headers
     arrival = ok(world.client.post("/api/v1/coupons/redeem", headers=desk, json={"code": claimed["coupon"]["code"]}))
     ok(world.client.post(f"/api/v1/redemptions/{arrival['id']}/order", headers=desk, json={

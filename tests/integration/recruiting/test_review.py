@@ -106,14 +106,14 @@ def test_leaderboard_counts_approved_recruits_per_recruiter_and_merchant(world: 
             ok(decide(world, "admin1", application["id"]), 200)
     ok(decide(world, "operator", ok(apply(world.client, admin_link["token"], "13700000200"))["id"]), 200)
     board = ok(world.client.get("/api/v1/recruits/leaderboard", headers=op), 200)
-    rows = [(r["rank"], r["type"], r["id"], r["applications"], r["approved"], r["bounty_fen"]) for r in board["rows"]]
+    rows = [(r["rank"], r["type"], r["id"], r["applications"], r["approved"], r["bounty_fen"]) for r in board["items"]]
     gym, school = world.a.merchants[0], world.a.merchants[1]
     assert rows == [(1, "staff", world.a.staff[gym], 3, 2, 2_000), (2, "merchant", school, 1, 1, 1_000)]
-    by_merchant = ok(world.client.get("/api/v1/recruits/leaderboard?by=merchant", headers=op), 200)["rows"]
+    by_merchant = ok(world.client.get("/api/v1/recruits/leaderboard?by=merchant", headers=op), 200)["items"]
     assert [(r["id"], r["approved"]) for r in by_merchant] == [(gym, 2), (school, 1)]
     # a merchant admin sees only what its merchant invited
     mine = ok(world.client.get("/api/v1/recruits/leaderboard", headers=world.a.actors["admin2"].headers), 200)
-    assert [(r["type"], r["id"]) for r in mine["rows"]] == [("merchant", school)]
+    assert [(r["type"], r["id"]) for r in mine["items"]] == [("merchant", school)]
 
 
 def test_the_bounty_is_the_operators_to_set(world: World) -> None:
