@@ -46,7 +46,7 @@ def list_recruits(
             table.add_row(str(a.id), str(a.alliance_id), a.kind, who, a.phone_masked,
                           f"{recruiter} ({a.recruiter_type})", a.status, format_local(a.created_at))
     console.print(table)
-    console.print(f"{len(rows):,} applications")
+    console.print(f"applications: {len(rows):,}")
 
 
 @recruits_app.command("leaderboard")
