@@ -87,3 +87,21 @@ def test_an_admin_reviews_and_the_operator_sets_the_bounty(world: World, session
     board = reviewer.get("/console/recruiting/leaderboard")
     assert board.status_code == 200 and 'data-key="staff:' in board.text
     assert world.client.get("/welcome/not-a-token").status_code == 404
+
+
+def test_a_promoter_lands_on_the_coupons_it_shares_not_on_a_till(world: World) -> None:
+    link = join_link(world, "staff1")
+    application = ok(apply(world.client, link["token"], "13766660003"))
+    decided = ok(world.client.post(f"/api/v1/recruits/{application['id']}/decisions",
+                                   headers=world.a.actors["admin1"].headers, json={"decision": "approve"}), 200)
+    welcome = "/" + decided["set_password_url"].split("/", 3)[3]
+    browser = TestClient(world.client.app)
+    assert _form(browser, welcome, {"password": "promoter-pass-2", "again": "promoter-pass-2"}).status_code == 303
+    logged_in = _form(browser, "/login", {"username": decided["username"], "password": "promoter-pass-2"})
+    assert logged_in.status_code == 303 and logged_in.headers["location"] == "/console/coupons"
+    coupons = browser.get("/console/coupons")
+    assert coupons.status_code == 200 and 'href="/console/counter"' not in coupons.text
+    template = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "免费车辆检测", "kind": "free_item", "item_name": "车辆检测", "item_value_fen": 30_000}))
+    poster = browser.get(f"/console/coupons/{template['id']}/claim")
+    assert poster.status_code == 200 and "<svg" in poster.text
