@@ -1,7 +1,9 @@
 """The demo alliance's recruiting (seed 002 §2.1, §1.3): join links of the centre's shopping guide, a gym's admin and
 the operator; promoters recruited through them (another brand's guide, a designer, a tour guide), two approved and
-selling the gyms' trial card to the centre's car owners (their rebates frozen, then released by the jobs), one
+selling gym cards to the centre's car owners (their rebates frozen, then released by the jobs), one
 pending, one rejected with its reason; two prospect merchants waiting with their candidate; a ¥20 bounty per recruit.
+The promoters' customers are car owners of the centre who already joined the gym (so the demo's members and
+memberships stay as generated); the gym's till names the promoter as the referrer of their first purchase.
 
 Everything goes through the recruiting, coupon and order services, at moments in the past (`clock.fixed_at`). The
 phones are proved in real life by a one-time code; the demo records them as proved.
@@ -18,17 +20,15 @@ from sqlalchemy.orm import Session
 from lianmeng.auth import service as auth_service
 from lianmeng.auth.domain import Role
 from lianmeng.auth.models import User
-from lianmeng.coupons import service as coupons_service
-from lianmeng.coupons.models import Coupon, CouponTemplate
-from lianmeng.coupons.schemas import AttachOrderIn, IssueIn, RedeemIn
 from lianmeng.demo import data
 from lianmeng.kit import clock
 from lianmeng.members.domain import normalize_phone
-from lianmeng.members.models import Member
+from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.domain import Industry
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.orders import service as orders_service
 from lianmeng.orders.models import Order
-from lianmeng.orders.schemas import OrderItem
+from lianmeng.orders.schemas import OrderCreate, OrderItem
 from lianmeng.recruiting import service
 from lianmeng.recruiting.domain import ApplicantKind, Decision, LinkAccepts, Occupation
 from lianmeng.recruiting.schemas import ApplicationCreate, DecisionIn, JoinLinkCreate
@@ -43,6 +43,7 @@ PROMOTERS = (  # name, occupation, employer, decision, reason
 )
 PROSPECTS = (("悦享瑜伽馆", Industry.FITNESS, "南山区"), ("童趣绘本馆", Industry.EARLY_EDUCATION, "福田区"))
 SALES_PER_PROMOTER = 3
+GYMS = ("lift", "geekfit")  # their agreements with the centre pay its staff ¥50 a head
 
 
 def _user(session: Session, username: str) -> Principal:
@@ -111,36 +112,32 @@ def add_recruits(session: Session, alliance_id: int, rng: random.Random) -> dict
             applications += 1
     sales = _promoters_sell(session, alliance_id, rng, logins, now)
     return {"recruit_applications": applications, "promoters": len(logins), "staff": len(logins), "users": len(logins),
-            "coupons": sales, "arrivals": sales, "conversions": sales}
+            "conversions": sales}
 
 
 def _promoters_sell(session: Session, alliance_id: int, rng: random.Random, promoters: list[Principal],
                     now: datetime) -> int:
-    """Each promoter hands the gym's trial card to car owners of the centre who never bought at the gym; they
-    arrive and sign up. The centre × gym agreement pays the referring staff member ¥50 a head (frozen 7 days)."""
-    centre, gym = _merchant(session, alliance_id, "tesla"), _merchant(session, alliance_id, "lift")
-    template = session.scalars(select(CouponTemplate).where(CouponTemplate.owner_merchant_id == gym.id)
-                               .order_by(CouponTemplate.id)).first()
-    if template is None:
-        return 0
-    holders = select(Coupon.member_id).where(Coupon.template_id == template.id)
-    buyers = select(Order.member_id).where(Order.merchant_id == gym.id)
-    candidates = list(session.scalars(select(Member.id).where(
-        Member.origin_merchant_id == centre.id, Member.id.not_in(holders), Member.id.not_in(buyers))
-        .order_by(Member.id)))
-    chosen = rng.sample(candidates, min(len(candidates), SALES_PER_PROMOTER * len(promoters)))
-    till = _till(session, gym)
-    sold = 0
-    for n, member_id in enumerate(chosen):
-        promoter = promoters[n % len(promoters)]
-        days_ago = 20 - 6 * (n // len(promoters))  # the newest sales are still in their return window
-        with clock.fixed_at(now - timedelta(days=days_ago)):
-            coupon = coupons_service.issue(session, promoter, IssueIn(template_id=template.id, member_id=member_id))
-        with clock.fixed_at(now - timedelta(days=days_ago - 1)):
-            arrival = coupons_service.redeem(session, till, RedeemIn(code=coupon.code, member_id=member_id))
-            amount = rng.choice((180_000, 300_000, 500_000))
-            coupons_service.attach_order(session, till, arrival.id, AttachOrderIn(
-                external_id=f"PROMO-{promoter.staff_id}-{n + 1}", amount_fen=amount,
+    """Each promoter sends up to three of the centre's car owners who joined a gym (LIFT or GeekFit: their
+    agreements with the centre pay the referring staff member ¥50 a head) but never bought there; each signs up, and
+    the gym's till names the promoter as the referrer. Frozen 7 days: the older sales are past it, the newest not."""
+    centre = _merchant(session, alliance_id, "tesla")
+    gyms = [_merchant(session, alliance_id, key) for key in GYMS]
+    bought = select(Order.member_id, Order.merchant_id)
+    done = {(member, merchant) for member, merchant in session.execute(bought)}
+    candidates = sorted(
+        (member, merchant) for member, merchant in session.execute(
+            select(Membership.member_id, Membership.merchant_id).join(Member, Member.id == Membership.member_id)
+            .where(Member.origin_merchant_id == centre.id, Membership.merchant_id.in_([g.id for g in gyms])))
+        if (member, merchant) not in done)
+    by_member = dict(candidates)  # one gym per member
+    chosen = rng.sample(sorted(by_member.items()), min(len(by_member), SALES_PER_PROMOTER * len(promoters)))
+    tills = {gym.id: _till(session, gym) for gym in gyms}
+    for n, (member_id, gym_id) in enumerate(chosen):
+        promoter, till = promoters[n % len(promoters)], tills[gym_id]
+        amount = rng.choice((180_000, 300_000, 500_000))
+        with clock.fixed_at(now - timedelta(days=20 - 6 * (n // len(promoters)))):
+            orders_service.record_order(session, till, OrderCreate(
+                external_id=f"PROMO-{promoter.staff_id}-{n + 1}", member_id=member_id, amount_fen=amount,
+                store_id=till.store_id, referrer_merchant_id=centre.id, referrer_staff_id=promoter.staff_id,
                 items=[OrderItem(name="年卡", unit_price_fen=amount)]))
-        sold += 1
-    return sold
+    return len(chosen)
