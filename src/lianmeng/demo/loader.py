@@ -32,7 +32,7 @@ from lianmeng.coupons.schemas import AttachOrderIn, IssueIn, RedeemIn, TemplateC
 from lianmeng.demo import data, generate
 from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
-from lianmeng.demo.recruiting import add_recruits
+from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.members import repository as members_repo
@@ -106,7 +106,8 @@ def _steps(enabled: bool, total: int) -> Iterator[_Steps]:
 
 
 def demo_usernames() -> list[str]:
-    return ["operator"] + [f"{spec.key}-{suffix}" for spec in data.MERCHANTS for suffix in ("admin", "sa")]
+    return (["operator"] + [f"{spec.key}-{suffix}" for spec in data.MERCHANTS for suffix in ("admin", "sa")]
+            + list(PROMOTER_LOGINS))
 
 
 def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoSummary:

@@ -30,25 +30,30 @@ from lianmeng.orders import service as orders_service
 from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate, OrderItem
 from lianmeng.recruiting import service
-from lianmeng.recruiting.domain import ApplicantKind, Decision, LinkAccepts, Occupation
+from lianmeng.recruiting.domain import ApplicantKind, LinkAccepts, Occupation, ReviewDecision
 from lianmeng.recruiting.schemas import ApplicationCreate, DecisionIn, JoinLinkCreate
 from lianmeng.tenancy import Principal
 
 BOUNTY_FEN = 2_000
 PROMOTERS = (  # name, occupation, employer, decision, reason
-    ("周静", Occupation.SHOPPING_GUIDE, "某轻奢女装品牌(湾汇购物中心店)", Decision.APPROVE, ""),
-    ("陈宇", Occupation.DESIGNER, "宅美家居设计工作室", Decision.APPROVE, ""),
+    ("周静", Occupation.SHOPPING_GUIDE, "某轻奢女装品牌(湾汇购物中心店)", ReviewDecision.APPROVE, ""),
+    ("陈宇", Occupation.DESIGNER, "宅美家居设计工作室", ReviewDecision.APPROVE, ""),
     ("黄涛", Occupation.TOUR_GUIDE, "", None, ""),
-    ("刘洋", Occupation.OTHER, "", Decision.REJECT, "未提供推广渠道说明,请补充后重新申请"),
+    ("刘洋", Occupation.OTHER, "", ReviewDecision.REJECT, "未提供推广渠道说明,请补充后重新申请"),
 )
 PROSPECTS = (("悦享瑜伽馆", Industry.FITNESS, "南山区"), ("童趣绘本馆", Industry.EARLY_EDUCATION, "福田区"))
 SALES_PER_PROMOTER = 3
+PROMOTER_LOGINS = ("tesla-promoter-1", "tesla-promoter-2")  # the approved promoters, with the demo's password
 GYMS = ("lift", "geekfit")  # their agreements with the centre pay its staff ¥50 a head
 
 
 def _user(session: Session, username: str) -> Principal:
     user = session.scalars(select(User).where(User.username == username)).one()
     return auth_service.principal_for_user(session, user)
+
+
+def _demo_password_hash(session: Session) -> str:
+    return session.scalars(select(User.password_hash).where(User.username == "operator")).one()
 
 
 def _merchant(session: Session, alliance_id: int, key: str) -> Merchant:
@@ -89,7 +94,7 @@ def add_recruits(session: Session, alliance_id: int, rng: random.Random) -> dict
     logins: list[Principal] = []
     applications = 0
     for n, (name, occupation, employer, decision, reason) in enumerate(PROMOTERS):
-        link = gym_link if decision is Decision.REJECT else guide_link
+        link = gym_link if decision is ReviewDecision.REJECT else guide_link
         with clock.fixed_at(now - timedelta(days=35 - n)):
             phone = _phone(rng, taken)
             application = service.apply(session, link.token, ApplicationCreate(
@@ -102,7 +107,9 @@ def add_recruits(session: Session, alliance_id: int, rng: random.Random) -> dict
         with clock.fixed_at(now - timedelta(days=30 - n)):
             decided = service.decide(session, reviewer, application.id, DecisionIn(decision=decision, reason=reason))
         if decided.login is not None:
-            logins.append(auth_service.principal_for_user(session, decided.login))
+            login = decided.login  # in the demo it can be tried at once: a known name and the demo's password
+            login.username, login.password_hash = PROMOTER_LOGINS[len(logins)], _demo_password_hash(session)
+            logins.append(auth_service.principal_for_user(session, login))
     for n, (business, industry, district) in enumerate(PROSPECTS):
         with clock.fixed_at(now - timedelta(days=10 - n)):
             phone = _phone(rng, taken)

@@ -87,14 +87,14 @@ STATUS_LABELS: dict[ApplicationStatus, tuple[str, str]] = {
 }
 
 
-class Decision(StrEnum):
+class ReviewDecision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
 
 
-DECISION_LABELS: dict[Decision, tuple[str, str]] = {
-    Decision.APPROVE: ("通过", "Approve"),
-    Decision.REJECT: ("拒绝", "Reject"),
+DECISION_LABELS: dict[ReviewDecision, tuple[str, str]] = {
+    ReviewDecision.APPROVE: ("通过", "Approve"),
+    ReviewDecision.REJECT: ("拒绝", "Reject"),
 }
 
 
@@ -189,12 +189,12 @@ def clean_reason(reason: str | None) -> str:
     return (reason or "").strip()[:MAX_REASON]
 
 
-def decide(status: ApplicationStatus, decision: Decision, reason: str | None) -> ApplicationStatus:
+def decide(status: ApplicationStatus, decision: ReviewDecision, reason: str | None) -> ApplicationStatus:
     """The status after a decision. Only a pending application is decided (409 otherwise: approving twice changes
     nothing and pays nothing twice); rejecting needs a reason (422)."""
     if status is not ApplicationStatus.PENDING:
         raise Refusal("recruit_already_decided", 409)
-    if decision is Decision.REJECT:
+    if decision is ReviewDecision.REJECT:
         if not clean_reason(reason):
             raise Refusal("recruit_reason_required")
         return ApplicationStatus.REJECTED

@@ -11,10 +11,10 @@ from lianmeng.recruiting.domain import (
     MAX_BOUNTY_FEN,
     ApplicantKind,
     ApplicationStatus,
-    Decision,
     LinkAccepts,
     Occupation,
     RecruiterType,
+    ReviewDecision,
 )
 
 
@@ -141,7 +141,7 @@ class ApplicationOut(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    decision: Decision
+    decision: ReviewDecision
     reason: str = Field(default="", max_length=500, description="Required to reject")
 
 

@@ -32,7 +32,7 @@ from lianmeng.merchants.models import Merchant, Staff
 from lianmeng.partners.domain import CandidateStatus
 from lianmeng.partners.models import Candidate
 from lianmeng.recruiting import domain, repository
-from lianmeng.recruiting.domain import ApplicantKind, ApplicationStatus, Decision, LinkAccepts, Recruiter
+from lianmeng.recruiting.domain import ApplicantKind, ApplicationStatus, LinkAccepts, Recruiter, ReviewDecision
 from lianmeng.recruiting.models import Application, JoinLink, RecruitingSettings
 from lianmeng.recruiting.schemas import ApplicationCreate, DecisionIn, JoinLinkCreate
 from lianmeng.tenancy import Principal, policy
@@ -227,7 +227,7 @@ def decide(session: Session, actor: Principal, application_id: int, data: Decisi
     application.reason = domain.clean_reason(data.reason)
     application.decided_by_user_id = actor.id if actor.kind == "user" else None
     application.decided_at = clock.now()
-    if data.decision is Decision.REJECT:
+    if data.decision is ReviewDecision.REJECT:
         session.flush()
         return Decided(application)
     if application.kind == ApplicantKind.MERCHANT.value:

@@ -31,9 +31,9 @@ from lianmeng.recruiting.domain import (
     MAX_BOUNTY_FEN,
     ApplicantKind,
     ApplicationStatus,
-    Decision,
     LinkAccepts,
     Occupation,
+    ReviewDecision,
 )
 from lianmeng.recruiting.models import Application, JoinLink
 from lianmeng.recruiting.schemas import ApplicationCreate, DecisionIn, JoinLinkCreate
@@ -154,11 +154,11 @@ async def decide(application_id: int, page: StaffPage) -> Response:
     values = await form_of(page)
     current = repository.get_application(page.session, page.me, application_id)
     try:
-        data = DecisionIn(decision=Decision(values.get("decision", "")), reason=values.get("reason", "")[:500])
+        data = DecisionIn(decision=ReviewDecision(values.get("decision", "")), reason=values.get("reason", "")[:500])
     except (ValueError, ValidationError):
         return _detail(page, current, status_code=422, values=values,
                        errors={"decision": page.t("请选择一项", "Choose one of the options")})
-    if data.decision is Decision.REJECT and not data.reason.strip():
+    if data.decision is ReviewDecision.REJECT and not data.reason.strip():
         return _detail(page, current, status_code=422, values=values,
                        errors={"reason": translate("recruit_reason_required", page.lang)})
     decided, error = run_write(page, lambda: service.decide(page.session, page.me, application_id, data))
@@ -167,7 +167,7 @@ async def decide(application_id: int, page: StaffPage) -> Response:
         return _detail(page, repository.get_application(page.session, page.me, application_id), status_code=422,
                        values=values, error=error)
     welcome = links.welcome_url(page.request, decided.welcome_token) if decided.welcome_token else None
-    flash = page.t("已通过申请", "Application approved") if data.decision is Decision.APPROVE else page.t(
+    flash = page.t("已通过申请", "Application approved") if data.decision is ReviewDecision.APPROVE else page.t(
         "已拒绝申请", "Application rejected")
     return _detail(page, decided.application, flash=flash, login=decided.login, welcome=welcome)
 

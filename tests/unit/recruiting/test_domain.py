@@ -9,11 +9,11 @@ from lianmeng.recruiting import domain
 from lianmeng.recruiting.domain import (
     ApplicantKind,
     ApplicationStatus,
-    Decision,
     LinkAccepts,
     Recruiter,
     RecruiterType,
     Refusal,
+    ReviewDecision,
 )
 
 
@@ -70,13 +70,13 @@ def test_who_may_decide(reviewer: domain.Reviewer, facts: domain.Facts, code: st
 
 
 def test_only_a_pending_application_is_decided_and_a_rejection_needs_a_reason() -> None:
-    assert domain.decide(ApplicationStatus.PENDING, Decision.APPROVE, None) is ApplicationStatus.APPROVED
-    assert domain.decide(ApplicationStatus.PENDING, Decision.REJECT, " 品类重复 ") is ApplicationStatus.REJECTED
+    assert domain.decide(ApplicationStatus.PENDING, ReviewDecision.APPROVE, None) is ApplicationStatus.APPROVED
+    assert domain.decide(ApplicationStatus.PENDING, ReviewDecision.REJECT, " 品类重复 ") is ApplicationStatus.REJECTED
     for blank in (None, "", "   \n"):
-        caught = refusal(domain.decide, ApplicationStatus.PENDING, Decision.REJECT, blank)
+        caught = refusal(domain.decide, ApplicationStatus.PENDING, ReviewDecision.REJECT, blank)
         assert (caught.code, caught.status) == ("recruit_reason_required", 422)
     for done in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED):
-        for decision in Decision:
+        for decision in ReviewDecision:
             caught = refusal(domain.decide, done, decision, "原因")
             assert (caught.code, caught.status) == ("recruit_already_decided", 409)
     assert domain.clean_reason("  x  ") == "x" and len(domain.clean_reason("长" * 900)) == domain.MAX_REASON
