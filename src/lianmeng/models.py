@@ -22,6 +22,7 @@ from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
+from lianmeng.recruiting.models import Application, JoinLink, RecruitingSettings
 from lianmeng.referrals.models import Feedback
 from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
 from lianmeng.withdrawals.models import Withdrawal
@@ -32,6 +33,7 @@ __all__ = [
     "AgreementEvent",
     "Alliance",
     "ApiKey",
+    "Application",
     "Base",
     "Campaign",
     "CampaignCost",
@@ -47,6 +49,7 @@ __all__ = [
     "Feedback",
     "GiftPackage",
     "IdempotencyRecord",
+    "JoinLink",
     "JointCard",
     "JointCardItem",
     "JointCardUse",
@@ -65,6 +68,7 @@ __all__ = [
     "PointsRule",
     "Posting",
     "Rebate",
+    "RecruitingSettings",
     "Redemption",
     "Refund",
     "ScoringWeights",

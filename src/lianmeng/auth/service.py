@@ -25,6 +25,7 @@ from lianmeng.members import service as members_service
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
+from lianmeng.merchants.domain import StaffRole
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.principal import SYSTEM
 
@@ -106,13 +107,14 @@ def member_token(member: Member) -> IssuedToken:
 
 
 def principal_for_user(session: Session, user: User) -> Principal:
-    store_id = None
+    store_id, promoter = None, False
     if user.staff_id is not None:
         staff = merchants_repo.staff_by_id(session, user.staff_id)
         store_id = staff.store_id if staff else None
+        promoter = staff is not None and staff.role == StaffRole.PROMOTER.value
     return Principal(
         kind="user", id=user.id, role=Role(user.role), alliance_id=user.alliance_id, merchant_id=user.merchant_id,
-        store_id=store_id, staff_id=user.staff_id, label=user.username,
+        store_id=store_id, staff_id=user.staff_id, label=user.username, promoter=promoter,
     )
 
 

@@ -33,6 +33,7 @@ from lianmeng.demo import data, generate
 from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
 from lianmeng.demo.partners import add_partner_candidates
+from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.members import repository as members_repo
@@ -106,7 +107,8 @@ def _steps(enabled: bool, total: int) -> Iterator[_Steps]:
 
 
 def demo_usernames() -> list[str]:
-    return ["operator"] + [f"{spec.key}-{suffix}" for spec in data.MERCHANTS for suffix in ("admin", "sa")]
+    return (["operator"] + [f"{spec.key}-{suffix}" for spec in data.MERCHANTS for suffix in ("admin", "sa")]
+            + list(PROMOTER_LOGINS))
 
 
 def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoSummary:
@@ -148,12 +150,14 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
             history = _add_history(session, loaded, member_ids, coupons, events, steps)
             steps.advance()
         add_partner_candidates(session, loaded.alliance_id, random.Random(f"{plan.seed}-partners"))
+    recruits = add_recruits(session, loaded.alliance_id, rng) if plan.history else {}
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
         "users": len(loaded.users), **history,
     }
+    counts.update({key: counts.get(key, 0) + added for key, added in recruits.items()})  # recruiting adds to them
     return DemoSummary(counts=counts, logins=list(loaded.users))
 
 

@@ -233,6 +233,22 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "en": "Only the operator may '{action}' a statement"},
     "candidate_self": {"zh-CN": "不能把自己列为候选伙伴", "en": "A merchant cannot be its own candidate"},
     "statement_line_unknown": {"zh-CN": "对账单中没有第 {line_id} 行", "en": "The statement has no line {line_id}"},
+    # recruiting (招募)
+    "join_link_inactive": {"zh-CN": "招募链接已失效", "en": "This join link is no longer active"},
+    "recruit_kind_not_invited": {"zh-CN": "此招募链接不接受这类申请", "en": "This join link does not invite this kind "
+                                 "of applicant"},
+    "recruit_needs_host": {"zh-CN": "推广员需通过商户的招募链接申请",
+                           "en": "Promoters apply through a merchant's join link"},
+    "recruit_already_applied": {"zh-CN": "该手机号已有待审核或已通过的申请",
+                                "en": "This phone already has a pending or approved application"},
+    "recruit_self_approval": {"zh-CN": "不能审核自己的申请", "en": "You cannot decide your own application"},
+    "recruit_own_recruit": {"zh-CN": "不能审核自己招募的申请,请由其他管理员或盟主审核",
+                            "en": "You cannot decide an application you recruited; another admin or the operator must"},
+    "recruit_already_decided": {"zh-CN": "该申请已审核", "en": "This application has already been decided"},
+    "recruit_reason_required": {"zh-CN": "拒绝申请须填写原因", "en": "A rejection needs a reason"},
+    "recruit_bounty_range": {"zh-CN": "招募奖励须在 ¥0 至 ¥10,000.00 之间",
+                             "en": "The recruit bounty must be between ¥0 and ¥10,000.00"},
+    "password_too_short": {"zh-CN": "密码至少 8 位", "en": "The password needs at least 8 characters"},
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -275,6 +291,9 @@ WORDS: dict[str, dict[str, str]] = {
     "campaign_registration": {"zh-CN": "活动报名", "en": "Campaign registration"},
     "gift_package": {"zh-CN": "礼包", "en": "Gift package"},
     "candidate": {"zh-CN": "候选伙伴", "en": "Candidate"},
+    "join_link": {"zh-CN": "招募链接", "en": "Join link"},
+    "recruit_application": {"zh-CN": "招募申请", "en": "Application"},
+    "welcome_link": {"zh-CN": "设置密码链接", "en": "Set-password link"},
 }
 
 

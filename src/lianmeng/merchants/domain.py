@@ -49,6 +49,7 @@ class StaffRole(StrEnum):
     SHOPPING_GUIDE = "shopping_guide"
     CASHIER = "cashier"
     TECHNICIAN = "technician"
+    PROMOTER = "promoter"  # an independent promoter recruited through a join link (recruiting)
 
 
 STAFF_ROLE_LABELS: dict[StaffRole, tuple[str, str]] = {
@@ -56,6 +57,7 @@ STAFF_ROLE_LABELS: dict[StaffRole, tuple[str, str]] = {
     StaffRole.SHOPPING_GUIDE: ("导购", "Shopping guide (SA)"),
     StaffRole.CASHIER: ("收银", "Cashier"),
     StaffRole.TECHNICIAN: ("技师", "Technician"),
+    StaffRole.PROMOTER: ("推广员", "Promoter"),
 }
 
 _TIME = r"(?:[01]\d|2[0-3]):[0-5]\d|24:00"

@@ -227,6 +227,7 @@ CAUSES: dict[str, tuple[str, str]] = {
     "joint_card_expiry": ("联合卡过期结转", "Joint card expiry"),
     "campaign_cost": ("联合活动费用分摊", "Campaign cost share"),
     "settlement_adjustment": ("对账调整", "Settlement adjustment"),
+    "recruit_bounty": ("招募奖励", "Recruit bounty"),
 }
 
 KINDS: dict[str, tuple[str, str]] = {

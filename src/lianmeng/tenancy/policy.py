@@ -22,6 +22,7 @@ from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order
+from lianmeng.recruiting.models import Application, JoinLink
 from lianmeng.referrals.models import Feedback
 from lianmeng.settlement.models import SettlementRun, Statement
 from lianmeng.tenancy.principal import Principal
@@ -65,6 +66,8 @@ def members(p: Principal) -> ColumnElement[bool]:
         return proved
     if p.role is Role.OPERATOR_ADMIN:
         return and_(Member.alliance_id == p.alliance_id, proved)
+    if p.promoter:  # an independent promoter sees the members it brought itself, not its host's customers
+        return and_(Member.alliance_id == p.alliance_id, proved, Member.origin_staff_id == p.staff_id)
     if p.is_merchant_side:
         enrolled = exists().where(and_(Membership.member_id == Member.id, Membership.merchant_id == p.merchant_id))
         return and_(Member.alliance_id == p.alliance_id, proved,
@@ -281,9 +284,12 @@ def require_manages(p: Principal, merchant_id: int) -> None:
 
 
 def require_serves(p: Principal, merchant_id: int) -> None:
-    """Operator, or anyone working at the merchant (store staff included): may enrol and serve members."""
+    """Operator, or anyone working at the merchant (store staff included): may enrol and serve members. A promoter
+    (recruiting) shares links and earns rebates; it runs no till and enrols nobody by hand."""
     if p.is_operator:
         return
+    if p.promoter:
+        raise Forbidden()
     if p.is_merchant_side and p.merchant_id == merchant_id:
         return
     raise Forbidden()
@@ -405,3 +411,32 @@ def require_candidate_keeper(p: Principal) -> None:
     integrations and the operator; store staff may only read their merchant's list."""
     if not (p.is_operator or p.manages_merchant):
         raise Forbidden()
+# --- recruiting -----------------------------------------------------------------------------------------------
+
+
+def join_links(p: Principal) -> ColumnElement[bool]:
+    """A join link is seen by the operator of its alliance, the admins of its merchant, and the staff member who
+    shares it."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return JoinLink.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return JoinLink.merchant_id == p.merchant_id
+    if p.role is Role.STORE_STAFF and p.staff_id is not None:
+        return JoinLink.staff_id == p.staff_id
+    return false()
+
+
+def recruit_applications(p: Principal) -> ColumnElement[bool]:
+    """An application is seen by the operator, the admins of the merchant that invited it, and the staff member who
+    recruited it (to follow its recruits, not to decide them)."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Application.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return Application.inviting_merchant_id == p.merchant_id
+    if p.role is Role.STORE_STAFF and p.staff_id is not None:
+        return and_(Application.recruiter_type == "staff", Application.recruiter_id == p.staff_id)
+    return false()

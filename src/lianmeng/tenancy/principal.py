@@ -18,6 +18,7 @@ class Principal:
     staff_id: int | None = None
     member_id: int | None = None
     label: str = ""
+    promoter: bool = False  # a store-staff login of an independent promoter (recruiting): shares, never serves
 
     @property
     def idempotency_scope(self) -> str:

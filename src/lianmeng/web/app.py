@@ -39,6 +39,8 @@ from lianmeng.orders.api import router as orders_router
 from lianmeng.partners.api import router as partners_router
 from lianmeng.partners.web import router as partners_pages
 from lianmeng.points.api import router as points_router
+from lianmeng.recruiting.api import router as recruiting_router
+from lianmeng.recruiting.web import router as recruiting_pages
 from lianmeng.referrals.api import router as referrals_router
 from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
@@ -89,7 +91,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
-                   distance_router, partners_router):
+                   distance_router, partners_router, recruiting_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -97,7 +99,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     app.include_router(auth_pages)
     for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, members_pages,
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
-                  distance_pages):
+                  distance_pages, recruiting_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

@@ -316,6 +316,8 @@ def home_of(principal: Principal) -> str:
         return "/m"
     if principal.is_operator:
         return "/console/operator"
+    if principal.promoter:
+        return "/console/coupons"  # a promoter shares coupons' claim links; it runs no till
     if principal.role is Role.STORE_STAFF:
         return "/console/counter"
     return "/console/dashboard"

@@ -23,6 +23,7 @@ from lianmeng.members.domain import MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
 from lianmeng.partners import domain as partners
 from lianmeng.points.domain import ENTRY_LABELS
+from lianmeng.recruiting import domain as recruiting
 from lianmeng.settlement import domain as settlement
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
@@ -87,6 +88,7 @@ LEDGER_CAUSE_LABELS: dict[str, Pair] = {
     "withdrawal": ("提现", "Withdrawal"), "joint_card_sale": ("联合卡售卡", "Joint card sold"),
     "joint_card_use": ("联合卡核销", "Joint card used"), "joint_card_refund": ("联合卡退卡", "Joint card refunded"),
     "joint_card_expiry": ("联合卡过期", "Joint card expired"), "campaign_cost": ("活动费用", "Campaign cost"),
+    "recruit_bounty": ("招募奖励", "Recruit bounty"),
 }
 WITHDRAWAL_STATUS_LABELS: dict[WithdrawalStatus, Pair] = {
     WithdrawalStatus.REQUESTED: ("待审核", "Requested"),
@@ -145,6 +147,12 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "score_basis": partners.BASIS_LABELS,
     "partner_verdict": partners.VERDICT_LABELS,
     "partner_gate": partners.GATE_LABELS,
+    "recruit_status": recruiting.STATUS_LABELS,
+    "recruit_decision": recruiting.DECISION_LABELS,
+    "applicant_kind": recruiting.KIND_LABELS,
+    "occupation": recruiting.OCCUPATION_LABELS,
+    "link_accepts": recruiting.ACCEPTS_LABELS,
+    "recruiter_type": recruiting.RECRUITER_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

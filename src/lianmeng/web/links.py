@@ -24,3 +24,13 @@ def public_base(request: Request) -> str:
 def claim_url(request: Request, token: str) -> str:
     """The address printed in claim QR codes and returned with claim links: it lands on the claim page."""
     return f"{public_base(request)}/claim/{quote(token, safe='')}"
+
+
+def join_url(request: Request, token: str) -> str:
+    """The address printed in join QR codes (recruiting): it lands on the phone-sized application page."""
+    return f"{public_base(request)}/join/{quote(token, safe='')}"
+
+
+def welcome_url(request: Request, token: str) -> str:
+    """A one-time set-password link for a login made by an approved recruit."""
+    return f"{public_base(request)}/welcome/{quote(token, safe='')}"

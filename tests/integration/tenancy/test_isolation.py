@@ -23,7 +23,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select, text
 
-from lianmeng.db import Base, get_engine
+from lianmeng.auth.sender import redact_stale
+from lianmeng.db import Base, get_engine, unit_of_work
 from lianmeng.jobs.service import run_all
 from lianmeng.kit import clock
 from lianmeng.settlement import domain
@@ -193,12 +194,31 @@ def build_scene(world: World, db_url: str) -> Scene:
     ids["jcard"] = s.ok("a.staff1", "POST", "/joint-cards/sales",
                         {"external_id": "JC-1", "tier_id": ids["jtier"], "member_id": ids["mb1"]}, 201)["id"]
     s.ok("a.staff1", "POST", f"/joint-cards/{ids['jcard']}/consume", {"component_id": ids["jc_m1"]}, 201)
+    recruit(s)
     settle_a_month(s)
     # partner candidates: m1's own list, the alpha operator's, the beta operator's
     for key, who, name in (("cand1", "a.admin1", "alpha 威尔仕健身"), ("cand_op", "a.operator", "alpha 亲子酒店"),
                            ("bcand", "b.operator", "beta 候选")):
         ids[key] = s.ok(who, "POST", "/partners/candidates", {**CANDIDATE, "name": name}, 201)["id"]
     return s
+
+
+def recruit(s: Scene) -> None:
+    """Recruiting: m1's guide shares a join link (jl1); a stranger applies through it as a promoter (rec1, pending)."""
+    from tests.claiming import last_sms_code
+
+    link = s.ok("a.staff1", "POST", "/join-links", {"title": "招募"}, 201)
+    s.ids.update(jl1=link["id"], jl1_token=link["token"])
+    s.client.app.state.throttle.storage.reset()  # type: ignore[attr-defined]
+    sent = s.client.post(f"{API}/join/{link['token']}/code", json={"phone": "13700009999"})
+    assert sent.status_code == 202, sent.text
+    applied = s.client.post(f"{API}/join/{link['token']}/applications", json={
+        "kind": "promoter", "phone": "13700009999", "code": last_sms_code(), "applicant_name": "推广员",
+        "occupation": "designer"})
+    assert applied.status_code == 201, applied.text
+    s.ids["rec1"] = applied.json()["id"]
+    with unit_of_work(s.db_url) as session:  # the code was used: its message keeps no code (as the jobs would do)
+        redact_stale(session, clock.now() + timedelta(minutes=1))
 
 
 def settle_a_month(s: Scene) -> None:
@@ -1167,6 +1187,57 @@ SWEEP: dict[tuple[str, str], Case] = {
         attacks(Call("a.member1", expect=403), Call("platform", expect=403)),
         owners(Call("a.admin1", expect=200), Call("a.operator", expect=200), Call("b.operator", expect=200)),
     ),
+    # --- recruiting ---
+    ("POST", "/join-links"): Case(
+        attacks(Call("a.admin1", body={"merchant_id": "@m2"}, expect=403),
+                Call("b.operator", body={"merchant_id": "@m1"}),
+                Call("a.key1", body={}, expect=403), Call("a.member1", body={}, expect=403)),
+        owners(Call("a.staff1", body={"title": "再招募"}, expect=201),
+               Call("a.operator", body={"merchant_id": "@m2"}, expect=201)),
+    ),
+    ("GET", "/join-links"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff2", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("GET", "/join-links/{link_id}"): Case(
+        attacks(*(Call(who, "jl1") for who in ("a.admin2", "a.staff2", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.staff1", "jl1", expect=200), Call("a.admin1", "jl1", expect=200)),
+    ),
+    ("PATCH", "/join-links/{link_id}"): Case(
+        attacks(*(Call(who, "jl1", {"active": False})
+                  for who in ("a.admin2", "a.staff2", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.admin1", "jl1", {"active": False}, expect=200)),
+    ),
+    ("GET", "/recruits"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff2", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("GET", "/recruits/leaderboard"): Case(
+        attacks(Call("a.admin2", expect=200), Call("a.staff2", expect=200), Call("b.operator", expect=200),
+                Call("a.key2", expect=200), Call("a.member1", expect=403)),
+        owners(Call("a.admin1", expect=200), Call("a.operator", query={"by": "merchant"}, expect=200)),
+    ),
+    ("GET", "/recruits/{application_id}"): Case(
+        attacks(*(Call(who, "rec1") for who in ("a.admin2", "a.staff2", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.admin1", "rec1", expect=200), Call("a.staff1", "rec1", expect=200)),
+    ),
+    ("POST", "/recruits/{application_id}/decisions"): Case(
+        attacks(*(Call(who, "rec1", {"decision": "approve"}) for who in ("a.admin2", "b.operator", "a.member1")),
+                Call("a.staff1", "rec1", {"decision": "approve"}, expect=403),
+                Call("a.key1", "rec1", {"decision": "approve"}, expect=403),
+                Call("a.admin1", "rec1", {"decision": "reject", "reason": " "}, expect=422)),
+        owners(Call("a.admin1", "rec1", {"decision": "approve"}, expect=200)),
+    ),
+    ("GET", "/recruiting/settings"): Case(
+        attacks(Call("a.member1", expect=403)),
+        owners(Call("a.operator", expect=200), Call("a.staff1", expect=200)),
+    ),
+    ("PUT", "/recruiting/settings"): Case(
+        attacks(*(Call(who, body={"bounty_fen": 500}, expect=403)
+                  for who in ("a.admin1", "a.staff1", "a.member1", "a.key1")),
+                Call("a.operator", body={"bounty_fen": -1}, expect=422)),
+        owners(Call("a.operator", body={"bounty_fen": 500}, expect=200)),
+    ),
 }
 
 # Endpoints with no tenant data to attack. Each says why.
@@ -1184,6 +1255,11 @@ PUBLIC.update({
     ("POST", "/claim/{token}/code"): "sends a code to the phone given; the same answer whoever holds it",
     ("POST", "/claim/{token}"): "the claimer proves the phone (its code) or is the member logged in; staff are "
                                 "refused; answers only about that coupon and that member",
+    ("GET", "/join/{token}"): "a shared join link: who invites (alliance, merchant) and to what, no person",
+    ("GET", "/join/{token}/qr.svg"): "the join link as a QR code",
+    ("POST", "/join/{token}/code"): "sends a code to the phone given; the same answer whoever holds it",
+    ("POST", "/join/{token}/applications"): "the applicant proves the phone (its code); answers only about its own "
+                                            "application (masked phone)",
 })
 SELF: dict[tuple[str, str], str] = {
     ("GET", "/auth/whoami"): "describes the caller itself; takes no id",

@@ -200,7 +200,10 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "DecaySource": "decay_source", "DecayScope": "decay_scope", "Standard": "partner_standard",
             "TrendKind": "store_trend", "RatingSource": "rating_source", "CandidateStatus": "candidate_status",
             "SincerityQuestion": "sincerity_question", "SincerityReply": "sincerity_reply", "Basis": "score_basis",
-            "Verdict": "partner_verdict", "Gate": "partner_gate"}
+            "Verdict": "partner_verdict", "Gate": "partner_gate",
+            "ApplicantKind": "applicant_kind", "LinkAccepts": "link_accepts", "Occupation": "occupation",
+            "ApplicationStatus": "recruit_status", "ReviewDecision": "recruit_decision",
+            "RecruiterType": "recruiter_type"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:

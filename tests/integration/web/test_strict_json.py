@@ -66,6 +66,8 @@ WRITES: list[tuple[str, str, dict[str, Any], list[str]]] = [
      ["points_per_yuan", "min_order_fen", "max_points_per_order"]),
     ("post", "/members", {"phone": "13912345678", "origin_merchant_id": 1, "origin_store_id": 1,
                           "origin_staff_id": 1}, ["origin_merchant_id", "origin_store_id", "origin_staff_id"]),
+    ("put", "/recruiting/settings", {"bounty_fen": 100}, ["bounty_fen"]),
+    ("post", "/join-links", {"merchant_id": 1}, ["merchant_id"]),
 ]
 # one world per endpoint (its fields corrupted one at a time): a world per field cost minutes of CI
 CASES = [pytest.param(method, path, body, fields, id=f"{method} {path}") for method, path, body, fields in WRITES]
