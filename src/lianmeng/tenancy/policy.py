@@ -372,3 +372,46 @@ def campaign_children(p: Principal, campaign_id: QueryableAttribute[int]) -> Col
     if p.is_platform:
         return true()
     return campaign_id.in_(select(Campaign.id).where(campaigns(p)))
+
+
+# --- prospects' overlap (潜在伙伴客户重合度) ------------------------------------------------------------------------
+
+
+def prospect_invitations(p: Principal) -> ColumnElement[bool]:
+    """An overlap invitation is the operator's (its alliance's) and the inviting merchant's admins' and
+    integrations'. Store staff, members and other merchants see none."""
+    from lianmeng.prospects.models import OverlapInvitation
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return OverlapInvitation.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return and_(OverlapInvitation.alliance_id == p.alliance_id,
+                    OverlapInvitation.inviter_merchant_id == p.merchant_id)
+    return false()
+
+
+def prospect_audit(p: Principal) -> ColumnElement[bool]:
+    """The overlap audit trail is the operator's to read."""
+    from lianmeng.prospects.models import OverlapAudit
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return OverlapAudit.alliance_id == p.alliance_id
+    return false()
+
+
+def overlap_candidates(p: Principal) -> ColumnElement[bool]:
+    """Prospects the caller may invite to an overlap upload: for the operator any candidate of its alliance, for a
+    merchant's admin or integration those its merchant keeps."""
+    from lianmeng.partners.models import Candidate
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Candidate.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return and_(Candidate.alliance_id == p.alliance_id, Candidate.owner_merchant_id == p.merchant_id)
+    return false()

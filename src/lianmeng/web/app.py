@@ -35,6 +35,9 @@ from lianmeng.members.web import router as members_pages
 from lianmeng.merchants.api import router as merchants_router
 from lianmeng.orders.api import router as orders_router
 from lianmeng.points.api import router as points_router
+from lianmeng.prospects.api import router as prospects_router
+from lianmeng.prospects.domain import MAX_UPLOAD_BYTES
+from lianmeng.prospects.web import router as prospects_pages
 from lianmeng.referrals.api import router as referrals_router
 from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
@@ -84,20 +87,22 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     api = APIRouter(prefix="/api/v1")
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
-                   coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router):
+                   coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
+                   prospects_router):
         api.include_router(router)
     app.include_router(api, responses=BUSY)
     openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
     for pages in (referrals_pages, coupons_pages, jointcards_pages, agreements_pages, members_pages,
-                  withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages):
+                  withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages, prospects_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)
     app.add_middleware(BindThrottle, throttle=app.state.throttle)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes,
+                       larger={"/api/v1/prospects/uploads": MAX_UPLOAD_BYTES, "/p/overlap/": MAX_UPLOAD_BYTES})
     app.add_middleware(LoadShedder, limit=settings.max_concurrent_requests, queue_depth=settings.request_queue_depth,
                        queue_seconds=settings.request_queue_seconds, retry_after=settings.retry_after_seconds)
     return app
