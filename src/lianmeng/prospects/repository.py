@@ -106,9 +106,9 @@ def add_digests(session: Session, invitation_id: int, rows: Sequence[tuple[bytes
 def merchant_bases(session: Session, alliance_id: int) -> dict[int, int]:
     """Each merchant of the alliance with its number of members (memberships), zero included."""
     merchants = session.scalars(select(Merchant.id).where(Merchant.alliance_id == alliance_id)).all()
-    counts = dict(session.execute(
+    counts: dict[int, int] = {merchant_id: n for merchant_id, n in session.execute(
         select(Membership.merchant_id, func.count()).join(Merchant, Merchant.id == Membership.merchant_id)
-        .where(Merchant.alliance_id == alliance_id).group_by(Membership.merchant_id)).tuples())
+        .where(Merchant.alliance_id == alliance_id).group_by(Membership.merchant_id))}
     return {merchant_id: counts.get(merchant_id, 0) for merchant_id in merchants}
 
 
@@ -137,7 +137,7 @@ def memberships_by_merchant(session: Session, member_ids: Sequence[int]) -> dict
         for merchant_id, n in session.execute(
                 select(Membership.merchant_id, func.count())
                 .where(in_keys(session, [Membership.member_id], [(m,) for m in chunk]))
-                .group_by(Membership.merchant_id)).tuples():
+                .group_by(Membership.merchant_id)):
             counts[merchant_id] = counts.get(merchant_id, 0) + n
     return counts
 
@@ -198,8 +198,8 @@ def cells_of(session: Session, computation_ids: Sequence[int], merchant_ids: set
 def merchant_names(session: Session, merchant_ids: Sequence[int]) -> dict[int, str]:
     if not merchant_ids:
         return {}
-    return dict(session.execute(select(Merchant.id, Merchant.name)
-                                .where(Merchant.id.in_(sorted(set(merchant_ids))))).tuples())
+    return {merchant_id: name for merchant_id, name in session.execute(
+        select(Merchant.id, Merchant.name).where(Merchant.id.in_(sorted(set(merchant_ids)))))}
 
 
 def list_audit(p: Principal, *, candidate_id: int | None = None) -> Select[Any]:
