@@ -26,6 +26,7 @@ from lianmeng.prospects.schemas import (
     UploadOut,
 )
 from lianmeng.web.deps import IDEMPOTENCY_KEY, CurrentPrincipal, Language, Paging, SessionDep, WriterDep
+from lianmeng.web.openapi import may_answer
 
 router = APIRouter(prefix="/prospects", tags=["prospects 潜在伙伴重合度"])
 
@@ -75,6 +76,7 @@ def _upload(session: Session, token: str, raw: bytes, key: str | None, lang: str
 
 
 @router.post("/uploads", response_model=UploadOut, status_code=201, openapi_extra=CSV_BODY,
+             responses=may_answer(403, 404, 410),
              summary="The prospect uploads its hashes (CSV: one column `hash`), authenticated by its invitation")
 async def upload(
     request: Request, session: SessionDep, lang: Language,
