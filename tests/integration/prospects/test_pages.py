@@ -12,8 +12,8 @@ from tests.integration.prospects.conftest import Prospects, phone
 from tests.integration.prospects.test_overlap_flow import hash_with_cli
 from tests.integration.web.console import console, csrf_of
 
-SALT = re.compile(r'id="issued-salt">([^<]+)<')
-LINK = re.compile(r'id="issued-link">[^<]*(/p/overlap/[^<]+)<')
+SALT = re.compile(r'id="issued-salt"[^>]*>([^<]+)<')
+LINK = re.compile(r'id="issued-link"[^>]*>[^<]*(/p/overlap/[^<]+)<')
 
 
 def test_operator_invites_and_the_prospect_uploads_from_its_page(prospects: Prospects, tmp_path: Path) -> None:
