@@ -21,6 +21,7 @@ from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
 from lianmeng.points.domain import ENTRY_LABELS
+from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABELS, UPLOAD_PROBLEM_LABELS
 from lianmeng.settlement import domain as settlement
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
@@ -132,6 +133,9 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "payee_type": PAYEE_TYPE_LABELS,
     "statement_status": settlement.STATUS_LABELS,
     "statement_action": STATEMENT_ACTION_LABELS,
+    "prospect_invitation_status": INVITATION_STATUS_LABELS,
+    "prospect_audit_event": AUDIT_EVENT_LABELS,
+    "upload_problem": UPLOAD_PROBLEM_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

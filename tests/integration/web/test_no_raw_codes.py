@@ -196,7 +196,9 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "CampaignStatus": "campaign_status", "CouponKind": "coupon_kind", "Acceptance": "acceptance",
             "MemberStatus": "member_status", "Industry": "industry", "MerchantStatus": "merchant_status",
             "StaffRole": "staff_role", "PointsEntryKind": "points_entry", "Status": "statement_status",
-            "Action": "statement_action", "WithdrawalStatus": "withdrawal_status", "Decision": "withdrawal_decision"}
+            "Action": "statement_action", "WithdrawalStatus": "withdrawal_status", "Decision": "withdrawal_decision",
+            "InvitationStatus": "prospect_invitation_status", "AuditEvent": "prospect_audit_event",
+            "UploadProblem": "upload_problem"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
