@@ -2,8 +2,8 @@
 `upload_s`; goal ≤ 5 s for 100,000 hashes against up to 2 M members).
 
 The invitation is made first and not timed: hashing the alliance's members under its salt is the invitation's work
-(`invite_s` in `time_invitation_and_upload`). Half the uploaded hashes are members' (read from the invitation's own
-index, exactly what the prospect's CLI would have computed for those phones), half match nobody. The timed part is
+(`invite_s` in `time_invitation_and_upload`). Half the uploaded hashes are members' (their phones hashed under the
+invitation's salt, exactly as the prospect's CLI would hash them), half match nobody. The timed part is
 what a prospect's request does: read and check the file, spend a query, join, count, noise, write the cells and the
 audit, commit.
 """
@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lianmeng.db import unit_of_work
+from lianmeng.kit import crypto
+from lianmeng.members.models import Member
 from lianmeng.partners.models import Candidate
-from lianmeng.prospects import repository, service
+from lianmeng.prospects import domain, repository, service
 from lianmeng.prospects.domain import HASH_HEADER
-from lianmeng.prospects.models import ProspectMemberDigest
 from lianmeng.tenancy.principal import SYSTEM
 
 
@@ -43,10 +44,12 @@ def time_invitation_and_upload(database_url: str, alliance_id: int, n: int = 100
         invitation_id, token = issued.invitation.id, issued.token
         indexed = issued.invitation.members_indexed
     invite_s = time.perf_counter() - started
+    key = domain.salt_key(issued.salt)
+    assert key is not None
     with unit_of_work(database_url) as session:
-        members = list(session.scalars(select(ProspectMemberDigest.digest)
-                                       .where(ProspectMemberDigest.invitation_id == invitation_id).limit(n // 2)))
-    hashes = {d.hex() for d in members}
+        phones = session.scalars(select(Member.phone_enc).where(Member.alliance_id == alliance_id)
+                                 .order_by(Member.id).limit(n // 2)).all()
+    hashes = {domain.overlap_digest(key, domain.member_e164(crypto.decrypt(p))).hex() for p in phones}
     while len(hashes) < n:
         hashes.add(secrets.token_hex(32))
     raw = ("\n".join([HASH_HEADER, *sorted(hashes)]) + "\n").encode()

@@ -97,10 +97,11 @@ def member_phones(session: Session, alliance_id: int, batch: int = 20_000) -> It
         last = rows[-1][0]
 
 
-def add_digests(session: Session, invitation_id: int, rows: Sequence[tuple[bytes, int]]) -> None:
+def add_digests(session: Session, invitation_id: int, rows: Sequence[tuple[int, int]]) -> None:
+    """(digest key, member id) rows of an invitation's member index."""
     insert_many(session, ProspectMemberDigest,
-                [{"invitation_id": invitation_id, "digest": digest, "member_id": member_id}
-                 for digest, member_id in rows])
+                [{"invitation_id": invitation_id, "digest_key": key, "member_id": member_id}
+                 for key, member_id in rows])
 
 
 def merchant_bases(session: Session, alliance_id: int) -> dict[int, int]:
@@ -120,14 +121,15 @@ def _chunks(session: Session, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start:start + SQLITE_CHUNK]
 
 
-def matched_members(session: Session, invitation_id: int, digests: Sequence[bytes]) -> list[int]:
-    """Members whose phone, hashed under the invitation's salt, is among the uploaded digests: the set join."""
+def matched_members(session: Session, invitation_id: int, keys: Sequence[int]) -> list[int]:
+    """Members whose phone, hashed under the invitation's salt, is among the uploaded hashes (by digest key): the
+    set join, one index probe per key."""
     found: list[int] = []
-    for chunk in _chunks(session, digests):
+    for chunk in _chunks(session, keys):
         found.extend(session.scalars(
             select(ProspectMemberDigest.member_id).where(
                 ProspectMemberDigest.invitation_id == invitation_id,
-                in_keys(session, [ProspectMemberDigest.digest], [(d,) for d in chunk]))))
+                in_keys(session, [ProspectMemberDigest.digest_key], [(k,) for k in chunk]))))
     return found
 
 

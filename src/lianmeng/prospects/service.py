@@ -127,8 +127,8 @@ def index_members(session: Session, invitation: OverlapInvitation, key: bytes) -
     """Every member's phone (decrypted in this loop only, never stored in clear) hashed under the invitation's key."""
     total = 0
     for batch in repository.member_phones(session, invitation.alliance_id):
-        rows = [(domain.overlap_digest(key, domain.member_e164(crypto.decrypt(phone_enc))), member_id)
-                for member_id, phone_enc in batch]
+        rows = [(domain.digest_key(domain.overlap_digest(key, domain.member_e164(crypto.decrypt(phone_enc)))),
+                 member_id) for member_id, phone_enc in batch]
         repository.add_digests(session, invitation.id, rows)
         total += len(rows)
     return total
@@ -189,7 +189,7 @@ def problems_report(problems: list[domain.LineProblem], limit: int = 200) -> dic
 
 def _compute(session: Session, invitation: OverlapInvitation, candidate: Candidate, digests: list[bytes],
              rng: np.random.Generator) -> tuple[OverlapComputation, list[OverlapCell]]:
-    member_ids = repository.matched_members(session, invitation.id, digests)
+    member_ids = repository.matched_members(session, invitation.id, sorted({domain.digest_key(d) for d in digests}))
     per_merchant = repository.memberships_by_merchant(session, member_ids)
     merchant_ids = sorted(int(m) for m in invitation.bases)
     exact = [per_merchant.get(m, 0) for m in merchant_ids] + [len(member_ids)]

@@ -69,11 +69,11 @@ def upgrade() -> None:
 
     op.create_table('prospect_member_digests',
     sa.Column('invitation_id', sa.Integer(), nullable=False),
-    sa.Column('digest', sa.LargeBinary(length=32), nullable=False),
+    sa.Column('digest_key', sa.BigInteger(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['invitation_id'], ['prospect_invitations.id'], name=op.f('fk_prospect_member_digests_invitation_id_prospect_invitations')),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_prospect_member_digests_member_id_members')),
-    sa.PrimaryKeyConstraint('invitation_id', 'digest', name=op.f('pk_prospect_member_digests'))
+    sa.PrimaryKeyConstraint('invitation_id', 'digest_key', name=op.f('pk_prospect_member_digests'))
     )
     op.create_table('prospect_overlap_audit',
     sa.Column('id', sa.Integer(), nullable=False),
