@@ -11,6 +11,7 @@ from rich.table import Table
 from lianmeng import __version__
 from lianmeng.bench.cli import bench_app
 from lianmeng.partners.cli import partners_app
+from lianmeng.prospects.cli import overlap_app
 from lianmeng.recruiting.cli import recruits_app
 
 app = typer.Typer(help="联盟 Lianmeng — cross-industry merchant alliances.", no_args_is_help=True)
@@ -24,6 +25,7 @@ app.add_typer(jobs_app, name="jobs")
 app.add_typer(bench_app, name="bench")
 app.add_typer(recruits_app, name="recruits")
 app.add_typer(partners_app, name="partners")
+app.add_typer(overlap_app, name="overlap")
 settle_app = typer.Typer(help="Settlement (结算): build a period's statements, verify them against the ledger.",
                          no_args_is_help=True)
 app.add_typer(settle_app, name="settle")

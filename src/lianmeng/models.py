@@ -22,6 +22,13 @@ from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
+from lianmeng.prospects.models import (
+    OverlapAudit,
+    OverlapCell,
+    OverlapComputation,
+    OverlapInvitation,
+    ProspectMemberDigest,
+)
 from lianmeng.recruiting.models import Application, JoinLink, RecruitingSettings
 from lianmeng.referrals.models import Feedback
 from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
@@ -63,10 +70,15 @@ __all__ = [
     "OneTimeCode",
     "Order",
     "OutboxMessage",
+    "OverlapAudit",
+    "OverlapCell",
+    "OverlapComputation",
+    "OverlapInvitation",
     "PointsDraw",
     "PointsGrant",
     "PointsRule",
     "Posting",
+    "ProspectMemberDigest",
     "Rebate",
     "RecruitingSettings",
     "Redemption",

@@ -29,7 +29,7 @@ from lianmeng.auth.models import User
 from lianmeng.coupons import service as coupons_service
 from lianmeng.coupons.models import Coupon, CouponTemplate
 from lianmeng.coupons.schemas import AttachOrderIn, IssueIn, RedeemIn, TemplateCreate
-from lianmeng.demo import data, generate
+from lianmeng.demo import data, generate, prospects
 from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
 from lianmeng.demo.partners import add_partner_candidates
@@ -149,6 +149,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
             steps.start("引流历史 referral history")
             history = _add_history(session, loaded, member_ids, coupons, events, steps)
             steps.advance()
+        prospects.add_prospect_upload(session, loaded.alliance_id, rng)
         add_partner_candidates(session, loaded.alliance_id, random.Random(f"{plan.seed}-partners"))
     recruits = add_recruits(session, loaded.alliance_id, rng) if plan.history else {}
     counts = {

@@ -13,6 +13,7 @@ from lianmeng.db import unit_of_work
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
 from lianmeng.points import service as points
+from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
 
 log = logging.getLogger("lianmeng.jobs")
@@ -25,6 +26,7 @@ class JobReport:
     joint_card_fen_expired: int = 0
     statements_built: int = 0
     unconfirmed_phones_forgotten: int = 0
+    overlap_indexes_purged: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -38,7 +40,9 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         statements = settlement.settle_due(session, at)
     with unit_of_work(database_url) as session:
         forgotten = members.purge_unconfirmed(session, at)
-    return JobReport(released, expired, card_fen, statements, forgotten)
+    with unit_of_work(database_url) as session:
+        overlap_purged = prospects.purge_expired(session, at)
+    return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged)
 
 
 class Scheduler:

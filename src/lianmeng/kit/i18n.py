@@ -249,6 +249,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "recruit_bounty_range": {"zh-CN": "招募奖励须在 ¥0 至 ¥10,000.00 之间",
                              "en": "The recruit bounty must be between ¥0 and ¥10,000.00"},
     "password_too_short": {"zh-CN": "密码至少 8 位", "en": "The password needs at least 8 characters"},
+    "overlap_candidate_in_alliance": {
+        "zh-CN": "该候选伙伴已是联盟商户:联盟内的重合度直接按会员统计,无需上传",
+        "en": "This candidate is already an alliance merchant: its overlap is counted from memberships, no upload",
+    },
+    "overlap_budget_spent": {
+        "zh-CN": "该潜在伙伴的 {budget} 次重合度计算已用完,不能再计算(防止差分攻击)",
+        "en": "This prospect's {budget} overlap computations are used up; no more can be run (it stops differencing)",
+    },
+    "overlap_invitation_expired": {
+        "zh-CN": "该邀请已过期,请联系邀请方重新发出邀请(新邀请有新的盐值)",
+        "en": "This invitation has expired; ask for a new one (it comes with a new salt)",
+    },
+    "overlap_upload_malformed": {
+        "zh-CN": "文件有 {count} 处问题,未保存任何内容;请按行修正后重新上传",
+        "en": "The file has {count} problem(s) and nothing was stored; fix the lines listed and upload again",
+    },
+    "overlap_upload_below_k": {
+        "zh-CN": "只有 {count} 个不同的哈希值,少于 {k} 个:这样的名单可能识别出个人,拒绝计算",
+        "en": "Only {count} distinct hashes, fewer than {k}: such a list could single people out, so it is refused",
+    },
+    "overlap_upload_too_small": {
+        "zh-CN": "只有 {count} 个不同的哈希值,至少需要 {minimum} 个才计算重合度",
+        "en": "Only {count} distinct hashes; an overlap is computed for {minimum} or more",
+    },
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -294,6 +318,7 @@ WORDS: dict[str, dict[str, str]] = {
     "join_link": {"zh-CN": "招募链接", "en": "Join link"},
     "recruit_application": {"zh-CN": "招募申请", "en": "Application"},
     "welcome_link": {"zh-CN": "设置密码链接", "en": "Set-password link"},
+    "invitation": {"zh-CN": "重合度邀请", "en": "Overlap invitation"},
 }
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lianmeng.members.models import Membership
 from lianmeng.overlap.domain import OverlapFigure, suppress
+from lianmeng.prospects import service as prospects
 
 
 def merchant_overlap(session: Session, viewer_merchant_id: int, other_merchant_id: int) -> OverlapFigure:
@@ -37,4 +38,4 @@ def alliance_overlap(session: Session, merchant_id: int) -> OverlapFigure:
 def prospect_overlap(session: Session, candidate_id: int, viewer_merchant_id: int | None) -> OverlapFigure | None:
     """The latest result of a prospect's hashed upload for this candidate, against the viewer merchant's members
     (the alliance's, for the operator). None until the prospect has uploaded."""
-    return None
+    return prospects.figure(session, candidate_id, viewer_merchant_id)

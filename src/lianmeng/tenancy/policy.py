@@ -411,6 +411,52 @@ def require_candidate_keeper(p: Principal) -> None:
     integrations and the operator; store staff may only read their merchant's list."""
     if not (p.is_operator or p.manages_merchant):
         raise Forbidden()
+
+
+# --- prospects' overlap (潜在伙伴客户重合度) ------------------------------------------------------------------------
+
+
+def prospect_invitations(p: Principal) -> ColumnElement[bool]:
+    """An overlap invitation is the operator's (its alliance's) and the inviting merchant's admins' and
+    integrations'. Store staff, members and other merchants see none."""
+    from lianmeng.prospects.models import OverlapInvitation
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return OverlapInvitation.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return and_(OverlapInvitation.alliance_id == p.alliance_id,
+                    OverlapInvitation.inviter_merchant_id == p.merchant_id)
+    return false()
+
+
+def prospect_audit(p: Principal) -> ColumnElement[bool]:
+    """The overlap audit trail is the operator's to read."""
+    from lianmeng.prospects.models import OverlapAudit
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return OverlapAudit.alliance_id == p.alliance_id
+    return false()
+
+
+def overlap_candidates(p: Principal) -> ColumnElement[bool]:
+    """Prospects the caller may invite to an overlap upload and whose results it may read: for the operator, who
+    governs what the alliance shares, any candidate of its alliance (its audit shows every computation anyway); for a
+    merchant's admin or integration those its merchant keeps. Candidate lists themselves stay private (`candidates`)."""
+    from lianmeng.partners.models import Candidate
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Candidate.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return and_(Candidate.alliance_id == p.alliance_id, Candidate.owner_merchant_id == p.merchant_id)
+    return false()
+
+
 # --- recruiting -----------------------------------------------------------------------------------------------
 
 

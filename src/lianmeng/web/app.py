@@ -39,6 +39,9 @@ from lianmeng.orders.api import router as orders_router
 from lianmeng.partners.api import router as partners_router
 from lianmeng.partners.web import router as partners_pages
 from lianmeng.points.api import router as points_router
+from lianmeng.prospects.api import router as prospects_router
+from lianmeng.prospects.domain import MAX_UPLOAD_BYTES
+from lianmeng.prospects.web import router as prospects_pages
 from lianmeng.recruiting.api import router as recruiting_router
 from lianmeng.recruiting.web import router as recruiting_pages
 from lianmeng.referrals.api import router as referrals_router
@@ -91,7 +94,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
-                   distance_router, partners_router, recruiting_router):
+                   distance_router, partners_router, recruiting_router, prospects_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -99,13 +102,15 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     app.include_router(auth_pages)
     for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, members_pages,
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
-                  distance_pages, recruiting_pages):
+                  distance_pages, recruiting_pages,
+                  prospects_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)
     app.add_middleware(BindThrottle, throttle=app.state.throttle)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes,
+                       larger={"/api/v1/prospects/uploads": MAX_UPLOAD_BYTES, "/p/overlap/": MAX_UPLOAD_BYTES})
     app.add_middleware(LoadShedder, limit=settings.max_concurrent_requests, queue_depth=settings.request_queue_depth,
                        queue_seconds=settings.request_queue_seconds, retry_after=settings.retry_after_seconds)
     return app

@@ -23,6 +23,7 @@ from lianmeng.members.domain import MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
 from lianmeng.partners import domain as partners
 from lianmeng.points.domain import ENTRY_LABELS
+from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABELS, UPLOAD_PROBLEM_LABELS
 from lianmeng.recruiting import domain as recruiting
 from lianmeng.settlement import domain as settlement
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
@@ -153,6 +154,9 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "occupation": recruiting.OCCUPATION_LABELS,
     "link_accepts": recruiting.ACCEPTS_LABELS,
     "recruiter_type": recruiting.RECRUITER_LABELS,
+    "prospect_invitation_status": INVITATION_STATUS_LABELS,
+    "prospect_audit_event": AUDIT_EVENT_LABELS,
+    "upload_problem": UPLOAD_PROBLEM_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

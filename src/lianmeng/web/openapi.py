@@ -44,6 +44,7 @@ MEANINGS: dict[int, tuple[str, dict[str, Any]]] = {
     403: ("The caller's role may not do this", {}),
     404: ("Not found, or outside the caller's scope", {}),
     409: ("Conflict: the same Idempotency-Key is still being processed, or the current state does not allow it", {}),
+    410: ("Gone: the invitation or link has expired", {}),
     413: ("The body is larger than LIANMENG_MAX_BODY_BYTES", {}),
     422: ("Invalid input: the schema (strict JSON types) or a business rule refused it; nothing was written", {}),
     429: ("Too many attempts: wait Retry-After seconds", RETRY_AFTER),

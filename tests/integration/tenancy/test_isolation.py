@@ -200,6 +200,7 @@ def build_scene(world: World, db_url: str) -> Scene:
     for key, who, name in (("cand1", "a.admin1", "alpha 威尔仕健身"), ("cand_op", "a.operator", "alpha 亲子酒店"),
                            ("bcand", "b.operator", "beta 候选")):
         ids[key] = s.ok(who, "POST", "/partners/candidates", {**CANDIDATE, "name": name}, 201)["id"]
+    add_prospects(s)
     return s
 
 
@@ -219,6 +220,29 @@ def recruit(s: Scene) -> None:
     s.ids["rec1"] = applied.json()["id"]
     with unit_of_work(s.db_url) as session:  # the code was used: its message keeps no code (as the jobs would do)
         redact_stale(session, clock.now() + timedelta(minutes=1))
+
+
+def add_prospects(s: Scene) -> None:
+    """Prospects (candidates outside the alliance): pc1 kept by m1, pc_op by A's operator, pcb in alliance B. m1's
+    admin invites pc1 (inv1), whose prospect uploads 120 hashes that match nobody (a computation, every cell
+    "< 10")."""
+    from lianmeng.db import unit_of_work
+    from lianmeng.partners.models import Candidate
+
+    ids = s.ids
+    with unit_of_work(s.db_url) as session:
+        rows = {"pc1": Candidate(alliance_id=ids["alpha"], owner_merchant_id=ids["m1"], name="山野户外",
+                                 industry="travel", brand_tags=[]),
+                "pc_op": Candidate(alliance_id=ids["alpha"], name="星河瑜伽", industry="fitness", brand_tags=[]),
+                "pcb": Candidate(alliance_id=ids["beta"], name="beta 潜在伙伴", industry="dining", brand_tags=[])}
+        session.add_all(rows.values())
+        session.flush()
+        ids.update({key: candidate.id for key, candidate in rows.items()})
+    issued = s.ok("a.admin1", "POST", "/prospects/invitations", {"candidate_id": ids["pc1"]}, 201)
+    ids["inv1"] = issued["id"]
+    body = ("hash\n" + "\n".join(f"{i:064x}" for i in range(1, 121))).encode()
+    r = s.client.post(f"{API}/prospects/uploads", content=body, headers={"X-Invitation-Token": issued["token"]})
+    assert r.status_code == 201, r.text
 
 
 def settle_a_month(s: Scene) -> None:
@@ -1240,6 +1264,41 @@ SWEEP: dict[tuple[str, str], Case] = {
     ),
 }
 
+# prospects' overlap (潜在伙伴客户重合度): invitations are the operator's and the inviting merchant's; results of a
+# prospect are read by whoever may invite it; the audit trail is the operator's
+PROSPECT_OUTSIDERS = ("a.admin2", "b.operator", "a.staff1", "a.member1", "a.key2")
+SWEEP.update({
+    ("POST", "/prospects/invitations"): Case(
+        attacks(Call("a.admin2", body={"candidate_id": "@pc1"}), Call("b.operator", body={"candidate_id": "@pc1"}),
+                Call("a.admin1", body={"candidate_id": "@pc_op"}), Call("a.operator", body={"candidate_id": "@pcb"}),
+                Call("a.staff1", body={"candidate_id": "@pc1"}, expect=403),
+                Call("a.member1", body={"candidate_id": "@pc1"}, expect=403)),
+        owners(Call("a.admin1", body={"candidate_id": "@pc1"}, expect=201),
+               Call("a.operator", body={"candidate_id": "@pc_op"}, expect=201)),
+    ),
+    ("GET", "/prospects/invitations"): Case(
+        attacks(*(Call(who, expect=200) for who in PROSPECT_OUTSIDERS)),
+        owners(Call("a.admin1", expect=200), Call("a.operator", expect=200), Call("a.key1", expect=200)),
+    ),
+    ("GET", "/prospects/invitations/{invitation_id}"): Case(
+        attacks(*(Call(who, "inv1") for who in PROSPECT_OUTSIDERS)),
+        owners(Call("a.admin1", "inv1", expect=200), Call("a.operator", "inv1", expect=200)),
+    ),
+    ("GET", "/prospects/candidates/{candidate_id}/overlap"): Case(
+        attacks(*(Call(who, "pc1") for who in PROSPECT_OUTSIDERS)),
+        owners(Call("a.admin1", "pc1", expect=200), Call("a.operator", "pc1", expect=200)),
+    ),
+    ("GET", "/prospects/candidates/{candidate_id}/overlap.csv"): Case(
+        attacks(*(Call(who, "pc1") for who in PROSPECT_OUTSIDERS)),
+        owners(Call("a.admin1", "pc1", expect=200), Call("a.operator", "pc1", expect=200)),
+    ),
+    ("GET", "/prospects/audit"): Case(
+        attacks(Call("b.operator", expect=200), Call("a.admin1", expect=403), Call("a.staff1", expect=403),
+                Call("a.member1", expect=403), Call("a.key1", expect=403)),
+        owners(Call("a.operator", expect=200)),
+    ),
+})
+
 # Endpoints with no tenant data to attack. Each says why.
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/health"): "version and database reachability only",
@@ -1249,6 +1308,10 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/auth/member/code/verify"): "needs the code sent to the phone (tested below across alliances)",
     ("POST", "/auth/member/card"): "needs a signed QR payload (tested below: forged and superseded ones fail)",
 }
+PUBLIC.update({
+    ("POST", "/prospects/uploads"): "the prospect's upload, authenticated by its invitation's token (not a login); "
+                                    "answers only that invitation's alliance-wide count (tests/integration/prospects)",
+})
 PUBLIC.update({
     ("GET", "/claim/{token}"): "a shared claim link's offer: the coupon's terms and the sharing store, no person",
     ("GET", "/claim/{token}/qr.svg"): "the claim link as a QR code",
@@ -1376,7 +1439,8 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/merchants/@m2/api-keys": scope("key2", "key2", "", "", None),
     "/merchants/@bm/api-keys": scope("", None, None, None, ""),
     "/feedback": scope("fb2", "fb2", "", "", ""),
-    "/partners/candidates": scope("cand1 cand_op bcand", "cand_op", "cand1", "", "bcand", b_admin=""),
+    "/partners/candidates": scope("cand1 cand_op bcand pc1 pc_op pcb", "cand_op pc_op", "cand1 pc1", "", "bcand pcb",
+                                  b_admin=""),
 }
 MERCHANTS = ("m1", "m2", "m3", "bm")
 MEMBERS = ("mb1", "mb2", "mb3", "bmb")

@@ -203,7 +203,9 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "Verdict": "partner_verdict", "Gate": "partner_gate",
             "ApplicantKind": "applicant_kind", "LinkAccepts": "link_accepts", "Occupation": "occupation",
             "ApplicationStatus": "recruit_status", "ReviewDecision": "recruit_decision",
-            "RecruiterType": "recruiter_type"}
+            "RecruiterType": "recruiter_type",
+            "InvitationStatus": "prospect_invitation_status", "AuditEvent": "prospect_audit_event",
+            "UploadProblem": "upload_problem"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:

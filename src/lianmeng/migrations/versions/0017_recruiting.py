@@ -1,7 +1,7 @@
 """recruiting: join links, applications, settings; staff role promoter
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-07 00:49:54.491160
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import lianmeng.db
 
 revision: str = '0017'
-down_revision: str | None = '0012'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
