@@ -20,6 +20,7 @@ from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order, Refund, TopUp
+from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 from lianmeng.referrals.models import Feedback
@@ -56,10 +57,13 @@ __all__ = [
     "Member",
     "Membership",
     "Merchant",
+    "MerchantBase",
     "MysteryVisit",
     "OneTimeCode",
     "Order",
     "OutboxMessage",
+    "OverlapSnapshot",
+    "PairOverlap",
     "PointsDraw",
     "PointsGrant",
     "PointsRule",

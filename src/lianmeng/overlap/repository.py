@@ -1,0 +1,157 @@
+"""Overlap queries: the set-based rebuild of an alliance's aggregates, and the reads the pages and API make of
+them. Reads are scoped by the caller's alliance (tenancy.policy decides which merchants a caller may see); the
+figures themselves are counts, never a member.
+
+The rebuild is one INSERT … SELECT of a self-join of memberships per alliance: each unordered pair of merchants
+is counted once (a.merchant_id < b.merchant_id) and stored once; a merchant's partners are the rows naming it on
+either side (the primary key and the second index). Portable SQL (SQLite and PostgreSQL); on PostgreSQL the
+aggregates are ANALYZEd after a rebuild so that the reads are planned on their real sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Subquery, and_, delete, func, insert, literal, select, text, union_all
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.selectable import ScalarSelect
+
+from lianmeng.alliances.models import Alliance
+from lianmeng.members.models import Membership
+from lianmeng.merchants.models import Merchant
+from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
+from lianmeng.tenancy import Principal, policy
+
+# --- the rebuild ----------------------------------------------------------------------------------------------
+
+
+def _alliance_merchants(alliance_id: int) -> ScalarSelect[int]:
+    return select(Merchant.id).where(Merchant.alliance_id == alliance_id).scalar_subquery()
+
+
+def rebuild(session: Session, alliance_id: int) -> tuple[int, int]:
+    """Replace the alliance's pair counts and bases with a fresh count: (memberships counted, pair rows)."""
+    merchants = _alliance_merchants(alliance_id)
+    session.execute(delete(PairOverlap).where(PairOverlap.merchant_a_id.in_(merchants)))
+    session.execute(delete(MerchantBase).where(MerchantBase.alliance_id == alliance_id))
+    low, high = aliased(Membership), aliased(Membership)
+    pairs = (
+        select(literal(alliance_id), low.merchant_id, high.merchant_id, func.count())
+        .select_from(low)
+        .join(high, and_(high.member_id == low.member_id, high.merchant_id > low.merchant_id))
+        .where(low.merchant_id.in_(merchants))
+        .group_by(low.merchant_id, high.merchant_id)
+    )
+    written = session.execute(insert(PairOverlap).from_select(
+        ["alliance_id", "merchant_a_id", "merchant_b_id", "shared"], pairs))
+    bases = (
+        select(literal(alliance_id), Membership.merchant_id, func.count())
+        .where(Membership.merchant_id.in_(merchants))
+        .group_by(Membership.merchant_id)
+    )
+    session.execute(insert(MerchantBase).from_select(["alliance_id", "merchant_id", "members"], bases))
+    counted = session.scalar(select(func.coalesce(func.sum(MerchantBase.members), 0))
+                             .where(MerchantBase.alliance_id == alliance_id)) or 0
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE overlap_pairs, overlap_bases"))
+    return int(counted), int(written.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def save_snapshot(session: Session, alliance_id: int, at: datetime, memberships: int, pairs: int,
+                  seconds: float) -> OverlapSnapshot:
+    snapshot = session.get(OverlapSnapshot, alliance_id)
+    if snapshot is None:
+        snapshot = OverlapSnapshot(alliance_id=alliance_id)
+        session.add(snapshot)
+    snapshot.computed_at, snapshot.memberships, snapshot.pairs, snapshot.seconds = at, memberships, pairs, seconds
+    session.flush()
+    return snapshot
+
+
+def lock_alliance(session: Session, alliance_id: int) -> None:
+    """Two rebuilds of one alliance at once (two servers' jobs) take turns on the alliance row."""
+    session.execute(select(Alliance.id).where(Alliance.id == alliance_id).with_for_update())
+
+
+def snapshot_of(session: Session, alliance_id: int) -> OverlapSnapshot | None:
+    return session.get(OverlapSnapshot, alliance_id)
+
+
+def alliance_ids(session: Session) -> list[int]:
+    return list(session.scalars(select(Alliance.id).order_by(Alliance.id)))
+
+
+def memberships_in(session: Session, alliance_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Membership)
+                          .where(Membership.merchant_id.in_(_alliance_merchants(alliance_id)))) or 0
+
+
+# --- reads ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Partner:
+    merchant_id: int
+    name: str
+    industry: str
+    shared: int  # exact; suppressed by the service before it leaves
+
+
+def base_of(session: Session, alliance_id: int, merchant_id: int) -> int:
+    return session.scalar(select(MerchantBase.members).where(
+        MerchantBase.alliance_id == alliance_id, MerchantBase.merchant_id == merchant_id)) or 0
+
+
+def _partners_of(merchant_id: int, at_least: int) -> Subquery:
+    """(other merchant, shared) for every pair naming the merchant on either side, sharing at least `at_least`."""
+    as_a = select(PairOverlap.merchant_b_id.label("other"), PairOverlap.shared.label("shared")).where(
+        PairOverlap.merchant_a_id == merchant_id, PairOverlap.shared >= at_least)
+    as_b = select(PairOverlap.merchant_a_id.label("other"), PairOverlap.shared.label("shared")).where(
+        PairOverlap.merchant_b_id == merchant_id, PairOverlap.shared >= at_least)
+    return union_all(as_a, as_b).subquery("partners")
+
+
+def top_partners(session: Session, alliance_id: int, merchant_id: int, at_least: int, limit: int | None
+                 ) -> list[Partner]:
+    """The merchant's partners sharing at least `at_least` members, most shared first (ties: merchant id)."""
+    partners = _partners_of(merchant_id, at_least)
+    stmt = (
+        select(partners.c.other, Merchant.name, Merchant.industry, partners.c.shared)
+        .join(Merchant, Merchant.id == partners.c.other)
+        .where(Merchant.alliance_id == alliance_id)
+        .order_by(partners.c.shared.desc(), partners.c.other)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [Partner(int(i), name, industry, int(n)) for i, name, industry, n in session.execute(stmt)]
+
+
+def visible_sum(session: Session, merchant_id: int, at_least: int) -> tuple[int, int]:
+    """(partners sharing at least `at_least`, their shared members summed)."""
+    partners = _partners_of(merchant_id, at_least)
+    row = session.execute(select(func.count(), func.coalesce(func.sum(partners.c.shared), 0))).one()
+    return int(row[0]), int(row[1])
+
+
+def other_merchants(session: Session, alliance_id: int, merchant_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Merchant).where(
+        Merchant.alliance_id == alliance_id, Merchant.id != merchant_id)) or 0
+
+
+def merchants_of(session: Session, p: Principal, alliance_id: int) -> list[Merchant]:
+    """The alliance's merchants the caller may see, in id order."""
+    return list(session.scalars(select(Merchant).where(policy.merchants(p), Merchant.alliance_id == alliance_id)
+                                .order_by(Merchant.id)))
+
+
+def bases(session: Session, alliance_id: int) -> dict[int, int]:
+    return {int(m): int(n) for m, n in session.execute(
+        select(MerchantBase.merchant_id, MerchantBase.members).where(MerchantBase.alliance_id == alliance_id))}
+
+
+def pairs_at_least(session: Session, alliance_id: int, at_least: int) -> dict[tuple[int, int], int]:
+    """(merchant a, merchant b) → shared, a < b, for the pairs sharing at least `at_least`."""
+    rows = session.execute(select(PairOverlap.merchant_a_id, PairOverlap.merchant_b_id, PairOverlap.shared).where(
+        PairOverlap.alliance_id == alliance_id, PairOverlap.shared >= at_least))
+    return {(int(a), int(b)): int(n) for a, b, n in rows}
