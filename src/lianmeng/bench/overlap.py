@@ -16,7 +16,8 @@ Phases:
 3. **Timing.** A warm-up reads memberships once. Then `repeat` times, alternating: the baseline (the bare
    ``SELECT count(*) … GROUP BY`` self-join over the alliance's memberships, each unordered pair once, every group
    computed in the server) and ours (`refresh_alliance` in a transaction of its own, commit included: it deletes the
-   previous aggregates, inserts both directions of every pair and every merchant's base). Best of each is reported.
+   previous aggregates, inserts every pair's count and every merchant's base, and ANALYZEs them). Best of each is
+   reported.
 4. **Verification.** The stored pairs are compared with the bare count, pair by pair, in SQL.
 5. **Reads.** `samples` reads of a random merchant's top-20 overlaps through `overlap.service.merchant_view` (what
    the console page and the API call), each in its own session on a pooled connection, as its admin; p50/p95.
@@ -41,6 +42,7 @@ from lianmeng.bench.settle import Listener, Quiet, SettleBenchError, bulk_load, 
 from lianmeng.db import begin_write
 from lianmeng.kit import clock
 from lianmeng.overlap import service as overlap
+from lianmeng.overlap.domain import K_MIN
 from lianmeng.tenancy import Principal
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lm_bench"
@@ -60,10 +62,10 @@ BASELINE_SQL = (
 )
 VERIFY_SQL = (
     "SELECT count(*) FROM (SELECT a.merchant_id AS m, b.merchant_id AS o, count(*) AS n "
-    "FROM memberships a JOIN memberships b ON b.member_id = a.member_id AND b.merchant_id <> a.merchant_id "
+    "FROM memberships a JOIN memberships b ON b.member_id = a.member_id AND b.merchant_id > a.merchant_id "
     "WHERE a.merchant_id IN (SELECT id FROM merchants WHERE alliance_id = :a) "
     "GROUP BY a.merchant_id, b.merchant_id) bare "
-    "FULL JOIN (SELECT merchant_id AS m, other_merchant_id AS o, shared AS n FROM overlap_pairs "
+    "FULL JOIN (SELECT merchant_a_id AS m, merchant_b_id AS o, shared AS n FROM overlap_pairs "
     "WHERE alliance_id = :a) ours ON ours.m = bare.m AND ours.o = bare.o "
     "WHERE bare.n IS DISTINCT FROM ours.n"
 )
@@ -164,7 +166,7 @@ def run_overlap_bench(config: OverlapConfig, listener: Listener | None = None) -
             pairs = int(conn.scalar(text("SELECT count(*) FROM overlap_pairs WHERE alliance_id = :a"),
                                     {"a": alliance_id}) or 0)
             below = int(conn.scalar(text("SELECT count(*) FROM overlap_pairs WHERE alliance_id = :a AND shared < :k"),
-                                    {"a": alliance_id, "k": overlap.K_MIN}) or 0)
+                                    {"a": alliance_id, "k": K_MIN}) or 0)
     finally:
         engine.dispose()
     listener.phase("读取 reads", total=config.samples)

@@ -12,6 +12,7 @@ from lianmeng.commissions import service as commissions
 from lianmeng.db import unit_of_work
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
+from lianmeng.overlap import service as overlap
 from lianmeng.points import service as points
 from lianmeng.settlement import service as settlement
 
@@ -25,6 +26,7 @@ class JobReport:
     joint_card_fen_expired: int = 0
     statements_built: int = 0
     unconfirmed_phones_forgotten: int = 0
+    overlap_alliances_recounted: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -38,7 +40,18 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         statements = settlement.settle_due(session, at)
     with unit_of_work(database_url) as session:
         forgotten = members.purge_unconfirmed(session, at)
-    return JobReport(released, expired, card_fen, statements, forgotten)
+    return JobReport(released, expired, card_fen, statements, forgotten, recount_overlap(database_url, at))
+
+
+def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
+    """Customer overlap: each alliance whose memberships changed (and last counted ≥ REFRESH_MINUTES ago) is
+    recounted in a unit of work of its own."""
+    with unit_of_work(database_url) as session:
+        due = overlap.due_alliances(session, at)
+    for alliance_id in due:
+        with unit_of_work(database_url) as session:
+            overlap.refresh_alliance(session, alliance_id, at)
+    return len(due)
 
 
 class Scheduler:

@@ -18,12 +18,14 @@ from lianmeng.db import Base, UTCDateTime
 class PairOverlap(Base):
     """How many members hold a membership at both merchants of a pair (exact, unsuppressed: suppression happens
     when it is shown). One row per unordered pair, `merchant_a_id < merchant_b_id`, for every pair that shares at
-    least one member; a merchant's partners are read through the primary key (as a) and the second index (as b)."""
+    least one member. A merchant's largest overlaps are two short index ranges read from the top: its pairs as a
+    and as b, each in order of `shared`."""
 
     __tablename__ = "overlap_pairs"
     __table_args__ = (
         CheckConstraint("merchant_a_id < merchant_b_id", name="ordered"),
-        Index("ix_overlap_pairs_merchant_b_id_merchant_a_id", "merchant_b_id", "merchant_a_id"),
+        Index("ix_overlap_pairs_merchant_a_id_shared", "merchant_a_id", "shared"),
+        Index("ix_overlap_pairs_merchant_b_id_shared", "merchant_b_id", "shared"),
     )
 
     merchant_a_id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -33,14 +35,17 @@ class PairOverlap(Base):
 
 
 class MerchantBase(Base):
-    """A merchant's own customers (members holding a membership there) when the snapshot was computed: the
-    denominator of every share it is shown."""
+    """A merchant's own customers (members holding a membership there) when the snapshot was computed — the
+    denominator of every share it is shown — and its row of the matrix summed over the shown cells only (partners
+    sharing at least k, and their shared customers added up), so a page never scans the row to total it."""
 
     __tablename__ = "overlap_bases"
 
     alliance_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     members: Mapped[int] = mapped_column(Integer)
+    partners_shown: Mapped[int] = mapped_column(Integer)
+    shown_total: Mapped[int] = mapped_column(Integer)
 
 
 class OverlapSnapshot(Base):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Subquery, and_, delete, func, insert, literal, select, text, union_all
+from sqlalchemy import Select, and_, delete, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -30,7 +31,7 @@ def _alliance_merchants(alliance_id: int) -> ScalarSelect[int]:
     return select(Merchant.id).where(Merchant.alliance_id == alliance_id).scalar_subquery()
 
 
-def rebuild(session: Session, alliance_id: int) -> tuple[int, int]:
+def rebuild(session: Session, alliance_id: int, k: int) -> tuple[int, int]:
     """Replace the alliance's pair counts and bases with a fresh count: (memberships counted, pair rows)."""
     merchants = _alliance_merchants(alliance_id)
     session.execute(delete(PairOverlap).where(PairOverlap.merchant_a_id.in_(merchants)))
@@ -45,17 +46,37 @@ def rebuild(session: Session, alliance_id: int) -> tuple[int, int]:
     )
     written = session.execute(insert(PairOverlap).from_select(
         ["alliance_id", "merchant_a_id", "merchant_b_id", "shared"], pairs))
-    bases = (
-        select(literal(alliance_id), Membership.merchant_id, func.count())
-        .where(Membership.merchant_id.in_(merchants))
-        .group_by(Membership.merchant_id)
-    )
-    session.execute(insert(MerchantBase).from_select(["alliance_id", "merchant_id", "members"], bases))
+    session.execute(insert(MerchantBase).from_select(
+        ["alliance_id", "merchant_id", "members", "partners_shown", "shown_total"], _bases(alliance_id, k)))
     counted = session.scalar(select(func.coalesce(func.sum(MerchantBase.members), 0))
                              .where(MerchantBase.alliance_id == alliance_id)) or 0
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE overlap_pairs, overlap_bases"))
     return int(counted), int(written.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _bases(alliance_id: int, k: int) -> Select[Any]:
+    """Per merchant of the alliance with members: its members, and its shown cells (≥ k) counted and summed."""
+    members = (
+        select(Membership.merchant_id.label("merchant_id"), func.count().label("n"))
+        .where(Membership.merchant_id.in_(_alliance_merchants(alliance_id)))
+        .group_by(Membership.merchant_id).subquery("members")
+    )
+    sides = union_all(
+        select(PairOverlap.merchant_a_id.label("merchant_id"), PairOverlap.shared.label("shared")).where(
+            PairOverlap.alliance_id == alliance_id, PairOverlap.shared >= k),
+        select(PairOverlap.merchant_b_id.label("merchant_id"), PairOverlap.shared.label("shared")).where(
+            PairOverlap.alliance_id == alliance_id, PairOverlap.shared >= k),
+    ).subquery("sides")
+    shown = (
+        select(sides.c.merchant_id, func.count().label("partners"), func.sum(sides.c.shared).label("total"))
+        .group_by(sides.c.merchant_id).subquery("shown")
+    )
+    return (
+        select(literal(alliance_id), members.c.merchant_id, members.c.n, func.coalesce(shown.c.partners, 0),
+               func.coalesce(shown.c.total, 0))
+        .select_from(members).outerjoin(shown, shown.c.merchant_id == members.c.merchant_id)
+    )
 
 
 def save_snapshot(session: Session, alliance_id: int, at: datetime, memberships: int, pairs: int,
@@ -98,24 +119,23 @@ class Partner:
     shared: int  # exact; suppressed by the service before it leaves
 
 
-def base_of(session: Session, alliance_id: int, merchant_id: int) -> int:
-    return session.scalar(select(MerchantBase.members).where(
-        MerchantBase.alliance_id == alliance_id, MerchantBase.merchant_id == merchant_id)) or 0
-
-
-def _partners_of(merchant_id: int, at_least: int) -> Subquery:
-    """(other merchant, shared) for every pair naming the merchant on either side, sharing at least `at_least`."""
-    as_a = select(PairOverlap.merchant_b_id.label("other"), PairOverlap.shared.label("shared")).where(
-        PairOverlap.merchant_a_id == merchant_id, PairOverlap.shared >= at_least)
-    as_b = select(PairOverlap.merchant_a_id.label("other"), PairOverlap.shared.label("shared")).where(
-        PairOverlap.merchant_b_id == merchant_id, PairOverlap.shared >= at_least)
-    return union_all(as_a, as_b).subquery("partners")
+def base_of(session: Session, alliance_id: int, merchant_id: int) -> MerchantBase | None:
+    return session.get(MerchantBase, (alliance_id, merchant_id))
 
 
 def top_partners(session: Session, alliance_id: int, merchant_id: int, at_least: int, limit: int | None
                  ) -> list[Partner]:
-    """The merchant's partners sharing at least `at_least` members, most shared first (ties: merchant id)."""
-    partners = _partners_of(merchant_id, at_least)
+    """The merchant's partners sharing at least `at_least` members, most shared first (ties: merchant id). With a
+    limit, each side is read from the top of its (merchant, shared) index and stops after `limit` rows."""
+    sides = []
+    for me, other in ((PairOverlap.merchant_a_id, PairOverlap.merchant_b_id),
+                      (PairOverlap.merchant_b_id, PairOverlap.merchant_a_id)):
+        side = (select(other.label("other"), PairOverlap.shared.label("shared"))
+                .where(me == merchant_id, PairOverlap.shared >= at_least))
+        if limit is not None:
+            side = side.order_by(PairOverlap.shared.desc()).limit(limit)
+        sides.append(side.subquery())
+    partners = union_all(*(select(side.c.other, side.c.shared) for side in sides)).subquery("partners")
     stmt = (
         select(partners.c.other, Merchant.name, Merchant.industry, partners.c.shared)
         .join(Merchant, Merchant.id == partners.c.other)
@@ -125,13 +145,6 @@ def top_partners(session: Session, alliance_id: int, merchant_id: int, at_least:
     if limit is not None:
         stmt = stmt.limit(limit)
     return [Partner(int(i), name, industry, int(n)) for i, name, industry, n in session.execute(stmt)]
-
-
-def visible_sum(session: Session, merchant_id: int, at_least: int) -> tuple[int, int]:
-    """(partners sharing at least `at_least`, their shared members summed)."""
-    partners = _partners_of(merchant_id, at_least)
-    row = session.execute(select(func.count(), func.coalesce(func.sum(partners.c.shared), 0))).one()
-    return int(row[0]), int(row[1])
 
 
 def other_merchants(session: Session, alliance_id: int, merchant_id: int) -> int:
@@ -145,9 +158,9 @@ def merchants_of(session: Session, p: Principal, alliance_id: int) -> list[Merch
                                 .order_by(Merchant.id)))
 
 
-def bases(session: Session, alliance_id: int) -> dict[int, int]:
-    return {int(m): int(n) for m, n in session.execute(
-        select(MerchantBase.merchant_id, MerchantBase.members).where(MerchantBase.alliance_id == alliance_id))}
+def bases(session: Session, alliance_id: int) -> dict[int, MerchantBase]:
+    return {b.merchant_id: b for b in session.scalars(
+        select(MerchantBase).where(MerchantBase.alliance_id == alliance_id))}
 
 
 def pairs_at_least(session: Session, alliance_id: int, at_least: int) -> dict[tuple[int, int], int]:

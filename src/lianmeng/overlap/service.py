@@ -7,8 +7,9 @@ counter (`enrol_at_merchant`), and when a referred member arrives at a partner w
 (one it enrolled or that holds a membership there), so orders and arrivals are already inside memberships.
 
 Freshness: the counts are maintained aggregates (`overlap_pairs`, `overlap_bases`), rebuilt per alliance by one
-set-based self-join (`refresh_alliance`) from the scheduled jobs (`refresh_due`, at most `REFRESH_MINUTES` after
-memberships change), or at once by the operator. Pages read them through an index and say when they were counted.
+set-based self-join (`refresh_alliance`) by the scheduled jobs (`due_alliances`: at most `REFRESH_MINUTES` after
+memberships change, each alliance in a unit of work of its own), or at once by the operator. Pages read them
+through an index and say when they were counted.
 
 Nothing here commits: the door (request, job) does.
 """
@@ -45,8 +46,6 @@ from lianmeng.overlap.schemas import (
 from lianmeng.referrals import service as referrals
 from lianmeng.tenancy import Principal, policy
 
-__all__ = ["K_MIN", "alliance_overlap", "merchant_overlap", "merchant_view", "operator_matrix", "prospect_overlap",
-           "refresh_alliance", "refresh_due"]
 
 
 # --- seams other capabilities call (signatures kept) --------------------------------------------------------
@@ -100,7 +99,7 @@ def refresh_alliance(session: Session, alliance_id: int, at: datetime | None = N
     seeing the previous counts until the transaction commits."""
     repository.lock_alliance(session, alliance_id)
     started = time.perf_counter()
-    memberships, pairs = repository.rebuild(session, alliance_id)
+    memberships, pairs = repository.rebuild(session, alliance_id, K_MIN)
     return repository.save_snapshot(session, alliance_id, at or clock.now(), memberships, pairs,
                                     time.perf_counter() - started)
 
@@ -117,18 +116,6 @@ def due_alliances(session: Session, at: datetime | None = None) -> list[int]:
         if stale:
             due.append(alliance_id)
     return due
-
-
-def refresh_due(database_url: str | None = None, at: datetime | None = None) -> int:
-    """The job: each due alliance recounted in a unit of work of its own. Returns how many were recounted."""
-    from lianmeng.db import unit_of_work
-
-    with unit_of_work(database_url) as session:
-        due = due_alliances(session, at)
-    for alliance_id in due:
-        with unit_of_work(database_url) as session:
-            refresh_alliance(session, alliance_id, at)
-    return len(due)
 
 
 def refresh_now(session: Session, p: Principal, alliance_id: int | None) -> OverlapSnapshot:
@@ -168,9 +155,9 @@ def merchant_view(session: Session, p: Principal, merchant_id: int, limit: int |
     """The merchant's largest overlaps (shown cells only, read from the maintained aggregates by index)."""
     merchant = _viewable_merchant(session, p, merchant_id)
     alliance_id = merchant.alliance_id
-    base = repository.base_of(session, alliance_id, merchant.id)
+    row = repository.base_of(session, alliance_id, merchant.id)
+    base, shown, total = (row.members, row.partners_shown, row.shown_total) if row else (0, 0, 0)
     top = repository.top_partners(session, alliance_id, merchant.id, K_MIN, limit)
-    shown, total = repository.visible_sum(session, merchant.id, K_MIN)
     others = repository.other_merchants(session, alliance_id, merchant.id)
     return MerchantOverlapOut(
         merchant_id=merchant.id, merchant_name=merchant.name, customers=base,
@@ -180,6 +167,17 @@ def merchant_view(session: Session, p: Principal, merchant_id: int, limit: int |
                   for t in top],
         partners_shown=shown, partners_below_k=max(0, others - shown), shown_total=total,
     )
+
+
+def first_merchant(session: Session, p: Principal, alliance_id: int) -> int | None:
+    merchants = repository.merchants_of(session, p, alliance_id)
+    return merchants[0].id if merchants else None
+
+
+def alliance_merchants(session: Session, p: Principal, merchant_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the merchants of the merchant's alliance, for the operator's chooser."""
+    merchant = merchants_repo.get_merchant(session, p, merchant_id)
+    return [(m.id, m.name) for m in repository.merchants_of(session, p, merchant.alliance_id)]
 
 
 OVERLAP_COLUMNS = (
@@ -241,11 +239,8 @@ def operator_matrix(session: Session, p: Principal, *, alliance_id: int | None =
         key = (min(cell.referrer_merchant_id, cell.receiving_merchant_id),
                max(cell.referrer_merchant_id, cell.receiving_merchant_id))
         arrivals[key] = arrivals.get(key, 0) + cell.arrived
-    totals: dict[int, int] = {}
-    for (a, b), shared in cells.items():
-        totals[a] = totals.get(a, 0) + shared
-        totals[b] = totals.get(b, 0) + shared
-    figures = [domain.PairFigures(a, b, shared, bases.get(a, 0), bases.get(b, 0), arrivals.get((a, b), 0))
+    customers = {m: b.members for m, b in bases.items()}
+    figures = [domain.PairFigures(a, b, shared, customers.get(a, 0), customers.get(b, 0), arrivals.get((a, b), 0))
                for (a, b), shared in cells.items() if a in names and b in names]
     untapped = [UntappedPair(
         merchant_a_id=f.merchant_a, merchant_a_name=names[f.merchant_a], merchant_b_id=f.merchant_b,
@@ -255,11 +250,12 @@ def operator_matrix(session: Session, p: Principal, *, alliance_id: int | None =
     return MatrixOut(
         alliance_id=alliance.id, freshness=_freshness(session, alliance.id), date_from=flows.date_from,
         date_to=flows.date_to,
-        merchants=[MatrixMerchant(merchant_id=m.id, name=m.name, industry=m.industry, customers=bases.get(m.id, 0),
-                                  shown_total=totals.get(m.id, 0)) for m in merchants],
+        merchants=[MatrixMerchant(merchant_id=m.id, name=m.name, industry=m.industry,
+                                  customers=customers.get(m.id, 0),
+                                  shown_total=bases[m.id].shown_total if m.id in bases else 0) for m in merchants],
         overlap=[MatrixCell(merchant_a_id=a, merchant_b_id=b, shared=n,
-                            share_of_a_bp=domain.share_bp(n, bases.get(a, 0)),
-                            share_of_b_bp=domain.share_bp(n, bases.get(b, 0)))
+                            share_of_a_bp=domain.share_bp(n, customers.get(a, 0)),
+                            share_of_b_bp=domain.share_bp(n, customers.get(b, 0)))
                  for (a, b), n in sorted(cells.items()) if a in names and b in names],
         flows=[FlowPair(referrer_merchant_id=c.referrer_merchant_id, receiving_merchant_id=c.receiving_merchant_id,
                         arrived=c.arrived) for c in flows.items],

@@ -28,12 +28,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('merchant_a_id', 'merchant_b_id', name=op.f('pk_overlap_pairs'))
     )
     with op.batch_alter_table('overlap_pairs', schema=None) as batch_op:
-        batch_op.create_index('ix_overlap_pairs_merchant_b_id_merchant_a_id', ['merchant_b_id', 'merchant_a_id'], unique=False)
+        batch_op.create_index('ix_overlap_pairs_merchant_a_id_shared', ['merchant_a_id', 'shared'], unique=False)
+        batch_op.create_index('ix_overlap_pairs_merchant_b_id_shared', ['merchant_b_id', 'shared'], unique=False)
 
     op.create_table('overlap_bases',
     sa.Column('alliance_id', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.Integer(), nullable=False),
     sa.Column('members', sa.Integer(), nullable=False),
+    sa.Column('partners_shown', sa.Integer(), nullable=False),
+    sa.Column('shown_total', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('alliance_id', 'merchant_id', name=op.f('pk_overlap_bases'))
     )
     op.create_table('overlap_snapshots',
@@ -51,6 +54,7 @@ def downgrade() -> None:
     op.drop_table('overlap_snapshots')
     op.drop_table('overlap_bases')
     with op.batch_alter_table('overlap_pairs', schema=None) as batch_op:
-        batch_op.drop_index('ix_overlap_pairs_merchant_b_id_merchant_a_id')
+        batch_op.drop_index('ix_overlap_pairs_merchant_b_id_shared')
+        batch_op.drop_index('ix_overlap_pairs_merchant_a_id_shared')
 
     op.drop_table('overlap_pairs')
