@@ -46,8 +46,6 @@ from lianmeng.overlap.schemas import (
 from lianmeng.referrals import service as referrals
 from lianmeng.tenancy import Principal, policy
 
-
-
 # --- seams other capabilities call (signatures kept) --------------------------------------------------------
 
 
