@@ -9,29 +9,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lianmeng.db import Base, UTCDateTime
 
 
 class PairOverlap(Base):
-    """How many members hold a membership at both merchants of a pair (exact, unsuppressed: suppression happens
-    when it is shown). One row per unordered pair, `merchant_a_id < merchant_b_id`, for every pair that shares at
-    least one member. A merchant's largest overlaps are two short index ranges read from the top: its pairs as a
-    and as b, each in order of `shared`."""
+    """How many members hold a membership at both merchants of a pair, for the pairs that share at least k (a
+    pair below k has no row: nothing ever shows its count, so it is not kept — a suppressed cell cannot leak from
+    a table that does not hold it). Exact. One row per unordered pair, `merchant_a_id < merchant_b_id`.
+
+    The primary key is (merchant_a_id, shared, merchant_b_id) — unique because (a, b) is — so that a merchant's
+    largest overlaps are two short index ranges read from the top: its pairs as a (the primary key) and as b
+    (the second index), each in order of `shared`. Two indexes, not three: the rebuild writes every row."""
 
     __tablename__ = "overlap_pairs"
     __table_args__ = (
         CheckConstraint("merchant_a_id < merchant_b_id", name="ordered"),
-        Index("ix_overlap_pairs_merchant_a_id_shared", "merchant_a_id", "shared"),
         Index("ix_overlap_pairs_merchant_b_id_shared", "merchant_b_id", "shared"),
     )
 
     merchant_a_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shared: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     merchant_b_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     alliance_id: Mapped[int] = mapped_column(Integer)
-    shared: Mapped[int] = mapped_column(Integer)
 
 
 class MerchantBase(Base):
@@ -58,4 +60,4 @@ class OverlapSnapshot(Base):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     memberships: Mapped[int] = mapped_column(Integer)
     pairs: Mapped[int] = mapped_column(Integer)
-    seconds: Mapped[float] = mapped_column()
+    seconds: Mapped[float] = mapped_column(Float)

@@ -3,9 +3,10 @@ them. Reads are scoped by the caller's alliance (tenancy.policy decides which me
 figures themselves are counts, never a member.
 
 The rebuild is one INSERT … SELECT of a self-join of memberships per alliance: each unordered pair of merchants
-is counted once (a.merchant_id < b.merchant_id) and stored once; a merchant's partners are the rows naming it on
-either side (the primary key and the second index). Portable SQL (SQLite and PostgreSQL); on PostgreSQL the
-aggregates are ANALYZEd after a rebuild so that the reads are planned on their real sizes.
+is counted once (a.merchant_id < b.merchant_id) and stored once if it shares at least k; a merchant's partners are
+the rows naming it on either side (the primary key and the second index). Portable SQL (SQLite and PostgreSQL).
+On PostgreSQL the rebuild's aggregation gets `REBUILD_WORK_MEM` (so its hash tables stay in memory instead of
+spilling to disk) and the aggregates are ANALYZEd after it, so that the reads are planned on their real sizes.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from lianmeng.merchants.models import Merchant
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
 from lianmeng.tenancy import Principal, policy
 
+REBUILD_WORK_MEM = "64MB"
+
 # --- the rebuild ----------------------------------------------------------------------------------------------
 
 
@@ -33,6 +36,9 @@ def _alliance_merchants(alliance_id: int) -> ScalarSelect[int]:
 
 def rebuild(session: Session, alliance_id: int, k: int) -> tuple[int, int]:
     """Replace the alliance's pair counts and bases with a fresh count: (memberships counted, pair rows)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(text(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'"))
     merchants = _alliance_merchants(alliance_id)
     session.execute(delete(PairOverlap).where(PairOverlap.merchant_a_id.in_(merchants)))
     session.execute(delete(MerchantBase).where(MerchantBase.alliance_id == alliance_id))
@@ -43,20 +49,21 @@ def rebuild(session: Session, alliance_id: int, k: int) -> tuple[int, int]:
         .join(high, and_(high.member_id == low.member_id, high.merchant_id > low.merchant_id))
         .where(low.merchant_id.in_(merchants))
         .group_by(low.merchant_id, high.merchant_id)
+        .having(func.count() >= k)
     )
-    written = session.execute(insert(PairOverlap).from_select(
-        ["alliance_id", "merchant_a_id", "merchant_b_id", "shared"], pairs))
+    session.execute(insert(PairOverlap).from_select(["alliance_id", "merchant_a_id", "merchant_b_id", "shared"], pairs))
     session.execute(insert(MerchantBase).from_select(
         ["alliance_id", "merchant_id", "members", "partners_shown", "shown_total"], _bases(alliance_id, k)))
-    counted = session.scalar(select(func.coalesce(func.sum(MerchantBase.members), 0))
-                             .where(MerchantBase.alliance_id == alliance_id)) or 0
-    if session.get_bind().dialect.name == "postgresql":
+    counted, ends = session.execute(select(func.coalesce(func.sum(MerchantBase.members), 0),
+                                           func.coalesce(func.sum(MerchantBase.partners_shown), 0))
+                                    .where(MerchantBase.alliance_id == alliance_id)).one()
+    if postgres:
         session.execute(text("ANALYZE overlap_pairs, overlap_bases"))
-    return int(counted), int(written.rowcount or 0)  # type: ignore[attr-defined]
+    return int(counted), int(ends) // 2  # each pair is a partner of both its merchants
 
 
 def _bases(alliance_id: int, k: int) -> Select[Any]:
-    """Per merchant of the alliance with members: its members, and its shown cells (≥ k) counted and summed."""
+    """Per merchant of the alliance with members: its members, and its cells (all ≥ k) counted and summed."""
     members = (
         select(Membership.merchant_id.label("merchant_id"), func.count().label("n"))
         .where(Membership.merchant_id.in_(_alliance_merchants(alliance_id)))
@@ -119,8 +126,27 @@ class Partner:
     shared: int  # exact; suppressed by the service before it leaves
 
 
-def base_of(session: Session, alliance_id: int, merchant_id: int) -> MerchantBase | None:
-    return session.get(MerchantBase, (alliance_id, merchant_id))
+@dataclass(frozen=True)
+class Summary:
+    customers: int
+    partners_shown: int
+    shown_total: int
+    other_merchants: int
+    computed_at: datetime | None
+
+
+def summary(session: Session, alliance_id: int, merchant_id: int) -> Summary:
+    """The merchant's base row, how many other merchants its alliance has and when it was counted: one statement."""
+    def base(column: Any) -> Any:
+        return select(column).where(MerchantBase.alliance_id == alliance_id,
+                                    MerchantBase.merchant_id == merchant_id).scalar_subquery()
+
+    others = select(func.count()).select_from(Merchant).where(Merchant.alliance_id == alliance_id,
+                                                              Merchant.id != merchant_id).scalar_subquery()
+    counted = select(OverlapSnapshot.computed_at).where(OverlapSnapshot.alliance_id == alliance_id).scalar_subquery()
+    row = session.execute(select(base(MerchantBase.members), base(MerchantBase.partners_shown),
+                                 base(MerchantBase.shown_total), others, counted)).one()
+    return Summary(int(row[0] or 0), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0), row[4])
 
 
 def top_partners(session: Session, alliance_id: int, merchant_id: int, at_least: int, limit: int | None
@@ -145,11 +171,6 @@ def top_partners(session: Session, alliance_id: int, merchant_id: int, at_least:
     if limit is not None:
         stmt = stmt.limit(limit)
     return [Partner(int(i), name, industry, int(n)) for i, name, industry, n in session.execute(stmt)]
-
-
-def other_merchants(session: Session, alliance_id: int, merchant_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Merchant).where(
-        Merchant.alliance_id == alliance_id, Merchant.id != merchant_id)) or 0
 
 
 def merchants_of(session: Session, p: Principal, alliance_id: int) -> list[Merchant]:

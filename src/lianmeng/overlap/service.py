@@ -153,13 +153,13 @@ def merchant_view(session: Session, p: Principal, merchant_id: int, limit: int |
     """The merchant's largest overlaps (shown cells only, read from the maintained aggregates by index)."""
     merchant = _viewable_merchant(session, p, merchant_id)
     alliance_id = merchant.alliance_id
-    row = repository.base_of(session, alliance_id, merchant.id)
-    base, shown, total = (row.members, row.partners_shown, row.shown_total) if row else (0, 0, 0)
+    figures = repository.summary(session, alliance_id, merchant.id)
+    base, shown, total = figures.customers, figures.partners_shown, figures.shown_total
     top = repository.top_partners(session, alliance_id, merchant.id, K_MIN, limit)
-    others = repository.other_merchants(session, alliance_id, merchant.id)
+    others = figures.other_merchants
     return MerchantOverlapOut(
         merchant_id=merchant.id, merchant_name=merchant.name, customers=base,
-        freshness=_freshness(session, alliance_id),
+        freshness=Freshness(computed_at=figures.computed_at),
         partners=[PartnerOverlap(merchant_id=t.merchant_id, name=t.name, industry=t.industry, shared=t.shared,
                                  shared_text=domain.shown_text(t.shared), share_bp=domain.share_bp(t.shared, base))
                   for t in top],

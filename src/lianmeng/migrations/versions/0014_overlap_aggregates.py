@@ -21,14 +21,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table('overlap_pairs',
     sa.Column('merchant_a_id', sa.Integer(), nullable=False),
+    sa.Column('shared', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('merchant_b_id', sa.Integer(), nullable=False),
     sa.Column('alliance_id', sa.Integer(), nullable=False),
-    sa.Column('shared', sa.Integer(), nullable=False),
     sa.CheckConstraint('merchant_a_id < merchant_b_id', name=op.f('ck_overlap_pairs_ordered')),
-    sa.PrimaryKeyConstraint('merchant_a_id', 'merchant_b_id', name=op.f('pk_overlap_pairs'))
+    sa.PrimaryKeyConstraint('merchant_a_id', 'shared', 'merchant_b_id', name=op.f('pk_overlap_pairs'))
     )
     with op.batch_alter_table('overlap_pairs', schema=None) as batch_op:
-        batch_op.create_index('ix_overlap_pairs_merchant_a_id_shared', ['merchant_a_id', 'shared'], unique=False)
         batch_op.create_index('ix_overlap_pairs_merchant_b_id_shared', ['merchant_b_id', 'shared'], unique=False)
 
     op.create_table('overlap_bases',
@@ -55,6 +54,5 @@ def downgrade() -> None:
     op.drop_table('overlap_bases')
     with op.batch_alter_table('overlap_pairs', schema=None) as batch_op:
         batch_op.drop_index('ix_overlap_pairs_merchant_b_id_shared')
-        batch_op.drop_index('ix_overlap_pairs_merchant_a_id_shared')
 
     op.drop_table('overlap_pairs')
