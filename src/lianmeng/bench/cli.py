@@ -239,8 +239,11 @@ def overlap(
         err.print(f"[red]✗ {error}[/]")
         raise typer.Exit(2) from None
     report = result.as_json()
-    # upload_s (100,000 prospect hashes against the alliance) is measured by the prospects capability:
-    # MERGE POINT — report["upload_s"] = lianmeng.prospects.bench.time_upload(database_url, alliance_id, 100_000)
+    # ---- MERGE POINT: `upload_s` (100,000 prospect hashes against this alliance) is measured by the prospects
+    # capability, on the same database and alliance, after the overlap figures:
+    #     from lianmeng.prospects.bench import time_upload
+    #     report["upload_s"] = round(time_upload(database_url, result.alliance_id, 100_000), 3)
+    # (the generated members' phone_hash is a placeholder, 'bench-<id>': time_upload must key its own.) ----
     table = Table(title="bench overlap 顾客重合度压测")
     table.add_column("metric")
     table.add_column("value", justify="right")

@@ -26,6 +26,7 @@ Phases:
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import time
@@ -130,6 +131,8 @@ class OverlapResult:
     suppressed_pairs: int
     generate_s: float
     database: str
+    alliance_id: int
+    load_avg: tuple[float, float]  # the machine's 1-minute load average when the timing started and ended
 
     @property
     def ratio(self) -> float:
@@ -145,7 +148,8 @@ class OverlapResult:
             "verify_ok": self.verify_ok, "mismatches": self.mismatches, "merchants": self.merchants,
             "members": self.members, "links": self.links, "pairs": self.pairs,
             "pairs_below_k": self.suppressed_pairs, "generate_s": round(self.generate_s, 1),
-            "database": self.database,
+            "alliance_id": self.alliance_id, "load_avg_1m": [round(x, 2) for x in self.load_avg],
+            "cpus": os.cpu_count(), "database": self.database,
         }
 
 
@@ -163,6 +167,7 @@ def run_overlap_bench(config: OverlapConfig, listener: Listener | None = None) -
         started = time.perf_counter()
         alliance_id = generate(engine, factory, config, listener)
         generate_s = time.perf_counter() - started
+        load_before = os.getloadavg()[0]
         listener.phase("预热 warm-up")
         with engine.connect() as conn:
             conn.execute(text("SELECT count(*) FROM memberships")).scalar()
@@ -189,7 +194,8 @@ def run_overlap_bench(config: OverlapConfig, listener: Listener | None = None) -
         read_p50_ms=statistics.median(reads), read_p95_ms=percentile(reads, 95), samples=len(reads),
         verify_ok=mismatches == 0, mismatches=mismatches, merchants=config.merchants, members=config.members,
         links=config.links, pairs=pairs, suppressed_pairs=below, generate_s=generate_s,
-        database=make_url(config.database_url).render_as_string(hide_password=True),
+        database=make_url(config.database_url).render_as_string(hide_password=True), alliance_id=alliance_id,
+        load_avg=(load_before, os.getloadavg()[0]),
     )
 
 
