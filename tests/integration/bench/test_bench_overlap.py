@@ -5,6 +5,7 @@ memberships made here, independently of the bench's own verification."""
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from itertools import combinations
 
@@ -30,7 +31,7 @@ def test_the_command_rebuilds_the_matrix_and_it_equals_the_bare_count(bench_url:
     assert last["verify_ok"] is True and last["mismatches"] == 0
     assert last["merchants"] == 12 and last["members"] == 600 and last["links"] == 2100
     assert last["ours_s"] > 0 and last["baseline_s"] > 0 and last["read_p95_ms"] > 0 and last["read_samples"] == 30
-    assert abs(last["ratio"] - last["ours_s"] / last["baseline_s"]) < 0.01
+    assert math.isclose(last["ratio"], last["ours_s"] / last["baseline_s"], rel_tol=0.15)  # times rounded to 1 ms
     engine = create_engine(bench_url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
