@@ -34,24 +34,33 @@ def _alliance_merchants(alliance_id: int) -> ScalarSelect[int]:
     return select(Merchant.id).where(Merchant.alliance_id == alliance_id).scalar_subquery()
 
 
-def rebuild(session: Session, alliance_id: int, k: int) -> tuple[int, int]:
-    """Replace the alliance's pair counts and bases with a fresh count: (memberships counted, pair rows)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        session.execute(text(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'"))
-    merchants = _alliance_merchants(alliance_id)
-    session.execute(delete(PairOverlap).where(PairOverlap.merchant_a_id.in_(merchants)))
-    session.execute(delete(MerchantBase).where(MerchantBase.alliance_id == alliance_id))
+def _pairs(alliance_id: int, k: int) -> Select[int, int, int, int]:
+    """(alliance, merchant a, merchant b, shared) for every pair a < b of the alliance sharing at least k members:
+    the self-join of memberships on the member, grouped by the pair."""
     low, high = aliased(Membership), aliased(Membership)
-    pairs = (
-        select(literal(alliance_id), low.merchant_id, high.merchant_id, func.count())
+    return (
+        select(literal(alliance_id).label("alliance_id"), low.merchant_id.label("merchant_a_id"),
+               high.merchant_id.label("merchant_b_id"), func.count().label("shared"))
         .select_from(low)
         .join(high, and_(high.member_id == low.member_id, high.merchant_id > low.merchant_id))
-        .where(low.merchant_id.in_(merchants))
+        .where(low.merchant_id.in_(_alliance_merchants(alliance_id)))
         .group_by(low.merchant_id, high.merchant_id)
         .having(func.count() >= k)
     )
-    session.execute(insert(PairOverlap).from_select(["alliance_id", "merchant_a_id", "merchant_b_id", "shared"], pairs))
+
+
+PAIR_COLUMNS = ["alliance_id", "merchant_a_id", "merchant_b_id", "shared"]
+
+
+def rebuild(session: Session, alliance_id: int, k: int) -> tuple[int, int]:
+    """Replace the alliance's pair counts and bases with a fresh count: (memberships counted, pairs kept)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        _rebuild_pairs_postgres(session, alliance_id, k)
+    else:
+        session.execute(delete(PairOverlap).where(PairOverlap.merchant_a_id.in_(_alliance_merchants(alliance_id))))
+        session.execute(insert(PairOverlap).from_select(PAIR_COLUMNS, _pairs(alliance_id, k)))
+    session.execute(delete(MerchantBase).where(MerchantBase.alliance_id == alliance_id))
     session.execute(insert(MerchantBase).from_select(
         ["alliance_id", "merchant_id", "members", "partners_shown", "shown_total"], _bases(alliance_id, k)))
     counted, ends = session.execute(select(func.coalesce(func.sum(MerchantBase.members), 0),
@@ -62,13 +71,36 @@ def rebuild(session: Session, alliance_id: int, k: int) -> tuple[int, int]:
     return int(counted), int(ends) // 2  # each pair is a partner of both its merchants
 
 
+def _rebuild_pairs_postgres(session: Session, alliance_id: int, k: int) -> None:
+    """The same result as delete-all + INSERT … SELECT, faster on PostgreSQL in two ways:
+
+    * The count goes into a temporary table with CREATE TABLE AS, which PostgreSQL may run with parallel workers
+      (an INSERT … SELECT never runs in parallel before PostgreSQL 17), with `REBUILD_WORK_MEM` so the hash
+      aggregate stays in memory.
+    * Only what changed is written: rows whose (a, shared, b) no longer holds are deleted, new ones inserted.
+      Re-inserting every row would check each primary key against its own just-deleted twin (a heap visit per
+      row: 12 s instead of about 1 s at 350,000 pairs), and most pairs do not change between two recounts."""
+    session.execute(text(f"SET LOCAL work_mem = '{REBUILD_WORK_MEM}'"))
+    session.execute(text("DROP TABLE IF EXISTS overlap_fresh"))
+    count = _pairs(alliance_id, k).compile(dialect=session.get_bind().dialect,
+                                           compile_kwargs={"literal_binds": True})  # integers only
+    session.execute(text(f"CREATE TEMPORARY TABLE overlap_fresh ON COMMIT DROP AS {count}"))
+    session.execute(text(
+        "DELETE FROM overlap_pairs p WHERE p.merchant_a_id IN (SELECT id FROM merchants WHERE alliance_id = :a) "
+        "AND NOT EXISTS (SELECT 1 FROM overlap_fresh f WHERE f.merchant_a_id = p.merchant_a_id "
+        "AND f.merchant_b_id = p.merchant_b_id AND f.shared = p.shared)"), {"a": alliance_id})
+    session.execute(text(
+        "INSERT INTO overlap_pairs (alliance_id, merchant_a_id, merchant_b_id, shared) "
+        "SELECT f.alliance_id, f.merchant_a_id, f.merchant_b_id, f.shared FROM overlap_fresh f "
+        "WHERE NOT EXISTS (SELECT 1 FROM overlap_pairs p WHERE p.merchant_a_id = f.merchant_a_id "
+        "AND p.shared = f.shared AND p.merchant_b_id = f.merchant_b_id) "
+        "ORDER BY f.merchant_a_id, f.shared, f.merchant_b_id"))
+    session.execute(text("DROP TABLE overlap_fresh"))
+
+
 def _bases(alliance_id: int, k: int) -> Select[Any]:
-    """Per merchant of the alliance with members: its members, and its cells (all ≥ k) counted and summed."""
-    members = (
-        select(Membership.merchant_id.label("merchant_id"), func.count().label("n"))
-        .where(Membership.merchant_id.in_(_alliance_merchants(alliance_id)))
-        .group_by(Membership.merchant_id).subquery("members")
-    )
+    """Per merchant of the alliance: its members (counted merchant by merchant on the merchant_id index, not by
+    joining every membership to its merchant), and its cells (all ≥ k) counted and summed."""
     sides = union_all(
         select(PairOverlap.merchant_a_id.label("merchant_id"), PairOverlap.shared.label("shared")).where(
             PairOverlap.alliance_id == alliance_id, PairOverlap.shared >= k),
@@ -79,10 +111,13 @@ def _bases(alliance_id: int, k: int) -> Select[Any]:
         select(sides.c.merchant_id, func.count().label("partners"), func.sum(sides.c.shared).label("total"))
         .group_by(sides.c.merchant_id).subquery("shown")
     )
+    members = (select(func.count()).select_from(Membership).where(Membership.merchant_id == Merchant.id)
+               .scalar_subquery())
     return (
-        select(literal(alliance_id), members.c.merchant_id, members.c.n, func.coalesce(shown.c.partners, 0),
+        select(literal(alliance_id), Merchant.id, members, func.coalesce(shown.c.partners, 0),
                func.coalesce(shown.c.total, 0))
-        .select_from(members).outerjoin(shown, shown.c.merchant_id == members.c.merchant_id)
+        .select_from(Merchant).outerjoin(shown, shown.c.merchant_id == Merchant.id)
+        .where(Merchant.alliance_id == alliance_id)
     )
 
 

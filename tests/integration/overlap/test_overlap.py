@@ -87,6 +87,14 @@ def test_the_designed_alliance_counts_exactly(world: World, customers: Customers
     refresh(world.b.alliance_id)
     assert stored(world.a.alliance_id) == ({(m1, m2): 12}, {m1: 42, m2: 18, m3: 15})  # 9 and 5: below k, not kept
     assert stored(world.b.alliance_id) == ({}, {world.b.merchants[0]: 16})
+    # a recount after changes: m1–m2 grows, m1–m3 reaches k, m2–m3 stays below it (on PostgreSQL only the changed
+    # rows are rewritten: the result must be the same as a full rebuild)
+    with unit_of_work(DATABASE_URL) as s:
+        add_customers(s, customers, world.a.alliance_id, [(1, {m1, m3}), (2, {m1, m2, m3})])
+    refresh(world.a.alliance_id)
+    pairs, bases = direct_counts(world.a.alliance_id)
+    assert pairs == {(m1, m2): 14, (m1, m3): 12, (m2, m3): 7}
+    assert stored(world.a.alliance_id) == ({(m1, m2): 14, (m1, m3): 12}, dict(bases))
 
 
 def test_a_merchant_sees_only_counts_of_at_least_k_and_a_total_of_what_it_sees(world: World,
