@@ -220,6 +220,9 @@ def overlap(
         "--repeat", min=1, max=10, help="Time baseline and ours this many times each (alternating); best counts")
     ] = 2,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Top-20 reads timed for read_p95_ms")] = 2000,
+    churn: Annotated[float, typer.Option(
+        "--churn-pct", min=0, max=100, help="New memberships before each repetition after the first, % of links")
+    ] = 1.0,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr")] = True,
 ) -> None:
@@ -232,7 +235,7 @@ def overlap(
 
     try:
         config = OverlapConfig(database_url=database_url, merchants=merchants, members=members, links=links,
-                               repeat=repeat, samples=samples)
+                               repeat=repeat, samples=samples, churn_pct=churn)
         with _settle_listener(progress) as listener:
             result = run_overlap_bench(config, listener)
     except OverlapBenchError as error:

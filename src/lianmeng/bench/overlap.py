@@ -13,11 +13,14 @@ Phases:
    merchants a random step further round the ring of merchants, the steps skewed towards small ones (neighbours share
    many customers, distant merchants few — so the matrix has large cells and cells below k). The tables' secondary
    indexes and foreign keys are dropped for the load and recreated after it, then ``VACUUM ANALYZE``.
-3. **Timing.** A warm-up reads memberships once. Then `repeat` times, alternating: the baseline (the bare
+3. **Timing.** A warm-up reads memberships once. Then `repeat` times: before every repetition but the first,
+   `churn_pct` % of the links are added as new memberships (what happens between two recounts; untimed, then
+   VACUUM ANALYZE), then the baseline (the bare
    ``SELECT count(*) … GROUP BY`` self-join over the alliance's memberships, each unordered pair once, every group
    computed in the server, with the rebuild's work_mem) and ours (`refresh_alliance` in a transaction of its own,
    commit included: it deletes the previous aggregates, inserts the count of every pair sharing at least k and
-   every merchant's base, and ANALYZEs them). Best of each is reported.
+   every merchant's base, and ANALYZEs them). The first repetition is the first build (empty aggregates, every
+   pair written); later ones are recounts after churn. Best of each is reported, and the first build apart.
 4. **Verification.** In SQL: every pair of the bare count sharing at least k is stored with exactly that count and
    no other pair is stored (pairs below k are not kept); every merchant's base equals its memberships.
 5. **Reads.** `samples` reads of a random merchant's top-20 overlaps through `overlap.service.merchant_view` (what
@@ -54,6 +57,7 @@ DEFAULT_MEMBERS = 2_000_000
 DEFAULT_LINKS = 10_000_000
 DEFAULT_REPEAT = 2
 DEFAULT_SAMPLES = 2000
+DEFAULT_CHURN_PCT = 1.0  # new memberships before each repetition after the first, as % of the generated links
 CHUNK_MEMBERS = 200_000  # members (and their memberships) per generating statement
 LOAD_TABLES = ("members", "memberships")
 
@@ -97,6 +101,7 @@ class OverlapConfig:
     links: int = DEFAULT_LINKS
     repeat: int = DEFAULT_REPEAT
     samples: int = DEFAULT_SAMPLES
+    churn_pct: float = DEFAULT_CHURN_PCT
     seed: int = 12
 
     def __post_init__(self) -> None:
@@ -104,6 +109,8 @@ class OverlapConfig:
             raise OverlapBenchError("bench overlap needs PostgreSQL (a postgresql+psycopg:// URL)")
         if self.merchants < 2 or self.members < 1 or self.repeat < 1 or self.samples < 1:
             raise OverlapBenchError("merchants ≥ 2, members ≥ 1, repeat ≥ 1 and samples ≥ 1")
+        if not 0 <= self.churn_pct <= 100:
+            raise OverlapBenchError("churn must be between 0 and 100 (% of the links)")
         if not self.members <= self.links <= self.members * self.merchants:
             raise OverlapBenchError("links must be between members and members × merchants "
                                     "(every member holds at least one membership, at distinct merchants)")
@@ -130,6 +137,7 @@ class OverlapResult:
     pairs: int
     suppressed_pairs: int
     generate_s: float
+    links_added: int
     database: str
     alliance_id: int
     load_avg: tuple[float, float]  # the machine's 1-minute load average when the timing started and ended
@@ -143,10 +151,12 @@ class OverlapResult:
             "ours_s": round(self.ours_s, 3), "baseline_s": round(self.baseline_s, 3), "ratio": round(self.ratio, 3),
             "read_p95_ms": round(self.read_p95_ms, 2), "read_p50_ms": round(self.read_p50_ms, 2),
             "read_samples": self.samples,
+            "ours_first_build_s": round(self.ours_runs[0], 3),
+            "ratio_first_build": round(self.ours_runs[0] / self.baseline_runs[0], 3) if self.baseline_runs[0] else None,
             "ours_runs": [round(s, 3) for s in self.ours_runs],
             "baseline_runs": [round(s, 3) for s in self.baseline_runs],
             "verify_ok": self.verify_ok, "mismatches": self.mismatches, "merchants": self.merchants,
-            "members": self.members, "links": self.links, "pairs": self.pairs,
+            "members": self.members, "links": self.links, "links_added": self.links_added, "pairs": self.pairs,
             "pairs_below_k": self.suppressed_pairs, "generate_s": round(self.generate_s, 1),
             "alliance_id": self.alliance_id, "load_avg_1m": [round(x, 2) for x in self.load_avg],
             "cpus": os.cpu_count(), "database": self.database,
@@ -173,7 +183,11 @@ def run_overlap_bench(config: OverlapConfig, listener: Listener | None = None) -
             conn.execute(text("SELECT count(*) FROM memberships")).scalar()
         ours: list[float] = []
         baseline: list[float] = []
+        added = 0
         for rep in range(config.repeat):
+            if rep:
+                listener.phase(f"新会员关系 churn {rep + 1}/{config.repeat}")
+                added += churn(engine, config)
             listener.phase(f"基线 baseline {rep + 1}/{config.repeat}")
             baseline.append(time_baseline(engine, alliance_id))
             listener.phase(f"重算 ours {rep + 1}/{config.repeat}")
@@ -193,7 +207,7 @@ def run_overlap_bench(config: OverlapConfig, listener: Listener | None = None) -
         ours_s=min(ours), baseline_s=min(baseline), ours_runs=ours, baseline_runs=baseline,
         read_p50_ms=statistics.median(reads), read_p95_ms=percentile(reads, 95), samples=len(reads),
         verify_ok=mismatches == 0, mismatches=mismatches, merchants=config.merchants, members=config.members,
-        links=config.links, pairs=pairs, suppressed_pairs=below, generate_s=generate_s,
+        links=config.links, pairs=pairs, suppressed_pairs=below, generate_s=generate_s, links_added=added,
         database=make_url(config.database_url).render_as_string(hide_password=True), alliance_id=alliance_id,
         load_avg=(load_before, os.getloadavg()[0]),
     )
@@ -276,6 +290,24 @@ def _memberships(conn: Any, config: OverlapConfig, lo: int, hi: int) -> None:
         "        FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) m) members"
         "  CROSS JOIN LATERAL generate_series(0, c - 1) j) links"),
         {"q": q, "r": r, "n": n, "span": span, "lo": lo, "hi": hi})
+
+
+def churn(engine: Engine, config: OverlapConfig) -> int:
+    """What happens between two recounts: `churn_pct` % of the links again as new memberships of random members
+    at random merchants (pairs already held are skipped). Returns how many were added."""
+    wanted = int(config.links * config.churn_pct / 100)
+    if not wanted:
+        return 0
+    with engine.begin() as conn:
+        added = conn.execute(text(
+            "INSERT INTO memberships (member_id, merchant_id, tier, joined_at, created_at, updated_at) "
+            "SELECT DISTINCT 1 + floor(random() * :m)::int, 1 + floor(random() * :n)::int, 'standard', now(), "
+            "now(), now() FROM generate_series(1, CAST(:w AS integer)) "
+            "ON CONFLICT (member_id, merchant_id) DO NOTHING"),
+            {"m": config.members, "n": config.merchants, "w": wanted}).rowcount
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE memberships"))
+    return int(added or 0)
 
 
 # --- timing ---------------------------------------------------------------------------------------------------
