@@ -132,9 +132,16 @@ def save_snapshot(session: Session, alliance_id: int, at: datetime, memberships:
     return snapshot
 
 
+LOCK_NAMESPACE = 0x4F56  # "OV": the first key of the recount's advisory locks
+
+
 def lock_alliance(session: Session, alliance_id: int) -> None:
-    """Two rebuilds of one alliance at once (two servers' jobs) take turns on the alliance row."""
-    session.execute(select(Alliance.id).where(Alliance.id == alliance_id).with_for_update())
+    """Two recounts of one alliance at once (two servers' jobs) take turns. On PostgreSQL a transaction-scoped
+    advisory lock, not a lock on the alliance row: that would hold up every insert referring to the alliance (its
+    foreign-key check takes a share lock on the row) for the length of a recount. SQLite has one writer anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :alliance)"),
+                        {"ns": LOCK_NAMESPACE, "alliance": alliance_id})
 
 
 def snapshot_of(session: Session, alliance_id: int) -> OverlapSnapshot | None:
