@@ -79,5 +79,8 @@ class Scheduler:
                     log.info("jobs: released %d rebates, expired %d points and %d fen of joint cards, built %d "
                              "statements", report.rebates_released, report.points_expired,
                              report.joint_card_fen_expired, report.statements_built)
+                if report.overlap_alliances_recounted:
+                    log.info("jobs: recounted the customer overlap of %d alliances",
+                             report.overlap_alliances_recounted)
             except Exception:  # a failed run must not kill the scheduler; the next run retries
                 log.exception("scheduled jobs failed")
