@@ -43,9 +43,13 @@ def merchant_export(merchant_id: int, request: Request, session: SessionDep, pri
 @router.get("/overlap/matrix", response_model=MatrixOut,
             summary="运营方矩阵: merchant × merchant overlap beside the referral flows, and the untapped pairs")
 def matrix(request: Request, session: SessionDep, principal: CurrentPrincipal, alliance_id: AllianceFilter = None,
-           date_from: DateFrom = None, date_to: DateTo = None) -> MatrixOut:
+           date_from: DateFrom = None, date_to: DateTo = None,
+           largest: Annotated[int | None, Query(ge=1, le=10_000, description=(
+               "Cells and flows only among the N merchants with the most customers (default: all; the untapped "
+               "pairs are always found among all)"))] = None) -> MatrixOut:
     return service.operator_matrix(session, principal, alliance_id=alliance_id, date_from=date_from,
-                                   date_to=date_to, lang=pick_language(request.headers.get("accept-language")))
+                                   date_to=date_to, lang=pick_language(request.headers.get("accept-language")),
+                                   largest=largest)
 
 
 @router.post("/overlap/refresh", response_model=SnapshotOut,

@@ -168,7 +168,7 @@ def matrix_page(page: StaffPage, period: str = "", date_from: str = "", date_to:
     if alliance is None or choice.period is None:
         return page.render("overlap/matrix.html", status_code=422 if choice.errors else 200, **context)
     matrix = service.operator_matrix(page.session, page.me, alliance_id=alliance.id, date_from=choice.period.start,
-                                     date_to=choice.period.end, lang=page.lang)
+                                     date_to=choice.period.end, lang=page.lang, largest=MATRIX_MERCHANTS)
     context.update({"matrix": matrix, "freshness": freshness_text(page, matrix.freshness),
                     "overlap": overlap_grid(page, matrix), "flows": flow_grid(page, matrix),
                     "names": {m.merchant_id: m.name for m in matrix.merchants}})

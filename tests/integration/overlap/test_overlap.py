@@ -133,6 +133,9 @@ def test_the_operator_matrix_lists_no_cell_below_k_and_totals_rows_over_listed_c
     assert [(u["merchant_a_id"], u["merchant_b_id"], u["shared"], u["arrivals"]) for u in body["untapped"]] == [
         (m1, m2, 12, 0)]
     assert "12" in body["untapped"][0]["why"] and "66.7%" in body["untapped"][0]["why"]
+    # the heat map's view: only the largest merchant's cells (none with itself), the untapped pairs still found
+    body = world.client.get(f"{API}/matrix", params={"largest": 1}, headers=world.a.actors["operator"].headers).json()
+    assert body["overlap"] == [] and len(body["merchants"]) == 3 and len(body["untapped"]) == 1
 
 
 def test_a_pair_that_already_refers_is_not_untapped(world: World, customers: Customers) -> None:
