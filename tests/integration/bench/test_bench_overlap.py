@@ -41,7 +41,8 @@ def test_the_command_rebuilds_the_matrix_and_it_equals_the_bare_count(bench_url:
                 held.setdefault(member_id, set()).add(merchant_id)
             stored = {(a, b): n for a, b, n in conn.execute(text(
                 "SELECT merchant_a_id, merchant_b_id, shared FROM overlap_pairs"))}
-            bases = dict(conn.execute(text("SELECT merchant_id, members FROM overlap_bases")).all())
+            bases: dict[int, int] = {m: n for m, n in conn.execute(text(
+                "SELECT merchant_id, members FROM overlap_bases"))}
     finally:
         engine.dispose()
     # 3 or 4 memberships each at distinct merchants, then 1 % more before the second repetition (the churn)
@@ -60,7 +61,7 @@ def test_bad_sizes_are_refused_before_anything_is_touched() -> None:
     url = "postgresql+psycopg://postgres@127.0.0.1:5432/nothing_bench"
     for kwargs in ({"links": 10, "members": 20}, {"merchants": 2, "members": 5, "links": 11}, {"merchants": 1}):
         try:
-            OverlapConfig(database_url=url, **kwargs)  # type: ignore[arg-type]
+            OverlapConfig(database_url=url, **kwargs)
         except OverlapBenchError:
             continue
         raise AssertionError(kwargs)
