@@ -247,7 +247,9 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
                   f"points expired: {report.points_expired:,}  "
                   f"joint cards expired: {format_yuan(report.joint_card_fen_expired)}  "
                   f"statements built: {report.statements_built:,}  "
-                  f"unproved claim phones forgotten: {report.unconfirmed_phones_forgotten:,}")
+                  f"unproved claim phones forgotten: {report.unconfirmed_phones_forgotten:,}  "
+                  f"prospect overlap indexes purged: {report.overlap_indexes_purged:,}  "
+                  f"alliances' customer overlap recounted: {report.overlap_alliances_recounted:,}")
 
 
 PeriodOpt = Annotated[str, typer.Option(

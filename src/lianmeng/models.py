@@ -20,6 +20,7 @@ from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order, Refund, TopUp
+from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 from lianmeng.prospects.models import (
@@ -66,6 +67,7 @@ __all__ = [
     "Member",
     "Membership",
     "Merchant",
+    "MerchantBase",
     "MysteryVisit",
     "OneTimeCode",
     "Order",
@@ -74,6 +76,8 @@ __all__ = [
     "OverlapCell",
     "OverlapComputation",
     "OverlapInvitation",
+    "OverlapSnapshot",
+    "PairOverlap",
     "PointsDraw",
     "PointsGrant",
     "PointsRule",

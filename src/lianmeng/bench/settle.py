@@ -278,7 +278,7 @@ def generate(engine: Engine, factory: sessionmaker[Session], config: SettleConfi
         _merchants(conn, alliance_id, config.merchants)
         accounts = _accounts(conn, alliance_id, config.merchants)
     postings = config.postings
-    with _bulk_load(engine, listener):
+    with bulk_load(engine, listener, LEDGER_TABLES):
         chunks = range(1, postings + 1, CHUNK_POSTINGS)
         listener.phase("账本 ledger entries", total=postings * 2)
         for lo in chunks:
@@ -421,17 +421,17 @@ def _postings(conn: Connection, alliance_id: int, merchants: int, period: Period
 
 
 @contextmanager
-def _bulk_load(engine: Engine, listener: Listener) -> Iterator[None]:
-    """Drop the ledger tables' secondary indexes, unique and foreign-key constraints for the load; recreate them
+def bulk_load(engine: Engine, listener: Listener, tables: Sequence[str]) -> Iterator[None]:
+    """Drop these tables' secondary indexes, unique and foreign-key constraints for the load; recreate them
     afterwards exactly as they were (their definitions are read from the catalog)."""
     with engine.begin() as conn:
         indexes = [(str(name), str(sql)) for name, sql in conn.execute(text(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY(:t) "
-            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"), {"t": list(LEDGER_TABLES)})]
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"), {"t": list(tables)})]
         constraints = [(str(table), str(name), str(sql)) for table, name, sql in conn.execute(text(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = ANY(CAST(:t AS regclass[])) AND contype IN ('u', 'f') ORDER BY contype DESC, conname"),
-            {"t": list(LEDGER_TABLES)})]
+            {"t": list(tables)})]
         for table, name, _ in reversed(constraints):
             conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
         for name, _ in indexes:

@@ -41,6 +41,7 @@ from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.domain import StaffRole
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.schemas import OrderItem
+from lianmeng.overlap import service as overlap
 from lianmeng.referrals.models import Feedback
 from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.tenancy import Principal
@@ -152,6 +153,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         prospects.add_prospect_upload(session, loaded.alliance_id, rng)
         add_partner_candidates(session, loaded.alliance_id, random.Random(f"{plan.seed}-partners"))
     recruits = add_recruits(session, loaded.alliance_id, rng) if plan.history else {}
+    overlap.refresh_alliance(session, loaded.alliance_id)  # the overlap pages have figures from the start
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),

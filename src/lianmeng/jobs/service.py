@@ -12,6 +12,7 @@ from lianmeng.commissions import service as commissions
 from lianmeng.db import unit_of_work
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
+from lianmeng.overlap import service as overlap
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
@@ -27,6 +28,7 @@ class JobReport:
     statements_built: int = 0
     unconfirmed_phones_forgotten: int = 0
     overlap_indexes_purged: int = 0
+    overlap_alliances_recounted: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -42,7 +44,19 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         forgotten = members.purge_unconfirmed(session, at)
     with unit_of_work(database_url) as session:
         overlap_purged = prospects.purge_expired(session, at)
-    return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged)
+    return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged,
+                     recount_overlap(database_url, at))
+
+
+def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
+    """Customer overlap: each alliance whose memberships changed (and last counted ≥ REFRESH_MINUTES ago) is
+    recounted in a unit of work of its own."""
+    with unit_of_work(database_url) as session:
+        due = overlap.due_alliances(session, at)
+    for alliance_id in due:
+        with unit_of_work(database_url) as session:
+            overlap.refresh_alliance(session, alliance_id, at)
+    return len(due)
 
 
 class Scheduler:
@@ -70,5 +84,8 @@ class Scheduler:
                     log.info("jobs: released %d rebates, expired %d points and %d fen of joint cards, built %d "
                              "statements", report.rebates_released, report.points_expired,
                              report.joint_card_fen_expired, report.statements_built)
+                if report.overlap_alliances_recounted:
+                    log.info("jobs: recounted the customer overlap of %d alliances",
+                             report.overlap_alliances_recounted)
             except Exception:  # a failed run must not kill the scheduler; the next run retries
                 log.exception("scheduled jobs failed")

@@ -34,6 +34,9 @@ class Kind(StrEnum):
     BP = "bp"  # basis points, shown as a percentage, not summed
     DECIMAL = "decimal"  # a decimal written as text ("3.7", e.g. an average rating), not summed
     DATE = "date"  # a calendar date
+    MASKED_COUNT = "masked_count"
+    """A count that may be suppressed: an integer (a numeric cell, summed in the totals row), or a text standing for
+    a hidden count such as "< 10" (written as text, never summed: the total is the sum of the numbers shown)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Column:
 
     @property
     def summed(self) -> bool:
-        return self.total and self.kind in (Kind.COUNT, Kind.FEN)
+        return self.total and self.kind in (Kind.COUNT, Kind.FEN, Kind.MASKED_COUNT)
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,13 @@ class Sheet:
     rows: Sequence[Mapping[str, Any]]
 
 
+def _number(value: Any) -> int:
+    return 0 if value is None or isinstance(value, str) else int(value)
+
+
 def totals(sheet: Sheet) -> dict[str, int]:
-    return {c.key: sum(int(r.get(c.key) or 0) for r in sheet.rows) for c in sheet.columns if c.summed}
+    """Per summed column, the sum of its numbers (a masked count's text, e.g. "< 10", adds nothing)."""
+    return {c.key: sum(_number(r.get(c.key)) for r in sheet.rows) for c in sheet.columns if c.summed}
 
 
 def yuan(fen: int) -> Decimal:
@@ -101,6 +109,8 @@ def _cell(column: Column, value: Any) -> Any:
         return Decimal(int(value)).scaleb(-4)
     if column.kind is Kind.COUNT:
         return int(value)
+    if column.kind is Kind.MASKED_COUNT:
+        return value if isinstance(value, str) else int(value)
     if column.kind is Kind.DECIMAL:
         return Decimal(str(value))
     if column.kind is Kind.DATE:
@@ -108,7 +118,8 @@ def _cell(column: Column, value: Any) -> Any:
     return value
 
 
-FORMATS = {Kind.FEN: '"¥"#,##0.00', Kind.BP: "0.00%", Kind.COUNT: "#,##0", Kind.DECIMAL: "0.0",
+FORMATS = {Kind.FEN: '"¥"#,##0.00', Kind.BP: "0.00%", Kind.COUNT: "#,##0", Kind.MASKED_COUNT: "#,##0",
+           Kind.DECIMAL: "0.0",
            Kind.DATE: "yyyy-mm-dd"}
 
 

@@ -14,9 +14,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from lianmeng.db import unit_of_work
+from lianmeng.db import get_engine, unit_of_work
 from lianmeng.kit import crypto
 from lianmeng.members.models import Member
 from lianmeng.partners.models import Candidate
@@ -65,3 +65,28 @@ def time_invitation_and_upload(database_url: str, alliance_id: int, n: int = 100
 def time_upload(database_url: str, alliance_id: int, n: int = 100_000) -> float:
     """Seconds to upload n prospect hashes against the alliance (the invitation is made first, untimed)."""
     return time_invitation_and_upload(database_url, alliance_id, n).upload_s
+
+
+def give_members_phones(database_url: str, alliance_id: int) -> int:
+    """Members generated without a phone (`lianmeng bench overlap` writes a placeholder) get one, stored as the
+    platform stores phones (encrypted, keyed lookup hash, masked), so an invitation can index them. Returns how many.
+    Set-based: the rows are encrypted here and copied into a temporary table, then one UPDATE joins them."""
+    engine = get_engine(database_url)
+    with engine.begin() as conn:
+        ids = conn.execute(text("SELECT id FROM members WHERE alliance_id = :a AND phone_enc = '' ORDER BY id"),
+                           {"a": alliance_id}).scalars().all()
+        if not ids:
+            return 0
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            cursor.execute("CREATE TEMP TABLE bench_phones (id integer PRIMARY KEY, enc text, hash text, masked text)"
+                           " ON COMMIT DROP")
+            with cursor.copy("COPY bench_phones (id, enc, hash, masked) FROM STDIN") as copy:
+                for member_id in ids:
+                    phone = f"139{member_id % 100_000_000:08d}"
+                    copy.write_row((member_id, crypto.encrypt(phone), crypto.lookup_hash(phone),
+                                    f"{phone[:3]}****{phone[-4:]}"))
+        conn.execute(text("UPDATE members m SET phone_enc = b.enc, phone_hash = b.hash, phone_masked = b.masked "
+                          "FROM bench_phones b WHERE m.id = b.id"))
+    return len(ids)

@@ -36,6 +36,8 @@ from lianmeng.members.mobile import router as member_mobile_pages
 from lianmeng.members.web import router as members_pages
 from lianmeng.merchants.api import router as merchants_router
 from lianmeng.orders.api import router as orders_router
+from lianmeng.overlap.api import router as overlap_router
+from lianmeng.overlap.web import router as overlap_pages
 from lianmeng.partners.api import router as partners_router
 from lianmeng.partners.web import router as partners_pages
 from lianmeng.points.api import router as points_router
@@ -94,7 +96,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
-                   distance_router, partners_router, recruiting_router, prospects_router):
+                   distance_router, partners_router, recruiting_router, prospects_router,
+                   overlap_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -103,7 +106,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, members_pages,
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
                   distance_pages, recruiting_pages,
-                  prospects_pages):
+                  prospects_pages, overlap_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

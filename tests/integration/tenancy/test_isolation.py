@@ -824,6 +824,30 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("a.member1", expect=403)),
         owners(Call("a.operator", expect=200), Call("a.admin2", expect=200)),
     ),
+    # --- customer overlap: a merchant's own (its admin, its integration key, the operator); the operator's matrix ---
+    ("GET", "/overlap/merchants/{merchant_id}"): Case(
+        attacks(Call("b.operator", "m1"), Call("b.admin1", "m1"), Call("a.admin1", "bm"), Call("a.key1", "bm"),
+                *(Call(who, "m2", expect=403) for who in ("a.admin1", "a.staff2", "a.key1", "a.member2"))),
+        owners(Call("a.admin2", "m2", expect=200), Call("a.key1", "m1", expect=200),
+               Call("a.operator", "m2", expect=200), Call("b.admin1", "bm", expect=200)),
+    ),
+    ("GET", "/overlap/merchants/{merchant_id}/export"): Case(
+        attacks(Call("b.operator", "m1", query={"format": "csv"}), Call("a.admin1", "bm", query={"format": "csv"}),
+                *(Call(who, "m2", query={"format": "csv"}, expect=403) for who in ("a.admin1", "a.staff2",
+                                                                                 "a.member2"))),
+        owners(Call("a.admin2", "m2", query={"format": "xlsx"}, expect=200),
+               Call("a.operator", "m2", query={"format": "csv"}, expect=200)),
+    ),
+    ("GET", "/overlap/matrix"): Case(
+        attacks(*(Call(who, expect=403) for who in ("a.admin1", "a.staff1", "a.key1", "a.member1")),
+                Call("platform", query={"alliance_id": MISSING})),
+        owners(Call("a.operator", expect=200), Call("b.operator", expect=200)),
+    ),
+    ("POST", "/overlap/refresh"): Case(
+        attacks(*(Call(who, expect=403) for who in ("a.admin1", "a.staff1", "a.key1", "a.member1")),
+                Call("platform", query={"alliance_id": MISSING})),
+        owners(Call("a.operator", expect=200)),
+    ),
     ("GET", "/referrals/leaderboard"): Case(
         attacks(Call("a.admin3", query={"by": "staff"}, expect=200),
                 Call("a.key1", query={"by": "staff", "at": "2020-01-01"}, expect=200),
