@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
@@ -65,11 +66,19 @@ def session(db_url: str) -> Iterator[Session]:
         s.close()
 
 
-@pytest.fixture
-def client(db_url: str) -> Iterator[TestClient]:
+@pytest.fixture(scope="session")
+def app() -> FastAPI:
+    """The app is built once per test session: FastAPI takes ~1 s to build its ~500 routes, every test would pay it."""
     from lianmeng.web.app import create_app
 
-    with TestClient(create_app(db_url), raise_server_exceptions=False) as c:
+    return create_app(DATABASE_URL)
+
+
+@pytest.fixture
+def client(db_url: str, app: FastAPI) -> Iterator[TestClient]:
+    """A client of the session's app, its login and one-time-code counters emptied (each test starts afresh)."""
+    app.state.throttle.storage.reset()
+    with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
 
@@ -182,12 +191,10 @@ class WorldSnapshot:
 
 
 @pytest.fixture(scope="session")
-def world_snapshot(engine: Engine) -> WorldSnapshot:
+def world_snapshot(engine: Engine, app: FastAPI) -> WorldSnapshot:
     """The world is built once per test session through the API and copied back for every test that asks."""
-    from lianmeng.web.app import create_app
-
     _wipe(engine)
-    with TestClient(create_app(DATABASE_URL), raise_server_exceptions=False) as c:
+    with TestClient(app, raise_server_exceptions=False) as c:
         built = _build_world(c, DATABASE_URL)
     with engine.connect() as conn:
         rows = {t.name: [dict(r) for r in conn.execute(t.select()).mappings()] for t in Base.metadata.sorted_tables}
