@@ -2,6 +2,7 @@
 
 from lianmeng.agreements.models import Agreement, AgreementEvent
 from lianmeng.alliances.models import Alliance
+from lianmeng.audiences.models import Audience
 from lianmeng.auth.models import ApiKey, OneTimeCode, OutboxMessage, User
 from lianmeng.campaigns.models import (
     Campaign,
@@ -32,7 +33,11 @@ from lianmeng.prospects.models import (
 )
 from lianmeng.recruiting.models import Application, JoinLink, RecruitingSettings
 from lianmeng.referrals.models import Feedback
+from lianmeng.segments.models import SegmentShare
 from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
+from lianmeng.tags.models import MemberTag, TagDefinition
+from lianmeng.targeting.models import OfferRecipient, TargetedOffer
+from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 from lianmeng.withdrawals.models import Withdrawal
 
 __all__ = [
@@ -42,6 +47,7 @@ __all__ = [
     "Alliance",
     "ApiKey",
     "Application",
+    "Audience",
     "Base",
     "Campaign",
     "CampaignCost",
@@ -65,10 +71,14 @@ __all__ = [
     "JointProduct",
     "JointTier",
     "Member",
+    "MemberTag",
+    "MemberValue",
+    "MemberValueChange",
     "Membership",
     "Merchant",
     "MerchantBase",
     "MysteryVisit",
+    "OfferRecipient",
     "OneTimeCode",
     "Order",
     "OutboxMessage",
@@ -88,6 +98,7 @@ __all__ = [
     "Redemption",
     "Refund",
     "ScoringWeights",
+    "SegmentShare",
     "SettlementRun",
     "SincerityAnswer",
     "Staff",
@@ -95,7 +106,10 @@ __all__ = [
     "StatementEvent",
     "StatementLine",
     "Store",
+    "TagDefinition",
+    "TargetedOffer",
     "TopUp",
     "User",
+    "ValueModelSettings",
     "Withdrawal",
 ]
