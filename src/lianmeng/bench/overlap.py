@@ -41,11 +41,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
-from lianmeng.bench.settle import Listener, Quiet, SettleBenchError, bulk_load, prepare_database
+from lianmeng.bench.settle import Listener, Quiet, SettleBenchError, bench_alliance, bulk_load, prepare_database
 from lianmeng.db import begin_write
-from lianmeng.kit import clock
 from lianmeng.overlap import service as overlap
 from lianmeng.overlap.domain import K_MIN
 from lianmeng.overlap.repository import REBUILD_WORK_MEM
@@ -225,7 +223,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 def generate(engine: Engine, factory: sessionmaker[Session], config: OverlapConfig, listener: Listener) -> int:
     listener.phase("商户 merchants")
-    alliance_id = _alliance(factory)
+    alliance_id = bench_alliance(factory, "overlap", "重合度压测联盟")
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO merchants (id, alliance_id, name, industry, brand_tags, rating, years_in_business, status, "
@@ -251,17 +249,6 @@ def generate(engine: Engine, factory: sessionmaker[Session], config: OverlapConf
         for table in (*LOAD_TABLES, "merchants", "alliances"):
             conn.execute(text(f"VACUUM ANALYZE {table}"))
     return alliance_id
-
-
-def _alliance(factory: sessionmaker[Session]) -> int:
-    with factory() as session:
-        begin_write(session)
-        code = f"bench-overlap-{clock.now():%Y%m%d-%H%M%S}"
-        alliance = Alliance(code=code, name=f"重合度压测联盟 {code}", city="深圳",
-                            description="Created by `lianmeng bench overlap`; the database is the bench's own.")
-        session.add(alliance)
-        session.commit()
-        return alliance.id
 
 
 def _members(conn: Any, alliance_id: int, lo: int, hi: int) -> None:

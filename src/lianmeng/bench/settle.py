@@ -273,7 +273,7 @@ def generate(engine: Engine, factory: sessionmaker[Session], config: SettleConfi
              listener: Listener) -> Dataset:
     started = time.perf_counter()
     listener.phase("商户账户 merchants, accounts")
-    alliance_id = _alliance(factory)
+    alliance_id = bench_alliance(factory)
     with engine.begin() as conn:
         _merchants(conn, alliance_id, config.merchants)
         accounts = _accounts(conn, alliance_id, config.merchants)
@@ -292,12 +292,13 @@ def generate(engine: Engine, factory: sessionmaker[Session], config: SettleConfi
                    entries=postings * 2, generate_s=time.perf_counter() - started)
 
 
-def _alliance(factory: sessionmaker[Session]) -> int:
+def bench_alliance(factory: sessionmaker[Session], bench: str = "settle", name: str = "结算压测联盟") -> int:
+    """A fresh alliance for one bench run, named after the bench and the time (benches share this helper)."""
     with factory() as session:
         begin_write(session)
-        code = f"bench-settle-{clock.now():%Y%m%d-%H%M%S}"
-        alliance = Alliance(code=code, name=f"结算压测联盟 {code}", city="深圳",
-                            description="Created by `lianmeng bench settle`; the database is the bench's own.")
+        code = f"bench-{bench}-{clock.now():%Y%m%d-%H%M%S}"
+        alliance = Alliance(code=code, name=f"{name} {code}", city="深圳",
+                            description=f"Created by `lianmeng bench {bench}`; the database is the bench's own.")
         session.add(alliance)
         session.commit()
         return alliance.id
