@@ -10,17 +10,18 @@ from fastapi.responses import JSONResponse
 
 from lianmeng.audiences import service
 from lianmeng.audiences.domain import AudienceRules
-from lianmeng.audiences.schemas import AudienceCount, AudienceIn, AudienceOut, AudienceUpdate
+from lianmeng.audiences.schemas import AudienceCount, AudienceIn, AudienceList, AudienceOut, AudienceUpdate
 from lianmeng.web.deps import CurrentPrincipal, SessionDep, WriterDep
 
 router = APIRouter(tags=["audiences 人群"])
 
 
-@router.get("/audiences", response_model=list[AudienceOut], summary="Audiences the caller may see, newest first")
+@router.get("/audiences", response_model=AudienceList, summary="Audiences the caller may see, newest first")
 def list_audiences(session: SessionDep, principal: CurrentPrincipal,
                    archived: Annotated[bool, Query(description="Include archived audiences")] = False
-                   ) -> list[AudienceOut]:
-    return service.list_for(session, principal, archived=archived)
+                   ) -> AudienceList:
+    items = service.list_for(session, principal, archived=archived)
+    return AudienceList(items=items, total=len(items))
 
 
 @router.post("/audiences/count", response_model=AudienceCount,

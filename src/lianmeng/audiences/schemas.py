@@ -48,3 +48,8 @@ class AudienceOut(BaseModel):
     last_counted_at: datetime | None
     archived: bool
     created_at: datetime
+
+
+class AudienceList(BaseModel):
+    items: list[AudienceOut]
+    total: int

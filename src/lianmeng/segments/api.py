@@ -9,17 +9,18 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from lianmeng.segments import service
-from lianmeng.segments.schemas import ShareIn, ShareOut
+from lianmeng.segments.schemas import ShareIn, ShareList, ShareOut
 from lianmeng.web.deps import CurrentPrincipal, SessionDep, WriterDep
 
 router = APIRouter(tags=["segments 人群报告共享"])
 
 
-@router.get("/segments/shares", response_model=list[ShareOut],
+@router.get("/segments/shares", response_model=ShareList,
             summary="Shares sent and received (a merchant), or every share of the alliance (the operator's audit)")
 def list_shares(session: SessionDep, principal: CurrentPrincipal,
-                direction: Annotated[Literal["all", "sent", "received"], Query()] = "all") -> list[ShareOut]:
-    return service.list_for(session, principal, direction)
+                direction: Annotated[Literal["all", "sent", "received"], Query()] = "all") -> ShareList:
+    items = service.list_for(session, principal, direction)
+    return ShareList(items=items, total=len(items))
 
 
 @router.post("/segments/shares", response_model=ShareOut, status_code=201,

@@ -78,3 +78,8 @@ class ShareOut(BaseModel):
     withdrawn_at: datetime | None
     report: ReportOut | None = Field(description="The snapshot taken at share time; null for the operator (an "
                                                  "audit entry) and for the partner once withdrawn")
+
+
+class ShareList(BaseModel):
+    items: list[ShareOut]
+    total: int

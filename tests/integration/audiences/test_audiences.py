@@ -76,8 +76,8 @@ def test_save_list_edit_and_archive(world: World, known: Known) -> None:
     for who in (a.actors["admin2"].headers, world.b.actors["admin1"].headers, world.b.actors["operator"].headers):
         r = client.get(audience, headers=who)
         assert r.status_code == 404 and r.json()["error"]["code"] == missing.json()["error"]["code"]
-    assert [x["id"] for x in client.get("/api/v1/audiences", headers=a.actors["admin2"].headers).json()] == []
-    assert [x["id"] for x in client.get("/api/v1/audiences", headers=op).json()] == [saved["id"]]
+    assert [x["id"] for x in client.get("/api/v1/audiences", headers=a.actors["admin2"].headers).json()["items"]] == []
+    assert [x["id"] for x in client.get("/api/v1/audiences", headers=op).json()["items"]] == [saved["id"]]
     # only the merchant's admins build
     for who in (staff, op):
         assert client.patch(audience, json={"name": "x"}, headers=who).status_code == 403
@@ -87,8 +87,8 @@ def test_save_list_edit_and_archive(world: World, known: Known) -> None:
     assert r.status_code == 200 and r.json()["last_count"] == 12 and r.json()["name"] == "挽留"
     assert client.post(f"{audience}/archive", headers=staff).status_code == 403
     assert client.post(f"{audience}/archive", headers=admin).json()["archived"] is True
-    assert client.get("/api/v1/audiences", headers=admin).json() == []
-    assert len(client.get("/api/v1/audiences?archived=true", headers=admin).json()) == 1
+    assert client.get("/api/v1/audiences", headers=admin).json()["items"] == []
+    assert client.get("/api/v1/audiences?archived=true", headers=admin).json()["total"] == 1
     assert client.patch(audience, json={"name": "again"}, headers=admin).status_code == 422
 
 

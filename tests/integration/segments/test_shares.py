@@ -102,12 +102,12 @@ def test_who_reads_a_share_and_the_withdrawal(world: World, known: Known) -> Non
     for who in (a.actors["admin3"], a.actors["staff3"], world.b.actors["admin1"], world.b.actors["operator"]):
         r = client.get(url, headers=who.headers)
         assert r.status_code == 404 and r.json() == missing, who.username
-        assert client.get(SHARES, headers=who.headers).json() == []
-    received = client.get(f"{SHARES}?direction=received", headers=a.actors["admin2"].headers).json()
+        assert client.get(SHARES, headers=who.headers).json()["items"] == []
+    received = client.get(f"{SHARES}?direction=received", headers=a.actors["admin2"].headers).json()["items"]
     assert len(received) == 1 and received[0]["report"]["total"] == 25
-    assert client.get(f"{SHARES}?direction=sent", headers=a.actors["admin2"].headers).json() == []
+    assert client.get(f"{SHARES}?direction=sent", headers=a.actors["admin2"].headers).json()["items"] == []
     assert client.get(url, headers=a.actors["staff2"].headers).json()["report"]["total"] == 25
-    audit = client.get(SHARES, headers=a.actors["operator"].headers).json()
+    audit = client.get(SHARES, headers=a.actors["operator"].headers).json()["items"]
     assert len(audit) == 1 and audit[0]["report"] is None and audit[0]["from_merchant_id"] == a.merchants[0]
     assert audit[0]["to_merchant_id"] == a.merchants[1] and audit[0]["query_zh"]
     # only the sender's admin withdraws, once
