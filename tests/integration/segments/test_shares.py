@@ -127,3 +127,34 @@ def test_another_merchants_audience_cannot_be_shared(world: World, known: Known)
                          headers=a.actors["admin2"].headers).json()
     r = share(world, {"to_merchant_id": a.merchants[1], "title": "x", "audience_id": theirs["id"]})
     assert r.status_code == 422 and shares_written() == 0
+
+
+def test_response_rates_of_coupons_the_sender_handed(world: World, known: Known) -> None:
+    """12 of the consenting high-value members got a coupon from m1 (6 claimed it, 3 used it); 5 more got one
+    from m2, which is not m1's response; the members without consent got one too and are not counted."""
+    from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
+    from lianmeng.kit import clock
+
+    a = world.a
+    m1, m2 = a.merchants[0], a.merchants[1]
+    now = clock.now()
+    with unit_of_work(DATABASE_URL) as session:
+        template = CouponTemplate(alliance_id=a.alliance_id, owner_merchant_id=m1, name="保养券", kind="amount_off",
+                                  amount_fen=1_000)
+        session.add(template)
+        session.flush()
+        handed = [(m, m1) for m in known.groups["high"][:12]] + [(m, m2) for m in known.groups["high"][12:17]] \
+            + [(m, m1) for m in known.groups["private"]]
+        for i, (member_id, referrer) in enumerate(handed):
+            coupon = Coupon(alliance_id=a.alliance_id, template_id=template.id, member_id=member_id,
+                            code=f"RATE{i:04d}", issued_at=now, valid_from=now, uses_left=1,
+                            referrer_merchant_id=referrer, claimed_at=now if i < 6 else None)
+            session.add(coupon)
+            session.flush()
+            if i < 3:
+                session.add(Redemption(alliance_id=a.alliance_id, coupon_id=coupon.id, use_no=1,
+                                       member_id=member_id, merchant_id=m1, at=now))
+    activate_agreement(world, 0, 1)
+    r = share(world, {"to_merchant_id": m2, "title": "响应率", "rules": HIGH})
+    assert r.status_code == 201, r.text
+    assert r.json()["report"]["response"] == {"handed": 12, "claimed_bp": 5_000, "redeemed_bp": 2_500}
