@@ -14,7 +14,7 @@ from lianmeng.audiences import service as audiences
 from lianmeng.kit import charts
 from lianmeng.kit.errors import Forbidden
 from lianmeng.segments import service
-from lianmeng.segments.domain import K_DEFAULT
+from lianmeng.segments.domain import K_DEFAULT, SegmentDimension
 from lianmeng.segments.schemas import DimensionOut, ShareIn, ShareOut
 from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write
 
@@ -68,8 +68,11 @@ def bars(page: Page, dimension: DimensionOut) -> Markup:
     """The dimension's shown cells as bars (suppressed cells are left out of the chart, listed in the table)."""
     cells = [c for c in dimension.cells if c.count is not None]
     name = dimension.name_en if page.lang == "en" else dimension.name_zh
+    words = [c.en if page.lang == "en" else c.zh for c in cells]
+    if dimension.dimension == SegmentDimension.MEMBER_STATUS:  # tier codes of the merchant, in words where known
+        words = [page.label("tier", w) for w in words]
     return charts.horizontal_bar_chart(
-        [page.label("tier", c.zh) if page.lang != "en" else page.label("tier", c.en) for c in cells],
+        words,
         [charts.Series(page.t("会员数", "Members"), [c.count or 0 for c in cells], "#c8102e")], label=name,
         empty_text=page.t("各项人数均已隐藏", "Every cell is suppressed"))
 
