@@ -30,6 +30,7 @@ from lianmeng.coupons import service as coupons_service
 from lianmeng.coupons.models import Coupon, CouponTemplate
 from lianmeng.coupons.schemas import AttachOrderIn, IssueIn, RedeemIn, TemplateCreate
 from lianmeng.demo import data, generate, prospects
+from lianmeng.demo.audiences import add_audiences
 from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
 from lianmeng.demo.partners import add_partner_candidates
@@ -154,11 +155,12 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         add_partner_candidates(session, loaded.alliance_id, random.Random(f"{plan.seed}-partners"))
     recruits = add_recruits(session, loaded.alliance_id, rng) if plan.history else {}
     overlap.refresh_alliance(session, loaded.alliance_id)  # the overlap pages have figures from the start
+    targeting = add_audiences(session, loaded.alliance_id, loaded.merchants, loaded.users)
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
-        "users": len(loaded.users), **history,
+        "users": len(loaded.users), **history, **targeting,
     }
     counts.update({key: counts.get(key, 0) + added for key, added in recruits.items()})  # recruiting adds to them
     return DemoSummary(counts=counts, logins=list(loaded.users))

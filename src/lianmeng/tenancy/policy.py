@@ -13,6 +13,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from lianmeng.agreements.models import Agreement
 from lianmeng.alliances.models import Alliance
+from lianmeng.audiences.models import Audience
 from lianmeng.auth.domain import Role
 from lianmeng.auth.models import ApiKey, User
 from lianmeng.commissions.models import Rebate
@@ -24,6 +25,7 @@ from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order
 from lianmeng.recruiting.models import Application, JoinLink
 from lianmeng.referrals.models import Feedback
+from lianmeng.segments.models import SegmentShare
 from lianmeng.settlement.models import SettlementRun, Statement
 from lianmeng.tenancy.principal import Principal
 from lianmeng.withdrawals.models import Withdrawal
@@ -485,4 +487,39 @@ def recruit_applications(p: Principal) -> ColumnElement[bool]:
         return Application.inviting_merchant_id == p.merchant_id
     if p.role is Role.STORE_STAFF and p.staff_id is not None:
         return and_(Application.recruiter_type == "staff", Application.recruiter_id == p.staff_id)
+    return false()
+
+
+# --- audiences and de-identified segment reports (issue 13) -----------------------------------------------------
+
+
+def audiences(p: Principal) -> ColumnElement[bool]:
+    """A merchant's audiences are its own: its admins and integrations build them, its store staff read them (a
+    promoter: none). The operator sees its alliance's, as counts only (the doors leave the rules out for it)."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Audience.alliance_id == p.alliance_id
+    if p.is_merchant_side and not p.promoter:
+        return and_(Audience.alliance_id == p.alliance_id, Audience.merchant_id == p.merchant_id)
+    return false()
+
+
+def require_audience_builder(p: Principal, merchant_id: int) -> None:
+    """Only the merchant's own admins and integrations build, edit and archive its audiences (store staff read,
+    the operator sees counts)."""
+    if not (p.manages_merchant and p.merchant_id == merchant_id):
+        raise Forbidden()
+
+
+def segment_shares(p: Principal) -> ColumnElement[bool]:
+    """A share is seen by the merchant that sent it and the partner that received it (their admins, integrations
+    and store staff), and by the operator of its alliance as an audit entry. Never by a third merchant."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return SegmentShare.alliance_id == p.alliance_id
+    if p.is_merchant_side and not p.promoter:
+        return and_(SegmentShare.alliance_id == p.alliance_id,
+                    or_(SegmentShare.from_merchant_id == p.merchant_id, SegmentShare.to_merchant_id == p.merchant_id))
     return false()

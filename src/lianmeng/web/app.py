@@ -15,6 +15,8 @@ from lianmeng.agreements.api import router as agreements_router
 from lianmeng.agreements.web import router as agreements_pages
 from lianmeng.alliances.api import router as alliances_router
 from lianmeng.alliances.web import router as alliances_pages
+from lianmeng.audiences.api import router as audiences_router
+from lianmeng.audiences.web import router as audiences_pages
 from lianmeng.auth.api import router as auth_router
 from lianmeng.auth.web import router as auth_pages
 from lianmeng.campaigns.api import router as campaigns_router
@@ -48,6 +50,8 @@ from lianmeng.recruiting.api import router as recruiting_router
 from lianmeng.recruiting.web import router as recruiting_pages
 from lianmeng.referrals.api import router as referrals_router
 from lianmeng.referrals.web import router as referrals_pages
+from lianmeng.segments.api import router as segments_router
+from lianmeng.segments.web import router as segments_pages
 from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
 from lianmeng.web import errors, openapi
@@ -97,7 +101,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
-                   overlap_router):
+                   overlap_router, audiences_router, segments_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -106,7 +110,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, members_pages,
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
                   distance_pages, recruiting_pages,
-                  prospects_pages, overlap_pages):
+                  prospects_pages, overlap_pages, audiences_pages, segments_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

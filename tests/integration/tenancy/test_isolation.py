@@ -201,7 +201,15 @@ def build_scene(world: World, db_url: str) -> Scene:
                            ("bcand", "b.operator", "beta 候选")):
         ids[key] = s.ok(who, "POST", "/partners/candidates", {**CANDIDATE, "name": name}, 201)["id"]
     add_prospects(s)
+    add_audiences(s)
     return s
+
+
+def add_audiences(s: Scene) -> None:
+    """m1's saved audience (aud1) and a segment report of it shared with m2 under agr_comm (shr12)."""
+    s.ids["aud1"] = s.ok("a.admin1", "POST", "/audiences", {"name": "全部会员", "rules": {}}, 201)["id"]
+    s.ids["shr12"] = s.ok("a.admin1", "POST", "/segments/shares", {"to_merchant_id": s.ids["m2"], "title": "画像",
+                                                                   "audience_id": s.ids["aud1"]}, 201)["id"]
 
 
 def recruit(s: Scene) -> None:
@@ -1288,6 +1296,72 @@ SWEEP: dict[tuple[str, str], Case] = {
     ),
 }
 
+# audiences (人群): a merchant's own; its admins and integrations build, its staff read, the operator sees counts.
+# segment shares: the sender and the partner read; the sender's admin withdraws; the operator audits.
+AUDIENCE_OUTSIDERS = ("a.admin2", "a.staff2", "b.operator", "b.admin1", "a.member1")
+SWEEP.update({
+    ("GET", "/audiences"): Case(
+        attacks(Call("a.admin2", expect=200), Call("b.operator", expect=200), Call("a.member1", expect=403)),
+        owners(Call("a.admin1", expect=200), Call("a.staff1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("POST", "/audiences"): Case(
+        attacks(*(Call(who, body={"name": "x"}, expect=403) for who in ("a.staff1", "a.operator", "a.member1")),
+                Call("a.admin1", body={"name": "x", "rules": {"store_ids": ["@st2"]}}, expect=422)),
+        owners(Call("a.admin1", body={"name": "高价值"}, expect=201)),
+    ),
+    ("POST", "/audiences/count"): Case(
+        attacks(*(Call(who, body={}, expect=403) for who in ("a.staff1", "a.operator", "a.member1")),
+                Call("a.key1", body={"store_ids": ["@bst"]}, expect=422)),
+        owners(Call("a.admin1", body={}, expect=200), Call("a.key1", body={"store_ids": ["@st1"]}, expect=200)),
+    ),
+    ("GET", "/audiences/{audience_id}"): Case(
+        attacks(*(Call(who, "aud1") for who in AUDIENCE_OUTSIDERS)),
+        owners(Call("a.admin1", "aud1", expect=200), Call("a.staff1", "aud1", expect=200),
+               Call("a.operator", "aud1", expect=200)),
+    ),
+    ("GET", "/audiences/{audience_id}/count"): Case(
+        attacks(*(Call(who, "aud1") for who in AUDIENCE_OUTSIDERS)),
+        owners(Call("a.staff1", "aud1", expect=200), Call("a.operator", "aud1", expect=200)),
+    ),
+    ("PATCH", "/audiences/{audience_id}"): Case(
+        attacks(*(Call(who, "aud1", {"name": "x"}) for who in AUDIENCE_OUTSIDERS),
+                Call("a.staff1", "aud1", {"name": "x"}, expect=403),
+                Call("a.operator", "aud1", {"name": "x"}, expect=403)),
+        owners(Call("a.admin1", "aud1", {"name": "改名"}, expect=200)),
+    ),
+    ("POST", "/audiences/{audience_id}/archive"): Case(
+        attacks(*(Call(who, "aud1") for who in AUDIENCE_OUTSIDERS), Call("a.staff1", "aud1", expect=403),
+                Call("a.operator", "aud1", expect=403)),
+        owners(Call("a.admin1", "aud1", expect=200)),
+    ),
+    ("GET", "/segments/shares"): Case(
+        attacks(Call("a.admin3", expect=200), Call("b.operator", expect=200), Call("b.admin1", expect=200),
+                Call("a.member1", expect=403)),
+        owners(Call("a.admin1", expect=200), Call("a.staff2", query={"direction": "received"}, expect=200),
+               Call("a.operator", expect=200)),
+    ),
+    ("POST", "/segments/shares"): Case(
+        attacks(Call("a.admin1", body={"to_merchant_id": "@m3", "title": "x", "audience_id": "@aud1"}, expect=422),
+                Call("a.admin2", body={"to_merchant_id": "@m1", "title": "x", "audience_id": "@aud1"}, expect=422),
+                Call("a.admin1", body={"to_merchant_id": "@bm", "title": "x", "rules": {}}, expect=422),
+                *(Call(who, body={"to_merchant_id": "@m2", "title": "x", "rules": {}}, expect=403)
+                  for who in ("a.staff1", "a.operator", "a.member1"))),
+        owners(Call("a.admin1", body={"to_merchant_id": "@m2", "title": "x", "audience_id": "@aud1"}, expect=201)),
+    ),
+    ("GET", "/segments/shares/{share_id}"): Case(
+        attacks(*(Call(who, "shr12") for who in ("a.admin3", "a.staff3", "b.operator", "b.admin1")),
+                Call("a.member1", "shr12", expect=403)),
+        owners(Call("a.admin1", "shr12", expect=200), Call("a.admin2", "shr12", expect=200),
+               Call("a.staff2", "shr12", expect=200), Call("a.operator", "shr12", expect=200)),
+    ),
+    ("POST", "/segments/shares/{share_id}/withdraw"): Case(
+        attacks(*(Call(who, "shr12") for who in ("a.admin3", "b.operator", "b.admin1")),
+                Call("a.member1", "shr12", expect=403),
+                *(Call(who, "shr12", expect=403) for who in ("a.admin2", "a.staff1", "a.operator"))),
+        owners(Call("a.admin1", "shr12", expect=200)),
+    ),
+})
+
 # prospects' overlap (潜在伙伴客户重合度): invitations are the operator's and the inviting merchant's; results of a
 # prospect are read by whoever may invite it; the audit trail is the operator's
 PROSPECT_OUTSIDERS = ("a.admin2", "b.operator", "a.staff1", "a.member1", "a.key2")
@@ -1408,7 +1482,8 @@ def test_cross_tenant_attack_is_refused_and_writes_nothing(scene: Scene, route: 
         assert r.status_code == call.expect, f"{what}: {r.status_code} {r.text}"
         if method == "GET" and r.headers["content-type"].startswith("application/json"):
             body = r.json()
-            is_page = isinstance(body, dict) and "total" in body  # an order's own "items" is not a page
+            # an order's own "items" is not a page, nor is a count with a "total"
+            is_page = isinstance(body, dict) and "total" in body and "items" in body
             listed = body if isinstance(body, list) else (body["items"] if is_page else [body])
             assert listed, f"{what} listed nothing: the control must see rows"
 

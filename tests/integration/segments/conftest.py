@@ -1,0 +1,3 @@
+from tests.integration.audiences.conftest import known
+
+__all__ = ["known"]
