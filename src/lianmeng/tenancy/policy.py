@@ -486,3 +486,23 @@ def recruit_applications(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.STORE_STAFF and p.staff_id is not None:
         return and_(Application.recruiter_type == "staff", Application.recruiter_id == p.staff_id)
     return false()
+
+
+# --- targeted offers: results ---------------------------------------------------------------------------------
+
+
+def offer_results(p: Principal) -> ColumnElement[bool]:
+    """A targeted offer's results are read by the operator of its alliance, the admins (and integrations) of the
+    sending merchant, and those of the partner whose coupon it carries. The partner reads aggregates only, arms of
+    at least targeting.results.PARTNER_MIN_ARM members, never who received it (targeting/results.py). Store staff
+    and members: nothing."""
+    from lianmeng.targeting.models import TargetedOffer
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return TargetedOffer.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return and_(TargetedOffer.alliance_id == p.alliance_id,
+                    or_(TargetedOffer.merchant_id == p.merchant_id, TargetedOffer.partner_merchant_id == p.merchant_id))
+    return false()
