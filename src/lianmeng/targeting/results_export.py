@@ -51,7 +51,7 @@ def _bp(fraction: float | None) -> int | None:
 
 
 def _decimal(value: float | None) -> str | None:
-    return None if value is None else f"{value:.2f}"
+    return None if value is None else f"{value:.4f}"
 
 
 def arm_rows(results: ResultsOut, lang: str) -> list[dict[str, Any]]:
