@@ -54,6 +54,9 @@ def refresh_outcomes(session: Session, offer: TargetedOffer, at: datetime | None
         orders[event.member_id].append((event.at, event.net_fen))
     changes = []
     for r in repo.recipients(session, offer.id):
+        if (r.member_id not in claims and r.member_id not in arrivals and r.member_id not in orders
+                and r.claimed_at is None and r.arrived_at is None and r.converted_at is None and not r.revenue_fen):
+            continue  # nothing happened and nothing was counted: most recipients
         w_start, w_end = attribution.window(r.sent_at, start, offer.attribution_days)
         got = attribution.outcome(w_start, min(w_end, horizon), claims.get(r.member_id, ()),
                                   arrivals.get(r.member_id, ()), orders.get(r.member_id, ()))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from lianmeng.coupons.models import Coupon, Redemption
@@ -56,8 +56,8 @@ def send_bounds(session: Session, offer_id: int) -> tuple[datetime | None, datet
 
 def recipients(session: Session, offer_id: int) -> list[Recipient]:
     r = OfferRecipient
-    rows = session.execute(select(r.id, r.member_id, r.arm, r.sent_at, r.claimed_at, r.arrived_at, r.converted_at,
-                                  r.revenue_fen).where(r.offer_id == offer_id))
+    rows = session.connection().execute(select(r.id, r.member_id, r.arm, r.sent_at, r.claimed_at, r.arrived_at,
+                                               r.converted_at, r.revenue_fen).where(r.offer_id == offer_id))
     return [Recipient(*row) for row in rows]
 
 
@@ -93,10 +93,26 @@ def claims(session: Session, offer: TargetedOffer, start: datetime, end: datetim
     return [Event(member_id, at) for member_id, at in rows if at is not None]
 
 
+OUTCOMES_FROM_ARRAYS = text(
+    "UPDATE offer_recipients AS r SET claimed_at = u.claimed_at, arrived_at = u.arrived_at, "
+    "converted_at = u.converted_at, revenue_fen = u.revenue_fen "
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:claimed AS timestamptz[]), CAST(:arrived AS timestamptz[]), "
+    "CAST(:converted AS timestamptz[]), CAST(:revenue AS bigint[])) "
+    "AS u(id, claimed_at, arrived_at, converted_at, revenue_fen) WHERE r.id = u.id")
+
+
 def save_outcomes(session: Session, changes: Sequence[dict[str, Any]]) -> None:
-    """One executemany UPDATE by primary key for the recipients whose outcomes changed."""
-    if changes:
+    """Store the outcomes of the recipients whose outcomes changed: on PostgreSQL one UPDATE … FROM unnest(arrays)
+    (a statement whatever the number of rows), elsewhere an executemany UPDATE by primary key."""
+    if not changes:
+        return
+    if session.get_bind().dialect.name != "postgresql":
         session.execute(update(OfferRecipient), list(changes))
+        return
+    session.execute(OUTCOMES_FROM_ARRAYS, {
+        "ids": [c["id"] for c in changes], "claimed": [c["claimed_at"] for c in changes],
+        "arrived": [c["arrived_at"] for c in changes], "converted": [c["converted_at"] for c in changes],
+        "revenue": [c["revenue_fen"] for c in changes]})
 
 
 @dataclass(frozen=True)

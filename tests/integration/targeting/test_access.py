@@ -77,9 +77,9 @@ def test_the_partner_sees_aggregates_of_arms_of_ten_or_more(world: World, offer:
 def test_anyone_else_gets_the_same_404_as_for_a_missing_offer(world: World, offer: Built, who: str) -> None:
     side, name = (world.b, who[2:]) if who.startswith("b:") else (world.a, who)
     headers = side.actors[name].headers
-    for path in (f"/api/v1/targeting/offers/{{}}/results", f"/api/v1/targeting/offers/{{}}/results.xlsx",
+    for path in ("/api/v1/targeting/offers/{}/results", "/api/v1/targeting/offers/{}/results.xlsx",
                  "/api/v1/targeting/results?offer_id={}", "/api/v1/targeting/results.xlsx?offer_id={}",
-                 f"/api/v1/targeting/offers/{{}}/results?refresh=true"):
+                 "/api/v1/targeting/offers/{}/results?refresh=true"):
         theirs = world.client.get(path.format(offer.offer_id), headers=headers)
         missing = world.client.get(path.format(MISSING), headers=headers)
         assert theirs.status_code == missing.status_code == 404, (path, theirs.text)
