@@ -3,11 +3,14 @@ treated 70/200 against random 16/200 → 35% vs 8%, 4.4×."""
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 from lianmeng.targeting import uplift
@@ -130,3 +133,20 @@ def test_the_bootstrap_stays_fast_at_100000_recipients() -> None:
     interval = uplift.revenue_interval(treated, holdout)
     assert time.perf_counter() - started < 5
     assert interval is not None and interval[0] < uplift.incremental_revenue(treated, holdout) < interval[1]  # type: ignore[operator]
+
+
+counts = st.integers(min_value=0, max_value=5_000).flatmap(
+    lambda n: st.tuples(st.integers(min_value=0, max_value=n), st.just(n)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(counts, counts)
+def test_any_counts_give_plain_json_and_intervals_around_the_estimates(t: tuple[int, int], b: tuple[int, int]
+                                                                       ) -> None:
+    out = uplift.compare(t, b, Revenue([100] * t[0], t[1]), Revenue([100] * b[0], b[1]), uplift.HOLDOUT)
+    json.dumps(out, allow_nan=False)  # storable in a JSON column on PostgreSQL: no NaN, no infinity
+    if out["difference"] is not None:
+        assert out["difference_low"] - 1e-9 <= out["difference"] <= out["difference_high"] + 1e-9
+    if out["ratio"] is not None and out["ratio_low"] is not None and t[0] and b[0]:
+        assert out["ratio_low"] <= out["ratio"] * (1 + 1e-9) and out["ratio"] <= out["ratio_high"] * (1 + 1e-9)
+    assert out["verdict"] in set(UpliftVerdict)
