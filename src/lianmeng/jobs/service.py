@@ -16,6 +16,7 @@ from lianmeng.overlap import service as overlap
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
+from lianmeng.targeting import results as targeting_results
 
 log = logging.getLogger("lianmeng.jobs")
 
@@ -29,6 +30,7 @@ class JobReport:
     unconfirmed_phones_forgotten: int = 0
     overlap_indexes_purged: int = 0
     overlap_alliances_recounted: int = 0
+    targeted_offers_refreshed: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -45,7 +47,7 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
     with unit_of_work(database_url) as session:
         overlap_purged = prospects.purge_expired(session, at)
     return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged,
-                     recount_overlap(database_url, at))
+                     recount_overlap(database_url, at), refresh_targeted_offers(database_url, at))
 
 
 def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
@@ -56,6 +58,17 @@ def recount_overlap(database_url: str | None = None, at: datetime | None = None)
     for alliance_id in due:
         with unit_of_work(database_url) as session:
             overlap.refresh_alliance(session, alliance_id, at)
+    return len(due)
+
+
+def refresh_targeted_offers(database_url: str | None = None, at: datetime | None = None) -> int:
+    """Targeted offers' results: each offer whose attribution window is open (last counted ≥ an hour ago) or closed
+    since its last count is recounted in a unit of work of its own."""
+    with unit_of_work(database_url) as session:
+        due = targeting_results.due_offers(session, at)
+    for offer_id in due:
+        with unit_of_work(database_url) as session:
+            targeting_results.refresh_offer(session, offer_id, at)
     return len(due)
 
 
@@ -84,6 +97,8 @@ class Scheduler:
                     log.info("jobs: released %d rebates, expired %d points and %d fen of joint cards, built %d "
                              "statements", report.rebates_released, report.points_expired,
                              report.joint_card_fen_expired, report.statements_built)
+                if report.targeted_offers_refreshed:
+                    log.info("jobs: refreshed the results of %d targeted offers", report.targeted_offers_refreshed)
                 if report.overlap_alliances_recounted:
                     log.info("jobs: recounted the customer overlap of %d alliances",
                              report.overlap_alliances_recounted)

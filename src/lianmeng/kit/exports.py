@@ -20,6 +20,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from lianmeng.kit.money import format_yuan
 
@@ -124,9 +125,22 @@ FORMATS = {Kind.FEN: '"¥"#,##0.00', Kind.BP: "0.00%", Kind.COUNT: "#,##0", Kind
 
 
 def to_xlsx(sheet: Sheet) -> bytes:
+    return to_xlsx_book([sheet])
+
+
+def to_xlsx_book(sheets: Sequence[Sheet]) -> bytes:
+    """One workbook, one worksheet per sheet (in order; the first is the one Excel opens on)."""
     book = Workbook()
-    ws = book.active
-    assert ws is not None
+    first_ws = book.active
+    assert first_ws is not None
+    for index, sheet in enumerate(sheets):
+        _write(first_ws if index == 0 else book.create_sheet(), sheet)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _write(ws: Worksheet, sheet: Sheet) -> None:
     ws.title = sheet.title[:31]
     ws.append([sheet.title])
     ws["A1"].font = Font(bold=True, size=14)
@@ -150,6 +164,3 @@ def to_xlsx(sheet: Sheet) -> bytes:
         if fmt:
             for r in range(first, ws.max_row + 1):
                 ws.cell(row=r, column=index).number_format = fmt
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -289,6 +289,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "只有 {count} 个不同的哈希值,至少需要 {minimum} 个才计算重合度",
         "en": "Only {count} distinct hashes; an overlap is computed for {minimum} or more",
     },
+    "targeting_results_no_offer": {"zh-CN": "请至少选择一个定向推荐", "en": "Choose at least one targeted offer"},
+    "targeting_results_too_many": {"zh-CN": "最多合并查看 {limit} 个定向推荐",
+                                   "en": "At most {limit} targeted offers can be shown together"},
 }
 
 WORDS: dict[str, dict[str, str]] = {
@@ -337,6 +340,7 @@ WORDS: dict[str, dict[str, str]] = {
     "recruit_application": {"zh-CN": "招募申请", "en": "Application"},
     "welcome_link": {"zh-CN": "设置密码链接", "en": "Set-password link"},
     "invitation": {"zh-CN": "重合度邀请", "en": "Overlap invitation"},
+    "targeted_offer": {"zh-CN": "定向推荐", "en": "Targeted offer"},
 }
 
 

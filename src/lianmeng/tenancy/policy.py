@@ -523,3 +523,23 @@ def segment_shares(p: Principal) -> ColumnElement[bool]:
         return and_(SegmentShare.alliance_id == p.alliance_id,
                     or_(SegmentShare.from_merchant_id == p.merchant_id, SegmentShare.to_merchant_id == p.merchant_id))
     return false()
+
+
+# --- targeted offers: results ---------------------------------------------------------------------------------
+
+
+def offer_results(p: Principal) -> ColumnElement[bool]:
+    """A targeted offer's results are read by the operator of its alliance, the admins (and integrations) of the
+    sending merchant, and those of the partner whose coupon it carries. The partner reads aggregates only, arms of
+    at least targeting.results.PARTNER_MIN_ARM members, never who received it (targeting/results.py). Store staff
+    and members: nothing."""
+    from lianmeng.targeting.models import TargetedOffer
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return TargetedOffer.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return and_(TargetedOffer.alliance_id == p.alliance_id,
+                    or_(TargetedOffer.merchant_id == p.merchant_id, TargetedOffer.partner_merchant_id == p.merchant_id))
+    return false()

@@ -202,6 +202,7 @@ def build_scene(world: World, db_url: str) -> Scene:
         ids[key] = s.ok(who, "POST", "/partners/candidates", {**CANDIDATE, "name": name}, 201)["id"]
     add_prospects(s)
     add_audiences(s)
+    add_offer_results(s)
     return s
 
 
@@ -210,6 +211,30 @@ def add_audiences(s: Scene) -> None:
     s.ids["aud1"] = s.ok("a.admin1", "POST", "/audiences", {"name": "全部会员", "rules": {}}, 201)["id"]
     s.ids["shr12"] = s.ok("a.admin1", "POST", "/segments/shares", {"to_merchant_id": s.ids["m2"], "title": "画像",
                                                                    "audience_id": s.ids["aud1"]}, 201)["id"]
+
+
+def add_offer_results(s: Scene) -> None:
+    """A targeted offer of m1 carrying m2's coupon (offer12), one member treated, its results counted."""
+    from lianmeng.audiences.models import Audience
+    from lianmeng.targeting import results
+    from lianmeng.targeting.models import OfferRecipient, TargetedOffer
+
+    ids = s.ids
+    with unit_of_work(s.db_url) as session:
+        audience = Audience(alliance_id=ids["alpha"], merchant_id=ids["m1"], name="高价值会员")
+        session.add(audience)
+        session.flush()
+        sent = clock.now() - timedelta(hours=1)
+        offer = TargetedOffer(alliance_id=ids["alpha"], merchant_id=ids["m1"], partner_merchant_id=ids["m2"],
+                              template_id=ids["tpl2"], audience_id=audience.id, name="健身体验", seed="s",
+                              scheduled_at=sent, assigned_at=sent, status="sent")
+        session.add(offer)
+        session.flush()
+        session.add(OfferRecipient(alliance_id=ids["alpha"], offer_id=offer.id, member_id=ids["mb1"], arm="treated",
+                                   status="sent", sent_at=sent))
+        session.flush()
+        results.refresh_outcomes(session, offer)
+        ids["offer12"] = offer.id
 
 
 def recruit(s: Scene) -> None:
@@ -1359,6 +1384,35 @@ SWEEP.update({
                 Call("a.member1", "shr12", expect=403),
                 *(Call(who, "shr12", expect=403) for who in ("a.admin2", "a.staff1", "a.operator"))),
         owners(Call("a.admin1", "shr12", expect=200)),
+    ),
+})
+
+# results of targeted offers (定向推荐效果): the sender's admins and key, the operator, and the partner (aggregates);
+# no one else, store staff of either included
+OFFER_OUTSIDERS = ("a.admin3", "b.operator", "b.admin1", "a.staff1", "a.staff2", "a.member1")
+SWEEP.update({
+    ("GET", "/targeting/offers/{offer_id}/results"): Case(
+        attacks(*(Call(who, "offer12") for who in OFFER_OUTSIDERS),
+                *(Call(who, "offer12", query={"refresh": "true"}) for who in OFFER_OUTSIDERS),
+                Call("a.admin2", "offer12", query={"refresh": "true"}, expect=403)),
+        owners(Call("a.admin1", "offer12", expect=200), Call("a.key1", "offer12", expect=200),
+               Call("a.operator", "offer12", expect=200), Call("a.admin2", "offer12", expect=200)),
+    ),
+    ("GET", "/targeting/offers/{offer_id}/results.xlsx"): Case(
+        attacks(*(Call(who, "offer12") for who in OFFER_OUTSIDERS)),
+        owners(Call("a.admin1", "offer12", expect=200), Call("a.operator", "offer12", expect=200),
+               Call("a.admin2", "offer12", expect=200)),
+    ),
+    ("GET", "/targeting/results"): Case(
+        attacks(*(Call(who, query={"offer_id": "@offer12"}) for who in OFFER_OUTSIDERS)),
+        owners(Call("a.admin1", query={"offer_id": "@offer12"}, expect=200),
+               Call("a.operator", query={"offer_id": "@offer12"}, expect=200),
+               Call("a.admin2", query={"offer_id": "@offer12"}, expect=200)),
+    ),
+    ("GET", "/targeting/results.xlsx"): Case(
+        attacks(*(Call(who, query={"offer_id": "@offer12"}) for who in OFFER_OUTSIDERS)),
+        owners(Call("a.admin1", query={"offer_id": "@offer12"}, expect=200),
+               Call("a.admin2", query={"offer_id": "@offer12"}, expect=200)),
     ),
 })
 
