@@ -16,6 +16,7 @@ from lianmeng.overlap import service as overlap
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
+from lianmeng.targeting import sending as targeting
 
 log = logging.getLogger("lianmeng.jobs")
 
@@ -29,6 +30,7 @@ class JobReport:
     unconfirmed_phones_forgotten: int = 0
     overlap_indexes_purged: int = 0
     overlap_alliances_recounted: int = 0
+    offers_sent: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -44,8 +46,22 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         forgotten = members.purge_unconfirmed(session, at)
     with unit_of_work(database_url) as session:
         overlap_purged = prospects.purge_expired(session, at)
-    return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged,
-                     recount_overlap(database_url, at))
+    overlap_recounted = recount_overlap(database_url, at)
+    return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged, overlap_recounted,
+                     offers_sent=send_offers(database_url, at))
+
+
+def send_offers(database_url: str | None = None, at: datetime | None = None,
+                batch: int = targeting.DEFAULT_BATCH) -> int:
+    """Targeted offers: each step (one offer's arms, one batch of sends, the finished offers) in a unit of work
+    of its own, until a step finds nothing to do. Returns the number of messages sent."""
+    sent = 0
+    while True:
+        with unit_of_work(database_url) as session:
+            step = targeting.send_due(session, at, batch)
+        sent += step.sent
+        if not step.did_something:
+            return sent
 
 
 def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
@@ -84,6 +100,8 @@ class Scheduler:
                     log.info("jobs: released %d rebates, expired %d points and %d fen of joint cards, built %d "
                              "statements", report.rebates_released, report.points_expired,
                              report.joint_card_fen_expired, report.statements_built)
+                if report.offers_sent:
+                    log.info("jobs: sent %d targeted offers", report.offers_sent)
                 if report.overlap_alliances_recounted:
                     log.info("jobs: recounted the customer overlap of %d alliances",
                              report.overlap_alliances_recounted)

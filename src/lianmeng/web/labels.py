@@ -26,6 +26,7 @@ from lianmeng.points.domain import ENTRY_LABELS
 from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABELS, UPLOAD_PROBLEM_LABELS
 from lianmeng.recruiting import domain as recruiting
 from lianmeng.settlement import domain as settlement
+from lianmeng.targeting import domain as targeting
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
 Pair = tuple[str, str]
@@ -157,6 +158,11 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "prospect_invitation_status": INVITATION_STATUS_LABELS,
     "prospect_audit_event": AUDIT_EVENT_LABELS,
     "upload_problem": UPLOAD_PROBLEM_LABELS,
+    "offer_arm": targeting.ARM_LABELS,
+    "offer_status": targeting.OFFER_STATUS_LABELS,
+    "offer_recipient_status": targeting.RECIPIENT_STATUS_LABELS,
+    "offer_skip_reason": targeting.SKIP_REASON_LABELS,
+    "offer_channel": targeting.CHANNEL_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}
