@@ -127,4 +127,4 @@ def recipient_by_token(session: Session, token: str, *, lock: bool = False) -> O
 def merchant_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))).tuples())
+    return {int(i): str(n) for i, n in session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids)))}

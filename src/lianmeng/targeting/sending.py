@@ -81,7 +81,7 @@ def assign(session: Session, offer: TargetedOffer, at: datetime) -> int:
     classes = session.execute(
         select(Member.id, MemberValue.rfm_class)
         .outerjoin(MemberValue, (MemberValue.member_id == Member.id) & (MemberValue.merchant_id == offer.merchant_id))
-        .where(Member.id.in_(in_audience))).tuples().all()
+        .where(Member.id.in_(in_audience))).all()
     strata = {member_id: rfm_class or "" for member_id, rfm_class in classes}
     arms = domain.assign_arms(strata.items(), offer.seed, offer.id, offer.holdout_bp)
     if offer.random_arm:
@@ -140,7 +140,7 @@ def send_batch(session: Session, at: datetime, batch: int, senders: dict[str, Se
                TargetedOffer.status == OfferStatus.SENDING.value,
                or_(OfferRecipient.next_attempt_at.is_(None), OfferRecipient.next_attempt_at <= at))
         .order_by(OfferRecipient.id).limit(batch)
-        .with_for_update(of=OfferRecipient, skip_locked=True)).tuples().all()
+        .with_for_update(of=OfferRecipient, skip_locked=True)).all()
     if not picked:
         return SendStep()
     rows = [_Row(*r) for r in picked]
@@ -165,7 +165,7 @@ def _recent_offers(session: Session, member_ids: set[int], at: datetime) -> dict
         select(OfferRecipient.member_id, func.count())
         .where(OfferRecipient.member_id.in_(member_ids), OfferRecipient.status == RecipientStatus.SENT.value,
                OfferRecipient.sent_at >= domain.cap_window_start(at))
-        .group_by(OfferRecipient.member_id)).tuples().all()
+        .group_by(OfferRecipient.member_id)).all()
     out: dict[int, int] = defaultdict(int)
     out.update({member_id: int(n) for member_id, n in counted})
     return out
@@ -179,7 +179,7 @@ def _send_group(session: Session, offer: TargetedOffer, group: list[_Row], recen
     holds = dict(session.execute(
         select(Coupon.member_id, func.count())
         .where(Coupon.template_id == template.id, Coupon.member_id.in_({r.member_id for r in group}))
-        .group_by(Coupon.member_id)).tuples().all())
+        .group_by(Coupon.member_id)).all())
     stock = None if template.total_stock is None else template.total_stock - template.issued_count
     skipped: list[dict[str, Any]] = []
     to_send: list[tuple[_Row, str]] = []
