@@ -39,7 +39,7 @@ def add_members(s: Session, alliance_id: int, merchant_id: int, n: int, **fields
         phone = f"137{next(_phones):08d}"
         member = Member(alliance_id=alliance_id, card_no=f"T{phone}", phone_enc=crypto.encrypt(phone),
                         phone_hash=crypto.lookup_hash(f"{alliance_id}:{phone}"), phone_masked=crypto.mask_phone(phone),
-                        origin_merchant_id=merchant_id, consent_marketing=True, **fields)
+                        origin_merchant_id=merchant_id, **{"consent_marketing": True, **fields})
         s.add(member)
         s.flush()
         ids.append(member.id)
