@@ -124,10 +124,10 @@ def test_the_cap_counts_offers_of_every_merchant(world: World, db_url: str) -> N
     st = helpers.setup(db_url, a, members=2)
     m3 = a.merchants[2]
     with unit_of_work(db_url) as s:
-        capped = list(s.scalars(select(Member.id).where(Member.origin_merchant_id == st.sender)
-                                .order_by(Member.id)))[0]
+        capped = s.scalars(select(Member.id).where(Member.origin_merchant_id == st.sender)
+                           .order_by(Member.id)).first()
         other_audience = helpers.audience(s, a.alliance_id, m3)
-        for days_ago in (1, 6):  # m3 sent this member two offers this week (8 days ago no longer counts)
+        for days_ago in (1, 6, 8):  # m3 sent this member two offers this week (8 days ago no longer counts)
             other = TargetedOffer(alliance_id=a.alliance_id, merchant_id=m3, partner_merchant_id=st.partner,
                                   template_id=st.template_id, audience_id=other_audience, name="m3", seed="x",
                                   scheduled_at=NOON, status="finished")
