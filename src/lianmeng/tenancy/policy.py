@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from lianmeng.agreements.models import Agreement
 from lianmeng.alliances.models import Alliance
@@ -205,8 +205,9 @@ def coupons(p: Principal) -> ColumnElement[bool]:
     it is (target), and by the operator. Other merchants see it only through a redemption at their own store.
     A coupon sent by a targeted offer is the sender's secret: the partner (target) sees it only once the member
     has used it at the partner (issue 13: the partner never learns who was targeted)."""
-    targeted = exists().where(OfferRecipient.coupon_id == Coupon.id)
-    used_here = exists().where(Redemption.coupon_id == Coupon.id, Redemption.merchant_id == p.merchant_id)
+    sent, use = aliased(OfferRecipient), aliased(Redemption)  # aliases: callers may join these tables themselves
+    targeted = exists().where(sent.coupon_id == Coupon.id)
+    used_here = exists().where(use.coupon_id == Coupon.id, use.merchant_id == p.merchant_id)
     as_target = and_(Coupon.target_merchant_id == p.merchant_id, or_(~targeted, used_here))
     return _by_role(p, Coupon.alliance_id, or_(Coupon.referrer_merchant_id == p.merchant_id, as_target),
                     Coupon.member_id)
