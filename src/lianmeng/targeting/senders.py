@@ -13,12 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from lianmeng.auth.models import OutboxMessage
 from lianmeng.config import get_settings
 from lianmeng.kit import clock
+from lianmeng.targeting import bulk
 
 log = logging.getLogger("lianmeng.targeting.sender")
 
@@ -55,16 +54,18 @@ class OutboxSender:
     def send(self, session: Session, messages: Sequence[OfferMessage]) -> list[Delivery]:
         if not messages:
             return []
-        now = clock.now()
-        ids = session.scalars(
-            insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
-            [{"channel": m.channel, "recipient_enc": m.phone_enc, "recipient_masked": m.phone_masked,
-              "body": m.body, "created_at": now} for m in messages],
-        ).all()
-        for message, message_id in zip(messages, ids, strict=True):
-            log.info("offer message %s (%s) to %s queued in the outbox", message_id, message.channel,
-                     message.phone_masked)
-        return [Delivery(m.recipient_id, message_id) for m, message_id in zip(messages, ids, strict=True)]
+        by_channel: dict[str, list[OfferMessage]] = {}
+        for message in messages:
+            by_channel.setdefault(message.channel, []).append(message)
+        out: list[Delivery] = []
+        for channel, batch in by_channel.items():
+            ids = bulk.insert_messages(session, channel, clock.now(), [m.phone_enc for m in batch],
+                                       [m.phone_masked for m in batch], [m.body for m in batch])
+            for message, message_id in zip(batch, ids, strict=True):
+                log.info("offer message %s (%s) to %s queued in the outbox", message_id, channel,
+                         message.phone_masked)
+                out.append(Delivery(message.recipient_id, message_id))
+        return out
 
 
 def get_sender(channel: str) -> Sender:

@@ -29,7 +29,7 @@ from lianmeng.coupons.service import CODE_ALPHABET, CODE_LENGTH
 from lianmeng.kit import clock
 from lianmeng.members.domain import MemberStatus
 from lianmeng.members.models import Member
-from lianmeng.targeting import domain
+from lianmeng.targeting import bulk, domain
 from lianmeng.targeting.domain import Arm, OfferStatus, RecipientStatus, SkipReason
 from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.targeting.repository import may_receive
@@ -163,7 +163,8 @@ def _recent_offers(session: Session, member_ids: set[int], at: datetime) -> dict
     """Offers each member received in the cap's window, from any merchant of the alliance."""
     counted = session.execute(
         select(OfferRecipient.member_id, func.count())
-        .where(OfferRecipient.member_id.in_(member_ids), OfferRecipient.status == RecipientStatus.SENT.value,
+        .where(bulk.among(session, OfferRecipient.member_id, member_ids),
+               OfferRecipient.status == RecipientStatus.SENT.value,
                OfferRecipient.sent_at >= domain.cap_window_start(at))
         .group_by(OfferRecipient.member_id)).all()
     out: dict[int, int] = defaultdict(int)
@@ -178,7 +179,7 @@ def _send_group(session: Session, offer: TargetedOffer, group: list[_Row], recen
     session.refresh(template)
     holds = dict(session.execute(
         select(Coupon.member_id, func.count())
-        .where(Coupon.template_id == template.id, Coupon.member_id.in_({r.member_id for r in group}))
+        .where(Coupon.template_id == template.id, bulk.among(session, Coupon.member_id, {r.member_id for r in group}))
         .group_by(Coupon.member_id)).all())
     stock = None if template.total_stock is None else template.total_stock - template.issued_count
     skipped: list[dict[str, Any]] = []
@@ -201,11 +202,10 @@ def _send_group(session: Session, offer: TargetedOffer, group: list[_Row], recen
     deliveries = _deliver(session, offer, to_send, sender)
     delivered = [(row, token, d) for (row, token), d in zip(to_send, deliveries, strict=True) if d.error is None]
     coupon_ids = _issue(session, offer, template, [row.member_id for row, _, _ in delivered], at)
+    bulk.mark_sent(session, [{"id": row.id, "token": token, "coupon_id": coupon_ids[row.member_id],
+                              "message_id": d.message_id, "attempts": row.attempts + 1, "delivered": d.delivered}
+                             for row, token, d in delivered], at)
     updates = list(skipped)
-    updates += [{"id": row.id, "status": RecipientStatus.SENT.value, "token": token, "sent_at": at,
-                 "coupon_id": coupon_ids[row.member_id], "message_id": d.message_id, "attempts": row.attempts + 1,
-                 "delivered_at": at if d.delivered else None, "next_attempt_at": None}
-                for row, token, d in delivered]
     retrying = failed = 0
     for (row, _), d in zip(to_send, deliveries, strict=True):
         if d.error is None:
@@ -254,25 +254,26 @@ def _issue(session: Session, offer: TargetedOffer, template: CouponTemplate, mem
         return {}
     valid_from, valid_until = coupons_domain.validity(at, template.valid_from, template.valid_until,
                                                       template.valid_days)
-    codes = _new_codes(session, len(member_ids))
-    ids = session.scalars(
-        insert(Coupon).returning(Coupon.id, sort_by_parameter_order=True),
-        [{"alliance_id": template.alliance_id, "template_id": template.id, "member_id": member_id, "code": code,
-          "issued_at": at, "claimed_at": None, "valid_from": valid_from, "valid_until": valid_until,
-          "uses_left": template.uses_per_coupon, "referrer_merchant_id": offer.merchant_id,
-          "target_merchant_id": template.owner_merchant_id}
-         for member_id, code in zip(member_ids, codes, strict=True)]).all()
+    common = {"alliance_id": template.alliance_id, "template_id": template.id, "issued_at": at,
+              "valid_from": valid_from, "valid_until": valid_until, "uses_left": template.uses_per_coupon,
+              "referrer_merchant_id": offer.merchant_id, "target_merchant_id": template.owner_merchant_id}
+    ids = bulk.insert_coupons(session, common, member_ids, _new_codes(session, len(member_ids)))
     session.execute(update(CouponTemplate).where(CouponTemplate.id == template.id)
                     .values(issued_count=CouponTemplate.issued_count + len(member_ids))
                     .execution_options(synchronize_session=False))
     return dict(zip(member_ids, ids, strict=True))
 
 
+def _code() -> str:
+    """A coupon code as coupons.service makes them: 12 characters of its 32-letter alphabet (a random byte's low 5
+    bits pick one, without bias since 256 is a multiple of 32)."""
+    return "".join(CODE_ALPHABET[byte & 31] for byte in secrets.token_bytes(CODE_LENGTH))
+
+
 def _new_codes(session: Session, n: int) -> list[str]:
     """n coupon codes no coupon holds (one query per round; a clash in 32^12 is all but impossible)."""
     codes: set[str] = set()
     while len(codes) < n:
-        fresh = {"".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(n - len(codes))}
-        taken = set(session.scalars(select(Coupon.code).where(Coupon.code.in_(fresh))))
-        codes |= fresh - taken
+        fresh = {_code() for _ in range(n - len(codes))}
+        codes |= fresh - bulk.codes_taken(session, fresh)
     return list(codes)
