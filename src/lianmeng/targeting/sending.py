@@ -175,8 +175,7 @@ def _recent_offers(session: Session, member_ids: set[int], at: datetime) -> dict
 def _send_group(session: Session, offer: TargetedOffer, group: list[_Row], recent: dict[int, int], at: datetime,
                 sender: Sender) -> SendStep:
     template = session.scalars(select(CouponTemplate).where(CouponTemplate.id == offer.template_id)
-                               .with_for_update()).one()
-    session.refresh(template)
+                               .with_for_update().execution_options(populate_existing=True)).one()
     holds = dict(session.execute(
         select(Coupon.member_id, func.count())
         .where(Coupon.template_id == template.id, bulk.among(session, Coupon.member_id, {r.member_id for r in group}))

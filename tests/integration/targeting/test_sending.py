@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lianmeng.auth.models import OutboxMessage
 from lianmeng.auth.sender import redact_stale
 from lianmeng.coupons.models import Coupon, CouponTemplate
+from lianmeng.coupons.service import CODE_ALPHABET
 from lianmeng.db import unit_of_work
 from lianmeng.jobs.service import send_offers
 from lianmeng.kit import crypto
@@ -67,6 +68,8 @@ def test_the_job_assigns_once_and_sends_each_member_once(world: World, db_url: s
     with unit_of_work(db_url) as s:
         coupons = list(s.scalars(select(Coupon).where(Coupon.template_id == st.template_id)))
         assert len(coupons) == 36 and len({c.code for c in coupons}) == 36
+        assert len(CODE_ALPHABET) == 32 and all(len(c.code) == 12 and set(c.code) <= set(CODE_ALPHABET)
+                                                for c in coupons)
         assert {(c.referrer_merchant_id, c.target_merchant_id, c.claimed_at) for c in coupons} == {
             (st.sender, st.partner, None)}
         assert s.get(CouponTemplate, st.template_id).issued_count == 36  # type: ignore[union-attr]
