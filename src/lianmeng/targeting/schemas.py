@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lianmeng.kit.types import Flag, Id, Moment, Whole
 from lianmeng.targeting.domain import (
@@ -39,6 +39,13 @@ class OfferCreate(BaseModel):
     random_arm: Flag = Field(default=False, description="Also send to as many random other own members")
     attribution_days: Whole = Field(default=DEFAULT_ATTRIBUTION_DAYS, ge=MIN_ATTRIBUTION_DAYS,
                                     le=MAX_ATTRIBUTION_DAYS)
+
+    @field_validator("scheduled_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("a time needs a timezone, e.g. 2026-12-07T10:00:00+08:00")
+        return value
 
 
 class DeliveryCountOut(BaseModel):

@@ -53,7 +53,8 @@ def test_every_refusal_is_clear_and_writes_nothing(world: World, db_url: str) ->
     for holdout in (-1, 5001, 10_000):
         r = world.client.post(URL, json=helpers.body(st, holdout_bp=holdout), headers=admin)
         assert r.status_code == 422, r.text
-    for bad in ({"message": "x" * 501}, {"attribution_days": 0}, {"attribution_days": 91}, {"channel": "fax"}):
+    for bad in ({"message": "x" * 501}, {"attribution_days": 0}, {"attribution_days": 91}, {"channel": "fax"},
+                {"scheduled_at": "2026-12-07T10:00:00"}, {"scheduled_at": 1765000000}, {"holdout_bp": "1000"}):
         assert world.client.post(URL, json=helpers.body(st, **bad), headers=admin).status_code == 422
     assert world.client.post(URL, json=helpers.body(st), headers=a.actors["staff1"].headers).status_code == 403
     assert world.client.post(URL, json=helpers.body(st), headers=a.actors["operator"].headers).status_code == 403
