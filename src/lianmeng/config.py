@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     idempotency_lock_seconds: int = Field(default=60, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     otp_sender: str = Field(default="outbox", description="'outbox' (table + log) or 'module.path:factory'.")
+    offer_senders: dict[str, str] = Field(
+        default_factory=dict,
+        description="Targeted offers: channel → 'module.path:factory' of its sender, as JSON, e.g. "
+        '{"sms": "acme.sms:make_sender"}. A channel not listed writes to the outbox table and the log.',
+    )
     default_language: str = Field(default="zh-CN")
     timezone: str = Field(default="Asia/Shanghai")
     jobs_interval_seconds: int = Field(default=300, ge=0, description="In-process job runs while serving; 0 = off")

@@ -11,13 +11,14 @@ import logging
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.auth.domain import redact_code
 from lianmeng.auth.models import OutboxMessage
 from lianmeng.config import get_settings
 from lianmeng.kit import clock, crypto
+from lianmeng.targeting.models import OfferRecipient
 
 log = logging.getLogger("lianmeng.sender")
 REDACTED = "【联盟】验证码短信(内容已清除)"
@@ -47,6 +48,11 @@ def get_sender() -> Sender:
     return sender
 
 
+def _codes_only() -> ColumnElement[bool]:
+    """The outbox also carries targeted offers (targeting/senders.py): they hold no code and are never redacted."""
+    return ~exists().where(OfferRecipient.message_id == OutboxMessage.id)
+
+
 def mark_delivered(session: Session, message: OutboxMessage) -> None:
     """The gateway has the message: note when, and keep no code in the outbox any longer."""
     now = clock.now()
@@ -61,7 +67,7 @@ def redact_stale(session: Session, created_before: datetime) -> None:
     """Undelivered messages whose code has expired keep no code either."""
     session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.redacted_at.is_(None), OutboxMessage.created_at < created_before)
+        .where(OutboxMessage.redacted_at.is_(None), OutboxMessage.created_at < created_before, _codes_only())
         .values(body=REDACTED, redacted_at=clock.now())
     )
 
@@ -72,7 +78,7 @@ def undelivered_for(session: Session, phone: str) -> OutboxMessage | None:
     candidates = session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.recipient_masked == masked, OutboxMessage.sent_at.is_(None),
-               OutboxMessage.redacted_at.is_(None))
+               OutboxMessage.redacted_at.is_(None), _codes_only())
         .order_by(OutboxMessage.id.desc())
     )
     return next((m for m in candidates if crypto.decrypt(m.recipient_enc) == phone), None)

@@ -17,6 +17,7 @@ from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
 from lianmeng.targeting import results as targeting_results
+from lianmeng.targeting import sending as targeting
 
 log = logging.getLogger("lianmeng.jobs")
 
@@ -31,6 +32,7 @@ class JobReport:
     overlap_indexes_purged: int = 0
     overlap_alliances_recounted: int = 0
     targeted_offers_refreshed: int = 0
+    offers_sent: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -46,8 +48,23 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         forgotten = members.purge_unconfirmed(session, at)
     with unit_of_work(database_url) as session:
         overlap_purged = prospects.purge_expired(session, at)
-    return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged,
-                     recount_overlap(database_url, at), refresh_targeted_offers(database_url, at))
+    overlap_recounted = recount_overlap(database_url, at)
+    sent = send_offers(database_url, at)
+    return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged, overlap_recounted,
+                     targeted_offers_refreshed=refresh_targeted_offers(database_url, at), offers_sent=sent)
+
+
+def send_offers(database_url: str | None = None, at: datetime | None = None,
+                batch: int = targeting.DEFAULT_BATCH) -> int:
+    """Targeted offers: each step (one offer's arms, one batch of sends, the finished offers) in a unit of work
+    of its own, until a step finds nothing to do. Returns the number of messages sent."""
+    sent = 0
+    while True:
+        with unit_of_work(database_url) as session:
+            step = targeting.send_due(session, at, batch)
+        sent += step.sent
+        if not step.did_something:
+            return sent
 
 
 def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
@@ -97,6 +114,8 @@ class Scheduler:
                     log.info("jobs: released %d rebates, expired %d points and %d fen of joint cards, built %d "
                              "statements", report.rebates_released, report.points_expired,
                              report.joint_card_fen_expired, report.statements_built)
+                if report.offers_sent:
+                    log.info("jobs: sent %d targeted offers", report.offers_sent)
                 if report.targeted_offers_refreshed:
                     log.info("jobs: refreshed the results of %d targeted offers", report.targeted_offers_refreshed)
                 if report.overlap_alliances_recounted:

@@ -234,6 +234,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "candidate_self": {"zh-CN": "不能把自己列为候选伙伴", "en": "A merchant cannot be its own candidate"},
     "statement_line_unknown": {"zh-CN": "对账单中没有第 {line_id} 行", "en": "The statement has no line {line_id}"},
     # recruiting (招募)
+    "offer_partner_not_agreed": {"zh-CN": "只能推送与本商户有生效合作协议的伙伴的券模板",
+                                 "en": "Choose a coupon template of a partner with an active agreement with you"},
+    "offer_audience_no_consent": {"zh-CN": "该人群中没有同意接收营销信息的会员,无法推送",
+                                  "en": "Nobody in this audience has consented to marketing messages: nothing "
+                                        "can be sent"},
+    "offer_holdout_range": {"zh-CN": "对照组比例须在 0–50% 之间", "en": "The holdout must be between 0 and 50%"},
+    "offer_closed": {"zh-CN": "该推荐已结束或已取消", "en": "This offer has already finished or been cancelled"},
     "join_link_inactive": {"zh-CN": "招募链接已失效", "en": "This join link is no longer active"},
     "recruit_kind_not_invited": {"zh-CN": "此招募链接不接受这类申请", "en": "This join link does not invite this kind "
                                  "of applicant"},
@@ -341,6 +348,7 @@ WORDS: dict[str, dict[str, str]] = {
     "welcome_link": {"zh-CN": "设置密码链接", "en": "Set-password link"},
     "invitation": {"zh-CN": "重合度邀请", "en": "Overlap invitation"},
     "targeted_offer": {"zh-CN": "定向推荐", "en": "Targeted offer"},
+    "offer_page": {"zh-CN": "推荐优惠", "en": "Offer"},
 }
 
 

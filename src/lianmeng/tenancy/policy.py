@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from lianmeng.agreements.models import Agreement
 from lianmeng.alliances.models import Alliance
@@ -27,6 +27,7 @@ from lianmeng.recruiting.models import Application, JoinLink
 from lianmeng.referrals.models import Feedback
 from lianmeng.segments.models import SegmentShare
 from lianmeng.settlement.models import SettlementRun, Statement
+from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.tenancy.principal import Principal
 from lianmeng.withdrawals.models import Withdrawal
 
@@ -203,9 +204,15 @@ def _by_role(p: Principal, alliance_of_row: QueryableAttribute[int], merchant_si
 
 def coupons(p: Principal) -> ColumnElement[bool]:
     """A coupon is seen by its member, by the merchant that handed it out (referrer), by the merchant whose coupon
-    it is (target), and by the operator. Other merchants see it only through a redemption at their own store."""
-    return _by_role(p, Coupon.alliance_id, or_(Coupon.referrer_merchant_id == p.merchant_id,
-                                               Coupon.target_merchant_id == p.merchant_id), Coupon.member_id)
+    it is (target), and by the operator. Other merchants see it only through a redemption at their own store.
+    A coupon sent by a targeted offer is the sender's secret: the partner (target) sees it only once the member
+    has used it at the partner (issue 13: the partner never learns who was targeted)."""
+    sent, use = aliased(OfferRecipient), aliased(Redemption)  # aliases: callers may join these tables themselves
+    targeted = exists().where(sent.coupon_id == Coupon.id)
+    used_here = exists().where(use.coupon_id == Coupon.id, use.merchant_id == p.merchant_id)
+    as_target = and_(Coupon.target_merchant_id == p.merchant_id, or_(~targeted, used_here))
+    return _by_role(p, Coupon.alliance_id, or_(Coupon.referrer_merchant_id == p.merchant_id, as_target),
+                    Coupon.member_id)
 
 
 def redemptions(p: Principal) -> ColumnElement[bool]:
@@ -533,8 +540,6 @@ def offer_results(p: Principal) -> ColumnElement[bool]:
     sending merchant, and those of the partner whose coupon it carries. The partner reads aggregates only, arms of
     at least targeting.results.PARTNER_MIN_ARM members, never who received it (targeting/results.py). Store staff
     and members: nothing."""
-    from lianmeng.targeting.models import TargetedOffer
-
     if p.is_platform:
         return true()
     if p.role is Role.OPERATOR_ADMIN:
@@ -543,3 +548,22 @@ def offer_results(p: Principal) -> ColumnElement[bool]:
         return and_(TargetedOffer.alliance_id == p.alliance_id,
                     or_(TargetedOffer.merchant_id == p.merchant_id, TargetedOffer.partner_merchant_id == p.merchant_id))
     return false()
+
+
+def targeted_offers(p: Principal) -> ColumnElement[bool]:
+    """A targeted offer is seen by the merchant that sends it and the operator; never by the partner whose coupon
+    it carries (it would learn whom the sender targets), nor by members."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return TargetedOffer.alliance_id == p.alliance_id
+    if p.is_merchant_side and not p.promoter:
+        return TargetedOffer.merchant_id == p.merchant_id
+    return false()
+
+
+def require_offer_sender(p: Principal) -> int:
+    """Only a merchant's own admin (or its integration key) sends offers to its members; returns the merchant."""
+    if p.is_merchant_side and p.manages_merchant and p.merchant_id is not None and not p.promoter:
+        return p.merchant_id
+    raise Forbidden()

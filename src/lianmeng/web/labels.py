@@ -27,6 +27,7 @@ from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABE
 from lianmeng.recruiting import domain as recruiting
 from lianmeng.segments import domain as segments
 from lianmeng.settlement import domain as settlement
+from lianmeng.targeting import domain as targeting
 from lianmeng.targeting import uplift
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
@@ -161,8 +162,12 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "upload_problem": UPLOAD_PROBLEM_LABELS,
     "segment_dimension": segments.DIMENSION_LABELS,
     "segment_share_status": segments.SHARE_STATUS_LABELS,
-    "offer_arm": uplift.ARM_WORDS,
     "uplift_verdict": uplift.VERDICT_LABELS,
+    "offer_arm": targeting.ARM_LABELS,
+    "offer_status": targeting.OFFER_STATUS_LABELS,
+    "offer_recipient_status": targeting.RECIPIENT_STATUS_LABELS,
+    "offer_skip_reason": targeting.SKIP_REASON_LABELS,
+    "offer_channel": targeting.CHANNEL_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

@@ -195,6 +195,7 @@ def build_scene(world: World, db_url: str) -> Scene:
                         {"external_id": "JC-1", "tier_id": ids["jtier"], "member_id": ids["mb1"]}, 201)["id"]
     s.ok("a.staff1", "POST", f"/joint-cards/{ids['jcard']}/consume", {"component_id": ids["jc_m1"]}, 201)
     recruit(s)
+    target(s)
     settle_a_month(s)
     # partner candidates: m1's own list, the alpha operator's, the beta operator's
     for key, who, name in (("cand1", "a.admin1", "alpha 威尔仕健身"), ("cand_op", "a.operator", "alpha 亲子酒店"),
@@ -253,6 +254,30 @@ def recruit(s: Scene) -> None:
     s.ids["rec1"] = applied.json()["id"]
     with unit_of_work(s.db_url) as session:  # the code was used: its message keeps no code (as the jobs would do)
         redact_stale(session, clock.now() + timedelta(minutes=1))
+
+
+def target(s: Scene) -> None:
+    """Targeted offers: m1 and m2 have an active agreement (agr_offer) for which m2 offers a coupon (tpl_offer);
+    m1 saved an audience (oaud1) and schedules an offer of it (offer1); m2 saved one too (oaud2)."""
+    from datetime import date
+
+    from lianmeng.agreements.models import Agreement
+    from lianmeng.audiences.models import Audience
+    from lianmeng.coupons.models import CouponTemplate
+
+    ids = s.ids
+    with unit_of_work(s.db_url) as session:
+        agreement = Agreement(alliance_id=ids["alpha"], title="定向推荐", merchant_a_id=ids["m1"],
+                              merchant_b_id=ids["m2"], valid_from=date(2020, 1, 1), status="active")
+        session.add(agreement)
+        session.flush()
+        offered = CouponTemplate(alliance_id=ids["alpha"], owner_merchant_id=ids["m2"], name="m2 体验课",
+                                 kind="amount_off", amount_fen=2_000, agreement_id=agreement.id)
+        audiences = [Audience(alliance_id=ids["alpha"], merchant_id=ids[m], name=f"{m} 人群") for m in ("m1", "m2")]
+        session.add_all([offered, *audiences])
+        session.flush()
+        ids.update(agr_offer=agreement.id, tpl_offer=offered.id, oaud1=audiences[0].id, oaud2=audiences[1].id)
+    ids["offer1"] = s.ok("a.admin1", "POST", "/targeting/offers", s.resolve(OFFER), 201)["id"]
 
 
 def add_prospects(s: Scene) -> None:
@@ -395,6 +420,8 @@ ADJUST = {"adjustments": [{"line_id": "@stmt2_line", "amount_fen": -500, "note":
 PAYOUT = {"payout_ref": "ICBC-20261105-0001"}
 VISIT = {"visitor": "神秘顾客", "visited_on": "2026-11-02", "score": 4}
 ANSWER = {"question": "joint_fund", "answer": "will_fund", "asked_by": "王店长"}
+OFFER = {"name": "健身体验", "audience_id": "@oaud1", "template_id": "@tpl_offer", "message": "合作伙伴送您体验课",
+         "scheduled_at": "2030-01-01T12:00:00+08:00"}
 WEIGHTS = {"overlap": 40, "brand_fit": 10, "service": 20, "sincerity": 10, "distance": 20}
 SWEEP: dict[tuple[str, str], Case] = {
     # --- logins ---
@@ -1389,30 +1416,60 @@ SWEEP.update({
 
 # results of targeted offers (定向推荐效果): the sender's admins and key, the operator, and the partner (aggregates);
 # no one else, store staff of either included
-OFFER_OUTSIDERS = ("a.admin3", "b.operator", "b.admin1", "a.staff1", "a.staff2", "a.member1")
+RESULT_OUTSIDERS = ("a.admin3", "b.operator", "b.admin1", "a.staff1", "a.staff2", "a.member1")
 SWEEP.update({
     ("GET", "/targeting/offers/{offer_id}/results"): Case(
-        attacks(*(Call(who, "offer12") for who in OFFER_OUTSIDERS),
-                *(Call(who, "offer12", query={"refresh": "true"}) for who in OFFER_OUTSIDERS),
+        attacks(*(Call(who, "offer12") for who in RESULT_OUTSIDERS),
+                *(Call(who, "offer12", query={"refresh": "true"}) for who in RESULT_OUTSIDERS),
                 Call("a.admin2", "offer12", query={"refresh": "true"}, expect=403)),
         owners(Call("a.admin1", "offer12", expect=200), Call("a.key1", "offer12", expect=200),
                Call("a.operator", "offer12", expect=200), Call("a.admin2", "offer12", expect=200)),
     ),
     ("GET", "/targeting/offers/{offer_id}/results.xlsx"): Case(
-        attacks(*(Call(who, "offer12") for who in OFFER_OUTSIDERS)),
+        attacks(*(Call(who, "offer12") for who in RESULT_OUTSIDERS)),
         owners(Call("a.admin1", "offer12", expect=200), Call("a.operator", "offer12", expect=200),
                Call("a.admin2", "offer12", expect=200)),
     ),
     ("GET", "/targeting/results"): Case(
-        attacks(*(Call(who, query={"offer_id": "@offer12"}) for who in OFFER_OUTSIDERS)),
+        attacks(*(Call(who, query={"offer_id": "@offer12"}) for who in RESULT_OUTSIDERS)),
         owners(Call("a.admin1", query={"offer_id": "@offer12"}, expect=200),
                Call("a.operator", query={"offer_id": "@offer12"}, expect=200),
                Call("a.admin2", query={"offer_id": "@offer12"}, expect=200)),
     ),
     ("GET", "/targeting/results.xlsx"): Case(
-        attacks(*(Call(who, query={"offer_id": "@offer12"}) for who in OFFER_OUTSIDERS)),
+        attacks(*(Call(who, query={"offer_id": "@offer12"}) for who in RESULT_OUTSIDERS)),
         owners(Call("a.admin1", query={"offer_id": "@offer12"}, expect=200),
                Call("a.admin2", query={"offer_id": "@offer12"}, expect=200)),
+    ),
+})
+
+# targeted offers (定向推荐): the sending merchant's (and the operator's to read and cancel); never the partner's
+OFFER_OUTSIDERS = ("a.admin2", "a.staff2", "b.operator", "a.member1", "a.key2")
+SWEEP.update({
+    ("POST", "/targeting/offers"): Case(
+        attacks(Call("a.admin2", body=OFFER), Call("a.admin1", body={**OFFER, "audience_id": "@oaud2"}),
+                Call("a.admin1", body={**OFFER, "template_id": "@tpl1"}, expect=422),
+                Call("a.admin1", body={**OFFER, "template_id": "@tpl2"}, expect=422),
+                Call("a.staff1", body=OFFER, expect=403), Call("a.operator", body=OFFER, expect=403),
+                Call("b.operator", body=OFFER, expect=403), Call("a.member1", body=OFFER, expect=403)),
+        owners(Call("a.admin1", body=OFFER, expect=201), Call("a.key1", body=OFFER, expect=201)),
+    ),
+    ("GET", "/targeting/offers"): Case(
+        attacks(*(Call(who, expect=200) for who in OFFER_OUTSIDERS)),
+        owners(Call("a.admin1", expect=200), Call("a.staff1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("GET", "/targeting/offers/{offer_id}"): Case(
+        attacks(*(Call(who, "offer1") for who in OFFER_OUTSIDERS)),
+        owners(Call("a.admin1", "offer1", expect=200), Call("a.operator", "offer1", expect=200)),
+    ),
+    ("POST", "/targeting/offers/{offer_id}/cancel"): Case(
+        attacks(*(Call(who, "offer1") for who in OFFER_OUTSIDERS), Call("a.staff1", "offer1", expect=403)),
+        owners(Call("a.admin1", "offer1", expect=200)),
+    ),
+    ("GET", "/targeting/partner-offers"): Case(
+        attacks(Call("a.staff1", expect=403), Call("a.operator", expect=403), Call("b.operator", expect=403),
+                Call("a.member1", expect=403)),
+        owners(Call("a.admin1", expect=200), Call("a.key1", expect=200)),
     ),
 })
 
@@ -1584,8 +1641,8 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/staff": scope("sf1 sf2 sf2b sf3 bsf", "sf1 sf2 sf2b sf3", "sf1", "", "bsf"),
     "/members": scope("mb1 mb2 mb3 bmb", "mb1 mb2 mb3", "mb1", "mb1", "bmb"),
     "/memberships": scope("ms1 ms2 ms3 bms", "ms1 ms2 ms3", "ms1", "ms1", "bms"),
-    "/agreements": scope("agr23 agr12 agr_wide agr_comm b_wide", "agr23 agr12 agr_wide agr_comm",
-                         "agr12 agr_wide agr_comm", "", "b_wide"),
+    "/agreements": scope("agr23 agr12 agr_wide agr_comm agr_offer b_wide", "agr23 agr12 agr_wide agr_comm agr_offer",
+                         "agr12 agr_wide agr_comm agr_offer", "", "b_wide"),
     "/users": scope(ALL_USERS, "u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_staff3", "u_admin1 u_staff1",
                     "", "u_bop u_badmin1 u_bstaff1", a_staff="u_staff1", a_key="", b_admin="u_badmin1 u_bstaff1"),
     "/merchants/@m1/api-keys": scope("key1", "key1", "key1", "", None, a_staff="", a_key=""),

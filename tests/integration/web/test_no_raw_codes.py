@@ -206,7 +206,9 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "RecruiterType": "recruiter_type",
             "InvitationStatus": "prospect_invitation_status", "AuditEvent": "prospect_audit_event",
             "UploadProblem": "upload_problem",
-            "SegmentDimension": "segment_dimension", "ShareStatus": "segment_share_status"}
+            "SegmentDimension": "segment_dimension", "ShareStatus": "segment_share_status",
+            "Arm": "offer_arm", "OfferStatus": "offer_status", "RecipientStatus": "offer_recipient_status",
+            "SkipReason": "offer_skip_reason", "Channel": "offer_channel"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
