@@ -37,9 +37,9 @@ DEFAULT_ATTRIBUTION_DAYS = 30
 
 
 class Arm(StrEnum):
-    TREATED = "treated"  # 推送组: receives the offer
+    TREATED = "treated"  # 推荐组: receives the offer
     HOLDOUT = "holdout"  # 对照组: receives nothing, measures what would have happened anyway
-    RANDOM = "random"  # 随机组: random other members, measures random recommendation
+    RANDOM = "random"  # 随机推荐组: random other members, measures random recommendation
 
 
 class OfferStatus(StrEnum):
@@ -166,8 +166,8 @@ def message_text(message: str, link: str) -> str:
 
 
 ARM_LABELS: dict[Arm, tuple[str, str]] = {
-    Arm.TREATED: ("推送组", "Treated group"), Arm.HOLDOUT: ("对照组(不推送)", "Holdout (sent nothing)"),
-    Arm.RANDOM: ("随机组", "Random-member group"),
+    Arm.TREATED: ("推荐组", "Treated"), Arm.HOLDOUT: ("对照组(不发送)", "Holdout (sent nothing)"),
+    Arm.RANDOM: ("随机推荐组", "Random recommendation"),
 }
 OFFER_STATUS_LABELS: dict[OfferStatus, tuple[str, str]] = {
     OfferStatus.SCHEDULED: ("待发送", "Scheduled"), OfferStatus.SENDING: ("发送中", "Sending"),

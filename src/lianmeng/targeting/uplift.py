@@ -22,14 +22,13 @@ from enum import StrEnum
 
 import numpy as np
 
-TREATED = "treated"
-HOLDOUT = "holdout"
-RANDOM = "random"
+from lianmeng.targeting.domain import ARM_LABELS, Arm
+
+TREATED = Arm.TREATED.value
+HOLDOUT = Arm.HOLDOUT.value
+RANDOM = Arm.RANDOM.value
 ARMS = (TREATED, HOLDOUT, RANDOM)
-ARM_WORDS: dict[str, tuple[str, str]] = {
-    TREATED: ("推荐组", "Treated"), HOLDOUT: ("对照组(不发送)", "Holdout (sent nothing)"),
-    RANDOM: ("随机推荐组", "Random recommendation"),
-}
+ARM_WORDS: dict[str, tuple[str, str]] = {arm.value: words for arm, words in ARM_LABELS.items()}
 
 MIN_ARM = 30  # below this many members an arm's rate is too noisy to compare
 LEVEL = 0.95

@@ -1,8 +1,8 @@
 """Console pages of targeted offers (定向推荐) and the member's offer page.
 
 Console: /console/targeting (the merchant's offers with their status and counts, and the new-offer form) and
-/console/targeting/{id} (delivery counts per arm, skip reasons in words, cancel; the results section is helper
-5's `targeting/_results.html`, included when it exists). Public, phone-sized: /o/{token}, the page an offer's
+/console/targeting/{id} (delivery counts per arm, skip reasons in words, cancel; the results section is
+`targeting/_results.html`, for those who may read the results). Public, phone-sized: /o/{token}, the page an offer's
 message links to: the first visit is its "opened", the button its "claimed". Every write is the targeting
 service's with the logged-in principal (or the token alone, for the member's page)."""
 
@@ -15,7 +15,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from jinja2 import TemplateNotFound
 
 from lianmeng.coupons import domain as coupons_domain
 from lianmeng.db import begin_write
@@ -23,12 +22,13 @@ from lianmeng.kit import clock
 from lianmeng.kit.clock import SHANGHAI
 from lianmeng.kit.errors import Forbidden, NotFound
 from lianmeng.kit.pagination import PageParams, paginate
-from lianmeng.targeting import repository, service
+from lianmeng.targeting import repository, results, service
 from lianmeng.targeting.domain import MAX_HOLDOUT_BP, OPEN_STATUSES, Arm, RecipientStatus
 from lianmeng.targeting.models import TargetedOffer
+from lianmeng.targeting.results_schemas import ResultsOut
 from lianmeng.targeting.schemas import OfferCreate
 from lianmeng.web import labels
-from lianmeng.web.console import OpenPage, Page, StaffPage, form_of, parse, run_write, templates, visitor_csrf_token
+from lianmeng.web.console import OpenPage, Page, StaffPage, form_of, parse, run_write, visitor_csrf_token
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -123,12 +123,12 @@ async def create(page: StaffPage) -> Response:
     return page.redirect(f"/console/targeting/{offer.id}")
 
 
-def _has_results() -> bool:
+def _results(page: Page, offer: TargetedOffer) -> ResultsOut | None:
+    """The offer's results for those who may read them (store staff see the delivery counts only)."""
     try:
-        templates.env.get_template("targeting/_results.html")
-    except TemplateNotFound:
-        return False
-    return True
+        return results.offer_results(page.session, page.me, offer.id)
+    except NotFound:
+        return None
 
 
 def _detail(page: Page, offer: TargetedOffer, status_code: int = 200, **context: Any) -> Response:
@@ -137,7 +137,7 @@ def _detail(page: Page, offer: TargetedOffer, status_code: int = 200, **context:
     names = repository.merchant_names(page.session, {offer.partner_merchant_id, offer.merchant_id})
     return page.render("targeting/offer.html", status_code=status_code, offer=offer, summary=_summary(counts),
                        arms=[a.value for a in Arm], statuses=[s.value for s in RecipientStatus], skips=skips,
-                       partner_name=names.get(offer.partner_merchant_id, ""), has_results=_has_results(),
+                       partner_name=names.get(offer.partner_merchant_id, ""), results=_results(page, offer),
                        may_cancel=offer.status in OPEN_STATUSES and (page.me.is_operator or _sender(page)),
                        **context)
 

@@ -89,7 +89,7 @@ def test_console_offer_pages(world: World, db_url: str) -> None:
     a = world.a
     st = helpers.setup(db_url, a, members=3)
     with unit_of_work(db_url) as s:
-        helpers.add_members(s, a.alliance_id, st.sender, 1, offers_refused=True)
+        helpers.add_members(s, a.alliance_id, st.sender, 1, consent_marketing=False)
     browser = console(world.client, a.actors["admin1"].username)
     index = browser.get("/console/targeting")
     assert index.status_code == 200 and 'id="offer-form"' in index.text and "健身体验课" in index.text
@@ -105,9 +105,9 @@ def test_console_offer_pages(world: World, db_url: str) -> None:
     send_offers(db_url, NOON)
     detail = browser.get(created.headers["location"])
     assert detail.status_code == 200
-    assert "已拒绝个性化推荐" in detail.text and "已发送" in detail.text and "refused_offers" not in detail.text
+    assert "未同意接收营销信息" in detail.text and "已发送" in detail.text and "no_marketing_consent" not in detail.text
     english = browser.get(created.headers["location"], headers={"Accept-Language": "en"})
-    assert "Refused personalised offers" in english.text or "已拒绝" in english.text
+    assert "No consent to marketing messages" in english.text
     assert browser.get("/console/targeting").status_code == 200
     staff = console(world.client, a.actors["staff1"].username, raise_server_exceptions=False)
     assert 'id="offer-form"' not in staff.get("/console/targeting").text

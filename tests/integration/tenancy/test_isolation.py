@@ -1353,7 +1353,7 @@ SWEEP: dict[tuple[str, str], Case] = {
 AUDIENCE_OUTSIDERS = ("a.admin2", "a.staff2", "b.operator", "b.admin1", "a.member1")
 SWEEP.update({
     ("GET", "/audiences"): Case(
-        attacks(Call("a.admin2", expect=200), Call("b.operator", expect=200), Call("a.member1", expect=403)),
+        attacks(Call("a.admin3", expect=200), Call("b.operator", expect=200), Call("a.member1", expect=403)),
         owners(Call("a.admin1", expect=200), Call("a.staff1", expect=200), Call("a.operator", expect=200)),
     ),
     ("POST", "/audiences"): Case(
