@@ -27,6 +27,7 @@ class MemberValue(Base):
     recency_days: Mapped[int | None] = mapped_column(Integer)
     frequency: Mapped[int] = mapped_column(Integer, default=0)
     monetary_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    merchants_visited: Mapped[int] = mapped_column(Integer, default=0)  # alliance-wide row: breadth in the window
     r_score: Mapped[int] = mapped_column(Integer, default=1)
     f_score: Mapped[int] = mapped_column(Integer, default=1)
     m_score: Mapped[int] = mapped_column(Integer, default=1)
@@ -65,3 +66,4 @@ class ValueModelSettings(Base):
     last_refund_id: Mapped[int] = mapped_column(BigInteger, default=0)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_run_members: Mapped[int] = mapped_column(Integer, default=0)
+    run_window_days: Mapped[int | None] = mapped_column(Integer)  # the window the last run used; changed → full

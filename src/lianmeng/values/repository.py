@@ -1,0 +1,274 @@
+"""Queries of the member value model. The refresh is set-based SQL over scratch (temporary) tables, the same
+statements on SQLite and PostgreSQL except the day arithmetic (behind a dialect check):
+
+1. `collect_members`: which members to recompute — all (full) or those whose orders/refunds changed since the
+   watermark, plus those with orders that aged out of the window since the last run.
+2. `write_figures`: their raw figures per (member, merchant) and alliance-wide, written onto member_values
+   (UPDATE … FROM for existing rows, INSERT … SELECT for new ones).
+3. `write_scores`: quintile scores, classes and stars of EVERY row of the alliance (quintiles move when anyone's
+   figures move) with window functions; a history row where class or stars changed; rows rewritten only where
+   something changed.
+
+The rules themselves live in `values/domain.py`; the CASE expressions below are generated from its constants.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, select, text
+from sqlalchemy.orm import Session
+
+from lianmeng.db import UTCDateTime
+from lianmeng.merchants.models import Merchant
+from lianmeng.orders.models import Order, Refund
+from lianmeng.tenancy import policy
+from lianmeng.tenancy.principal import Principal
+from lianmeng.values import domain
+from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
+
+SCRATCH = ("value_members", "value_figures", "value_scores")
+
+
+def settings_for(session: Session, alliance_id: int, lock: bool = False) -> ValueModelSettings:
+    """The alliance's settings row, created with the defaults on first use; `lock` serialises two refreshes."""
+    stmt = select(ValueModelSettings).where(ValueModelSettings.alliance_id == alliance_id)
+    row = session.scalar(stmt.with_for_update() if lock else stmt)
+    if row is None:
+        row = ValueModelSettings(alliance_id=alliance_id, window_days=domain.DEFAULT_WINDOW_DAYS, last_order_id=0,
+                                 last_refund_id=0, last_run_members=0)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _params(session: Session, **params: Any) -> dict[str, Any]:
+    """Datetimes bound as the column type stores them (on SQLite: the same text format as the stored values, so
+    text comparisons order correctly)."""
+    dialect = session.get_bind().dialect
+    processor = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    return {name: (processor(value.astimezone(UTC)) if processor is not None else value)
+            if isinstance(value, datetime) else value
+            for name, value in params.items()}
+
+
+def create_scratch(session: Session) -> None:
+    drop_scratch(session)
+    temp = "CREATE TEMPORARY TABLE"
+    session.execute(text(f"{temp} value_members (member_id INTEGER PRIMARY KEY)"))
+    session.execute(text(
+        f"{temp} value_figures (member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, "
+        "last_order_at TIMESTAMP WITH TIME ZONE, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
+        "merchants_visited INTEGER NOT NULL, PRIMARY KEY (member_id, merchant_id))"
+        if _postgres(session) else
+        f"{temp} value_figures (member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, last_order_at DATETIME, "
+        "frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, merchants_visited INTEGER NOT NULL, "
+        "PRIMARY KEY (member_id, merchant_id))"))
+    session.execute(text(
+        f"{temp} value_scores (id INTEGER PRIMARY KEY, recency_days INTEGER, r_score INTEGER NOT NULL, "
+        "f_score INTEGER NOT NULL, m_score INTEGER NOT NULL, rfm_class VARCHAR(24) NOT NULL, stars INTEGER)"))
+
+
+def drop_scratch(session: Session) -> None:
+    for name in SCRATCH:
+        session.execute(text(f"DROP TABLE IF EXISTS {name}"))
+
+
+def _analyze(session: Session, *tables: str) -> None:
+    """PostgreSQL never auto-analyzes temporary tables: without statistics it plans 1 M rows as a thousand."""
+    if _postgres(session):
+        session.execute(text(f"ANALYZE {', '.join(tables)}"))
+
+
+# --- 1. which members ------------------------------------------------------------------------------------------
+
+
+def collect_members(session: Session, alliance_id: int, at: datetime, full: bool, since: datetime | None,
+                    prev_start: datetime | None, start: datetime, last_order_id: int,
+                    last_refund_id: int) -> int:
+    """Fill value_members; returns how many. Incremental: orders or refunds past the watermark, or recorded after
+    `since` (the last run's time minus a margin: an order whose id was taken before the last run but committed
+    after it), and orders that were in the last run's window but are not in this one."""
+    if full:
+        session.execute(text(
+            "INSERT INTO value_members (member_id) SELECT DISTINCT member_id FROM orders "
+            "WHERE alliance_id = :a AND created_at <= :at"), _params(session, a=alliance_id, at=at))
+    else:
+        session.execute(text(
+            "INSERT INTO value_members (member_id) "
+            "SELECT member_id FROM orders WHERE alliance_id = :a AND (id > :lo OR created_at > :since) "
+            "UNION SELECT o.member_id FROM refunds r JOIN orders o ON o.id = r.order_id "
+            "  WHERE r.alliance_id = :a AND (r.id > :lr OR r.created_at > :since) "
+            "UNION SELECT member_id FROM orders WHERE alliance_id = :a AND created_at >= :prev_start "
+            "  AND created_at < :start"),
+            _params(session, a=alliance_id, lo=last_order_id, lr=last_refund_id, since=since,
+                    prev_start=prev_start or start, start=start))
+    _analyze(session, "value_members")
+    return int(session.execute(text("SELECT count(*) FROM value_members")).scalar_one())
+
+
+def watermarks(session: Session, alliance_id: int) -> tuple[int, int]:
+    last_order = session.scalar(select(func.max(Order.id)).where(Order.alliance_id == alliance_id)) or 0
+    last_refund = session.scalar(select(func.max(Refund.id)).where(Refund.alliance_id == alliance_id)) or 0
+    return int(last_order), int(last_refund)
+
+
+# --- 2. raw figures --------------------------------------------------------------------------------------------
+
+
+def write_figures(session: Session, alliance_id: int, at: datetime, start: datetime) -> None:
+    """Per (member, merchant): last order ever (≤ at), orders and net spend (amount − refunded) in the window;
+    alliance-wide (merchant 0 in the scratch table, NULL in member_values) the same summed, plus breadth."""
+    params = _params(session, a=alliance_id, at=at, start=start)
+    session.execute(text(
+        "INSERT INTO value_figures (member_id, merchant_id, last_order_at, frequency, monetary_fen, "
+        "merchants_visited) "
+        "SELECT o.member_id, o.merchant_id, max(o.created_at), "
+        "  sum(CASE WHEN o.created_at >= :start THEN 1 ELSE 0 END), "
+        "  sum(CASE WHEN o.created_at >= :start THEN o.amount_fen - o.refunded_fen ELSE 0 END), 0 "
+        "FROM orders o JOIN value_members m ON m.member_id = o.member_id "
+        "WHERE o.alliance_id = :a AND o.created_at <= :at GROUP BY o.member_id, o.merchant_id"), params)
+    session.execute(text(
+        "INSERT INTO value_figures (member_id, merchant_id, last_order_at, frequency, monetary_fen, "
+        "merchants_visited) "
+        "SELECT member_id, 0, max(last_order_at), sum(frequency), sum(monetary_fen), "
+        "  sum(CASE WHEN frequency > 0 THEN 1 ELSE 0 END) "
+        "FROM value_figures GROUP BY member_id"))
+    _analyze(session, "value_figures")
+    existing = session.scalar(select(MemberValue.id).where(MemberValue.alliance_id == alliance_id).limit(1))
+    if existing is not None:
+        session.execute(text(
+            "UPDATE member_values SET last_order_at = f.last_order_at, frequency = f.frequency, "
+            "  monetary_fen = f.monetary_fen, merchants_visited = f.merchants_visited, computed_at = :at "
+            "FROM value_figures f WHERE member_values.alliance_id = :a AND member_values.member_id = f.member_id "
+            "  AND coalesce(member_values.merchant_id, 0) = f.merchant_id "
+            "  AND (member_values.frequency <> f.frequency OR member_values.monetary_fen <> f.monetary_fen "
+            "    OR member_values.merchants_visited <> f.merchants_visited "
+            "    OR member_values.last_order_at IS NULL OR member_values.last_order_at <> f.last_order_at)"),
+            params)
+    session.execute(text(
+        "INSERT INTO member_values (alliance_id, member_id, merchant_id, last_order_at, recency_days, frequency, "
+        "  monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, computed_at) "
+        "SELECT :a, f.member_id, CASE WHEN f.merchant_id = 0 THEN NULL ELSE f.merchant_id END, f.last_order_at, "
+        "  NULL, f.frequency, f.monetary_fen, f.merchants_visited, 1, 1, 1, '', NULL, :at "
+        "FROM value_figures f WHERE NOT EXISTS (SELECT 1 FROM member_values v WHERE v.member_id = f.member_id "
+        "  AND coalesce(v.merchant_id, 0) = f.merchant_id AND v.alliance_id = :a)"), params)
+
+
+# --- 3. scores, classes, stars ---------------------------------------------------------------------------------
+
+
+def _recency_sql(session: Session) -> str:
+    """Whole days from the last order to :at (floor), the one non-portable expression."""
+    if _postgres(session):
+        return "CAST(floor(extract(epoch FROM (CAST(:at AS TIMESTAMPTZ) - last_order_at)) / 86400) AS INTEGER)"
+    return "CAST(julianday(:at) - julianday(last_order_at) AS INTEGER)"
+
+
+def _class_sql() -> str:
+    """domain.CLASS_OF as one CASE: an axis is high when score × n > the scope's sum of scores."""
+    axes = ("r_score * n > r_sum", "f_score * n > f_sum", "m_score * n > m_sum")
+    branches = []
+    for highs, cls in domain.CLASS_OF.items():
+        cond = " AND ".join(axis if high else f"NOT ({axis})" for axis, high in zip(axes, highs, strict=True))
+        branches.append(f"WHEN {cond} THEN '{cls.value}'")
+    return "CASE " + " ".join(branches) + " END"
+
+
+def _stars_sql() -> str:
+    """domain.stars as SQL: spend stars + breadth bonus, then the lowest cap that applies."""
+    spend = " + ".join(f"CASE WHEN monetary_fen >= {t} THEN 1 ELSE 0 END" for t in domain.STAR_SPEND_FEN[1:])
+    raw = f"(1 + {spend} + CASE WHEN merchants_visited >= {domain.BREADTH_BONUS_MERCHANTS} THEN 1 ELSE 0 END)"
+    cap = (f"(CASE WHEN recency_days IS NULL OR recency_days > {domain.INACTIVE_DAYS} THEN {domain.INACTIVE_CAP} "
+           f"WHEN frequency < {domain.TOP_STARS_MIN_ORDERS} THEN {domain.TOP_STARS_FROM - 1} "
+           f"ELSE {domain.MAX_STARS} END)")
+    return f"CASE WHEN {raw} > {cap} THEN {cap} ELSE {raw} END"
+
+
+def write_scores(session: Session, alliance_id: int, at: datetime) -> tuple[int, int]:
+    """Scores of every row of the alliance into value_scores, then history and rewrites where they changed.
+    Returns (rows rewritten, history rows)."""
+    params = _params(session, a=alliance_id, at=at)
+    score = "1 + {k} * (RANK() OVER (PARTITION BY merchant_id ORDER BY {col}) - 1) / count(*) OVER " \
+            "(PARTITION BY merchant_id)"
+    session.execute(text(
+        "INSERT INTO value_scores (id, recency_days, r_score, f_score, m_score, rfm_class, stars) "
+        f"WITH base AS (SELECT id, merchant_id, frequency, monetary_fen, merchants_visited, {_recency_sql(session)} "
+        "  AS recency_days FROM member_values WHERE alliance_id = :a), "
+        "ranked AS (SELECT id, merchant_id, frequency, monetary_fen, merchants_visited, recency_days, "
+        f"  {score.format(k=domain.SCORES, col='recency_days DESC')} AS r_score, "
+        f"  {score.format(k=domain.SCORES, col='frequency')} AS f_score, "
+        f"  {score.format(k=domain.SCORES, col='monetary_fen')} AS m_score "
+        "  FROM base WHERE frequency > 0), "
+        "summed AS (SELECT ranked.*, count(*) OVER (PARTITION BY merchant_id) AS n, "
+        "  sum(r_score) OVER (PARTITION BY merchant_id) AS r_sum, sum(f_score) OVER (PARTITION BY merchant_id) "
+        "  AS f_sum, sum(m_score) OVER (PARTITION BY merchant_id) AS m_sum FROM ranked) "
+        f"SELECT id, recency_days, r_score, f_score, m_score, {_class_sql()}, "
+        f"  CASE WHEN merchant_id IS NULL THEN {_stars_sql()} END FROM summed "
+        f"UNION ALL SELECT id, recency_days, 1, 1, 1, '{domain.LAPSED_CLASS.value}', "
+        "  CASE WHEN merchant_id IS NULL THEN 1 END FROM base WHERE frequency <= 0"), params)
+    _analyze(session, "value_scores")
+    changed = ("(v.rfm_class <> s.rfm_class OR v.stars IS NULL AND s.stars IS NOT NULL "
+               "OR v.stars IS NOT NULL AND s.stars IS NULL OR v.stars <> s.stars)")
+    history = session.execute(text(
+        "INSERT INTO member_value_history (alliance_id, member_id, merchant_id, at, rfm_class, stars, frequency, "
+        "  monetary_fen, recency_days) "
+        "SELECT :a, v.member_id, v.merchant_id, :at, s.rfm_class, s.stars, v.frequency, v.monetary_fen, "
+        f"  s.recency_days FROM member_values v JOIN value_scores s ON s.id = v.id WHERE {changed}"), params)
+    rewritten = session.execute(text(
+        "UPDATE member_values SET recency_days = s.recency_days, r_score = s.r_score, f_score = s.f_score, "
+        "  m_score = s.m_score, rfm_class = s.rfm_class, stars = s.stars, computed_at = :at "
+        "FROM value_scores s WHERE s.id = member_values.id AND (member_values.rfm_class <> s.rfm_class "
+        "  OR member_values.r_score <> s.r_score OR member_values.f_score <> s.f_score "
+        "  OR member_values.m_score <> s.m_score "
+        "  OR member_values.stars IS NULL AND s.stars IS NOT NULL OR member_values.stars <> s.stars "
+        "  OR member_values.recency_days IS NULL AND s.recency_days IS NOT NULL "
+        "  OR member_values.recency_days <> s.recency_days)"), params)
+    return int(getattr(rewritten, "rowcount", 0) or 0), int(getattr(history, "rowcount", 0) or 0)
+
+
+# --- reads -----------------------------------------------------------------------------------------------------
+
+
+def rows_of_member(session: Session, p: Principal, member_id: int) -> list[MemberValue]:
+    stmt = (select(MemberValue).where(MemberValue.member_id == member_id, policy.member_values(p))
+            .order_by(MemberValue.merchant_id.is_not(None), MemberValue.merchant_id))
+    return list(session.scalars(stmt))
+
+
+def history_of_member(session: Session, p: Principal, member_id: int, limit: int = 50) -> list[MemberValueChange]:
+    stmt = (select(MemberValueChange)
+            .where(MemberValueChange.member_id == member_id, policy.member_value_history(p))
+            .order_by(MemberValueChange.at.desc(), MemberValueChange.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def merchant_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))).tuples().all())
+
+
+def _scope(alliance_id: int, merchant_id: int | None) -> ColumnElement[bool]:
+    by_merchant = (MemberValue.merchant_id.is_(None) if merchant_id is None
+                   else MemberValue.merchant_id == merchant_id)
+    return and_(MemberValue.alliance_id == alliance_id, by_merchant)
+
+
+def class_counts(alliance_id: int, merchant_id: int | None) -> Select[str, int]:
+    return (select(MemberValue.rfm_class, func.count()).where(_scope(alliance_id, merchant_id))
+            .group_by(MemberValue.rfm_class))
+
+
+def star_counts(alliance_id: int, merchant_id: int | None) -> Select[int | None, int]:
+    """Stars of the alliance-wide rows; for a merchant, of the members who ordered there (its own rows)."""
+    stmt = select(MemberValue.stars, func.count()).where(_scope(alliance_id, None))
+    if merchant_id is not None:
+        own = select(MemberValue.member_id).where(_scope(alliance_id, merchant_id))
+        stmt = stmt.where(MemberValue.member_id.in_(own))
+    return stmt.group_by(MemberValue.stars)
