@@ -3,11 +3,12 @@ statements on SQLite and PostgreSQL except the day arithmetic (behind a dialect 
 
 1. `collect_members`: which members to recompute — all (full) or those whose orders/refunds changed since the
    watermark, plus those with orders that aged out of the window since the last run.
-2. `write_figures`: their raw figures per (member, merchant) and alliance-wide, written onto member_values
-   (UPDATE … FROM for existing rows, INSERT … SELECT for new ones).
-3. `write_scores`: quintile scores, classes and stars of EVERY row of the alliance (quintiles move when anyone's
-   figures move) with window functions; a history row where class or stars changed; rows rewritten only where
-   something changed.
+2. `collect_figures`: their raw figures per (member, merchant) and alliance-wide.
+3. `score`: quintile scores, classes and stars of EVERY row of the alliance — stored figures for members not
+   recomputed, fresh ones for the rest; quintiles move when anyone's figures move — with window functions, into a
+   scratch table beside the stored values.
+4. `write_scored`: a history row where a stored row's class or stars changed; stored rows rewritten only where
+   something differs; new rows inserted. Each row is written at most once per run (no insert-then-update).
 
 The rules themselves live in `values/domain.py`; the CASE expressions below are generated from its constants.
 """
@@ -28,7 +29,8 @@ from lianmeng.tenancy.principal import Principal
 from lianmeng.values import domain
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 
-SCRATCH = ("value_members", "value_figures", "value_scores")
+SCRATCH = ("value_members", "value_figures", "value_scored")
+SCORE_WORK_MEM = "256MB"  # PostgreSQL: the scoring's sorts (three orders over every row) stay in memory
 
 
 def settings_for(session: Session, alliance_id: int, lock: bool = False) -> ValueModelSettings:
@@ -58,20 +60,20 @@ def _params(session: Session, **params: Any) -> dict[str, Any]:
 
 
 def create_scratch(session: Session) -> None:
+    """Three temporary tables: the members to recompute, their fresh figures, and every row of the alliance
+    scored."""
     drop_scratch(session)
+    stamp = "TIMESTAMP WITH TIME ZONE" if _postgres(session) else "DATETIME"
     temp = "CREATE TEMPORARY TABLE"
     session.execute(text(f"{temp} value_members (member_id INTEGER PRIMARY KEY)"))
     session.execute(text(
-        f"{temp} value_figures (member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, "
-        "last_order_at TIMESTAMP WITH TIME ZONE, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
-        "merchants_visited INTEGER NOT NULL, PRIMARY KEY (member_id, merchant_id))"
-        if _postgres(session) else
-        f"{temp} value_figures (member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, last_order_at DATETIME, "
-        "frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, merchants_visited INTEGER NOT NULL, "
-        "PRIMARY KEY (member_id, merchant_id))"))
+        f"{temp} value_figures (member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, last_order_at {stamp}, "
+        "frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, merchants_visited INTEGER NOT NULL)"))
     session.execute(text(
-        f"{temp} value_scores (id INTEGER PRIMARY KEY, recency_days INTEGER, r_score INTEGER NOT NULL, "
-        "f_score INTEGER NOT NULL, m_score INTEGER NOT NULL, rfm_class VARCHAR(24) NOT NULL, stars INTEGER)"))
+        f"{temp} value_scored (id INTEGER, member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, "
+        f"last_order_at {stamp}, recency_days INTEGER, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
+        "merchants_visited INTEGER NOT NULL, r_score INTEGER NOT NULL, f_score INTEGER NOT NULL, "
+        "m_score INTEGER NOT NULL, rfm_class VARCHAR(24) NOT NULL, stars INTEGER)"))
 
 
 def drop_scratch(session: Session) -> None:
@@ -121,10 +123,9 @@ def watermarks(session: Session, alliance_id: int) -> tuple[int, int]:
 # --- 2. raw figures --------------------------------------------------------------------------------------------
 
 
-def write_figures(session: Session, alliance_id: int, at: datetime, start: datetime) -> None:
+def collect_figures(session: Session, alliance_id: int, at: datetime, start: datetime) -> None:
     """Per (member, merchant): last order ever (≤ at), orders and net spend (amount − refunded) in the window;
-    alliance-wide (merchant 0 in the scratch table, NULL in member_values) the same summed, plus breadth."""
-    params = _params(session, a=alliance_id, at=at, start=start)
+    alliance-wide (merchant 0 here, NULL in member_values) the same summed, plus breadth."""
     session.execute(text(
         "INSERT INTO value_figures (member_id, merchant_id, last_order_at, frequency, monetary_fen, "
         "merchants_visited) "
@@ -132,7 +133,8 @@ def write_figures(session: Session, alliance_id: int, at: datetime, start: datet
         "  sum(CASE WHEN o.created_at >= :start THEN 1 ELSE 0 END), "
         "  sum(CASE WHEN o.created_at >= :start THEN o.amount_fen - o.refunded_fen ELSE 0 END), 0 "
         "FROM orders o JOIN value_members m ON m.member_id = o.member_id "
-        "WHERE o.alliance_id = :a AND o.created_at <= :at GROUP BY o.member_id, o.merchant_id"), params)
+        "WHERE o.alliance_id = :a AND o.created_at <= :at GROUP BY o.member_id, o.merchant_id"),
+        _params(session, a=alliance_id, at=at, start=start))
     session.execute(text(
         "INSERT INTO value_figures (member_id, merchant_id, last_order_at, frequency, monetary_fen, "
         "merchants_visited) "
@@ -140,24 +142,6 @@ def write_figures(session: Session, alliance_id: int, at: datetime, start: datet
         "  sum(CASE WHEN frequency > 0 THEN 1 ELSE 0 END) "
         "FROM value_figures GROUP BY member_id"))
     _analyze(session, "value_figures")
-    existing = session.scalar(select(MemberValue.id).where(MemberValue.alliance_id == alliance_id).limit(1))
-    if existing is not None:
-        session.execute(text(
-            "UPDATE member_values SET last_order_at = f.last_order_at, frequency = f.frequency, "
-            "  monetary_fen = f.monetary_fen, merchants_visited = f.merchants_visited, computed_at = :at "
-            "FROM value_figures f WHERE member_values.alliance_id = :a AND member_values.member_id = f.member_id "
-            "  AND coalesce(member_values.merchant_id, 0) = f.merchant_id "
-            "  AND (member_values.frequency <> f.frequency OR member_values.monetary_fen <> f.monetary_fen "
-            "    OR member_values.merchants_visited <> f.merchants_visited "
-            "    OR member_values.last_order_at IS NULL OR member_values.last_order_at <> f.last_order_at)"),
-            params)
-    session.execute(text(
-        "INSERT INTO member_values (alliance_id, member_id, merchant_id, last_order_at, recency_days, frequency, "
-        "  monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, computed_at) "
-        "SELECT :a, f.member_id, CASE WHEN f.merchant_id = 0 THEN NULL ELSE f.merchant_id END, f.last_order_at, "
-        "  NULL, f.frequency, f.monetary_fen, f.merchants_visited, 1, 1, 1, '', NULL, :at "
-        "FROM value_figures f WHERE NOT EXISTS (SELECT 1 FROM member_values v WHERE v.member_id = f.member_id "
-        "  AND coalesce(v.merchant_id, 0) = f.merchant_id AND v.alliance_id = :a)"), params)
 
 
 # --- 3. scores, classes, stars ---------------------------------------------------------------------------------
@@ -190,46 +174,77 @@ def _stars_sql() -> str:
     return f"CASE WHEN {raw} > {cap} THEN {cap} ELSE {raw} END"
 
 
-def write_scores(session: Session, alliance_id: int, at: datetime) -> tuple[int, int]:
-    """Scores of every row of the alliance into value_scores, then history and rewrites where they changed.
-    Returns (rows rewritten, history rows)."""
-    params = _params(session, a=alliance_id, at=at)
-    score = "1 + {k} * (RANK() OVER (PARTITION BY merchant_id ORDER BY {col}) - 1) / count(*) OVER " \
-            "(PARTITION BY merchant_id)"
+_FIGURES = ("last_order_at", "frequency", "monetary_fen", "merchants_visited")
+_WRITTEN = (*_FIGURES, "recency_days", "r_score", "f_score", "m_score", "rfm_class", "stars")
+_ALL_ROWS = (  # every value row of the alliance: as stored for members not recomputed, fresh figures for the rest
+    "SELECT v.id, v.member_id, coalesce(v.merchant_id, 0) AS merchant_id, v.last_order_at, v.frequency, "
+    "  v.monetary_fen, v.merchants_visited FROM member_values v "
+    "  WHERE v.alliance_id = :a AND NOT EXISTS (SELECT 1 FROM value_members m WHERE m.member_id = v.member_id) "
+    "UNION ALL "
+    "SELECT v.id, f.member_id, f.merchant_id, f.last_order_at, f.frequency, f.monetary_fen, f.merchants_visited "
+    "  FROM value_figures f LEFT JOIN member_values v ON v.alliance_id = :a "
+    "  AND v.member_id = f.member_id AND coalesce(v.merchant_id, 0) = f.merchant_id")
+
+
+def _differs(a: str, b: str) -> str:
+    """a IS DISTINCT FROM b, spelled so both databases read it."""
+    return f"({a} <> {b} OR {a} IS NULL AND {b} IS NOT NULL OR {a} IS NOT NULL AND {b} IS NULL)"
+
+
+def score(session: Session, alliance_id: int, at: datetime) -> None:
+    """Every row of the alliance, scored with window functions per scope (quintile = 1 + 5 × (RANK − 1) ÷ n;
+    the classes against the scope's sums of scores), into value_scored. Rows carry only what the sorts need."""
+    if _postgres(session):
+        session.execute(text(f"SET LOCAL work_mem = '{SCORE_WORK_MEM}'"))
+    rank = "1 + {k} * (RANK() OVER (PARTITION BY merchant_id ORDER BY {col}) - 1) / count(*) OVER " \
+           "(PARTITION BY merchant_id)"
+    columns = ("id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, "
+               "merchants_visited")
     session.execute(text(
-        "INSERT INTO value_scores (id, recency_days, r_score, f_score, m_score, rfm_class, stars) "
-        f"WITH base AS (SELECT id, merchant_id, frequency, monetary_fen, merchants_visited, {_recency_sql(session)} "
-        "  AS recency_days FROM member_values WHERE alliance_id = :a), "
-        "ranked AS (SELECT id, merchant_id, frequency, monetary_fen, merchants_visited, recency_days, "
-        f"  {score.format(k=domain.SCORES, col='recency_days DESC')} AS r_score, "
-        f"  {score.format(k=domain.SCORES, col='frequency')} AS f_score, "
-        f"  {score.format(k=domain.SCORES, col='monetary_fen')} AS m_score "
+        f"INSERT INTO value_scored ({columns}, r_score, f_score, m_score, rfm_class, stars) "
+        f"WITH base AS (SELECT a.*, {_recency_sql(session)} AS recency_days FROM ({_ALL_ROWS}) a), "
+        "ranked AS (SELECT base.*, "
+        f"  {rank.format(k=domain.SCORES, col='recency_days DESC')} AS r_score, "
+        f"  {rank.format(k=domain.SCORES, col='frequency')} AS f_score, "
+        f"  {rank.format(k=domain.SCORES, col='monetary_fen')} AS m_score "
         "  FROM base WHERE frequency > 0), "
         "summed AS (SELECT ranked.*, count(*) OVER (PARTITION BY merchant_id) AS n, "
         "  sum(r_score) OVER (PARTITION BY merchant_id) AS r_sum, sum(f_score) OVER (PARTITION BY merchant_id) "
         "  AS f_sum, sum(m_score) OVER (PARTITION BY merchant_id) AS m_sum FROM ranked) "
-        f"SELECT id, recency_days, r_score, f_score, m_score, {_class_sql()}, "
-        f"  CASE WHEN merchant_id IS NULL THEN {_stars_sql()} END FROM summed "
-        f"UNION ALL SELECT id, recency_days, 1, 1, 1, '{domain.LAPSED_CLASS.value}', "
-        "  CASE WHEN merchant_id IS NULL THEN 1 END FROM base WHERE frequency <= 0"), params)
-    _analyze(session, "value_scores")
-    changed = ("(v.rfm_class <> s.rfm_class OR v.stars IS NULL AND s.stars IS NOT NULL "
-               "OR v.stars IS NOT NULL AND s.stars IS NULL OR v.stars <> s.stars)")
+        f"SELECT {columns}, r_score, f_score, m_score, {_class_sql()}, "
+        f"  CASE WHEN merchant_id = 0 THEN {_stars_sql()} END FROM summed "
+        f"UNION ALL SELECT {columns}, 1, 1, 1, '{domain.LAPSED_CLASS.value}', CASE WHEN merchant_id = 0 THEN 1 END "
+        "  FROM base WHERE frequency <= 0"), _params(session, a=alliance_id, at=at))
+    _analyze(session, "value_scored")
+
+
+def write_scored(session: Session, alliance_id: int, at: datetime) -> tuple[int, int, int]:
+    """A history row where a stored row's class or stars changed (a row's first scoring is not a change: it is
+    the row itself, at computed_at); stored rows rewritten only where anything differs; new rows inserted.
+    Each row is written at most once per run. Returns (rewritten, inserted, history rows)."""
+    params = _params(session, a=alliance_id, at=at)
     history = session.execute(text(
         "INSERT INTO member_value_history (alliance_id, member_id, merchant_id, at, rfm_class, stars, frequency, "
         "  monetary_fen, recency_days) "
-        "SELECT :a, v.member_id, v.merchant_id, :at, s.rfm_class, s.stars, v.frequency, v.monetary_fen, "
-        f"  s.recency_days FROM member_values v JOIN value_scores s ON s.id = v.id WHERE {changed}"), params)
+        "SELECT :a, s.member_id, v.merchant_id, :at, s.rfm_class, s.stars, s.frequency, s.monetary_fen, "
+        "  s.recency_days FROM value_scored s JOIN member_values v ON v.id = s.id "
+        f"WHERE v.rfm_class <> s.rfm_class OR {_differs('v.stars', 's.stars')}"), params)
+    changed = " OR ".join(_differs(f"member_values.{c}", f"s.{c}") for c in _WRITTEN)
+    assigned = ", ".join(f"{c} = s.{c}" for c in _WRITTEN)
     rewritten = session.execute(text(
-        "UPDATE member_values SET recency_days = s.recency_days, r_score = s.r_score, f_score = s.f_score, "
-        "  m_score = s.m_score, rfm_class = s.rfm_class, stars = s.stars, computed_at = :at "
-        "FROM value_scores s WHERE s.id = member_values.id AND (member_values.rfm_class <> s.rfm_class "
-        "  OR member_values.r_score <> s.r_score OR member_values.f_score <> s.f_score "
-        "  OR member_values.m_score <> s.m_score "
-        "  OR member_values.stars IS NULL AND s.stars IS NOT NULL OR member_values.stars <> s.stars "
-        "  OR member_values.recency_days IS NULL AND s.recency_days IS NOT NULL "
-        "  OR member_values.recency_days <> s.recency_days)"), params)
-    return int(getattr(rewritten, "rowcount", 0) or 0), int(getattr(history, "rowcount", 0) or 0)
+        f"UPDATE member_values SET {assigned}, computed_at = :at "
+        f"FROM value_scored s WHERE s.id = member_values.id AND ({changed})"), params)
+    inserted = session.execute(text(
+        "INSERT INTO member_values (alliance_id, member_id, merchant_id, last_order_at, recency_days, frequency, "
+        "  monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, computed_at) "
+        "SELECT :a, member_id, CASE WHEN merchant_id = 0 THEN NULL ELSE merchant_id END, last_order_at, "
+        "  recency_days, frequency, monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, :at "
+        "FROM value_scored WHERE id IS NULL"), params)
+
+    def count(result: Any) -> int:
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    return count(rewritten), count(inserted), count(history)
 
 
 # --- reads -----------------------------------------------------------------------------------------------------

@@ -41,7 +41,8 @@ class RefreshReport:
     alliance_id: int
     full: bool
     members: int  # members whose figures were recomputed
-    rows_rewritten: int  # value rows whose scores, class, stars or recency changed
+    rows_rewritten: int  # stored value rows where anything changed
+    rows_inserted: int  # new value rows (a member's first order at a merchant)
     history_rows: int
     seconds: float
 
@@ -65,15 +66,16 @@ def refresh(session: Session, alliance_id: int, at: datetime | None = None, full
         session, alliance_id, at, full, since=None if last is None else last - LATE_COMMIT_MARGIN,
         prev_start=None if last is None else last - window, start=at - window,
         last_order_id=settings.last_order_id, last_refund_id=settings.last_refund_id)
-    repository.write_figures(session, alliance_id, at, at - window)
-    rewritten, history = repository.write_scores(session, alliance_id, at)
+    repository.collect_figures(session, alliance_id, at, at - window)
+    repository.score(session, alliance_id, at)
+    rewritten, inserted, history = repository.write_scored(session, alliance_id, at)
     repository.drop_scratch(session)
     settings.last_order_id, settings.last_refund_id = last_order_id, last_refund_id
     settings.last_run_at, settings.last_run_members = at, members
     settings.run_window_days = settings.window_days
     session.flush()
     session.expire_all()  # rows rewritten by SQL behind the session's back
-    return RefreshReport(alliance_id, full, members, rewritten, history, time.perf_counter() - started)
+    return RefreshReport(alliance_id, full, members, rewritten, inserted, history, time.perf_counter() - started)
 
 
 def alliance_ids(session: Session, code: str | None = None) -> list[int]:

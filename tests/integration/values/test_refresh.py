@@ -76,7 +76,7 @@ def test_incremental_equals_full(world: World, session: Session) -> None:
     assert 11 <= report.members < len(ids) + 1
     incremental = snapshot(session, a.alliance_id)
     full = service.refresh(session, a.alliance_id, at=later, full=True)
-    assert full.full and full.rows_rewritten == 0 and full.history_rows == 0
+    assert full.full and (full.rows_rewritten, full.rows_inserted, full.history_rows) == (0, 0, 0)
     assert snapshot(session, a.alliance_id) == incremental == expected(session, a.alliance_id)
 
 
@@ -88,12 +88,12 @@ def test_history_rows_when_class_or_stars_change(world: World, session: Session)
     add_order(session, a.alliance_id, m1, member_id, 10_000, AT - timedelta(days=30))
     add_order(session, a.alliance_id, m1, other, 10_000, AT - timedelta(days=5))
     service.refresh(session, a.alliance_id, at=AT)
-    first = list(session.scalars(select(MemberValueChange).where(MemberValueChange.member_id == member_id)))
-    assert {(h.merchant_id, h.rfm_class, h.stars) for h in first} == {(m1, "general_winback", None),
+    first = session.scalars(select(MemberValue).where(MemberValue.member_id == member_id)).all()
+    assert {(v.merchant_id, v.rfm_class, v.stars) for v in first} == {(m1, "general_winback", None),
                                                                        (None, "general_winback", 1)}
-    service.refresh(session, a.alliance_id, at=AT)  # nothing changed: no new history
-    assert len(list(session.scalars(select(MemberValueChange).where(
-        MemberValueChange.member_id == member_id)))) == 2
+    # a row's first scoring is the row itself, not a change; an unchanged run writes none either
+    service.refresh(session, a.alliance_id, at=AT + timedelta(hours=1))
+    assert session.scalars(select(MemberValueChange)).all() == []
     for day in range(6):
         add_order(session, a.alliance_id, m1, member_id, 100_000, AT + timedelta(days=1, hours=day))
     later = AT + timedelta(days=2)
@@ -102,6 +102,9 @@ def test_history_rows_when_class_or_stars_change(world: World, session: Session)
         MemberValueChange.member_id == member_id, MemberValueChange.at == later)))
     assert {(h.merchant_id, h.rfm_class, h.stars) for h in newest} == {(m1, "important_value", None),
                                                                         (None, "important_value", 5)}
+    other_changes = session.scalars(select(MemberValueChange).where(MemberValueChange.member_id == other)).all()
+    assert {(h.merchant_id, h.rfm_class, h.stars) for h in other_changes} == {(m1, "general_winback", None),
+                                                                               (None, "general_winback", 1)}
     wide = session.scalars(select(MemberValue).where(MemberValue.member_id == member_id,
                                                      MemberValue.merchant_id.is_(None))).one()
     assert (wide.frequency, wide.monetary_fen, wide.stars) == (7, 610_000, 5)
