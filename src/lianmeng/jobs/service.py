@@ -16,6 +16,7 @@ from lianmeng.overlap import service as overlap
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
+from lianmeng.values import service as values
 
 log = logging.getLogger("lianmeng.jobs")
 
@@ -29,6 +30,7 @@ class JobReport:
     unconfirmed_phones_forgotten: int = 0
     overlap_indexes_purged: int = 0
     overlap_alliances_recounted: int = 0
+    value_alliances_refreshed: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -45,7 +47,7 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
     with unit_of_work(database_url) as session:
         overlap_purged = prospects.purge_expired(session, at)
     return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged,
-                     recount_overlap(database_url, at))
+                     recount_overlap(database_url, at), refresh_values(database_url, at))
 
 
 def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
@@ -56,6 +58,17 @@ def recount_overlap(database_url: str | None = None, at: datetime | None = None)
     for alliance_id in due:
         with unit_of_work(database_url) as session:
             overlap.refresh_alliance(session, alliance_id, at)
+    return len(due)
+
+
+def refresh_values(database_url: str | None = None, at: datetime | None = None) -> int:
+    """The member value model: each alliance refreshed incrementally in a unit of work of its own (one alliance's
+    failure does not roll back another's)."""
+    with unit_of_work(database_url) as session:
+        due = values.alliance_ids(session)
+    for alliance_id in due:
+        with unit_of_work(database_url) as session:
+            values.refresh(session, alliance_id, at)
     return len(due)
 
 

@@ -58,6 +58,17 @@ class RfmClass(StrEnum):
     GENERAL_WINBACK = "general_winback"  # 一般挽留: R low, F low, M low
 
 
+RFM_CLASS_LABELS: dict[RfmClass, tuple[str, str]] = {
+    RfmClass.IMPORTANT_VALUE: ("重要价值", "Important: value"),
+    RfmClass.IMPORTANT_DEVELOP: ("重要发展", "Important: develop"),
+    RfmClass.IMPORTANT_RETAIN: ("重要保持", "Important: retain"),
+    RfmClass.IMPORTANT_WINBACK: ("重要挽留", "Important: win back"),
+    RfmClass.GENERAL_VALUE: ("一般价值", "General: value"),
+    RfmClass.GENERAL_DEVELOP: ("一般发展", "General: develop"),
+    RfmClass.GENERAL_RETAIN: ("一般保持", "General: retain"),
+    RfmClass.GENERAL_WINBACK: ("一般挽留", "General: win back"),
+}
+
 # (R high, F high, M high) → class; the order of the table is the order shown in charts.
 CLASS_OF: dict[tuple[bool, bool, bool], RfmClass] = {
     (True, True, True): RfmClass.IMPORTANT_VALUE,

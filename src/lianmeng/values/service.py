@@ -16,6 +16,7 @@ from lianmeng.kit.errors import Forbidden, Invalid, NotFound
 from lianmeng.kit.money import format_yuan
 from lianmeng.members import repository as members_repo
 from lianmeng.merchants import repository as merchants_repo
+from lianmeng.merchants.models import Merchant
 from lianmeng.tenancy import Principal, policy
 from lianmeng.values import domain, repository
 from lianmeng.values.domain import RfmClass
@@ -134,6 +135,20 @@ def member_value(session: Session, p: Principal, member_id: int) -> MemberValueO
         history=[_history_out(h, operator or h.merchant_id is not None) for h in history])
 
 
+def member_value_shown(session: Session, p: Principal, member_id: int) -> MemberValueOut | None:
+    """For the member page: the value when the caller may read it, None for callers who see members but not
+    values (an independent promoter)."""
+    if not (p.is_operator or p.is_merchant_side) or p.promoter:
+        return None
+    return member_value(session, p, member_id)
+
+
+def refresh_now(session: Session, p: Principal, alliance_id: int | None = None) -> RefreshReport:
+    """The operator recomputes its alliance at once (the jobs do it on their next run anyway)."""
+    policy.require_operator(p)
+    return refresh(session, _alliance_of(session, p, alliance_id))
+
+
 # --- settings --------------------------------------------------------------------------------------------------
 
 
@@ -197,3 +212,11 @@ def summary(session: Session, p: Principal, alliance_id: int | None = None,
         classes=[ClassCount(rfm_class=c, members=int(classes.get(c.value, 0))) for c in domain.CLASS_OF.values()],
         stars=[StarCount(stars=s, members=int(stars.get(s, 0))) for s in range(1, domain.MAX_STARS + 1)],
         unscored=int(classes.get("", 0)))
+
+
+def merchant_choices(session: Session, p: Principal, alliance_id: int) -> list[tuple[int, str]]:
+    """The operator's merchant picker on the distributions page."""
+    policy.require_operator(p)
+    rows = session.scalars(merchants_repo.list_merchants(p).where(Merchant.alliance_id == alliance_id)
+                           .order_by(Merchant.name))
+    return [(m.id, m.name) for m in rows]
