@@ -30,7 +30,7 @@ from lianmeng.values import domain
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 
 SCRATCH = ("value_members", "value_figures", "value_scored")
-SCORE_WORK_MEM = "256MB"  # PostgreSQL: the scoring's sorts (three orders over every row) stay in memory
+SCORE_WORK_MEM = "256MB"  # PostgreSQL, for the refresh's transaction only (SET LOCAL)
 
 
 def settings_for(session: Session, alliance_id: int, lock: bool = False) -> ValueModelSettings:
@@ -63,6 +63,8 @@ def create_scratch(session: Session) -> None:
     """Three temporary tables: the members to recompute, their fresh figures, and every row of the alliance
     scored."""
     drop_scratch(session)
+    if _postgres(session):  # the aggregates and the scoring's sort stay in memory at a million members
+        session.execute(text(f"SET LOCAL work_mem = '{SCORE_WORK_MEM}'"))
     stamp = "TIMESTAMP WITH TIME ZONE" if _postgres(session) else "DATETIME"
     temp = "CREATE TEMPORARY TABLE"
     session.execute(text(f"{temp} value_members (member_id INTEGER PRIMARY KEY)"))
@@ -184,6 +186,11 @@ _ALL_ROWS = (  # every value row of the alliance: as stored for members not reco
     "SELECT v.id, f.member_id, f.merchant_id, f.last_order_at, f.frequency, f.monetary_fen, f.merchants_visited "
     "  FROM value_figures f LEFT JOIN member_values v ON v.alliance_id = :a "
     "  AND v.member_id = f.member_id AND coalesce(v.merchant_id, 0) = f.merchant_id")
+_FIRST_ROWS = (  # the alliance has no stored row yet: the fresh figures are all there is
+    "SELECT CAST(NULL AS INTEGER) AS id, member_id, merchant_id, last_order_at, frequency, monetary_fen, "
+    "  merchants_visited FROM value_figures")
+_SCORED = ("id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, merchants_visited, "
+           "r_score, f_score, m_score, rfm_class, stars")
 
 
 def _differs(a: str, b: str) -> str:
@@ -191,30 +198,63 @@ def _differs(a: str, b: str) -> str:
     return f"({a} <> {b} OR {a} IS NULL AND {b} IS NOT NULL OR {a} IS NOT NULL AND {b} IS NULL)"
 
 
+def _scoring_sql(session: Session, rows: str) -> str:
+    """Scores, class and stars of `rows` (columns _SCORED). Quintile = 1 + 5 × smaller ÷ n per scope (merchant, or
+    0 for alliance-wide). Recency and frequency take few distinct values: `smaller` comes from a per-scope
+    histogram (a running sum), so only monetary needs a sort of every row (RANK() − 1)."""
+    k = domain.SCORES
+    columns = "id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, merchants_visited"
+
+    def smaller(col: str, order: str) -> str:
+        return (f"SELECT merchant_id, {col}, CAST(sum(c) OVER (PARTITION BY merchant_id ORDER BY {col} {order}) "
+                f"- c AS INTEGER) AS smaller FROM (SELECT merchant_id, {col}, count(*) AS c FROM active "
+                f"GROUP BY merchant_id, {col}) h")
+
+    return (
+        f"WITH base AS (SELECT a.*, {_recency_sql(session)} AS recency_days FROM ({rows}) a), "
+        "active AS (SELECT * FROM base WHERE frequency > 0), "
+        "sizes AS (SELECT merchant_id, count(*) AS n FROM active GROUP BY merchant_id), "
+        f"r_rank AS ({smaller('recency_days', 'DESC')}), "
+        f"f_rank AS ({smaller('frequency', 'ASC')}), "
+        "ranked AS (SELECT a.*, s.n, "
+        f"  1 + {k} * r.smaller / s.n AS r_score, 1 + {k} * f.smaller / s.n AS f_score, "
+        f"  1 + {k} * (RANK() OVER (PARTITION BY a.merchant_id ORDER BY a.monetary_fen) - 1) / s.n AS m_score "
+        "  FROM active a JOIN sizes s ON s.merchant_id = a.merchant_id "
+        "  JOIN r_rank r ON r.merchant_id = a.merchant_id AND r.recency_days = a.recency_days "
+        "  JOIN f_rank f ON f.merchant_id = a.merchant_id AND f.frequency = a.frequency), "
+        "summed AS (SELECT ranked.*, sum(r_score) OVER (PARTITION BY merchant_id) AS r_sum, "
+        "  sum(f_score) OVER (PARTITION BY merchant_id) AS f_sum, "
+        "  sum(m_score) OVER (PARTITION BY merchant_id) AS m_sum FROM ranked) "
+        f"SELECT {columns}, r_score, f_score, m_score, {_class_sql()} AS rfm_class, "
+        f"  CASE WHEN merchant_id = 0 THEN {_stars_sql()} END AS stars FROM summed "
+        f"UNION ALL SELECT {columns}, 1, 1, 1, '{domain.LAPSED_CLASS.value}', "
+        "  CASE WHEN merchant_id = 0 THEN 1 END FROM base WHERE frequency <= 0")
+
+
+_INSERT_VALUES = (
+    "INSERT INTO member_values (alliance_id, member_id, merchant_id, last_order_at, recency_days, frequency, "
+    "  monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, computed_at) "
+    "SELECT :a, member_id, CASE WHEN merchant_id = 0 THEN NULL ELSE merchant_id END, last_order_at, "
+    "  recency_days, frequency, monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, :at "
+    # inserted in the order of both secondary indexes' leading columns: their pages fill in order, not at random
+    "FROM ({rows}) s {where} ORDER BY member_id, merchant_id")
+
+
+def has_rows(session: Session, alliance_id: int) -> bool:
+    return session.scalar(select(MemberValue.id).where(MemberValue.alliance_id == alliance_id).limit(1)) is not None
+
+
+def score_first(session: Session, alliance_id: int, at: datetime) -> int:
+    """The alliance's first run: scored rows go straight into member_values (nothing to compare, no history)."""
+    result = session.execute(text(_INSERT_VALUES.format(rows=_scoring_sql(session, _FIRST_ROWS), where="")),
+                             _params(session, a=alliance_id, at=at))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def score(session: Session, alliance_id: int, at: datetime) -> None:
-    """Every row of the alliance, scored with window functions per scope (quintile = 1 + 5 × (RANK − 1) ÷ n;
-    the classes against the scope's sums of scores), into value_scored. Rows carry only what the sorts need."""
-    if _postgres(session):
-        session.execute(text(f"SET LOCAL work_mem = '{SCORE_WORK_MEM}'"))
-    rank = "1 + {k} * (RANK() OVER (PARTITION BY merchant_id ORDER BY {col}) - 1) / count(*) OVER " \
-           "(PARTITION BY merchant_id)"
-    columns = ("id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, "
-               "merchants_visited")
-    session.execute(text(
-        f"INSERT INTO value_scored ({columns}, r_score, f_score, m_score, rfm_class, stars) "
-        f"WITH base AS (SELECT a.*, {_recency_sql(session)} AS recency_days FROM ({_ALL_ROWS}) a), "
-        "ranked AS (SELECT base.*, "
-        f"  {rank.format(k=domain.SCORES, col='recency_days DESC')} AS r_score, "
-        f"  {rank.format(k=domain.SCORES, col='frequency')} AS f_score, "
-        f"  {rank.format(k=domain.SCORES, col='monetary_fen')} AS m_score "
-        "  FROM base WHERE frequency > 0), "
-        "summed AS (SELECT ranked.*, count(*) OVER (PARTITION BY merchant_id) AS n, "
-        "  sum(r_score) OVER (PARTITION BY merchant_id) AS r_sum, sum(f_score) OVER (PARTITION BY merchant_id) "
-        "  AS f_sum, sum(m_score) OVER (PARTITION BY merchant_id) AS m_sum FROM ranked) "
-        f"SELECT {columns}, r_score, f_score, m_score, {_class_sql()}, "
-        f"  CASE WHEN merchant_id = 0 THEN {_stars_sql()} END FROM summed "
-        f"UNION ALL SELECT {columns}, 1, 1, 1, '{domain.LAPSED_CLASS.value}', CASE WHEN merchant_id = 0 THEN 1 END "
-        "  FROM base WHERE frequency <= 0"), _params(session, a=alliance_id, at=at))
+    """Every row of the alliance, scored, into value_scored beside the stored rows' ids."""
+    session.execute(text(f"INSERT INTO value_scored ({_SCORED}) {_scoring_sql(session, _ALL_ROWS)}"),
+                    _params(session, a=alliance_id, at=at))
     _analyze(session, "value_scored")
 
 
@@ -234,12 +274,8 @@ def write_scored(session: Session, alliance_id: int, at: datetime) -> tuple[int,
     rewritten = session.execute(text(
         f"UPDATE member_values SET {assigned}, computed_at = :at "
         f"FROM value_scored s WHERE s.id = member_values.id AND ({changed})"), params)
-    inserted = session.execute(text(
-        "INSERT INTO member_values (alliance_id, member_id, merchant_id, last_order_at, recency_days, frequency, "
-        "  monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, computed_at) "
-        "SELECT :a, member_id, CASE WHEN merchant_id = 0 THEN NULL ELSE merchant_id END, last_order_at, "
-        "  recency_days, frequency, monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, :at "
-        "FROM value_scored WHERE id IS NULL"), params)
+    inserted = session.execute(text(_INSERT_VALUES.format(rows="SELECT * FROM value_scored", where="WHERE id IS NULL")),
+                               params)
 
     def count(result: Any) -> int:
         return int(getattr(result, "rowcount", 0) or 0)

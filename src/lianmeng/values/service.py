@@ -68,8 +68,11 @@ def refresh(session: Session, alliance_id: int, at: datetime | None = None, full
         prev_start=None if last is None else last - window, start=at - window,
         last_order_id=settings.last_order_id, last_refund_id=settings.last_refund_id)
     repository.collect_figures(session, alliance_id, at, at - window)
-    repository.score(session, alliance_id, at)
-    rewritten, inserted, history = repository.write_scored(session, alliance_id, at)
+    if repository.has_rows(session, alliance_id):
+        repository.score(session, alliance_id, at)
+        rewritten, inserted, history = repository.write_scored(session, alliance_id, at)
+    else:
+        rewritten, inserted, history = 0, repository.score_first(session, alliance_id, at), 0
     repository.drop_scratch(session)
     settings.last_order_id, settings.last_refund_id = last_order_id, last_refund_id
     settings.last_run_at, settings.last_run_members = at, members
