@@ -29,7 +29,7 @@ from lianmeng.tenancy.principal import Principal
 from lianmeng.values import domain
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 
-SCRATCH = ("value_members", "value_figures", "value_scored")
+SCRATCH = ("value_members", "value_figures", "value_rows", "value_scored")
 SCORE_WORK_MEM = "256MB"  # PostgreSQL, for the refresh's transaction only (SET LOCAL)
 
 
@@ -72,6 +72,10 @@ def create_scratch(session: Session) -> None:
         f"{temp} value_figures (member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, last_order_at {stamp}, "
         "frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, merchants_visited INTEGER NOT NULL)"))
     session.execute(text(
+        f"{temp} value_rows (id INTEGER, member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, "
+        f"last_order_at {stamp}, recency_days INTEGER, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
+        "merchants_visited INTEGER NOT NULL)"))
+    session.execute(text(
         f"{temp} value_scored (id INTEGER, member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, "
         f"last_order_at {stamp}, recency_days INTEGER, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
         "merchants_visited INTEGER NOT NULL, r_score INTEGER NOT NULL, f_score INTEGER NOT NULL, "
@@ -95,14 +99,11 @@ def _analyze(session: Session, *tables: str) -> None:
 def collect_members(session: Session, alliance_id: int, at: datetime, full: bool, since: datetime | None,
                     prev_start: datetime | None, start: datetime, last_order_id: int,
                     last_refund_id: int) -> int:
-    """Fill value_members; returns how many. Incremental: orders or refunds past the watermark, or recorded after
-    `since` (the last run's time minus a margin: an order whose id was taken before the last run but committed
-    after it), and orders that were in the last run's window but are not in this one."""
-    if full:
-        session.execute(text(
-            "INSERT INTO value_members (member_id) SELECT DISTINCT member_id FROM orders "
-            "WHERE alliance_id = :a AND created_at <= :at"), _params(session, a=alliance_id, at=at))
-    else:
+    """Fill value_members (incremental runs; a full run recomputes every member and leaves it empty); returns how
+    many. Incremental: orders or refunds past the watermark, or recorded after `since` (the last run's time minus a
+    margin: an order whose id was taken before the last run but committed after it), and orders that were in the
+    last run's window but are not in this one."""
+    if not full:
         session.execute(text(
             "INSERT INTO value_members (member_id) "
             "SELECT member_id FROM orders WHERE alliance_id = :a AND (id > :lo OR created_at > :since) "
@@ -125,16 +126,18 @@ def watermarks(session: Session, alliance_id: int) -> tuple[int, int]:
 # --- 2. raw figures --------------------------------------------------------------------------------------------
 
 
-def collect_figures(session: Session, alliance_id: int, at: datetime, start: datetime) -> None:
+def collect_figures(session: Session, alliance_id: int, at: datetime, start: datetime, full: bool) -> int:
     """Per (member, merchant): last order ever (≤ at), orders and net spend (amount − refunded) in the window;
-    alliance-wide (merchant 0 here, NULL in member_values) the same summed, plus breadth."""
+    alliance-wide (merchant 0 here, NULL in member_values) the same summed, plus breadth. Every member of the
+    alliance when `full`, else those in value_members. Returns how many members."""
+    chosen = "" if full else "JOIN value_members m ON m.member_id = o.member_id "
     session.execute(text(
         "INSERT INTO value_figures (member_id, merchant_id, last_order_at, frequency, monetary_fen, "
         "merchants_visited) "
         "SELECT o.member_id, o.merchant_id, max(o.created_at), "
         "  sum(CASE WHEN o.created_at >= :start THEN 1 ELSE 0 END), "
         "  sum(CASE WHEN o.created_at >= :start THEN o.amount_fen - o.refunded_fen ELSE 0 END), 0 "
-        "FROM orders o JOIN value_members m ON m.member_id = o.member_id "
+        f"FROM orders o {chosen}"
         "WHERE o.alliance_id = :a AND o.created_at <= :at GROUP BY o.member_id, o.merchant_id"),
         _params(session, a=alliance_id, at=at, start=start))
     session.execute(text(
@@ -144,6 +147,7 @@ def collect_figures(session: Session, alliance_id: int, at: datetime, start: dat
         "  sum(CASE WHEN frequency > 0 THEN 1 ELSE 0 END) "
         "FROM value_figures GROUP BY member_id"))
     _analyze(session, "value_figures")
+    return int(session.execute(text("SELECT count(*) FROM value_figures WHERE merchant_id = 0")).scalar_one())
 
 
 # --- 3. scores, classes, stars ---------------------------------------------------------------------------------
@@ -178,15 +182,15 @@ def _stars_sql() -> str:
 
 _FIGURES = ("last_order_at", "frequency", "monetary_fen", "merchants_visited")
 _WRITTEN = (*_FIGURES, "recency_days", "r_score", "f_score", "m_score", "rfm_class", "stars")
-_ALL_ROWS = (  # every value row of the alliance: as stored for members not recomputed, fresh figures for the rest
+_STORED_OTHERS = (  # stored rows of the members not recomputed (incremental runs)
     "SELECT v.id, v.member_id, coalesce(v.merchant_id, 0) AS merchant_id, v.last_order_at, v.frequency, "
     "  v.monetary_fen, v.merchants_visited FROM member_values v "
-    "  WHERE v.alliance_id = :a AND NOT EXISTS (SELECT 1 FROM value_members m WHERE m.member_id = v.member_id) "
-    "UNION ALL "
+    "  WHERE v.alliance_id = :a AND NOT EXISTS (SELECT 1 FROM value_members m WHERE m.member_id = v.member_id)")
+_FRESH = (  # fresh figures, with the id of the stored row they replace
     "SELECT v.id, f.member_id, f.merchant_id, f.last_order_at, f.frequency, f.monetary_fen, f.merchants_visited "
     "  FROM value_figures f LEFT JOIN member_values v ON v.alliance_id = :a "
     "  AND v.member_id = f.member_id AND coalesce(v.merchant_id, 0) = f.merchant_id")
-_FIRST_ROWS = (  # the alliance has no stored row yet: the fresh figures are all there is
+_FIRST = (  # the alliance has no stored row yet: the fresh figures are all there is
     "SELECT CAST(NULL AS INTEGER) AS id, member_id, merchant_id, last_order_at, frequency, monetary_fen, "
     "  merchants_visited FROM value_figures")
 _SCORED = ("id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, merchants_visited, "
@@ -198,8 +202,20 @@ def _differs(a: str, b: str) -> str:
     return f"({a} <> {b} OR {a} IS NULL AND {b} IS NOT NULL OR {a} IS NOT NULL AND {b} IS NULL)"
 
 
-def _scoring_sql(session: Session, rows: str) -> str:
-    """Scores, class and stars of `rows` (columns _SCORED). Quintile = 1 + 5 × smaller ÷ n per scope (merchant, or
+def gather_rows(session: Session, alliance_id: int, at: datetime, first: bool, full: bool) -> None:
+    """Every value row of the alliance into value_rows, with its recency at `at`: as stored for members not
+    recomputed, fresh figures for the rest (beside the id of the stored row they replace). A table, not a CTE,
+    so that the planner knows its size when it joins it to its histograms."""
+    rows = _FIRST if first else _FRESH if full else f"{_STORED_OTHERS} UNION ALL {_FRESH}"
+    session.execute(text(
+        "INSERT INTO value_rows (id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, "
+        f"merchants_visited) SELECT id, member_id, merchant_id, last_order_at, {_recency_sql(session)}, frequency, "
+        f"monetary_fen, merchants_visited FROM ({rows}) a"), _params(session, a=alliance_id, at=at))
+    _analyze(session, "value_rows")
+
+
+def _scoring_sql() -> str:
+    """Scores, class and stars of value_rows (columns _SCORED). Quintile = 1 + 5 × smaller ÷ n per scope (merchant, or
     0 for alliance-wide). Recency and frequency take few distinct values: `smaller` comes from a per-scope
     histogram (a running sum), so only monetary needs a sort of every row (RANK() − 1)."""
     k = domain.SCORES
@@ -207,28 +223,26 @@ def _scoring_sql(session: Session, rows: str) -> str:
 
     def smaller(col: str, order: str) -> str:
         return (f"SELECT merchant_id, {col}, CAST(sum(c) OVER (PARTITION BY merchant_id ORDER BY {col} {order}) "
-                f"- c AS INTEGER) AS smaller FROM (SELECT merchant_id, {col}, count(*) AS c FROM active "
-                f"GROUP BY merchant_id, {col}) h")
+                f"- c AS INTEGER) AS smaller FROM (SELECT merchant_id, {col}, count(*) AS c FROM value_rows "
+                f"WHERE frequency > 0 GROUP BY merchant_id, {col}) h")
 
     return (
-        f"WITH base AS (SELECT a.*, {_recency_sql(session)} AS recency_days FROM ({rows}) a), "
-        "active AS (SELECT * FROM base WHERE frequency > 0), "
-        "sizes AS (SELECT merchant_id, count(*) AS n FROM active GROUP BY merchant_id), "
+        "WITH sizes AS (SELECT merchant_id, count(*) AS n FROM value_rows WHERE frequency > 0 GROUP BY merchant_id), "
         f"r_rank AS ({smaller('recency_days', 'DESC')}), "
         f"f_rank AS ({smaller('frequency', 'ASC')}), "
         "ranked AS (SELECT a.*, s.n, "
         f"  1 + {k} * r.smaller / s.n AS r_score, 1 + {k} * f.smaller / s.n AS f_score, "
         f"  1 + {k} * (RANK() OVER (PARTITION BY a.merchant_id ORDER BY a.monetary_fen) - 1) / s.n AS m_score "
-        "  FROM active a JOIN sizes s ON s.merchant_id = a.merchant_id "
+        "  FROM value_rows a JOIN sizes s ON s.merchant_id = a.merchant_id "
         "  JOIN r_rank r ON r.merchant_id = a.merchant_id AND r.recency_days = a.recency_days "
-        "  JOIN f_rank f ON f.merchant_id = a.merchant_id AND f.frequency = a.frequency), "
+        "  JOIN f_rank f ON f.merchant_id = a.merchant_id AND f.frequency = a.frequency WHERE a.frequency > 0), "
         "summed AS (SELECT ranked.*, sum(r_score) OVER (PARTITION BY merchant_id) AS r_sum, "
         "  sum(f_score) OVER (PARTITION BY merchant_id) AS f_sum, "
         "  sum(m_score) OVER (PARTITION BY merchant_id) AS m_sum FROM ranked) "
         f"SELECT {columns}, r_score, f_score, m_score, {_class_sql()} AS rfm_class, "
         f"  CASE WHEN merchant_id = 0 THEN {_stars_sql()} END AS stars FROM summed "
         f"UNION ALL SELECT {columns}, 1, 1, 1, '{domain.LAPSED_CLASS.value}', "
-        "  CASE WHEN merchant_id = 0 THEN 1 END FROM base WHERE frequency <= 0")
+        "  CASE WHEN merchant_id = 0 THEN 1 END FROM value_rows WHERE frequency <= 0")
 
 
 _INSERT_VALUES = (
@@ -246,14 +260,14 @@ def has_rows(session: Session, alliance_id: int) -> bool:
 
 def score_first(session: Session, alliance_id: int, at: datetime) -> int:
     """The alliance's first run: scored rows go straight into member_values (nothing to compare, no history)."""
-    result = session.execute(text(_INSERT_VALUES.format(rows=_scoring_sql(session, _FIRST_ROWS), where="")),
+    result = session.execute(text(_INSERT_VALUES.format(rows=_scoring_sql(), where="")),
                              _params(session, a=alliance_id, at=at))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def score(session: Session, alliance_id: int, at: datetime) -> None:
     """Every row of the alliance, scored, into value_scored beside the stored rows' ids."""
-    session.execute(text(f"INSERT INTO value_scored ({_SCORED}) {_scoring_sql(session, _ALL_ROWS)}"),
+    session.execute(text(f"INSERT INTO value_scored ({_SCORED}) {_scoring_sql()}"),
                     _params(session, a=alliance_id, at=at))
     _analyze(session, "value_scored")
 

@@ -63,16 +63,18 @@ def refresh(session: Session, alliance_id: int, at: datetime | None = None, full
     full = (full or last is None or at < last or settings.run_window_days != settings.window_days)
     last_order_id, last_refund_id = repository.watermarks(session, alliance_id)
     repository.create_scratch(session)
-    members = repository.collect_members(
+    repository.collect_members(
         session, alliance_id, at, full, since=None if last is None else last - LATE_COMMIT_MARGIN,
         prev_start=None if last is None else last - window, start=at - window,
         last_order_id=settings.last_order_id, last_refund_id=settings.last_refund_id)
-    repository.collect_figures(session, alliance_id, at, at - window)
-    if repository.has_rows(session, alliance_id):
+    members = repository.collect_figures(session, alliance_id, at, at - window, full)
+    first = not repository.has_rows(session, alliance_id)
+    repository.gather_rows(session, alliance_id, at, first, full)
+    if first:
+        rewritten, inserted, history = 0, repository.score_first(session, alliance_id, at), 0
+    else:
         repository.score(session, alliance_id, at)
         rewritten, inserted, history = repository.write_scored(session, alliance_id, at)
-    else:
-        rewritten, inserted, history = 0, repository.score_first(session, alliance_id, at), 0
     repository.drop_scratch(session)
     settings.last_order_id, settings.last_refund_id = last_order_id, last_refund_id
     settings.last_run_at, settings.last_run_members = at, members
