@@ -185,12 +185,13 @@ def add_orders(engine: Engine, alliance_id: int, members: int, merchants: int, c
             "INSERT INTO orders (alliance_id, merchant_id, member_id, external_id, amount_fen, cash_fen, "
             "  stored_value_fen, points_used, points_value_fen, points_earned, items, refunded_fen, recorded_by, "
             "  created_at) "
-            "SELECT :a, 1 + floor(random() * :n)::int, 1 + floor(random() * :m)::int, 'new-' || g, amount, amount, "
+            "SELECT :a, 1 + floor(random() * :n)::int, 1 + floor(random() * :m)::int, :tag || g, amount, amount, "
             "  0, 0, 0, 0, CAST('[]' AS json), 0, 'bench', CAST(:now AS timestamptz) - make_interval(secs => "
             "  floor(random() * 3600)::int) "
             "FROM (SELECT g, 1000 + floor(power(random(), 4) * 2000000)::bigint AS amount "
             "      FROM generate_series(1, CAST(:c AS integer)) g) s"),
-            {"a": alliance_id, "n": merchants, "m": members, "c": count, "now": now}).rowcount
+            {"a": alliance_id, "n": merchants, "m": members, "c": count, "now": now,
+             "tag": f"new-{now:%Y%m%d%H%M%S%f}-"}).rowcount
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE orders"))
     return int(added or 0)

@@ -29,7 +29,7 @@ from lianmeng.tenancy.principal import Principal
 from lianmeng.values import domain
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 
-SCRATCH = ("value_members", "value_figures", "value_rows", "value_scored")
+SCRATCH = ("value_members", "value_figures", "value_rows", "value_scored", "value_changed")
 SCORE_WORK_MEM = "256MB"  # PostgreSQL, for the refresh's transaction only (SET LOCAL)
 
 
@@ -80,6 +80,11 @@ def create_scratch(session: Session) -> None:
         f"last_order_at {stamp}, recency_days INTEGER, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
         "merchants_visited INTEGER NOT NULL, r_score INTEGER NOT NULL, f_score INTEGER NOT NULL, "
         "m_score INTEGER NOT NULL, rfm_class VARCHAR(24) NOT NULL, stars INTEGER)"))
+    session.execute(text(
+        f"{temp} value_changed (id INTEGER PRIMARY KEY, merchant_id INTEGER, member_id INTEGER NOT NULL, "
+        f"last_order_at {stamp}, recency_days INTEGER, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
+        "merchants_visited INTEGER NOT NULL, r_score INTEGER NOT NULL, f_score INTEGER NOT NULL, "
+        "m_score INTEGER NOT NULL, rfm_class VARCHAR(24) NOT NULL, stars INTEGER, new_level INTEGER NOT NULL)"))
 
 
 def drop_scratch(session: Session) -> None:
@@ -277,17 +282,25 @@ def write_scored(session: Session, alliance_id: int, at: datetime) -> tuple[int,
     the row itself, at computed_at); stored rows rewritten only where anything differs; new rows inserted.
     Each row is written at most once per run. Returns (rewritten, inserted, history rows)."""
     params = _params(session, a=alliance_id, at=at)
+    # one pass over every stored row: the few that differ, into a small table (then written by primary key)
+    changed = " OR ".join(_differs(f"v.{c}", f"s.{c}") for c in _WRITTEN)
+    level = f"CASE WHEN v.rfm_class <> s.rfm_class OR {_differs('v.stars', 's.stars')} THEN 1 ELSE 0 END"
+    session.execute(text(
+        "INSERT INTO value_changed (id, merchant_id, member_id, last_order_at, recency_days, frequency, "
+        "  monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, new_level) "
+        "SELECT s.id, v.merchant_id, s.member_id, s.last_order_at, s.recency_days, s.frequency, s.monetary_fen, "
+        f"  s.merchants_visited, s.r_score, s.f_score, s.m_score, s.rfm_class, s.stars, {level} "
+        f"FROM value_scored s JOIN member_values v ON v.id = s.id WHERE {changed}"))
+    _analyze(session, "value_changed")
     history = session.execute(text(
         "INSERT INTO member_value_history (alliance_id, member_id, merchant_id, at, rfm_class, stars, frequency, "
         "  monetary_fen, recency_days) "
-        "SELECT :a, s.member_id, v.merchant_id, :at, s.rfm_class, s.stars, s.frequency, s.monetary_fen, "
-        "  s.recency_days FROM value_scored s JOIN member_values v ON v.id = s.id "
-        f"WHERE v.rfm_class <> s.rfm_class OR {_differs('v.stars', 's.stars')}"), params)
-    changed = " OR ".join(_differs(f"member_values.{c}", f"s.{c}") for c in _WRITTEN)
+        "SELECT :a, member_id, merchant_id, :at, rfm_class, stars, frequency, monetary_fen, recency_days "
+        "FROM value_changed WHERE new_level = 1"), params)
     assigned = ", ".join(f"{c} = s.{c}" for c in _WRITTEN)
     rewritten = session.execute(text(
-        f"UPDATE member_values SET {assigned}, computed_at = :at "
-        f"FROM value_scored s WHERE s.id = member_values.id AND ({changed})"), params)
+        f"UPDATE member_values SET {assigned}, computed_at = :at FROM value_changed s WHERE s.id = member_values.id"),
+        params)
     inserted = session.execute(text(_INSERT_VALUES.format(rows="SELECT * FROM value_scored", where="WHERE id IS NULL")),
                                params)
 
