@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lianmeng.orders.models import Order
 from lianmeng.values import domain, service
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 from tests.conftest import World
@@ -123,3 +124,26 @@ def test_a_changed_window_makes_the_next_run_full(world: World, session: Session
     got = snapshot(session, a.alliance_id)
     assert got == expected(session, a.alliance_id)
     assert all(v[2] == 0 for v in got.values() if v[1] is not None and v[1] >= 91)
+
+
+def test_the_cli_and_the_jobs_refresh(world: World, session: Session, db_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from lianmeng.cli import app
+    from lianmeng.jobs.service import run_all
+
+    a = world.a
+    populate(session, a.alliance_id, a.merchants, 10)
+    session.commit()
+    runner = CliRunner()
+    result = runner.invoke(app, ["values", "refresh", "--alliance", "alpha", "--database-url", db_url])
+    assert result.exit_code == 0, result.output
+    assert "full" in result.output
+    ordered = session.scalar(select(func.count(func.distinct(Order.member_id))).where(
+        Order.alliance_id == a.alliance_id))
+    assert ordered and session.scalar(select(ValueModelSettings.last_run_members).where(
+        ValueModelSettings.alliance_id == a.alliance_id)) == ordered
+    unknown = runner.invoke(app, ["values", "refresh", "--alliance", "nope", "--database-url", db_url])
+    assert unknown.exit_code == 2 and "nope" in unknown.output
+    report = run_all(db_url)
+    assert report.value_alliances_refreshed == 2
