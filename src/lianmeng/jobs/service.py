@@ -62,10 +62,10 @@ def recount_overlap(database_url: str | None = None, at: datetime | None = None)
 
 
 def refresh_values(database_url: str | None = None, at: datetime | None = None) -> int:
-    """The member value model: each alliance refreshed incrementally in a unit of work of its own (one alliance's
-    failure does not roll back another's)."""
+    """The member value model: each alliance due (last refreshed ≥ 10 minutes ago) refreshed incrementally in a
+    unit of work of its own (one alliance's failure does not roll back another's)."""
     with unit_of_work(database_url) as session:
-        due = values.alliance_ids(session)
+        due = values.due_alliances(session, at)
     for alliance_id in due:
         with unit_of_work(database_url) as session:
             values.refresh(session, alliance_id, at)

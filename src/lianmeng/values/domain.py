@@ -23,6 +23,7 @@ DEFAULT_WINDOW_DAYS = 365
 MIN_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 730
 SCORES = 5
+REFRESH_MINUTES = 10  # the jobs refresh an alliance at most this often
 
 # --- 1. quintile scores ----------------------------------------------------------------------------------------
 

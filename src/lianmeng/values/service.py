@@ -84,6 +84,17 @@ def refresh(session: Session, alliance_id: int, at: datetime | None = None, full
     return RefreshReport(alliance_id, full, members, rewritten, inserted, history, time.perf_counter() - started)
 
 
+def due_alliances(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances never refreshed, or last refreshed at least REFRESH_MINUTES ago (a refresh scores
+    the whole alliance, so running it on every tick of the scheduler would be wasted work at scale)."""
+    at = at or clock.now()
+    recent = select(ValueModelSettings.alliance_id).where(
+        ValueModelSettings.last_run_at.is_not(None),
+        ValueModelSettings.last_run_at > at - timedelta(minutes=domain.REFRESH_MINUTES),
+        ValueModelSettings.last_run_at <= at)
+    return list(session.scalars(select(Alliance.id).where(Alliance.id.not_in(recent)).order_by(Alliance.id)))
+
+
 def alliance_ids(session: Session, code: str | None = None) -> list[int]:
     """Every alliance (the job), or the one with this code (the CLI); unknown code → NotFound."""
     stmt = select(Alliance.id).order_by(Alliance.id)
