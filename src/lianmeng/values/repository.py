@@ -29,7 +29,7 @@ from lianmeng.tenancy.principal import Principal
 from lianmeng.values import domain
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 
-SCRATCH = ("value_members", "value_figures", "value_rows", "value_scored", "value_changed")
+SCRATCH = ("value_members", "value_figures", "value_rows", "value_scored")
 SCORE_WORK_MEM = "256MB"  # PostgreSQL, for the refresh's transaction only (SET LOCAL)
 
 
@@ -74,14 +74,11 @@ def create_scratch(session: Session) -> None:
     session.execute(text(
         f"{temp} value_rows (id INTEGER, member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, "
         f"last_order_at {stamp}, recency_days INTEGER, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
-        "merchants_visited INTEGER NOT NULL)"))
+        f"merchants_visited INTEGER NOT NULL, old_last_order_at {stamp}, old_recency_days INTEGER, "
+        "old_frequency INTEGER, old_monetary_fen BIGINT, old_merchants_visited INTEGER, old_r_score INTEGER, "
+        "old_f_score INTEGER, old_m_score INTEGER, old_rfm_class VARCHAR(24), old_stars INTEGER)"))
     session.execute(text(
         f"{temp} value_scored (id INTEGER, member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, "
-        f"last_order_at {stamp}, recency_days INTEGER, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
-        "merchants_visited INTEGER NOT NULL, r_score INTEGER NOT NULL, f_score INTEGER NOT NULL, "
-        "m_score INTEGER NOT NULL, rfm_class VARCHAR(24) NOT NULL, stars INTEGER)"))
-    session.execute(text(
-        f"{temp} value_changed (id INTEGER PRIMARY KEY, merchant_id INTEGER, member_id INTEGER NOT NULL, "
         f"last_order_at {stamp}, recency_days INTEGER, frequency INTEGER NOT NULL, monetary_fen BIGINT NOT NULL, "
         "merchants_visited INTEGER NOT NULL, r_score INTEGER NOT NULL, f_score INTEGER NOT NULL, "
         "m_score INTEGER NOT NULL, rfm_class VARCHAR(24) NOT NULL, stars INTEGER, new_level INTEGER NOT NULL)"))
@@ -187,19 +184,25 @@ def _stars_sql() -> str:
 
 _FIGURES = ("last_order_at", "frequency", "monetary_fen", "merchants_visited")
 _WRITTEN = (*_FIGURES, "recency_days", "r_score", "f_score", "m_score", "rfm_class", "stars")
+_STORED = ", ".join(f"v.{c} AS old_{c}" for c in _WRITTEN)
+_NO_STORED = ", ".join(f"CAST(NULL AS {kind}) AS old_{c}" for c, kind in (
+    ("last_order_at", "TIMESTAMP"), ("frequency", "INTEGER"), ("monetary_fen", "BIGINT"),
+    ("merchants_visited", "INTEGER"), ("recency_days", "INTEGER"), ("r_score", "INTEGER"), ("f_score", "INTEGER"),
+    ("m_score", "INTEGER"), ("rfm_class", "VARCHAR(24)"), ("stars", "INTEGER")))
 _STORED_OTHERS = (  # stored rows of the members not recomputed (incremental runs)
     "SELECT v.id, v.member_id, coalesce(v.merchant_id, 0) AS merchant_id, v.last_order_at, v.frequency, "
-    "  v.monetary_fen, v.merchants_visited FROM member_values v "
+    f"  v.monetary_fen, v.merchants_visited, {_STORED} FROM member_values v "
     "  WHERE v.alliance_id = :a AND NOT EXISTS (SELECT 1 FROM value_members m WHERE m.member_id = v.member_id)")
-_FRESH = (  # fresh figures, with the id of the stored row they replace
-    "SELECT v.id, f.member_id, f.merchant_id, f.last_order_at, f.frequency, f.monetary_fen, f.merchants_visited "
-    "  FROM value_figures f LEFT JOIN member_values v ON v.alliance_id = :a "
+_FRESH = (  # fresh figures, beside the stored row they replace
+    "SELECT v.id, f.member_id, f.merchant_id, f.last_order_at, f.frequency, f.monetary_fen, f.merchants_visited, "
+    f"  {_STORED} FROM value_figures f LEFT JOIN member_values v ON v.alliance_id = :a "
     "  AND v.member_id = f.member_id AND coalesce(v.merchant_id, 0) = f.merchant_id")
 _FIRST = (  # the alliance has no stored row yet: the fresh figures are all there is
     "SELECT CAST(NULL AS INTEGER) AS id, member_id, merchant_id, last_order_at, frequency, monetary_fen, "
-    "  merchants_visited FROM value_figures")
+    f"  merchants_visited, {_NO_STORED} FROM value_figures")
 _SCORED = ("id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, merchants_visited, "
            "r_score, f_score, m_score, rfm_class, stars")
+_OLD = ", ".join(f"old_{c}" for c in _WRITTEN)
 
 
 def _differs(a: str, b: str) -> str:
@@ -214,17 +217,19 @@ def gather_rows(session: Session, alliance_id: int, at: datetime, first: bool, f
     rows = _FIRST if first else _FRESH if full else f"{_STORED_OTHERS} UNION ALL {_FRESH}"
     session.execute(text(
         "INSERT INTO value_rows (id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, "
-        f"merchants_visited) SELECT id, member_id, merchant_id, last_order_at, {_recency_sql(session)}, frequency, "
-        f"monetary_fen, merchants_visited FROM ({rows}) a"), _params(session, a=alliance_id, at=at))
+        f"merchants_visited, {_OLD}) SELECT id, member_id, merchant_id, last_order_at, {_recency_sql(session)}, "
+        f"frequency, monetary_fen, merchants_visited, {_OLD} FROM ({rows}) a"), _params(session, a=alliance_id, at=at))
     _analyze(session, "value_rows")
 
 
 def _scoring_sql() -> str:
-    """Scores, class and stars of value_rows (columns _SCORED). Quintile = 1 + 5 × smaller ÷ n per scope (merchant, or
-    0 for alliance-wide). Recency and frequency take few distinct values: `smaller` comes from a per-scope
-    histogram (a running sum), so only monetary needs a sort of every row (RANK() − 1)."""
+    """Scores, class and stars of value_rows (columns _SCORED, then the stored values old_…). Quintile =
+    1 + 5 × smaller ÷ n per scope (merchant, or 0 for alliance-wide). Recency and frequency take few distinct
+    values: `smaller` comes from a per-scope histogram (a running sum), so only monetary needs a sort of every row
+    (RANK() − 1)."""
     k = domain.SCORES
-    columns = "id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, merchants_visited"
+    columns = ("id, member_id, merchant_id, last_order_at, recency_days, frequency, monetary_fen, "
+               f"merchants_visited, {_OLD}")
 
     def smaller(col: str, order: str) -> str:
         return (f"SELECT merchant_id, {col}, CAST(sum(c) OVER (PARTITION BY merchant_id ORDER BY {col} {order}) "
@@ -271,35 +276,30 @@ def score_first(session: Session, alliance_id: int, at: datetime) -> int:
 
 
 def score(session: Session, alliance_id: int, at: datetime) -> None:
-    """Every row of the alliance, scored, into value_scored beside the stored rows' ids."""
-    session.execute(text(f"INSERT INTO value_scored ({_SCORED}) {_scoring_sql()}"),
-                    _params(session, a=alliance_id, at=at))
+    """Every row of the alliance scored, compared with its stored values in the same pass; only new rows and rows
+    where anything differs go into value_scored (a small table at the job's pace), with whether the level (class
+    or stars) changed."""
+    changed = " OR ".join(_differs(f"old_{c}", c) for c in _WRITTEN)
+    level = f"CASE WHEN old_rfm_class <> rfm_class OR {_differs('old_stars', 'stars')} THEN 1 ELSE 0 END"
+    session.execute(text(
+        f"INSERT INTO value_scored ({_SCORED}, new_level) SELECT {_SCORED}, {level} FROM ({_scoring_sql()}) s "
+        f"WHERE id IS NULL OR {changed}"), _params(session, a=alliance_id, at=at))
     _analyze(session, "value_scored")
 
 
 def write_scored(session: Session, alliance_id: int, at: datetime) -> tuple[int, int, int]:
     """A history row where a stored row's class or stars changed (a row's first scoring is not a change: it is
-    the row itself, at computed_at); stored rows rewritten only where anything differs; new rows inserted.
+    the row itself, at computed_at); the stored rows that differ rewritten by primary key; new rows inserted.
     Each row is written at most once per run. Returns (rewritten, inserted, history rows)."""
     params = _params(session, a=alliance_id, at=at)
-    # one pass over every stored row: the few that differ, into a small table (then written by primary key)
-    changed = " OR ".join(_differs(f"v.{c}", f"s.{c}") for c in _WRITTEN)
-    level = f"CASE WHEN v.rfm_class <> s.rfm_class OR {_differs('v.stars', 's.stars')} THEN 1 ELSE 0 END"
-    session.execute(text(
-        "INSERT INTO value_changed (id, merchant_id, member_id, last_order_at, recency_days, frequency, "
-        "  monetary_fen, merchants_visited, r_score, f_score, m_score, rfm_class, stars, new_level) "
-        "SELECT s.id, v.merchant_id, s.member_id, s.last_order_at, s.recency_days, s.frequency, s.monetary_fen, "
-        f"  s.merchants_visited, s.r_score, s.f_score, s.m_score, s.rfm_class, s.stars, {level} "
-        f"FROM value_scored s JOIN member_values v ON v.id = s.id WHERE {changed}"))
-    _analyze(session, "value_changed")
     history = session.execute(text(
         "INSERT INTO member_value_history (alliance_id, member_id, merchant_id, at, rfm_class, stars, frequency, "
         "  monetary_fen, recency_days) "
-        "SELECT :a, member_id, merchant_id, :at, rfm_class, stars, frequency, monetary_fen, recency_days "
-        "FROM value_changed WHERE new_level = 1"), params)
+        "SELECT :a, member_id, CASE WHEN merchant_id = 0 THEN NULL ELSE merchant_id END, :at, rfm_class, stars, "
+        "  frequency, monetary_fen, recency_days FROM value_scored WHERE id IS NOT NULL AND new_level = 1"), params)
     assigned = ", ".join(f"{c} = s.{c}" for c in _WRITTEN)
     rewritten = session.execute(text(
-        f"UPDATE member_values SET {assigned}, computed_at = :at FROM value_changed s WHERE s.id = member_values.id"),
+        f"UPDATE member_values SET {assigned}, computed_at = :at FROM value_scored s WHERE s.id = member_values.id"),
         params)
     inserted = session.execute(text(_INSERT_VALUES.format(rows="SELECT * FROM value_scored", where="WHERE id IS NULL")),
                                params)
