@@ -13,6 +13,7 @@ from lianmeng.bench.cli import bench_app
 from lianmeng.partners.cli import partners_app
 from lianmeng.prospects.cli import overlap_app
 from lianmeng.recruiting.cli import recruits_app
+from lianmeng.values.cli import values_app
 
 app = typer.Typer(help="联盟 Lianmeng — cross-industry merchant alliances.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations on SQLite or PostgreSQL.", no_args_is_help=True)
@@ -26,6 +27,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(recruits_app, name="recruits")
 app.add_typer(partners_app, name="partners")
 app.add_typer(overlap_app, name="overlap")
+app.add_typer(values_app, name="values")
 settle_app = typer.Typer(help="Settlement (结算): build a period's statements, verify them against the ledger.",
                          no_args_is_help=True)
 app.add_typer(settle_app, name="settle")
@@ -249,7 +251,8 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
                   f"statements built: {report.statements_built:,}  "
                   f"unproved claim phones forgotten: {report.unconfirmed_phones_forgotten:,}  "
                   f"prospect overlap indexes purged: {report.overlap_indexes_purged:,}  "
-                  f"alliances' customer overlap recounted: {report.overlap_alliances_recounted:,}")
+                  f"alliances' customer overlap recounted: {report.overlap_alliances_recounted:,}  "
+                  f"alliances' member values refreshed: {report.value_alliances_refreshed:,}")
 
 
 PeriodOpt = Annotated[str, typer.Option(

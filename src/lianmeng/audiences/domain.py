@@ -18,22 +18,11 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lianmeng.kit.types import MAX_FEN, Fen, Flag, Id, Whole
+from lianmeng.values.domain import RFM_CLASS_LABELS, RfmClass
 
 # The eight RFM classes of the value model (values.domain owns them once it lands; same codes, same order).
-RFM_CLASSES: tuple[str, ...] = (
-    "important_value", "important_development", "important_retention", "important_winback",
-    "general_value", "general_development", "general_retention", "general_winback",
-)
-CLASS_LABELS: dict[str, tuple[str, str]] = {
-    "important_value": ("重要价值", "Important value"),
-    "important_development": ("重要发展", "Important development"),
-    "important_retention": ("重要保持", "Important retention"),
-    "important_winback": ("重要挽留", "Important win-back"),
-    "general_value": ("一般价值", "General value"),
-    "general_development": ("一般发展", "General development"),
-    "general_retention": ("一般保持", "General retention"),
-    "general_winback": ("一般挽留", "General win-back"),
-}
+RFM_CLASSES: tuple[str, ...] = tuple(c.value for c in RfmClass)
+CLASS_LABELS: dict[str, tuple[str, str]] = {c.value: words for c, words in RFM_CLASS_LABELS.items()}
 MAX_STARS = 9
 MAX_DAYS = 3_650
 MAX_CODES = 20

@@ -19,7 +19,7 @@ from lianmeng.segments.schemas import ShareIn
 from lianmeng.tenancy import Principal
 
 CENTRE = "tesla"
-IMPORTANT = ["important_value", "important_development", "important_retention", "important_winback"]
+IMPORTANT = ["important_value", "important_develop", "important_retain", "important_winback"]
 
 
 def add_audiences(session: Session, alliance_id: int, merchants: dict[str, Merchant], users: dict[str, User]

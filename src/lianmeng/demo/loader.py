@@ -46,6 +46,7 @@ from lianmeng.overlap import service as overlap
 from lianmeng.referrals.models import Feedback
 from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.tenancy import Principal
+from lianmeng.values import service as values
 
 BATCH = 1000
 
@@ -155,6 +156,8 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         add_partner_candidates(session, loaded.alliance_id, random.Random(f"{plan.seed}-partners"))
     recruits = add_recruits(session, loaded.alliance_id, rng) if plan.history else {}
     overlap.refresh_alliance(session, loaded.alliance_id)  # the overlap pages have figures from the start
+    # members have value levels from the start (the jobs keep them fresh); a pinned history is valued at its end
+    values.refresh(session, loaded.alliance_id, at=history_end(plan) if plan.history_until is not None else None)
     targeting = add_audiences(session, loaded.alliance_id, loaded.merchants, loaded.users)
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),

@@ -18,6 +18,7 @@ from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
 from lianmeng.targeting import results as targeting_results
 from lianmeng.targeting import sending as targeting
+from lianmeng.values import service as values
 
 log = logging.getLogger("lianmeng.jobs")
 
@@ -33,6 +34,7 @@ class JobReport:
     overlap_alliances_recounted: int = 0
     targeted_offers_refreshed: int = 0
     offers_sent: int = 0
+    value_alliances_refreshed: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -49,9 +51,11 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
     with unit_of_work(database_url) as session:
         overlap_purged = prospects.purge_expired(session, at)
     overlap_recounted = recount_overlap(database_url, at)
+    valued = refresh_values(database_url, at)  # before the offers: audiences select on fresh values
     sent = send_offers(database_url, at)
     return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged, overlap_recounted,
-                     targeted_offers_refreshed=refresh_targeted_offers(database_url, at), offers_sent=sent)
+                     targeted_offers_refreshed=refresh_targeted_offers(database_url, at), offers_sent=sent,
+                     value_alliances_refreshed=valued)
 
 
 def send_offers(database_url: str | None = None, at: datetime | None = None,
@@ -86,6 +90,17 @@ def refresh_targeted_offers(database_url: str | None = None, at: datetime | None
     for offer_id in due:
         with unit_of_work(database_url) as session:
             targeting_results.refresh_offer(session, offer_id, at)
+    return len(due)
+
+
+def refresh_values(database_url: str | None = None, at: datetime | None = None) -> int:
+    """The member value model: each alliance due (last refreshed ≥ 10 minutes ago) refreshed incrementally in a
+    unit of work of its own (one alliance's failure does not roll back another's)."""
+    with unit_of_work(database_url) as session:
+        due = values.due_alliances(session, at)
+    for alliance_id in due:
+        with unit_of_work(database_url) as session:
+            values.refresh(session, alliance_id, at)
     return len(due)
 
 

@@ -25,6 +25,7 @@ from lianmeng.ledger.models import Account
 from lianmeng.members import domain, repository, service
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.orders import repository as orders_repo
+from lianmeng.values import service as values_service
 from lianmeng.web.console import Page, StaffPage, form_of
 
 router = APIRouter(include_in_schema=False)
@@ -154,4 +155,5 @@ def member_page(member_id: int, page: StaffPage, account: str = "", p: str = "1"
         history_pages=max(1, -(-history_total // HISTORY_SIZE)),
         orders=[{"order": o, "merchant": names.get(o.merchant_id, f"#{o.merchant_id}")} for o in orders],
         orders_total=orders_total,
+        value=values_service.member_value_shown(session, me, member.id),
     )

@@ -29,6 +29,7 @@ from lianmeng.segments.models import SegmentShare
 from lianmeng.settlement.models import SettlementRun, Statement
 from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.tenancy.principal import Principal
+from lianmeng.values.models import MemberValue, MemberValueChange
 from lianmeng.withdrawals.models import Withdrawal
 
 
@@ -567,3 +568,25 @@ def require_offer_sender(p: Principal) -> int:
     if p.is_merchant_side and p.manages_merchant and p.merchant_id is not None and not p.promoter:
         return p.merchant_id
     raise Forbidden()
+
+
+def member_values(p: Principal) -> ColumnElement[bool]:
+    """Value rows (会员价值): the operator reads its alliance's; a merchant its own rows and the alliance-wide rows
+    (the service strips those to the stars: a merchant never learns what a member spends at other merchants).
+    Callers check first that the member is readable under `members(p)`."""
+    return _value_scope(p, MemberValue.alliance_id, MemberValue.merchant_id)
+
+
+def member_value_history(p: Principal) -> ColumnElement[bool]:
+    return _value_scope(p, MemberValueChange.alliance_id, MemberValueChange.merchant_id)
+
+
+def _value_scope(p: Principal, alliance_id: QueryableAttribute[int],
+                 merchant_id: QueryableAttribute[int | None]) -> ColumnElement[bool]:
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return alliance_id == p.alliance_id
+    if p.is_merchant_side and not p.promoter:
+        return and_(alliance_id == p.alliance_id, or_(merchant_id == p.merchant_id, merchant_id.is_(None)))
+    return false()

@@ -20,13 +20,17 @@ class MemberValue(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
+    # No foreign keys on the two derived tables (migration 0019a drops them): the refresh writes millions of rows
+    # set-based from ids it read from orders, and PostgreSQL's per-row foreign-key triggers cost more than the
+    # write itself (docs/value-model.md). Rows are only ever written by `values.repository`.
+    alliance_id: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(Integer)
+    merchant_id: Mapped[int | None] = mapped_column(Integer)
     last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recency_days: Mapped[int | None] = mapped_column(Integer)
     frequency: Mapped[int] = mapped_column(Integer, default=0)
     monetary_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    merchants_visited: Mapped[int] = mapped_column(Integer, default=0)  # alliance-wide row: breadth in the window
     r_score: Mapped[int] = mapped_column(Integer, default=1)
     f_score: Mapped[int] = mapped_column(Integer, default=1)
     m_score: Mapped[int] = mapped_column(Integer, default=1)
@@ -42,9 +46,9 @@ class MemberValueChange(Base):
     __table_args__ = (Index("ix_member_value_history_member", "member_id", "merchant_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
-    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
+    alliance_id: Mapped[int] = mapped_column(Integer, index=True)  # no foreign keys: see MemberValue
+    member_id: Mapped[int] = mapped_column(Integer)
+    merchant_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     rfm_class: Mapped[str] = mapped_column(String(24), default="")
     stars: Mapped[int | None] = mapped_column(Integer)
@@ -65,3 +69,4 @@ class ValueModelSettings(Base):
     last_refund_id: Mapped[int] = mapped_column(BigInteger, default=0)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_run_members: Mapped[int] = mapped_column(Integer, default=0)
+    run_window_days: Mapped[int | None] = mapped_column(Integer)  # the window the last run used; changed → full

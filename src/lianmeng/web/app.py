@@ -58,6 +58,8 @@ from lianmeng.targeting.api import router as targeting_router
 from lianmeng.targeting.results_api import router as targeting_results_router
 from lianmeng.targeting.results_web import router as targeting_results_pages
 from lianmeng.targeting.web import router as targeting_pages
+from lianmeng.values.api import router as values_router
+from lianmeng.values.web import router as values_pages
 from lianmeng.web import errors, openapi
 from lianmeng.web.capacity import LoadShedder, size_thread_limiter
 from lianmeng.web.health import router as health_router
@@ -106,7 +108,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
-                   targeting_results_router, targeting_router):
+                   targeting_results_router, targeting_router, values_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -116,7 +118,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
-                  targeting_results_pages, targeting_pages):
+                  targeting_results_pages, targeting_pages, values_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

@@ -29,6 +29,7 @@ from lianmeng.segments import domain as segments
 from lianmeng.settlement import domain as settlement
 from lianmeng.targeting import domain as targeting
 from lianmeng.targeting import uplift
+from lianmeng.values.domain import RFM_CLASS_LABELS
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
 Pair = tuple[str, str]
@@ -168,6 +169,7 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "offer_recipient_status": targeting.RECIPIENT_STATUS_LABELS,
     "offer_skip_reason": targeting.SKIP_REASON_LABELS,
     "offer_channel": targeting.CHANNEL_LABELS,
+    "rfm_class": RFM_CLASS_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

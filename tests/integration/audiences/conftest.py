@@ -4,7 +4,7 @@ encrypted phones, keyed hashes and names, so the privacy tests can look for them
 Alliance A's m1 (besides the one member its staff enrolled through the API, who has no value row):
   high     25 · gold at m1 · ¥6,000 in 6 orders, last 10 days ago · important_value · 8 stars · both consents ·
               the first 15 declared "fitness"; each bought 小保养 at m1's store
-  low      12 · standard · ¥500 in 1 order 200 days ago · general_development · 3 stars · data sharing only
+  low      12 · standard · ¥500 in 1 order 200 days ago · general_develop · 3 stars · data sharing only
   refused   3 · like high, but refused personalised offers
   private   5 · like high, marketing consent but NO data-sharing consent
 m2 has 20 high-value members of its own (never counted for m1). The alliance has the tags fitness and parenting.
@@ -99,7 +99,7 @@ def write_known(world: World) -> Known:
                                     sharing=sharing, refused=refused, tier="gold" if high else "standard")
                 _value(session, a.alliance_id, member_id, m1, fen=600_000 if high else 50_000,
                        orders=6 if high else 1, days=10 if high else 200,
-                       rfm="important_value" if high else "general_development", stars=8 if high else 3)
+                       rfm="important_value" if high else "general_develop", stars=8 if high else 3)
                 _order(session, a.alliance_id, m1, a.stores[m1], member_id, 600_000 if high else 50_000,
                        10 if high else 200, "小保养" if high else "洗车")
                 if group == "high" and i < 15:

@@ -908,6 +908,32 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("platform", query={"alliance_id": MISSING})),
         owners(Call("a.operator", expect=200)),
     ),
+    # --- member value: a merchant reads its own members' values; the settings are the operator's ---
+    ("GET", "/members/{member_id}/value"): Case(
+        attacks(Call("a.admin1", "mb2"), Call("a.staff1", "mb2"), Call("a.key1", "mb2"), Call("a.member1", "mb2"),
+                Call("a.member1", "mb1"), Call("b.operator", "mb1"), Call("b.admin1", "mb1"),
+                Call("a.operator", "bmb")),
+        owners(Call("a.admin2", "mb2", expect=200), Call("a.staff2", "mb2", expect=200),
+               Call("a.key1", "mb1", expect=200), Call("a.operator", "mb1", expect=200)),
+    ),
+    ("GET", "/value-model/settings"): Case(
+        attacks(*(Call(who, expect=403) for who in ("a.admin1", "a.staff1", "a.key1", "a.member1")),
+                Call("platform", query={"alliance_id": MISSING})),
+        owners(Call("a.operator", expect=200), Call("b.operator", expect=200)),
+    ),
+    ("PUT", "/value-model/settings"): Case(
+        attacks(*(Call(who, body={"window_days": 90}, expect=403) for who in ("a.admin1", "a.staff1", "a.key1",
+                                                                               "a.member1")),
+                Call("platform", body={"window_days": 90}, query={"alliance_id": MISSING}),
+                Call("a.operator", body={"window_days": 29}, expect=422)),
+        owners(Call("a.operator", body={"window_days": 180}, expect=200)),
+    ),
+    ("GET", "/values/summary"): Case(
+        attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=403), Call("a.member1", expect=403),
+                Call("b.operator", query={"merchant_id": "@m1"}), Call("platform", query={"alliance_id": MISSING})),
+        owners(Call("a.admin1", expect=200), Call("a.key1", expect=200), Call("a.operator", expect=200),
+               Call("a.operator", query={"merchant_id": "@m2"}, expect=200)),
+    ),
     ("GET", "/referrals/leaderboard"): Case(
         attacks(Call("a.admin3", query={"by": "staff"}, expect=200),
                 Call("a.key1", query={"by": "staff", "at": "2020-01-01"}, expect=200),
