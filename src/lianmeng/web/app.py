@@ -50,6 +50,9 @@ from lianmeng.referrals.api import router as referrals_router
 from lianmeng.referrals.web import router as referrals_pages
 from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
+from lianmeng.tags.api import router as tags_router
+from lianmeng.tags.mobile import router as tags_member_pages
+from lianmeng.tags.web import router as tags_pages
 from lianmeng.web import errors, openapi
 from lianmeng.web.capacity import LoadShedder, size_thread_limiter
 from lianmeng.web.health import router as health_router
@@ -97,7 +100,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
-                   overlap_router):
+                   overlap_router, tags_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -106,7 +109,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, members_pages,
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
                   distance_pages, recruiting_pages,
-                  prospects_pages, overlap_pages):
+                  prospects_pages, overlap_pages, tags_pages, tags_member_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

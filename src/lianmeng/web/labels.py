@@ -26,6 +26,7 @@ from lianmeng.points.domain import ENTRY_LABELS
 from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABELS, UPLOAD_PROBLEM_LABELS
 from lianmeng.recruiting import domain as recruiting
 from lianmeng.settlement import domain as settlement
+from lianmeng.tags import domain as tags
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
 Pair = tuple[str, str]
@@ -157,6 +158,9 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "prospect_invitation_status": INVITATION_STATUS_LABELS,
     "prospect_audit_event": AUDIT_EVENT_LABELS,
     "upload_problem": UPLOAD_PROBLEM_LABELS,
+    "tag_group": tags.GROUP_LABELS,
+    "tag_source": tags.SOURCE_LABELS,
+    "tag_rule_kind": tags.RULE_KIND_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

@@ -205,7 +205,8 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "ApplicationStatus": "recruit_status", "ReviewDecision": "recruit_decision",
             "RecruiterType": "recruiter_type",
             "InvitationStatus": "prospect_invitation_status", "AuditEvent": "prospect_audit_event",
-            "UploadProblem": "upload_problem"}
+            "UploadProblem": "upload_problem",
+            "TagGroup": "tag_group", "TagSource": "tag_source", "RuleKind": "tag_rule_kind"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
