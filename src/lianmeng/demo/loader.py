@@ -34,6 +34,7 @@ from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
 from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
+from lianmeng.demo.tags import add_tags
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.members import repository as members_repo
@@ -154,11 +155,13 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         add_partner_candidates(session, loaded.alliance_id, random.Random(f"{plan.seed}-partners"))
     recruits = add_recruits(session, loaded.alliance_id, rng) if plan.history else {}
     overlap.refresh_alliance(session, loaded.alliance_id)  # the overlap pages have figures from the start
+    tagged = add_tags(session, loaded.alliance_id, loaded.merchants[data.CENTRE_KEY].id,
+                      random.Random(f"{plan.seed}-tags"))
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
-        "users": len(loaded.users), **history,
+        "users": len(loaded.users), **history, **tagged,
     }
     counts.update({key: counts.get(key, 0) + added for key, added in recruits.items()})  # recruiting adds to them
     return DemoSummary(counts=counts, logins=list(loaded.users))

@@ -16,6 +16,8 @@ from lianmeng.overlap import service as overlap
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
+from lianmeng.tags import repository as tags_repo
+from lianmeng.tags import service as tags
 
 log = logging.getLogger("lianmeng.jobs")
 
@@ -29,6 +31,8 @@ class JobReport:
     unconfirmed_phones_forgotten: int = 0
     overlap_indexes_purged: int = 0
     overlap_alliances_recounted: int = 0
+    rule_tags_added: int = 0
+    rule_tags_removed: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -44,8 +48,22 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         forgotten = members.purge_unconfirmed(session, at)
     with unit_of_work(database_url) as session:
         overlap_purged = prospects.purge_expired(session, at)
-    return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged,
-                     recount_overlap(database_url, at))
+    recounted = recount_overlap(database_url, at)
+    tagged = apply_tag_rules(database_url, at)
+    return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged, recounted,
+                     tagged.added, tagged.removed)
+
+
+def apply_tag_rules(database_url: str | None = None, at: datetime | None = None) -> tags.RulesApplied:
+    """Rule tags: each alliance that uses tags has its rules applied in a unit of work of its own."""
+    with unit_of_work(database_url) as session:
+        alliances = tags_repo.alliances_with_rules(session)
+    added = removed = 0
+    for alliance_id in alliances:
+        with unit_of_work(database_url) as session:
+            applied = tags.apply_rules(session, alliance_id, at)
+        added, removed = added + applied.added, removed + applied.removed
+    return tags.RulesApplied(added, removed)
 
 
 def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
@@ -84,6 +102,9 @@ class Scheduler:
                     log.info("jobs: released %d rebates, expired %d points and %d fen of joint cards, built %d "
                              "statements", report.rebates_released, report.points_expired,
                              report.joint_card_fen_expired, report.statements_built)
+                if report.rule_tags_added or report.rule_tags_removed:
+                    log.info("jobs: rule tags: %d added, %d removed", report.rule_tags_added,
+                             report.rule_tags_removed)
                 if report.overlap_alliances_recounted:
                     log.info("jobs: recounted the customer overlap of %d alliances",
                              report.overlap_alliances_recounted)

@@ -182,21 +182,22 @@ def apply_rule(session: Session, tag: TagDefinition, rule: Rule, at: datetime) -
         session.execute(text(f"SET LOCAL work_mem = '{RULES_WORK_MEM}'"))
     fresh = matches(dialect, tag.alliance_id, rule, at).subquery("fresh")
     rule_rows = and_(MemberTag.tag_id == tag.id, MemberTag.source == TagSource.RULE.value)
-    removed = _count(session.execute(delete(MemberTag).where(
+    removed = _count(session.connection().execute(delete(MemberTag).where(
         rule_rows, tuple_(MemberTag.member_id, MemberTag.merchant_id).not_in(
             select(fresh.c.member_id, fresh.c.merchant_id)))))
     already = exists().where(rule_rows, MemberTag.member_id == fresh.c.member_id,
                              MemberTag.merchant_id == fresh.c.merchant_id)
-    added = _count(session.execute(insert(MemberTag).from_select(
+    added = _count(session.connection().execute(insert(MemberTag).from_select(
         ["alliance_id", "member_id", "tag_id", "source", "merchant_id", "evidence", "note", "at"],
         select(literal(tag.alliance_id), fresh.c.member_id, literal(tag.id), literal(TagSource.RULE.value),
                fresh.c.merchant_id, fresh.c.evidence, literal(""), literal(at, UTCDateTime()))
-        .where(~already))))
+        .where(~already)).execution_options(preserve_rowcount=True)))
     return added, removed
 
 
 def _count(result: Any) -> int:
-    """Rows a DML statement touched."""
+    """Rows a DML statement touched (on the connection: the ORM's DML reports none; an INSERT's only with
+    preserve_rowcount)."""
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -204,5 +205,5 @@ def clear_rule_tags(session: Session, tag_ids: list[int]) -> int:
     """Rule rows of tags that are inactive or have no rule any more."""
     if not tag_ids:
         return 0
-    return _count(session.execute(delete(MemberTag).where(MemberTag.tag_id.in_(tag_ids),
+    return _count(session.connection().execute(delete(MemberTag).where(MemberTag.tag_id.in_(tag_ids),
                                                           MemberTag.source == TagSource.RULE.value)))
