@@ -124,7 +124,7 @@ def member_tags(session: Session, p: Principal, member_id: int) -> list[TagOnMem
     """A member's tags as far as the caller may see them (404 for a member outside the caller's scope). Tags
     deactivated by the operator are not shown."""
     members_repo.get_member(session, p, member_id)
-    rows = [(r, t) for r, t in session.execute(repository.tags_of_member(p, member_id)).tuples() if t.active]
+    rows = [(r, t) for r, t in session.execute(repository.tags_of_member(p, member_id)) if t.active]
     merchants, staff = repository.names(session, {r.merchant_id for r, _ in rows if r.merchant_id},
                                         {r.staff_id for r, _ in rows if r.staff_id})
     return [TagOnMember(r, t, merchants.get(r.merchant_id) if r.merchant_id else None,
