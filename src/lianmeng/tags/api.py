@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
 from lianmeng.tags import repository, service
-from lianmeng.tags.domain import CODE_PATTERN
 from lianmeng.tags.models import TagDefinition
 from lianmeng.tags.schemas import (
     InterestOut,
@@ -28,7 +27,7 @@ from lianmeng.web.openapi import may_answer
 
 router = APIRouter(tags=["tags 会员标签"])
 AllianceParam = Annotated[int | None, Query(description="Platform admins only: the alliance")]
-TagCode = Annotated[str, Path(pattern=CODE_PATTERN)]
+TagCode = Annotated[str, Path(max_length=40, description="The tag's code, e.g. fitness")]
 
 
 def tag_out(tag: TagDefinition, members: int = 0) -> TagOut:
@@ -101,11 +100,11 @@ def add_staff_tag(member_id: int, body: StaffTagIn, writer: WriterDep) -> JSONRe
     return writer.run(run, body, 201)
 
 
-@router.delete("/members/{member_id}/tags/{member_tag_id}", status_code=204, responses=may_answer(403, 404),
-               summary="Remove a staff tag the caller's merchant added")
-def remove_staff_tag(member_id: int, member_tag_id: int, writer: WriterDep) -> Response:
+@router.delete("/member-tags/{member_tag_id}", status_code=204, responses=may_answer(403, 404),
+               summary="Remove a staff tag the caller's merchant added (ids as listed by GET /members/{id}/tags)")
+def remove_staff_tag(member_tag_id: int, writer: WriterDep) -> Response:
     def run() -> None:
-        service.remove_staff_tag(writer.session, writer.principal, member_id, member_tag_id)
+        service.remove_staff_tag(writer.session, writer.principal, member_tag_id)
 
     done = writer.run(run, None, 204)
     return Response(status_code=204) if done.status_code == 204 else done

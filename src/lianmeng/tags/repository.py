@@ -98,9 +98,12 @@ def tags_of_member(p: Principal, member_id: int) -> Select[MemberTag, TagDefinit
             .order_by(TagDefinition.group, TagDefinition.id, MemberTag.at))
 
 
-def member_tag(session: Session, p: Principal, member_id: int, member_tag_id: int) -> MemberTag | None:
-    return session.scalars(select(MemberTag).where(MemberTag.id == member_tag_id, MemberTag.member_id == member_id,
-                                                   policy.member_tags(p))).first()
+def member_tag(session: Session, p: Principal, member_tag_id: int, member_id: int | None = None) -> MemberTag | None:
+    """One tag on a member if the caller may see it (and it is on `member_id`, when given)."""
+    stmt = select(MemberTag).where(MemberTag.id == member_tag_id, policy.member_tags(p))
+    if member_id is not None:
+        stmt = stmt.where(MemberTag.member_id == member_id)
+    return session.scalars(stmt).first()
 
 
 def staff_tag_exists(session: Session, member_id: int, tag_id: int, merchant_id: int) -> bool:

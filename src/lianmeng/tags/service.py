@@ -55,6 +55,8 @@ def alliance_of(p: Principal, alliance_id: int | None = None) -> int:
         return alliance_id
     if p.alliance_id is None:
         raise Forbidden()
+    if alliance_id is not None and alliance_id != p.alliance_id:
+        raise NotFound("alliance")
     return p.alliance_id
 
 
@@ -156,12 +158,11 @@ def add_staff_tag(session: Session, p: Principal, member_id: int, data: StaffTag
     return row
 
 
-def remove_staff_tag(session: Session, p: Principal, member_id: int, member_tag_id: int) -> None:
+def remove_staff_tag(session: Session, p: Principal, member_tag_id: int, member_id: int | None = None) -> None:
     """A merchant removes a staff tag it added. Its rule tags follow the data (the job), declared tags are the
-    member's: 403. Another merchant's tags: 404, as if they did not exist."""
+    member's: 403. Another merchant's tags: 404, as if they did not exist (`member_id`: the tag must be on it)."""
     merchant_id = _require_merchant_staff(p)
-    members_repo.get_member(session, p, member_id)
-    row = repository.member_tag(session, p, member_id, member_tag_id)
+    row = repository.member_tag(session, p, member_tag_id, member_id)
     if row is None:
         raise NotFound("member_tag")
     if row.source != TagSource.STAFF.value or row.merchant_id != merchant_id:

@@ -196,7 +196,7 @@ async def add_tag(member_id: int, page: StaffPage) -> Response:
 @router.post("/console/members/{member_id}/tags/{member_tag_id}/delete")
 async def remove_tag(member_id: int, member_tag_id: int, page: StaffPage) -> Response:
     await form_of(page)
-    _, error = run_write(page, lambda: service.remove_staff_tag(page.session, page.me, member_id, member_tag_id))
+    _, error = run_write(page, lambda: service.remove_staff_tag(page.session, page.me, member_tag_id, member_id))
     if error is not None:
         return _member_error(page, member_id, error)
     return page.redirect(_back(member_id))

@@ -99,10 +99,10 @@ def test_staff_tag_their_own_members_and_no_other_merchant_sees_it(world: World,
     assert [t["tag"] for t in call(world, "GET", f"/members/{x}/tags", me)] == ["fitness"]  # declared only
 
     declared = next(t["id"] for t in seen_by_m1 if t["source"] == "declared")
-    call(world, "DELETE", f"/members/{x}/tags/{tagged['id']}", actor(world, "staff2"), None, 404)  # not m2's
-    call(world, "DELETE", f"/members/{x}/tags/{declared}", actor(world, "staff1"), None, 403)  # the member's
-    call(world, "DELETE", f"/members/{x}/tags/{tagged['id']}", actor(world, "admin1"), None, 204)
-    call(world, "DELETE", f"/members/{x}/tags/{tagged['id']}", actor(world, "admin1"), None, 404)
+    call(world, "DELETE", f"/member-tags/{tagged['id']}", actor(world, "staff2"), None, 404)  # not m2's
+    call(world, "DELETE", f"/member-tags/{declared}", actor(world, "staff1"), None, 403)  # the member's
+    call(world, "DELETE", f"/member-tags/{tagged['id']}", actor(world, "admin1"), None, 204)
+    call(world, "DELETE", f"/member-tags/{tagged['id']}", actor(world, "admin1"), None, 404)
     session.rollback()
     left = session.scalars(select(MemberTag.source).where(MemberTag.member_id == x)).all()
     assert sorted(left) == ["declared", "staff"]
