@@ -16,7 +16,6 @@ from lianmeng.overlap import service as overlap
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
-from lianmeng.tags import repository as tags_repo
 from lianmeng.tags import service as tags
 
 log = logging.getLogger("lianmeng.jobs")
@@ -55,9 +54,10 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
 
 
 def apply_tag_rules(database_url: str | None = None, at: datetime | None = None) -> tags.RulesApplied:
-    """Rule tags: each alliance that uses tags has its rules applied in a unit of work of its own."""
+    """Rule tags: each alliance that uses tags and is due (tags.service.due_alliances) has its rules applied in a
+    unit of work of its own."""
     with unit_of_work(database_url) as session:
-        alliances = tags_repo.alliances_with_rules(session)
+        alliances = tags.due_alliances(session, at)
     added = removed = 0
     for alliance_id in alliances:
         with unit_of_work(database_url) as session:

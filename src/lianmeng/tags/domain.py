@@ -46,6 +46,7 @@ MAX_COUNT = 1000
 MAX_DAYS = 3660
 MAX_NOTE = 200
 CODE_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
+RULES_EVERY_HOURS = 24  # the scheduled jobs re-apply an alliance's rules daily (sooner after a taxonomy edit)
 
 
 class TagGroup(StrEnum):

@@ -40,7 +40,7 @@ from lianmeng.members.models import Member
 from lianmeng.merchants.models import Merchant, Staff
 from lianmeng.orders.models import Order
 from lianmeng.tags.domain import Rule, RuleKind, TagSource
-from lianmeng.tags.models import MemberTag, TagDefinition
+from lianmeng.tags.models import MemberTag, TagDefinition, TagRuleRun
 from lianmeng.tenancy import Principal, policy
 
 RULES_WORK_MEM = "64MB"
@@ -63,6 +63,23 @@ def definition(session: Session, alliance_id: int, code: str, *, lock: bool = Fa
 def alliances_with_rules(session: Session) -> list[int]:
     """Alliances whose taxonomy exists (rule tags are applied only once an alliance uses tags)."""
     return list(session.scalars(select(TagDefinition.alliance_id).distinct().order_by(TagDefinition.alliance_id)))
+
+
+def taxonomy_changed_at(session: Session, alliance_id: int) -> datetime | None:
+    return session.scalar(select(func.max(TagDefinition.updated_at)).where(TagDefinition.alliance_id == alliance_id))
+
+
+def last_run(session: Session, alliance_id: int) -> TagRuleRun | None:
+    return session.get(TagRuleRun, alliance_id)
+
+
+def record_run(session: Session, alliance_id: int, at: datetime, added: int, removed: int, seconds: float) -> None:
+    run = session.get(TagRuleRun, alliance_id, with_for_update=True)
+    if run is None:
+        run = TagRuleRun(alliance_id=alliance_id)
+        session.add(run)
+    run.ran_at, run.added, run.removed, run.seconds = at, added, removed, seconds
+    session.flush()
 
 
 def tag_counts(session: Session, alliance_id: int) -> dict[int, int]:

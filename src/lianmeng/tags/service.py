@@ -4,8 +4,9 @@ or the job does, once."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -248,9 +249,11 @@ class RulesApplied:
 
 def apply_rules(session: Session, alliance_id: int, at: datetime | None = None) -> RulesApplied:
     """Apply every active rule of the alliance's taxonomy to all its members, set-based (three statements per
-    tag, none per member). Running it twice adds nothing; a member who no longer matches loses the rule tag."""
+    tag, none per member), and record the run. Running it twice adds nothing; a member who no longer matches loses
+    the rule tag."""
     moment = at or clock.now()
     clock.require_aware(moment, "at")
+    started = time.perf_counter()
     added = removed = 0
     dropped: list[int] = []
     for tag in ensure_taxonomy(session, alliance_id):
@@ -261,8 +264,22 @@ def apply_rules(session: Session, alliance_id: int, at: datetime | None = None) 
         plus, minus = repository.apply_rule(session, tag, rule, moment)
         added, removed = added + plus, removed + minus
     removed += repository.clear_rule_tags(session, dropped)
-    session.flush()
+    repository.record_run(session, alliance_id, clock.now(), added, removed, time.perf_counter() - started)
     return RulesApplied(added, removed)
+
+
+def due_alliances(session: Session, at: datetime | None = None) -> list[int]:
+    """Alliances using tags whose rules were never applied, or last applied more than RULES_EVERY_HOURS ago, or
+    whose taxonomy changed since (an operator's edit shows on the next job run, minutes later)."""
+    now = at or clock.now()
+    due = []
+    for alliance_id in repository.alliances_with_rules(session):
+        run = repository.last_run(session, alliance_id)
+        changed = repository.taxonomy_changed_at(session, alliance_id)
+        if run is None or run.ran_at <= now - timedelta(hours=domain.RULES_EVERY_HOURS) or (
+                changed is not None and changed > run.ran_at):
+            due.append(alliance_id)
+    return due
 
 
 def apply_rules_now(session: Session, p: Principal, alliance_id: int | None = None) -> tuple[int, RulesApplied]:

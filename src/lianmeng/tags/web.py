@@ -53,7 +53,9 @@ def _index(page: Page, *, status_code: int = 200, **context: Any) -> Response:
     rows = [TagRow(t, page.label("tag_group", t.group), rule_text(page, t), counts.get(t.id, 0)) for t in tags]
     context.setdefault("values", {})
     context.setdefault("errors", {})
+    last_run = repository.last_run(page.session, alliance) if me.is_operator else None
     return page.render("tags/index.html", status_code=status_code, rows=rows, may_edit=me.is_operator,
+                       last_run=last_run,
                        groups=labels.options("tag_group", page.lang),
                        rule_kinds=[("", page.t("无规则", "No rule")), *labels.options("tag_rule_kind", page.lang)],
                        industries=labels.options("industry", page.lang), **context)

@@ -37,7 +37,7 @@ def test_the_operator_edits_the_taxonomy_and_a_merchant_only_reads_it(world: Wor
     session.rollback()
     assert (stored.name_zh, stored.active, stored.rule) == ("铲屎官", False, None)
     ran = operator.post("/console/tags/run", data={"csrf": csrf_of(page.text)})
-    assert ran.status_code == 200 and "规则已运行" in ran.text
+    assert ran.status_code == 200 and "规则已运行" in ran.text and "上次运行规则" in ran.text
 
     merchant = console(world.client, world.a.actors["admin1"].username)
     seen = merchant.get("/console/tags")

@@ -17,7 +17,7 @@ from lianmeng.members.models import Member
 from lianmeng.merchants.models import Merchant
 from lianmeng.orders.models import Order
 from lianmeng.tags import domain, service
-from lianmeng.tags.models import MemberTag, TagDefinition
+from lianmeng.tags.models import MemberTag, TagDefinition, TagRuleRun
 from lianmeng.tags.schemas import StaffTagIn
 from lianmeng.tenancy import Principal
 from tests.conftest import World
@@ -130,8 +130,22 @@ def test_the_scheduled_jobs_apply_the_rules_of_alliances_that_use_tags(world: Wo
     session.commit()
     first = run_all(db_url, AT)
     assert (first.rule_tags_added, first.rule_tags_removed) == (6, 0)
-    again = run_all(db_url, AT)
-    assert (again.rule_tags_added, again.rule_tags_removed) == (0, 0)
+    assert service.due_alliances(session, AT) == []  # applied just now: not due again for a day
+    session.rollback()
+    run = session.get(TagRuleRun, world.a.alliance_id)
+    assert run is not None and (run.added, run.removed) == (6, 0)
+    assert service.due_alliances(session, AT + timedelta(hours=26)) == [world.a.alliance_id]
+    again = run_all(db_url, AT + timedelta(hours=26))
+    assert (again.rule_tags_added, again.rule_tags_removed) == (1, 0)  # z's second dinner is now in the past
+    session.rollback()
+    fitness = session.scalars(select(TagDefinition).where(TagDefinition.code == "fitness")).one()
+    fitness.active = False
+    fitness.updated_at = clock.now() + timedelta(seconds=1)
+    session.commit()
+    later = AT + timedelta(hours=26)
+    assert service.due_alliances(session, later) == [world.a.alliance_id]  # an edit is applied on the next run
+    edited = run_all(db_url, later)
+    assert (edited.rule_tags_added, edited.rule_tags_removed) == (0, 2)
     session.rollback()
     assert session.scalar(select(func.count()).select_from(TagDefinition).where(
         TagDefinition.alliance_id == world.b.alliance_id)) == 0  # B has not used tags: nothing made for it
