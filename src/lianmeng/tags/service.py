@@ -254,6 +254,8 @@ def apply_rules(session: Session, alliance_id: int, at: datetime | None = None) 
     moment = at or clock.now()
     clock.require_aware(moment, "at")
     started = time.perf_counter()
+    if session.get_bind().dialect.name == "postgresql":
+        repository.analyze_tags(session)
     added = removed = 0
     dropped: list[int] = []
     for tag in ensure_taxonomy(session, alliance_id):
