@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse, Response
 
+from lianmeng.kit.types import MAX_ID
 from lianmeng.tags import repository, service
 from lianmeng.tags.models import TagDefinition
 from lianmeng.tags.schemas import (
@@ -26,7 +27,7 @@ from lianmeng.web.deps import CurrentPrincipal, SessionDep, WriterDep
 from lianmeng.web.openapi import may_answer
 
 router = APIRouter(tags=["tags 会员标签"])
-AllianceParam = Annotated[int | None, Query(description="Platform admins only: the alliance")]
+AllianceParam = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Platform admins only: the alliance")]
 TagCode = Annotated[str, Path(max_length=40, description="The tag's code, e.g. fitness")]
 
 

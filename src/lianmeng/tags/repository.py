@@ -42,6 +42,7 @@ from lianmeng.orders.models import Order
 from lianmeng.tags.domain import Rule, RuleKind, TagSource
 from lianmeng.tags.models import MemberTag, TagDefinition, TagRuleRun
 from lianmeng.tenancy import Principal, policy
+from lianmeng.tenancy.scoped import MAX_ID
 
 RULES_WORK_MEM = "64MB"
 REANALYZE_AFTER = 10_000  # rows a tag's run added or removed before member_tags' statistics are refreshed
@@ -121,6 +122,8 @@ def tags_of_member(p: Principal, member_id: int) -> Select[MemberTag, TagDefinit
 
 def member_tag(session: Session, p: Principal, member_tag_id: int, member_id: int | None = None) -> MemberTag | None:
     """One tag on a member if the caller may see it (and it is on `member_id`, when given)."""
+    if not 0 < member_tag_id <= MAX_ID:
+        return None  # beyond any stored id: cannot exist (and would overflow the driver)
     stmt = select(MemberTag).where(MemberTag.id == member_tag_id, policy.member_tags(p))
     if member_id is not None:
         stmt = stmt.where(MemberTag.member_id == member_id)
