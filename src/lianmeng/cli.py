@@ -13,6 +13,7 @@ from lianmeng.bench.cli import bench_app
 from lianmeng.partners.cli import partners_app
 from lianmeng.prospects.cli import overlap_app
 from lianmeng.recruiting.cli import recruits_app
+from lianmeng.tags.cli import tags_app
 from lianmeng.values.cli import values_app
 
 app = typer.Typer(help="联盟 Lianmeng — cross-industry merchant alliances.", no_args_is_help=True)
@@ -25,6 +26,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(bench_app, name="bench")
 app.add_typer(recruits_app, name="recruits")
+app.add_typer(tags_app, name="tags")
 app.add_typer(partners_app, name="partners")
 app.add_typer(overlap_app, name="overlap")
 app.add_typer(values_app, name="values")

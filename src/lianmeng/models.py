@@ -35,7 +35,7 @@ from lianmeng.recruiting.models import Application, JoinLink, RecruitingSettings
 from lianmeng.referrals.models import Feedback
 from lianmeng.segments.models import SegmentShare
 from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
-from lianmeng.tags.models import MemberTag, TagDefinition
+from lianmeng.tags.models import MemberTag, TagDefinition, TagRuleRun
 from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 from lianmeng.withdrawals.models import Withdrawal
@@ -107,6 +107,7 @@ __all__ = [
     "StatementLine",
     "Store",
     "TagDefinition",
+    "TagRuleRun",
     "TargetedOffer",
     "TopUp",
     "User",

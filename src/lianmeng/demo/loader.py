@@ -35,6 +35,7 @@ from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
 from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
+from lianmeng.demo.tags import add_tags
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.members import repository as members_repo
@@ -158,12 +159,14 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     overlap.refresh_alliance(session, loaded.alliance_id)  # the overlap pages have figures from the start
     # members have value levels from the start (the jobs keep them fresh); a pinned history is valued at its end
     values.refresh(session, loaded.alliance_id, at=history_end(plan) if plan.history_until is not None else None)
+    tagged = add_tags(session, loaded.alliance_id, loaded.merchants[data.CENTRE_KEY].id,
+                      random.Random(f"{plan.seed}-tags"))
     targeting = add_audiences(session, loaded.alliance_id, loaded.merchants, loaded.users)
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
-        "users": len(loaded.users), **history, **targeting,
+        "users": len(loaded.users), **history, **targeting, **tagged,
     }
     counts.update({key: counts.get(key, 0) + added for key, added in recruits.items()})  # recruiting adds to them
     return DemoSummary(counts=counts, logins=list(loaded.users))

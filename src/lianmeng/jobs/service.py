@@ -16,6 +16,7 @@ from lianmeng.overlap import service as overlap
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
+from lianmeng.tags import service as tags
 from lianmeng.targeting import results as targeting_results
 from lianmeng.targeting import sending as targeting
 from lianmeng.values import service as values
@@ -35,6 +36,8 @@ class JobReport:
     targeted_offers_refreshed: int = 0
     offers_sent: int = 0
     value_alliances_refreshed: int = 0
+    rule_tags_added: int = 0
+    rule_tags_removed: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -51,11 +54,13 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
     with unit_of_work(database_url) as session:
         overlap_purged = prospects.purge_expired(session, at)
     overlap_recounted = recount_overlap(database_url, at)
-    valued = refresh_values(database_url, at)  # before the offers: audiences select on fresh values
+    valued = refresh_values(database_url, at)  # before the offers: audiences select on fresh values and tags
+    tagged = apply_tag_rules(database_url, at)
     sent = send_offers(database_url, at)
     return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged, overlap_recounted,
                      targeted_offers_refreshed=refresh_targeted_offers(database_url, at), offers_sent=sent,
-                     value_alliances_refreshed=valued)
+                     value_alliances_refreshed=valued, rule_tags_added=tagged.added,
+                     rule_tags_removed=tagged.removed)
 
 
 def send_offers(database_url: str | None = None, at: datetime | None = None,
@@ -69,6 +74,19 @@ def send_offers(database_url: str | None = None, at: datetime | None = None,
         sent += step.sent
         if not step.did_something:
             return sent
+
+
+def apply_tag_rules(database_url: str | None = None, at: datetime | None = None) -> tags.RulesApplied:
+    """Rule tags: each alliance that uses tags and is due (tags.service.due_alliances) has its rules applied in a
+    unit of work of its own."""
+    with unit_of_work(database_url) as session:
+        alliances = tags.due_alliances(session, at)
+    added = removed = 0
+    for alliance_id in alliances:
+        with unit_of_work(database_url) as session:
+            applied = tags.apply_rules(session, alliance_id, at)
+        added, removed = added + applied.added, removed + applied.removed
+    return tags.RulesApplied(added, removed)
 
 
 def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
@@ -133,6 +151,9 @@ class Scheduler:
                     log.info("jobs: sent %d targeted offers", report.offers_sent)
                 if report.targeted_offers_refreshed:
                     log.info("jobs: refreshed the results of %d targeted offers", report.targeted_offers_refreshed)
+                if report.rule_tags_added or report.rule_tags_removed:
+                    log.info("jobs: rule tags: %d added, %d removed", report.rule_tags_added,
+                             report.rule_tags_removed)
                 if report.overlap_alliances_recounted:
                     log.info("jobs: recounted the customer overlap of %d alliances",
                              report.overlap_alliances_recounted)

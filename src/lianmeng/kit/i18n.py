@@ -241,6 +241,14 @@ MESSAGES: dict[str, dict[str, str]] = {
                                         "can be sent"},
     "offer_holdout_range": {"zh-CN": "对照组比例须在 0–50% 之间", "en": "The holdout must be between 0 and 50%"},
     "offer_closed": {"zh-CN": "该推荐已结束或已取消", "en": "This offer has already finished or been cancelled"},
+    "tags_alliance_required": {"zh-CN": "请指定联盟(alliance_id)", "en": "Name the alliance (alliance_id)"},
+    "tag_unknown": {"zh-CN": "没有这个可用的标签", "en": "No such tag available"},
+    "tag_not_declarable": {"zh-CN": "只有兴趣标签可由会员自选", "en": "Only interests can be chosen by members"},
+    "member_tag_exists": {"zh-CN": "本店已给该会员添加过这个标签", "en": "Your merchant already tagged this member so"},
+    "member_tag_not_staff": {
+        "zh-CN": "只能删除本店店员添加的标签(规则标签随数据更新,自选标签由会员本人管理)",
+        "en": "Only tags your staff added can be removed (rule tags follow the data; members manage their own)",
+    },
     "join_link_inactive": {"zh-CN": "招募链接已失效", "en": "This join link is no longer active"},
     "recruit_kind_not_invited": {"zh-CN": "此招募链接不接受这类申请", "en": "This join link does not invite this kind "
                                  "of applicant"},
@@ -344,6 +352,8 @@ WORDS: dict[str, dict[str, str]] = {
     "gift_package": {"zh-CN": "礼包", "en": "Gift package"},
     "candidate": {"zh-CN": "候选伙伴", "en": "Candidate"},
     "join_link": {"zh-CN": "招募链接", "en": "Join link"},
+    "tag": {"zh-CN": "标签", "en": "Tag"},
+    "member_tag": {"zh-CN": "会员标签", "en": "Member tag"},
     "recruit_application": {"zh-CN": "招募申请", "en": "Application"},
     "welcome_link": {"zh-CN": "设置密码链接", "en": "Set-password link"},
     "invitation": {"zh-CN": "重合度邀请", "en": "Overlap invitation"},

@@ -25,6 +25,7 @@ from lianmeng.ledger.models import Account
 from lianmeng.members import domain, repository, service
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.orders import repository as orders_repo
+from lianmeng.tags import web as tags_web
 from lianmeng.values import service as values_service
 from lianmeng.web.console import Page, StaffPage, form_of
 
@@ -118,6 +119,11 @@ def _account_label(page: Page, account: Account, names: dict[int, str]) -> str:
 
 @router.get("/console/members/{member_id}", response_class=HTMLResponse)
 def member_page(member_id: int, page: StaffPage, account: str = "", p: str = "1") -> Response:
+    return detail(page, member_id, account, p)
+
+
+def detail(page: Page, member_id: int, account: str = "", p: str = "1", tag_error: str = "") -> HTMLResponse:
+    """One member's page (`tag_error`: what went wrong with a tag just added or removed, shown in its section)."""
     me = page.me
     session = page.session
     member = repository.get_member(session, me, member_id)  # 404 outside the caller's members
@@ -156,4 +162,5 @@ def member_page(member_id: int, page: StaffPage, account: str = "", p: str = "1"
         orders=[{"order": o, "merchant": names.get(o.merchant_id, f"#{o.merchant_id}")} for o in orders],
         orders_total=orders_total,
         value=values_service.member_value_shown(session, me, member.id),
+        tags=tags_web.member_section(page, member.id), tag_error=tag_error,
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lianmeng.db import Base, Timestamps, UTCDateTime
@@ -49,3 +49,17 @@ class MemberTag(Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     evidence: Mapped[int | None] = mapped_column(Integer)  # e.g. the number of orders the rule matched
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TagRuleRun(Base):
+    """When the alliance's rule tags were last applied, and what that run changed (one row per alliance). The
+    scheduled jobs apply the rules when the last run is older than `domain.RULES_EVERY_HOURS` or the taxonomy
+    changed since."""
+
+    __tablename__ = "tag_rule_runs"
+
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)

@@ -590,3 +590,26 @@ def _value_scope(p: Principal, alliance_id: QueryableAttribute[int],
     if p.is_merchant_side and not p.promoter:
         return and_(alliance_id == p.alliance_id, or_(merchant_id == p.merchant_id, merchant_id.is_(None)))
     return false()
+
+
+# --- member tags (会员标签) ----------------------------------------------------------------------------------------
+
+
+def member_tags(p: Principal) -> ColumnElement[bool]:
+    """Tags on members. A merchant sees, on its own members only, the tags its own data or staff produced and what
+    the member declared, never another merchant's rule or staff tags; the operator sees every tag of its alliance;
+    a member sees only what it declared itself."""
+    from lianmeng.tags.domain import TagSource
+    from lianmeng.tags.models import MemberTag
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return MemberTag.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        own = MemberTag.member_id.in_(select(Member.id).where(members(p)))
+        return and_(MemberTag.alliance_id == p.alliance_id, own,
+                    or_(MemberTag.merchant_id == p.merchant_id, MemberTag.source == TagSource.DECLARED.value))
+    if p.role is Role.MEMBER:
+        return and_(MemberTag.member_id == p.member_id, MemberTag.source == TagSource.DECLARED.value)
+    return false()

@@ -54,6 +54,9 @@ from lianmeng.segments.api import router as segments_router
 from lianmeng.segments.web import router as segments_pages
 from lianmeng.settlement.api import router as settlement_router
 from lianmeng.settlement.web import router as settlement_pages
+from lianmeng.tags.api import router as tags_router
+from lianmeng.tags.mobile import router as tags_member_pages
+from lianmeng.tags.web import router as tags_pages
 from lianmeng.targeting.api import router as targeting_router
 from lianmeng.targeting.results_api import router as targeting_results_router
 from lianmeng.targeting.results_web import router as targeting_results_pages
@@ -108,7 +111,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
-                   targeting_results_router, targeting_router, values_router):
+                   targeting_results_router, targeting_router, values_router, tags_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -118,7 +121,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
-                  targeting_results_pages, targeting_pages, values_pages):
+                  targeting_results_pages, targeting_pages, values_pages, tags_pages,
+                  tags_member_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

@@ -27,6 +27,7 @@ from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABE
 from lianmeng.recruiting import domain as recruiting
 from lianmeng.segments import domain as segments
 from lianmeng.settlement import domain as settlement
+from lianmeng.tags import domain as tags
 from lianmeng.targeting import domain as targeting
 from lianmeng.targeting import uplift
 from lianmeng.values.domain import RFM_CLASS_LABELS
@@ -170,6 +171,9 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "offer_skip_reason": targeting.SKIP_REASON_LABELS,
     "offer_channel": targeting.CHANNEL_LABELS,
     "rfm_class": RFM_CLASS_LABELS,
+    "tag_group": tags.GROUP_LABELS,
+    "tag_source": tags.SOURCE_LABELS,
+    "tag_rule_kind": tags.RULE_KIND_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

@@ -204,6 +204,7 @@ def build_scene(world: World, db_url: str) -> Scene:
     add_prospects(s)
     add_audiences(s)
     add_offer_results(s)
+    tag_members(s)
     return s
 
 
@@ -236,6 +237,17 @@ def add_offer_results(s: Scene) -> None:
         session.flush()
         results.refresh_outcomes(session, offer)
         ids["offer12"] = offer.id
+
+
+def tag_members(s: Scene) -> None:
+    """Tags: m1's guide tags m1's member (mtag1, a staff tag); that member declares an interest (mdecl1)."""
+    ids = s.ids
+    ids["mtag1"] = s.ok("a.staff1", "POST", f"/members/{ids['mb1']}/tags",
+                        {"tag": "child_seat", "note": "保养时看到儿童座椅"}, 201)["id"]
+    s.ok("a.member1", "PUT", "/me/interests", {"tags": ["fitness"]})
+    ids["mdecl1"] = next(t["id"] for t in s.ok("a.staff1", "GET", f"/members/{ids['mb1']}/tags")
+                         if t["source"] == "declared")
+    ids["tag_fitness"] = "fitness"
 
 
 def recruit(s: Scene) -> None:
@@ -1534,6 +1546,52 @@ SWEEP.update({
     ),
 })
 
+# --- tags (会员标签) ---
+TAG = {"code": "pet_owner", "group": "interest", "name_zh": "养宠人士", "name_en": "Pet owner"}
+TAG_WRITERS_REFUSED = ("a.admin1", "a.staff1", "a.key1", "a.member1")
+SWEEP.update({
+    ("GET", "/tags"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}),
+                Call("a.admin1", query={"alliance_id": "@beta"})),
+        owners(Call("a.operator", expect=200), Call("a.staff1", expect=200), Call("a.member1", expect=200),
+               Call("platform", query={"alliance_id": "@alpha"}, expect=200)),
+    ),
+    ("POST", "/tags"): Case(
+        attacks(*(Call(who, body=TAG, expect=403) for who in TAG_WRITERS_REFUSED),
+                Call("b.operator", body=TAG, query={"alliance_id": "@alpha"})),
+        owners(Call("a.operator", body=TAG, expect=201)),
+    ),
+    ("PATCH", "/tags/{code}"): Case(
+        attacks(*(Call(who, "tag_fitness", {"name_zh": "运动"}, expect=403) for who in TAG_WRITERS_REFUSED),
+                Call("b.operator", "tag_fitness", {"name_zh": "运动"}, {"alliance_id": "@alpha"})),
+        owners(Call("a.operator", "tag_fitness", {"name_zh": "运动健身"}, expect=200)),
+    ),
+    ("POST", "/tags/rules/run"): Case(
+        attacks(*(Call(who, expect=403) for who in TAG_WRITERS_REFUSED),
+                Call("b.operator", query={"alliance_id": "@alpha"})),
+        owners(Call("a.operator", expect=200)),
+    ),
+    ("GET", "/members/{member_id}/tags"): Case(
+        attacks(Call("a.staff2", "mb1"), Call("a.admin2", "mb1"), Call("a.key2", "mb1"), Call("b.operator", "mb1"),
+                Call("a.member2", "mb1")),
+        owners(Call("a.staff1", "mb1", expect=200), Call("a.key1", "mb1", expect=200),
+               Call("a.operator", "mb1", expect=200), Call("a.member1", "mb1", expect=200)),
+    ),
+    ("POST", "/members/{member_id}/tags"): Case(
+        attacks(Call("a.staff2", "mb1", {"tag": "fitness"}), Call("a.key2", "mb1", {"tag": "fitness"}),
+                Call("b.staff1", "mb1", {"tag": "fitness"}), Call("a.staff1", "mb2", {"tag": "fitness"}),
+                Call("a.operator", "mb1", {"tag": "fitness"}, expect=403),
+                Call("a.member1", "mb1", {"tag": "fitness"}, expect=403)),
+        owners(Call("a.staff1", "mb1", {"tag": "nev_owner", "note": "问了家充桩"}, expect=201)),
+    ),
+    ("DELETE", "/member-tags/{member_tag_id}"): Case(
+        attacks(Call("a.staff2", "mtag1"), Call("a.key2", "mtag1"), Call("b.admin1", "mtag1"),
+                Call("a.operator", "mtag1", expect=403), Call("a.member1", "mtag1", expect=403),
+                Call("a.admin1", "mdecl1", expect=403)),
+        owners(Call("a.admin1", "mtag1", expect=204)),
+    ),
+})
+
 # Endpoints with no tenant data to attack. Each says why.
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/health"): "version and database reachability only",
@@ -1564,6 +1622,10 @@ SELF: dict[tuple[str, str], str] = {
     ("POST", "/auth/logout"): "ends the caller's own token; takes no id (tests/integration/auth/test_sessions.py)",
     ("GET", "/me"): "the member's own profile; takes no id (tested below)",
     ("PATCH", "/me"): "the member's own profile; takes no id (tested below)",
+    ("GET", "/me/interests"): "the member's own interests; takes no id; staff and keys 403 (tests/integration/tags)",
+    ("PUT", "/me/interests"): "the member's own interests; takes no id; staff and keys 403 (tests/integration/tags)",
+    ("PUT", "/me/personalised-offers"): "the member's own refusal; takes no id; staff and keys 403 "
+                                        "(tests/integration/tags)",
 }
 
 

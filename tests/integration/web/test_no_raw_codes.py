@@ -208,7 +208,9 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "UploadProblem": "upload_problem",
             "SegmentDimension": "segment_dimension", "ShareStatus": "segment_share_status",
             "Arm": "offer_arm", "OfferStatus": "offer_status", "RecipientStatus": "offer_recipient_status",
-            "SkipReason": "offer_skip_reason", "Channel": "offer_channel", "RfmClass": "rfm_class"}
+            "SkipReason": "offer_skip_reason", "Channel": "offer_channel", "RfmClass": "rfm_class",
+
+"TagGroup": "tag_group", "TagSource": "tag_source", "RuleKind": "tag_rule_kind"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:

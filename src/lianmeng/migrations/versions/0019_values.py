@@ -1,7 +1,7 @@
 """member value model: breadth on the alliance-wide value row; the window the last refresh used; no foreign keys
 on the derived value tables
 
-Revision ID: 0019a
+Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-07 04:00:00.000000
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0019a'
+revision: str = '0019'
 down_revision: str | None = '0018'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
