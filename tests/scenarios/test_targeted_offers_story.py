@@ -83,13 +83,19 @@ def arms(session: Session, offer_id: int) -> dict[str, list[int]]:
     return out
 
 
-def walk_in(world: World, desk: dict[str, str], session: Session, offer_id: int, members: list[int],
-            prefix: str) -> None:
+def codes(db_url: str, offer_id: int, members: list[int]) -> list[str]:
+    """The coupon codes these members would show at the counter (read, then the session is closed)."""
+    with unit_of_work(db_url) as s:
+        found = dict(s.execute(select(OfferRecipient.member_id, Coupon.code)
+                               .join(Coupon, OfferRecipient.coupon_id == Coupon.id)
+                               .where(OfferRecipient.offer_id == offer_id, OfferRecipient.member_id.in_(members))
+                               ).all())
+    return [found[m] for m in members]
+
+
+def walk_in(world: World, desk: dict[str, str], coupon_codes: list[str], prefix: str) -> None:
     """The member shows the coupon at the partner's counter: the arrival, then the first order."""
-    for i, member in enumerate(members):
-        code = session.scalar(select(Coupon.code).join(OfferRecipient, OfferRecipient.coupon_id == Coupon.id)
-                              .where(OfferRecipient.offer_id == offer_id, OfferRecipient.member_id == member))
-        assert code is not None
+    for i, code in enumerate(coupon_codes):
         arrival = call(world, desk, "POST", "/coupons/redeem", {"code": code}, 201)
         call(world, desk, "POST", f"/redemptions/{arrival['id']}/order", {
             "external_id": f"{prefix}-{i}", "amount_fen": 99_900,
@@ -116,14 +122,14 @@ def test_two_targeted_offers_convert_35_percent_against_8_for_random(world: Worl
         call(world, op, "POST", "/users", {"username": "school-desk", "password": PASSWORD, "role": "store_staff",
                                            "merchant_id": school, "staff_id": staff}, 201)
         school_admin, school_desk = login(world.client, "school-admin"), login(world.client, "school-desk")
-        partner(world, op, centre, gym, "健身房 ↔ 服务中心")
-        partner(world, op, centre, school, "早教 ↔ 服务中心")
+        with_gym = partner(world, op, centre, gym, "健身房 ↔ 服务中心")
+        with_school = partner(world, op, centre, school, "早教 ↔ 服务中心")
         gym_week = call(world, gym_admin, "POST", "/coupon-templates", {
             "name": "健身周卡体验", "kind": "free_item", "item_name": "7 天健身周卡", "item_value_fen": 19_900,
-            "valid_days": 30, "total_stock": 1_000}, 201)["id"]
+            "valid_days": 30, "total_stock": 1_000, "agreement_id": with_gym}, 201)["id"]
         trial_class = call(world, school_admin, "POST", "/coupon-templates", {
             "name": "早教体验课", "kind": "free_item", "item_name": "亲子体验课", "item_value_fen": 29_900,
-            "valid_days": 30, "total_stock": 1_000}, 201)["id"]
+            "valid_days": 30, "total_stock": 1_000, "agreement_id": with_school}, 201)["id"]
 
     # the centre's members: 200 high-value (¥5,000+ this year), 150 others who spend a few hundred
     with on(2, 1):
@@ -179,13 +185,13 @@ def test_two_targeted_offers_convert_35_percent_against_8_for_random(world: Worl
     assert call(world, gym_admin, "GET", "/coupons")["items"] == []
 
     # within the month: 42 + 10 buy at the gym, 28 + 6 at the school (random members not treated by the other)
-    with on(3, 10), unit_of_work(db_url) as s:
-        walk_in(world, gym_desk, s, offers["fitness"], fitness[:42], "GYM")
-        walk_in(world, gym_desk, s, offers["fitness"],
-                [m for m in gym_arms["random"] if m not in parenting][:10], "GYMR")
-        walk_in(world, school_desk, s, offers["parenting"], parenting[:28], "EDU")
-        walk_in(world, school_desk, s, offers["parenting"],
-                [m for m in school_arms["random"] if m not in fitness][:6], "EDUR")
+    gym_random = [m for m in gym_arms["random"] if m not in parenting][:10]
+    school_random = [m for m in school_arms["random"] if m not in fitness][:6]
+    with on(3, 10):
+        walk_in(world, gym_desk, codes(db_url, offers["fitness"], fitness[:42]), "GYM")
+        walk_in(world, gym_desk, codes(db_url, offers["fitness"], gym_random), "GYMR")
+        walk_in(world, school_desk, codes(db_url, offers["parenting"], parenting[:28]), "EDU")
+        walk_in(world, school_desk, codes(db_url, offers["parenting"], school_random), "EDUR")
 
     with on(4, 15):
         run_all(db_url)  # the attribution window has closed: the last count

@@ -43,5 +43,5 @@ def test_rules_in_words() -> None:
     zh, en = describe(AudienceRules(monetary_min_fen=500_000, classes=["important_value"], stars_min=7,
                                     tags_all=["fitness"], marketing_consent=True))
     assert "¥5,000.00" in zh and "重要价值" in zh and "星级 7–9" in zh and "同意营销" in zh
-    assert "Important value" in en and "all tags of: fitness" in en
+    assert "Important: value" in en and "all tags of: fitness" in en
     assert "共享" in describe(AudienceRules().with_sharing_consent())[0]
