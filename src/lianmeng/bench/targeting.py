@@ -1,5 +1,7 @@
-"""`lianmeng bench targeting`: the targeting features at scale on PostgreSQL — for now the member value model
-(`model_s`: the full recompute; `model_incremental_s`: the job's run after 1% new orders).
+"""`lianmeng bench targeting`: the targeting features at scale on PostgreSQL — the member value model (`model_s`:
+the full recompute; `model_incremental_s`: the job's run after 1% new orders), an audience of rules counted and
+materialised (`audience_s`), an offer of 100,000 members sent by the job (`send_per_s`) and its results read as
+the API reads them (`report_ms`, p95). Goals: model_s ≤ 60, audience_s ≤ 5, send_per_s ≥ 2,000, report_ms ≤ 200.
 
 The bench owns its database (created when missing, ``public`` schema dropped and migrated, so the name must
 contain ``bench``), like `bench settle` and `bench overlap`. It generates one alliance set-based (``generate_series``
@@ -11,9 +13,7 @@ and ``INSERT … SELECT``; no row loop in Python):
 * The tables' secondary indexes and foreign keys are dropped for the load and recreated after it, then VACUUM
   ANALYZE.
 
-The result is a flat dict of figures. It is meant to grow: each later part of the targeting work (audiences,
-sends, the results page) adds a `Step` to `STEPS` that returns its own figures (``audience_s``, ``send_per_s``,
-``report_ms``) from the same generated alliance.
+The result is a flat dict of figures, each step adding its own.
 """
 
 from __future__ import annotations
@@ -30,15 +30,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from lianmeng.alliances.models import Alliance
-from lianmeng.bench.settle import Listener, Quiet, SettleBenchError, bulk_load, prepare_database
+from lianmeng.audiences import service as audiences
+from lianmeng.audiences.domain import AudienceRules
+from lianmeng.audiences.models import Audience
+from lianmeng.bench.settle import Listener, Quiet, SettleBenchError, bench_alliance, bulk_load, prepare_database
+from lianmeng.bench.targeting_report import time_report
+from lianmeng.bench.targeting_send import time_send
 from lianmeng.db import begin_write
 from lianmeng.kit import clock
 from lianmeng.values import service as values
+from lianmeng.values.domain import RfmClass
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/lm_bench"
 DEFAULT_MEMBERS = 1_000_000
 DEFAULT_MERCHANTS = 500
+DEFAULT_RECIPIENTS = 100_000  # the offer sent (send_per_s) and the offer reported (report_ms)
 NEW_ORDERS_PCT = 1.0  # new orders before the incremental run, as % of members
 CHUNK_MEMBERS = 250_000
 LOAD_TABLES = ("members", "orders")
@@ -53,6 +59,7 @@ class TargetingConfig:
     database_url: str = DEFAULT_URL
     members: int = DEFAULT_MEMBERS
     merchants: int = DEFAULT_MERCHANTS
+    recipients: int = DEFAULT_RECIPIENTS
     seed: int = 13
 
     def __post_init__(self) -> None:
@@ -112,14 +119,7 @@ def run_targeting_bench(config: TargetingConfig, listener: Listener | None = Non
 
 def generate(engine: Engine, factory: sessionmaker[Session], config: TargetingConfig, listener: Listener) -> int:
     listener.phase("商户 merchants")
-    with factory() as session:
-        begin_write(session)
-        code = f"bench-targeting-{clock.now():%Y%m%d-%H%M%S}"
-        alliance = Alliance(code=code, name=f"精准营销压测联盟 {code}", city="上海",
-                            description="Created by `lianmeng bench targeting`; the database is the bench's own.")
-        session.add(alliance)
-        session.commit()
-        alliance_id = alliance.id
+    alliance_id = bench_alliance(factory, "targeting", "精准营销压测联盟")
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO merchants (id, alliance_id, name, industry, brand_tags, rating, years_in_business, status, "
@@ -230,4 +230,55 @@ def value_model(bench: Bench) -> dict[str, Any]:
             "incremental_history_rows": inc.history_rows}
 
 
-STEPS: list[Step] = [value_model]
+IMPORTANT = [RfmClass.IMPORTANT_VALUE, RfmClass.IMPORTANT_DEVELOP, RfmClass.IMPORTANT_RETAIN,
+             RfmClass.IMPORTANT_WINBACK]
+
+
+def audience(bench: Bench) -> dict[str, Any]:
+    """An audience of rules at the busiest merchant (its important classes, 2 stars or more, marketing consent):
+    the live count, then its members materialised, as an offer's assignment reads them. Members hold a membership
+    where they bought (written before the clock starts; the generator leaves memberships out)."""
+    bench.listener.phase("人群 audience")
+    with bench.engine.begin() as conn:
+        merchant = int(conn.scalar(text(
+            "SELECT merchant_id FROM orders WHERE alliance_id = :a GROUP BY merchant_id ORDER BY count(*) DESC "
+            "LIMIT 1"), {"a": bench.alliance_id}))
+        conn.execute(text(
+            "INSERT INTO memberships (member_id, merchant_id, tier, joined_at, created_at, updated_at) "
+            "SELECT DISTINCT member_id, :m, 'standard', now(), now(), now() FROM orders WHERE merchant_id = :m"),
+            {"m": merchant})
+        conn.execute(text("ANALYZE memberships"))
+    rules = AudienceRules(classes=[c.value for c in IMPORTANT], stars_min=2, marketing_consent=True)
+    with bench.factory() as session:
+        started = time.perf_counter()
+        counted = audiences.count_rules(session, bench.alliance_id, merchant, rules)
+        count_s = time.perf_counter() - started
+        saved = Audience(alliance_id=bench.alliance_id, merchant_id=merchant, name="bench",
+                         rules=rules.model_dump(mode="json"))
+        session.add(saved)
+        session.flush()
+        started = time.perf_counter()
+        members = audiences.materialise(session, saved)
+        materialise_s = time.perf_counter() - started
+        session.rollback()
+    return {"audience_s": round(count_s + materialise_s, 3), "audience_count_s": round(count_s, 3),
+            "audience_materialise_s": round(materialise_s, 3), "audience_count": counted.total,
+            "audience_members": len(members)}
+
+
+def send(bench: Bench) -> dict[str, Any]:
+    """An offer of `recipients` consented members (an alliance of its own in the same database) sent by the job."""
+    bench.listener.phase("发送 send")
+    return time_send(bench.config.database_url, bench.config.recipients, prepare=False)
+
+
+def report(bench: Bench) -> dict[str, Any]:
+    """An offer of `recipients` recipients with its outcomes: the results refreshed once, then read as the API
+    reads them (p50, p95)."""
+    bench.listener.phase("效果 results")
+    figures = time_report(bench.config.database_url, bench.config.recipients)
+    return {"report_ms": figures["report_ms_p95"], "report_ms_p50": figures["report_ms_p50"],
+            "report_refresh_s": figures["refresh_s"]}
+
+
+STEPS: list[Step] = [value_model, audience, send, report]

@@ -71,9 +71,11 @@ def _load(session: Session, recipients: int, at: datetime) -> int:
 
 
 def time_send(database_url: str = DEFAULT_URL, recipients: int = DEFAULT_RECIPIENTS,
-              batch: int = sending.DEFAULT_BATCH) -> dict[str, Any]:
-    """Build, send, verify; returns {"send_per_s", "sent", "assign_s", "send_s", "batches"}."""
-    prepare_database(database_url)
+              batch: int = sending.DEFAULT_BATCH, *, prepare: bool = True) -> dict[str, Any]:
+    """Build (in a wiped database unless `prepare` is False), send, verify; returns {"send_per_s", "sent",
+    "assign_s", "send_s", "batches"}."""
+    if prepare:
+        prepare_database(database_url)
     at = datetime.combine(date.today(), datetime.min.time(), tzinfo=SHANGHAI).replace(hour=12).astimezone(UTC)
     with unit_of_work(database_url) as session:
         offer_id = _load(session, recipients, at)
