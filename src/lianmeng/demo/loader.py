@@ -36,6 +36,7 @@ from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, Members
 from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
 from lianmeng.demo.tags import add_tags
+from lianmeng.demo.targeting import add_targeted_offer
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.members import repository as members_repo
@@ -162,6 +163,9 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     tagged = add_tags(session, loaded.alliance_id, loaded.merchants[data.CENTRE_KEY].id,
                       random.Random(f"{plan.seed}-tags"))
     targeting = add_audiences(session, loaded.alliance_id, loaded.merchants, loaded.users)
+    if plan.history:  # a finished targeted offer with its results (its members come from the history's orders)
+        targeting |= add_targeted_offer(session, loaded.alliance_id, loaded.merchants, loaded.users,
+                                        history_end(plan), random.Random(f"{plan.seed}-offer"))
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
