@@ -53,7 +53,7 @@ def _offer(database_url: str, recipients: int) -> tuple[int, Principal]:
         session.flush()
         offer = TargetedOffer(alliance_id=alliance.id, merchant_id=sender.id, partner_merchant_id=partner.id,
                               template_id=template.id, audience_id=audience.id, name="压测定向推荐", seed=tag,
-                              scheduled_at=sent, assigned_at=sent, status="sent")
+                              scheduled_at=sent, assigned_at=sent, status="finished")
         session.add(offer)
         session.flush()
         principal = Principal(kind="user", id=0, role=Role.MERCHANT_ADMIN, alliance_id=alliance.id,

@@ -229,7 +229,7 @@ def add_offer_results(s: Scene) -> None:
         sent = clock.now() - timedelta(hours=1)
         offer = TargetedOffer(alliance_id=ids["alpha"], merchant_id=ids["m1"], partner_merchant_id=ids["m2"],
                               template_id=ids["tpl2"], audience_id=audience.id, name="健身体验", seed="s",
-                              scheduled_at=sent, assigned_at=sent, status="sent")
+                              scheduled_at=sent, assigned_at=sent, status="finished")
         session.add(offer)
         session.flush()
         session.add(OfferRecipient(alliance_id=ids["alpha"], offer_id=offer.id, member_id=ids["mb1"], arm="treated",
