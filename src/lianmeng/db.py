@@ -142,6 +142,14 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={WRITE_INTENT: True})
 
 
+def job_lock(session: Session, namespace: int, key: int) -> None:
+    """Two runs of one job for one key (two servers' jobs, or `lianmeng jobs run` beside `serve`) take turns. On
+    PostgreSQL a transaction-scoped advisory lock, not a row lock: that would hold up every insert referring to the
+    row (its foreign-key check takes a share lock on it) for the length of the run. SQLite has one writer anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"), {"ns": namespace, "key": key})
+
+
 def insert_once(session: Session, row: Base) -> bool:
     """Insert `row` under its unique key in a savepoint; False when an earlier or concurrent transaction
     already holds that key (a concurrent one is waited for on the unique index). The outer transaction goes on."""

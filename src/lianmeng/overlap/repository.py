@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from lianmeng.alliances.models import Alliance
+from lianmeng.db import job_lock
 from lianmeng.members.models import Membership
 from lianmeng.merchants.models import Merchant
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
@@ -136,12 +137,8 @@ LOCK_NAMESPACE = 0x4F56  # "OV": the first key of the recount's advisory locks
 
 
 def lock_alliance(session: Session, alliance_id: int) -> None:
-    """Two recounts of one alliance at once (two servers' jobs) take turns. On PostgreSQL a transaction-scoped
-    advisory lock, not a lock on the alliance row: that would hold up every insert referring to the alliance (its
-    foreign-key check takes a share lock on the row) for the length of a recount. SQLite has one writer anyway."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:ns, :alliance)"),
-                        {"ns": LOCK_NAMESPACE, "alliance": alliance_id})
+    """Two recounts of one alliance at once (two servers' jobs) take turns (db.job_lock)."""
+    job_lock(session, LOCK_NAMESPACE, alliance_id)
 
 
 def snapshot_of(session: Session, alliance_id: int) -> OverlapSnapshot | None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from lianmeng.auth.domain import Role
-from lianmeng.db import insert_once
+from lianmeng.db import insert_once, job_lock
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from lianmeng.members import repository as members_repo
@@ -247,12 +247,16 @@ class RulesApplied:
     removed: int = 0
 
 
+LOCK_NAMESPACE = 0x5447  # "TG": the first key of the rule job's advisory locks
+
+
 def apply_rules(session: Session, alliance_id: int, at: datetime | None = None) -> RulesApplied:
     """Apply every active rule of the alliance's taxonomy to all its members, set-based (three statements per
     tag, none per member), and record the run. Running it twice adds nothing; a member who no longer matches loses
     the rule tag."""
     moment = at or clock.now()
     clock.require_aware(moment, "at")
+    job_lock(session, LOCK_NAMESPACE, alliance_id)  # two runs at once would insert the same rule tags
     started = time.perf_counter()
     if session.get_bind().dialect.name == "postgresql":
         repository.analyze_tags(session)

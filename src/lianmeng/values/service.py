@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.alliances import repository as alliances_repo
 from lianmeng.alliances.models import Alliance
+from lianmeng.db import job_lock
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Forbidden, Invalid, NotFound
 from lianmeng.kit.money import format_yuan
@@ -48,6 +49,9 @@ class RefreshReport:
     seconds: float
 
 
+LOCK_NAMESPACE = 0x5641  # "VA": the first key of the value refresh's advisory locks
+
+
 def refresh(session: Session, alliance_id: int, at: datetime | None = None, full: bool = False) -> RefreshReport:
     """Recompute the alliance's values. Incremental unless `full`, the first run, a changed window or a clock
     that went back: figures only for members whose orders/refunds changed since the watermark or aged out of the
@@ -57,6 +61,7 @@ def refresh(session: Session, alliance_id: int, at: datetime | None = None, full
     started = time.perf_counter()
     at = at or clock.now()
     clock.require_aware(at, "at")
+    job_lock(session, LOCK_NAMESPACE, alliance_id)  # a second run waits, then finds the first one's watermark
     settings = repository.settings_for(session, alliance_id, lock=True)
     window = timedelta(days=settings.window_days)
     last = settings.last_run_at
