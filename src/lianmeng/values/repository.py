@@ -333,7 +333,7 @@ def history_of_member(session: Session, p: Principal, member_id: int, limit: int
 def merchant_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))).tuples().all())
+    return dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids))).all())
 
 
 def _scope(alliance_id: int, merchant_id: int | None) -> ColumnElement[bool]:

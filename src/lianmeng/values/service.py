@@ -223,8 +223,8 @@ def summary(session: Session, p: Principal, alliance_id: int | None = None,
         raise Forbidden()
     if scope_alliance is None:
         raise NotFound("alliance")
-    classes = dict(session.execute(repository.class_counts(scope_alliance, merchant_id)).tuples().all())
-    stars = dict(session.execute(repository.star_counts(scope_alliance, merchant_id)).tuples().all())
+    classes = dict(session.execute(repository.class_counts(scope_alliance, merchant_id)).all())
+    stars = dict(session.execute(repository.star_counts(scope_alliance, merchant_id)).all())
     settings = session.scalar(select(ValueModelSettings).where(ValueModelSettings.alliance_id == scope_alliance))
     return SummaryOut(
         alliance_id=scope_alliance, merchant_id=merchant_id,
