@@ -51,7 +51,8 @@ def make_offer(world: World, *, sender: int, partner: int, name: str, arms: dict
         offer = TargetedOffer(alliance_id=world.a.alliance_id, merchant_id=sender, partner_merchant_id=partner,
                               template_id=template.id, audience_id=audience.id, name=name,
                               scheduled_at=sent_at - timedelta(minutes=5), seed="s", attribution_days=attribution_days,
-                              random_arm="random" in arms, status="finished", assigned_at=sent_at - timedelta(minutes=5))
+                              random_arm="random" in arms, status="finished",
+                              assigned_at=sent_at - timedelta(minutes=5))
         session.add(offer)
         session.flush()
         rows = []
