@@ -59,11 +59,12 @@ class CodeProblem(StrEnum):
 
 CODE_PROBLEM_LABELS: dict[CodeProblem, tuple[str, str]] = {
     CodeProblem.LENGTH: ("统一社会信用代码应为 18 位", "A unified social credit code has 18 characters"),
-    CodeProblem.ALPHABET: ("含有不允许的字符(不用 I、O、S、V、Z)", "It holds a character not allowed (no I, O, S, V, Z)"),
+    CodeProblem.ALPHABET: ("含有不允许的字符(不用 I、O、S、V、Z)", "A character is not allowed (no I, O, S, V, Z)"),
     CodeProblem.AUTHORITY: ("第 1 位登记管理部门代码无效", "Position 1 (registration authority) is invalid"),
     CodeProblem.ORG_TYPE: ("第 2 位机构类别代码无效", "Position 2 (organisation type) is invalid"),
     CodeProblem.DIVISION: ("第 3-8 位行政区划代码无效", "Positions 3-8 (administrative division) are invalid"),
-    CodeProblem.ORG_CHECK: ("第 9-17 位组织机构代码校验位不符", "The organisation code (positions 9-17) fails its check"),
+    CodeProblem.ORG_CHECK: ("第 9-17 位组织机构代码校验位不符",
+                             "The organisation code (positions 9-17) fails its check"),
     CodeProblem.CHECK: ("第 18 位校验码不符", "The check character (position 18) does not match"),
 }
 
