@@ -1,0 +1,39 @@
+"""Verification API: the operator's queue and decisions; a merchant reads its own status and findings."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from lianmeng.verification import service
+from lianmeng.verification.domain import SubjectKind, VerificationStatus
+from lianmeng.verification.schemas import RejectIn, SubjectDetailOut, SubjectOut, VerifyIn
+from lianmeng.web.deps import CurrentPrincipal, SessionDep, WriterDep
+
+router = APIRouter(prefix="/verification", tags=["verification 验真"])
+
+
+@router.get("/queue", response_model=list[SubjectOut], summary="Merchants and prospects not yet decided (operator)")
+def queue(session: SessionDep, principal: CurrentPrincipal, kind: SubjectKind | None = None,
+          status: VerificationStatus | None = None) -> list[SubjectOut]:
+    statuses = (status,) if status is not None else service.AWAITING
+    return service.queue(session, principal, statuses, kind)
+
+
+@router.get("/{kind}/{subject_id}", response_model=SubjectDetailOut,
+            summary="One merchant's or prospect's details, findings and audit (operator; the merchant itself)")
+def detail(kind: SubjectKind, subject_id: int, session: SessionDep, principal: CurrentPrincipal) -> SubjectDetailOut:
+    return service.detail(session, principal, kind, subject_id)
+
+
+@router.post("/{kind}/{subject_id}/verify", response_model=SubjectOut, summary="Verify by hand (operator)")
+def verify(kind: SubjectKind, subject_id: int, body: VerifyIn, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: service.to_out(service.verify(writer.session, writer.principal, kind, subject_id,
+                                                            body.note)), body)
+
+
+@router.post("/{kind}/{subject_id}/reject", response_model=SubjectOut,
+             summary="Reject with a reason (operator; 422 without a reason)")
+def reject(kind: SubjectKind, subject_id: int, body: RejectIn, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: service.to_out(service.reject(writer.session, writer.principal, kind, subject_id,
+                                                            body.reason)), body)
