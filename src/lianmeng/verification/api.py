@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from lianmeng.verification import service
-from lianmeng.verification.domain import SubjectKind, VerificationStatus
+from lianmeng.verification.domain import AWAITING, SubjectKind, VerificationStatus
 from lianmeng.verification.schemas import RejectIn, SubjectDetailOut, SubjectOut, VerifyIn
 from lianmeng.web.deps import CurrentPrincipal, SessionDep, WriterDep
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/verification", tags=["verification 验真"])
 @router.get("/queue", response_model=list[SubjectOut], summary="Merchants and prospects not yet decided (operator)")
 def queue(session: SessionDep, principal: CurrentPrincipal, kind: SubjectKind | None = None,
           status: VerificationStatus | None = None) -> list[SubjectOut]:
-    statuses = (status,) if status is not None else service.AWAITING
+    statuses = (status,) if status is not None else AWAITING
     return service.queue(session, principal, statuses, kind)
 
 
