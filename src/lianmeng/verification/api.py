@@ -20,20 +20,25 @@ def queue(session: SessionDep, principal: CurrentPrincipal, kind: SubjectKind | 
     return service.queue(session, principal, statuses, kind)
 
 
-@router.get("/{kind}/{subject_id}", response_model=SubjectDetailOut,
-            summary="One merchant's or prospect's details, findings and audit (operator; the merchant itself)")
-def detail(kind: SubjectKind, subject_id: int, session: SessionDep, principal: CurrentPrincipal) -> SubjectDetailOut:
-    return service.detail(session, principal, kind, subject_id)
+def _detail(kind: SubjectKind, summary: str) -> None:
+    path = "/merchants/{subject_id}" if kind is SubjectKind.MERCHANT else "/prospects/{subject_id}"
+
+    @router.get(path, response_model=SubjectDetailOut, summary=summary, name=f"verification_{kind.value}")
+    def detail(subject_id: int, session: SessionDep, principal: CurrentPrincipal) -> SubjectDetailOut:
+        return service.detail(session, principal, kind, subject_id)
+
+    @router.post(path + "/verify", response_model=SubjectOut, summary="Verify by hand (operator)",
+                 name=f"verify_{kind.value}")
+    def verify(subject_id: int, body: VerifyIn, writer: WriterDep) -> JSONResponse:
+        return writer.run(lambda: service.to_out(service.verify(writer.session, writer.principal, kind, subject_id,
+                                                                body.note)), body)
+
+    @router.post(path + "/reject", response_model=SubjectOut, name=f"reject_{kind.value}",
+                 summary="Reject with a reason (operator; 422 without a reason)")
+    def reject(subject_id: int, body: RejectIn, writer: WriterDep) -> JSONResponse:
+        return writer.run(lambda: service.to_out(service.reject(writer.session, writer.principal, kind, subject_id,
+                                                                body.reason)), body)
 
 
-@router.post("/{kind}/{subject_id}/verify", response_model=SubjectOut, summary="Verify by hand (operator)")
-def verify(kind: SubjectKind, subject_id: int, body: VerifyIn, writer: WriterDep) -> JSONResponse:
-    return writer.run(lambda: service.to_out(service.verify(writer.session, writer.principal, kind, subject_id,
-                                                            body.note)), body)
-
-
-@router.post("/{kind}/{subject_id}/reject", response_model=SubjectOut,
-             summary="Reject with a reason (operator; 422 without a reason)")
-def reject(kind: SubjectKind, subject_id: int, body: RejectIn, writer: WriterDep) -> JSONResponse:
-    return writer.run(lambda: service.to_out(service.reject(writer.session, writer.principal, kind, subject_id,
-                                                            body.reason)), body)
+_detail(SubjectKind.MERCHANT, "A merchant's details, findings and audit (the operator; the merchant's own staff)")
+_detail(SubjectKind.PROSPECT, "A prospect's details, findings and audit (the operator; the merchant keeping it)")

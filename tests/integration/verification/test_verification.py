@@ -64,26 +64,26 @@ def test_entering_every_detail_passes_the_automatic_checks(world: World, session
                 json={**DETAILS, "credit_code": " 9135 0100-m000100y43 "})
     assert r.status_code == 200, r.text
     assert r.json()["credit_code"] == GOOD and r.json()["verification_status"] == "auto_verified"
-    mine = c.get(f"/api/v1/verification/merchant/{admin.merchant_id}", headers=admin.headers).json()
+    mine = c.get(f"/api/v1/verification/merchants/{admin.merchant_id}", headers=admin.headers).json()
     assert mine["status"] == "auto_verified" and len(mine["findings"]) == 5
     assert all(f["passed"] for f in mine["findings"])
     assert mine["events"][-1]["action"] == "fields_entered"
     assert mine["events"][-1]["before"]["credit_code"] is None and mine["events"][-1]["after"]["credit_code"] == GOOD
     clerk = world.a.actors["staff1"]
-    assert c.get(f"/api/v1/verification/merchant/{admin.merchant_id}", headers=clerk.headers).status_code == 200
+    assert c.get(f"/api/v1/verification/merchants/{admin.merchant_id}", headers=clerk.headers).status_code == 200
     other = world.a.actors["admin2"]
-    assert c.get(f"/api/v1/verification/merchant/{admin.merchant_id}", headers=other.headers).status_code == 404
+    assert c.get(f"/api/v1/verification/merchants/{admin.merchant_id}", headers=other.headers).status_code == 404
     # the same code at a second merchant of the alliance: the uniqueness rule fails, naming the first
     r = c.patch(f"/api/v1/merchants/{other.merchant_id}", headers=other.headers, json=DETAILS)
     assert r.json()["verification_status"] == "unverified"
-    theirs = c.get(f"/api/v1/verification/merchant/{other.merchant_id}", headers=other.headers).json()
+    theirs = c.get(f"/api/v1/verification/merchants/{other.merchant_id}", headers=other.headers).json()
     unique = next(f for f in theirs["findings"] if f["rule"] == "code_unique")
     assert not unique["passed"] and "alpha merchant 1" in unique["zh"]
     # an address outside the alliance's city (深圳) is a finding, not a refusal
     r = c.patch(f"/api/v1/merchants/{other.merchant_id}", headers=other.headers,
                 json={"credit_code": OTHER_GOOD, "registered_address": "广州市天河区天河路 385 号"})
     assert r.status_code == 200 and r.json()["verification_status"] == "unverified"
-    found = {f["rule"]: f["passed"] for f in c.get(f"/api/v1/verification/merchant/{other.merchant_id}",
+    found = {f["rule"]: f["passed"] for f in c.get(f"/api/v1/verification/merchants/{other.merchant_id}",
                                                      headers=other.headers).json()["findings"]}
     assert found == {"check_digit": True, "code_unique": True, "legal_person": True, "registered_address": False,
                      "licence_ref": True}
@@ -101,31 +101,31 @@ def test_the_operator_queue_verify_and_reject(world: World, session: Session) ->
                    if f["rule"] == "check_digit")
     assert all(kind != "merchant" or mid in world.a.merchants for kind, mid in rows)  # not alliance B's
     assert c.get("/api/v1/verification/queue", headers=admin.headers).status_code == 403
-    assert c.post(f"/api/v1/verification/merchant/{admin.merchant_id}/verify", headers=admin.headers,
+    assert c.post(f"/api/v1/verification/merchants/{admin.merchant_id}/verify", headers=admin.headers,
                   json={}).status_code == 403
     beta_op = world.b.actors["operator"].headers
-    assert c.post(f"/api/v1/verification/merchant/{admin.merchant_id}/verify", headers=beta_op,
+    assert c.post(f"/api/v1/verification/merchants/{admin.merchant_id}/verify", headers=beta_op,
                   json={}).status_code == 404
     # a merchant without a credit code cannot be verified by hand
-    r = c.post(f"/api/v1/verification/merchant/{world.a.merchants[1]}/verify", headers=op, json={})
+    r = c.post(f"/api/v1/verification/merchants/{world.a.merchants[1]}/verify", headers=op, json={})
     assert r.status_code == 422 and r.json()["error"]["code"] == "verification_needs_code"
 
-    r = c.post(f"/api/v1/verification/merchant/{admin.merchant_id}/verify", headers=op, json={"note": "已核对原件"})
+    r = c.post(f"/api/v1/verification/merchants/{admin.merchant_id}/verify", headers=op, json={"note": "已核对原件"})
     assert r.status_code == 200 and r.json()["status"] == "verified"
     assert r.json()["reviewed_by_user_id"] == world.a.actors["operator"].user_id and r.json()["reviewed_at"]
-    again = c.post(f"/api/v1/verification/merchant/{admin.merchant_id}/verify", headers=op, json={})
+    again = c.post(f"/api/v1/verification/merchants/{admin.merchant_id}/verify", headers=op, json={})
     assert again.status_code == 409
     ids = {(row["kind"], row["id"]) for row in c.get("/api/v1/verification/queue", headers=op).json()}
     assert ("merchant", admin.merchant_id) not in ids
 
     events = _counts(session)[2]
     for body in ({}, {"reason": ""}):
-        r = c.post(f"/api/v1/verification/merchant/{admin.merchant_id}/reject", headers=op, json=body)
+        r = c.post(f"/api/v1/verification/merchants/{admin.merchant_id}/reject", headers=op, json=body)
         assert r.status_code == 422
     assert _counts(session)[2] == events
-    r = c.post(f"/api/v1/verification/merchant/{admin.merchant_id}/reject", headers=op, json={"reason": "执照已吊销"})
+    r = c.post(f"/api/v1/verification/merchants/{admin.merchant_id}/reject", headers=op, json={"reason": "执照已吊销"})
     assert r.status_code == 200 and r.json()["status"] == "rejected" and r.json()["rejection_reason"] == "执照已吊销"
-    mine = c.get(f"/api/v1/verification/merchant/{admin.merchant_id}", headers=admin.headers).json()
+    mine = c.get(f"/api/v1/verification/merchants/{admin.merchant_id}", headers=admin.headers).json()
     assert [e["action"] for e in mine["events"]][-2:] == ["hand_verified", "hand_rejected"]
     last = mine["events"][-1]
     assert (last["status_before"], last["status_after"], last["reason"]) == ("verified", "rejected", "执照已吊销")
@@ -133,7 +133,7 @@ def test_the_operator_queue_verify_and_reject(world: World, session: Session) ->
     # new details reopen it: the rules run again and the old decision is cleared
     r = c.patch(f"/api/v1/merchants/{admin.merchant_id}", headers=admin.headers, json={"licence_ref": "新执照 001"})
     assert r.json()["verification_status"] == "auto_verified"
-    assert c.get(f"/api/v1/verification/merchant/{admin.merchant_id}",
+    assert c.get(f"/api/v1/verification/merchants/{admin.merchant_id}",
                  headers=admin.headers).json()["rejection_reason"] is None
 
 
@@ -145,10 +145,10 @@ def test_prospects_queue_and_are_decided_like_merchants(world: World) -> None:
     prospect = r.json()["id"]
     rows = {(row["kind"], row["id"]) for row in c.get("/api/v1/verification/queue?kind=prospect", headers=op).json()}
     assert rows == {("prospect", prospect)}
-    assert c.get(f"/api/v1/verification/prospect/{prospect}", headers=admin.headers).status_code == 200
-    assert c.get(f"/api/v1/verification/prospect/{prospect}",
+    assert c.get(f"/api/v1/verification/prospects/{prospect}", headers=admin.headers).status_code == 200
+    assert c.get(f"/api/v1/verification/prospects/{prospect}",
                  headers=world.a.actors["admin2"].headers).status_code == 404
-    r = c.post(f"/api/v1/verification/prospect/{prospect}/reject", headers=op, json={"reason": "查无此企业"})
+    r = c.post(f"/api/v1/verification/prospects/{prospect}/reject", headers=op, json={"reason": "查无此企业"})
     assert r.status_code == 200 and r.json()["status"] == "rejected"
     assert c.get(f"/api/v1/partners/candidates/{prospect}", headers=admin.headers).json()[
         "verification_status"] == "rejected"
