@@ -66,13 +66,16 @@ def run_rules(session: Session, subject: Subject) -> list[domain.Finding]:
 def enter_details(session: Session, actor: Principal, subject: Subject, changes: Mapping[str, Any]) -> None:
     """Apply the verification fields in `changes` (an entry or a change: credit code, legal person, registered
     address, licence reference) and run the rules. The caller has already checked the actor may edit the subject;
-    the credit code has been checked by the body's schema (a wrong check character never gets here)."""
+    the credit code has been checked by the body's schema (a wrong check character never gets here). Details sent
+    again unchanged change nothing."""
     session.flush()  # the subject has its id, and other rows' codes are visible to the uniqueness rule
     before, status_before = _snapshot(subject), subject.verification_status
-    for field in DETAIL_FIELDS:
-        if field in changes:
-            value = changes[field]
-            setattr(subject, field, value.strip() or None if isinstance(value, str) else value)
+    given = {field: (value.strip() or None if isinstance(value, str) else value)
+             for field, value in changes.items() if field in DETAIL_FIELDS}
+    if subject.verification_findings is not None and all(getattr(subject, f) == v for f, v in given.items()):
+        return  # the same details sent again (a form saved unchanged): nothing to re-check, no decision undone
+    for field, value in given.items():
+        setattr(subject, field, value)
     findings = run_rules(session, subject)
     subject.verification_findings = [f.as_dict() for f in findings]
     subject.verification_status = domain.status_after_rules(findings).value

@@ -178,3 +178,36 @@ def test_console_queue_and_own_page(world: World) -> None:
     assert "人工验真通过" in page.get("/console/verification").text
     promoterless = console(c, world.a.actors["staff1"].username)
     assert promoterless.get("/console/verification").status_code == 200  # store staff read their merchant's
+
+
+def test_candidate_pages_check_the_code_and_unchanged_details_keep_the_decision(world: World,
+                                                                                 session: Session) -> None:
+    c, op, admin = world.client, world.a.actors["operator"].headers, world.a.actors["admin1"]
+    page = console(c, admin.username)
+    token = csrf_of(page.get("/console/partners/candidates/new").text)
+    before = _counts(session)
+    r = page.post("/console/partners/candidates/new", data={"csrf": token, "name": "威尔仕健身", "industry": "fitness",
+                                                            **DETAILS, "credit_code": BAD})
+    assert r.status_code == 422 and 'id="f-credit_code"' in r.text
+    assert _counts(session) == before
+    r = page.post("/console/partners/candidates/new", data={"csrf": token, "name": "威尔仕健身", "industry": "fitness",
+                                                            **DETAILS, "credit_code": OTHER_GOOD},
+                  follow_redirects=False)
+    assert r.status_code == 303, r.text
+    prospect = int(r.headers["location"].split("/")[-1].split("?")[0])
+    assert c.post(f"/api/v1/verification/prospects/{prospect}/verify", headers=op, json={}).status_code == 200
+    # the edit form sends every field back as it was: the operator's decision stands
+    edit = page.get(f"/console/partners/candidates/{prospect}/edit").text
+    assert OTHER_GOOD in edit
+    r = page.post(f"/console/partners/candidates/{prospect}/edit",
+                  data={"csrf": csrf_of(edit), "name": "威尔仕健身", "industry": "fitness", "status": "watching",
+                        "store_count_trend": "unknown", **DETAILS, "credit_code": OTHER_GOOD},
+                  follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert c.get(f"/api/v1/verification/prospects/{prospect}", headers=op).json()["status"] == "verified"
+    r = page.post(f"/console/partners/candidates/{prospect}/edit",
+                  data={"csrf": csrf_of(edit), "name": "威尔仕健身", "industry": "fitness", "status": "watching",
+                        "store_count_trend": "unknown", **DETAILS, "credit_code": BAD})
+    assert r.status_code == 422
+    r = c.patch(f"/api/v1/partners/candidates/{prospect}", headers=admin.headers, json={"licence_ref": "新编号 9"})
+    assert r.json()["verification_status"] == "auto_verified"  # a real change reopens it
