@@ -196,6 +196,7 @@ def test_candidate_pages_check_the_code_and_unchanged_details_keep_the_decision(
     assert r.status_code == 303, r.text
     prospect = int(r.headers["location"].split("/")[-1].split("?")[0])
     assert c.post(f"/api/v1/verification/prospects/{prospect}/verify", headers=op, json={}).status_code == 200
+    assert "验真: 人工验真通过" in page.get(f"/console/partners/candidates/{prospect}").text
     # the edit form sends every field back as it was: the operator's decision stands
     edit = page.get(f"/console/partners/candidates/{prospect}/edit").text
     assert OTHER_GOOD in edit
