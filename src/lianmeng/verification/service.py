@@ -90,14 +90,15 @@ def touches_details(fields_set: set[str]) -> bool:
     return bool(fields_set & set(DETAIL_FIELDS))
 
 
-def _subject(session: Session, actor: Principal, kind: SubjectKind, subject_id: int, *, lock: bool = False) -> Subject:
+def subject_of(session: Session, actor: Principal, kind: SubjectKind, subject_id: int, *,
+               lock: bool = False) -> Subject:
     if kind is SubjectKind.MERCHANT:
         return repository.get_merchant(session, actor, subject_id, lock=lock)
     return repository.get_prospect(session, actor, subject_id, lock=lock)
 
 
 def verify(session: Session, actor: Principal, kind: SubjectKind, subject_id: int, note: str | None = None) -> Subject:
-    subject = _subject(session, actor, kind, subject_id, lock=True)
+    subject = subject_of(session, actor, kind, subject_id, lock=True)
     policy.require_verifier(actor)
     if not domain.may_verify(VerificationStatus(subject.verification_status)):
         raise Conflict("verification_decided")
@@ -114,7 +115,7 @@ def verify(session: Session, actor: Principal, kind: SubjectKind, subject_id: in
 
 
 def reject(session: Session, actor: Principal, kind: SubjectKind, subject_id: int, reason: str) -> Subject:
-    subject = _subject(session, actor, kind, subject_id, lock=True)
+    subject = subject_of(session, actor, kind, subject_id, lock=True)
     policy.require_verifier(actor)
     if not reason.strip():
         raise Invalid("verification_reason_required")
@@ -140,7 +141,7 @@ def to_out(subject: Subject) -> SubjectOut:
 
 
 def detail(session: Session, actor: Principal, kind: SubjectKind, subject_id: int) -> SubjectDetailOut:
-    subject = _subject(session, actor, kind, subject_id)
+    subject = subject_of(session, actor, kind, subject_id)
     events = [EventOut.model_validate(e) for e in repository.events_of(session, kind, subject.id)]
     return SubjectDetailOut(**to_out(subject).model_dump(), events=events)
 

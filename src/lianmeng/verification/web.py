@@ -59,9 +59,17 @@ async def enter_details(page: StaffPage) -> Response:
     return page.redirect(BASE)
 
 
+def _decidable(page: Page, kind: SubjectKind, subject_id: int) -> None:
+    """404 outside the caller's scope and 403 for anyone but the operator, before anything is attempted."""
+    service.subject_of(page.session, page.me, kind, subject_id)
+    if not page.me.is_operator:
+        raise Forbidden()
+
+
 @router.post(BASE + "/{kind}/{subject_id}/verify")
 async def verify(kind: SubjectKind, subject_id: int, page: StaffPage) -> Response:
     values = await form_of(page)
+    _decidable(page, kind, subject_id)
     _, error = run_write(page, lambda: service.verify(page.session, page.me, kind, subject_id,
                                                       values.get("note") or None))
     if error is not None:
@@ -72,6 +80,7 @@ async def verify(kind: SubjectKind, subject_id: int, page: StaffPage) -> Respons
 @router.post(BASE + "/{kind}/{subject_id}/reject")
 async def reject(kind: SubjectKind, subject_id: int, page: StaffPage) -> Response:
     values = await form_of(page)
+    _decidable(page, kind, subject_id)
     reason = values.get("reason", "")
     _, error = run_write(page, lambda: service.reject(page.session, page.me, kind, subject_id, reason))
     if error is not None:

@@ -176,6 +176,12 @@ def test_console_queue_and_own_page(world: World) -> None:
     assert r.status_code == 303
     assert f'id="row-merchant-{admin.merchant_id}"' not in operator.get("/console/verification").text
     assert "人工验真通过" in page.get("/console/verification").text
+    token = csrf_of(page.get("/console/verification").text)
+    assert page.post(f"/console/verification/merchant/{admin.merchant_id}/reject",
+                     data={"csrf": token, "reason": "自己驳回"}).status_code == 403
+    beta = world.b.merchants[0]
+    assert operator.post(f"/console/verification/merchant/{beta}/verify", data={"csrf": csrf_of(
+        operator.get("/console/verification").text)}).status_code == 404
     promoterless = console(c, world.a.actors["staff1"].username)
     assert promoterless.get("/console/verification").status_code == 200  # store staff read their merchant's
 
