@@ -34,3 +34,6 @@ def test_staff_enrolment_leaves_the_phone_unverified_until_an_otp_login(world: W
     assert "已验证" in page.get(f"/console/members/{member_id}").text
     page.cookies.set("lm_lang", "en")
     assert "Verified" in page.get(f"/console/members/{member_id}").text
+    # staff correcting the number: the new one is not proven
+    r = c.patch(f"/api/v1/members/{member_id}", headers=clerk.headers, json={"phone": "13912345679"})
+    assert r.status_code == 200 and r.json()["phone_verified_at"] is None
