@@ -38,6 +38,7 @@ from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent,
 from lianmeng.tags.models import MemberTag, TagDefinition, TagRuleRun
 from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
+from lianmeng.verification.models import VerificationEvent
 from lianmeng.withdrawals.models import Withdrawal
 
 __all__ = [
@@ -112,5 +113,6 @@ __all__ = [
     "TopUp",
     "User",
     "ValueModelSettings",
+    "VerificationEvent",
     "Withdrawal",
 ]

@@ -372,6 +372,7 @@ def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> Is
         session.flush()
         raise Unauthorized("otp_invalid")
     otp.used_at = clock.now()
+    member.phone_verified_at = otp.used_at  # every door that proves a phone (login, claims, applications) ends here
     session.flush()
     return member_token(member)
 

@@ -232,6 +232,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "statement_side": {"zh-CN": "只有联盟总部可以执行「{action}」",
                        "en": "Only the operator may '{action}' a statement"},
     "candidate_self": {"zh-CN": "不能把自己列为候选伙伴", "en": "A merchant cannot be its own candidate"},
+    # verification (验真)
+    "verification_decided": {"zh-CN": "该主体已有验真结论,请先更新资料",
+                             "en": "This one is already decided; new details reopen it"},
+    "verification_needs_code": {"zh-CN": "没有统一社会信用代码,无法人工验真",
+                                "en": "Without a unified social credit code it cannot be verified"},
+    "verification_reason_required": {"zh-CN": "驳回须填写原因", "en": "A rejection needs a reason"},
     "statement_line_unknown": {"zh-CN": "对账单中没有第 {line_id} 行", "en": "The statement has no line {line_id}"},
     # recruiting (招募)
     "offer_partner_not_agreed": {"zh-CN": "只能推送与本商户有生效合作协议的伙伴的券模板",

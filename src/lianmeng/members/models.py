@@ -35,6 +35,7 @@ class Member(Timestamps, Base):
     origin_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     origin_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     origin_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # proven by a one-time code
 
 
 class Membership(Timestamps, Base):

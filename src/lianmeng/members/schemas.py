@@ -90,6 +90,8 @@ class MemberOut(BaseModel):
     origin_merchant_id: int | None
     origin_store_id: int | None
     origin_staff_id: int | None
+    phone_verified_at: datetime | None = Field(description="When the holder proved the phone with a one-time code; "
+                                               "null: never (enrolled by staff without a code)")
     created_at: datetime
 
 

@@ -24,8 +24,12 @@ QR_PURPOSE = "alliance-card-qr"
 
 
 def _set_phone(member: Member, phone: str) -> None:
+    """A different number is not proven yet: its holder proves it with a code (`phone_verified_at`)."""
+    new_hash = repository.phone_hash(member.alliance_id, phone)
+    if new_hash != member.phone_hash:
+        member.phone_verified_at = None
     member.phone_enc = crypto.encrypt(phone)
-    member.phone_hash = repository.phone_hash(member.alliance_id, phone)
+    member.phone_hash = new_hash
     member.phone_masked = crypto.mask_phone(phone)
 
 

@@ -4,9 +4,10 @@ from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lianmeng.db import Base, Timestamps
+from lianmeng.verification.models import VerificationFields
 
 
-class Merchant(Timestamps, Base):
+class Merchant(VerificationFields, Timestamps, Base):
     __tablename__ = "merchants"
     __table_args__ = (
         CheckConstraint("rating >= 0 AND rating <= 5", name="rating_range"),

@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lianmeng.kit.types import Flag, Id, Number, Whole
 from lianmeng.merchants.domain import Industry, MerchantStatus, StaffRole, valid_brand_tags, valid_opening_hours
+from lianmeng.verification.domain import VerificationStatus
+from lianmeng.verification.schemas import VerificationDetails
 
 Tags = list[str]
 
@@ -25,7 +27,7 @@ def _check_hours(hours: str | None) -> str | None:
     return hours
 
 
-class MerchantCreate(BaseModel):
+class MerchantCreate(VerificationDetails):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120, examples=["乐刻健身 福田店"])
@@ -41,7 +43,7 @@ class MerchantCreate(BaseModel):
     _tags = field_validator("brand_tags")(_check_tags)
 
 
-class MerchantUpdate(BaseModel):
+class MerchantUpdate(VerificationDetails):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=120)
@@ -69,6 +71,8 @@ class MerchantOut(BaseModel):
     status: MerchantStatus
     contact_name: str
     description: str
+    credit_code: str | None
+    verification_status: VerificationStatus = Field(description="Findings and reasons: /api/v1/verification/...")
     created_at: datetime
     updated_at: datetime
 

@@ -17,6 +17,8 @@ from lianmeng.merchants.schemas import (
     StoreUpdate,
 )
 from lianmeng.tenancy import Principal, policy
+from lianmeng.verification import service as verification
+from lianmeng.verification.schemas import DETAIL_FIELDS
 
 OPERATOR_ONLY_FIELDS = frozenset({"status", "rating"})
 
@@ -33,19 +35,23 @@ def create_merchant(session: Session, actor: Principal, data: MerchantCreate) ->
         raise Invalid("validation_error", details={"alliance_id": "required"})
     alliances_repo.get_alliance(session, actor, alliance_id)
     merchant = Merchant(alliance_id=alliance_id)
-    _apply(merchant, data.model_dump(exclude={"alliance_id"}))
+    _apply(merchant, data.model_dump(exclude={"alliance_id", *DETAIL_FIELDS}))
     session.add(merchant)
-    session.flush()
+    verification.enter_details(session, actor, merchant, data.model_dump(include=set(DETAIL_FIELDS)))
     return merchant
 
 
 def update_merchant(session: Session, actor: Principal, merchant_id: int, data: MerchantUpdate) -> Merchant:
     merchant = repository.get_merchant(session, actor, merchant_id)
     policy.require_manages(actor, merchant.id)
-    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True, exclude=set(DETAIL_FIELDS)).items()
+               if v is not None}
     if not actor.is_operator and OPERATOR_ONLY_FIELDS & changes.keys():
         policy.require_operator(actor)
     _apply(merchant, changes)
+    if verification.touches_details(data.model_fields_set):
+        verification.enter_details(session, actor, merchant, data.model_dump(include=data.model_fields_set
+                                                                              & set(DETAIL_FIELDS)))
     session.flush()
     return merchant
 

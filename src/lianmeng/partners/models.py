@@ -6,9 +6,10 @@ from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Integer, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lianmeng.db import Base, Timestamps, UTCDateTime
+from lianmeng.verification.models import VerificationFields
 
 
-class Candidate(Timestamps, Base):
+class Candidate(VerificationFields, Timestamps, Base):
     """A merchant someone is considering as a partner: one already in the alliance (`merchant_id` set) or a prospect
     outside it. Kept by a merchant admin (`owner_merchant_id`) or by the operator (NULL owner)."""
 

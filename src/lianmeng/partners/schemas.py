@@ -22,6 +22,8 @@ from lianmeng.partners.domain import (
     TrendKind,
     Verdict,
 )
+from lianmeng.verification.domain import VerificationStatus
+from lianmeng.verification.schemas import VerificationDetails
 
 MAX_STORES = 50
 
@@ -57,7 +59,7 @@ def _check_status(status: CandidateStatus | None) -> CandidateStatus | None:
     return status
 
 
-class CandidateFields(BaseModel):
+class CandidateFields(VerificationDetails):
     """What a user types in about a candidate (seed 000 §2, D6–D10). All optional but the name and industry."""
 
     model_config = ConfigDict(extra="forbid")
@@ -201,6 +203,11 @@ class CandidateOut(BaseModel):
     shares_deidentified_data: bool | None
     status: CandidateStatus = Field(description="proposed / partner follow the agreements with its merchant")
     notes: str
+    credit_code: str | None
+    legal_person: str | None
+    registered_address: str | None
+    licence_ref: str | None
+    verification_status: VerificationStatus
     visits: list[VisitOut]
     sincerity: list[SincerityOut]
     created_at: datetime

@@ -29,6 +29,8 @@ from lianmeng.partners.schemas import (
     WeightsOut,
 )
 from lianmeng.tenancy import Principal, policy
+from lianmeng.verification import service as verification
+from lianmeng.verification.schemas import DETAIL_FIELDS
 
 SIMPLE_FIELDS = ("name", "industry", "brand_tags", "years_in_business", "store_count", "store_count_trend",
                  "rating", "rating_source", "rating_date", "satisfaction_pct", "complaints", "major_negative_news",
@@ -103,7 +105,7 @@ def create_candidate(session: Session, actor: Principal, data: CandidateCreate) 
     session.flush()
     if data.stores:
         _replace_stores(session, candidate, data.stores)
-    session.flush()
+    verification.enter_details(session, actor, candidate, data.model_dump(include=set(DETAIL_FIELDS)))
     return candidate
 
 
@@ -118,6 +120,9 @@ def update_candidate(session: Session, actor: Principal, candidate_id: int, data
         setattr(candidate, key, value)
     if data.stores is not None:
         _replace_stores(session, candidate, data.stores)
+    if verification.touches_details(data.model_fields_set):
+        verification.enter_details(session, actor, candidate, data.model_dump(include=data.model_fields_set
+                                                                               & set(DETAIL_FIELDS)))
     candidate.updated_at = clock.now()
     session.flush()
     return candidate

@@ -80,7 +80,8 @@ def _form_data(page: Page, values: dict[str, str]) -> tuple[dict[str, Any], dict
     errors: dict[str, str] = {}
     data: dict[str, Any] = {key: values.get(key, "").strip() for key in (
         "name", "industry", "merchant_id", "years_in_business", "store_count", "store_count_trend", "rating",
-        "rating_source", "rating_date", "satisfaction_pct", "complaints", "negative_news_note", "status", "notes")}
+        "rating_source", "rating_date", "satisfaction_pct", "complaints", "negative_news_note", "status", "notes",
+        "credit_code", "legal_person", "registered_address", "licence_ref")}
     tags = values.get("brand_tags", "").replace(",", ",").replace("、", ",")
     data["brand_tags"] = [t.strip() for t in tags.split(",") if t.strip()]
     for flag in FLAGS:

@@ -613,3 +613,37 @@ def member_tags(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.MEMBER:
         return and_(MemberTag.member_id == p.member_id, MemberTag.source == TagSource.DECLARED.value)
     return false()
+
+
+# --- verification (验真) -----------------------------------------------------------------------------------------
+
+
+def verification_merchants(p: Principal) -> ColumnElement[bool]:
+    """A merchant's verification details (findings, rejection reason) are the operator's and the merchant's own
+    staff's; other merchants see only the directory's status."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Merchant.alliance_id == p.alliance_id
+    if p.is_merchant_side and not p.promoter:
+        return Merchant.id == p.merchant_id
+    return false()
+
+
+def verification_prospects(p: Principal) -> ColumnElement[bool]:
+    """Prospects' verification: the operator reviews every prospect of its alliance (whoever keeps it); a merchant
+    reads those it keeps."""
+    from lianmeng.partners.models import Candidate
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return Candidate.alliance_id == p.alliance_id
+    if p.is_merchant_side and not p.promoter:
+        return and_(Candidate.alliance_id == p.alliance_id, Candidate.owner_merchant_id == p.merchant_id)
+    return false()
+
+
+def require_verifier(p: Principal) -> None:
+    """Deciding (verify by hand, reject) is the operator's alone."""
+    require_operator(p)

@@ -63,6 +63,8 @@ from lianmeng.targeting.results_web import router as targeting_results_pages
 from lianmeng.targeting.web import router as targeting_pages
 from lianmeng.values.api import router as values_router
 from lianmeng.values.web import router as values_pages
+from lianmeng.verification.api import router as verification_router
+from lianmeng.verification.web import router as verification_pages
 from lianmeng.web import errors, openapi
 from lianmeng.web.capacity import LoadShedder, size_thread_limiter
 from lianmeng.web.health import router as health_router
@@ -111,7 +113,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
-                   targeting_results_router, targeting_router, values_router, tags_router):
+                   targeting_results_router, targeting_router, values_router, tags_router, verification_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -122,7 +124,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
-                  tags_member_pages):
+                  tags_member_pages, verification_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

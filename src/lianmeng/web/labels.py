@@ -31,6 +31,7 @@ from lianmeng.tags import domain as tags
 from lianmeng.targeting import domain as targeting
 from lianmeng.targeting import uplift
 from lianmeng.values.domain import RFM_CLASS_LABELS
+from lianmeng.verification import domain as verification
 from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
 Pair = tuple[str, str]
@@ -174,6 +175,11 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "tag_group": tags.GROUP_LABELS,
     "tag_source": tags.SOURCE_LABELS,
     "tag_rule_kind": tags.RULE_KIND_LABELS,
+    "verification_status": verification.STATUS_LABELS,
+    "verification_rule": verification.RULE_LABELS,
+    "verification_subject": verification.SUBJECT_LABELS,
+    "verification_action": verification.ACTION_LABELS,
+    "code_problem": verification.CODE_PROBLEM_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

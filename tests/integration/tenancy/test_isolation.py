@@ -205,7 +205,17 @@ def build_scene(world: World, db_url: str) -> Scene:
     add_audiences(s)
     add_offer_results(s)
     tag_members(s)
+    add_verification_details(s)
     return s
+
+
+def add_verification_details(s: Scene) -> None:
+    """m1 and m1's prospect cand1 carry verification details (a credit code), so the operator may decide on them."""
+    details = {"legal_person": "张三", "registered_address": "深圳市南山区科技园科苑路 15 号",
+               "licence_ref": "深市监 0123"}
+    s.ok("a.admin1", "PATCH", f"/merchants/{s.ids['m1']}", {**details, "credit_code": "91350100M000100Y43"})
+    s.ok("a.admin1", "PATCH", f"/partners/candidates/{s.ids['cand1']}", {**details,
+                                                                          "credit_code": "914403001922038216"})
 
 
 def add_audiences(s: Scene) -> None:
@@ -1589,6 +1599,49 @@ SWEEP.update({
                 Call("a.operator", "mtag1", expect=403), Call("a.member1", "mtag1", expect=403),
                 Call("a.admin1", "mdecl1", expect=403)),
         owners(Call("a.admin1", "mtag1", expect=204)),
+    ),
+})
+
+# --- verification (验真): the operator decides; a merchant reads its own, a keeper its prospects -----------------
+VERIFY_REFUSED = ("a.admin1", "a.staff1", "a.key1", "a.member1")
+SWEEP.update({
+    ("GET", "/verification/queue"): Case(
+        attacks(*(Call(who, expect=403) for who in VERIFY_REFUSED)),
+        owners(Call("a.operator", expect=200)),
+    ),
+    ("GET", "/verification/merchants/{subject_id}"): Case(
+        attacks(Call("b.operator", "m1"), Call("a.admin2", "m1"), Call("a.key2", "m1"), Call("a.member1", "m1"),
+                Call("a.admin1", "bm")),
+        owners(Call("a.admin1", "m1", expect=200), Call("a.staff1", "m1", expect=200),
+               Call("a.operator", "m1", expect=200)),
+    ),
+    ("POST", "/verification/merchants/{subject_id}/verify"): Case(
+        attacks(Call("b.operator", "m1", {}), Call("a.member1", "m1", {}), Call("a.admin2", "m1", {}),
+                Call("a.admin1", "m1", {}, expect=403), Call("a.staff1", "m1", {}, expect=403)),
+        owners(Call("a.operator", "m1", {"note": "已核对原件"}, expect=200)),
+    ),
+    ("POST", "/verification/merchants/{subject_id}/reject"): Case(
+        attacks(Call("b.operator", "m1", {"reason": "外盟"}), Call("a.admin2", "m1", {"reason": "同行"}),
+                Call("a.admin1", "m1", {"reason": "自己"}, expect=403),
+                Call("a.operator", "m1", {"reason": ""}, expect=422)),
+        owners(Call("a.operator", "m1", {"reason": "执照已吊销"}, expect=200)),
+    ),
+    ("GET", "/verification/prospects/{subject_id}"): Case(
+        attacks(Call("a.admin2", "cand1"), Call("b.operator", "cand1"), Call("a.member1", "cand1"),
+                Call("a.admin1", "cand_op"), Call("b.admin1", "cand1")),
+        owners(Call("a.admin1", "cand1", expect=200), Call("a.staff1", "cand1", expect=200),
+               Call("a.operator", "cand1", expect=200)),
+    ),
+    ("POST", "/verification/prospects/{subject_id}/verify"): Case(
+        attacks(Call("b.operator", "cand1", {}), Call("a.admin2", "cand1", {}),
+                Call("a.admin1", "cand1", {}, expect=403)),
+        owners(Call("a.operator", "cand1", {}, expect=200)),
+    ),
+    ("POST", "/verification/prospects/{subject_id}/reject"): Case(
+        attacks(Call("b.operator", "cand1", {"reason": "外盟"}), Call("a.admin2", "cand1", {"reason": "同行"}),
+                Call("a.admin1", "cand1", {"reason": "自己"}, expect=403),
+                Call("a.operator", "cand1", {}, expect=422)),
+        owners(Call("a.operator", "cand1", {"reason": "查无此企业"}, expect=200)),
     ),
 })
 
