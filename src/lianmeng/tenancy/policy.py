@@ -613,3 +613,19 @@ def member_tags(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.MEMBER:
         return and_(MemberTag.member_id == p.member_id, MemberTag.source == TagSource.DECLARED.value)
     return false()
+
+
+# --- profile edits (资料完善记录) -------------------------------------------------------------------------------
+
+
+def profile_edits(p: Principal) -> ColumnElement[bool]:
+    """Who changed which profile fields: a merchant sees its own staff's edits; the operator its alliance's."""
+    from lianmeng.profiles.models import ProfileEdit
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return ProfileEdit.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        return ProfileEdit.merchant_id == p.merchant_id
+    return false()
