@@ -66,6 +66,10 @@ def queue(session: Session, p: Principal, filters: QueueFilter, paging: PagePara
     return Page[MemberCompleteness](items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
+def stores_for_filter(session: Session, p: Principal) -> list[Store]:
+    return repository.stores_of(session, merchant_of(p))
+
+
 @dataclass(frozen=True)
 class ProfileView:
     member: Member
