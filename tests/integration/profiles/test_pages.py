@@ -100,3 +100,24 @@ def test_the_leaderboards_for_a_merchant_and_for_the_operator(world: World) -> N
     assert "data-staff" not in seen.text and "****" not in seen.text and "会员1" not in seen.text
     operator.cookies.set("lm_lang", "en")
     assert "Alliance average" in operator.get("/console/profiles/leaderboard").text
+
+
+def test_the_pages_show_words_not_codes_in_both_languages(world: World) -> None:
+    from tests.integration.web.test_no_raw_codes import codes, raw_codes
+
+    a = enrol(world, "admin1")
+    known = codes()
+    clerk = console(world.client, world.a.actors["staff1"].username)
+    operator = console(world.client, world.a.actors["operator"].username)
+    for browser, paths in ((clerk, ["/console/profiles", "/console/profiles?missing=origin_store",
+                                    f"/console/profiles/members/{a}", "/console/profiles/leaderboard"]),
+                           (operator, ["/console/profiles/leaderboard"])):
+        for lang in ("zh-CN", "en"):
+            browser.cookies.set("lm_lang", lang)
+            for path in paths:
+                page = browser.get(path)
+                assert page.status_code == 200, path
+                assert not raw_codes(page.text, lang, known), (path, lang, raw_codes(page.text, lang, known))
+    clerk.cookies.set("lm_lang", "en")
+    shown = clerk.get(f"/console/profiles/members/{a}").text
+    assert "Enrolling store" in shown and "Consents answered" in shown and "Not given" in shown
