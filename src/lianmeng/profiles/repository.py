@@ -118,6 +118,13 @@ def is_tagged(session: Session, member_id: int, merchant_id: int) -> bool:
     return bool(session.scalar(select(tagged(merchant_id)).where(Member.id == member_id)))
 
 
+def tagged_among(session: Session, member_ids: list[int], merchant_id: int) -> set[int]:
+    """Which of these members carry a tag this merchant may see (one query for a page of the queue)."""
+    if not member_ids:
+        return set()
+    return set(session.scalars(select(Member.id).where(Member.id.in_(member_ids), tagged(merchant_id))))
+
+
 def stores_of(session: Session, merchant_id: int) -> list[Store]:
     return list(session.scalars(select(Store).where(Store.merchant_id == merchant_id).order_by(Store.id)))
 

@@ -43,11 +43,15 @@ def merchant_of(p: Principal) -> int:
 
 
 def profile_of(session: Session, member: Member, merchant_id: int) -> domain.Profile:
+    return _profile(member, repository.is_tagged(session, member.id, merchant_id))
+
+
+def _profile(member: Member, tagged: bool) -> domain.Profile:
     return domain.Profile(
         name=member.name, gender=member.gender, birth_year=member.birth_year,
         consents_answered=domain.consents_answered(member.consent_marketing_at, member.consent_data_sharing_at,
                                                    member.consents_answered_at),
-        origin_store_id=member.origin_store_id, tagged=repository.is_tagged(session, member.id, merchant_id))
+        origin_store_id=member.origin_store_id, tagged=tagged)
 
 
 def _row(member: Member, score: int, profile: domain.Profile) -> MemberCompleteness:
@@ -62,7 +66,8 @@ def queue(session: Session, p: Principal, filters: QueueFilter, paging: PagePara
     total = repository.count_queue(session, p, merchant_id, filters)
     rows = session.execute(repository.queue(p, merchant_id, filters).limit(paging.page_size)
                            .offset(paging.offset)).all()
-    items = [_row(member, int(score), profile_of(session, member, merchant_id)) for member, score in rows]
+    tagged = repository.tagged_among(session, [member.id for member, _ in rows], merchant_id)
+    items = [_row(member, int(score), _profile(member, member.id in tagged)) for member, score in rows]
     return Page[MemberCompleteness](items=items, total=total, page=paging.page, page_size=paging.page_size)
 
 
