@@ -81,9 +81,13 @@ def test_a_bad_form_is_422_next_to_its_field_with_nothing_written(world: World, 
 
 
 def test_another_merchants_member_is_not_found(world: World) -> None:
-    other = world.a.members[world.a.merchants[1]]
+    own, other = world.a.members[world.a.merchants[0]], world.a.members[world.a.merchants[1]]
     clerk = console(world.client, world.a.actors["staff1"].username, raise_server_exceptions=False)
     assert clerk.get(f"/console/profiles/members/{other}").status_code == 404
+    assert f'href="/console/profiles/members/{own}" id="to-profile-edit"' in clerk.get(f"/console/members/{own}").text
+    operator = console(world.client, world.a.actors["operator"].username)
+    assert 'id="to-profile-edit"' not in operator.get(f"/console/members/{own}").text
+    assert operator.get(f"/console/profiles/members/{own}").status_code == 403
 
 
 def test_the_leaderboards_for_a_merchant_and_for_the_operator(world: World) -> None:
