@@ -24,6 +24,7 @@ from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
+from lianmeng.profiles.models import ProfileEdit
 from lianmeng.prospects.models import (
     OverlapAudit,
     OverlapCell,
@@ -93,6 +94,7 @@ __all__ = [
     "PointsGrant",
     "PointsRule",
     "Posting",
+    "ProfileEdit",
     "ProspectMemberDigest",
     "Rebate",
     "RecruitingSettings",

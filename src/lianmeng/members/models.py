@@ -30,6 +30,8 @@ class Member(Timestamps, Base):
     consent_marketing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     consent_data_sharing: Mapped[bool] = mapped_column(default=False)
     consent_data_sharing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # both consent questions put to the member by staff (a "no" kept as "no" changes neither time above)
+    consents_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     offers_refused: Mapped[bool] = mapped_column(default=False)  # refused personalised offers (PIPL art. 24)
     offers_refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     origin_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)

@@ -53,6 +53,7 @@ class MemberUpdate(BaseModel):
     consent_marketing: Flag | None = None
     consent_data_sharing: Flag | None = None
     status: MemberStatus | None = None
+    origin_store_id: Id | None = Field(default=None, description="The enrolling store, one of the origin merchant's")
 
     _phone = field_validator("phone")(_check_phone)
     _birth = field_validator("birth_year")(_check_birth_year)

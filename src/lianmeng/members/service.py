@@ -134,6 +134,8 @@ def _apply_consents(member: Member, marketing: bool | None, sharing: bool | None
     if sharing is not None and sharing != member.consent_data_sharing:
         member.consent_data_sharing = sharing
         member.consent_data_sharing_at = now
+    if marketing is not None and sharing is not None and member.consents_answered_at is None:
+        member.consents_answered_at = now
 
 
 def update_member(session: Session, actor: Principal, member_id: int, data: MemberUpdate) -> Member:
@@ -148,9 +150,21 @@ def update_member(session: Session, actor: Principal, member_id: int, data: Memb
         if other is not None and other.id != member.id:
             raise Conflict("member_exists")
         _set_phone(member, changes["phone"])
+    if changes.get("origin_store_id") is not None:
+        _set_origin_store(session, actor, member, changes["origin_store_id"])
     _apply_profile(member, changes)
     session.flush()
     return member
+
+
+def _set_origin_store(session: Session, actor: Principal, member: Member, store_id: int) -> None:
+    """The enrolling store is the origin merchant's to say (or the operator's): one of that merchant's stores."""
+    if member.origin_merchant_id is None or not (actor.is_operator or actor.merchant_id == member.origin_merchant_id):
+        raise Forbidden()
+    store = merchants_repo.get_store(session, actor, store_id)
+    if store.merchant_id != member.origin_merchant_id:
+        raise Invalid("wrong_merchant", what="store")
+    member.origin_store_id = store.id
 
 
 def update_self(session: Session, actor: Principal, data: SelfUpdate) -> Member:

@@ -647,3 +647,19 @@ def verification_prospects(p: Principal) -> ColumnElement[bool]:
 def require_verifier(p: Principal) -> None:
     """Deciding (verify by hand, reject) is the operator's alone."""
     require_operator(p)
+
+
+# --- profile edits (资料完善记录) -------------------------------------------------------------------------------
+
+
+def profile_edits(p: Principal) -> ColumnElement[bool]:
+    """Who changed which profile fields: a merchant sees its own staff's edits; the operator its alliance's."""
+    from lianmeng.profiles.models import ProfileEdit
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return ProfileEdit.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        return ProfileEdit.merchant_id == p.merchant_id
+    return false()

@@ -43,6 +43,8 @@ from lianmeng.overlap.web import router as overlap_pages
 from lianmeng.partners.api import router as partners_router
 from lianmeng.partners.web import router as partners_pages
 from lianmeng.points.api import router as points_router
+from lianmeng.profiles.api import router as profiles_router
+from lianmeng.profiles.web import router as profiles_pages
 from lianmeng.prospects.api import router as prospects_router
 from lianmeng.prospects.domain import MAX_UPLOAD_BYTES
 from lianmeng.prospects.web import router as prospects_pages
@@ -113,7 +115,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
-                   targeting_results_router, targeting_router, values_router, tags_router, verification_router):
+                   targeting_results_router, targeting_router, values_router, tags_router, verification_router,
+                   profiles_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -124,7 +127,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
-                  tags_member_pages, verification_pages):
+                  tags_member_pages, verification_pages, profiles_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

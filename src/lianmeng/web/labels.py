@@ -19,10 +19,11 @@ from lianmeng.commissions import domain as commissions
 from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.distance import domain as distance
 from lianmeng.ledger.domain import AccountKind
-from lianmeng.members.domain import MemberStatus
+from lianmeng.members.domain import Gender, MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
 from lianmeng.partners import domain as partners
 from lianmeng.points.domain import ENTRY_LABELS
+from lianmeng.profiles.domain import FIELD_LABELS as PROFILE_FIELD_LABELS
 from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABELS, UPLOAD_PROBLEM_LABELS
 from lianmeng.recruiting import domain as recruiting
 from lianmeng.segments import domain as segments
@@ -36,6 +37,10 @@ from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
 
 Pair = tuple[str, str]
 
+GENDER_LABELS: dict[Gender, Pair] = {
+    Gender.FEMALE: ("女", "Female"), Gender.MALE: ("男", "Male"), Gender.OTHER: ("其他", "Another gender"),
+    Gender.UNDISCLOSED: ("未填写", "Not given"),
+}
 TIER_LABELS: dict[str, Pair] = {
     "standard": ("普通会员", "Standard"), "silver": ("银卡会员", "Silver"), "gold": ("金卡会员", "Gold"),
     "black": ("黑卡会员", "Black"),
@@ -180,6 +185,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "verification_subject": verification.SUBJECT_LABELS,
     "verification_action": verification.ACTION_LABELS,
     "code_problem": verification.CODE_PROBLEM_LABELS,
+    "profile_field": PROFILE_FIELD_LABELS,
+    "gender": GENDER_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

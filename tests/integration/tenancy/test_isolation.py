@@ -1645,6 +1645,28 @@ SWEEP.update({
     ),
 })
 
+# --- profiles (资料完整度) ---
+SWEEP.update({
+    ("GET", "/profiles/completeness"): Case(
+        attacks(Call("a.staff1", query={"store_id": "@st2"}, expect=200),
+                Call("a.key2", query={"store_id": "@st1"}, expect=200),
+                Call("a.operator", expect=403), Call("a.member1", expect=403)),
+        owners(Call("a.staff1", expect=200), Call("a.key1", expect=200)),
+    ),
+    ("PATCH", "/profiles/members/{member_id}"): Case(
+        attacks(Call("a.staff2", "mb1", {"name": "冒名"}), Call("a.key2", "mb1", {"name": "冒名"}),
+                Call("b.staff1", "mb1", {"name": "冒名"}),
+                Call("a.staff1", "mb1", {"origin_store_id": "@st2"}, expect=422),
+                Call("a.operator", "mb1", {"name": "冒名"}, expect=403),
+                Call("a.member1", "mb1", {"name": "冒名"}, expect=403)),
+        owners(Call("a.staff1", "mb1", {"name": "会员一号", "birth_year": 1990}, expect=200)),
+    ),
+    ("GET", "/profiles/leaderboard"): Case(
+        attacks(Call("a.member1", expect=403)),
+        owners(Call("a.admin1", expect=200), Call("a.staff1", expect=200), Call("a.operator", expect=200)),
+    ),
+})
+
 # Endpoints with no tenant data to attack. Each says why.
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/health"): "version and database reachability only",

@@ -34,7 +34,7 @@ from tests.integration.web.console import csrf_of
 
 # enums that are never shown to a person (query switches, internal sides, units)
 INTERNAL = {"Grouping", "LeaderboardBy", "LeaderboardPeriod", "Metric", "Side", "Unit", "OwnerType",
-            "AttributionRule", "Gender", "Kind"}
+            "AttributionRule", "Kind"}
 SKIP = re.compile(r"/export|\.png$|\.svg$|^/lang/|/logout|^/static/|^/docs|^/api/")
 
 
@@ -213,7 +213,9 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
 "TagGroup": "tag_group", "TagSource": "tag_source", "RuleKind": "tag_rule_kind",
             "VerificationStatus": "verification_status", "VerificationRule": "verification_rule",
             "SubjectKind": "verification_subject", "VerificationAction": "verification_action",
-            "CodeProblem": "code_problem"}
+            "CodeProblem": "code_problem",
+
+"ProfileField": "profile_field", "Gender": "gender"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:

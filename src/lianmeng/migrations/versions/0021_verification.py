@@ -1,7 +1,7 @@
 """verification: credit code and review columns on merchants and partner_candidates, verification_events,
 members.phone_verified_at
 
-Revision ID: 0021a
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-07 04:52:15
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import lianmeng.db
 
-revision: str = '0021a'
+revision: str = '0021'
 down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

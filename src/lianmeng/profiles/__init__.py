@@ -1,0 +1,1 @@
+"""Profile completeness (资料完整度): scores, the staff edit flow and its leaderboard."""
