@@ -22,6 +22,7 @@ from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
+from lianmeng.ownership.models import MemberOwner, OwnershipPeriod, OwnershipSettings
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 from lianmeng.prospects.models import (
@@ -71,6 +72,7 @@ __all__ = [
     "JointProduct",
     "JointTier",
     "Member",
+    "MemberOwner",
     "MemberTag",
     "MemberValue",
     "MemberValueChange",
@@ -87,6 +89,8 @@ __all__ = [
     "OverlapComputation",
     "OverlapInvitation",
     "OverlapSnapshot",
+    "OwnershipPeriod",
+    "OwnershipSettings",
     "PairOverlap",
     "PointsDraw",
     "PointsGrant",

@@ -8,6 +8,7 @@ from lianmeng.alliances import repository as alliances_repo
 from lianmeng.kit.errors import Invalid
 from lianmeng.merchants import repository
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.ownership import service as ownership
 from lianmeng.merchants.schemas import (
     MerchantCreate,
     MerchantUpdate,
@@ -93,6 +94,9 @@ def update_staff(session: Session, actor: Principal, staff_id: int, data: StaffU
     changes = data.model_dump(exclude_unset=True)
     if changes.get("store_id") is not None:
         _check_store(session, actor, staff.merchant_id, changes["store_id"])
+    leaving = staff.active and changes.get("active") is False
     _apply(staff, {k: v for k, v in changes.items() if v is not None or k == "store_id"})
+    if leaving:  # its members go to the pool (a named successor: POST /ownership/hand-overs instead)
+        ownership.staff_left(session, staff, actor)
     session.flush()
     return staff

@@ -21,6 +21,7 @@ from lianmeng.distance import domain as distance
 from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
+from lianmeng.ownership import domain as ownership
 from lianmeng.partners import domain as partners
 from lianmeng.points.domain import ENTRY_LABELS
 from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABELS, UPLOAD_PROBLEM_LABELS
@@ -174,6 +175,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "tag_group": tags.GROUP_LABELS,
     "tag_source": tags.SOURCE_LABELS,
     "tag_rule_kind": tags.RULE_KIND_LABELS,
+    "ownership_change": ownership.CHANGE_LABELS,
+    "assign_basis": ownership.BASIS_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}
