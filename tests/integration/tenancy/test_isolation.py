@@ -195,6 +195,7 @@ def build_scene(world: World, db_url: str) -> Scene:
                         {"external_id": "JC-1", "tier_id": ids["jtier"], "member_id": ids["mb1"]}, 201)["id"]
     s.ok("a.staff1", "POST", f"/joint-cards/{ids['jcard']}/consume", {"component_id": ids["jc_m1"]}, 201)
     recruit(s)
+    own(s)
     target(s)
     settle_a_month(s)
     # partner candidates: m1's own list, the alpha operator's, the beta operator's
@@ -248,6 +249,12 @@ def tag_members(s: Scene) -> None:
     ids["mdecl1"] = next(t["id"] for t in s.ok("a.staff1", "GET", f"/members/{ids['mb1']}/tags")
                          if t["source"] == "declared")
     ids["tag_fitness"] = "fitness"
+
+
+def own(s: Scene) -> None:
+    """Ownership: m1's clerk claims m1's member; a second member of m1 waits in m1's pool (mb1b)."""
+    s.ids["mb1b"] = s.ok("a.staff1", "POST", "/members", {"phone": "13912340001", "name": "池中客"}, 201)["id"]
+    s.ok("a.staff1", "POST", "/ownership/claims", {"member_id": s.ids["mb1"]}, 201)
 
 
 def recruit(s: Scene) -> None:
@@ -1593,6 +1600,63 @@ SWEEP.update({
 })
 
 # Endpoints with no tenant data to attack. Each says why.
+# ownership (归属) and the pool (客户池): a merchant's own; its admins assign and hand over, its staff claim and see
+# their own members; the operator and members have no pool
+OWN_REFUSED = ("a.operator", "a.member1")
+SWEEP.update({
+    ("GET", "/ownership/settings"): Case(
+        attacks(*(Call(who, expect=403) for who in OWN_REFUSED)),
+        owners(Call("a.admin1", expect=200), Call("a.staff1", expect=200)),
+    ),
+    ("PUT", "/ownership/settings"): Case(
+        attacks(*(Call(who, body={"daily_claim_limit": 5}, expect=403) for who in (*OWN_REFUSED, "a.staff1")),
+                Call("a.admin1", body={"daily_claim_limit": 0}, expect=422)),
+        owners(Call("a.admin1", body={"daily_claim_limit": 5}, expect=200)),
+    ),
+    ("GET", "/ownership/overview"): Case(
+        attacks(*(Call(who, expect=403) for who in (*OWN_REFUSED, "a.staff1"))),
+        owners(Call("a.admin1", expect=200)),
+    ),
+    ("POST", "/ownership/assignments"): Case(
+        attacks(Call("a.admin2", body={"basis": "all_members", "staff_ids": ["@sf1"]}),
+                Call("b.admin1", body={"basis": "all_members", "staff_ids": ["@sf1"]}),
+                *(Call(who, body={"basis": "all_members", "staff_ids": ["@sf1"]}, expect=403)
+                  for who in (*OWN_REFUSED, "a.staff1"))),
+        owners(Call("a.admin1", body={"basis": "all_members", "staff_ids": ["@sf1"]}, expect=200)),
+    ),
+    ("GET", "/ownership/pool"): Case(
+        attacks(*(Call(who, expect=403) for who in (*OWN_REFUSED, "b.operator"))),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200)),
+    ),
+    ("GET", "/ownership/claims/today"): Case(
+        attacks(*(Call(who, expect=403) for who in (*OWN_REFUSED, "a.admin1", "a.key1"))),
+        owners(Call("a.staff1", expect=200)),
+    ),
+    ("POST", "/ownership/claims"): Case(
+        attacks(Call("a.staff2", body={"member_id": "@mb1b"}), Call("b.staff1", body={"member_id": "@mb1b"}),
+                *(Call(who, body={"member_id": "@mb1b"}, expect=403) for who in (*OWN_REFUSED, "a.admin1"))),
+        owners(Call("a.staff1", body={"member_id": "@mb1b"}, expect=201)),
+    ),
+    ("POST", "/ownership/releases"): Case(
+        attacks(Call("a.staff2", body={"member_id": "@mb1"}), Call("b.staff1", body={"member_id": "@mb1"}),
+                *(Call(who, body={"member_id": "@mb1"}, expect=403) for who in OWN_REFUSED)),
+        owners(Call("a.staff1", body={"member_id": "@mb1"}, expect=200)),
+    ),
+    ("POST", "/ownership/hand-overs"): Case(
+        attacks(Call("a.admin2", body={"staff_id": "@sf1"}), Call("b.admin1", body={"staff_id": "@sf1"}),
+                *(Call(who, body={"staff_id": "@sf1"}, expect=403) for who in (*OWN_REFUSED, "a.staff1"))),
+        owners(Call("a.admin1", body={"staff_id": "@sf1"}, expect=200)),
+    ),
+    ("GET", "/ownership/owners"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff2", "b.operator", "a.key2", "a.member1"))),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("GET", "/ownership/history"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff2", "b.operator", "a.key2", "a.member1"))),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+})
+
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/health"): "version and database reachability only",
     ("POST", "/auth/token"): "password login: answers only about the credentials given",
