@@ -8,7 +8,6 @@ from lianmeng.alliances import repository as alliances_repo
 from lianmeng.kit.errors import Invalid
 from lianmeng.merchants import repository
 from lianmeng.merchants.models import Merchant, Staff, Store
-from lianmeng.ownership import service as ownership
 from lianmeng.merchants.schemas import (
     MerchantCreate,
     MerchantUpdate,
@@ -17,6 +16,7 @@ from lianmeng.merchants.schemas import (
     StoreCreate,
     StoreUpdate,
 )
+from lianmeng.ownership import service as ownership
 from lianmeng.tenancy import Principal, policy
 
 OPERATOR_ONLY_FIELDS = frozenset({"status", "rating"})

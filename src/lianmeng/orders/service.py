@@ -35,10 +35,10 @@ from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
 from lianmeng.members import repository as members_repo
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Merchant
-from lianmeng.ownership import service as ownership
 from lianmeng.orders import domain, repository
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.orders.schemas import OrderCreate, RefundCreate, TopUpCreate
+from lianmeng.ownership import service as ownership
 from lianmeng.points import domain as points_domain
 from lianmeng.points import repository as points_repo
 from lianmeng.points import service as points

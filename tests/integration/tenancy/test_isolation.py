@@ -254,6 +254,7 @@ def tag_members(s: Scene) -> None:
 def own(s: Scene) -> None:
     """Ownership: m1's clerk claims m1's member; a second member of m1 waits in m1's pool (mb1b)."""
     s.ids["mb1b"] = s.ok("a.staff1", "POST", "/members", {"phone": "13912340001", "name": "池中客"}, 201)["id"]
+    s.ids["ms1b"] = s.ok("platform", "GET", f"/memberships?member_id={s.ids['mb1b']}")["items"][0]["id"]
     s.ok("a.staff1", "POST", "/ownership/claims", {"member_id": s.ids["mb1"]}, 201)
 
 
@@ -1791,8 +1792,8 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/merchants": scope("m1 m2 m3 bm", "m1 m2 m3", "m1 m2 m3", "m1 m2 m3", "bm"),
     "/stores": scope("st1 st2 st3 bst", "st1 st2 st3", "st1 st2 st3", "st1 st2 st3", "bst"),
     "/staff": scope("sf1 sf2 sf2b sf3 bsf", "sf1 sf2 sf2b sf3", "sf1", "", "bsf"),
-    "/members": scope("mb1 mb2 mb3 bmb", "mb1 mb2 mb3", "mb1", "mb1", "bmb"),
-    "/memberships": scope("ms1 ms2 ms3 bms", "ms1 ms2 ms3", "ms1", "ms1", "bms"),
+    "/members": scope("mb1 mb1b mb2 mb3 bmb", "mb1 mb1b mb2 mb3", "mb1 mb1b", "mb1", "bmb"),
+    "/memberships": scope("ms1 ms1b ms2 ms3 bms", "ms1 ms1b ms2 ms3", "ms1 ms1b", "ms1", "bms"),
     "/agreements": scope("agr23 agr12 agr_wide agr_comm agr_offer b_wide", "agr23 agr12 agr_wide agr_comm agr_offer",
                          "agr12 agr_wide agr_comm agr_offer", "", "b_wide"),
     "/users": scope(ALL_USERS, "u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_staff3", "u_admin1 u_staff1",
