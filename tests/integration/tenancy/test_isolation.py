@@ -1888,7 +1888,7 @@ def test_enrolment_at_another_merchant_shares_that_member_only(scene: Scene) -> 
     assert scene.call("a.admin1", "GET", f"/members/{mb2}").status_code == 404
     scene.ok("a.staff1", "POST", "/memberships", {"card_no": "@mb2_card"}, 201)
     assert scene.ok("a.admin1", "GET", f"/members/{mb2}")["id"] == mb2
-    assert list_ids(scene, "a.admin1", "/members") == {scene.ids["mb1"], mb2}
+    assert list_ids(scene, "a.admin1", "/members") == {scene.ids["mb1"], scene.ids["mb1b"], mb2}
     assert scene.call("a.admin1", "GET", f"/members/{mb3}").status_code == 404
     # m1 sees its own membership of mb2, never m2's
     assert {m["merchant_id"] for m in scene.ok("a.admin1", "GET", f"/memberships?member_id={mb2}")["items"]} == {
@@ -1952,7 +1952,7 @@ def test_api_key_reads_its_merchant_only_and_dies_when_revoked(scene: Scene) -> 
     for headers in ({"X-API-Key": created["key"]}, {"Authorization": f"Bearer {created['key']}"}):
         scene.headers["probe"] = headers
         assert scene.ok("probe", "GET", "/auth/whoami")["role"] == "integration"
-        assert list_ids(scene, "probe", "/members") == {ids["mb1"]}
+        assert list_ids(scene, "probe", "/members") == {ids["mb1"], ids["mb1b"]}
         assert scene.ok("probe", "GET", f"/members/{ids['mb1']}")["id"] == ids["mb1"]
         assert scene.call("probe", "GET", f"/members/{ids['mb2']}").status_code == 404
         assert scene.call("probe", "GET", f"/members/{ids['bmb']}").status_code == 404
