@@ -42,9 +42,15 @@ def test_assignment_by_store_and_by_value_class(world: World, session: Session) 
     m1 = world.a.merchants[0]
     admin = world.a.actors["admin1"].headers
     members = enrol(world, "staff1", 3)  # the clerk's store is the members' origin store
+    ok(world.client.post("/api/v1/orders", headers=world.a.actors["staff1"].headers, json={
+        "external_id": "AT-STORE-1", "member_id": members[2], "amount_fen": 8_800, "store_id": world.a.stores[m1]}),
+       201)
+    by_orders = ok(world.client.post(f"{API}/assignments", headers=admin, json={
+        "basis": "store_orders", "store_id": world.a.stores[m1], "staff_ids": [world.a.staff[m1]]}))
+    assert by_orders["assigned"] == 1
     by_store = ok(world.client.post(f"{API}/assignments", headers=admin, json={
         "basis": "origin_store", "store_id": world.a.stores[m1], "staff_ids": [world.a.staff[m1]]}))
-    assert by_store["assigned"] == 4
+    assert (by_store["assigned"], by_store["unchanged"]) == (3, 0)  # the one who ordered there is owned already
     missing = world.client.post(f"{API}/assignments", headers=admin, json={
         "basis": "origin_store", "staff_ids": [world.a.staff[m1]]})
     assert missing.status_code == 422 and missing.json()["error"]["code"] == "ownership_store_required"
