@@ -7,7 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from lianmeng.cli import app
 from lianmeng.jobs.service import return_idle_members, run_all
 from lianmeng.kit import clock
 from lianmeng.ledger import service as ledger
@@ -88,7 +90,8 @@ def test_idle_owners_go_back_to_the_pool_unless_they_served(world: World, sessio
     ok(world.client.post("/api/v1/orders", headers=clerk, json={
         "external_id": "SERVE-1", "member_id": served, "amount_fen": 10_000}), 201)
     url = world.client.app.state.database_url
-    assert return_idle_members(url) == 2  # the world's member and `idle`
+    ran = CliRunner().invoke(app, ["jobs", "run", "--database-url", url], env={"COLUMNS": "400"})
+    assert ran.exit_code == 0 and "members back in the pool (not served): 2" in ran.output, ran.output
     assert _owners(session, m1) == {served: first}
     assert return_idle_members(url) == 0  # idempotent
     # 91 days on, the served one is idle too (the job in run_all)
