@@ -254,7 +254,8 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
                   f"unproved claim phones forgotten: {report.unconfirmed_phones_forgotten:,}  "
                   f"prospect overlap indexes purged: {report.overlap_indexes_purged:,}  "
                   f"alliances' customer overlap recounted: {report.overlap_alliances_recounted:,}  "
-                  f"alliances' member values refreshed: {report.value_alliances_refreshed:,}")
+                  f"alliances' member values refreshed: {report.value_alliances_refreshed:,}  "
+                  f"members back in the pool (not served): {report.members_back_in_pool:,}")
 
 
 PeriodOpt = Annotated[str, typer.Option(

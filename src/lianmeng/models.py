@@ -22,6 +22,7 @@ from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
+from lianmeng.ownership.models import MemberOwner, OwnershipPeriod, OwnershipSettings
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 from lianmeng.profiles.models import ProfileEdit
@@ -73,6 +74,7 @@ __all__ = [
     "JointProduct",
     "JointTier",
     "Member",
+    "MemberOwner",
     "MemberTag",
     "MemberValue",
     "MemberValueChange",
@@ -89,6 +91,8 @@ __all__ = [
     "OverlapComputation",
     "OverlapInvitation",
     "OverlapSnapshot",
+    "OwnershipPeriod",
+    "OwnershipSettings",
     "PairOverlap",
     "PointsDraw",
     "PointsGrant",

@@ -13,6 +13,7 @@ from lianmeng.db import unit_of_work
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
 from lianmeng.overlap import service as overlap
+from lianmeng.ownership import service as ownership
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.settlement import service as settlement
@@ -38,6 +39,7 @@ class JobReport:
     value_alliances_refreshed: int = 0
     rule_tags_added: int = 0
     rule_tags_removed: int = 0
+    members_back_in_pool: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -57,10 +59,11 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
     valued = refresh_values(database_url, at)  # before the offers: audiences select on fresh values and tags
     tagged = apply_tag_rules(database_url, at)
     sent = send_offers(database_url, at)
+    back_in_pool = return_idle_members(database_url, at)
     return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged, overlap_recounted,
                      targeted_offers_refreshed=refresh_targeted_offers(database_url, at), offers_sent=sent,
                      value_alliances_refreshed=valued, rule_tags_added=tagged.added,
-                     rule_tags_removed=tagged.removed)
+                     rule_tags_removed=tagged.removed, members_back_in_pool=back_in_pool)
 
 
 def send_offers(database_url: str | None = None, at: datetime | None = None,
@@ -87,6 +90,18 @@ def apply_tag_rules(database_url: str | None = None, at: datetime | None = None)
             applied = tags.apply_rules(session, alliance_id, at)
         added, removed = added + applied.added, removed + applied.removed
     return tags.RulesApplied(added, removed)
+
+
+def return_idle_members(database_url: str | None = None, at: datetime | None = None) -> int:
+    """Ownership: members their owner has not served for the merchant's idle days go back to its pool, each merchant
+    in a unit of work of its own (ownership.service.return_idle). Returns how many went back."""
+    with unit_of_work(database_url) as session:
+        merchants = ownership.merchants_due(session)
+    back = 0
+    for merchant_id in merchants:
+        with unit_of_work(database_url) as session:
+            back += ownership.return_idle(session, merchant_id, at)
+    return back
 
 
 def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
@@ -154,6 +169,9 @@ class Scheduler:
                 if report.rule_tags_added or report.rule_tags_removed:
                     log.info("jobs: rule tags: %d added, %d removed", report.rule_tags_added,
                              report.rule_tags_removed)
+                if report.members_back_in_pool:
+                    log.info("jobs: %d members back in their merchants' pools (not served)",
+                             report.members_back_in_pool)
                 if report.overlap_alliances_recounted:
                     log.info("jobs: recounted the customer overlap of %d alliances",
                              report.overlap_alliances_recounted)

@@ -16,6 +16,7 @@ from lianmeng.merchants.schemas import (
     StoreCreate,
     StoreUpdate,
 )
+from lianmeng.ownership import service as ownership
 from lianmeng.tenancy import Principal, policy
 from lianmeng.verification import service as verification
 from lianmeng.verification.schemas import DETAIL_FIELDS
@@ -99,6 +100,9 @@ def update_staff(session: Session, actor: Principal, staff_id: int, data: StaffU
     changes = data.model_dump(exclude_unset=True)
     if changes.get("store_id") is not None:
         _check_store(session, actor, staff.merchant_id, changes["store_id"])
+    leaving = staff.active and changes.get("active") is False
     _apply(staff, {k: v for k, v in changes.items() if v is not None or k == "store_id"})
+    if leaving:  # its members go to the pool (a named successor: POST /ownership/hand-overs instead)
+        ownership.staff_left(session, staff, actor)
     session.flush()
     return staff

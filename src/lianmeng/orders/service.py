@@ -38,6 +38,7 @@ from lianmeng.merchants.models import Merchant
 from lianmeng.orders import domain, repository
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.orders.schemas import OrderCreate, RefundCreate, TopUpCreate
+from lianmeng.ownership import service as ownership
 from lianmeng.points import domain as points_domain
 from lianmeng.points import repository as points_repo
 from lianmeng.points import service as points
@@ -328,6 +329,7 @@ def _attribute(session: Session, plans: list[_Plan], now: datetime) -> None:
     for row in coupons_repo.touches_of(session, touched, now - timedelta(days=max_window)):
         touches[row.member_id].append(coupons_domain.Touch(row.referrer_merchant_id, row.referrer_staff_id,
                                                            row.target_merchant_id, row.issued_at))
+    found_for: dict[int, coupons_domain.Attribution] = {}
     for plan in plans:
         member = plan.member
         found = coupons_domain.attribute(
@@ -335,10 +337,19 @@ def _attribute(session: Session, plans: list[_Plan], now: datetime) -> None:
             touches[member.id], plan.merchant.id, member.origin_merchant_id, member.origin_staff_id,
             member.created_at, now)
         if found is not None:
-            plan.referred = commissions.ReferredOrder(
-                alliance_id=plan.merchant.alliance_id, merchant_id=plan.merchant.id, member=member,
-                referrer_merchant_id=found.referrer_merchant_id, referrer_staff_id=found.referrer_staff_id,
-                amount_fen=plan.data.amount_fen, at=now, referred_at=found.referred_at)
+            found_for[plan.index] = found
+    # the member's owner (归属) at the referring merchant is the staff member the referral credits
+    owners = ownership.owners_for_attribution(
+        session, {(p.member.id, found_for[p.index].referrer_merchant_id) for p in plans if p.index in found_for})
+    for plan in plans:
+        if plan.index not in found_for:
+            continue
+        found = found_for[plan.index]
+        staff_id = owners.get((plan.member.id, found.referrer_merchant_id), found.referrer_staff_id)
+        plan.referred = commissions.ReferredOrder(
+            alliance_id=plan.merchant.alliance_id, merchant_id=plan.merchant.id, member=plan.member,
+            referrer_merchant_id=found.referrer_merchant_id, referrer_staff_id=staff_id,
+            amount_fen=plan.data.amount_fen, at=now, referred_at=found.referred_at)
 
 
 def _admit(session: Session, plans: list[_Plan], results: list[Recorded], now: datetime,

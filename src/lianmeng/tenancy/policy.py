@@ -23,6 +23,7 @@ from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order
+from lianmeng.ownership.models import MemberOwner, OwnershipPeriod
 from lianmeng.recruiting.models import Application, JoinLink
 from lianmeng.referrals.models import Feedback
 from lianmeng.segments.models import SegmentShare
@@ -663,3 +664,61 @@ def profile_edits(p: Principal) -> ColumnElement[bool]:
     if p.is_merchant_side:
         return ProfileEdit.merchant_id == p.merchant_id
     return false()
+
+
+# --- ownership (归属) and the claimable pool (客户池) ----------------------------------------------------------------
+
+
+def member_owners(p: Principal) -> ColumnElement[bool]:
+    """Current owners: the operator sees its alliance's; a merchant's admins and integrations all of their
+    merchant's; its staff only the members they own themselves; a promoter (who serves nobody) none."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return MemberOwner.alliance_id == p.alliance_id
+    if p.promoter:
+        return false()
+    if p.manages_merchant:
+        return MemberOwner.merchant_id == p.merchant_id
+    if p.is_merchant_side:
+        return and_(MemberOwner.merchant_id == p.merchant_id, MemberOwner.staff_id == p.staff_id)
+    return false()
+
+
+def ownership_history(p: Principal) -> ColumnElement[bool]:
+    """Ownership history, as `member_owners`: staff see the periods they owned themselves."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return OwnershipPeriod.alliance_id == p.alliance_id
+    if p.promoter:
+        return false()
+    if p.manages_merchant:
+        return OwnershipPeriod.merchant_id == p.merchant_id
+    if p.is_merchant_side:
+        return and_(OwnershipPeriod.merchant_id == p.merchant_id, OwnershipPeriod.staff_id == p.staff_id)
+    return false()
+
+
+def ownership_merchant(p: Principal) -> int:
+    """The merchant whose pool and owners the caller works with: its own. The pool is a merchant's; the operator
+    and members have none (403), nor a promoter, who serves nobody."""
+    if not p.is_merchant_side or p.merchant_id is None or p.promoter:
+        raise Forbidden()
+    return p.merchant_id
+
+
+def require_ownership_admin(p: Principal) -> int:
+    """Assigning in bulk, handing over and the pool's terms: the merchant's admins and integrations."""
+    merchant_id = ownership_merchant(p)
+    if not p.manages_merchant:
+        raise Forbidden()
+    return merchant_id
+
+
+def require_claimer(p: Principal) -> tuple[int, int]:
+    """Claiming from the pool: a login tied to a staff member of the merchant. Returns (merchant, staff)."""
+    merchant_id = ownership_merchant(p)
+    if p.kind != "user" or p.staff_id is None:
+        raise Forbidden()
+    return merchant_id, p.staff_id

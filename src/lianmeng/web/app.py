@@ -40,6 +40,8 @@ from lianmeng.merchants.api import router as merchants_router
 from lianmeng.orders.api import router as orders_router
 from lianmeng.overlap.api import router as overlap_router
 from lianmeng.overlap.web import router as overlap_pages
+from lianmeng.ownership.api import router as ownership_router
+from lianmeng.ownership.web import router as ownership_pages
 from lianmeng.partners.api import router as partners_router
 from lianmeng.partners.web import router as partners_pages
 from lianmeng.points.api import router as points_router
@@ -116,7 +118,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
-                   profiles_router):
+                   profiles_router, ownership_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -127,7 +129,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
-                  tags_member_pages, verification_pages, profiles_pages):
+                  tags_member_pages, verification_pages, profiles_pages, ownership_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

@@ -21,6 +21,7 @@ from lianmeng.distance import domain as distance
 from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import Gender, MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
+from lianmeng.ownership import domain as ownership
 from lianmeng.partners import domain as partners
 from lianmeng.points.domain import ENTRY_LABELS
 from lianmeng.profiles.domain import FIELD_LABELS as PROFILE_FIELD_LABELS
@@ -187,6 +188,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "code_problem": verification.CODE_PROBLEM_LABELS,
     "profile_field": PROFILE_FIELD_LABELS,
     "gender": GENDER_LABELS,
+    "ownership_change": ownership.CHANGE_LABELS,
+    "assign_basis": ownership.BASIS_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

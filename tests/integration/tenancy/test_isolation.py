@@ -195,6 +195,7 @@ def build_scene(world: World, db_url: str) -> Scene:
                         {"external_id": "JC-1", "tier_id": ids["jtier"], "member_id": ids["mb1"]}, 201)["id"]
     s.ok("a.staff1", "POST", f"/joint-cards/{ids['jcard']}/consume", {"component_id": ids["jc_m1"]}, 201)
     recruit(s)
+    own(s)
     target(s)
     settle_a_month(s)
     # partner candidates: m1's own list, the alpha operator's, the beta operator's
@@ -258,6 +259,13 @@ def tag_members(s: Scene) -> None:
     ids["mdecl1"] = next(t["id"] for t in s.ok("a.staff1", "GET", f"/members/{ids['mb1']}/tags")
                          if t["source"] == "declared")
     ids["tag_fitness"] = "fitness"
+
+
+def own(s: Scene) -> None:
+    """Ownership: m1's clerk claims m1's member; a second member of m1 waits in m1's pool (mb1b)."""
+    s.ids["mb1b"] = s.ok("a.staff1", "POST", "/members", {"phone": "13912340001", "name": "池中客"}, 201)["id"]
+    s.ids["ms1b"] = s.ok("platform", "GET", f"/memberships?member_id={s.ids['mb1b']}")["items"][0]["id"]
+    s.ok("a.staff1", "POST", "/ownership/claims", {"member_id": s.ids["mb1"]}, 201)
 
 
 def recruit(s: Scene) -> None:
@@ -1668,6 +1676,63 @@ SWEEP.update({
 })
 
 # Endpoints with no tenant data to attack. Each says why.
+# ownership (归属) and the pool (客户池): a merchant's own; its admins assign and hand over, its staff claim and see
+# their own members; the operator and members have no pool
+OWN_REFUSED = ("a.operator", "a.member1")
+SWEEP.update({
+    ("GET", "/ownership/settings"): Case(
+        attacks(*(Call(who, expect=403) for who in OWN_REFUSED)),
+        owners(Call("a.admin1", expect=200), Call("a.staff1", expect=200)),
+    ),
+    ("PUT", "/ownership/settings"): Case(
+        attacks(*(Call(who, body={"daily_claim_limit": 5}, expect=403) for who in (*OWN_REFUSED, "a.staff1")),
+                Call("a.admin1", body={"daily_claim_limit": 0}, expect=422)),
+        owners(Call("a.admin1", body={"daily_claim_limit": 5}, expect=200)),
+    ),
+    ("GET", "/ownership/overview"): Case(
+        attacks(*(Call(who, expect=403) for who in (*OWN_REFUSED, "a.staff1"))),
+        owners(Call("a.admin1", expect=200)),
+    ),
+    ("POST", "/ownership/assignments"): Case(
+        attacks(Call("a.admin2", body={"basis": "all_members", "staff_ids": ["@sf1"]}),
+                Call("b.admin1", body={"basis": "all_members", "staff_ids": ["@sf1"]}),
+                *(Call(who, body={"basis": "all_members", "staff_ids": ["@sf1"]}, expect=403)
+                  for who in (*OWN_REFUSED, "a.staff1"))),
+        owners(Call("a.admin1", body={"basis": "all_members", "staff_ids": ["@sf1"]}, expect=200)),
+    ),
+    ("GET", "/ownership/pool"): Case(
+        attacks(*(Call(who, expect=403) for who in (*OWN_REFUSED, "b.operator"))),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200)),
+    ),
+    ("GET", "/ownership/claims/today"): Case(
+        attacks(*(Call(who, expect=403) for who in (*OWN_REFUSED, "a.admin1", "a.key1"))),
+        owners(Call("a.staff1", expect=200)),
+    ),
+    ("POST", "/ownership/claims"): Case(
+        attacks(Call("a.staff2", body={"member_id": "@mb1b"}), Call("b.staff1", body={"member_id": "@mb1b"}),
+                *(Call(who, body={"member_id": "@mb1b"}, expect=403) for who in (*OWN_REFUSED, "a.admin1"))),
+        owners(Call("a.staff1", body={"member_id": "@mb1b"}, expect=201)),
+    ),
+    ("POST", "/ownership/releases"): Case(
+        attacks(Call("a.staff2", body={"member_id": "@mb1"}), Call("b.staff1", body={"member_id": "@mb1"}),
+                *(Call(who, body={"member_id": "@mb1"}, expect=403) for who in OWN_REFUSED)),
+        owners(Call("a.staff1", body={"member_id": "@mb1"}, expect=200)),
+    ),
+    ("POST", "/ownership/hand-overs"): Case(
+        attacks(Call("a.admin2", body={"staff_id": "@sf1"}), Call("b.admin1", body={"staff_id": "@sf1"}),
+                *(Call(who, body={"staff_id": "@sf1"}, expect=403) for who in (*OWN_REFUSED, "a.staff1"))),
+        owners(Call("a.admin1", body={"staff_id": "@sf1"}, expect=200)),
+    ),
+    ("GET", "/ownership/owners"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff2", "b.operator", "a.key2", "a.member1"))),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("GET", "/ownership/history"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff2", "b.operator", "a.key2", "a.member1"))),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+})
+
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/health"): "version and database reachability only",
     ("POST", "/auth/token"): "password login: answers only about the credentials given",
@@ -1802,8 +1867,8 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/merchants": scope("m1 m2 m3 bm", "m1 m2 m3", "m1 m2 m3", "m1 m2 m3", "bm"),
     "/stores": scope("st1 st2 st3 bst", "st1 st2 st3", "st1 st2 st3", "st1 st2 st3", "bst"),
     "/staff": scope("sf1 sf2 sf2b sf3 bsf", "sf1 sf2 sf2b sf3", "sf1", "", "bsf"),
-    "/members": scope("mb1 mb2 mb3 bmb", "mb1 mb2 mb3", "mb1", "mb1", "bmb"),
-    "/memberships": scope("ms1 ms2 ms3 bms", "ms1 ms2 ms3", "ms1", "ms1", "bms"),
+    "/members": scope("mb1 mb1b mb2 mb3 bmb", "mb1 mb1b mb2 mb3", "mb1 mb1b", "mb1", "bmb"),
+    "/memberships": scope("ms1 ms1b ms2 ms3 bms", "ms1 ms1b ms2 ms3", "ms1 ms1b", "ms1", "bms"),
     "/agreements": scope("agr23 agr12 agr_wide agr_comm agr_offer b_wide", "agr23 agr12 agr_wide agr_comm agr_offer",
                          "agr12 agr_wide agr_comm agr_offer", "", "b_wide"),
     "/users": scope(ALL_USERS, "u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_staff3", "u_admin1 u_staff1",
@@ -1898,7 +1963,7 @@ def test_enrolment_at_another_merchant_shares_that_member_only(scene: Scene) -> 
     assert scene.call("a.admin1", "GET", f"/members/{mb2}").status_code == 404
     scene.ok("a.staff1", "POST", "/memberships", {"card_no": "@mb2_card"}, 201)
     assert scene.ok("a.admin1", "GET", f"/members/{mb2}")["id"] == mb2
-    assert list_ids(scene, "a.admin1", "/members") == {scene.ids["mb1"], mb2}
+    assert list_ids(scene, "a.admin1", "/members") == {scene.ids["mb1"], scene.ids["mb1b"], mb2}
     assert scene.call("a.admin1", "GET", f"/members/{mb3}").status_code == 404
     # m1 sees its own membership of mb2, never m2's
     assert {m["merchant_id"] for m in scene.ok("a.admin1", "GET", f"/memberships?member_id={mb2}")["items"]} == {
@@ -1962,7 +2027,7 @@ def test_api_key_reads_its_merchant_only_and_dies_when_revoked(scene: Scene) -> 
     for headers in ({"X-API-Key": created["key"]}, {"Authorization": f"Bearer {created['key']}"}):
         scene.headers["probe"] = headers
         assert scene.ok("probe", "GET", "/auth/whoami")["role"] == "integration"
-        assert list_ids(scene, "probe", "/members") == {ids["mb1"]}
+        assert list_ids(scene, "probe", "/members") == {ids["mb1"], ids["mb1b"]}
         assert scene.ok("probe", "GET", f"/members/{ids['mb1']}")["id"] == ids["mb1"]
         assert scene.call("probe", "GET", f"/members/{ids['mb2']}").status_code == 404
         assert scene.call("probe", "GET", f"/members/{ids['bmb']}").status_code == 404

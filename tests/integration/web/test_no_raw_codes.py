@@ -214,8 +214,8 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "VerificationStatus": "verification_status", "VerificationRule": "verification_rule",
             "SubjectKind": "verification_subject", "VerificationAction": "verification_action",
             "CodeProblem": "code_problem",
-
-"ProfileField": "profile_field", "Gender": "gender"}
+            "ProfileField": "profile_field", "Gender": "gender",
+            "OwnershipChange": "ownership_change", "AssignBasis": "assign_basis"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
