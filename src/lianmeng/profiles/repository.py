@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.ownership.models import MemberOwner
 from lianmeng.profiles.domain import UNDISCLOSED, WEIGHTS, ProfileField
 from lianmeng.profiles.models import ProfileEdit
 from lianmeng.tags.domain import TagSource
@@ -21,17 +22,13 @@ from lianmeng.tags.models import MemberTag
 from lianmeng.tenancy import Principal, policy
 
 
-def responsible_staff() -> Any:
-    """The staff member responsible for a member's profile.
-    TODO(merger): switch to the member's owner at the merchant (issue 14 item 4, ownership) when it lands."""
-    return Member.origin_staff_id
-
-
-def members_of_staff(session: Session, staff_id: int) -> list[int]:
-    """Ids of the members a staff member is responsible for (today: those it enrolled, `Member.origin_staff_id`).
-    TODO(merger): switch to the owner (ownership) together with `responsible_staff`."""
-    return list(session.scalars(select(Member.id).where(responsible_staff() == staff_id, Member.status != PENDING)
-                                .order_by(Member.id)))
+def responsible_staff(merchant_id: int) -> Any:
+    """The staff member responsible for a member's profile at a merchant: its owner there (归属, ownership/), or,
+    for a member nobody owns yet, the staff member who enrolled it at this merchant."""
+    owner = select(MemberOwner.staff_id).where(MemberOwner.member_id == Member.id,
+                                               MemberOwner.merchant_id == merchant_id).scalar_subquery()
+    enrolled = case((Member.origin_merchant_id == merchant_id, Member.origin_staff_id), else_=None)
+    return func.coalesce(owner, enrolled)
 
 
 def tagged(viewer_merchant: Any) -> ColumnElement[bool]:
@@ -79,7 +76,7 @@ def _queue_base(p: Principal, merchant_id: int, filters: QueueFilter) -> tuple[S
     score = score_expr(merchant_id)
     stmt = select(Member, score).where(policy.members(p))
     if filters.mine is not None:
-        stmt = stmt.where(responsible_staff() == filters.mine)
+        stmt = stmt.where(responsible_staff(merchant_id) == filters.mine)
     if filters.store_id is not None:
         stmt = stmt.where(Member.origin_store_id == filters.store_id)
     if filters.missing is not None:
@@ -139,7 +136,7 @@ def staff_of(session: Session, merchant_id: int) -> list[Staff]:
 def by_staff(session: Session, p: Principal, merchant_id: int) -> dict[int | None, tuple[int, int]]:
     """Responsible staff id → (members, sum of scores) over the merchant's members."""
     score = score_expr(merchant_id)
-    inner = select(responsible_staff().label("staff_id"), score).where(policy.members(p)).subquery()
+    inner = select(responsible_staff(merchant_id).label("staff_id"), score).where(policy.members(p)).subquery()
     rows = session.execute(select(inner.c.staff_id, func.count(), func.sum(inner.c.score))
                            .group_by(inner.c.staff_id)).all()
     return {staff_id: (int(n), int(total or 0)) for staff_id, n, total in rows}
