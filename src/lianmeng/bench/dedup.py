@@ -5,7 +5,8 @@ and runs `dedup.linking.find_member_pairs` on them — the function `dedup.servi
 members — at the default review threshold. No database: the rows the product reads from PostgreSQL are made here.
 
 * People: a surname drawn from 100 surnames with a skew (王, 李, 张 … are common), a given name of one (10%) or
-  two characters: 300 name characters with a skew (70% of draws), the rest of GB 2312 level 1 as a long tail (30%); birth years 1950–2006; gender; one of 3,000 stores; a phone's last 4 digits.
+  two characters: 300 name characters with a skew (70% of draws), the rest of GB 2312 level 1 as a long tail (30%);
+  birth years 1950–2006; gender; one of 3,000 stores; a phone's last 4 digits.
 * Households (2% of people): a relative with the same surname, store and a birth year far apart — a hard
   non-duplicate.
 * Duplicates (5% of records): the same person enrolled again, nearly always at another store and always with
@@ -112,7 +113,7 @@ class _Generator:
             return "".join(syllables)
         if style < 0.6:
             return " ".join(s.upper() for s in syllables)
-        return convert(name, "zh-tw")
+        return str(convert(name, "zh-tw"))
 
     def duplicate(self, member_id: int, of: MemberRecord, household: MemberRecord | None) -> MemberRecord:
         rng = self.rng

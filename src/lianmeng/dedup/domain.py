@@ -115,7 +115,7 @@ def simplified(name: str) -> str:
     """NFKC, spaces and middle dots removed, traditional characters as simplified: 張三 → 张三."""
     text = unicodedata.normalize("NFKC", name).strip()
     text = _SPACES.sub("", text) if has_han(text) else " ".join(text.split())
-    return convert(text, "zh-cn")
+    return str(convert(text, "zh-cn"))
 
 
 def _surname_split(name: str) -> tuple[str, str]:
@@ -148,7 +148,9 @@ def _char(char: str) -> str:
 
 
 def pinyin_key(name: str) -> str:
-    """The pinyin as people type it: no tones, no spaces, lower case. 曾小凡 / Zeng Xiaofan / zengxiaofan → zengxiaofan."""
+    """The pinyin as people type it: no tones, no spaces, lower case.
+
+    曾小凡 / Zeng Xiaofan / zengxiaofan → zengxiaofan."""
     return "".join(pinyin_syllables(name))
 
 
@@ -286,6 +288,10 @@ def _weighted(fields: tuple[FieldComparison, ...], weights: dict[str, float]) ->
 # --- merchants and stores ------------------------------------------------------------------------------------
 
 NEAR_METRES = 100.0
+#: Places (merchants, stores) are few and reviewed by the operator: queue a pair from 0.6 of the weight of its
+#: known fields — a similar name (the heaviest field) plus either the address or the location agreeing; a name
+#: alone (e.g. two branches of one chain across town) stays below. Never merged automatically.
+PLACE_REVIEW = 0.6
 
 
 @dataclass(frozen=True)
