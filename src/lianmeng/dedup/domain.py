@@ -27,13 +27,13 @@ from zhconv import convert
 from lianmeng.kit.geo import distance_m
 
 
-class Kind(StrEnum):
+class DedupKind(StrEnum):
     MEMBER = "member"
     MERCHANT = "merchant"
     STORE = "store"
 
 
-class Status(StrEnum):
+class CandidateState(StrEnum):
     PENDING = "pending"  # queued for review
     CONFIRMED = "confirmed"  # a reviewer said "the same", merge not yet done
     REJECTED = "rejected"  # a reviewer said "not a duplicate": never proposed again
@@ -41,16 +41,34 @@ class Status(StrEnum):
     AUTO = "auto_merged"  # merged by the job, score at or above the alliance's auto threshold
 
 
-OPEN = (Status.PENDING, Status.CONFIRMED)
+OPEN = (CandidateState.PENDING, CandidateState.CONFIRMED)
+
+KIND_LABELS: dict[DedupKind, tuple[str, str]] = {
+    DedupKind.MEMBER: ("会员", "Member"), DedupKind.MERCHANT: ("商户", "Merchant"), DedupKind.STORE: ("门店", "Store")}
+STATE_LABELS: dict[CandidateState, tuple[str, str]] = {
+    CandidateState.PENDING: ("待审核", "Awaiting review"), CandidateState.CONFIRMED: ("已确认重复", "Confirmed"),
+    CandidateState.REJECTED: ("不是重复", "Not a duplicate"), CandidateState.MERGED: ("已合并", "Merged"),
+    CandidateState.AUTO: ("已自动合并", "Merged automatically")}
 
 
-class Agreement(StrEnum):
+class FieldAgreement(StrEnum):
     """How one field of two records compares."""
 
     SAME = "same"
     CLOSE = "close"
     DIFFERENT = "different"
     UNKNOWN = "unknown"  # missing on either side: no evidence either way
+
+
+AGREEMENT_LABELS: dict[FieldAgreement, tuple[str, str]] = {
+    FieldAgreement.SAME: ("一致", "Same"), FieldAgreement.CLOSE: ("相近", "Close"),
+    FieldAgreement.DIFFERENT: ("不一致", "Different"), FieldAgreement.UNKNOWN: ("缺失", "Missing")}
+#: The compared fields, as the reviewer reads them.
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "name": ("姓名", "Name"), "pinyin": ("拼音", "Pinyin"), "birth_year": ("出生年份", "Birth year"),
+    "gender": ("性别", "Gender"), "origin_store": ("开卡门店", "Origin store"), "phone": ("手机号", "Phone"),
+    "credit_code": ("统一社会信用代码", "Credit code"), "address": ("地址", "Address"),
+    "location": ("位置(100 米内)", "Location (within 100 m)")}
 
 
 # --- thresholds ----------------------------------------------------------------------------------------------
@@ -75,20 +93,25 @@ class Thresholds:
             raise ValueError("thresholds must satisfy 0 < review ≤ auto ≤ 1")
 
 
-class Decision(StrEnum):
+class ThresholdDecision(StrEnum):
     AUTO_MERGE = "auto_merge"
     REVIEW = "review"
     IGNORE = "ignore"
 
 
-def decide(score: float, thresholds: Thresholds) -> Decision:
+DECISION_LABELS: dict[ThresholdDecision, tuple[str, str]] = {
+    ThresholdDecision.AUTO_MERGE: ("自动合并", "Merge automatically"), ThresholdDecision.REVIEW: ("人工审核", "Review"),
+    ThresholdDecision.IGNORE: ("忽略", "Ignore")}
+
+
+def decide(score: float, thresholds: Thresholds) -> ThresholdDecision:
     """Above auto → merge automatically (if the alliance allows it, else review); between → review; below →
     ignore."""
     if score >= thresholds.auto:
-        return Decision.AUTO_MERGE if thresholds.auto_merge else Decision.REVIEW
+        return ThresholdDecision.AUTO_MERGE if thresholds.auto_merge else ThresholdDecision.REVIEW
     if score >= thresholds.review:
-        return Decision.REVIEW
-    return Decision.IGNORE
+        return ThresholdDecision.REVIEW
+    return ThresholdDecision.IGNORE
 
 
 # --- names ---------------------------------------------------------------------------------------------------
@@ -207,7 +230,7 @@ class MemberRecord:
 @dataclass(frozen=True)
 class FieldComparison:
     field: str
-    agreement: Agreement
+    agreement: FieldAgreement
 
 
 @dataclass(frozen=True)
@@ -217,11 +240,11 @@ class PairComparison:
 
     @property
     def agree(self) -> list[str]:
-        return [f.field for f in self.fields if f.agreement in (Agreement.SAME, Agreement.CLOSE)]
+        return [f.field for f in self.fields if f.agreement in (FieldAgreement.SAME, FieldAgreement.CLOSE)]
 
     @property
     def disagree(self) -> list[str]:
-        return [f.field for f in self.fields if f.agreement is Agreement.DIFFERENT]
+        return [f.field for f in self.fields if f.agreement is FieldAgreement.DIFFERENT]
 
 
 #: Relative weights for the one-pair reading (the batch scorer's own weights are splink's, in linking.py).
@@ -230,43 +253,43 @@ MEMBER_WEIGHTS: dict[str, float] = {"name": 3.0, "pinyin": 2.0, "birth_year": 2.
 UNDISCLOSED = "undisclosed"
 
 
-def _exact(a: object, b: object) -> Agreement:
+def _exact(a: object, b: object) -> FieldAgreement:
     if a in (None, "", UNDISCLOSED) or b in (None, "", UNDISCLOSED):
-        return Agreement.UNKNOWN
-    return Agreement.SAME if a == b else Agreement.DIFFERENT
+        return FieldAgreement.UNKNOWN
+    return FieldAgreement.SAME if a == b else FieldAgreement.DIFFERENT
 
 
-def _birth_year(a: int | None, b: int | None) -> Agreement:
+def _birth_year(a: int | None, b: int | None) -> FieldAgreement:
     """Same year; or the digits swapped or one year apart (a lunar/solar slip, a typo) count as close."""
     if a is None or b is None:
-        return Agreement.UNKNOWN
+        return FieldAgreement.UNKNOWN
     if a == b:
-        return Agreement.SAME
+        return FieldAgreement.SAME
     if abs(a - b) == 1 or sorted(str(a)) == sorted(str(b)):
-        return Agreement.CLOSE
-    return Agreement.DIFFERENT
+        return FieldAgreement.CLOSE
+    return FieldAgreement.DIFFERENT
 
 
-def _fuzzy(similarity: float, same: float = 0.999, close: float = 0.88) -> Agreement:
+def _fuzzy(similarity: float, same: float = 0.999, close: float = 0.88) -> FieldAgreement:
     if similarity >= same:
-        return Agreement.SAME
-    return Agreement.CLOSE if similarity >= close else Agreement.DIFFERENT
+        return FieldAgreement.SAME
+    return FieldAgreement.CLOSE if similarity >= close else FieldAgreement.DIFFERENT
 
 
 def compare_members(a: MemberRecord, b: MemberRecord) -> PairComparison:
     """Field by field: name (characters, simplified), pinyin, birth year, gender, origin store, phone."""
     if a.name and b.name:
         sa, sb = simplified(a.name), simplified(b.name)
-        name = (_fuzzy(JaroWinkler.similarity(sa, sb)) if has_han(sa) and has_han(sb) else Agreement.UNKNOWN)
+        name = (_fuzzy(JaroWinkler.similarity(sa, sb)) if has_han(sa) and has_han(sb) else FieldAgreement.UNKNOWN)
         pinyin = _fuzzy(JaroWinkler.similarity(pinyin_key(a.name), pinyin_key(b.name)))
     else:
-        name = pinyin = Agreement.UNKNOWN
+        name = pinyin = FieldAgreement.UNKNOWN
     if a.phone_hash and a.phone_hash == b.phone_hash:
-        phone = Agreement.SAME
+        phone = FieldAgreement.SAME
     elif a.phone_tail and b.phone_tail:
-        phone = Agreement.CLOSE if a.phone_tail == b.phone_tail else Agreement.DIFFERENT
+        phone = FieldAgreement.CLOSE if a.phone_tail == b.phone_tail else FieldAgreement.DIFFERENT
     else:
-        phone = Agreement.UNKNOWN
+        phone = FieldAgreement.UNKNOWN
     fields = (FieldComparison("name", name), FieldComparison("pinyin", pinyin),
               FieldComparison("birth_year", _birth_year(a.birth_year, b.birth_year)),
               FieldComparison("gender", _exact(a.gender, b.gender)),
@@ -276,12 +299,12 @@ def compare_members(a: MemberRecord, b: MemberRecord) -> PairComparison:
 
 
 def _weighted(fields: tuple[FieldComparison, ...], weights: dict[str, float]) -> float:
-    known = [f for f in fields if f.agreement is not Agreement.UNKNOWN]
+    known = [f for f in fields if f.agreement is not FieldAgreement.UNKNOWN]
     total = sum(weights[f.field] for f in known)
     if not total:
         return 0.0
-    got = sum(weights[f.field] * (1.0 if f.agreement is Agreement.SAME else 0.5) for f in known
-              if f.agreement in (Agreement.SAME, Agreement.CLOSE))
+    got = sum(weights[f.field] * (1.0 if f.agreement is FieldAgreement.SAME else 0.5) for f in known
+              if f.agreement in (FieldAgreement.SAME, FieldAgreement.CLOSE))
     return round(got / total, 4)
 
 
@@ -323,14 +346,14 @@ def compare_places(a: PlaceRecord, b: PlaceRecord) -> PairComparison:
     code = _exact((a.credit_code or "").upper() or None, (b.credit_code or "").upper() or None)
     name = _fuzzy(name_similarity(a.name, b.name), close=0.85)
     address = (_fuzzy(address_similarity(a.address, b.address), same=0.95, close=0.8)
-               if a.address and b.address else Agreement.UNKNOWN)
+               if a.address and b.address else FieldAgreement.UNKNOWN)
     if None in (a.latitude, a.longitude, b.latitude, b.longitude):
-        location = Agreement.UNKNOWN
+        location = FieldAgreement.UNKNOWN
     else:
         metres = distance_m(a.latitude or 0.0, a.longitude or 0.0, b.latitude or 0.0, b.longitude or 0.0)
-        location = Agreement.SAME if metres <= NEAR_METRES else Agreement.DIFFERENT
+        location = FieldAgreement.SAME if metres <= NEAR_METRES else FieldAgreement.DIFFERENT
     fields = (FieldComparison("credit_code", code), FieldComparison("name", name),
               FieldComparison("address", address), FieldComparison("location", location))
-    if code is Agreement.SAME:
+    if code is FieldAgreement.SAME:
         return PairComparison(fields, 1.0)
     return PairComparison(fields, _weighted(fields, PLACE_WEIGHTS))

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.db import job_lock
 from lianmeng.dedup import domain, linking, repository
-from lianmeng.dedup.domain import Decision, Kind, PairComparison, PlaceRecord, Status, Thresholds
+from lianmeng.dedup.domain import CandidateState, DedupKind, PairComparison, PlaceRecord, ThresholdDecision, Thresholds
 from lianmeng.dedup.models import DedupCandidate, DedupSettings
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Forbidden, Invalid, NotFound
@@ -124,16 +124,17 @@ def run(session: Session, alliance_id: int, at: datetime | None = None) -> RunRe
     limits = thresholds(session, alliance_id)
     records = {r.id: r for r in repository.member_records(session, alliance_id)}
     pairs = linking.find_member_pairs(records.values(), limits.review)
-    known = repository.existing(session, alliance_id, Kind.MEMBER)
+    known = repository.existing(session, alliance_id, DedupKind.MEMBER)
     auto = 0
     for pair in pairs:
         comparison = domain.compare_members(records[pair.left_id], records[pair.right_id])
-        candidate = _keep(session, known, alliance_id, Kind.MEMBER, pair.left_id, pair.right_id, pair.score,
+        candidate = _keep(session, known, alliance_id, DedupKind.MEMBER, pair.left_id, pair.right_id, pair.score,
                           comparison)
-        if (candidate is not None and candidate.status == Status.PENDING
-                and domain.decide(pair.score, limits) is Decision.AUTO_MERGE):
-            merge_confirmed(session, SYSTEM_REVIEWER, candidate, pair.left_id, "automatic: score above the alliance's "
-                            "auto-merge threshold", status=Status.AUTO, at=at)  # the older record (smaller id) survives
+        if (candidate is not None and candidate.status == CandidateState.PENDING
+                and domain.decide(pair.score, limits) is ThresholdDecision.AUTO_MERGE):
+            # the older record (the smaller id) survives
+            merge_confirmed(session, SYSTEM_REVIEWER, candidate, pair.left_id, "automatic: score above the "
+                            "alliance's auto-merge threshold", status=CandidateState.AUTO, at=at)
             auto += 1
     places = _place_pairs(session, alliance_id)
     row = _settings(session, alliance_id)
@@ -151,19 +152,19 @@ def run_now(session: Session, p: Principal, alliance_id: int | None = None) -> R
     return run(session, alliance_of(p, alliance_id))
 
 
-def _keep(session: Session, known: dict[tuple[int, int], DedupCandidate], alliance_id: int, kind: Kind,
+def _keep(session: Session, known: dict[tuple[int, int], DedupCandidate], alliance_id: int, kind: DedupKind,
           left: int, right: int, score: float, comparison: PairComparison) -> DedupCandidate | None:
     """Insert a new pair, refresh a pending one; a decided pair is left as it was (None)."""
     fields = {"agree": comparison.agree, "disagree": comparison.disagree}
     candidate = known.get((left, right))
     if candidate is None:
         candidate = DedupCandidate(alliance_id=alliance_id, kind=kind, left_id=left, right_id=right,
-                                   score=round(score, 6), fields=fields, status=Status.PENDING, reason="")
+                                   score=round(score, 6), fields=fields, status=CandidateState.PENDING, reason="")
         session.add(candidate)
         known[(left, right)] = candidate
         session.flush()
         return candidate
-    if candidate.status != Status.PENDING:
+    if candidate.status != CandidateState.PENDING:
         return None
     candidate.score, candidate.fields = round(score, 6), fields
     return candidate
@@ -183,7 +184,7 @@ def _buckets(records: Iterable[PlaceRecord]) -> dict[str, list[PlaceRecord]]:
     return buckets
 
 
-def _compare_places(session: Session, alliance_id: int, kind: Kind, records: list[PlaceRecord]) -> int:
+def _compare_places(session: Session, alliance_id: int, kind: DedupKind, records: list[PlaceRecord]) -> int:
     known = repository.existing(session, alliance_id, kind)
     seen: set[tuple[int, int]] = set()
     kept = 0
@@ -201,8 +202,9 @@ def _compare_places(session: Session, alliance_id: int, kind: Kind, records: lis
 
 def _place_pairs(session: Session, alliance_id: int) -> int:
     stores = [record for record, _ in repository.store_records(session, alliance_id)]
-    return (_compare_places(session, alliance_id, Kind.STORE, stores)
-            + _compare_places(session, alliance_id, Kind.MERCHANT, repository.merchant_records(session, alliance_id)))
+    return (_compare_places(session, alliance_id, DedupKind.STORE, stores)
+            + _compare_places(session, alliance_id, DedupKind.MERCHANT,
+                              repository.merchant_records(session, alliance_id)))
 
 
 # --- review ------------------------------------------------------------------------------------------------
@@ -225,7 +227,7 @@ def candidate(session: Session, p: Principal, candidate_id: int) -> DedupCandida
 
 def side_by_side(session: Session, found: DedupCandidate) -> list[dict[str, Any]]:
     """The two records as the reviewer compares them: member pairs with the masked phone only."""
-    if found.kind != Kind.MEMBER:
+    if found.kind != DedupKind.MEMBER:
         records = _places(session, found)
         return [{"id": r.id, "name": r.name, "address": r.address, "credit_code": r.credit_code,
                  "latitude": r.latitude, "longitude": r.longitude} for r in records]
@@ -242,7 +244,7 @@ def side_by_side(session: Session, found: DedupCandidate) -> list[dict[str, Any]
 
 
 def _places(session: Session, found: DedupCandidate) -> list[PlaceRecord]:
-    if found.kind == Kind.STORE:
+    if found.kind == DedupKind.STORE:
         records = [r for r, _ in repository.store_records(session, found.alliance_id)]
     else:
         records = repository.merchant_records(session, found.alliance_id)
@@ -253,7 +255,7 @@ def _decidable(session: Session, p: Principal, candidate_id: int) -> DedupCandid
     found = candidate(session, p, candidate_id)
     if not (p.is_operator or p.manages_merchant) or p.promoter:
         raise Forbidden()
-    if found.status not in (Status.PENDING, Status.CONFIRMED):
+    if found.status not in (CandidateState.PENDING, CandidateState.CONFIRMED):
         raise Invalid("dedup_decided")
     return found
 
@@ -262,7 +264,7 @@ def reject(session: Session, p: Principal, candidate_id: int, reason: str = "",
            at: datetime | None = None) -> DedupCandidate:
     """"Not a duplicate": the pair is closed and never proposed again."""
     found = _decidable(session, p, candidate_id)
-    _decided(found, p, Status.REJECTED, reason, at)
+    _decided(found, p, CandidateState.REJECTED, reason, at)
     session.flush()
     return found
 
@@ -271,7 +273,7 @@ def merge(session: Session, p: Principal, candidate_id: int, survivor_id: int, r
           at: datetime | None = None) -> DedupCandidate:
     """"The same": merge the pair, keeping `survivor_id` (one of the two). Members only here."""
     found = _decidable(session, p, candidate_id)
-    if found.kind != Kind.MEMBER:
+    if found.kind != DedupKind.MEMBER:
         raise Invalid("dedup_merge_members_only")
     if survivor_id not in (found.left_id, found.right_id):
         raise Invalid("dedup_survivor")
@@ -281,7 +283,7 @@ def merge(session: Session, p: Principal, candidate_id: int, survivor_id: int, r
 
 
 def merge_confirmed(session: Session, p: Principal, found: DedupCandidate, survivor_id: int, reason: str,
-                    status: Status = Status.MERGED, at: datetime | None = None) -> None:
+                    status: CandidateState = CandidateState.MERGED, at: datetime | None = None) -> None:
     """The one place a candidate becomes a merge: `merging.service.merge_members` moves everything to the survivor
     (by ledger postings) and keeps the absorbed member as a tombstone; then the candidate is closed."""
     # TODO(merger): helper 3's seam, imported here only; make it a plain `from lianmeng.merging import service`
@@ -293,7 +295,7 @@ def merge_confirmed(session: Session, p: Principal, found: DedupCandidate, survi
     found.survivor_id = survivor_id
 
 
-def _decided(found: DedupCandidate, p: Principal, status: Status, reason: str, at: datetime | None) -> None:
+def _decided(found: DedupCandidate, p: Principal, status: CandidateState, reason: str, at: datetime | None) -> None:
     found.status = status
     found.reason = reason[:200]
     found.decided_at = at or clock.now()
