@@ -70,6 +70,10 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "credit_code": ("统一社会信用代码", "Credit code"), "address": ("地址", "Address"),
     "location": ("位置(100 米内)", "Location (within 100 m)")}
 
+GENDER_LABELS: dict[str, tuple[str, str]] = {
+    "female": ("女", "Female"), "male": ("男", "Male"), "other": ("其他", "Other"),
+    "undisclosed": ("未填写", "Not given")}
+
 
 # --- thresholds ----------------------------------------------------------------------------------------------
 

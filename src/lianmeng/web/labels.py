@@ -182,6 +182,7 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "dedup_decision": dedup.DECISION_LABELS,
     "dedup_verdict": DEDUP_VERDICT_LABELS,
     "dedup_field": dedup.FIELD_LABELS,
+    "dedup_gender": dedup.GENDER_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}
