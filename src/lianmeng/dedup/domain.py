@@ -130,7 +130,7 @@ SURNAME_READINGS: dict[str, str] = {
 }
 _COMPOUND = sorted((s for s in SURNAME_READINGS if len(s) > 1), key=len, reverse=True)
 _HAN = re.compile(r"[\u3400-\u9fff]")
-_NOT_LETTER = re.compile(r"[^a-z]")
+_NOT_LETTER = re.compile(r"[^a-z0-9]")  # digits stay: 2号店 is not 3号店
 _SPACES = re.compile(r"[\s·・.\-_'’]+")
 
 
@@ -169,7 +169,7 @@ def _char(char: str) -> str:
     """One character's toneless pinyin, read alone: a given name is not a word, so pypinyin's phrase readings
     would mislead (and per-character caching makes a million names fast)."""
     if not has_han(char):
-        return ""
+        return char.lower() if char.isascii() and char.isalnum() else ""
     reading = lazy_pinyin(char, style=Style.NORMAL, v_to_u=False, errors="ignore")
     return reading[0].replace("ü", "v") if reading and reading[0].isalpha() else ""
 

@@ -8,7 +8,8 @@ and the phone's last four digits (from the masked copy). Never a clear phone, ne
 Scoring: the m probabilities (how often a field agrees when two records are the same person) are set here from
 how duplicates arise (docs/dedup.md); the u probabilities (how often it agrees by chance) are measured on the
 alliance's own members by random sampling, and name agreement is adjusted by the name's frequency (a shared
-王伟 is weaker evidence than a shared 单田芳). No training run: the scores are stable from one run to the next.
+王伟 is weaker evidence than a shared 单田芳). The u probabilities written here serve a small alliance (below FREQUENCIES_FROM members), where sampling
+would mostly see the duplicates themselves, and any level sampling never meets. No training run: the scores are stable from one run to the next.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+import logging
 
 import pandas as pd
 import splink.comparison_level_library as cll
@@ -38,7 +41,12 @@ BLOCKING = (
     ("head", "birth_year"),  # a typo in the last character keeps the first two
     ("ends", "birth_year"),  # a typo in the middle keeps the surname and the last
 )
-SAMPLE_PAIRS = 2_000_000  # u estimation; ≥ a million gives stable u even for the rare levels
+logging.getLogger("splink").setLevel(logging.WARNING)  # its INFO lines narrate every step of every run
+SAMPLE_PAIRS = 2_000_000
+#: Frequencies and chance agreement mean something only in a large population: among 11 members a name seen
+#: twice would count as common, and the sampled pairs would include the duplicates themselves. Below this many
+#: members the written u probabilities are used and every agreeing name weighs the same.
+FREQUENCIES_FROM = 5_000  # u estimation; ≥ a million gives stable u even for the rare levels
 
 
 @dataclass(frozen=True)
@@ -68,16 +76,18 @@ def member_row(record: MemberRecord) -> dict[str, Any]:
     }
 
 
-def _name_comparison() -> cl.CustomComparison:
+def _name_comparison(frequencies: bool) -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name="name",
         comparison_levels=[
             cll.And(cll.NullLevel("pinyin"), cll.NullLevel("name_chars")),
-            cll.ExactMatchLevel("name_chars", term_frequency_adjustments=True).configure(m_probability=0.70),
-            cll.ExactMatchLevel("pinyin", term_frequency_adjustments=True).configure(m_probability=0.15),
-            cll.JaroWinklerLevel("pinyin", 0.90).configure(m_probability=0.10),
-            cll.JaroWinklerLevel("name_chars", 0.80).configure(m_probability=0.03),
-            cll.ElseLevel().configure(m_probability=0.02),
+            cll.ExactMatchLevel("name_chars", term_frequency_adjustments=frequencies).configure(
+                m_probability=0.70, u_probability=0.0005),
+            cll.ExactMatchLevel("pinyin", term_frequency_adjustments=frequencies).configure(
+                m_probability=0.15, u_probability=0.0005),
+            cll.JaroWinklerLevel("pinyin", 0.90).configure(m_probability=0.10, u_probability=0.005),
+            cll.JaroWinklerLevel("name_chars", 0.80).configure(m_probability=0.03, u_probability=0.02),
+            cll.ElseLevel().configure(m_probability=0.02, u_probability=0.974),
         ],
     )
 
@@ -89,19 +99,20 @@ def _birth_year_comparison() -> cl.CustomComparison:
         output_column_name="birth_year",
         comparison_levels=[
             cll.NullLevel("birth_year"),
-            cll.ExactMatchLevel("birth_year").configure(m_probability=0.85),
+            cll.ExactMatchLevel("birth_year").configure(m_probability=0.85, u_probability=0.018),
             cll.CustomLevel(f"abs(birth_year_l - birth_year_r) = 1 OR {swapped}", "close").configure(
-                m_probability=0.12),
-            cll.ElseLevel().configure(m_probability=0.03),
+                m_probability=0.12, u_probability=0.06),
+            cll.ElseLevel().configure(m_probability=0.03, u_probability=0.922),
         ],
     )
 
 
-def _exact(column: str, m_same: float) -> cl.CustomComparison:
+def _exact(column: str, m_same: float, u_same: float) -> cl.CustomComparison:
     return cl.CustomComparison(
         output_column_name=column,
-        comparison_levels=[cll.NullLevel(column), cll.ExactMatchLevel(column).configure(m_probability=m_same),
-                           cll.ElseLevel().configure(m_probability=1 - m_same)],
+        comparison_levels=[cll.NullLevel(column),
+                           cll.ExactMatchLevel(column).configure(m_probability=m_same, u_probability=u_same),
+                           cll.ElseLevel().configure(m_probability=1 - m_same, u_probability=1 - u_same)],
     )
 
 
@@ -114,19 +125,18 @@ def settings(records: int) -> SettingsCreator:
         probability_two_random_records_match=prior,
         blocking_rules_to_generate_predictions=[block_on(*rule) for rule in BLOCKING],
         comparisons=[
-            _name_comparison(),
+            _name_comparison(records >= FREQUENCIES_FROM),
             _birth_year_comparison(),
-            _exact("gender", 0.97),  # a clerk's slip, rarely
-            _exact("origin_store_id", 0.15),  # the same person mostly enrols again elsewhere
-            _exact("phone_tail", 0.45),  # a duplicate never has the same phone; a mistyped one often keeps its tail
+            _exact("gender", 0.97, 0.5),  # a clerk's slip, rarely
+            _exact("origin_store_id", 0.15, 0.05),  # the same person mostly enrols again elsewhere
+            _exact("phone_tail", 0.45, 0.0001),  # never the same phone (unique); a mistyped one keeps its tail
         ],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
     )
 
 
-def find_member_pairs(records: Iterable[MemberRecord], threshold: float, seed: int = 14,
-                      train: bool = True) -> list[ScoredPair]:
+def find_member_pairs(records: Iterable[MemberRecord], threshold: float, seed: int = 14) -> list[ScoredPair]:
     """Score every pair sharing a blocking key; keep those at or above `threshold` (the review threshold)."""
     frame = pd.DataFrame([member_row(r) for r in records])
     if len(frame) < 2:
@@ -134,13 +144,8 @@ def find_member_pairs(records: Iterable[MemberRecord], threshold: float, seed: i
     frame["birth_year"] = frame["birth_year"].astype("Int64")
     frame["origin_store_id"] = frame["origin_store_id"].astype("Int64")
     linker = Linker(frame, settings(len(frame)), db_api=DuckDBAPI())
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(SAMPLE_PAIRS, len(frame) ** 2), seed=seed)
-    if train:
-        # m probabilities learnt on the data itself: each session fixes the fields it blocks on and learns the rest
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("pinyin", "birth_year"), estimate_without_term_frequencies=True)
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on("phone_tail", "initials"), estimate_without_term_frequencies=True)
+    if len(frame) >= FREQUENCIES_FROM:
+        linker.training.estimate_u_using_random_sampling(max_pairs=SAMPLE_PAIRS, seed=seed)
     predicted = linker.inference.predict(threshold_match_probability=threshold)
     rows = predicted.as_duckdbpyrelation().select("unique_id_l, unique_id_r, match_probability").fetchall()
     pairs = [ScoredPair(min(a, b), max(a, b), float(p)) for a, b, p in rows]
