@@ -8,17 +8,17 @@ and the phone's last four digits (from the masked copy). Never a clear phone, ne
 Scoring: the m probabilities (how often a field agrees when two records are the same person) are set here from
 how duplicates arise (docs/dedup.md); the u probabilities (how often it agrees by chance) are measured on the
 alliance's own members by random sampling, and name agreement is adjusted by the name's frequency (a shared
-王伟 is weaker evidence than a shared 单田芳). The u probabilities written here serve a small alliance (below FREQUENCIES_FROM members), where sampling
-would mostly see the duplicates themselves, and any level sampling never meets. No training run: the scores are stable from one run to the next.
+王伟 is weaker evidence than a shared 单田芳). The u probabilities written here serve a small alliance (below
+FREQUENCIES_FROM members), where sampling would mostly see the duplicates themselves, and any level sampling never
+meets. No training run: the scores are stable from one run to the next.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-
-import logging
 
 import pandas as pd
 import splink.comparison_level_library as cll
