@@ -75,8 +75,7 @@ def decide(candidate_id: int, body: DecisionIn, writer: WriterDep) -> JSONRespon
             summary="The alliance's thresholds: merge automatically above auto, review from review, ignore below")
 def get_thresholds(session: SessionDep, principal: CurrentPrincipal,
                    alliance_id: AllianceParam = None) -> ThresholdsOut:
-    alliance = service.alliance_of(principal, alliance_id)
-    t = service.thresholds(session, alliance)
+    alliance, t = service.read_thresholds(session, principal, alliance_id)
     return ThresholdsOut(alliance_id=alliance, review=t.review, auto=t.auto, auto_merge=t.auto_merge)
 
 

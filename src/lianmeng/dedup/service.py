@@ -70,6 +70,13 @@ def _settings(session: Session, alliance_id: int) -> DedupSettings:
     return row
 
 
+def read_thresholds(session: Session, p: Principal, alliance_id: int | None) -> tuple[int, Thresholds]:
+    """The operator reads the alliance's thresholds."""
+    policy.require_operator(p)
+    alliance = alliance_of(p, alliance_id)
+    return alliance, thresholds(session, alliance)
+
+
 def set_thresholds(session: Session, p: Principal, alliance_id: int | None, review: float, auto: float,
                    auto_merge: bool) -> Thresholds:
     """The operator sets the alliance's thresholds (applied from the next run)."""
@@ -214,6 +221,8 @@ def list_candidates(session: Session, p: Principal, *, status: str | None = None
                     alliance_id: int | None = None, limit: int = 50, offset: int = 0
                     ) -> tuple[list[DedupCandidate], int]:
     policy.require_staff_login(p)
+    if alliance_id is not None:
+        alliance_of(p, alliance_id)  # another alliance's id: 404, as for any of its rows
     return repository.queue(session, p, status=status, kind=kind, alliance_id=alliance_id, limit=limit,
                             offset=offset)
 

@@ -205,6 +205,7 @@ def build_scene(world: World, db_url: str) -> Scene:
     add_audiences(s)
     add_offer_results(s)
     tag_members(s)
+    find_duplicates(s)
     return s
 
 
@@ -248,6 +249,23 @@ def tag_members(s: Scene) -> None:
     ids["mdecl1"] = next(t["id"] for t in s.ok("a.staff1", "GET", f"/members/{ids['mb1']}/tags")
                          if t["source"] == "declared")
     ids["tag_fitness"] = "fitness"
+
+
+def find_duplicates(s: Scene) -> None:
+    """Duplicate candidates: m1 enrolled the same person twice (dd_m1, a member pair wholly m1's); two stores of
+    m1 and m2 look alike (dd_store, the operator's to review: same address and place, names one digit apart)."""
+    from lianmeng.dedup import service as dedup
+    from lianmeng.dedup.models import DedupCandidate
+
+    ids = s.ids
+    first = s.ok("a.staff1", "POST", "/members", {"phone": "13700008881", "name": "曾小凡", "birth_year": 1985}, 201)
+    again = s.ok("a.staff1", "POST", "/members", {"phone": "13700008882", "name": "Zeng Xiaofan",
+                                                   "birth_year": 1985}, 201)
+    with unit_of_work(s.db_url) as session:
+        dedup.run(session, ids["alpha"])  # as the job does (it also finds the world's look-alike stores)
+        found = {(c.kind, c.left_id, c.right_id): c.id for c in session.scalars(select(DedupCandidate))}
+    stores = ("store", min(ids["st1"], ids["st2"]), max(ids["st1"], ids["st2"]))
+    ids.update(dd_m1=found[("member", first["id"], again["id"])], dd_store=found[stores])
 
 
 def recruit(s: Scene) -> None:
@@ -1589,6 +1607,45 @@ SWEEP.update({
                 Call("a.operator", "mtag1", expect=403), Call("a.member1", "mtag1", expect=403),
                 Call("a.admin1", "mdecl1", expect=403)),
         owners(Call("a.admin1", "mtag1", expect=204)),
+    ),
+})
+
+NOT_DUP = {"verdict": "not_duplicate", "reason": "两个人"}
+THRESHOLDS = {"review": 0.6, "auto": 0.999}
+SWEEP.update({
+    ("GET", "/dedup/candidates"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}), Call("a.admin2", expect=200),
+                Call("a.key2", expect=200), Call("a.staff1", expect=200), Call("a.member1", expect=403)),
+        owners(Call("a.operator", expect=200), Call("a.admin1", expect=200), Call("a.key1", expect=200),
+               Call("platform", query={"alliance_id": "@alpha"}, expect=200)),
+    ),
+    ("GET", "/dedup/candidates/{candidate_id}"): Case(
+        attacks(Call("a.admin2", "dd_m1"), Call("a.key2", "dd_m1"), Call("a.staff1", "dd_m1"),
+                Call("b.operator", "dd_m1"), Call("a.member1", "dd_m1"), Call("a.admin1", "dd_store")),
+        owners(Call("a.operator", "dd_m1", expect=200), Call("a.admin1", "dd_m1", expect=200),
+               Call("a.key1", "dd_m1", expect=200), Call("platform", "dd_store", expect=200)),
+    ),
+    ("POST", "/dedup/candidates/{candidate_id}/decision"): Case(
+        attacks(Call("a.admin2", "dd_m1", NOT_DUP), Call("a.staff1", "dd_m1", NOT_DUP),
+                Call("b.operator", "dd_m1", NOT_DUP), Call("a.member1", "dd_m1", NOT_DUP),
+                Call("a.admin1", "dd_store", NOT_DUP)),
+        owners(Call("a.admin1", "dd_m1", NOT_DUP, expect=200)),
+    ),
+    ("GET", "/dedup/thresholds"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}), Call("a.admin1", expect=403),
+                Call("a.member1", expect=403)),
+        owners(Call("a.operator", expect=200), Call("platform", query={"alliance_id": "@alpha"}, expect=200)),
+    ),
+    ("PUT", "/dedup/thresholds"): Case(
+        attacks(Call("b.operator", body=THRESHOLDS, query={"alliance_id": "@alpha"}),
+                Call("a.admin1", body=THRESHOLDS, expect=403), Call("a.staff1", body=THRESHOLDS, expect=403),
+                Call("a.member1", body=THRESHOLDS, expect=403)),
+        owners(Call("a.operator", body=THRESHOLDS, expect=200)),
+    ),
+    ("POST", "/dedup/run"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}), Call("a.admin1", expect=403),
+                Call("a.member1", expect=403)),
+        owners(Call("a.operator", expect=200)),
     ),
 })
 
