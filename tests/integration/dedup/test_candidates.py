@@ -35,7 +35,7 @@ def run(db_url: str, alliance_id: int) -> service.RunReport:
 
 
 def pairs(session: Session, alliance_id: int) -> dict[tuple[int, int], DedupCandidate]:
-    session.expire_all()
+    session.rollback()  # a fresh read: the run committed in a unit of work of its own
     return {(c.left_id, c.right_id): c for c in session.scalars(
         select(DedupCandidate).where(DedupCandidate.alliance_id == alliance_id, DedupCandidate.kind == "member"))}
 
