@@ -152,6 +152,15 @@ def _surname_split(name: str) -> tuple[str, str]:
     return name[:1], name[1:]
 
 
+_HONORIFIC = re.compile(r"^[\u3400-\u9fff]{1,2}(先生|女士|小姐|太太|老师|师傅)$")
+
+
+def is_honorific(name: str) -> bool:
+    """"付女士", "王先生": how a clerk writes a customer who gave no name — a surname and a courtesy, not a name.
+    Such names say nothing about who is who and are not compared."""
+    return bool(_HONORIFIC.match(simplified(name)))
+
+
 def pinyin_syllables(name: str) -> list[str]:
     """A name's toneless pinyin syllables. Chinese: the surname read as a surname (曾 → zeng, not ceng).
     Latin: the words as typed, lower case ("Zhang San" → ["zhang", "san"]; "zhangsan" stays one word)."""
@@ -282,7 +291,7 @@ def _fuzzy(similarity: float, same: float = 0.999, close: float = 0.88) -> Field
 
 def compare_members(a: MemberRecord, b: MemberRecord) -> PairComparison:
     """Field by field: name (characters, simplified), pinyin, birth year, gender, origin store, phone."""
-    if a.name and b.name:
+    if a.name and b.name and not is_honorific(a.name) and not is_honorific(b.name):
         sa, sb = simplified(a.name), simplified(b.name)
         name = (_fuzzy(JaroWinkler.similarity(sa, sb)) if has_han(sa) and has_han(sb) else FieldAgreement.UNKNOWN)
         pinyin = _fuzzy(JaroWinkler.similarity(pinyin_key(a.name), pinyin_key(b.name)))

@@ -58,7 +58,7 @@ class ScoredPair:
 
 def member_row(record: MemberRecord) -> dict[str, Any]:
     """The columns DuckDB gets for one member (nothing else leaves the database)."""
-    name = domain.simplified(record.name) if record.name else ""
+    name = domain.simplified(record.name) if record.name and not domain.is_honorific(record.name) else ""
     chars = name if name and domain.has_han(name) else None
     syllables = domain.pinyin_syllables(name) if name else []
     pinyin = "".join(syllables)
@@ -82,9 +82,9 @@ def _name_comparison(frequencies: bool) -> cl.CustomComparison:
         comparison_levels=[
             cll.And(cll.NullLevel("pinyin"), cll.NullLevel("name_chars")),
             cll.ExactMatchLevel("name_chars", term_frequency_adjustments=frequencies).configure(
-                m_probability=0.70, u_probability=0.0005),
+                m_probability=0.70, u_probability=0.0001),
             cll.ExactMatchLevel("pinyin", term_frequency_adjustments=frequencies).configure(
-                m_probability=0.15, u_probability=0.0005),
+                m_probability=0.15, u_probability=0.0001),
             cll.JaroWinklerLevel("pinyin", 0.90).configure(m_probability=0.10, u_probability=0.005),
             cll.JaroWinklerLevel("name_chars", 0.80).configure(m_probability=0.03, u_probability=0.02),
             cll.ElseLevel().configure(m_probability=0.02, u_probability=0.974),

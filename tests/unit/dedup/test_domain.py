@@ -122,3 +122,10 @@ def test_thresholds() -> None:
         Thresholds(review=0.9, auto=0.5)
     with pytest.raises(ValueError, match="thresholds"):
         Thresholds(review=0.0, auto=0.5)
+
+
+def test_a_courtesy_name_is_not_a_name() -> None:
+    assert domain.is_honorific("付女士") and domain.is_honorific("王先生") and domain.is_honorific("歐陽小姐")
+    assert not domain.is_honorific("付丽") and not domain.is_honorific("Wang Xiansheng")
+    fields = {f.field: f.agreement for f in domain.compare_members(_m(1, "范女士"), _m(2, "范女士")).fields}
+    assert fields["name"] is FieldAgreement.UNKNOWN and fields["pinyin"] is FieldAgreement.UNKNOWN
