@@ -10,13 +10,16 @@ from sqlalchemy.orm import Session
 
 from lianmeng.dedup.domain import MemberRecord, PlaceRecord, phone_tail
 from lianmeng.dedup.models import DedupCandidate, DedupSettings
-from lianmeng.members.domain import PENDING
+from lianmeng.members.domain import MemberStatus
 from lianmeng.members.models import Member
 from lianmeng.merchants.models import Merchant, Store
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import MAX_ID
 
 BATCH = 50_000
+#: Members compared: active and blocked ones. Not a phone pending its claim code (nobody's member yet), nor a
+#: merged member's tombstone (merging), whatever status it carries.
+COMPARED = (MemberStatus.ACTIVE.value, MemberStatus.BLOCKED.value)
 
 
 def member_records(session: Session, alliance_id: int) -> Iterator[MemberRecord]:
@@ -27,7 +30,7 @@ def member_records(session: Session, alliance_id: int) -> Iterator[MemberRecord]
         rows = session.execute(
             select(Member.id, Member.name, Member.birth_year, Member.gender, Member.origin_store_id,
                    Member.phone_masked)
-            .where(Member.alliance_id == alliance_id, Member.status != PENDING, Member.id > after)
+            .where(Member.alliance_id == alliance_id, Member.status.in_(COMPARED), Member.id > after)
             .order_by(Member.id).limit(BATCH)
         ).all()
         for row in rows:
@@ -46,7 +49,7 @@ def members_by_id(session: Session, ids: Sequence[int]) -> dict[int, Member]:
 
 def member_count(session: Session, alliance_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Member).where(
-        Member.alliance_id == alliance_id, Member.status != PENDING)) or 0
+        Member.alliance_id == alliance_id, Member.status.in_(COMPARED))) or 0
 
 
 def store_records(session: Session, alliance_id: int) -> list[tuple[PlaceRecord, int]]:

@@ -30,7 +30,7 @@ from lianmeng.dedup import domain, linking, repository
 from lianmeng.dedup.domain import CandidateState, DedupKind, PairComparison, PlaceRecord, ThresholdDecision, Thresholds
 from lianmeng.dedup.models import DedupCandidate, DedupSettings
 from lianmeng.kit import clock
-from lianmeng.kit.errors import Forbidden, Invalid, NotFound
+from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.principal import SYSTEM as SYSTEM_REVIEWER  # the job decides as the system
 
@@ -139,10 +139,7 @@ def run(session: Session, alliance_id: int, at: datetime | None = None) -> RunRe
                           comparison)
         if (candidate is not None and candidate.status == CandidateState.PENDING
                 and domain.decide(pair.score, limits) is ThresholdDecision.AUTO_MERGE):
-            # the older record (the smaller id) survives
-            merge_confirmed(session, SYSTEM_REVIEWER, candidate, pair.left_id, "automatic: score above the "
-                            "alliance's auto-merge threshold", status=CandidateState.AUTO, at=at)
-            auto += 1
+            auto += _auto_merge(session, candidate, at)
     places = _place_pairs(session, alliance_id)
     row = _settings(session, alliance_id)
     row.last_run_at = at or clock.now()
@@ -151,6 +148,19 @@ def run(session: Session, alliance_id: int, at: datetime | None = None) -> RunRe
     row.seconds = round(time.perf_counter() - started, 3)
     session.flush()
     return RunReport(alliance_id, len(records), len(pairs), places, auto, row.seconds)
+
+
+def _auto_merge(session: Session, candidate: DedupCandidate, at: datetime | None) -> int:
+    """Merge one pair in a savepoint, the older record (the smaller id) surviving; a merge the merging rules
+    refuse (e.g. a balance would go negative) leaves the pair pending for a reviewer and the run goes on."""
+    try:
+        with session.begin_nested():
+            merge_confirmed(session, SYSTEM_REVIEWER, candidate, candidate.left_id, "automatic: score above the "
+                            "alliance's auto-merge threshold", status=CandidateState.AUTO, at=at)
+    except AppError:
+        session.refresh(candidate)
+        return 0
+    return 1
 
 
 def run_now(session: Session, p: Principal, alliance_id: int | None = None) -> RunReport:

@@ -257,3 +257,25 @@ def test_cli_run(world: World, db_url: str) -> None:
                                       "--database-url", db_url])
     assert result.exit_code == 0, result.output
     assert "member pairs" in result.output
+
+
+def test_a_refused_auto_merge_leaves_the_pair_for_review(world: World, db_url: str, session: Session,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    from lianmeng.kit.errors import Invalid
+
+    def refuse(*_: object) -> None:
+        raise Invalid("dedup_survivor")
+
+    fake = types.ModuleType("lianmeng.merging.service")
+    fake.merge_members = refuse  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "lianmeng.merging.service", fake)
+    first = enrol(world, "staff1", "单田芳", 1934, "male")
+    second = enrol(world, "staff2", "單田芳", 1934, "male")
+    with unit_of_work(db_url) as s:
+        service.set_thresholds(s, service.SYSTEM_REVIEWER, world.a.alliance_id, 0.01, 0.02, True)
+    report = run(db_url, world.a.alliance_id)
+    assert report.auto_merged == 0
+    assert pairs(session, world.a.alliance_id)[(first, second)].status == "pending"
