@@ -10,6 +10,7 @@ from rich.table import Table
 
 from lianmeng import __version__
 from lianmeng.bench.cli import bench_app
+from lianmeng.dedup.cli import dedup_app
 from lianmeng.partners.cli import partners_app
 from lianmeng.prospects.cli import overlap_app
 from lianmeng.recruiting.cli import recruits_app
@@ -30,6 +31,7 @@ app.add_typer(tags_app, name="tags")
 app.add_typer(partners_app, name="partners")
 app.add_typer(overlap_app, name="overlap")
 app.add_typer(values_app, name="values")
+app.add_typer(dedup_app, name="dedup")
 settle_app = typer.Typer(help="Settlement (结算): build a period's statements, verify them against the ledger.",
                          no_args_is_help=True)
 app.add_typer(settle_app, name="settle")
@@ -255,7 +257,8 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
                   f"prospect overlap indexes purged: {report.overlap_indexes_purged:,}  "
                   f"alliances' customer overlap recounted: {report.overlap_alliances_recounted:,}  "
                   f"alliances' member values refreshed: {report.value_alliances_refreshed:,}  "
-                  f"members back in the pool (not served): {report.members_back_in_pool:,}")
+                  f"members back in the pool (not served): {report.members_back_in_pool:,}  "
+                  f"alliances scanned for duplicates: {report.dedup_alliances_scanned:,}")
 
 
 PeriodOpt = Annotated[str, typer.Option(

@@ -15,6 +15,7 @@ from lianmeng.campaigns.models import (
 from lianmeng.commissions.models import Rebate
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
 from lianmeng.db import Base
+from lianmeng.dedup.models import DedupCandidate, DedupSettings
 from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
 from lianmeng.kit.idempotency import IdempotencyRecord
 from lianmeng.ledger.models import Account, Entry, Posting
@@ -62,6 +63,8 @@ __all__ = [
     "ClaimLink",
     "Coupon",
     "CouponTemplate",
+    "DedupCandidate",
+    "DedupSettings",
     "Entry",
     "Feedback",
     "GiftPackage",

@@ -32,6 +32,7 @@ from lianmeng.coupons.schemas import AttachOrderIn, IssueIn, RedeemIn, TemplateC
 from lianmeng.demo import data, generate, prospects
 from lianmeng.demo.audiences import add_audiences
 from lianmeng.demo.data import AgreementSpec
+from lianmeng.demo.dedup import add_duplicates
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
 from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
@@ -163,6 +164,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     tagged = add_tags(session, loaded.alliance_id, loaded.merchants[data.CENTRE_KEY].id,
                       random.Random(f"{plan.seed}-tags"))
     targeting = add_audiences(session, loaded.alliance_id, loaded.merchants, loaded.users)
+    duplicates = add_duplicates(session, loaded.alliance_id, random.Random(f"{plan.seed}-dedup"))
     if plan.history:  # a finished targeted offer with its results (its members come from the history's orders)
         targeting |= add_targeted_offer(session, loaded.alliance_id, loaded.merchants, loaded.users,
                                         history_end(plan), random.Random(f"{plan.seed}-offer"))
@@ -170,7 +172,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
-        "users": len(loaded.users), **history, **targeting, **tagged,
+        "users": len(loaded.users), **history, **targeting, **tagged, **duplicates,
     }
     counts.update({key: counts.get(key, 0) + added for key, added in recruits.items()})  # recruiting adds to them
     return DemoSummary(counts=counts, logins=list(loaded.users))

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from lianmeng.commissions import service as commissions
 from lianmeng.db import unit_of_work
+from lianmeng.dedup import service as dedup
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
 from lianmeng.overlap import service as overlap
@@ -40,6 +41,7 @@ class JobReport:
     rule_tags_added: int = 0
     rule_tags_removed: int = 0
     members_back_in_pool: int = 0
+    dedup_alliances_scanned: int = 0
 
 
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
@@ -63,7 +65,19 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
     return JobReport(released, expired, card_fen, statements, forgotten, overlap_purged, overlap_recounted,
                      targeted_offers_refreshed=refresh_targeted_offers(database_url, at), offers_sent=sent,
                      value_alliances_refreshed=valued, rule_tags_added=tagged.added,
-                     rule_tags_removed=tagged.removed, members_back_in_pool=back_in_pool)
+                     rule_tags_removed=tagged.removed, members_back_in_pool=back_in_pool,
+                     dedup_alliances_scanned=find_duplicates(database_url, at))
+
+
+def find_duplicates(database_url: str | None = None, at: datetime | None = None) -> int:
+    """Duplicate candidates: each alliance due (dedup.service.due_alliances: daily, or after many new members)
+    scanned in a unit of work of its own."""
+    with unit_of_work(database_url) as session:
+        due = dedup.due_alliances(session, at)
+    for alliance_id in due:
+        with unit_of_work(database_url) as session:
+            dedup.run(session, alliance_id, at)
+    return len(due)
 
 
 def send_offers(database_url: str | None = None, at: datetime | None = None,

@@ -247,6 +247,14 @@ MESSAGES: dict[str, dict[str, str]] = {
                                         "can be sent"},
     "offer_holdout_range": {"zh-CN": "对照组比例须在 0–50% 之间", "en": "The holdout must be between 0 and 50%"},
     "offer_closed": {"zh-CN": "该推荐已结束或已取消", "en": "This offer has already finished or been cancelled"},
+    "dedup_alliance_required": {"zh-CN": "请指定联盟(alliance_id)", "en": "Name the alliance (alliance_id)"},
+    "dedup_decided": {"zh-CN": "该重复候选已处理", "en": "This duplicate candidate has already been decided"},
+    "dedup_survivor": {"zh-CN": "保留的记录必须是这一对中的一条", "en": "The record kept must be one of the pair"},
+    "dedup_merge_members_only": {"zh-CN": "此处只能合并会员;商户与门店的合并由盟主在合并页办理",
+                                 "en": "Only members are merged here; the operator merges merchants and stores "
+                                       "on the merge page"},
+    "dedup_thresholds": {"zh-CN": "阈值须满足 0 < 待审 ≤ 自动合并 ≤ 1",
+                         "en": "Thresholds must satisfy 0 < review ≤ automatic merge ≤ 1"},
     "tags_alliance_required": {"zh-CN": "请指定联盟(alliance_id)", "en": "Name the alliance (alliance_id)"},
     "tag_unknown": {"zh-CN": "没有这个可用的标签", "en": "No such tag available"},
     "tag_not_declarable": {"zh-CN": "只有兴趣标签可由会员自选", "en": "Only interests can be chosen by members"},
@@ -335,6 +343,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 WORDS: dict[str, dict[str, str]] = {
     "alliance": {"zh-CN": "联盟", "en": "Alliance"},
+    "dedup_candidate": {"zh-CN": "重复候选", "en": "Duplicate candidate"},
     "merchant": {"zh-CN": "商户", "en": "Merchant"},
     "store": {"zh-CN": "门店", "en": "Store"},
     "staff": {"zh-CN": "员工", "en": "Staff member"},

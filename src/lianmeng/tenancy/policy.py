@@ -18,6 +18,7 @@ from lianmeng.auth.domain import Role
 from lianmeng.auth.models import ApiKey, User
 from lianmeng.commissions.models import Rebate
 from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
+from lianmeng.dedup.models import DedupCandidate
 from lianmeng.kit.errors import Forbidden
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
@@ -722,3 +723,18 @@ def require_claimer(p: Principal) -> tuple[int, int]:
     if p.kind != "user" or p.staff_id is None:
         raise Forbidden()
     return merchant_id, p.staff_id
+
+
+def dedup_candidates(p: Principal) -> ColumnElement[bool]:
+    """Duplicate candidates: the operator sees the alliance's (members, merchants, stores); a merchant admin sees
+    member pairs whose two members are both its own (members(p)), so a pair never shows another merchant's
+    customer. Store staff, promoters and members: none."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return DedupCandidate.alliance_id == p.alliance_id
+    if p.manages_merchant and not p.promoter:
+        mine = select(Member.id).where(members(p))
+        return and_(DedupCandidate.alliance_id == p.alliance_id, DedupCandidate.kind == "member",
+                    DedupCandidate.left_id.in_(mine), DedupCandidate.right_id.in_(mine))
+    return false()

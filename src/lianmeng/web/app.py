@@ -25,6 +25,8 @@ from lianmeng.commissions.api import router as commissions_router
 from lianmeng.config import get_settings
 from lianmeng.coupons.api import router as coupons_router
 from lianmeng.coupons.web import router as coupons_pages
+from lianmeng.dedup.api import router as dedup_router
+from lianmeng.dedup.web import router as dedup_pages
 from lianmeng.distance.api import router as distance_router
 from lianmeng.distance.web import router as distance_pages
 from lianmeng.jobs.service import Scheduler
@@ -118,7 +120,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
-                   profiles_router, ownership_router):
+                   profiles_router, ownership_router,
+                   dedup_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -129,7 +132,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
-                  tags_member_pages, verification_pages, profiles_pages, ownership_pages):
+                  tags_member_pages, verification_pages, profiles_pages, ownership_pages,
+                  dedup_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

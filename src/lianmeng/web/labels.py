@@ -17,6 +17,8 @@ from lianmeng.auth.domain import ROLE_LABELS
 from lianmeng.campaigns.domain import CampaignStatus
 from lianmeng.commissions import domain as commissions
 from lianmeng.coupons.domain import Acceptance, CouponKind
+from lianmeng.dedup import domain as dedup
+from lianmeng.dedup.schemas import VERDICT_LABELS as DEDUP_VERDICT_LABELS
 from lianmeng.distance import domain as distance
 from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import Gender, MemberStatus
@@ -190,6 +192,13 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "gender": GENDER_LABELS,
     "ownership_change": ownership.CHANGE_LABELS,
     "assign_basis": ownership.BASIS_LABELS,
+    "dedup_kind": dedup.KIND_LABELS,
+    "dedup_state": dedup.STATE_LABELS,
+    "dedup_agreement": dedup.AGREEMENT_LABELS,
+    "dedup_decision": dedup.DECISION_LABELS,
+    "dedup_verdict": DEDUP_VERDICT_LABELS,
+    "dedup_field": dedup.FIELD_LABELS,
+    "dedup_gender": dedup.GENDER_LABELS,
 }
 TABLES: dict[str, dict[str, Pair]] = {
     name: {str(code): words for code, words in table.items()} for name, table in _BY_NAME.items()}

@@ -207,6 +207,7 @@ def build_scene(world: World, db_url: str) -> Scene:
     add_offer_results(s)
     tag_members(s)
     add_verification_details(s)
+    find_duplicates(s)
     return s
 
 
@@ -266,6 +267,23 @@ def own(s: Scene) -> None:
     s.ids["mb1b"] = s.ok("a.staff1", "POST", "/members", {"phone": "13912340001", "name": "池中客"}, 201)["id"]
     s.ids["ms1b"] = s.ok("platform", "GET", f"/memberships?member_id={s.ids['mb1b']}")["items"][0]["id"]
     s.ok("a.staff1", "POST", "/ownership/claims", {"member_id": s.ids["mb1"]}, 201)
+
+
+def find_duplicates(s: Scene) -> None:
+    """Duplicate candidates: m1 enrolled the same person twice (dd_m1, a member pair wholly m1's); two stores of
+    m1 and m2 look alike (dd_store, the operator's to review: same address and place, names one digit apart)."""
+    from lianmeng.dedup import service as dedup
+    from lianmeng.dedup.models import DedupCandidate
+
+    ids = s.ids
+    first = s.ok("a.staff1", "POST", "/members", {"phone": "13700008881", "name": "曾小凡", "birth_year": 1985}, 201)
+    again = s.ok("a.staff1", "POST", "/members", {"phone": "13700008882", "name": "Zeng Xiaofan",
+                                                   "birth_year": 1985}, 201)
+    with unit_of_work(s.db_url) as session:
+        dedup.run(session, ids["alpha"])  # as the job does (it also finds the world's look-alike stores)
+        found = {(c.kind, c.left_id, c.right_id): c.id for c in session.scalars(select(DedupCandidate))}
+    stores = ("store", min(ids["st1"], ids["st2"]), max(ids["st1"], ids["st2"]))
+    ids.update(dd_m1=found[("member", first["id"], again["id"])], dd_store=found[stores])
 
 
 def recruit(s: Scene) -> None:
@@ -1672,6 +1690,45 @@ SWEEP.update({
     ("GET", "/profiles/leaderboard"): Case(
         attacks(Call("a.member1", expect=403)),
         owners(Call("a.admin1", expect=200), Call("a.staff1", expect=200), Call("a.operator", expect=200)),
+    ),
+})
+
+NOT_DUP = {"verdict": "not_duplicate", "reason": "两个人"}
+THRESHOLDS = {"review": 0.6, "auto": 0.999}
+SWEEP.update({
+    ("GET", "/dedup/candidates"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}), Call("a.admin2", expect=200),
+                Call("a.key2", expect=200), Call("a.staff1", expect=200), Call("a.member1", expect=403)),
+        owners(Call("a.operator", expect=200), Call("a.admin1", expect=200), Call("a.key1", expect=200),
+               Call("platform", query={"alliance_id": "@alpha"}, expect=200)),
+    ),
+    ("GET", "/dedup/candidates/{candidate_id}"): Case(
+        attacks(Call("a.admin2", "dd_m1"), Call("a.key2", "dd_m1"), Call("a.staff1", "dd_m1"),
+                Call("b.operator", "dd_m1"), Call("a.member1", "dd_m1"), Call("a.admin1", "dd_store")),
+        owners(Call("a.operator", "dd_m1", expect=200), Call("a.admin1", "dd_m1", expect=200),
+               Call("a.key1", "dd_m1", expect=200), Call("platform", "dd_store", expect=200)),
+    ),
+    ("POST", "/dedup/candidates/{candidate_id}/decision"): Case(
+        attacks(Call("a.admin2", "dd_m1", NOT_DUP), Call("a.staff1", "dd_m1", NOT_DUP),
+                Call("b.operator", "dd_m1", NOT_DUP), Call("a.member1", "dd_m1", NOT_DUP),
+                Call("a.admin1", "dd_store", NOT_DUP)),
+        owners(Call("a.admin1", "dd_m1", NOT_DUP, expect=200)),
+    ),
+    ("GET", "/dedup/thresholds"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}), Call("a.admin1", expect=403),
+                Call("a.member1", expect=403)),
+        owners(Call("a.operator", expect=200), Call("platform", query={"alliance_id": "@alpha"}, expect=200)),
+    ),
+    ("PUT", "/dedup/thresholds"): Case(
+        attacks(Call("b.operator", body=THRESHOLDS, query={"alliance_id": "@alpha"}),
+                Call("a.admin1", body=THRESHOLDS, expect=403), Call("a.staff1", body=THRESHOLDS, expect=403),
+                Call("a.member1", body=THRESHOLDS, expect=403)),
+        owners(Call("a.operator", body=THRESHOLDS, expect=200)),
+    ),
+    ("POST", "/dedup/run"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}), Call("a.admin1", expect=403),
+                Call("a.member1", expect=403)),
+        owners(Call("a.operator", expect=200)),
     ),
 })
 

@@ -215,7 +215,9 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "SubjectKind": "verification_subject", "VerificationAction": "verification_action",
             "CodeProblem": "code_problem",
             "ProfileField": "profile_field", "Gender": "gender",
-            "OwnershipChange": "ownership_change", "AssignBasis": "assign_basis"}
+            "OwnershipChange": "ownership_change", "AssignBasis": "assign_basis",
+            "DedupKind": "dedup_kind", "CandidateState": "dedup_state", "FieldAgreement": "dedup_agreement",
+            "ThresholdDecision": "dedup_decision", "DedupVerdict": "dedup_verdict"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
