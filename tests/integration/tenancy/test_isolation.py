@@ -284,6 +284,9 @@ def find_duplicates(s: Scene) -> None:
         found = {(c.kind, c.left_id, c.right_id): c.id for c in session.scalars(select(DedupCandidate))}
     stores = ("store", min(ids["st1"], ids["st2"]), max(ids["st1"], ids["st2"]))
     ids.update(dd_m1=found[("member", first["id"], again["id"])], dd_store=found[stores])
+    ids.update(mdd1=first["id"], mdd2=again["id"])  # two more members of m1: in every list m1 sees
+    for key, member in (("msdd1", first), ("msdd2", again)):
+        ids[key] = s.ok("platform", "GET", f"/memberships?member_id={member['id']}")["items"][0]["id"]
 
 
 def recruit(s: Scene) -> None:
@@ -1924,8 +1927,10 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/merchants": scope("m1 m2 m3 bm", "m1 m2 m3", "m1 m2 m3", "m1 m2 m3", "bm"),
     "/stores": scope("st1 st2 st3 bst", "st1 st2 st3", "st1 st2 st3", "st1 st2 st3", "bst"),
     "/staff": scope("sf1 sf2 sf2b sf3 bsf", "sf1 sf2 sf2b sf3", "sf1", "", "bsf"),
-    "/members": scope("mb1 mb1b mb2 mb3 bmb", "mb1 mb1b mb2 mb3", "mb1 mb1b", "mb1", "bmb"),
-    "/memberships": scope("ms1 ms1b ms2 ms3 bms", "ms1 ms1b ms2 ms3", "ms1 ms1b", "ms1", "bms"),
+    "/members": scope("mb1 mb1b mdd1 mdd2 mb2 mb3 bmb", "mb1 mb1b mdd1 mdd2 mb2 mb3", "mb1 mb1b mdd1 mdd2", "mb1",
+                      "bmb"),
+    "/memberships": scope("ms1 ms1b msdd1 msdd2 ms2 ms3 bms", "ms1 ms1b msdd1 msdd2 ms2 ms3", "ms1 ms1b msdd1 msdd2",
+                          "ms1", "bms"),
     "/agreements": scope("agr23 agr12 agr_wide agr_comm agr_offer b_wide", "agr23 agr12 agr_wide agr_comm agr_offer",
                          "agr12 agr_wide agr_comm agr_offer", "", "b_wide"),
     "/users": scope(ALL_USERS, "u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_staff3", "u_admin1 u_staff1",
@@ -2020,7 +2025,7 @@ def test_enrolment_at_another_merchant_shares_that_member_only(scene: Scene) -> 
     assert scene.call("a.admin1", "GET", f"/members/{mb2}").status_code == 404
     scene.ok("a.staff1", "POST", "/memberships", {"card_no": "@mb2_card"}, 201)
     assert scene.ok("a.admin1", "GET", f"/members/{mb2}")["id"] == mb2
-    assert list_ids(scene, "a.admin1", "/members") == {scene.ids["mb1"], scene.ids["mb1b"], mb2}
+    assert list_ids(scene, "a.admin1", "/members") == {scene.ids[k] for k in ("mb1", "mb1b", "mdd1", "mdd2")} | {mb2}
     assert scene.call("a.admin1", "GET", f"/members/{mb3}").status_code == 404
     # m1 sees its own membership of mb2, never m2's
     assert {m["merchant_id"] for m in scene.ok("a.admin1", "GET", f"/memberships?member_id={mb2}")["items"]} == {
@@ -2084,7 +2089,7 @@ def test_api_key_reads_its_merchant_only_and_dies_when_revoked(scene: Scene) -> 
     for headers in ({"X-API-Key": created["key"]}, {"Authorization": f"Bearer {created['key']}"}):
         scene.headers["probe"] = headers
         assert scene.ok("probe", "GET", "/auth/whoami")["role"] == "integration"
-        assert list_ids(scene, "probe", "/members") == {ids["mb1"], ids["mb1b"]}
+        assert list_ids(scene, "probe", "/members") == {ids[k] for k in ("mb1", "mb1b", "mdd1", "mdd2")}
         assert scene.ok("probe", "GET", f"/members/{ids['mb1']}")["id"] == ids["mb1"]
         assert scene.call("probe", "GET", f"/members/{ids['mb2']}").status_code == 404
         assert scene.call("probe", "GET", f"/members/{ids['bmb']}").status_code == 404
