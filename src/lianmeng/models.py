@@ -20,6 +20,7 @@ from lianmeng.kit.idempotency import IdempotencyRecord
 from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.merging.models import MemberMerge, MergeEvent
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
@@ -71,12 +72,14 @@ __all__ = [
     "JointProduct",
     "JointTier",
     "Member",
+    "MemberMerge",
     "MemberTag",
     "MemberValue",
     "MemberValueChange",
     "Membership",
     "Merchant",
     "MerchantBase",
+    "MergeEvent",
     "MysteryVisit",
     "OfferRecipient",
     "OneTimeCode",

@@ -373,7 +373,7 @@ def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> Is
         raise Unauthorized("otp_invalid")
     otp.used_at = clock.now()
     session.flush()
-    return member_token(member)
+    return member_token(members_repo.survivor_of(session, member))  # a merged member's phone logs the survivor in
 
 
 def login_with_card(session: Session, qr_payload: str) -> IssuedToken:

@@ -35,6 +35,8 @@ class Member(Timestamps, Base):
     origin_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     origin_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     origin_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    # set on a tombstone (status 'merged', merging.domain.TOMBSTONE): the member its card now resolves to
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
 
 
 class Membership(Timestamps, Base):

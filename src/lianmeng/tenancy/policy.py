@@ -22,6 +22,7 @@ from lianmeng.kit.errors import Forbidden
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.merging.models import MemberMerge
 from lianmeng.orders.models import Order
 from lianmeng.recruiting.models import Application, JoinLink
 from lianmeng.referrals.models import Feedback
@@ -258,6 +259,26 @@ def statements(p: Principal) -> ColumnElement[bool]:
     if p.manages_merchant:
         return Statement.merchant_id == p.merchant_id
     return false()
+
+
+def member_merges(p: Principal) -> ColumnElement[bool]:
+    """The operator sees its alliance's merges; a merchant admin those whose survivor is one of its members
+    (merging: docs/merging.md). Store staff and members: none."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return MemberMerge.alliance_id == p.alliance_id
+    if p.manages_merchant and not p.promoter:
+        return and_(MemberMerge.alliance_id == p.alliance_id,
+                    MemberMerge.survivor_id.in_(select(Member.id).where(members(p))))
+    return false()
+
+
+def require_member_merger(p: Principal) -> None:
+    """Merging members (and undoing it): the operator, or a merchant admin — for two members both its own, which
+    the service checks by reading both through `members`."""
+    if not (p.is_operator or (p.manages_merchant and not p.promoter)):
+        raise Forbidden()
 
 
 def require_operator(p: Principal) -> None:

@@ -37,6 +37,7 @@ from lianmeng.members.api import router as members_router
 from lianmeng.members.mobile import router as member_mobile_pages
 from lianmeng.members.web import router as members_pages
 from lianmeng.merchants.api import router as merchants_router
+from lianmeng.merging.api import router as merging_router
 from lianmeng.orders.api import router as orders_router
 from lianmeng.overlap.api import router as overlap_router
 from lianmeng.overlap.web import router as overlap_pages
@@ -106,7 +107,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     app.state.max_body_bytes = settings.max_body_bytes
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
-    for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
+    for router in (health_router, auth_router, alliances_router, merchants_router, merging_router, members_router,
+                   agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
