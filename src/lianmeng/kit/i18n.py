@@ -128,8 +128,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "merge_into_tombstone": {"zh-CN": "保留的会员已被合并到其他会员,请选择其合并后的会员",
                              "en": "The member to keep has itself been merged; merge into the member it became"},
     "merge_already_merged": {"zh-CN": "该会员已被合并过", "en": "This member has already been merged into another"},
-    "merge_negative_balance": {"zh-CN": "合并会使余额为负({kind}),未做任何变更",
-                               "en": "The merge would make a balance negative ({kind}); nothing was moved"},
+    "merge_negative_balance": {"zh-CN": "合并会使余额为负({what}),未做任何变更",
+                               "en": "The merge would make a balance negative ({what}); nothing was moved"},
     "unmerge_already_undone": {"zh-CN": "该合并已撤销", "en": "This merge has already been undone"},
     "unmerge_window_closed": {"zh-CN": "合并已超过 {days} 天,不能撤销",
                               "en": "The merge is more than {days} days old and can no longer be undone"},
@@ -137,8 +137,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "保留的会员之后又被合并到其他会员,请先撤销那次合并",
         "en": "The kept member has since been merged into another; undo that merge first"},
     "unmerge_spent": {
-        "zh-CN": "合并转入的{kind}已被使用(差 {missing}),撤销会使余额为负,未做任何变更",
-        "en": "The {kind} moved by the merge has since been used (short by {missing}); undoing would make the "
+        "zh-CN": "合并转入的{what}已被使用(差 {missing}),撤销会使余额为负,未做任何变更",
+        "en": "The {what} moved by the merge have since been used (short by {missing}); undoing would make the "
               "balance negative, so nothing was changed"},
     "unmerge_coupon_used": {"zh-CN": "合并转入的优惠券已被使用,不能撤销",
                             "en": "A coupon moved by the merge has since been used; the merge cannot be undone"},
@@ -337,6 +337,9 @@ WORDS: dict[str, dict[str, str]] = {
     "staff": {"zh-CN": "员工", "en": "Staff member"},
     "member": {"zh-CN": "会员", "en": "Member"},
     "member_merge": {"zh-CN": "会员合并记录", "en": "Member merge"},
+    "points": {"zh-CN": "联盟积分", "en": "alliance points"},
+    "points_debt": {"zh-CN": "积分欠额", "en": "points owed"},
+    "stored_value": {"zh-CN": "储值余额", "en": "stored value"},
     "audience": {"zh-CN": "人群", "en": "Audience"},
     "segment_share": {"zh-CN": "人群报告共享", "en": "Segment share"},
     "membership": {"zh-CN": "商户会员资格", "en": "Membership"},

@@ -81,7 +81,7 @@ def _move(session: Session, merge: MemberMerge, survivor: Member, absorbed: Memb
             ledger.post(session, merge.alliance_id, f"member-merge:{merge.id}", CAUSE, legs, cause_id=merge.id,
                         memo=f"member {absorbed.id} merged into {survivor.id}")
         except ledger.InsufficientBalance as exc:
-            raise Conflict("merge_negative_balance", kind=exc.ref.kind.value) from exc
+            raise Conflict("merge_negative_balance", what=exc.ref.kind.value) from exc
     moved["balances"] = [{"kind": h.kind.value, "scope_id": h.scope_id, "amount": h.amount} for h in holdings]
     grants = repository.live_grants(session, absorbed.id)
     repository.reassign(session, PointsGrant, [g.id for g in grants], absorbed.id, survivor.id)
@@ -142,12 +142,13 @@ def _restore(session: Session, merge: MemberMerge, survivor: Member, absorbed: M
                 for h in repository.kept_holdings(session, merge.alliance_id, survivor.id)}
     short = domain.undo_shortfalls(holdings, now_have)
     if short:
-        raise Conflict("unmerge_spent", kind=short[0].kind.value, missing=short[0].amount)
+        raise Conflict("unmerge_spent", what=short[0].kind.value, missing=short[0].amount)
     grants = {g.id: g for g in _grants(session, [int(g["id"]) for g in moved["grants"]])}
     for g in moved["grants"]:
         grant = grants.get(int(g["id"]))
         if grant is None or grant.member_id != survivor.id or grant.remaining != int(g["remaining"]):
-            raise Conflict("unmerge_spent", kind=AccountKind.POINTS.value, missing=int(g["remaining"]))
+            spent = sum(int(m["remaining"]) - _left(grants.get(int(m["id"])), survivor.id) for m in moved["grants"])
+            raise Conflict("unmerge_spent", what=AccountKind.POINTS.value, missing=spent)
     coupons = {c.id: c for c in _coupons(session, [int(c["id"]) for c in moved["coupons"]])}
     for c in moved["coupons"]:
         coupon = coupons.get(int(c["id"]))
@@ -159,13 +160,17 @@ def _restore(session: Session, merge: MemberMerge, survivor: Member, absorbed: M
             ledger.post(session, merge.alliance_id, f"member-merge:{merge.id}:undo", CAUSE_UNDO, legs,
                         cause_id=merge.id, memo=f"member {absorbed.id} split from {survivor.id}")
         except ledger.InsufficientBalance as exc:
-            raise Conflict("unmerge_spent", kind=exc.ref.kind.value, missing=0) from exc
+            raise Conflict("unmerge_spent", what=exc.ref.kind.value, missing=0) from exc
     repository.reassign(session, PointsGrant, list(grants), survivor.id, absorbed.id)
     repository.reassign(session, Coupon, list(coupons), survivor.id, absorbed.id)
     repository.reassign(session, Membership, [int(i) for i in moved["memberships"]], survivor.id, absorbed.id)
     origin = moved.get("origin")
     if origin and survivor.origin_merchant_id == origin["merchant_id"]:
         survivor.origin_merchant_id = survivor.origin_store_id = survivor.origin_staff_id = None
+
+
+def _left(grant: PointsGrant | None, holder: int) -> int:
+    return 0 if grant is None or grant.member_id != holder else grant.remaining
 
 
 def _grants(session: Session, ids: list[int]) -> list[PointsGrant]:

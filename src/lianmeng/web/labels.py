@@ -225,8 +225,6 @@ ERROR_PARAMS: dict[str, dict[str, str]] = {
     "campaign_status": {"status": "campaign_status"},
     "campaign_transition": {"status": "campaign_status", "target": "campaign_status"},
     "joint_card_closed": {"status": "joint_card_status"},
-    "merge_negative_balance": {"kind": "account_kind"},
-    "unmerge_spent": {"kind": "account_kind"},
 }
 
 
