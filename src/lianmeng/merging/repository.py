@@ -18,6 +18,11 @@ from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped, scoped_select
 
 
+def member_for_merge(session: Session, p: Principal, member_id: int) -> Member:
+    """A member the caller may merge, tombstones included (so a merge into one is refused in words, not 404)."""
+    return get_scoped(session, Member, member_id, policy.members(p, with_tombstones=True), "member")
+
+
 def lock_members(session: Session, ids: list[int]) -> dict[int, Member]:
     """Both members locked in id order (the lock order every writer follows), so two merges of the same pair
     serialise instead of deadlocking."""

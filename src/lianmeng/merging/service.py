@@ -17,7 +17,6 @@ from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind
-from lianmeng.members import repository as members_repo
 from lianmeng.members.models import Member, Membership
 from lianmeng.merging import domain, repository
 from lianmeng.merging.domain import Holding, MemberFacts, MergeEventKind, MergeStatus
@@ -40,7 +39,7 @@ def _event(session: Session, p: Principal, merge: MemberMerge, kind: MergeEventK
 
 def _readable(session: Session, p: Principal, member_id: int) -> Member:
     """The member if the caller may merge it: the operator any in its alliance, a merchant admin its own."""
-    return members_repo.get_member(session, p, member_id)
+    return repository.member_for_merge(session, p, member_id)
 
 
 def merge_members(session: Session, p: Principal, survivor_id: int, absorbed_id: int, reason: str) -> MemberMerge:

@@ -22,6 +22,7 @@ from lianmeng.kit.errors import Forbidden
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.merging.domain import TOMBSTONE
 from lianmeng.merging.models import MemberMerge
 from lianmeng.orders.models import Order
 from lianmeng.recruiting.models import Application, JoinLink
@@ -63,10 +64,12 @@ def staff(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def members(p: Principal) -> ColumnElement[bool]:
+def members(p: Principal, *, with_tombstones: bool = False) -> ColumnElement[bool]:
     """A merchant sees the members it brought in (归属) and those enrolled at it; nobody else's. A phone pending its
-    claim code is nobody's member yet: no one sees it until its holder proves it."""
-    proved = Member.status != PENDING
+    claim code is nobody's member yet: no one sees it until its holder proves it. A merged member (a tombstone,
+    merging) is nobody's member any more: its card serves the survivor, its merge record names it; only merging
+    reads it (`with_tombstones`), to refuse a merge into it in words."""
+    proved = Member.status != PENDING if with_tombstones else Member.status.notin_((PENDING, TOMBSTONE))
     if p.is_platform:
         return proved
     if p.role is Role.OPERATOR_ADMIN:
@@ -270,7 +273,7 @@ def member_merges(p: Principal) -> ColumnElement[bool]:
         return MemberMerge.alliance_id == p.alliance_id
     if p.manages_merchant and not p.promoter:
         return and_(MemberMerge.alliance_id == p.alliance_id,
-                    MemberMerge.survivor_id.in_(select(Member.id).where(members(p))))
+                    MemberMerge.survivor_id.in_(select(Member.id).where(members(p, with_tombstones=True))))
     return false()
 
 

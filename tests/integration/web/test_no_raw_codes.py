@@ -210,7 +210,8 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "Arm": "offer_arm", "OfferStatus": "offer_status", "RecipientStatus": "offer_recipient_status",
             "SkipReason": "offer_skip_reason", "Channel": "offer_channel", "RfmClass": "rfm_class",
 
-"TagGroup": "tag_group", "TagSource": "tag_source", "RuleKind": "tag_rule_kind"}
+"TagGroup": "tag_group", "TagSource": "tag_source", "RuleKind": "tag_rule_kind",
+            "MergeStatus": "merge_status", "MergeEventKind": "merge_event"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
