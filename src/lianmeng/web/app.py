@@ -38,6 +38,7 @@ from lianmeng.members.mobile import router as member_mobile_pages
 from lianmeng.members.web import router as members_pages
 from lianmeng.merchants.api import router as merchants_router
 from lianmeng.merging.api import router as merging_router
+from lianmeng.merging.web import router as merging_pages
 from lianmeng.orders.api import router as orders_router
 from lianmeng.overlap.api import router as overlap_router
 from lianmeng.overlap.web import router as overlap_pages
@@ -119,7 +120,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
-    for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, members_pages,
+    for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, merging_pages,
+                  members_pages,
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
