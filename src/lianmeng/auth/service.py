@@ -26,6 +26,7 @@ from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import StaffRole
+from lianmeng.merging.domain import TOMBSTONE
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.principal import SYSTEM
 
@@ -333,7 +334,7 @@ def request_code(session: Session, alliance_id: int, phone: str) -> None:
     now = clock.now()
     redact_stale(session, now - timedelta(minutes=get_settings().otp_minutes))
     member = members_repo.member_by_phone(session, alliance_id, phone)
-    if member is None or member.status not in ("active", PENDING):
+    if member is None or member.status not in ("active", PENDING, TOMBSTONE):  # a merged member's phone: survivor
         return
     repository.void_codes(session, member.id, now)
     redact_undelivered(session, phone)

@@ -3,12 +3,14 @@ undo restores it all, and every refusal says why with nothing moved."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from lianmeng.auth.models import OutboxMessage
 from lianmeng.coupons.models import Coupon
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.models import Posting
@@ -202,3 +204,16 @@ def test_stored_value_at_two_merchants_moves_scope_by_scope(world: World, sessio
     assert balances(session, world, pair.survivor, pair.m1)[1] == 1_000
     assert balances(session, world, pair.survivor, pair.m2)[1] == 1_000
     assert_ledger_invariants(session)
+
+
+def test_the_merged_members_phone_logs_the_survivor_in(world: World, session: Session) -> None:
+    pair = Pair(world)
+    ok(merge(world, pair))
+    phone = {"alliance_id": world.a.alliance_id, "phone": "13900010000"}  # the gym's member (tests/conftest.py)
+    assert world.client.post("/api/v1/auth/member/code", json=phone).status_code == 202
+    session.rollback()
+    body = session.scalars(select(OutboxMessage.body).order_by(OutboxMessage.id.desc())).first()
+    found = re.search(r"验证码为 (\d{6})", body or "")
+    assert found, body
+    token = ok(world.client.post("/api/v1/auth/member/code/verify", json={**phone, "code": found.group(1)}), 200)
+    assert token["member_id"] == pair.survivor
