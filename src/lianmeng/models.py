@@ -21,6 +21,7 @@ from lianmeng.kit.idempotency import IdempotencyRecord
 from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.merging.models import MemberMerge, MergeEvent
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
 from lianmeng.ownership.models import MemberOwner, OwnershipPeriod, OwnershipSettings
@@ -77,6 +78,7 @@ __all__ = [
     "JointProduct",
     "JointTier",
     "Member",
+    "MemberMerge",
     "MemberOwner",
     "MemberTag",
     "MemberValue",
@@ -84,6 +86,7 @@ __all__ = [
     "Membership",
     "Merchant",
     "MerchantBase",
+    "MergeEvent",
     "MysteryVisit",
     "OfferRecipient",
     "OneTimeCode",

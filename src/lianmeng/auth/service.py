@@ -26,6 +26,7 @@ from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import StaffRole
+from lianmeng.merging.domain import TOMBSTONE
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.principal import SYSTEM
 
@@ -333,7 +334,7 @@ def request_code(session: Session, alliance_id: int, phone: str) -> None:
     now = clock.now()
     redact_stale(session, now - timedelta(minutes=get_settings().otp_minutes))
     member = members_repo.member_by_phone(session, alliance_id, phone)
-    if member is None or member.status not in ("active", PENDING):
+    if member is None or member.status not in ("active", PENDING, TOMBSTONE):  # a merged member's phone: survivor
         return
     repository.void_codes(session, member.id, now)
     redact_undelivered(session, phone)
@@ -374,7 +375,7 @@ def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> Is
     otp.used_at = clock.now()
     member.phone_verified_at = otp.used_at  # every door that proves a phone (login, claims, applications) ends here
     session.flush()
-    return member_token(member)
+    return member_token(members_repo.survivor_of(session, member))  # a merged member's phone logs the survivor in
 
 
 def login_with_card(session: Session, qr_payload: str) -> IssuedToken:

@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import import_module
 from itertools import combinations
 from typing import Any
 
@@ -31,6 +30,7 @@ from lianmeng.dedup.domain import CandidateState, DedupKind, PairComparison, Pla
 from lianmeng.dedup.models import DedupCandidate, DedupSettings
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
+from lianmeng.merging import service as merging
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.principal import SYSTEM as SYSTEM_REVIEWER  # the job decides as the system
 
@@ -305,9 +305,6 @@ def merge_confirmed(session: Session, p: Principal, found: DedupCandidate, survi
                     status: CandidateState = CandidateState.MERGED, at: datetime | None = None) -> None:
     """The one place a candidate becomes a merge: `merging.service.merge_members` moves everything to the survivor
     (by ledger postings) and keeps the absorbed member as a tombstone; then the candidate is closed."""
-    # TODO(merger): helper 3's seam, imported here only; make it a plain `from lianmeng.merging import service`
-    merging = import_module("lianmeng.merging.service")
-
     absorbed_id = found.right_id if survivor_id == found.left_id else found.left_id
     merging.merge_members(session, p, survivor_id, absorbed_id, reason or "duplicate candidate")
     _decided(found, p, status, reason, at)

@@ -38,6 +38,8 @@ class Member(Timestamps, Base):
     origin_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     origin_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     phone_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # proven by a one-time code
+    # set on a tombstone (status 'merged', merging.domain.TOMBSTONE): the member its card now resolves to
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
 
 
 class Membership(Timestamps, Base):

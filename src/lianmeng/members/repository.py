@@ -24,8 +24,30 @@ def member_by_phone(session: Session, alliance_id: int, phone: str) -> Member | 
     ).first()
 
 
-def member_by_card(session: Session, card_no: str) -> Member | None:
+MAX_MERGE_HOPS = 8  # a tombstone points at its survivor, which may itself have been merged since
+
+
+def card_holder(session: Session, card_no: str) -> Member | None:
+    """The member this card was issued to, tombstone or not (QR versions are checked against it)."""
     return session.scalars(select(Member).where(Member.card_no == card_no)).first()
+
+
+def survivor_of(session: Session, member: Member) -> Member:
+    """A merged member's survivor (docs/merging.md); any other member is itself."""
+    for _ in range(MAX_MERGE_HOPS):
+        if member.merged_into_id is None:
+            return member
+        nxt = session.get(Member, member.merged_into_id)
+        if nxt is None:
+            return member
+        member = nxt
+    return member
+
+
+def member_by_card(session: Session, card_no: str) -> Member | None:
+    """The member a card number serves: a merged member's card resolves to its survivor."""
+    holder = card_holder(session, card_no)
+    return None if holder is None else survivor_of(session, holder)
 
 
 def card_taken(session: Session, card_no: str) -> bool:

@@ -200,8 +200,11 @@ def member_from_qr(session: Session, payload: str) -> Member:
     card_no, version, signature = parsed
     if not crypto.verify(domain.qr_message(card_no, version), signature, QR_PURPOSE):
         raise Invalid("invalid_card")
-    member = repository.member_by_card(session, card_no)
-    if member is None or member.qr_version != version or member.status != "active":
+    holder = repository.card_holder(session, card_no)
+    if holder is None or holder.qr_version != version:
+        raise Invalid("invalid_card")
+    member = repository.survivor_of(session, holder)  # a merged member's QR serves its survivor
+    if member.status != "active":
         raise Invalid("invalid_card")
     return member
 

@@ -23,6 +23,8 @@ from lianmeng.kit.errors import Forbidden
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.merging.domain import TOMBSTONE
+from lianmeng.merging.models import MemberMerge
 from lianmeng.orders.models import Order
 from lianmeng.ownership.models import MemberOwner, OwnershipPeriod
 from lianmeng.recruiting.models import Application, JoinLink
@@ -64,10 +66,12 @@ def staff(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def members(p: Principal) -> ColumnElement[bool]:
+def members(p: Principal, *, with_tombstones: bool = False) -> ColumnElement[bool]:
     """A merchant sees the members it brought in (归属) and those enrolled at it; nobody else's. A phone pending its
-    claim code is nobody's member yet: no one sees it until its holder proves it."""
-    proved = Member.status != PENDING
+    claim code is nobody's member yet: no one sees it until its holder proves it. A merged member (a tombstone,
+    merging) is nobody's member any more: its card serves the survivor, its merge record names it; only merging
+    reads it (`with_tombstones`), to refuse a merge into it in words."""
+    proved = Member.status != PENDING if with_tombstones else Member.status.notin_((PENDING, TOMBSTONE))
     if p.is_platform:
         return proved
     if p.role is Role.OPERATOR_ADMIN:
@@ -260,6 +264,26 @@ def statements(p: Principal) -> ColumnElement[bool]:
     if p.manages_merchant:
         return Statement.merchant_id == p.merchant_id
     return false()
+
+
+def member_merges(p: Principal) -> ColumnElement[bool]:
+    """The operator sees its alliance's merges; a merchant admin those whose survivor is one of its members
+    (merging: docs/merging.md). Store staff and members: none."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return MemberMerge.alliance_id == p.alliance_id
+    if p.manages_merchant and not p.promoter:
+        return and_(MemberMerge.alliance_id == p.alliance_id,
+                    MemberMerge.survivor_id.in_(select(Member.id).where(members(p, with_tombstones=True))))
+    return false()
+
+
+def require_member_merger(p: Principal) -> None:
+    """Merging members (and undoing it): the operator, or a merchant admin — for two members both its own, which
+    the service checks by reading both through `members`."""
+    if not (p.is_operator or (p.manages_merchant and not p.promoter)):
+        raise Forbidden()
 
 
 def require_operator(p: Principal) -> None:

@@ -39,6 +39,8 @@ from lianmeng.members.api import router as members_router
 from lianmeng.members.mobile import router as member_mobile_pages
 from lianmeng.members.web import router as members_pages
 from lianmeng.merchants.api import router as merchants_router
+from lianmeng.merging.api import router as merging_router
+from lianmeng.merging.web import router as merging_pages
 from lianmeng.orders.api import router as orders_router
 from lianmeng.overlap.api import router as overlap_router
 from lianmeng.overlap.web import router as overlap_pages
@@ -114,7 +116,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     app.state.max_body_bytes = settings.max_body_bytes
     errors.install(app)
     api = APIRouter(prefix="/api/v1")
-    for router in (health_router, auth_router, alliances_router, merchants_router, members_router, agreements_router,
+    for router in (health_router, auth_router, alliances_router, merchants_router, merging_router, members_router,
+                   agreements_router,
                    orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
@@ -127,7 +130,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
-    for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, members_pages,
+    for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, merging_pages,
+                  members_pages,
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,

@@ -23,6 +23,7 @@ from lianmeng.distance import domain as distance
 from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import Gender, MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
+from lianmeng.merging import domain as merging
 from lianmeng.ownership import domain as ownership
 from lianmeng.partners import domain as partners
 from lianmeng.points.domain import ENTRY_LABELS
@@ -89,8 +90,15 @@ CAMPAIGN_STATUS_LABELS: dict[CampaignStatus, Pair] = {
 MERCHANT_STATUS_LABELS: dict[MerchantStatus, Pair] = {
     MerchantStatus.ACTIVE: ("营业中", "Active"), MerchantStatus.SUSPENDED: ("已暂停", "Suspended"),
 }
-MEMBER_STATUS_LABELS: dict[MemberStatus, Pair] = {
+MEMBER_STATUS_LABELS: dict[str, Pair] = {
     MemberStatus.ACTIVE: ("正常", "Active"), MemberStatus.BLOCKED: ("已停用", "Blocked"),
+    merging.TOMBSTONE: ("已合并", "Merged into another member"),
+}
+MERGE_STATUS_LABELS: dict[merging.MergeStatus, Pair] = {
+    merging.MergeStatus.IN_FORCE: ("已合并", "Merged"), merging.MergeStatus.REVERSED: ("已撤销", "Undone"),
+}
+MERGE_EVENT_LABELS: dict[merging.MergeEventKind, Pair] = {
+    merging.MergeEventKind.MERGE: ("合并", "Merge"), merging.MergeEventKind.UNDO: ("撤销合并", "Undo of a merge"),
 }
 ACCOUNT_LABELS: dict[AccountKind, Pair] = {
     AccountKind.POINTS: ("联盟积分", "Alliance points"),
@@ -104,6 +112,7 @@ LEDGER_CAUSE_LABELS: dict[str, Pair] = {
     "joint_card_use": ("联合卡核销", "Joint card used"), "joint_card_refund": ("联合卡退卡", "Joint card refunded"),
     "joint_card_expiry": ("联合卡过期", "Joint card expired"), "campaign_cost": ("活动费用", "Campaign cost"),
     "recruit_bounty": ("招募奖励", "Recruit bounty"),
+    "member_merge": ("会员合并", "Member merge"), "member_merge_undo": ("撤销会员合并", "Member merge undone"),
 }
 WITHDRAWAL_STATUS_LABELS: dict[WithdrawalStatus, Pair] = {
     WithdrawalStatus.REQUESTED: ("待审核", "Requested"),
@@ -137,6 +146,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "staff_role": STAFF_ROLE_LABELS,
     "role": ROLE_LABELS,
     "member_status": MEMBER_STATUS_LABELS,
+    "merge_status": MERGE_STATUS_LABELS,
+    "merge_event": MERGE_EVENT_LABELS,
     "tier": TIER_LABELS,
     "account_kind": ACCOUNT_LABELS,
     "ledger_cause": LEDGER_CAUSE_LABELS,

@@ -108,14 +108,13 @@ def test_detail_shows_the_two_records_with_masked_phones(planted: dict[str, Any]
 
 def test_merge_calls_the_merging_seam_and_closes_the_candidate(planted: dict[str, Any], world: World,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
     import types
 
     calls: list[tuple[int, int, str]] = []
     fake = types.ModuleType("lianmeng.merging.service")
     fake.merge_members = lambda session, p, survivor, absorbed, reason: calls.append(  # type: ignore[attr-defined]
         (survivor, absorbed, reason))
-    monkeypatch.setitem(sys.modules, "lianmeng.merging.service", fake)
+    monkeypatch.setattr("lianmeng.merging.service.merge_members", fake.merge_members)  # type: ignore[attr-defined]
     op = world.a.actors["operator"].headers
     ids = planted["ids"]
     items = world.client.get("/api/v1/dedup/candidates?kind=member", headers=op).json()["items"]
@@ -135,7 +134,6 @@ def test_merge_calls_the_merging_seam_and_closes_the_candidate(planted: dict[str
 
 def test_a_failed_merge_leaves_the_candidate_pending(planted: dict[str, Any], world: World,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
     import types
 
     from lianmeng.kit.errors import Invalid
@@ -145,7 +143,7 @@ def test_a_failed_merge_leaves_the_candidate_pending(planted: dict[str, Any], wo
 
     fake = types.ModuleType("lianmeng.merging.service")
     fake.merge_members = refuse  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "lianmeng.merging.service", fake)
+    monkeypatch.setattr("lianmeng.merging.service.merge_members", fake.merge_members)  # type: ignore[attr-defined]
     op = world.a.actors["operator"].headers
     item = world.client.get("/api/v1/dedup/candidates?kind=member", headers=op).json()["items"][0]
     r = world.client.post(f"/api/v1/dedup/candidates/{item['id']}/decision", headers=op,
@@ -223,14 +221,13 @@ def test_thresholds(world: World) -> None:
 
 
 def test_auto_merge_goes_through_the_same_seam(world: World, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
     import types
 
     calls: list[tuple[int, int]] = []
     fake = types.ModuleType("lianmeng.merging.service")
     fake.merge_members = lambda session, p, survivor, absorbed, reason: calls.append(  # type: ignore[attr-defined]
         (survivor, absorbed))
-    monkeypatch.setitem(sys.modules, "lianmeng.merging.service", fake)
+    monkeypatch.setattr("lianmeng.merging.service.merge_members", fake.merge_members)  # type: ignore[attr-defined]
     first = enrol(world, "staff1", "单田芳", 1934, "male")
     second = enrol(world, "staff2", "單田芳", 1934, "male")
     with unit_of_work(db_url) as session:
@@ -261,7 +258,6 @@ def test_cli_run(world: World, db_url: str) -> None:
 
 def test_a_refused_auto_merge_leaves_the_pair_for_review(world: World, db_url: str, session: Session,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
     import types
 
     from lianmeng.kit.errors import Invalid
@@ -271,7 +267,7 @@ def test_a_refused_auto_merge_leaves_the_pair_for_review(world: World, db_url: s
 
     fake = types.ModuleType("lianmeng.merging.service")
     fake.merge_members = refuse  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "lianmeng.merging.service", fake)
+    monkeypatch.setattr("lianmeng.merging.service.merge_members", fake.merge_members)  # type: ignore[attr-defined]
     first = enrol(world, "staff1", "单田芳", 1934, "male")
     second = enrol(world, "staff2", "單田芳", 1934, "male")
     with unit_of_work(db_url) as s:

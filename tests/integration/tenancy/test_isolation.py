@@ -208,6 +208,7 @@ def build_scene(world: World, db_url: str) -> Scene:
     tag_members(s)
     add_verification_details(s)
     find_duplicates(s)
+    add_merges(s)
     return s
 
 
@@ -218,6 +219,16 @@ def add_verification_details(s: Scene) -> None:
     s.ok("a.admin1", "PATCH", f"/merchants/{s.ids['m1']}", {**details, "credit_code": "91350100M000100Y43"})
     s.ok("a.admin1", "PATCH", f"/partners/candidates/{s.ids['cand1']}", {**details,
                                                                           "credit_code": "914403001922038216"})
+
+
+def add_merges(s: Scene) -> None:
+    """Two more members enrolled at m1 (mb1x, mb1y); m1's admin merged mb1y into mb1 (merge1)."""
+    for key, phone in (("mb1x", "13900077771"), ("mb1y", "13900077772")):
+        s.ids[key] = s.ok("a.staff1", "POST", "/members", {"phone": phone, "name": "重复会员"}, 201)["id"]
+        s.ids[key.replace("mb", "ms")] = s.ok("platform", "GET", f"/memberships?member_id={s.ids[key]}")[
+            "items"][0]["id"]
+    s.ids["merge1"] = s.ok("a.admin1", "POST", "/members/merges", {
+        "survivor_id": s.ids["mb1"], "absorbed_id": s.ids["mb1y"], "reason": "同一人两次办卡"}, 201)["id"]
 
 
 def add_audiences(s: Scene) -> None:
@@ -1735,6 +1746,35 @@ SWEEP.update({
     ),
 })
 
+# member merges (merging): the operator, or a merchant admin for two members both its own; store staff and members
+# never; a merchant admin reads the merges whose survivor is its member and undoes the ones it made.
+MERGE = {"survivor_id": "@mb1", "absorbed_id": "@mb1x", "reason": "同一人两次办卡"}
+SWEEP.update({
+    ("GET", "/members/merges"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff1", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.admin1", expect=200), Call("a.operator", expect=200), Call("platform", expect=200)),
+    ),
+    ("POST", "/members/merges"): Case(
+        attacks(Call("a.admin2", body=MERGE), Call("b.operator", body=MERGE), Call("a.key2", body=MERGE),
+                Call("a.admin1", body={**MERGE, "absorbed_id": "@mb2"}),
+                Call("a.operator", body={**MERGE, "absorbed_id": "@bmb"}),
+                Call("a.staff1", body=MERGE, expect=403), Call("a.member1", body=MERGE, expect=403),
+                Call("a.admin1", body={**MERGE, "absorbed_id": "@mb1y"}, expect=422),
+                Call("a.admin1", body={**MERGE, "absorbed_id": "@mb1"}, expect=422)),
+        owners(Call("a.admin1", body=MERGE, expect=201)),
+    ),
+    ("GET", "/members/merges/{merge_id}"): Case(
+        attacks(*(Call(who, "merge1") for who in ("a.admin2", "a.staff1", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.admin1", "merge1", expect=200), Call("a.operator", "merge1", expect=200)),
+    ),
+    ("POST", "/members/merges/{merge_id}/undo"): Case(
+        attacks(*(Call(who, "merge1", {"reason": "x"}) for who in ("a.admin2", "b.operator", "a.key2")),
+                Call("a.staff1", "merge1", {"reason": "x"}, expect=403),
+                Call("a.member1", "merge1", {"reason": "x"}, expect=403)),
+        owners(Call("a.admin1", "merge1", {"reason": "两个人"}, expect=200)),
+    ),
+})
+
 # Endpoints with no tenant data to attack. Each says why.
 # ownership (归属) and the pool (客户池): a merchant's own; its admins assign and hand over, its staff claim and see
 # their own members; the operator and members have no pool
@@ -1927,10 +1967,10 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/merchants": scope("m1 m2 m3 bm", "m1 m2 m3", "m1 m2 m3", "m1 m2 m3", "bm"),
     "/stores": scope("st1 st2 st3 bst", "st1 st2 st3", "st1 st2 st3", "st1 st2 st3", "bst"),
     "/staff": scope("sf1 sf2 sf2b sf3 bsf", "sf1 sf2 sf2b sf3", "sf1", "", "bsf"),
-    "/members": scope("mb1 mb1b mdd1 mdd2 mb2 mb3 bmb", "mb1 mb1b mdd1 mdd2 mb2 mb3", "mb1 mb1b mdd1 mdd2", "mb1",
-                      "bmb"),
-    "/memberships": scope("ms1 ms1b msdd1 msdd2 ms2 ms3 bms", "ms1 ms1b msdd1 msdd2 ms2 ms3", "ms1 ms1b msdd1 msdd2",
-                          "ms1", "bms"),
+    "/members": scope("mb1 mb1b mdd1 mdd2 mb1x mb2 mb3 bmb", "mb1 mb1b mdd1 mdd2 mb1x mb2 mb3",
+                      "mb1 mb1b mdd1 mdd2 mb1x", "mb1", "bmb"),  # mb1y: merged into mb1
+    "/memberships": scope("ms1 ms1b msdd1 msdd2 ms1x ms1y ms2 ms3 bms", "ms1 ms1b msdd1 msdd2 ms1x ms1y ms2 ms3",
+                          "ms1 ms1b msdd1 msdd2 ms1x ms1y", "ms1", "bms"),
     "/agreements": scope("agr23 agr12 agr_wide agr_comm agr_offer b_wide", "agr23 agr12 agr_wide agr_comm agr_offer",
                          "agr12 agr_wide agr_comm agr_offer", "", "b_wide"),
     "/users": scope(ALL_USERS, "u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_staff3", "u_admin1 u_staff1",
@@ -2025,7 +2065,8 @@ def test_enrolment_at_another_merchant_shares_that_member_only(scene: Scene) -> 
     assert scene.call("a.admin1", "GET", f"/members/{mb2}").status_code == 404
     scene.ok("a.staff1", "POST", "/memberships", {"card_no": "@mb2_card"}, 201)
     assert scene.ok("a.admin1", "GET", f"/members/{mb2}")["id"] == mb2
-    assert list_ids(scene, "a.admin1", "/members") == {scene.ids[k] for k in ("mb1", "mb1b", "mdd1", "mdd2")} | {mb2}
+    m1_members = {scene.ids[k] for k in ("mb1", "mb1b", "mdd1", "mdd2", "mb1x")}
+    assert list_ids(scene, "a.admin1", "/members") == m1_members | {mb2}
     assert scene.call("a.admin1", "GET", f"/members/{mb3}").status_code == 404
     # m1 sees its own membership of mb2, never m2's
     assert {m["merchant_id"] for m in scene.ok("a.admin1", "GET", f"/memberships?member_id={mb2}")["items"]} == {
@@ -2089,7 +2130,7 @@ def test_api_key_reads_its_merchant_only_and_dies_when_revoked(scene: Scene) -> 
     for headers in ({"X-API-Key": created["key"]}, {"Authorization": f"Bearer {created['key']}"}):
         scene.headers["probe"] = headers
         assert scene.ok("probe", "GET", "/auth/whoami")["role"] == "integration"
-        assert list_ids(scene, "probe", "/members") == {ids[k] for k in ("mb1", "mb1b", "mdd1", "mdd2")}
+        assert list_ids(scene, "probe", "/members") == {ids[k] for k in ("mb1", "mb1b", "mdd1", "mdd2", "mb1x")}
         assert scene.ok("probe", "GET", f"/members/{ids['mb1']}")["id"] == ids["mb1"]
         assert scene.call("probe", "GET", f"/members/{ids['mb2']}").status_code == 404
         assert scene.call("probe", "GET", f"/members/{ids['bmb']}").status_code == 404

@@ -1,0 +1,1 @@
+"""Merging duplicate members with an audit trail and undo (docs/merging.md)."""

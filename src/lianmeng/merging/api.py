@@ -1,0 +1,49 @@
+"""API of merging: merge two members, list and read merges, undo within the window."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from lianmeng.kit.pagination import Page, page_of
+from lianmeng.merging import repository, service
+from lianmeng.merging.domain import MergeStatus
+from lianmeng.merging.models import MemberMerge
+from lianmeng.merging.schemas import MemberMergeIn, MemberMergeOut, MergeEventOut, UndoIn
+from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
+from lianmeng.web.openapi import may_answer
+
+router = APIRouter(tags=["merging 合并"])
+
+
+def merge_out(session: SessionDep, merge: MemberMerge) -> MemberMergeOut:
+    out = MemberMergeOut.model_validate(merge)
+    out.events = [MergeEventOut.model_validate(e) for e in repository.events(session, merge.id)]
+    return out
+
+
+@router.post("/members/merges", response_model=MemberMergeOut, status_code=201, responses=may_answer(409),
+             summary="Merge a duplicate member into a survivor: balances by ledger postings, a tombstone card")
+def merge_members(body: MemberMergeIn, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: merge_out(writer.session, service.merge_members(
+        writer.session, writer.principal, body.survivor_id, body.absorbed_id, body.reason)), body, 201)
+
+
+@router.get("/members/merges", response_model=Page[MemberMergeOut],
+            summary="Merges the caller may see: the operator all, a merchant admin those of its members")
+def list_merges(session: SessionDep, principal: CurrentPrincipal, paging: Paging, member_id: int | None = None,
+                status: MergeStatus | None = None) -> Page[MemberMergeOut]:
+    return page_of(session, repository.list_merges(principal, member_id=member_id, status=status), paging,
+                   MemberMergeOut)
+
+
+@router.get("/members/merges/{merge_id}", response_model=MemberMergeOut)
+def get_merge(merge_id: int, session: SessionDep, principal: CurrentPrincipal) -> MemberMergeOut:
+    return merge_out(session, repository.get_merge(session, principal, merge_id))
+
+
+@router.post("/members/merges/{merge_id}/undo", response_model=MemberMergeOut, responses=may_answer(409),
+             summary="Undo a merge within the window by reversing postings; 409 with the reason when it cannot be")
+def undo_merge(merge_id: int, body: UndoIn, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: merge_out(writer.session, service.unmerge(
+        writer.session, writer.principal, merge_id, body.reason)), body)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lianmeng.db import Base, UTCDateTime
+
+
+class MemberMerge(Base):
+    """One merge of a duplicate member into a survivor: who, when, why and exactly what moved (`moved`), so that
+    undo can reverse it item by item. Changes only by undo (status, undone_*); its history is in MergeEvent."""
+
+    __tablename__ = "member_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    absorbed_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="in_force")
+    reason: Mapped[str] = mapped_column(String(300))
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)  # a merchant admin's
+    actor_kind: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(120), default="")
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    undo_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class MergeEvent(Base):
+    """Append-only: a merge or its undo, with the actor and the reason as given."""
+
+    __tablename__ = "member_merge_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merge_id: Mapped[int] = mapped_column(ForeignKey("member_merges.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    actor_kind: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
