@@ -34,6 +34,7 @@ from lianmeng.demo.audiences import add_audiences
 from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.dedup import add_duplicates
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
+from lianmeng.demo.governance import add_governance
 from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
 from lianmeng.demo.tags import add_tags
@@ -165,6 +166,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
                       random.Random(f"{plan.seed}-tags"))
     targeting = add_audiences(session, loaded.alliance_id, loaded.merchants, loaded.users)
     duplicates = add_duplicates(session, loaded.alliance_id, random.Random(f"{plan.seed}-dedup"))
+    targeting |= add_governance(session, loaded.alliance_id, loaded.merchants, loaded.users)
     if plan.history:  # a finished targeted offer with its results (its members come from the history's orders)
         targeting |= add_targeted_offer(session, loaded.alliance_id, loaded.merchants, loaded.users,
                                         history_end(plan), random.Random(f"{plan.seed}-offer"))
