@@ -43,11 +43,12 @@ def add_duplicates(session: Session, alliance_id: int, rng: random.Random) -> di
     stores = {s.merchant_id: s for s in session.scalars(
         select(Store).where(Store.merchant_id.in_([m.id for m in merchants])).order_by(Store.id.desc()))}
     now = clock.now()
-    for n, original in enumerate(rng.sample(originals, min(PLANTED, len(originals)))):
+    planted = rng.sample(originals, min(PLANTED, len(originals)))
+    for n, original in enumerate(planted):
         elsewhere = next(m for m in rng.sample(merchants, len(merchants)) if m.id != original.origin_merchant_id)
         name, year = _variant(original.name or "", original.birth_year, n % 3)
         phone = str(FIRST_PHONE + n)
-        twin = Member(alliance_id=alliance_id, card_no=ids.new_card_number(), qr_version=1,
+        twin = Member(alliance_id=alliance_id, card_no=ids.new_card_number(rng.randrange), qr_version=1,
                       phone_enc=crypto.encrypt(phone), phone_hash=members_repo.phone_hash(alliance_id, phone),
                       phone_masked=crypto.mask_phone(phone), name=name, birth_year=year, gender=original.gender,
                       status="active", origin_merchant_id=elsewhere.id,
@@ -60,4 +61,5 @@ def add_duplicates(session: Session, alliance_id: int, rng: random.Random) -> di
                       district=store.district, latitude=store.latitude + 0.0002, longitude=store.longitude + 0.0001))
     session.flush()
     report = dedup.run(session, alliance_id)
-    return {"dedup_candidates": report.member_pairs + report.place_pairs}
+    return {"dedup_candidates": report.member_pairs + report.place_pairs, "members": len(planted),
+            "memberships": len(planted), "stores": 1}

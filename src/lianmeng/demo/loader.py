@@ -61,6 +61,7 @@ class DemoPlan:
     scale: float = 1.0  # multiplies member counts (and so the referral history, drawn from their cross memberships)
     history: bool = True  # write the referral history (引流历史)
     history_until: datetime | None = None  # its end; default: 00:00 today in Shanghai (never in the future)
+    duplicates: bool = True  # plant duplicate members and a duplicate store for the review queue (demo/dedup.py)
 
 
 @dataclass
@@ -165,7 +166,8 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     tagged = add_tags(session, loaded.alliance_id, loaded.merchants[data.CENTRE_KEY].id,
                       random.Random(f"{plan.seed}-tags"))
     targeting = add_audiences(session, loaded.alliance_id, loaded.merchants, loaded.users)
-    duplicates = add_duplicates(session, loaded.alliance_id, random.Random(f"{plan.seed}-dedup"))
+    duplicates = (add_duplicates(session, loaded.alliance_id, random.Random(f"{plan.seed}-dedup"))
+                  if plan.duplicates else {})
     targeting |= add_governance(session, loaded.alliance_id, loaded.merchants, loaded.users)
     if plan.history:  # a finished targeted offer with its results (its members come from the history's orders)
         targeting |= add_targeted_offer(session, loaded.alliance_id, loaded.merchants, loaded.users,
@@ -174,9 +176,10 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
-        "users": len(loaded.users), **history, **targeting, **tagged, **duplicates,
+        "users": len(loaded.users), **history, **targeting, **tagged,
     }
-    counts.update({key: counts.get(key, 0) + added for key, added in recruits.items()})  # recruiting adds to them
+    for added in (recruits, duplicates):  # recruiting and the planted duplicates add to the counts
+        counts.update({key: counts.get(key, 0) + n for key, n in added.items()})
     return DemoSummary(counts=counts, logins=list(loaded.users))
 
 

@@ -21,6 +21,7 @@ from lianmeng.cli import app
 from lianmeng.commissions.domain import unpayable
 from lianmeng.db import Base, get_engine, new_session, unit_of_work
 from lianmeng.demo import data, generate
+from lianmeng.demo.dedup import PLANTED
 from lianmeng.demo.loader import DemoPlan, DemoSummary, load_demo
 from lianmeng.demo.recruiting import PROMOTER_LOGINS
 from lianmeng.kit import crypto
@@ -43,7 +44,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 @pytest.fixture
 def loaded(session: Session) -> DemoSummary:
-    summary = load_demo(session, DemoPlan(seed=2024, scale=SCALE))
+    summary = load_demo(session, DemoPlan(seed=2024, scale=SCALE, duplicates=False))  # the generated alliance alone
     session.flush()
     return summary
 
@@ -178,13 +179,13 @@ def test_logins_scoped_to_their_merchant(session: Session, loaded: DemoSummary) 
 
 
 def test_same_seed_loads_the_same_members(session: Session, tmp_path: Path) -> None:
-    load_demo(session, DemoPlan(seed=7, scale=0.02))
+    load_demo(session, DemoPlan(seed=7, scale=0.02, duplicates=False))
     first = _cards_and_phones(session)
     url = f"sqlite:///{tmp_path / 'again.db'}"
     Base.metadata.create_all(get_engine(url))
     other = new_session(url)
     try:
-        load_demo(other, DemoPlan(seed=7, scale=0.02))
+        load_demo(other, DemoPlan(seed=7, scale=0.02, duplicates=False))
         assert _cards_and_phones(other) == first
     finally:
         other.rollback()
@@ -234,4 +235,5 @@ def test_cli_loads_the_demo_once(tmp_path: Path) -> None:
     assert second.exit_code == 0, second.output
     with unit_of_work(url) as s:
         assert s.scalar(select(func.count(Alliance.id))) == 1
-        assert s.scalar(select(func.count(Member.id))) == sum(generate.member_counts(0.02).values())
+        planted = PLANTED  # the duplicate members planted for the review queue (demo/dedup.py)
+        assert s.scalar(select(func.count(Member.id))) == sum(generate.member_counts(0.02).values()) + planted
