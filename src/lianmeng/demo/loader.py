@@ -157,6 +157,8 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
             steps.start("引流历史 referral history")
             history = _add_history(session, loaded, member_ids, coupons, events, steps)
             steps.advance()
+        duplicates = (add_duplicates(session, loaded.alliance_id, random.Random(f"{plan.seed}-dedup"))
+                      if plan.duplicates else {})  # before anything counts the alliance's members
         prospects.add_prospect_upload(session, loaded.alliance_id, rng)
         add_partner_candidates(session, loaded.alliance_id, random.Random(f"{plan.seed}-partners"))
     recruits = add_recruits(session, loaded.alliance_id, rng) if plan.history else {}
@@ -166,8 +168,6 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     tagged = add_tags(session, loaded.alliance_id, loaded.merchants[data.CENTRE_KEY].id,
                       random.Random(f"{plan.seed}-tags"))
     targeting = add_audiences(session, loaded.alliance_id, loaded.merchants, loaded.users)
-    duplicates = (add_duplicates(session, loaded.alliance_id, random.Random(f"{plan.seed}-dedup"))
-                  if plan.duplicates else {})
     targeting |= add_governance(session, loaded.alliance_id, loaded.merchants, loaded.users)
     if plan.history:  # a finished targeted offer with its results (its members come from the history's orders)
         targeting |= add_targeted_offer(session, loaded.alliance_id, loaded.merchants, loaded.users,
