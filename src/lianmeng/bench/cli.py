@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -252,14 +252,7 @@ def overlap(
         timing = time_invitation_and_upload(database_url, result.alliance_id, upload_hashes)
         report.update(upload_s=timing.upload_s, upload_hashes=timing.hashes, invite_s=timing.invite_s,
                       members_indexed=timing.members_indexed)
-    table = Table(title="bench overlap 顾客重合度压测")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for metric, value in report.items():
-        table.add_row(metric, str(value))
-    out.print(table)
-    if json_output:
-        typer.echo(json.dumps(report, ensure_ascii=False))
+    _print_figures("bench overlap 顾客重合度压测", report, json_output)
     if not result.verify_ok:
         raise typer.Exit(1)
 
@@ -293,14 +286,7 @@ def targeting(
     except TargetingBenchError as error:
         err.print(f"[red]✗ {error}[/]")
         raise typer.Exit(2) from None
-    table = Table(title="bench targeting 精准营销压测")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for metric, value in report.items():
-        table.add_row(metric, str(value))
-    out.print(table)
-    if json_output:
-        typer.echo(json.dumps(report, ensure_ascii=False))
+    _print_figures("bench targeting 精准营销压测", report, json_output)
 
 
 @bench_app.command("dedup")
@@ -321,7 +307,12 @@ def dedup(
     logging.getLogger("splink").setLevel(logging.WARNING)
     with err.status("查重 finding duplicates…"):
         report = run_dedup_bench(DedupConfig(records=records, seed=seed))
-    table = Table(title="bench dedup 查重压测")
+    _print_figures("bench dedup 查重压测", report, json_output)
+
+
+def _print_figures(title: str, report: dict[str, Any], json_output: bool) -> None:
+    """A bench's flat figures as a metric/value table, then (with --json) as one JSON line, the last."""
+    table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
     for metric, value in report.items():

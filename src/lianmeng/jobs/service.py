@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy.orm import Session
 
 from lianmeng.commissions import service as commissions
 from lianmeng.db import unit_of_work
@@ -44,6 +47,18 @@ class JobReport:
     dedup_alliances_scanned: int = 0
 
 
+def _each_due(database_url: str | None, at: datetime | None, due: Callable[[Session, datetime | None], list[int]],
+              run: Callable[[Session, int, datetime | None], object]) -> int:
+    """Find what is due in one unit of work, then run each in a unit of work of its own (one failure rolls back
+    only its own); returns how many were due."""
+    with unit_of_work(database_url) as session:
+        keys = due(session, at)
+    for key in keys:
+        with unit_of_work(database_url) as session:
+            run(session, key, at)
+    return len(keys)
+
+
 def run_all(database_url: str | None = None, at: datetime | None = None) -> JobReport:
     with unit_of_work(database_url) as session:
         released = commissions.release_matured(session, at)
@@ -72,12 +87,7 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
 def find_duplicates(database_url: str | None = None, at: datetime | None = None) -> int:
     """Duplicate candidates: each alliance due (dedup.service.due_alliances: daily, or after many new members)
     scanned in a unit of work of its own."""
-    with unit_of_work(database_url) as session:
-        due = dedup.due_alliances(session, at)
-    for alliance_id in due:
-        with unit_of_work(database_url) as session:
-            dedup.run(session, alliance_id, at)
-    return len(due)
+    return _each_due(database_url, at, dedup.due_alliances, dedup.run)
 
 
 def send_offers(database_url: str | None = None, at: datetime | None = None,
@@ -121,34 +131,19 @@ def return_idle_members(database_url: str | None = None, at: datetime | None = N
 def recount_overlap(database_url: str | None = None, at: datetime | None = None) -> int:
     """Customer overlap: each alliance whose memberships changed (and last counted ≥ REFRESH_MINUTES ago) is
     recounted in a unit of work of its own."""
-    with unit_of_work(database_url) as session:
-        due = overlap.due_alliances(session, at)
-    for alliance_id in due:
-        with unit_of_work(database_url) as session:
-            overlap.refresh_alliance(session, alliance_id, at)
-    return len(due)
+    return _each_due(database_url, at, overlap.due_alliances, overlap.refresh_alliance)
 
 
 def refresh_targeted_offers(database_url: str | None = None, at: datetime | None = None) -> int:
     """Targeted offers' results: each offer whose attribution window is open (last counted ≥ an hour ago) or closed
     since its last count is recounted in a unit of work of its own."""
-    with unit_of_work(database_url) as session:
-        due = targeting_results.due_offers(session, at)
-    for offer_id in due:
-        with unit_of_work(database_url) as session:
-            targeting_results.refresh_offer(session, offer_id, at)
-    return len(due)
+    return _each_due(database_url, at, targeting_results.due_offers, targeting_results.refresh_offer)
 
 
 def refresh_values(database_url: str | None = None, at: datetime | None = None) -> int:
     """The member value model: each alliance due (last refreshed ≥ 10 minutes ago) refreshed incrementally in a
     unit of work of its own (one alliance's failure does not roll back another's)."""
-    with unit_of_work(database_url) as session:
-        due = values.due_alliances(session, at)
-    for alliance_id in due:
-        with unit_of_work(database_url) as session:
-            values.refresh(session, alliance_id, at)
-    return len(due)
+    return _each_due(database_url, at, values.due_alliances, values.refresh)
 
 
 class Scheduler:
