@@ -20,6 +20,8 @@ from enum import StrEnum
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
+from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.pinyin_dict import pinyin_dict
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 from zhconv import convert
@@ -167,10 +169,44 @@ def pinyin_syllables(name: str) -> list[str]:
     text = simplified(name)
     if not has_han(text):
         words = [_NOT_LETTER.sub("", w) for w in unicodedata.normalize("NFKD", text.lower()).split()]
-        return [w for w in words if w]
+        return [syllable for w in words if w for syllable in split_syllables(w)]
     surname, given = _surname_split(text)
     head = [SURNAME_READINGS[surname]] if surname in SURNAME_READINGS else [_char(c) for c in surname]
     return [s for s in head + [_char(c) for c in given] if s]
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (about 420), read from pypinyin's own dictionary."""
+    found = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            plain = to_normal(reading).replace("ü", "v")
+            if plain.isascii() and plain.isalpha():
+                found.add(plain)
+    return frozenset(found)
+
+
+_VOWELS = frozenset("aeo")
+
+
+@lru_cache(maxsize=65536)
+def split_syllables(word: str) -> tuple[str, ...]:
+    """A pinyin word typed without spaces, split into its syllables: zengxiaofan → zeng·xiao·fan, so that a name
+    typed in pinyin blocks and compares like the same name in characters. Fewest syllables wins; between equals,
+    the split whose later syllables start with a consonant (pinyin writes fang'an when it means fang-an, so an
+    unmarked fangan reads fan·gan as names do). A word that is not pinyin (john) stays whole."""
+    known = _syllables()
+    best: dict[int, tuple[float, tuple[str, ...]]] = {0: (0.0, ())}
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            piece = word[start:end]
+            if start not in best or piece not in known:
+                continue
+            cost = best[start][0] + 1 + (0.1 if start and piece[0] in _VOWELS else 0.0)
+            if end not in best or cost < best[end][0]:
+                best[end] = (cost, best[start][1] + (piece,))
+    return best[len(word)][1] if len(word) in best and word.isalpha() else (word,)
 
 
 @lru_cache(maxsize=65536)

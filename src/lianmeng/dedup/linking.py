@@ -136,6 +136,45 @@ def settings(records: int) -> SettingsCreator:
     )
 
 
+def _parts(column: str, value: str) -> list[str]:
+    """A name's parts: its characters, or its pinyin syllables (the first one the surname)."""
+    return list(value) if column == "name_chars" else list(domain.split_syllables(value))
+
+
+def name_frequencies(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """How often a name occurs by chance, for splink's term-frequency adjustment.
+
+    Counted as is, a rare name seen twice has a frequency of 2/n — but the second holder is usually the duplicate
+    itself, so the count says more about duplicates than about chance. The chance that another person carries the
+    name is read instead from the name's parts: the surname's frequency among surnames times each given-name
+    part's frequency among given-name parts, times how often given names have that length (parts are common, so
+    their frequencies are well measured). A common name keeps its own count, less the one duplicate it may hold:
+    the frequency is the larger of the two, max(parts, (count − 2)/n).
+    """
+    values = frame[column].dropna()
+    n = max(len(frame), 1)
+    counts = values.value_counts()
+    parts = {value: _parts(column, value) for value in counts.index}
+    weighted = [(parts[value], int(count)) for value, count in counts.items() if parts[value]]
+    surnames: dict[str, int] = {}
+    given: dict[str, int] = {}
+    lengths: dict[int, int] = {}
+    for split, count in weighted:
+        surnames[split[0]] = surnames.get(split[0], 0) + count
+        lengths[len(split)] = lengths.get(len(split), 0) + count
+        for part in split[1:]:
+            given[part] = given.get(part, 0) + count
+    people, given_total = max(sum(surnames.values()), 1), max(sum(given.values()), 1)
+    rows = []
+    for value, count in counts.items():
+        split = parts[value]
+        chance = surnames.get(split[0], 0) / people * lengths.get(len(split), 0) / people if split else 0.0
+        for part in split[1:]:
+            chance *= given.get(part, 0) / given_total
+        rows.append((value, max(chance, (int(count) - 2) / n, 1.0 / n / n)))
+    return pd.DataFrame(rows, columns=[column, f"tf_{column}"])
+
+
 def find_member_pairs(records: Iterable[MemberRecord], threshold: float, seed: int = 14) -> list[ScoredPair]:
     """Score every pair sharing a blocking key; keep those at or above `threshold` (the review threshold)."""
     frame = pd.DataFrame([member_row(r) for r in records])
@@ -145,6 +184,9 @@ def find_member_pairs(records: Iterable[MemberRecord], threshold: float, seed: i
     frame["origin_store_id"] = frame["origin_store_id"].astype("Int64")
     linker = Linker(frame, settings(len(frame)), db_api=DuckDBAPI())
     if len(frame) >= FREQUENCIES_FROM:
+        for column in ("name_chars", "pinyin"):
+            linker.table_management.register_term_frequency_lookup(  # type: ignore[no-untyped-call]
+                name_frequencies(frame, column), column)
         linker.training.estimate_u_using_random_sampling(max_pairs=SAMPLE_PAIRS, seed=seed)
     predicted = linker.inference.predict(threshold_match_probability=threshold)
     rows = predicted.as_duckdbpyrelation().select("unique_id_l, unique_id_r, match_probability").fetchall()

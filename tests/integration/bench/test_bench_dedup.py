@@ -16,3 +16,9 @@ def test_bench_dedup_prints_its_figures() -> None:
     assert report["records"] == 20_000 and report["duplicates"] == 1_000
     assert {"seconds", "precision", "recall", "pairs"} <= set(report)
     assert report["precision"] >= 0.9 and report["recall"] >= 0.3
+    curve = report["curve"]
+    assert [p["threshold"] for p in curve] == sorted(p["threshold"] for p in curve)
+    # a higher review threshold keeps fewer pairs, never more
+    assert all(a["pairs"] >= b["pairs"] and a["recall"] >= b["recall"] for a, b in zip(curve, curve[1:], strict=False))
+    at_default = next(p for p in curve if p["threshold"] == 0.5)
+    assert (at_default["precision"], at_default["recall"]) == (report["precision"], report["recall"])

@@ -129,3 +129,21 @@ def test_a_courtesy_name_is_not_a_name() -> None:
     assert not domain.is_honorific("付丽") and not domain.is_honorific("Wang Xiansheng")
     fields = {f.field: f.agreement for f in domain.compare_members(_m(1, "范女士"), _m(2, "范女士")).fields}
     assert fields["name"] is FieldAgreement.UNKNOWN and fields["pinyin"] is FieldAgreement.UNKNOWN
+
+
+@pytest.mark.parametrize(("word", "syllables"), [
+    ("zengxiaofan", ("zeng", "xiao", "fan")),
+    ("zhangsan", ("zhang", "san")),
+    ("xian", ("xian",)),  # one syllable beats xi·an
+    ("fangan", ("fan", "gan")),  # unmarked, a name reads fan·gan (pinyin writes fang'an for the other)
+    ("lvlv", ("lv", "lv")),
+    ("john", ("john",)),  # not pinyin: stays whole
+    ("abc123", ("abc123",)),
+])
+def test_pinyin_typed_without_spaces_splits_into_syllables(word: str, syllables: tuple[str, ...]) -> None:
+    assert domain.split_syllables(word) == syllables
+
+
+def test_a_name_in_pinyin_has_the_syllables_of_the_same_name_in_characters() -> None:
+    assert domain.pinyin_syllables("zengxiaofan") == domain.pinyin_syllables("曾小凡") == ["zeng", "xiao", "fan"]
+    assert domain.pinyin_syllables("Zeng Xiaofan") == ["zeng", "xiao", "fan"]
