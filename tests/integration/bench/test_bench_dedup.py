@@ -7,6 +7,7 @@ import json
 from typer.testing import CliRunner
 
 from lianmeng.cli import app
+from lianmeng.dedup import domain
 
 
 def test_bench_dedup_prints_its_figures() -> None:
@@ -20,5 +21,5 @@ def test_bench_dedup_prints_its_figures() -> None:
     assert [p["threshold"] for p in curve] == sorted(p["threshold"] for p in curve)
     # a higher review threshold keeps fewer pairs, never more
     assert all(a["pairs"] >= b["pairs"] and a["recall"] >= b["recall"] for a, b in zip(curve, curve[1:], strict=False))
-    at_default = next(p for p in curve if p["threshold"] == 0.5)
+    at_default = next(p for p in curve if p["threshold"] == domain.DEFAULT_REVIEW)
     assert (at_default["precision"], at_default["recall"]) == (report["precision"], report["recall"])
