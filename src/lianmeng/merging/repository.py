@@ -180,7 +180,8 @@ def move_rows(session: Session, spec: Reassign, absorbed: int, survivor: int) ->
                                                                    spec.unique_with.is_not(None))))
         partners: dict[int, Any] = {}
         for chunk in _chunks(ids):
-            partners.update(session.execute(select(model.id, spec.unique_with).where(model.id.in_(chunk))).tuples())
+            partners.update((r[0], r[1]) for r in session.execute(
+                select(model.id, spec.unique_with).where(model.id.in_(chunk))))
         kept = [i for i in ids if partners.get(i) is not None and partners[i] in taken]
         ids = [i for i in ids if i not in set(kept)]
     _set(session, spec, ids, absorbed, survivor)
@@ -248,6 +249,6 @@ def place_names(session: Session, merges: Sequence[PlaceMerge]) -> dict[tuple[st
     for kind, model in PLACE_MODELS.items():
         wanted = {i for m in merges if m.kind == kind.value for i in (m.survivor_id, m.absorbed_id)}
         if wanted:
-            for pid, name in session.execute(select(model.id, model.name).where(model.id.in_(wanted))).tuples():
+            for pid, name in session.execute(select(model.id, model.name).where(model.id.in_(wanted))):
                 out[(kind.value, pid)] = name
     return out
