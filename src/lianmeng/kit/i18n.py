@@ -296,9 +296,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "dedup_alliance_required": {"zh-CN": "请指定联盟(alliance_id)", "en": "Name the alliance (alliance_id)"},
     "dedup_decided": {"zh-CN": "该重复候选已处理", "en": "This duplicate candidate has already been decided"},
     "dedup_survivor": {"zh-CN": "保留的记录必须是这一对中的一条", "en": "The record kept must be one of the pair"},
-    "dedup_merge_members_only": {"zh-CN": "此处只能合并会员;商户与门店的合并由盟主在合并页办理",
-                                 "en": "Only members are merged here; the operator merges merchants and stores "
-                                       "on the merge page"},
+    "dedup_merge_members_only": {"zh-CN": "商户与门店只能由盟主合并",
+                                 "en": "Merchants and stores are merged by the operator only"},
     "dedup_thresholds": {"zh-CN": "阈值须满足 0 < 待审 ≤ 自动合并 ≤ 1",
                          "en": "Thresholds must satisfy 0 < review ≤ automatic merge ≤ 1"},
     "tags_alliance_required": {"zh-CN": "请指定联盟(alliance_id)", "en": "Name the alliance (alliance_id)"},
