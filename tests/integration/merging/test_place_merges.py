@@ -239,7 +239,9 @@ def test_merchant_merge_refused_in_words_when_business_happened_there(world: Wor
     error = refused(merge(world, "merchants", m3, m2), "merge_merchant_blocked", 409)
     assert error["details"]["agreement_ids"] == [agreement]
     refused(merge(world, "merchants", m3, m3), "merge_same_place")
-    assert merge(world, "merchants", m3, world.b.merchants[0]).status_code == 404
+    assert merge(world, "merchants", m3, world.b.merchants[0]).status_code == 404  # the operator cannot see it
+    refused(merge(world, "merchants", m3, world.b.merchants[0], headers=world.platform.headers),
+            "merge_place_other_alliance")  # the platform sees both: refused in words
     session.rollback()
     assert session.scalars(select(PlaceMerge)).all() == []
     assert session.get(Merchant, m1).merged_into_id is None  # type: ignore[union-attr]

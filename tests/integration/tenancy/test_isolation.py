@@ -2019,7 +2019,8 @@ ALL_USERS = "u_platform u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_sta
 LISTS: dict[str, dict[str, str | None]] = {
     "/alliances": scope("alpha beta", "alpha", "alpha", "alpha", "beta"),
     "/merchants": scope("m1 m2 m3 bm", "m1 m2 m3", "m1 m2 m3", "m1 m2 m3", "bm"),
-    "/stores": scope("st1 st2 st3 bst", "st1 st2 st3", "st1 st2 st3", "st1 st2 st3", "bst"),
+    "/stores": scope("st1 st1x st1y st2 st3 bst", "st1 st1x st1y st2 st3", "st1 st1x st1y st2 st3",
+                     "st1 st1x st1y st2 st3", "bst"),  # st1y: merged into st1 (closed, still listed)
     "/staff": scope("sf1 sf2 sf2b sf3 bsf", "sf1 sf2 sf2b sf3", "sf1", "", "bsf"),
     "/members": scope("mb1 mb1b mdd1 mdd2 mb1x mb2 mb3 bmb", "mb1 mb1b mdd1 mdd2 mb1x mb2 mb3",
                       "mb1 mb1b mdd1 mdd2 mb1x", "mb1", "bmb"),  # mb1y: merged into mb1
@@ -2033,7 +2034,8 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/merchants/@m2/api-keys": scope("key2", "key2", "", "", None),
     "/merchants/@bm/api-keys": scope("", None, None, None, ""),
     "/feedback": scope("fb2", "fb2", "", "", ""),
-    "/partners/candidates": scope("cand1 cand_op bcand pc1 pc_op pcb", "cand_op pc_op", "cand1 pc1", "", "bcand pcb",
+    "/partners/candidates": scope("cand1 cand1x cand_op bcand pc1 pc_op pcb", "cand_op pc_op", "cand1 cand1x pc1", "",
+                                  "bcand pcb",
                                   b_admin=""),
 }
 MERCHANTS = ("m1", "m2", "m3", "bm")
