@@ -12,6 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from lianmeng.agreements.domain import AgreementStatus
 from lianmeng.agreements.models import Agreement
 from lianmeng.coupons.models import Coupon
+from lianmeng.kit.errors import NotFound
 from lianmeng.ledger.domain import AccountKind, OwnerType
 from lianmeng.ledger.models import Account, Entry
 from lianmeng.members.models import Member, Membership
@@ -119,7 +120,8 @@ def place_for_merge(session: Session, p: Principal, kind: PlaceKind, place_id: i
 def lock_places(session: Session, kind: PlaceKind, ids: list[int]) -> dict[int, Any]:
     """Both places locked in id order, so two merges of the same pair serialise instead of deadlocking."""
     model: Any = PLACE_MODELS[kind]
-    rows = session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id).with_for_update()).all()
+    rows = session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id).with_for_update()
+                           .execution_options(populate_existing=True)).all()  # the rows as locked, not as read
     return {r.id: r for r in rows}
 
 
@@ -223,7 +225,13 @@ def move_back(session: Session, spec: Reassign, ids: Sequence[int], survivor: in
 
 
 def get_place_merge(session: Session, p: Principal, merge_id: int, *, lock: bool = False) -> PlaceMerge:
-    return get_scoped(session, PlaceMerge, merge_id, policy.place_merges(p), "place_merge", lock=lock)
+    if not lock:
+        return get_scoped(session, PlaceMerge, merge_id, policy.place_merges(p), "place_merge")
+    found = session.scalars(select(PlaceMerge).where(PlaceMerge.id == merge_id, policy.place_merges(p))
+                            .with_for_update().execution_options(populate_existing=True)).first()
+    if found is None:
+        raise NotFound("place_merge")
+    return found
 
 
 def list_place_merges(p: Principal, *, kind: str | None = None, place_id: int | None = None,

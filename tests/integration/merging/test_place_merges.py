@@ -4,22 +4,28 @@ LIANMENG_TEST_DATABASE_URL, on PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from lianmeng.auth.domain import Role
 from lianmeng.auth.models import User
 from lianmeng.coupons.models import CouponTemplate
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.merging import service
+from lianmeng.merging.domain import PlaceKind
 from lianmeng.merging.models import PlaceMerge, PlaceMergeEvent
 from lianmeng.orders.models import Order
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit
+from lianmeng.tenancy import Principal
 from tests.conftest import World
 from tests.integration.coupons.test_coupons import agree, centre_coupon
 from tests.integration.merging.test_member_merges import ok, refused
+from tests.integration.orders.test_concurrency import race
 
 API = "/api/v1/merges"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -245,3 +251,38 @@ def test_merchant_merge_refused_in_words_when_business_happened_there(world: Wor
     session.rollback()
     assert session.scalars(select(PlaceMerge)).all() == []
     assert session.get(Merchant, m1).merged_into_id is None  # type: ignore[union-attr]
+
+
+def test_crossed_merges_of_one_pair_at_once_end_with_exactly_one(world: World, session: Session,
+                                                                  wide_engine: Engine) -> None:
+    """A into B and B into A at the same moment: both places are locked in id order, so one merge wins and the
+    other is refused in words (422: already merged / into a merged one), never both."""
+    m1 = world.a.merchants[0]
+    old, bis = world.a.stores[m1], new_store(world, m1)
+    operator = world.a.actors["operator"]
+    p = Principal(kind="user", id=operator.user_id, role=Role.OPERATOR_ADMIN, alliance_id=world.a.alliance_id,
+                  label=operator.username)
+
+    def attempt(survivor: int, absorbed: int) -> Callable[[Session], object]:
+        return lambda s: service.merge_places(s, p, PlaceKind.STORE, survivor, absorbed, "同时合并")
+
+    outcomes = race(wide_engine, [attempt(old, bis), attempt(bis, old)] * 2)
+    assert outcomes == {201: 1, 422: 3}
+    session.rollback()
+    merges = session.scalars(select(PlaceMerge)).all()
+    assert len(merges) == 1
+    stores = {s.id: s.merged_into_id for s in session.scalars(select(Store).where(Store.id.in_([old, bis])))}
+    assert sorted(stores.values(), key=lambda v: v is not None) == [None, merges[0].survivor_id]
+
+
+def test_two_undos_at_once_undo_once(world: World, session: Session, wide_engine: Engine) -> None:
+    m1 = world.a.merchants[0]
+    done = ok(merge(world, "stores", new_store(world, m1), world.a.stores[m1]))
+    operator = world.a.actors["operator"]
+    p = Principal(kind="user", id=operator.user_id, role=Role.OPERATOR_ADMIN, alliance_id=world.a.alliance_id,
+                  label=operator.username)
+    outcomes = race(wide_engine, [lambda s: service.unmerge_place(s, p, done["id"], "误合并")] * 4)
+    assert outcomes == {201: 1, 409: 3}  # race() counts a success as 201
+    session.rollback()
+    assert len(session.scalars(select(PlaceMergeEvent).where(PlaceMergeEvent.merge_id == done["id"])).all()) == 2
+    assert session.get(Staff, world.a.staff[m1]).store_id == world.a.stores[m1]  # type: ignore[union-attr]
