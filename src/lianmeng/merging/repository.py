@@ -33,7 +33,8 @@ def member_for_merge(session: Session, p: Principal, member_id: int) -> Member:
 def lock_members(session: Session, ids: list[int]) -> dict[int, Member]:
     """Both members locked in id order (the lock order every writer follows), so two merges of the same pair
     serialise instead of deadlocking."""
-    rows = session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id).with_for_update()).all()
+    rows = session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id).with_for_update()
+                           .execution_options(populate_existing=True)).all()  # as locked, not as read before
     return {m.id: m for m in rows}
 
 
@@ -75,7 +76,13 @@ def reassign(session: Session, model: Any, ids: list[int], from_member: int, to_
 
 
 def get_merge(session: Session, p: Principal, merge_id: int, *, lock: bool = False) -> MemberMerge:
-    return get_scoped(session, MemberMerge, merge_id, policy.member_merges(p), "member_merge", lock=lock)
+    if not lock:
+        return get_scoped(session, MemberMerge, merge_id, policy.member_merges(p), "member_merge")
+    found = session.scalars(select(MemberMerge).where(MemberMerge.id == merge_id, policy.member_merges(p))
+                            .with_for_update().execution_options(populate_existing=True)).first()
+    if found is None:
+        raise NotFound("member_merge")
+    return found
 
 
 def list_merges(p: Principal, *, member_id: int | None = None, status: str | None = None) -> Select[Any]:
