@@ -52,22 +52,26 @@ def member_count(session: Session, alliance_id: int) -> int:
         Member.alliance_id == alliance_id, Member.status.in_(COMPARED))) or 0
 
 
-def store_records(session: Session, alliance_id: int) -> list[tuple[PlaceRecord, int]]:
-    """Each store of the alliance with its merchant's id."""
-    rows = session.execute(
-        select(Store.id, Store.name, Store.address, Store.latitude, Store.longitude, Store.merchant_id)
-        .join(Merchant, Merchant.id == Store.merchant_id).where(Merchant.alliance_id == alliance_id)
-        .order_by(Store.id)
-    ).all()
+def store_records(session: Session, alliance_id: int, *, unmerged: bool = False) -> list[tuple[PlaceRecord, int]]:
+    """Each store of the alliance with its merchant's id (`unmerged`: not those merged into another)."""
+    query = (select(Store.id, Store.name, Store.address, Store.latitude, Store.longitude, Store.merchant_id)
+             .join(Merchant, Merchant.id == Store.merchant_id).where(Merchant.alliance_id == alliance_id)
+             .order_by(Store.id))
+    if unmerged:
+        query = query.where(Store.merged_into_id.is_(None))
+    rows = session.execute(query).all()
     return [(PlaceRecord(r.id, r.name, r.address or "", None, r.latitude, r.longitude), r.merchant_id)
             for r in rows]
 
 
-def merchant_records(session: Session, alliance_id: int) -> list[PlaceRecord]:
+def merchant_records(session: Session, alliance_id: int, *, unmerged: bool = False) -> list[PlaceRecord]:
     """Each merchant with its first store's address and coordinates, and its credit code once merchants carry
-    one (verification adds `Merchant.credit_code`; until then it is None)."""
-    merchants = session.scalars(select(Merchant).where(Merchant.alliance_id == alliance_id)
-                                .order_by(Merchant.id)).all()
+    one (verification adds `Merchant.credit_code`; until then it is None). `unmerged`: not those merged into
+    another."""
+    query = select(Merchant).where(Merchant.alliance_id == alliance_id).order_by(Merchant.id)
+    if unmerged:
+        query = query.where(Merchant.merged_into_id.is_(None))
+    merchants = session.scalars(query).all()
     first: dict[int, Store] = {}
     for row in session.scalars(select(Store).where(Store.merchant_id.in_([m.id for m in merchants]))
                                  .order_by(Store.id)):

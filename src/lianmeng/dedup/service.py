@@ -31,6 +31,7 @@ from lianmeng.dedup.models import DedupCandidate, DedupSettings
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
 from lianmeng.merging import service as merging
+from lianmeng.merging.domain import PlaceKind
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.principal import SYSTEM as SYSTEM_REVIEWER  # the job decides as the system
 
@@ -218,10 +219,10 @@ def _compare_places(session: Session, alliance_id: int, kind: DedupKind, records
 
 
 def _place_pairs(session: Session, alliance_id: int) -> int:
-    stores = [record for record, _ in repository.store_records(session, alliance_id)]
+    stores = [record for record, _ in repository.store_records(session, alliance_id, unmerged=True)]
     return (_compare_places(session, alliance_id, DedupKind.STORE, stores)
             + _compare_places(session, alliance_id, DedupKind.MERCHANT,
-                              repository.merchant_records(session, alliance_id)))
+                              repository.merchant_records(session, alliance_id, unmerged=True)))
 
 
 # --- review ------------------------------------------------------------------------------------------------
@@ -290,9 +291,10 @@ def reject(session: Session, p: Principal, candidate_id: int, reason: str = "",
 
 def merge(session: Session, p: Principal, candidate_id: int, survivor_id: int, reason: str = "",
           at: datetime | None = None) -> DedupCandidate:
-    """"The same": merge the pair, keeping `survivor_id` (one of the two). Members only here."""
+    """"The same": merge the pair, keeping `survivor_id` (one of the two). A store or merchant pair only by the
+    operator (merging.service.merge_places refuses a merchant with business on record, in words)."""
     found = _decidable(session, p, candidate_id)
-    if found.kind != DedupKind.MEMBER:
+    if found.kind != DedupKind.MEMBER and not p.is_operator:
         raise Invalid("dedup_merge_members_only")
     if survivor_id not in (found.left_id, found.right_id):
         raise Invalid("dedup_survivor")
@@ -304,9 +306,15 @@ def merge(session: Session, p: Principal, candidate_id: int, survivor_id: int, r
 def merge_confirmed(session: Session, p: Principal, found: DedupCandidate, survivor_id: int, reason: str,
                     status: CandidateState = CandidateState.MERGED, at: datetime | None = None) -> None:
     """The one place a candidate becomes a merge: `merging.service.merge_members` moves everything to the survivor
-    (by ledger postings) and keeps the absorbed member as a tombstone; then the candidate is closed."""
+    (by ledger postings) and keeps the absorbed member as a tombstone; a store or merchant pair goes through
+    `merging.service.merge_places` (the absorbed one closed, pointing to the survivor); then the candidate is
+    closed."""
     absorbed_id = found.right_id if survivor_id == found.left_id else found.left_id
-    merging.merge_members(session, p, survivor_id, absorbed_id, reason or "duplicate candidate")
+    if found.kind == DedupKind.MEMBER:
+        merging.merge_members(session, p, survivor_id, absorbed_id, reason or "duplicate candidate")
+    else:
+        merging.merge_places(session, p, PlaceKind(found.kind), survivor_id, absorbed_id,
+                             reason or "duplicate candidate")
     _decided(found, p, status, reason, at)
     found.survivor_id = survivor_id
 

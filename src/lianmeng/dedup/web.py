@@ -17,6 +17,7 @@ from lianmeng.dedup.domain import CandidateState, DedupKind, FieldComparison, Me
 from lianmeng.dedup.models import DedupCandidate
 from lianmeng.kit.errors import NotFound
 from lianmeng.merchants.models import Store
+from lianmeng.merging.domain import UNDO_WINDOW_DAYS
 from lianmeng.web import labels
 from lianmeng.web.console import Page, StaffPage, form_of, run_write
 
@@ -105,8 +106,12 @@ def _detail(page: Page, candidate_id: int, *, status_code: int = 200, **context:
     records, fields = _comparison(page, item)
     may_decide = ((page.me.is_operator or page.me.manages_merchant) and not page.me.promoter
                   and item.status in domain.OPEN)
+    may_merge = may_decide and (item.kind == DedupKind.MEMBER or page.me.is_operator)
+    merge_link = (f"/console/merges?kind={item.kind}&survivor_id={item.left_id}&absorbed_id={item.right_id}#places"
+                  if may_merge and item.kind != DedupKind.MEMBER else "")
     return page.render("dedup/pair.html", status_code=status_code, item=item, records=records, fields=fields,
-                       may_decide=may_decide, may_merge=may_decide and item.kind == DedupKind.MEMBER, **context)
+                       may_decide=may_decide, may_merge=may_merge, merge_link=merge_link,
+                       window_days=UNDO_WINDOW_DAYS, **context)
 
 
 @router.get("/console/dedup/{candidate_id}")

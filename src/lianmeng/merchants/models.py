@@ -24,6 +24,7 @@ class Merchant(VerificationFields, Timestamps, Base):
     status: Mapped[str] = mapped_column(String(20), default="active", index=True)
     contact_name: Mapped[str] = mapped_column(String(60), default="")
     description: Mapped[str] = mapped_column(String(500), default="")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)  # merging: absorbed
 
 
 class Store(Timestamps, Base):
@@ -42,6 +43,7 @@ class Store(Timestamps, Base):
     longitude: Mapped[float] = mapped_column(Float)
     opening_hours: Mapped[str] = mapped_column(String(100), default="09:00-21:00")
     active: Mapped[bool] = mapped_column(default=True)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"), index=True)  # merging: absorbed
 
 
 class Staff(Timestamps, Base):

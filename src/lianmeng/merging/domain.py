@@ -90,3 +90,90 @@ def memberships_to_move(survivor_merchants: set[int], absorbed: list[tuple[int, 
     move = [mid for mid, merchant in absorbed if merchant not in survivor_merchants]
     stay = [mid for mid, merchant in absorbed if merchant in survivor_merchants]
     return move, stay
+
+
+# --- places: stores, prospects, merchants ------------------------------------------------------------------------
+
+
+class PlaceKind(StrEnum):
+    STORE = "store"
+    PROSPECT = "prospect"  # a partners.Candidate outside the alliance (no merchant_id)
+    MERCHANT = "merchant"
+
+
+@dataclass(frozen=True)
+class PlaceFacts:
+    """What the pair rules need of a place. `keeper`: the merchant a store belongs to, the merchant keeping a
+    prospect on its list (None: the operator's list); unused for merchants. `in_alliance`: a candidate that is
+    already an alliance merchant (not a prospect)."""
+
+    id: int
+    alliance_id: int
+    merged_into_id: int | None
+    keeper: int | None = None
+    in_alliance: bool = False
+
+
+def place_pair_refusal(kind: PlaceKind, survivor: PlaceFacts, absorbed: PlaceFacts) -> str | None:
+    """The error code (422) why these two places cannot be merged, or None."""
+    if survivor.id == absorbed.id:
+        return "merge_same_place"
+    if survivor.alliance_id != absorbed.alliance_id:
+        return "merge_place_other_alliance"
+    if survivor.merged_into_id is not None:
+        return "merge_into_merged_place"
+    if absorbed.merged_into_id is not None:
+        return "merge_place_already_merged"
+    if kind is PlaceKind.STORE and survivor.keeper != absorbed.keeper:
+        return "merge_stores_other_merchant"
+    if kind is PlaceKind.PROSPECT:
+        if survivor.in_alliance or absorbed.in_alliance:
+            return "merge_not_prospect"
+        if survivor.keeper != absorbed.keeper:
+            return "merge_prospects_other_keeper"
+    return None
+
+
+@dataclass(frozen=True)
+class MerchantBlockers:
+    """Why a merchant cannot be absorbed: its ledger entries (money or points happened there: they stay its) and
+    the agreements in force or pending with it (a party cannot change under a signed agreement)."""
+
+    ledger_entries: int
+    agreement_ids: tuple[int, ...]
+
+    @property
+    def any(self) -> bool:
+        return self.ledger_entries > 0 or bool(self.agreement_ids)
+
+
+def list_after_merge(ids: list[int], absorbed: int, survivor: int) -> list[int] | None:
+    """An id list (a coupon template's accepted stores or merchants) with the absorbed place replaced by the
+    survivor, order kept, no duplicate; None when the absorbed place is not in it (nothing to change)."""
+    if absorbed not in ids:
+        return None
+    out: list[int] = []
+    for i in ids:
+        j = survivor if i == absorbed else i
+        if j not in out:
+            out.append(j)
+    return out
+
+
+@dataclass(frozen=True)
+class MovedRows:
+    """Rows reassigned by a place merge: `table`.`column` set from the absorbed id to the survivor's, by row id."""
+
+    key: str
+    ids: tuple[int, ...]
+
+
+def undo_changed(moved: list[MovedRows], still_on_survivor: dict[str, set[int]]) -> list[tuple[str, int]]:
+    """For each moved group, how many of its rows no longer point at the survivor (changed or gone since the
+    merge): undo would not restore them exactly. Empty: undo may proceed."""
+    out: list[tuple[str, int]] = []
+    for m in moved:
+        missing = len(set(m.ids) - still_on_survivor.get(m.key, set()))
+        if missing:
+            out.append((m.key, missing))
+    return out

@@ -44,3 +44,43 @@ class MergeEvent(Base):
     actor_label: Mapped[str] = mapped_column(String(120), default="")
     reason: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PlaceMerge(Base):
+    """One merge of a duplicate place (a store, a prospect or a merchant) into a survivor: who, when, why, and every
+    reassignment it made (`moved`: row ids per table and column, list edits with their before and after), so that
+    undo restores exactly those. `merchant_id`: the merchant a merchant admin merged for (its stores, the prospects
+    it keeps); None for the operator's."""
+
+    __tablename__ = "place_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), index=True)  # PlaceKind
+    survivor_id: Mapped[int] = mapped_column(Integer, index=True)  # no FK: the table depends on the kind
+    absorbed_id: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(12), default="in_force")
+    reason: Mapped[str] = mapped_column(String(300))
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
+    actor_kind: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(120), default="")
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    undo_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class PlaceMergeEvent(Base):
+    """Append-only: a place merge or its undo, with the actor and the reason as given."""
+
+    __tablename__ = "place_merge_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merge_id: Mapped[int] = mapped_column(ForeignKey("place_merges.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    actor_kind: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

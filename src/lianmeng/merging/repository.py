@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from lianmeng.agreements.domain import AgreementStatus
+from lianmeng.agreements.models import Agreement
 from lianmeng.coupons.models import Coupon
+from lianmeng.kit.errors import NotFound
 from lianmeng.ledger.domain import AccountKind, OwnerType
-from lianmeng.ledger.models import Account
+from lianmeng.ledger.models import Account, Entry
 from lianmeng.members.models import Member, Membership
-from lianmeng.merging.domain import Holding
-from lianmeng.merging.models import MemberMerge, MergeEvent
+from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.merging.domain import Holding, MerchantBlockers, PlaceKind
+from lianmeng.merging.models import MemberMerge, MergeEvent, PlaceMerge, PlaceMergeEvent
+from lianmeng.partners.models import Candidate
 from lianmeng.points.models import PointsGrant
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped, scoped_select
@@ -26,7 +33,8 @@ def member_for_merge(session: Session, p: Principal, member_id: int) -> Member:
 def lock_members(session: Session, ids: list[int]) -> dict[int, Member]:
     """Both members locked in id order (the lock order every writer follows), so two merges of the same pair
     serialise instead of deadlocking."""
-    rows = session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id).with_for_update()).all()
+    rows = session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id).with_for_update()
+                           .execution_options(populate_existing=True)).all()  # as locked, not as read before
     return {m.id: m for m in rows}
 
 
@@ -68,7 +76,13 @@ def reassign(session: Session, model: Any, ids: list[int], from_member: int, to_
 
 
 def get_merge(session: Session, p: Principal, merge_id: int, *, lock: bool = False) -> MemberMerge:
-    return get_scoped(session, MemberMerge, merge_id, policy.member_merges(p), "member_merge", lock=lock)
+    if not lock:
+        return get_scoped(session, MemberMerge, merge_id, policy.member_merges(p), "member_merge")
+    found = session.scalars(select(MemberMerge).where(MemberMerge.id == merge_id, policy.member_merges(p))
+                            .with_for_update().execution_options(populate_existing=True)).first()
+    if found is None:
+        raise NotFound("member_merge")
+    return found
 
 
 def list_merges(p: Principal, *, member_id: int | None = None, status: str | None = None) -> Select[Any]:
@@ -82,3 +96,174 @@ def list_merges(p: Principal, *, member_id: int | None = None, status: str | Non
 
 def events(session: Session, merge_id: int) -> list[MergeEvent]:
     return list(session.scalars(select(MergeEvent).where(MergeEvent.merge_id == merge_id).order_by(MergeEvent.id)))
+
+
+# --- places ------------------------------------------------------------------------------------------------------
+
+Place = Store | Candidate | Merchant
+PLACE_MODELS: dict[PlaceKind, type[Store] | type[Candidate] | type[Merchant]] = {
+    PlaceKind.STORE: Store, PlaceKind.PROSPECT: Candidate, PlaceKind.MERCHANT: Merchant}
+PLACE_WORDS = {PlaceKind.STORE: "store", PlaceKind.PROSPECT: "candidate", PlaceKind.MERCHANT: "merchant"}
+# a blocking agreement: in force, or on its way to be (a party cannot change under it)
+BLOCKING_AGREEMENTS = (AgreementStatus.PROPOSED.value, AgreementStatus.ACCEPTED.value, AgreementStatus.ACTIVE.value,
+                       AgreementStatus.SUSPENDED.value)
+CHUNK = 500  # ids per IN list
+
+
+def _place_scope(p: Principal, kind: PlaceKind) -> ColumnElement[bool]:
+    if kind is PlaceKind.STORE:
+        return policy.stores(p)
+    if kind is PlaceKind.PROSPECT:
+        return policy.candidates(p)
+    return policy.merchants(p)
+
+
+def place_for_merge(session: Session, p: Principal, kind: PlaceKind, place_id: int) -> Place:
+    """A place the caller may see (404 otherwise); merged ones included, so a merge into one is refused in words."""
+    model: Any = PLACE_MODELS[kind]
+    return get_scoped(session, model, place_id, _place_scope(p, kind), PLACE_WORDS[kind])  # type: ignore[no-any-return]
+
+
+def lock_places(session: Session, kind: PlaceKind, ids: list[int]) -> dict[int, Any]:
+    """Both places locked in id order, so two merges of the same pair serialise instead of deadlocking."""
+    model: Any = PLACE_MODELS[kind]
+    rows = session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id).with_for_update()
+                           .execution_options(populate_existing=True)).all()  # the rows as locked, not as read
+    return {r.id: r for r in rows}
+
+
+def store_alliance(session: Session, store: Store) -> int:
+    return int(session.scalar(select(Merchant.alliance_id).where(Merchant.id == store.merchant_id)) or 0)
+
+
+def merchant_blockers(session: Session, merchant: Merchant) -> MerchantBlockers:
+    """What keeps a merchant from being absorbed: ledger entries on its own accounts, its staff's, or scoped to it
+    (its members' stored value), and agreements with it in force or pending."""
+    staff_ids = select(Staff.id).where(Staff.merchant_id == merchant.id)
+    accounts = select(Account.id).where(Account.alliance_id == merchant.alliance_id, or_(
+        (Account.owner_type == OwnerType.MERCHANT.value) & (Account.owner_id == merchant.id),
+        (Account.owner_type == OwnerType.STAFF.value) & Account.owner_id.in_(staff_ids),
+        (Account.kind == AccountKind.STORED_VALUE.value) & (Account.scope_id == merchant.id)))
+    entries = int(session.scalar(select(func.count(Entry.id)).where(Entry.account_id.in_(accounts))) or 0)
+    agreements = tuple(session.scalars(select(Agreement.id).where(
+        or_(Agreement.merchant_a_id == merchant.id, Agreement.merchant_b_id == merchant.id),
+        Agreement.status.in_(BLOCKING_AGREEMENTS)).order_by(Agreement.id)))
+    return MerchantBlockers(entries, agreements)
+
+
+@dataclass(frozen=True)
+class Reassign:
+    """One column that points at a place and moves with it: rows whose `column` is the absorbed id get the
+    survivor's. `unique_with`: a row whose partner value (e.g. the member of a membership) already has a row at
+    the survivor stays where it is (the survivor's is kept). `where`: only such rows move."""
+
+    column: InstrumentedAttribute[Any]
+    unique_with: InstrumentedAttribute[Any] | None = None
+    where: ColumnElement[bool] | None = None
+
+    @property
+    def model(self) -> Any:
+        return self.column.class_
+
+    @property
+    def key(self) -> str:
+        return f"{self.model.__tablename__}.{self.column.key}"
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def move_rows(session: Session, spec: Reassign, absorbed: int, survivor: int) -> tuple[list[int], list[int]]:
+    """(ids of the rows moved to the survivor, ids left on the absorbed place because the survivor already has
+    their partner)."""
+    model = spec.model
+    cond: list[ColumnElement[bool]] = [spec.column == absorbed]
+    if spec.where is not None:
+        cond.append(spec.where)
+    ids = list(session.scalars(select(model.id).where(*cond).order_by(model.id).with_for_update()))
+    kept: list[int] = []
+    if spec.unique_with is not None and ids:
+        taken = set(session.scalars(select(spec.unique_with).where(spec.column == survivor,
+                                                                   spec.unique_with.is_not(None))))
+        partners: dict[int, Any] = {}
+        for chunk in _chunks(ids):
+            partners.update((r[0], r[1]) for r in session.execute(
+                select(model.id, spec.unique_with).where(model.id.in_(chunk))))
+        kept = [i for i in ids if partners.get(i) is not None and partners[i] in taken]
+        ids = [i for i in ids if i not in set(kept)]
+    _set(session, spec, ids, absorbed, survivor)
+    return ids, kept
+
+
+def _set(session: Session, spec: Reassign, ids: Sequence[int], old: int, new: int) -> None:
+    for chunk in _chunks(ids):
+        session.execute(update(spec.model).where(spec.model.id.in_(chunk), spec.column == old)
+                        .values({spec.column.key: new}).execution_options(synchronize_session=False))
+
+
+def rows_at(session: Session, spec: Reassign, ids: Sequence[int], place_id: int) -> set[int]:
+    """Which of these rows point at the place now (locked: undo moves exactly these back)."""
+    out: set[int] = set()
+    for chunk in _chunks(ids):
+        out.update(session.scalars(select(spec.model.id).where(spec.model.id.in_(chunk), spec.column == place_id)
+                                   .with_for_update()))
+    return out
+
+
+def partner_clashes(session: Session, spec: Reassign, ids: Sequence[int], absorbed: int) -> int:
+    """How many rows now at the absorbed place share a partner with the rows undo would move back (e.g. a member
+    who has since joined the absorbed merchant again): moving back would duplicate them."""
+    if spec.unique_with is None or not ids:
+        return 0
+    partners: set[Any] = set()
+    for chunk in _chunks(ids):
+        partners.update(session.scalars(select(spec.unique_with).where(spec.model.id.in_(chunk))))
+    partners.discard(None)
+    if not partners:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(spec.model).where(
+        spec.column == absorbed, spec.unique_with.in_(list(partners)))) or 0)
+
+
+def move_back(session: Session, spec: Reassign, ids: Sequence[int], survivor: int, absorbed: int) -> None:
+    _set(session, spec, ids, survivor, absorbed)
+
+
+def get_place_merge(session: Session, p: Principal, merge_id: int, *, lock: bool = False) -> PlaceMerge:
+    if not lock:
+        return get_scoped(session, PlaceMerge, merge_id, policy.place_merges(p), "place_merge")
+    found = session.scalars(select(PlaceMerge).where(PlaceMerge.id == merge_id, policy.place_merges(p))
+                            .with_for_update().execution_options(populate_existing=True)).first()
+    if found is None:
+        raise NotFound("place_merge")
+    return found
+
+
+def list_place_merges(p: Principal, *, kind: str | None = None, place_id: int | None = None,
+                      status: str | None = None) -> Select[Any]:
+    stmt = scoped_select(PlaceMerge, policy.place_merges(p)).order_by(PlaceMerge.id.desc())
+    if kind:
+        stmt = stmt.where(PlaceMerge.kind == kind)
+    if place_id is not None:
+        stmt = stmt.where((PlaceMerge.survivor_id == place_id) | (PlaceMerge.absorbed_id == place_id))
+    if status:
+        stmt = stmt.where(PlaceMerge.status == status)
+    return stmt
+
+
+def place_events(session: Session, merge_id: int) -> list[PlaceMergeEvent]:
+    return list(session.scalars(select(PlaceMergeEvent).where(PlaceMergeEvent.merge_id == merge_id)
+                                .order_by(PlaceMergeEvent.id)))
+
+
+def place_names(session: Session, merges: Sequence[PlaceMerge]) -> dict[tuple[str, int], str]:
+    """Each merged place's name, by (kind, id)."""
+    out: dict[tuple[str, int], str] = {}
+    for kind, model in PLACE_MODELS.items():
+        wanted = {i for m in merges if m.kind == kind.value for i in (m.survivor_id, m.absorbed_id)}
+        if wanted:
+            for pid, name in session.execute(select(model.id, model.name).where(model.id.in_(wanted))):
+                out[(kind.value, pid)] = name
+    return out

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from lianmeng.kit.types import Id
-from lianmeng.merging.domain import MergeEventKind, MergeStatus
+from lianmeng.merging.domain import MergeEventKind, MergeStatus, PlaceKind
 
 
 class MemberMergeIn(BaseModel):
@@ -43,6 +43,40 @@ class MemberMergeOut(BaseModel):
 
     id: int
     alliance_id: int
+    survivor_id: int
+    absorbed_id: int
+    status: MergeStatus
+    reason: str
+    actor_label: str
+    merged_at: datetime
+    undone_at: datetime | None
+    undo_reason: str | None
+    moved: dict[str, Any]
+    events: list[MergeEventOut] = []
+
+
+class PlaceMergeIn(BaseModel):
+    """Merge `absorbed_id` into `survivor_id` (two stores, two prospects or two merchants): what points at the
+    absorbed one moves to the survivor; the absorbed one is closed and points to the survivor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    survivor_id: Id
+    absorbed_id: Id
+    reason: str = Field(min_length=1, max_length=300, examples=["同一门店录入两次"])
+
+
+class PlaceMergeOut(BaseModel):
+    """A place merge and exactly what it moved: `moved.rows` (table.column -> row ids), `moved.kept` (rows left on
+    the absorbed place because the survivor already had their partner, e.g. a member of both merchants),
+    `moved.lists` (coupon templates' accepted lists, before and after), `moved.before` (the absorbed place's
+    status)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    alliance_id: int
+    kind: PlaceKind
     survivor_id: int
     absorbed_id: int
     status: MergeStatus

@@ -10,19 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lianmeng.coupons.models import Coupon
+from lianmeng.auth.models import User
+from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.models import Member, Membership
+from lianmeng.merchants.domain import MerchantStatus
+from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.merging import domain, repository
-from lianmeng.merging.domain import Holding, MemberFacts, MergeEventKind, MergeStatus
-from lianmeng.merging.models import MemberMerge, MergeEvent
+from lianmeng.merging.domain import Holding, MemberFacts, MergeEventKind, MergeStatus, MovedRows, PlaceFacts, PlaceKind
+from lianmeng.merging.models import MemberMerge, MergeEvent, PlaceMerge, PlaceMergeEvent
+from lianmeng.merging.repository import Reassign
 from lianmeng.ownership import service as ownership
+from lianmeng.ownership.models import MemberOwner
+from lianmeng.partners.domain import CandidateStatus
+from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, SincerityAnswer
 from lianmeng.points.models import PointsGrant
+from lianmeng.prospects.models import OverlapComputation, OverlapInvitation
+from lianmeng.recruiting.models import Application
 from lianmeng.tenancy import Principal, policy
 
 CAUSE = "member_merge"
@@ -181,3 +191,215 @@ def _grants(session: Session, ids: list[int]) -> list[PointsGrant]:
 
 def _coupons(session: Session, ids: list[int]) -> list[Coupon]:
     return [c for i in ids if (c := session.get(Coupon, i, with_for_update=True)) is not None]
+
+
+# --- places: stores, prospects, merchants ------------------------------------------------------------------------
+#
+# Living things move to the survivor (who works where, which store a member's future visits are credited to, where
+# a coupon is accepted, who keeps a prospect's visits and answers); history stays as it happened (orders,
+# redemptions, coupons' referrers, ledger entries, ownership periods, the overlap audit). Every moved row is
+# recorded by id in `PlaceMerge.moved`, so undo moves back exactly those.
+
+PLACE_CAUSE_WORDS = {PlaceKind.STORE: "store", PlaceKind.PROSPECT: "prospect", PlaceKind.MERCHANT: "merchant"}
+
+REASSIGN: dict[PlaceKind, tuple[Reassign, ...]] = {
+    PlaceKind.STORE: (
+        Reassign(Staff.store_id),  # the staff assigned there now work at the survivor
+        Reassign(Member.origin_store_id),  # future credit of the members it brought goes to the survivor
+        Reassign(ClaimLink.store_id),  # shared claim links keep working, attributed to the survivor
+    ),
+    PlaceKind.PROSPECT: (
+        Reassign(CandidateStore.candidate_id),
+        Reassign(MysteryVisit.candidate_id),
+        Reassign(SincerityAnswer.candidate_id),
+        Reassign(OverlapInvitation.candidate_id),
+        Reassign(OverlapComputation.candidate_id),  # the query budget is the one prospect's: it counts them all
+        Reassign(Application.candidate_id),
+    ),
+    PlaceKind.MERCHANT: (
+        Reassign(Store.merchant_id),
+        Reassign(Staff.merchant_id),
+        Reassign(User.merchant_id, where=User.staff_id.is_not(None)),  # staff logins follow their staff record
+        Reassign(Membership.merchant_id, unique_with=Membership.member_id),  # a member holding both keeps one
+        Reassign(MemberOwner.merchant_id, unique_with=MemberOwner.member_id),
+        Reassign(Member.origin_merchant_id),
+        Reassign(CouponTemplate.owner_merchant_id),
+        Reassign(CouponTemplate.funded_by_merchant_id),
+        Reassign(ClaimLink.merchant_id),
+        Reassign(Candidate.merchant_id, unique_with=Candidate.owner_merchant_id),
+        Reassign(Candidate.owner_merchant_id, unique_with=Candidate.merchant_id),
+    ),
+}
+# id lists (JSON) naming the place: the absorbed id is replaced by the survivor's
+LISTS: dict[PlaceKind, tuple[str, ...]] = {
+    PlaceKind.STORE: ("accepted_store_ids",), PlaceKind.PROSPECT: (), PlaceKind.MERCHANT: ("accepted_merchant_ids",)}
+
+
+def _place_facts(session: Session, kind: PlaceKind, place: Any) -> PlaceFacts:
+    if kind is PlaceKind.STORE:
+        return PlaceFacts(place.id, repository.store_alliance(session, place), place.merged_into_id,
+                          keeper=place.merchant_id)
+    if kind is PlaceKind.PROSPECT:
+        return PlaceFacts(place.id, place.alliance_id, place.merged_into_id, keeper=place.owner_merchant_id,
+                          in_alliance=place.merchant_id is not None)
+    return PlaceFacts(place.id, place.alliance_id, place.merged_into_id)
+
+
+def _keeper(kind: PlaceKind, place: Any) -> int | None:
+    if kind is PlaceKind.STORE:
+        return int(place.merchant_id)
+    if kind is PlaceKind.PROSPECT:
+        return place.owner_merchant_id  # type: ignore[no-any-return]
+    return None
+
+
+def _place_event(session: Session, p: Principal, merge: PlaceMerge, kind: MergeEventKind, reason: str) -> None:
+    session.add(PlaceMergeEvent(merge_id=merge.id, kind=kind.value, actor_kind=p.kind, actor_id=p.id,
+                                actor_label=p.label[:120], reason=reason, at=clock.now()))
+
+
+def merge_places(session: Session, p: Principal, kind: PlaceKind, survivor_id: int, absorbed_id: int,
+                 reason: str) -> PlaceMerge:
+    """Move every living thing pointing at the absorbed place to the survivor; the absorbed place is closed and
+    points to the survivor (`merged_into_id`). A merchant only when nothing has happened there yet (409 naming the
+    ledger entries and agreements otherwise)."""
+    policy.require_place_merger(p, kind)
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("merge_reason_required")
+    if survivor_id == absorbed_id:
+        raise Invalid("merge_same_place")
+    for place_id in (survivor_id, absorbed_id):
+        place = repository.place_for_merge(session, p, kind, place_id)
+        if p.is_merchant_side and _keeper(kind, place) != p.merchant_id:
+            raise Forbidden()  # a merchant admin merges its own stores, the prospects it keeps
+    with session.begin_nested():
+        locked = repository.lock_places(session, kind, [survivor_id, absorbed_id])
+        survivor, absorbed = locked[survivor_id], locked[absorbed_id]
+        facts = _place_facts(session, kind, survivor)
+        refusal = domain.place_pair_refusal(kind, facts, _place_facts(session, kind, absorbed))
+        if refusal:
+            raise Invalid(refusal)
+        if kind is PlaceKind.MERCHANT:
+            _refuse_blocked(session, absorbed)
+        merge = PlaceMerge(alliance_id=facts.alliance_id, kind=kind.value, survivor_id=survivor_id,
+                           absorbed_id=absorbed_id, status=MergeStatus.IN_FORCE.value, reason=reason[:300],
+                           merchant_id=_keeper(kind, survivor), actor_kind=p.kind, actor_id=p.id,
+                           actor_label=p.label[:120], merged_at=clock.now(), moved={})
+        session.add(merge)
+        session.flush()
+        merge.moved = _move_place(session, kind, merge, survivor, absorbed)
+        absorbed.merged_into_id = survivor_id
+        _place_event(session, p, merge, MergeEventKind.MERGE, merge.reason)
+        session.flush()
+        session.expire_all()  # the reassignments were bulk updates
+    return merge
+
+
+def _refuse_blocked(session: Session, merchant: Merchant) -> None:
+    blockers = repository.merchant_blockers(session, merchant)
+    if blockers.any:
+        raise Conflict("merge_merchant_blocked", entries=blockers.ledger_entries,
+                       agreements=", ".join(f"#{i}" for i in blockers.agreement_ids) or "—",
+                       details={"ledger_entries": blockers.ledger_entries,
+                                "agreement_ids": list(blockers.agreement_ids)})
+
+
+def _close(kind: PlaceKind, place: Any) -> dict[str, Any]:
+    """Close the absorbed place (its status before, for undo)."""
+    if kind is PlaceKind.STORE:
+        before: dict[str, Any] = {"active": place.active}
+        place.active = False
+    elif kind is PlaceKind.PROSPECT:
+        before = {"status": place.status}
+        place.status = CandidateStatus.DROPPED.value
+    else:
+        before = {"status": place.status}
+        place.status = MerchantStatus.SUSPENDED.value
+    return before
+
+
+def _reopen(kind: PlaceKind, place: Any, before: dict[str, Any]) -> None:
+    if kind is PlaceKind.STORE:
+        place.active = bool(before.get("active", True))
+    else:
+        place.status = str(before["status"])
+
+
+def _move_place(session: Session, kind: PlaceKind, merge: PlaceMerge, survivor: Any,
+                absorbed: Any) -> dict[str, Any]:
+    moved: dict[str, Any] = {"before": _close(kind, absorbed), "rows": {}, "kept": {}, "lists": []}
+    for spec in REASSIGN[kind]:
+        ids, kept = repository.move_rows(session, spec, absorbed.id, survivor.id)
+        if ids:
+            moved["rows"][spec.key] = ids
+        if kept:
+            moved["kept"][spec.key] = kept
+    for field in LISTS[kind]:
+        column = getattr(CouponTemplate, field)
+        for template in session.scalars(select(CouponTemplate).where(
+                CouponTemplate.alliance_id == merge.alliance_id).order_by(CouponTemplate.id).with_for_update()):
+            before = list(getattr(template, field) or [])
+            after = domain.list_after_merge(before, absorbed.id, survivor.id)
+            if after is not None:
+                setattr(template, field, after)
+                moved["lists"].append({"table": column.class_.__tablename__, "field": field, "id": template.id,
+                                       "before": before, "after": after})
+    return moved
+
+
+def unmerge_place(session: Session, p: Principal, merge_id: int, reason: str) -> PlaceMerge:
+    """Reverse a place merge within the window, row by row, or refuse (409, in words) when it could not be exact:
+    a moved row has since changed, a list was edited, the absorbed place was reopened by hand, the survivor was
+    merged since."""
+    reason = reason.strip()
+    merge = repository.get_place_merge(session, p, merge_id)
+    kind = PlaceKind(merge.kind)
+    policy.require_place_merger(p, kind)
+    if not reason:
+        raise Invalid("merge_reason_required")
+    with session.begin_nested():
+        merge = repository.get_place_merge(session, p, merge_id, lock=True)
+        if merge.status != MergeStatus.IN_FORCE.value:
+            raise Conflict("unmerge_already_undone")
+        if not domain.undo_open(merge.merged_at, clock.now()):
+            raise Conflict("unmerge_window_closed", days=domain.UNDO_WINDOW_DAYS)
+        locked = repository.lock_places(session, kind, [merge.survivor_id, merge.absorbed_id])
+        survivor, absorbed = locked[merge.survivor_id], locked[merge.absorbed_id]
+        if survivor.merged_into_id is not None:
+            raise Conflict("unmerge_place_survivor_merged")
+        if absorbed.merged_into_id != survivor.id:
+            raise Conflict("unmerge_place_changed", what=PLACE_CAUSE_WORDS[kind], missing=1)
+        _restore_place(session, kind, merge, survivor, absorbed)
+        absorbed.merged_into_id = None
+        merge.status, merge.undone_at, merge.undo_reason = MergeStatus.REVERSED.value, clock.now(), reason[:300]
+        _place_event(session, p, merge, MergeEventKind.UNDO, reason[:300])
+        session.flush()
+        session.expire_all()
+    return merge
+
+
+def _restore_place(session: Session, kind: PlaceKind, merge: PlaceMerge, survivor: Any, absorbed: Any) -> None:
+    moved = merge.moved
+    specs = {spec.key: spec for spec in REASSIGN[kind]}
+    groups = [MovedRows(key, tuple(int(i) for i in ids)) for key, ids in moved.get("rows", {}).items()]
+    now_on = {g.key: repository.rows_at(session, specs[g.key], g.ids, survivor.id) for g in groups}
+    changed = domain.undo_changed(groups, now_on)
+    if changed:
+        raise Conflict("unmerge_place_changed", what=changed[0][0], missing=changed[0][1])
+    for g in groups:
+        clashes = repository.partner_clashes(session, specs[g.key], g.ids, absorbed.id)
+        if clashes:
+            raise Conflict("unmerge_place_changed", what=g.key, missing=clashes)
+    lists = moved.get("lists", [])
+    templates = {t.id: t for t in session.scalars(select(CouponTemplate).where(
+        CouponTemplate.id.in_([int(x["id"]) for x in lists])).with_for_update())} if lists else {}
+    for x in lists:
+        template = templates.get(int(x["id"]))
+        if template is None or list(getattr(template, x["field"]) or []) != list(x["after"]):
+            raise Conflict("unmerge_place_changed", what=f"{x['table']}.{x['field']}", missing=1)
+    for g in groups:
+        repository.move_back(session, specs[g.key], g.ids, survivor.id, absorbed.id)
+    for x in lists:
+        setattr(templates[int(x["id"])], x["field"], list(x["before"]))
+    _reopen(kind, absorbed, moved.get("before", {}))

@@ -42,6 +42,7 @@ class Candidate(VerificationFields, Timestamps, Base):
     status: Mapped[str] = mapped_column(String(20), default="watching", index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("partner_candidates.id"), index=True)  # merging
 
 
 class CandidateStore(Base):

@@ -23,8 +23,8 @@ from lianmeng.kit.errors import Forbidden
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
-from lianmeng.merging.domain import TOMBSTONE
-from lianmeng.merging.models import MemberMerge
+from lianmeng.merging.domain import TOMBSTONE, PlaceKind
+from lianmeng.merging.models import MemberMerge, PlaceMerge
 from lianmeng.orders.models import Order
 from lianmeng.ownership.models import MemberOwner, OwnershipPeriod
 from lianmeng.recruiting.models import Application, JoinLink
@@ -283,6 +283,28 @@ def require_member_merger(p: Principal) -> None:
     """Merging members (and undoing it): the operator, or a merchant admin — for two members both its own, which
     the service checks by reading both through `members`."""
     if not (p.is_operator or (p.manages_merchant and not p.promoter)):
+        raise Forbidden()
+
+
+def place_merges(p: Principal) -> ColumnElement[bool]:
+    """The operator sees its alliance's place merges; a merchant admin the merges of its own stores and of the
+    prospects it keeps (merged by it or by the operator). Merchant merges are the operator's only."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return PlaceMerge.alliance_id == p.alliance_id
+    if p.manages_merchant and not p.promoter:
+        return and_(PlaceMerge.alliance_id == p.alliance_id, PlaceMerge.merchant_id == p.merchant_id,
+                    PlaceMerge.kind != PlaceKind.MERCHANT.value)
+    return false()
+
+
+def require_place_merger(p: Principal, kind: PlaceKind) -> None:
+    """Merging places (and undoing it): merchants only by the operator; stores and prospects by the operator or a
+    merchant admin — for two stores of its own merchant, two prospects it keeps (the service checks both)."""
+    if p.is_operator:
+        return
+    if kind is PlaceKind.MERCHANT or not (p.manages_merchant and not p.promoter):
         raise Forbidden()
 
 

@@ -100,6 +100,10 @@ MERGE_STATUS_LABELS: dict[merging.MergeStatus, Pair] = {
 MERGE_EVENT_LABELS: dict[merging.MergeEventKind, Pair] = {
     merging.MergeEventKind.MERGE: ("合并", "Merge"), merging.MergeEventKind.UNDO: ("撤销合并", "Undo of a merge"),
 }
+PLACE_KIND_LABELS: dict[merging.PlaceKind, Pair] = {
+    merging.PlaceKind.STORE: ("门店", "Store"), merging.PlaceKind.PROSPECT: ("潜在伙伴", "Prospect"),
+    merging.PlaceKind.MERCHANT: ("商户", "Merchant"),
+}
 ACCOUNT_LABELS: dict[AccountKind, Pair] = {
     AccountKind.POINTS: ("联盟积分", "Alliance points"),
     AccountKind.POINTS_DEBT: ("积分欠额", "Points owed"),
@@ -148,6 +152,7 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "member_status": MEMBER_STATUS_LABELS,
     "merge_status": MERGE_STATUS_LABELS,
     "merge_event": MERGE_EVENT_LABELS,
+    "place_kind": PLACE_KIND_LABELS,
     "tier": TIER_LABELS,
     "account_kind": ACCOUNT_LABELS,
     "ledger_cause": LEDGER_CAUSE_LABELS,

@@ -195,15 +195,23 @@ def test_duplicate_stores_are_candidates(world: World, db_url: str, session: Ses
     r = world.client.post(f"/api/v1/merchants/{m1}/stores", headers=op, json={
         "name": "張記茶餐廳", "address": "深圳市福田區深南大道1號", "latitude": 22.5400, "longitude": 114.0500})
     assert r.status_code == 201, r.text
+    old = r.json()["id"]
     r = world.client.post(f"/api/v1/merchants/{m1}/stores", headers=op, json={
         "name": "张记茶餐厅", "address": "深圳市福田区深南大道1号", "latitude": 22.5404, "longitude": 114.0502})
     assert r.status_code == 201, r.text
+    new = r.json()["id"]
     run(db_url, world.a.alliance_id)
     stores = world.client.get("/api/v1/dedup/candidates?kind=store", headers=op).json()["items"]
     assert any("location" in s["agree"] and "name" in s["agree"] for s in stores), stores
-    r = world.client.post(f"/api/v1/dedup/candidates/{stores[0]['id']}/decision", headers=op,
-                          json={"verdict": "merge", "survivor_id": stores[0]["left_id"]})
-    assert r.status_code == 422  # stores and merchants are merged on the merge page, not here
+    pair = next(s for s in stores if {s["left_id"], s["right_id"]} == {old, new})
+    r = world.client.post(f"/api/v1/dedup/candidates/{pair['id']}/decision", headers=op,
+                          json={"verdict": "merge", "survivor_id": old, "reason": "同一家店"})
+    assert r.status_code == 200, r.text  # the operator merges a store pair from the review (merging.merge_places)
+    merges = world.client.get("/api/v1/merges?kind=store", headers=op).json()["items"]
+    assert [(m["survivor_id"], m["absorbed_id"]) for m in merges] == [(old, new)]
+    run(db_url, world.a.alliance_id)  # the merged store is not proposed again
+    again = world.client.get("/api/v1/dedup/candidates?kind=store&status=pending", headers=op).json()["items"]
+    assert all(new not in (s["left_id"], s["right_id"]) for s in again)
 
 
 def test_thresholds(world: World) -> None:

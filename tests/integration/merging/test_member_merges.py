@@ -4,12 +4,14 @@ undo restores it all, and every refusal says why with nothing moved."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from lianmeng.auth.domain import Role
 from lianmeng.auth.models import OutboxMessage
 from lianmeng.coupons.models import Coupon
 from lianmeng.ledger import service as ledger
@@ -17,13 +19,16 @@ from lianmeng.ledger.models import Posting
 from lianmeng.members import service as members_service
 from lianmeng.members.models import Member, Membership
 from lianmeng.members.schemas import CardRef
+from lianmeng.merging import service as merging_service
 from lianmeng.merging.models import MemberMerge, MergeEvent
 from lianmeng.orders.service import member_stored_value
 from lianmeng.points.models import PointsGrant
 from lianmeng.points.service import member_points
+from lianmeng.tenancy import Principal
 from tests.conftest import World
 from tests.integration.bench.test_bench import assert_ledger_invariants
 from tests.integration.coupons.test_coupons import agree, centre_coupon, issue
+from tests.integration.orders.test_concurrency import race
 
 URL = "/api/v1/members/merges"
 
@@ -217,3 +222,24 @@ def test_the_merged_members_phone_logs_the_survivor_in(world: World, session: Se
     assert found, body
     token = ok(world.client.post("/api/v1/auth/member/code/verify", json={**phone, "code": found.group(1)}), 200)
     assert token["member_id"] == pair.survivor
+
+
+def test_crossed_member_merges_at_once_end_with_exactly_one(world: World, session: Session,
+                                                             wide_engine: Engine) -> None:
+    """A into B and B into A at the same moment: the members are locked and re-read as locked, so one merge wins
+    and the others are refused (never two tombstones pointing at each other)."""
+    pair = Pair(world)
+    operator = world.a.actors["operator"]
+    p = Principal(kind="user", id=operator.user_id, role=Role.OPERATOR_ADMIN, alliance_id=world.a.alliance_id,
+                  label=operator.username)
+
+    def attempt(survivor: int, absorbed: int) -> Callable[[Session], object]:
+        return lambda s: merging_service.merge_members(s, p, survivor, absorbed, "同时合并")
+
+    outcomes = race(wide_engine, [attempt(pair.survivor, pair.absorbed), attempt(pair.absorbed, pair.survivor)] * 2)
+    assert outcomes == {201: 1, 422: 3}
+    session.rollback()
+    assert len(session.scalars(select(MemberMerge)).all()) == 1
+    statuses = [m.status for m in session.scalars(select(Member).where(Member.id.in_([pair.survivor,
+                                                                                      pair.absorbed])))]
+    assert sorted(statuses) == ["active", "merged"]

@@ -229,6 +229,15 @@ def add_merges(s: Scene) -> None:
             "items"][0]["id"]
     s.ids["merge1"] = s.ok("a.admin1", "POST", "/members/merges", {
         "survivor_id": s.ids["mb1"], "absorbed_id": s.ids["mb1y"], "reason": "同一人两次办卡"}, 201)["id"]
+    # place merges: two more stores of m1 (st1x, st1y), m1's admin merged st1y into st1 (pmerge1); a second
+    # prospect on m1's list (cand1x)
+    for key in ("st1x", "st1y"):
+        s.ids[key] = s.ok("a.admin1", "POST", f"/merchants/{s.ids['m1']}/stores", {**STORE, "name": f"m1 {key}"},
+                          201)["id"]
+    s.ids["pmerge1"] = s.ok("a.admin1", "POST", "/merges/stores", {
+        "survivor_id": s.ids["st1"], "absorbed_id": s.ids["st1y"], "reason": "同一门店录入两次"}, 201)["id"]
+    s.ids["cand1x"] = s.ok("a.admin1", "POST", "/partners/candidates", {**CANDIDATE, "name": "alpha 威尔士健身"},
+                           201)["id"]
 
 
 def add_audiences(s: Scene) -> None:
@@ -1775,6 +1784,51 @@ SWEEP.update({
     ),
 })
 
+# place merges (merging): stores by the operator or the admin of the merchant owning both, prospects by their
+# list's keeper, merchants by the operator only (409 naming what blocks one with business on record); a merchant
+# admin reads and undoes the merges of its own stores and prospects.
+PSTORE = {"survivor_id": "@st1", "absorbed_id": "@st1x", "reason": "同一门店录入两次"}
+PPROSPECT = {"survivor_id": "@cand1", "absorbed_id": "@cand1x", "reason": "同一家候选录入两次"}
+PMERCHANT = {"survivor_id": "@m1", "absorbed_id": "@m3", "reason": "同一商户录入两次"}
+SWEEP.update({
+    ("GET", "/merges"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff1", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.admin1", expect=200), Call("a.operator", expect=200), Call("platform", expect=200)),
+    ),
+    ("POST", "/merges/stores"): Case(
+        attacks(Call("b.operator", body=PSTORE), Call("a.operator", body={**PSTORE, "absorbed_id": "@bst"}),
+                Call("a.admin2", body=PSTORE, expect=403), Call("a.staff1", body=PSTORE, expect=403),
+                Call("a.member1", body=PSTORE, expect=403),
+                Call("a.admin1", body={**PSTORE, "absorbed_id": "@st2"}, expect=403),
+                Call("a.operator", body={**PSTORE, "absorbed_id": "@st2"}, expect=422),
+                Call("a.admin1", body={**PSTORE, "absorbed_id": "@st1y"}, expect=422)),
+        owners(Call("a.admin1", body=PSTORE, expect=201)),
+    ),
+    ("POST", "/merges/prospects"): Case(
+        attacks(Call("a.admin2", body=PPROSPECT), Call("a.operator", body=PPROSPECT),
+                Call("b.operator", body=PPROSPECT), Call("a.staff1", body=PPROSPECT, expect=403),
+                Call("a.member1", body=PPROSPECT, expect=403),
+                Call("a.admin1", body={**PPROSPECT, "absorbed_id": "@cand1"}, expect=422)),
+        owners(Call("a.admin1", body=PPROSPECT, expect=201)),
+    ),
+    ("POST", "/merges/merchants"): Case(
+        attacks(Call("b.operator", body=PMERCHANT), Call("a.operator", body={**PMERCHANT, "absorbed_id": "@bm"}),
+                *(Call(who, body=PMERCHANT, expect=403) for who in ("a.admin1", "a.key1", "a.staff1", "a.member1")),
+                Call("a.operator", body={**PMERCHANT, "absorbed_id": "@m2"}, expect=409),
+                Call("a.operator", body={**PMERCHANT, "absorbed_id": "@m1"}, expect=422)),
+        owners(Call("a.operator", body=PMERCHANT, expect=201)),
+    ),
+    ("GET", "/merges/{merge_id}"): Case(
+        attacks(*(Call(who, "pmerge1") for who in ("a.admin2", "a.staff1", "b.operator", "a.member1", "a.key2"))),
+        owners(Call("a.admin1", "pmerge1", expect=200), Call("a.operator", "pmerge1", expect=200)),
+    ),
+    ("POST", "/merges/{merge_id}/undo"): Case(
+        attacks(*(Call(who, "pmerge1", {"reason": "x"}) for who in ("a.admin2", "b.operator", "a.key2",
+                                                                     "a.staff1", "a.member1"))),
+        owners(Call("a.admin1", "pmerge1", {"reason": "不是同一家"}, expect=200)),
+    ),
+})
+
 # Endpoints with no tenant data to attack. Each says why.
 # ownership (归属) and the pool (客户池): a merchant's own; its admins assign and hand over, its staff claim and see
 # their own members; the operator and members have no pool
@@ -1965,7 +2019,8 @@ ALL_USERS = "u_platform u_aop u_admin1 u_admin2 u_admin3 u_staff1 u_staff2 u_sta
 LISTS: dict[str, dict[str, str | None]] = {
     "/alliances": scope("alpha beta", "alpha", "alpha", "alpha", "beta"),
     "/merchants": scope("m1 m2 m3 bm", "m1 m2 m3", "m1 m2 m3", "m1 m2 m3", "bm"),
-    "/stores": scope("st1 st2 st3 bst", "st1 st2 st3", "st1 st2 st3", "st1 st2 st3", "bst"),
+    "/stores": scope("st1 st1x st1y st2 st3 bst", "st1 st1x st1y st2 st3", "st1 st1x st1y st2 st3",
+                     "st1 st1x st1y st2 st3", "bst"),  # st1y: merged into st1 (closed, still listed)
     "/staff": scope("sf1 sf2 sf2b sf3 bsf", "sf1 sf2 sf2b sf3", "sf1", "", "bsf"),
     "/members": scope("mb1 mb1b mdd1 mdd2 mb1x mb2 mb3 bmb", "mb1 mb1b mdd1 mdd2 mb1x mb2 mb3",
                       "mb1 mb1b mdd1 mdd2 mb1x", "mb1", "bmb"),  # mb1y: merged into mb1
@@ -1979,7 +2034,8 @@ LISTS: dict[str, dict[str, str | None]] = {
     "/merchants/@m2/api-keys": scope("key2", "key2", "", "", None),
     "/merchants/@bm/api-keys": scope("", None, None, None, ""),
     "/feedback": scope("fb2", "fb2", "", "", ""),
-    "/partners/candidates": scope("cand1 cand_op bcand pc1 pc_op pcb", "cand_op pc_op", "cand1 pc1", "", "bcand pcb",
+    "/partners/candidates": scope("cand1 cand1x cand_op bcand pc1 pc_op pcb", "cand_op pc_op", "cand1 cand1x pc1", "",
+                                  "bcand pcb",
                                   b_admin=""),
 }
 MERCHANTS = ("m1", "m2", "m3", "bm")
