@@ -21,7 +21,8 @@ from lianmeng.points.service import member_points
 from tests.conftest import DATABASE_URL, IS_POSTGRES, PASSWORD
 from tests.integration.bench.test_bench import assert_ledger_invariants
 from tests.integration.load.burst import Call, fire
-from tests.integration.load.conftest import Alliance, Server
+from tests.integration.load.conftest import Alliance
+from tests.serving import Server
 
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="races over real HTTP run on PostgreSQL")
 
