@@ -18,6 +18,7 @@ from lianmeng.audiences.models import Audience
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Store
+from lianmeng.merging.domain import TOMBSTONE
 from lianmeng.orders.models import Order
 from lianmeng.tags.models import MemberTag, TagDefinition
 from lianmeng.values.models import MemberValue
@@ -26,9 +27,10 @@ DECLARED = "declared"  # a tag the member declared: every merchant of the allian
 
 
 def own_condition(alliance_id: int, merchant_id: int) -> ColumnElement[bool]:
-    """A merchant's OWN members: those it brought in (归属) or enrolled at it (the tenancy rule for members)."""
+    """A merchant's OWN members: those it brought in (归属) or enrolled at it (the tenancy rule for members).
+    A merged member's tombstone is nobody's member (its survivor is counted, and offered, once)."""
     enrolled = exists().where(Membership.member_id == Member.id, Membership.merchant_id == merchant_id)
-    return and_(Member.alliance_id == alliance_id, Member.status != PENDING,
+    return and_(Member.alliance_id == alliance_id, Member.status.notin_((PENDING, TOMBSTONE)),
                 or_(Member.origin_merchant_id == merchant_id, enrolled))
 
 

@@ -165,6 +165,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "合并转入的{what}已被使用(差 {missing}),撤销会使余额为负,未做任何变更",
         "en": "The {what} moved by the merge have since been used (short by {missing}); undoing would make the "
               "balance negative, so nothing was changed"},
+    "unmerge_repaid": {
+        "zh-CN": "合并转入的{what}已被偿还({missing}),撤销会使保留的会员凭空多出积分,未做任何变更",
+        "en": "The {what} moved by the merge have since been repaid ({missing}); undoing would credit the kept "
+              "member with points nobody gave it, so nothing was changed"},
     "unmerge_coupon_used": {"zh-CN": "合并转入的优惠券已被使用,不能撤销",
                             "en": "A coupon moved by the merge has since been used; the merge cannot be undone"},
     "idempotency_in_progress": {

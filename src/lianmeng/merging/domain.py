@@ -72,15 +72,16 @@ def transfer_legs(holdings: list[Holding], from_member: int, to_member: int) -> 
 
 
 def undo_shortfalls(moved: list[Holding], survivor_now: dict[tuple[AccountKind, int], int]) -> list[Holding]:
-    """The moved holdings the survivor no longer has in full (taking them back would make a guarded balance
-    negative): each with the amount missing."""
+    """The moved holdings the survivor no longer has in full, each with the amount missing: a balance since
+    spent (taking it back would make a guarded balance negative), or a moved debt (a negative holding) since
+    repaid (handing it back would leave the survivor owed what nobody gave it: a points debt above zero)."""
     short: list[Holding] = []
     for h in moved:
-        if h.amount <= 0 or KIND_RULES[h.kind].may_go_negative:
-            continue
         have = survivor_now.get((h.kind, h.scope_id), 0)
-        if have < h.amount:
+        if h.amount > 0 and not KIND_RULES[h.kind].may_go_negative and have < h.amount:
             short.append(Holding(h.kind, h.scope_id, h.amount - have))
+        elif h.amount < 0 and have > h.amount:
+            short.append(Holding(h.kind, h.scope_id, have - h.amount))
     return short
 
 

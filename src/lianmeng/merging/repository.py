@@ -32,9 +32,10 @@ def member_for_merge(session: Session, p: Principal, member_id: int) -> Member:
 
 def lock_members(session: Session, ids: list[int]) -> dict[int, Member]:
     """Both members locked in id order (the lock order every writer follows), so two merges of the same pair
-    serialise instead of deadlocking."""
+    serialise instead of deadlocking. Read as committed once locked (populate_existing), not as the session
+    may already hold them from the access check: a merge that waited must see the other's tombstone."""
     rows = session.scalars(select(Member).where(Member.id.in_(ids)).order_by(Member.id).with_for_update()
-                           .execution_options(populate_existing=True)).all()  # as locked, not as read before
+                           .execution_options(populate_existing=True)).all()
     return {m.id: m for m in rows}
 
 

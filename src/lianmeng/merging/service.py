@@ -18,7 +18,7 @@ from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import AccountKind
+from lianmeng.ledger.domain import KIND_RULES, AccountKind
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.domain import MerchantStatus
 from lianmeng.merchants.models import Merchant, Staff, Store
@@ -153,7 +153,9 @@ def _restore(session: Session, merge: MemberMerge, survivor: Member, absorbed: M
                 for h in repository.kept_holdings(session, merge.alliance_id, survivor.id)}
     short = domain.undo_shortfalls(holdings, now_have)
     if short:
-        raise Conflict("unmerge_spent", what=short[0].kind.value, missing=short[0].amount)
+        owed = KIND_RULES[short[0].kind].may_go_negative  # a moved debt the survivor has since repaid
+        raise Conflict("unmerge_repaid" if owed else "unmerge_spent", what=short[0].kind.value,
+                       missing=short[0].amount)
     grants = {g.id: g for g in _grants(session, [int(g["id"]) for g in moved["grants"]])}
     for g in moved["grants"]:
         grant = grants.get(int(g["id"]))

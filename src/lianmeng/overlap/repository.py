@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, literal, select, text, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, literal, select, text, union_all
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from lianmeng.alliances.models import Alliance
 from lianmeng.db import job_lock
-from lianmeng.members.models import Membership
+from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
 from lianmeng.tenancy import Principal, policy
@@ -29,6 +29,12 @@ from lianmeng.tenancy import Principal, policy
 REBUILD_WORK_MEM = "64MB"
 
 # --- the rebuild ----------------------------------------------------------------------------------------------
+
+
+def counts_a_customer(member_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """Counts are of people: a membership left on a merged member's tombstone (the survivor already holds one at
+    that merchant, docs/merging.md) is not another customer. Tombstones are few and indexed (merged_into_id)."""
+    return member_id.not_in(select(Member.id).where(Member.merged_into_id.is_not(None)))
 
 
 def _alliance_merchants(alliance_id: int) -> ScalarSelect[int]:
@@ -44,7 +50,7 @@ def _pairs(alliance_id: int, k: int) -> Select[int, int, int, int]:
                high.merchant_id.label("merchant_b_id"), func.count().label("shared"))
         .select_from(low)
         .join(high, and_(high.member_id == low.member_id, high.merchant_id > low.merchant_id))
-        .where(low.merchant_id.in_(_alliance_merchants(alliance_id)))
+        .where(low.merchant_id.in_(_alliance_merchants(alliance_id)), counts_a_customer(low.member_id))
         .group_by(low.merchant_id, high.merchant_id)
         .having(func.count() >= k)
     )
@@ -112,7 +118,8 @@ def _bases(alliance_id: int, k: int) -> Select[Any]:
         select(sides.c.merchant_id, func.count().label("partners"), func.sum(sides.c.shared).label("total"))
         .group_by(sides.c.merchant_id).subquery("shown")
     )
-    members = (select(func.count()).select_from(Membership).where(Membership.merchant_id == Merchant.id)
+    members = (select(func.count()).select_from(Membership).where(Membership.merchant_id == Merchant.id,
+                                                                  counts_a_customer(Membership.member_id))
                .scalar_subquery())
     return (
         select(literal(alliance_id), Merchant.id, members, func.coalesce(shown.c.partners, 0),
@@ -151,7 +158,8 @@ def alliance_ids(session: Session) -> list[int]:
 
 def memberships_in(session: Session, alliance_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Membership)
-                          .where(Membership.merchant_id.in_(_alliance_merchants(alliance_id)))) or 0
+                          .where(Membership.merchant_id.in_(_alliance_merchants(alliance_id)),
+                                 counts_a_customer(Membership.member_id))) or 0
 
 
 # --- reads ----------------------------------------------------------------------------------------------------

@@ -54,10 +54,12 @@ def merchant_overlap(session: Session, viewer_merchant_id: int, other_merchant_i
     """Exact overlap of two merchants of one alliance: members holding a membership at both (counted now)."""
     mine = aliased(Membership)
     theirs = aliased(Membership)
-    base = session.scalar(select(func.count()).where(Membership.merchant_id == viewer_merchant_id)) or 0
+    base = session.scalar(select(func.count()).where(Membership.merchant_id == viewer_merchant_id,
+                                                     repository.counts_a_customer(Membership.member_id))) or 0
     shared = session.scalar(
         select(func.count()).select_from(mine).join(theirs, theirs.member_id == mine.member_id)
-        .where(mine.merchant_id == viewer_merchant_id, theirs.merchant_id == other_merchant_id)
+        .where(mine.merchant_id == viewer_merchant_id, theirs.merchant_id == other_merchant_id,
+               repository.counts_a_customer(mine.member_id))
     ) or 0
     return OverlapFigure(shared=suppress(shared), base=base, source="measured")
 
@@ -68,18 +70,21 @@ def alliance_overlap(session: Session, merchant_id: int) -> OverlapFigure:
     counts, a distinct count over *all* partners would bound a suppressed partner's count (see domain)."""
     mine = aliased(Membership)
     other = aliased(Membership)
-    base = session.scalar(select(func.count()).where(Membership.merchant_id == merchant_id)) or 0
+    base = session.scalar(select(func.count()).where(Membership.merchant_id == merchant_id,
+                                                     repository.counts_a_customer(Membership.member_id))) or 0
     pair_mine, pair_other = aliased(Membership), aliased(Membership)
     partners = (
         select(pair_other.merchant_id).select_from(pair_mine)
         .join(pair_other, pair_other.member_id == pair_mine.member_id)
-        .where(pair_mine.merchant_id == merchant_id, pair_other.merchant_id != merchant_id)
+        .where(pair_mine.merchant_id == merchant_id, pair_other.merchant_id != merchant_id,
+               repository.counts_a_customer(pair_mine.member_id))
         .group_by(pair_other.merchant_id).having(func.count() >= K_MIN)
     )
     shared = session.scalar(
         select(func.count(func.distinct(mine.member_id))).select_from(mine)
         .join(other, other.member_id == mine.member_id)
-        .where(mine.merchant_id == merchant_id, other.merchant_id.in_(partners))
+        .where(mine.merchant_id == merchant_id, other.merchant_id.in_(partners),
+               repository.counts_a_customer(mine.member_id))
     ) or 0
     return OverlapFigure(shared=suppress(shared), base=base, source="measured")
 

@@ -15,6 +15,7 @@ from lianmeng.coupons.models import Redemption
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Staff
+from lianmeng.merging.domain import TOMBSTONE
 from lianmeng.orders.models import Order
 from lianmeng.ownership.domain import AssignBasis, OwnershipChange
 from lianmeng.ownership.models import MemberOwner, OwnershipPeriod, OwnershipSettings
@@ -23,9 +24,10 @@ from lianmeng.values.models import MemberValue
 
 
 def of_merchant(merchant_id: int) -> Any:
-    """The merchant's members: those it brought in and those enrolled at it (as tenancy.policy.members), proved."""
+    """The merchant's members: those it brought in and those enrolled at it (as tenancy.policy.members), proved;
+    a merged member's tombstone is nobody's member (its survivor is)."""
     enrolled = exists().where(and_(Membership.member_id == Member.id, Membership.merchant_id == merchant_id))
-    return and_(Member.status != PENDING, or_(Member.origin_merchant_id == merchant_id, enrolled))
+    return and_(Member.status.notin_((PENDING, TOMBSTONE)), or_(Member.origin_merchant_id == merchant_id, enrolled))
 
 
 def unowned_at(merchant_id: int) -> Any:

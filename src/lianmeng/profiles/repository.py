@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.merging.domain import TOMBSTONE
 from lianmeng.ownership.models import MemberOwner
 from lianmeng.profiles.domain import UNDISCLOSED, WEIGHTS, ProfileField
 from lianmeng.profiles.models import ProfileEdit
@@ -152,7 +153,8 @@ def edits_since(session: Session, merchant_id: int, since: datetime) -> list[tup
 
 def by_merchant(session: Session, alliance_id: int) -> dict[int, tuple[int, int]]:
     """Merchant id → (members, sum of scores) for every merchant of an alliance, each member scored as that
-    merchant sees it (its own members: those it brought and those enrolled at it)."""
+    merchant sees it (its own members: those it brought and those enrolled at it; a merged member's tombstone is
+    nobody's member, as in tenancy.policy.members)."""
     pairs = union(
         select(Membership.member_id.label("member_id"), Membership.merchant_id.label("merchant_id")),
         select(Member.id.label("member_id"), Member.origin_merchant_id.label("merchant_id"))
@@ -162,7 +164,7 @@ def by_merchant(session: Session, alliance_id: int) -> dict[int, tuple[int, int]
     inner = (select(pairs.c.merchant_id, score).join(Member, Member.id == pairs.c.member_id)
              .join(Merchant, Merchant.id == pairs.c.merchant_id)
              .where(Member.alliance_id == alliance_id, Merchant.alliance_id == alliance_id,
-                    Member.status != PENDING).subquery())
+                    Member.status.notin_((PENDING, TOMBSTONE))).subquery())
     rows = session.execute(select(inner.c.merchant_id, func.count(), func.sum(inner.c.score))
                            .group_by(inner.c.merchant_id)).all()
     return {int(merchant_id): (int(n), int(total or 0)) for merchant_id, n, total in rows}

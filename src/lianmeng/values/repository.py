@@ -29,7 +29,7 @@ from lianmeng.tenancy.principal import Principal
 from lianmeng.values import domain
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 
-SCRATCH = ("value_members", "value_figures", "value_rows", "value_scored")
+SCRATCH = ("value_people", "value_members", "value_figures", "value_rows", "value_scored")
 SCORE_WORK_MEM = "256MB"  # PostgreSQL, for the refresh's transaction only (SET LOCAL)
 
 
@@ -71,6 +71,7 @@ def create_scratch(session: Session) -> None:
         session.execute(text("SET LOCAL enable_mergejoin = off"))
     stamp = "TIMESTAMP WITH TIME ZONE" if _postgres(session) else "DATETIME"
     temp = "CREATE TEMPORARY TABLE"
+    session.execute(text(f"{temp} value_people (member_id INTEGER PRIMARY KEY, person_id INTEGER NOT NULL)"))
     session.execute(text(f"{temp} value_members (member_id INTEGER PRIMARY KEY)"))
     session.execute(text(
         f"{temp} value_figures (member_id INTEGER NOT NULL, merchant_id INTEGER NOT NULL, last_order_at {stamp}, "
@@ -99,6 +100,28 @@ def _analyze(session: Session, *tables: str) -> None:
         session.execute(text(f"ANALYZE {', '.join(tables)}"))
 
 
+# --- 0. people -------------------------------------------------------------------------------------------------
+
+
+def collect_people(session: Session, alliance_id: int) -> int:
+    """Values are a person's (docs/merging.md): value_people maps every merged member's tombstone to the member it
+    lives on as now (following a chain of merges), so its orders count as that member's; the tombstones' own
+    value rows are removed (they are nobody). Tombstones are few: a small table. Returns how many."""
+    session.execute(text(
+        "INSERT INTO value_people (member_id, person_id) "
+        "WITH RECURSIVE chain (member_id, person_id, depth) AS ("
+        "  SELECT id, merged_into_id, 1 FROM members WHERE alliance_id = :a AND merged_into_id IS NOT NULL "
+        "  UNION ALL SELECT c.member_id, m.merged_into_id, c.depth + 1 FROM chain c "
+        "  JOIN members m ON m.id = c.person_id WHERE m.merged_into_id IS NOT NULL AND c.depth < 100) "
+        "SELECT c.member_id, c.person_id FROM chain c JOIN members m ON m.id = c.person_id "
+        "WHERE m.merged_into_id IS NULL"), {"a": alliance_id})
+    session.execute(text(
+        "DELETE FROM member_values WHERE alliance_id = :a "
+        "AND member_id IN (SELECT member_id FROM value_people)"), {"a": alliance_id})
+    _analyze(session, "value_people")
+    return int(session.execute(text("SELECT count(*) FROM value_people")).scalar_one())
+
+
 # --- 1. which members ------------------------------------------------------------------------------------------
 
 
@@ -107,16 +130,23 @@ def collect_members(session: Session, alliance_id: int, at: datetime, full: bool
                     last_refund_id: int) -> int:
     """Fill value_members (incremental runs; a full run recomputes every member and leaves it empty); returns how
     many. Incremental: orders or refunds past the watermark, or recorded after `since` (the last run's time minus a
-    margin: an order whose id was taken before the last run but committed after it), and orders that were in the
-    last run's window but are not in this one."""
+    margin: an order whose id was taken before the last run but committed after it), orders that were in the
+    last run's window but are not in this one, and both members of a merge made or undone since; each as the
+    person it is now (value_people)."""
     if not full:
         session.execute(text(
             "INSERT INTO value_members (member_id) "
+            "SELECT DISTINCT coalesce(p.person_id, c.member_id) FROM ("
             "SELECT member_id FROM orders WHERE alliance_id = :a AND (id > :lo OR created_at > :since) "
             "UNION SELECT o.member_id FROM refunds r JOIN orders o ON o.id = r.order_id "
             "  WHERE r.alliance_id = :a AND (r.id > :lr OR r.created_at > :since) "
             "UNION SELECT member_id FROM orders WHERE alliance_id = :a AND created_at >= :prev_start "
-            "  AND created_at < :start"),
+            "  AND created_at < :start "
+            "UNION SELECT survivor_id FROM member_merges WHERE alliance_id = :a "
+            "  AND (merged_at > :since OR undone_at > :since) "
+            "UNION SELECT absorbed_id FROM member_merges WHERE alliance_id = :a "
+            "  AND (merged_at > :since OR undone_at > :since)"
+            ") c LEFT JOIN value_people p ON p.member_id = c.member_id"),
             _params(session, a=alliance_id, lo=last_order_id, lr=last_refund_id, since=since,
                     prev_start=prev_start or start, start=start))
     _analyze(session, "value_members")
@@ -135,16 +165,18 @@ def watermarks(session: Session, alliance_id: int) -> tuple[int, int]:
 def collect_figures(session: Session, alliance_id: int, at: datetime, start: datetime, full: bool) -> int:
     """Per (member, merchant): last order ever (≤ at), orders and net spend (amount − refunded) in the window;
     alliance-wide (merchant 0 here, NULL in member_values) the same summed, plus breadth. Every member of the
-    alliance when `full`, else those in value_members. Returns how many members."""
-    chosen = "" if full else "JOIN value_members m ON m.member_id = o.member_id "
+    alliance when `full`, else those in value_members. A tombstone's orders are its person's (value_people).
+    Returns how many members."""
+    person = "coalesce(p.person_id, o.member_id)"
+    chosen = "" if full else f"JOIN value_members m ON m.member_id = {person} "
     session.execute(text(
         "INSERT INTO value_figures (member_id, merchant_id, last_order_at, frequency, monetary_fen, "
         "merchants_visited) "
-        "SELECT o.member_id, o.merchant_id, max(o.created_at), "
+        f"SELECT {person}, o.merchant_id, max(o.created_at), "
         "  sum(CASE WHEN o.created_at >= :start THEN 1 ELSE 0 END), "
         "  sum(CASE WHEN o.created_at >= :start THEN o.amount_fen - o.refunded_fen ELSE 0 END), 0 "
-        f"FROM orders o {chosen}"
-        "WHERE o.alliance_id = :a AND o.created_at <= :at GROUP BY o.member_id, o.merchant_id"),
+        f"FROM orders o LEFT JOIN value_people p ON p.member_id = o.member_id {chosen}"
+        f"WHERE o.alliance_id = :a AND o.created_at <= :at GROUP BY {person}, o.merchant_id"),
         _params(session, a=alliance_id, at=at, start=start))
     session.execute(text(
         "INSERT INTO value_figures (member_id, merchant_id, last_order_at, frequency, monetary_fen, "
@@ -154,6 +186,18 @@ def collect_figures(session: Session, alliance_id: int, at: datetime, start: dat
         "FROM value_figures GROUP BY member_id"))
     _analyze(session, "value_figures")
     return int(session.execute(text("SELECT count(*) FROM value_figures WHERE merchant_id = 0")).scalar_one())
+
+
+def drop_vanished(session: Session, alliance_id: int, full: bool) -> None:
+    """Stored rows whose figures are gone: a survivor's rows at the merchants where only its tombstone bought,
+    once the merge is undone (orders are never deleted, so this is the one way a row's figures vanish). Only
+    recomputed members can have them: those in value_members, or on a full run the survivors of undone merges."""
+    chosen = ("SELECT survivor_id FROM member_merges WHERE alliance_id = :a AND undone_at IS NOT NULL" if full
+              else "SELECT member_id FROM value_members")
+    session.execute(text(
+        f"DELETE FROM member_values WHERE alliance_id = :a AND member_id IN ({chosen}) "
+        "AND NOT EXISTS (SELECT 1 FROM value_figures f WHERE f.member_id = member_values.member_id "
+        "  AND f.merchant_id = coalesce(member_values.merchant_id, 0))"), {"a": alliance_id})
 
 
 # --- 3. scores, classes, stars ---------------------------------------------------------------------------------

@@ -68,11 +68,13 @@ def refresh(session: Session, alliance_id: int, at: datetime | None = None, full
     full = (full or last is None or at < last or settings.run_window_days != settings.window_days)
     last_order_id, last_refund_id = repository.watermarks(session, alliance_id)
     repository.create_scratch(session)
+    repository.collect_people(session, alliance_id)
     repository.collect_members(
         session, alliance_id, at, full, since=None if last is None else last - LATE_COMMIT_MARGIN,
         prev_start=None if last is None else last - window, start=at - window,
         last_order_id=settings.last_order_id, last_refund_id=settings.last_refund_id)
     members = repository.collect_figures(session, alliance_id, at, at - window, full)
+    repository.drop_vanished(session, alliance_id, full)
     first = not repository.has_rows(session, alliance_id)
     repository.gather_rows(session, alliance_id, at, first, full)
     if first:

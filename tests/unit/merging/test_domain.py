@@ -46,10 +46,18 @@ def test_no_holdings_no_legs() -> None:
 def test_undo_shortfalls_name_what_was_spent() -> None:
     moved = [Holding(AccountKind.POINTS, 0, 100), Holding(AccountKind.STORED_VALUE, 7, 5_000),
              Holding(AccountKind.POINTS_DEBT, 0, -30)]
-    assert domain.undo_shortfalls(moved, {(AccountKind.POINTS, 0): 100,
-                                          (AccountKind.STORED_VALUE, 7): 5_000}) == []
-    short = domain.undo_shortfalls(moved, {(AccountKind.POINTS, 0): 40, (AccountKind.STORED_VALUE, 7): 9_000})
+    assert domain.undo_shortfalls(moved, {(AccountKind.POINTS, 0): 100, (AccountKind.STORED_VALUE, 7): 5_000,
+                                          (AccountKind.POINTS_DEBT, 0): -30}) == []
+    short = domain.undo_shortfalls(moved, {(AccountKind.POINTS, 0): 40, (AccountKind.STORED_VALUE, 7): 9_000,
+                                           (AccountKind.POINTS_DEBT, 0): -45})
     assert short == [Holding(AccountKind.POINTS, 0, 60)]
+
+
+def test_undo_shortfalls_name_a_moved_debt_since_repaid() -> None:
+    moved = [Holding(AccountKind.POINTS_DEBT, 0, -30)]
+    assert domain.undo_shortfalls(moved, {(AccountKind.POINTS_DEBT, 0): -12}) == [
+        Holding(AccountKind.POINTS_DEBT, 0, 18)]
+    assert domain.undo_shortfalls(moved, {}) == [Holding(AccountKind.POINTS_DEBT, 0, 30)]  # repaid in full
 
 
 def test_undo_window_is_thirty_days() -> None:
