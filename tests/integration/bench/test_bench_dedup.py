@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from typer.testing import CliRunner
@@ -20,6 +21,6 @@ def test_bench_dedup_prints_its_figures() -> None:
     curve = report["curve"]
     assert [p["threshold"] for p in curve] == sorted(p["threshold"] for p in curve)
     # a higher review threshold keeps fewer pairs, never more
-    assert all(a["pairs"] >= b["pairs"] and a["recall"] >= b["recall"] for a, b in zip(curve, curve[1:], strict=False))
+    assert all(a["pairs"] >= b["pairs"] and a["recall"] >= b["recall"] for a, b in itertools.pairwise(curve))
     at_default = next(p for p in curve if p["threshold"] == domain.DEFAULT_REVIEW)
     assert (at_default["precision"], at_default["recall"]) == (report["precision"], report["recall"])
