@@ -68,3 +68,17 @@ def plate_hashes_in(session: Session, alliance_id: int) -> dict[int, tuple[str, 
     """The same for every member of the alliance that has a plate recorded: one statement."""
     return _grouped(session.execute(select(MemberVehicle.member_id, MemberVehicle.plate_hash).where(
         MemberVehicle.alliance_id == alliance_id, MemberVehicle.plate_hash.is_not(None))).tuples())
+
+
+def plates_masked(session: Session, member_ids: Iterable[int]) -> dict[int, list[str]]:
+    """member id → its plates as shown (粤B***45), in the order they were recorded: what a reviewer compares."""
+    ids = sorted(set(member_ids))
+    found: dict[int, list[str]] = {}
+    if not ids:
+        return found
+    rows = session.execute(select(MemberVehicle.member_id, MemberVehicle.plate_masked).where(
+        MemberVehicle.member_id.in_(ids), MemberVehicle.plate_masked.is_not(None)).order_by(MemberVehicle.id))
+    for member_id, masked in rows.tuples():
+        if masked:
+            found.setdefault(member_id, []).append(masked)
+    return found
