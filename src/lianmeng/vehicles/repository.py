@@ -61,13 +61,13 @@ def plate_hashes(session: Session, member_ids: Iterable[int]) -> dict[int, tuple
     if not ids:
         return {}
     return _grouped(session.execute(select(MemberVehicle.member_id, MemberVehicle.plate_hash).where(
-        MemberVehicle.member_id.in_(ids), MemberVehicle.plate_hash.is_not(None))).tuples())
+        MemberVehicle.member_id.in_(ids), MemberVehicle.plate_hash.is_not(None))))
 
 
 def plate_hashes_in(session: Session, alliance_id: int) -> dict[int, tuple[str, ...]]:
     """The same for every member of the alliance that has a plate recorded: one statement."""
     return _grouped(session.execute(select(MemberVehicle.member_id, MemberVehicle.plate_hash).where(
-        MemberVehicle.alliance_id == alliance_id, MemberVehicle.plate_hash.is_not(None))).tuples())
+        MemberVehicle.alliance_id == alliance_id, MemberVehicle.plate_hash.is_not(None))))
 
 
 def plates_masked(session: Session, member_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -78,7 +78,7 @@ def plates_masked(session: Session, member_ids: Iterable[int]) -> dict[int, list
         return found
     rows = session.execute(select(MemberVehicle.member_id, MemberVehicle.plate_masked).where(
         MemberVehicle.member_id.in_(ids), MemberVehicle.plate_masked.is_not(None)).order_by(MemberVehicle.id))
-    for member_id, masked in rows.tuples():
+    for member_id, masked in rows:
         if masked:
             found.setdefault(member_id, []).append(masked)
     return found
