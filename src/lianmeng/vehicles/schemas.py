@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from lianmeng.vehicles.domain import normalize_plate, normalize_vin
 
 
-def _check_plate(raw: str | None) -> str | None:
+def check_plate(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     plate = normalize_plate(raw)
@@ -33,7 +33,7 @@ class VehicleCreate(BaseModel):
     plate: str | None = Field(default=None, max_length=32, examples=["粤B12345"])
     vin: str | None = Field(default=None, max_length=32, examples=["LSVAU218XN2183294"])
 
-    _plate = field_validator("plate")(_check_plate)
+    _plate = field_validator("plate")(check_plate)
     _vin = field_validator("vin")(_check_vin)
 
     @model_validator(mode="after")

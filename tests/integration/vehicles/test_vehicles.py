@@ -138,3 +138,36 @@ def test_the_member_page_records_and_removes_vehicles(world: World, session: Ses
     assert removed.status_code == 303
     session.rollback()
     assert session.scalars(select(MemberVehicle).where(MemberVehicle.member_id == x)).first() is None
+
+
+def test_the_profile_edit_flow_records_a_plate(world: World, session: Session) -> None:
+    m1, m2, _ = world.a.merchants
+    x, y = world.a.members[m1], world.a.members[m2]
+    clerk = console(world.client, world.a.actors["staff1"].username)
+    page = clerk.get(f"/console/profiles/members/{x}")
+    assert page.status_code == 200 and 'name="plate"' in page.text
+    token = csrf_of(page.text)
+    bad = clerk.post(f"/console/profiles/members/{x}", data={"csrf": token, "plate": "粤B1", "action": "stay"})
+    assert bad.status_code == 422 and "车牌号格式不正确" in bad.text
+    saved = clerk.post(f"/console/profiles/members/{x}", data={"csrf": token, "plate": "粤b 12345", "action": "stay"},
+                       follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    again = clerk.post(f"/console/profiles/members/{x}", data={"csrf": token, "plate": PLATE, "action": "stay"},
+                       follow_redirects=False)
+    assert again.status_code == 303  # already on this member: nothing to add, nothing refused
+    session.rollback()
+    cars = session.scalars(select(MemberVehicle).where(MemberVehicle.member_id == x)).all()
+    assert [c.plate_masked for c in cars] == ["粤B***45"] and cars[0].merchant_id == m1
+    assert "粤B***45" in clerk.get(f"/console/profiles/members/{x}").text
+    # the same plate for another merchant's member: the save is refused and nothing of it is kept
+    other = console(world.client, world.a.actors["staff2"].username)
+    form = other.get(f"/console/profiles/members/{y}")
+    refused = other.post(f"/console/profiles/members/{y}",
+                         data={"csrf": csrf_of(form.text), "name": "新名字", "plate": PLATE, "action": "stay"})
+    assert refused.status_code == 422 and "另一位会员" in refused.text
+    session.rollback()
+    assert session.scalars(select(MemberVehicle).where(MemberVehicle.member_id == y)).first() is None
+    # through the API the same field answers in JSON
+    r = world.client.patch(f"/api/v1/profiles/members/{y}", json={"plate": "粤B1"},
+                           headers=world.a.actors["staff2"].headers)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_plate"
