@@ -82,3 +82,9 @@ def plates_masked(session: Session, member_ids: Iterable[int]) -> dict[int, list
         if masked:
             found.setdefault(member_id, []).append(masked)
     return found
+
+
+def ids_of(session: Session, member_id: int) -> list[int]:
+    """The ids of one member's vehicles, unscoped (merging moves them with the member)."""
+    return list(session.scalars(select(MemberVehicle.id).where(MemberVehicle.member_id == member_id)
+                                .order_by(MemberVehicle.id)))

@@ -171,3 +171,21 @@ def test_the_profile_edit_flow_records_a_plate(world: World, session: Session) -
     r = world.client.patch(f"/api/v1/profiles/members/{y}", json={"plate": "粤B1"},
                            headers=world.a.actors["staff2"].headers)
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_plate"
+
+
+def test_a_merge_moves_the_cars_to_the_survivor_and_undo_brings_them_back(world: World, session: Session) -> None:
+    m1, m2, _ = world.a.merchants
+    absorbed, survivor = world.a.members[m1], world.a.members[m2]
+    status, car = _add(world, "staff1", absorbed, {"plate": PLATE})
+    assert status == 201
+    op = world.a.actors["operator"].headers
+    r = world.client.post("/api/v1/members/merges", headers=op, json={
+        "survivor_id": survivor, "absorbed_id": absorbed, "reason": "同一人两次办卡"})
+    assert r.status_code == 201, r.text
+    assert r.json()["moved"]["vehicles"] == [car["id"]]
+    listed = world.client.get(f"/api/v1/members/{survivor}/vehicles", headers=op).json()
+    assert [v["plate_masked"] for v in listed] == ["粤B***45"]
+    undone = world.client.post(f"/api/v1/members/merges/{r.json()['id']}/undo", headers=op, json={"reason": "误合并"})
+    assert undone.status_code == 200, undone.text
+    session.rollback()
+    assert session.get(MemberVehicle, car["id"]).member_id == absorbed  # type: ignore[union-attr]
