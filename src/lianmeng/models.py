@@ -42,6 +42,7 @@ from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent,
 from lianmeng.tags.models import MemberTag, TagDefinition, TagRuleRun
 from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
+from lianmeng.vehicles.models import MemberVehicle
 from lianmeng.verification.models import VerificationEvent
 from lianmeng.withdrawals.models import Withdrawal
 
@@ -83,6 +84,7 @@ __all__ = [
     "MemberTag",
     "MemberValue",
     "MemberValueChange",
+    "MemberVehicle",
     "Membership",
     "Merchant",
     "MerchantBase",

@@ -70,7 +70,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "name": ("姓名", "Name"), "pinyin": ("拼音", "Pinyin"), "birth_year": ("出生年份", "Birth year"),
     "gender": ("性别", "Gender"), "origin_store": ("开卡门店", "Origin store"), "phone": ("手机号", "Phone"),
     "credit_code": ("统一社会信用代码", "Credit code"), "address": ("地址", "Address"),
-    "location": ("位置(100 米内)", "Location (within 100 m)")}
+    "location": ("位置(100 米内)", "Location (within 100 m)"), "vehicle": ("车辆(车牌)", "Vehicle (plate)")}
 
 GENDER_LABELS: dict[str, tuple[str, str]] = {
     "female": ("女", "Female"), "male": ("男", "Male"), "other": ("其他", "Other"),
@@ -274,6 +274,8 @@ class MemberRecord:
     origin_store_id: int | None
     phone_tail: str
     phone_hash: str = ""
+    #: the keyed hashes of the member's plates (vehicles.repository.plate_hash): the batch blinds them per run
+    vehicles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -298,7 +300,7 @@ class PairComparison:
 
 #: Relative weights for the one-pair reading (the batch scorer's own weights are splink's, in linking.py).
 MEMBER_WEIGHTS: dict[str, float] = {"name": 3.0, "pinyin": 2.0, "birth_year": 2.0, "gender": 1.0,
-                                    "origin_store": 0.5, "phone": 2.0}
+                                    "origin_store": 0.5, "phone": 2.0, "vehicle": 3.0}
 UNDISCLOSED = "undisclosed"
 
 
@@ -326,7 +328,8 @@ def _fuzzy(similarity: float, same: float = 0.999, close: float = 0.88) -> Field
 
 
 def compare_members(a: MemberRecord, b: MemberRecord) -> PairComparison:
-    """Field by field: name (characters, simplified), pinyin, birth year, gender, origin store, phone."""
+    """Field by field: name (characters, simplified), pinyin, birth year, gender, origin store, phone, vehicle
+    (the same plate on both: same; plates on both, none shared: different; none on either side: missing)."""
     if a.name and b.name and not is_honorific(a.name) and not is_honorific(b.name):
         sa, sb = simplified(a.name), simplified(b.name)
         name = (_fuzzy(JaroWinkler.similarity(sa, sb)) if has_han(sa) and has_han(sb) else FieldAgreement.UNKNOWN)
@@ -343,8 +346,14 @@ def compare_members(a: MemberRecord, b: MemberRecord) -> PairComparison:
               FieldComparison("birth_year", _birth_year(a.birth_year, b.birth_year)),
               FieldComparison("gender", _exact(a.gender, b.gender)),
               FieldComparison("origin_store", _exact(a.origin_store_id, b.origin_store_id)),
-              FieldComparison("phone", phone))
+              FieldComparison("phone", phone), FieldComparison("vehicle", _vehicle(a.vehicles, b.vehicles)))
     return PairComparison(fields, _weighted(fields, MEMBER_WEIGHTS))
+
+
+def _vehicle(a: tuple[str, ...], b: tuple[str, ...]) -> FieldAgreement:
+    if not a or not b:
+        return FieldAgreement.UNKNOWN
+    return FieldAgreement.SAME if set(a) & set(b) else FieldAgreement.DIFFERENT
 
 
 def _weighted(fields: tuple[FieldComparison, ...], weights: dict[str, float]) -> float:

@@ -3,7 +3,9 @@
 The one path both the product (`service.run`) and `lianmeng bench dedup` take: rows in, scored pairs out.
 
 What DuckDB sees: the member id, the simplified name, its pinyin key and initials, birth year, gender, origin store
-and the phone's last four digits (from the masked copy). Never a clear phone, never the phone's keyed hash.
+and the phone's last four digits (from the masked copy). Never a clear phone, never the phone's keyed hash. Plates
+only as tokens blinded for one run (an HMAC of the stored keyed hash under a random key made for the run and then
+forgotten): equal within the run, meaningless outside it, different in the next.
 
 Scoring: the m probabilities (how often a field agrees when two records are the same person) are set here from
 how duplicates arise (docs/dedup.md); the u probabilities (how often it agrees by chance) are measured on the
@@ -15,7 +17,10 @@ meets. No training run: the scores are stable from one run to the next.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +46,8 @@ BLOCKING = (
     ("head", "birth_year"),  # a typo in the last character keeps the first two
     ("ends", "birth_year"),  # a typo in the middle keeps the surname and the last
 )
+#: A pair sharing a plate is scored whatever else differs (each of a member's plates blocks on its own).
+VEHICLE_BLOCKING = block_on("vehicles", arrays_to_explode=["vehicles"])
 logging.getLogger("splink").setLevel(logging.WARNING)  # its INFO lines narrate every step of every run
 SAMPLE_PAIRS = 2_000_000
 #: Frequencies and chance agreement mean something only in a large population: among 11 members a name seen
@@ -56,8 +63,13 @@ class ScoredPair:
     score: float  # splink's match probability
 
 
-def member_row(record: MemberRecord) -> dict[str, Any]:
-    """The columns DuckDB gets for one member (nothing else leaves the database)."""
+def blind(run_key: bytes, plate_hash: str) -> str:
+    """A plate's token for one run: stable within the run (equal plates meet), unlinkable across runs."""
+    return hmac.new(run_key, plate_hash.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def member_row(record: MemberRecord, run_key: bytes | None = None) -> dict[str, Any]:
+    """The columns DuckDB gets for one member (nothing else leaves the database). Plates only with a run's key."""
     name = domain.simplified(record.name) if record.name and not domain.is_honorific(record.name) else ""
     chars = name if name and domain.has_han(name) else None
     syllables = domain.pinyin_syllables(name) if name else []
@@ -73,6 +85,7 @@ def member_row(record: MemberRecord) -> dict[str, Any]:
         "gender": None if record.gender in (None, "", domain.UNDISCLOSED) else record.gender,
         "origin_store_id": record.origin_store_id,
         "phone_tail": record.phone_tail or None,
+        "vehicles": sorted(blind(run_key, h) for h in record.vehicles) if run_key and record.vehicles else None,
     }
 
 
@@ -116,6 +129,20 @@ def _exact(column: str, m_same: float, u_same: float) -> cl.CustomComparison:
     )
 
 
+def _vehicle_comparison() -> cl.CustomComparison:
+    """The same plate on both records. m: about 0.3 of duplicates that both have a plate share one (most of a
+    person's second enrolments are at merchants that never see the car); u: a plate is one car, on one member
+    (vehicles refuses a second), so two people share one only through a stale or mistyped record."""
+    return cl.CustomComparison(
+        output_column_name="vehicle",
+        comparison_levels=[
+            cll.NullLevel("vehicles"),
+            cll.ArrayIntersectLevel("vehicles", 1).configure(m_probability=0.3, u_probability=0.00001),
+            cll.ElseLevel().configure(m_probability=0.7, u_probability=0.99999),
+        ],
+    )
+
+
 def settings(records: int) -> SettingsCreator:
     """The model. The prior (two random members are the same person) assumes about 5% of members are
     duplicates: 0.05·n pairs among n(n−1)/2."""
@@ -123,13 +150,14 @@ def settings(records: int) -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         probability_two_random_records_match=prior,
-        blocking_rules_to_generate_predictions=[block_on(*rule) for rule in BLOCKING],
+        blocking_rules_to_generate_predictions=[*(block_on(*rule) for rule in BLOCKING), VEHICLE_BLOCKING],
         comparisons=[
             _name_comparison(records >= FREQUENCIES_FROM),
             _birth_year_comparison(),
             _exact("gender", 0.97, 0.5),  # a clerk's slip, rarely
             _exact("origin_store_id", 0.15, 0.05),  # the same person mostly enrols again elsewhere
             _exact("phone_tail", 0.45, 0.0001),  # never the same phone (unique); a mistyped one keeps its tail
+            _vehicle_comparison(),
         ],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
@@ -177,7 +205,8 @@ def name_frequencies(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def find_member_pairs(records: Iterable[MemberRecord], threshold: float, seed: int = 14) -> list[ScoredPair]:
     """Score every pair sharing a blocking key; keep those at or above `threshold` (the review threshold)."""
-    frame = pd.DataFrame([member_row(r) for r in records])
+    run_key = secrets.token_bytes(32)  # blinds plates for this run only; never stored
+    frame = pd.DataFrame([member_row(r, run_key) for r in records])
     if len(frame) < 2:
         return []
     frame["birth_year"] = frame["birth_year"].astype("Int64")

@@ -15,6 +15,7 @@ from lianmeng.members.models import Member
 from lianmeng.merchants.models import Merchant, Store
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import MAX_ID
+from lianmeng.vehicles import repository as vehicles_repo
 
 BATCH = 50_000
 #: Members compared: active and blocked ones. Not a phone pending its claim code (nobody's member yet), nor a
@@ -24,7 +25,9 @@ COMPARED = (MemberStatus.ACTIVE.value, MemberStatus.BLOCKED.value)
 
 def member_records(session: Session, alliance_id: int) -> Iterator[MemberRecord]:
     """The alliance's members as the batch compares them (a phone only by its last digits, from the masked copy;
-    the keyed hash stays out of the batch), read in id order and in batches."""
+    the keyed hash stays out of the batch; plates by their keyed hashes, which linking blinds for the run), read in
+    id order and in batches."""
+    plates = vehicles_repo.plate_hashes_in(session, alliance_id)
     after = 0
     while True:
         rows = session.execute(
@@ -35,7 +38,7 @@ def member_records(session: Session, alliance_id: int) -> Iterator[MemberRecord]
         ).all()
         for row in rows:
             yield MemberRecord(row.id, row.name, row.birth_year, row.gender, row.origin_store_id,
-                               phone_tail(row.phone_masked))
+                               phone_tail(row.phone_masked), vehicles=plates.get(row.id, ()))
         if len(rows) < BATCH:
             return
         after = rows[-1].id

@@ -33,6 +33,7 @@ class RecordOut(BaseModel):
     gender: str | None = None
     origin_store_id: int | None = None
     phone_masked: str | None = None
+    plates: list[str] = Field(default_factory=list, description="Members: the plates recorded, masked (粤B***45)")
     status: str | None = None
     address: str | None = None
     credit_code: str | None = None

@@ -34,6 +34,7 @@ from lianmeng.merging import service as merging
 from lianmeng.merging.domain import PlaceKind
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.principal import SYSTEM as SYSTEM_REVIEWER  # the job decides as the system
+from lianmeng.vehicles import repository as vehicles_repo
 
 LOCK_NAMESPACE = 0x4444  # "DD": the first key of the run's advisory locks
 RUN_EVERY_HOURS = 24
@@ -252,6 +253,8 @@ def side_by_side(session: Session, found: DedupCandidate) -> list[dict[str, Any]
         return [{"id": r.id, "name": r.name, "address": r.address, "credit_code": r.credit_code,
                  "latitude": r.latitude, "longitude": r.longitude} for r in records]
     members = repository.members_by_id(session, [found.left_id, found.right_id])
+    plates = vehicles_repo.plate_hashes(session, members)
+    masked = vehicles_repo.plates_masked(session, members)
     out = []
     for member_id in (found.left_id, found.right_id):
         m = members.get(member_id)
@@ -259,7 +262,8 @@ def side_by_side(session: Session, found: DedupCandidate) -> list[dict[str, Any]
             continue
         out.append({"id": m.id, "card_no": m.card_no, "name": m.name, "birth_year": m.birth_year,
                     "gender": m.gender, "origin_store_id": m.origin_store_id, "phone_masked": m.phone_masked,
-                    "status": m.status, "created_at": m.created_at})
+                    "status": m.status, "created_at": m.created_at,
+                    "plates": masked.get(m.id, []), "plate_hashes": plates.get(m.id, ())})
     return out
 
 

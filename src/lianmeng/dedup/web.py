@@ -92,7 +92,8 @@ def _comparison(page: Page, item: DedupCandidate) -> tuple[list[dict[str, Any]],
         for r in records:
             r["store_name"] = stores.get(r["origin_store_id"], "")
         fields = (domain.compare_members(*[MemberRecord(r["id"], r["name"], r["birth_year"], r["gender"],
-                                                        r["origin_store_id"], domain.phone_tail(r["phone_masked"]))
+                                                        r["origin_store_id"], domain.phone_tail(r["phone_masked"]),
+                                                        vehicles=r["plate_hashes"])
                                            for r in records]).fields if len(records) == 2 else ())
     else:
         places = [PlaceRecord(r["id"], r["name"], r["address"], r["credit_code"], r["latitude"], r["longitude"])

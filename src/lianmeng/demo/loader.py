@@ -39,6 +39,7 @@ from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
 from lianmeng.demo.tags import add_tags
 from lianmeng.demo.targeting import add_targeted_offer
+from lianmeng.demo.vehicles import add_vehicles
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.members import repository as members_repo
@@ -157,6 +158,8 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
             steps.start("引流历史 referral history")
             history = _add_history(session, loaded, member_ids, coupons, events, steps)
             steps.advance()
+        cars = add_vehicles(session, loaded.alliance_id, loaded.merchants[data.CENTRE_KEY].id,
+                            random.Random(f"{plan.seed}-vehicles"))  # before the duplicate finder reads plates
         duplicates = (add_duplicates(session, loaded.alliance_id, random.Random(f"{plan.seed}-dedup"))
                       if plan.duplicates else {})  # before anything counts the alliance's members
         prospects.add_prospect_upload(session, loaded.alliance_id, rng)
@@ -176,7 +179,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
-        "users": len(loaded.users), **history, **targeting, **tagged,
+        "users": len(loaded.users), **history, **targeting, **tagged, **cars,
     }
     for added in (recruits, duplicates):  # recruiting and the planted duplicates add to the counts
         counts.update({key: counts.get(key, 0) + n for key, n in added.items()})

@@ -57,3 +57,17 @@ def mask_phone(phone: str) -> str:
         return "*" * len(phone)  # not a normalised mobile number: show nothing of it
     digits = phone[-11:]
     return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_plate(plate: str) -> str:
+    """'粤B12345' -> '粤B***45' (a new-energy '粤BD12345' too): the province and office, and the last two."""
+    if len(plate) < 7:
+        return "*" * len(plate)  # not a normalised plate: show nothing of it
+    return f"{plate[:2]}***{plate[-2:]}"
+
+
+def mask_vin(vin: str) -> str:
+    """'LSVAU218XN2183294' -> 'LSV***3294': the maker's code and the last four of the serial."""
+    if len(vin) != 17:
+        return "*" * len(vin)
+    return f"{vin[:3]}***{vin[-4:]}"

@@ -36,6 +36,21 @@ MESSAGES: dict[str, dict[str, str]] = {
     "membership_exists": {"zh-CN": "该会员已是本商户会员", "en": "Already a member at this merchant"},
     "invalid_card": {"zh-CN": "联盟卡号或二维码无效", "en": "Invalid alliance card number or QR code"},
     "otp_invalid": {"zh-CN": "验证码错误或已过期", "en": "Wrong or expired one-time code"},
+    "invalid_plate": {
+        "zh-CN": "车牌号格式不正确(如 粤B12345,新能源 粤BD12345)",
+        "en": "Invalid plate number (e.g. 粤B12345, or 粤BD12345 for a new-energy car)",
+    },
+    "invalid_vin": {
+        "zh-CN": "车架号(VIN)不正确:应为 17 位,不含 I、O、Q,且第 9 位校验码须正确",
+        "en": "Invalid VIN: 17 characters, no I, O or Q, with a correct check digit in position 9",
+    },
+    "vehicle_required": {"zh-CN": "请填写车牌号或车架号", "en": "Give a plate number or a VIN"},
+    "vehicle_exists": {"zh-CN": "该会员已登记此车辆", "en": "This vehicle is already recorded for this member"},
+    "vehicle_taken": {
+        "zh-CN": "该车牌号或车架号已登记在联盟的另一位会员名下;如是同一人,请在查重中合并",
+        "en": "This plate or VIN is recorded for another member of the alliance; if it is the same person, merge "
+              "them in duplicates",
+    },
     "otp_too_many": {"zh-CN": "验证码尝试次数过多,请重新获取", "en": "Too many attempts; request a new code"},
     "otp_send_throttled": {
         "zh-CN": "获取验证码过于频繁,请 {seconds} 秒后再试",

@@ -27,6 +27,7 @@ from lianmeng.merchants import repository as merchants_repo
 from lianmeng.orders import repository as orders_repo
 from lianmeng.tags import web as tags_web
 from lianmeng.values import service as values_service
+from lianmeng.vehicles import web as vehicles_web
 from lianmeng.web.console import Page, StaffPage, form_of
 
 router = APIRouter(include_in_schema=False)
@@ -122,8 +123,10 @@ def member_page(member_id: int, page: StaffPage, account: str = "", p: str = "1"
     return detail(page, member_id, account, p)
 
 
-def detail(page: Page, member_id: int, account: str = "", p: str = "1", tag_error: str = "") -> HTMLResponse:
-    """One member's page (`tag_error`: what went wrong with a tag just added or removed, shown in its section)."""
+def detail(page: Page, member_id: int, account: str = "", p: str = "1", tag_error: str = "",
+           vehicle_error: str = "") -> HTMLResponse:
+    """One member's page (`tag_error`, `vehicle_error`: what went wrong with a tag or a vehicle just added or
+    removed, shown in its section)."""
     me = page.me
     session = page.session
     member = repository.get_member(session, me, member_id)  # 404 outside the caller's members
@@ -163,4 +166,5 @@ def detail(page: Page, member_id: int, account: str = "", p: str = "1", tag_erro
         orders_total=orders_total,
         value=values_service.member_value_shown(session, me, member.id),
         tags=tags_web.member_section(page, member.id), tag_error=tag_error,
+        vehicles=vehicles_web.member_section(page, member.id), vehicle_error=vehicle_error,
     )

@@ -34,6 +34,8 @@ from lianmeng.points.models import PointsGrant
 from lianmeng.prospects.models import OverlapComputation, OverlapInvitation
 from lianmeng.recruiting.models import Application
 from lianmeng.tenancy import Principal, policy
+from lianmeng.vehicles import repository as vehicles_repo
+from lianmeng.vehicles.models import MemberVehicle
 
 CAUSE = "member_merge"
 CAUSE_UNDO = "member_merge_undo"
@@ -99,6 +101,9 @@ def _move(session: Session, merge: MemberMerge, survivor: Member, absorbed: Memb
     coupons = repository.held_coupons(session, absorbed.id)
     repository.reassign(session, Coupon, [c.id for c in coupons], absorbed.id, survivor.id)
     moved["coupons"] = [{"id": c.id, "uses_left": c.uses_left} for c in coupons]
+    cars = vehicles_repo.ids_of(session, absorbed.id)
+    repository.reassign(session, MemberVehicle, cars, absorbed.id, survivor.id)
+    moved["vehicles"] = cars  # one car is on one member: the survivor's now
     theirs = repository.memberships(session, absorbed.id)
     ours = {m.merchant_id for m in repository.memberships(session, survivor.id)}
     move, stay = domain.memberships_to_move(ours, [(m.id, m.merchant_id) for m in theirs])
@@ -177,6 +182,8 @@ def _restore(session: Session, merge: MemberMerge, survivor: Member, absorbed: M
     repository.reassign(session, PointsGrant, list(grants), survivor.id, absorbed.id)
     repository.reassign(session, Coupon, list(coupons), survivor.id, absorbed.id)
     repository.reassign(session, Membership, [int(i) for i in moved["memberships"]], survivor.id, absorbed.id)
+    repository.reassign(session, MemberVehicle, [int(i) for i in moved.get("vehicles", [])], survivor.id,
+                        absorbed.id)  # those the survivor still has (not removed since)
     origin = moved.get("origin")
     if origin and survivor.origin_merchant_id == origin["merchant_id"]:
         survivor.origin_merchant_id = survivor.origin_store_id = survivor.origin_staff_id = None

@@ -9,6 +9,7 @@ from lianmeng.kit.types import Flag, Id, Whole
 from lianmeng.members.domain import Gender, valid_birth_year
 from lianmeng.profiles.domain import ProfileField
 from lianmeng.tags.domain import CODE_PATTERN
+from lianmeng.vehicles.schemas import check_plate
 
 
 class ProfileUpdate(BaseModel):
@@ -25,6 +26,10 @@ class ProfileUpdate(BaseModel):
     origin_store_id: Id | None = Field(default=None, description="One of the origin merchant's stores")
     tag: str | None = Field(default=None, pattern=CODE_PATTERN, description="Add this tag (staff tag)",
                             examples=["child_seat"])
+    plate: str | None = Field(default=None, max_length=32, examples=["粤B12345"],
+                              description="Record this plate as the member's vehicle (vehicles); already there: kept")
+
+    _plate = field_validator("plate")(check_plate)
 
     @field_validator("birth_year")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
@@ -32,6 +32,9 @@ from lianmeng.profiles.schemas import (
 from lianmeng.tags import service as tags_service
 from lianmeng.tags.schemas import StaffTagIn
 from lianmeng.tenancy import Principal
+from lianmeng.vehicles import repository as vehicles_repo
+from lianmeng.vehicles import service as vehicles_service
+from lianmeng.vehicles.schemas import VehicleCreate
 
 
 def merchant_of(p: Principal) -> int:
@@ -85,6 +88,7 @@ class ProfileView:
     next_id: int | None
     stores: list[Store]
     may_set_store: bool
+    plates: list[str] = field(default_factory=list)  # the member's plates, masked (vehicles)
 
 
 def view(session: Session, p: Principal, member_id: int, filters: QueueFilter) -> ProfileView:
@@ -95,8 +99,9 @@ def view(session: Session, p: Principal, member_id: int, filters: QueueFilter) -
     score = domain.score(profile)
     previous_id, next_id = repository.neighbours(session, p, merchant_id, filters, (score, member.id))
     own = member.origin_merchant_id == merchant_id
+    plates = [v.plate_masked for v in vehicles_repo.vehicles_of(session, p, member.id) if v.plate_masked]
     return ProfileView(member, profile, score, domain.missing(profile), previous_id, next_id,
-                       repository.stores_of(session, merchant_id) if own else [], own)
+                       repository.stores_of(session, merchant_id) if own else [], own, plates)
 
 
 def next_after(session: Session, p: Principal, filters: QueueFilter, key: tuple[int, int]) -> int | None:
@@ -120,11 +125,14 @@ def save(session: Session, p: Principal, member_id: int, data: ProfileUpdate) ->
     before = profile_of(session, member, merchant_id)
     changes = data.model_dump(exclude_unset=True)
     tag = changes.pop("tag", None)
+    plate = changes.pop("plate", None)
     if changes:
         members_service.update_member(session, p, member.id, MemberUpdate.model_validate(changes))
     if tag:
         with suppress(Conflict):  # this merchant already gave the member this tag: nothing to add
             tags_service.add_staff_tag(session, p, member.id, StaffTagIn(tag=tag))
+    if plate:
+        _record_plate(session, p, member.id, plate)
     session.flush()
     after = profile_of(session, member, merchant_id)
     changed = domain.changed(before, after)
@@ -138,6 +146,16 @@ def save(session: Session, p: Principal, member_id: int, data: ProfileUpdate) ->
     out = ProfileSaved(member_id=member.id, score_before=score_before, score=score_after, changed=changed,
                        missing=domain.missing(after))
     return Saved(out, (score_before, member.id))
+
+
+def _record_plate(session: Session, p: Principal, member_id: int, plate: str) -> None:
+    """The member's car, recorded as the vehicles service records it; already on this member: nothing to add (on
+    another member: the save is refused, 409 vehicle_taken)."""
+    try:
+        vehicles_service.add_vehicle(session, p, member_id, VehicleCreate(plate=plate))
+    except Conflict as error:
+        if error.code != "vehicle_exists":
+            raise
 
 
 # --- the leaderboard ------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from lianmeng.kit import charts
+from lianmeng.kit.i18n import translate
 from lianmeng.kit.pagination import PageParams
 from lianmeng.members.domain import Gender
 from lianmeng.profiles import service
@@ -105,7 +106,7 @@ def edit(member_id: int, page: StaffPage, mine: str = "", store: str = "", missi
 def _update_from(values: dict[str, str]) -> dict[str, Any]:
     """The form's fields as a ProfileUpdate's: empty means "leave as it is"; both consent answers or neither."""
     raw: dict[str, Any] = {key: values.get(key, "").strip() for key in ("name", "gender", "birth_year",
-                                                                         "origin_store_id", "tag")}
+                                                                         "origin_store_id", "tag", "plate")}
     marketing, sharing = values.get("consent_marketing", ""), values.get("consent_data_sharing", "")
     if marketing in ANSWERS and sharing in ANSWERS:
         raw["consent_marketing"], raw["consent_data_sharing"] = marketing == "1", sharing == "1"
@@ -117,6 +118,8 @@ async def save(member_id: int, page: StaffPage, mine: str = "", store: str = "",
     values = await form_of(page)
     filters = _filters(page, mine, store, missing)
     data, errors = parse(ProfileUpdate, _update_from(values), page.lang)
+    if errors.get("plate") == "invalid_plate":
+        errors["plate"] = translate("invalid_plate", page.lang)
     if data is None:
         return _edit(page, member_id, filters, status_code=422, values=values, errors=errors)
     saved, error = run_write(page, lambda: service.save(page.session, page.me, member_id, data))

@@ -34,6 +34,7 @@ from lianmeng.settlement.models import SettlementRun, Statement
 from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.tenancy.principal import Principal
 from lianmeng.values.models import MemberValue, MemberValueChange
+from lianmeng.vehicles.models import MemberVehicle
 from lianmeng.withdrawals.models import Withdrawal
 
 
@@ -85,6 +86,29 @@ def members(p: Principal, *, with_tombstones: bool = False) -> ColumnElement[boo
     if p.role is Role.MEMBER:
         return and_(Member.id == p.member_id, proved)
     return false()
+
+
+def member_vehicles(p: Principal) -> ColumnElement[bool]:
+    """A member's vehicles are seen by whoever may see the member (above), and by nobody else: the member itself,
+    the operator, a merchant that brought it in or enrolled it, a promoter its own."""
+    return MemberVehicle.member_id.in_(select(Member.id).where(members(p)))
+
+
+def require_records_vehicle(p: Principal) -> None:
+    """Recording a member's vehicle: the operator, or a merchant's staff serving the member at the counter (a
+    promoter records none, a member neither: staff see the car)."""
+    if p.is_operator:
+        return
+    if p.promoter or not p.is_merchant_side or p.merchant_id is None:
+        raise Forbidden()
+
+
+def require_removes_vehicle(p: Principal, recorded_by_merchant_id: int | None) -> None:
+    """Removing a vehicle: the operator, or staff of the merchant that recorded it."""
+    if p.is_operator:
+        return
+    if p.promoter or not p.is_merchant_side or p.merchant_id is None or p.merchant_id != recorded_by_merchant_id:
+        raise Forbidden()
 
 
 def memberships(p: Principal) -> ColumnElement[bool]:

@@ -71,6 +71,8 @@ from lianmeng.targeting.results_web import router as targeting_results_pages
 from lianmeng.targeting.web import router as targeting_pages
 from lianmeng.values.api import router as values_router
 from lianmeng.values.web import router as values_pages
+from lianmeng.vehicles.api import router as vehicles_router
+from lianmeng.vehicles.web import router as vehicles_pages
 from lianmeng.verification.api import router as verification_router
 from lianmeng.verification.web import router as verification_pages
 from lianmeng.web import errors, openapi
@@ -123,7 +125,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
-                   profiles_router, ownership_router,
+                   profiles_router, ownership_router, vehicles_router,
                    dedup_router):
         api.include_router(router)
     app.include_router(api)
@@ -136,7 +138,7 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
-                  tags_member_pages, verification_pages, profiles_pages, ownership_pages,
+                  tags_member_pages, verification_pages, profiles_pages, ownership_pages, vehicles_pages,
                   dedup_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

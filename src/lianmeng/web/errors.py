@@ -56,8 +56,9 @@ def _validation_details(exc: RequestValidationError) -> tuple[str, list[dict[str
         if err.get("type") == "json_invalid":
             code = "malformed_json"
         message = str(err.get("msg", ""))
-        if "invalid_phone" in message:
-            code = "invalid_phone"
+        for known in ("invalid_phone", "invalid_plate", "invalid_vin", "vehicle_required"):
+            if known in message:
+                code = known
         details.append({"loc": [str(x) for x in err.get("loc", ())], "msg": message, "type": err.get("type")})
     return code, details
 

@@ -112,6 +112,25 @@ def test_members_by_origin_and_cross_memberships(session: Session, loaded: DemoS
     assert gym_to_centre == round(sum(counted[k] for k in data.GYM_KEYS) * 8 / 100)
 
 
+def test_the_centre_has_recorded_its_owners_cars(session: Session, loaded: DemoSummary) -> None:
+    """A share of the Tesla centre's members have a car on record: valid plate and VIN, stored as phones are."""
+    from lianmeng.vehicles import repository as vehicles_repo
+    from lianmeng.vehicles.domain import normalize_plate, normalize_vin
+    from lianmeng.vehicles.models import MemberVehicle
+
+    alliance_id = session.scalars(select(Alliance.id)).one()
+    centre = session.scalars(select(Merchant.id).where(Merchant.name.startswith("特斯拉服务中心"))).one()
+    cars = session.scalars(select(MemberVehicle)).all()
+    assert len(cars) == loaded.counts["vehicles"] > 0
+    owners = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_([c.member_id for c in cars])))}
+    assert len(owners) == len(cars) and {m.origin_merchant_id for m in owners.values()} == {centre}
+    for car in cars:
+        plate, vin = crypto.decrypt(car.plate_enc or ""), crypto.decrypt(car.vin_enc or "")
+        assert normalize_plate(plate) == plate and normalize_vin(vin) == vin and vin.startswith("LRW")
+        assert car.plate_hash == vehicles_repo.plate_hash(alliance_id, plate)
+        assert car.plate_masked == crypto.mask_plate(plate) and car.vin_masked == crypto.mask_vin(vin)
+
+
 def test_phones_are_never_stored_in_clear(session: Session, loaded: DemoSummary) -> None:
     alliance_id = session.scalars(select(Alliance.id)).one()
     rows = session.execute(select(Member.__table__)).mappings().all()

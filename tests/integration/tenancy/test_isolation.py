@@ -206,6 +206,7 @@ def build_scene(world: World, db_url: str) -> Scene:
     add_audiences(s)
     add_offer_results(s)
     tag_members(s)
+    add_vehicles(s)
     add_verification_details(s)
     find_duplicates(s)
     add_merges(s)
@@ -280,6 +281,12 @@ def tag_members(s: Scene) -> None:
     ids["mdecl1"] = next(t["id"] for t in s.ok("a.staff1", "GET", f"/members/{ids['mb1']}/tags")
                          if t["source"] == "declared")
     ids["tag_fitness"] = "fitness"
+
+
+def add_vehicles(s: Scene) -> None:
+    """Vehicles: m1's guide records m1's member's car (veh1)."""
+    s.ids["veh1"] = s.ok("a.staff1", "POST", f"/members/{s.ids['mb1']}/vehicles",
+                         {"plate": "粤B12345", "vin": "LSVAU218XN2183294"}, 201)["id"]
 
 
 def own(s: Scene) -> None:
@@ -449,7 +456,7 @@ def scene(client: TestClient, db_url: str, request: pytest.FixtureRequest) -> Sc
 
 @dataclass(frozen=True)
 class Call:
-    """One request against the route under test. `at` names the scene id put in the path's {param}."""
+    """One request against the route under test. `at` names the scene ids put in the path's {params} ("a/b")."""
 
     who: str
     at: str | None = None
@@ -1651,6 +1658,29 @@ SWEEP.update({
     ),
 })
 
+# --- vehicles: seen by whoever may see the member; recorded by staff serving it; removed by who recorded them ----
+CAR = {"plate": "粤BD54321"}
+SWEEP.update({
+    ("GET", "/members/{member_id}/vehicles"): Case(
+        attacks(Call("a.staff2", "mb1"), Call("a.admin2", "mb1"), Call("a.key2", "mb1"), Call("b.operator", "mb1"),
+                Call("a.member2", "mb1")),
+        owners(Call("a.staff1", "mb1", expect=200), Call("a.key1", "mb1", expect=200),
+               Call("a.operator", "mb1", expect=200), Call("a.member1", "mb1", expect=200)),
+    ),
+    ("POST", "/members/{member_id}/vehicles"): Case(
+        attacks(Call("a.staff2", "mb1", CAR), Call("a.key2", "mb1", CAR), Call("b.staff1", "mb1", CAR),
+                Call("b.operator", "mb1", CAR), Call("a.staff1", "mb2", CAR),
+                Call("a.member1", "mb1", CAR, expect=403)),
+        owners(Call("a.staff1", "mb1", CAR, expect=201)),
+    ),
+    ("DELETE", "/members/{member_id}/vehicles/{vehicle_id}"): Case(
+        attacks(Call("a.staff2", "mb1/veh1"), Call("a.key2", "mb1/veh1"), Call("b.admin1", "mb1/veh1"),
+                Call("b.operator", "mb1/veh1"), Call("a.staff1", "mb2/veh1"),
+                Call("a.member1", "mb1/veh1", expect=403)),
+        owners(Call("a.admin1", "mb1/veh1", expect=204)),
+    ),
+})
+
 # --- verification (验真): the operator decides; a merchant reads its own, a keeper its prospects -----------------
 VERIFY_REFUSED = ("a.admin1", "a.staff1", "a.key1", "a.member1")
 SWEEP.update({
@@ -1928,9 +1958,14 @@ def route_id(route: tuple[str, str]) -> str:
 
 
 def path_for(template: str, scene: Scene, at: str | None) -> str:
+    """`at` names one scene id per path parameter, in order ("mb1/veh1"); "missing" stands for all of them."""
     params = PARAM.findall(template)
-    assert len(params) == (1 if at else 0), f"{template}: `at` must name exactly its one path parameter"
-    return PARAM.sub(str(scene.ids[at]), template) if at else template
+    names = at.split("/") if at else []
+    if at == "missing":
+        names = names * len(params)
+    assert len(params) == len(names), f"{template}: `at` must name exactly its path parameters"
+    values = iter(str(scene.ids[name]) for name in names)
+    return PARAM.sub(lambda _: next(values), template)
 
 
 def send(scene: Scene, method: str, template: str, call: Call, at: str | None = None) -> Response:
