@@ -131,8 +131,8 @@ def _exact(column: str, m_same: float, u_same: float) -> cl.CustomComparison:
 
 def _vehicle_comparison() -> cl.CustomComparison:
     """The same plate on both records. m: about 0.3 of duplicates that both have a plate share one (most of a
-    person's second enrolments are at merchants that never see the car); u: a plate is one car, on one member
-    (vehicles refuses a second), so two people share one only through a stale or mistyped record."""
+    person's second enrolments are at merchants that never see the car); u: two people share a plate only in a
+    household (both drive the car) or through a mistyped record: rare among a million members."""
     return cl.CustomComparison(
         output_column_name="vehicle",
         comparison_levels=[

@@ -34,7 +34,7 @@ def add_vehicles(session: Session, alliance_id: int, centre_id: int, rng: random
         .order_by(Member.id)))
     guides = list(session.scalars(select(Staff.id).where(Staff.merchant_id == centre_id).order_by(Staff.id)))
     chosen = sorted(rng.sample(members, int(len(members) * SHARE)))
-    numbers = rng.sample(range(100_000), len(chosen))  # distinct: one car per member of an alliance
+    numbers = rng.sample(range(100_000), len(chosen))  # distinct: the demo plants no shared cars
     serials = rng.sample(range(100_000, 1_000_000), len(chosen))
     rows = []
     for member_id, number, serial in zip(chosen, numbers, serials, strict=True):

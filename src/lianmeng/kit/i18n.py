@@ -46,11 +46,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "vehicle_required": {"zh-CN": "请填写车牌号或车架号", "en": "Give a plate number or a VIN"},
     "vehicle_exists": {"zh-CN": "该会员已登记此车辆", "en": "This vehicle is already recorded for this member"},
-    "vehicle_taken": {
-        "zh-CN": "该车牌号或车架号已登记在联盟的另一位会员名下;如是同一人,请在查重中合并",
-        "en": "This plate or VIN is recorded for another member of the alliance; if it is the same person, merge "
-              "them in duplicates",
-    },
     "otp_too_many": {"zh-CN": "验证码尝试次数过多,请重新获取", "en": "Too many attempts; request a new code"},
     "otp_send_throttled": {
         "zh-CN": "获取验证码过于频繁,请 {seconds} 秒后再试",

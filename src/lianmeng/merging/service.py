@@ -101,9 +101,9 @@ def _move(session: Session, merge: MemberMerge, survivor: Member, absorbed: Memb
     coupons = repository.held_coupons(session, absorbed.id)
     repository.reassign(session, Coupon, [c.id for c in coupons], absorbed.id, survivor.id)
     moved["coupons"] = [{"id": c.id, "uses_left": c.uses_left} for c in coupons]
-    cars = vehicles_repo.ids_of(session, absorbed.id)
+    cars = vehicles_repo.ids_to_move(session, absorbed.id, survivor.id)
     repository.reassign(session, MemberVehicle, cars, absorbed.id, survivor.id)
-    moved["vehicles"] = cars  # one car is on one member: the survivor's now
+    moved["vehicles"] = cars
     theirs = repository.memberships(session, absorbed.id)
     ours = {m.merchant_id for m in repository.memberships(session, survivor.id)}
     move, stay = domain.memberships_to_move(ours, [(m.id, m.merchant_id) for m in theirs])

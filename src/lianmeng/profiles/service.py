@@ -149,8 +149,7 @@ def save(session: Session, p: Principal, member_id: int, data: ProfileUpdate) ->
 
 
 def _record_plate(session: Session, p: Principal, member_id: int, plate: str) -> None:
-    """The member's car, recorded as the vehicles service records it; already on this member: nothing to add (on
-    another member: the save is refused, 409 vehicle_taken)."""
+    """The member's car, recorded as the vehicles service records it; already on this member: nothing to add."""
     try:
         vehicles_service.add_vehicle(session, p, member_id, VehicleCreate(plate=plate))
     except Conflict as error:

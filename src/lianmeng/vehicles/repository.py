@@ -34,8 +34,9 @@ def get_vehicle(session: Session, p: Principal, vehicle_id: int) -> MemberVehicl
     return get_scoped(session, MemberVehicle, vehicle_id, policy.member_vehicles(p), "vehicle")
 
 
-def holders(session: Session, alliance_id: int, plate: str | None, vin: str | None) -> list[MemberVehicle]:
-    """The alliance's vehicles with this plate or this VIN (whoever's they are: the caller is told only that)."""
+def holders(session: Session, alliance_id: int, member_id: int, plate: str | None,
+            vin: str | None) -> list[MemberVehicle]:
+    """The member's vehicles with this plate or this VIN (already recorded: nothing to add)."""
     wanted = []
     if plate is not None:
         wanted.append(MemberVehicle.plate_hash == plate_hash(alliance_id, plate))
@@ -44,7 +45,7 @@ def holders(session: Session, alliance_id: int, plate: str | None, vin: str | No
     if not wanted:
         return []
     return list(session.scalars(select(MemberVehicle).where(MemberVehicle.alliance_id == alliance_id,
-                                                            or_(*wanted))))
+                                                            MemberVehicle.member_id == member_id, or_(*wanted))))
 
 
 def _grouped(rows: Iterable[tuple[int, str | None]]) -> dict[int, tuple[str, ...]]:
@@ -84,7 +85,12 @@ def plates_masked(session: Session, member_ids: Iterable[int]) -> dict[int, list
     return found
 
 
-def ids_of(session: Session, member_id: int) -> list[int]:
-    """The ids of one member's vehicles, unscoped (merging moves them with the member)."""
-    return list(session.scalars(select(MemberVehicle.id).where(MemberVehicle.member_id == member_id)
-                                .order_by(MemberVehicle.id)))
+def ids_to_move(session: Session, from_member: int, to_member: int) -> list[int]:
+    """The ids of one member's vehicles the other does not hold yet (same plate or VIN), unscoped: merging moves
+    them with the member; a car both recorded stays on the tombstone, the survivor's record of it is kept."""
+    theirs = session.execute(select(MemberVehicle.plate_hash, MemberVehicle.vin_hash)
+                             .where(MemberVehicle.member_id == to_member)).all()
+    held = {h for row in theirs for h in row if h is not None}
+    rows = session.execute(select(MemberVehicle.id, MemberVehicle.plate_hash, MemberVehicle.vin_hash)
+                           .where(MemberVehicle.member_id == from_member).order_by(MemberVehicle.id)).all()
+    return [vid for vid, plate, vin in rows if plate not in held and vin not in held]

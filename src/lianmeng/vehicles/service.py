@@ -1,7 +1,7 @@
 """Use cases for vehicles: record a member's plate and/or VIN (stored as phones are: encrypted, keyed hash,
-masked), list them, remove one. One car per member of an alliance: a plate or VIN already on another member is
-refused (409) without saying whose it is; the duplicate finder (dedup) reads the same car on two members as
-strong evidence they are one person."""
+masked), list them, remove one. The same car may be on several members — a household's car, or one person
+enrolled twice at two merchants — and the caller is never told whose else it is; the duplicate finder (dedup)
+reads the same car on two members as strong evidence that they may be one person."""
 
 from __future__ import annotations
 
@@ -27,10 +27,7 @@ def add_vehicle(session: Session, actor: Principal, member_id: int, data: Vehicl
     member = members_repo.get_member(session, actor, member_id)  # 404 outside the caller's members
     policy.require_records_vehicle(actor)
     alliance_id = member.alliance_id
-    held = repository.holders(session, alliance_id, data.plate, data.vin)
-    if any(v.member_id != member.id for v in held):
-        raise Conflict("vehicle_taken")
-    if held:
+    if repository.holders(session, alliance_id, member.id, data.plate, data.vin):
         raise Conflict("vehicle_exists")
     vehicle = MemberVehicle(alliance_id=alliance_id, member_id=member.id,
                             merchant_id=None if actor.is_operator else actor.merchant_id,
@@ -44,7 +41,7 @@ def add_vehicle(session: Session, actor: Principal, member_id: int, data: Vehicl
         vehicle.vin_hash = repository.vin_hash(alliance_id, data.vin)
         vehicle.vin_masked = crypto.mask_vin(data.vin)
     if not insert_once(session, vehicle):  # recorded at the same moment by another till
-        raise Conflict("vehicle_taken")
+        raise Conflict("vehicle_exists")
     return vehicle
 
 
