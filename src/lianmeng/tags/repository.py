@@ -85,8 +85,11 @@ def record_run(session: Session, alliance_id: int, at: datetime, added: int, rem
 
 
 def tag_counts(session: Session, alliance_id: int) -> dict[int, int]:
-    """Members carrying each tag (any source), for the operator's taxonomy page: counts, never members."""
-    rows = session.execute(select(MemberTag.tag_id, func.count(func.distinct(MemberTag.member_id)))
+    """People carrying each tag (any source), for the operator's taxonomy page: counts, never members. A merged
+    member's tombstone counts as its survivor, so one person tagged on both records counts once."""
+    person = func.coalesce(Member.merged_into_id, Member.id)
+    rows = session.execute(select(MemberTag.tag_id, func.count(func.distinct(person)))
+                           .join(Member, Member.id == MemberTag.member_id)
                            .where(MemberTag.alliance_id == alliance_id).group_by(MemberTag.tag_id))
     return {int(tag): int(n) for tag, n in rows}
 
