@@ -6,14 +6,20 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run code test test-sqlite test-postgres lint install postgres system-deps clean
 
+# `make run` installs what the product needs to run; `make test` adds the test and lint tools (the `dev` extra)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
 
 install: $(STAMP)
 
@@ -52,15 +58,15 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL did not start"; exit 1
 
-test-sqlite: $(STAMP) system-deps
+test-sqlite: $(DEV_STAMP) system-deps
 	$(BIN)/pytest
 
 # the browser tests run once, in the SQLite pass: the pages' database behaviour is covered on both databases by
 # tests/integration (the same services, the same queries)
-test-postgres: $(STAMP) system-deps postgres
+test-postgres: $(DEV_STAMP) system-deps postgres
 	LIANMENG_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest --ignore=tests/browser
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
