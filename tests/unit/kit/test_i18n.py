@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import lianmeng
 from lianmeng.kit.i18n import LANGUAGES, MESSAGES, WORDS, pick_language, translate, word
+
+SOURCE = Path(lianmeng.__file__).parent
 
 
 @pytest.mark.parametrize(
@@ -65,9 +72,35 @@ def test_missing_params_render_empty_not_raw_braces() -> None:
     assert translate("not_found", "en") == "not found"
 
 
-def test_unknown_code_falls_back_without_raising() -> None:
-    assert translate("no_such_code", "en") == MESSAGES["validation_error"]["en"]
-    assert translate("no_such_code", "zh-CN") == MESSAGES["validation_error"]["zh-CN"]
+def test_unknown_code_falls_back_without_raising_and_says_so_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="lianmeng.i18n"):
+        assert translate("no_such_code", "en") == MESSAGES["validation_error"]["en"]
+        assert translate("no_such_code", "zh-CN") == MESSAGES["validation_error"]["zh-CN"]
+    assert [r.getMessage() for r in caplog.records].count(
+        "no message for error code 'no_such_code'; answering with validation_error") == 2
+
+
+_RAISED = re.compile(r'\b(?:Conflict|Invalid|Forbidden|Unauthorized|AppError)\(\s*"([a-z0-9_]+)"')
+
+
+def _raised_codes() -> dict[str, str]:
+    """Every error code the product raises by name (a literal in the source), with the first file raising it."""
+    found: dict[str, str] = {}
+    for path in sorted(SOURCE.rglob("*.py")):
+        for code in _RAISED.findall(path.read_text(encoding="utf-8")):
+            found.setdefault(code, str(path.relative_to(SOURCE)))
+    return found
+
+
+def test_the_source_scan_finds_the_codes() -> None:
+    codes = _raised_codes()
+    assert len(codes) > 100 and "merge_same_member" in codes and "vehicle_exists" in codes
+
+
+def test_every_code_the_product_raises_has_its_messages() -> None:
+    """A code without messages would reach the user as "the request is invalid": each one raised has both."""
+    missing = {code: where for code, where in _raised_codes().items() if code not in MESSAGES}
+    assert missing == {}
 
 
 def test_unknown_language_falls_back_to_chinese() -> None:
