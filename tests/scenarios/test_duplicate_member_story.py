@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from lianmeng.kit import crypto
 from lianmeng.ledger import service as ledger
 from lianmeng.points.service import member_points
+from tests.books import assert_ledger_invariants
 from tests.conftest import World
-from tests.integration.bench.test_bench import assert_ledger_invariants
 
 API = "/api/v1"
 

@@ -46,7 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import Engine, create_engine, func, insert, select, text
+from sqlalchemy import Engine, create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -60,7 +60,7 @@ from lianmeng.auth.domain import Role
 from lianmeng.bench import DEFAULT_BATCH, DEFAULT_MEMBERS_PER_WORKER, DEFAULT_PROCESSES, DEFAULT_SHARED_PCT
 from lianmeng.db import begin_write, get_engine
 from lianmeng.kit import clock, crypto, ids
-from lianmeng.ledger.models import Account, Entry, Posting
+from lianmeng.ledger import repository as ledger_repository
 from lianmeng.members import repository as members_repo
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.domain import Industry
@@ -636,27 +636,7 @@ def _watch(threads: list[threading.Thread], window: Window, stats: list[WorkerSt
 
 def ledger_problems(session: Session, alliance_id: int) -> list[str]:
     """Postings that do not balance per unit, and kept balances that differ from the sum of their entries."""
-    unbalanced = session.execute(
-        select(Entry.posting_id, Entry.unit)
-        .join(Posting, Posting.id == Entry.posting_id)
-        .where(Posting.alliance_id == alliance_id)
-        .group_by(Entry.posting_id, Entry.unit)
-        .having(func.sum(Entry.amount) != 0)
-    ).all()
-    sums = (
-        select(Entry.account_id, func.sum(Entry.amount).label("total"))
-        .join(Account, Account.id == Entry.account_id)
-        .where(Account.alliance_id == alliance_id)
-        .group_by(Entry.account_id)
-        .subquery()
-    )
-    drifted = session.execute(
-        select(Account.id)
-        .outerjoin(sums, sums.c.account_id == Account.id)
-        .where(Account.alliance_id == alliance_id, Account.derived.is_(False),
-               Account.balance != func.coalesce(sums.c.total, 0))
-    ).all()
-    return [f"posting {p} unbalanced in {u}" for p, u in unbalanced] + [f"account {a} drifted" for (a,) in drifted]
+    return ledger_repository.invariant_problems(session, alliance_id)
 
 
 # --- the baseline: pgbench's TPC-B on the same server ------------------------------------------------------

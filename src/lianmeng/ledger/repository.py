@@ -170,3 +170,23 @@ def accounts_of(session: Session, alliance_id: int, owner_type: str, owner_id: i
 
 def count_entries(session: Session, account_id: int) -> int:
     return int(session.scalar(select(func.count(Entry.id)).where(Entry.account_id == account_id)) or 0)
+
+
+def invariant_problems(session: Session, alliance_id: int | None = None) -> list[str]:
+    """What breaks the ledger's two invariants, in words (empty: the books hold): postings that do not sum to zero
+    per unit, and kept balances that differ from the sum of their entries. One alliance, or every alliance. The
+    bench, the demo and every test of money safety read the books through this one check."""
+    unbalanced = select(Entry.posting_id, Entry.unit).join(Posting, Posting.id == Entry.posting_id)
+    sums = select(Entry.account_id, func.sum(Entry.amount).label("total")).join(Account, Account.id == Entry.account_id)
+    kept = select(Account.id).where(Account.derived.is_(False))
+    if alliance_id is not None:
+        unbalanced = unbalanced.where(Posting.alliance_id == alliance_id)
+        sums = sums.where(Account.alliance_id == alliance_id)
+        kept = kept.where(Account.alliance_id == alliance_id)
+    totals = sums.group_by(Entry.account_id).subquery()
+    bad_postings = session.execute(unbalanced.group_by(Entry.posting_id, Entry.unit)
+                                   .having(func.sum(Entry.amount) != 0)).all()
+    drifted = session.scalars(kept.outerjoin(totals, totals.c.account_id == Account.id)
+                              .where(Account.balance != func.coalesce(totals.c.total, 0))).all()
+    return ([f"posting {p} does not balance in {u}" for p, u in bad_postings]
+            + [f"account {a}: balance differs from its entries" for a in drifted])

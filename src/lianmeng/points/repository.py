@@ -7,6 +7,8 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.db import add_many, in_keys, insert_many
+from lianmeng.ledger.domain import AccountKind
+from lianmeng.ledger.models import Account
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 
 
@@ -88,3 +90,14 @@ def history(member_id: int) -> Select[PointsDraw, PointsGrant]:
 
 def grants_of(member_id: int) -> Select[Any]:
     return select(PointsGrant).where(PointsGrant.member_id == member_id).order_by(PointsGrant.id.desc())
+
+
+def grant_problems(session: Session, alliance_id: int | None = None) -> list[str]:
+    """Members whose points balance differs from what their grants have left (the grants are how points expire
+    first-in first-out, so the two must agree), in words; empty when they all agree."""
+    left = (select(func.coalesce(func.sum(PointsGrant.remaining), 0)).where(PointsGrant.member_id == Account.owner_id)
+            .scalar_subquery())
+    query = select(Account.owner_id).where(Account.kind == AccountKind.POINTS.value, Account.balance != left)
+    if alliance_id is not None:
+        query = query.where(Account.alliance_id == alliance_id)
+    return [f"member {m}: points differ from the remaining of their grants" for m in session.scalars(query)]

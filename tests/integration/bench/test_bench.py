@@ -6,32 +6,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from lianmeng.bench.cli import bench_app
 from lianmeng.bench.orders import BenchConfig, BenchError, parse_tps, percentile, pgbench_connection, run_bench
 from lianmeng.db import new_session
 from lianmeng.orders.models import Order
+from tests.books import assert_ledger_invariants
 
 JSON_KEYS = {"ours_tps", "baseline_tps", "ratio", "p50_ms", "p99_ms", "workers", "batch", "seconds", "orders",
              "errors", "database"}
-
-
-def assert_ledger_invariants(session: Session) -> None:
-    unbalanced = session.execute(text(
-        "SELECT posting_id, unit FROM ledger_entries GROUP BY posting_id, unit HAVING SUM(amount) <> 0")).all()
-    assert unbalanced == []
-    drifted = session.execute(text(
-        "SELECT a.id FROM ledger_accounts a LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries "
-        "GROUP BY account_id) e ON e.account_id = a.id WHERE NOT a.derived AND a.balance <> COALESCE(e.total, 0)"
-    )).all()
-    assert drifted == []
-    points_vs_grants = session.execute(text(
-        "SELECT a.owner_id FROM ledger_accounts a WHERE a.kind = 'points' AND a.balance <> "
-        "(SELECT COALESCE(SUM(g.remaining), 0) FROM points_grants g WHERE g.member_id = a.owner_id)")).all()
-    assert points_vs_grants == []
 
 
 @pytest.mark.parametrize("batch", [1, 4, 32])

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianmeng.auth.domain import Role
@@ -23,6 +23,7 @@ from lianmeng.referrals import service as referrals
 from lianmeng.referrals.models import Feedback
 from lianmeng.targeting.models import TargetedOffer
 from lianmeng.tenancy import Principal
+from tests.books import assert_ledger_invariants
 
 SCALE = 0.1
 END = datetime(2026, 11, 20, 16, tzinfo=UTC)  # 00:00 on 21 November in Shanghai
@@ -110,22 +111,6 @@ def loaded(session: Session) -> DemoSummary:
     summary = load_demo(session, DemoPlan(seed=2024, scale=SCALE, history_until=END))
     session.flush()
     return summary
-
-
-def assert_ledger_invariants(session: Session) -> None:
-    """As tests/integration/bench: every posting sums to zero per unit, kept balances match their entries."""
-    unbalanced = session.execute(text(
-        "SELECT posting_id, unit FROM ledger_entries GROUP BY posting_id, unit HAVING SUM(amount) <> 0")).all()
-    assert unbalanced == []
-    drifted = session.execute(text(
-        "SELECT a.id FROM ledger_accounts a LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries "
-        "GROUP BY account_id) e ON e.account_id = a.id WHERE NOT a.derived AND a.balance <> COALESCE(e.total, 0)"
-    )).all()
-    assert drifted == []
-    points_vs_grants = session.execute(text(
-        "SELECT a.owner_id FROM ledger_accounts a WHERE a.kind = 'points' AND a.balance <> "
-        "(SELECT COALESCE(SUM(g.remaining), 0) FROM points_grants g WHERE g.member_id = a.owner_id)")).all()
-    assert points_vs_grants == []
 
 
 @pytest.mark.parametrize("scale", [SCALE, 1.0])

@@ -6,11 +6,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances.models import Alliance
 from lianmeng.db import begin_write, get_engine
+from lianmeng.ledger import repository as ledger_repository
 from lianmeng.ledger import service
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, Unbalanced
 from lianmeng.ledger.models import Account, Entry, Posting
@@ -147,3 +148,21 @@ def test_64_concurrent_retries_of_one_key_post_once(session: Session, alliance_i
     session.rollback()
     assert service.balance(session, alliance_id, MEMBER_SV) == 9_700
     assert session.scalar(select(func.count(Posting.id)).where(Posting.idempotency_key == "same-order")) == 1
+
+
+def test_the_check_finds_an_edited_balance_and_an_unbalanced_posting(session: Session, alliance_id: int) -> None:
+    """The one check of the books (`invariant_problems`) finds what it is for, so "no problems" means something."""
+    posted = top_up(session, alliance_id, 10_000, "check-1")
+    assert ledger_repository.invariant_problems(session, alliance_id) == []
+    account = ledger_repository.find_account(session, alliance_id, MEMBER_SV)
+    assert account is not None
+    session.execute(update(Account).where(Account.id == account.id).values(balance=Account.balance + 1))
+    assert ledger_repository.invariant_problems(session, alliance_id) == [
+        f"account {account.id}: balance differs from its entries"]
+    assert ledger_repository.invariant_problems(session, alliance_id + 1) == []  # another alliance's books hold
+    session.rollback()
+    entry = session.query(Entry).filter_by(posting_id=posted.posting.id, account_id=account.id).one()
+    session.execute(update(Entry).where(Entry.id == entry.id).values(amount=Entry.amount + 1))
+    problems = ledger_repository.invariant_problems(session)
+    assert f"posting {posted.posting.id} does not balance in {entry.unit}" in problems
+    session.rollback()

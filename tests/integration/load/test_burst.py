@@ -11,8 +11,8 @@ from sqlalchemy import func, select, text
 from lianmeng.coupons.models import Redemption
 from lianmeng.db import new_session
 from lianmeng.orders.models import Order
+from tests.books import assert_ledger_invariants
 from tests.conftest import DATABASE_URL, IS_POSTGRES
-from tests.integration.bench.test_bench import assert_ledger_invariants
 from tests.integration.load.burst import Burst, Call, fire
 from tests.integration.load.conftest import Alliance, Server
 

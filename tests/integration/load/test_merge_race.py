@@ -18,8 +18,8 @@ from lianmeng.members.models import Member
 from lianmeng.merging.models import MemberMerge, MergeEvent
 from lianmeng.orders.service import member_stored_value
 from lianmeng.points.service import member_points
+from tests.books import assert_ledger_invariants
 from tests.conftest import DATABASE_URL, IS_POSTGRES, PASSWORD
-from tests.integration.bench.test_bench import assert_ledger_invariants
 from tests.integration.load.burst import Call, fire
 from tests.integration.load.conftest import Alliance
 from tests.serving import Server

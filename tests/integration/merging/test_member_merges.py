@@ -25,8 +25,8 @@ from lianmeng.orders.service import member_stored_value
 from lianmeng.points.models import PointsGrant
 from lianmeng.points.service import member_points
 from lianmeng.tenancy import Principal
+from tests.books import assert_ledger_invariants
 from tests.conftest import World
-from tests.integration.bench.test_bench import assert_ledger_invariants
 from tests.integration.coupons.test_coupons import agree, centre_coupon, issue
 from tests.integration.orders.test_concurrency import race
 

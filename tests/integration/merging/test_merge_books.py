@@ -27,8 +27,8 @@ from lianmeng.merging.models import MemberMerge, MergeEvent
 from lianmeng.orders.service import member_stored_value
 from lianmeng.points.models import PointsGrant
 from lianmeng.points.service import member_debt, member_points
+from tests.books import assert_ledger_invariants
 from tests.conftest import World
-from tests.integration.bench.test_bench import assert_ledger_invariants
 from tests.integration.coupons.test_coupons import agree, centre_coupon, issue
 from tests.integration.ledger.test_properties import (
     _SV_MOVES,
