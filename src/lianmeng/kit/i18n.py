@@ -458,6 +458,7 @@ WORDS: dict[str, dict[str, str]] = {
     "campaign": {"zh-CN": "联合营销活动", "en": "Campaign"},
     "campaign_merchant": {"zh-CN": "参与商户", "en": "Participating merchant"},
     "statement": {"zh-CN": "对账单", "en": "Statement"},
+    "statement_line": {"zh-CN": "对账单明细行", "en": "Statement line"},
     "settlement_run": {"zh-CN": "结算批次", "en": "Settlement run"},
     "campaign_registration": {"zh-CN": "活动报名", "en": "Campaign registration"},
     "gift_package": {"zh-CN": "礼包", "en": "Gift package"},

@@ -129,11 +129,7 @@ DECISION_LABELS: dict[Decision, Pair] = {
     Decision.PAY: ("确认已打款", "Mark paid"),
 }
 PAYEE_TYPE_LABELS: dict[str, Pair] = {"merchant": ("商户", "Merchant"), "staff": ("员工", "Staff member")}
-STATEMENT_ACTION_LABELS: dict[settlement.Action, Pair] = {
-    settlement.Action.ISSUE: ("出具", "Issued"), settlement.Action.CONFIRM: ("确认", "Confirmed"),
-    settlement.Action.DISPUTE: ("提出异议", "Disputed"), settlement.Action.ADJUST: ("调整", "Corrected"),
-    settlement.Action.PAY: ("付款", "Paid"),
-}
+STATEMENT_ACTION_LABELS: dict[settlement.Action, Pair] = settlement.ACTION_LABELS
 
 # the label tables by name, as the `label` filter knows them
 _BY_NAME: dict[str, Mapping[Any, Pair]] = {
@@ -167,6 +163,7 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "payee_type": PAYEE_TYPE_LABELS,
     "statement_status": settlement.STATUS_LABELS,
     "statement_action": STATEMENT_ACTION_LABELS,
+    "statement_side": settlement.SIDE_LABELS,
     "decay_source": distance.SOURCE_LABELS,
     "decay_scope": distance.SCOPE_LABELS,
     "partner_standard": partners.STANDARD_LABELS,

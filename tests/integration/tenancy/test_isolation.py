@@ -1323,6 +1323,11 @@ SWEEP: dict[tuple[str, str], Case] = {
                                                                       expect=422)),
         owners(Call("a.operator", "stmt3", PAYOUT, expect=200)),
     ),
+    ("GET", "/statement-lines/{line_id}"): Case(
+        attacks(*(Call(who, "stmt1_line") for who in ("a.admin2", "a.staff1", "a.member1", "b.operator", "b.admin1")),
+                Call("a.admin1", "stmt2_line")),
+        owners(Call("a.admin1", "stmt1_line", expect=200), Call("a.operator", "stmt1_line", expect=200)),
+    ),
     ("GET", "/statements/{statement_id}/export"): Case(
         attacks(*(Call(who, "stmt1", query={"format": "csv"}) for who in ("a.admin2", "a.staff1", "b.operator"))),
         owners(Call("a.admin1", "stmt1", query={"format": "csv"}, expect=200),
