@@ -87,6 +87,29 @@ def test_a_statement_is_disputed_corrected_confirmed_and_downloaded(page: Page, 
     operator_context.close()
 
 
+def test_a_statement_line_drills_down_to_its_orders(page: Page, world: World) -> None:
+    """The gym's admin opens its January statement, clicks the commission line's number and sees the centre's order
+    behind it (receipt, amount), adding up to the line; the XLSX has the details sheet with the same order."""
+    statements = settled_january(world)
+    gym_statement = statements[statements["gym"]]
+    log_in(page, world.a.actors["admin1"].username)
+    page.goto(f"/console/money/statements/{gym_statement}")
+    numbers = page.locator("#lines a.line-link").all_inner_texts()
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)]
+    page.locator("#lines tr", has_text="推荐佣金").locator("a.line-link").click()
+    expect(page.locator("h1")).to_contain_text("第")
+    expect(page.locator("#entries")).to_contain_text("SVC-0110")
+    expect(page.locator("#entries")).to_contain_text("¥1,850.00")
+    expect(page.locator("#entries-total")).to_have_text(page.locator("#line-amount").inner_text())
+    page.click("#back")
+    with page.expect_download() as download:
+        page.click("#xlsx")
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    assert len(book.worksheets) == 3
+    details = book.worksheets[1]
+    assert "SVC-0110" in [c.value for c in details["F"]]
+
+
 def test_the_settle_form_refuses_a_bad_period_next_to_the_field(page: Page, world: World) -> None:
     log_in(page, world.a.actors["operator"].username)
     page.goto("/console/money")
