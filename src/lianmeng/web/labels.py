@@ -140,6 +140,7 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "settlement_cycle": CYCLE_LABELS,
     "commission_kind": commissions.KIND_LABELS,
     "commission_payee": commissions.PAYEE_LABELS,
+    "rebate_status": commissions.REBATE_STATUS_LABELS,
     "term_payee": TERM_PAYEE_LABELS,
     "industry": INDUSTRY_LABELS,
     "merchant_status": MERCHANT_STATUS_LABELS,

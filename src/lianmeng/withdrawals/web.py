@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
+from lianmeng.commissions import repository as commissions_repo
 from lianmeng.kit.errors import NotFound
 from lianmeng.kit.money import format_yuan
 from lianmeng.kit.pagination import PageParams, paginate
@@ -25,6 +26,7 @@ from lianmeng.ledger.domain import AccountKind, OwnerType
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Staff
 from lianmeng.tenancy import Principal
+from lianmeng.web import labels
 from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, run_write, yuan_field
 from lianmeng.web.labels import DECISION_LABELS
 from lianmeng.web.labels import WITHDRAWAL_STATUS_LABELS as STATUS_LABELS
@@ -109,7 +111,7 @@ def _may_decide(me: Principal, withdrawal: Withdrawal) -> bool:
     return me.is_operator
 
 
-def _render(page: Page, status_code: int = 200, *, status: str = "", page_no: int = 1,
+def _render(page: Page, status_code: int = 200, *, status: str = "", page_no: int = 1, rebates_page: int = 1,
             values: dict[str, str] | None = None, errors: dict[str, str] | None = None, **extra: Any) -> Response:
     me = page.me
     session = page.session
@@ -132,18 +134,24 @@ def _render(page: Page, status_code: int = 200, *, status: str = "", page_no: in
                          "status_label": page.t(*STATUS_LABELS[current]), "decisions": decisions})
     alliance = session.get(Alliance, me.alliance_id) if me.alliance_id is not None else None
     may_request = _may_request(me) and bool(payees)
+    rebate_paging = PageParams(page=rebates_page, page_size=PAGE_SIZE)
+    owed_to = None if me.is_operator else [(p.type, p.id) for p in payees]
+    rebates, rebate_total = commissions_repo.rebate_lines(session, me, owed_to, rebate_paging)
+    payee_names = {(p.type, p.id): p.name for p in payees}
     return page.render(
         "withdrawals/index.html", status_code=status_code, payees=payees, requests=requests, total=total,
         page_no=paging.page, pages=max(1, -(-total // PAGE_SIZE)), status=wanted,
         statuses=[(s.value, page.t(*STATUS_LABELS[s])) for s in WithdrawalStatus],
         may_request=may_request, payee_options=[(p.key, p.name) for p in payees] if may_request else [],
         minimum=alliance.withdrawal_min_fen if alliance else 0, fee=alliance.withdrawal_fee_fen if alliance else 0,
-        values=values or {}, errors=errors or {}, **extra)
+        values=values or {}, errors=errors or {}, rebates=rebates, rebate_total=rebate_total,
+        rebates_page=rebate_paging.page, rebate_pages=max(1, -(-rebate_total // PAGE_SIZE)),
+        payee_names=payee_names, rebate_reason=lambda reason: labels.rebate_reason(reason, page.lang), **extra)
 
 
 @router.get("/console/withdrawals", response_class=HTMLResponse)
-def withdrawals(page: StaffPage, status: str = "", p: str = "1", done: str = "") -> Response:
-    return _render(page, status=status, page_no=_int(p, 1),
+def withdrawals(page: StaffPage, status: str = "", p: str = "1", rp: str = "1", done: str = "") -> Response:
+    return _render(page, status=status, page_no=_int(p, 1), rebates_page=_int(rp, 1),
                    flash=page.t(*DONE[done]) if done in DONE else None)
 
 
