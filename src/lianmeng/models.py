@@ -43,7 +43,7 @@ from lianmeng.tags.models import MemberTag, TagDefinition, TagRuleRun
 from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 from lianmeng.verification.models import VerificationEvent
-from lianmeng.withdrawals.models import Withdrawal
+from lianmeng.withdrawals.models import PayoutAccount, Withdrawal
 
 __all__ = [
     "Account",
@@ -100,6 +100,7 @@ __all__ = [
     "OwnershipPeriod",
     "OwnershipSettings",
     "PairOverlap",
+    "PayoutAccount",
     "PointsDraw",
     "PointsGrant",
     "PointsRule",

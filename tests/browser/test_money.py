@@ -110,6 +110,22 @@ def test_a_statement_line_drills_down_to_its_orders(page: Page, world: World) ->
     assert "SVC-0110" in [c.value for c in details["F"]]
 
 
+def test_the_guide_sees_each_rebate(page: Page, world: World) -> None:
+    """The gym's guide (store staff) sees the commission of the order it referred to the centre: the order's
+    receipt, the centre as the partner that pays, ¥50.00, its unfreeze date and 冻结中."""
+    facts = january(world)
+    log_in(page, world.a.actors["staff1"].username)
+    page.goto("/console/withdrawals")
+    row = page.locator("#rebates tbody tr").first
+    expect(row).to_contain_text("SVC-0110")
+    expect(row.locator(".partner")).not_to_be_empty()
+    expect(row.locator(".amount")).to_have_text("¥50.00")
+    expect(row).to_contain_text("冻结中")
+    expect(row.locator(".unfreezes")).to_contain_text("2027-")
+    assert page.locator("#rebates tbody tr").count() == 1
+    assert facts["guide"] == world.a.staff[facts["gym"]]
+
+
 def test_the_settle_form_refuses_a_bad_period_next_to_the_field(page: Page, world: World) -> None:
     log_in(page, world.a.actors["operator"].username)
     page.goto("/console/money")

@@ -263,7 +263,7 @@ CAUSES: dict[str, tuple[str, str]] = {
 
 KINDS: dict[str, tuple[str, str]] = {
     "commission_payable": ("应付佣金", "Commission payable"),
-    "rebate_frozen": ("应收佣金(冻结期)", "Commission earned (frozen)"),
+    "rebate_frozen": ("应收佣金(冻结期)", "Commission earned, in the return window"),
     "rebate_available": ("应收佣金", "Commission earned"),
     "rebate_clawback": ("佣金追回", "Commission clawback"),
     "points_issued": ("发放积分(应付总部)", "Points issued (owed to the operator)"),

@@ -37,7 +37,7 @@ from lianmeng.targeting import domain as targeting
 from lianmeng.targeting import uplift
 from lianmeng.values.domain import RFM_CLASS_LABELS
 from lianmeng.verification import domain as verification
-from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
+from lianmeng.withdrawals.domain import PAYOUT_METHOD_LABELS, Decision, WithdrawalStatus
 
 Pair = tuple[str, str]
 
@@ -160,6 +160,7 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "joint_card_status": JOINT_CARD_LABELS,
     "campaign_status": CAMPAIGN_STATUS_LABELS,
     "withdrawal_status": WITHDRAWAL_STATUS_LABELS,
+    "payout_method": PAYOUT_METHOD_LABELS,
     "withdrawal_decision": DECISION_LABELS,
     "payee_type": PAYEE_TYPE_LABELS,
     "statement_status": settlement.STATUS_LABELS,
@@ -248,6 +249,7 @@ ERROR_PARAMS: dict[str, dict[str, str]] = {
     "agreement_expired": {"status": "agreement_status", "action": "agreement_action"},
     "agreement_reason_required": {"action": "agreement_action"},
     "withdrawal_transition": {"status": "withdrawal_status", "action": "withdrawal_decision"},
+    "payout_account_invalid": {"method": "payout_method"},
     "statement_transition": {"status": "statement_status", "action": "statement_action"},
     "statement_side": {"action": "statement_action"},
     "campaign_status": {"status": "campaign_status"},
