@@ -126,8 +126,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "payout_account_unknown": {
         "zh-CN": "所选收款账户不是收款人本人的可用账户", "en": "The chosen payout account is not one of the payee's"},
     "payout_account_invalid": {
-        "zh-CN": "账号格式不对:{method}",
-        "en": "Not a valid account for {method}"},
+        "zh-CN": "账号格式不对:银行卡为 12–19 位数字;支付宝为手机号或邮箱;微信支付为手机号或微信号",
+        "en": "Not an account: a bank card is 12–19 digits; Alipay a mobile or an e-mail; WeChat Pay a mobile or a "
+              "WeChat ID"},
     "payout_bank_required": {"zh-CN": "银行卡请填写开户银行", "en": "Enter the bank of the card"},
     "withdrawal_transition": {
         "zh-CN": "提现申请当前状态为「{status}」,不能执行「{action}」",

@@ -249,7 +249,6 @@ ERROR_PARAMS: dict[str, dict[str, str]] = {
     "agreement_expired": {"status": "agreement_status", "action": "agreement_action"},
     "agreement_reason_required": {"action": "agreement_action"},
     "withdrawal_transition": {"status": "withdrawal_status", "action": "withdrawal_decision"},
-    "payout_account_invalid": {"method": "payout_method"},
     "statement_transition": {"status": "statement_status", "action": "statement_action"},
     "statement_side": {"action": "statement_action"},
     "campaign_status": {"status": "campaign_status"},

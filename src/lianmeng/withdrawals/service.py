@@ -57,7 +57,7 @@ def add_payout_account(session: Session, actor: Principal, data: PayoutAccountCr
     method = domain.PayoutMethod(data.method)
     account = domain.normalise_account(method, data.account)
     if account is None:
-        raise Invalid("payout_account_invalid", method=method.value)
+        raise Invalid("payout_account_invalid")
     if method is domain.PayoutMethod.BANK_CARD and not data.bank_name.strip():
         raise Invalid("payout_bank_required")
     merchant = merchants_repo.get_merchant(session, actor, merchant_id)
