@@ -186,7 +186,8 @@ def test_withdrawal_errors_next_to_the_amount_then_the_operator_approves(world: 
     token = csrf_of(admin1, "/console/withdrawals")
     payee = f"merchant:{m1}"
     no_account = admin1.post("/console/withdrawals", data={"csrf": token, "payee": payee, "amount": "200"})
-    assert no_account.status_code == 422 and error_next_to(no_account.text, "payout_account").startswith("请选择收款账户")
+    assert no_account.status_code == 422
+    assert error_next_to(no_account.text, "payout_account").startswith("请选择收款账户")
     bad_card = admin1.post("/console/payout-accounts", data={
         "csrf": token, "method": "bank_card", "account": "6222-12", "holder_name": "商户一", "bank_name": "招商银行"})
     assert bad_card.status_code == 422 and error_next_to(bad_card.text, "account").startswith("账号格式不对")
