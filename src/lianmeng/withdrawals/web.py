@@ -203,7 +203,8 @@ def _check_amount(page: Page, payee: Payee, fen: int | None) -> str | None:
 @router.post("/console/withdrawals", response_class=HTMLResponse)
 async def request_withdrawal(page: StaffPage) -> Response:
     values = await form_of(page)
-    shown = {"payee": values.get("payee", ""), "amount": values.get("amount", "").strip()[:20]}
+    shown = {"payee": values.get("payee", ""), "amount": values.get("amount", "").strip()[:20],
+             "payout_account": values.get("payout_account", "")}
     if not _may_request(page.me):
         return _render(page, 403, error=page.t("只有商户管理员和门店员工可以申请提现",
                                                "Only merchant admins and store staff may ask for withdrawals"))
@@ -211,16 +212,16 @@ async def request_withdrawal(page: StaffPage) -> Response:
     payee = own if own is not None and own.key == shown["payee"] else None
     if payee is None:
         return _render(page, 422, values=shown, errors={"payee": page.t("请选择提现对象", "Choose who withdraws")})
-    shown["payout_account"] = chosen = values.get("payout_account", "")
+    fen, problem = yuan_field(page, values.get("amount", ""))
+    problem = problem or _check_amount(page, payee, fen)
+    if problem is not None or fen is None:
+        return _render(page, 422, values=shown, errors={"amount": problem or ""})
+    chosen = shown["payout_account"]
     mine = {str(a.id) for a in page.session.scalars(
         repository.list_payout_accounts(page.me, owner_type=payee.type, owner_id=payee.id))}
     if chosen not in mine:
         return _render(page, 422, values=shown, errors={"payout_account": page.t(
             "请选择收款账户;没有的话请先在下方添加", "Choose a payout account; add one below if there is none")})
-    fen, problem = yuan_field(page, values.get("amount", ""))
-    problem = problem or _check_amount(page, payee, fen)
-    if problem is not None or fen is None:
-        return _render(page, 422, values=shown, errors={"amount": problem or ""})
     body = WithdrawalCreate(payee_type="staff" if payee.type == "staff" else "merchant", payee_id=payee.id,
                             amount_fen=fen, payout_account_id=int(chosen))
     _, error = run_write(page, lambda: service.request(page.session, page.me, body))
