@@ -1,6 +1,7 @@
 """Money between merchants in the browser: the gym's admin reads January's statement, disputes its commission line
 (a reason is required, shown next to the field), the operator corrects it and both confirm; the statement downloads
-as XLSX; the operator's settle form refuses a bad period next to the field."""
+as XLSX; a line drills down to the orders behind it; the guide sees each rebate; a payout account is added and a
+withdrawal paid to it; the operator's settle form refuses a bad period next to the field."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.test_login import log_in
-from tests.integration.web.test_partner_member_pages import earn_available_rebates
 from tests.conftest import World
+from tests.integration.web.test_partner_member_pages import earn_available_rebates
 from tests.scenarios.test_monthly_settlement_story import call, january, on
 
 
