@@ -347,7 +347,8 @@ def statement_details(session: Session, actor: Principal, statement_id: int, lan
     """The statement and, per line in order, the entries behind it (the export's details sheet)."""
     statement = repository.get_statement(session, actor, statement_id)
     out = statement_out(session, statement, language)
-    return out, [line_detail(session, actor, line.id, language) for line in out.lines]
+    lines = repository.lines_of(session, statement.id)
+    return out, [_line_detail(session, statement, lines, line, language) for line in lines]
 
 
 def line_detail(session: Session, actor: Principal, line_id: int, language: str = "zh-CN") -> LineDetailOut:
@@ -361,8 +362,11 @@ def line_detail(session: Session, actor: Principal, line_id: int, language: str 
         statement = repository.get_statement(session, actor, found.statement_id)
     except NotFound:
         raise NotFound("statement_line") from None
-    lines = repository.lines_of(session, statement.id)
-    line = next(x for x in lines if x.id == line_id)
+    return _line_detail(session, statement, repository.lines_of(session, statement.id), found, language)
+
+
+def _line_detail(session: Session, statement: Statement, lines: list[StatementLine], line: StatementLine,
+                 language: str) -> LineDetailOut:
     run = session.get(SettlementRun, statement.run_id)
     merchant = session.get(Merchant, statement.merchant_id)
     assert run is not None and merchant is not None
