@@ -97,7 +97,8 @@ def history_sheet(statement: StatementOut) -> Sheet:
     rows = [{"at": format_local(e.at), "who": e.actor, "side": pair_words(SIDE_LABELS, e.side),
              "action": pair_words(ACTION_LABELS, e.action), "from": status_words(e.from_status),
              "to": status_words(e.to_status), "lines": "、".join(str(n) for n in e.line_numbers),
-             "reason": e.reason} for e in statement.events]
+             "reason": (f"对账单 #{e.mirror_of} 的调整 the other side of a correction on statement #{e.mirror_of}"
+                        if e.mirror_of else e.reason)} for e in statement.events]
     return Sheet(f"记录 History #{statement.id}", _period(statement), HISTORY_COLUMNS, rows)
 
 

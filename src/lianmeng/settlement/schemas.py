@@ -95,6 +95,7 @@ class EventOut(BaseModel):
     reason: str
     line_ids: list[int]
     line_numbers: list[int] = Field(default_factory=list, description="The lines named, by their numbers")
+    mirror_of: int | None = Field(default=None, description="The other side of a correction made on this statement")
     at: datetime
 
 

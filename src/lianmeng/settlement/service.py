@@ -327,6 +327,9 @@ def statement_out(session: Session, statement: Statement, language: str = "zh-CN
     for event in repository.events_of(session, statement.id):
         out = EventOut.model_validate(event)
         out.line_numbers = [numbers[i] for i in event.line_ids if i in numbers]
+        mirror = (event.details or {}).get("mirror_of")
+        if isinstance(mirror, int):
+            out.mirror_of, out.reason = mirror, ""
         events.append(out)
     return StatementOut(
         id=statement.id, run_id=run.id, alliance_id=statement.alliance_id, merchant_id=merchant.id,

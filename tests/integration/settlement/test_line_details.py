@@ -99,6 +99,12 @@ def test_a_correction_and_the_history_drill_down_and_export(world: World) -> Non
     assert adjusted["events"][1]["line_numbers"] == [commission["number"]]
     assert_every_line_adds_up(world, statements[gym])
     assert_every_line_adds_up(world, statements[centre])  # the mirrored correction too
+    mirrored = call(world, "admin2", "GET", f"/statements/{statements[centre]}")["events"][-1]
+    assert (mirrored["action"], mirrored["mirror_of"], mirrored["reason"]) == ("adjust", statements[gym], "")
+    centre_page = console(world.client, world.a.actors["admin2"].username).get(
+        f"/console/money/statements/{statements[centre]}").text
+    history = centre_page[centre_page.index('id="events"'):]
+    assert f"对账单 #{statements[gym]} 的调整分录记入本单" in history and f"statement {statements[gym]}" not in history
     [entry] = call(world, "admin1", "GET", f"/statement-lines/{correction['id']}")["entries"]
     assert (entry["posting_id"], entry["amount_fen"], entry["cause_label"]) == (correction["posting_id"], 100,
                                                                                "对账调整")
