@@ -44,7 +44,7 @@ from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 from lianmeng.vehicles.models import MemberVehicle
 from lianmeng.verification.models import VerificationEvent
-from lianmeng.withdrawals.models import Withdrawal
+from lianmeng.withdrawals.models import PayoutAccount, Withdrawal
 
 __all__ = [
     "Account",
@@ -102,6 +102,7 @@ __all__ = [
     "OwnershipPeriod",
     "OwnershipSettings",
     "PairOverlap",
+    "PayoutAccount",
     "PointsDraw",
     "PointsGrant",
     "PointsRule",

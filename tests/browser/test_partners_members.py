@@ -160,6 +160,9 @@ def test_too_much_is_refused_next_to_the_amount_and_the_operator_approves(
 ) -> None:
     earn_available_rebates(world)
     m1 = world.a.merchants[0]
+    added = world.client.post("/api/v1/payout-accounts", headers=world.a.actors["admin1"].headers, json={
+        "method": "alipay", "account": "13800138000", "holder_name": "商户一"})  # withdrawals need one
+    assert added.status_code == 201, added.text
     log_in(page, world.a.actors["admin1"].username)
     page.goto("/console/withdrawals")
     expect(page.locator(f'#balances tr[data-payee="merchant:{m1}"] .available')).to_have_text("¥300.00")

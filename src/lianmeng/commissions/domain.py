@@ -111,6 +111,18 @@ PAYEE_LABELS: dict[PayeeKind, tuple[str, str]] = {
     PayeeKind.OPERATOR: ("盟主佣金", "Operator commission"),
 }
 
+class RebateStatus(StrEnum):
+    """A rebate is frozen through the order's return window, then available to withdraw."""
+
+    FROZEN = "frozen"
+    AVAILABLE = "available"
+
+
+REBATE_STATUS_LABELS: dict[RebateStatus, tuple[str, str]] = {
+    RebateStatus.FROZEN: ("冻结中", "Frozen"),
+    RebateStatus.AVAILABLE: ("已解冻", "Released"),
+}
+
 KIND_LABELS: dict[CommissionKind, tuple[str, str]] = {
     CommissionKind.PER_HEAD: ("按人头", "Per head"),
     CommissionKind.FIXED_PER_ORDER: ("按单固定", "Fixed per order"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -8,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from lianmeng.commissions.models import Rebate
 from lianmeng.db import in_keys, insert_many
+from lianmeng.kit.pagination import PageParams
+from lianmeng.merchants.models import Merchant
 from lianmeng.orders.models import Order
 from lianmeng.tenancy import Principal, policy
 
@@ -68,3 +72,35 @@ def list_rebates(p: Principal, *, payee_type: str | None = None, payee_id: int |
     if status:
         stmt = stmt.where(Rebate.status == status)
     return stmt.order_by(Rebate.id.desc())
+
+
+@dataclass(frozen=True)
+class RebateLine:
+    """One rebate as its payee reads it: the order (id, receipt number, time), the partner merchant that pays it,
+    the amount (less what refunds reversed), when it unfreezes, and its status. Never the member."""
+
+    rebate: Rebate
+    receipt: str
+    ordered_at: datetime
+    partner: str
+
+    @property
+    def net_fen(self) -> int:
+        return self.rebate.amount_fen - self.rebate.reversed_fen
+
+
+def rebate_lines(session: Session, p: Principal, payees: Sequence[tuple[str, int]] | None, params: PageParams
+                 ) -> tuple[list[RebateLine], int]:
+    """The rebates owed to these payees ((type, id); None: every one the caller may see), newest first, a page
+    at a time, with their orders and paying merchants."""
+    stmt = select(Rebate, Order.external_id, Order.created_at, Merchant.name).join(
+        Order, Order.id == Rebate.order_id).join(Merchant, Merchant.id == Rebate.payer_merchant_id).where(
+        policy.rebates(p))
+    if payees is not None:
+        if not payees:
+            return [], 0
+        stmt = stmt.where(in_keys(session, (Rebate.payee_type, Rebate.payee_id), list(payees)))
+    total = int(session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0)
+    rows = session.execute(stmt.order_by(Rebate.created_at.desc(), Rebate.id.desc())
+                           .limit(params.page_size).offset(params.offset)).all()
+    return [RebateLine(rebate, receipt, at, partner) for rebate, receipt, at, partner in rows], total

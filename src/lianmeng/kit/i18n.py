@@ -129,6 +129,20 @@ MESSAGES: dict[str, dict[str, str]] = {
     "withdrawal_below_minimum": {
         "zh-CN": "提现金额低于最低限额({minimum} 分)", "en": "Below the minimum withdrawal ({minimum} fen)"},
     "withdrawal_below_fee": {"zh-CN": "提现金额不足以支付手续费", "en": "The amount does not cover the fee"},
+    "withdrawal_not_payee": {
+        "zh-CN": "只有收款人本人可以申请提现或管理收款账户(员工为本人,商户由其管理员)",
+        "en": "Only the payee may ask for a withdrawal or manage payout accounts (staff for themselves, a merchant "
+              "through its admin)"},
+    "payout_account_required": {
+        "zh-CN": "请先添加收款账户(微信支付、支付宝或银行卡)",
+        "en": "Add a payout account first (WeChat Pay, Alipay or a bank card)"},
+    "payout_account_unknown": {
+        "zh-CN": "所选收款账户不是收款人本人的可用账户", "en": "The chosen payout account is not one of the payee's"},
+    "payout_account_invalid": {
+        "zh-CN": "账号格式不对:银行卡为 12–19 位数字;支付宝为手机号或邮箱;微信支付为手机号或微信号",
+        "en": "Not an account: a bank card is 12–19 digits; Alipay a mobile or an e-mail; WeChat Pay a mobile or a "
+              "WeChat ID"},
+    "payout_bank_required": {"zh-CN": "银行卡请填写开户银行", "en": "Enter the bank of the card"},
     "withdrawal_transition": {
         "zh-CN": "提现申请当前状态为「{status}」,不能执行「{action}」",
         "en": "Withdrawal is '{status}'; cannot '{action}'",
@@ -459,6 +473,7 @@ WORDS: dict[str, dict[str, str]] = {
     "card": {"zh-CN": "联盟卡", "en": "Alliance card"},
     "order": {"zh-CN": "订单", "en": "Order"},
     "withdrawal": {"zh-CN": "提现申请", "en": "Withdrawal"},
+    "payout_account": {"zh-CN": "收款账户", "en": "Payout account"},
     "account": {"zh-CN": "账户", "en": "Account"},
     "feedback": {"zh-CN": "评价", "en": "Feedback"},
     "coupon": {"zh-CN": "优惠券", "en": "Coupon"},
@@ -471,6 +486,7 @@ WORDS: dict[str, dict[str, str]] = {
     "campaign": {"zh-CN": "联合营销活动", "en": "Campaign"},
     "campaign_merchant": {"zh-CN": "参与商户", "en": "Participating merchant"},
     "statement": {"zh-CN": "对账单", "en": "Statement"},
+    "statement_line": {"zh-CN": "对账单明细行", "en": "Statement line"},
     "settlement_run": {"zh-CN": "结算批次", "en": "Settlement run"},
     "campaign_registration": {"zh-CN": "活动报名", "en": "Campaign registration"},
     "gift_package": {"zh-CN": "礼包", "en": "Gift package"},

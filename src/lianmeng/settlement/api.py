@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
-from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx_book
 from lianmeng.kit.i18n import pick_language
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.settlement import exports, repository, service
 from lianmeng.settlement.schemas import (
     AdjustIn,
     DisputeIn,
+    LineDetailOut,
     PayIn,
     RunIn,
     RunOut,
@@ -108,8 +109,17 @@ def pay(statement_id: int, body: PayIn, writer: WriterDep) -> JSONResponse:
             response_class=Response, responses={200: {"content": {CSV_MEDIA_TYPE: {}, XLSX_MEDIA_TYPE: {}}}})
 def export(statement_id: int, session: SessionDep, principal: CurrentPrincipal,
            format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx") -> Response:
-    statement = service.statement_out(session, repository.get_statement(session, principal, statement_id))
-    sheet = exports.statement_sheet(statement)
+    statement, details = service.statement_details(session, principal, statement_id)
+    if format == "csv":
+        body, media = to_csv(exports.statement_sheet(statement)), CSV_MEDIA_TYPE
+    else:
+        body, media = to_xlsx_book(exports.workbook(statement, details)), XLSX_MEDIA_TYPE
     name = f"statement-{statement.id}-{statement.period}.{format}"
-    body, media = (to_csv(sheet), CSV_MEDIA_TYPE) if format == "csv" else (to_xlsx(sheet), XLSX_MEDIA_TYPE)
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/statement-lines/{line_id}", response_model=LineDetailOut,
+            summary="One statement line and the ledger entries (and orders) behind it, to back a dispute")
+def get_line(line_id: int, session: SessionDep, principal: CurrentPrincipal,
+             accept_language: Language = None) -> LineDetailOut:
+    return service.line_detail(session, principal, line_id, pick_language(accept_language))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from lianmeng.kit.clock import SHANGHAI
 
@@ -150,6 +151,22 @@ class Side(StrEnum):
     OPERATOR = "operator"
 
 
+ACTION_LABELS: dict[Action, tuple[str, str]] = {
+    Action.ISSUE: ("出具", "Issued"), Action.CONFIRM: ("确认", "Confirmed"), Action.DISPUTE: ("提出异议", "Disputed"),
+    Action.ADJUST: ("调整", "Corrected"), Action.PAY: ("付款", "Paid"),
+}
+
+SIDE_LABELS: dict[Side, tuple[str, str]] = {
+    Side.MERCHANT: ("商户", "Merchant"), Side.OPERATOR: ("联盟总部", "Operator"),
+}
+
+
+def pair_words(table: Mapping[Any, tuple[str, str]], code: str) -> str:
+    """"出具 Issued": a code in both languages, for files read in either (exports)."""
+    zh, en = table.get(code, (code, code))
+    return f"{zh} {en}"
+
+
 # who may take each action, and from which statuses
 ALLOWED: dict[Action, tuple[frozenset[Side], frozenset[Status]]] = {
     Action.ISSUE: (frozenset({Side.OPERATOR}), frozenset({Status.DRAFT})),
@@ -197,6 +214,12 @@ def act(standing: Standing, action: Action, side: Side) -> Standing:
     return Standing(Status.PAID, standing.confirmed_by)
 
 
+def line_numbers(line_ids: Iterable[int]) -> dict[int, int]:
+    """Line id → its number on the statement: 1..n in id order (the order lines were appended), with no gaps
+    whatever the ids (they are shared by every statement)."""
+    return {line_id: number for number, line_id in enumerate(sorted(line_ids), start=1)}
+
+
 def is_closed(status: Status) -> bool:
     """Confirmed and paid statements never change again; late corrections go to a later period."""
     return status in (Status.CONFIRMED, Status.PAID)
@@ -228,11 +251,19 @@ CAUSES: dict[str, tuple[str, str]] = {
     "campaign_cost": ("联合活动费用分摊", "Campaign cost share"),
     "settlement_adjustment": ("对账调整", "Settlement adjustment"),
     "recruit_bounty": ("招募奖励", "Recruit bounty"),
+    "top_up": ("储值充值", "Stored-value top-up"),
+    "release": ("佣金解冻", "Commission released"),
+    "expiry": ("积分过期", "Points expiry"),
+    "withdrawal": ("提现", "Withdrawal"),
+    "joint_card_sale": ("联合卡销售", "Joint card sale"),
+    "joint_card_refund": ("联合卡退款", "Joint card refund"),
+    "member_merge": ("会员合并", "Member merge"),
+    "member_merge_undo": ("撤销会员合并", "Member merge undone"),
 }
 
 KINDS: dict[str, tuple[str, str]] = {
     "commission_payable": ("应付佣金", "Commission payable"),
-    "rebate_frozen": ("应收佣金(冻结期)", "Commission earned (frozen)"),
+    "rebate_frozen": ("应收佣金(冻结期)", "Commission earned, in the return window"),
     "rebate_available": ("应收佣金", "Commission earned"),
     "rebate_clawback": ("佣金追回", "Commission clawback"),
     "points_issued": ("发放积分(应付总部)", "Points issued (owed to the operator)"),

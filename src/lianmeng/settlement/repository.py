@@ -34,7 +34,8 @@ from sqlalchemy.orm import Session, aliased
 from lianmeng.agreements.models import Agreement
 from lianmeng.db import UTCDateTime, in_keys
 from lianmeng.ledger.models import Account, Entry, Posting
-from lianmeng.merchants.models import Merchant, Staff
+from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.orders.models import Order, Refund
 from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
 from lianmeng.tenancy import Principal, policy
@@ -317,4 +318,87 @@ def names(session: Session, parties: set[tuple[str, int]]) -> dict[tuple[str, in
         out.update({("staff", id_): f"{name}({merchant})" for id_, name, merchant in session.execute(
             select(Staff.id, Staff.name, Merchant.name).join(Merchant, Merchant.id == Staff.merchant_id)
             .where(Staff.id.in_(staff_ids)))})
+    return out
+
+
+@dataclass(frozen=True)
+class LineEntry:
+    """One ledger entry behind a statement line, with the order it came from when it came from one (order id,
+    receipt number, merchant, store, amount, time — never the member: a partner's customers stay its own)."""
+
+    entry_id: int
+    posting_id: int
+    at: datetime
+    cause: str
+    cause_id: int | None
+    amount_fen: int
+    order_id: int | None = None
+    receipt: str | None = None
+    order_merchant: str | None = None
+    order_store: str | None = None
+    order_amount_fen: int | None = None
+    order_at: datetime | None = None
+    refund_id: int | None = None
+
+
+ORDER_CAUSES = ("order", "commission")  # the posting's cause_id is the order's id
+REFUND_CAUSE = "refund"  # the posting's cause_id is the refund's id
+
+
+def entries_of_line(session: Session, run: SettlementRun, line: StatementLine) -> list[LineEntry]:
+    """The ledger entries a line sums, found again the way `build_lines` grouped them: the line's account and
+    counterparty, its cause, and the run's window (in the period; or, late, dated in the earlier period the line
+    names, committed after that period's run); a correction made on a statement is its one posting."""
+    where: list[ColumnElement[bool]] = [
+        Entry.account_id == line.account_id, Entry.party_type == line.party_type, Entry.party_id == line.party_id,
+        Posting.alliance_id == run.alliance_id]
+    if line.posting_id is not None:
+        where.append(Posting.id == line.posting_id)
+    else:
+        where += [Posting.cause == line.cause, Posting.id <= run.through_posting_id]
+        if line.late:
+            where += [Posting.created_at < literal(run.starts_at, UTCDateTime()),
+                      Posting.id > run.after_posting_id]
+            earlier = aliased(SettlementRun)
+            dated_in = and_(earlier.alliance_id == run.alliance_id, earlier.cycle == run.cycle,
+                            earlier.starts_at <= Posting.created_at, earlier.ends_at > Posting.created_at)
+            if line.late_of_run_id is not None:
+                where.append(exists().where(dated_in, earlier.id == line.late_of_run_id))
+            else:
+                where.append(not_(exists().where(dated_in)))
+        else:
+            where += [Posting.created_at >= literal(run.starts_at, UTCDateTime()),
+                      Posting.created_at < literal(run.ends_at, UTCDateTime())]
+        if line.cause == ADJUSTMENT:
+            where += [Posting.cause_id == line.corrects_statement_id, not_(_placed_on_a_statement())]
+    rows = session.execute(select(Entry.id, Posting.id, Posting.created_at, Posting.cause, Posting.cause_id,
+                                  Entry.amount)
+                           .join(Posting, Posting.id == Entry.posting_id).where(*where)
+                           .order_by(Posting.created_at, Entry.id)).all()
+    order_ids = {cause_id for _, _, _, cause, cause_id, _ in rows if cause in ORDER_CAUSES and cause_id}
+    refund_ids = {cause_id for _, _, _, cause, cause_id, _ in rows if cause == REFUND_CAUSE and cause_id}
+    refunds: dict[int, int] = {}
+    if refund_ids:
+        refunds = {rid: oid for rid, oid in session.execute(
+            select(Refund.id, Refund.order_id).where(Refund.id.in_(refund_ids)))}
+    orders: dict[int, tuple[str, str, str | None, int, datetime]] = {}
+    wanted = order_ids | set(refunds.values())
+    if wanted:
+        orders = {oid: (receipt, merchant, store, amount, at) for oid, receipt, merchant, store, amount, at in
+                  session.execute(select(Order.id, Order.external_id, Merchant.name, Store.name, Order.amount_fen,
+                                         Order.created_at)
+                                  .join(Merchant, Merchant.id == Order.merchant_id)
+                                  .outerjoin(Store, Store.id == Order.store_id)
+                                  .where(Order.id.in_(wanted), Order.alliance_id == run.alliance_id))}
+    out = []
+    for entry_id, posting_id, at, cause, cause_id, amount in rows:
+        refund_id = cause_id if cause == REFUND_CAUSE else None
+        order_id = cause_id if cause in ORDER_CAUSES else refunds.get(refund_id) if refund_id is not None else None
+        order = orders.get(order_id) if order_id is not None else None
+        if order is None:
+            out.append(LineEntry(entry_id, posting_id, at, cause, cause_id, int(amount), refund_id=refund_id))
+            continue
+        receipt, merchant, store, order_fen, order_at = order
+        out.append(LineEntry(entry_id, posting_id, at, cause, cause_id, int(amount), order_id, receipt, merchant,
+                             store, int(order_fen), order_at, refund_id))
     return out

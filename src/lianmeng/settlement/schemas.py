@@ -55,6 +55,7 @@ class StatementSummary(BaseModel):
 
 class LineOut(BaseModel):
     id: int
+    number: int = Field(description="The line's number on the statement, 1..n in order (page and export)")
     account_id: int
     kind: str
     kind_label: str
@@ -70,6 +71,7 @@ class LineOut(BaseModel):
     corrects_period: str | None = Field(description="Late lines: the period the postings were dated in")
     corrects_statement_id: int | None
     adjusts_line_id: int | None
+    adjusts_line_number: int | None = Field(default=None, description="The number of the line it corrects")
     posting_id: int | None
     note: str
 
@@ -92,6 +94,8 @@ class EventOut(BaseModel):
     actor: str
     reason: str
     line_ids: list[int]
+    line_numbers: list[int] = Field(default_factory=list, description="The lines named, by their numbers")
+    mirror_of: int | None = Field(default=None, description="The other side of a correction made on this statement")
     at: datetime
 
 
@@ -117,6 +121,39 @@ class StatementOut(BaseModel):
     lines: list[LineOut]
     counterparties: list[CounterpartyNet]
     events: list[EventOut]
+
+
+class LineEntryOut(BaseModel):
+    """One ledger entry behind a line, and the order it came from (no member: a partner's customers stay its
+    own)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    entry_id: int
+    posting_id: int
+    at: datetime
+    cause: str
+    cause_label: str
+    cause_id: int | None
+    amount_fen: int
+    amount: str
+    order_id: int | None
+    receipt: str | None = Field(description="The order's receipt number")
+    order_merchant: str | None
+    order_store: str | None
+    order_amount_fen: int | None
+    order_at: datetime | None
+    refund_id: int | None
+
+
+class LineDetailOut(BaseModel):
+    statement_id: int
+    merchant_name: str
+    period: str
+    status: str
+    line: LineOut
+    entries: list[LineEntryOut] = Field(description="The entries the line sums: their count is the line's entries, "
+                                                    "their amounts add up to the line's amount")
 
 
 class DisputeIn(BaseModel):

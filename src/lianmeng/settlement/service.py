@@ -26,6 +26,8 @@ from lianmeng.settlement.schemas import (
     CounterpartyNet,
     DisputeIn,
     EventOut,
+    LineDetailOut,
+    LineEntryOut,
     LineOut,
     Mismatch,
     PayIn,
@@ -319,7 +321,16 @@ def statement_out(session: Session, statement: Statement, language: str = "zh-CN
     lines = repository.lines_of(session, statement.id)
     names = repository.names(session, {(line.party_type, line.party_id) for line in lines})
     cycle = SettlementCycle(run.cycle)
+    numbers = domain.line_numbers(line.id for line in lines)
     nets = domain.net_by_counterparty(domain.LineFigures(x.party_type, x.party_id, x.amount_fen) for x in lines)
+    events = []
+    for event in repository.events_of(session, statement.id):
+        out = EventOut.model_validate(event)
+        out.line_numbers = [numbers[i] for i in event.line_ids if i in numbers]
+        mirror = (event.details or {}).get("mirror_of")
+        if isinstance(mirror, int):
+            out.mirror_of, out.reason = mirror, ""
+        events.append(out)
     return StatementOut(
         id=statement.id, run_id=run.id, alliance_id=statement.alliance_id, merchant_id=merchant.id,
         merchant_name=merchant.name, period=statement.period, cycle=run.cycle,
@@ -327,22 +338,67 @@ def statement_out(session: Session, statement: Statement, language: str = "zh-CN
         ends_at=run.ends_at, status=statement.status, net_fen=statement.net_fen, net=format_yuan(statement.net_fen),
         merchant_confirmed_at=statement.merchant_confirmed_at, operator_confirmed_at=statement.operator_confirmed_at,
         issued_at=statement.issued_at, paid_at=statement.paid_at, payout_ref=statement.payout_ref,
-        lines=[_line_out(line, names, cycle, language) for line in lines],
+        lines=[_line_out(line, names, numbers, cycle, language) for line in lines],
         counterparties=[CounterpartyNet(party_type=t, party_id=i, party_name=names.get((t, i), f"{t} {i}"),
                                         net_fen=fen, net=format_yuan(fen)) for (t, i), fen in nets.items()],
-        events=[EventOut.model_validate(e) for e in repository.events_of(session, statement.id)],
+        events=events,
     )
 
 
-def _line_out(line: StatementLine, names: dict[tuple[str, int], str], cycle: SettlementCycle, language: str
-              ) -> LineOut:
+def statement_details(session: Session, actor: Principal, statement_id: int, language: str = "zh-CN"
+                      ) -> tuple[StatementOut, list[LineDetailOut]]:
+    """The statement and, per line in order, the entries behind it (the export's details sheet)."""
+    statement = repository.get_statement(session, actor, statement_id)
+    out = statement_out(session, statement, language)
+    lines = repository.lines_of(session, statement.id)
+    return out, [_line_detail(session, statement, lines, line, language) for line in lines]
+
+
+def line_detail(session: Session, actor: Principal, line_id: int, language: str = "zh-CN") -> LineDetailOut:
+    """A statement line and the ledger entries behind it, each with its order when it came from one: what a
+    merchant needs to back a dispute. Whoever may read the statement may read its lines (a merchant its own);
+    a line of a statement the caller may not read is not found, as if it did not exist."""
+    found = session.get(StatementLine, line_id)
+    if found is None:
+        raise NotFound("statement_line")
+    try:
+        statement = repository.get_statement(session, actor, found.statement_id)
+    except NotFound:
+        raise NotFound("statement_line") from None
+    return _line_detail(session, statement, repository.lines_of(session, statement.id), found, language)
+
+
+def _line_detail(session: Session, statement: Statement, lines: list[StatementLine], line: StatementLine,
+                 language: str) -> LineDetailOut:
+    run = session.get(SettlementRun, statement.run_id)
+    merchant = session.get(Merchant, statement.merchant_id)
+    assert run is not None and merchant is not None
+    names = repository.names(session, {(line.party_type, line.party_id)})
+    numbers = domain.line_numbers(x.id for x in lines)
+    entries = [LineEntryOut(
+        entry_id=e.entry_id, posting_id=e.posting_id, at=e.at, cause=e.cause,
+        cause_label=domain.cause_label(e.cause, language), cause_id=e.cause_id, amount_fen=e.amount_fen,
+        amount=format_yuan(e.amount_fen), order_id=e.order_id, receipt=e.receipt, order_merchant=e.order_merchant,
+        order_store=e.order_store, order_amount_fen=e.order_amount_fen, order_at=e.order_at, refund_id=e.refund_id)
+        for e in repository.entries_of_line(session, run, line)]
+    return LineDetailOut(statement_id=statement.id, merchant_name=merchant.name, period=statement.period,
+                         status=statement.status,
+                         line=_line_out(line, names, numbers, SettlementCycle(run.cycle), language),
+                         entries=entries)
+
+
+def _line_out(line: StatementLine, names: dict[tuple[str, int], str], numbers: dict[int, int],
+              cycle: SettlementCycle, language: str) -> LineOut:
     late_from = domain.period_containing(cycle, clock.today_in_shanghai(line.earliest_at)).label \
         if line.late and line.earliest_at else None
     return LineOut(
-        id=line.id, account_id=line.account_id, kind=line.kind, kind_label=domain.kind_label(line.kind, language),
+        id=line.id, number=numbers[line.id], account_id=line.account_id, kind=line.kind,
+        kind_label=domain.kind_label(line.kind, language),
         cause=line.cause, cause_label=domain.cause_label(line.cause, language), party_type=line.party_type,
         party_id=line.party_id,
         party_name=names.get((line.party_type, line.party_id), f"{line.party_type} {line.party_id}"),
         amount_fen=line.amount_fen, amount=format_yuan(line.amount_fen), entries=line.entries, late=line.late,
         corrects_period=late_from, corrects_statement_id=line.corrects_statement_id,
-        adjusts_line_id=line.adjusts_line_id, posting_id=line.posting_id, note=line.note)
+        adjusts_line_id=line.adjusts_line_id,
+        adjusts_line_number=numbers.get(line.adjusts_line_id) if line.adjusts_line_id is not None else None,
+        posting_id=line.posting_id, note=line.note)

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Forbidden
-from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+from lianmeng.kit.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx_book
 from lianmeng.kit.pagination import PageParams, page_of
 from lianmeng.settlement import domain, exports, repository, service
 from lianmeng.settlement.schemas import AdjustIn, DisputeIn, PayIn, RunIn, RunOut, StatementSummary
@@ -125,6 +125,14 @@ def statement(statement_id: int, page: StaffPage, done: Annotated[str | None, Qu
     return _statement(page, statement_id, flash=flash)
 
 
+@router.get("/console/money/lines/{line_id}")
+def line(line_id: int, page: StaffPage) -> Response:
+    """One statement line and the ledger entries behind it, each with the order it came from (no member)."""
+    _require_reader(page)
+    detail = service.line_detail(page.session, page.me, line_id, page.lang)
+    return page.render("money/line.html", d=detail, l=detail.line)
+
+
 @router.post("/console/money/statements/{statement_id}/confirm")
 async def confirm(statement_id: int, page: StaffPage) -> Response:
     await form_of(page)
@@ -198,8 +206,10 @@ async def pay(statement_id: int, page: StaffPage) -> Response:
 def export(statement_id: int, page: StaffPage, format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "xlsx"
            ) -> Response:
     _require_reader(page)
-    statement = service.statement_out(page.session, repository.get_statement(page.session, page.me, statement_id))
-    sheet = exports.statement_sheet(statement)
-    body, media = (to_csv(sheet), CSV_MEDIA_TYPE) if format == "csv" else (to_xlsx(sheet), XLSX_MEDIA_TYPE)
+    statement, details = service.statement_details(page.session, page.me, statement_id)
+    if format == "csv":
+        body, media = to_csv(exports.statement_sheet(statement)), CSV_MEDIA_TYPE
+    else:
+        body, media = to_xlsx_book(exports.workbook(statement, details)), XLSX_MEDIA_TYPE
     name = f"statement-{statement.id}-{statement.period}.{format}"
     return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

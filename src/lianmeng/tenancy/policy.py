@@ -35,7 +35,7 @@ from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.tenancy.principal import Principal
 from lianmeng.values.models import MemberValue, MemberValueChange
 from lianmeng.vehicles.models import MemberVehicle
-from lianmeng.withdrawals.models import Withdrawal
+from lianmeng.withdrawals.models import PayoutAccount, Withdrawal
 
 
 def alliances(p: Principal) -> ColumnElement[bool]:
@@ -204,6 +204,20 @@ def withdrawals(p: Principal) -> ColumnElement[bool]:
         return and_(Withdrawal.payee_type == "staff", Withdrawal.payee_id == p.staff_id)
     if p.is_merchant_side:
         return Withdrawal.merchant_id == p.merchant_id
+    return false()
+
+
+def payout_accounts(p: Principal) -> ColumnElement[bool]:
+    """Where withdrawals are paid (masked): staff see their own; a merchant admin its own and its staff's (it
+    decides their withdrawals); the operator the alliance's (it pays them)."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return PayoutAccount.alliance_id == p.alliance_id
+    if p.role is Role.STORE_STAFF:
+        return and_(PayoutAccount.owner_type == "staff", PayoutAccount.owner_id == p.staff_id)
+    if p.role is Role.MERCHANT_ADMIN:
+        return PayoutAccount.merchant_id == p.merchant_id
     return false()
 
 

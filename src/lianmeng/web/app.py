@@ -79,6 +79,7 @@ from lianmeng.web import errors, openapi
 from lianmeng.web.capacity import LoadShedder, size_thread_limiter
 from lianmeng.web.health import router as health_router
 from lianmeng.web.security import SecurityHeaders
+from lianmeng.withdrawals.api import accounts as payout_accounts_router
 from lianmeng.withdrawals.api import router as withdrawals_router
 from lianmeng.withdrawals.web import router as withdrawals_pages
 
@@ -120,7 +121,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     api = APIRouter(prefix="/api/v1")
     for router in (health_router, auth_router, alliances_router, merchants_router, merging_router, members_router,
                    agreements_router,
-                   orders_router, withdrawals_router, ledger_router, commissions_router, points_router,
+                   orders_router, withdrawals_router, payout_accounts_router, ledger_router, commissions_router,
+                   points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,

@@ -37,7 +37,7 @@ from lianmeng.targeting import domain as targeting
 from lianmeng.targeting import uplift
 from lianmeng.values.domain import RFM_CLASS_LABELS
 from lianmeng.verification import domain as verification
-from lianmeng.withdrawals.domain import Decision, WithdrawalStatus
+from lianmeng.withdrawals.domain import PAYOUT_METHOD_LABELS, Decision, WithdrawalStatus
 
 Pair = tuple[str, str]
 
@@ -129,11 +129,7 @@ DECISION_LABELS: dict[Decision, Pair] = {
     Decision.PAY: ("确认已打款", "Mark paid"),
 }
 PAYEE_TYPE_LABELS: dict[str, Pair] = {"merchant": ("商户", "Merchant"), "staff": ("员工", "Staff member")}
-STATEMENT_ACTION_LABELS: dict[settlement.Action, Pair] = {
-    settlement.Action.ISSUE: ("出具", "Issued"), settlement.Action.CONFIRM: ("确认", "Confirmed"),
-    settlement.Action.DISPUTE: ("提出异议", "Disputed"), settlement.Action.ADJUST: ("调整", "Corrected"),
-    settlement.Action.PAY: ("付款", "Paid"),
-}
+STATEMENT_ACTION_LABELS: dict[settlement.Action, Pair] = settlement.ACTION_LABELS
 
 # the label tables by name, as the `label` filter knows them
 _BY_NAME: dict[str, Mapping[Any, Pair]] = {
@@ -144,6 +140,7 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "settlement_cycle": CYCLE_LABELS,
     "commission_kind": commissions.KIND_LABELS,
     "commission_payee": commissions.PAYEE_LABELS,
+    "rebate_status": commissions.REBATE_STATUS_LABELS,
     "term_payee": TERM_PAYEE_LABELS,
     "industry": INDUSTRY_LABELS,
     "merchant_status": MERCHANT_STATUS_LABELS,
@@ -163,10 +160,12 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "joint_card_status": JOINT_CARD_LABELS,
     "campaign_status": CAMPAIGN_STATUS_LABELS,
     "withdrawal_status": WITHDRAWAL_STATUS_LABELS,
+    "payout_method": PAYOUT_METHOD_LABELS,
     "withdrawal_decision": DECISION_LABELS,
     "payee_type": PAYEE_TYPE_LABELS,
     "statement_status": settlement.STATUS_LABELS,
     "statement_action": STATEMENT_ACTION_LABELS,
+    "statement_side": settlement.SIDE_LABELS,
     "decay_source": distance.SOURCE_LABELS,
     "decay_scope": distance.SCOPE_LABELS,
     "partner_standard": partners.STANDARD_LABELS,

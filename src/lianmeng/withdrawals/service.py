@@ -13,31 +13,87 @@ from sqlalchemy.orm import Session
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
 from lianmeng.commissions.service import FEES, payee_ref
-from lianmeng.kit import clock
+from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import AppError, Forbidden, Invalid
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy import Principal, policy
 from lianmeng.withdrawals import domain, repository
-from lianmeng.withdrawals.models import Withdrawal
-from lianmeng.withdrawals.schemas import WithdrawalCreate, WithdrawalDecision
+from lianmeng.withdrawals.models import PayoutAccount, Withdrawal
+from lianmeng.withdrawals.schemas import PayoutAccountCreate, WithdrawalCreate, WithdrawalDecision
 
 PAID_OUT = AccountRef(OwnerType.OPERATOR, 0, AccountKind.PAID_OUT)
+PAYOUT_PURPOSE = "pii"  # payout account numbers are personal data, sealed like phones
 
 
 def _payee_merchant(session: Session, actor: Principal, payee_type: str, payee_id: int) -> int:
-    """Who may ask: staff for themselves (or their merchant admin for them); a merchant admin for the merchant."""
+    """Only the payee asks, for itself: store staff for themselves, a merchant's admin for the merchant. Someone
+    the caller cannot see is not found; one it can see but is not is forbidden."""
     if payee_type == "staff":
         staff = merchants_repo.get_staff(session, actor, payee_id)
-        if actor.role is Role.STORE_STAFF and actor.staff_id != staff.id:
-            raise Forbidden()
-        if actor.role is Role.MEMBER:
-            raise Forbidden()
+        if actor.role is not Role.STORE_STAFF or actor.staff_id != staff.id:
+            raise Forbidden("withdrawal_not_payee")
         return staff.merchant_id
     merchant = merchants_repo.get_merchant(session, actor, payee_id)
-    policy.require_manages(actor, merchant.id)
+    if actor.role is not Role.MERCHANT_ADMIN or actor.merchant_id != merchant.id:
+        raise Forbidden("withdrawal_not_payee")
     return merchant.id
+
+
+def _owner(session: Session, actor: Principal) -> tuple[str, int, int]:
+    """Whose payout account the caller adds: store staff their own, a merchant admin the merchant's."""
+    if actor.role is Role.STORE_STAFF and actor.staff_id is not None:
+        staff = merchants_repo.get_staff(session, actor, actor.staff_id)
+        return "staff", staff.id, staff.merchant_id
+    if actor.role is Role.MERCHANT_ADMIN and actor.merchant_id is not None:
+        return "merchant", actor.merchant_id, actor.merchant_id
+    raise Forbidden("withdrawal_not_payee")
+
+
+def add_payout_account(session: Session, actor: Principal, data: PayoutAccountCreate) -> PayoutAccount:
+    """The caller's own payout account: the number checked for its method, stored encrypted with a masked copy."""
+    owner_type, owner_id, merchant_id = _owner(session, actor)
+    method = domain.PayoutMethod(data.method)
+    account = domain.normalise_account(method, data.account)
+    if account is None:
+        raise Invalid("payout_account_invalid")
+    if method is domain.PayoutMethod.BANK_CARD and not data.bank_name.strip():
+        raise Invalid("payout_bank_required")
+    merchant = merchants_repo.get_merchant(session, actor, merchant_id)
+    row = PayoutAccount(
+        alliance_id=merchant.alliance_id, owner_type=owner_type, owner_id=owner_id, merchant_id=merchant_id,
+        method=method.value, holder_name=data.holder_name.strip(),
+        bank_name=data.bank_name.strip() if method is domain.PayoutMethod.BANK_CARD else "",
+        account_enc=crypto.encrypt(account, PAYOUT_PURPOSE), account_masked=domain.mask_account(method, account),
+        created_by=actor.label, created_at=clock.now())
+    session.add(row)
+    session.flush()
+    return row
+
+
+def remove_payout_account(session: Session, actor: Principal, account_id: int) -> PayoutAccount:
+    """Only its owner removes it; withdrawals already paid to it keep naming it."""
+    row = repository.get_payout_account(session, actor, account_id, lock=True)
+    owner_type, owner_id, _ = _owner(session, actor)
+    if (row.owner_type, row.owner_id) != (owner_type, owner_id):
+        raise Forbidden("withdrawal_not_payee")
+    if row.removed_at is None:
+        row.removed_at = clock.now()
+        session.flush()
+    return row
+
+
+def _payout_account(session: Session, payee_type: str, payee_id: int, chosen: int | None) -> PayoutAccount:
+    accounts = repository.payout_accounts_of(session, payee_type, payee_id)
+    if not accounts:
+        raise Invalid("payout_account_required")
+    if chosen is None:
+        return accounts[0]
+    found = next((a for a in accounts if a.id == chosen), None)
+    if found is None:
+        raise Invalid("payout_account_unknown", payout_account_id=chosen)
+    return found
 
 
 def request(session: Session, actor: Principal, data: WithdrawalCreate) -> Withdrawal:
@@ -48,10 +104,11 @@ def request(session: Session, actor: Principal, data: WithdrawalCreate) -> Withd
     refused = domain.check_request(data.amount_fen, alliance.withdrawal_min_fen, alliance.withdrawal_fee_fen)
     if refused:
         raise Invalid(refused, minimum=alliance.withdrawal_min_fen)
+    account = _payout_account(session, data.payee_type, data.payee_id, data.payout_account_id)
     withdrawal = Withdrawal(
         alliance_id=alliance.id, payee_type=data.payee_type, payee_id=data.payee_id, merchant_id=merchant_id,
-        amount_fen=data.amount_fen, fee_fen=alliance.withdrawal_fee_fen, status="requested",
-        requested_by=actor.label, created_at=clock.now(),
+        payout_account_id=account.id, amount_fen=data.amount_fen, fee_fen=alliance.withdrawal_fee_fen,
+        status="requested", requested_by=actor.label, created_at=clock.now(),
     )
     session.add(withdrawal)
     session.flush()

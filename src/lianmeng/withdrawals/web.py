@@ -17,7 +17,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth.domain import Role
+from lianmeng.commissions import repository as commissions_repo
 from lianmeng.kit.errors import NotFound
+from lianmeng.kit.i18n import translate
 from lianmeng.kit.money import format_yuan
 from lianmeng.kit.pagination import PageParams, paginate
 from lianmeng.ledger import repository as ledger_repo
@@ -25,19 +27,22 @@ from lianmeng.ledger.domain import AccountKind, OwnerType
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Staff
 from lianmeng.tenancy import Principal
-from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, run_write, yuan_field
+from lianmeng.web import labels
+from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, parse, run_write, yuan_field
 from lianmeng.web.labels import DECISION_LABELS
 from lianmeng.web.labels import WITHDRAWAL_STATUS_LABELS as STATUS_LABELS
-from lianmeng.withdrawals import repository, service
-from lianmeng.withdrawals.domain import FLOW, Decision, WithdrawalStatus
-from lianmeng.withdrawals.models import Withdrawal
-from lianmeng.withdrawals.schemas import WithdrawalCreate, WithdrawalDecision
+from lianmeng.withdrawals import domain, repository, service
+from lianmeng.withdrawals.domain import FLOW, PAYOUT_METHOD_LABELS, Decision, PayoutMethod, WithdrawalStatus
+from lianmeng.withdrawals.models import PayoutAccount, Withdrawal
+from lianmeng.withdrawals.schemas import PayoutAccountCreate, WithdrawalCreate, WithdrawalDecision
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 
 DONE: dict[str, tuple[str, str]] = {
+    "account_added": ("收款账户已添加(仅显示部分号码)", "Payout account added (shown masked)"),
+    "account_removed": ("收款账户已删除", "Payout account removed"),
     "requested": ("提现申请已提交,等待审核", "Withdrawal requested; waiting for approval"),
     Decision.APPROVE.value: ("已批准提现申请", "Withdrawal approved"),
     Decision.REJECT.value: ("已拒绝提现申请,金额已退回可提现余额", "Withdrawal rejected; the money is available again"),
@@ -95,6 +100,23 @@ def _with_balances(page: Page, payees: list[Payee]) -> list[Payee]:
     return payees
 
 
+def _own_payee(payees: list[Payee], me: Principal) -> Payee | None:
+    """The caller as a payee: store staff themselves, a merchant admin the merchant. Only the payee asks for a
+    withdrawal or adds a payout account, for itself."""
+    if me.role is Role.STORE_STAFF:
+        return next((p for p in payees if p.type == "staff" and p.id == me.staff_id), None)
+    if me.role is Role.MERCHANT_ADMIN:
+        return next((p for p in payees if p.type == "merchant" and p.id == me.merchant_id), None)
+    return None
+
+
+def _account_words(page: Page, account: PayoutAccount) -> str:
+    """「支付宝 138****5678 · 王芳」: the method in words, the masked number, the holder (a card: and its bank)."""
+    method = page.t(*PAYOUT_METHOD_LABELS[PayoutMethod(account.method)])
+    bank = f" {account.bank_name}" if account.bank_name else ""
+    return f"{method}{bank} {account.account_masked} · {account.holder_name}"
+
+
 def _may_request(me: Principal) -> bool:
     return me.role in (Role.MERCHANT_ADMIN, Role.STORE_STAFF)
 
@@ -109,7 +131,7 @@ def _may_decide(me: Principal, withdrawal: Withdrawal) -> bool:
     return me.is_operator
 
 
-def _render(page: Page, status_code: int = 200, *, status: str = "", page_no: int = 1,
+def _render(page: Page, status_code: int = 200, *, status: str = "", page_no: int = 1, rebates_page: int = 1,
             values: dict[str, str] | None = None, errors: dict[str, str] | None = None, **extra: Any) -> Response:
     me = page.me
     session = page.session
@@ -131,19 +153,32 @@ def _render(page: Page, status_code: int = 200, *, status: str = "", page_no: in
         requests.append({"w": w, "payee": payee, "merchant": merchant_names.get(w.merchant_id, ""),
                          "status_label": page.t(*STATUS_LABELS[current]), "decisions": decisions})
     alliance = session.get(Alliance, me.alliance_id) if me.alliance_id is not None else None
-    may_request = _may_request(me) and bool(payees)
+    own = _own_payee(payees, me)
+    may_request = _may_request(me) and own is not None
+    my_accounts = (session.scalars(repository.list_payout_accounts(me, owner_type=own.type, owner_id=own.id)).all()
+                   if own is not None else [])
+    used = repository.payout_accounts_by_id(session, {w.payout_account_id for w in rows if w.payout_account_id})
+    rebate_paging = PageParams(page=rebates_page, page_size=PAGE_SIZE)
+    owed_to = None if me.is_operator else [(p.type, p.id) for p in payees]
+    rebates, rebate_total = commissions_repo.rebate_lines(session, me, owed_to, rebate_paging)
+    payee_names = {(p.type, p.id): p.name for p in payees}
     return page.render(
         "withdrawals/index.html", status_code=status_code, payees=payees, requests=requests, total=total,
         page_no=paging.page, pages=max(1, -(-total // PAGE_SIZE)), status=wanted,
         statuses=[(s.value, page.t(*STATUS_LABELS[s])) for s in WithdrawalStatus],
-        may_request=may_request, payee_options=[(p.key, p.name) for p in payees] if may_request else [],
+        may_request=may_request, payee_options=[(own.key, own.name)] if may_request and own else [],
+        my_accounts=my_accounts, account_options=[(str(a.id), _account_words(page, a)) for a in my_accounts],
+        used_accounts={i: _account_words(page, a) for i, a in used.items()},
+        methods=[(m.value, page.t(*PAYOUT_METHOD_LABELS[m])) for m in PayoutMethod],
         minimum=alliance.withdrawal_min_fen if alliance else 0, fee=alliance.withdrawal_fee_fen if alliance else 0,
-        values=values or {}, errors=errors or {}, **extra)
+        values=values or {}, errors=errors or {}, rebates=rebates, rebate_total=rebate_total,
+        rebates_page=rebate_paging.page, rebate_pages=max(1, -(-rebate_total // PAGE_SIZE)),
+        payee_names=payee_names, rebate_reason=lambda reason: labels.rebate_reason(reason, page.lang), **extra)
 
 
 @router.get("/console/withdrawals", response_class=HTMLResponse)
-def withdrawals(page: StaffPage, status: str = "", p: str = "1", done: str = "") -> Response:
-    return _render(page, status=status, page_no=_int(p, 1),
+def withdrawals(page: StaffPage, status: str = "", p: str = "1", rp: str = "1", done: str = "") -> Response:
+    return _render(page, status=status, page_no=_int(p, 1), rebates_page=_int(rp, 1),
                    flash=page.t(*DONE[done]) if done in DONE else None)
 
 
@@ -168,20 +203,27 @@ def _check_amount(page: Page, payee: Payee, fen: int | None) -> str | None:
 @router.post("/console/withdrawals", response_class=HTMLResponse)
 async def request_withdrawal(page: StaffPage) -> Response:
     values = await form_of(page)
-    shown = {"payee": values.get("payee", ""), "amount": values.get("amount", "").strip()[:20]}
+    shown = {"payee": values.get("payee", ""), "amount": values.get("amount", "").strip()[:20],
+             "payout_account": values.get("payout_account", "")}
     if not _may_request(page.me):
         return _render(page, 403, error=page.t("只有商户管理员和门店员工可以申请提现",
                                                "Only merchant admins and store staff may ask for withdrawals"))
-    payees = {p.key: p for p in _with_balances(page, _payees(page))}
-    payee = payees.get(shown["payee"])
+    own = _own_payee(_with_balances(page, _payees(page)), page.me)
+    payee = own if own is not None and own.key == shown["payee"] else None
     if payee is None:
         return _render(page, 422, values=shown, errors={"payee": page.t("请选择提现对象", "Choose who withdraws")})
     fen, problem = yuan_field(page, values.get("amount", ""))
     problem = problem or _check_amount(page, payee, fen)
     if problem is not None or fen is None:
         return _render(page, 422, values=shown, errors={"amount": problem or ""})
+    chosen = shown["payout_account"]
+    mine = {str(a.id) for a in page.session.scalars(
+        repository.list_payout_accounts(page.me, owner_type=payee.type, owner_id=payee.id))}
+    if chosen not in mine:
+        return _render(page, 422, values=shown, errors={"payout_account": page.t(
+            "请选择收款账户;没有的话请先在下方添加", "Choose a payout account; add one below if there is none")})
     body = WithdrawalCreate(payee_type="staff" if payee.type == "staff" else "merchant", payee_id=payee.id,
-                            amount_fen=fen)
+                            amount_fen=fen, payout_account_id=int(chosen))
     _, error = run_write(page, lambda: service.request(page.session, page.me, body))
     if error is not None:
         return _render(page, 409, values=shown, errors={"amount": error})
@@ -213,3 +255,33 @@ async def decide(withdrawal_id: int, decision: str, page: StaffPage) -> Response
     if error is not None:
         return _render(page, 409, error=error)
     return page.redirect(f"/console/withdrawals?done={chosen.value}")
+
+
+@router.post("/console/payout-accounts", response_class=HTMLResponse)
+async def add_payout_account(page: StaffPage) -> Response:
+    """The caller's own payout account; the number is checked for its method, next to the field."""
+    values = await form_of(page)
+    shown = {k: values.get(k, "").strip()[:64] for k in ("method", "account", "holder_name", "bank_name")}
+    form = {f"pa_{k}": v for k, v in shown.items() if k != "account"}  # the number is never echoed back
+    body, errors = parse(PayoutAccountCreate, shown, page.lang)
+    if body is not None:
+        if domain.normalise_account(body.method, body.account) is None:
+            errors["account"] = translate("payout_account_invalid", page.lang)
+        if body.method is PayoutMethod.BANK_CARD and not body.bank_name.strip():
+            errors["bank_name"] = translate("payout_bank_required", page.lang)
+    if body is None or errors:
+        return _render(page, 422, values=form, errors={f"pa_{k}": v for k, v in errors.items()})
+    _, error = run_write(page, lambda: service.add_payout_account(page.session, page.me, body))
+    if error is not None:
+        return _render(page, 403, values=form, errors={"pa_method": error})
+    return page.redirect("/console/withdrawals?done=account_added")
+
+
+@router.post("/console/payout-accounts/{account_id}/remove", response_class=HTMLResponse)
+async def remove_payout_account(account_id: int, page: StaffPage) -> Response:
+    await form_of(page)
+    repository.get_payout_account(page.session, page.me, account_id)  # 404 outside the caller's scope
+    _, error = run_write(page, lambda: service.remove_payout_account(page.session, page.me, account_id))
+    if error is not None:
+        return _render(page, 403, error=error)
+    return page.redirect("/console/withdrawals?done=account_removed")

@@ -32,6 +32,12 @@ def staff_balance(session: Session, world: World, staff_id: int, kind: AccountKi
     return ledger.balance(session, world.a.alliance_id, AccountRef(OwnerType.STAFF, staff_id, kind))
 
 
+def add_payout_account(world: World, who: str, account: str = "13800138000") -> int:
+    """A WeChat Pay payout account of `who` (a store staff login: theirs; a merchant admin: the merchant's)."""
+    return int(ok(world.client.post("/api/v1/payout-accounts", headers=world.a.actors[who].headers, json={
+        "method": "wechat_pay", "account": account, "holder_name": "收款人"}))["id"])
+
+
 def agree(world: World, window_days: int = 7) -> None:
     """m1 (the centre) refers customers to m2 (the gym), which pays."""
     op = world.a.actors["operator"].headers
@@ -68,6 +74,7 @@ def test_rebate_is_frozen_then_released_then_withdrawn(world: World, session: Se
     assert staff_balance(session, world, sa, AccountKind.REBATE_AVAILABLE) == 0
 
     clerk = world.a.actors["staff1"].headers
+    add_payout_account(world, "staff1")
     early = world.client.post("/api/v1/withdrawals", headers=clerk,
                               json={"payee_type": "staff", "payee_id": sa, "amount_fen": 5_000})
     assert early.status_code == 409 and early.json()["error"]["code"] == "insufficient_balance"
@@ -116,6 +123,7 @@ def test_refund_after_release_claws_back_and_later_rebates_repay_first(world: Wo
     agree(world)
     sa = world.a.staff[world.a.merchants[0]]
     clerk = world.a.actors["staff1"].headers
+    add_payout_account(world, "staff1")
     order = referred_order(world, "GYM-3", 600_000)
     run_all(world.client.app.state.database_url, at=clock.now() + timedelta(days=8))
     ok(world.client.post("/api/v1/withdrawals", headers=clerk,

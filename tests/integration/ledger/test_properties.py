@@ -188,6 +188,10 @@ def prepare(world: World, session: Session, db_url: str) -> Ctx:
         origin = next(mid for (mem, mid) in enrolled if mem == member_id)
         staff = side.actors[f"staff{side.merchants.index(origin) + 1}"].headers
         cards[member_id] = _ok(client.get(f"/api/v1/members/{member_id}", headers=staff), 200)["card_no"]
+    for m in range(3):  # every payee has a payout account (withdrawals need one): staff their own, admins the shop's
+        for who in (f"staff{m + 1}", f"admin{m + 1}"):
+            _ok(client.post("/api/v1/payout-accounts", headers=side.actors[who].headers, json={
+                "method": "alipay", "account": f"1380000{m}{len(who):03d}", "holder_name": who}))
     alliance = session.get(Alliance, side.alliance_id)
     assert alliance is not None and alliance.points_per_yuan_value == 100 and alliance.withdrawal_fee_fen == 0
     body = {"external_id": "TOP-0", "member_id": members[0], "amount_fen": 10_000}  # something to retry at once
@@ -776,6 +780,8 @@ def test_refund_reversing_two_released_rebates_of_one_payee(world: World, sessio
         "external_id": "GYM-1", "member_id": member, "amount_fen": 100_000, "referrer_merchant_id": m1,
         "referrer_staff_id": side.staff[m1]}))
     assert run_all(db_url, at=clock.now() + timedelta(days=8)).rebates_released == 2
+    _ok(client.post("/api/v1/payout-accounts", headers=clerk,
+                    json={"method": "wechat_pay", "account": "13800138000", "holder_name": "导购"}))
     _ok(client.post("/api/v1/withdrawals", headers=clerk,
                     json={"payee_type": "staff", "payee_id": side.staff[m1], "amount_fen": 5_000}))
     refund = client.post(f"/api/v1/orders/{order['id']}/refunds", headers=gym,

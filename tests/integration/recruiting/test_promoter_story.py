@@ -113,6 +113,8 @@ def test_a_recruited_promoter_earns_like_staff_and_her_recruiter_is_paid_once(wo
     ok(world.client.post(f"/api/v1/redemptions/{arrival['id']}/order", headers=desk, json={
         "external_id": "SVC-1", "amount_fen": 185_000}))
     assert balance(session, world, OwnerType.STAFF, promoter, AccountKind.REBATE_FROZEN) == 5_000
+    ok(world.client.post("/api/v1/payout-accounts", headers=me, json={  # where her rebates are paid
+        "method": "alipay", "account": "13688880000", "holder_name": "推广员"}))
     early = world.client.post("/api/v1/withdrawals", headers=me,
                               json={"payee_type": "staff", "payee_id": promoter, "amount_fen": 5_000})
     refused(early, 409, "insufficient_balance")

@@ -137,6 +137,11 @@ def build_scene(world: World, db_url: str) -> Scene:
     s.ok("a.staff2", "POST", "/orders", {"external_id": "O-m2-ref", "member_id": ids["mb2"], "amount_fen": 9_000,
                                          "referrer_merchant_id": ids["m1"], "referrer_staff_id": ids["sf1"]}, 201)
     run_all(db_url, at=clock.now() + timedelta(days=8))
+    ids["pa1"] = s.ok("a.staff1", "POST", "/payout-accounts", {"method": "wechat_pay", "account": "13800000001",
+                                                               "holder_name": "导购一"}, 201)["id"]
+    ids["pa_m1"] = s.ok("a.admin1", "POST", "/payout-accounts", {"method": "bank_card", "account": "6222000011112222",
+                                                                  "holder_name": "商户一", "bank_name": "招商银行"},
+                        201)["id"]
     ids["wd1"] = s.ok("a.staff1", "POST", "/withdrawals",
                       {"payee_type": "staff", "payee_id": ids["sf1"], "amount_fen": 1_000}, 201)["id"]
     points_account = next(a for a in s.ok("platform", "GET", f"/balances?owner_type=member&owner_id={ids['mb2']}")[
@@ -1233,6 +1238,23 @@ SWEEP: dict[tuple[str, str], Case] = {
         owners(Call("a.staff1", body={"payee_type": "staff", "payee_id": "@sf1", "amount_fen": 1_000},
                     expect=201)),
     ),
+    ("POST", "/payout-accounts"): Case(
+        attacks(*(Call(who, body={"method": "alipay", "account": "13800000009", "holder_name": "x"}, expect=403)
+                  for who in ("a.operator", "a.member1", "a.key1"))),
+        owners(Call("a.staff2", body={"method": "alipay", "account": "13800000002", "holder_name": "导购二"},
+                    expect=201),
+               Call("a.admin2", body={"method": "wechat_pay", "account": "wx_shop_two", "holder_name": "商户二"},
+                    expect=201)),
+    ),
+    ("GET", "/payout-accounts"): Case(
+        attacks(*(Call(who, expect=200) for who in ("b.operator", "a.admin2", "a.staff2", "a.member1", "a.key1"))),
+        owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("DELETE", "/payout-accounts/{account_id}"): Case(
+        attacks(*(Call(who, "pa1") for who in ("a.admin2", "a.staff2", "b.operator", "a.member1")),
+                Call("a.admin1", "pa1", expect=403), Call("a.operator", "pa1", expect=403)),
+        owners(Call("a.staff1", "pa1", expect=200)),
+    ),
     ("GET", "/withdrawals/{withdrawal_id}"): Case(
         attacks(*(Call(who, "wd1") for who in ("a.admin2", "a.staff2", "b.operator", "a.member1", "a.key2"))),
         owners(Call("a.admin1", "wd1", expect=200), Call("a.staff1", "wd1", expect=200)),
@@ -1329,6 +1351,11 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("a.operator", "stmt1", PAYOUT, expect=409), Call("a.operator", "stmt3", {"payout_ref": " "},
                                                                       expect=422)),
         owners(Call("a.operator", "stmt3", PAYOUT, expect=200)),
+    ),
+    ("GET", "/statement-lines/{line_id}"): Case(
+        attacks(*(Call(who, "stmt1_line") for who in ("a.admin2", "a.staff1", "a.member1", "b.operator", "b.admin1")),
+                Call("a.admin1", "stmt2_line")),
+        owners(Call("a.admin1", "stmt1_line", expect=200), Call("a.operator", "stmt1_line", expect=200)),
     ),
     ("GET", "/statements/{statement_id}/export"): Case(
         attacks(*(Call(who, "stmt1", query={"format": "csv"}) for who in ("a.admin2", "a.staff1", "b.operator"))),

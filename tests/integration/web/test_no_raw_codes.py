@@ -197,6 +197,7 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "MemberStatus": "member_status", "Industry": "industry", "MerchantStatus": "merchant_status",
             "StaffRole": "staff_role", "PointsEntryKind": "points_entry", "Status": "statement_status",
             "Action": "statement_action", "WithdrawalStatus": "withdrawal_status", "Decision": "withdrawal_decision",
+            "RebateStatus": "rebate_status", "PayoutMethod": "payout_method",
             "DecaySource": "decay_source", "DecayScope": "decay_scope", "Standard": "partner_standard",
             "TrendKind": "store_trend", "RatingSource": "rating_source", "CandidateStatus": "candidate_status",
             "SincerityQuestion": "sincerity_question", "SincerityReply": "sincerity_reply", "Basis": "score_basis",

@@ -185,22 +185,37 @@ def test_withdrawal_errors_next_to_the_amount_then_the_operator_approves(world: 
     assert f'data-payee="merchant:{m1}"' in balances and "¥300.00" in balances
     token = csrf_of(admin1, "/console/withdrawals")
     payee = f"merchant:{m1}"
-    too_much = admin1.post("/console/withdrawals", data={"csrf": token, "payee": payee, "amount": "300.01"})
+    no_account = admin1.post("/console/withdrawals", data={"csrf": token, "payee": payee, "amount": "200"})
+    assert no_account.status_code == 422
+    assert error_next_to(no_account.text, "payout_account").startswith("请选择收款账户")
+    bad_card = admin1.post("/console/payout-accounts", data={
+        "csrf": token, "method": "bank_card", "account": "6222-12", "holder_name": "商户一", "bank_name": "招商银行"})
+    assert bad_card.status_code == 422 and error_next_to(bad_card.text, "account").startswith("账号格式不对")
+    assert "6222-12" not in bad_card.text  # the number is never echoed back
+    added = admin1.post("/console/payout-accounts", data={
+        "csrf": token, "method": "bank_card", "account": "6222 0212 3456 7890 123", "holder_name": "商户一",
+        "bank_name": "招商银行"}, follow_redirects=True)
+    assert "收款账户已添加" in added.text and "6222 **** 0123" in added.text and "6222021234567890123" not in added.text
+    account = re.findall(r'data-account="(\d+)"', added.text)[0]
+    payee = f"merchant:{m1}"
+    ask = {"csrf": token, "payee": payee, "payout_account": account}
+    too_much = admin1.post("/console/withdrawals", data={**ask, "amount": "300.01"})
     assert too_much.status_code == 422
     assert error_next_to(too_much.text, "amount") == "超过可提现余额(可提现 ¥300.00)"
     assert 'value="300.01"' in too_much.text
-    not_money = admin1.post("/console/withdrawals", data={"csrf": token, "payee": payee, "amount": "1.234"})
+    not_money = admin1.post("/console/withdrawals", data={**ask, "amount": "1.234"})
     assert error_next_to(not_money.text, "amount") == "请输入金额,最多两位小数,如 199.00"
-    below = admin1.post("/console/withdrawals", data={"csrf": token, "payee": payee, "amount": "5"})
+    below = admin1.post("/console/withdrawals", data={**ask, "amount": "5"})
     assert error_next_to(below.text, "amount") == "最低提现金额为 ¥10.00"
     someone_else = admin1.post("/console/withdrawals", data={
         "csrf": token, "payee": f"merchant:{world.a.merchants[1]}", "amount": "50"})
     assert someone_else.status_code == 422 and error_next_to(someone_else.text, "payee") == "请选择提现对象"
-    asked = admin1.post("/console/withdrawals", data={"csrf": token, "payee": payee, "amount": "200"},
+    asked = admin1.post("/console/withdrawals", data={**ask, "amount": "200"},
                         follow_redirects=False)
     assert asked.status_code == 303
     listed = admin1.get(asked.headers["location"])
     assert "提现申请已提交" in listed.text and "待审核" in listed.text and "¥200.00" in listed.text
+    assert "银行卡 招商银行 6222 **** 0123" in listed.text
     assert 'data-decision="approve"' not in listed.text  # merchants' withdrawals are the operator's to decide
     withdrawal_id = int(re.findall(r'data-withdrawal="(\d+)"', listed.text)[0])
     own = admin1.post(f"/console/withdrawals/{withdrawal_id}/approve", data={"csrf": token})
@@ -215,7 +230,8 @@ def test_withdrawal_errors_next_to_the_amount_then_the_operator_approves(world: 
     approved = operator.post(f"/console/withdrawals/{withdrawal_id}/approve", data={"csrf": op_token},
                              follow_redirects=False)
     assert approved.status_code == 303
-    assert "已批准,待打款" in operator.get("/console/withdrawals").text
+    decided = operator.get("/console/withdrawals").text
+    assert "已批准,待打款" in decided and "6222 **** 0123" in decided  # the operator sees where to pay
     missing_ref = operator.post(f"/console/withdrawals/{withdrawal_id}/pay", data={"csrf": op_token})
     assert missing_ref.status_code == 422 and "打款流水号" in missing_ref.text
     paid = operator.post(f"/console/withdrawals/{withdrawal_id}/pay",
@@ -223,7 +239,7 @@ def test_withdrawal_errors_next_to_the_amount_then_the_operator_approves(world: 
     assert "已打款" in paid.text and "WX-9" in paid.text
     api = ok(world.client.get(f"/api/v1/withdrawals/{withdrawal_id}", headers=world.a.actors["admin1"].headers),
              200)
-    assert api["status"] == "paid" and api["amount_fen"] == 20_000
+    assert api["status"] == "paid" and api["amount_fen"] == 20_000 and api["payout_account_id"] == int(account)
 
 
 @pytest.mark.parametrize("path", [

@@ -132,3 +132,17 @@ def test_labels_fall_back_to_the_code() -> None:
     assert domain.cause_label("commission") == "推荐佣金"
     assert domain.cause_label("commission", "en") == "Referral commissions"
     assert domain.kind_label("something_new") == "something_new"
+
+
+def test_line_numbers_run_from_one_without_gaps_whatever_the_ids() -> None:
+    from lianmeng.settlement.domain import line_numbers
+
+    assert line_numbers([907, 12, 455]) == {12: 1, 455: 2, 907: 3}
+    assert line_numbers([]) == {}
+
+
+def test_every_action_and_side_has_both_labels() -> None:
+    from lianmeng.settlement.domain import ACTION_LABELS, SIDE_LABELS, Action, Side, pair_words
+
+    assert set(ACTION_LABELS) == set(Action) and set(SIDE_LABELS) == set(Side)
+    assert pair_words(ACTION_LABELS, "dispute") == "提出异议 Disputed"
