@@ -35,7 +35,7 @@ from lianmeng.members.models import Member
 from lianmeng.members.schemas import MembershipCreate
 from lianmeng.orders import service as orders_service
 from lianmeng.orders.models import Order
-from lianmeng.orders.schemas import OrderCreate
+from lianmeng.orders.schemas import OrderCreate, RefundCreate
 from lianmeng.referrals.domain import is_alliance_revenue
 from lianmeng.web import labels
 from lianmeng.web.console import Page, StaffPage, form_of, yuan_field
@@ -110,7 +110,8 @@ def _order_outcome(page: Page, order_id: int | None) -> dict[str, Any] | None:
         return None
     order = counter_service.order_at_till(page.session, page.me, order_id)
     rebates = _commission(page, order)
-    return {"external_id": order.external_id, "amount_fen": order.amount_fen, "points_earned": order.points_earned,
+    return {"id": order.id, "external_id": order.external_id, "amount_fen": order.amount_fen,
+            "points_earned": order.points_earned,
             "referrer": merchant_names(page)(order.referrer_merchant_id)
             if is_alliance_revenue(order.merchant_id, order.referrer_merchant_id) else None,
             "rebates": rebates, "commission_fen": sum(r["amount_fen"] for r in rebates)}
@@ -263,3 +264,78 @@ def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Resp
     return _render_desk(page, member, result=outcome, flash=flash)
 
 
+
+
+# --- today's orders and refunds -------------------------------------------------------------------------------
+
+
+def _plain_yuan(fen: int) -> str:
+    """Fen as a form value a clerk can edit: 19500 → '195.00'."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+@router.get("/console/counter/orders")
+def todays_orders(page: StaffPage) -> Response:
+    _require_till(page)
+    orders = counter_service.todays_orders(page.session, page.me)
+    return page.render("counter/orders.html", orders=orders, total_fen=sum(o.amount_fen for o in orders),
+                       limit=counter_service.TODAY_LIMIT)
+
+
+def _order_page(page: Page, order: Order, *, status_code: int = 200, **context: Any) -> Response:
+    context.setdefault("errors", {})
+    remaining = order.amount_fen - order.refunded_fen
+    context.setdefault("values", {"amount": _plain_yuan(remaining), "reason": ""})
+    context.setdefault("refund_no", counter_service.new_reference("RF"))
+    return page.render("counter/order.html", status_code=status_code, order=order, remaining_fen=remaining,
+                       refunds=counter_service.refunds_of(page.session, order), outcome=_order_outcome(page, order.id),
+                       **context)
+
+
+@router.get("/console/counter/orders/{order_id}")
+def order_detail(order_id: int, page: StaffPage, refunded: int | None = None) -> Response:
+    _require_till(page)
+    order = counter_service.order_at_till(page.session, page.me, order_id)
+    flash = None
+    if refunded is not None:
+        done = next((r for r in counter_service.refunds_of(page.session, order) if r.id == refunded), None)
+        if done is not None:
+            flash = page.t(f"已退款 {format_yuan(done.amount_fen)}", f"Refunded {format_yuan(done.amount_fen)}")
+    return _order_page(page, order, flash=flash)
+
+
+REFUND_NO_MAX = 64
+
+
+@router.post("/console/counter/orders/{order_id}/refunds")
+async def refund(order_id: int, page: StaffPage) -> Response:
+    """A full or partial refund of an order, with a reason (orders.service.refund_order, like POST
+    /orders/{id}/refunds). The form carries a refund number made when it was shown, so a double submit is the same
+    refund; success redirects (POST-redirect-GET), so a reload never refunds twice."""
+    _require_till(page)
+    values = await form_of(page)
+    order = counter_service.order_at_till(page.session, page.me, order_id)
+    errors: dict[str, str] = {}
+    amount, amount_error = yuan_field(page, values.get("amount", ""))
+    reason = values.get("reason", "").strip()
+    refund_no = values.get("refund_no", "").strip()
+    if amount_error:
+        errors["amount"] = amount_error
+    if not reason:
+        errors["reason"] = page.t("请填写退款原因", "Give the reason for the refund")
+    elif len(reason) > 200:
+        errors["reason"] = page.t("原因最长 200 个字符", "At most 200 characters")
+    if not refund_no or len(refund_no) > REFUND_NO_MAX:
+        refund_no = counter_service.new_reference("RF")
+    if errors:
+        return _order_page(page, order, status_code=422, errors=errors, values=values, refund_no=refund_no)
+    assert amount is not None
+    body = RefundCreate(external_id=refund_no, amount_fen=amount, reason=reason)
+    done, error = attempt(page, lambda: orders_service.refund_order(page.session, page.me, order.id, body))
+    if error is not None or done is None:
+        page.session.expire_all()
+        order = counter_service.order_at_till(page.session, page.me, order_id)
+        message = page.error_text(error) if error else ""
+        return _order_page(page, order, status_code=422, errors={"amount": message}, values=values,
+                           refund_no=refund_no)
+    return page.redirect(f"/console/counter/orders/{order.id}?refunded={done.id}")
