@@ -1,0 +1,44 @@
+"""The counter's newer flows on a phone (390×844), as a store clerk runs them: refund an order just recorded,
+record an order without typing a receipt number, pay with points and stored value after seeing the split, type
+a card when the camera cannot scan, and record an order for a partner's member by enrolling them in the same
+step."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_counter import find_member, fits_the_screen
+from tests.browser.test_login import log_in
+from tests.conftest import World
+from tests.integration.web.test_counter_pages import API, card_of, ok
+
+
+def test_a_clerk_refunds_part_of_an_order_just_recorded_and_a_reload_refunds_nothing(phone: Page,
+                                                                                         world: World) -> None:
+    m2 = world.a.merchants[1]
+    log_in(phone, world.a.actors["staff2"].username)
+    find_member(phone, card_of(world, world.a.members[m2]))
+    phone.fill("#f-amount", "120")
+    phone.fill("#f-order_no", "POS-77")
+    phone.click("#order-button")
+    expect(phone.locator(".flash[role=status]")).to_have_text("已记录消费 ¥120.00")
+    phone.click("#refund-link")
+    expect(phone.locator("#order-no")).to_have_text("POS-77")
+    expect(phone.locator("#f-amount")).to_have_value("120.00")  # the whole order, unless the clerk changes it
+    assert fits_the_screen(phone)
+    phone.fill("#f-amount", "20")
+    phone.fill("#f-reason", "少做一项")
+    phone.click("#refund-button")
+    expect(phone.locator(".flash[role=status]")).to_have_text("已退款 ¥20.00")
+    expect(phone.locator("#order-remaining")).to_have_text("¥100.00")
+    expect(phone.locator("#refunds")).to_contain_text("少做一项")
+    phone.reload()  # a GET after the redirect: nothing is sent again
+    expect(phone.locator("#order-remaining")).to_have_text("¥100.00")
+    phone.click("#to-orders")
+    expect(phone.locator("#orders")).to_contain_text("POS-77")
+    expect(phone.locator("#orders")).to_contain_text("¥20.00")
+    assert fits_the_screen(phone)
+    orders = ok(world.client.get(f"{API}/orders", headers=world.a.actors["admin2"].headers), 200)["items"]
+    refunds = ok(world.client.get(f"{API}/orders/{orders[0]['id']}/refunds",
+                                  headers=world.a.actors["admin2"].headers), 200)
+    assert [(r["amount_fen"], r["reason"]) for r in refunds] == [(2_000, "少做一项")]
