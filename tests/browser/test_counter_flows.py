@@ -42,3 +42,19 @@ def test_a_clerk_refunds_part_of_an_order_just_recorded_and_a_reload_refunds_not
     refunds = ok(world.client.get(f"{API}/orders/{orders[0]['id']}/refunds",
                                   headers=world.a.actors["admin2"].headers), 200)
     assert [(r["amount_fen"], r["reason"]) for r in refunds] == [(2_000, "少做一项")]
+
+
+def test_an_order_needs_no_receipt_number_and_the_member_is_named_with_the_tier_in_words(phone: Page,
+                                                                                          world: World) -> None:
+    m2 = world.a.merchants[1]
+    log_in(phone, world.a.actors["staff2"].username)
+    find_member(phone, card_of(world, world.a.members[m2]))
+    expect(phone.locator("#member-name")).to_have_text("会员2")
+    expect(phone.locator("#member-tier")).to_have_text("普通会员")  # the tier in words, never `standard`
+    phone.fill("#f-amount", "45.5")
+    phone.click("#order-button")  # no receipt number typed
+    expect(phone.locator(".flash[role=status]")).to_have_text("已记录消费 ¥45.50")
+    expect(phone.locator("#result-order")).to_contain_text("CTR-")
+    assert fits_the_screen(phone)
+    orders = ok(world.client.get(f"{API}/orders", headers=world.a.actors["admin2"].headers), 200)["items"]
+    assert [o["amount_fen"] for o in orders] == [4_550] and orders[0]["external_id"].startswith("CTR-")

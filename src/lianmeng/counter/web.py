@@ -31,6 +31,7 @@ from lianmeng.kit import ids
 from lianmeng.kit.errors import AppError, Forbidden
 from lianmeng.kit.money import format_yuan
 from lianmeng.members import service as members_service
+from lianmeng.members.domain import mask_name
 from lianmeng.members.models import Member
 from lianmeng.members.schemas import MembershipCreate
 from lianmeng.orders import service as orders_service
@@ -58,6 +59,7 @@ class Desk:
 
     member: Member
     card_display: str
+    name: str
     origin: str | None
     served_here: bool
     tier: str | None
@@ -73,7 +75,9 @@ def _desk(page: Page, member: Member) -> Desk:
     names = merchant_names(page)
     options = [(f"c:{c.code}", f"{t.name} · {describe(page, t)} · {c.code}") for c, t in coupons]
     options += [(f"b:{t.id}", page.t("权益", "Benefit") + f":{t.name} · {describe(page, t)}") for t in benefits]
-    return Desk(member=member, card_display=ids.format_card_number(member.card_no),
+    # the full name for a member this merchant serves; a partner's member shows only its first character
+    name = (member.name or "") if facts.served_here else mask_name(member.name)
+    return Desk(member=member, card_display=ids.format_card_number(member.card_no), name=name,
                 origin=names(member.origin_merchant_id) if member.origin_merchant_id else None,
                 served_here=facts.served_here, tier=membership.tier if membership else None, benefits=benefits,
                 coupons=coupons, joint_cards=facts.joint_cards, options=options)
@@ -82,6 +86,8 @@ def _desk(page: Page, member: Member) -> Desk:
 def _render_desk(page: Page, member: Member | None, *, status_code: int = 200, **context: Any) -> Response:
     context.setdefault("errors", {})
     context.setdefault("values", {})
+    context["order_ref"] = _made_up(context["values"].get("order_ref", ""), "CTR") if status_code != 200 or \
+        context["values"].get("go") == "check" else counter_service.new_reference("CTR")
     desk = _desk(page, member) if member is not None else None
     return page.render("counter/desk.html", status_code=status_code, desk=desk, describe=lambda t: describe(page, t),
                        names=merchant_names(page), **context)
@@ -176,6 +182,13 @@ def _receipt(page: Page, text: str) -> tuple[str | None, str | None]:
     return receipt or None, None
 
 
+def _made_up(text: str, prefix: str) -> str:
+    """The reference a form carried (made when it was shown), or a new one if it is missing or not ours."""
+    ref = text.strip()
+    ok = ref.startswith(f"{prefix}-") and len(ref) <= 40 and ref.replace("-", "").isalnum() and ref.isascii()
+    return ref if ok else counter_service.new_reference(prefix)
+
+
 def _redeem(page: Page, member: Member, values: Mapping[str, str]) -> Response:
     errors: dict[str, str] = {}
     bill, bill_error = yuan_field(page, values.get("bill", ""), required=False, minimum="zero")
@@ -239,8 +252,8 @@ def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Resp
         errors["amount"] = amount_error
     if order_no_error:
         errors["order_no"] = order_no_error
-    elif order_no is None:
-        errors["order_no"] = page.t("请输入小票号/订单号", "Enter the receipt or order number")
+    elif order_no is None:  # none typed: the number the form was shown with, so a double submit is the same order
+        order_no = _made_up(values.get("order_ref", ""), "CTR")
     if errors:
         return _render_desk(page, member, status_code=422, errors=errors, values=values)
     assert amount is not None and order_no is not None
