@@ -9,6 +9,7 @@ from datetime import datetime, time
 
 from sqlalchemy.orm import Session
 
+from lianmeng.alliances.models import Alliance
 from lianmeng.commissions import repository as commissions_repo
 from lianmeng.commissions.models import Rebate
 from lianmeng.coupons import service as coupons_service
@@ -16,10 +17,14 @@ from lianmeng.coupons.models import Coupon, CouponTemplate
 from lianmeng.jointcards import repository as jointcards_repo
 from lianmeng.jointcards.models import JointCard
 from lianmeng.kit import clock
+from lianmeng.ledger import service as ledger
 from lianmeng.members import repository as members_repo
 from lianmeng.members.models import Member, Membership
 from lianmeng.orders import repository as orders_repo
+from lianmeng.orders import service as orders_service
 from lianmeng.orders.models import Order, Refund
+from lianmeng.points import domain as points_domain
+from lianmeng.points import service as points_service
 from lianmeng.tenancy import Principal
 
 TODAY_LIMIT = 100
@@ -80,3 +85,32 @@ def new_reference(prefix: str) -> str:
     part, short enough for the 64-character external ids. Put in the form when it is shown, so a double submit
     sends the same number and the service's idempotency returns the first write."""
     return f"{prefix}-{clock.today_in_shanghai():%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+@dataclass(frozen=True)
+class Wallet:
+    """What the member can pay with here besides cash: alliance points (spendable at every merchant) and the stored
+    value bought at this merchant, as the ledger holds them; the alliance's rate turns points into fen."""
+
+    points: int
+    points_per_yuan_value: int
+    stored_value_fen: int
+
+    @property
+    def points_value_fen(self) -> int:
+        return points_domain.points_value_fen(self.points, self.points_per_yuan_value)
+
+    def value_of(self, points: int) -> int:
+        return points_domain.points_value_fen(points, self.points_per_yuan_value)
+
+
+def wallet(session: Session, me: Principal, member: Member) -> Wallet:
+    """The member's points and stored value at the caller's merchant. Only for a member the merchant serves (the
+    desk asks only then): the same balances GET /balances shows a merchant (ledger.access)."""
+    alliance = session.get(Alliance, member.alliance_id)
+    assert alliance is not None
+    points = ledger.balance(session, member.alliance_id, points_service.member_points(member.id))
+    stored = ledger.balance(session, member.alliance_id,
+                            orders_service.member_stored_value(member.id, me.merchant_id or 0))
+    return Wallet(points=max(points, 0), points_per_yuan_value=alliance.points_per_yuan_value,
+                  stored_value_fen=max(stored, 0))

@@ -67,6 +67,7 @@ class Desk:
     coupons: list[tuple[Coupon, CouponTemplate]]
     joint_cards: list[JointCard]
     options: list[tuple[str, str]] = field(default_factory=list)
+    wallet: counter_service.Wallet | None = None
 
 
 def _desk(page: Page, member: Member) -> Desk:
@@ -80,7 +81,8 @@ def _desk(page: Page, member: Member) -> Desk:
     return Desk(member=member, card_display=ids.format_card_number(member.card_no), name=name,
                 origin=names(member.origin_merchant_id) if member.origin_merchant_id else None,
                 served_here=facts.served_here, tier=membership.tier if membership else None, benefits=benefits,
-                coupons=coupons, joint_cards=facts.joint_cards, options=options)
+                coupons=coupons, joint_cards=facts.joint_cards, options=options,
+                wallet=counter_service.wallet(page.session, page.me, member) if facts.served_here else None)
 
 
 def _render_desk(page: Page, member: Member | None, *, status_code: int = 200, **context: Any) -> Response:
@@ -244,39 +246,63 @@ def _redemption_outcome(page: Page, redemption: Redemption) -> dict[str, Any]:
             "order": _order_outcome(page, redemption.order_id)}
 
 
+def _points_field(page: Page, text: str) -> tuple[int, str | None]:
+    """Points typed at the till: a whole number, empty for none."""
+    raw = text.strip().replace(",", "")
+    if not raw:
+        return 0, None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+        return 0, page.t("请输入整数积分,如 500", "Enter whole points, e.g. 500")
+    return int(raw), None
+
+
 def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Response:
+    """An order without a coupon. Paid in part with points or stored value, the first press is a dry run that
+    shows the split (points, stored value, cash) and a confirm button; the confirm records it."""
     errors: dict[str, str] = {}
     amount, amount_error = yuan_field(page, values.get("amount", ""))
     order_no, order_no_error = _receipt(page, values.get("order_no", ""))
-    if amount_error:
-        errors["amount"] = amount_error
-    if order_no_error:
-        errors["order_no"] = order_no_error
-    elif order_no is None:  # none typed: the number the form was shown with, so a double submit is the same order
-        order_no = _made_up(values.get("order_ref", ""), "CTR")
+    points, points_error = _points_field(page, values.get("points", ""))
+    stored, stored_error = yuan_field(page, values.get("stored_value", ""), required=False, minimum="zero")
+    for name, problem in (("amount", amount_error), ("order_no", order_no_error), ("points", points_error),
+                          ("stored_value", stored_error)):
+        if problem:
+            errors[name] = problem
+    if not order_no_error and order_no is None:  # none typed: the number the form was shown with, so a double
+        order_no = _made_up(values.get("order_ref", ""), "CTR")  # submit is the same order
     if errors:
         return _render_desk(page, member, status_code=422, errors=errors, values=values)
     assert amount is not None and order_no is not None
-    body = OrderCreate(external_id=order_no, member_id=member.id, amount_fen=amount)
+    body = OrderCreate(external_id=order_no, member_id=member.id, amount_fen=amount, points_used=points,
+                       stored_value_fen=stored or 0)
 
     def run() -> dict[str, Any]:
         order = orders_service.record_order(page.session, page.me, body)
         return {"kind": "order", "title": page.t("消费", "Order"), "bill_fen": order.amount_fen, "discount_fen": 0,
-                "paid_fen": order.cash_fen, "order": _order_outcome(page, order.id)}
+                "paid_fen": order.cash_fen, "stored_value_fen": order.stored_value_fen,
+                "points_used": order.points_used, "points_value_fen": order.points_value_fen,
+                "order": _order_outcome(page, order.id)}
 
-    dry = values.get("go") == "check"
+    go = values.get("go", "record")
+    pays_otherwise = bool(points or stored)
+    dry = go == "check" or (pays_otherwise and go != "confirm")
     outcome, error = attempt(page, run, keep=not dry)
     if error is not None:
-        where = "order_no" if error.code == "duplicate_external_id" else "amount"
+        where = {"duplicate_external_id": "order_no", "insufficient_points": "points",
+                 "insufficient_balance": "stored_value" if stored else "points",
+                 "overpaid": "points" if points else "stored_value"}.get(error.code, "amount")
         return _render_desk(page, member, status_code=422, errors={where: page.error_text(error)}, values=values)
     assert outcome is not None
     outcome["dry"] = dry
     if dry:
-        return _render_desk(page, member, result=outcome, values=values)
+        confirm = {key: values.get(key, "") for key in ("amount", "order_no", "points", "stored_value")}
+        confirm["order_ref"] = order_no if not values.get("order_no", "").strip() else ""
+        return _render_desk(page, member, result=outcome, values={**values, "go": "check"}, confirm=confirm)
     flash = page.t(f"已记录消费 {format_yuan(amount)}", f"Order of {format_yuan(amount)} recorded")
+    if pays_otherwise:
+        flash += page.t(f",其中现金/刷卡 {format_yuan(outcome['paid_fen'])}",
+                        f", {format_yuan(outcome['paid_fen'])} in cash or card")
     return _render_desk(page, member, result=outcome, flash=flash)
-
-
 
 
 # --- today's orders and refunds -------------------------------------------------------------------------------
