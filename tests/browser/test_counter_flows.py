@@ -10,6 +10,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.test_counter import find_member, fits_the_screen
 from tests.browser.test_login import log_in
 from tests.conftest import World
+from tests.integration.counter.test_desk import orders_of
+from tests.integration.counter.test_pay import balances, funded
 from tests.integration.web.test_counter_pages import API, card_of, ok
 
 
@@ -58,3 +60,26 @@ def test_an_order_needs_no_receipt_number_and_the_member_is_named_with_the_tier_
     assert fits_the_screen(phone)
     orders = ok(world.client.get(f"{API}/orders", headers=world.a.actors["admin2"].headers), 200)["items"]
     assert [o["amount_fen"] for o in orders] == [4_550] and orders[0]["external_id"].startswith("CTR-")
+
+
+def test_a_clerk_shows_the_split_then_takes_points_and_stored_value(phone: Page, world: World) -> None:
+    member, card = funded(world)
+    log_in(phone, world.a.actors["staff2"].username)
+    find_member(phone, card)
+    expect(phone.locator("#order")).to_contain_text("可用 1,000 积分(值 ¥10.00)")
+    expect(phone.locator("#order")).to_contain_text("本店储值余额 ¥300.00")
+    phone.fill("#f-amount", "1,950.00")
+    phone.fill("#f-points", "1000")
+    phone.fill("#f-stored_value", "300")
+    phone.click("#order-button")
+    expect(phone.locator("#result h2")).to_have_text("试算(未保存)")
+    expect(phone.locator("#result-points")).to_have_text("1,000 积分 = ¥10.00")
+    expect(phone.locator("#result-stored-value")).to_have_text("¥300.00")
+    expect(phone.locator("#result-paid")).to_have_text("¥1,640.00")
+    assert fits_the_screen(phone)
+    assert len(orders_of(world)) == 1  # only the one that earned the points: nothing written yet
+    phone.click("#confirm-pay")
+    expect(phone.locator(".flash[role=status]")).to_have_text("已记录消费 ¥1,950.00,其中现金/刷卡 ¥1,640.00")
+    paid = [o for o in orders_of(world) if o["external_id"] != "EARN-1"]
+    assert [(o["points_used"], o["stored_value_fen"], o["cash_fen"]) for o in paid] == [(1_000, 30_000, 164_000)]
+    assert balances(world, member).get("stored_value", 0) == 0
