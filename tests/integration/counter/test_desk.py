@@ -64,3 +64,14 @@ def test_the_member_is_shown_by_name_and_tier_in_words(world: World) -> None:
     partner = post(console(world.client, world.a.actors["staff2"].username), "/console/counter",
                    {"action": "lookup", "card": data["card_no"]})
     assert 'id="member-name">会**<' in partner.text and "会员1" not in partner.text
+
+
+def test_the_scan_script_is_the_apps_own_and_the_buttons_start_hidden(world: World) -> None:
+    desk = console(world.client, world.a.actors["staff2"].username)
+    page = desk.get("/console/counter")
+    assert '<script src="/static/counter-scan.js" defer></script>' in page.text
+    assert re.search(r'<button type="button" class="secondary scan" id="scan-card"[^>]* hidden', page.text)
+    script = desk.get("/static/counter-scan.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "BarcodeDetector" in script.text and "http" not in script.text  # nothing fetched from elsewhere
+    assert "script-src 'self';" in page.headers["content-security-policy"]
