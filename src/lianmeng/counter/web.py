@@ -270,6 +270,10 @@ def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Resp
             errors[name] = problem
     if not order_no_error and order_no is None:  # none typed: the number the form was shown with, so a double
         order_no = _made_up(values.get("order_ref", ""), "CTR")  # submit is the same order
+    # a member not served here joins in the same step, on the card they showed (as the enrol button does)
+    enrol = not counter_service.desk_facts(page.session, page.me, member).served_here
+    if enrol and values.get("enrol") != "yes":
+        errors["enrol"] = page.t("请先征得会员同意,勾选加入本店会员", "Ask the member, then tick to enrol them here")
     if errors:
         return _render_desk(page, member, status_code=422, errors=errors, values=values)
     assert amount is not None and order_no is not None
@@ -277,8 +281,11 @@ def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Resp
                        stored_value_fen=stored or 0)
 
     def run() -> dict[str, Any]:
+        if enrol:
+            members_service.enrol_at_merchant(page.session, page.me, MembershipCreate(card_no=member.card_no))
         order = orders_service.record_order(page.session, page.me, body)
-        return {"kind": "order", "title": page.t("消费", "Order"), "bill_fen": order.amount_fen, "discount_fen": 0,
+        return {"kind": "order", "enrolled": enrol, "title": page.t("消费", "Order"), "bill_fen": order.amount_fen,
+                "discount_fen": 0,
                 "paid_fen": order.cash_fen, "stored_value_fen": order.stored_value_fen,
                 "points_used": order.points_used, "points_value_fen": order.points_value_fen,
                 "order": _order_outcome(page, order.id)}
@@ -288,7 +295,8 @@ def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Resp
     dry = go == "check" or (pays_otherwise and go != "confirm")
     outcome, error = attempt(page, run, keep=not dry)
     if error is not None:
-        where = {"duplicate_external_id": "order_no", "insufficient_points": "points",
+        where = {"duplicate_external_id": "order_no", "membership_exists": "enrol", "invalid_card": "enrol",
+                 "insufficient_points": "points",
                  "insufficient_balance": "stored_value" if stored else "points",
                  "overpaid": "points" if points else "stored_value"}.get(error.code, "amount")
         return _render_desk(page, member, status_code=422, errors={where: page.error_text(error)}, values=values)
@@ -297,8 +305,11 @@ def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Resp
     if dry:
         confirm = {key: values.get(key, "") for key in ("amount", "order_no", "points", "stored_value")}
         confirm["order_ref"] = order_no if not values.get("order_no", "").strip() else ""
+        confirm["enrol"] = values.get("enrol", "")
         return _render_desk(page, member, result=outcome, values={**values, "go": "check"}, confirm=confirm)
     flash = page.t(f"已记录消费 {format_yuan(amount)}", f"Order of {format_yuan(amount)} recorded")
+    if enrol:
+        flash = page.t("已加入本店会员,", "Enrolled here; ") + flash
     if pays_otherwise:
         flash += page.t(f",其中现金/刷卡 {format_yuan(outcome['paid_fen'])}",
                         f", {format_yuan(outcome['paid_fen'])} in cash or card")
