@@ -12,7 +12,7 @@ from tests.browser.test_login import log_in
 from tests.conftest import World
 from tests.integration.counter.test_desk import orders_of
 from tests.integration.counter.test_pay import balances, funded
-from tests.integration.web.test_counter_pages import API, card_of, ok
+from tests.integration.web.test_counter_pages import API, card_of, ok, referral
 
 
 def test_a_clerk_refunds_part_of_an_order_just_recorded_and_a_reload_refunds_nothing(phone: Page,
@@ -83,3 +83,21 @@ def test_a_clerk_shows_the_split_then_takes_points_and_stored_value(phone: Page,
     paid = [o for o in orders_of(world) if o["external_id"] != "EARN-1"]
     assert [(o["points_used"], o["stored_value_fen"], o["cash_fen"]) for o in paid] == [(1_000, 30_000, 164_000)]
     assert balances(world, member).get("stored_value", 0) == 0
+
+
+def test_a_partners_member_is_enrolled_and_served_in_one_step(phone: Page, world: World) -> None:
+    data = referral(world)
+    log_in(phone, world.a.actors["staff2"].username)
+    find_member(phone, data["card_no"])
+    expect(phone.locator("#member-name")).to_have_text("会**")  # a partner's member: the name masked
+    phone.fill("#f-amount", "300")
+    phone.click("#order-button")
+    expect(phone.locator("#e-enrol")).to_have_text("请先征得会员同意,勾选加入本店会员")
+    expect(phone.locator("#f-amount")).to_have_value("300")
+    phone.check("#f-enrol")
+    phone.click("#order-button")
+    expect(phone.locator(".flash[role=status]")).to_have_text("已加入本店会员,已记录消费 ¥300.00")
+    expect(phone.locator("#member-tier")).to_have_text("普通会员")
+    expect(phone.locator("#member-name")).to_have_text("会员1")
+    assert fits_the_screen(phone)
+    assert [o["amount_fen"] for o in orders_of(world)] == [30_000]
