@@ -21,6 +21,12 @@ def rebates_of_order(session: Session, order_id: int) -> list[Rebate]:
     return list(session.scalars(stmt))
 
 
+def rebates_paid_by(session: Session, order_id: int, payer_merchant_id: int) -> list[Rebate]:
+    """The rebates one merchant pays on an order (read only: the counter shows them)."""
+    stmt = select(Rebate).where(Rebate.order_id == order_id, Rebate.payer_merchant_id == payer_merchant_id)
+    return list(session.scalars(stmt.order_by(Rebate.id)))
+
+
 def month_paid_many(session: Session, member_ids: set[int], agreement_ids: set[int],
                     since: datetime) -> dict[tuple[int, int], int]:
     """(member, agreement) → referrer commission (merchant + staff, net of reversals) owed since `since`."""

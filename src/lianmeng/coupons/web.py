@@ -1,10 +1,5 @@
-"""Console pages of coupons.
+"""Console pages of coupons (the counter desk that redeems them is lianmeng.counter.web).
 
-* `/console/counter` — the counter desk (前台核销) for store staff and merchant admins: find the member by card number,
-  the card's QR text or phone; see the benefits and coupons usable here; redeem one (with the bill and receipt
-  number the order is recorded too) or record an order without a coupon; see the commission the order pays. A
-  "check" button runs the same write in a transaction that is rolled back, so the figures are the real ones and
-  nothing is kept.
 * `/console/coupons` — the merchant's coupon templates with stock and use counts, partners' coupons to share,
   publishing a template, issuing one to a member by card number, and claim links as printable QR codes.
 
@@ -15,7 +10,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -25,28 +19,19 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from lianmeng.agreements import repository as agreements_repo
-from lianmeng.commissions.models import Rebate
 from lianmeng.coupons import repository, service
 from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
-from lianmeng.coupons.schemas import BenefitRedeemIn, IssueIn, RedeemIn, TemplateCreate
+from lianmeng.coupons.schemas import IssueIn, TemplateCreate
 from lianmeng.db import begin_write
-from lianmeng.jointcards import repository as jointcards_repo
-from lianmeng.jointcards.models import JointCard
 from lianmeng.kit import ids
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
 from lianmeng.kit.money import format_yuan
-from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
 from lianmeng.members.domain import QR_PREFIX
 from lianmeng.members.models import Member
-from lianmeng.members.schemas import CardRef, MembershipCreate
+from lianmeng.members.schemas import CardRef
 from lianmeng.merchants import repository as merchants_repo
-from lianmeng.orders import repository as orders_repo
-from lianmeng.orders import service as orders_service
-from lianmeng.orders.models import Order
-from lianmeng.orders.schemas import OrderCreate
-from lianmeng.referrals.domain import is_alliance_revenue
 from lianmeng.tenancy import policy
 from lianmeng.web import labels, links
 from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_field
@@ -129,232 +114,6 @@ def merchant_names(page: Page) -> Callable[[int | None], str]:
         return known[merchant_id]
 
     return name
-
-
-def _require_till(page: Page) -> None:
-    """The counter is a merchant's: store staff and merchant admins (the operator has no till)."""
-    if not page.me.is_merchant_side or page.me.merchant_id is None:
-        raise Forbidden()
-
-
-# --- the counter desk ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Desk:
-    """What the counter shows about the member in front of it."""
-
-    member: Member
-    card_display: str
-    origin: str | None
-    served_here: bool
-    tier: str | None
-    benefits: list[CouponTemplate]
-    coupons: list[tuple[Coupon, CouponTemplate]]
-    joint_cards: list[JointCard]
-    options: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _desk(page: Page, member: Member) -> Desk:
-    session, me = page.session, page.me
-    benefits, coupons = service.counter_view(session, me, member)
-    served = bool(members_repo.member_facts(session, me, {member.id}))
-    membership = members_repo.membership_of(session, member.id, me.merchant_id or 0)
-    cards = list(session.scalars(jointcards_repo.list_cards(me, member_id=member.id, status="active").limit(20)))
-    names = merchant_names(page)
-    options = [(f"c:{c.code}", f"{t.name} · {describe(page, t)} · {c.code}") for c, t in coupons]
-    options += [(f"b:{t.id}", page.t("权益", "Benefit") + f":{t.name} · {describe(page, t)}") for t in benefits]
-    return Desk(member=member, card_display=ids.format_card_number(member.card_no),
-                origin=names(member.origin_merchant_id) if member.origin_merchant_id else None, served_here=served,
-                tier=membership.tier if membership else None, benefits=benefits, coupons=coupons, joint_cards=cards,
-                options=options)
-
-
-def _render_desk(page: Page, member: Member | None, *, status_code: int = 200, **context: Any) -> Response:
-    context.setdefault("errors", {})
-    context.setdefault("values", {})
-    desk = _desk(page, member) if member is not None else None
-    return page.render("counter/desk.html", status_code=status_code, desk=desk, describe=lambda t: describe(page, t),
-                       names=merchant_names(page), **context)
-
-
-def _commission(page: Page, order: Order) -> list[dict[str, Any]]:
-    """The rebates this order pays. The order is read through the caller's scope (orders recorded at the caller's
-    merchant), and only the rebates that merchant pays are listed: what the payer owes, which its staff can also
-    work out from the order's referrer and the agreement they can read."""
-    names = merchant_names(page)
-    rows = page.session.scalars(select(Rebate).where(Rebate.order_id == order.id,
-                                                     Rebate.payer_merchant_id == order.merchant_id)
-                                .order_by(Rebate.id))
-    out = []
-    for rebate in rows:
-        if rebate.payee_type == "merchant":
-            payee = names(rebate.payee_id)
-        elif rebate.payee_type == "staff":
-            payee = page.t("推荐导购", "Referring guide") + f" · {names(order.referrer_merchant_id)}"
-        else:
-            payee = page.t("联盟运营方(盟主佣金)", "Alliance operator (operator commission)")
-        out.append({"payee": payee, "reason": labels.rebate_reason(rebate.reason, page.lang),
-                    "amount_fen": rebate.amount_fen, "releases_at": rebate.releases_at})
-    return out
-
-
-def _order_outcome(page: Page, order_id: int | None) -> dict[str, Any] | None:
-    if order_id is None:
-        return None
-    order = orders_repo.get_order(page.session, page.me, order_id)
-    rebates = _commission(page, order)
-    return {"external_id": order.external_id, "amount_fen": order.amount_fen, "points_earned": order.points_earned,
-            "referrer": merchant_names(page)(order.referrer_merchant_id)
-            if is_alliance_revenue(order.merchant_id, order.referrer_merchant_id) else None,
-            "rebates": rebates, "commission_fen": sum(r["amount_fen"] for r in rebates)}
-
-
-def _lookup(page: Page, values: Mapping[str, str]) -> tuple[Member | None, dict[str, str]]:
-    card, phone = values.get("card", "").strip(), values.get("phone", "").strip()
-    if not card and not phone:
-        return None, {"card": page.t("请输入联盟卡号、扫码内容或手机号",
-                                     "Enter a card number, scan the QR or enter a phone")}
-    if card:
-        try:
-            return member_by_card(page, card), {}
-        except AppError as error:
-            return None, {"card": page.error_text(error)}
-    try:
-        lookup = members_service.phone_lookup_hash(page.me, phone)
-    except AppError as error:
-        return None, {"phone": page.error_text(error)}
-    member = page.session.scalars(members_repo.list_members(page.me, phone_lookup=lookup).limit(1)).first()
-    if member is None:
-        return None, {"phone": page.t("本店会员中没有这个手机号;其他商户的会员请出示联盟卡",
-                                      "No member of this store has this phone; partners' members show their card")}
-    return member, {}
-
-
-@router.get("/console/counter")
-def counter(page: StaffPage) -> Response:
-    _require_till(page)
-    return _render_desk(page, None)
-
-
-@router.post("/console/counter")
-async def counter_post(page: StaffPage) -> Response:
-    _require_till(page)
-    values = await form_of(page)
-    action = values.get("action", "lookup")
-    if action == "lookup":
-        member, errors = _lookup(page, values)
-        return _render_desk(page, member, status_code=422 if errors else 200, errors=errors, values=values)
-    try:
-        member = member_by_card(page, values.get("member_card", ""))
-    except AppError as error:
-        return _render_desk(page, None, status_code=422, errors={"card": page.error_text(error)})
-    if action == "redeem":
-        return _redeem(page, member, values)
-    if action == "order":
-        return _record_order(page, member, values)
-    if action == "enrol":
-        _, refused = attempt(page, lambda: members_service.enrol_at_merchant(
-            page.session, page.me, MembershipCreate(card_no=member.card_no)))
-        if refused is not None:
-            return _render_desk(page, member, status_code=refused.status_code, error=page.error_text(refused))
-        return _render_desk(page, member, flash=page.t("已加入本店会员", "Enrolled at this store"))
-    return _render_desk(page, member)
-
-
-def _receipt(page: Page, text: str) -> tuple[str | None, str | None]:
-    receipt = text.strip()
-    if len(receipt) > 64:
-        return None, page.t("单号最长 64 个字符", "At most 64 characters")
-    return receipt or None, None
-
-
-def _redeem(page: Page, member: Member, values: Mapping[str, str]) -> Response:
-    errors: dict[str, str] = {}
-    bill, bill_error = yuan_field(page, values.get("bill", ""), required=False, minimum="zero")
-    receipt, receipt_error = _receipt(page, values.get("receipt", ""))
-    if bill_error:
-        errors["bill"] = bill_error
-    if receipt_error:
-        errors["receipt"] = receipt_error
-    if receipt and not bill and "bill" not in errors:
-        errors["bill"] = page.t("记录订单需要消费金额", "Recording the order needs the bill amount")
-    code, choice = values.get("code", "").strip().upper(), values.get("coupon", "")
-    coupon_field = "code" if code else "coupon"
-    coupon_code = code or (choice[2:] if choice.startswith("c:") else "")
-    if coupon_code and not 4 <= len(coupon_code) <= 20:
-        errors[coupon_field] = page.error_text(service.Refused("coupon_not_found"))
-    elif not coupon_code and not (choice.startswith("b:") and choice[2:].isascii() and choice[2:].isdigit()
-                                      and len(choice) < 20):
-        errors["coupon"] = page.t("请选择一张券,或输入券码", "Choose a coupon or enter its code")
-    if errors:
-        return _render_desk(page, member, status_code=422, errors=errors, values=values)
-    bill_fen = bill or 0
-
-    def run() -> dict[str, Any]:
-        if coupon_code:
-            body = RedeemIn(code=coupon_code, member_id=member.id, bill_fen=bill_fen, order_external_id=receipt)
-            redemption = service.redeem(page.session, page.me, body)
-        else:
-            benefit = BenefitRedeemIn(card_no=member.card_no, bill_fen=bill_fen, order_external_id=receipt)
-            redemption = service.redeem_benefit(page.session, page.me, int(choice[2:]), benefit)
-        return _redemption_outcome(page, redemption)
-
-    dry = values.get("go") == "check"
-    outcome, error = attempt(page, run, keep=not dry)
-    if error is not None:
-        where = {"below_minimum_spend": "bill", "duplicate_external_id": "receipt", "invalid_card": "card"}.get(
-            error.code, coupon_field)
-        return _render_desk(page, member, status_code=422, errors={where: page.error_text(error)}, values=values)
-    assert outcome is not None
-    outcome["dry"] = dry
-    if dry:
-        return _render_desk(page, member, result=outcome, values=values)
-    flash = page.t(f"核销成功:{outcome['title']},优惠 {format_yuan(outcome['discount_fen'])}",
-                   f"Redeemed: {outcome['title']}, {format_yuan(outcome['discount_fen'])} off")
-    if outcome["order"]:
-        flash += page.t(f",实收 {format_yuan(outcome['paid_fen'])}", f", paid {format_yuan(outcome['paid_fen'])}")
-    return _render_desk(page, member, result=outcome, flash=flash)
-
-
-def _redemption_outcome(page: Page, redemption: Redemption) -> dict[str, Any]:
-    paid = redemption.bill_fen - min(redemption.discount_fen, redemption.bill_fen)
-    return {"kind": "redeem", "title": str(redemption.details.get("template", "")), "bill_fen": redemption.bill_fen,
-            "discount_fen": redemption.discount_fen, "paid_fen": paid,
-            "order": _order_outcome(page, redemption.order_id)}
-
-
-def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Response:
-    errors: dict[str, str] = {}
-    amount, amount_error = yuan_field(page, values.get("amount", ""))
-    order_no, order_no_error = _receipt(page, values.get("order_no", ""))
-    if amount_error:
-        errors["amount"] = amount_error
-    if order_no_error:
-        errors["order_no"] = order_no_error
-    elif order_no is None:
-        errors["order_no"] = page.t("请输入小票号/订单号", "Enter the receipt or order number")
-    if errors:
-        return _render_desk(page, member, status_code=422, errors=errors, values=values)
-    assert amount is not None and order_no is not None
-    body = OrderCreate(external_id=order_no, member_id=member.id, amount_fen=amount)
-
-    def run() -> dict[str, Any]:
-        order = orders_service.record_order(page.session, page.me, body)
-        return {"kind": "order", "title": page.t("消费", "Order"), "bill_fen": order.amount_fen, "discount_fen": 0,
-                "paid_fen": order.cash_fen, "order": _order_outcome(page, order.id)}
-
-    dry = values.get("go") == "check"
-    outcome, error = attempt(page, run, keep=not dry)
-    if error is not None:
-        where = "order_no" if error.code == "duplicate_external_id" else "amount"
-        return _render_desk(page, member, status_code=422, errors={where: page.error_text(error)}, values=values)
-    assert outcome is not None
-    outcome["dry"] = dry
-    if dry:
-        return _render_desk(page, member, result=outcome, values=values)
-    flash = page.t(f"已记录消费 {format_yuan(amount)}", f"Order of {format_yuan(amount)} recorded")
-    return _render_desk(page, member, result=outcome, flash=flash)
 
 
 # --- coupon templates -----------------------------------------------------------------------------------------

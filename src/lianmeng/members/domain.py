@@ -72,3 +72,12 @@ def parse_qr_payload(payload: str) -> tuple[str, int, str] | None:
 
 def valid_birth_year(year: int, current_year: int) -> bool:
     return 1900 <= year <= current_year
+
+
+def mask_name(name: str | None) -> str:
+    """A name as a merchant that does not serve the member sees it at its counter: the first character, the rest
+    starred (张三丰 → 张**, Li Lei → L*****); '' for none."""
+    text = (name or "").strip()
+    if not text:
+        return ""
+    return text[0] + "*" * max(len(text) - 1, 1)

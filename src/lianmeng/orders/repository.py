@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -73,6 +74,7 @@ def refunded_totals(session: Session, order_id: int) -> tuple[int, int, int, int
 
 def list_orders(
     p: Principal, *, merchant_id: int | None = None, member_id: int | None = None, store_id: int | None = None,
+    since: datetime | None = None,
 ) -> Select[Any]:
     stmt = scoped_select(Order, policy.orders(p))
     if merchant_id is not None:
@@ -81,4 +83,6 @@ def list_orders(
         stmt = stmt.where(Order.member_id == member_id)
     if store_id is not None:
         stmt = stmt.where(Order.store_id == store_id)
+    if since is not None:
+        stmt = stmt.where(Order.created_at >= since)
     return stmt.order_by(Order.id.desc())

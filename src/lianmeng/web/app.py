@@ -23,6 +23,7 @@ from lianmeng.campaigns.api import router as campaigns_router
 from lianmeng.campaigns.web import router as campaigns_pages
 from lianmeng.commissions.api import router as commissions_router
 from lianmeng.config import get_settings
+from lianmeng.counter.web import router as counter_pages
 from lianmeng.coupons.api import router as coupons_router
 from lianmeng.coupons.web import router as coupons_pages
 from lianmeng.dedup.api import router as dedup_router
@@ -134,7 +135,8 @@ def create_app(database_url: str | None = None, run_jobs: bool = False, throttle
     openapi.install(app)
     app.include_router(alliances_pages)
     app.include_router(auth_pages)
-    for pages in (referrals_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages, merging_pages,
+    for pages in (referrals_pages, counter_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages,
+                  merging_pages,
                   members_pages,
                   withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
                   distance_pages, recruiting_pages,

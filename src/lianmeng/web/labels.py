@@ -243,6 +243,7 @@ def rebate_reason(reason: str, lang: str) -> str:
 
 # the codes inside an error's message, by error code: parameter → label table (a page says 「已结束」, not 「closed」)
 ERROR_PARAMS: dict[str, dict[str, str]] = {
+    "insufficient_balance": {"kind": "account_kind"},
     "agreement_transition": {"status": "agreement_status", "action": "agreement_action"},
     "agreement_party": {"status": "agreement_status", "action": "agreement_action"},
     "agreement_not_started": {"status": "agreement_status", "action": "agreement_action"},

@@ -115,3 +115,12 @@ def test_empty_card_or_signature_is_malformed() -> None:
 @pytest.mark.parametrize(("year", "ok"), [(1899, False), (1900, True), (1990, True), (2026, True), (2027, False)])
 def test_valid_birth_year(year: int, ok: bool) -> None:
     assert valid_birth_year(year, current_year=2026) is ok
+
+
+def test_a_name_is_masked_to_its_first_character() -> None:
+    from lianmeng.members.domain import mask_name
+
+    assert mask_name("张三丰") == "张**"
+    assert mask_name("王") == "王*"  # never the whole name, even a one-character one
+    assert mask_name(" Li Lei ") == "L*****"
+    assert mask_name(None) == mask_name("  ") == ""
