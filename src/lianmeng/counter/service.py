@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from lianmeng.alliances.models import Alliance
 from lianmeng.commissions import repository as commissions_repo
 from lianmeng.commissions.models import Rebate
+from lianmeng.coupons import repository as coupons_repo
 from lianmeng.coupons import service as coupons_service
-from lianmeng.coupons.models import Coupon, CouponTemplate
+from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
 from lianmeng.jointcards import repository as jointcards_repo
 from lianmeng.jointcards.models import JointCard
 from lianmeng.kit import clock
+from lianmeng.kit.errors import NotFound
 from lianmeng.ledger import service as ledger
 from lianmeng.members import repository as members_repo
 from lianmeng.members.models import Member, Membership
@@ -74,6 +76,30 @@ def todays_orders(session: Session, me: Principal) -> list[Order]:
 def order_at_till(session: Session, me: Principal, order_id: int) -> Order:
     """One order of the caller's merchant (404 otherwise, as the API answers)."""
     return orders_repo.get_order(session, me, order_id)
+
+
+def redemption_at_till(session: Session, me: Principal, redemption_id: int) -> Redemption:
+    """A coupon use at the caller's merchant (404 otherwise, also for one the caller only referred): what the desk
+    shows after the redirect that follows a redemption."""
+    redemption = coupons_repo.get_redemption(session, me, redemption_id)
+    if redemption.merchant_id != me.merchant_id:
+        raise NotFound("redemption")
+    return redemption
+
+
+def member_served(session: Session, me: Principal, member_id: int) -> Member:
+    """A member the caller's merchant may see (its own or enrolled here; 404 otherwise)."""
+    return members_repo.get_member(session, me, member_id)
+
+
+def customer_of(session: Session, member_id: int) -> Member:
+    """The member of an order or coupon use the caller's merchant has just read through its scope (order_at_till,
+    redemption_at_till): they showed their card at this till, so the desk may show them again, as after a lookup
+    by card (a partner's member: the masked name only)."""
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound("member")
+    return members_repo.survivor_of(session, member)
 
 
 def refunds_of(session: Session, order: Order) -> list[Refund]:

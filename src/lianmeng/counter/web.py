@@ -147,8 +147,26 @@ def _lookup(page: Page, values: Mapping[str, str]) -> tuple[Member | None, dict[
 
 
 @router.get("/console/counter")
-def counter(page: StaffPage) -> Response:
+def counter(page: StaffPage, redeemed: int | None = None, recorded: int | None = None, enrolled: int | None = None,
+            joined: int | None = None) -> Response:
+    """The desk, empty or, after a write, showing its result: every write answers with a redirect here
+    (POST-redirect-GET) naming what it made (`redeemed` a coupon use, `recorded` an order, `joined` the member just
+    enrolled), so a reload shows the result again and never sends the form twice. Each is read through the
+    caller's scope: only what happened at this merchant."""
     _require_till(page)
+    if redeemed is not None:
+        redemption = counter_service.redemption_at_till(page.session, page.me, redeemed)
+        outcome = {**_redemption_outcome(page, redemption), "dry": False}
+        member = counter_service.customer_of(page.session, redemption.member_id)
+        return _render_desk(page, member, result=outcome, flash=_redeemed_flash(page, outcome))
+    if recorded is not None:
+        order = counter_service.order_at_till(page.session, page.me, recorded)
+        outcome = {**_recorded_outcome(page, order, enrolled=bool(enrolled)), "dry": False}
+        customer = counter_service.customer_of(page.session, order.member_id) if order.member_id else None
+        return _render_desk(page, customer, result=outcome, flash=_recorded_flash(page, outcome))
+    if joined is not None:
+        member = counter_service.member_served(page.session, page.me, joined)
+        return _render_desk(page, member, flash=page.t("已加入本店会员", "Enrolled at this store"))
     return _render_desk(page, None)
 
 
@@ -173,7 +191,7 @@ async def counter_post(page: StaffPage) -> Response:
             page.session, page.me, MembershipCreate(card_no=member.card_no)))
         if refused is not None:
             return _render_desk(page, member, status_code=refused.status_code, error=page.error_text(refused))
-        return _render_desk(page, member, flash=page.t("已加入本店会员", "Enrolled at this store"))
+        return page.redirect(f"/console/counter?joined={member.id}")
     return _render_desk(page, member)
 
 
@@ -232,16 +250,21 @@ def _redeem(page: Page, member: Member, values: Mapping[str, str]) -> Response:
     outcome["dry"] = dry
     if dry:
         return _render_desk(page, member, result=outcome, values=values)
+    return page.redirect(f"/console/counter?redeemed={outcome['redemption_id']}")
+
+
+def _redeemed_flash(page: Page, outcome: Mapping[str, Any]) -> str:
     flash = page.t(f"核销成功:{outcome['title']},优惠 {format_yuan(outcome['discount_fen'])}",
                    f"Redeemed: {outcome['title']}, {format_yuan(outcome['discount_fen'])} off")
     if outcome["order"]:
         flash += page.t(f",实收 {format_yuan(outcome['paid_fen'])}", f", paid {format_yuan(outcome['paid_fen'])}")
-    return _render_desk(page, member, result=outcome, flash=flash)
+    return flash
 
 
 def _redemption_outcome(page: Page, redemption: Redemption) -> dict[str, Any]:
     paid = redemption.bill_fen - min(redemption.discount_fen, redemption.bill_fen)
-    return {"kind": "redeem", "title": str(redemption.details.get("template", "")), "bill_fen": redemption.bill_fen,
+    return {"kind": "redeem", "redemption_id": redemption.id, "title": str(redemption.details.get("template", "")),
+            "bill_fen": redemption.bill_fen,
             "discount_fen": redemption.discount_fen, "paid_fen": paid,
             "order": _order_outcome(page, redemption.order_id)}
 
@@ -284,11 +307,7 @@ def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Resp
         if enrol:
             members_service.enrol_at_merchant(page.session, page.me, MembershipCreate(card_no=member.card_no))
         order = orders_service.record_order(page.session, page.me, body)
-        return {"kind": "order", "enrolled": enrol, "title": page.t("消费", "Order"), "bill_fen": order.amount_fen,
-                "discount_fen": 0,
-                "paid_fen": order.cash_fen, "stored_value_fen": order.stored_value_fen,
-                "points_used": order.points_used, "points_value_fen": order.points_value_fen,
-                "order": _order_outcome(page, order.id)}
+        return _recorded_outcome(page, order, enrolled=enrol)
 
     go = values.get("go", "record")
     pays_otherwise = bool(points or stored)
@@ -307,13 +326,25 @@ def _record_order(page: Page, member: Member, values: Mapping[str, str]) -> Resp
         confirm["order_ref"] = order_no if not values.get("order_no", "").strip() else ""
         confirm["enrol"] = values.get("enrol", "")
         return _render_desk(page, member, result=outcome, values={**values, "go": "check"}, confirm=confirm)
-    flash = page.t(f"已记录消费 {format_yuan(amount)}", f"Order of {format_yuan(amount)} recorded")
-    if enrol:
+    return page.redirect(f"/console/counter?recorded={outcome['order']['id']}" + ("&enrolled=1" if enrol else ""))
+
+
+def _recorded_outcome(page: Page, order: Order, *, enrolled: bool) -> dict[str, Any]:
+    return {"kind": "order", "enrolled": enrolled, "title": page.t("消费", "Order"), "bill_fen": order.amount_fen,
+            "discount_fen": 0, "paid_fen": order.cash_fen, "stored_value_fen": order.stored_value_fen,
+            "points_used": order.points_used, "points_value_fen": order.points_value_fen,
+            "order": _order_outcome(page, order.id)}
+
+
+def _recorded_flash(page: Page, outcome: Mapping[str, Any]) -> str:
+    amount = format_yuan(outcome["bill_fen"])
+    flash = page.t(f"已记录消费 {amount}", f"Order of {amount} recorded")
+    if outcome["enrolled"]:
         flash = page.t("已加入本店会员,", "Enrolled here; ") + flash
-    if pays_otherwise:
+    if outcome["points_used"] or outcome["stored_value_fen"]:
         flash += page.t(f",其中现金/刷卡 {format_yuan(outcome['paid_fen'])}",
                         f", {format_yuan(outcome['paid_fen'])} in cash or card")
-    return _render_desk(page, member, result=outcome, flash=flash)
+    return flash
 
 
 # --- today's orders and refunds -------------------------------------------------------------------------------

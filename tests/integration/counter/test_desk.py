@@ -8,7 +8,7 @@ import re
 
 from tests.conftest import World
 from tests.integration.web.console import console, csrf_of
-from tests.integration.web.test_counter_pages import API, card_of, ok, post, referral
+from tests.integration.web.test_counter_pages import API, card_of, landed, ok, post, referral
 
 REF = re.compile(r'name="order_ref" value="(CTR-\d{8}-[0-9A-F]{8})"')
 
@@ -29,18 +29,24 @@ def test_an_order_without_a_receipt_number_gets_one_and_a_double_submit_records_
     check = desk.post("/console/counter", data={**form, "go": "check"})
     assert check.status_code == 200 and "试算(未保存)" in check.text
     assert REF.search(check.text).group(1) == ref.group(1)  # type: ignore[union-attr]  # kept for the real one
-    first = desk.post("/console/counter", data={**form, "go": "record"})
+    posted = desk.post("/console/counter", data={**form, "go": "record"}, follow_redirects=False)
+    first = landed(desk, posted)
     assert first.status_code == 200 and "已记录消费 ¥66.00" in first.text
-    second = desk.post("/console/counter", data={**form, "go": "record"})  # the same form sent again
-    assert second.status_code == 200
+    reload = desk.get(posted.headers["location"])  # a reload of the result asks nothing and writes nothing
+    assert reload.status_code == 200 and "已记录消费 ¥66.00" in reload.text
+    second = desk.post("/console/counter", data={**form, "go": "record"}, follow_redirects=False)  # sent again
+    assert second.status_code == 303 and second.headers["location"] == posted.headers["location"]  # the same order
+
     assert [(o["external_id"], o["amount_fen"]) for o in orders_of(world)] == [(ref.group(1), 6_600)]
     fresh = REF.search(first.text)
     assert fresh and fresh.group(1) != ref.group(1)  # the next order gets a new number
-    forged = desk.post("/console/counter", data={**form, "order_ref": "POS-1'; --", "go": "record"})
+    forged = landed(desk, desk.post("/console/counter", data={**form, "order_ref": "POS-1'; --", "go": "record"},
+                                    follow_redirects=False))
     assert forged.status_code == 200
     made = [str(o["external_id"]) for o in orders_of(world)]
     assert len(made) == 2 and all(re.fullmatch(r"CTR-\d{8}-[0-9A-F]{8}", x) for x in made)
-    typed = desk.post("/console/counter", data={**form, "order_no": "POS-9", "go": "record"})
+    typed = landed(desk, desk.post("/console/counter", data={**form, "order_no": "POS-9", "go": "record"},
+                                   follow_redirects=False))
     assert typed.status_code == 200 and "POS-9" in typed.text
     assert {o["external_id"] for o in orders_of(world)} >= {"POS-9"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from tests.conftest import World
 from tests.integration.web.console import console
-from tests.integration.web.test_counter_pages import API, error_of, ok, post, referral
+from tests.integration.web.test_counter_pages import API, error_of, landed, ok, post, referral
 
 
 def memberships(world: World, member_id: int) -> list[int]:
@@ -39,7 +39,7 @@ def test_a_partners_member_is_enrolled_and_the_order_recorded_in_one_step(world:
     assert refused.status_code == 422 and error_of(refused.text, "points")
     assert memberships(world, data["member_id"]) == before and orders(world) == []
 
-    done = post(desk, "/console/counter", {**form, "enrol": "yes", "go": "record"})
+    done = landed(desk, post(desk, "/console/counter", {**form, "enrol": "yes", "go": "record"}))
     assert done.status_code == 200 and "已加入本店会员,已记录消费 ¥300.00" in done.text
     assert memberships(world, data["member_id"]) == sorted([*before, m2])
     assert [(o["external_id"], o["member_id"], o["amount_fen"]) for o in orders(world)] == [

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import World
 from tests.integration.web.console import console
-from tests.integration.web.test_counter_pages import API, card_of, error_of, ok, post
+from tests.integration.web.test_counter_pages import API, card_of, error_of, landed, ok, post
 
 
 def balances(world: World, member_id: int) -> dict[str, int]:
@@ -59,10 +59,11 @@ def test_the_split_is_shown_first_and_the_confirm_pays_with_points_and_stored_va
                               text[text.index('id="confirm-form"'):text.index('id="confirm-pay"')]))
     assert {k: confirm[k] for k in ("amount", "points", "stored_value", "order_no")} == {
         "amount": "200", "points": "800", "stored_value": "150", "order_no": "POS-P1"}
-    done = desk.post("/console/counter", data={**confirm, "go": "confirm"})
+    done = landed(desk, desk.post("/console/counter", data={**confirm, "go": "confirm"}, follow_redirects=False))
     assert done.status_code == 200 and "已记录消费 ¥200.00,其中现金/刷卡 ¥42.00" in done.text
-    again = desk.post("/console/counter", data={**confirm, "go": "confirm"})  # sent twice: the same order
-    assert again.status_code == 200
+    assert 'id="result-points">800 积分 = ¥8.00<' in done.text and 'id="result-paid">¥42.00<' in done.text
+    again = desk.post("/console/counter", data={**confirm, "go": "confirm"}, follow_redirects=False)  # sent twice
+    assert again.status_code == 303  # the same order
     paid = [o for o in orders(world) if o["external_id"] == "POS-P1"]
     assert [(o["amount_fen"], o["points_used"], o["stored_value_fen"], o["cash_fen"]) for o in paid] == [
         (20_000, 800, 15_000, 4_200)]

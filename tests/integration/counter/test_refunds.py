@@ -12,14 +12,14 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import World
 from tests.integration.web.console import console, csrf_of
-from tests.integration.web.test_counter_pages import API, card_of, error_of, ok, post
+from tests.integration.web.test_counter_pages import API, card_of, error_of, landed, ok, post
 
 
 def record_at_desk(world: World, desk: TestClient, amount: str = "100.00", order_no: str = "POS-1") -> int:
     """m2's clerk records an order of m2's own member at the desk; the order's id, read from the result's link."""
     card = card_of(world, world.a.members[world.a.merchants[1]])
-    recorded = post(desk, "/console/counter", {"action": "order", "member_card": card, "amount": amount,
-                                               "order_no": order_no, "go": "record"})
+    recorded = landed(desk, post(desk, "/console/counter", {"action": "order", "member_card": card,
+                                                            "amount": amount, "order_no": order_no, "go": "record"}))
     assert recorded.status_code == 200, recorded.text
     link = re.search(r'href="/console/counter/orders/(\d+)" id="result-order"', recorded.text)
     assert link, "the recorded order links to its page"

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import World
 from tests.integration.web.console import console
-from tests.integration.web.test_counter_pages import API, ok, post, referral
+from tests.integration.web.test_counter_pages import API, landed, ok, post, referral
 from tests.integration.web.test_reports_pages import figure
 
 
@@ -30,14 +30,15 @@ def test_the_counters_referrer_label_and_the_dashboards_revenue_count_the_same_o
     centre = console(world.client, world.a.actors["admin2"].username)
     assert revenue(centre) == "¥0.00"
 
-    first = post(desk, "/console/counter", {"action": "redeem", "member_card": data["card_no"],
-                                            "code": data["coupon"]["code"], "bill": "200", "receipt": "POS-1"})
+    first = landed(desk, post(desk, "/console/counter", {"action": "redeem", "member_card": data["card_no"],
+                                                         "code": data["coupon"]["code"], "bill": "200",
+                                                         "receipt": "POS-1"}))
     assert first.status_code == 200, first.text
     assert referrer_shown(first.text) == "alpha merchant 1"
     assert revenue(centre) == "¥180.00"  # ¥200 less the ¥20 coupon
 
-    later = post(desk, "/console/counter", {"action": "order", "member_card": data["card_no"], "amount": "90",
-                                            "order_no": "POS-2", "go": "record"})
+    later = landed(desk, post(desk, "/console/counter", {"action": "order", "member_card": data["card_no"],
+                                                         "amount": "90", "order_no": "POS-2", "go": "record"}))
     assert later.status_code == 200, later.text
     assert referrer_shown(later.text) == "alpha merchant 1"  # the attribution rule credits m1 again
     assert revenue(centre) == "¥270.00"  # the later order counts too

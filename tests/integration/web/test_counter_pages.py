@@ -73,6 +73,15 @@ def post(client: TestClient, path: str, data: dict[str, str], page: str | None =
     return client.post(path, data={"csrf": csrf(client, page or path), **data}, follow_redirects=False)
 
 
+def landed(client: TestClient, response: Any) -> Any:
+    """A write at the desk answers with a redirect (POST-redirect-GET), so a reload never sends it again; the desk
+    it lands on, which shows the result."""
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert location.startswith("/console/counter?"), location
+    return client.get(location)
+
+
 def error_of(html: str, field: str) -> str | None:
     match = re.search(rf'<small class="error" id="e-{field}" role="alert">([^<]*)</small>', html)
     return match.group(1) if match else None
@@ -184,7 +193,7 @@ def test_the_counter_finds_members_by_qr_or_phone_within_the_merchants_own(world
     check = post(desk, "/console/counter", {**form, "go": "check"})
     assert check.status_code == 200 and "试算(未保存)" in check.text
     assert ok(world.client.get(f"{API}/orders", headers=world.a.actors["admin2"].headers), 200)["items"] == []
-    recorded = post(desk, "/console/counter", {**form, "go": "record"})
+    recorded = landed(desk, post(desk, "/console/counter", {**form, "go": "record"}))
     assert recorded.status_code == 200 and "已记录消费 ¥88.50" in recorded.text
     orders = ok(world.client.get(f"{API}/orders", headers=world.a.actors["admin2"].headers), 200)["items"]
     assert [(o["external_id"], o["amount_fen"]) for o in orders] == [("POS-1", 8_850)]
@@ -214,11 +223,11 @@ def test_a_benefit_is_redeemed_with_the_card_and_a_used_coupon_is_refused_next_t
     desk = console(world.client, world.a.actors["staff2"].username)
     found = post(desk, "/console/counter", {"action": "lookup", "card": data["card_no"]})
     assert f'value="b:{benefit["id"]}"' in found.text and "赠 洗车(价值 ¥50.00)" in found.text
-    used = post(desk, "/console/counter", {"action": "redeem", "member_card": data["card_no"],
-                                           "coupon": f"b:{benefit['id']}"})
+    used = landed(desk, post(desk, "/console/counter", {"action": "redeem", "member_card": data["card_no"],
+                                                        "coupon": f"b:{benefit['id']}"}))
     assert used.status_code == 200 and "核销成功:合作会员免费洗车,优惠 ¥50.00" in used.text
 
     form = {"action": "redeem", "member_card": data["card_no"], "coupon": f"c:{data['coupon']['code']}"}
-    assert post(desk, "/console/counter", form).status_code == 200
+    assert post(desk, "/console/counter", form).status_code == 303
     again = post(desk, "/console/counter", form)
     assert again.status_code == 422 and error_of(again.text, "coupon") == "券已用完"
