@@ -16,7 +16,8 @@ from lianmeng.coupons import repository as coupons_repo
 from lianmeng.coupons import service as coupons_service
 from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
 from lianmeng.jointcards import repository as jointcards_repo
-from lianmeng.jointcards.models import JointCard
+from lianmeng.jointcards import service as jointcards_service
+from lianmeng.jointcards.schemas import CardOut
 from lianmeng.kit import clock
 from lianmeng.kit.errors import NotFound
 from lianmeng.ledger import service as ledger
@@ -35,21 +36,21 @@ TODAY_LIMIT = 100
 @dataclass
 class DeskFacts:
     """What the desk shows about a member: usable benefits and coupons, whether this merchant serves them, their
-    membership here, their active joint cards."""
+    membership here, their active joint cards (with what is left of each component)."""
 
     benefits: list[CouponTemplate]
     coupons: list[tuple[Coupon, CouponTemplate]]
     served_here: bool
     membership: Membership | None
-    joint_cards: list[JointCard]
+    joint_cards: list[CardOut]
 
 
 def desk_facts(session: Session, me: Principal, member: Member) -> DeskFacts:
     benefits, coupons = coupons_service.counter_view(session, me, member)
     served = bool(members_repo.member_facts(session, me, {member.id}))
     membership = members_repo.membership_of(session, member.id, me.merchant_id or 0)
-    cards = list(session.scalars(jointcards_repo.list_cards(me, member_id=member.id, status="active").limit(20)))
-    return DeskFacts(benefits, coupons, served, membership, cards)
+    cards = session.scalars(jointcards_repo.list_cards(me, member_id=member.id, status="active").limit(20))
+    return DeskFacts(benefits, coupons, served, membership, [jointcards_service.card_out(session, c) for c in cards])
 
 
 def member_by_phone(session: Session, me: Principal, lookup: str) -> Member | None:
@@ -85,6 +86,11 @@ def redemption_at_till(session: Session, me: Principal, redemption_id: int) -> R
     if redemption.merchant_id != me.merchant_id:
         raise NotFound("redemption")
     return redemption
+
+
+def joint_card_holder(session: Session, me: Principal, card_id: int) -> int:
+    """The member holding a joint card the caller's merchant sells or serves (404 otherwise)."""
+    return jointcards_repo.get_card(session, me, card_id).member_id
 
 
 def member_served(session: Session, me: Principal, member_id: int) -> Member:

@@ -26,7 +26,7 @@ from lianmeng.coupons import service as coupons_service
 from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
 from lianmeng.coupons.schemas import BenefitRedeemIn, RedeemIn
 from lianmeng.coupons.web import attempt, describe, member_by_card, merchant_names
-from lianmeng.jointcards.models import JointCard
+from lianmeng.jointcards.schemas import CardOut, ItemOut
 from lianmeng.kit import ids
 from lianmeng.kit.errors import AppError, Forbidden
 from lianmeng.kit.money import format_yuan
@@ -65,7 +65,7 @@ class Desk:
     tier: str | None
     benefits: list[CouponTemplate]
     coupons: list[tuple[Coupon, CouponTemplate]]
-    joint_cards: list[JointCard]
+    joint_cards: list[tuple[CardOut, list[ItemOut]]]  # each card with its components served here
     options: list[tuple[str, str]] = field(default_factory=list)
     wallet: counter_service.Wallet | None = None
 
@@ -81,7 +81,8 @@ def _desk(page: Page, member: Member) -> Desk:
     return Desk(member=member, card_display=ids.format_card_number(member.card_no), name=name,
                 origin=names(member.origin_merchant_id) if member.origin_merchant_id else None,
                 served_here=facts.served_here, tier=membership.tier if membership else None, benefits=benefits,
-                coupons=coupons, joint_cards=facts.joint_cards, options=options,
+                coupons=coupons, joint_cards=[(c, [i for i in c.items if i.merchant_id == page.me.merchant_id])
+                                                  for c in facts.joint_cards], options=options,
                 wallet=counter_service.wallet(page.session, page.me, member) if facts.served_here else None)
 
 
@@ -148,10 +149,11 @@ def _lookup(page: Page, values: Mapping[str, str]) -> tuple[Member | None, dict[
 
 @router.get("/console/counter")
 def counter(page: StaffPage, redeemed: int | None = None, recorded: int | None = None, enrolled: int | None = None,
-            joined: int | None = None) -> Response:
+            joined: int | None = None, joint_card: int | None = None) -> Response:
     """The desk, empty or, after a write, showing its result: every write answers with a redirect here
     (POST-redirect-GET) naming what it made (`redeemed` a coupon use, `recorded` an order, `joined` the member just
-    enrolled), so a reload shows the result again and never sends the form twice. Each is read through the
+    enrolled), so a reload shows the result again and never sends the form twice; `joint_card` shows that card's
+    holder again after one of its components was used from here. Each is read through the
     caller's scope: only what happened at this merchant."""
     _require_till(page)
     if redeemed is not None:
@@ -164,6 +166,10 @@ def counter(page: StaffPage, redeemed: int | None = None, recorded: int | None =
         outcome = {**_recorded_outcome(page, order, enrolled=bool(enrolled)), "dry": False}
         customer = counter_service.customer_of(page.session, order.member_id) if order.member_id else None
         return _render_desk(page, customer, result=outcome, flash=_recorded_flash(page, outcome))
+    if joint_card is not None:  # back from using a joint card's component: its holder, as after a card lookup
+        holder = counter_service.customer_of(page.session,
+                                             counter_service.joint_card_holder(page.session, page.me, joint_card))
+        return _render_desk(page, holder)
     if joined is not None:
         member = counter_service.member_served(page.session, page.me, joined)
         return _render_desk(page, member, flash=page.t("已加入本店会员", "Enrolled at this store"))

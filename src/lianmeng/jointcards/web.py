@@ -9,9 +9,9 @@ refusals (used up, another merchant's component) are shown next to the field the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from lianmeng.coupons.web import attempt, member_by_card, merchant_names
@@ -117,6 +117,7 @@ def _card_page(page: Page, card_id: int, *, status_code: int = 200, **context: A
                 + page.t(f"剩 {i.units_left}/{i.units} {i.unit_name}", f"{i.units_left}/{i.units} {i.unit_name} left"))
                for i in card.items]
     component_names = {i.component_id: i.name for i in card.items}
+    context.setdefault("from_counter", False)
     context.setdefault("errors", {})
     context.setdefault("values", {"component_id": str(mine[0].component_id) if mine else "", "units": "1"})
     return page.render("jointcards/card.html", status_code=status_code, card=card, uses=uses, names=names,
@@ -125,9 +126,25 @@ def _card_page(page: Page, card_id: int, *, status_code: int = 200, **context: A
 
 
 @router.get("/console/joint-cards/{card_id}")
-def card_page(card_id: int, page: StaffPage, sold: int = 0) -> Response:
+def card_page(card_id: int, page: StaffPage, sold: int = 0, used: int | None = None,
+              back: Annotated[str, Query(alias="from")] = "") -> Response:
+    """The card; after a sale (`sold`) or a use (`used`, the use's id: consuming answers with a redirect here, so a
+    reload never uses a unit twice) it says what was done. `from=counter`: the use was made from the counter desk,
+    and the page leads back there."""
     flash = page.t("联合卡已售出", "Joint card sold") if sold else None
-    return _card_page(page, card_id, flash=flash)
+    if used is not None:
+        flash = _used_flash(page, card_id, used)
+    return _card_page(page, card_id, flash=flash, from_counter=back == "counter")
+
+
+def _used_flash(page: Page, card_id: int, use_id: int) -> str | None:
+    card = service.card_out(page.session, repository.get_card(page.session, page.me, card_id))
+    use = next((u for u in repository.uses_of(page.session, card.id) if u.id == use_id), None)
+    item = next((i for i in card.items if use is not None and i.component_id == use.component_id), None)
+    if use is None or item is None:
+        return None
+    return page.t(f"已核销 {item.name} ×{use.units},剩 {item.units_left} {item.unit_name}",
+                  f"Used {item.name} ×{use.units}; {item.units_left} {item.unit_name} left")
 
 
 @router.post("/console/joint-cards/{card_id}/consume")
@@ -140,17 +157,16 @@ async def consume(card_id: int, page: StaffPage) -> Response:
         errors["component_id"] = page.t("请选择项目", "Choose a component")
     if units is None:
         errors["units"] = page.t("请输入 1 到 100000 之间的整数", "Enter a whole number from 1 to 100000")
+    from_counter = values.get("from") == "counter"
     if errors or component is None or units is None:
-        return _card_page(page, card_id, status_code=422, errors=errors, values=values)
+        return _card_page(page, card_id, status_code=422, errors=errors, values=values, from_counter=from_counter)
     body = ConsumeIn(component_id=component, units=units)
     done, error = attempt(page, lambda: service.consume(page.session, page.me, card_id, body))
     if error is not None or done is None:
         if error is not None and error.code == "not_found" and error.params.get("what") == "joint_card":
             raise error
         where = "units" if error is not None and error.code == "joint_card_used_up" else "component_id"
-        return _card_page(page, card_id, status_code=422, values=values,
+        return _card_page(page, card_id, status_code=422, values=values, from_counter=from_counter,
                           errors={where: page.error_text(error) if error else ""})
-    item = next(i for i in done.card.items if i.component_id == done.use.component_id)
-    flash = page.t(f"已核销 {item.name} ×{done.use.units},剩 {item.units_left} {item.unit_name}",
-                   f"Used {item.name} ×{done.use.units}; {item.units_left} {item.unit_name} left")
-    return _card_page(page, card_id, flash=flash)
+    return page.redirect(f"/console/joint-cards/{card_id}?used={done.use.id}" + ("&from=counter" if from_counter
+                                                                                  else ""))
