@@ -5,6 +5,8 @@ write nothing."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from lianmeng.kit import ids
@@ -52,6 +54,10 @@ def test_store_staff_redeem_a_coupon_with_the_bill_and_see_the_commission(phone:
     expect(phone.locator("#coupons")).not_to_contain_text(data["coupon"]["code"])  # used
     assert fits_the_screen(phone)
 
+    assert uses_left(world, data["coupon"]["id"]) == 0
+    expect(phone).to_have_url(re.compile(r"/console/counter\?redeemed=\d+$"))  # POST-redirect-GET
+    phone.reload()  # a reload shows the result again and sends nothing
+    expect(phone.locator("#result-paid")).to_have_text("¥180.00")
     assert uses_left(world, data["coupon"]["id"]) == 0
     gym = world.a.actors["admin1"].headers
     rebates = ok(world.client.get(f"{API}/rebates", headers=gym), 200)["items"]

@@ -80,6 +80,8 @@ def test_a_clerk_shows_the_split_then_takes_points_and_stored_value(phone: Page,
     assert len(orders_of(world)) == 1  # only the one that earned the points: nothing written yet
     phone.click("#confirm-pay")
     expect(phone.locator(".flash[role=status]")).to_have_text("已记录消费 ¥1,950.00,其中现金/刷卡 ¥1,640.00")
+    phone.reload()  # the confirm answered with a redirect: a reload pays nothing twice
+    expect(phone.locator("#result-paid")).to_have_text("¥1,640.00")
     paid = [o for o in orders_of(world) if o["external_id"] != "EARN-1"]
     assert [(o["points_used"], o["stored_value_fen"], o["cash_fen"]) for o in paid] == [(1_000, 30_000, 164_000)]
     assert balances(world, member).get("stored_value", 0) == 0
