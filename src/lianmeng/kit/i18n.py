@@ -84,6 +84,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "agreement_party": {"zh-CN": "只有协议双方可以执行此操作", "en": "Only a party to the agreement may do this"},
     "agreement_not_started": {"zh-CN": "协议尚未到生效日期", "en": "The agreement's start date has not come"},
     "agreement_expired": {"zh-CN": "协议已过有效期", "en": "The agreement has expired"},
+    "agreement_counter_unchanged": {
+        "zh-CN": "还价须至少修改一项条款;条款不变请直接接受",
+        "en": "A counter-offer changes at least one term; to agree to the terms as they are, accept them",
+    },
+    "agreement_counter_needs_terms": {
+        "zh-CN": "还价须附上修改后的条款(POST /agreements/{id}/counter-offers)",
+        "en": "A counter-offer comes with the changed terms (POST /agreements/{id}/counter-offers)",
+    },
     "agreement_self": {"zh-CN": "协议双方不能是同一商户", "en": "An agreement needs two different merchants"},
     "commission_term_needs_pair": {
         "zh-CN": "第 {term} 条佣金条款无法支付:全联盟协议没有付款方和推荐方;请改用枢纽佣金(hub_share),写明枢纽和比例",
