@@ -12,6 +12,7 @@ from lianmeng.agreements.schemas import (
     AgreementEventOut,
     AgreementOut,
     AgreementUpdate,
+    CounterOfferIn,
     TransitionIn,
 )
 from lianmeng.kit.pagination import Page, paginate
@@ -67,6 +68,19 @@ def transition(agreement_id: int, body: TransitionIn, writer: WriterDep) -> JSON
         lambda: service.to_out(
             writer.principal,
             service.transition(writer.session, writer.principal, agreement_id, body.action, body.note),
+        ),
+        body,
+    )
+
+
+@router.post(
+    "/{agreement_id}/counter-offers", response_model=AgreementOut,
+    summary="Send changed terms back to the merchant whose offer is on the table (it stays proposed)",
+)
+def counter_offer(agreement_id: int, body: CounterOfferIn, writer: WriterDep) -> JSONResponse:
+    return writer.run(
+        lambda: service.to_out(
+            writer.principal, service.counter_offer(writer.session, writer.principal, agreement_id, body)
         ),
         body,
     )

@@ -3,10 +3,17 @@
 draft --propose--> proposed --accept (the other party)--> accepted --activate--> active
 active --suspend--> suspended --resume--> active;  any live state --terminate--> terminated
 proposed --withdraw (proposer)--> draft;  proposed --reject (the other party)--> terminated
+proposed --counter (the other party, with changed terms)--> proposed, the offer now the counter-offerer's
 reject, suspend and terminate need a reason (kept in the history).
 
 The proposer's acceptance is implied by proposing, so "accepted" means both sides have said yes.
 For an alliance-wide agreement the operator is both sides.
+
+Negotiation: whoever made the offer on the table (`offered_by`: the proposer at first, the counterparty after it
+counters, the proposer again after it counters back) stands as "the proposer" of the rules above, the other merchant
+as "the counterparty": the one who received the offer accepts it, rejects it or counters it; the one who made it may
+withdraw it. The parties themselves (merchant_a_id, merchant_b_id, and the terms' payer 'a'/'b') never swap.
+Counter-offers are between the two merchants: the operator may accept or reject for either, never counter.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ class AgreementAction(StrEnum):
     SUSPEND = "suspend"
     RESUME = "resume"
     TERMINATE = "terminate"
+    COUNTER = "counter"
 
 
 class CooperationMode(StrEnum):
@@ -82,6 +90,7 @@ TRANSITIONS: dict[tuple[AgreementStatus, AgreementAction], tuple[AgreementStatus
     (S.PROPOSED, A.WITHDRAW): (S.DRAFT, _PROPOSER),
     (S.PROPOSED, A.ACCEPT): (S.ACCEPTED, _COUNTERPARTY),
     (S.PROPOSED, A.REJECT): (S.TERMINATED, _COUNTERPARTY),
+    (S.PROPOSED, A.COUNTER): (S.PROPOSED, frozenset({Side.COUNTERPARTY})),
     (S.ACCEPTED, A.ACTIVATE): (S.ACTIVE, _ANY),
     (S.ACCEPTED, A.TERMINATE): (S.TERMINATED, _ANY),
     (S.ACTIVE, A.SUSPEND): (S.SUSPENDED, _ANY),
@@ -114,15 +123,25 @@ class Validity:
     valid_until: date | None
 
 
+def relative(side: Side, offered_by: Side = Side.PROPOSER) -> Side:
+    """How `side` stands to the offer on the table: the merchant who made it is "the proposer" of the rules, the
+    other "the counterparty" (the operator is the operator)."""
+    if offered_by is not Side.COUNTERPARTY or side is Side.OPERATOR:
+        return side
+    return Side.COUNTERPARTY if side is Side.PROPOSER else Side.PROPOSER
+
+
 def next_status(
-    status: AgreementStatus, action: AgreementAction, side: Side, validity: Validity, today: date
+    status: AgreementStatus, action: AgreementAction, side: Side, validity: Validity, today: date,
+    offered_by: Side = Side.PROPOSER,
 ) -> AgreementStatus:
-    """The status after `action` by `side`, or TransitionRefused with the reason's code."""
+    """The status after `action` by `side`, or TransitionRefused with the reason's code. `offered_by`: whose offer
+    is on the table (see the module's note)."""
     rule = TRANSITIONS.get((status, action))
     if rule is None:
         raise TransitionRefused("agreement_transition", status, action)
     target, allowed = rule
-    if side not in allowed:
+    if relative(side, offered_by) not in allowed:
         raise TransitionRefused("agreement_party", status, action)
     if target is S.ACTIVE:
         if today < validity.valid_from:
@@ -132,8 +151,14 @@ def next_status(
     return target
 
 
-def allowed_actions(status: AgreementStatus, side: Side) -> list[AgreementAction]:
-    return [action for (frm, action), (_, sides) in TRANSITIONS.items() if frm is status and side in sides]
+def allowed_actions(status: AgreementStatus, side: Side, offered_by: Side = Side.PROPOSER) -> list[AgreementAction]:
+    mine = relative(side, offered_by)
+    return [action for (frm, action), (_, sides) in TRANSITIONS.items() if frm is status and mine in sides]
+
+
+def receives_offer(status: AgreementStatus, side: Side | None, offered_by: Side = Side.PROPOSER) -> bool:
+    """True when an offer is on the table and `side` is the merchant who received it (it is that side's turn)."""
+    return status is S.PROPOSED and side is not None and relative(side, offered_by) is Side.COUNTERPARTY
 
 
 def is_editable(status: AgreementStatus) -> bool:

@@ -32,6 +32,8 @@ class Agreement(Timestamps, Base):
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # whose offer is on the table: "proposer" (merchant A) until merchant B counters, then the counter-offerer's
+    offered_by: Mapped[str] = mapped_column(String(20), default="proposer", server_default="proposer")
     notes: Mapped[str] = mapped_column(Text, default="")
 
 

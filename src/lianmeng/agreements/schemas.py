@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from lianmeng.agreements.domain import AgreementAction, AgreementStatus, CooperationMode
+from lianmeng.agreements.domain import AgreementAction, AgreementStatus, CooperationMode, Side
 from lianmeng.kit.types import Day, Fen, Flag, Id, Whole
 from lianmeng.settlement.domain import SettlementCycle
 
@@ -101,6 +101,13 @@ class AgreementUpdate(BaseModel):
     notes: str | None = Field(default=None, max_length=2000)
 
 
+class CounterOfferIn(AgreementUpdate):
+    """Changed terms sent back to the merchant whose offer is on the table (only the fields that change are needed;
+    at least one must differ from the offer, else 422 `agreement_counter_unchanged`)."""
+
+    note: str = Field(default="", max_length=500, description="Why these terms; kept in the agreement's history")
+
+
 class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -128,6 +135,7 @@ class AgreementOut(BaseModel):
     valid_until: date | None
     status: AgreementStatus
     notes: str
+    offered_by: Side = Field(description="Whose offer is on the table: proposer (merchant A) or counterparty (B)")
     allowed_actions: list[AgreementAction] = Field(description="What the caller may do next")
     created_at: datetime
     updated_at: datetime

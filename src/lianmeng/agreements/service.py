@@ -9,7 +9,13 @@ from sqlalchemy.orm import Session
 from lianmeng.agreements import domain, repository
 from lianmeng.agreements.domain import AgreementAction, AgreementStatus, Side, Validity
 from lianmeng.agreements.models import Agreement, AgreementEvent
-from lianmeng.agreements.schemas import AgreementCreate, AgreementOut, AgreementUpdate, CommissionTerm
+from lianmeng.agreements.schemas import (
+    AgreementCreate,
+    AgreementOut,
+    AgreementUpdate,
+    CommissionTerm,
+    CounterOfferIn,
+)
 from lianmeng.commissions import domain as commissions_domain
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound
@@ -31,11 +37,17 @@ def side_of(actor: Principal, agreement: Agreement) -> Side | None:
     return None
 
 
+def offered_by(agreement: Agreement) -> Side:
+    """Whose offer is on the table (the proposer's until the counterparty counters)."""
+    return Side.COUNTERPARTY if agreement.offered_by == Side.COUNTERPARTY.value else Side.PROPOSER
+
+
 def to_out(actor: Principal, agreement: Agreement) -> AgreementOut:
     side = side_of(actor, agreement)
-    actions = domain.allowed_actions(AgreementStatus(agreement.status), side) if side else []
+    actions = domain.allowed_actions(AgreementStatus(agreement.status), side, offered_by(agreement)) if side else []
     data: dict[str, Any] = {c.key: getattr(agreement, c.key) for c in Agreement.__table__.columns}
     data["alliance_wide"] = agreement.merchant_b_id is None
+    data["offered_by"] = offered_by(agreement)
     return AgreementOut(**data, allowed_actions=actions)
 
 
@@ -106,13 +118,10 @@ def create_agreement(session: Session, actor: Principal, data: AgreementCreate) 
     return agreement
 
 
-def update_agreement(session: Session, actor: Principal, agreement_id: int, data: AgreementUpdate) -> Agreement:
-    agreement = repository.get_agreement(session, actor, agreement_id, lock=True)
-    if side_of(actor, agreement) is None:
-        raise Forbidden("agreement_party")
-    if not domain.is_editable(AgreementStatus(agreement.status)):
-        raise AppError("agreement_not_editable", status_code=409)
-    incoming = data.model_dump(mode="json", exclude_unset=True)
+def _apply_terms(session: Session, actor: Principal, agreement: Agreement, data: AgreementUpdate) -> dict[str, Any]:
+    """Set the terms `data` changes on the agreement after the same checks as at creation; the changes as
+    {field: {"from": old, "to": new}} (JSON values), {} when nothing differs."""
+    incoming = data.model_dump(mode="json", exclude_unset=True, exclude={"note"})
     changes: dict[str, Any] = {}
     for field, value in incoming.items():
         if value is None and field != "valid_until":
@@ -134,8 +143,49 @@ def update_agreement(session: Session, actor: Principal, agreement_id: int, data
         _check_terms(session, actor, agreement.alliance_id, agreement.merchant_b_id is None, terms, cycle)
     for field in changes.keys() - {"valid_from", "valid_until"}:
         setattr(agreement, field, incoming[field])
+    return changes
+
+
+def update_agreement(session: Session, actor: Principal, agreement_id: int, data: AgreementUpdate) -> Agreement:
+    agreement = repository.get_agreement(session, actor, agreement_id, lock=True)
+    if side_of(actor, agreement) is None:
+        raise Forbidden("agreement_party")
+    if not domain.is_editable(AgreementStatus(agreement.status)):
+        raise AppError("agreement_not_editable", status_code=409)
+    changes = _apply_terms(session, actor, agreement, data)
     if changes:
         _record(session, actor, agreement, "update", agreement.status, changes)
+    session.flush()
+    return agreement
+
+
+def _check_move(actor: Principal, agreement: Agreement, action: AgreementAction) -> tuple[Side, AgreementStatus]:
+    """The caller's side and the status `action` leads to, or the refusal (403 not its move, 409 not now)."""
+    side = side_of(actor, agreement)
+    if side is None:
+        raise Forbidden("agreement_party")
+    current = AgreementStatus(agreement.status)
+    validity = Validity(agreement.valid_from, agreement.valid_until)
+    try:
+        target = domain.next_status(current, action, side, validity, clock.today_in_shanghai(), offered_by(agreement))
+    except domain.TransitionRefused as refused:
+        status_code = 403 if refused.code == "agreement_party" else 409
+        raise AppError(refused.code, status_code=status_code, status=current.value, action=action.value) from None
+    return side, target
+
+
+def counter_offer(session: Session, actor: Principal, agreement_id: int, data: CounterOfferIn) -> Agreement:
+    """The merchant who received the offer on the table sends changed terms back: the agreement stays proposed, the
+    offer is now its own (the other merchant accepts, rejects or counters again). The history keeps what changed."""
+    agreement = repository.get_agreement(session, actor, agreement_id, lock=True)
+    side, target = _check_move(actor, agreement, AgreementAction.COUNTER)
+    changes = _apply_terms(session, actor, agreement, data)
+    if not changes:
+        raise Invalid("agreement_counter_unchanged")
+    agreement.status = target.value
+    agreement.offered_by = side.value  # a merchant party: the operator never counters (domain)
+    _record(session, actor, agreement, AgreementAction.COUNTER.value, AgreementStatus.PROPOSED.value, changes,
+            note=data.note.strip())
     session.flush()
     return agreement
 
@@ -144,16 +194,10 @@ def transition(
     session: Session, actor: Principal, agreement_id: int, action: AgreementAction, note: str = ""
 ) -> Agreement:
     agreement = repository.get_agreement(session, actor, agreement_id, lock=True)
-    side = side_of(actor, agreement)
-    if side is None:
-        raise Forbidden("agreement_party")
+    if action is AgreementAction.COUNTER:  # a counter-offer carries its terms: `counter_offer`
+        raise Invalid("agreement_counter_needs_terms", id=agreement_id)
+    _, target = _check_move(actor, agreement, action)
     current = AgreementStatus(agreement.status)
-    validity = Validity(agreement.valid_from, agreement.valid_until)
-    try:
-        target = domain.next_status(current, action, side, validity, clock.today_in_shanghai())
-    except domain.TransitionRefused as refused:
-        status_code = 403 if refused.code == "agreement_party" else 409
-        raise AppError(refused.code, status_code=status_code, status=current.value, action=action.value) from None
     reason = note.strip()
     if domain.needs_reason(action) and not reason:
         raise Invalid("agreement_reason_required", details={"note": "required"}, action=action.value)

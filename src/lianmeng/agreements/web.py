@@ -27,7 +27,7 @@ from lianmeng.agreements.domain import (
     Validity,
 )
 from lianmeng.agreements.models import Agreement
-from lianmeng.agreements.schemas import MAX_COMMISSION_FEN, AgreementCreate, CommissionKind
+from lianmeng.agreements.schemas import MAX_COMMISSION_FEN, AgreementCreate, CommissionKind, CounterOfferIn
 from lianmeng.commissions import domain as commissions_domain
 from lianmeng.kit import clock
 from lianmeng.kit.errors import NotFound
@@ -41,6 +41,7 @@ from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_field
 from lianmeng.web.labels import AGREEMENT_ACTION_LABELS as ACTION_LABELS
 from lianmeng.web.labels import AGREEMENT_EVENT_LABELS as EVENT_LABELS
+from lianmeng.web.labels import AGREEMENT_FIELD_LABELS as FIELD_LABELS
 from lianmeng.web.labels import CYCLE_LABELS
 from lianmeng.web.labels import TERM_PAYEE_LABELS as PAYEE_LABELS
 
@@ -72,6 +73,8 @@ DONE = {action.value: label for action, label in {
     AgreementAction.SUSPEND: ("协议已暂停", "The agreement is suspended"),
     AgreementAction.RESUME: ("协议已恢复", "The agreement is active again"),
     AgreementAction.TERMINATE: ("协议已终止", "The agreement is terminated"),
+    AgreementAction.COUNTER: ("新条款已发给对方,等待对方答复",
+                              "Your terms were sent back; waiting for the partner's answer"),
 }.items()} | {"draft": ("草稿已保存", "Draft saved")}
 
 
@@ -112,6 +115,7 @@ class Row:
     # (action, label, secondary, asks for a confirmation with a reason first)
     actions: list[tuple[str, str, bool, bool]] = field(default_factory=list)
     waiting_for_me: bool = False
+    offer_from: str = ""  # who made the offer on the table
 
 
 def _row(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> Row:
@@ -123,7 +127,8 @@ def _row(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> Row:
 
     status = AgreementStatus(agreement.status)
     side = service.side_of(page.me, agreement)
-    allowed = domain.allowed_actions(status, side) if side else []
+    offered_by = service.offered_by(agreement)
+    allowed = domain.allowed_actions(status, side, offered_by) if side else []
     counterparty = name(agreement.merchant_b_id) if agreement.merchant_b_id is not None else page.t(
         "全联盟", "Alliance-wide")
     return Row(
@@ -131,7 +136,8 @@ def _row(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> Row:
         status=status.value, status_label=_label(page, STATUS_LABELS[status]),
         modes=[_label(page, MODE_LABELS[CooperationMode(m)]) for m in agreement.modes if m in set(CooperationMode)],
         actions=[(a.value, _label(page, ACTION_LABELS[a]), a in SECONDARY, domain.needs_reason(a)) for a in allowed],
-        waiting_for_me=side is Side.COUNTERPARTY and status is AgreementStatus.PROPOSED,
+        waiting_for_me=side is not Side.OPERATOR and domain.receives_offer(status, side, offered_by),
+        offer_from=name(agreement.merchant_b_id if offered_by is Side.COUNTERPARTY else agreement.merchant_a_id),
     )
 
 
@@ -379,8 +385,12 @@ def _hub_words(page: Page, term: dict[str, Any], names: dict[int, Merchant]) -> 
 
 def _terms(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> list[str]:
     """Each commission term in words: '按人头 ¥50.00 / 对方支付 / 给推荐导购', a hub term as a sentence."""
+    return _term_lines(page, agreement.commission_terms, names)
+
+
+def _term_lines(page: Page, terms: list[dict[str, Any]], names: dict[int, Merchant]) -> list[str]:
     lines = []
-    for term in agreement.commission_terms:
+    for term in terms:
         if term.get("kind") == CommissionKind.HUB_SHARE.value:
             lines.append(_hub_words(page, term, names))
             continue
@@ -397,6 +407,39 @@ def _terms(page: Page, agreement: Agreement, names: dict[int, Merchant]) -> list
     return lines
 
 
+def _value_words(page: Page, name: str, value: Any, names: dict[int, Merchant]) -> str:
+    """One term's value as the history shows it: '按订单比例 5% · 对方支付 · 给 推荐商户', '7 天', '长期'."""
+    if name == "commission_terms":
+        lines = _term_lines(page, list(value or []), names)
+        return ";".join(lines) if lines else page.t("不设佣金", "no commission")
+    if name == "modes":
+        return "、".join(_label(page, MODE_LABELS[CooperationMode(m)]) for m in value or []
+                        if m in set(CooperationMode)) or "—"
+    if name == "return_window_days":
+        return page.t(f"{value} 天", f"{value} day{'s' if value != 1 else ''}")
+    if name == "settlement_cycle":
+        return _label(page, CYCLE_LABELS[SettlementCycle(value)]) if value in set(SettlementCycle) else str(value)
+    if name == "valid_until" and not value:
+        return page.t("长期", "open")
+    if name == "benefits":
+        return ";".join(str(b.get("text", "")) for b in value or []) or "—"
+    return str(value) if value not in (None, "") else "—"
+
+
+def _changes_words(page: Page, changes: dict[str, Any], names: dict[int, Merchant]) -> list[str]:
+    """What an edit or a counter-offer changed, a sentence a line: '佣金:按人头 ¥50.00 … → 按人头 ¥80.00 …'."""
+    lines = []
+    for name in FIELD_LABELS:
+        change = changes.get(name)
+        if not isinstance(change, dict):
+            continue
+        before = _value_words(page, name, change.get("from"), names)
+        after = _value_words(page, name, change.get("to"), names)
+        lines.append(page.t(f"{FIELD_LABELS[name][0]}:{before} → {after}",
+                            f"{FIELD_LABELS[name][1].capitalize()}: {before} → {after}"))
+    return lines
+
+
 def _detail(page: Page, agreement_id: int, status_code: int = 200, **extra: Any) -> Response:
     for name, empty in (("values", {}), ("errors", {}), ("confirm", None)):
         extra.setdefault(name, empty)
@@ -409,7 +452,7 @@ def _detail(page: Page, agreement_id: int, status_code: int = 200, **extra: Any)
             AgreementStatus) else "",
         "to_label": _label(page, STATUS_LABELS[AgreementStatus(e.to_status)]) if e.to_status in set(
             AgreementStatus) else e.to_status,
-        "changes": ", ".join(sorted(e.changes)) if e.changes else "",
+        "changes": _changes_words(page, e.changes, names),
     } for e in events]
     cycle = SettlementCycle(agreement.settlement_cycle) if agreement.settlement_cycle in set(
         SettlementCycle) else SettlementCycle.MONTHLY
@@ -454,11 +497,14 @@ def _refusal(page: Page, agreement: Agreement, action: AgreementAction) -> str |
         return page.t("只有协议双方可以执行此操作", "Only a party to the agreement may do this")
     try:
         domain.next_status(status, action, side, Validity(agreement.valid_from, agreement.valid_until),
-                           clock.today_in_shanghai())
+                           clock.today_in_shanghai(), service.offered_by(agreement))
     except domain.TransitionRefused as refused:
         state = _label(page, STATUS_LABELS[status])
         if refused.code == "agreement_party":
-            if action in (AgreementAction.ACCEPT, AgreementAction.REJECT):
+            if action is AgreementAction.COUNTER and side is Side.OPERATOR:
+                return page.t("还价由协议双方商户提出,联盟总部可代为接受或拒绝",
+                              "Counter-offers are made by the two merchants; the operator may accept or reject")
+            if action in (AgreementAction.ACCEPT, AgreementAction.REJECT, AgreementAction.COUNTER):
                 return page.t(f"「{what}」须由对方商户决定", f"Only the other party may {what.lower()} the proposal")
             return page.t(f"只有提议方可以「{what}」", f"Only the proposer may {what.lower()} it")
         if refused.code == "agreement_not_started":
@@ -471,6 +517,107 @@ def _refusal(page: Page, agreement: Agreement, action: AgreementAction) -> str |
     return None
 
 
+# --- counter-offer -------------------------------------------------------------------------------------------
+
+TERM_KEYS = ("kind", "rate_bp", "amount_fen", "payer", "payee", "staff_amount_fen")
+
+
+def _yuan_text(fen: Any) -> str:
+    return f"{int(fen) / 100:.2f}" if isinstance(fen, int) and not isinstance(fen, bool) else ""
+
+
+def _counter_values(agreement: Agreement) -> tuple[dict[str, str], list[str]]:
+    """The offer on the table as the counter-offer form's values (its first commission term in the term fields)."""
+    values = {
+        "return_window_days": str(agreement.return_window_days), "settlement_cycle": agreement.settlement_cycle,
+        "valid_from": agreement.valid_from.isoformat(),
+        "valid_until": agreement.valid_until.isoformat() if agreement.valid_until else "", "notes": agreement.notes,
+        "payer": "b", "payee": "merchant",
+    }
+    if agreement.commission_terms:
+        term = agreement.commission_terms[0]
+        values |= {"commission_kind": str(term.get("kind", "")), "payer": str(term.get("payer", "b")),
+                   "payee": str(term.get("payee", "merchant")),
+                   "commission_amount": _yuan_text(term.get("amount_fen")),
+                   "staff_amount": _yuan_text(term.get("staff_amount_fen")),
+                   "commission_percent": f"{Decimal(term['rate_bp']) / 100:g}" if term.get("rate_bp") else ""}
+    return values, list(agreement.modes)
+
+
+def _counter_terms(agreement: Agreement, built: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The commission terms of the counter-offer: the form's term in place of the first; a term of the same kind
+    keeps its conditions (caps, minimum, first order only…), which the form does not show; the others unchanged."""
+    rest = [dict(t) for t in agreement.commission_terms[1:]]
+    if not built:
+        return []
+    new = dict(built[0])
+    first = dict(agreement.commission_terms[0]) if agreement.commission_terms else {}
+    if first.get("kind") == new.get("kind"):
+        new = {k: v for k, v in first.items() if k not in TERM_KEYS} | {k: new.get(k) for k in TERM_KEYS}
+    return [new, *rest]
+
+
+def _counter_context(page: Page, agreement: Agreement, values: dict[str, Any], errors: dict[str, str],
+                     modes: list[str]) -> dict[str, Any]:
+    names = _merchants(page)
+    row = _row(page, agreement, names)
+    context = _form_context(page, values, errors, modes)
+    context["payers"] = [("b", page.t(f"{row.counterparty}(对方,接待客户的商户)",
+                                      f"{row.counterparty} (counterparty, receiving the customer)")),
+                         ("a", page.t(f"{row.proposer}(提议方)", f"{row.proposer} (proposer)"))]
+    return {**context, "agreement": agreement, "row": row, "terms": _terms(page, agreement, names),
+            "more_terms": len(agreement.commission_terms) > 1}
+
+
+def _counter_refused(page: Page, agreement: Agreement) -> Response | None:
+    refusal = _refusal(page, agreement, AgreementAction.COUNTER)
+    if refusal is None:
+        return None
+    return _detail(page, agreement.id, status_code=409, error=refusal)
+
+
+@router.get("/console/partners/agreements/{agreement_id}/counter", response_class=HTMLResponse)
+def counter_form(agreement_id: int, page: StaffPage) -> Response:
+    """The offer on the table, in a form to change and send back."""
+    agreement = repository.get_agreement(page.session, page.me, agreement_id)
+    refused = _counter_refused(page, agreement)
+    if refused is not None:
+        return refused
+    values, modes = _counter_values(agreement)
+    return page.render("partners/counter.html", **_counter_context(page, agreement, values, {}, modes))
+
+
+@router.post("/console/partners/agreements/{agreement_id}/counter", response_class=HTMLResponse)
+async def counter(agreement_id: int, page: StaffPage) -> Response:
+    values = await form_of(page)
+    modes = [m for m in (await page.request.form()).getlist("modes") if isinstance(m, str)]
+    agreement = repository.get_agreement(page.session, page.me, agreement_id)
+    refused = _counter_refused(page, agreement)
+    if refused is not None:
+        return refused
+    # the parties and the title are not the form's: they are the agreement's
+    parties = {"title": agreement.title, "merchant_b_id": str(agreement.merchant_b_id or "")}
+    data, errors = _build(page, {**values, **parties}, modes)
+    note = values.get("reason", "").strip()
+    if len(note) > 500:
+        errors["reason"] = page.t("说明最多 500 字", "At most 500 characters")
+    if data is None or errors:
+        return page.render("partners/counter.html", status_code=422, error=errors.get("__all__"),
+                           **_counter_context(page, agreement, values, errors, modes))
+    built = data.model_dump(mode="json")
+    offer = CounterOfferIn(
+        modes=data.modes, commission_terms=_counter_terms(agreement, built["commission_terms"]),
+        return_window_days=data.return_window_days, settlement_cycle=data.settlement_cycle,
+        valid_from=data.valid_from or agreement.valid_from, valid_until=data.valid_until, notes=data.notes, note=note,
+    )
+    _, error = run_write(page, lambda: service.counter_offer(page.session, page.me, agreement_id, offer))
+    if error is not None:
+        fresh = repository.get_agreement(page.session, page.me, agreement_id)
+        return page.render("partners/counter.html", status_code=422, error=error,
+                           **_counter_context(page, fresh, values, {}, modes))
+    return page.redirect(f"/console/partners/agreements/{agreement_id}?done={AgreementAction.COUNTER.value}")
+
+
 @router.post("/console/partners/agreements/{agreement_id}/{action}", response_class=HTMLResponse)
 async def agreement_action(agreement_id: int, action: str, page: StaffPage) -> Response:
     values = await form_of(page)
@@ -478,6 +625,8 @@ async def agreement_action(agreement_id: int, action: str, page: StaffPage) -> R
         raise NotFound("agreement")
     chosen = AgreementAction(action)
     agreement = repository.get_agreement(page.session, page.me, agreement_id)
+    if chosen is AgreementAction.COUNTER:  # unreachable through the counter route above; kept for safety
+        return page.redirect(f"/console/partners/agreements/{agreement_id}/counter")
     refusal = _refusal(page, agreement, chosen)
     if refusal is not None:
         return _detail(page, agreement_id, status_code=409, error=refusal)

@@ -72,14 +72,52 @@ class TemplateCreate(BaseModel):
         return self
 
 
+# what a published coupon promises its holders: never changed once published (422 `template_locked`, in words);
+# pause it and publish a new one instead
+LOCKED_FIELDS = ("kind", "amount_fen", "percent_bp", "cap_fen", "item_name", "item_value_fen", "min_spend_fen",
+                 "per_member_limit", "uses_per_coupon", "acceptance", "accepted_merchant_ids",
+                 "funded_by_merchant_id", "owner_merchant_id", "agreement_id")
+LOCKED_DESCRIPTION = "Not editable once published: 422 `template_locked` (pause it and publish a new coupon)"
+
+
 class TemplateUpdate(BaseModel):
+    """What may change on a published coupon: pause or resume it, its name and description, its validity and stock
+    for coupons issued from now on (issued coupons keep their own dates), and the stores it is accepted at (with
+    acceptance 'selected'; once coupons are out, stores may be added, never removed). The value and conditions
+    (`LOCKED_FIELDS`) are refused in words."""
+
     model_config = ConfigDict(extra="forbid")
 
     status: str | None = Field(default=None, pattern="^(active|paused)$")
+    name: str | None = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=500)
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
+    valid_days: Whole | None = Field(default=None, ge=1, le=3650, description="Valid N days after issue")
     total_stock: Whole | None = Field(default=None, ge=1, le=10_000_000)
+    accepted_store_ids: list[Id] | None = Field(default=None, max_length=500)
     cost_to_merchant_fen: Fen | None = Field(default=None, ge=0, le=MAX_FEN,
                                              description="free_item: set its cost to the merchant for later uses")
+    kind: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    amount_fen: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    percent_bp: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    cap_fen: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    item_name: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    item_value_fen: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    min_spend_fen: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    per_member_limit: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    uses_per_coupon: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    acceptance: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    accepted_merchant_ids: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    funded_by_merchant_id: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    owner_merchant_id: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+    agreement_id: Any = Field(default=None, description=LOCKED_DESCRIPTION)
+
+    @model_validator(mode="after")
+    def _dates(self) -> TemplateUpdate:
+        if any(d is not None and d.tzinfo is None for d in (self.valid_from, self.valid_until)):
+            raise ValueError("dates need a timezone, e.g. 2026-12-01T00:00:00+08:00")
+        return self
 
 
 class TemplateOut(BaseModel):

@@ -22,6 +22,7 @@ from lianmeng.coupons import domain, repository
 from lianmeng.coupons.domain import Acceptance, CouponKind, CouponRefused
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
 from lianmeng.coupons.schemas import (
+    LOCKED_FIELDS,
     AttachOrderIn,
     BenefitRedeemIn,
     ClaimIn,
@@ -124,21 +125,56 @@ def _benefit_audience(session: Session, actor: Principal, agreement_id: int, own
 
 
 def update_template(session: Session, actor: Principal, template_id: int, data: TemplateUpdate) -> CouponTemplate:
+    """Pause or resume a coupon, or change what is safe to change once it is published (`TemplateUpdate`); what
+    its holders were promised (`LOCKED_FIELDS`) is refused in words, nothing written."""
     template = repository.get_template(session, actor, template_id, lock=True)
     if template.owner_merchant_id is None:
         policy.require_operator(actor)
     else:
         policy.require_manages(actor, template.owner_merchant_id)
+    sent = data.model_fields_set
+    for name in LOCKED_FIELDS:
+        if name in sent:
+            raise Invalid("template_locked", what=f"coupon.{name}", details={name: "locked"})
     if data.total_stock is not None and data.total_stock < template.issued_count:
-        raise Invalid("invalid_template", reason=f"{template.issued_count} already issued")
+        raise Invalid("template_stock_below_issued", issued=template.issued_count,
+                      details={"total_stock": template.issued_count})
     try:
         check_cost(CouponKind(template.kind), template.item_value_fen, data.cost_to_merchant_fen)
     except ValueError as wrong:
         raise Invalid("invalid_template", reason=str(wrong)) from None
-    for field, value in data.model_dump(exclude_none=True).items():
+    starts = data.valid_from if "valid_from" in sent else template.valid_from
+    ends = data.valid_until if "valid_until" in sent else template.valid_until
+    if starts is not None and ends is not None and starts >= ends:
+        raise Invalid("template_window", details={"valid_until": "must be after valid_from"})
+    if data.accepted_store_ids is not None:
+        _check_stores(session, actor, template, data.accepted_store_ids)
+    changes = data.model_dump(include=sent - set(LOCKED_FIELDS))
+    for field, value in changes.items():
+        if value is None and field not in ("valid_from", "valid_until", "valid_days", "total_stock"):
+            continue  # an explicit null clears only a date, the days after issue or the stock limit
+        if field == "accepted_store_ids":
+            value = sorted(set(value))
         setattr(template, field, value)
     session.flush()
     return template
+
+
+def _check_stores(session: Session, actor: Principal, template: CouponTemplate, store_ids: list[int]) -> None:
+    """Accepted stores: only for acceptance 'selected', stores the caller may see in the template's alliance, and
+    once coupons are out none taken away (their holders may be on their way there)."""
+    if template.acceptance != Acceptance.SELECTED.value:
+        raise Invalid("template_stores_not_selected", details={"accepted_store_ids": template.acceptance})
+    for store_id in store_ids:
+        store = merchants_repo.get_store(session, actor, store_id)
+        if merchants_repo.get_merchant(session, actor, store.merchant_id).alliance_id != template.alliance_id:
+            raise NotFound("store")
+    removed = set(template.accepted_store_ids) - set(store_ids)
+    if removed and template.issued_count > 0:
+        raise Invalid("template_store_removed", issued=template.issued_count,
+                      details={"accepted_store_ids": sorted(removed)})
+    if not store_ids and not template.accepted_merchant_ids:
+        raise Invalid("template_stores_empty", details={"accepted_store_ids": "required"})
 
 
 # --- issuing -------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
@@ -22,9 +23,9 @@ from lianmeng.agreements import repository as agreements_repo
 from lianmeng.coupons import repository, service
 from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
-from lianmeng.coupons.schemas import IssueIn, TemplateCreate
+from lianmeng.coupons.schemas import IssueIn, TemplateCreate, TemplateUpdate
 from lianmeng.db import begin_write
-from lianmeng.kit import ids
+from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
 from lianmeng.kit.money import format_yuan
 from lianmeng.members import service as members_service
@@ -239,6 +240,171 @@ async def publish(page: StaffPage) -> Response:
         return _coupons_page(page, status_code=422, errors={}, values=values,
                              error=page.error_text(error) if error else None)
     return page.redirect(f"/console/coupons?created={template.id}")
+
+
+# --- pause, resume and edit a published coupon ----------------------------------------------------------------
+
+
+def _may_edit(page: Page, template: CouponTemplate) -> bool:
+    me = page.me
+    if template.owner_merchant_id is None:
+        return me.is_operator
+    return (me.manages_merchant and me.merchant_id == template.owner_merchant_id) or me.is_operator
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=clock.SHANGHAI)
+
+
+def _first_day(at: datetime | None) -> str:
+    return clock.shanghai(at).date().isoformat() if at is not None else ""
+
+
+def _last_day(at: datetime | None) -> str:
+    """The last day a window ending at `at` (exclusive) covers, in Beijing time."""
+    return (clock.shanghai(at) - timedelta(microseconds=1)).date().isoformat() if at is not None else ""
+
+
+def _edit_values(template: CouponTemplate) -> dict[str, Any]:
+    return {"name": template.name, "description": template.description,
+            "valid_from": _first_day(template.valid_from), "valid_until": _last_day(template.valid_until),
+            "valid_days": "" if template.valid_days is None else str(template.valid_days),
+            "total_stock": "" if template.total_stock is None else str(template.total_stock),
+            "stores": [str(i) for i in template.accepted_store_ids]}
+
+
+def _edit_page(page: Page, template: CouponTemplate, *, status_code: int = 200, **context: Any) -> Response:
+    context.setdefault("errors", {})
+    context.setdefault("values", _edit_values(template))
+    stores = []
+    if template.acceptance == Acceptance.SELECTED.value:
+        owner = template.owner_merchant_id if page.me.is_operator else page.me.merchant_id
+        stores = [(str(s.id), s.name) for s in page.session.scalars(
+            merchants_repo.list_stores(page.me, merchant_id=owner).limit(200))]
+    return page.render("coupons/edit.html", status_code=status_code, tpl=template,
+                       described=describe(page, template), stores=stores, may_edit=_may_edit(page, template),
+                       **context)
+
+
+def _date_field(page: Page, text: str) -> tuple[date | None, str | None]:
+    cleaned = text.strip()
+    if not cleaned:
+        return None, None
+    try:
+        return date.fromisoformat(cleaned), None
+    except ValueError:
+        return None, page.t("请输入日期,如 2026-12-31", "Enter a date, such as 2026-12-31")
+
+
+def _whole(page: Page, text: str, low: int, high: int) -> tuple[int | None, str | None]:
+    cleaned = text.strip()
+    if not cleaned:
+        return None, None
+    if not (cleaned.isascii() and cleaned.isdigit()) or not low <= int(cleaned) <= high:
+        return None, page.t(f"请输入 {low} 到 {high} 之间的整数", f"Enter a whole number from {low} to {high}")
+    return int(cleaned), None
+
+
+def edit_from_form(page: Page, template: CouponTemplate, values: Mapping[str, Any],
+                   stores: list[str]) -> tuple[TemplateUpdate | None, dict[str, str]]:
+    """The edit form → TemplateUpdate with only what changed (dates as Beijing days: the end day is included)."""
+    errors: dict[str, str] = {}
+    before = _edit_values(template)
+    data: dict[str, Any] = {}
+    name = str(values.get("name", "")).strip()
+    if not name:
+        errors["name"] = page.t("必填", "Required")
+    elif name != template.name:
+        data["name"] = name
+    description = str(values.get("description", "")).strip()
+    if description != template.description:
+        data["description"] = description
+    starts, problem = _date_field(page, str(values.get("valid_from", "")))
+    if problem:
+        errors["valid_from"] = problem
+    elif str(values.get("valid_from", "")).strip() != before["valid_from"]:
+        data["valid_from"] = _day_start(starts) if starts else None
+    ends, problem = _date_field(page, str(values.get("valid_until", "")))
+    if problem:
+        errors["valid_until"] = problem
+    elif str(values.get("valid_until", "")).strip() != before["valid_until"]:
+        data["valid_until"] = _day_start(ends + timedelta(days=1)) if ends else None
+    if starts and ends and ends < starts:
+        errors["valid_until"] = page.t("结束日期不能早于开始日期", "The end date must not be before the start date")
+    for name, high in (("valid_days", 3650), ("total_stock", 10_000_000)):
+        number, problem = _whole(page, str(values.get(name, "")), 1, high)
+        if problem:
+            errors[name] = problem
+        elif str(values.get(name, "")).strip() != before[name]:
+            data[name] = number
+    if template.acceptance == Acceptance.SELECTED.value and sorted(stores) != sorted(before["stores"]):
+        chosen = [int(s) for s in stores if s.isascii() and s.isdigit()]
+        data["accepted_store_ids"] = chosen
+    if errors:
+        return None, errors
+    model, problems = parse(TemplateUpdate, data, page.lang)
+    return model, problems
+
+
+# the field of the edit form each refusal of the service belongs next to
+REFUSAL_FIELDS = {"template_stock_below_issued": "total_stock", "template_window": "valid_until",
+                  "template_store_removed": "stores", "template_stores_empty": "stores"}
+
+
+@router.get("/console/coupons/{template_id}/edit")
+def edit_form(template_id: int, page: StaffPage, done: str = "") -> Response:
+    template = repository.get_template(page.session, page.me, template_id)
+    flash = {"saved": page.t("已保存", "Saved"), "paused": page.t("已暂停发放", "Paused: no longer handed out"),
+             "active": page.t("已恢复发放", "Resumed: handed out again")}.get(done)
+    return _edit_page(page, template, flash=flash)
+
+
+@router.post("/console/coupons/{template_id}/edit")
+async def edit(template_id: int, page: StaffPage) -> Response:
+    values = await form_of(page)
+    stores = [s for s in (await page.request.form()).getlist("stores") if isinstance(s, str)]
+    template = repository.get_template(page.session, page.me, template_id)
+    if not _may_edit(page, template):
+        raise Forbidden()
+    shown = {**values, "stores": stores}
+    model, errors = edit_from_form(page, template, values, stores)
+    if model is None or errors:
+        general = errors.pop("__all__", None)
+        return _edit_page(page, template, status_code=422, errors=errors, values=shown, error=general)
+    if not model.model_fields_set:
+        return page.redirect(f"/console/coupons/{template_id}/edit")
+    _, error = attempt(page, lambda: service.update_template(page.session, page.me, template_id, model))
+    if error is not None:
+        fresh = repository.get_template(page.session, page.me, template_id)
+        field_name = REFUSAL_FIELDS.get(error.code)
+        if field_name:
+            return _edit_page(page, fresh, status_code=422, errors={field_name: page.error_text(error)},
+                              values=shown)
+        return _edit_page(page, fresh, status_code=422, values=shown, error=page.error_text(error))
+    return page.redirect(f"/console/coupons/{template_id}/edit?done=saved")
+
+
+@router.post("/console/coupons/{template_id}/pause")
+async def pause(template_id: int, page: StaffPage) -> Response:
+    """A paused coupon is not handed out or claimed; coupons already out stay usable."""
+    await form_of(page)
+    return _set_status(page, template_id, "paused")
+
+
+@router.post("/console/coupons/{template_id}/resume")
+async def resume(template_id: int, page: StaffPage) -> Response:
+    await form_of(page)
+    return _set_status(page, template_id, "active")
+
+
+def _set_status(page: Page, template_id: int, target: str) -> Response:
+    update = TemplateUpdate(status=target)
+    _, error = attempt(page, lambda: service.update_template(page.session, page.me, template_id, update))
+    if error is not None:
+        template = repository.get_template(page.session, page.me, template_id)
+        return _edit_page(page, template, status_code=403 if error.status_code == 403 else 422,
+                          error=page.error_text(error))
+    return page.redirect(f"/console/coupons/{template_id}/edit?done={target}")
 
 
 def _issue_page(page: Page, template: CouponTemplate, *, status_code: int = 200, **context: Any) -> Response:

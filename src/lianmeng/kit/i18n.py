@@ -87,6 +87,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "agreement_party": {"zh-CN": "只有协议双方可以执行此操作", "en": "Only a party to the agreement may do this"},
     "agreement_not_started": {"zh-CN": "协议尚未到生效日期", "en": "The agreement's start date has not come"},
     "agreement_expired": {"zh-CN": "协议已过有效期", "en": "The agreement has expired"},
+    "agreement_counter_unchanged": {
+        "zh-CN": "还价须至少修改一项条款;条款不变请直接接受",
+        "en": "A counter-offer changes at least one term; to agree to the terms as they are, accept them",
+    },
+    "agreement_counter_needs_terms": {
+        "zh-CN": "还价须附上修改后的条款(POST /agreements/{id}/counter-offers)",
+        "en": "A counter-offer comes with the changed terms (POST /agreements/{id}/counter-offers)",
+    },
     "agreement_self": {"zh-CN": "协议双方不能是同一商户", "en": "An agreement needs two different merchants"},
     "commission_term_needs_pair": {
         "zh-CN": "第 {term} 条佣金条款无法支付:全联盟协议没有付款方和推荐方;请改用枢纽佣金(hub_share),写明枢纽和比例",
@@ -262,6 +270,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "not_a_benefit": {"zh-CN": "该权益不适用于此会员", "en": "This benefit does not apply to this member"},
     "order_already_attached": {"zh-CN": "该核销已关联订单", "en": "An order is already attached to this redemption"},
+    "template_locked": {
+        "zh-CN": "券发布后不能修改「{what}」:持券会员按领取时的条件使用。如需调整,请暂停此券并发布新券",
+        "en": "'{what}' cannot change once a coupon is published: members use it on the terms they got. To change "
+              "it, pause this coupon and publish a new one"},
+    "template_stock_below_issued": {
+        "zh-CN": "库存不能少于已发出的 {issued} 张", "en": "The stock cannot be less than the {issued} already issued"},
+    "template_window": {"zh-CN": "结束时间须晚于开始时间", "en": "The end must be after the start"},
+    "template_stores_not_selected": {
+        "zh-CN": "只有使用范围为「指定商户/门店」的券可以修改适用门店",
+        "en": "Only a coupon accepted at selected merchants or stores has stores to change"},
+    "template_store_removed": {
+        "zh-CN": "已发出 {issued} 张券,不能取消适用门店(持券会员可能正要去那里使用);可以增加门店",
+        "en": "{issued} coupons are out: a store cannot be taken off (holders may be on their way there); stores "
+              "may be added"},
+    "template_stores_empty": {
+        "zh-CN": "请至少保留一家适用门店", "en": "Keep at least one store where it is accepted"},
     "invalid_template": {"zh-CN": "券设置有误：{reason}", "en": "Invalid coupon settings: {reason}"},
     # joint cards (联合储值卡)
     "invalid_joint_product": {
@@ -478,6 +502,20 @@ WORDS: dict[str, dict[str, str]] = {
     "feedback": {"zh-CN": "评价", "en": "Feedback"},
     "coupon": {"zh-CN": "优惠券", "en": "Coupon"},
     "coupon_template": {"zh-CN": "券模板", "en": "Coupon template"},
+    "coupon.kind": {"zh-CN": "券类型", "en": "kind"},
+    "coupon.amount_fen": {"zh-CN": "优惠金额", "en": "amount"},
+    "coupon.percent_bp": {"zh-CN": "折扣比例", "en": "percent off"},
+    "coupon.cap_fen": {"zh-CN": "折扣上限", "en": "discount cap"},
+    "coupon.item_name": {"zh-CN": "赠品名称", "en": "free item"},
+    "coupon.item_value_fen": {"zh-CN": "赠品价值", "en": "item value"},
+    "coupon.min_spend_fen": {"zh-CN": "最低消费", "en": "minimum spend"},
+    "coupon.per_member_limit": {"zh-CN": "每人限领", "en": "per-member limit"},
+    "coupon.uses_per_coupon": {"zh-CN": "每张可用次数", "en": "uses per coupon"},
+    "coupon.acceptance": {"zh-CN": "使用范围", "en": "where it is accepted"},
+    "coupon.accepted_merchant_ids": {"zh-CN": "适用商户", "en": "accepted merchants"},
+    "coupon.funded_by_merchant_id": {"zh-CN": "出资方", "en": "who pays for it"},
+    "coupon.owner_merchant_id": {"zh-CN": "发券商户", "en": "issuing merchant"},
+    "coupon.agreement_id": {"zh-CN": "所属协议", "en": "agreement"},
     "redemption": {"zh-CN": "核销记录", "en": "Redemption"},
     "claim_link": {"zh-CN": "领券链接", "en": "Claim link"},
     "joint_card_product": {"zh-CN": "联合卡", "en": "Joint card product"},

@@ -30,7 +30,9 @@ router = APIRouter(tags=["members 会员·联盟卡"])
 @router.get("/members", response_model=Page[MemberOut])
 def list_members(
     session: SessionDep, principal: CurrentPrincipal, paging: Paging,
-    q: Annotated[str | None, Query(max_length=60, description="name, or the start of a card number")] = None,
+    q: Annotated[str | None, Query(
+        max_length=60, description="name, the start of a card number, or (4 digits) also the phone's last four",
+    )] = None,
     phone: Annotated[str | None, Query(
         max_length=32,
         description="exact phone; matched by keyed hash. Prefer POST /members/lookup: a URL ends up in logs "

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -62,10 +63,25 @@ def list_members(
     p: Principal, *, q: str | None = None, phone_lookup: str | None = None, card_no: str | None = None,
     origin_merchant_id: int | None = None, origin_staff_id: int | None = None, merchant_id: int | None = None,
     gender: str | None = None, status: str | None = None, consent_marketing: bool | None = None,
+    tier: str | None = None, tier_merchant_id: int | None = None, among: Sequence[Select[Any]] = (),
 ) -> Select[Any]:
+    """The caller's members (policy.members), narrowed by each filter given. `q`: a name, the start of a card
+    number, or four digits that also match the phone's last four (its masked copy ends with them). `tier`: enrolled
+    with that tier at `tier_merchant_id` (any merchant when None). `among`: selects of member ids the member must
+    be in, each (e.g. a value class from values.repository)."""
     stmt = scoped_select(Member, policy.members(p))
     if q:
-        stmt = stmt.where(or_(Member.name.ilike(f"%{q}%"), Member.card_no.like(f"{q}%")))
+        matches = [Member.name.ilike(f"%{q}%"), Member.card_no.like(f"{q}%")]
+        if len(q) == 4 and q.isascii() and q.isdigit():
+            matches.append(Member.phone_masked.like(f"%{q}"))
+        stmt = stmt.where(or_(*matches))
+    if tier:
+        enrolled = [Membership.member_id == Member.id, Membership.tier == tier]
+        if tier_merchant_id is not None:
+            enrolled.append(Membership.merchant_id == tier_merchant_id)
+        stmt = stmt.where(exists().where(*enrolled))
+    for ids in among:
+        stmt = stmt.where(Member.id.in_(ids))
     if phone_lookup is not None:
         stmt = stmt.where(Member.phone_hash == phone_lookup)
     if card_no:

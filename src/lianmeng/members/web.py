@@ -26,8 +26,11 @@ from lianmeng.members import domain, repository, service
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.orders import repository as orders_repo
 from lianmeng.tags import web as tags_web
+from lianmeng.values import repository as values_repo
 from lianmeng.values import service as values_service
+from lianmeng.values.domain import MAX_STARS, RfmClass
 from lianmeng.vehicles import web as vehicles_web
+from lianmeng.web import labels
 from lianmeng.web.console import Page, StaffPage, form_of
 
 router = APIRouter(include_in_schema=False)
@@ -72,11 +75,59 @@ def _search(page: Page, raw: str) -> Search:
     return Search(text, page.t(f"“{text}”", f"“{text}”"), {"q": text})
 
 
-def _list(page: Page, raw_query: str, page_no: int) -> Response:
+@dataclass
+class Filters:
+    """The list's filters as asked (codes checked against their vocabularies; anything else is ignored)."""
+
+    merchant: int | None = None  # the operator's: members enrolled at this merchant
+    tier: str = ""
+    value: str = ""  # an RFM class (会员价值分层) at the merchant (or alliance-wide for the operator without one)
+    stars: int | None = None  # at least this many alliance stars
+
+    def params(self) -> dict[str, str]:
+        return {k: str(v) for k, v in (("merchant", self.merchant), ("tier", self.tier), ("value", self.value),
+                                        ("stars", self.stars)) if v not in (None, "")}
+
+
+def _filters(page: Page, merchant: str, tier: str, value: str, stars: str) -> Filters:
     me = page.me
+    chosen = _int(merchant, 0, 1, 2_000_000_000) if me.is_operator else 0
+    names = _merchant_names(page) if chosen else {}
+    return Filters(
+        merchant=chosen if chosen in names else None,
+        tier=tier if tier in labels.TIER_LABELS else "",
+        value=value if value in {c.value for c in RfmClass} else "",
+        stars=_int(stars, 0, 1, MAX_STARS) or None,
+    )
+
+
+def _narrowed(page: Page, filters: Filters) -> dict[str, Any]:
+    """The filters as list_members' arguments. A merchant's tier and value class are its own (never another
+    merchant's view of the member); the operator's are at the merchant it picked, or anywhere / alliance-wide."""
+    me = page.me
+    at = me.merchant_id if me.is_merchant_side else filters.merchant
+    kwargs: dict[str, Any] = {}
+    if filters.merchant is not None:
+        kwargs["merchant_id"] = filters.merchant
+    if filters.tier:
+        kwargs |= {"tier": filters.tier, "tier_merchant_id": at}
+    among = []
+    if me.alliance_id is not None and filters.value:
+        among.append(values_repo.members_in_class(me.alliance_id, at, filters.value))
+    if me.alliance_id is not None and filters.stars:
+        among.append(values_repo.members_with_stars(me.alliance_id, filters.stars))
+    if among:
+        kwargs["among"] = among
+    return kwargs
+
+
+def _list(page: Page, raw_query: str, page_no: int, filters: Filters | None = None) -> Response:
+    me = page.me
+    filters = filters or Filters()
     search = _search(page, raw_query)
     paging = PageParams(page=page_no, page_size=PAGE_SIZE)
-    members, total = paginate(page.session, repository.list_members(me, **search.kwargs), paging)
+    members, total = paginate(page.session, repository.list_members(me, **search.kwargs,
+                                                                    **_narrowed(page, filters)), paging)
     names = _merchant_names(page)
     tiers = repository.tiers_at(page.session, {(m.id, me.merchant_id) for m in members}) if (
         me.merchant_id is not None) else {}
@@ -87,25 +138,40 @@ def _list(page: Page, raw_query: str, page_no: int) -> Response:
         "status": page.label("member_status", m.status),
     } for m in members]
     pages = max(1, -(-total // PAGE_SIZE))
-    return page.render("members/index.html", rows=rows, total=total, page_no=paging.page, pages=pages,
-                       shown_query=search.shown, described=search.described,
-                       link_query=search.shown if "phone_lookup" not in search.kwargs else "")
+    link_query = search.shown if "phone_lookup" not in search.kwargs else ""
+    link = urlencode({**({"q": link_query} if link_query else {}), **filters.params()})
+    return page.render(
+        "members/index.html", rows=rows, total=total, page_no=paging.page, pages=pages,
+        shown_query=search.shown, described=search.described, link=link, filters=filters,
+        filtering=bool(filters.params()),
+        merchant_options=[("", page.t("全部商户", "Every merchant")),
+                          *[(str(i), n) for i, n in sorted(names.items(), key=lambda x: x[1])]]
+        if me.is_operator else [],
+        tier_options=[("", page.t("全部等级", "Every tier")), *labels.options("tier", page.lang)],
+        value_options=[("", page.t("全部价值分层", "Every value class")), *labels.options("rfm_class", page.lang)],
+        star_options=[("", page.t("不限星级", "Any stars")),
+                      *[(str(n), page.t(f"{n} 星及以上", f"{n}+ stars")) for n in range(MAX_STARS, 0, -1)]],
+    )
 
 
 @router.get("/console/members", response_class=HTMLResponse)
-def members(page: StaffPage, q: str = "", p: str = "1") -> Response:
-    return _list(page, q, _int(p, 1))
+def members(page: StaffPage, q: str = "", p: str = "1", merchant: str = "", tier: str = "", value: str = "",
+            stars: str = "") -> Response:
+    return _list(page, q, _int(p, 1), _filters(page, merchant, tier, value, stars))
 
 
 @router.post("/console/members", response_class=HTMLResponse)
 async def search_members(page: StaffPage) -> Response:
     """The search box posts, so a phone number never lands in an address, a log or the browser's history. Other
-    searches are sent on to the address (so they can be paged and bookmarked)."""
+    searches are sent on to the address (so they can be paged and bookmarked), with the filters."""
     values = await form_of(page)
     text = values.get("q", "").strip()[:60]
+    filters = _filters(page, values.get("merchant", ""), values.get("tier", ""), values.get("value", ""),
+                       values.get("stars", ""))
     if "phone_lookup" in _search(page, text).kwargs:
-        return _list(page, text, 1)
-    return page.redirect("/console/members" + (f"?{urlencode({'q': text})}" if text else ""))
+        return _list(page, text, 1, filters)
+    query = urlencode({**({"q": text} if text else {}), **filters.params()})
+    return page.redirect("/console/members" + (f"?{query}" if query else ""))
 
 
 # --- one member --------------------------------------------------------------------------------------------

@@ -398,3 +398,15 @@ def star_counts(alliance_id: int, merchant_id: int | None) -> Select[int | None,
         own = select(MemberValue.member_id).where(_scope(alliance_id, merchant_id))
         stmt = stmt.where(MemberValue.member_id.in_(own))
     return stmt.group_by(MemberValue.stars)
+
+
+def members_in_class(alliance_id: int, merchant_id: int | None, rfm_class: str) -> Select[int]:
+    """Ids of the members whose value class is `rfm_class` at one merchant (or alliance-wide: None), for a list's
+    filter; the caller's own scoping of members still applies on top."""
+    return select(MemberValue.member_id).where(_scope(alliance_id, merchant_id), MemberValue.rfm_class == rfm_class)
+
+
+def members_with_stars(alliance_id: int, min_stars: int) -> Select[int]:
+    """Ids of the members with at least `min_stars` alliance stars (the alliance-wide rows)."""
+    return select(MemberValue.member_id).where(_scope(alliance_id, None), MemberValue.stars >= min_stars)
+

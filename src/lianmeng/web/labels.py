@@ -58,10 +58,19 @@ AGREEMENT_ACTION_LABELS: dict[agreements.AgreementAction, Pair] = {
     agreements.AgreementAction.SUSPEND: ("暂停", "Suspend"),
     agreements.AgreementAction.RESUME: ("恢复", "Resume"),
     agreements.AgreementAction.TERMINATE: ("终止", "Terminate"),
+    agreements.AgreementAction.COUNTER: ("修改条款还价", "Counter-offer"),
 }
 AGREEMENT_EVENT_LABELS: dict[str, Pair] = {
     "create": ("创建草稿", "Drafted"), "update": ("修改条款", "Terms changed"),
     **{action.value: label for action, label in AGREEMENT_ACTION_LABELS.items()},
+    "counter": ("还价(提出新条款)", "Counter-offer (new terms)"),
+}
+# the terms of an agreement, as its history names what an edit or a counter-offer changed
+AGREEMENT_FIELD_LABELS: dict[str, Pair] = {
+    "title": ("协议名称", "title"), "modes": ("合作模式", "modes"), "commission_terms": ("佣金", "commission"),
+    "benefits": ("会员权益", "benefits"), "return_window_days": ("退货观察期", "return window"),
+    "settlement_cycle": ("结算周期", "settlement cycle"), "valid_from": ("生效日期", "valid from"),
+    "valid_until": ("截止日期", "valid until"), "notes": ("备注", "notes"),
 }
 CYCLE_LABELS: dict[settlement.SettlementCycle, Pair] = settlement.CYCLE_LABELS
 TERM_PAYEE_LABELS: dict[str, Pair] = {
@@ -136,6 +145,7 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "agreement_status": agreements.STATUS_LABELS,
     "agreement_action": AGREEMENT_ACTION_LABELS,
     "agreement_event": AGREEMENT_EVENT_LABELS,
+    "agreement_field": AGREEMENT_FIELD_LABELS,
     "cooperation_mode": agreements.MODE_LABELS,
     "settlement_cycle": CYCLE_LABELS,
     "commission_kind": commissions.KIND_LABELS,

@@ -817,6 +817,14 @@ SWEEP: dict[tuple[str, str], Case] = {
         owners(Call("a.admin2", "agr23", {"action": "propose"}, expect=200),
                Call("a.admin3", "agr23", {"action": "accept"}, expect=200)),
     ),
+    ("POST", "/agreements/{agreement_id}/counter-offers"): Case(
+        attacks(Call("a.admin1", "agr23", {"return_window_days": 14}), Call("a.key1", "agr23", {"notes": "x"}),
+                Call("b.operator", "agr23", {"notes": "x"}), Call("a.member1", "agr12", {"notes": "x"}),
+                Call("a.staff2", "agr23", {"notes": "x"}, expect=403),
+                Call("a.admin1", "agr_wide", {"notes": "x"}, expect=403)),
+        # agr23 is a draft: its party reaches the status flow, which has nothing to counter yet
+        owners(Call("a.admin3", "agr23", {"return_window_days": 14}, expect=409)),
+    ),
     ("GET", "/agreements/{agreement_id}/events"): Case(
         attacks(Call("a.admin1", "agr23"), Call("a.staff1", "agr23"), Call("a.key1", "agr23"),
                 Call("b.operator", "agr23"), Call("a.member1", "agr12")),

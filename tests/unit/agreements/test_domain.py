@@ -16,6 +16,7 @@ from lianmeng.agreements.domain import (
     allowed_actions,
     is_editable,
     next_status,
+    receives_offer,
 )
 
 S = AgreementStatus
@@ -32,6 +33,7 @@ EXPECTED: dict[tuple[AgreementStatus, AgreementAction], tuple[AgreementStatus, s
     (S.PROPOSED, A.WITHDRAW): (S.DRAFT, {P, OP}),
     (S.PROPOSED, A.ACCEPT): (S.ACCEPTED, {C, OP}),
     (S.PROPOSED, A.REJECT): (S.TERMINATED, {C, OP}),
+    (S.PROPOSED, A.COUNTER): (S.PROPOSED, {C}),
     (S.ACCEPTED, A.ACTIVATE): (S.ACTIVE, {P, C, OP}),
     (S.ACCEPTED, A.TERMINATE): (S.TERMINATED, {P, C, OP}),
     (S.ACTIVE, A.SUSPEND): (S.SUSPENDED, {P, C, OP}),
@@ -89,6 +91,26 @@ def test_counterparty_cannot_propose_and_proposer_cannot_accept() -> None:
     assert allowed_actions(S.DRAFT, C) == []
     assert allowed_actions(S.PROPOSED, P) == [A.WITHDRAW]
     assert set(allowed_actions(S.PROPOSED, OP)) == {A.WITHDRAW, A.ACCEPT, A.REJECT}
+    assert set(allowed_actions(S.PROPOSED, C)) == {A.ACCEPT, A.REJECT, A.COUNTER}
+
+
+def test_after_a_counter_offer_the_roles_of_the_offer_swap() -> None:
+    """The counterparty countered: the proposer now receives an offer (accept, reject, counter back), the
+    counterparty may only withdraw its own; the parties themselves do not change."""
+    assert set(allowed_actions(S.PROPOSED, P, offered_by=C)) == {A.ACCEPT, A.REJECT, A.COUNTER}
+    assert allowed_actions(S.PROPOSED, C, offered_by=C) == [A.WITHDRAW]
+    assert next_status(S.PROPOSED, A.ACCEPT, P, OPEN, TODAY, offered_by=C) is S.ACCEPTED
+    assert next_status(S.PROPOSED, A.COUNTER, P, OPEN, TODAY, offered_by=C) is S.PROPOSED
+    with pytest.raises(TransitionRefused) as own:
+        next_status(S.PROPOSED, A.ACCEPT, C, OPEN, TODAY, offered_by=C)
+    assert own.value.code == "agreement_party"
+    with pytest.raises(TransitionRefused) as operator:
+        next_status(S.PROPOSED, A.COUNTER, OP, OPEN, TODAY, offered_by=C)
+    assert operator.value.code == "agreement_party"
+    assert receives_offer(S.PROPOSED, P, C) and not receives_offer(S.PROPOSED, C, C)
+    assert receives_offer(S.PROPOSED, C) and not receives_offer(S.ACCEPTED, C) and not receives_offer(S.PROPOSED, None)
+    # once accepted, both sides act alike whoever made the last offer
+    assert allowed_actions(S.ACCEPTED, C, offered_by=C) == allowed_actions(S.ACCEPTED, C)
 
 
 @pytest.mark.parametrize(("status", "action"), [(S.ACCEPTED, A.ACTIVATE), (S.SUSPENDED, A.RESUME)])
