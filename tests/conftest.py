@@ -40,11 +40,26 @@ def engine() -> Engine:
     return eng
 
 
+#: PostgreSQL: the sequences that number tables' ids (serial or identity), restarted like TRUNCATE … RESTART IDENTITY
+_OWNED_SEQUENCES = text(
+    "SELECT setval(d.objid::regclass, 1, false) FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+    "WHERE s.relkind = 'S' AND d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass "
+    "AND d.deptype IN ('a', 'i')")
+
+
 def _wipe(engine: Engine) -> None:
+    """Every table empty and every id sequence back at 1. On PostgreSQL only the tables holding rows are emptied,
+    by DELETE: a TRUNCATE of every table costs ~6 ms a table in new files (half a second a test, the larger part
+    of the PostgreSQL pass), a DELETE of a test's few rows well under one."""
     tables = [t.name for t in Base.metadata.sorted_tables]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables)
+            holding = {row[0] for row in conn.execute(text(probe))}
+            for name in reversed(tables):
+                if name in holding:
+                    conn.execute(text(f"DELETE FROM {name}"))
+            conn.execute(_OWNED_SEQUENCES)
         else:
             for name in reversed(tables):
                 conn.execute(text(f"DELETE FROM {name}"))
