@@ -203,3 +203,29 @@ def test_claiming_a_shared_coupon_link_on_the_phone(phone: Page, world: World, d
     phone.click("#claim-mine")
     expect(phone.locator("#claimed")).to_have_text("You have it")  # the language chosen above stays
     expect(phone.locator("#offer-value")).to_have_text("20% off")
+
+
+def test_taking_a_partners_offer_from_the_partners_list(phone: Page, world: World, db_url: str,
+                                                        live_server: str) -> None:
+    """One tap on a partner's offer: the coupon is the member's at once, the page says so with its code, the offer
+    is marked taken and reloading does not take another; it shows on the card page."""
+    m1 = world.a.merchants[0]
+    offer = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin3"].headers, json={
+        "name": "午市套餐8折", "kind": "percent_off", "percent_bp": 2_000}))
+    sign_in(phone, live_server, db_url, world.a.members[m1])
+    phone.goto("/m/partners")
+    item = phone.locator(f"#offer-{offer['id']}")
+    expect(item.locator(".offer-taken")).to_have_count(0)
+    item.get_by_role("button", name="领取").click()
+    expect(phone.locator("#taken")).to_contain_text("已领取「午市套餐8折」,券码 ")
+    code = re.search(r"券码 ([A-Z0-9]{12})", phone.locator("#taken").inner_text())
+    assert code
+    expect(item.locator(".offer-taken")).to_have_text("已领取")
+    expect(item.locator("form.take-offer")).to_have_count(0)
+    fits_the_screen(phone)
+    phone.reload()  # the result page is a GET: nothing is posted again
+    expect(phone.locator("#taken")).to_be_visible()
+    phone.click("#to-my-coupons")
+    expect(phone).to_have_url("/m#coupons")
+    expect(phone.locator("#coupons .coupon-code")).to_have_text([code.group(1)])
+    expect(phone.locator("#coupons .coupon-name")).to_have_text(["午市套餐8折"])

@@ -39,6 +39,16 @@ def count_issued(session: Session, template_id: int, member_id: int) -> int:
         Coupon.template_id == template_id, Coupon.member_id == member_id)) or 0)
 
 
+def held_counts(session: Session, member_id: int, template_ids: set[int]) -> dict[int, int]:
+    """How many coupons of each template the member has been handed (used or not)."""
+    if not template_ids:
+        return {}
+    return {t: int(n) for t, n in session.execute(
+        select(Coupon.template_id, func.count(Coupon.id)).where(
+            Coupon.member_id == member_id, Coupon.template_id.in_(sorted(template_ids))
+        ).group_by(Coupon.template_id))}
+
+
 def take_stock(session: Session, template_id: int) -> bool:
     """One more coupon of the template, unless its stock is gone (guarded, in one statement)."""
     result = session.execute(

@@ -381,6 +381,9 @@ class Offer:
     description: str
     benefit: bool
     until: datetime | None
+    template_id: int = 0
+    held: int = 0  # coupons of it the member already has
+    can_take: bool = False  # one tap takes it (a partner's own offer, under the per-member limit)
 
 
 @dataclass
@@ -417,21 +420,59 @@ def _offers(page: Page, merchant_ids: set[int], my_merchants: set[int]) -> dict[
         CouponTemplate.owner_merchant_id.in_(sorted(merchant_ids)), CouponTemplate.status == "active",
         CouponTemplate.agreement_id.is_(None),
         or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
-        or_(CouponTemplate.total_stock.is_(None), CouponTemplate.issued_count < CouponTemplate.total_stock),
     ).order_by(CouponTemplate.id))
     today = clock.today_in_shanghai()
     for merchant_id in sorted(merchant_ids):
         for benefit in coupons_repo.benefits_for(session, merchant_id, my_merchants - {merchant_id}, today):
             out[merchant_id].append(Offer(benefit.name, offer_text(benefit, page.lang), benefit.description, True,
                                           benefit.valid_until))
-    for template in plain:
+    templates = list(plain)
+    held = coupons_repo.held_counts(session, page.me.member_id or 0, {t.id for t in templates})
+    for template in templates:
+        holds = held.get(template.id, 0)
+        in_stock = template.total_stock is None or template.issued_count < template.total_stock
+        if not in_stock and not holds:
+            continue  # all taken by others: nothing to show
         out[template.owner_merchant_id or 0].append(
-            Offer(template.name, offer_text(template, page.lang), template.description, False, template.valid_until))
+            Offer(template.name, offer_text(template, page.lang), template.description, False, template.valid_until,
+                  template.id, holds,
+                  in_stock and template.audience_merchant_id is None and holds < template.per_member_limit))
     return out
 
 
 @router.get("/m/partners", response_class=HTMLResponse)
-def partners(page: MemberPage, lat: Coordinate = "", lng: Coordinate = "") -> Response:
+def partners(page: MemberPage, lat: Coordinate = "", lng: Coordinate = "",
+             taken: Annotated[int, Query(ge=0, le=2**53)] = 0) -> Response:
+    took: Coupon | None = None
+    if taken:
+        try:
+            took = coupons_repo.get_coupon(page.session, page.me, taken)
+        except NotFound:
+            took = None
+    return _partners_page(page, lat, lng, took=took)
+
+
+@router.post("/m/offers/{template_id}/take", response_class=HTMLResponse)
+async def take_offer(template_id: int, page: MemberPage) -> Response:
+    """One tap on a partner's offer in the partners list: the coupon is the member's, with a message saying so; a
+    refusal (taken already, none left, paused) is said next to the offer."""
+    values = await form_of(page)
+    lat, lng = values.get("lat", "")[:32], values.get("lng", "")[:32]
+    begin_write(page.session)
+    try:
+        coupon = coupons_service.claim_published(page.session, page.me, template_id)
+        page.session.commit()
+    except AppError as failure:
+        page.session.rollback()
+        if failure.status_code not in (409, 422):
+            raise
+        return _partners_page(page, lat, lng, status_code=422, refused=(template_id, page.error_text(failure)))
+    where = "".join(f"&{k}={quote(v, safe='')}" for k, v in (("lat", lat), ("lng", lng)) if v)
+    return page.redirect(f"/m/partners?taken={coupon.id}{where}#offer-{template_id}")
+
+
+def _partners_page(page: Page, lat: str, lng: str, *, status_code: int = 200, took: Coupon | None = None,
+                   refused: tuple[int, str] | None = None) -> HTMLResponse:
     session = page.session
     member = _me(page)
     my_merchants = members_repo.merchants_of_member(session, member.id)
@@ -467,8 +508,13 @@ def partners(page: MemberPage, lat: Coordinate = "", lng: Coordinate = "") -> Re
         ))
     nearby.sort(key=lambda n: (n.distance if n.distance is not None else 0.0, n.merchant.name, n.store.name,
                                n.store.id))
-    return _render(page, "member/partners.html", member_nav=True, nearby=nearby, origin=origin,
-                   origin_label=origin_label, error=error, lat=lat, lng=lng)
+    listed = {o.template_id for n in nearby for o in n.offers}
+    refused_alone = refused[1] if refused is not None and refused[0] not in listed else ""
+    took_template = session.get(CouponTemplate, took.template_id) if took is not None else None
+    took_name = took_template.name if took_template is not None else ""
+    return _render(page, "member/partners.html", status_code=status_code, member_nav=True, nearby=nearby,
+                   origin=origin, origin_label=origin_label, error=error, lat=lat, lng=lng, took=took,
+                   took_name=took_name, refused=refused, refused_alone=refused_alone)
 
 
 # --- the claim landing ---------------------------------------------------------------------------------------

@@ -350,3 +350,73 @@ def test_unknown_and_inactive_claim_links(world: World) -> None:
                           headers=world.a.actors["admin2"].headers, json={"status": "paused"}), 200)
     landing = world.client.get(f"/c/{link['token']}")
     assert landing.status_code == 200 and 'id="inactive"' in landing.text and "claim-form" not in landing.text
+
+
+def test_a_member_takes_a_partners_offer_from_the_partners_list(world: World, db_url: str) -> None:
+    client = world.client
+    m1, m2, m3 = world.a.merchants
+    admin3 = world.a.actors["admin3"].headers
+    lunch = ok(client.post("/api/v1/coupon-templates", headers=admin3, json={
+        "name": "午市套餐8折", "kind": "percent_off", "percent_bp": 2_000, "total_stock": 2}))
+    twice = ok(client.post("/api/v1/coupon-templates", headers=admin3, json={
+        "name": "咖啡立减5元", "kind": "amount_off", "amount_fen": 500, "per_member_limit": 2}))
+    mine, other = world.a.members[m1], world.a.members[m3]
+    as_member(client, db_url, mine)
+    text = client.get("/m/partners?lat=22.54&lng=114.05").text
+    assert f'action="/m/offers/{lunch["id"]}/take"' in text and "已领取" not in text
+    taken = client.post(f"/m/offers/{lunch['id']}/take", data={"csrf": csrf(text), "lat": "22.54", "lng": "114.05"},
+                        follow_redirects=False)
+    assert taken.status_code == 303
+    where = taken.headers["location"]
+    assert where.startswith("/m/partners?taken=") and "&lat=22.54&lng=114.05" in where
+    assert where.endswith(f"#offer-{lunch['id']}")
+    with new_session(db_url) as s:
+        coupon = s.scalars(select(Coupon).where(Coupon.template_id == lunch["id"])).one()
+        assert coupon.member_id == mine and coupon.claimed_at is not None and coupon.referrer_merchant_id is None
+        code = coupon.code
+    shown = client.get(where.split("#")[0]).text
+    assert 'id="taken"' in shown and f"已领取「午市套餐8折」,券码 {code}" in shown
+    assert f'id="offer-{lunch["id"]}"' in shown and "offer-taken" in shown
+    assert f'action="/m/offers/{lunch["id"]}/take"' not in shown  # one per member: no button any more
+    assert code in client.get("/m").text
+    # again (a stale page): refused in words next to the offer, nothing written
+    again = client.post(f"/m/offers/{lunch['id']}/take", data={"csrf": csrf(shown)})
+    assert again.status_code == 422 and "每人限领 1 张" in again.text and "offer-refused" in again.text
+    # two per member: a second tap gives a second coupon, then the button goes
+    for _ in range(2):
+        page = client.get("/m/partners").text
+        assert client.post(f"/m/offers/{twice['id']}/take", data={"csrf": csrf(page)},
+                           follow_redirects=False).status_code == 303
+    assert f'action="/m/offers/{twice["id"]}/take"' not in client.get("/m/partners").text
+    # another member takes the last one; for a third the stock of two is gone (and the offer is no longer listed)
+    as_member(client, db_url, other)
+    page = client.get("/m/partners").text
+    assert 'id="taken"' not in client.get(where.split("#")[0]).text  # someone else's coupon id in ?taken=
+    assert client.post(f"/m/offers/{lunch['id']}/take", data={"csrf": csrf(page)},
+                       follow_redirects=False).status_code == 303
+    as_member(client, db_url, world.a.members[m2])
+    page = client.get("/m/partners").text
+    assert "午市套餐8折" not in page
+    gone = client.post(f"/m/offers/{lunch['id']}/take", data={"csrf": csrf(page)})
+    assert gone.status_code == 422 and "券已领完" in gone.text
+    with new_session(db_url) as s:
+        assert len(s.scalars(select(Coupon).where(Coupon.template_id == lunch["id"])).all()) == 2
+
+
+def test_only_a_partners_own_offer_of_the_alliance_can_be_taken(world: World, db_url: str) -> None:
+    client = world.client
+    m1 = world.a.merchants[0]
+    beta = ok(client.post("/api/v1/coupon-templates", headers=world.b.actors["admin1"].headers, json={
+        "name": "别的联盟的券", "kind": "amount_off", "amount_fen": 100}))
+    paused = ok(client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "暂停的券", "kind": "amount_off", "amount_fen": 100}))
+    ok(client.patch(f"/api/v1/coupon-templates/{paused['id']}", headers=world.a.actors["admin2"].headers,
+                    json={"status": "paused"}), 200)
+    as_member(client, db_url, world.a.members[m1])
+    page = client.get("/m/partners").text
+    assert client.post(f"/m/offers/{beta['id']}/take", data={"csrf": csrf(page)}).status_code == 404
+    refused = client.post(f"/m/offers/{paused['id']}/take", data={"csrf": csrf(page)})
+    assert refused.status_code == 422 and "该券已停发" in refused.text
+    assert client.post(f"/m/offers/{paused['id']}/take", data={}).status_code == 403  # no CSRF token
+    with new_session(db_url) as s:
+        assert s.scalars(select(Coupon).where(Coupon.template_id.in_([beta["id"], paused["id"]]))).all() == []
