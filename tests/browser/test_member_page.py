@@ -124,7 +124,10 @@ def test_partners_are_listed_nearest_first(phone: Page, world: World, db_url: st
     expect(phone.locator(".m-partner").nth(3)).to_contain_text("午市套餐8折")
     expect(phone.locator(".m-partner").nth(3)).to_contain_text("1.2 公里")
     fits_the_screen(phone)
-    # from somewhere else: Bao'an first
+    # from somewhere else, typed in (folded away under "手动输入"): Bao'an first
+    expect(phone.locator("#locate")).to_be_visible()
+    expect(phone.locator("#f-lat")).to_be_hidden()
+    phone.click("#manual summary")
     phone.fill("#f-lat", "22.60")
     phone.fill("#f-lng", "113.88")
     phone.click("form.m-where button[type=submit]")
@@ -229,3 +232,38 @@ def test_taking_a_partners_offer_from_the_partners_list(phone: Page, world: Worl
     expect(phone).to_have_url("/m#coupons")
     expect(phone.locator("#coupons .coupon-code")).to_have_text([code.group(1)])
     expect(phone.locator("#coupons .coupon-name")).to_have_text(["午市套餐8折"])
+
+
+def test_nearby_stores_by_the_phones_location_and_a_link_to_the_map_app(
+    phone: Page, world: World, db_url: str, live_server: str
+) -> None:
+    """No typing: one tap on 使用我的位置 shares the phone's position and the nearest store comes first; each store
+    opens in the phone's map app (a geo: URI, pinned and named). When the location cannot be had, the typed-in
+    coordinates unfold with a word why."""
+    m1, m2, _ = world.a.merchants
+    ok(world.client.post(f"/api/v1/merchants/{m2}/stores", headers=world.a.actors["operator"].headers, json={
+        "name": "宝安店", "address": "宝安大道 88 号", "latitude": 22.60, "longitude": 113.88}))
+    sign_in(phone, live_server, db_url, world.a.members[m1])
+    phone.context.grant_permissions(["geolocation"])
+    phone.context.set_geolocation({"latitude": 22.6001, "longitude": 113.8801})
+    phone.goto("/m/partners")
+    expect(phone.locator(".store-name").first).to_have_text(f"store {m1}")
+    expect(phone.locator("#manual")).not_to_have_attribute("open", "")
+    phone.click("#locate")
+    expect(phone).to_have_url(re.compile(r"/m/partners\?lat=22\.60010&lng=113\.88010$"))
+    expect(phone.locator("#origin")).to_contain_text("你提供的位置")
+    expect(phone.locator(".store-name").first).to_have_text("宝安店")
+    expect(phone.locator(".distance").first).to_have_text("20 米")
+    first = phone.locator(".m-partner").first.locator("a.map-link")
+    expect(first).to_have_text("在地图中打开")
+    expect(first).to_have_attribute(
+        "href", "geo:22.6,113.88?q=22.6,113.88(alpha%20merchant%202%20%C2%B7%20%E5%AE%9D%E5%AE%89%E5%BA%97)")
+    expect(phone.locator("a.map-link")).to_have_count(phone.locator(".m-partner").count())
+    fits_the_screen(phone)
+
+    phone.context.clear_permissions()  # the member says no: the manual fields open, with a word why
+    phone.goto("/m/partners")
+    phone.click("#locate")
+    expect(phone.locator("#locate-status")).to_have_text("无法获取你的位置,请在下方手动输入坐标。")
+    expect(phone.locator("#manual")).to_have_attribute("open", "")
+    expect(phone.locator("#f-lat")).to_be_visible()

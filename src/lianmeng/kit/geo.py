@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
 
@@ -46,3 +47,18 @@ CHINA_LONGITUDE = (73.5, 135.1)
 def in_china(lat: float, lng: float) -> bool:
     return (math.isfinite(lat) and math.isfinite(lng) and CHINA_LATITUDE[0] <= lat <= CHINA_LATITUDE[1]
             and CHINA_LONGITUDE[0] <= lng <= CHINA_LONGITUDE[1])
+
+
+def _coordinate_text(value: float) -> str:
+    """A coordinate as a map app reads it: up to 6 decimals (about 0.1 m), no trailing zeros."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def map_uri(lat: float, lng: float, label: str) -> str:
+    """A `geo:` URI (RFC 5870, with the Android `q=lat,lng(label)` query) that opens the place in the phone's map
+    app, pinned and named; no web map, no third-party link."""
+    if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValueError(f"not a coordinate: {lat}, {lng}")
+    where = f"{_coordinate_text(lat)},{_coordinate_text(lng)}"
+    name = quote(" ".join(label.split()), safe="")  # parentheses too: the label cannot end the pin early
+    return f"geo:{where}?q={where}({name})"

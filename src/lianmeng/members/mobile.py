@@ -34,7 +34,7 @@ from lianmeng.coupons.schemas import ClaimIn
 from lianmeng.db import begin_write
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Forbidden, NotFound
-from lianmeng.kit.geo import distance_m, format_distance, parse_coordinate
+from lianmeng.kit.geo import distance_m, format_distance, map_uri, parse_coordinate
 from lianmeng.kit.i18n import translate
 from lianmeng.kit.throttle import Throttled
 from lianmeng.ledger import repository as ledger_repo
@@ -395,6 +395,12 @@ class Nearby:
     distance_text: str
     mine: bool
     offers: list[Offer]
+    map_uri: str = ""  # opens the store in the phone's map app
+
+
+def _map_label(merchant: Merchant, store: Store) -> str:
+    """The pin's name in the map app: the store, with its merchant unless the store's name already says it."""
+    return store.name if merchant.name in store.name else f"{merchant.name} · {store.name}"
 
 
 def _home_store(session: Session, member: Member, my_merchants: set[int]) -> Store | None:
@@ -504,7 +510,7 @@ def _partners_page(page: Page, lat: str, lng: str, *, status_code: int = 200, to
         nearby.append(Nearby(
             store, merchant, page.t(*label) if label else merchant.industry, distance,
             format_distance(distance, page.lang) if distance is not None else "", merchant.id in my_merchants,
-            offers.get(merchant.id, []),
+            offers.get(merchant.id, []), map_uri(store.latitude, store.longitude, _map_label(merchant, store)),
         ))
     nearby.sort(key=lambda n: (n.distance if n.distance is not None else 0.0, n.merchant.name, n.store.name,
                                n.store.id))

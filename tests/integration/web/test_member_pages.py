@@ -420,3 +420,23 @@ def test_only_a_partners_own_offer_of_the_alliance_can_be_taken(world: World, db
     assert client.post(f"/m/offers/{paused['id']}/take", data={}).status_code == 403  # no CSRF token
     with new_session(db_url) as s:
         assert s.scalars(select(Coupon).where(Coupon.template_id.in_([beta["id"], paused["id"]]))).all() == []
+
+
+def test_each_store_opens_in_the_phones_map_app_and_typing_is_the_fallback(world: World, db_url: str) -> None:
+    client = world.client
+    m1, m2, _ = world.a.merchants
+    ok(client.post(f"/api/v1/merchants/{m2}/stores", headers=world.a.actors["operator"].headers, json={
+        "name": "宝安(西乡)店", "address": "宝安 1 号", "latitude": 22.575, "longitude": 113.8612346}))
+    as_member(client, db_url, world.a.members[m1])
+    text = client.get("/m/partners").text
+    links = re.findall(r'class="map-link" href="([^"]+)"', text)
+    assert len(links) == len(re.findall(r'class="store-name"', text)) == 4
+    assert ("geo:22.575,113.861235?q=22.575,113.861235(alpha%20merchant%202%20%C2%B7%20"
+            "%E5%AE%9D%E5%AE%89%28%E8%A5%BF%E4%B9%A1%29%E5%BA%97)") in links
+    assert all(link.startswith("geo:") for link in links) and "http" not in " ".join(links)
+    # the locate button leads; the coordinates are folded under 手动输入 (open when a typed one was not valid)
+    assert text.index('id="locate"') < text.index('<details id="manual">') < text.index('id="f-lat"')
+    assert "<summary>手动输入</summary>" in text
+    assert '<details id="manual" open>' in client.get("/m/partners?lat=north&lng=1").text
+    client.cookies.set("lm_lang", "en")
+    assert "<summary>Enter manually</summary>" in client.get("/m/partners").text
