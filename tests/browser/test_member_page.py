@@ -267,3 +267,30 @@ def test_nearby_stores_by_the_phones_location_and_a_link_to_the_map_app(
     expect(phone.locator("#locate-status")).to_have_text("无法获取你的位置,请在下方手动输入坐标。")
     expect(phone.locator("#manual")).to_have_attribute("open", "")
     expect(phone.locator("#f-lat")).to_be_visible()
+
+
+def test_used_coupons_show_in_the_history(phone: Page, world: World, db_url: str, live_server: str) -> None:
+    m1 = world.a.merchants[0]
+    member_id = world.a.members[m1]
+    template = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "满100减20", "kind": "amount_off", "amount_fen": 2_000, "min_spend_fen": 10_000}))
+    coupon = ok(world.client.post("/api/v1/coupons/issue", headers=world.a.actors["staff1"].headers,
+                                  json={"template_id": template["id"], "member_id": member_id}))
+    sign_in(phone, live_server, db_url, member_id)
+    phone.goto("/m")
+    expect(phone.locator("#used-coupons .empty")).to_be_visible()
+    expect(phone.locator("#coupons .coupon-code")).to_have_text([coupon["code"]])
+    ok(world.client.post("/api/v1/coupons/redeem", headers=world.a.actors["staff2"].headers,
+                         json={"code": coupon["code"], "bill_fen": 15_000}))
+    phone.reload()
+    expect(phone.locator("#coupons .coupon-code")).to_have_count(0)
+    used = phone.locator("#used-history li")
+    expect(used).to_have_count(1)
+    expect(used.locator(".used-name")).to_have_text("满100减20")
+    expect(used.locator(".used-where")).to_contain_text("alpha merchant 2")
+    expect(used.locator(".used-at")).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}"))
+    expect(used.locator(".used-saved")).to_have_text("省 ¥20.00")
+    fits_the_screen(phone)
+    phone.click("#lang-switch")
+    expect(phone.locator("#used-coupons h2")).to_contain_text("Coupons I used")
+    expect(used.locator(".used-saved")).to_have_text("Saved ¥20.00")

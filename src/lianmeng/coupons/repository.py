@@ -97,6 +97,22 @@ def usable_coupons(session: Session, member_id: int) -> list[tuple[Coupon, Coupo
     return [(coupon, template) for coupon, template in rows]
 
 
+def used_by_member(session: Session, member_id: int, limit: int) -> list[tuple[Redemption, CouponTemplate, str,
+                                                                                 str | None]]:
+    """The member's coupon uses, newest first: each with its template, where (the merchant's name, the store's
+    name when the till gave one)."""
+    rows = session.execute(
+        select(Redemption, CouponTemplate, Merchant.name, Store.name)
+        .join(Coupon, Coupon.id == Redemption.coupon_id)
+        .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+        .join(Merchant, Merchant.id == Redemption.merchant_id)
+        .outerjoin(Store, Store.id == Redemption.store_id)
+        .where(Redemption.member_id == member_id)
+        .order_by(Redemption.at.desc(), Redemption.id.desc()).limit(limit)
+    )
+    return [(r, t, merchant, store) for r, t, merchant, store in rows]
+
+
 def get_redemption(session: Session, p: Principal, redemption_id: int, *, lock: bool = False) -> Redemption:
     return get_scoped(session, Redemption, redemption_id, policy.redemptions(p), "redemption", lock=lock)
 

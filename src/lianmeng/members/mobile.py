@@ -236,6 +236,17 @@ class CouponLine:
 
 
 @dataclass
+class UsedLine:
+    """A coupon the member used: what, where and when, and what it saved them."""
+
+    name: str
+    offer: str
+    where: str
+    at: datetime
+    saved_fen: int
+
+
+@dataclass
 class PointsLine:
     at: datetime
     label: str
@@ -255,6 +266,7 @@ class MemberView:
     value_fen: int = 0
     expiring: tuple[int, datetime] | None = None
     history: list[PointsLine] = field(default_factory=list)
+    used: list[UsedLine] = field(default_factory=list)
 
 
 def _me(page: Page) -> Member:
@@ -353,6 +365,10 @@ def my_card(page: MemberPage) -> Response:
     view = MemberView(member, alliance, card.card_no_display,
                       _qr_svg(card.qr_payload, page.t("联盟卡二维码", "Alliance card QR code")))
     view.coupons = _usable_coupons(page, member)
+    view.used = [UsedLine(template.name, offer_text(template, page.lang),
+                          f"{merchant} · {store}" if store else merchant, redemption.at, redemption.discount_fen)
+                 for redemption, template, merchant, store in coupons_repo.used_by_member(page.session, member.id,
+                                                                                           HISTORY_LINES)]
     _points(page, view)
     return _render(page, "member/home.html", member_nav=True, view=view, now=clock.now())
 

@@ -4,6 +4,7 @@ data (never the clear phone), the partners page, and the claim landing of a shar
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,7 +15,9 @@ from lianmeng.auth.models import OutboxMessage
 from lianmeng.coupons.models import Coupon
 from lianmeng.db import new_session
 from lianmeng.members import service as members_service
+from lianmeng.kit import clock
 from lianmeng.members.models import Member
+from lianmeng.merchants.models import Store
 from lianmeng.web.console import MEMBER_COOKIE
 from tests.conftest import World
 
@@ -54,6 +57,13 @@ def member_cookie(db_url: str, member_id: int) -> str:
 def as_member(client: TestClient, db_url: str, member_id: int) -> None:
     client.cookies.clear()
     client.cookies.set(MEMBER_COOKIE, member_cookie(db_url, member_id))
+
+
+def store_name(db_url: str, store_id: int) -> str:
+    with new_session(db_url) as s:
+        store = s.get(Store, store_id)
+        assert store is not None
+        return store.name
 
 
 def card_no(db_url: str, member_id: int) -> str:
@@ -440,3 +450,39 @@ def test_each_store_opens_in_the_phones_map_app_and_typing_is_the_fallback(world
     assert '<details id="manual" open>' in client.get("/m/partners?lat=north&lng=1").text
     client.cookies.set("lm_lang", "en")
     assert "<summary>Enter manually</summary>" in client.get("/m/partners").text
+
+
+def test_used_coupons_stay_in_the_history_with_where_when_and_what(world: World, db_url: str) -> None:
+    client = world.client
+    m1, m2, m3 = world.a.merchants
+    staff2 = world.a.actors["staff2"].headers
+    cash = ok(client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "满100减20", "kind": "amount_off", "amount_fen": 2_000, "min_spend_fen": 10_000}))
+    mine, theirs = world.a.members[m1], world.a.members[m3]
+    used = ok(client.post("/api/v1/coupons/issue", headers=world.a.actors["staff1"].headers,
+                          json={"template_id": cash["id"], "member_id": mine}))  # a partner's coupon, handed out
+    kept = ok(client.post("/api/v1/coupons/issue", headers=world.a.actors["staff1"].headers, json={
+        "template_id": ok(client.post("/api/v1/coupon-templates", headers=world.a.actors["admin1"].headers, json={
+            "name": "洗车券", "kind": "free_item", "item_name": "洗车", "item_value_fen": 3_000}))["id"],
+        "member_id": mine}))
+    other = ok(client.post("/api/v1/coupons/issue", headers=world.a.actors["staff3"].headers,
+                           json={"template_id": cash["id"], "member_id": theirs}))
+    as_member(client, db_url, mine)
+    before = client.get("/m").text
+    assert "还没有用过优惠券" in before and used["code"] in before
+    when = (clock.now() + timedelta(days=1)).replace(hour=4, minute=30, second=0, microsecond=0)
+    with clock.fixed_at(when):
+        redemption = ok(client.post("/api/v1/coupons/redeem", headers=staff2, json={
+            "code": used["code"], "bill_fen": 15_000}))
+    ok(client.post("/api/v1/coupons/redeem", headers=staff2, json={"code": other["code"], "bill_fen": 15_000}))
+    text = client.get("/m").text
+    usable = text[text.index('id="coupons"'):text.index('id="used-coupons"')]
+    history = text[text.index('id="used-coupons"'):text.index('id="points"')]
+    assert used["code"] not in usable and kept["code"] in usable  # the used one left the usable list
+    assert history.count('class="m-used"') == 1
+    store = f" · {store_name(db_url, redemption['store_id'])}" if redemption["store_id"] else ""
+    assert 'class="used-name">满100减20<' in history and "立减 ¥20.00 · 满 ¥100.00 可用" in history
+    assert f'class="used-where">alpha merchant 2{store}<' in history
+    assert f"{clock.shanghai(when):%Y-%m-%d} 12:30" in history and "省 ¥20.00" in history
+    client.cookies.set("lm_lang", "en")
+    assert "Coupons I used" in client.get("/m").text and "Saved ¥20.00" in client.get("/m").text
