@@ -14,8 +14,8 @@ from lianmeng.auth import service as auth_service
 from lianmeng.auth.models import OutboxMessage
 from lianmeng.coupons.models import Coupon
 from lianmeng.db import new_session
-from lianmeng.members import service as members_service
 from lianmeng.kit import clock
+from lianmeng.members import service as members_service
 from lianmeng.members.models import Member
 from lianmeng.merchants.models import Store
 from lianmeng.web.console import MEMBER_COOKIE
@@ -454,7 +454,7 @@ def test_each_store_opens_in_the_phones_map_app_and_typing_is_the_fallback(world
 
 def test_used_coupons_stay_in_the_history_with_where_when_and_what(world: World, db_url: str) -> None:
     client = world.client
-    m1, m2, m3 = world.a.merchants
+    m1, _, m3 = world.a.merchants
     staff2 = world.a.actors["staff2"].headers
     cash = ok(client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
         "name": "满100减20", "kind": "amount_off", "amount_fen": 2_000, "min_spend_fen": 10_000}))
