@@ -37,18 +37,14 @@ from lianmeng.kit.errors import AppError, Forbidden, NotFound
 from lianmeng.kit.geo import distance_m, format_distance, map_uri, parse_coordinate
 from lianmeng.kit.i18n import translate
 from lianmeng.kit.throttle import Throttled
-from lianmeng.ledger import repository as ledger_repo
-from lianmeng.ledger import service as ledger_service
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
 from lianmeng.members.domain import normalize_phone
 from lianmeng.members.models import Member
+from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import INDUSTRY_LABELS
 from lianmeng.merchants.models import Merchant, Store
-from lianmeng.orders.models import Order, Refund
-from lianmeng.points import domain as points_domain
-from lianmeng.points import service as points_service
-from lianmeng.points.models import PointsGrant
+from lianmeng.points.web import PointsView, member_points_view
 from lianmeng.tenancy import Principal
 from lianmeng.web.console import (
     MEMBER_COOKIE,
@@ -247,36 +243,18 @@ class UsedLine:
 
 
 @dataclass
-class PointsLine:
-    at: datetime
-    label: str
-    points: int
-    merchant: str
-
-
-@dataclass
 class MemberView:
     member: Member
     alliance: Alliance
     card_display: str
     qr: Markup
+    points: PointsView
     coupons: list[CouponLine] = field(default_factory=list)
-    balance: int = 0
-    owed: int = 0
-    value_fen: int = 0
-    expiring: tuple[int, datetime] | None = None
-    history: list[PointsLine] = field(default_factory=list)
     used: list[UsedLine] = field(default_factory=list)
 
 
 def _me(page: Page) -> Member:
     return members_repo.get_member(page.session, page.me, page.me.member_id or 0)
-
-
-def _names(session: Session, merchant_ids: set[int]) -> dict[int, str]:
-    if not merchant_ids:
-        return {}
-    return dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(sorted(merchant_ids)))).all())
 
 
 def _where(template: CouponTemplate, names: dict[int, str], page: Page) -> str:
@@ -294,65 +272,9 @@ def _usable_coupons(page: Page, member: Member) -> list[CouponLine]:
             if c.valid_until is None or c.valid_until > now]
     wanted = {t.owner_merchant_id for _, t in held if t.owner_merchant_id}
     wanted |= {m for _, t in held for m in t.accepted_merchant_ids}
-    names = _names(page.session, wanted)
+    names = merchants_repo.names_of(page.session, wanted)
     held.sort(key=lambda ct: (ct[0].valid_until is None, ct[0].valid_until or now, ct[0].id))
     return [CouponLine(c, t, offer_text(t, page.lang), _where(t, names, page)) for c, t in held]
-
-
-def _history_merchants(session: Session, causes: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """(cause, cause id) → the merchant a points line happened at: the order's, the refunded order's, or the
-    expired grant's issuer."""
-    out: dict[tuple[str, int], int] = {}
-    orders = sorted(i for c, i in causes if c == "order")
-    refunds = sorted(i for c, i in causes if c == "refund")
-    grants = sorted(i for c, i in causes if c == "expiry")
-    if orders:
-        out |= {("order", i): m for i, m in session.execute(
-            select(Order.id, Order.merchant_id).where(Order.id.in_(orders)))}
-    if refunds:
-        out |= {("refund", i): m for i, m in session.execute(
-            select(Refund.id, Order.merchant_id).join(Order, Order.id == Refund.order_id).where(
-                Refund.id.in_(refunds)))}
-    if grants:
-        out |= {("expiry", i): m for i, m in session.execute(
-            select(PointsGrant.id, PointsGrant.issuer_merchant_id).where(PointsGrant.id.in_(grants)))}
-    return out
-
-
-def _entry_kind(cause: str, amount: int) -> points_domain.PointsEntryKind:
-    kinds = points_domain.PointsEntryKind
-    if cause == "order":
-        return kinds.EARN if amount > 0 else kinds.SPEND
-    if cause == "refund":
-        return kinds.REFUND_RESTORE if amount > 0 else kinds.REFUND_REVERSE
-    if cause == "expiry":
-        return kinds.EXPIRE
-    return kinds.ADJUST
-
-
-def _points(page: Page, view: MemberView) -> None:
-    session, member = page.session, view.member
-    view.balance = ledger_service.balance(session, member.alliance_id, points_service.member_points(member.id))
-    view.owed = -ledger_service.balance(session, member.alliance_id, points_service.member_debt(member.id))
-    view.value_fen = points_domain.points_value_fen(max(view.balance, 0), view.alliance.points_per_yuan_value)
-    now = clock.now()
-    soonest = session.execute(
-        select(PointsGrant.expires_at, PointsGrant.remaining).where(
-            PointsGrant.member_id == member.id, PointsGrant.remaining > 0, PointsGrant.expires_at > now)
-        .order_by(PointsGrant.expires_at)).all()
-    if soonest:
-        first = soonest[0].expires_at
-        view.expiring = (sum(r.remaining for r in soonest if r.expires_at == first), first)
-    account = ledger_repo.find_account(session, member.alliance_id, points_service.member_points(member.id))
-    if account is None:
-        return
-    rows = session.execute(ledger_repo.history(account.id).limit(HISTORY_LINES)).all()
-    places = _history_merchants(session, {(p.cause, p.cause_id) for _, p in rows if p.cause_id is not None})
-    names = _names(session, set(places.values()))
-    for entry, posting in rows:
-        zh, en = points_domain.ENTRY_LABELS[_entry_kind(posting.cause, entry.amount)]
-        merchant = names.get(places.get((posting.cause, posting.cause_id or 0), 0), "")
-        view.history.append(PointsLine(posting.created_at, page.t(zh, en), entry.amount, merchant))
 
 
 @router.get("/m", response_class=HTMLResponse)
@@ -363,13 +285,14 @@ def my_card(page: MemberPage) -> Response:
     card = members_service.card_of(page.session, page.me, member.id)
     assert card.qr_payload is not None  # the holder always sees their own QR
     view = MemberView(member, alliance, card.card_no_display,
-                      _qr_svg(card.qr_payload, page.t("联盟卡二维码", "Alliance card QR code")))
+                      _qr_svg(card.qr_payload, page.t("联盟卡二维码", "Alliance card QR code")),
+                      member_points_view(page.session, alliance.id, member.id, alliance.points_per_yuan_value,
+                                         page.lang))
     view.coupons = _usable_coupons(page, member)
     view.used = [UsedLine(template.name, offer_text(template, page.lang),
                           f"{merchant} · {store}" if store else merchant, redemption.at, redemption.discount_fen)
                  for redemption, template, merchant, store in coupons_repo.used_by_member(page.session, member.id,
                                                                                            HISTORY_LINES)]
-    _points(page, view)
     return _render(page, "member/home.html", member_nav=True, view=view, now=clock.now())
 
 

@@ -22,6 +22,14 @@ def store_by_id(session: Session, store_id: int) -> Store | None:
     return session.get(Store, store_id)
 
 
+def names_of(session: Session, merchant_ids: set[int]) -> dict[int, str]:
+    """Merchant id → its name (for lines that say where something happened)."""
+    if not merchant_ids:
+        return {}
+    return dict(session.execute(
+        select(Merchant.id, Merchant.name).where(Merchant.id.in_(sorted(merchant_ids)))).all())
+
+
 def get_merchant(session: Session, p: Principal, merchant_id: int) -> Merchant:
     return get_scoped(session, Merchant, merchant_id, policy.merchants(p), "merchant")
 
