@@ -39,6 +39,17 @@ def count_issued(session: Session, template_id: int, member_id: int) -> int:
         Coupon.template_id == template_id, Coupon.member_id == member_id)) or 0)
 
 
+def partner_offers(session: Session, merchant_ids: set[int], now: datetime) -> list[CouponTemplate]:
+    """The merchants' own active coupons (not agreement benefits) whose window is not over."""
+    if not merchant_ids:
+        return []
+    return list(session.scalars(select(CouponTemplate).where(
+        CouponTemplate.owner_merchant_id.in_(sorted(merchant_ids)), CouponTemplate.status == "active",
+        CouponTemplate.agreement_id.is_(None),
+        or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
+    ).order_by(CouponTemplate.id)))
+
+
 def held_counts(session: Session, member_id: int, template_ids: set[int]) -> dict[int, int]:
     """How many coupons of each template the member has been handed (used or not)."""
     if not template_ids:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 from urllib.parse import quote
+
+T = TypeVar("T")
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG), metres
 
@@ -35,6 +39,21 @@ def parse_coordinate(text: str, limit: float) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) and -limit <= value <= limit else None
+
+
+def parse_location(lat: str, lng: str) -> tuple[float, float] | None:
+    """A (latitude, longitude) from two query-string values; None unless both are coordinates."""
+    here = (parse_coordinate(lat, 90), parse_coordinate(lng, 180)) if lat and lng else (None, None)
+    return (here[0], here[1]) if here[0] is not None and here[1] is not None else None
+
+
+def nearest_first(origin: tuple[float, float] | None, places: Iterable[T], where: Callable[[T], tuple[float, float]],
+                  tie: Callable[[T], Any]) -> list[tuple[T, float | None]]:
+    """Each place with its distance in metres from `origin`, nearest first (equal distances by `tie`); without an
+    origin no distance, in `tie` order."""
+    measured = [(place, distance_m(origin[0], origin[1], *where(place)) if origin else None) for place in places]
+    measured.sort(key=lambda pd: (pd[1] if pd[1] is not None else 0.0, tie(pd[0])))
+    return measured
 
 
 # China's extent as a box (WGS-84): Zengmu Ansha (3.8° N) to the Heilongjiang at Mohe (53.6° N), the Pamirs (73.5° E)

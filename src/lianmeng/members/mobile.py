@@ -18,7 +18,7 @@ import segno
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances.models import Alliance
@@ -34,7 +34,7 @@ from lianmeng.coupons.schemas import ClaimIn
 from lianmeng.db import begin_write
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Forbidden, NotFound
-from lianmeng.kit.geo import distance_m, format_distance, map_uri, parse_coordinate
+from lianmeng.kit.geo import format_distance, map_uri, nearest_first, parse_location
 from lianmeng.kit.i18n import translate
 from lianmeng.kit.throttle import Throttled
 from lianmeng.members import repository as members_repo
@@ -347,12 +347,7 @@ def _home_store(session: Session, member: Member, my_merchants: set[int]) -> Sto
     of a merchant they joined later."""
     candidates = [member.origin_merchant_id] if member.origin_merchant_id else []
     candidates += sorted(my_merchants - set(candidates))
-    for merchant_id in candidates:
-        store = session.scalars(select(Store).where(Store.merchant_id == merchant_id, Store.active)
-                                .order_by(Store.id).limit(1)).first()
-        if store is not None:
-            return store
-    return None
+    return merchants_repo.first_open_store(session, candidates)
 
 
 def _offers(page: Page, merchant_ids: set[int], my_merchants: set[int]) -> dict[int, list[Offer]]:
@@ -361,17 +356,12 @@ def _offers(page: Page, merchant_ids: set[int], my_merchants: set[int]) -> dict[
     out: dict[int, list[Offer]] = {m: [] for m in merchant_ids}
     if not merchant_ids:
         return out
-    plain = session.scalars(select(CouponTemplate).where(
-        CouponTemplate.owner_merchant_id.in_(sorted(merchant_ids)), CouponTemplate.status == "active",
-        CouponTemplate.agreement_id.is_(None),
-        or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
-    ).order_by(CouponTemplate.id))
     today = clock.today_in_shanghai()
     for merchant_id in sorted(merchant_ids):
         for benefit in coupons_repo.benefits_for(session, merchant_id, my_merchants - {merchant_id}, today):
             out[merchant_id].append(Offer(benefit.name, offer_text(benefit, page.lang), benefit.description, True,
                                           benefit.valid_until))
-    templates = list(plain)
+    templates = coupons_repo.partner_offers(session, merchant_ids, now)
     held = coupons_repo.held_counts(session, page.me.member_id or 0, {t.id for t in templates})
     for template in templates:
         holds = held.get(template.id, 0)
@@ -425,37 +415,32 @@ def _partners_page(page: Page, lat: str, lng: str, *, status_code: int = 200, to
     origin: tuple[float, float] | None = None
     origin_label = ""
     if lat or lng:
-        here = (parse_coordinate(lat, 90), parse_coordinate(lng, 180))
-        if here[0] is None or here[1] is None:
+        origin = parse_location(lat, lng)
+        if origin is None:
             error = page.t("位置无效,已按默认位置计算距离",
                            "That location is not valid; distances are from the default")
         else:
-            origin = (here[0], here[1])
             origin_label = page.t("你提供的位置", "the location you gave")
     if origin is None:
         home = _home_store(session, member, my_merchants)
         if home is not None:
             origin = (home.latitude, home.longitude)
             origin_label = home.name
-    rows = session.execute(
-        select(Store, Merchant).join(Merchant, Merchant.id == Store.merchant_id).where(
-            Merchant.alliance_id == member.alliance_id, Merchant.status == "active", Store.active)
-    ).all()
+    rows = merchants_repo.open_stores(session, member.alliance_id)
     offers = _offers(page, {m.id for _, m in rows}, my_merchants)
     nearby: list[Nearby] = []
-    for store, merchant in rows:
-        distance = distance_m(origin[0], origin[1], store.latitude, store.longitude) if origin else None
+    for (store, merchant), distance in nearest_first(
+            origin, rows, lambda sm: (sm[0].latitude, sm[0].longitude),
+            lambda sm: (sm[1].name, sm[0].name, sm[0].id)):
         label = INDUSTRY_BY_CODE.get(merchant.industry)
         nearby.append(Nearby(
             store, merchant, page.t(*label) if label else merchant.industry, distance,
             format_distance(distance, page.lang) if distance is not None else "", merchant.id in my_merchants,
             offers.get(merchant.id, []), map_uri(store.latitude, store.longitude, _map_label(merchant, store)),
         ))
-    nearby.sort(key=lambda n: (n.distance if n.distance is not None else 0.0, n.merchant.name, n.store.name,
-                               n.store.id))
     listed = {o.template_id for n in nearby for o in n.offers}
     refused_alone = refused[1] if refused is not None and refused[0] not in listed else ""
-    took_template = session.get(CouponTemplate, took.template_id) if took is not None else None
+    took_template = coupons_repo.get_template(session, page.me, took.template_id) if took is not None else None
     took_name = took_template.name if took_template is not None else ""
     return _render(page, "member/partners.html", status_code=status_code, member_nav=True, nearby=nearby,
                    origin=origin, origin_label=origin_label, error=error, lat=lat, lng=lng, took=took,
@@ -470,15 +455,10 @@ def _partners_page(page: Page, lat: str, lng: str, *, status_code: int = 200, to
 # number shown, and the visitor is logged in. A member already logged in claims with one tap.
 
 
-def _near(lat: str, lng: str) -> tuple[float, float] | None:
-    here = (parse_coordinate(lat, 90), parse_coordinate(lng, 180)) if lat and lng else (None, None)
-    return (here[0], here[1]) if here[0] is not None and here[1] is not None else None
-
-
 def _claim_context(page: Page, token: str, lat: str = "", lng: str = "") -> dict[str, Any]:
     if len(token) > MAX_TOKEN:
         raise NotFound("claim_link")
-    near = _near(lat, lng)
+    near = parse_location(lat, lng)
     offer = coupons_service.claim_offer(page.session, token, near)
     me = _member_principal(page)
     mine = page.session.get(Member, me.member_id or 0) if me is not None else None
