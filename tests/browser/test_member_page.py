@@ -124,7 +124,10 @@ def test_partners_are_listed_nearest_first(phone: Page, world: World, db_url: st
     expect(phone.locator(".m-partner").nth(3)).to_contain_text("午市套餐8折")
     expect(phone.locator(".m-partner").nth(3)).to_contain_text("1.2 公里")
     fits_the_screen(phone)
-    # from somewhere else: Bao'an first
+    # from somewhere else, typed in (folded away under "手动输入"): Bao'an first
+    expect(phone.locator("#locate")).to_be_visible()
+    expect(phone.locator("#f-lat")).to_be_hidden()
+    phone.click("#manual summary")
     phone.fill("#f-lat", "22.60")
     phone.fill("#f-lng", "113.88")
     phone.click("form.m-where button[type=submit]")
@@ -203,3 +206,91 @@ def test_claiming_a_shared_coupon_link_on_the_phone(phone: Page, world: World, d
     phone.click("#claim-mine")
     expect(phone.locator("#claimed")).to_have_text("You have it")  # the language chosen above stays
     expect(phone.locator("#offer-value")).to_have_text("20% off")
+
+
+def test_taking_a_partners_offer_from_the_partners_list(phone: Page, world: World, db_url: str,
+                                                        live_server: str) -> None:
+    """One tap on a partner's offer: the coupon is the member's at once, the page says so with its code, the offer
+    is marked taken and reloading does not take another; it shows on the card page."""
+    m1 = world.a.merchants[0]
+    offer = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin3"].headers, json={
+        "name": "午市套餐8折", "kind": "percent_off", "percent_bp": 2_000}))
+    sign_in(phone, live_server, db_url, world.a.members[m1])
+    phone.goto("/m/partners")
+    item = phone.locator(f"#offer-{offer['id']}")
+    expect(item.locator(".offer-taken")).to_have_count(0)
+    item.get_by_role("button", name="领取").click()
+    expect(phone.locator("#taken")).to_contain_text("已领取「午市套餐8折」,券码 ")
+    code = re.search(r"券码 ([A-Z0-9]{12})", phone.locator("#taken").inner_text())
+    assert code
+    expect(item.locator(".offer-taken")).to_have_text("已领取")
+    expect(item.locator("form.take-offer")).to_have_count(0)
+    fits_the_screen(phone)
+    phone.reload()  # the result page is a GET: nothing is posted again
+    expect(phone.locator("#taken")).to_be_visible()
+    phone.click("#to-my-coupons")
+    expect(phone).to_have_url("/m#coupons")
+    expect(phone.locator("#coupons .coupon-code")).to_have_text([code.group(1)])
+    expect(phone.locator("#coupons .coupon-name")).to_have_text(["午市套餐8折"])
+
+
+def test_nearby_stores_by_the_phones_location_and_a_link_to_the_map_app(
+    phone: Page, world: World, db_url: str, live_server: str
+) -> None:
+    """No typing: one tap on 使用我的位置 shares the phone's position and the nearest store comes first; each store
+    opens in the phone's map app (a geo: URI, pinned and named). When the location cannot be had, the typed-in
+    coordinates unfold with a word why."""
+    m1, m2, _ = world.a.merchants
+    ok(world.client.post(f"/api/v1/merchants/{m2}/stores", headers=world.a.actors["operator"].headers, json={
+        "name": "宝安店", "address": "宝安大道 88 号", "latitude": 22.60, "longitude": 113.88}))
+    sign_in(phone, live_server, db_url, world.a.members[m1])
+    phone.context.grant_permissions(["geolocation"])
+    phone.context.set_geolocation({"latitude": 22.6001, "longitude": 113.8801})
+    phone.goto("/m/partners")
+    expect(phone.locator(".store-name").first).to_have_text(f"store {m1}")
+    expect(phone.locator("#manual")).not_to_have_attribute("open", "")
+    phone.click("#locate")
+    expect(phone).to_have_url(re.compile(r"/m/partners\?lat=22\.60010&lng=113\.88010$"))
+    expect(phone.locator("#origin")).to_contain_text("你提供的位置")
+    expect(phone.locator(".store-name").first).to_have_text("宝安店")
+    expect(phone.locator(".distance").first).to_have_text("20 米")
+    first = phone.locator(".m-partner").first.locator("a.map-link")
+    expect(first).to_have_text("在地图中打开")
+    expect(first).to_have_attribute(
+        "href", "geo:22.6,113.88?q=22.6,113.88(alpha%20merchant%202%20%C2%B7%20%E5%AE%9D%E5%AE%89%E5%BA%97)")
+    expect(phone.locator("a.map-link")).to_have_count(phone.locator(".m-partner").count())
+    fits_the_screen(phone)
+
+    phone.context.clear_permissions()  # the member says no: the manual fields open, with a word why
+    phone.goto("/m/partners")
+    phone.click("#locate")
+    expect(phone.locator("#locate-status")).to_have_text("无法获取你的位置,请在下方手动输入坐标。")
+    expect(phone.locator("#manual")).to_have_attribute("open", "")
+    expect(phone.locator("#f-lat")).to_be_visible()
+
+
+def test_used_coupons_show_in_the_history(phone: Page, world: World, db_url: str, live_server: str) -> None:
+    m1 = world.a.merchants[0]
+    member_id = world.a.members[m1]
+    template = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "满100减20", "kind": "amount_off", "amount_fen": 2_000, "min_spend_fen": 10_000}))
+    coupon = ok(world.client.post("/api/v1/coupons/issue", headers=world.a.actors["staff1"].headers,
+                                  json={"template_id": template["id"], "member_id": member_id}))
+    sign_in(phone, live_server, db_url, member_id)
+    phone.goto("/m")
+    expect(phone.locator("#used-coupons .empty")).to_be_visible()
+    expect(phone.locator("#coupons .coupon-code")).to_have_text([coupon["code"]])
+    ok(world.client.post("/api/v1/coupons/redeem", headers=world.a.actors["staff2"].headers,
+                         json={"code": coupon["code"], "bill_fen": 15_000}))
+    phone.reload()
+    expect(phone.locator("#coupons .coupon-code")).to_have_count(0)
+    used = phone.locator("#used-history li")
+    expect(used).to_have_count(1)
+    expect(used.locator(".used-name")).to_have_text("满100减20")
+    expect(used.locator(".used-where")).to_contain_text("alpha merchant 2")
+    expect(used.locator(".used-at")).to_have_text(re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}"))
+    expect(used.locator(".used-saved")).to_have_text("省 ¥20.00")
+    fits_the_screen(phone)
+    phone.click("#lang-switch")
+    expect(phone.locator("#used-coupons h2")).to_contain_text("Coupons I used")
+    expect(used.locator(".used-saved")).to_have_text("Saved ¥20.00")

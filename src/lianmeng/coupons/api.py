@@ -69,6 +69,13 @@ def update_template(template_id: int, body: TemplateUpdate, writer: WriterDep) -
         service.update_template(writer.session, writer.principal, template_id, body)), body)
 
 
+@router.post("/coupon-templates/{template_id}/take", response_model=CouponOut, status_code=201,
+             summary="The member takes a partner's published offer (as from the partners list; no referrer)")
+def take_offer(template_id: int, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: CouponOut.model_validate(
+        service.claim_published(writer.session, writer.principal, template_id)), None, 201)
+
+
 @router.post("/coupons/issue", response_model=CouponOut, status_code=201,
              summary="Hand a coupon to a member at the counter (attributed to the caller)")
 def issue(body: IssueIn, writer: WriterDep) -> JSONResponse:

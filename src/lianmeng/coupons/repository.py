@@ -39,6 +39,27 @@ def count_issued(session: Session, template_id: int, member_id: int) -> int:
         Coupon.template_id == template_id, Coupon.member_id == member_id)) or 0)
 
 
+def partner_offers(session: Session, merchant_ids: set[int], now: datetime) -> list[CouponTemplate]:
+    """The merchants' own active coupons (not agreement benefits) whose window is not over."""
+    if not merchant_ids:
+        return []
+    return list(session.scalars(select(CouponTemplate).where(
+        CouponTemplate.owner_merchant_id.in_(sorted(merchant_ids)), CouponTemplate.status == "active",
+        CouponTemplate.agreement_id.is_(None),
+        or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
+    ).order_by(CouponTemplate.id)))
+
+
+def held_counts(session: Session, member_id: int, template_ids: set[int]) -> dict[int, int]:
+    """How many coupons of each template the member has been handed (used or not)."""
+    if not template_ids:
+        return {}
+    return {t: int(n) for t, n in session.execute(
+        select(Coupon.template_id, func.count(Coupon.id)).where(
+            Coupon.member_id == member_id, Coupon.template_id.in_(sorted(template_ids))
+        ).group_by(Coupon.template_id))}
+
+
 def take_stock(session: Session, template_id: int) -> bool:
     """One more coupon of the template, unless its stock is gone (guarded, in one statement)."""
     result = session.execute(
@@ -85,6 +106,22 @@ def usable_coupons(session: Session, member_id: int) -> list[tuple[Coupon, Coupo
         .where(Coupon.member_id == member_id, Coupon.uses_left > 0).order_by(Coupon.id)
     )
     return [(coupon, template) for coupon, template in rows]
+
+
+def used_by_member(session: Session, member_id: int, limit: int) -> list[tuple[Redemption, CouponTemplate, str,
+                                                                                 str | None]]:
+    """The member's coupon uses, newest first: each with its template, where (the merchant's name, the store's
+    name when the till gave one)."""
+    rows = session.execute(
+        select(Redemption, CouponTemplate, Merchant.name, Store.name)
+        .join(Coupon, Coupon.id == Redemption.coupon_id)
+        .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+        .join(Merchant, Merchant.id == Redemption.merchant_id)
+        .outerjoin(Store, Store.id == Redemption.store_id)
+        .where(Redemption.member_id == member_id)
+        .order_by(Redemption.at.desc(), Redemption.id.desc()).limit(limit)
+    )
+    return [(r, t, merchant, store) for r, t, merchant, store in rows]
 
 
 def get_redemption(session: Session, p: Principal, redemption_id: int, *, lock: bool = False) -> Redemption:

@@ -394,6 +394,29 @@ def claim_held(session: Session, actor: Principal, coupon_id: int) -> Coupon:
     return coupon
 
 
+def offered_to_members(template: CouponTemplate, owner: Merchant | None, now: datetime) -> bool:
+    """Whether the template is a partner's own offer to the alliance's members (the partners list): not an
+    agreement benefit (shown at the counter and redeemed there), of an active merchant, its window not over."""
+    return (template.agreement_id is None and template.audience_merchant_id is None
+            and owner is not None and owner.status == "active"
+            and (template.valid_until is None or template.valid_until > now))
+
+
+def claim_published(session: Session, actor: Principal, template_id: int) -> Coupon:
+    """A member takes a partner's published offer with one tap from the partners list. Nobody referred them, so the
+    coupon carries no referrer; the per-member limit, the stock and the pause apply as at the counter."""
+    if actor.role is not Role.MEMBER:
+        raise Forbidden()
+    template = repository.get_template(session, actor, template_id)
+    member = members_repo.get_member(session, actor, actor.member_id or 0)
+    if member.status != MemberStatus.ACTIVE:
+        raise Invalid("invalid_card")
+    owner = session.get(Merchant, template.owner_merchant_id) if template.owner_merchant_id else None
+    if not offered_to_members(template, owner, clock.now()):
+        raise Refused("offer_not_claimable")
+    return _hand_out(session, template, member, None, None, None, None, claimed=True)
+
+
 # --- at the till ---------------------------------------------------------------------------------------------
 
 

@@ -251,6 +251,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "stock_exhausted": {"zh-CN": "券已领完", "en": "No coupons of this kind are left"},
     "template_paused": {"zh-CN": "该券已停发", "en": "This coupon is no longer handed out"},
     "member_limit_reached": {"zh-CN": "每人限领 {limit} 张", "en": "At most {limit} per member"},
+    "offer_not_claimable": {"zh-CN": "这项优惠不能在线领取", "en": "This offer cannot be taken online"},
     "self_referral": {"zh-CN": "不能推荐自己", "en": "You cannot refer yourself"},
     "coupon_not_found": {"zh-CN": "券码无效", "en": "Unknown coupon code"},
     "claim_link_inactive": {"zh-CN": "领券链接已失效", "en": "This claim link is no longer active"},

@@ -18,7 +18,7 @@ import segno
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances.models import Alliance
@@ -34,21 +34,17 @@ from lianmeng.coupons.schemas import ClaimIn
 from lianmeng.db import begin_write
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Forbidden, NotFound
-from lianmeng.kit.geo import distance_m, format_distance, parse_coordinate
+from lianmeng.kit.geo import format_distance, map_uri, nearest_first, parse_location
 from lianmeng.kit.i18n import translate
 from lianmeng.kit.throttle import Throttled
-from lianmeng.ledger import repository as ledger_repo
-from lianmeng.ledger import service as ledger_service
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
 from lianmeng.members.domain import normalize_phone
 from lianmeng.members.models import Member
+from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import INDUSTRY_LABELS
 from lianmeng.merchants.models import Merchant, Store
-from lianmeng.orders.models import Order, Refund
-from lianmeng.points import domain as points_domain
-from lianmeng.points import service as points_service
-from lianmeng.points.models import PointsGrant
+from lianmeng.points.web import PointsView, member_points_view
 from lianmeng.tenancy import Principal
 from lianmeng.web.console import (
     MEMBER_COOKIE,
@@ -236,11 +232,14 @@ class CouponLine:
 
 
 @dataclass
-class PointsLine:
+class UsedLine:
+    """A coupon the member used: what, where and when, and what it saved them."""
+
+    name: str
+    offer: str
+    where: str
     at: datetime
-    label: str
-    points: int
-    merchant: str
+    saved_fen: int
 
 
 @dataclass
@@ -249,22 +248,13 @@ class MemberView:
     alliance: Alliance
     card_display: str
     qr: Markup
+    points: PointsView
     coupons: list[CouponLine] = field(default_factory=list)
-    balance: int = 0
-    owed: int = 0
-    value_fen: int = 0
-    expiring: tuple[int, datetime] | None = None
-    history: list[PointsLine] = field(default_factory=list)
+    used: list[UsedLine] = field(default_factory=list)
 
 
 def _me(page: Page) -> Member:
     return members_repo.get_member(page.session, page.me, page.me.member_id or 0)
-
-
-def _names(session: Session, merchant_ids: set[int]) -> dict[int, str]:
-    if not merchant_ids:
-        return {}
-    return dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(sorted(merchant_ids)))).all())
 
 
 def _where(template: CouponTemplate, names: dict[int, str], page: Page) -> str:
@@ -282,65 +272,9 @@ def _usable_coupons(page: Page, member: Member) -> list[CouponLine]:
             if c.valid_until is None or c.valid_until > now]
     wanted = {t.owner_merchant_id for _, t in held if t.owner_merchant_id}
     wanted |= {m for _, t in held for m in t.accepted_merchant_ids}
-    names = _names(page.session, wanted)
+    names = merchants_repo.names_of(page.session, wanted)
     held.sort(key=lambda ct: (ct[0].valid_until is None, ct[0].valid_until or now, ct[0].id))
     return [CouponLine(c, t, offer_text(t, page.lang), _where(t, names, page)) for c, t in held]
-
-
-def _history_merchants(session: Session, causes: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-    """(cause, cause id) → the merchant a points line happened at: the order's, the refunded order's, or the
-    expired grant's issuer."""
-    out: dict[tuple[str, int], int] = {}
-    orders = sorted(i for c, i in causes if c == "order")
-    refunds = sorted(i for c, i in causes if c == "refund")
-    grants = sorted(i for c, i in causes if c == "expiry")
-    if orders:
-        out |= {("order", i): m for i, m in session.execute(
-            select(Order.id, Order.merchant_id).where(Order.id.in_(orders)))}
-    if refunds:
-        out |= {("refund", i): m for i, m in session.execute(
-            select(Refund.id, Order.merchant_id).join(Order, Order.id == Refund.order_id).where(
-                Refund.id.in_(refunds)))}
-    if grants:
-        out |= {("expiry", i): m for i, m in session.execute(
-            select(PointsGrant.id, PointsGrant.issuer_merchant_id).where(PointsGrant.id.in_(grants)))}
-    return out
-
-
-def _entry_kind(cause: str, amount: int) -> points_domain.PointsEntryKind:
-    kinds = points_domain.PointsEntryKind
-    if cause == "order":
-        return kinds.EARN if amount > 0 else kinds.SPEND
-    if cause == "refund":
-        return kinds.REFUND_RESTORE if amount > 0 else kinds.REFUND_REVERSE
-    if cause == "expiry":
-        return kinds.EXPIRE
-    return kinds.ADJUST
-
-
-def _points(page: Page, view: MemberView) -> None:
-    session, member = page.session, view.member
-    view.balance = ledger_service.balance(session, member.alliance_id, points_service.member_points(member.id))
-    view.owed = -ledger_service.balance(session, member.alliance_id, points_service.member_debt(member.id))
-    view.value_fen = points_domain.points_value_fen(max(view.balance, 0), view.alliance.points_per_yuan_value)
-    now = clock.now()
-    soonest = session.execute(
-        select(PointsGrant.expires_at, PointsGrant.remaining).where(
-            PointsGrant.member_id == member.id, PointsGrant.remaining > 0, PointsGrant.expires_at > now)
-        .order_by(PointsGrant.expires_at)).all()
-    if soonest:
-        first = soonest[0].expires_at
-        view.expiring = (sum(r.remaining for r in soonest if r.expires_at == first), first)
-    account = ledger_repo.find_account(session, member.alliance_id, points_service.member_points(member.id))
-    if account is None:
-        return
-    rows = session.execute(ledger_repo.history(account.id).limit(HISTORY_LINES)).all()
-    places = _history_merchants(session, {(p.cause, p.cause_id) for _, p in rows if p.cause_id is not None})
-    names = _names(session, set(places.values()))
-    for entry, posting in rows:
-        zh, en = points_domain.ENTRY_LABELS[_entry_kind(posting.cause, entry.amount)]
-        merchant = names.get(places.get((posting.cause, posting.cause_id or 0), 0), "")
-        view.history.append(PointsLine(posting.created_at, page.t(zh, en), entry.amount, merchant))
 
 
 @router.get("/m", response_class=HTMLResponse)
@@ -351,9 +285,14 @@ def my_card(page: MemberPage) -> Response:
     card = members_service.card_of(page.session, page.me, member.id)
     assert card.qr_payload is not None  # the holder always sees their own QR
     view = MemberView(member, alliance, card.card_no_display,
-                      _qr_svg(card.qr_payload, page.t("联盟卡二维码", "Alliance card QR code")))
+                      _qr_svg(card.qr_payload, page.t("联盟卡二维码", "Alliance card QR code")),
+                      member_points_view(page.session, alliance.id, member.id, alliance.points_per_yuan_value,
+                                         page.lang))
     view.coupons = _usable_coupons(page, member)
-    _points(page, view)
+    view.used = [UsedLine(template.name, offer_text(template, page.lang),
+                          f"{merchant} · {store}" if store else merchant, redemption.at, redemption.discount_fen)
+                 for redemption, template, merchant, store in coupons_repo.used_by_member(page.session, member.id,
+                                                                                           HISTORY_LINES)]
     return _render(page, "member/home.html", member_nav=True, view=view, now=clock.now())
 
 
@@ -381,6 +320,9 @@ class Offer:
     description: str
     benefit: bool
     until: datetime | None
+    template_id: int = 0
+    held: int = 0  # coupons of it the member already has
+    can_take: bool = False  # one tap takes it (a partner's own offer, under the per-member limit)
 
 
 @dataclass
@@ -392,6 +334,12 @@ class Nearby:
     distance_text: str
     mine: bool
     offers: list[Offer]
+    map_uri: str = ""  # opens the store in the phone's map app
+
+
+def _map_label(merchant: Merchant, store: Store) -> str:
+    """The pin's name in the map app: the store, with its merchant unless the store's name already says it."""
+    return store.name if merchant.name in store.name else f"{merchant.name} · {store.name}"
 
 
 def _home_store(session: Session, member: Member, my_merchants: set[int]) -> Store | None:
@@ -399,12 +347,7 @@ def _home_store(session: Session, member: Member, my_merchants: set[int]) -> Sto
     of a merchant they joined later."""
     candidates = [member.origin_merchant_id] if member.origin_merchant_id else []
     candidates += sorted(my_merchants - set(candidates))
-    for merchant_id in candidates:
-        store = session.scalars(select(Store).where(Store.merchant_id == merchant_id, Store.active)
-                                .order_by(Store.id).limit(1)).first()
-        if store is not None:
-            return store
-    return None
+    return merchants_repo.first_open_store(session, candidates)
 
 
 def _offers(page: Page, merchant_ids: set[int], my_merchants: set[int]) -> dict[int, list[Offer]]:
@@ -413,25 +356,58 @@ def _offers(page: Page, merchant_ids: set[int], my_merchants: set[int]) -> dict[
     out: dict[int, list[Offer]] = {m: [] for m in merchant_ids}
     if not merchant_ids:
         return out
-    plain = session.scalars(select(CouponTemplate).where(
-        CouponTemplate.owner_merchant_id.in_(sorted(merchant_ids)), CouponTemplate.status == "active",
-        CouponTemplate.agreement_id.is_(None),
-        or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
-        or_(CouponTemplate.total_stock.is_(None), CouponTemplate.issued_count < CouponTemplate.total_stock),
-    ).order_by(CouponTemplate.id))
     today = clock.today_in_shanghai()
     for merchant_id in sorted(merchant_ids):
         for benefit in coupons_repo.benefits_for(session, merchant_id, my_merchants - {merchant_id}, today):
             out[merchant_id].append(Offer(benefit.name, offer_text(benefit, page.lang), benefit.description, True,
                                           benefit.valid_until))
-    for template in plain:
+    templates = coupons_repo.partner_offers(session, merchant_ids, now)
+    held = coupons_repo.held_counts(session, page.me.member_id or 0, {t.id for t in templates})
+    for template in templates:
+        holds = held.get(template.id, 0)
+        in_stock = template.total_stock is None or template.issued_count < template.total_stock
+        if not in_stock and not holds:
+            continue  # all taken by others: nothing to show
         out[template.owner_merchant_id or 0].append(
-            Offer(template.name, offer_text(template, page.lang), template.description, False, template.valid_until))
+            Offer(template.name, offer_text(template, page.lang), template.description, False, template.valid_until,
+                  template.id, holds,
+                  in_stock and template.audience_merchant_id is None and holds < template.per_member_limit))
     return out
 
 
 @router.get("/m/partners", response_class=HTMLResponse)
-def partners(page: MemberPage, lat: Coordinate = "", lng: Coordinate = "") -> Response:
+def partners(page: MemberPage, lat: Coordinate = "", lng: Coordinate = "",
+             taken: Annotated[int, Query(ge=0, le=2**53)] = 0) -> Response:
+    took: Coupon | None = None
+    if taken:
+        try:
+            took = coupons_repo.get_coupon(page.session, page.me, taken)
+        except NotFound:
+            took = None
+    return _partners_page(page, lat, lng, took=took)
+
+
+@router.post("/m/offers/{template_id}/take", response_class=HTMLResponse)
+async def take_offer(template_id: int, page: MemberPage) -> Response:
+    """One tap on a partner's offer in the partners list: the coupon is the member's, with a message saying so; a
+    refusal (taken already, none left, paused) is said next to the offer."""
+    values = await form_of(page)
+    lat, lng = values.get("lat", "")[:32], values.get("lng", "")[:32]
+    begin_write(page.session)
+    try:
+        coupon = coupons_service.claim_published(page.session, page.me, template_id)
+        page.session.commit()
+    except AppError as failure:
+        page.session.rollback()
+        if failure.status_code not in (409, 422):
+            raise
+        return _partners_page(page, lat, lng, status_code=422, refused=(template_id, page.error_text(failure)))
+    where = "".join(f"&{k}={quote(v, safe='')}" for k, v in (("lat", lat), ("lng", lng)) if v)
+    return page.redirect(f"/m/partners?taken={coupon.id}{where}#offer-{template_id}")
+
+
+def _partners_page(page: Page, lat: str, lng: str, *, status_code: int = 200, took: Coupon | None = None,
+                   refused: tuple[int, str] | None = None) -> HTMLResponse:
     session = page.session
     member = _me(page)
     my_merchants = members_repo.merchants_of_member(session, member.id)
@@ -439,36 +415,36 @@ def partners(page: MemberPage, lat: Coordinate = "", lng: Coordinate = "") -> Re
     origin: tuple[float, float] | None = None
     origin_label = ""
     if lat or lng:
-        here = (parse_coordinate(lat, 90), parse_coordinate(lng, 180))
-        if here[0] is None or here[1] is None:
+        origin = parse_location(lat, lng)
+        if origin is None:
             error = page.t("位置无效,已按默认位置计算距离",
                            "That location is not valid; distances are from the default")
         else:
-            origin = (here[0], here[1])
             origin_label = page.t("你提供的位置", "the location you gave")
     if origin is None:
         home = _home_store(session, member, my_merchants)
         if home is not None:
             origin = (home.latitude, home.longitude)
             origin_label = home.name
-    rows = session.execute(
-        select(Store, Merchant).join(Merchant, Merchant.id == Store.merchant_id).where(
-            Merchant.alliance_id == member.alliance_id, Merchant.status == "active", Store.active)
-    ).all()
+    rows = merchants_repo.open_stores(session, member.alliance_id)
     offers = _offers(page, {m.id for _, m in rows}, my_merchants)
     nearby: list[Nearby] = []
-    for store, merchant in rows:
-        distance = distance_m(origin[0], origin[1], store.latitude, store.longitude) if origin else None
+    for (store, merchant), distance in nearest_first(
+            origin, rows, lambda sm: (sm[0].latitude, sm[0].longitude),
+            lambda sm: (sm[1].name, sm[0].name, sm[0].id)):
         label = INDUSTRY_BY_CODE.get(merchant.industry)
         nearby.append(Nearby(
             store, merchant, page.t(*label) if label else merchant.industry, distance,
             format_distance(distance, page.lang) if distance is not None else "", merchant.id in my_merchants,
-            offers.get(merchant.id, []),
+            offers.get(merchant.id, []), map_uri(store.latitude, store.longitude, _map_label(merchant, store)),
         ))
-    nearby.sort(key=lambda n: (n.distance if n.distance is not None else 0.0, n.merchant.name, n.store.name,
-                               n.store.id))
-    return _render(page, "member/partners.html", member_nav=True, nearby=nearby, origin=origin,
-                   origin_label=origin_label, error=error, lat=lat, lng=lng)
+    listed = {o.template_id for n in nearby for o in n.offers}
+    refused_alone = refused[1] if refused is not None and refused[0] not in listed else ""
+    took_template = coupons_repo.get_template(session, page.me, took.template_id) if took is not None else None
+    took_name = took_template.name if took_template is not None else ""
+    return _render(page, "member/partners.html", status_code=status_code, member_nav=True, nearby=nearby,
+                   origin=origin, origin_label=origin_label, error=error, lat=lat, lng=lng, took=took,
+                   took_name=took_name, refused=refused, refused_alone=refused_alone)
 
 
 # --- the claim landing ---------------------------------------------------------------------------------------
@@ -479,15 +455,10 @@ def partners(page: MemberPage, lat: Coordinate = "", lng: Coordinate = "") -> Re
 # number shown, and the visitor is logged in. A member already logged in claims with one tap.
 
 
-def _near(lat: str, lng: str) -> tuple[float, float] | None:
-    here = (parse_coordinate(lat, 90), parse_coordinate(lng, 180)) if lat and lng else (None, None)
-    return (here[0], here[1]) if here[0] is not None and here[1] is not None else None
-
-
 def _claim_context(page: Page, token: str, lat: str = "", lng: str = "") -> dict[str, Any]:
     if len(token) > MAX_TOKEN:
         raise NotFound("claim_link")
-    near = _near(lat, lng)
+    near = parse_location(lat, lng)
     offer = coupons_service.claim_offer(page.session, token, near)
     me = _member_principal(page)
     mine = page.session.get(Member, me.member_id or 0) if me is not None else None

@@ -22,6 +22,32 @@ def store_by_id(session: Session, store_id: int) -> Store | None:
     return session.get(Store, store_id)
 
 
+def names_of(session: Session, merchant_ids: set[int]) -> dict[int, str]:
+    """Merchant id → its name (for lines that say where something happened)."""
+    if not merchant_ids:
+        return {}
+    return dict(session.execute(
+        select(Merchant.id, Merchant.name).where(Merchant.id.in_(sorted(merchant_ids)))).all())
+
+
+def open_stores(session: Session, alliance_id: int) -> list[tuple[Store, Merchant]]:
+    """The alliance's open stores (active, of an active merchant), each with its merchant."""
+    return [(store, merchant) for store, merchant in session.execute(
+        select(Store, Merchant).join(Merchant, Merchant.id == Store.merchant_id).where(
+            Merchant.alliance_id == alliance_id, Merchant.status == "active", Store.active)
+        .order_by(Store.id))]
+
+
+def first_open_store(session: Session, merchant_ids: list[int]) -> Store | None:
+    """The first active store of the first of these merchants that has one."""
+    for merchant_id in merchant_ids:
+        store = session.scalars(select(Store).where(Store.merchant_id == merchant_id, Store.active)
+                                .order_by(Store.id).limit(1)).first()
+        if store is not None:
+            return store
+    return None
+
+
 def get_merchant(session: Session, p: Principal, merchant_id: int) -> Merchant:
     return get_scoped(session, Merchant, merchant_id, policy.merchants(p), "merchant")
 

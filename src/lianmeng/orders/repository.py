@@ -37,6 +37,23 @@ def orders_by_ids(session: Session, ids: list[int]) -> dict[int, Order]:
     return {o.id: o for o in session.scalars(select(Order).where(in_keys(session, (Order.id,), ((i,) for i in ids))))}
 
 
+def merchants_of_orders(session: Session, order_ids: set[int]) -> dict[int, int]:
+    """Order id → the merchant it was recorded at."""
+    if not order_ids:
+        return {}
+    return {i: m for i, m in session.execute(
+        select(Order.id, Order.merchant_id).where(Order.id.in_(sorted(order_ids))))}
+
+
+def merchants_of_refunds(session: Session, refund_ids: set[int]) -> dict[int, int]:
+    """Refund id → the merchant of the refunded order."""
+    if not refund_ids:
+        return {}
+    return {i: m for i, m in session.execute(
+        select(Refund.id, Order.merchant_id).join(Order, Order.id == Refund.order_id).where(
+            Refund.id.in_(sorted(refund_ids))))}
+
+
 def insert_orders(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[int, str], int]:
     """One statement for a batch of orders. An external id a concurrent request recorded first is skipped (its
     unique index makes us wait for that request, then do nothing): it is missing from the returned ids."""

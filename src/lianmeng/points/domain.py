@@ -61,6 +61,17 @@ ENTRY_LABELS: dict[PointsEntryKind, tuple[str, str]] = {
 }
 
 
+def entry_kind(cause: str, amount: int) -> PointsEntryKind:
+    """The kind of a line of the member's points account, from its posting's cause and the entry's sign."""
+    if cause == "order":
+        return PointsEntryKind.EARN if amount > 0 else PointsEntryKind.SPEND
+    if cause == "refund":
+        return PointsEntryKind.REFUND_RESTORE if amount > 0 else PointsEntryKind.REFUND_REVERSE
+    if cause == "expiry":
+        return PointsEntryKind.EXPIRE
+    return PointsEntryKind.ADJUST
+
+
 # --- earning -----------------------------------------------------------------------------------------
 
 

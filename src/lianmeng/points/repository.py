@@ -88,6 +88,26 @@ def history(member_id: int) -> Select[PointsDraw, PointsGrant]:
     )
 
 
+def soonest_expiring(session: Session, member_id: int, at: datetime) -> tuple[int, datetime] | None:
+    """The points of the member's live grants that expire first, and when."""
+    rows = session.execute(
+        select(PointsGrant.expires_at, PointsGrant.remaining).where(
+            PointsGrant.member_id == member_id, PointsGrant.remaining > 0, PointsGrant.expires_at > at)
+        .order_by(PointsGrant.expires_at)).all()
+    if not rows:
+        return None
+    first = rows[0].expires_at
+    return sum(r.remaining for r in rows if r.expires_at == first), first
+
+
+def issuers_of_grants(session: Session, grant_ids: set[int]) -> dict[int, int]:
+    """Grant id → the merchant that issued its points."""
+    if not grant_ids:
+        return {}
+    return {i: m for i, m in session.execute(
+        select(PointsGrant.id, PointsGrant.issuer_merchant_id).where(PointsGrant.id.in_(sorted(grant_ids))))}
+
+
 def grants_of(member_id: int) -> Select[Any]:
     return select(PointsGrant).where(PointsGrant.member_id == member_id).order_by(PointsGrant.id.desc())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError
+from lianmeng.ledger import repository as ledger_repo
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.orders import repository as orders_repo
 from lianmeng.points import domain, repository
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 from lianmeng.points.schemas import PointsRuleIn
@@ -192,3 +194,58 @@ def set_rule(session: Session, merchant_id: int, data: PointsRuleIn) -> PointsRu
     session.add(rule)
     session.flush()
     return rule
+
+
+# --- the member's own points page ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """A line of the member's points account: when, what kind, how many, and at which merchant."""
+
+    at: datetime
+    kind: domain.PointsEntryKind
+    points: int
+    merchant_id: int | None
+
+
+@dataclass(frozen=True)
+class MemberPoints:
+    """What the member sees of their points: balance, what they owe, its worth, what expires first, the history."""
+
+    balance: int
+    owed: int
+    value_fen: int
+    expiring: tuple[int, datetime] | None
+    history: list[HistoryLine]
+
+
+def _where(session: Session, causes: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """(cause, cause id) → the merchant a points line happened at: the order's, the refunded order's, or the
+    expired grant's issuer."""
+    def ids(cause: str) -> set[int]:
+        return {i for c, i in causes if c == cause}
+
+    out: dict[tuple[str, int], int] = {}
+    out |= {("order", i): m for i, m in orders_repo.merchants_of_orders(session, ids("order")).items()}
+    out |= {("refund", i): m for i, m in orders_repo.merchants_of_refunds(session, ids("refund")).items()}
+    out |= {("expiry", i): m for i, m in repository.issuers_of_grants(session, ids("expiry")).items()}
+    return out
+
+
+def member_points_of(session: Session, alliance_id: int, member_id: int, points_per_yuan_value: int,
+                     lines: int) -> MemberPoints:
+    """The member's points as their own page shows them (the newest `lines` of the history)."""
+    balance = ledger.balance(session, alliance_id, member_points(member_id))
+    owed = -ledger.balance(session, alliance_id, member_debt(member_id))
+    value = domain.points_value_fen(max(balance, 0), points_per_yuan_value)
+    expiring = repository.soonest_expiring(session, member_id, clock.now())
+    account = ledger_repo.find_account(session, alliance_id, member_points(member_id))
+    if account is None:
+        return MemberPoints(balance, owed, value, expiring, [])
+    rows = session.execute(ledger_repo.history(account.id).limit(lines)).all()
+    places = _where(session, {(p.cause, p.cause_id) for _, p in rows if p.cause_id is not None})
+    history = [HistoryLine(posting.created_at, domain.entry_kind(posting.cause, entry.amount), entry.amount,
+                           places.get((posting.cause, posting.cause_id or 0)))
+               for entry, posting in rows]
+    return MemberPoints(balance, owed, value, expiring, history)

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from tests.conftest import World
+from tests.integration.coupons.test_coupons import agree
 
 
 def ok(response: Any, status: int = 201) -> Any:
@@ -92,3 +93,36 @@ def test_the_landing_page_says_whose_coupon_and_where_nearest_first(world: World
     assert f"store {m1}" not in stores and "宝安大道 88 号" in text and "0 米" in text
     assert '<script src="/static/locate.js"' in text
     assert world.client.get("/static/locate.js").status_code == 200
+
+
+def _member_headers(world: World, member_id: int) -> dict[str, str]:
+    """A member's bearer header, by scanning its card QR (as the cashier's app does)."""
+    qr = ok(world.client.get(f"/api/v1/members/{member_id}/card", headers=world.a.actors["operator"].headers),
+            200)["qr_payload"]
+    token = ok(world.client.post("/api/v1/auth/member/card", json={"qr_payload": qr}), 200)["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_member_takes_a_partners_offer_through_the_api(world: World) -> None:
+    """The partners list's one tap, as an API call: the member's own coupon, no referrer; the per-member limit, a
+    benefit or a staff login refused; another alliance's template not found."""
+    m1 = world.a.merchants[0]
+    me = _member_headers(world, world.a.members[m1])
+    offer = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "免费车辆检测", "kind": "free_item", "item_name": "车辆检测", "item_value_fen": 30_000}))
+    coupon = ok(world.client.post(f"/api/v1/coupon-templates/{offer['id']}/take", headers=me))
+    assert coupon["member_id"] == world.a.members[m1] and coupon["template_id"] == offer["id"]
+    assert coupon["referrer_merchant_id"] is None and coupon["claimed_at"] is not None
+    again = world.client.post(f"/api/v1/coupon-templates/{offer['id']}/take", headers=me)
+    assert again.status_code == 422 and again.json()["error"]["code"] == "member_limit_reached"
+    staff = world.client.post(f"/api/v1/coupon-templates/{offer['id']}/take", headers=world.a.actors["staff1"].headers)
+    assert staff.status_code == 403
+    beta = ok(world.client.post("/api/v1/coupon-templates", headers=world.b.actors["admin1"].headers, json={
+        "name": "别的联盟", "kind": "amount_off", "amount_fen": 100}))
+    assert world.client.post(f"/api/v1/coupon-templates/{beta['id']}/take", headers=me).status_code == 404
+    benefit = ok(world.client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "健身会员免费洗车", "kind": "free_item", "item_name": "洗车", "item_value_fen": 5_000,
+        "agreement_id": agree(world)}))
+    shown_at_the_counter = world.client.post(f"/api/v1/coupon-templates/{benefit['id']}/take", headers=me)
+    assert shown_at_the_counter.status_code == 422
+    assert shown_at_the_counter.json()["error"]["code"] == "offer_not_claimable"

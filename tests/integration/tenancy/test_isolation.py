@@ -906,6 +906,11 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("a.staff1", "cpn1", expect=403)),
         owners(Call("a.member1", "cpn1", expect=200)),
     ),
+    ("POST", "/coupon-templates/{template_id}/take"): Case(
+        attacks(Call("a.staff1", "tpl2", expect=403), Call("b.operator", "tpl2", expect=403),
+                Call("a.key1", "tpl2", expect=403), Call("a.member1", "bnf2", expect=422)),
+        owners(Call("a.member1", "tpl2", expect=201)),
+    ),
     ("POST", "/coupons/validate"): Case(
         attacks(Call("b.staff1", body={"code": "@cpn2_code"}, expect=200),
                 Call("a.staff3", body={"code": "@cpn2_code"}, expect=200),

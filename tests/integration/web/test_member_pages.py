@@ -4,6 +4,7 @@ data (never the clear phone), the partners page, and the claim landing of a shar
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -13,8 +14,10 @@ from lianmeng.auth import service as auth_service
 from lianmeng.auth.models import OutboxMessage
 from lianmeng.coupons.models import Coupon
 from lianmeng.db import new_session
+from lianmeng.kit import clock
 from lianmeng.members import service as members_service
 from lianmeng.members.models import Member
+from lianmeng.merchants.models import Store
 from lianmeng.web.console import MEMBER_COOKIE
 from tests.conftest import World
 
@@ -54,6 +57,13 @@ def member_cookie(db_url: str, member_id: int) -> str:
 def as_member(client: TestClient, db_url: str, member_id: int) -> None:
     client.cookies.clear()
     client.cookies.set(MEMBER_COOKIE, member_cookie(db_url, member_id))
+
+
+def store_name(db_url: str, store_id: int) -> str:
+    with new_session(db_url) as s:
+        store = s.get(Store, store_id)
+        assert store is not None
+        return store.name
 
 
 def card_no(db_url: str, member_id: int) -> str:
@@ -350,3 +360,129 @@ def test_unknown_and_inactive_claim_links(world: World) -> None:
                           headers=world.a.actors["admin2"].headers, json={"status": "paused"}), 200)
     landing = world.client.get(f"/c/{link['token']}")
     assert landing.status_code == 200 and 'id="inactive"' in landing.text and "claim-form" not in landing.text
+
+
+def test_a_member_takes_a_partners_offer_from_the_partners_list(world: World, db_url: str) -> None:
+    client = world.client
+    m1, m2, m3 = world.a.merchants
+    admin3 = world.a.actors["admin3"].headers
+    lunch = ok(client.post("/api/v1/coupon-templates", headers=admin3, json={
+        "name": "午市套餐8折", "kind": "percent_off", "percent_bp": 2_000, "total_stock": 2}))
+    twice = ok(client.post("/api/v1/coupon-templates", headers=admin3, json={
+        "name": "咖啡立减5元", "kind": "amount_off", "amount_fen": 500, "per_member_limit": 2}))
+    mine, other = world.a.members[m1], world.a.members[m3]
+    as_member(client, db_url, mine)
+    text = client.get("/m/partners?lat=22.54&lng=114.05").text
+    assert f'action="/m/offers/{lunch["id"]}/take"' in text and "已领取" not in text
+    taken = client.post(f"/m/offers/{lunch['id']}/take", data={"csrf": csrf(text), "lat": "22.54", "lng": "114.05"},
+                        follow_redirects=False)
+    assert taken.status_code == 303
+    where = taken.headers["location"]
+    assert where.startswith("/m/partners?taken=") and "&lat=22.54&lng=114.05" in where
+    assert where.endswith(f"#offer-{lunch['id']}")
+    with new_session(db_url) as s:
+        coupon = s.scalars(select(Coupon).where(Coupon.template_id == lunch["id"])).one()
+        assert coupon.member_id == mine and coupon.claimed_at is not None and coupon.referrer_merchant_id is None
+        code = coupon.code
+    shown = client.get(where.split("#")[0]).text
+    assert 'id="taken"' in shown and f"已领取「午市套餐8折」,券码 {code}" in shown
+    assert f'id="offer-{lunch["id"]}"' in shown and "offer-taken" in shown
+    assert f'action="/m/offers/{lunch["id"]}/take"' not in shown  # one per member: no button any more
+    assert code in client.get("/m").text
+    # again (a stale page): refused in words next to the offer, nothing written
+    again = client.post(f"/m/offers/{lunch['id']}/take", data={"csrf": csrf(shown)})
+    assert again.status_code == 422 and "每人限领 1 张" in again.text and "offer-refused" in again.text
+    # two per member: a second tap gives a second coupon, then the button goes
+    for _ in range(2):
+        page = client.get("/m/partners").text
+        assert client.post(f"/m/offers/{twice['id']}/take", data={"csrf": csrf(page)},
+                           follow_redirects=False).status_code == 303
+    assert f'action="/m/offers/{twice["id"]}/take"' not in client.get("/m/partners").text
+    # another member takes the last one; for a third the stock of two is gone (and the offer is no longer listed)
+    as_member(client, db_url, other)
+    page = client.get("/m/partners").text
+    assert 'id="taken"' not in client.get(where.split("#")[0]).text  # someone else's coupon id in ?taken=
+    assert client.post(f"/m/offers/{lunch['id']}/take", data={"csrf": csrf(page)},
+                       follow_redirects=False).status_code == 303
+    as_member(client, db_url, world.a.members[m2])
+    page = client.get("/m/partners").text
+    assert "午市套餐8折" not in page
+    gone = client.post(f"/m/offers/{lunch['id']}/take", data={"csrf": csrf(page)})
+    assert gone.status_code == 422 and "券已领完" in gone.text
+    with new_session(db_url) as s:
+        assert len(s.scalars(select(Coupon).where(Coupon.template_id == lunch["id"])).all()) == 2
+
+
+def test_only_a_partners_own_offer_of_the_alliance_can_be_taken(world: World, db_url: str) -> None:
+    client = world.client
+    m1 = world.a.merchants[0]
+    beta = ok(client.post("/api/v1/coupon-templates", headers=world.b.actors["admin1"].headers, json={
+        "name": "别的联盟的券", "kind": "amount_off", "amount_fen": 100}))
+    paused = ok(client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "暂停的券", "kind": "amount_off", "amount_fen": 100}))
+    ok(client.patch(f"/api/v1/coupon-templates/{paused['id']}", headers=world.a.actors["admin2"].headers,
+                    json={"status": "paused"}), 200)
+    as_member(client, db_url, world.a.members[m1])
+    page = client.get("/m/partners").text
+    assert client.post(f"/m/offers/{beta['id']}/take", data={"csrf": csrf(page)}).status_code == 404
+    refused = client.post(f"/m/offers/{paused['id']}/take", data={"csrf": csrf(page)})
+    assert refused.status_code == 422 and "该券已停发" in refused.text
+    assert client.post(f"/m/offers/{paused['id']}/take", data={}).status_code == 403  # no CSRF token
+    with new_session(db_url) as s:
+        assert s.scalars(select(Coupon).where(Coupon.template_id.in_([beta["id"], paused["id"]]))).all() == []
+
+
+def test_each_store_opens_in_the_phones_map_app_and_typing_is_the_fallback(world: World, db_url: str) -> None:
+    client = world.client
+    m1, m2, _ = world.a.merchants
+    ok(client.post(f"/api/v1/merchants/{m2}/stores", headers=world.a.actors["operator"].headers, json={
+        "name": "宝安(西乡)店", "address": "宝安 1 号", "latitude": 22.575, "longitude": 113.8612346}))
+    as_member(client, db_url, world.a.members[m1])
+    text = client.get("/m/partners").text
+    links = re.findall(r'class="map-link" href="([^"]+)"', text)
+    assert len(links) == len(re.findall(r'class="store-name"', text)) == 4
+    assert ("geo:22.575,113.861235?q=22.575,113.861235(alpha%20merchant%202%20%C2%B7%20"
+            "%E5%AE%9D%E5%AE%89%28%E8%A5%BF%E4%B9%A1%29%E5%BA%97)") in links
+    assert all(link.startswith("geo:") for link in links) and "http" not in " ".join(links)
+    # the locate button leads; the coordinates are folded under 手动输入 (open when a typed one was not valid)
+    assert text.index('id="locate"') < text.index('<details id="manual">') < text.index('id="f-lat"')
+    assert "<summary>手动输入</summary>" in text
+    assert '<details id="manual" open>' in client.get("/m/partners?lat=north&lng=1").text
+    client.cookies.set("lm_lang", "en")
+    assert "<summary>Enter manually</summary>" in client.get("/m/partners").text
+
+
+def test_used_coupons_stay_in_the_history_with_where_when_and_what(world: World, db_url: str) -> None:
+    client = world.client
+    m1, _, m3 = world.a.merchants
+    staff2 = world.a.actors["staff2"].headers
+    cash = ok(client.post("/api/v1/coupon-templates", headers=world.a.actors["admin2"].headers, json={
+        "name": "满100减20", "kind": "amount_off", "amount_fen": 2_000, "min_spend_fen": 10_000}))
+    mine, theirs = world.a.members[m1], world.a.members[m3]
+    used = ok(client.post("/api/v1/coupons/issue", headers=world.a.actors["staff1"].headers,
+                          json={"template_id": cash["id"], "member_id": mine}))  # a partner's coupon, handed out
+    kept = ok(client.post("/api/v1/coupons/issue", headers=world.a.actors["staff1"].headers, json={
+        "template_id": ok(client.post("/api/v1/coupon-templates", headers=world.a.actors["admin1"].headers, json={
+            "name": "洗车券", "kind": "free_item", "item_name": "洗车", "item_value_fen": 3_000}))["id"],
+        "member_id": mine}))
+    other = ok(client.post("/api/v1/coupons/issue", headers=world.a.actors["staff3"].headers,
+                           json={"template_id": cash["id"], "member_id": theirs}))
+    as_member(client, db_url, mine)
+    before = client.get("/m").text
+    assert "还没有用过优惠券" in before and used["code"] in before
+    when = (clock.now() + timedelta(days=1)).replace(hour=4, minute=30, second=0, microsecond=0)
+    with clock.fixed_at(when):
+        redemption = ok(client.post("/api/v1/coupons/redeem", headers=staff2, json={
+            "code": used["code"], "bill_fen": 15_000}))
+    ok(client.post("/api/v1/coupons/redeem", headers=staff2, json={"code": other["code"], "bill_fen": 15_000}))
+    text = client.get("/m").text
+    usable = text[text.index('id="coupons"'):text.index('id="used-coupons"')]
+    history = text[text.index('id="used-coupons"'):text.index('id="points"')]
+    assert used["code"] not in usable and kept["code"] in usable  # the used one left the usable list
+    assert history.count('class="m-used"') == 1
+    store = f" · {store_name(db_url, redemption['store_id'])}" if redemption["store_id"] else ""
+    assert 'class="used-name">满100减20<' in history and "立减 ¥20.00 · 满 ¥100.00 可用" in history
+    assert f'class="used-where">alpha merchant 2{store}<' in history
+    assert f"{clock.shanghai(when):%Y-%m-%d} 12:30" in history and "省 ¥20.00" in history
+    client.cookies.set("lm_lang", "en")
+    assert "Coupons I used" in client.get("/m").text and "Saved ¥20.00" in client.get("/m").text

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lianmeng.members.mobile import distance_m, format_distance, parse_coordinate
+from lianmeng.kit.geo import distance_m, format_distance, parse_coordinate
 
 
 def test_the_same_point_is_zero_metres_away() -> None:
