@@ -86,7 +86,7 @@ def registrations_with_members(session: Session, p: Principal,
     stmt = (select(CampaignRegistration, Member).join(Member, Member.id == CampaignRegistration.member_id)
             .where(CampaignRegistration.campaign_id == campaign_id, policy.campaign_registrations(p))
             .order_by(CampaignRegistration.id))
-    return [(r, m) for r, m in session.execute(stmt).tuples()]
+    return [(r, m) for r, m in session.execute(stmt)]
 
 
 def claimed_packages(session: Session, campaign_id: int) -> set[tuple[int, int]]:

@@ -97,8 +97,8 @@ def _campaign(page: Page, campaign_id: int, errors: dict[str, str] | None = None
                        error=error, bars=bars, registrations=registrations, packages=packages,
                        claimed=repository.claimed_packages(page.session, campaign.id), serving=serving,
                        manages=manages, templates=[(t, describe(page, t)) for t in templates],
-                       active=campaign.status == CampaignStatus.ACTIVE.value, flash=page.t("已保存", "Saved") if page.request.query_params.get(
-                           "saved") else None)
+                       active=campaign.status == CampaignStatus.ACTIVE.value,
+                       flash=page.t("已保存", "Saved") if page.request.query_params.get("saved") else None)
 
 
 @router.get("/console/campaigns/{campaign_id}")
@@ -183,7 +183,7 @@ async def register(campaign_id: int, page: StaffPage) -> Response:
     _, error = run_write(page, lambda: service.register(page.session, page.me, campaign_id,
                                                           RegistrationIn(member_id=member_id)))
     if error:
-        return _campaign(page, campaign_id, {"card": error}, values, status_code=422)
+        return _campaign(page, campaign_id, values=values, error=error, status_code=422)
     return _saved(campaign_id)
 
 
@@ -213,7 +213,7 @@ async def create_package(campaign_id: int, page: StaffPage) -> Response:
     package_body = body
     _, error = run_write(page, lambda: service.create_package(page.session, page.me, campaign_id, package_body))
     if error:
-        return _campaign(page, campaign_id, {"templates": error}, values, status_code=422)
+        return _campaign(page, campaign_id, values=values, error=error, status_code=422)
     return _saved(campaign_id)
 
 
