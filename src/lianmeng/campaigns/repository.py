@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, union_all
@@ -107,6 +108,20 @@ def participant_templates(session: Session, p: Principal, campaign_id: int) -> l
 
 def alliance_merchants(session: Session, alliance_id: int) -> list[Merchant]:
     return list(session.scalars(select(Merchant).where(Merchant.alliance_id == alliance_id).order_by(Merchant.id)))
+
+
+def open_campaigns(session: Session, alliance_id: int, now: datetime) -> list[Campaign]:
+    """The alliance's active campaigns not yet over: what a member may register for (their names and dates are
+    public to the alliance's members; the figures are not)."""
+    return list(session.scalars(select(Campaign).where(Campaign.alliance_id == alliance_id,
+                                                       Campaign.status == "active", Campaign.ends_at > now)
+                                .order_by(Campaign.starts_at, Campaign.id)))
+
+
+def registrations_of_member(session: Session, member_id: int) -> dict[int, CampaignRegistration]:
+    """campaign id → the member's registration."""
+    return {r.campaign_id: r for r in session.scalars(
+        select(CampaignRegistration).where(CampaignRegistration.member_id == member_id))}
 
 
 def get_package(session: Session, p: Principal, package_id: int) -> GiftPackage:

@@ -15,12 +15,13 @@ from lianmeng.campaigns import repository, service
 from lianmeng.campaigns.domain import CampaignStatus
 from lianmeng.campaigns.schemas import CampaignCreate, CostIn, PackageIn, ParticipantIn, RegistrationIn
 from lianmeng.coupons.web import describe, member_by_card
+from lianmeng.kit import clock
 from lianmeng.kit.clock import SHANGHAI
 from lianmeng.kit.errors import AppError, Forbidden
 from lianmeng.kit.pagination import PageParams, paginate
 from lianmeng.members.domain import mask_name
 from lianmeng.members.models import Member
-from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_field
+from lianmeng.web.console import MemberPage, Page, StaffPage, form_of, parse, run_write, yuan_field
 
 router = APIRouter(include_in_schema=False)
 
@@ -230,3 +231,36 @@ async def claim(package_id: int, page: StaffPage) -> Response:
     if error:
         return _campaign(page, campaign_id, error=error, status_code=409)
     return _saved(campaign_id)
+
+
+# --- members: the alliance's open campaigns, and registering for one (报名) -------------------------------------
+
+
+def _member_list(page: Page, error: str | None = None, status_code: int = 200) -> Response:
+    assert page.me.alliance_id is not None and page.me.member_id is not None
+    campaigns = repository.open_campaigns(page.session, page.me.alliance_id, clock.now())
+    mine = repository.registrations_of_member(page.session, page.me.member_id)
+    participants = repository.participants_of(page.session, [c.id for c in campaigns])
+    names = {m.id: m.name for m in repository.alliance_merchants(page.session, page.me.alliance_id)}
+    rows = [{"c": c, "registration": mine.get(c.id),
+             "merchants": [names.get(p.merchant_id, "") for p in participants.get(c.id, [])]} for c in campaigns]
+    flash = None
+    if page.request.query_params.get("registered"):
+        flash = page.t("报名成功,活动现场出示联盟卡即可签到",
+                       "You are registered: show your card at the event to check in")
+    return page.render("member/campaigns.html", status_code=status_code, principal=None, member_nav=True,
+                       rows=rows, error=error, flash=flash, errors={})
+
+
+@router.get("/m/campaigns")
+def member_campaigns(page: MemberPage) -> Response:
+    return _member_list(page)
+
+
+@router.post("/m/campaigns/{campaign_id}/register")
+async def member_register(campaign_id: int, page: MemberPage) -> Response:
+    await form_of(page)
+    _, error = run_write(page, lambda: service.register(page.session, page.me, campaign_id, RegistrationIn()))
+    if error:
+        return _member_list(page, error, 422)
+    return RedirectResponse("/m/campaigns?registered=1", status_code=303)

@@ -13,6 +13,7 @@ from tests.conftest import World
 from tests.integration.campaigns.test_campaigns_api import campaign_with, ok, template
 from tests.integration.web.console import console, csrf_of
 from tests.integration.web.test_counter_pages import card_of, error_of
+from tests.integration.web.test_member_pages import as_member
 
 
 def post(browser: TestClient, page: str, path: str, data: dict[str, str]) -> Any:
@@ -107,3 +108,34 @@ def test_registration_waits_for_the_start_and_store_staff_do_not_make_packages(w
     assert ok(world, "operator", "GET", f"/campaigns/{cid}/registrations")["items"] == []
     refused = post(desk, page, f"{page}/gift-packages", {"package_name": "x", "template_1": "1"})
     assert refused.status_code == 422 and "无权执行此操作" in refused.text
+
+
+def test_a_member_registers_from_the_member_page_and_staff_check_them_in(world: World, db_url: str) -> None:
+    m1, m2, _ = world.a.merchants
+    cid = campaign_with(world, [m1, m2])
+    draft = campaign_with(world, [m1], activate=False)
+    member = world.a.members[m2]
+    phone = TestClient(world.client.app)
+    as_member(phone, db_url, member)
+    listed = phone.get("/m/campaigns")
+    assert listed.status_code == 200 and f'id="campaign-{cid}"' in listed.text
+    assert f'id="campaign-{draft}"' not in listed.text  # only what is on
+    assert "alpha merchant 1、alpha merchant 2" in listed.text
+    done = phone.post(f"/m/campaigns/{cid}/register", data={"csrf": csrf_of(listed.text)}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/m/campaigns?registered=1"
+    after = phone.get("/m/campaigns?registered=1").text
+    assert "报名成功" in after and "已报名" in after and f'action="/m/campaigns/{cid}/register"' not in after
+    again = phone.post(f"/m/campaigns/{cid}/register", data={"csrf": csrf_of(listed.text)})
+    assert again.status_code == 422 and "该会员已报名此活动" in again.text
+    early = phone.post(f"/m/campaigns/{draft}/register", data={"csrf": csrf_of(listed.text)})
+    assert early.status_code == 422 and "活动当前状态为「草稿」" in early.text
+
+    registration = ok(world, "staff2", "GET", f"/campaigns/{cid}/registrations")["items"]
+    assert [r["member_id"] for r in registration] == [member]
+    assert registration[0]["registered_by_merchant_id"] is None
+    desk = console(world.client, world.a.actors["staff2"].username)
+    page = f"/console/campaigns/{cid}"
+    checked = post(desk, page, f"/console/campaign-registrations/{registration[0]['id']}/check-in", {})
+    assert checked.status_code == 303
+    assert "已签到" in phone.get("/m/campaigns").text
+    assert ok(world, "operator", "GET", f"/campaigns/{cid}/report")["checked_in"] == 1
