@@ -2,9 +2,10 @@
 moments, as the live system would have recorded them:
 
 * 特斯拉车主健康生活节 — closed: the service centre and the three gyms put in ¥10,000 each, record the venue and
-  posters, register centre members (those who went on to use a gym coupon in the window, and as many again who did
-  not) and check them in at the centre. Its report counts their orders at the gyms from the referral history, so
-  the ROI has figures without one invented order.
+  posters, register members of one of them who went on to buy at another with a partner's coupon in the window (the
+  referral history's gym members at the centre, car owners at the gyms), and as many centre members again who did
+  not, and check them all in at the centre. Its report counts those history orders, so the ROI has figures without
+  one invented order.
 * 冬季健身开放周 — on now: the centre and one gym, a gift package of the gym's coupons, some members registered and
   a few checked in; nothing handed out yet, so the coupon and order counts of the history stay the seed's.
 
@@ -31,7 +32,7 @@ from lianmeng.merchants.models import Merchant, Staff
 from lianmeng.tenancy import Principal
 
 CONTRIBUTION_FEN = 1_000_000  # ¥10,000 each, as in the seed's example
-CLOSED_WEEKS = (8, 4)  # the closed campaign runs from 8 to 4 weeks before the history's end
+CLOSED_WEEKS = (7, 2)  # the closed campaign runs from 7 to 2 weeks before the history's end
 OPEN_DAYS = (3, 14)  # the open one started 3 days before it and runs 14 days after
 OPEN_REGISTERED, OPEN_CHECKED_IN = 24, 9
 
@@ -66,14 +67,16 @@ def add_campaigns(session: Session, alliance_id: int, merchants: dict[str, Merch
         campaigns.add_cost(session, operator, closed.id, CostIn(what="海报与物料", amount_fen=80_000))
     with clock.fixed_at(starts):
         campaigns.set_status(session, operator, closed.id, CampaignStatus.ACTIVE)
+    taking_part = [centre.id, *(g.id for g in gyms)]
     came = sorted(set(session.scalars(
         select(Redemption.member_id).join(Member, Member.id == Redemption.member_id)
-        .where(Member.origin_merchant_id == centre.id, Redemption.merchant_id.in_([g.id for g in gyms]),
+        .where(Member.origin_merchant_id.in_(taking_part), Redemption.merchant_id.in_(taking_part),
+               Redemption.merchant_id != Member.origin_merchant_id, Member.merged_into_id.is_(None),
                Redemption.at >= starts, Redemption.at < ends, Redemption.order_id.is_not(None)))))
     others = [m for m in session.scalars(select(Member.id).where(
         Member.origin_merchant_id == centre.id, Member.merged_into_id.is_(None)).order_by(Member.id))
         if m not in set(came)]
-    people = sorted(came + rng.sample(others, min(len(others), max(len(came), 10))))
+    people = sorted(came + rng.sample(others, min(len(others), max(len(came) // 2, 10))))
     for member_id in people:
         at = starts + timedelta(hours=rng.randint(1, 24 * 5))
         with clock.fixed_at(at):
