@@ -81,7 +81,7 @@ def _campaign(page: Page, campaign_id: int, errors: dict[str, str] | None = None
     manages = page.me.is_operator or (page.me.manages_merchant and campaign.lead_merchant_id is not None
                                       and page.me.merchant_id == campaign.lead_merchant_id)
     registrations = [{"id": r.id, "member_id": m.id, "name": m.name if page.me.is_operator else mask_name(m.name),
-                      "phone": m.phone_masked, "card_no": m.card_no, "registered_at": r.registered_at,
+                      "phone": m.phone_masked, "registered_at": r.registered_at,
                       "checked_in_at": r.checked_in_at, "checked_in_at_name": names.get(
                           r.checked_in_merchant_id or 0, "")}
                      for r, m in repository.registrations_with_members(page.session, page.me, campaign.id)]

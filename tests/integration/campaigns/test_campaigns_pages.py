@@ -63,6 +63,7 @@ def test_registration_to_roi_from_the_pages(world: World) -> None:
     assert handed.status_code == 303, handed.text
     shown = desk.get(page).text
     assert "已签到" in shown and "健康生活礼包 · 已领取" in shown
+    assert card not in shown  # the card is what a partner's member shows at a counter: not listed for staff
     coupons = ok(world, "operator", "GET", f"/coupons?member_id={member}&template_id={gym}")["items"]
     assert len(coupons) == 1 and coupons[0]["referrer_merchant_id"] == m1
 
