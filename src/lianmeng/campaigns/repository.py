@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, union_all
@@ -16,7 +17,9 @@ from lianmeng.campaigns.models import (
     GiftPackage,
 )
 from lianmeng.commissions.models import Rebate
-from lianmeng.coupons.models import Redemption
+from lianmeng.coupons.models import CouponTemplate, Redemption
+from lianmeng.members.models import Member
+from lianmeng.merchants.models import Merchant
 from lianmeng.orders.models import Order
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped
@@ -78,6 +81,49 @@ def list_registrations(p: Principal, campaign_id: int) -> Select[Any]:
             .order_by(CampaignRegistration.id))
 
 
+def registrations_with_members(session: Session, p: Principal,
+                               campaign_id: int) -> list[tuple[CampaignRegistration, Member]]:
+    """The campaign's registrations the caller may see, each with its member (the campaign page's list)."""
+    stmt = (select(CampaignRegistration, Member).join(Member, Member.id == CampaignRegistration.member_id)
+            .where(CampaignRegistration.campaign_id == campaign_id, policy.campaign_registrations(p))
+            .order_by(CampaignRegistration.id))
+    return [(r, m) for r, m in session.execute(stmt)]
+
+
+def claimed_packages(session: Session, campaign_id: int) -> set[tuple[int, int]]:
+    """(package id, member id) pairs already handed out in the campaign."""
+    rows = session.execute(select(CampaignCoupon.package_id, CampaignCoupon.member_id)
+                           .where(CampaignCoupon.campaign_id == campaign_id).distinct())
+    return {(int(package), int(member)) for package, member in rows}
+
+
+def participant_templates(session: Session, p: Principal, campaign_id: int) -> list[CouponTemplate]:
+    """Active coupon templates the caller sees that belong to the campaign's participating merchants."""
+    owners = select(CampaignMerchant.merchant_id).where(CampaignMerchant.campaign_id == campaign_id)
+    stmt = (select(CouponTemplate).where(policy.coupon_templates(p), CouponTemplate.owner_merchant_id.in_(owners),
+                                         CouponTemplate.status == "active")
+            .order_by(CouponTemplate.owner_merchant_id, CouponTemplate.id))
+    return list(session.scalars(stmt))
+
+
+def alliance_merchants(session: Session, alliance_id: int) -> list[Merchant]:
+    return list(session.scalars(select(Merchant).where(Merchant.alliance_id == alliance_id).order_by(Merchant.id)))
+
+
+def open_campaigns(session: Session, alliance_id: int, now: datetime) -> list[Campaign]:
+    """The alliance's active campaigns not yet over: what a member may register for (their names and dates are
+    public to the alliance's members; the figures are not)."""
+    return list(session.scalars(select(Campaign).where(Campaign.alliance_id == alliance_id,
+                                                       Campaign.status == "active", Campaign.ends_at > now)
+                                .order_by(Campaign.starts_at, Campaign.id)))
+
+
+def registrations_of_member(session: Session, member_id: int) -> dict[int, CampaignRegistration]:
+    """campaign id → the member's registration."""
+    return {r.campaign_id: r for r in session.scalars(
+        select(CampaignRegistration).where(CampaignRegistration.member_id == member_id))}
+
+
 def get_package(session: Session, p: Principal, package_id: int) -> GiftPackage:
     return get_scoped(session, GiftPackage, package_id, policy.campaign_children(p, GiftPackage.campaign_id),
                       "gift_package")
@@ -102,9 +148,18 @@ def _int(value: Any) -> int:
 
 
 def registration_counts(session: Session, campaign_id: int) -> tuple[int, int]:
-    row = session.execute(select(func.count(CampaignRegistration.id), func.count(CampaignRegistration.checked_in_at))
-                          .where(CampaignRegistration.campaign_id == campaign_id)).one()
-    return _int(row[0]), _int(row[1])
+    return registration_counts_of(session, [campaign_id]).get(campaign_id, (0, 0))
+
+
+def registration_counts_of(session: Session, campaign_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """campaign id → (registered, checked in), one grouped query: the list and the report read the same counts."""
+    if not campaign_ids:
+        return {}
+    rows = session.execute(select(CampaignRegistration.campaign_id, func.count(CampaignRegistration.id),
+                                  func.count(CampaignRegistration.checked_in_at))
+                           .where(CampaignRegistration.campaign_id.in_(campaign_ids))
+                           .group_by(CampaignRegistration.campaign_id))
+    return {int(c): (_int(n), _int(k)) for c, n, k in rows}
 
 
 def participants_by_merchant(session: Session, campaign: Campaign) -> dict[int, int]:

@@ -42,6 +42,8 @@ from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import OPERATOR, OwnerType, Party
 from lianmeng.members import repository as members_repo
+from lianmeng.members import service as members_service
+from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Merchant
 from lianmeng.tenancy import Principal
@@ -235,6 +237,12 @@ def claim_package(session: Session, actor: Principal, package_id: int, member_id
     session.flush()
     return ClaimOut(package_id=package.id, member_id=member.id, coupon_ids=[c.id for c in coupons],
                     coupon_codes=[c.code for c in coupons])
+
+
+def member_by_phone(session: Session, actor: Principal, raw_phone: str) -> Member | None:
+    """A member the caller sees with this phone (staff registering someone at the event); 422 for a bad number."""
+    lookup = members_service.phone_lookup_hash(actor, raw_phone)
+    return session.scalars(members_repo.list_members(actor, phone_lookup=lookup).limit(1)).first()
 
 
 def report(session: Session, actor: Principal, campaign_id: int) -> ReportOut:

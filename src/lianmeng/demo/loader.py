@@ -31,6 +31,7 @@ from lianmeng.coupons.models import Coupon, CouponTemplate
 from lianmeng.coupons.schemas import AttachOrderIn, IssueIn, RedeemIn, TemplateCreate
 from lianmeng.demo import data, generate, prospects
 from lianmeng.demo.audiences import add_audiences
+from lianmeng.demo.campaigns import add_campaigns
 from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.dedup import add_duplicates
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
@@ -175,11 +176,13 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     if plan.history:  # a finished targeted offer with its results (its members come from the history's orders)
         targeting |= add_targeted_offer(session, loaded.alliance_id, loaded.merchants, loaded.users,
                                         history_end(plan), random.Random(f"{plan.seed}-offer"))
+    joint = add_campaigns(session, loaded.alliance_id, loaded.merchants, loaded.users, history_end(plan),
+                          random.Random(f"{plan.seed}-campaigns"))  # after the history: its orders are the results
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
-        "users": len(loaded.users), **history, **targeting, **tagged, **cars,
+        "users": len(loaded.users), **history, **targeting, **tagged, **cars, **joint,
     }
     for added in (recruits, duplicates):  # recruiting and the planted duplicates add to the counts
         counts.update({key: counts.get(key, 0) + n for key, n in added.items()})

@@ -67,7 +67,7 @@ def test_the_campaign_list_shows_the_contributions_the_campaign_page_shows(world
     row = re.search(rf'<a href="/console/campaigns/{campaign["id"]}">.*?</tr>', listed, re.S)
     assert row, listed
     cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(0))
-    assert cells == ["3", format_yuan(650_050)]  # three merchants, ¥6,500.50 — not 0 and ¥0.00
+    assert cells == ["3", format_yuan(650_050), "0", "0"]  # three merchants, ¥6,500.50; nobody registered yet
     api = ok(world.client.get(f"{API}/campaigns", headers=op), 200)["items"]
     assert [len(c["merchants"]) for c in api if c["id"] == campaign["id"]] == [3]
 
