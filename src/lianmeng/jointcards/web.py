@@ -16,12 +16,13 @@ from fastapi.responses import Response
 
 from lianmeng.coupons.web import attempt, member_by_card, merchant_names
 from lianmeng.jointcards import repository, service
-from lianmeng.jointcards.schemas import ConsumeIn, ProductOut, SaleIn
+from lianmeng.jointcards.schemas import ComponentIn, ConsumeIn, ProductCreate, ProductOut, SaleIn, TierIn
 from lianmeng.kit.errors import AppError, Forbidden
 from lianmeng.kit.money import format_yuan
 from lianmeng.members.models import Member
+from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy.scoped import MAX_ID
-from lianmeng.web.console import Page, StaffPage, form_of
+from lianmeng.web.console import Page, StaffPage, form_of, yuan_field
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,14 +52,16 @@ def _index(page: Page, *, status_code: int = 200, member: Member | None = None, 
     context.setdefault("values", {})
     return page.render("jointcards/index.html", status_code=status_code, products=products, tiers=tiers,
                        cards=cards, product_names=names, names=merchant_names(page),
-                       can_sell=page.me.is_merchant_side, found=member, **context)
+                       can_sell=page.me.is_merchant_side, can_define=_can_define(page), found=member, **context)
 
 
 @router.get("/console/joint-cards")
-def joint_cards(page: StaffPage, card: str = "") -> Response:
-    """Products and cards; with ?card= the cards of the member holding that alliance card (those visible here)."""
+def joint_cards(page: StaffPage, card: str = "", created: int = 0) -> Response:
+    """Products and cards; with ?card= the cards of the member holding that alliance card (those visible here);
+    `created`: a product was just defined on the form."""
     if not card.strip():
-        return _index(page)
+        return _index(page, flash=page.t("联合卡已创建,可以售卡了", "Joint card created; it can be sold now")
+                      if created else None)
     try:
         member = member_by_card(page, card[:200])
     except AppError as error:
@@ -106,6 +109,144 @@ async def sell(page: StaffPage) -> Response:
             error.code if error else "", "tier_id")
         return _index(page, status_code=422, errors={where: page.error_text(error) if error else ""}, values=values)
     return page.redirect(f"/console/joint-cards/{card.id}?sold=1")
+
+
+# --- defining a product (the same service call as POST /joint-card-products) -------------------------------
+
+TIER_ROWS = 3
+COMPONENT_ROWS = 5
+
+
+def _can_define(page: Page) -> bool:
+    """Who may define a product, as the service allows: the alliance's operator or a merchant's admin."""
+    me = page.me
+    return me.alliance_id is not None and (me.is_operator or (me.manages_merchant and me.merchant_id is not None))
+
+
+def _merchant_options(page: Page) -> list[tuple[str, str]]:
+    merchants = page.session.scalars(merchants_repo.list_merchants(page.me).limit(500))
+    return [(str(m.id), m.name) for m in merchants if m.alliance_id == page.me.alliance_id]
+
+
+def _new_page(page: Page, *, status_code: int = 200, **context: Any) -> Response:
+    if not _can_define(page):
+        raise Forbidden()
+    merchants = _merchant_options(page)
+    context.setdefault("errors", {})
+    context.setdefault("values", {"carry_over_months": "12"})
+    return page.render("jointcards/new.html", status_code=status_code, tier_rows=range(TIER_ROWS),
+                       component_rows=range(COMPONENT_ROWS),
+                       merchant_options=[("", page.t("— 选择商户 —", "— choose a merchant —")), *merchants],
+                       expiry_options=[("", page.t("售卡商户(默认)", "The seller (default)")), *merchants],
+                       **context)
+
+
+def _text(values: Mapping[str, str], key: str) -> str:
+    return values.get(key, "").strip()
+
+
+def _component(page: Page, values: Mapping[str, str], key: str,
+               errors: dict[str, str]) -> ComponentIn | None:
+    """One component row `key` (t0c1): None when left blank; otherwise checked field by field."""
+    fields = ("merchant_id", "name", "unit_name", "units", "list_value")
+    if not any(_text(values, f"{key}_{f}") for f in fields if f != "unit_name"):
+        return None
+    before = len(errors)
+    merchant_id = _whole(_text(values, f"{key}_merchant_id"), MAX_ID)
+    if merchant_id is None:
+        errors[f"{key}_merchant_id"] = page.t("请选择提供该项目的商户", "Choose the merchant that serves it")
+    name = _text(values, f"{key}_name")
+    if not name:
+        errors[f"{key}_name"] = page.t("请输入项目名称", "Enter the component's name")
+    elif len(name) > 100:
+        errors[f"{key}_name"] = page.t("最长 100 个字符", "At most 100 characters")
+    unit_name = _text(values, f"{key}_unit_name") or "次"
+    if len(unit_name) > 20:
+        errors[f"{key}_unit_name"] = page.t("最长 20 个字符", "At most 20 characters")
+    units = _whole(_text(values, f"{key}_units"), 100_000)
+    if units is None:
+        errors[f"{key}_units"] = page.t("请输入 1 到 100000 之间的整数", "Enter a whole number from 1 to 100000")
+    value, message = yuan_field(page, values.get(f"{key}_list_value", ""))
+    if message is not None:
+        errors[f"{key}_list_value"] = message
+    if len(errors) > before or merchant_id is None or units is None or value is None:
+        return None
+    return ComponentIn(merchant_id=merchant_id, name=name, unit_name=unit_name, units=units, list_value_fen=value)
+
+
+def _definition(page: Page, values: Mapping[str, str]) -> tuple[ProductCreate | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    name = _text(values, "name")
+    if not name:
+        errors["name"] = page.t("请输入联合卡名称", "Enter the joint card's name")
+    elif len(name) > 100:
+        errors["name"] = page.t("最长 100 个字符", "At most 100 characters")
+    description = _text(values, "description")
+    if len(description) > 500:
+        errors["description"] = page.t("最长 500 个字符", "At most 500 characters")
+    months = _whole(_text(values, "carry_over_months"), 120)
+    if months is None:
+        errors["carry_over_months"] = page.t("请输入 1 到 120 之间的月数", "Enter a number of months from 1 to 120")
+    expiry = _text(values, "expiry_merchant_id")
+    expiry_id = _whole(expiry, MAX_ID) if expiry else None
+    if expiry and expiry_id is None:
+        errors["expiry_merchant_id"] = page.t("请选择商户", "Choose a merchant")
+    tiers: list[TierIn] = []
+    seen: set[str] = set()
+    for t in range(TIER_ROWS):
+        components = [c for i in range(COMPONENT_ROWS)
+                      if (c := _component(page, values, f"t{t}c{i}", errors)) is not None]
+        tier_name, price_text = _text(values, f"t{t}_name"), values.get(f"t{t}_price", "")
+        started = any(f"t{t}c" in key for key in errors)
+        if not (tier_name or price_text.strip() or components or started):
+            continue
+        if not tier_name:
+            errors[f"t{t}_name"] = page.t("请输入版本名称,如 舒适版", "Enter the tier's name, e.g. 舒适版")
+        elif len(tier_name) > 100:
+            errors[f"t{t}_name"] = page.t("最长 100 个字符", "At most 100 characters")
+        elif tier_name in seen:
+            errors[f"t{t}_name"] = page.t("版本名称不能重复", "Tier names must differ")
+        seen.add(tier_name)
+        price, message = yuan_field(page, price_text)
+        if message is not None:
+            errors[f"t{t}_price"] = message
+        if not components and not started:
+            errors[f"t{t}c0_merchant_id"] = page.t("每个版本至少一个项目", "Each tier needs at least one component")
+        if price is not None and components and not errors:
+            tiers.append(TierIn(name=tier_name, price_fen=price, components=components))
+    if not tiers and not errors:
+        errors["t0_name"] = page.t("请至少填写一个版本", "Fill in at least one tier")
+    if errors or months is None:
+        return None, errors
+    return ProductCreate(name=name, description=description, carry_over_months=months,
+                         expiry_merchant_id=expiry_id, tiers=tiers), {}
+
+
+@router.get("/console/joint-cards/new")
+def new_product(page: StaffPage) -> Response:
+    """The form defining a joint card: its tiers (price in yuan) and each tier's components (which merchant serves
+    what, how many units, the list value that weights the split of the price)."""
+    return _new_page(page)
+
+
+@router.post("/console/joint-cards/new")
+async def create_product(page: StaffPage) -> Response:
+    values = await form_of(page)
+    if not _can_define(page):
+        raise Forbidden()
+    body, errors = _definition(page, values)
+    if body is None:
+        return _new_page(page, status_code=422, errors=errors, values=values)
+    product, error = attempt(page, lambda: service.create_product(page.session, page.me, body))
+    if error is not None or product is None:
+        if isinstance(error, Forbidden):
+            raise error
+        where = "expiry_merchant_id" if error is not None and body.expiry_merchant_id is not None else "form"
+        if error is not None and error.code == "wrong_alliance":
+            where = "form"
+        return _new_page(page, status_code=422, values=values,
+                         errors={where: page.error_text(error) if error else ""})
+    return page.redirect(f"/console/joint-cards?created={product.id}#products")
 
 
 def _card_page(page: Page, card_id: int, *, status_code: int = 200, **context: Any) -> Response:
