@@ -24,6 +24,7 @@ from lianmeng.demo import data, generate
 from lianmeng.demo.dedup import PLANTED
 from lianmeng.demo.loader import DemoPlan, DemoSummary, load_demo
 from lianmeng.demo.recruiting import PROMOTER_LOGINS
+from lianmeng.jointcards.models import JointCard, JointComponent, JointProduct, JointTier
 from lianmeng.kit import crypto
 from lianmeng.kit.errors import Conflict
 from lianmeng.kit.ids import is_valid_card_number
@@ -180,6 +181,17 @@ def test_agreements_tell_their_history(session: Session, loaded: DemoSummary) ->
         assert agreement.settlement_cycle == "monthly"
         for term in agreement.commission_terms:
             assert isinstance(term.get("amount_fen") or term.get("rate_bp"), int)
+
+
+def test_a_joint_card_product_and_no_cards_sold(session: Session, loaded: DemoSummary) -> None:
+    products = session.scalars(select(JointProduct)).all()
+    assert [p.name for p in products] == ["城市生活联名卡"] and loaded.counts["joint_card_products"] == 1
+    tiers = session.scalars(select(JointTier).order_by(JointTier.position)).all()
+    assert [(t.name, t.price_fen) for t in tiers] == [("经济版", 980_000), ("舒适版", 1_480_000)]
+    for tier in tiers:  # each tier's price is split among its components exactly
+        shares = session.scalars(select(JointComponent.share_fen).where(JointComponent.tier_id == tier.id)).all()
+        assert sum(shares) == tier.price_fen
+    assert session.scalar(select(func.count(JointCard.id))) == 0
 
 
 def test_logins_scoped_to_their_merchant(session: Session, loaded: DemoSummary) -> None:
