@@ -9,7 +9,30 @@ from sqlalchemy.orm import Mapped, mapped_column
 from lianmeng.db import Base, UTCDateTime
 
 
-class MemberMerge(Base):
+class _MergeRecord:
+    """What every merge records beside its survivor and absorbed ids: who did it, when, what moved, and its undo."""
+
+    actor_kind: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(120), default="")
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    undo_reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class _MergeEventRecord:
+    """An append-only line of a merge's history: a merge or its undo, with the actor and the reason as given."""
+
+    kind: Mapped[str] = mapped_column(String(12))
+    actor_kind: Mapped[str] = mapped_column(String(12))
+    actor_id: Mapped[int] = mapped_column(Integer)
+    actor_label: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MemberMerge(_MergeRecord, Base):
     """One merge of a duplicate member into a survivor: who, when, why and exactly what moved (`moved`), so that
     undo can reverse it item by item. Changes only by undo (status, undone_*); its history is in MergeEvent."""
 
@@ -22,31 +45,18 @@ class MemberMerge(Base):
     status: Mapped[str] = mapped_column(String(12), default="in_force")
     reason: Mapped[str] = mapped_column(String(300))
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)  # a merchant admin's
-    actor_kind: Mapped[str] = mapped_column(String(12))
-    actor_id: Mapped[int] = mapped_column(Integer)
-    actor_label: Mapped[str] = mapped_column(String(120), default="")
-    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    moved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    undo_reason: Mapped[str | None] = mapped_column(String(300))
 
 
-class MergeEvent(Base):
+class MergeEvent(_MergeEventRecord, Base):
     """Append-only: a merge or its undo, with the actor and the reason as given."""
 
     __tablename__ = "member_merge_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merge_id: Mapped[int] = mapped_column(ForeignKey("member_merges.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))
-    actor_kind: Mapped[str] = mapped_column(String(12))
-    actor_id: Mapped[int] = mapped_column(Integer)
-    actor_label: Mapped[str] = mapped_column(String(120), default="")
-    reason: Mapped[str] = mapped_column(String(300))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class PlaceMerge(Base):
+class PlaceMerge(_MergeRecord, Base):
     """One merge of a duplicate place (a store, a prospect or a merchant) into a survivor: who, when, why, and every
     reassignment it made (`moved`: row ids per table and column, list edits with their before and after), so that
     undo restores exactly those. `merchant_id`: the merchant a merchant admin merged for (its stores, the prospects
@@ -62,25 +72,12 @@ class PlaceMerge(Base):
     status: Mapped[str] = mapped_column(String(12), default="in_force")
     reason: Mapped[str] = mapped_column(String(300))
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
-    actor_kind: Mapped[str] = mapped_column(String(12))
-    actor_id: Mapped[int] = mapped_column(Integer)
-    actor_label: Mapped[str] = mapped_column(String(120), default="")
-    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    moved: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    undo_reason: Mapped[str | None] = mapped_column(String(300))
 
 
-class PlaceMergeEvent(Base):
+class PlaceMergeEvent(_MergeEventRecord, Base):
     """Append-only: a place merge or its undo, with the actor and the reason as given."""
 
     __tablename__ = "place_merge_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merge_id: Mapped[int] = mapped_column(ForeignKey("place_merges.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))
-    actor_kind: Mapped[str] = mapped_column(String(12))
-    actor_id: Mapped[int] = mapped_column(Integer)
-    actor_label: Mapped[str] = mapped_column(String(120), default="")
-    reason: Mapped[str] = mapped_column(String(300))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
