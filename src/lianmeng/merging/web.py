@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from lianmeng.coupons.web import attempt, member_by_card
+from lianmeng.coupons.web import member_by_card
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Invalid
 from lianmeng.kit.pagination import PageParams, paginate
@@ -19,7 +19,7 @@ from lianmeng.merging.domain import PlaceKind
 from lianmeng.merging.models import MemberMerge, PlaceMerge
 from lianmeng.tenancy import policy
 from lianmeng.web import labels
-from lianmeng.web.console import Page, StaffPage, form_of
+from lianmeng.web.console import Page, StaffPage, attempt, form_of
 
 router = APIRouter(include_in_schema=False)
 
