@@ -7,9 +7,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import lianmeng
+from tests.architecture.sources import PACKAGE, texts, trees_mentioning
 
-PACKAGE = Path(lianmeng.__file__).parent
 #: Where a hand-written commit or rollback is allowed, and why.
 ALLOWED = {
     "db.py": "the unit of work itself, and `begin_write`, which ends a read transaction before a write",
@@ -24,14 +23,17 @@ def _allowed(path: Path) -> bool:
     return any(relative == place or (place.endswith("/") and relative.startswith(place)) for place in ALLOWED)
 
 
+WORDS = (*BY_HAND, "begin_write")
+
+
 def _sources() -> list[Path]:
-    return sorted(path for path in PACKAGE.rglob("*.py") if not _allowed(path))
+    return sorted(path for path in texts() if not _allowed(path))
 
 
-def _calls(path: Path) -> list[tuple[int, str]]:
-    """(line, what) for every `x.commit()`, `x.rollback()` and `begin_write(…)` in the file."""
+def _calls(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, what) for every `x.commit()`, `x.rollback()` and `begin_write(…)` in the module."""
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         if isinstance(node.func, ast.Attribute) and node.func.attr in BY_HAND:
@@ -48,12 +50,12 @@ def test_the_scan_sees_the_package() -> None:
     assert PACKAGE / "web" / "console.py" in sources and PACKAGE / "db.py" not in sources
 
 
-def test_the_scan_finds_a_commit_by_hand(tmp_path: Path) -> None:
-    door = tmp_path / "door.py"
-    door.write_text("def save(session):\n    begin_write(session)\n    session.commit()\n    session.rollback()\n")
+def test_the_scan_finds_a_commit_by_hand() -> None:
+    door = ast.parse("def save(session):\n    begin_write(session)\n    session.commit()\n    session.rollback()\n")
     assert sorted(_calls(door)) == [(2, "begin_write()"), (3, ".commit()"), (4, ".rollback()")]
 
 
 def test_nothing_commits_by_hand() -> None:
-    by_hand = [f"{path.relative_to(PACKAGE)}:{line} {what}" for path in _sources() for line, what in _calls(path)]
+    by_hand = [f"{path.relative_to(PACKAGE)}:{line} {what}" for path, tree in trees_mentioning(*WORDS).items()
+               if not _allowed(path) for line, what in _calls(tree)]
     assert not by_hand, "commit through lianmeng.db.transaction / unit_of_work, not by hand:\n" + "\n".join(by_hand)
