@@ -30,12 +30,13 @@ def _render(page: Page, values: dict[str, str] | None = None, error: AppError | 
             status_code: int = 200, place_values: dict[str, str] | None = None,
             place_error: AppError | None = None) -> Response:
     policy.require_member_merger(page.me)
-    merges, total = paginate(page.session, repository.list_merges(page.me), PageParams(page=1, page_size=PAGE_SIZE))
+    merges, total = paginate(page.session, repository.list_merges(page.me, MemberMerge),
+                             PageParams(page=1, page_size=PAGE_SIZE))
     wanted = {i for m in merges for i in (m.survivor_id, m.absorbed_id)}
     cards = {m.id: ids.format_card_number(m.card_no)
              for m in page.session.scalars(select(Member).where(Member.id.in_(wanted)))}
     rows = [(m, cards.get(m.survivor_id, "—"), cards.get(m.absorbed_id, "—"), _undoable(page, m)) for m in merges]
-    places, place_total = paginate(page.session, repository.list_place_merges(page.me),
+    places, place_total = paginate(page.session, repository.list_merges(page.me, PlaceMerge),
                                    PageParams(page=1, page_size=PAGE_SIZE))
     names = repository.place_names(page.session, places)
     place_rows = [(m, _named(names, m.kind, m.survivor_id), _named(names, m.kind, m.absorbed_id),
