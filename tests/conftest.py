@@ -84,7 +84,7 @@ def session(db_url: str) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 def app() -> FastAPI:
     """The app is built once per test session: FastAPI takes ~1 s to build its ~500 routes, every test would pay it."""
-    from lianmeng.web.app import create_app
+    from lianmeng.main import create_app
 
     return create_app(DATABASE_URL)
 

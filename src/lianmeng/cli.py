@@ -66,11 +66,12 @@ def serve(
 ) -> None:
     """Serve the API (/api/v1, /docs) and pages (/) with uvicorn. Refuses the public development secret unless
     LIANMENG_ENV=development."""
+    import os
+
     import uvicorn
 
     from lianmeng.config import get_settings
     from lianmeng.kit import logmask
-    from lianmeng.web.app import create_app
 
     settings = get_settings()
     if settings.uses_dev_secret and not settings.is_development:
@@ -89,12 +90,15 @@ def serve(
     console.print(f"capacity: {settings.max_concurrent_requests} requests at once, {settings.pool_size} database "
                   f"connections; up to {settings.request_queue_depth} wait {settings.request_queue_seconds:g} s, "
                   f"then 503 + Retry-After (docs/capacity.md)")
-    log_config = logmask.uvicorn_log_config()
-    if reload:
-        uvicorn.run("lianmeng.web.app:create_app", factory=True, host=host, port=port, reload=True,
-                    log_config=log_config)
-    else:
-        uvicorn.run(create_app(database_url, run_jobs=True), host=host, port=port, log_config=log_config)
+    # The app factory sits on top of the house (nothing imports lianmeng.main): uvicorn builds the app from the
+    # settings, which these options reach through the environment (inherited by the reloader's worker too).
+    if database_url:
+        os.environ["LIANMENG_DATABASE_URL"] = database_url
+    if not reload:
+        os.environ["LIANMENG_RUN_JOBS"] = "true"
+    get_settings.cache_clear()
+    uvicorn.run("lianmeng.main:create_app", factory=True, host=host, port=port, reload=reload,
+                log_config=logmask.uvicorn_log_config())
 
 
 @db_app.command("upgrade")

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     default_language: str = Field(default="zh-CN")
     timezone: str = Field(default="Asia/Shanghai")
     jobs_interval_seconds: int = Field(default=300, ge=0, description="In-process job runs while serving; 0 = off")
+    run_jobs: bool = Field(default=False, description="Run the scheduled jobs in the server's process every "
+                           "`jobs_interval_seconds` (`lianmeng serve` turns it on).")
     sql_echo: bool = False
     public_url: str | None = Field(
         default=None,

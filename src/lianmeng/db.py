@@ -37,6 +37,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from lianmeng.config import get_settings
+from lianmeng.kit.errors import AppError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -278,17 +279,68 @@ def pinned_session(url: str | None = None) -> Iterator[Session]:
             session.close()
 
 
+class Transaction:
+    """The unit of work a door runs a use case in (see `transaction`), and the two things a door may say about it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._discard = False
+        self._keep_refusal = False
+
+    def discard(self) -> None:
+        """Roll back even on success: a dry run that shows the real figures and leaves nothing behind."""
+        self._discard = True
+
+    @contextmanager
+    def keeping_refusal(self) -> Iterator[None]:
+        """A refusal (AppError) raised in this block still commits what was written so far, then goes on up: a
+        wrong one-time code's failed-attempt count is what stops guessing."""
+        try:
+            yield
+        except AppError:
+            self._keep_refusal = True
+            raise
+
+
 @contextmanager
-def unit_of_work(url: str | None = None) -> Iterator[Session]:
-    """One transaction for a CLI command or job: commit on success, roll back on any error."""
-    session = new_session(url)
+def transaction(session: Session) -> Iterator[Transaction]:
+    """THE way to commit (docs/architecture.md): one unit of work per request, page, CLI command or job.
+
+    Ends any read transaction and opens one that is going to write (`begin_write`: the writer lock up front on
+    SQLite), runs the block, commits once on success; on any exception (a refusal or a bug) rolls back and
+    re-raises. Services never commit: they flush inside the caller's unit of work."""
+    unit = Transaction(session)
     try:
         begin_write(session)
-        yield session
+        yield unit
+    except BaseException:
+        if unit._keep_refusal:
+            _commit(session)
+        else:
+            session.rollback()
+        raise
+    if unit._discard:
+        session.rollback()
+    else:
+        _commit(session)
+
+
+def _commit(session: Session) -> None:
+    try:
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+@contextmanager
+def unit_of_work(url: str | None = None) -> Iterator[Session]:
+    """A new session and one `transaction` in it, for a CLI command or a job: commit on success, roll back on
+    any error."""
+    session = new_session(url)
+    try:
+        with transaction(session):
+            yield session
     finally:
         session.close()
 

@@ -20,7 +20,7 @@ CHROMIUM = os.environ.get("LIANMENG_CHROMIUM", "/usr/bin/chromium")
 @pytest.fixture
 def live_server(db_url: str) -> Iterator[str]:
     """The whole app (API and pages) on http://127.0.0.1:<port>, sharing the test database."""
-    from lianmeng.web.app import create_app
+    from lianmeng.main import create_app
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))

@@ -21,8 +21,8 @@ from lianmeng.auth.schemas import (
     UserOut,
     UserUpdate,
 )
-from lianmeng.db import begin_write
-from lianmeng.kit.errors import AppError, Invalid
+from lianmeng.db import transaction
+from lianmeng.kit.errors import Invalid
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.members.domain import normalize_phone
 from lianmeng.merchants import repository as merchants_repo
@@ -43,17 +43,15 @@ def _token_out(issued: service.IssuedToken) -> TokenOut:
 @router.post("/auth/token", response_model=TokenOut, summary="Password login (OAuth2 form; used by /docs)",
              responses=may_answer(401, 429))
 def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
-    begin_write(session)
-    issued = service.login(session, form.username, form.password)
-    session.commit()
+    with transaction(session):
+        issued = service.login(session, form.username, form.password)
     return _token_out(issued)
 
 
 @router.post("/auth/login", response_model=TokenOut, summary="Password login (JSON)", responses=may_answer(401, 429))
 def login(session: SessionDep, body: LoginIn) -> TokenOut:
-    begin_write(session)
-    issued = service.login(session, body.username, body.password)
-    session.commit()
+    with transaction(session):
+        issued = service.login(session, body.username, body.password)
     return _token_out(issued)
 
 
@@ -63,9 +61,8 @@ def logout(
     session: SessionDep, principal: CurrentPrincipal, bearer: Annotated[str | None, Depends(oauth2)]
 ) -> Response:
     if bearer and principal.kind != "api_key":
-        begin_write(session)
-        service.revoke_token(session, bearer)
-        session.commit()
+        with transaction(session):
+            service.revoke_token(session, bearer)
     return Response(status_code=204)
 
 
@@ -88,22 +85,16 @@ def _phone(raw: str) -> str:
 @router.post("/auth/member/code", status_code=202, summary="Send a member a one-time login code",
              responses=may_answer(429))
 def request_code(session: SessionDep, body: CodeRequest) -> dict[str, bool]:
-    begin_write(session)
-    service.request_code(session, body.alliance_id, _phone(body.phone))
-    session.commit()
+    with transaction(session):
+        service.request_code(session, body.alliance_id, _phone(body.phone))
     return {"accepted": True}
 
 
 @router.post("/auth/member/code/verify", response_model=TokenOut, summary="Member login with the one-time code",
              responses=may_answer(401, 429))
 def verify_code(session: SessionDep, body: CodeLogin) -> TokenOut:
-    begin_write(session)
-    try:
+    with transaction(session) as unit, unit.keeping_refusal():  # the failed-attempt count is what stops guessing
         issued = service.verify_code(session, body.alliance_id, _phone(body.phone), body.code)
-    except AppError:
-        session.commit()  # keep the failed-attempt count: it is what stops guessing
-        raise
-    session.commit()
     return _token_out(issued)
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from lianmeng.auth import service
 from lianmeng.auth.domain import Role
+from lianmeng.db import transaction
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import LANGUAGES
@@ -47,10 +48,9 @@ async def login(page: OpenPage) -> Response:
     status_code, headers = 422, {}
     if not errors:
         try:
-            issued = service.login(page.session, username, password)
-            page.session.commit()
+            with transaction(page.session):
+                issued = service.login(page.session, username, password)
         except AppError as error:
-            page.session.rollback()
             errors["password"] = page.error_text(error)
             if isinstance(error, Throttled):
                 status_code, headers = 429, {"Retry-After": str(error.retry_after)}

@@ -25,7 +25,7 @@ from lianmeng.counter import service as counter_service
 from lianmeng.coupons import service as coupons_service
 from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
 from lianmeng.coupons.schemas import BenefitRedeemIn, RedeemIn
-from lianmeng.coupons.web import attempt, describe, member_by_card, merchant_names
+from lianmeng.coupons.web import describe, member_by_card, merchant_names
 from lianmeng.jointcards.schemas import CardOut, ItemOut
 from lianmeng.kit import ids
 from lianmeng.kit.errors import AppError, Forbidden
@@ -39,7 +39,7 @@ from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate, RefundCreate
 from lianmeng.referrals.domain import is_alliance_revenue
 from lianmeng.web import labels
-from lianmeng.web.console import Page, StaffPage, form_of, yuan_field
+from lianmeng.web.console import Page, StaffPage, attempt, form_of, yuan_field
 
 router = APIRouter(include_in_schema=False)
 

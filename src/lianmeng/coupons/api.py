@@ -30,7 +30,7 @@ from lianmeng.coupons.schemas import (
     TemplateUpdate,
     ValidationOut,
 )
-from lianmeng.db import begin_write
+from lianmeng.db import transaction
 from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import pick_language, translate
 from lianmeng.kit.pagination import Page, page_of
@@ -220,29 +220,24 @@ CLAIM_ERRORS: dict[int | str, dict[str, Any]] = {
                                                                if k in (404, 422, 429)},
              summary="Claim step one: send a one-time code to the phone (public; same answer for any phone)")
 def claim_code(token: str, body: ClaimCodeIn, session: SessionDep) -> dict[str, bool]:
-    begin_write(session)
-    service.request_claim_code(session, token, body.phone)
-    session.commit()
+    with transaction(session):
+        service.request_claim_code(session, token, body.phone)
     return {"accepted": True}
 
 
 @router.post("/claim/{token}", response_model=ClaimOut, status_code=201, responses=CLAIM_ERRORS,
              summary="Claim step two: with the phone and its one-time code, or as the member logged in (public)")
 def claim(token: str, body: ClaimIn, session: SessionDep, caller: Caller) -> ClaimOut:
-    begin_write(session)
-    try:
-        claimant = service.prove_claimant(session, token, body, caller)
-    except AppError:
-        session.commit()  # only the failed-attempt count was written: it is what stops guessing
-        raise
-    coupon, created = service.claim(session, token, claimant, body)
-    _, template, _ = service.claim_link(session, token)
-    issued = claimant.issued
-    out = ClaimOut(coupon=CouponOut.model_validate(coupon), template=TemplateOut.model_validate(template),
-                   card_no=claimant.member.card_no, phone_masked=claimant.member.phone_masked, new_member=created,
-                   access_token=issued.access_token if issued else None,
-                   expires_at=issued.expires_at if issued else None)
-    session.commit()
+    with transaction(session) as unit:
+        with unit.keeping_refusal():  # only the failed-attempt count was written: it is what stops guessing
+            claimant = service.prove_claimant(session, token, body, caller)
+        coupon, created = service.claim(session, token, claimant, body)
+        _, template, _ = service.claim_link(session, token)
+        issued = claimant.issued
+        out = ClaimOut(coupon=CouponOut.model_validate(coupon), template=TemplateOut.model_validate(template),
+                       card_no=claimant.member.card_no, phone_masked=claimant.member.phone_masked,
+                       new_member=created, access_token=issued.access_token if issued else None,
+                       expires_at=issued.expires_at if issued else None)
     return out
 
 

@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any
 
 import segno
 from fastapi import APIRouter
@@ -24,7 +24,6 @@ from lianmeng.coupons import repository, service
 from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
 from lianmeng.coupons.schemas import IssueIn, TemplateCreate, TemplateUpdate
-from lianmeng.db import begin_write
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
 from lianmeng.kit.money import format_yuan
@@ -35,28 +34,11 @@ from lianmeng.members.schemas import CardRef
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy import policy
 from lianmeng.web import labels, links
-from lianmeng.web.console import Page, StaffPage, form_of, parse, yuan_field
+from lianmeng.web.console import Page, StaffPage, attempt, form_of, parse, yuan_field
 
 router = APIRouter(include_in_schema=False)
-Result = TypeVar("Result")
 
 # --- shared helpers ---------------------------------------------------------------------------------------
-
-
-def attempt(page: Page, action: Callable[[], Result], *, keep: bool = True) -> tuple[Result | None, AppError | None]:
-    """One write in this request's transaction, like `run_write`, but the refusal is kept (its code says which
-    field it belongs next to). `keep=False` rolls back even on success: a dry run with the real figures."""
-    try:
-        begin_write(page.session)
-        result = action()
-        if keep:
-            page.session.commit()
-        else:
-            page.session.rollback()
-        return result, None
-    except AppError as error:
-        page.session.rollback()
-        return None, error
 
 
 def card_ref(text: str) -> CardRef | None:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from lianmeng.coupons.web import attempt, member_by_card, merchant_names
+from lianmeng.coupons.web import member_by_card, merchant_names
 from lianmeng.jointcards import repository, service
 from lianmeng.jointcards.schemas import ComponentIn, ConsumeIn, ProductCreate, ProductOut, SaleIn, TierIn
 from lianmeng.kit.errors import AppError, Forbidden
@@ -22,7 +22,7 @@ from lianmeng.kit.money import format_yuan
 from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy.scoped import MAX_ID
-from lianmeng.web.console import Page, StaffPage, form_of, yuan_field
+from lianmeng.web.console import Page, StaffPage, attempt, form_of, yuan_field
 
 router = APIRouter(include_in_schema=False)
 

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lianmeng.config import get_settings
-from lianmeng.db import Base, UTCDateTime, begin_write
+from lianmeng.db import Base, UTCDateTime, transaction
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Invalid
 
@@ -87,45 +87,43 @@ def claim(session: Session, scope: str, key: str, fp: str) -> int | StoredRespon
     settings = get_settings()
     for _ in range(CLAIM_ATTEMPTS):
         now = clock.now()
-        begin_write(session)
-        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
-        # ON CONFLICT waits for a concurrent claim of the same key to commit or roll back, then skips the row.
-        claimed = session.scalar(
-            _insert(session)(IdempotencyRecord)
-            .values(scope=scope, key=key, fingerprint=fp, status=PROCESSING, locked_at=now, created_at=now,
-                    expires_at=now + timedelta(hours=settings.idempotency_hours))
-            .on_conflict_do_nothing(index_elements=["scope", "key"])
-            .returning(IdempotencyRecord.id)
-        )
-        if claimed is not None:
-            session.commit()
-            return int(claimed)
-        existing = session.execute(
-            select(IdempotencyRecord.id, IdempotencyRecord.fingerprint, IdempotencyRecord.status,
-                   IdempotencyRecord.response_status, IdempotencyRecord.response_body, IdempotencyRecord.locked_at)
-            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
-        ).one_or_none()
-        if existing is None:
-            session.commit()  # the holder failed and released the key between our insert and this read: claim again
-            continue
-        if existing.fingerprint != fp:
-            session.rollback()
-            raise Invalid("idempotency_mismatch")
-        if existing.status == COMPLETED:
-            session.rollback()
-            return StoredResponse(existing.response_status or 200, existing.response_body)
-        stale = now - timedelta(seconds=settings.idempotency_lock_seconds)
-        if existing.locked_at < stale:
-            # The first attempt died without releasing its key: take it over, but only one retry may win.
-            taken = session.execute(
-                update(IdempotencyRecord)
-                .where(IdempotencyRecord.id == existing.id, IdempotencyRecord.locked_at == existing.locked_at)
-                .values(locked_at=now)
+        with transaction(session) as claiming:
+            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < now))
+            # ON CONFLICT waits for a concurrent claim of the same key to commit or roll back, then skips the row.
+            claimed = session.scalar(
+                _insert(session)(IdempotencyRecord)
+                .values(scope=scope, key=key, fingerprint=fp, status=PROCESSING, locked_at=now, created_at=now,
+                        expires_at=now + timedelta(hours=settings.idempotency_hours))
+                .on_conflict_do_nothing(index_elements=["scope", "key"])
+                .returning(IdempotencyRecord.id)
             )
-            session.commit()
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                return int(existing.id)
-        session.rollback()
+            if claimed is not None:
+                return int(claimed)
+            existing = session.execute(
+                select(IdempotencyRecord.id, IdempotencyRecord.fingerprint, IdempotencyRecord.status,
+                       IdempotencyRecord.response_status, IdempotencyRecord.response_body,
+                       IdempotencyRecord.locked_at)
+                .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+            ).one_or_none()
+            if existing is None:
+                continue  # the holder failed and released the key between our insert and this read: claim again
+            if existing.fingerprint != fp:
+                raise Invalid("idempotency_mismatch")
+            if existing.status == COMPLETED:
+                claiming.discard()
+                return StoredResponse(existing.response_status or 200, existing.response_body)
+            stale = now - timedelta(seconds=settings.idempotency_lock_seconds)
+            if existing.locked_at < stale:
+                # The first attempt died without releasing its key: take it over, but only one retry may win.
+                taken = session.execute(
+                    update(IdempotencyRecord)
+                    .where(IdempotencyRecord.id == existing.id, IdempotencyRecord.locked_at == existing.locked_at)
+                    .values(locked_at=now)
+                )
+                if taken.rowcount == 1:  # type: ignore[attr-defined]
+                    return int(existing.id)
+            else:
+                claiming.discard()
         raise Conflict("idempotency_in_progress")
     raise Conflict("idempotency_in_progress")  # claimed and released by others again and again: let the client retry
 
@@ -143,13 +141,10 @@ def release(session: Session, record_id: int) -> None:
     """Give the key back after a failed request (its business transaction rolled back), so a corrected retry
     may use it. If even that fails, the claim goes stale after `idempotency_lock_seconds` and is taken over."""
     try:
-        begin_write(session)
-        session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id, IdempotencyRecord.status == PROCESSING)
-        )
-        session.commit()
+        with transaction(session):
+            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id,
+                                                            IdempotencyRecord.status == PROCESSING))
     except SQLAlchemyError:
-        session.rollback()
         log.warning("could not release idempotency record %s; it will go stale", record_id, exc_info=True)
 
 
@@ -166,20 +161,17 @@ def run_once(
     concurrent retry sees it), then the business write and the stored response commit together.
     Returns (status code, JSON body, replayed?)."""
     if key is None:
-        begin_write(session)
-        status_code, body = action()
-        session.commit()
+        with transaction(session):
+            status_code, body = action()
         return status_code, body, False
     claimed = claim(session, scope, key, fp)
     if isinstance(claimed, StoredResponse):
         return claimed.status_code, claimed.body, True
     try:
-        begin_write(session)
-        status_code, body = action()
-        complete(session, claimed, status_code, body)
-        session.commit()
+        with transaction(session):
+            status_code, body = action()
+            complete(session, claimed, status_code, body)
     except BaseException:
-        session.rollback()
         release(session, claimed)
         raise
     return status_code, body, False

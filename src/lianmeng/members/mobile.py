@@ -31,7 +31,7 @@ from lianmeng.coupons import service as coupons_service
 from lianmeng.coupons.domain import Acceptance
 from lianmeng.coupons.models import Coupon, CouponTemplate
 from lianmeng.coupons.schemas import ClaimIn
-from lianmeng.db import begin_write
+from lianmeng.db import transaction
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Forbidden, NotFound
 from lianmeng.kit.geo import format_distance, map_uri, nearest_first, parse_location
@@ -158,24 +158,20 @@ async def login(page: OpenPage) -> Response:
         if not code:
             errors["code"] = page.t("请输入验证码", "Enter the code")
             return _login_page(page, step="code", values=shown, errors=errors, next_path=next_path, status_code=422)
-        begin_write(page.session)
         try:
-            issued = auth_service.verify_code(page.session, alliance.id, phone, code)
+            with transaction(page.session) as unit, unit.keeping_refusal():  # the failed-attempt count stops guessing
+                issued = auth_service.verify_code(page.session, alliance.id, phone, code)
         except AppError as error:
-            page.session.commit()  # keep the failed-attempt count: it is what stops guessing
             errors["code"] = page.error_text(error)
             return _throttled(_login_page(page, step="code", values=shown, errors=errors, next_path=next_path,
                                           status_code=422), error)
-        page.session.commit()
         return _log_in(page.redirect(next_path or "/m"), issued)
-    begin_write(page.session)
     try:
-        auth_service.request_code(page.session, alliance.id, phone)
+        with transaction(page.session):
+            auth_service.request_code(page.session, alliance.id, phone)
     except Throttled as error:
-        page.session.rollback()
         errors["phone"] = page.error_text(error)
         return _throttled(_login_page(page, step="phone", values=shown, errors=errors, next_path=next_path), error)
-    page.session.commit()
     sent = page.t(f"如果 {_masked(phone)} 已开通联盟卡,验证码已通过短信发送。",
                   f"If {_masked(phone)} holds an alliance card, a code is on its way by SMS.")
     return _login_page(page, step="code", values=shown, errors={}, next_path=next_path, flash=sent)
@@ -300,13 +296,8 @@ def my_card(page: MemberPage) -> Response:
 async def take_coupon(coupon_id: int, page: MemberPage) -> Response:
     """Take a coupon a merchant put aside for the member (issued while they were not there)."""
     await form_of(page)
-    begin_write(page.session)
-    try:
+    with transaction(page.session):
         coupons_service.claim_held(page.session, page.me, coupon_id)
-        page.session.commit()
-    except AppError:
-        page.session.rollback()
-        raise
     return page.redirect("/m#coupons")
 
 
@@ -393,12 +384,10 @@ async def take_offer(template_id: int, page: MemberPage) -> Response:
     refusal (taken already, none left, paused) is said next to the offer."""
     values = await form_of(page)
     lat, lng = values.get("lat", "")[:32], values.get("lng", "")[:32]
-    begin_write(page.session)
     try:
-        coupon = coupons_service.claim_published(page.session, page.me, template_id)
-        page.session.commit()
+        with transaction(page.session):
+            coupon = coupons_service.claim_published(page.session, page.me, template_id)
     except AppError as failure:
-        page.session.rollback()
         if failure.status_code not in (409, 422):
             raise
         return _partners_page(page, lat, lng, status_code=422, refused=(template_id, page.error_text(failure)))
@@ -542,15 +531,13 @@ async def claim(token: str, page: OpenPage) -> Response:
                        **context)
     if action == "claim":
         return _claim_now(page, token, context, shown, action, errors)
-    begin_write(page.session)
     try:
-        coupons_service.request_claim_code(page.session, token, str(shown["phone"]))
+        with transaction(page.session):
+            coupons_service.request_claim_code(page.session, token, str(shown["phone"]))
     except AppError as failure:
-        page.session.rollback()
         errors[CLAIM_FIELDS.get(failure.code, "phone")] = page.error_text(failure)
         return _render(page, "member/claim.html", status_code=failure.status_code, values=shown, errors=errors,
                        step="phone", **context)
-    page.session.commit()
     phone = normalize_phone(str(shown["phone"])) or ""
     sent = page.t(f"验证码已发送至 {_masked(phone)},{_minutes()} 分钟内有效。",
                   f"A code is on its way to {_masked(phone)}; it is valid for {_minutes()} minutes.")
@@ -570,18 +557,16 @@ def _claim_now(page: Page, token: str, context: dict[str, Any], shown: dict[str,
                    code=None if action == "mine" else shown["code"] or None, name=shown["name"] or None,
                    accept_terms=bool(shown["accept_terms"]), consent_marketing=bool(shown["consent_marketing"]))
     caller = _member_principal(page) if action == "mine" else None
-    begin_write(page.session)
+    proving = True
     try:
-        claimant = coupons_service.prove_claimant(page.session, token, data, caller)
+        with transaction(page.session) as unit:
+            with unit.keeping_refusal():  # a wrong code's failed-attempt count is kept: it is what stops guessing
+                claimant = coupons_service.prove_claimant(page.session, token, data, caller)
+            proving = False
+            coupon, created = coupons_service.claim(page.session, token, claimant, data)
     except AppError as failure:
-        page.session.commit()  # keep the failed-attempt count: it is what stops guessing
-        return _claim_refused(page, context, shown, errors, failure, "code")
-    try:
-        coupon, created = coupons_service.claim(page.session, token, claimant, data)
-        page.session.commit()
-    except AppError as failure:
-        page.session.rollback()
-        return _claim_refused(page, context, shown, errors, failure, "code" if action == "claim" else "phone")
+        step = "code" if proving or action == "claim" else "phone"
+        return _claim_refused(page, context, shown, errors, failure, step)
     return _claimed(page, context, coupon, claimant, created)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
@@ -16,10 +18,17 @@ from lianmeng.web.openapi import may_answer
 router = APIRouter(tags=["merging 合并"])
 
 
-def merge_out(session: SessionDep, merge: MemberMerge) -> MemberMergeOut:
-    out = MemberMergeOut.model_validate(merge)
-    out.events = [MergeEventOut.model_validate(e) for e in repository.events(session, merge.id)]
+Out = TypeVar("Out", MemberMergeOut, PlaceMergeOut)
+
+
+def _out(session: SessionDep, merge: MemberMerge | PlaceMerge, shape: type[Out]) -> Out:
+    out = shape.model_validate(merge)
+    out.events = [MergeEventOut.model_validate(e) for e in repository.events(session, type(merge), merge.id)]
     return out
+
+
+def merge_out(session: SessionDep, merge: MemberMerge) -> MemberMergeOut:
+    return _out(session, merge, MemberMergeOut)
 
 
 @router.post("/members/merges", response_model=MemberMergeOut, status_code=201, responses=may_answer(409),
@@ -33,13 +42,13 @@ def merge_members(body: MemberMergeIn, writer: WriterDep) -> JSONResponse:
             summary="Merges the caller may see: the operator all, a merchant admin those of its members")
 def list_merges(session: SessionDep, principal: CurrentPrincipal, paging: Paging, member_id: int | None = None,
                 status: MergeStatus | None = None) -> Page[MemberMergeOut]:
-    return page_of(session, repository.list_merges(principal, member_id=member_id, status=status), paging,
-                   MemberMergeOut)
+    return page_of(session, repository.list_merges(principal, MemberMerge, involving=member_id, status=status),
+                   paging, MemberMergeOut)
 
 
 @router.get("/members/merges/{merge_id}", response_model=MemberMergeOut)
 def get_merge(merge_id: int, session: SessionDep, principal: CurrentPrincipal) -> MemberMergeOut:
-    return merge_out(session, repository.get_merge(session, principal, merge_id))
+    return merge_out(session, repository.get_merge(session, principal, MemberMerge, merge_id))
 
 
 @router.post("/members/merges/{merge_id}/undo", response_model=MemberMergeOut, responses=may_answer(409),
@@ -53,9 +62,7 @@ def undo_merge(merge_id: int, body: UndoIn, writer: WriterDep) -> JSONResponse:
 
 
 def place_merge_out(session: SessionDep, merge: PlaceMerge) -> PlaceMergeOut:
-    out = PlaceMergeOut.model_validate(merge)
-    out.events = [MergeEventOut.model_validate(e) for e in repository.place_events(session, merge.id)]
-    return out
+    return _out(session, merge, PlaceMergeOut)
 
 
 def _merge_places(kind: PlaceKind, body: PlaceMergeIn, writer: WriterDep) -> JSONResponse:
@@ -85,13 +92,13 @@ def merge_merchants(body: PlaceMergeIn, writer: WriterDep) -> JSONResponse:
             summary="Place merges the caller may see: the operator all, a merchant admin its stores' and prospects'")
 def list_place_merges(session: SessionDep, principal: CurrentPrincipal, paging: Paging, kind: PlaceKind | None = None,
                       place_id: int | None = None, status: MergeStatus | None = None) -> Page[PlaceMergeOut]:
-    return page_of(session, repository.list_place_merges(principal, kind=kind, place_id=place_id, status=status),
-                   paging, PlaceMergeOut)
+    return page_of(session, repository.list_merges(principal, PlaceMerge, involving=place_id, status=status,
+                                                   kind=kind), paging, PlaceMergeOut)
 
 
 @router.get("/merges/{merge_id}", response_model=PlaceMergeOut)
 def get_place_merge(merge_id: int, session: SessionDep, principal: CurrentPrincipal) -> PlaceMergeOut:
-    return place_merge_out(session, repository.get_place_merge(session, principal, merge_id))
+    return place_merge_out(session, repository.get_merge(session, principal, PlaceMerge, merge_id))
 
 
 @router.post("/merges/{merge_id}/undo", response_model=PlaceMergeOut, responses=may_answer(409),

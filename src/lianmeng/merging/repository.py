@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -76,27 +76,51 @@ def reassign(session: Session, model: Any, ids: list[int], from_member: int, to_
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def get_merge(session: Session, p: Principal, merge_id: int, *, lock: bool = False) -> MemberMerge:
+# --- merges of either kind: members (MemberMerge) or places (PlaceMerge) ------------------------------------------
+
+MergeRecord = TypeVar("MergeRecord", MemberMerge, PlaceMerge)
+#: Who may see a merge of each kind, the word its 404 names, and the table of its history lines.
+_SCOPES: dict[type[Any], tuple[Callable[[Principal], ColumnElement[bool]], str]] = {
+    MemberMerge: (policy.member_merges, "member_merge"), PlaceMerge: (policy.place_merges, "place_merge")}
+_EVENTS: dict[type[Any], type[MergeEvent] | type[PlaceMergeEvent]] = {
+    MemberMerge: MergeEvent, PlaceMerge: PlaceMergeEvent}
+
+
+def get_merge(session: Session, p: Principal, record: type[MergeRecord], merge_id: int, *,
+              lock: bool = False) -> MergeRecord:
+    """A merge the caller may see (404 otherwise); with `lock`, locked and read as committed."""
+    scope, word = _SCOPES[record]
     if not lock:
-        return get_scoped(session, MemberMerge, merge_id, policy.member_merges(p), "member_merge")
-    found = session.scalars(select(MemberMerge).where(MemberMerge.id == merge_id, policy.member_merges(p))
+        return get_scoped(session, record, merge_id, scope(p), word)
+    found = session.scalars(select(record).where(record.id == merge_id, scope(p))
                             .with_for_update().execution_options(populate_existing=True)).first()
     if found is None:
-        raise NotFound("member_merge")
+        raise NotFound(word)
     return found
 
 
-def list_merges(p: Principal, *, member_id: int | None = None, status: str | None = None) -> Select[Any]:
-    stmt = scoped_select(MemberMerge, policy.member_merges(p)).order_by(MemberMerge.id.desc())
-    if member_id is not None:
-        stmt = stmt.where((MemberMerge.survivor_id == member_id) | (MemberMerge.absorbed_id == member_id))
+def list_merges(p: Principal, record: type[MergeRecord], *, involving: int | None = None, status: str | None = None,
+                kind: str | None = None) -> Select[Any]:
+    """The merges the caller may see, newest first; `involving`: only those where that member or place survived or
+    was absorbed; `kind`: only place merges of that PlaceKind."""
+    scope, _ = _SCOPES[record]
+    stmt = scoped_select(record, scope(p)).order_by(record.id.desc())
+    if kind:
+        if record is not PlaceMerge:
+            raise ValueError("only place merges have a kind")
+        stmt = stmt.where(PlaceMerge.kind == kind)
+    if involving is not None:
+        stmt = stmt.where((record.survivor_id == involving) | (record.absorbed_id == involving))
     if status:
-        stmt = stmt.where(MemberMerge.status == status)
+        stmt = stmt.where(record.status == status)
     return stmt
 
 
-def events(session: Session, merge_id: int) -> list[MergeEvent]:
-    return list(session.scalars(select(MergeEvent).where(MergeEvent.merge_id == merge_id).order_by(MergeEvent.id)))
+def events(session: Session, record: type[MemberMerge | PlaceMerge], merge_id: int
+           ) -> list[MergeEvent | PlaceMergeEvent]:
+    """A merge's history lines, oldest first."""
+    event = _EVENTS[record]
+    return list(session.scalars(select(event).where(event.merge_id == merge_id).order_by(event.id)))
 
 
 # --- places ------------------------------------------------------------------------------------------------------
@@ -230,33 +254,6 @@ def partner_clashes(session: Session, spec: Reassign, ids: Sequence[int], absorb
 
 def move_back(session: Session, spec: Reassign, ids: Sequence[int], survivor: int, absorbed: int) -> None:
     _set(session, spec, ids, survivor, absorbed)
-
-
-def get_place_merge(session: Session, p: Principal, merge_id: int, *, lock: bool = False) -> PlaceMerge:
-    if not lock:
-        return get_scoped(session, PlaceMerge, merge_id, policy.place_merges(p), "place_merge")
-    found = session.scalars(select(PlaceMerge).where(PlaceMerge.id == merge_id, policy.place_merges(p))
-                            .with_for_update().execution_options(populate_existing=True)).first()
-    if found is None:
-        raise NotFound("place_merge")
-    return found
-
-
-def list_place_merges(p: Principal, *, kind: str | None = None, place_id: int | None = None,
-                      status: str | None = None) -> Select[Any]:
-    stmt = scoped_select(PlaceMerge, policy.place_merges(p)).order_by(PlaceMerge.id.desc())
-    if kind:
-        stmt = stmt.where(PlaceMerge.kind == kind)
-    if place_id is not None:
-        stmt = stmt.where((PlaceMerge.survivor_id == place_id) | (PlaceMerge.absorbed_id == place_id))
-    if status:
-        stmt = stmt.where(PlaceMerge.status == status)
-    return stmt
-
-
-def place_events(session: Session, merge_id: int) -> list[PlaceMergeEvent]:
-    return list(session.scalars(select(PlaceMergeEvent).where(PlaceMergeEvent.merge_id == merge_id)
-                                .order_by(PlaceMergeEvent.id)))
 
 
 def place_names(session: Session, merges: Sequence[PlaceMerge]) -> dict[tuple[str, int], str]:

@@ -35,9 +35,9 @@ class MergeEventOut(BaseModel):
     at: datetime
 
 
-class MemberMergeOut(BaseModel):
-    """A merge and exactly what it moved: ledger balances (kind, scope, amount), points grants, coupons and
-    memberships by id, and the origin (归属) when the survivor had none."""
+class MergeOut(BaseModel):
+    """What every merge shows, of members or of places: the two parties, who merged them, when and why, what moved,
+    its undo, and its history lines."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -53,6 +53,11 @@ class MemberMergeOut(BaseModel):
     undo_reason: str | None
     moved: dict[str, Any]
     events: list[MergeEventOut] = []
+
+
+class MemberMergeOut(MergeOut):
+    """A merge and exactly what it moved: ledger balances (kind, scope, amount), points grants, coupons and
+    memberships by id, and the origin (归属) when the survivor had none."""
 
 
 class PlaceMergeIn(BaseModel):
@@ -66,24 +71,10 @@ class PlaceMergeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=300, examples=["同一门店录入两次"])
 
 
-class PlaceMergeOut(BaseModel):
+class PlaceMergeOut(MergeOut):
     """A place merge and exactly what it moved: `moved.rows` (table.column -> row ids), `moved.kept` (rows left on
     the absorbed place because the survivor already had their partner, e.g. a member of both merchants),
     `moved.lists` (coupon templates' accepted lists, before and after), `moved.before` (the absorbed place's
     status)."""
 
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    alliance_id: int
     kind: PlaceKind
-    survivor_id: int
-    absorbed_id: int
-    status: MergeStatus
-    reason: str
-    actor_label: str
-    merged_at: datetime
-    undone_at: datetime | None
-    undo_reason: str | None
-    moved: dict[str, Any]
-    events: list[MergeEventOut] = []

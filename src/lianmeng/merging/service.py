@@ -129,11 +129,11 @@ def unmerge(session: Session, p: Principal, merge_id: int, reason: str) -> Membe
     reason = reason.strip()
     if not reason:
         raise Invalid("merge_reason_required")
-    merge = repository.get_merge(session, p, merge_id)
+    merge = repository.get_merge(session, p, MemberMerge, merge_id)
     if p.is_merchant_side and merge.merchant_id != p.merchant_id:  # a merchant admin undoes only its own merges
         raise Forbidden()
     with session.begin_nested():
-        merge = repository.get_merge(session, p, merge_id, lock=True)
+        merge = repository.get_merge(session, p, MemberMerge, merge_id, lock=True)
         if merge.status != MergeStatus.IN_FORCE.value:
             raise Conflict("unmerge_already_undone")
         if not domain.undo_open(merge.merged_at, clock.now()):
@@ -362,13 +362,13 @@ def unmerge_place(session: Session, p: Principal, merge_id: int, reason: str) ->
     a moved row has since changed, a list was edited, the absorbed place was reopened by hand, the survivor was
     merged since."""
     reason = reason.strip()
-    merge = repository.get_place_merge(session, p, merge_id)
+    merge = repository.get_merge(session, p, PlaceMerge, merge_id)
     kind = PlaceKind(merge.kind)
     policy.require_place_merger(p, kind)
     if not reason:
         raise Invalid("merge_reason_required")
     with session.begin_nested():
-        merge = repository.get_place_merge(session, p, merge_id, lock=True)
+        merge = repository.get_merge(session, p, PlaceMerge, merge_id, lock=True)
         if merge.status != MergeStatus.IN_FORCE.value:
             raise Conflict("unmerge_already_undone")
         if not domain.undo_open(merge.merged_at, clock.now()):

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from lianmeng.coupons.web import attempt, member_by_card
+from lianmeng.coupons.web import member_by_card
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Invalid
 from lianmeng.kit.pagination import PageParams, paginate
@@ -19,7 +19,7 @@ from lianmeng.merging.domain import PlaceKind
 from lianmeng.merging.models import MemberMerge, PlaceMerge
 from lianmeng.tenancy import policy
 from lianmeng.web import labels
-from lianmeng.web.console import Page, StaffPage, form_of
+from lianmeng.web.console import Page, StaffPage, attempt, form_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,12 +30,13 @@ def _render(page: Page, values: dict[str, str] | None = None, error: AppError | 
             status_code: int = 200, place_values: dict[str, str] | None = None,
             place_error: AppError | None = None) -> Response:
     policy.require_member_merger(page.me)
-    merges, total = paginate(page.session, repository.list_merges(page.me), PageParams(page=1, page_size=PAGE_SIZE))
+    merges, total = paginate(page.session, repository.list_merges(page.me, MemberMerge),
+                             PageParams(page=1, page_size=PAGE_SIZE))
     wanted = {i for m in merges for i in (m.survivor_id, m.absorbed_id)}
     cards = {m.id: ids.format_card_number(m.card_no)
              for m in page.session.scalars(select(Member).where(Member.id.in_(wanted)))}
     rows = [(m, cards.get(m.survivor_id, "—"), cards.get(m.absorbed_id, "—"), _undoable(page, m)) for m in merges]
-    places, place_total = paginate(page.session, repository.list_place_merges(page.me),
+    places, place_total = paginate(page.session, repository.list_merges(page.me, PlaceMerge),
                                    PageParams(page=1, page_size=PAGE_SIZE))
     names = repository.place_names(page.session, places)
     place_rows = [(m, _named(names, m.kind, m.survivor_id), _named(names, m.kind, m.absorbed_id),

@@ -8,8 +8,7 @@ import segno
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from lianmeng.db import begin_write
-from lianmeng.kit.errors import AppError
+from lianmeng.db import transaction
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.recruiting import repository, service
 from lianmeng.recruiting.domain import ApplicantKind, ApplicationStatus
@@ -94,9 +93,8 @@ def join_qr(token: str, request: Request, session: SessionDep) -> Response:
 @router.post("/join/{token}/code", status_code=202, responses=may_answer(404, 429),
              summary="Apply, step one: send a one-time code to the phone (public; same answer for any phone)")
 def join_code(token: str, body: JoinCodeIn, session: SessionDep) -> dict[str, bool]:
-    begin_write(session)
-    service.request_code(session, token, body.phone)
-    session.commit()
+    with transaction(session):
+        service.request_code(session, token, body.phone)
     return {"accepted": True}
 
 
@@ -104,14 +102,10 @@ def join_code(token: str, body: JoinCodeIn, session: SessionDep) -> dict[str, bo
              responses=may_answer(401, 404, 409, 429),
              summary="Apply, step two: with the phone and its one-time code (public)")
 def apply(token: str, body: ApplicationCreate, session: SessionDep) -> ApplicationReceipt:
-    begin_write(session)
-    try:
-        phone = service.prove_phone(session, token, body)
-    except AppError:
-        session.commit()  # only the failed-attempt count was written: it is what stops guessing
-        raise
-    receipt = ApplicationReceipt.model_validate(service.apply(session, token, body, phone))
-    session.commit()
+    with transaction(session) as unit:
+        with unit.keeping_refusal():  # only the failed-attempt count was written: it is what stops guessing
+            phone = service.prove_phone(session, token, body)
+        receipt = ApplicationReceipt.model_validate(service.apply(session, token, body, phone))
     return receipt
 
 

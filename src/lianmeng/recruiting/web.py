@@ -19,7 +19,7 @@ from markupsafe import Markup
 from pydantic import ValidationError
 
 from lianmeng.auth.domain import Role
-from lianmeng.db import begin_write
+from lianmeng.db import transaction
 from lianmeng.kit import crypto
 from lianmeng.kit.errors import AppError, Forbidden
 from lianmeng.kit.i18n import translate
@@ -239,17 +239,12 @@ async def join_post(token: str, page: OpenPage) -> Response:
         if "__all__" in errors:
             errors["business_name" if shown["kind"] == "merchant" else "occupation"] = errors.pop("__all__")
         return _join(page, token, status_code=422, values={**shown, "code": ""}, errors=errors, step="code")
-    begin_write(page.session)
     try:
-        phone = service.prove_phone(page.session, token, data)
+        with transaction(page.session) as unit:
+            with unit.keeping_refusal():  # a wrong code's failed-attempt count is kept: it is what stops guessing
+                phone = service.prove_phone(page.session, token, data)
+            done = service.apply(page.session, token, data, phone)
     except AppError as failure:
-        page.session.commit()  # keep the failed-attempt count: it is what stops guessing
-        return _join_refused(page, token, shown, failure)
-    try:
-        done = service.apply(page.session, token, data, phone)
-        page.session.commit()
-    except AppError as failure:
-        page.session.rollback()
         return _join_refused(page, token, shown, failure)
     return page.render("recruiting/applied.html", principal=None, item=done)
 
@@ -265,14 +260,12 @@ def _send_code(page: Page, token: str, shown: dict[str, str]) -> Response:
     if normalize_phone(shown["phone"]) is None:
         return _join(page, token, status_code=422, values=shown,
                      errors={"phone": translate("invalid_phone", page.lang)})
-    begin_write(page.session)
     try:
-        service.request_code(page.session, token, shown["phone"])
+        with transaction(page.session):
+            service.request_code(page.session, token, shown["phone"])
     except AppError as failure:
-        page.session.rollback()
         return _join_refused(page, token, shown, failure) if failure.code != "join_link_inactive" else _join(
             page, token, status_code=422, values=shown, error=page.error_text(failure))
-    page.session.commit()
     masked = crypto.mask_phone(normalize_phone(shown["phone"]) or "")
     return _join(page, token, values={**shown, "code": ""}, step="code",
                  flash=page.t(f"验证码已发送至 {masked}", f"A code is on its way to {masked}"))

@@ -17,7 +17,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from lianmeng.coupons import domain as coupons_domain
-from lianmeng.db import begin_write
+from lianmeng.db import transaction
 from lianmeng.kit import clock
 from lianmeng.kit.clock import SHANGHAI
 from lianmeng.kit.errors import Forbidden, NotFound
@@ -182,18 +182,16 @@ def member_offer(token: str, page: OpenPage) -> Response:
     """The member's offer page; the first visit is recorded as opened."""
     if len(token) > MAX_TOKEN:
         raise NotFound("offer_page")
-    begin_write(page.session)
-    opened = service.open_offer(page.session, token)
-    page.session.commit()
+    with transaction(page.session):
+        opened = service.open_offer(page.session, token)
     return _offer_page(page, opened)
 
 
 @router.post("/o/{token}")
 async def claim(token: str, page: OpenPage) -> Response:
     await _claim_form(page)
-    begin_write(page.session)
-    opened = service.claim_offer(page.session, token[:MAX_TOKEN + 1])
-    page.session.commit()
+    with transaction(page.session):
+        opened = service.claim_offer(page.session, token[:MAX_TOKEN + 1])
     return _offer_page(page, opened, flash=page.t("已领取,到店出示联盟卡即可使用", "Claimed: show your alliance "
                                                                                   "card at the store to use it"))
 

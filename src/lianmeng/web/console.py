@@ -28,6 +28,7 @@ from lianmeng import __version__
 from lianmeng.auth import service as auth_service
 from lianmeng.auth.domain import Role
 from lianmeng.config import get_settings
+from lianmeng.db import transaction
 from lianmeng.kit.clock import format_local, shanghai
 from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import LANGUAGES, count, pick_language, translate
@@ -45,6 +46,7 @@ LANG_COOKIE = "lm_lang"
 
 templates = Jinja2Templates(directory=TEMPLATES)
 Model = TypeVar("Model", bound=BaseModel)
+Result = TypeVar("Result")
 
 
 def _yuan(fen: int | None) -> str:
@@ -279,31 +281,33 @@ def yuan_field(page: Page, text: str, *, required: bool = True, minimum: Literal
     return fen, None
 
 
-def run_write(page: Page, action: Callable[[], Any]) -> tuple[Any, str | None]:
-    """Run one write in this request's transaction: (result, None) committed, or (None, message) rolled back."""
-    from lianmeng.db import begin_write
-
+def attempt(page: Page, action: Callable[[], Result], *, keep: bool = True) -> tuple[Result | None, AppError | None]:
+    """Run one write in this request's unit of work (`db.transaction`): (result, None) committed, or (None, the
+    refusal) rolled back, its code saying which field it belongs next to. `keep=False` rolls back even on success:
+    a dry run with the real figures."""
     try:
-        begin_write(page.session)
-        result = action()
-        page.session.commit()
+        with transaction(page.session) as unit:
+            result = action()
+            if not keep:
+                unit.discard()
         return result, None
     except AppError as error:
-        page.session.rollback()
-        return None, page.error_text(error)
+        return None, error
+
+
+def run_write(page: Page, action: Callable[[], Any]) -> tuple[Any, str | None]:
+    """`attempt`, with the refusal as the message shown on the page in the reader's language."""
+    result, error = attempt(page, action)
+    return result, None if error is None else page.error_text(error)
 
 
 def end_session(page: Page, token: str | None) -> None:
     """Logout: the cookie's token stops working everywhere (a copy of it answers 401 from now on)."""
     if not token:
         return
-    from lianmeng.db import begin_write
-
-    begin_write(page.session)
-    if auth_service.revoke_token(page.session, token):
-        page.session.commit()
-    else:
-        page.session.rollback()
+    with transaction(page.session) as unit:
+        if not auth_service.revoke_token(page.session, token):
+            unit.discard()
 
 
 def login_redirect(error: LoginRequired) -> RedirectResponse:

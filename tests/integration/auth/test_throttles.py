@@ -25,7 +25,7 @@ from lianmeng.auth.models import OneTimeCode, OutboxMessage
 from lianmeng.auth.service import NewUser, create_user
 from lianmeng.db import unit_of_work
 from lianmeng.kit.throttle import Throttle
-from lianmeng.web.app import create_app
+from lianmeng.main import create_app
 from tests.conftest import PASSWORD, World
 from tests.integration.web.console import csrf_of
 

@@ -1,4 +1,6 @@
-"""The application factory: API under /api/v1, console pages at /, OpenAPI at /docs."""
+"""The composition root: the application factory, on top of the house. It imports every capability's routers and
+builds the app (API under /api/v1, console pages at /, OpenAPI at /docs); nothing inside the package imports it
+(tests/architecture). `lianmeng serve` runs it with uvicorn as "lianmeng.main:create_app" (factory=True)."""
 
 from __future__ import annotations
 
@@ -84,7 +86,7 @@ from lianmeng.withdrawals.api import accounts as payout_accounts_router
 from lianmeng.withdrawals.api import router as withdrawals_router
 from lianmeng.withdrawals.web import router as withdrawals_pages
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent / "web" / "static"
 
 DESCRIPTION = """
 联盟 Lianmeng — records every referral, coupon, order, point and yuan of a cross-industry merchant alliance.
@@ -97,10 +99,13 @@ DESCRIPTION = """
 """
 
 
-def create_app(database_url: str | None = None, run_jobs: bool = False, throttle: Throttle | None = None) -> FastAPI:
-    """`run_jobs`: run the scheduled jobs in-process (what `lianmeng serve` does). `throttle`: the login and
+def create_app(database_url: str | None = None, run_jobs: bool | None = None,
+               throttle: Throttle | None = None) -> FastAPI:
+    """Without arguments (uvicorn's factory call) everything comes from the settings: LIANMENG_DATABASE_URL, and
+    LIANMENG_RUN_JOBS to run the scheduled jobs in-process (what `lianmeng serve` sets). `throttle`: the login and
     one-time-code counters (default: Redis at LIANMENG_REDIS_URL, or this app's own memory)."""
     settings = get_settings()
+    run_jobs = settings.run_jobs if run_jobs is None else run_jobs
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logmask.install()
     url = database_url or settings.database_url
