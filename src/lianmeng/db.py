@@ -279,7 +279,7 @@ def pinned_session(url: str | None = None) -> Iterator[Session]:
             session.close()
 
 
-class Transaction:
+class UnitOfWork:
     """The unit of work a door runs a use case in (see `transaction`), and the two things a door may say about it."""
 
     def __init__(self, session: Session) -> None:
@@ -303,13 +303,13 @@ class Transaction:
 
 
 @contextmanager
-def transaction(session: Session) -> Iterator[Transaction]:
+def transaction(session: Session) -> Iterator[UnitOfWork]:
     """THE way to commit (docs/architecture.md): one unit of work per request, page, CLI command or job.
 
     Ends any read transaction and opens one that is going to write (`begin_write`: the writer lock up front on
     SQLite), runs the block, commits once on success; on any exception (a refusal or a bug) rolls back and
     re-raises. Services never commit: they flush inside the caller's unit of work."""
-    unit = Transaction(session)
+    unit = UnitOfWork(session)
     try:
         begin_write(session)
         yield unit
