@@ -26,7 +26,6 @@ from lianmeng.members import domain, repository, service
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.orders import repository as orders_repo
 from lianmeng.tags import web as tags_web
-from lianmeng.values import repository as values_repo
 from lianmeng.values import service as values_service
 from lianmeng.values.domain import MAX_STARS, RfmClass
 from lianmeng.vehicles import web as vehicles_web
