@@ -96,7 +96,7 @@ def expires_at(sold_at: datetime, carry_over_months: int) -> datetime:
     return expiry_for(shanghai(sold_at), carry_over_months)
 
 
-class ProductStatus(StrEnum):
+class JointProductStatus(StrEnum):
     """Whether a product is on sale: paused products sell nothing new; their cards stay usable."""
 
     ACTIVE = "active"
@@ -106,11 +106,11 @@ class ProductStatus(StrEnum):
 MAX_TIERS = 10
 
 
-def next_status(current: str, action: Literal["pause", "resume"]) -> ProductStatus:
+def next_status(current: str, action: Literal["pause", "resume"]) -> JointProductStatus:
     """The status after pausing or resuming (the same status again when it is already there)."""
-    if current not in {s.value for s in ProductStatus}:
+    if current not in {s.value for s in JointProductStatus}:
         raise Refused("invalid_joint_product")
-    return ProductStatus.PAUSED if action == "pause" else ProductStatus.ACTIVE
+    return JointProductStatus.PAUSED if action == "pause" else JointProductStatus.ACTIVE
 
 
 def may_manage(*, is_operator: bool, manages_merchant: bool, actor_alliance_id: int | None,

@@ -91,7 +91,7 @@ def create_product(session: Session, actor: Principal, data: ProductCreate) -> P
     _check_merchants(session, alliance_id, lead, data.expiry_merchant_id, data.tiers)
     product = JointProduct(alliance_id=alliance_id, lead_merchant_id=lead, name=data.name,
                            description=data.description, carry_over_months=data.carry_over_months,
-                           expiry_merchant_id=data.expiry_merchant_id, status=domain.ProductStatus.ACTIVE.value)
+                           expiry_merchant_id=data.expiry_merchant_id, status=domain.JointProductStatus.ACTIVE.value)
     session.add(product)
     session.flush()
     for position, tier_in in enumerate(data.tiers):

@@ -55,7 +55,7 @@ def _products(page: Page) -> list[ProductOut]:
 def _index(page: Page, *, status_code: int = 200, member: Member | None = None, **context: Any) -> Response:
     products = _products(page)
     tiers = [(str(t.id), f"{p.name} · {t.name} · {format_yuan(t.price_fen)}")
-             for p in products if p.status == domain.ProductStatus.ACTIVE for t in p.tiers]
+             for p in products if p.status == domain.JointProductStatus.ACTIVE for t in p.tiers]
     stmt = repository.list_cards(page.me, member_id=member.id if member is not None else None)
     cards = list(page.session.scalars(stmt.limit(100)))
     names = {p.id: p.name for p in products}

@@ -20,7 +20,7 @@ from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.dedup import domain as dedup
 from lianmeng.dedup.schemas import VERDICT_LABELS as DEDUP_VERDICT_LABELS
 from lianmeng.distance import domain as distance
-from lianmeng.jointcards.domain import ProductStatus
+from lianmeng.jointcards.domain import JointProductStatus
 from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import Gender, MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
@@ -93,8 +93,8 @@ ACTIVE_PAUSED: dict[str, Pair] = {"active": ("发放中", "Active"), "paused": (
 JOINT_CARD_LABELS: dict[str, Pair] = {
     "active": ("使用中", "Active"), "refunded": ("已退款", "Refunded"), "expired": ("已过期", "Expired"),
 }
-JOINT_PRODUCT_LABELS: dict[ProductStatus, Pair] = {
-    ProductStatus.ACTIVE: ("在售", "On sale"), ProductStatus.PAUSED: ("已停售", "Paused"),
+JOINT_PRODUCT_LABELS: dict[JointProductStatus, Pair] = {
+    JointProductStatus.ACTIVE: ("在售", "On sale"), JointProductStatus.PAUSED: ("已停售", "Paused"),
 }
 CAMPAIGN_STATUS_LABELS: dict[CampaignStatus, Pair] = {
     CampaignStatus.DRAFT: ("草稿", "Draft"), CampaignStatus.ACTIVE: ("进行中", "Active"),

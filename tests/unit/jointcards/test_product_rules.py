@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from lianmeng.jointcards import domain
-from lianmeng.jointcards.domain import ProductStatus
+from lianmeng.jointcards.domain import JointProductStatus
 
 
 def test_pause_and_resume_are_idempotent() -> None:
-    assert domain.next_status("active", "pause") is ProductStatus.PAUSED
-    assert domain.next_status("paused", "pause") is ProductStatus.PAUSED
-    assert domain.next_status("paused", "resume") is ProductStatus.ACTIVE
-    assert domain.next_status("active", "resume") is ProductStatus.ACTIVE
+    assert domain.next_status("active", "pause") is JointProductStatus.PAUSED
+    assert domain.next_status("paused", "pause") is JointProductStatus.PAUSED
+    assert domain.next_status("paused", "resume") is JointProductStatus.ACTIVE
+    assert domain.next_status("active", "resume") is JointProductStatus.ACTIVE
     with pytest.raises(domain.Refused):
         domain.next_status("deleted", "resume")
 
