@@ -24,11 +24,11 @@ from fastapi.responses import Response
 from lianmeng.counter import service as counter_service
 from lianmeng.coupons import service as coupons_service
 from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
-from lianmeng.coupons.schemas import BenefitRedeemIn, RedeemIn
+from lianmeng.coupons.schemas import AttachOrderIn, BenefitRedeemIn, RedeemIn
 from lianmeng.coupons.web import describe, member_by_card, merchant_names
 from lianmeng.jointcards.schemas import CardOut, ItemOut
 from lianmeng.kit import ids
-from lianmeng.kit.errors import AppError, Forbidden
+from lianmeng.kit.errors import AppError, Forbidden, Invalid
 from lianmeng.kit.money import format_yuan
 from lianmeng.members import service as members_service
 from lianmeng.members.domain import mask_name
@@ -120,7 +120,8 @@ def _order_outcome(page: Page, order_id: int | None) -> dict[str, Any] | None:
     order = counter_service.order_at_till(page.session, page.me, order_id)
     rebates = _commission(page, order)
     return {"id": order.id, "external_id": order.external_id, "amount_fen": order.amount_fen,
-            "points_earned": order.points_earned,
+            "points_earned": order.points_earned, "cash_fen": order.cash_fen, "points_used": order.points_used,
+            "points_value_fen": order.points_value_fen, "stored_value_fen": order.stored_value_fen,
             "referrer": merchant_names(page)(order.referrer_merchant_id)
             if is_alliance_revenue(order.merchant_id, order.referrer_merchant_id) else None,
             "rebates": rebates, "commission_fen": sum(r["amount_fen"] for r in rebates)}
@@ -216,15 +217,24 @@ def _made_up(text: str, prefix: str) -> str:
 
 
 def _redeem(page: Page, member: Member, values: Mapping[str, str]) -> Response:
+    """Redeem a coupon or benefit; with the bill and a receipt number the order is recorded too. The rest of the
+    bill (after the discount) can be paid with points and stored value in the same sale: the coupon is redeemed,
+    then the order attached to the redemption with that split (coupons.service.redeem + attach_order, the API's
+    two calls, in one transaction). Paid so, the first press is a dry run showing the split; the confirm keeps it."""
     errors: dict[str, str] = {}
     bill, bill_error = yuan_field(page, values.get("bill", ""), required=False, minimum="zero")
     receipt, receipt_error = _receipt(page, values.get("receipt", ""))
-    if bill_error:
-        errors["bill"] = bill_error
-    if receipt_error:
-        errors["receipt"] = receipt_error
-    if receipt and not bill and "bill" not in errors:
+    points, points_error = _points_field(page, values.get("r_points", ""))
+    stored, stored_error = yuan_field(page, values.get("r_stored_value", ""), required=False, minimum="zero")
+    for name, problem in (("bill", bill_error), ("receipt", receipt_error), ("r_points", points_error),
+                          ("r_stored_value", stored_error)):
+        if problem:
+            errors[name] = problem
+    pays_otherwise = bool(points or stored)
+    if (receipt or pays_otherwise) and not bill and "bill" not in errors:
         errors["bill"] = page.t("记录订单需要消费金额", "Recording the order needs the bill amount")
+    if pays_otherwise and receipt is None and not receipt_error:  # none typed: the number the form was shown
+        receipt = _made_up(values.get("order_ref", ""), "CTR")  # with, so a double submit is the same order
     code, choice = values.get("code", "").strip().upper(), values.get("coupon", "")
     coupon_field = "code" if code else "coupon"
     coupon_code = code or (choice[2:] if choice.startswith("c:") else "")
@@ -236,43 +246,67 @@ def _redeem(page: Page, member: Member, values: Mapping[str, str]) -> Response:
     if errors:
         return _render_desk(page, member, status_code=422, errors=errors, values=values)
     bill_fen = bill or 0
+    order_no = None if pays_otherwise else receipt  # paid otherwise: the order is attached after the discount
 
     def run() -> dict[str, Any]:
         if coupon_code:
-            body = RedeemIn(code=coupon_code, member_id=member.id, bill_fen=bill_fen, order_external_id=receipt)
+            body = RedeemIn(code=coupon_code, member_id=member.id, bill_fen=bill_fen, order_external_id=order_no)
             redemption = coupons_service.redeem(page.session, page.me, body)
         else:
-            benefit = BenefitRedeemIn(card_no=member.card_no, bill_fen=bill_fen, order_external_id=receipt)
+            benefit = BenefitRedeemIn(card_no=member.card_no, bill_fen=bill_fen, order_external_id=order_no)
             redemption = coupons_service.redeem_benefit(page.session, page.me, int(choice[2:]), benefit)
+        if pays_otherwise:
+            rest = redemption.bill_fen - min(redemption.discount_fen, redemption.bill_fen)
+            if rest <= 0:
+                raise Invalid("overpaid")
+            assert receipt is not None
+            coupons_service.attach_order(page.session, page.me, redemption.id, AttachOrderIn(
+                external_id=receipt, amount_fen=rest, points_used=points, stored_value_fen=stored or 0))
         return _redemption_outcome(page, redemption)
 
-    dry = values.get("go") == "check"
+    go = values.get("go")
+    dry = go == "check" or (pays_otherwise and go != "confirm")
     outcome, error = attempt(page, run, keep=not dry)
     if error is not None:
-        where = {"below_minimum_spend": "bill", "duplicate_external_id": "receipt", "invalid_card": "card"}.get(
-            error.code, coupon_field)
+        where = {"below_minimum_spend": "bill", "duplicate_external_id": "receipt", "invalid_card": "card",
+                 "insufficient_points": "r_points", "insufficient_balance": "r_stored_value" if stored else "r_points",
+                 "overpaid": "r_points" if points else "r_stored_value"}.get(error.code, coupon_field)
         return _render_desk(page, member, status_code=422, errors={where: page.error_text(error)}, values=values)
     assert outcome is not None
     outcome["dry"] = dry
     if dry:
-        return _render_desk(page, member, result=outcome, values=values)
+        confirm = None
+        if pays_otherwise:
+            confirm = {key: values.get(key, "") for key in ("coupon", "code", "bill", "receipt", "r_points",
+                                                            "r_stored_value")}
+            confirm["order_ref"] = (receipt or "") if not values.get("receipt", "").strip() else ""
+        return _render_desk(page, member, result=outcome, values={**values, "go": "check"}, confirm=confirm,
+                            confirm_action="redeem")
     return page.redirect(f"/console/counter?redeemed={outcome['redemption_id']}")
 
 
 def _redeemed_flash(page: Page, outcome: Mapping[str, Any]) -> str:
     flash = page.t(f"核销成功:{outcome['title']},优惠 {format_yuan(outcome['discount_fen'])}",
                    f"Redeemed: {outcome['title']}, {format_yuan(outcome['discount_fen'])} off")
-    if outcome["order"]:
+    if outcome["points_used"] or outcome["stored_value_fen"]:
+        flash += page.t(f",现金/刷卡 {format_yuan(outcome['paid_fen'])}",
+                        f", {format_yuan(outcome['paid_fen'])} in cash or card")
+    elif outcome["order"]:
         flash += page.t(f",实收 {format_yuan(outcome['paid_fen'])}", f", paid {format_yuan(outcome['paid_fen'])}")
     return flash
 
 
 def _redemption_outcome(page: Page, redemption: Redemption) -> dict[str, Any]:
+    """The coupon's discount, and with an order how the rest was paid (points, stored value, cash)."""
     paid = redemption.bill_fen - min(redemption.discount_fen, redemption.bill_fen)
+    order = _order_outcome(page, redemption.order_id)
+    split = {"points_used": 0, "points_value_fen": 0, "stored_value_fen": 0}
+    if order is not None:
+        split = {key: order[key] for key in split}
+        paid = order["cash_fen"]
     return {"kind": "redeem", "redemption_id": redemption.id, "title": str(redemption.details.get("template", "")),
-            "bill_fen": redemption.bill_fen,
-            "discount_fen": redemption.discount_fen, "paid_fen": paid,
-            "order": _order_outcome(page, redemption.order_id)}
+            "bill_fen": redemption.bill_fen, "discount_fen": redemption.discount_fen, "paid_fen": paid, **split,
+            "order": order}
 
 
 def _points_field(page: Page, text: str) -> tuple[int, str | None]:

@@ -11,6 +11,7 @@ from lianmeng.jointcards.schemas import (
     ConsumeOut,
     ProductCreate,
     ProductOut,
+    ProductUpdate,
     RefundIn,
     SaleIn,
     UseOut,
@@ -40,6 +41,25 @@ def list_products(session: SessionDep, principal: CurrentPrincipal, paging: Pagi
 @router.get("/joint-card-products/{product_id}", response_model=ProductOut)
 def get_product(product_id: int, session: SessionDep, principal: CurrentPrincipal) -> ProductOut:
     return service.product_out(session, repository.get_product(session, principal, product_id))
+
+
+@router.patch("/joint-card-products/{product_id}", response_model=ProductOut,
+              summary="Change a joint card: name, description, tiers not sold yet (409 joint_tier_locked once a "
+                      "card of the tier is sold), new tiers (operator or lead merchant)")
+def update_product(product_id: int, body: ProductUpdate, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: service.update_product(writer.session, writer.principal, product_id, body), body)
+
+
+@router.post("/joint-card-products/{product_id}/pause", response_model=ProductOut,
+             summary="Stop selling a joint card; the cards already sold stay usable (idempotent)")
+def pause_product(product_id: int, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: service.set_status(writer.session, writer.principal, product_id, "pause"))
+
+
+@router.post("/joint-card-products/{product_id}/resume", response_model=ProductOut,
+             summary="Sell a paused joint card again (idempotent)")
+def resume_product(product_id: int, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: service.set_status(writer.session, writer.principal, product_id, "resume"))
 
 
 @router.post("/joint-cards/sales", response_model=CardOut, status_code=201,

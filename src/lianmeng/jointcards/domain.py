@@ -9,6 +9,12 @@ one consumption recognises, when a card's value expires, and what a refund gives
 * `recognise`: what consuming `n` more units recognises (difference of two `value_used`).
 * `unconsumed`: what a card still holds (refund or expiry), per component and in total.
 * `expires_at`: the sale date (Asia/Shanghai calendar) plus the product's carry-over months.
+* `next_status`: pausing stops new sales of a product (cards already sold stay usable); resuming starts them again.
+  Both are idempotent.
+* `may_manage`: the alliance's operator manages every product of its alliance, a merchant's admin the products its
+  merchant leads.
+* `check_tier_editable`: a tier with a card sold is locked (its price and components fixed the shares the sold
+  cards carry); new tiers can still be added and the product renamed.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from typing import Literal
 
 from lianmeng.commissions.domain import split_proportionally
 from lianmeng.kit.clock import require_aware, shanghai
@@ -86,3 +94,41 @@ def expires_at(sold_at: datetime, carry_over_months: int) -> datetime:
     """The sale's Shanghai calendar date plus whole months (day clamped to the month's end)."""
     require_aware(sold_at, "sold_at")
     return expiry_for(shanghai(sold_at), carry_over_months)
+
+
+class JointProductStatus(StrEnum):
+    """Whether a product is on sale: paused products sell nothing new; their cards stay usable."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+MAX_TIERS = 10
+
+
+def next_status(current: str, action: Literal["pause", "resume"]) -> JointProductStatus:
+    """The status after pausing or resuming (the same status again when it is already there)."""
+    if current not in {s.value for s in JointProductStatus}:
+        raise Refused("invalid_joint_product")
+    return JointProductStatus.PAUSED if action == "pause" else JointProductStatus.ACTIVE
+
+
+def may_manage(*, is_operator: bool, manages_merchant: bool, actor_alliance_id: int | None,
+               actor_merchant_id: int | None, product_alliance_id: int, lead_merchant_id: int | None) -> bool:
+    """The alliance's operator, or an admin of the product's lead merchant."""
+    if actor_alliance_id is None or actor_alliance_id != product_alliance_id:
+        return False
+    if is_operator:
+        return True
+    return manages_merchant and actor_merchant_id is not None and actor_merchant_id == lead_merchant_id
+
+
+def check_tier_editable(cards_sold: int) -> None:
+    """Refused once a card of the tier is sold: the sold cards carry shares split from its price and components."""
+    if cards_sold > 0:
+        raise Refused("joint_tier_locked")
+
+
+def check_tier_count(count: int) -> None:
+    if not 1 <= count <= MAX_TIERS:
+        raise Refused("joint_product_tiers")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
@@ -38,6 +38,21 @@ def components_of(session: Session, tier_ids: list[int]) -> list[JointComponent]
         return []
     return list(session.scalars(select(JointComponent).where(JointComponent.tier_id.in_(tier_ids))
                                 .order_by(JointComponent.position, JointComponent.id)))
+
+
+def cards_sold_by_tier(session: Session, tier_ids: list[int]) -> dict[int, int]:
+    """Tier id → how many cards of it were ever sold (refunded and expired ones included: they carried its shares)."""
+    if not tier_ids:
+        return {}
+    rows = session.execute(select(JointCard.tier_id, func.count()).where(JointCard.tier_id.in_(tier_ids))
+                           .group_by(JointCard.tier_id))
+    return {tier_id: count for tier_id, count in rows}
+
+
+def drop_components(session: Session, tier_id: int) -> None:
+    """Remove a tier's components (only ever for a tier no card was sold of: nothing refers to them)."""
+    session.execute(delete(JointComponent).where(JointComponent.tier_id == tier_id)
+                    .execution_options(synchronize_session=False))
 
 
 def merchants_of_product(session: Session, product: JointProduct) -> set[int]:

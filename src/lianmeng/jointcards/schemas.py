@@ -46,6 +46,23 @@ class ProductCreate(BaseModel):
         return self
 
 
+class TierEdit(TierIn):
+    """A tier to change (`id`: one not sold yet; its components are replaced) or to add (no `id`)."""
+
+    id: Id | None = Field(default=None, description="The tier to change; omit to add a new tier")
+
+
+class ProductUpdate(BaseModel):
+    """Change a product: its name and description, tiers not sold yet (name, price, components), new tiers.
+    A tier with a card sold is locked (409 joint_tier_locked); tiers not listed stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=500)
+    tiers: list[TierEdit] = Field(default_factory=list, max_length=10)
+
+
 class ComponentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -64,6 +81,7 @@ class TierOut(BaseModel):
     id: int
     name: str
     price_fen: int
+    cards_sold: int = Field(default=0, description="Cards sold of this tier; once any, the tier is locked")
     components: list[ComponentOut] = Field(default_factory=list)
 
 

@@ -9,7 +9,9 @@ left. One transaction each (the door commits). Postings (docs/joint-cards.md), k
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
@@ -24,8 +26,10 @@ from lianmeng.jointcards.schemas import (
     ItemOut,
     ProductCreate,
     ProductOut,
+    ProductUpdate,
     RefundIn,
     SaleIn,
+    TierIn,
     TierOut,
     UseOut,
 )
@@ -65,7 +69,7 @@ def recognise_legs(seller_id: int, merchant_id: int, product_id: int, value: int
 
 
 def _refused(refused: domain.Refused) -> Exception:
-    if refused.code in ("joint_card_used_up", "nothing_to_refund"):
+    if refused.code in ("joint_card_used_up", "nothing_to_refund", "joint_tier_locked"):
         return Conflict(refused.code)
     return Invalid(refused.code)
 
@@ -84,35 +88,122 @@ def create_product(session: Session, actor: Principal, data: ProductCreate) -> P
         alliance_id, lead = actor.alliance_id, actor.merchant_id
     else:
         raise Forbidden()
-    named = {c.merchant_id for t in data.tiers for c in t.components}
-    if lead is not None:
-        named.add(lead)
-    if data.expiry_merchant_id is not None:
-        named.add(data.expiry_merchant_id)
-    for merchant_id in named:
-        merchant = merchants_repo.merchant_by_id(session, merchant_id)
-        if merchant is None or merchant.alliance_id != alliance_id:
-            raise Invalid("wrong_alliance", what="merchant")
-    in_product = {c.merchant_id for t in data.tiers for c in t.components} | ({lead} if lead else set())
-    if data.expiry_merchant_id is not None and data.expiry_merchant_id not in in_product:
-        raise Invalid("invalid_joint_product")
+    _check_merchants(session, alliance_id, lead, data.expiry_merchant_id, data.tiers)
     product = JointProduct(alliance_id=alliance_id, lead_merchant_id=lead, name=data.name,
                            description=data.description, carry_over_months=data.carry_over_months,
-                           expiry_merchant_id=data.expiry_merchant_id, status="active")
+                           expiry_merchant_id=data.expiry_merchant_id, status=domain.JointProductStatus.ACTIVE.value)
     session.add(product)
     session.flush()
     for position, tier_in in enumerate(data.tiers):
-        try:
-            shares = domain.allocate(tier_in.price_fen, [c.list_value_fen for c in tier_in.components])
-        except domain.Refused as refused:
-            raise _refused(refused) from None
         tier = JointTier(product_id=product.id, name=tier_in.name, price_fen=tier_in.price_fen, position=position)
         session.add(tier)
         session.flush()
-        session.add_all(
-            JointComponent(tier_id=tier.id, merchant_id=c.merchant_id, name=c.name, unit_name=c.unit_name,
-                           units=c.units, list_value_fen=c.list_value_fen, share_fen=share, position=index)
-            for index, (c, share) in enumerate(zip(tier_in.components, shares, strict=True)))
+        _set_components(session, tier, tier_in)
+    session.flush()
+    return product_out(session, product)
+
+
+def _check_merchants(session: Session, alliance_id: int, lead: int | None, expiry_merchant_id: int | None,
+                     tiers: Sequence[TierIn], already: set[int] | None = None) -> None:
+    """Every merchant named is of the alliance; the expiry party takes part in the product (`already`: the
+    merchants of the product's other tiers)."""
+    named = {c.merchant_id for t in tiers for c in t.components}
+    if lead is not None:
+        named.add(lead)
+    if expiry_merchant_id is not None:
+        named.add(expiry_merchant_id)
+    for merchant_id in named - (already or set()):
+        merchant = merchants_repo.merchant_by_id(session, merchant_id)
+        if merchant is None or merchant.alliance_id != alliance_id:
+            raise Invalid("wrong_alliance", what="merchant")
+    in_product = {c.merchant_id for t in tiers for c in t.components} | ({lead} if lead else set()) | (already or set())
+    if expiry_merchant_id is not None and expiry_merchant_id not in in_product:
+        raise Invalid("invalid_joint_product")
+
+
+def _set_components(session: Session, tier: JointTier, tier_in: TierIn) -> None:
+    """The tier's components, each with its share of the price (fixed here, before any sale)."""
+    try:
+        shares = domain.allocate(tier_in.price_fen, [c.list_value_fen for c in tier_in.components])
+    except domain.Refused as refused:
+        raise _refused(refused) from None
+    session.add_all(
+        JointComponent(tier_id=tier.id, merchant_id=c.merchant_id, name=c.name, unit_name=c.unit_name,
+                       units=c.units, list_value_fen=c.list_value_fen, share_fen=share, position=index)
+        for index, (c, share) in enumerate(zip(tier_in.components, shares, strict=True)))
+
+
+def managed_product(session: Session, actor: Principal, product_id: int) -> JointProduct:
+    """A product the caller may change (the alliance's operator, or an admin of its lead merchant)."""
+    product = repository.get_product(session, actor, product_id)
+    if not domain.may_manage(is_operator=actor.is_operator, manages_merchant=actor.manages_merchant,
+                             actor_alliance_id=actor.alliance_id, actor_merchant_id=actor.merchant_id,
+                             product_alliance_id=product.alliance_id, lead_merchant_id=product.lead_merchant_id):
+        raise Forbidden("joint_product_not_managed")
+    return product
+
+
+def can_manage(actor: Principal, product: ProductOut) -> bool:
+    return domain.may_manage(is_operator=actor.is_operator, manages_merchant=actor.manages_merchant,
+                             actor_alliance_id=actor.alliance_id, actor_merchant_id=actor.merchant_id,
+                             product_alliance_id=product.alliance_id, lead_merchant_id=product.lead_merchant_id)
+
+
+def update_product(session: Session, actor: Principal, product_id: int, data: ProductUpdate) -> ProductOut:
+    """Rename the product, change tiers not sold yet (their components are replaced and the price split again),
+    add tiers. A tier with a card sold is refused whole (409 joint_tier_locked): the cards sold carry its shares."""
+    product = managed_product(session, actor, product_id)
+    if data.name is not None:
+        product.name = data.name
+    if data.description is not None:
+        product.description = data.description
+    tiers = {t.id: t for t in repository.tiers_of(session, product.id)}
+    sold = repository.cards_sold_by_tier(session, list(tiers))
+    changed = {t.id for t in data.tiers if t.id is not None}
+    for tier_in in data.tiers:
+        if tier_in.id is not None and tier_in.id not in tiers:
+            raise NotFound("joint_card_tier")
+        if tier_in.id is not None:
+            try:
+                domain.check_tier_editable(sold.get(tier_in.id, 0))
+            except domain.Refused as refused:
+                raise _refused(refused) from None
+    if len(changed) != len([t for t in data.tiers if t.id is not None]):
+        raise Invalid("invalid_joint_product")
+    names = [tier_in.name for tier_in in data.tiers] + [t.name for i, t in tiers.items() if i not in changed]
+    if len(set(names)) != len(names):
+        raise Invalid("joint_tier_name_taken")
+    try:
+        domain.check_tier_count(len(tiers) + sum(1 for t in data.tiers if t.id is None))
+    except domain.Refused as refused:
+        raise _refused(refused) from None
+    kept = [c.merchant_id for c in repository.components_of(session, [i for i in tiers if i not in changed])]
+    _check_merchants(session, product.alliance_id, product.lead_merchant_id, product.expiry_merchant_id, data.tiers,
+                     already=set(kept))
+    position = max((t.position for t in tiers.values()), default=-1)
+    for tier_in in data.tiers:
+        if tier_in.id is not None:
+            tier = tiers[tier_in.id]
+            tier.name, tier.price_fen = tier_in.name, tier_in.price_fen
+            repository.drop_components(session, tier.id)
+        else:
+            position += 1
+            tier = JointTier(product_id=product.id, name=tier_in.name, price_fen=tier_in.price_fen,
+                             position=position)
+            session.add(tier)
+        session.flush()
+        _set_components(session, tier, tier_in)
+    session.flush()
+    return product_out(session, product)
+
+
+def set_status(session: Session, actor: Principal, product_id: int, action: Literal["pause", "resume"]) -> ProductOut:
+    """Pause (no new sales; cards already sold stay usable) or resume a product; idempotent."""
+    product = managed_product(session, actor, product_id)
+    try:
+        product.status = domain.next_status(product.status, action).value
+    except domain.Refused as refused:
+        raise _refused(refused) from None
     session.flush()
     return product_out(session, product)
 
@@ -121,7 +212,8 @@ def product_out(session: Session, product: JointProduct) -> ProductOut:
     tiers = repository.tiers_of(session, product.id)
     components = repository.components_of(session, [t.id for t in tiers])
     out = ProductOut.model_validate(product)
-    out.tiers = [TierOut(id=t.id, name=t.name, price_fen=t.price_fen,
+    sold = repository.cards_sold_by_tier(session, [t.id for t in tiers])
+    out.tiers = [TierOut(id=t.id, name=t.name, price_fen=t.price_fen, cards_sold=sold.get(t.id, 0),
                          components=[ComponentOut.model_validate(c) for c in components if c.tier_id == t.id])
                  for t in tiers]
     return out

@@ -8,15 +8,25 @@ refusals (used up, another merchant's component) are shown next to the field the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from lianmeng.coupons.web import member_by_card, merchant_names
-from lianmeng.jointcards import repository, service
-from lianmeng.jointcards.schemas import ComponentIn, ConsumeIn, ProductCreate, ProductOut, SaleIn, TierIn
+from lianmeng.jointcards import domain, repository, service
+from lianmeng.jointcards.schemas import (
+    ComponentIn,
+    ConsumeIn,
+    ProductCreate,
+    ProductOut,
+    ProductUpdate,
+    SaleIn,
+    TierEdit,
+    TierIn,
+)
 from lianmeng.kit.errors import AppError, Forbidden
 from lianmeng.kit.money import format_yuan
 from lianmeng.members.models import Member
@@ -36,15 +46,16 @@ def _whole(text: str, most: int) -> int | None:
 
 
 def _products(page: Page) -> list[ProductOut]:
+    """The products this merchant takes part in (the operator: the alliance's), on sale or paused."""
     me = page.me
-    stmt = repository.list_products(me, status="active", merchant_id=me.merchant_id if me.is_merchant_side else None)
+    stmt = repository.list_products(me, merchant_id=me.merchant_id if me.is_merchant_side else None)
     return [service.product_out(page.session, p) for p in page.session.scalars(stmt.limit(100))]
 
 
 def _index(page: Page, *, status_code: int = 200, member: Member | None = None, **context: Any) -> Response:
     products = _products(page)
     tiers = [(str(t.id), f"{p.name} · {t.name} · {format_yuan(t.price_fen)}")
-             for p in products for t in p.tiers]
+             for p in products if p.status == domain.JointProductStatus.ACTIVE for t in p.tiers]
     stmt = repository.list_cards(page.me, member_id=member.id if member is not None else None)
     cards = list(page.session.scalars(stmt.limit(100)))
     names = {p.id: p.name for p in products}
@@ -52,16 +63,26 @@ def _index(page: Page, *, status_code: int = 200, member: Member | None = None, 
     context.setdefault("values", {})
     return page.render("jointcards/index.html", status_code=status_code, products=products, tiers=tiers,
                        cards=cards, product_names=names, names=merchant_names(page),
-                       can_sell=page.me.is_merchant_side, can_define=_can_define(page), found=member, **context)
+                       can_sell=page.me.is_merchant_side, can_define=_can_define(page), found=member,
+                       managed={p.id for p in products if service.can_manage(page.me, p)}, **context)
 
 
 @router.get("/console/joint-cards")
-def joint_cards(page: StaffPage, card: str = "", created: int = 0) -> Response:
+def joint_cards(page: StaffPage, card: str = "", created: int = 0, updated: int = 0, paused: int = 0,
+                resumed: int = 0) -> Response:
     """Products and cards; with ?card= the cards of the member holding that alliance card (those visible here);
-    `created`: a product was just defined on the form."""
+    `created` / `updated` / `paused` / `resumed`: what was just done to a product."""
     if not card.strip():
-        return _index(page, flash=page.t("联合卡已创建,可以售卡了", "Joint card created; it can be sold now")
-                      if created else None)
+        flash = None
+        if created:
+            flash = page.t("联合卡已创建,可以售卡了", "Joint card created; it can be sold now")
+        elif updated:
+            flash = page.t("联合卡已保存", "Joint card saved")
+        elif paused:
+            flash = page.t("联合卡已停售,已售出的卡仍可使用", "Joint card paused; the cards sold stay usable")
+        elif resumed:
+            flash = page.t("联合卡已恢复销售", "Joint card on sale again")
+        return _index(page, flash=flash)
     try:
         member = member_by_card(page, card[:200])
     except AppError as error:
@@ -111,10 +132,12 @@ async def sell(page: StaffPage) -> Response:
     return page.redirect(f"/console/joint-cards/{card.id}?sold=1")
 
 
-# --- defining a product (the same service call as POST /joint-card-products) -------------------------------
+# --- defining and changing a product (the same service calls as the API) ------------------------------------
 
-TIER_ROWS = 3
-COMPONENT_ROWS = 5
+NEW_TIERS = 1  # the new form starts with one tier of three component rows; "add a row" adds more
+NEW_COMPONENTS = 3
+MAX_COMPONENT_ROWS = 20
+_ROW_KEY = re.compile(r"^t(\d{1,2})(?:c(\d{1,2}))?_")
 
 
 def _can_define(page: Page) -> bool:
@@ -128,17 +151,43 @@ def _merchant_options(page: Page) -> list[tuple[str, str]]:
     return [(str(m.id), m.name) for m in merchants if m.alliance_id == page.me.alliance_id]
 
 
-def _new_page(page: Page, *, status_code: int = 200, **context: Any) -> Response:
+def _rows(values: Mapping[str, str], tiers: int, components: int) -> list[int]:
+    """How many component rows each tier row of the form has: as the form says (hidden counts, or the rows typed
+    in), defaults otherwise, plus one row where "再加一行 / add a row" (`add`: "tier", or "t<n>" for tier n) was
+    pressed. Bounded: at most 10 tiers of 20 rows."""
+    typed: dict[int, int] = {}
+    for key in values:
+        if (match := _ROW_KEY.match(key)) is not None:
+            t, c = int(match.group(1)), match.group(2)
+            if t < domain.MAX_TIERS:
+                typed[t] = max(typed.get(t, 0), int(c) + 1 if c is not None and int(c) < MAX_COMPONENT_ROWS else 0)
+    count = max(_whole(values.get("tier_count", ""), domain.MAX_TIERS) or tiers, max(typed, default=-1) + 1)
+    rows = [max(_whole(values.get(f"t{t}_count", ""), MAX_COMPONENT_ROWS) or components, typed.get(t, 0))
+            for t in range(count)]
+    add = values.get("add", "")
+    if add == "tier" and len(rows) < domain.MAX_TIERS:
+        rows.append(NEW_COMPONENTS)
+    elif add.startswith("t") and add[1:].isascii() and add[1:].isdigit() and int(add[1:]) < len(rows):
+        rows[int(add[1:])] = min(rows[int(add[1:])] + 1, MAX_COMPONENT_ROWS)
+    return rows
+
+
+def _form_context(page: Page, values: Mapping[str, str], rows: list[int]) -> dict[str, Any]:
+    merchants = _merchant_options(page)
+    return {"tier_rows": [(t, values.get(f"t{t}_id", ""), count) for t, count in enumerate(rows)],
+            "tier_count": len(rows),
+            "merchant_options": [("", page.t("— 选择商户 —", "— choose a merchant —")), *merchants],
+            "expiry_options": [("", page.t("售卡商户(默认)", "The seller (default)")), *merchants]}
+
+
+def _new_page(page: Page, *, status_code: int = 200, values: Mapping[str, str] | None = None,
+              **context: Any) -> Response:
     if not _can_define(page):
         raise Forbidden()
-    merchants = _merchant_options(page)
+    values = values if values is not None else {"carry_over_months": "12"}
     context.setdefault("errors", {})
-    context.setdefault("values", {"carry_over_months": "12"})
-    return page.render("jointcards/new.html", status_code=status_code, tier_rows=range(TIER_ROWS),
-                       component_rows=range(COMPONENT_ROWS),
-                       merchant_options=[("", page.t("— 选择商户 —", "— choose a merchant —")), *merchants],
-                       expiry_options=[("", page.t("售卡商户(默认)", "The seller (default)")), *merchants],
-                       **context)
+    return page.render("jointcards/new.html", status_code=status_code, values=values,
+                       **_form_context(page, values, _rows(values, NEW_TIERS, NEW_COMPONENTS)), **context)
 
 
 def _text(values: Mapping[str, str], key: str) -> str:
@@ -174,8 +223,7 @@ def _component(page: Page, values: Mapping[str, str], key: str,
     return ComponentIn(merchant_id=merchant_id, name=name, unit_name=unit_name, units=units, list_value_fen=value)
 
 
-def _definition(page: Page, values: Mapping[str, str]) -> tuple[ProductCreate | None, dict[str, str]]:
-    errors: dict[str, str] = {}
+def _about(page: Page, values: Mapping[str, str], errors: dict[str, str]) -> tuple[str, str]:
     name = _text(values, "name")
     if not name:
         errors["name"] = page.t("请输入联合卡名称", "Enter the joint card's name")
@@ -184,21 +232,21 @@ def _definition(page: Page, values: Mapping[str, str]) -> tuple[ProductCreate | 
     description = _text(values, "description")
     if len(description) > 500:
         errors["description"] = page.t("最长 500 个字符", "At most 500 characters")
-    months = _whole(_text(values, "carry_over_months"), 120)
-    if months is None:
-        errors["carry_over_months"] = page.t("请输入 1 到 120 之间的月数", "Enter a number of months from 1 to 120")
-    expiry = _text(values, "expiry_merchant_id")
-    expiry_id = _whole(expiry, MAX_ID) if expiry else None
-    if expiry and expiry_id is None:
-        errors["expiry_merchant_id"] = page.t("请选择商户", "Choose a merchant")
-    tiers: list[TierIn] = []
-    seen: set[str] = set()
-    for t in range(TIER_ROWS):
-        components = [c for i in range(COMPONENT_ROWS)
-                      if (c := _component(page, values, f"t{t}c{i}", errors)) is not None]
+    return name, description
+
+
+def _tiers(page: Page, values: Mapping[str, str], rows: list[int], errors: dict[str, str],
+           taken: set[str] | None = None) -> list[TierEdit]:
+    """The tier rows typed (blank ones skipped), each with its id when it is an existing tier being changed;
+    `taken`: names of the product's other (locked) tiers."""
+    tiers: list[TierEdit] = []
+    seen: set[str] = set(taken or ())
+    for t, count in enumerate(rows):
+        components = [c for i in range(count) if (c := _component(page, values, f"t{t}c{i}", errors)) is not None]
         tier_name, price_text = _text(values, f"t{t}_name"), values.get(f"t{t}_price", "")
-        started = any(f"t{t}c" in key for key in errors)
-        if not (tier_name or price_text.strip() or components or started):
+        started = any(key.startswith(f"t{t}c") for key in errors)
+        tier_id = _whole(_text(values, f"t{t}_id"), MAX_ID)
+        if not (tier_name or price_text.strip() or components or started or tier_id):
             continue
         if not tier_name:
             errors[f"t{t}_name"] = page.t("请输入版本名称,如 舒适版", "Enter the tier's name, e.g. 舒适版")
@@ -213,13 +261,27 @@ def _definition(page: Page, values: Mapping[str, str]) -> tuple[ProductCreate | 
         if not components and not started:
             errors[f"t{t}c0_merchant_id"] = page.t("每个版本至少一个项目", "Each tier needs at least one component")
         if price is not None and components and not errors:
-            tiers.append(TierIn(name=tier_name, price_fen=price, components=components))
+            tiers.append(TierEdit(id=tier_id, name=tier_name, price_fen=price, components=components))
+    return tiers
+
+
+def _definition(page: Page, values: Mapping[str, str]) -> tuple[ProductCreate | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    name, description = _about(page, values, errors)
+    months = _whole(_text(values, "carry_over_months"), 120)
+    if months is None:
+        errors["carry_over_months"] = page.t("请输入 1 到 120 之间的月数", "Enter a number of months from 1 to 120")
+    expiry = _text(values, "expiry_merchant_id")
+    expiry_id = _whole(expiry, MAX_ID) if expiry else None
+    if expiry and expiry_id is None:
+        errors["expiry_merchant_id"] = page.t("请选择商户", "Choose a merchant")
+    tiers = _tiers(page, values, _rows(values, NEW_TIERS, NEW_COMPONENTS), errors)
     if not tiers and not errors:
         errors["t0_name"] = page.t("请至少填写一个版本", "Fill in at least one tier")
     if errors or months is None:
         return None, errors
-    return ProductCreate(name=name, description=description, carry_over_months=months,
-                         expiry_merchant_id=expiry_id, tiers=tiers), {}
+    return ProductCreate(name=name, description=description, carry_over_months=months, expiry_merchant_id=expiry_id,
+                         tiers=[TierIn(name=t.name, price_fen=t.price_fen, components=t.components) for t in tiers]), {}
 
 
 @router.get("/console/joint-cards/new")
@@ -231,9 +293,12 @@ def new_product(page: StaffPage) -> Response:
 
 @router.post("/console/joint-cards/new")
 async def create_product(page: StaffPage) -> Response:
+    """Create the product; "再加一行 / add a row" (`add`) answers the same form with one more row, writing nothing."""
     values = await form_of(page)
     if not _can_define(page):
         raise Forbidden()
+    if values.get("add"):
+        return _new_page(page, values=values)
     body, errors = _definition(page, values)
     if body is None:
         return _new_page(page, status_code=422, errors=errors, values=values)
@@ -247,6 +312,88 @@ async def create_product(page: StaffPage) -> Response:
         return _new_page(page, status_code=422, values=values,
                          errors={where: page.error_text(error) if error else ""})
     return page.redirect(f"/console/joint-cards?created={product.id}#products")
+
+
+def _plain_yuan(fen: int) -> str:
+    """Fen as typed in a form: 1950.50."""
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def _product_values(product: ProductOut) -> dict[str, str]:
+    """The edit form filled from the product: its unsold tiers become the form's tier rows."""
+    values = {"name": product.name, "description": product.description}
+    editable = [t for t in product.tiers if not t.cards_sold]
+    values["tier_count"] = str(len(editable))
+    for t, tier in enumerate(editable):
+        values |= {f"t{t}_id": str(tier.id), f"t{t}_name": tier.name, f"t{t}_price": _plain_yuan(tier.price_fen),
+                   f"t{t}_count": str(len(tier.components))}
+        for i, c in enumerate(tier.components):
+            key = f"t{t}c{i}"
+            values |= {f"{key}_merchant_id": str(c.merchant_id), f"{key}_name": c.name, f"{key}_units": str(c.units),
+                       f"{key}_unit_name": c.unit_name, f"{key}_list_value": _plain_yuan(c.list_value_fen)}
+    return values
+
+
+def _edit_page(page: Page, product_id: int, *, status_code: int = 200, values: Mapping[str, str] | None = None,
+               **context: Any) -> Response:
+    product = service.product_out(page.session, service.managed_product(page.session, page.me, product_id))
+    locked = [t for t in product.tiers if t.cards_sold]
+    values = values if values is not None else _product_values(product)
+    context.setdefault("errors", {})
+    return page.render("jointcards/edit.html", status_code=status_code, product=product, locked=locked,
+                       locked_count=len(locked), values=values, names=merchant_names(page),
+                       **_form_context(page, values, _rows(values, 0, NEW_COMPONENTS)), **context)
+
+
+@router.get("/console/joint-cards/products/{product_id}/edit")
+def edit_product(product_id: int, page: StaffPage) -> Response:
+    """Change a joint card: its name and description, the tiers not sold yet, new tiers. A tier with a card sold is
+    shown locked, with why (the cards sold are shared out on its price and components)."""
+    return _edit_page(page, product_id)
+
+
+@router.post("/console/joint-cards/products/{product_id}/edit")
+async def update_product(product_id: int, page: StaffPage) -> Response:
+    values = await form_of(page)
+    if values.get("add"):
+        return _edit_page(page, product_id, values=values)
+    product = service.product_out(page.session, service.managed_product(page.session, page.me, product_id))
+    errors: dict[str, str] = {}
+    posted_ids = {v.strip() for k, v in values.items() if _ROW_KEY.match(k) and k.endswith("_id")}
+    name, description = _about(page, values, errors)
+    tiers = _tiers(page, values, _rows(values, 0, NEW_COMPONENTS), errors,
+                   taken={t.name for t in product.tiers if t.cards_sold and str(t.id) not in posted_ids})
+    if errors:
+        return _edit_page(page, product_id, status_code=422, errors=errors, values=values)
+    body = ProductUpdate(name=name, description=description, tiers=tiers)
+    done, error = attempt(page, lambda: service.update_product(page.session, page.me, product_id, body))
+    if error is not None or done is None:
+        if isinstance(error, Forbidden):
+            raise error
+        return _edit_page(page, product_id, status_code=422 if error is None else error.status_code, values=values,
+                          errors={"form": page.error_text(error) if error else ""})
+    return page.redirect(f"/console/joint-cards?updated={product_id}#product-{product_id}")
+
+
+def _set_status(page: Page, product_id: int, action: Literal["pause", "resume"]) -> Response:
+    _, error = attempt(page, lambda: service.set_status(page.session, page.me, product_id, action))
+    if error is not None:
+        raise error
+    done = "paused" if action == "pause" else "resumed"
+    return page.redirect(f"/console/joint-cards?{done}={product_id}#product-{product_id}")
+
+
+@router.post("/console/joint-cards/products/{product_id}/pause")
+async def pause_product(product_id: int, page: StaffPage) -> Response:
+    """Stop selling the product (the cards sold stay usable), from the list."""
+    await form_of(page)
+    return _set_status(page, product_id, "pause")
+
+
+@router.post("/console/joint-cards/products/{product_id}/resume")
+async def resume_product(product_id: int, page: StaffPage) -> Response:
+    await form_of(page)
+    return _set_status(page, product_id, "resume")
 
 
 def _card_page(page: Page, card_id: int, *, status_code: int = 200, **context: Any) -> Response:

@@ -293,6 +293,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "联合卡设置有误:价格与各项标价须大于零,过期归属方须是参与商户",
         "en": "Invalid joint card: prices and list values must be positive; the expiry party must take part"},
     "joint_product_paused": {"zh-CN": "该联合卡已停售", "en": "This joint card is no longer sold"},
+    "joint_tier_locked": {
+        "zh-CN": "该版本已有售出的卡,售价和项目不能再改:已售的卡按售出时的售价和项目分账。"
+                 "可以新增一个版本,或暂停此联合卡",
+        "en": "Cards of this tier are sold, so its price and components cannot change: the cards sold are shared out "
+              "on the terms they were sold with. Add a new tier instead, or pause this joint card"},
+    "joint_tier_name_taken": {"zh-CN": "版本名称不能重复", "en": "Tier names must differ"},
+    "joint_product_tiers": {"zh-CN": "联合卡须有 1 到 10 个版本", "en": "A joint card has 1 to 10 tiers"},
+    "joint_product_not_managed": {
+        "zh-CN": "只有联盟运营方或发起该联合卡的商户管理员可以修改、暂停它",
+        "en": "Only the alliance's operator or an admin of the merchant that leads this joint card may change or "
+              "pause it"},
     "joint_card_not_in_product": {
         "zh-CN": "本商户未参与该联合卡", "en": "This merchant does not take part in the joint card"},
     "joint_card_other_merchant": {
@@ -522,6 +533,7 @@ WORDS: dict[str, dict[str, str]] = {
     "joint_card_product": {"zh-CN": "联合卡", "en": "Joint card product"},
     "joint_card": {"zh-CN": "联合储值卡", "en": "Joint card"},
     "joint_card_component": {"zh-CN": "联合卡项目", "en": "Joint card component"},
+    "joint_card_tier": {"zh-CN": "联合卡版本", "en": "Joint card tier"},
     "campaign": {"zh-CN": "联合营销活动", "en": "Campaign"},
     "campaign_merchant": {"zh-CN": "参与商户", "en": "Participating merchant"},
     "statement": {"zh-CN": "对账单", "en": "Statement"},

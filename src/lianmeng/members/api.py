@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import io
-from typing import Annotated
+from typing import Annotated, Literal
 
 import segno
 from fastapi import APIRouter, Query, Response
@@ -22,9 +22,12 @@ from lianmeng.members.schemas import (
     MemberUpdate,
     SelfUpdate,
 )
+from lianmeng.values.domain import MAX_STARS, RfmClass
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
 
 router = APIRouter(tags=["members 会员·联盟卡"])
+
+MemberTierCode = Literal["standard", "silver", "gold", "black"]  # the tiers of web.labels.TIER_LABELS
 
 
 @router.get("/members", response_model=Page[MemberOut])
@@ -42,12 +45,24 @@ def list_members(
     origin_merchant_id: int | None = None, origin_staff_id: int | None = None,
     merchant_id: Annotated[int | None, Query(description="holds a membership at this merchant")] = None,
     gender: Gender | None = None, status: MemberStatus | None = None, consent_marketing: bool | None = None,
+    tier: Annotated[MemberTierCode | None, Query(
+        description="enrolled with this tier (会员等级): a merchant's own tier for a merchant; for the operator at "
+        "`merchant_id` when given, otherwise at any merchant",
+    )] = None,
+    value: Annotated[RfmClass | None, Query(
+        description="value class (会员价值分层, RFM): at the caller's merchant for a merchant; for the operator at "
+        "`merchant_id` when given, otherwise alliance-wide",
+    )] = None,
+    stars: Annotated[int | None, Query(ge=1, le=MAX_STARS, description="at least this many alliance stars")] = None,
 ) -> Page[MemberOut]:
+    """The caller's members (a merchant: those it brought in or enrolled; the operator: the alliance's; never a
+    partner's), filtered like the console's member list and through the same query."""
     lookup = service.phone_lookup_hash(principal, phone) if phone else None
+    narrowed = service.list_filters(principal, merchant_id=merchant_id, tier=tier, value=value, stars=stars)
     stmt = repository.list_members(
         principal, q=q, phone_lookup=lookup, card_no=card_no, origin_merchant_id=origin_merchant_id,
-        origin_staff_id=origin_staff_id, merchant_id=merchant_id, gender=gender, status=status,
-        consent_marketing=consent_marketing,
+        origin_staff_id=origin_staff_id, gender=gender, status=status, consent_marketing=consent_marketing,
+        **narrowed,
     )
     return page_of(session, stmt, paging, MemberOut)
 

@@ -19,6 +19,7 @@ from lianmeng.members.models import Member, Membership
 from lianmeng.members.schemas import CardOut, CardRef, MemberCreate, MembershipCreate, MemberUpdate, SelfUpdate
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy import Principal, policy
+from lianmeng.values import repository as values_repo
 
 QR_PURPOSE = "alliance-card-qr"
 
@@ -294,3 +295,25 @@ def phone_lookup_hash(actor: Principal, raw_phone: str) -> str:
         raise Invalid("invalid_phone")
     return repository.phone_hash(actor.alliance_id, phone)
 
+
+
+def list_filters(actor: Principal, *, merchant_id: int | None = None, tier: str | None = None,
+                 value: str | None = None, stars: int | None = None) -> dict[str, Any]:
+    """The member list's filters (the console's and GET /members') as `repository.list_members` arguments. A
+    merchant's tier and value class are its own (never another merchant's view of the member); the operator's are
+    at the merchant it picked (`merchant_id`), or at any merchant / alliance-wide without one. The caller's scoping
+    (policy.members) always applies on top."""
+    at = actor.merchant_id if actor.is_merchant_side else merchant_id
+    kwargs: dict[str, Any] = {}
+    if merchant_id is not None:
+        kwargs["merchant_id"] = merchant_id
+    if tier:
+        kwargs |= {"tier": tier, "tier_merchant_id": at}
+    among = []
+    if actor.alliance_id is not None and value:
+        among.append(values_repo.members_in_class(actor.alliance_id, at, value))
+    if actor.alliance_id is not None and stars:
+        among.append(values_repo.members_with_stars(actor.alliance_id, stars))
+    if among:
+        kwargs["among"] = among
+    return kwargs

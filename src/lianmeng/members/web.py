@@ -26,7 +26,6 @@ from lianmeng.members import domain, repository, service
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.orders import repository as orders_repo
 from lianmeng.tags import web as tags_web
-from lianmeng.values import repository as values_repo
 from lianmeng.values import service as values_service
 from lianmeng.values.domain import MAX_STARS, RfmClass
 from lianmeng.vehicles import web as vehicles_web
@@ -102,23 +101,9 @@ def _filters(page: Page, merchant: str, tier: str, value: str, stars: str) -> Fi
 
 
 def _narrowed(page: Page, filters: Filters) -> dict[str, Any]:
-    """The filters as list_members' arguments. A merchant's tier and value class are its own (never another
-    merchant's view of the member); the operator's are at the merchant it picked, or anywhere / alliance-wide."""
-    me = page.me
-    at = me.merchant_id if me.is_merchant_side else filters.merchant
-    kwargs: dict[str, Any] = {}
-    if filters.merchant is not None:
-        kwargs["merchant_id"] = filters.merchant
-    if filters.tier:
-        kwargs |= {"tier": filters.tier, "tier_merchant_id": at}
-    among = []
-    if me.alliance_id is not None and filters.value:
-        among.append(values_repo.members_in_class(me.alliance_id, at, filters.value))
-    if me.alliance_id is not None and filters.stars:
-        among.append(values_repo.members_with_stars(me.alliance_id, filters.stars))
-    if among:
-        kwargs["among"] = among
-    return kwargs
+    """The filters as list_members' arguments (members.service.list_filters, the same as GET /members')."""
+    return service.list_filters(page.me, merchant_id=filters.merchant, tier=filters.tier or None,
+                                value=filters.value or None, stars=filters.stars)
 
 
 def _list(page: Page, raw_query: str, page_no: int, filters: Filters | None = None) -> Response:

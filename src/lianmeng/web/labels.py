@@ -20,6 +20,7 @@ from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.dedup import domain as dedup
 from lianmeng.dedup.schemas import VERDICT_LABELS as DEDUP_VERDICT_LABELS
 from lianmeng.distance import domain as distance
+from lianmeng.jointcards.domain import JointProductStatus
 from lianmeng.ledger.domain import AccountKind
 from lianmeng.members.domain import Gender, MemberStatus
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
@@ -91,6 +92,9 @@ ACCEPTANCE_LABELS: dict[Acceptance, Pair] = {
 ACTIVE_PAUSED: dict[str, Pair] = {"active": ("发放中", "Active"), "paused": ("已暂停", "Paused")}
 JOINT_CARD_LABELS: dict[str, Pair] = {
     "active": ("使用中", "Active"), "refunded": ("已退款", "Refunded"), "expired": ("已过期", "Expired"),
+}
+JOINT_PRODUCT_LABELS: dict[JointProductStatus, Pair] = {
+    JointProductStatus.ACTIVE: ("在售", "On sale"), JointProductStatus.PAUSED: ("已停售", "Paused"),
 }
 CAMPAIGN_STATUS_LABELS: dict[CampaignStatus, Pair] = {
     CampaignStatus.DRAFT: ("草稿", "Draft"), CampaignStatus.ACTIVE: ("进行中", "Active"),
@@ -168,6 +172,7 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "acceptance": ACCEPTANCE_LABELS,
     "template_status": ACTIVE_PAUSED,
     "joint_card_status": JOINT_CARD_LABELS,
+    "joint_product_status": JOINT_PRODUCT_LABELS,
     "campaign_status": CAMPAIGN_STATUS_LABELS,
     "withdrawal_status": WITHDRAWAL_STATUS_LABELS,
     "payout_method": PAYOUT_METHOD_LABELS,

@@ -98,3 +98,54 @@ def test_the_operator_filters_by_merchant_and_pages_keep_the_filters(world: Worl
     other = console(world.client, world.b.actors["operator"].username)
     assert listed(other, f"?merchant={m1}") == listed(other)
     assert not (listed(other) & {world.a.members[m1], world.a.members[m2]})
+
+
+def api_listed(world: World, actor: str, side: str = "a", **params: Any) -> set[int]:
+    response = world.client.get(f"{API}/members", params={"page_size": 100, **params},
+                                headers=getattr(world, side).actors[actor].headers)
+    assert response.status_code == 200, response.text
+    return {item["id"] for item in response.json()["items"]}
+
+
+def test_the_api_filters_members_like_the_console(world: World, session: Session) -> None:
+    """GET /members?tier=&value=&stars=&merchant_id=: the same query as the console list, scoped the same way."""
+    m1, m2, _ = world.a.merchants
+    member = seed(world, session)
+    make_gold(world, member)
+    admin1 = console(world.client, world.a.actors["admin1"].username)
+    for query, params in (("?value=important_value", {"value": "important_value"}), ("?stars=6", {"stars": 6}),
+                          ("?tier=gold", {"tier": "gold"}), ("?tier=black", {"tier": "black"}),
+                          ("?tier=gold&value=important_value&stars=6",
+                           {"tier": "gold", "value": "important_value", "stars": 6})):
+        assert api_listed(world, "admin1", **params) == listed(admin1, query)
+    assert api_listed(world, "admin1", value="important_value") == {member}
+    assert api_listed(world, "admin1", tier="gold") == {member}
+    # a partner's members never appear, whatever the filter: m2 sees none of m1's
+    assert member not in api_listed(world, "admin2", value="important_value")
+    assert api_listed(world, "admin2", tier="gold") == set()
+    assert api_listed(world, "admin2", stars=6) == set()
+    # the operator: tier at the merchant it picks, or anywhere
+    assert api_listed(world, "operator", tier="gold") == {member}
+    assert api_listed(world, "operator", tier="gold", merchant_id=m1) == {member}
+    assert api_listed(world, "operator", tier="gold", merchant_id=m2) == set()
+    assert api_listed(world, "operator", side="b", tier="gold") == set()
+    # phone search by keyed hash, combined with a filter
+    assert member == world.a.members[m1]
+    assert api_listed(world, "admin1", phone="13900010000") == {member}
+    assert api_listed(world, "admin1", phone="13900010000", tier="gold") == {member}
+    assert api_listed(world, "admin1", phone="13900010000", tier="black") == set()
+    assert api_listed(world, "admin2", phone="13900010000") == set()
+    # bad values: 422 in words, naming the parameter
+    for bad in ({"tier": "platinum"}, {"value": "vip"}, {"stars": 99}, {"stars": 0}):
+        response = world.client.get(f"{API}/members", params=bad, headers=world.a.actors["admin1"].headers)
+        assert response.status_code == 422, response.text
+        body = response.json()["error"]
+        assert body["code"] == "validation_error" and body["message"]
+        assert any(next(iter(bad)) in d["loc"] for d in body["details"])
+
+
+def test_the_member_filters_are_documented_in_openapi(world: World) -> None:
+    schema = world.client.get("/openapi.json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/members"]["get"]["parameters"]}
+    assert {"tier", "value", "stars", "merchant_id", "q", "phone"} <= set(parameters)
+    assert "会员价值分层" in parameters["value"]["description"] and parameters["stars"]["schema"]

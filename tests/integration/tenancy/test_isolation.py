@@ -1151,6 +1151,21 @@ SWEEP: dict[tuple[str, str], Case] = {
         attacks(*(Call(who, "jp") for who in ("b.operator", "b.admin1", "b.staff1"))),
         owners(Call("a.admin3", "jp", expect=200), Call("a.member1", "jp", expect=200)),
     ),
+    ("PATCH", "/joint-card-products/{product_id}"): Case(
+        attacks(Call("b.operator", "jp", {"name": "改名"}), Call("a.admin1", "jp", {"name": "改名"}, expect=403),
+                Call("a.staff1", "jp", {"name": "改名"}, expect=403),
+                Call("a.member1", "jp", {"name": "改名"}, expect=403)),
+        owners(Call("a.operator", "jp", {"name": "城市生活联名卡·新"}, expect=200)),
+    ),
+    ("POST", "/joint-card-products/{product_id}/pause"): Case(
+        attacks(Call("b.operator", "jp"), Call("a.admin1", "jp", expect=403), Call("a.staff2", "jp", expect=403),
+                Call("a.member1", "jp", expect=403)),
+        owners(Call("a.operator", "jp", expect=200)),
+    ),
+    ("POST", "/joint-card-products/{product_id}/resume"): Case(
+        attacks(Call("b.operator", "jp"), Call("a.admin2", "jp", expect=403), Call("a.member1", "jp", expect=403)),
+        owners(Call("a.operator", "jp", expect=200)),
+    ),
     ("POST", "/joint-cards/sales"): Case(
         attacks(Call("a.staff3", body={"external_id": "X", "tier_id": "@jtier", "member_id": "@mb3"}, expect=403),
                 Call("b.staff1", body={"external_id": "X", "tier_id": "@jtier", "member_id": "@bmb"}, expect=422),

@@ -108,3 +108,77 @@ def test_only_the_operator_and_merchant_admins_may_define_one(world: World, engi
     with Session(engine) as session:
         product = session.scalars(select(JointProduct)).one()
         assert product.lead_merchant_id is None and product.expiry_merchant_id == m3
+
+
+def test_add_a_row_answers_the_form_with_one_more_row_and_writes_nothing(world: World, engine: Engine) -> None:
+    m1, m2, _ = world.a.merchants
+    admin = console(world.client, world.a.actors["admin1"].username)
+    page = admin.get(NEW).text
+    assert 'name="tier_count" value="1"' in page and 'id="f-t0c2_name"' in page and 'id="f-t0c3_name"' not in page
+    typed = form(m1, m2, tier_count="1", t0_count="3")
+    more = post(admin, NEW, {**typed, "add": "t0"})
+    assert more.status_code == 200 and 'id="f-t0c3_name"' in more.text and 'name="t0_count" value="4"' in more.text
+    assert 'value="汽车精洗保养"' in more.text and 'value="健身月卡"' in more.text  # what was typed is kept
+    tier = post(admin, NEW, {**typed, "t0_count": "4", "add": "tier"})
+    assert tier.status_code == 200 and 'name="tier_count" value="2"' in tier.text and 'id="f-t1_name"' in tier.text
+    assert products(engine) == 0
+    # the rows added (a second tier, a third component) are read on create
+    created = post(admin, NEW, {**typed, "tier_count": "2", "t0_count": "4", "t1_count": "3",
+                                "t0c3_merchant_id": str(m1), "t0c3_name": "轮胎检查", "t0c3_units": "1",
+                                "t0c3_list_value": "100", "t1_name": "经济版", "t1_price": "500",
+                                "t1c0_merchant_id": str(m2), "t1c0_name": "健身周卡", "t1c0_units": "1",
+                                "t1c0_list_value": "600"})
+    assert created.status_code == 303, created.text
+    product = ok(world.client.get(f"{API}/joint-card-products", headers=world.a.actors["admin1"].headers), 200)
+    tiers = product["items"][0]["tiers"]
+    assert [t["name"] for t in tiers] == ["舒适版", "经济版"] and len(tiers[0]["components"]) == 3
+
+
+def test_a_product_is_edited_and_paused_from_the_pages(world: World, engine: Engine) -> None:
+    m1, m2, _ = world.a.merchants
+    admin = console(world.client, world.a.actors["admin1"].username)
+    assert post(admin, NEW, form(m1, m2)).status_code == 303
+    product = ok(world.client.get(f"{API}/joint-card-products", headers=world.a.actors["admin1"].headers),
+                 200)["items"][0]
+    edit = f"/console/joint-cards/products/{product['id']}/edit"
+    index = admin.get("/console/joint-cards").text
+    assert f'href="{edit}"' in index and "在售" in index
+    page = admin.get(edit)
+    assert page.status_code == 200 and 'value="1950.00"' in page.text and 'name="t0_id"' in page.text
+    changed = post(admin, edit, {**form(m1, m2, name="城市生活联名卡·春季", t0_price="2000"), "tier_count": "1",
+                                 "t0_id": str(product["tiers"][0]["id"]), "t0_count": "2"})
+    assert changed.status_code == 303, changed.text
+    assert "联合卡已保存" in admin.get(changed.headers["location"]).text
+    tier_id = product["tiers"][0]["id"]
+    # sold once: the tier is locked on the edit page, with why; a second tier can still be added
+    desk = console(world.client, world.a.actors["staff1"].username)
+    sold = post(desk, "/console/joint-cards", {"tier_id": str(tier_id), "card": card_of(world, world.a.members[m1]),
+                                               "external_id": "JC-E-1"}, page="/console/joint-cards")
+    assert sold.status_code == 303, sold.text
+    page = admin.get(edit)
+    assert f'id="locked-tier-{tier_id}"' in page.text and "已售出 1 张" in page.text and 'name="t0_id"' not in page.text
+    added = post(admin, edit, {"name": "城市生活联名卡·春季", "tier_count": "1", "t0_name": "经济版",
+                               "t0_price": "300", "t0c0_merchant_id": str(m2), "t0c0_name": "健身周卡",
+                               "t0c0_units": "1", "t0c0_list_value": "400"})
+    assert added.status_code == 303, added.text
+    # a form that still names the locked tier (posted from an old page) is refused in words
+    stale = post(admin, edit, {**form(m1, m2, name="城市生活联名卡·春季", t0_price="10"), "t0_id": str(tier_id)})
+    assert stale.status_code == 409 and "已有售出的卡" in (error_of(stale.text, "form") or "")
+    # pause: the tiers leave the sell form and a sale is refused; the card sold stays usable
+    paused = post(admin, f"/console/joint-cards/products/{product['id']}/pause", {}, page="/console/joint-cards")
+    assert paused.status_code == 303
+    listed = admin.get(paused.headers["location"]).text
+    assert "已停售" in listed and f'id="resume-product-{product["id"]}"' in listed
+    sell_form = desk.get("/console/joint-cards").text
+    assert f'<option value="{tier_id}"' not in sell_form
+    refused = post(desk, "/console/joint-cards", {"tier_id": str(tier_id), "card": card_of(world, world.a.members[m1]),
+                                                  "external_id": "JC-E-2"}, page="/console/joint-cards")
+    assert refused.status_code == 422 and "该联合卡已停售" in refused.text
+    assert post(admin, f"/console/joint-cards/products/{product['id']}/resume", {},
+                page="/console/joint-cards").status_code == 303
+    assert f'<option value="{tier_id}"' in desk.get("/console/joint-cards").text
+    # the desk's clerk may not manage it
+    assert 'href="' + edit + '"' not in desk.get("/console/joint-cards").text
+    assert desk.get(edit).status_code == 403
+    assert post(desk, f"/console/joint-cards/products/{product['id']}/pause", {},
+                page="/console/joint-cards").status_code == 403

@@ -194,6 +194,7 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "CooperationMode": "cooperation_mode", "SettlementCycle": "settlement_cycle", "Cycle": "settlement_cycle",
             "CommissionKind": "commission_kind", "PayeeKind": "commission_payee", "Role": "role",
             "CampaignStatus": "campaign_status", "CouponKind": "coupon_kind", "Acceptance": "acceptance",
+            "JointProductStatus": "joint_product_status",
             "MemberStatus": "member_status", "Industry": "industry", "MerchantStatus": "merchant_status",
             "StaffRole": "staff_role", "PointsEntryKind": "points_entry", "Status": "statement_status",
             "Action": "statement_action", "WithdrawalStatus": "withdrawal_status", "Decision": "withdrawal_decision",
