@@ -340,6 +340,9 @@ def http(
     demo_scale: Annotated[float, typer.Option("--demo-scale", min=0.01, max=10, help="`lianmeng demo --scale`")
                           ] = 1.0,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the fresh database afterwards")] = False,
+    run_migrations: Annotated[bool, typer.Option(
+        "--migrate/--no-migrate", help="With --reuse: apply migrations first (off for schemas made without Alembic)")
+    ] = True,
     skip_baseline: Annotated[bool, typer.Option("--skip-baseline", help="Do not run pgbench")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr")] = True,
@@ -353,7 +356,8 @@ def http(
     url = database_url or get_settings().database_url
     try:
         config = HttpBenchConfig(database_url=url, clients=clients, seconds=seconds, workers=workers, fresh=fresh,
-                                 demo=demo, demo_scale=demo_scale, baseline=not skip_baseline, keep=keep)
+                                 demo=demo, demo_scale=demo_scale, baseline=not skip_baseline, keep=keep,
+                                 migrate=run_migrations)
         with _listener(progress) as listener:
             result = run_http_bench(config, listener)
     except BenchError as error:

@@ -44,6 +44,7 @@ from lianmeng.bench.orders import BenchConfig, BenchError, Listener, Quiet, pgbe
 from lianmeng.coupons.models import Coupon, CouponTemplate
 from lianmeng.coupons.schemas import IssueIn, TemplateCreate
 from lianmeng.coupons.service import CODE_ALPHABET, CODE_LENGTH
+from lianmeng.db import get_engine
 from lianmeng.members.models import Membership
 from lianmeng.tenancy import Principal
 
@@ -67,6 +68,7 @@ class HttpBenchConfig:
     demo_scale: float = 1.0
     baseline: bool = True
     keep: bool = False  # keep the fresh database afterwards
+    migrate: bool = True  # apply migrations (off for a schema made without Alembic, like the tests')
 
     def __post_init__(self) -> None:
         if self.clients < 1 or self.seconds < 1 or self.workers < 1:
@@ -209,8 +211,9 @@ def _prepare_database(config: HttpBenchConfig, step: Listener) -> str:
     """The database the server will use: as given (fresh=False: migrated, the fixture added if missing), or a
     fresh copy of a kept seed database (built once: migrations, then the demo or the minimal alliance)."""
     if not config.fresh:
-        step.phase("迁移 migrations", total=None)
-        migrate.upgrade(config.database_url)
+        if config.migrate:
+            step.phase("迁移 migrations", total=None)
+            migrate.upgrade(config.database_url)
         _ensure_fixture(config.database_url, config, step)
         return config.database_url
     head = migrate.head_revision(config.database_url)
@@ -228,6 +231,7 @@ def _prepare_database(config: HttpBenchConfig, step: Listener) -> str:
                 step.phase("迁移 migrations", total=None)
                 migrate.upgrade(build)
                 _ensure_fixture(build, config, step)
+                get_engine(build).dispose()  # migrate's cached engine: no session may stay on a template
                 conn.execute(text(f'ALTER DATABASE "{seed}_build" RENAME TO "{seed}"'))
             step.phase("复制 fresh database", total=None)
             conn.execute(text(f'DROP DATABASE IF EXISTS "{FRESH_DB}" WITH (FORCE)'))
