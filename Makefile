@@ -52,7 +52,7 @@ code: $(STAMP)
 # Debian packages the tests drive: LibreOffice (opens our XLSX exports headless) and chromium (Playwright's
 # browser; never a downloaded one). Installed only when missing.
 system-deps:
-	@command -v soffice >/dev/null && command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui chromium)
+	@command -v soffice >/dev/null && command -v chromium >/dev/null && command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui chromium wrk)
 
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start

@@ -349,6 +349,11 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def same_as_created_at(context: Any) -> Any:
+    """Column default for a row's `occurred_at` when the writer gives none: the moment it was written."""
+    return context.get_current_parameters().get("created_at")
+
+
 class Timestamps:
     """created_at / updated_at in UTC, set by the application (portable across SQLite and PostgreSQL)."""
 

@@ -320,3 +320,53 @@ def _print_figures(title: str, report: dict[str, Any], json_output: bool) -> Non
     out.print(table)
     if json_output:
         typer.echo(json.dumps(report, ensure_ascii=False))
+
+
+@bench_app.command("http")
+def http(
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", envvar="LIANMENG_DATABASE_URL",
+                                 help="PostgreSQL URL: its server gets the bench's fresh database")
+    ] = None,
+    clients: Annotated[int, typer.Option("--clients", min=1, max=256, help="Concurrent connections (wrk -c)")] = 8,
+    seconds: Annotated[int, typer.Option("--seconds", min=1, help="Length of each timed run")] = 15,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64, help="Server processes (passed to `lianmeng serve --workers` when above 1)")] = 1,
+    fresh: Annotated[bool, typer.Option(
+        "--fresh/--reuse", help="A fresh database (a copy of a kept seed), or the one in --database-url as is")
+    ] = True,
+    demo: Annotated[bool, typer.Option(
+        "--demo/--minimal", help="The demo alliance (`lianmeng demo`), or one merchant with 500 members")] = True,
+    demo_scale: Annotated[float, typer.Option("--demo-scale", min=0.01, max=10, help="`lianmeng demo --scale`")
+                          ] = 1.0,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the fresh database afterwards")] = False,
+    run_migrations: Annotated[bool, typer.Option(
+        "--migrate/--no-migrate", help="With --reuse: apply migrations first (off for schemas made without Alembic)")
+    ] = True,
+    skip_baseline: Annotated[bool, typer.Option("--skip-baseline", help="Do not run pgbench")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr")] = True,
+) -> None:
+    """Orders and coupon redemptions per second over HTTP: `lianmeng serve` on PostgreSQL with the demo alliance,
+    driven by wrk (one order per request, unique external ids and Idempotency-Keys), then pgbench TPC-B with the
+    same clients and seconds. The server's memory is sampled all along (docs/performance.md)."""
+    from lianmeng.bench.http import HttpBenchConfig, run_http_bench
+    from lianmeng.bench.orders import BenchError
+
+    url = database_url or get_settings().database_url
+    try:
+        config = HttpBenchConfig(database_url=url, clients=clients, seconds=seconds, workers=workers, fresh=fresh,
+                                 demo=demo, demo_scale=demo_scale, baseline=not skip_baseline, keep=keep,
+                                 migrate=run_migrations)
+        with _listener(progress) as listener:
+            result = run_http_bench(config, listener)
+    except BenchError as error:
+        err.print(f"[red]✗ {error}[/]")
+        raise typer.Exit(2) from None
+    report = result.as_json()
+    for run in (result.orders, result.redeems):
+        if run.sample:
+            err.print(f"[yellow]first non-2xx answer: {run.sample}[/]")
+    _print_figures("bench http 接口压测", report, json_output)
+    if report["non_2xx"] or report["socket_errors"]:
+        raise typer.Exit(1)

@@ -237,7 +237,7 @@ def run_bench(config: BenchConfig, listener: Listener | None = None) -> BenchRes
     listener = listener or Quiet()
     if config.baseline and not config.is_postgres:
         raise BenchError("the pgbench baseline needs PostgreSQL (use --skip-baseline)")
-    pgbench = _pgbench_path() if config.baseline else None
+    pgbench = pgbench_path() if config.baseline else None
     if config.migrate:
         listener.phase("迁移 migrate")
         migrate.upgrade(config.database_url)
@@ -642,7 +642,7 @@ def ledger_problems(session: Session, alliance_id: int) -> list[str]:
 # --- the baseline: pgbench's TPC-B on the same server ------------------------------------------------------
 
 
-def _pgbench_path() -> str:
+def pgbench_path() -> str:
     found = shutil.which("pgbench") or ("/usr/bin/pgbench" if os.path.exists("/usr/bin/pgbench") else None)
     if found is None:
         raise BenchError("pgbench not found (install postgresql-client, or use --skip-baseline)")

@@ -90,7 +90,7 @@ MIX: tuple[tuple[int, str, str], ...] = (
 
 BASELINE_SQL = (
     "SELECT e.account_id, sum(e.amount) FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id "
-    "WHERE p.alliance_id = :a AND p.created_at >= :start AND p.created_at < :end GROUP BY e.account_id"
+    "WHERE p.alliance_id = :a AND p.occurred_at >= :start AND p.occurred_at < :end GROUP BY e.account_id"
 )
 
 
@@ -412,8 +412,8 @@ def _postings(conn: Connection, alliance_id: int, merchants: int, period: Period
         " CAST(:starts AS timestamptz) + random() * CAST(:span AS interval) AS at"
         " FROM generate_series(CAST(:lo AS bigint), CAST(:hi AS bigint)) g),"
         f" p AS MATERIALIZED ({_legs_sql(merchants)}),"
-        " ins AS (INSERT INTO ledger_postings (id, alliance_id, idempotency_key, cause, cause_id, memo, created_at)"
-        "  SELECT id, :a, 'bench:' || id, cause, id, '', at FROM p)"
+        " ins AS (INSERT INTO ledger_postings (id, alliance_id, idempotency_key, cause, cause_id, memo, created_at,"
+        "  occurred_at) SELECT id, :a, 'bench:' || id, cause, id, '', at, at FROM p)"
         " INSERT INTO ledger_entries (posting_id, account_id, unit, amount, party_type, party_id)"
         " SELECT p.id, l.account_id, 'fen', l.amount, l.party_type, l.party_id FROM p"
         " CROSS JOIN LATERAL (VALUES (p.a1, p.x1, p.t1, p.p1), (p.a2, -p.x1, p.t2, p.p2))"

@@ -160,9 +160,10 @@ def _members(conn: Any, alliance_id: int, lo: int, hi: int) -> None:
 
 ORDERS_SQL = (
     "INSERT INTO orders (alliance_id, merchant_id, member_id, external_id, amount_fen, cash_fen, stored_value_fen, "
-    "  points_used, points_value_fen, points_earned, items, refunded_fen, recorded_by, created_at) "
+    "  points_used, points_value_fen, points_earned, items, refunded_fen, recorded_by, created_at, occurred_at) "
     "SELECT :a, merchant, m, 'b' || m || '-' || j || '-' || :tag, amount, amount, 0, 0, 0, 0, CAST('[]' AS json), "
-    "  0, 'bench', CAST(:now AS timestamptz) - make_interval(secs => age_s) "
+    "  0, 'bench', CAST(:now AS timestamptz) - make_interval(secs => age_s), "
+    "  CAST(:now AS timestamptz) - make_interval(secs => age_s) "
     "FROM (SELECT m, j, "
     "    CASE WHEN random() < 0.7 THEN home ELSE 1 + floor(random() * :n)::int END AS merchant, "
     "    1000 + floor(power(random(), 4) * 2000000)::bigint AS amount, "
@@ -184,11 +185,11 @@ def add_orders(engine: Engine, alliance_id: int, members: int, merchants: int, c
         added = conn.execute(text(
             "INSERT INTO orders (alliance_id, merchant_id, member_id, external_id, amount_fen, cash_fen, "
             "  stored_value_fen, points_used, points_value_fen, points_earned, items, refunded_fen, recorded_by, "
-            "  created_at) "
+            "  created_at, occurred_at) "
             "SELECT :a, 1 + floor(random() * :n)::int, 1 + floor(random() * :m)::int, :tag || g, amount, amount, "
-            "  0, 0, 0, 0, CAST('[]' AS json), 0, 'bench', CAST(:now AS timestamptz) - make_interval(secs => "
-            "  floor(random() * 3600)::int) "
-            "FROM (SELECT g, 1000 + floor(power(random(), 4) * 2000000)::bigint AS amount "
+            "  0, 0, 0, 0, CAST('[]' AS json), 0, 'bench', at, at "
+            "FROM (SELECT g, 1000 + floor(power(random(), 4) * 2000000)::bigint AS amount, "
+            "      CAST(:now AS timestamptz) - make_interval(secs => floor(random() * 3600)::int) AS at "
             "      FROM generate_series(1, CAST(:c AS integer)) g) s"),
             {"a": alliance_id, "n": merchants, "m": members, "c": count, "now": now,
              "tag": f"new-{now:%Y%m%d%H%M%S%f}-"}).rowcount

@@ -80,7 +80,8 @@ def _offer(database_url: str, recipients: int) -> tuple[int, Principal]:
                                    "external_id": f"{tag}-{i}", "amount_fen": amount, "cash_fen": amount,
                                    "stored_value_fen": 0, "points_used": 0, "points_value_fen": 0,
                                    "points_earned": 0, "items": [], "refunded_fen": 0, "recorded_by": "bench",
-                                   "created_at": sent + timedelta(hours=1 + i % 48)})
+                                   "created_at": sent + timedelta(hours=1 + i % 48),
+                                   "occurred_at": sent + timedelta(hours=1 + i % 48)})
             insert_many(session, OfferRecipient, rows)
             insert_many(session, Order, orders)
         return offer.id, principal

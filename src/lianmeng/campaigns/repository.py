@@ -180,8 +180,8 @@ def participants_by_merchant(session: Session, campaign: Campaign) -> dict[int, 
 
 def _campaign_orders(campaign: Campaign) -> Select[Any]:
     registered = select(CampaignRegistration.member_id).where(CampaignRegistration.campaign_id == campaign.id)
-    return select(Order.id).where(Order.member_id.in_(registered), Order.created_at >= campaign.starts_at,
-                                  Order.created_at < campaign.ends_at)
+    return select(Order.id).where(Order.member_id.in_(registered), Order.occurred_at >= campaign.starts_at,
+                                  Order.occurred_at < campaign.ends_at)
 
 
 def conversions_by_merchant(session: Session, campaign: Campaign) -> dict[int, tuple[int, int]]:

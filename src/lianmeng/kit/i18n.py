@@ -333,6 +333,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "period_open": {
         "zh-CN": "结算期间 {period} 尚未结束(结束 10 分钟后才可结算)",
         "en": "The period {period} has not ended yet (it can be settled 10 minutes after it ends)"},
+    "occurred_in_future": {"zh-CN": "消费时间不能晚于现在", "en": "The sale cannot have happened in the future"},
+    "occurred_too_old": {"zh-CN": "消费时间太早:只能补录 {days} 天以内的消费",
+                         "en": "The sale is too old: only sales of the last {days} days can be uploaded"},
+    "occurred_in_settled_period": {
+        "zh-CN": "消费时间在已结算的期间 {period} 内,不能补录,未做任何更改",
+        "en": "The sale falls in the period {period}, which is already settled; nothing was recorded"},
     "period_settled": {"zh-CN": "结算期间 {period} 已结算,未做任何更改",
                        "en": "The period {period} is already settled; nothing was changed"},
     "period_out_of_order": {

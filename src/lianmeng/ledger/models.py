@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lianmeng.db import Base, UTCDateTime
+from lianmeng.db import Base, UTCDateTime, same_as_created_at
 
 
 class Account(Base):
@@ -43,6 +43,9 @@ class Posting(Base):
     cause_id: Mapped[int | None] = mapped_column(Integer, index=True)
     memo: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # when what it records happened (an order's sale time; refunds and the rest: when written): the period it
+    # settles in
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True, default=same_as_created_at)
 
 
 class Entry(Base):

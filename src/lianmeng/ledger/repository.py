@@ -118,6 +118,7 @@ def lock_accounts(session: Session, alliance_id: int, refs: Sequence[AccountRef]
 def insert_postings(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """One statement for a batch's postings; idempotency key → new posting id. A key already taken fails the
     statement (the unique index): callers only pass keys derived from rows they have just inserted."""
+    rows = [row if "occurred_at" in row else {**row, "occurred_at": row["created_at"]} for row in rows]
     return {key: id_ for id_, key in insert_many(session, Posting, rows, returning=("id", "idempotency_key"))}
 
 

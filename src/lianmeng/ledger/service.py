@@ -96,6 +96,7 @@ class Draft:
     legs: list[Leg]
     cause_id: int | None = None
     memo: str = ""
+    occurred_at: datetime | None = None  # when what it records happened (default: when written)
 
 
 class Books:
@@ -141,7 +142,7 @@ def post_many(session: Session, books: Books, drafts: Sequence[Draft], at: datet
         domain.check_balanced(draft.legs)
     ids = repository.insert_postings(session, [
         {"alliance_id": books.alliance_id, "idempotency_key": d.key, "cause": d.cause, "cause_id": d.cause_id,
-         "memo": d.memo, "created_at": now}
+         "memo": d.memo, "created_at": now, "occurred_at": d.occurred_at or now}
         for d in drafts
     ])
     changes: dict[int, int] = defaultdict(int)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from lianmeng.commissions.domain import split_proportionally
 
@@ -45,3 +47,32 @@ def refund_parts(parts: Sequence[int], refunded_parts: Sequence[int], refund_fen
     if refund_fen <= 0 or refund_fen > sum(remaining):
         raise SplitRefused("refund_exceeds")
     return split_proportionally(refund_fen, remaining)
+
+
+# An offline till's backlog: an order may say when the sale happened (`occurred_at`), within these bounds.
+CLOCK_SKEW = timedelta(minutes=5)  # a till's clock a little ahead of ours is not "the future"
+MAX_BACKLOG = timedelta(days=366)  # alliances keep no founding date: older than this is before any of them
+
+
+@dataclass(frozen=True)
+class SettledSpan:
+    """A settled period the merchant's movements were placed in: [starts_at, ends_at)."""
+
+    period: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+def occurred_refusal(occurred_at: datetime, now: datetime, settled: Sequence[SettledSpan]
+                     ) -> tuple[str, dict[str, Any]] | None:
+    """Why a sale said to have happened at `occurred_at` cannot be recorded now (code, message params), or None.
+    In the future (beyond CLOCK_SKEW), older than MAX_BACKLOG, or inside a period already settled for the
+    merchant: its statement is drawn, the sale would slip past it."""
+    if occurred_at > now + CLOCK_SKEW:
+        return "occurred_in_future", {}
+    if occurred_at < now - MAX_BACKLOG:
+        return "occurred_too_old", {"days": str(MAX_BACKLOG.days)}
+    for span in settled:
+        if span.starts_at <= occurred_at < span.ends_at:
+            return "occurred_in_settled_period", {"period": span.period}
+    return None

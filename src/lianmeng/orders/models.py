@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lianmeng.db import Base, UTCDateTime
+from lianmeng.db import Base, UTCDateTime, same_as_created_at
 
 
 class Order(Base):
@@ -41,6 +41,8 @@ class Order(Base):
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     recorded_by: Mapped[str] = mapped_column(String(80), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # when the sale happened (a till's offline backlog is recorded later): settlement and reports go by it
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True, default=same_as_created_at)
 
 
 class Refund(Base):

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lianmeng.kit.clock import SHANGHAI
 from lianmeng.kit.types import MAX_FEN, Fen, Id, Points, Whole
 
 
@@ -46,6 +47,19 @@ class OrderCreate(Purchase):
     referrer_merchant_id: Id | None = Field(default=None, description="Explicit referrer until referrals exist")
     referrer_staff_id: Id | None = None
     merchant_id: Id | None = Field(default=None, description="Operators only; merchants record their own")
+    occurred_at: datetime | None = Field(
+        default=None, description="When the sale happened, for a till uploading its offline backlog (ISO 8601; "
+        "without an offset: Asia/Shanghai). Default: now. Not in the future, not in an already settled period",
+        examples=["2026-12-06T19:30:00+08:00"])
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware_utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            value = value.replace(tzinfo=SHANGHAI)
+        return value.astimezone(UTC)
 
 
 class OrderOut(BaseModel):
@@ -69,6 +83,7 @@ class OrderOut(BaseModel):
     referrer_staff_id: int | None
     refunded_fen: int
     created_at: datetime
+    occurred_at: datetime
 
 
 MAX_BATCH = 500

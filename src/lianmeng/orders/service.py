@@ -42,6 +42,7 @@ from lianmeng.ownership import service as ownership
 from lianmeng.points import domain as points_domain
 from lianmeng.points import repository as points_repo
 from lianmeng.points import service as points
+from lianmeng.settlement import repository as settlement_repo
 from lianmeng.tenancy import Principal, policy
 
 
@@ -128,7 +129,8 @@ class _Plan:
     points_value: int
     earned: int
     referred: commissions.ReferredOrder | None
-    at: datetime
+    at: datetime  # when it is recorded: commission terms, points granted, return windows count from here
+    sold_at: datetime  # when the sale happened (= `at` but for an offline backlog): settlement and reports
     draws: list[points_domain.Draw] = field(default_factory=list)
     repaid: int = 0
     credits: list[commissions.Credit] = field(default_factory=list)
@@ -176,6 +178,7 @@ class _Lookups:
         self._rules: dict[int, points_domain.EarningRule] = {}
         self._stores: dict[int, int | AppError] = {}
         self._joint: dict[tuple[int, int], bool] = {}
+        self._settled: dict[int, list[domain.SettledSpan]] = {}
 
     def merchant(self, requested: int | None) -> Merchant:
         if requested not in self._merchants:
@@ -223,6 +226,14 @@ class _Lookups:
                 clock.today_in_shanghai(),
             ) is not None
         return self._joint[key]
+
+    def settled(self, merchant: Merchant) -> list[domain.SettledSpan]:
+        """The settled periods a backdated sale of this merchant may not fall in (holds off settlement runs of
+        its alliance until the transaction ends: settlement_repo.settled_spans)."""
+        if merchant.id not in self._settled:
+            self._settled[merchant.id] = [domain.SettledSpan(*span) for span in settlement_repo.settled_spans(
+                self.session, merchant.alliance_id, merchant.id)]
+        return self._settled[merchant.id]
 
 
 def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreate], *,
@@ -299,6 +310,13 @@ def _plan(data: OrderCreate, merchant: Merchant, member: members_repo.MemberFact
     alliance = lookups.alliance(merchant.alliance_id)
     if data.store_id is not None:
         lookups.check_store(data.store_id, merchant.id)
+    sold_at = now
+    if data.occurred_at is not None:  # an offline backlog: the sale happened then, it is recorded now
+        refusal = domain.occurred_refusal(data.occurred_at, now, lookups.settled(merchant))
+        if refusal is not None:
+            code, params = refusal
+            raise Invalid(code, details={"occurred_at": code}, **params)
+        sold_at = min(data.occurred_at, now)
     points_value = points_domain.points_value_fen(data.points_used, alliance.points_per_yuan_value)
     try:
         split = domain.payment_split(data.amount_fen, data.stored_value_fen, points_value)
@@ -315,7 +333,8 @@ def _plan(data: OrderCreate, merchant: Merchant, member: members_repo.MemberFact
         referrer_merchant_id=data.referrer_merchant_id, referrer_staff_id=data.referrer_staff_id,
         amount_fen=data.amount_fen, at=now,
     )
-    return _Plan(index, data, merchant, alliance, member, split, sv_merchant, points_value, earned, referred, now)
+    return _Plan(index, data, merchant, alliance, member, split, sv_merchant, points_value, earned, referred, now,
+                 sold_at)
 
 
 def _attribute(session: Session, plans: list[_Plan], now: datetime) -> None:
@@ -326,7 +345,8 @@ def _attribute(session: Session, plans: list[_Plan], now: datetime) -> None:
     max_window = max(p.alliance.attribution_window_days for p in plans)
     touched = {p.member.id for p in plans if p.alliance.attribution_rule != AttributionRule.REGISTRATION.value}
     touches: dict[int, list[coupons_domain.Touch]] = defaultdict(list)
-    for row in coupons_repo.touches_of(session, touched, now - timedelta(days=max_window)):
+    earliest = min(p.sold_at for p in plans)
+    for row in coupons_repo.touches_of(session, touched, earliest - timedelta(days=max_window)):
         touches[row.member_id].append(coupons_domain.Touch(row.referrer_merchant_id, row.referrer_staff_id,
                                                            row.target_merchant_id, row.issued_at))
     found_for: dict[int, coupons_domain.Attribution] = {}
@@ -335,7 +355,7 @@ def _attribute(session: Session, plans: list[_Plan], now: datetime) -> None:
         found = coupons_domain.attribute(
             AttributionRule(plan.alliance.attribution_rule), plan.alliance.attribution_window_days,
             touches[member.id], plan.merchant.id, member.origin_merchant_id, member.origin_staff_id,
-            member.created_at, now)
+            member.created_at, plan.sold_at)
         if found is not None:
             found_for[plan.index] = found
     # the member's owner (归属) at the referring merchant is the staff member the referral credits
@@ -398,7 +418,7 @@ def _order_row(plan: _Plan, actor: Principal, now: datetime) -> dict[str, Any]:
         "referrer_merchant_id": plan.referred.referrer_merchant_id if plan.referred else None,
         "referrer_staff_id": plan.referred.referrer_staff_id if plan.referred else None, "refunded_fen": 0,
         "recorded_by": actor.label,
-        "created_at": now,
+        "created_at": now, "occurred_at": plan.sold_at,
     }
 def refund_order(session: Session, actor: Principal, order_id: int, data: RefundCreate) -> Refund:
     """Refund part or all of an order. Money and points go back in proportion to what each payment method has
@@ -472,7 +492,7 @@ def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: 
         results[plan.index] = Recorded(order_id=order_id)
         drafts[plan.merchant.alliance_id] += [
             ledger.Draft(f"order:{order_id}:{suffix}", "commission" if suffix == "commission" else "order", legs,
-                         cause_id=order_id)
+                         cause_id=order_id, occurred_at=plan.sold_at)
             for suffix, legs in plan.postings().items()
         ]
         draws += [{"grant_id": d.grant_id, "order_id": order_id, "refund_id": None, "reason": "spend",

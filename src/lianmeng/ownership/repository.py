@@ -146,7 +146,7 @@ def idle_rows(session: Session, merchant_id: int, cutoff: datetime) -> list[Memb
     logins = select(User.username).where(User.staff_id == MemberOwner.staff_id).scalar_subquery()
     ordered = exists().where(and_(Order.member_id == MemberOwner.member_id,
                                   Order.merchant_id == MemberOwner.merchant_id, Order.recorded_by.in_(logins),
-                                  Order.created_at > cutoff))
+                                  Order.occurred_at > cutoff))
     stmt = (select(MemberOwner).where(MemberOwner.merchant_id == merchant_id, MemberOwner.since <= cutoff,
                                       ~redeemed, ~ordered)
             .order_by(MemberOwner.id).with_for_update(skip_locked=True))

@@ -146,7 +146,7 @@ FIGURES: dict[str, Figure] = {f.key: f for f in (
            "orders at the receiving merchant that the alliance's attribution rule credited, when they were "
            "recorded, to another merchant: the referrer the counter shows (Order.referrer_merchant_id); first "
            "and later orders alike",
-           "the order's time (Order.created_at)", "their amounts net of refunds."),
+           "the time of the sale (Order.occurred_at)", "their amounts net of refunds."),
     Figure("ratings", "评价", "Ratings", USES, COHORT_DATE, "members' ratings of those uses."),
     Figure("complaints", "投诉", "Complaints", USES, COHORT_DATE, "ratings of 1 or 2."),
 )}

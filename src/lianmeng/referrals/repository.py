@@ -130,15 +130,15 @@ def alliance_revenue(p: Principal, w: Window, *, referrer_id: int | None = None,
     """The revenue the alliance brought (domain.FIGURES["revenue_fen"], domain.is_alliance_revenue in SQL): orders
     in the window credited to a merchant other than the one where they were placed, net of refunds."""
     conditions = [policy.referred_orders(p), Order.referrer_merchant_id.is_not(None),
-                  Order.referrer_merchant_id != Order.merchant_id, Order.created_at >= w.start,
-                  Order.created_at < w.end]
+                  Order.referrer_merchant_id != Order.merchant_id, Order.occurred_at >= w.start,
+                  Order.occurred_at < w.end]
     if w.alliance_id is not None:
         conditions.append(Order.alliance_id == w.alliance_id)
     if referrer_id is not None:
         conditions.append(Order.referrer_merchant_id == referrer_id)
     if receiver_id is not None:
         conditions.append(Order.merchant_id == receiver_id)
-    return (select(bucket(Order.created_at, w.week_edges).label("week"),
+    return (select(bucket(Order.occurred_at, w.week_edges).label("week"),
                    Order.referrer_merchant_id.label("referrer"), Order.merchant_id.label("receiver"),
                    (Order.amount_fen - Order.refunded_fen).label("net_fen"))
             .where(*conditions).subquery("revenue"))

@@ -23,7 +23,7 @@ def _top_items(session: Session, merchant_id: int, ids: Select[Any], since: date
     """Each member's most bought item (by quantity; ties: the first name) at the merchant since `since`."""
     bought: dict[int, Counter[str]] = {}
     rows = session.execute(select(Order.member_id, Order.items).where(
-        Order.merchant_id == merchant_id, Order.created_at >= since, Order.member_id.in_(ids)))
+        Order.merchant_id == merchant_id, Order.occurred_at >= since, Order.member_id.in_(ids)))
     for member_id, items in rows:
         for item in items or []:
             name = str(item.get("name", "")).strip()
@@ -37,11 +37,11 @@ def facts(session: Session, merchant_id: int, ids: Select[Any], since: datetime)
     people = session.execute(select(Member.id, Member.birth_year, Member.gender).where(Member.id.in_(ids))).all()
     tiers = dict(session.execute(select(Membership.member_id, Membership.tier).where(
         Membership.merchant_id == merchant_id, Membership.member_id.in_(ids))).all())
-    in_window = Order.created_at >= since
+    in_window = Order.occurred_at >= since
     orders = {row[0]: row[1:] for row in session.execute(
         select(Order.member_id, func.sum(case((in_window, 1), else_=0)),
                func.sum(case((in_window, Order.amount_fen - Order.refunded_fen), else_=0)),
-               func.max(Order.created_at))
+               func.max(Order.occurred_at))
         .where(Order.merchant_id == merchant_id, Order.member_id.in_(ids)).group_by(Order.member_id))}
     redeemed = exists().where(Redemption.coupon_id == Coupon.id)
     coupons: dict[int, tuple[bool, bool]] = {}

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from lianmeng.agreements.models import Agreement
+from lianmeng.alliances.models import Alliance
 from lianmeng.db import UTCDateTime, in_keys
 from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.merchants.models import Merchant, Staff, Store
@@ -77,6 +78,20 @@ def latest_run(session: Session, alliance_id: int, cycle: str) -> SettlementRun 
     return session.scalars(select(SettlementRun).where(SettlementRun.alliance_id == alliance_id,
                                                        SettlementRun.cycle == cycle)
                            .order_by(SettlementRun.ends_at.desc()).limit(1)).first()
+
+
+def settled_spans(session: Session, alliance_id: int, merchant_id: int) -> list[tuple[str, datetime, datetime]]:
+    """(period, starts_at, ends_at) of the runs that settled the merchant's movements: every monthly run of the
+    alliance, and weekly or quarterly runs that drew the merchant a statement. First the alliance row is held
+    (FOR KEY SHARE, until the caller's transaction ends) so no run starts between this read and the caller's
+    commit: `settle` takes the row FOR UPDATE and waits, then sees what was written."""
+    session.scalars(select(Alliance.id).where(Alliance.id == alliance_id).with_for_update(read=True, key_share=True)
+                    ).first()
+    drawn = exists().where(Statement.run_id == SettlementRun.id, Statement.merchant_id == merchant_id)
+    rows = session.execute(select(SettlementRun.period, SettlementRun.starts_at, SettlementRun.ends_at).where(
+        SettlementRun.alliance_id == alliance_id,
+        or_(SettlementRun.cycle == SettlementCycle.MONTHLY.value, drawn)).order_by(SettlementRun.starts_at))
+    return [(period, starts_at, ends_at) for period, starts_at, ends_at in rows]
 
 
 def last_posting_id(session: Session, alliance_id: int) -> int:
@@ -143,8 +158,8 @@ def _movements(session: Session, window: Window, cycle: SettlementCycle, binding
     return [
         Posting.alliance_id == window.alliance_id,
         Posting.id <= window.through_posting_id,
-        or_(and_(Posting.created_at >= starts_at, Posting.created_at < literal(window.ends_at, UTCDateTime())),
-            and_(Posting.created_at < starts_at, Posting.id > window.after_posting_id)),
+        or_(and_(Posting.occurred_at >= starts_at, Posting.occurred_at < literal(window.ends_at, UTCDateTime())),
+            and_(Posting.occurred_at < starts_at, Posting.id > window.after_posting_id)),
         or_(Posting.cause != ADJUSTMENT, not_(_placed_on_a_statement())),
         Account.owner_type == "merchant",
         Entry.party_type.is_not(None),
@@ -180,17 +195,17 @@ def build_lines(session: Session, run: SettlementRun, window: Window, cycle: Set
     earlier = aliased(SettlementRun)
     run_of_date = (select(earlier.id)
                    .where(earlier.alliance_id == window.alliance_id, earlier.cycle == run.cycle,
-                          earlier.starts_at <= Posting.created_at, earlier.ends_at > Posting.created_at)
+                          earlier.starts_at <= Posting.occurred_at, earlier.ends_at > Posting.occurred_at)
                    .limit(1).scalar_subquery())
     common = [Posting.alliance_id == window.alliance_id, Posting.id <= window.through_posting_id,
               Entry.party_type.is_not(None), Account.alliance_id == window.alliance_id,
               Account.owner_type == "merchant", _cycle_condition(session, cycle, binding)]
-    in_period = and_(Posting.created_at >= starts_at, Posting.created_at < ends_at)
+    in_period = and_(Posting.occurred_at >= starts_at, Posting.occurred_at < ends_at)
 
     def branch(keys: tuple[Any, ...], extra: Callable[[Any], tuple[Any, Any, Any]],
                where: list[ColumnElement[bool]]) -> Select[Any]:
         sums = (select(*keys, func.sum(Entry.amount).label("amount"), func.count().label("entries"),
-                       func.min(Posting.created_at).label("earliest_at"))
+                       func.min(Posting.occurred_at).label("earliest_at"))
                 .select_from(Entry).join(Posting, Posting.id == Entry.posting_id)
                 .join(Account, Account.id == Entry.account_id)
                 .where(*common, *where).group_by(*keys).subquery())
@@ -205,11 +220,11 @@ def build_lines(session: Session, run: SettlementRun, window: Window, cycle: Set
     keys = (Entry.account_id, Posting.cause, Entry.party_type, Entry.party_id)
     bulk = branch(keys, lambda c: (false(), cast(null(), Integer), cast(null(), Integer)),
                   [in_period, Posting.cause != ADJUSTMENT])
-    late_key = case((Posting.created_at < starts_at, true()), else_=false()).label("late")
-    late_of = case((Posting.created_at < starts_at, run_of_date), else_=None).label("late_of_run_id")
+    late_key = case((Posting.occurred_at < starts_at, true()), else_=false()).label("late")
+    late_of = case((Posting.occurred_at < starts_at, run_of_date), else_=None).label("late_of_run_id")
     corrects = case((Posting.cause == ADJUSTMENT, Posting.cause_id), else_=None).label("corrects_statement_id")
     rest = branch((*keys, late_key, late_of, corrects), lambda c: (c.late, c.late_of_run_id, c.corrects_statement_id),
-                  [or_(and_(Posting.created_at < starts_at, Posting.id > window.after_posting_id),
+                  [or_(and_(Posting.occurred_at < starts_at, Posting.id > window.after_posting_id),
                        and_(in_period, Posting.cause == ADJUSTMENT)),
                    or_(Posting.cause != ADJUSTMENT, not_(_placed_on_a_statement()))])
     session.execute(insert(StatementLine).from_select(LINE_COLUMNS, union_all(bulk, rest)))
@@ -357,24 +372,24 @@ def entries_of_line(session: Session, run: SettlementRun, line: StatementLine) -
     else:
         where += [Posting.cause == line.cause, Posting.id <= run.through_posting_id]
         if line.late:
-            where += [Posting.created_at < literal(run.starts_at, UTCDateTime()),
+            where += [Posting.occurred_at < literal(run.starts_at, UTCDateTime()),
                       Posting.id > run.after_posting_id]
             earlier = aliased(SettlementRun)
             dated_in = and_(earlier.alliance_id == run.alliance_id, earlier.cycle == run.cycle,
-                            earlier.starts_at <= Posting.created_at, earlier.ends_at > Posting.created_at)
+                            earlier.starts_at <= Posting.occurred_at, earlier.ends_at > Posting.occurred_at)
             if line.late_of_run_id is not None:
                 where.append(exists().where(dated_in, earlier.id == line.late_of_run_id))
             else:
                 where.append(not_(exists().where(dated_in)))
         else:
-            where += [Posting.created_at >= literal(run.starts_at, UTCDateTime()),
-                      Posting.created_at < literal(run.ends_at, UTCDateTime())]
+            where += [Posting.occurred_at >= literal(run.starts_at, UTCDateTime()),
+                      Posting.occurred_at < literal(run.ends_at, UTCDateTime())]
         if line.cause == ADJUSTMENT:
             where += [Posting.cause_id == line.corrects_statement_id, not_(_placed_on_a_statement())]
-    rows = session.execute(select(Entry.id, Posting.id, Posting.created_at, Posting.cause, Posting.cause_id,
+    rows = session.execute(select(Entry.id, Posting.id, Posting.occurred_at, Posting.cause, Posting.cause_id,
                                   Entry.amount)
                            .join(Posting, Posting.id == Entry.posting_id).where(*where)
-                           .order_by(Posting.created_at, Entry.id)).all()
+                           .order_by(Posting.occurred_at, Entry.id)).all()
     order_ids = {cause_id for _, _, _, cause, cause_id, _ in rows if cause in ORDER_CAUSES and cause_id}
     refund_ids = {cause_id for _, _, _, cause, cause_id, _ in rows if cause == REFUND_CAUSE and cause_id}
     refunds: dict[int, int] = {}
@@ -386,7 +401,7 @@ def entries_of_line(session: Session, run: SettlementRun, line: StatementLine) -
     if wanted:
         orders = {oid: (receipt, merchant, store, amount, at) for oid, receipt, merchant, store, amount, at in
                   session.execute(select(Order.id, Order.external_id, Merchant.name, Store.name, Order.amount_fen,
-                                         Order.created_at)
+                                         Order.occurred_at)
                                   .join(Merchant, Merchant.id == Order.merchant_id)
                                   .outerjoin(Store, Store.id == Order.store_id)
                                   .where(Order.id.in_(wanted), Order.alliance_id == run.alliance_id))}

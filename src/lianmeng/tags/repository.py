@@ -182,7 +182,7 @@ def matches(dialect: str, alliance_id: int, rule: Rule, at: datetime) -> Select[
                          func.coalesce(Order.referrer_merchant_id, Order.merchant_id).label("merchant_id"))
                   .join(Merchant, Merchant.id == Order.merchant_id)
                   .where(Order.alliance_id == alliance_id, Merchant.industry == rule.industry.value,
-                         *_window(Order.created_at, rule, at)))
+                         *_window(Order.occurred_at, rule, at)))
         arrivals = (select(Redemption.member_id.label("member_id"),
                            func.coalesce(Redemption.referrer_merchant_id, Redemption.merchant_id).label("merchant_id"))
                     .join(Merchant, Merchant.id == Redemption.merchant_id)
@@ -195,7 +195,7 @@ def matches(dialect: str, alliance_id: int, rule: Rule, at: datetime) -> Select[
         conditions: list[ColumnElement[bool]] = []
     else:
         member_col, merchant_col, source = Order.member_id, Order.merchant_id, Order
-        conditions = [Order.alliance_id == alliance_id, *_window(Order.created_at, rule, at)]
+        conditions = [Order.alliance_id == alliance_id, *_window(Order.occurred_at, rule, at)]
         if rule.kind is RuleKind.BOUGHT_KEYWORD:
             conditions.append(_item_matches(dialect, rule.keywords))
     return (select(member_col.label("member_id"), merchant_col.label("merchant_id"),

@@ -68,9 +68,9 @@ def _members(offer_id: int) -> Any:
 def partner_orders(session: Session, offer: TargetedOffer, start: datetime, end: datetime) -> list[Event]:
     """Orders of the offer's recipients at the partner merchant in [start, end), net of refunds."""
     rows = session.execute(
-        select(Order.member_id, Order.created_at, Order.amount_fen - Order.refunded_fen)
+        select(Order.member_id, Order.occurred_at, Order.amount_fen - Order.refunded_fen)
         .where(Order.merchant_id == offer.partner_merchant_id, Order.member_id.in_(_members(offer.id)),
-               Order.created_at >= start, Order.created_at < end))
+               Order.occurred_at >= start, Order.occurred_at < end))
     return [Event(member_id, at, int(net)) for member_id, at, net in rows]
 
 

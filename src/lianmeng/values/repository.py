@@ -172,11 +172,11 @@ def collect_figures(session: Session, alliance_id: int, at: datetime, start: dat
     session.execute(text(
         "INSERT INTO value_figures (member_id, merchant_id, last_order_at, frequency, monetary_fen, "
         "merchants_visited) "
-        f"SELECT {person}, o.merchant_id, max(o.created_at), "
-        "  sum(CASE WHEN o.created_at >= :start THEN 1 ELSE 0 END), "
-        "  sum(CASE WHEN o.created_at >= :start THEN o.amount_fen - o.refunded_fen ELSE 0 END), 0 "
+        f"SELECT {person}, o.merchant_id, max(o.occurred_at), "
+        "  sum(CASE WHEN o.occurred_at >= :start THEN 1 ELSE 0 END), "
+        "  sum(CASE WHEN o.occurred_at >= :start THEN o.amount_fen - o.refunded_fen ELSE 0 END), 0 "
         f"FROM orders o LEFT JOIN value_people p ON p.member_id = o.member_id {chosen}"
-        f"WHERE o.alliance_id = :a AND o.created_at <= :at GROUP BY {person}, o.merchant_id"),
+        f"WHERE o.alliance_id = :a AND o.occurred_at <= :at GROUP BY {person}, o.merchant_id"),
         _params(session, a=alliance_id, at=at, start=start))
     session.execute(text(
         "INSERT INTO value_figures (member_id, merchant_id, last_order_at, frequency, monetary_fen, "
