@@ -12,8 +12,8 @@ Phases:
    coupon_redemptions, orders, rebates, refunds and referral_feedback. Issue times are uniform over the last
    `days` days (default 92), so the timed month, the last whole Shanghai month, has about a third of them.
 3. **Rollup.** `rollup.refresh` builds the alliance's rollup (commit included: `rollup_refresh_s`); then 1,000
-   coupons are claimed "now" and the incremental refresh folds them in (`rollup_incremental_s`, the days it
-   recomputed).
+   coupons of the last 30 days are claimed "now" (late events concern coupons still valid) and the incremental
+   refresh folds them in (`rollup_incremental_s`, the days it recomputed).
 4. **Reads.** For `viewers` merchants, as their merchant admin: the dashboard's funnel for the month (its two
    halves, sent = referrer filter and received = receiver filter) and its flow matrix, `samples` times each from
    the rollup; `bare_samples` times each from the base tables. Both answers are compared (verify).
@@ -140,8 +140,8 @@ def run_reports_bench(config: ReportsConfig, listener: Listener | None = None) -
         listener.phase("汇总 rollup (incremental)")
         with engine.begin() as conn:
             conn.execute(text("UPDATE coupons SET claimed_at = now() WHERE id IN (SELECT id FROM coupons "
-                              "WHERE claimed_at IS NULL AND alliance_id = :a ORDER BY id LIMIT 1000)"),
-                         {"a": alliance_id})
+                              "WHERE claimed_at IS NULL AND alliance_id = :a AND issued_at > now() - interval "
+                              "'30 days' ORDER BY random() LIMIT 1000)"), {"a": alliance_id})
         with factory() as session:
             begin_write(session)
             started = time.perf_counter()
