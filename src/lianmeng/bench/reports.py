@@ -230,7 +230,8 @@ def _chunk(conn: Any, p: dict[str, Any]) -> None:
     conn.execute(text("DROP TABLE IF EXISTS bench_gen"))
     conn.execute(text(
         "CREATE TEMP TABLE bench_gen AS SELECT *, 1 + ((referrer + floor(u_target * (:m - 1))::int) % :m) AS target "
-        "FROM (SELECT g, 1 + floor(random() * :m)::int AS referrer, random() AS u_target, random() AS u_claim, random() AS u_use,"
+        "FROM (SELECT g, 1 + floor(random() * :m)::int AS referrer, random() AS u_target, random() AS u_claim,"
+        "  random() AS u_use,"
         "  random() AS u_conv, random() AS u_rate, random() AS u_refund, random() AS u_credit,"
         "  1 + floor(random() * :members)::int AS member,"
         "  CAST(:end AS timestamptz) - make_interval(secs => random() * :span) AS issued_at,"
