@@ -257,6 +257,42 @@ def overlap(
         raise typer.Exit(1)
 
 
+@bench_app.command("reports")
+def reports(
+    database_url: Annotated[str, typer.Option(
+        "--database-url", envvar="LIANMENG_BENCH_DATABASE_URL",
+        help="PostgreSQL URL of the bench's own database (created if missing; its schema is dropped and migrated)")
+    ] = "postgresql+psycopg://postgres@127.0.0.1:5432/lm_reports_bench",
+    events: Annotated[int, typer.Option("--events", min=100, help="Referral events to generate (all tables)")
+                      ] = 10_000_000,
+    merchants: Annotated[int, typer.Option("--merchants", min=3, help="Merchants in the alliance")] = 50,
+    members: Annotated[int, typer.Option("--members", min=1, help="Members in the alliance")] = 200_000,
+    viewers: Annotated[int, typer.Option("--viewers", min=1, help="Merchants whose dashboard is timed")] = 5,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="Rollup reads timed per merchant")] = 50,
+    bare_samples: Annotated[int, typer.Option("--bare-samples", min=1, help="Bare scans timed per merchant")] = 3,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr")] = True,
+) -> None:
+    """The merchant dashboard's funnel and flow matrix for a month from the referral rollups, against the bare
+    scan of the base tables, at N referral events (docs/performance.md, "Dashboards at 10 M events").
+
+    Wipes the database it is given (its name must contain 'bench'), generates the events set-based, builds the
+    rollup (full, then incremental), then times both reads and compares their answers."""
+    from lianmeng.bench.reports import ReportsBenchError, ReportsConfig, run_reports_bench
+
+    try:
+        config = ReportsConfig(database_url=database_url, events=events, merchants=merchants, members=members,
+                               viewers=viewers, samples=samples, bare_samples=bare_samples)
+        with _settle_listener(progress) as listener:
+            result = run_reports_bench(config, listener)
+    except ReportsBenchError as error:
+        err.print(f"[red]✗ {error}[/]")
+        raise typer.Exit(2) from None
+    _print_figures("bench reports 看板压测", result.as_json(), json_output)
+    if not result.verify_ok:
+        raise typer.Exit(1)
+
+
 @bench_app.command("targeting")
 def targeting(
     database_url: Annotated[str, typer.Option(

@@ -20,6 +20,7 @@ from lianmeng.overlap import service as overlap
 from lianmeng.ownership import service as ownership
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
+from lianmeng.referrals import rollup as referral_rollups
 from lianmeng.settlement import service as settlement
 from lianmeng.tags import service as tags
 from lianmeng.targeting import results as targeting_results
@@ -45,6 +46,7 @@ class JobReport:
     rule_tags_removed: int = 0
     members_back_in_pool: int = 0
     dedup_alliances_scanned: int = 0
+    referral_rollups_refreshed: int = 0
 
 
 def _each_due(database_url: str | None, at: datetime | None, due: Callable[[Session, datetime | None], list[int]],
@@ -81,7 +83,8 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
                      targeted_offers_refreshed=refresh_targeted_offers(database_url, at), offers_sent=sent,
                      value_alliances_refreshed=valued, rule_tags_added=tagged.added,
                      rule_tags_removed=tagged.removed, members_back_in_pool=back_in_pool,
-                     dedup_alliances_scanned=find_duplicates(database_url, at))
+                     dedup_alliances_scanned=find_duplicates(database_url, at),
+                     referral_rollups_refreshed=refresh_referral_rollups(database_url, at))
 
 
 def find_duplicates(database_url: str | None = None, at: datetime | None = None) -> int:
@@ -138,6 +141,12 @@ def refresh_targeted_offers(database_url: str | None = None, at: datetime | None
     """Targeted offers' results: each offer whose attribution window is open (last counted ≥ an hour ago) or closed
     since its last count is recounted in a unit of work of its own."""
     return _each_due(database_url, at, targeting_results.due_offers, targeting_results.refresh_offer)
+
+
+def refresh_referral_rollups(database_url: str | None = None, at: datetime | None = None) -> int:
+    """The dashboards' referral rollups (referrals.rollup): each alliance brought up to now (the days touched since
+    its last refresh) in a unit of work of its own."""
+    return _each_due(database_url, at, referral_rollups.due_alliances, referral_rollups.run)
 
 
 def refresh_values(database_url: str | None = None, at: datetime | None = None) -> int:

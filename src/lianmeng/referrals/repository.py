@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from lianmeng.commissions.models import Rebate
 from lianmeng.coupons.models import Coupon, Redemption
@@ -37,12 +40,14 @@ Pair = tuple[int, int | None, int | None]  # (week index, referrer merchant, rec
 
 @dataclass(frozen=True)
 class Window:
-    """[start, end) in UTC, cut at `week_edges` (the starts of the 2nd, 3rd, … week) when grouping by week."""
+    """[start, end) in UTC, cut at `week_edges` (the starts of the 2nd, 3rd, … week) when grouping by week; with
+    `by_day` the "week" index is the Shanghai day instead (days since 1970-01-01: the rollups, referrals.rollup)."""
 
     start: datetime
     end: datetime
     week_edges: Sequence[datetime] = ()
     alliance_id: int | None = None
+    by_day: bool = False
 
 
 def bucket(column: QueryableAttribute[Any], edges: Sequence[datetime]) -> ColumnElement[int]:
@@ -50,6 +55,29 @@ def bucket(column: QueryableAttribute[Any], edges: Sequence[datetime]) -> Column
     if not edges:
         return literal(0)
     return case(*[(column < edge, index) for index, edge in enumerate(edges)], else_=len(edges))
+
+
+class shanghai_day(FunctionElement[int]):
+    """The Asia/Shanghai calendar date of a UTC timestamp, as days since 1970-01-01 (an integer)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(shanghai_day, "postgresql")
+def _shanghai_day_pg(element: shanghai_day, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"(CAST(timezone('Asia/Shanghai', {column}) AS date) - DATE '1970-01-01')"
+
+
+@compiles(shanghai_day)
+def _shanghai_day_sqlite(element: shanghai_day, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)  # Shanghai has kept UTC+8 all year since 1991
+    return f"CAST(julianday(date({column}, '+8 hours')) - 2440587.5 AS INTEGER)"
+
+
+def _bucket(column: QueryableAttribute[Any], w: Window) -> ColumnElement[int]:
+    return shanghai_day(column) if w.by_day else bucket(column, w.week_edges)
 
 
 def _int(value: Any) -> int:
@@ -75,6 +103,7 @@ class PairFigures:
     ratings: int = 0
     rating_sum: int = 0
     complaints: int = 0
+    revenue_orders: int = 0  # the credited orders summed in revenue_fen (a pair with only refunded ones still shows)
 
 
 def cohort(w: Window, visible: ColumnElement[bool], *, referrer_id: int | None = None,
@@ -90,7 +119,7 @@ def cohort(w: Window, visible: ColumnElement[bool], *, referrer_id: int | None =
         conditions.append(Coupon.referrer_merchant_id == referrer_id)
     if receiver_id is not None:
         conditions.append(receiver == receiver_id)
-    return (select(Coupon.id.label("coupon_id"), bucket(Coupon.issued_at, w.week_edges).label("week"),
+    return (select(Coupon.id.label("coupon_id"), _bucket(Coupon.issued_at, w).label("week"),
                    Coupon.referrer_merchant_id.label("referrer"), Coupon.referrer_staff_id.label("staff"),
                    receiver.label("receiver"), Coupon.claimed_at.label("claimed_at"),
                    Redemption.id.label("first_use"))
@@ -138,7 +167,7 @@ def alliance_revenue(p: Principal, w: Window, *, referrer_id: int | None = None,
         conditions.append(Order.referrer_merchant_id == referrer_id)
     if receiver_id is not None:
         conditions.append(Order.merchant_id == receiver_id)
-    return (select(bucket(Order.occurred_at, w.week_edges).label("week"),
+    return (select(_bucket(Order.occurred_at, w).label("week"),
                    Order.referrer_merchant_id.label("referrer"), Order.merchant_id.label("receiver"),
                    (Order.amount_fen - Order.refunded_fen).label("net_fen"))
             .where(*conditions).subquery("revenue"))
@@ -192,8 +221,10 @@ def funnel(session: Session, p: Principal, w: Window, *, referrer_id: int | None
         f.ratings, f.rating_sum, f.complaints = _int(row.ratings), _int(row.rating_sum), _int(row.complaints)
 
     revenue = alliance_revenue(p, w, referrer_id=referrer_id, receiver_id=receiver_id)
-    for row in session.execute(_grouped(revenue, func.sum(revenue.c.net_fen).label("net_fen"))):
-        at(row).revenue_fen = _int(row.net_fen)
+    for row in session.execute(_grouped(revenue, func.sum(revenue.c.net_fen).label("net_fen"),
+                                        func.count().label("orders"))):
+        f = at(row)
+        f.revenue_fen, f.revenue_orders = _int(row.net_fen), _int(row.orders)
     return figures
 
 
@@ -217,8 +248,13 @@ class Flow:
 def flows(session: Session, p: Principal, w: Window) -> list[Flow]:
     """The funnel's arrivals, conversions and revenue per (referrer, receiver) between two different merchants:
     the same figures as the funnel, without the coupons nobody used yet."""
+    return flows_of(funnel(session, p, Window(w.start, w.end, (), w.alliance_id)))
+
+
+def flows_of(figures: dict[Pair, PairFigures]) -> list[Flow]:
+    """The flow cells of a funnel over the whole period (no weeks)."""
     cells = [Flow(referrer, receiver, f.arrived, f.converted, f.revenue_fen)
-             for (_, referrer, receiver), f in funnel(session, p, Window(w.start, w.end, (), w.alliance_id)).items()
+             for (_, referrer, receiver), f in figures.items()
              if referrer is not None and receiver is not None and referrer != receiver
              and (f.arrived or f.revenue_fen)]
     return sorted(cells, key=lambda c: (c.referrer_id, c.receiver_id))

@@ -16,7 +16,7 @@ from lianmeng.auth.domain import Role
 from lianmeng.db import insert_once
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
-from lianmeng.referrals import domain, repository
+from lianmeng.referrals import domain, repository, rollup
 from lianmeng.referrals.domain import Grouping, LeaderboardBy, LeaderboardPeriod, Metric, Period
 from lianmeng.referrals.models import Feedback
 from lianmeng.referrals.schemas import (
@@ -52,8 +52,8 @@ def funnel(session: Session, p: Principal, *, date_from: date | None = None, dat
     policy.require_staff_login(p)
     period = _period(date_from, date_to)
     weeks = domain.weeks_in(period) if group is Grouping.WEEK else []
-    figures = repository.funnel(session, p, _window(period, weeks, alliance_id), referrer_id=referrer_merchant_id,
-                                receiver_id=receiving_merchant_id)
+    figures = rollup.funnel(session, p, _window(period, weeks, alliance_id), referrer_id=referrer_merchant_id,
+                            receiver_id=receiving_merchant_id)
     names = repository.merchant_names(session, p, [m for _, a, b in figures for m in (a, b)])
     rows = []
     for (index, referrer, receiver), f in sorted(
@@ -82,7 +82,7 @@ def flows(session: Session, p: Principal, *, date_from: date | None = None, date
     traffic with the caller."""
     policy.require_staff_login(p)
     period = _period(date_from, date_to)
-    cells = repository.flows(session, p, _window(period, alliance_id=alliance_id))
+    cells = rollup.flows(session, p, _window(period, alliance_id=alliance_id))
     names = repository.merchant_names(session, p, alliance_id=alliance_id)
     names.update(repository.merchant_names(session, p, [m for c in cells for m in (c.referrer_id, c.receiver_id)
                                                        if m not in names]))
