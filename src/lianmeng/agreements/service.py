@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lianmeng.agreements import domain, repository
-from lianmeng.agreements.domain import AgreementAction, AgreementStatus, Side, Validity
+from lianmeng.agreements.domain import AgreementAction, AgreementEventKind, AgreementStatus, Side, Validity
 from lianmeng.agreements.models import Agreement, AgreementEvent
 from lianmeng.agreements.schemas import (
     AgreementCreate,
@@ -52,7 +52,7 @@ def to_out(actor: Principal, agreement: Agreement) -> AgreementOut:
 
 
 def _record(
-    session: Session, actor: Principal, agreement: Agreement, action: str, from_status: str | None,
+    session: Session, actor: Principal, agreement: Agreement, action: AgreementEventKind, from_status: str | None,
     changes: dict[str, Any] | None = None, note: str = "",
 ) -> None:
     session.add(
@@ -113,7 +113,7 @@ def create_agreement(session: Session, actor: Principal, data: AgreementCreate) 
     )
     session.add(agreement)
     session.flush()
-    _record(session, actor, agreement, "create", None)
+    _record(session, actor, agreement, AgreementEventKind.CREATE, None)
     session.flush()
     return agreement
 
@@ -154,7 +154,7 @@ def update_agreement(session: Session, actor: Principal, agreement_id: int, data
         raise AppError("agreement_not_editable", status_code=409)
     changes = _apply_terms(session, actor, agreement, data)
     if changes:
-        _record(session, actor, agreement, "update", agreement.status, changes)
+        _record(session, actor, agreement, AgreementEventKind.UPDATE, agreement.status, changes)
     session.flush()
     return agreement
 
@@ -184,7 +184,7 @@ def counter_offer(session: Session, actor: Principal, agreement_id: int, data: C
         raise Invalid("agreement_counter_unchanged")
     agreement.status = target.value
     agreement.offered_by = side.value  # a merchant party: the operator never counters (domain)
-    _record(session, actor, agreement, AgreementAction.COUNTER.value, AgreementStatus.PROPOSED.value, changes,
+    _record(session, actor, agreement, AgreementEventKind.COUNTER, AgreementStatus.PROPOSED.value, changes,
             note=data.note.strip())
     session.flush()
     return agreement
@@ -209,7 +209,7 @@ def transition(
                            details={"commission_terms": [{"index": p.index, "field": p.field, "code": p.code}
                                                          for p in problems]})
     agreement.status = target.value
-    _record(session, actor, agreement, action.value, current.value, note=reason)
+    _record(session, actor, agreement, AgreementEventKind(action.value), current.value, note=reason)
     session.flush()
     return agreement
 

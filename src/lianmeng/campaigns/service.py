@@ -40,7 +40,7 @@ from lianmeng.coupons.schemas import IssueIn
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import OPERATOR, OwnerType, Party
+from lianmeng.ledger.domain import OPERATOR, OwnerType, Party, PostingCause
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
 from lianmeng.members.models import Member
@@ -140,7 +140,7 @@ def add_cost(session: Session, actor: Principal, campaign_id: int, data: CostIn)
     payer = OPERATOR if cost.paid_by_merchant_id is None else Party(OwnerType.MERCHANT, cost.paid_by_merchant_id)
     legs = domain.cost_legs(campaign.id, cost.amount_fen, payer, sharing)
     if legs:
-        ledger.post(session, campaign.alliance_id, f"campaign-cost:{cost.id}", "campaign_cost", legs,
+        ledger.post(session, campaign.alliance_id, f"campaign-cost:{cost.id}", PostingCause.CAMPAIGN_COST, legs,
                     cause_id=cost.id, memo=cost.what[:300])
     return cost
 

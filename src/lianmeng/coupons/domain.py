@@ -25,21 +25,22 @@ from typing import Protocol
 from lianmeng.commissions.domain import round_half_up_div
 from lianmeng.kit.clock import require_aware, shanghai
 from lianmeng.kit.money import format_yuan
+from lianmeng.kit.vocab import LabelledEnum
 
 BP_PER_WHOLE = 10_000
 
 
-class CouponKind(StrEnum):
-    AMOUNT_OFF = "amount_off"  # 满减/立减: fixed amount off the bill
-    PERCENT_OFF = "percent_off"  # 折扣: percentage off, optionally capped
-    FREE_ITEM = "free_item"  # 免费体验/赠品: an item or experience worth item_value_fen
-    CASH_VOUCHER = "cash_voucher"  # 代金券: pays like cash, up to its amount
+class CouponKind(LabelledEnum):
+    AMOUNT_OFF = "amount_off", "立减券", "Amount off"  # 满减/立减: fixed amount off the bill
+    PERCENT_OFF = "percent_off", "折扣券", "Percent off"  # 折扣: percentage off, optionally capped
+    FREE_ITEM = "free_item", "体验/赠品券", "Free item"  # 免费体验/赠品: an item or experience worth item_value_fen
+    CASH_VOUCHER = "cash_voucher", "代金券", "Cash voucher"  # 代金券: pays like cash, up to its amount
 
 
-class Acceptance(StrEnum):
-    OWNER = "owner"  # only at the merchant whose coupon it is
-    SELECTED = "selected"  # at chosen merchants and/or stores
-    ALLIANCE = "alliance"  # at every merchant of the alliance (活动通用券)
+class Acceptance(LabelledEnum):
+    OWNER = "owner", "仅本店", "Only here"  # only at the merchant whose coupon it is
+    SELECTED = "selected", "指定商户/门店", "Selected merchants"  # at chosen merchants and/or stores
+    ALLIANCE = "alliance", "联盟通用", "Alliance-wide"  # at every merchant of the alliance (活动通用券)
 
 
 class AttributionRule(StrEnum):

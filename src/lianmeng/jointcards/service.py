@@ -32,7 +32,7 @@ from lianmeng.jointcards.schemas import (
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, PostingCause
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
 from lianmeng.members.schemas import CardRef
@@ -184,7 +184,7 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
                             for c in repository.components_of(session, [tier.id]))
             session.flush()
             legs = [Leg(cash(seller.id), tier.price_fen), Leg(liability(seller.id, product.id), -tier.price_fen)]
-            ledger.post(session, seller.alliance_id, f"joint-card:{card.id}:sale", "joint_card_sale", legs,
+            ledger.post(session, seller.alliance_id, f"joint-card:{card.id}:sale", PostingCause.JOINT_CARD_SALE, legs,
                         cause_id=card.id)
             return card_out(session, card)
         existing = repository.card_by_external_id(session, seller.id, data.external_id)
@@ -224,7 +224,7 @@ def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -
     session.add(use)
     session.flush()
     if value:
-        ledger.post(session, card.alliance_id, f"joint-card-use:{use.id}", "joint_card_use",
+        ledger.post(session, card.alliance_id, f"joint-card-use:{use.id}", PostingCause.JOINT_CARD_USE,
                     recognise_legs(card.seller_merchant_id, item.merchant_id, card.product_id, value), cause_id=use.id)
     return ConsumeOut(use=UseOut.model_validate(use), card=card_out(session, card))
 
@@ -255,7 +255,7 @@ def refund(session: Session, actor: Principal, card_id: int, data: RefundIn) -> 
     card.status, card.refunded_fen, card.closed_at = "refunded", amount, clock.now()
     legs = [Leg(liability(card.seller_merchant_id, card.product_id), amount), Leg(cash(card.seller_merchant_id),
                                                                                  -amount)]
-    ledger.post(session, card.alliance_id, f"joint-card:{card.id}:refund", "joint_card_refund", legs,
+    ledger.post(session, card.alliance_id, f"joint-card:{card.id}:refund", PostingCause.JOINT_CARD_REFUND, legs,
                 cause_id=card.id, memo=data.reason)
     session.flush()
     return card_out(session, card)
@@ -273,7 +273,7 @@ def expire_due(session: Session, at: datetime | None = None, limit: int = 1000) 
         card.status, card.expired_fen, card.closed_at = "expired", left, now
         if left:
             party = product.expiry_merchant_id or card.seller_merchant_id
-            ledger.post(session, card.alliance_id, f"joint-card:{card.id}:expire", "joint_card_expiry",
+            ledger.post(session, card.alliance_id, f"joint-card:{card.id}:expire", PostingCause.JOINT_CARD_EXPIRY,
                         recognise_legs(card.seller_merchant_id, party, card.product_id, left), cause_id=card.id)
         expired += left
     session.flush()

@@ -1,8 +1,29 @@
-"""Errors users see: a machine-readable code, an HTTP status and a message key translated per request."""
+"""Errors users see: a machine-readable code, an HTTP status and a message translated per request.
+
+Each capability lists the codes it raises in one `ErrorCode` enum (its `errors.py`), the zh-CN and en messages
+beside each code:
+
+    class Problem(ErrorCode):
+        STATEMENT_SIDE = "statement_side", "对账单操作方不符", "This side cannot do that to the statement"
+
+and raises `Invalid(Problem.STATEMENT_SIDE)`. The code string is what API clients see, so a code never changes
+once published. kit/i18n.py finds every ErrorCode enum (importing each capability's `errors` module) and answers
+with its messages; codes shared by all capabilities are `Common` below.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from lianmeng.kit.vocab import LabelledEnum
+
+
+class ErrorCode(LabelledEnum):
+    """An error code with its message templates in zh-CN and en (`{name}` placeholders filled from the error's
+    parameters)."""
+
+    def message(self, lang: str) -> str:
+        return self.label(lang)
 
 
 class AppError(Exception):
@@ -10,9 +31,10 @@ class AppError(Exception):
 
     status_code = 400
 
-    def __init__(self, code: str, status_code: int | None = None, details: Any = None, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
+    def __init__(self, code: str | ErrorCode, status_code: int | None = None, details: Any = None,
+                 **params: Any) -> None:
+        super().__init__(str(code))
+        self.code: str = code
         if status_code is not None:
             self.status_code = status_code
         self.details = details
@@ -29,14 +51,14 @@ class NotFound(AppError):
 class Forbidden(AppError):
     status_code = 403
 
-    def __init__(self, code: str = "forbidden", **params: Any) -> None:
+    def __init__(self, code: str | ErrorCode = "forbidden", **params: Any) -> None:
         super().__init__(code, **params)
 
 
 class Unauthorized(AppError):
     status_code = 401
 
-    def __init__(self, code: str = "not_authenticated", **params: Any) -> None:
+    def __init__(self, code: str | ErrorCode = "not_authenticated", **params: Any) -> None:
         super().__init__(code, **params)
 
 

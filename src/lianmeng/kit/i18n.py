@@ -1,14 +1,34 @@
-"""Messages in zh-CN (default) and en, chosen from the Accept-Language header."""
+"""Messages in zh-CN (default) and en, chosen from the Accept-Language header.
+
+Error codes and their messages: each capability's `ErrorCode` enum (kit/errors.py, `<capability>/errors.py`) holds
+its codes with both messages beside them; `MESSAGES` below holds the codes not yet moved into an enum. A code is
+defined in exactly one of these places (tests/unit/kit/test_i18n.py checks it). An unknown code is a bug: it is
+logged as an error and, when LIANMENG_STRICT_MESSAGES=1 (the test suite sets it), raised as UnknownErrorCode, so a
+test fails instead of a user quietly reading "the request is invalid".
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
+import os
+import pkgutil
 from typing import Any
+
+from lianmeng.kit.errors import ErrorCode
 
 log = logging.getLogger("lianmeng.i18n")
 
 LANGUAGES = ("zh-CN", "en")
+STRICT_ENV = "LIANMENG_STRICT_MESSAGES"
 
+
+class UnknownErrorCode(KeyError):
+    """An error code with no messages anywhere (raised only in strict mode; logged always)."""
+
+
+# codes not yet in a capability's ErrorCode enum; new codes go into an enum (docs/api-errors.md)
 MESSAGES: dict[str, dict[str, str]] = {
     "not_found": {"zh-CN": "未找到{what}", "en": "{what} not found"},
     "forbidden": {"zh-CN": "无权执行此操作", "en": "You are not allowed to do this"},
@@ -579,12 +599,54 @@ def word(key: str, lang: str) -> str:
     return WORDS.get(key, {}).get(lang, key)
 
 
-def translate(code: str, lang: str, **params: Any) -> str:
+def error_enums() -> list[type[ErrorCode]]:
+    """Every ErrorCode enum, after importing each capability's `errors` module (they import only kit)."""
+    import lianmeng
+
+    for package in pkgutil.iter_modules(lianmeng.__path__, "lianmeng."):
+        if package.ispkg and package.name != "lianmeng.web" and importlib.util.find_spec(f"{package.name}.errors"):
+            importlib.import_module(f"{package.name}.errors")
+    found: list[type[ErrorCode]] = []
+    pending: list[type[ErrorCode]] = [ErrorCode]
+    while pending:
+        for sub in pending.pop().__subclasses__():
+            pending.append(sub)
+            if len(sub.__members__) > 0:
+                found.append(sub)
+    return found
+
+
+_registry: dict[str, dict[str, str]] | None = None
+
+
+def all_messages() -> dict[str, dict[str, str]]:
+    """code → {"zh-CN": …, "en": …} for every code: the ErrorCode enums' and the rest of MESSAGES."""
+    global _registry
+    if _registry is None:
+        registry = {code: dict(words) for code, words in MESSAGES.items()}
+        for enum in error_enums():
+            for member in enum:
+                registry[member.value] = {"zh-CN": member.zh, "en": member.en}
+        _registry = registry
+    return _registry
+
+
+def knows(code: str) -> bool:
+    return code in all_messages()
+
+
+def translate(code: str | ErrorCode, lang: str, **params: Any) -> str:
     if lang not in LANGUAGES:
         lang = LANGUAGES[0]
-    if code not in MESSAGES:  # a bug, not the user's: said in the log, the user still gets a message in words
-        log.error("no message for error code %r; answering with validation_error", code)
-    template = MESSAGES.get(code, MESSAGES["validation_error"])[lang]
+    if isinstance(code, ErrorCode):
+        template = code.message(lang)
+    else:
+        known = all_messages()
+        if code not in known:  # a bug, not the user's: said in the log, and loudly in tests
+            log.error("no message for error code %r; answering with validation_error", code)
+            if os.environ.get(STRICT_ENV) == "1":
+                raise UnknownErrorCode(code)
+        template = known.get(code, known["validation_error"])[lang]
     if "what" in params:
         params["what"] = word(str(params["what"]), lang)
     try:

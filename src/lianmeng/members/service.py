@@ -15,6 +15,7 @@ from lianmeng.db import insert_once
 from lianmeng.kit import clock, crypto, ids
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.members import domain, repository
+from lianmeng.members.domain import Tier
 from lianmeng.members.models import Member, Membership
 from lianmeng.members.schemas import CardOut, CardRef, MemberCreate, MembershipCreate, MemberUpdate, SelfUpdate
 from lianmeng.merchants import repository as merchants_repo
@@ -245,7 +246,7 @@ def join_on_arrival(session: Session, member_id: int, merchant_id: int) -> Membe
     membership = repository.membership_of(session, member_id, merchant_id)
     if membership is not None:
         return membership
-    joining = Membership(member_id=member_id, merchant_id=merchant_id, tier="standard", joined_at=clock.now())
+    joining = Membership(member_id=member_id, merchant_id=merchant_id, tier=Tier.STANDARD, joined_at=clock.now())
     if insert_once(session, joining):
         return joining
     membership = repository.membership_of(session, member_id, merchant_id)

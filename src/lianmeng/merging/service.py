@@ -18,7 +18,7 @@ from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import KIND_RULES, AccountKind
+from lianmeng.ledger.domain import KIND_RULES, AccountKind, PostingCause
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.domain import MerchantStatus
 from lianmeng.merchants.models import Merchant, Staff, Store
@@ -37,8 +37,8 @@ from lianmeng.tenancy import Principal, policy
 from lianmeng.vehicles import repository as vehicles_repo
 from lianmeng.vehicles.models import MemberVehicle
 
-CAUSE = "member_merge"
-CAUSE_UNDO = "member_merge_undo"
+CAUSE = PostingCause.MEMBER_MERGE
+CAUSE_UNDO = PostingCause.MEMBER_MERGE_UNDO
 
 
 def _facts(member: Member) -> MemberFacts:

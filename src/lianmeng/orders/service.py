@@ -31,7 +31,7 @@ from lianmeng.db import insert_once
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Invalid, NotFound
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, PostingCause
 from lianmeng.members import repository as members_repo
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Merchant
@@ -78,7 +78,7 @@ def top_up(session: Session, actor: Principal, data: TopUpCreate) -> TopUp:
         if insert_once(session, row):
             legs = [Leg(member_stored_value(member.id, merchant.id), data.amount_fen),
                     Leg(_liability(merchant.id), -data.amount_fen)]
-            ledger.post(session, merchant.alliance_id, f"top-up:{row.id}", "top_up", legs, cause_id=row.id)
+            ledger.post(session, merchant.alliance_id, f"top-up:{row.id}", PostingCause.TOP_UP, legs, cause_id=row.id)
             return row
         existing = repository.top_up_by_external_id(session, merchant.id, data.external_id)
     if existing is None or (existing.member_id, existing.amount_fen) != (data.member_id, data.amount_fen):
@@ -452,7 +452,8 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
 def _refund_stored_value(session: Session, order: Order, refund: Refund, amount: int) -> None:
     sv_merchant = order.stored_value_merchant_id or order.merchant_id
     legs = [leg.reversed() for leg in _stored_value_legs(order.member_id, sv_merchant, order.merchant_id, amount)]
-    ledger.post(session, order.alliance_id, f"refund:{refund.id}:stored-value", "refund", legs, cause_id=refund.id)
+    ledger.post(session, order.alliance_id, f"refund:{refund.id}:stored-value", PostingCause.REFUND, legs,
+                cause_id=refund.id)
 
 
 def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: dict[int, ledger.Books],
@@ -471,7 +472,8 @@ def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: 
             continue
         results[plan.index] = Recorded(order_id=order_id)
         drafts[plan.merchant.alliance_id] += [
-            ledger.Draft(f"order:{order_id}:{suffix}", "commission" if suffix == "commission" else "order", legs,
+            ledger.Draft(f"order:{order_id}:{suffix}",
+                         PostingCause.COMMISSION if suffix == "commission" else PostingCause.ORDER, legs,
                          cause_id=order_id)
             for suffix, legs in plan.postings().items()
         ]

@@ -31,6 +31,7 @@ from enum import StrEnum
 import numpy as np
 import phonenumbers
 
+from lianmeng.kit.vocab import LabelledEnum, pairs
 from lianmeng.overlap.domain import K_MIN
 
 MIN_UPLOAD = 100
@@ -49,16 +50,16 @@ SUPPRESSED = f"< {K_MIN}"
 # --- vocabularies ---------------------------------------------------------------------------------------------
 
 
-class InvitationStatus(StrEnum):
-    OPEN = "open"
-    SPENT = "spent"  # the prospect's query budget is used up
-    EXPIRED = "expired"
+class InvitationStatus(LabelledEnum):
+    OPEN = "open", "可上传", "Open"
+    SPENT = "spent", "查询次数已用完", "Query budget spent"  # the prospect's query budget is used up
+    EXPIRED = "expired", "已过期", "Expired"
 
 
-class AuditEvent(StrEnum):
-    INVITED = "invited"
-    COMPUTED = "computed"
-    PURGED = "purged"
+class AuditEvent(LabelledEnum):
+    INVITED = "invited", "发出邀请", "Invited"
+    COMPUTED = "computed", "计算重合度", "Overlap computed"
+    PURGED = "purged", "清除哈希", "Hashes purged"
 
 
 class UploadProblem(StrEnum):
@@ -71,16 +72,8 @@ class UploadProblem(StrEnum):
     TOO_MANY = "too_many"
 
 
-INVITATION_STATUS_LABELS: dict[InvitationStatus, tuple[str, str]] = {
-    InvitationStatus.OPEN: ("可上传", "Open"),
-    InvitationStatus.SPENT: ("查询次数已用完", "Query budget spent"),
-    InvitationStatus.EXPIRED: ("已过期", "Expired"),
-}
-AUDIT_EVENT_LABELS: dict[AuditEvent, tuple[str, str]] = {
-    AuditEvent.INVITED: ("发出邀请", "Invited"),
-    AuditEvent.COMPUTED: ("计算重合度", "Overlap computed"),
-    AuditEvent.PURGED: ("清除哈希", "Hashes purged"),
-}
+INVITATION_STATUS_LABELS: dict[InvitationStatus, tuple[str, str]] = pairs(InvitationStatus)
+AUDIT_EVENT_LABELS: dict[AuditEvent, tuple[str, str]] = pairs(AuditEvent)
 UPLOAD_PROBLEM_LABELS: dict[UploadProblem, tuple[str, str]] = {
     UploadProblem.NOT_UTF8: ("文件不是 UTF-8 文本", "The file is not UTF-8 text"),
     UploadProblem.WRONG_COLUMNS: (f"应只有一列,表头为 {HASH_HEADER}",

@@ -22,7 +22,7 @@ from lianmeng.auth.models import User
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound, Unauthorized
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import OPERATOR, AccountKind, AccountRef, Leg, OwnerType, Party
+from lianmeng.ledger.domain import OPERATOR, AccountKind, AccountRef, Leg, OwnerType, Party, PostingCause
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
 from lianmeng.members.domain import normalize_phone
@@ -39,7 +39,7 @@ from lianmeng.tenancy import Principal, policy
 
 WELCOME_PURPOSE = "recruit-welcome"
 WELCOME_HOURS = 72
-BOUNTY_CAUSE = "recruit_bounty"
+BOUNTY_CAUSE = PostingCause.RECRUIT_BOUNTY
 FEES = AccountRef(OwnerType.OPERATOR, 0, AccountKind.FEES)
 
 

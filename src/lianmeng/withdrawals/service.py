@@ -16,7 +16,7 @@ from lianmeng.commissions.service import FEES, payee_ref
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import AppError, Forbidden, Invalid
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, PostingCause
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy import Principal, policy
 from lianmeng.withdrawals import domain, repository
@@ -114,7 +114,8 @@ def request(session: Session, actor: Principal, data: WithdrawalCreate) -> Withd
     session.flush()
     legs = [Leg(payee_ref(data.payee_type, data.payee_id, AccountKind.REBATE_AVAILABLE), -data.amount_fen),
             Leg(payee_ref(data.payee_type, data.payee_id, AccountKind.WITHDRAWAL_PENDING), data.amount_fen)]
-    ledger.post(session, alliance.id, f"withdrawal:{withdrawal.id}:hold", "withdrawal", legs, cause_id=withdrawal.id)
+    ledger.post(session, alliance.id, f"withdrawal:{withdrawal.id}:hold", PostingCause.WITHDRAWAL, legs,
+                cause_id=withdrawal.id)
     return withdrawal
 
 
@@ -137,7 +138,8 @@ def decide(session: Session, actor: Principal, withdrawal_id: int, data: Withdra
         legs = [Leg(pending, -withdrawal.amount_fen),
                 Leg(payee_ref(withdrawal.payee_type, withdrawal.payee_id, AccountKind.REBATE_AVAILABLE),
                     withdrawal.amount_fen)]
-        ledger.post(session, withdrawal.alliance_id, f"withdrawal:{withdrawal.id}:return", "withdrawal", legs,
+        ledger.post(session, withdrawal.alliance_id, f"withdrawal:{withdrawal.id}:return", PostingCause.WITHDRAWAL,
+                    legs,
                     cause_id=withdrawal.id)
         withdrawal.reason = data.reason
     elif target is domain.WithdrawalStatus.PAID:
@@ -146,7 +148,7 @@ def decide(session: Session, actor: Principal, withdrawal_id: int, data: Withdra
         legs = [Leg(pending, -withdrawal.amount_fen), Leg(PAID_OUT, withdrawal.amount_fen - withdrawal.fee_fen)]
         if withdrawal.fee_fen:
             legs.append(Leg(FEES, withdrawal.fee_fen))
-        ledger.post(session, withdrawal.alliance_id, f"withdrawal:{withdrawal.id}:paid", "withdrawal", legs,
+        ledger.post(session, withdrawal.alliance_id, f"withdrawal:{withdrawal.id}:paid", PostingCause.WITHDRAWAL, legs,
                     cause_id=withdrawal.id)
         withdrawal.payout_reference = data.payout_reference
         withdrawal.paid_at = now
