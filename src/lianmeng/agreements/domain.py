@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from lianmeng.agreements.errors import Problem
 from lianmeng.kit.vocab import LabelledEnum, pairs
 
 
@@ -145,15 +146,15 @@ def next_status(
     is on the table (see the module's note)."""
     rule = TRANSITIONS.get((status, action))
     if rule is None:
-        raise TransitionRefused("agreement_transition", status, action)
+        raise TransitionRefused(Problem.AGREEMENT_TRANSITION, status, action)
     target, allowed = rule
     if relative(side, offered_by) not in allowed:
-        raise TransitionRefused("agreement_party", status, action)
+        raise TransitionRefused(Problem.AGREEMENT_PARTY, status, action)
     if target is S.ACTIVE:
         if today < validity.valid_from:
-            raise TransitionRefused("agreement_not_started", status, action)
+            raise TransitionRefused(Problem.AGREEMENT_NOT_STARTED, status, action)
         if validity.valid_until is not None and today > validity.valid_until:
-            raise TransitionRefused("agreement_expired", status, action)
+            raise TransitionRefused(Problem.AGREEMENT_EXPIRED, status, action)
     return target
 
 

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from lianmeng.commissions.domain import round_half_up_div
+from lianmeng.coupons.errors import Problem
 from lianmeng.kit.clock import require_aware, shanghai
 from lianmeng.kit.money import format_yuan
 from lianmeng.kit.vocab import LabelledEnum
@@ -154,30 +155,30 @@ def check_use(coupon: Held, use: Use) -> None:
     """Raise CouponRefused with the first reason the coupon cannot be used; return when it can."""
     require_aware(use.at, "at")
     if use.member_id != coupon.member_id:
-        raise CouponRefused("other_members_coupon")
+        raise CouponRefused(Problem.OTHER_MEMBERS_COUPON)
     if not use.merchant_active:
         raise CouponRefused("merchant_suspended")
     if use.at < coupon.valid_from:
-        raise CouponRefused("not_started")
+        raise CouponRefused(Problem.NOT_STARTED)
     if coupon.valid_until is not None and use.at >= coupon.valid_until:
         raise CouponRefused("expired")
     if coupon.uses_left <= 0:
-        raise CouponRefused("used_up")
+        raise CouponRefused(Problem.USED_UP)
     if not coupon.where.accepts(use.merchant_id, use.store_id):
-        raise CouponRefused("not_accepted_here")
+        raise CouponRefused(Problem.NOT_ACCEPTED_HERE)
     if use.bill_fen < coupon.min_spend_fen:
-        raise CouponRefused("below_minimum_spend")
+        raise CouponRefused(Problem.BELOW_MINIMUM_SPEND)
 
 
 def check_issue(total_stock: int | None, issued_count: int, member_holds: int, per_member_limit: int,
                 active: bool) -> None:
     """Whether one more coupon of a template may be handed to this member."""
     if not active:
-        raise CouponRefused("template_paused")
+        raise CouponRefused(Problem.TEMPLATE_PAUSED)
     if total_stock is not None and issued_count >= total_stock:
-        raise CouponRefused("stock_exhausted")
+        raise CouponRefused(Problem.STOCK_EXHAUSTED)
     if member_holds >= per_member_limit:
-        raise CouponRefused("member_limit_reached")
+        raise CouponRefused(Problem.MEMBER_LIMIT_REACHED)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.db import insert_once
 from lianmeng.jointcards import domain, repository
+from lianmeng.jointcards.errors import Problem
 from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
 from lianmeng.jointcards.schemas import (
     CardOut,
@@ -95,7 +96,7 @@ def create_product(session: Session, actor: Principal, data: ProductCreate) -> P
             raise Invalid("wrong_alliance", what="merchant")
     in_product = {c.merchant_id for t in data.tiers for c in t.components} | ({lead} if lead else set())
     if data.expiry_merchant_id is not None and data.expiry_merchant_id not in in_product:
-        raise Invalid("invalid_joint_product")
+        raise Invalid(Problem.INVALID_JOINT_PRODUCT)
     product = JointProduct(alliance_id=alliance_id, lead_merchant_id=lead, name=data.name,
                            description=data.description, carry_over_months=data.carry_over_months,
                            expiry_merchant_id=data.expiry_merchant_id, status="active")
@@ -161,9 +162,9 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
     if tier is None or product is None or product.alliance_id != seller.alliance_id:
         raise Invalid("wrong_alliance", what="joint_card_product")
     if seller.id not in repository.merchants_of_product(session, product):
-        raise Forbidden("joint_card_not_in_product")
+        raise Forbidden(Problem.JOINT_CARD_NOT_IN_PRODUCT)
     if product.status != "active":
-        raise Invalid("joint_product_paused")
+        raise Invalid(Problem.JOINT_PRODUCT_PAUSED)
     if data.member_id is not None:
         member = members_repo.get_member(session, actor, data.member_id)
     else:
@@ -195,9 +196,9 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
 
 def _usable(card: JointCard, now: datetime) -> None:
     if card.status != "active":
-        raise Conflict("joint_card_closed", status=card.status)
+        raise Conflict(Problem.JOINT_CARD_CLOSED, status=card.status)
     if card.expires_at <= now:
-        raise Conflict("joint_card_closed", status="expired")
+        raise Conflict(Problem.JOINT_CARD_CLOSED, status="expired")
 
 
 def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -> ConsumeOut:
@@ -208,7 +209,7 @@ def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -
     if item is None:
         raise NotFound("joint_card_component")
     if item.merchant_id != actor.merchant_id:
-        raise Forbidden("joint_card_other_merchant")
+        raise Forbidden(Problem.JOINT_CARD_OTHER_MERCHANT)
     now = clock.now()
     _usable(card, now)
     try:
@@ -216,7 +217,7 @@ def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -
     except domain.Refused as refused:
         raise _refused(refused) from None
     if not repository.take_units(session, item.id, data.units):
-        raise Conflict("joint_card_used_up")
+        raise Conflict(Problem.JOINT_CARD_USED_UP)
     session.refresh(item)
     use = JointCardUse(alliance_id=card.alliance_id, card_id=card.id, item_id=item.id, component_id=item.component_id,
                        merchant_id=item.merchant_id, staff_id=actor.staff_id, units=data.units, value_fen=value,
@@ -245,7 +246,7 @@ def refund(session: Session, actor: Principal, card_id: int, data: RefundIn) -> 
     if card.status == "refunded":
         return card_out(session, card)
     if card.status != "active":
-        raise Conflict("joint_card_closed", status=card.status)
+        raise Conflict(Problem.JOINT_CARD_CLOSED, status=card.status)
     items = repository.items_of(session, card.id)
     try:
         amount = domain.refundable([domain.Holding(i.share_fen, i.units, i.units_left) for i in items])

@@ -26,6 +26,47 @@ class ErrorCode(LabelledEnum):
         return self.label(lang)
 
 
+class Common(ErrorCode):
+    """Codes every capability and door may raise."""
+
+    NOT_FOUND = "not_found", "未找到{what}", "{what} not found"
+    FORBIDDEN = "forbidden", "无权执行此操作", "You are not allowed to do this"
+    CSRF_FAILED = "csrf_failed", "页面已过期,请刷新后重试", "This form has expired; reload the page and try again"
+    NOT_AUTHENTICATED = "not_authenticated", "请先登录", "Authentication required"
+    VALIDATION_ERROR = "validation_error", "请求参数有误", "The request is invalid"
+    MALFORMED_JSON = "malformed_json", "请求体不是有效的 JSON", "The request body is not valid JSON"
+    BODY_TOO_LARGE = "body_too_large", "请求体过大(上限 {limit} 字节)", "Request body too large (limit {limit} bytes)"
+    METHOD_NOT_ALLOWED = "method_not_allowed", "不支持该请求方法", "Method not allowed"
+    ROUTE_NOT_FOUND = "route_not_found", "接口不存在", "No such endpoint"
+    PAGE_NOT_FOUND = "page_not_found", "页面不存在", "Page not found"
+    CONFLICT = "conflict", "数据冲突,请刷新后重试", "Conflicting data; reload and retry"
+    INTERNAL_ERROR = "internal_error", "服务器内部错误", "Internal server error"
+    SERVER_BUSY = (
+        "server_busy",
+        "服务器繁忙,本次请求未被处理,请 {seconds} 秒后重试",
+        "The server is busy and did not process this request; retry in {seconds} s",
+    )
+    DUPLICATE = "duplicate", "{what}已存在", "{what} already exists"
+    WRONG_MERCHANT = "wrong_merchant", "{what}不属于该商户", "{what} does not belong to this merchant"
+    WRONG_ALLIANCE = "wrong_alliance", "{what}不属于该联盟", "{what} is not in this alliance"
+    EXPIRED = "expired", "券已过期", "This coupon has expired"
+    IDEMPOTENCY_IN_PROGRESS = (
+        "idempotency_in_progress",
+        "相同幂等键的请求仍在处理中,请稍后重试",
+        "A request with this Idempotency-Key is still being processed; retry later",
+    )
+    IDEMPOTENCY_MISMATCH = (
+        "idempotency_mismatch",
+        "该幂等键已用于不同的请求内容",
+        "This Idempotency-Key was already used with a different request body",
+    )
+    IDEMPOTENCY_KEY_INVALID = (
+        "idempotency_key_invalid",
+        "幂等键须为 1–255 个可见字符",
+        "Idempotency-Key must be 1–255 visible characters",
+    )
+
+
 class AppError(Exception):
     """Raised by services and doors; rendered as {"error": {"code", "message", "details"}}."""
 

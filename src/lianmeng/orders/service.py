@@ -36,6 +36,7 @@ from lianmeng.members import repository as members_repo
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Merchant
 from lianmeng.orders import domain, repository
+from lianmeng.orders.errors import Problem
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.orders.schemas import OrderCreate, RefundCreate, TopUpCreate
 from lianmeng.ownership import service as ownership
@@ -82,7 +83,7 @@ def top_up(session: Session, actor: Principal, data: TopUpCreate) -> TopUp:
             return row
         existing = repository.top_up_by_external_id(session, merchant.id, data.external_id)
     if existing is None or (existing.member_id, existing.amount_fen) != (data.member_id, data.amount_fen):
-        raise Conflict("duplicate_external_id")
+        raise Conflict(Problem.DUPLICATE_EXTERNAL_ID)
     return existing
 
 
@@ -247,7 +248,7 @@ def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreat
     for index, first in duplicates.items():  # the same external id twice in one batch: the second is a retry
         results[index] = Recorded(order_id=results[first].order_id, replayed=True) if (
             results[first].order_id is not None and batch[index] == batch[first]
-        ) else Recorded(error=Conflict("duplicate_external_id"))
+        ) else Recorded(error=Conflict(Problem.DUPLICATE_EXTERNAL_ID))
     return results
 
 
@@ -288,7 +289,7 @@ def _check(session: Session, actor: Principal, batch: Sequence[OrderCreate], loo
 
 def _replay(order: Order | None, data: OrderCreate) -> Recorded:
     if order is None or not _same_order(order, data):
-        return Recorded(error=Conflict("duplicate_external_id"))
+        return Recorded(error=Conflict(Problem.DUPLICATE_EXTERNAL_ID))
     return Recorded(order_id=order.id, replayed=True)
 
 
@@ -307,7 +308,7 @@ def _plan(data: OrderCreate, merchant: Merchant, member: members_repo.MemberFact
     sv_merchant = data.stored_value_merchant_id or merchant.id
     if data.stored_value_fen and sv_merchant != merchant.id and not lookups.accepts_stored_value(merchant,
                                                                                                 sv_merchant):
-        raise AppError("stored_value_not_accepted", status_code=409)
+        raise AppError(Problem.STORED_VALUE_NOT_ACCEPTED, status_code=409)
     earned = points_domain.points_earned(lookups.rule(merchant.id), split.cash_fen + split.stored_value_fen,
                                          tiers.get((member.id, merchant.id)))
     referred = None if data.referrer_merchant_id is None else commissions.ReferredOrder(
@@ -408,7 +409,7 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
     existing = repository.refund_by_external_id(session, order.id, data.external_id)
     if existing is not None:
         if existing.amount_fen != data.amount_fen:
-            raise Conflict("duplicate_external_id")
+            raise Conflict(Problem.DUPLICATE_EXTERNAL_ID)
         return existing
     alliance = session.get(Alliance, order.alliance_id)
     assert alliance is not None
@@ -425,7 +426,7 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
                     amount_fen=data.amount_fen, cash_fen=cash, stored_value_fen=sv, reason=data.reason,
                     created_at=clock.now())
     if not insert_once(session, refund):
-        raise Conflict("duplicate_external_id")
+        raise Conflict(Problem.DUPLICATE_EXTERNAL_ID)
     refunded_cumulative = order.refunded_fen + data.amount_fen
     if sv:
         _refund_stored_value(session, order, refund, sv)

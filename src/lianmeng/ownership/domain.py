@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from lianmeng.kit.vocab import LabelledEnum, pairs
+from lianmeng.ownership.errors import Problem
 
 DEFAULT_DAILY_CLAIM_LIMIT = 20
 DEFAULT_IDLE_DAYS = 90
@@ -77,9 +78,9 @@ def round_robin(member_ids: Sequence[int], staff_ids: Sequence[int],
     """Member → staff: each member (in the order given) to the chosen staff member holding the fewest members so
     far (`loads`: what each already holds at the merchant), ties to the one chosen first."""
     if not staff_ids:
-        raise OwnershipRefused("ownership_no_staff")
+        raise OwnershipRefused(Problem.OWNERSHIP_NO_STAFF)
     if len(set(staff_ids)) != len(staff_ids):
-        raise OwnershipRefused("ownership_staff_repeated")
+        raise OwnershipRefused(Problem.OWNERSHIP_STAFF_REPEATED)
     held = {s: (loads or {}).get(s, 0) for s in staff_ids}
     rank = {s: i for i, s in enumerate(staff_ids)}
     out: dict[int, int] = {}
@@ -92,7 +93,7 @@ def round_robin(member_ids: Sequence[int], staff_ids: Sequence[int],
 
 def check_bulk_size(count: int) -> None:
     if count > MAX_BULK:
-        raise OwnershipRefused("ownership_bulk_too_large", limit=MAX_BULK)
+        raise OwnershipRefused(Problem.OWNERSHIP_BULK_TOO_LARGE, limit=MAX_BULK)
 
 
 # --- claiming ---------------------------------------------------------------------------------------------------
@@ -105,14 +106,14 @@ def remaining_claims(claimed_today: int, limit: int) -> int:
 def check_claim(claimed_today: int, limit: int) -> None:
     """Beyond the daily limit: 409 with the limit in the message."""
     if claimed_today >= limit:
-        raise OwnershipRefused("ownership_claim_limit", status=409, limit=limit)
+        raise OwnershipRefused(Problem.OWNERSHIP_CLAIM_LIMIT, status=409, limit=limit)
 
 
 def check_settings(daily_claim_limit: int, idle_days: int) -> None:
     if not 1 <= daily_claim_limit <= MAX_DAILY_CLAIM_LIMIT:
-        raise OwnershipRefused("ownership_claim_limit_range", limit=MAX_DAILY_CLAIM_LIMIT)
+        raise OwnershipRefused(Problem.OWNERSHIP_CLAIM_LIMIT_RANGE, limit=MAX_DAILY_CLAIM_LIMIT)
     if not 1 <= idle_days <= MAX_IDLE_DAYS:
-        raise OwnershipRefused("ownership_idle_days_range", limit=MAX_IDLE_DAYS)
+        raise OwnershipRefused(Problem.OWNERSHIP_IDLE_DAYS_RANGE, limit=MAX_IDLE_DAYS)
 
 
 # --- going back to the pool -------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lianmeng.kit.vocab import LabelledEnum, pairs
+from lianmeng.recruiting.errors import Problem
 
 MAX_BOUNTY_FEN = 1_000_000  # ¥10,000 per recruit: far above any seed figure, a guard against a typo
 MAX_REASON = 500
@@ -105,9 +106,9 @@ def accepts(link_accepts: LinkAccepts, has_host: bool, kind: ApplicantKind) -> N
     """May this kind of applicant apply through the link? A promoter joins a merchant's staff, so a link with no
     inviting merchant (an operator's own link without a host) takes merchants only."""
     if link_accepts is not LinkAccepts.ANY and link_accepts.value != kind.value:
-        raise Refusal("recruit_kind_not_invited")
+        raise Refusal(Problem.RECRUIT_KIND_NOT_INVITED)
     if kind is ApplicantKind.PROMOTER and not has_host:
-        raise Refusal("recruit_needs_host")
+        raise Refusal(Problem.RECRUIT_NEEDS_HOST)
 
 
 @dataclass(frozen=True)
@@ -157,10 +158,10 @@ def check_reviewer(reviewer: Reviewer, facts: Facts) -> None:
                                      or reviewer.manages_merchant_id != facts.inviting_merchant_id):
         raise Refusal("forbidden", 403)
     if reviewer.phone_hash is not None and reviewer.phone_hash == facts.phone_hash:
-        raise Refusal("recruit_self_approval", 403)
+        raise Refusal(Problem.RECRUIT_SELF_APPROVAL, 403)
     if (reviewer.user_id is not None and reviewer.user_id == facts.recruited_by_user_id
             and facts.recruiter_type is not RecruiterType.OPERATOR):
-        raise Refusal("recruit_own_recruit", 403)
+        raise Refusal(Problem.RECRUIT_OWN_RECRUIT, 403)
 
 
 def clean_reason(reason: str | None) -> str:
@@ -171,10 +172,10 @@ def decide(status: ApplicationStatus, decision: ReviewDecision, reason: str | No
     """The status after a decision. Only a pending application is decided (409 otherwise: approving twice changes
     nothing and pays nothing twice); rejecting needs a reason (422)."""
     if status is not ApplicationStatus.PENDING:
-        raise Refusal("recruit_already_decided", 409)
+        raise Refusal(Problem.RECRUIT_ALREADY_DECIDED, 409)
     if decision is ReviewDecision.REJECT:
         if not clean_reason(reason):
-            raise Refusal("recruit_reason_required")
+            raise Refusal(Problem.RECRUIT_REASON_REQUIRED)
         return ApplicationStatus.REJECTED
     return ApplicationStatus.APPROVED
 
@@ -184,7 +185,7 @@ def decide(status: ApplicationStatus, decision: ReviewDecision, reason: str | No
 
 def check_bounty(bounty_fen: int) -> None:
     if isinstance(bounty_fen, bool) or not isinstance(bounty_fen, int) or not 0 <= bounty_fen <= MAX_BOUNTY_FEN:
-        raise Refusal("recruit_bounty_range")
+        raise Refusal(Problem.RECRUIT_BOUNTY_RANGE)
 
 
 def bounty_for(bounty_fen: int, recruiter: Recruiter) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 from lianmeng.kit.clock import SHANGHAI
 from lianmeng.kit.vocab import LabelledEnum, label_of, pairs
 from lianmeng.ledger.domain import AccountKind, PostingCause
+from lianmeng.settlement.errors import Problem
 
 
 class SettlementCycle(LabelledEnum):
@@ -187,9 +188,9 @@ def act(standing: Standing, action: Action, side: Side) -> Standing:
     the second side's confirmation makes it confirmed."""
     sides, statuses = ALLOWED[action]
     if side not in sides:
-        raise Refused("statement_side", action=action.value)
+        raise Refused(Problem.STATEMENT_SIDE, action=action.value)
     if standing.status not in statuses:
-        raise Refused("statement_transition", status=standing.status.value, action=action.value)
+        raise Refused(Problem.STATEMENT_TRANSITION, status=standing.status.value, action=action.value)
     if action is Action.ISSUE:
         return Standing(Status.ISSUED)
     if action is Action.CONFIRM:
