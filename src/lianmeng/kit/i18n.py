@@ -28,14 +28,9 @@ class UnknownErrorCode(KeyError):
     """An error code with no messages anywhere (raised only in strict mode; logged always)."""
 
 
-# codes not yet in a capability's ErrorCode enum; new codes go into an enum (docs/api-errors.md)
-MESSAGES: dict[str, dict[str, str]] = {
-    # coupons: why a coupon cannot be used or issued (stable codes, coupons.domain)
-    # joint cards (联合储值卡)
-    # verification (验真)
-    # recruiting (招募)
-    # ownership (归属) and the pool (客户池)
-}
+# codes not (yet) in an ErrorCode enum: empty since every capability has its enum; a new code goes into its
+# capability's errors.py (docs/vocabularies-and-errors.md). Kept so that a code added here still works.
+MESSAGES: dict[str, dict[str, str]] = {}
 
 WORDS: dict[str, dict[str, str]] = {
     "alliance": {"zh-CN": "联盟", "en": "Alliance"},
