@@ -6,7 +6,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from lianmeng.kit.vocab import LabelledEnum, pairs
 from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry
@@ -147,15 +146,12 @@ class Verdict(LabelledEnum):
 VERDICT_LABELS: dict[Verdict, tuple[str, str]] = pairs(Verdict)
 
 
-class Gate(StrEnum):
-    LOW_RATING = "low_rating"
-    NEGATIVE_NEWS = "negative_news"
+class Gate(LabelledEnum):
+    LOW_RATING = "low_rating", f"公开评分低于 {RATING_GATE}", f"Public rating below {RATING_GATE}"
+    NEGATIVE_NEWS = "negative_news", "有重大负面新闻", "Major negative news"
 
 
-GATE_LABELS: dict[Gate, tuple[str, str]] = {
-    Gate.LOW_RATING: (f"公开评分低于 {RATING_GATE}", f"Public rating below {RATING_GATE}"),
-    Gate.NEGATIVE_NEWS: ("有重大负面新闻", "Major negative news"),
-}
+GATE_LABELS: dict[Gate, tuple[str, str]] = pairs(Gate)
 
 
 @dataclass(frozen=True)

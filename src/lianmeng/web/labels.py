@@ -1,9 +1,10 @@
 """Every stored code a page shows, in words (zh-CN, en): one table per kind of code, kept once.
 
-Tables that a capability's domain already holds (agreement statuses, industries, roles, statement statuses…) are
-used from there; the others live here, in one place instead of inside each page module. Pages render a code with
-the `label` filter, `{{ agreement.status|label("agreement_status") }}`, or `page.label(...)` in Python; a code
-without a word (a merchant's own tier name, say) is shown as it was typed.
+The words live beside the values in each vocabulary's LabelledEnum (kit/vocab.py; `Tier.GOLD = "gold", "金卡会员",
+"Gold"`), in the capability's domain; the tables here are built from those enums (`pairs(Tier)`), and only the few
+codes that have no enum yet keep a small table here. Pages render a code with the `label` filter,
+`{{ agreement.status|label("agreement_status") }}`, or `page.label(...)` in Python; a code without a word (a
+merchant's own tier name, say) is shown as it was typed.
 """
 
 from __future__ import annotations
