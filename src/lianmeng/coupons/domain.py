@@ -161,7 +161,7 @@ def check_use(coupon: Held, use: Use) -> None:
     if use.at < coupon.valid_from:
         raise CouponRefused(Problem.NOT_STARTED)
     if coupon.valid_until is not None and use.at >= coupon.valid_until:
-        raise CouponRefused("expired")
+        raise CouponRefused(Problem.EXPIRED)
     if coupon.uses_left <= 0:
         raise CouponRefused(Problem.USED_UP)
     if not coupon.where.accepts(use.merchant_id, use.store_id):

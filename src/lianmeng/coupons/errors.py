@@ -65,3 +65,4 @@ class Problem(ErrorCode):
     COUPON_NOT_FOUND = "coupon_not_found", "券码无效", "Unknown coupon code"
     STOCK_EXHAUSTED = "stock_exhausted", "券已领完", "No coupons of this kind are left"
     TEMPLATE_PAUSED = "template_paused", "该券已停发", "This coupon is no longer handed out"
+    EXPIRED = "expired", "券已过期", "This coupon has expired"

@@ -49,7 +49,6 @@ class Common(ErrorCode):
     DUPLICATE = "duplicate", "{what}已存在", "{what} already exists"
     WRONG_MERCHANT = "wrong_merchant", "{what}不属于该商户", "{what} does not belong to this merchant"
     WRONG_ALLIANCE = "wrong_alliance", "{what}不属于该联盟", "{what} is not in this alliance"
-    EXPIRED = "expired", "券已过期", "This coupon has expired"
     IDEMPOTENCY_IN_PROGRESS = (
         "idempotency_in_progress",
         "相同幂等键的请求仍在处理中,请稍后重试",
