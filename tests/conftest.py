@@ -20,6 +20,9 @@ import lianmeng.models  # noqa: F401
 from lianmeng.auth import service as auth_service
 from lianmeng.db import Base, get_engine, new_session
 
+# an error code without messages fails the test that raised it (kit/i18n.py), instead of reading "request invalid"
+os.environ.setdefault("LIANMENG_STRICT_MESSAGES", "1")
+
 _TMP = Path(tempfile.mkdtemp(prefix="lianmeng-tests-"))
 DATABASE_URL = os.environ.get("LIANMENG_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")

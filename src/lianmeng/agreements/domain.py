@@ -22,34 +22,54 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-
-class AgreementStatus(StrEnum):
-    DRAFT = "draft"
-    PROPOSED = "proposed"
-    ACCEPTED = "accepted"
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    TERMINATED = "terminated"
+from lianmeng.agreements.errors import Problem
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 
-class AgreementAction(StrEnum):
-    PROPOSE = "propose"
-    WITHDRAW = "withdraw"
-    ACCEPT = "accept"
-    REJECT = "reject"
-    ACTIVATE = "activate"
-    SUSPEND = "suspend"
-    RESUME = "resume"
-    TERMINATE = "terminate"
-    COUNTER = "counter"
+class AgreementStatus(LabelledEnum):
+    DRAFT = "draft", "草稿", "Draft"
+    PROPOSED = "proposed", "已提议", "Proposed"
+    ACCEPTED = "accepted", "双方已确认", "Accepted by both"
+    ACTIVE = "active", "生效中", "Active"
+    SUSPENDED = "suspended", "已暂停", "Suspended"
+    TERMINATED = "terminated", "已终止", "Terminated"
 
 
-class CooperationMode(StrEnum):
-    RIGHTS_EXCHANGE = "rights_exchange"
-    JOINT_CAMPAIGN = "joint_campaign"
-    JOINT_CARD = "joint_card"
-    DATA_SHARING = "data_sharing"
-    STRATEGIC = "strategic"
+class AgreementAction(LabelledEnum):
+    PROPOSE = "propose", "提交对方确认", "Propose"
+    WITHDRAW = "withdraw", "撤回", "Withdraw"
+    ACCEPT = "accept", "接受", "Accept"
+    REJECT = "reject", "拒绝", "Reject"
+    ACTIVATE = "activate", "生效", "Activate"
+    SUSPEND = "suspend", "暂停", "Suspend"
+    RESUME = "resume", "恢复", "Resume"
+    TERMINATE = "terminate", "终止", "Terminate"
+    COUNTER = "counter", "修改条款还价", "Counter-offer"
+
+
+class AgreementEventKind(LabelledEnum):
+    """What an agreement's history line records (`agreement_events.action`): its creation, an edit of its terms,
+    or one of the actions (same values as AgreementAction)."""
+
+    CREATE = "create", "创建草稿", "Drafted"
+    UPDATE = "update", "修改条款", "Terms changed"
+    PROPOSE = "propose", "提交对方确认", "Propose"
+    WITHDRAW = "withdraw", "撤回", "Withdraw"
+    ACCEPT = "accept", "接受", "Accept"
+    REJECT = "reject", "拒绝", "Reject"
+    ACTIVATE = "activate", "生效", "Activate"
+    SUSPEND = "suspend", "暂停", "Suspend"
+    RESUME = "resume", "恢复", "Resume"
+    TERMINATE = "terminate", "终止", "Terminate"
+    COUNTER = "counter", "还价(提出新条款)", "Counter-offer (new terms)"
+
+
+class CooperationMode(LabelledEnum):
+    RIGHTS_EXCHANGE = "rights_exchange", "会员权益互换", "Rights exchange"
+    JOINT_CAMPAIGN = "joint_campaign", "联合营销活动", "Joint campaign"
+    JOINT_CARD = "joint_card", "联合储值卡", "Joint stored-value card"
+    DATA_SHARING = "data_sharing", "脱敏数据共享", "De-identified data sharing"
+    STRATEGIC = "strategic", "战略合作", "Strategic"
 
 
 class Side(StrEnum):
@@ -60,22 +80,9 @@ class Side(StrEnum):
     OPERATOR = "operator"
 
 
-MODE_LABELS: dict[CooperationMode, tuple[str, str]] = {
-    CooperationMode.RIGHTS_EXCHANGE: ("会员权益互换", "Rights exchange"),
-    CooperationMode.JOINT_CAMPAIGN: ("联合营销活动", "Joint campaign"),
-    CooperationMode.JOINT_CARD: ("联合储值卡", "Joint stored-value card"),
-    CooperationMode.DATA_SHARING: ("脱敏数据共享", "De-identified data sharing"),
-    CooperationMode.STRATEGIC: ("战略合作", "Strategic"),
-}
+MODE_LABELS: dict[CooperationMode, tuple[str, str]] = pairs(CooperationMode)
 
-STATUS_LABELS: dict[AgreementStatus, tuple[str, str]] = {
-    AgreementStatus.DRAFT: ("草稿", "Draft"),
-    AgreementStatus.PROPOSED: ("已提议", "Proposed"),
-    AgreementStatus.ACCEPTED: ("双方已确认", "Accepted by both"),
-    AgreementStatus.ACTIVE: ("生效中", "Active"),
-    AgreementStatus.SUSPENDED: ("已暂停", "Suspended"),
-    AgreementStatus.TERMINATED: ("已终止", "Terminated"),
-}
+STATUS_LABELS: dict[AgreementStatus, tuple[str, str]] = pairs(AgreementStatus)
 
 S = AgreementStatus
 A = AgreementAction
@@ -139,15 +146,15 @@ def next_status(
     is on the table (see the module's note)."""
     rule = TRANSITIONS.get((status, action))
     if rule is None:
-        raise TransitionRefused("agreement_transition", status, action)
+        raise TransitionRefused(Problem.AGREEMENT_TRANSITION, status, action)
     target, allowed = rule
     if relative(side, offered_by) not in allowed:
-        raise TransitionRefused("agreement_party", status, action)
+        raise TransitionRefused(Problem.AGREEMENT_PARTY, status, action)
     if target is S.ACTIVE:
         if today < validity.valid_from:
-            raise TransitionRefused("agreement_not_started", status, action)
+            raise TransitionRefused(Problem.AGREEMENT_NOT_STARTED, status, action)
         if validity.valid_until is not None and today > validity.valid_until:
-            raise TransitionRefused("agreement_expired", status, action)
+            raise TransitionRefused(Problem.AGREEMENT_EXPIRED, status, action)
     return target
 
 

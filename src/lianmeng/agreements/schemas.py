@@ -1,23 +1,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lianmeng.agreements.domain import AgreementAction, AgreementStatus, CooperationMode, Side
 from lianmeng.kit.types import Day, Fen, Flag, Id, Whole
+from lianmeng.kit.vocab import LabelledEnum
 from lianmeng.settlement.domain import SettlementCycle
 
 MAX_COMMISSION_FEN = 100_000_000  # ¥1,000,000.00 per head or per order: the most one commission term pays
 
 
-class CommissionKind(StrEnum):
-    PER_HEAD = "per_head"
-    FIXED_PER_ORDER = "fixed_per_order"
-    PERCENT_OF_ORDER = "percent_of_order"
-    HUB_SHARE = "hub_share"
+class CommissionKind(LabelledEnum):
+    PER_HEAD = "per_head", "按人头", "Per head"
+    FIXED_PER_ORDER = "fixed_per_order", "按单固定", "Fixed per order"
+    PERCENT_OF_ORDER = "percent_of_order", "按比例", "Percent of order"
+    HUB_SHARE = "hub_share", "枢纽佣金", "Hub share"
 
 
 class CommissionTerm(BaseModel):

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lianmeng.agreements import domain, repository
-from lianmeng.agreements.domain import AgreementAction, AgreementStatus, Side, Validity
+from lianmeng.agreements.domain import AgreementAction, AgreementEventKind, AgreementStatus, Side, Validity
+from lianmeng.agreements.errors import Problem
 from lianmeng.agreements.models import Agreement, AgreementEvent
 from lianmeng.agreements.schemas import (
     AgreementCreate,
@@ -52,7 +53,7 @@ def to_out(actor: Principal, agreement: Agreement) -> AgreementOut:
 
 
 def _record(
-    session: Session, actor: Principal, agreement: Agreement, action: str, from_status: str | None,
+    session: Session, actor: Principal, agreement: Agreement, action: AgreementEventKind, from_status: str | None,
     changes: dict[str, Any] | None = None, note: str = "",
 ) -> None:
     session.add(
@@ -84,7 +85,7 @@ def _check_terms(session: Session, actor: Principal, alliance_id: int, alliance_
                 raise Invalid("wrong_alliance", what="merchant",
                               details={"commission_terms": [{"index": index, "field": "hub_merchant_id"}]})
     if alliance_wide and cycle is not SettlementCycle.MONTHLY:
-        raise Invalid("agreement_cycle_alliance_wide", details={"settlement_cycle": cycle.value})
+        raise Invalid(Problem.AGREEMENT_CYCLE_ALLIANCE_WIDE, details={"settlement_cycle": cycle.value})
 
 
 def create_agreement(session: Session, actor: Principal, data: AgreementCreate) -> Agreement:
@@ -99,7 +100,7 @@ def create_agreement(session: Session, actor: Principal, data: AgreementCreate) 
     elif merchant_a is None:
         raise Invalid("validation_error", details={"merchant_a_id": "required"})
     if merchant_a is not None and merchant_a == merchant_b:
-        raise Invalid("agreement_self")
+        raise Invalid(Problem.AGREEMENT_SELF)
     for merchant_id in (merchant_a, merchant_b):
         if merchant_id is not None:
             merchant = merchants_repo.get_merchant(session, actor, merchant_id)
@@ -113,7 +114,7 @@ def create_agreement(session: Session, actor: Principal, data: AgreementCreate) 
     )
     session.add(agreement)
     session.flush()
-    _record(session, actor, agreement, "create", None)
+    _record(session, actor, agreement, AgreementEventKind.CREATE, None)
     session.flush()
     return agreement
 
@@ -149,12 +150,12 @@ def _apply_terms(session: Session, actor: Principal, agreement: Agreement, data:
 def update_agreement(session: Session, actor: Principal, agreement_id: int, data: AgreementUpdate) -> Agreement:
     agreement = repository.get_agreement(session, actor, agreement_id, lock=True)
     if side_of(actor, agreement) is None:
-        raise Forbidden("agreement_party")
+        raise Forbidden(Problem.AGREEMENT_PARTY)
     if not domain.is_editable(AgreementStatus(agreement.status)):
-        raise AppError("agreement_not_editable", status_code=409)
+        raise AppError(Problem.AGREEMENT_NOT_EDITABLE, status_code=409)
     changes = _apply_terms(session, actor, agreement, data)
     if changes:
-        _record(session, actor, agreement, "update", agreement.status, changes)
+        _record(session, actor, agreement, AgreementEventKind.UPDATE, agreement.status, changes)
     session.flush()
     return agreement
 
@@ -163,7 +164,7 @@ def _check_move(actor: Principal, agreement: Agreement, action: AgreementAction)
     """The caller's side and the status `action` leads to, or the refusal (403 not its move, 409 not now)."""
     side = side_of(actor, agreement)
     if side is None:
-        raise Forbidden("agreement_party")
+        raise Forbidden(Problem.AGREEMENT_PARTY)
     current = AgreementStatus(agreement.status)
     validity = Validity(agreement.valid_from, agreement.valid_until)
     try:
@@ -181,10 +182,10 @@ def counter_offer(session: Session, actor: Principal, agreement_id: int, data: C
     side, target = _check_move(actor, agreement, AgreementAction.COUNTER)
     changes = _apply_terms(session, actor, agreement, data)
     if not changes:
-        raise Invalid("agreement_counter_unchanged")
+        raise Invalid(Problem.AGREEMENT_COUNTER_UNCHANGED)
     agreement.status = target.value
     agreement.offered_by = side.value  # a merchant party: the operator never counters (domain)
-    _record(session, actor, agreement, AgreementAction.COUNTER.value, AgreementStatus.PROPOSED.value, changes,
+    _record(session, actor, agreement, AgreementEventKind.COUNTER, AgreementStatus.PROPOSED.value, changes,
             note=data.note.strip())
     session.flush()
     return agreement
@@ -195,21 +196,21 @@ def transition(
 ) -> Agreement:
     agreement = repository.get_agreement(session, actor, agreement_id, lock=True)
     if action is AgreementAction.COUNTER:  # a counter-offer carries its terms: `counter_offer`
-        raise Invalid("agreement_counter_needs_terms", id=agreement_id)
+        raise Invalid(Problem.AGREEMENT_COUNTER_NEEDS_TERMS, id=agreement_id)
     _, target = _check_move(actor, agreement, action)
     current = AgreementStatus(agreement.status)
     reason = note.strip()
     if domain.needs_reason(action) and not reason:
-        raise Invalid("agreement_reason_required", details={"note": "required"}, action=action.value)
+        raise Invalid(Problem.AGREEMENT_REASON_REQUIRED, details={"note": "required"}, action=action.value)
     if target is AgreementStatus.ACTIVE:  # terms written before the engine refused them never take effect
         problems = commissions_domain.unpayable(agreement.commission_terms,
                                                 alliance_wide=agreement.merchant_b_id is None)
         if problems:
-            raise Conflict("agreement_terms_unpayable", term=problems[0].index + 1,
+            raise Conflict(Problem.AGREEMENT_TERMS_UNPAYABLE, term=problems[0].index + 1,
                            details={"commission_terms": [{"index": p.index, "field": p.field, "code": p.code}
                                                          for p in problems]})
     agreement.status = target.value
-    _record(session, actor, agreement, action.value, current.value, note=reason)
+    _record(session, actor, agreement, AgreementEventKind(action.value), current.value, note=reason)
     session.flush()
     return agreement
 

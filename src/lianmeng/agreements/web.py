@@ -40,7 +40,6 @@ from lianmeng.merchants.models import Merchant
 from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.web.console import Page, StaffPage, form_of, parse, run_write, yuan_field
 from lianmeng.web.labels import AGREEMENT_ACTION_LABELS as ACTION_LABELS
-from lianmeng.web.labels import AGREEMENT_EVENT_LABELS as EVENT_LABELS
 from lianmeng.web.labels import AGREEMENT_FIELD_LABELS as FIELD_LABELS
 from lianmeng.web.labels import CYCLE_LABELS
 from lianmeng.web.labels import TERM_PAYEE_LABELS as PAYEE_LABELS
@@ -447,7 +446,7 @@ def _detail(page: Page, agreement_id: int, status_code: int = 200, **extra: Any)
     names = _merchants(page)
     events = service.history(page.session, page.me, agreement.id)
     history = [{
-        "event": e, "label": _label(page, EVENT_LABELS.get(e.action, (e.action, e.action))),
+        "event": e, "label": page.label("agreement_event", e.action),
         "from_label": _label(page, STATUS_LABELS[AgreementStatus(e.from_status)]) if e.from_status in set(
             AgreementStatus) else "",
         "to_label": _label(page, STATUS_LABELS[AgreementStatus(e.to_status)]) if e.to_status in set(

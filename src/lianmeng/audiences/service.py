@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.audiences import repository
 from lianmeng.audiences.domain import AudienceRules, describe
+from lianmeng.audiences.errors import Problem
 from lianmeng.audiences.models import Audience
 from lianmeng.audiences.schemas import AudienceCount, AudienceIn, AudienceOut, AudienceUpdate
 from lianmeng.kit import clock
@@ -36,10 +37,10 @@ def checked_tags(session: Session, alliance_id: int, merchant_id: int, rules: Au
     tag_ids = repository.tag_ids_of(session, alliance_id, rules.tag_codes())
     unknown = sorted(rules.tag_codes() - set(tag_ids))
     if unknown:
-        raise Invalid("audience_unknown_tag", details={"tags": unknown}, tags=", ".join(unknown))
+        raise Invalid(Problem.AUDIENCE_UNKNOWN_TAG, details={"tags": unknown}, tags=", ".join(unknown))
     foreign = sorted(set(rules.store_ids) - repository.own_store_ids(session, merchant_id, rules.store_ids))
     if foreign:
-        raise Invalid("audience_foreign_store", details={"store_ids": foreign},
+        raise Invalid(Problem.AUDIENCE_FOREIGN_STORE, details={"store_ids": foreign},
                       stores=", ".join(str(s) for s in foreign))
     return tag_ids
 
@@ -139,7 +140,7 @@ def update(session: Session, p: Principal, audience_id: int, body: AudienceUpdat
     audience = get(session, p, audience_id)
     policy.require_audience_builder(p, audience.merchant_id)
     if audience.archived:
-        raise Invalid("audience_archived")
+        raise Invalid(Problem.AUDIENCE_ARCHIVED)
     rules = body.rules if body.rules is not None else rules_of(audience)
     _stamp(session, audience, rules)
     if body.name is not None:

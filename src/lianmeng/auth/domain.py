@@ -5,28 +5,21 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from enum import StrEnum
 
 from lianmeng.kit.throttle import Rule
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 
-class Role(StrEnum):
-    PLATFORM_ADMIN = "platform_admin"
-    OPERATOR_ADMIN = "operator_admin"
-    MERCHANT_ADMIN = "merchant_admin"
-    STORE_STAFF = "store_staff"
-    INTEGRATION = "integration"
-    MEMBER = "member"
+class Role(LabelledEnum):
+    PLATFORM_ADMIN = "platform_admin", "平台管理员", "Platform admin"
+    OPERATOR_ADMIN = "operator_admin", "盟主管理员", "Alliance operator admin"
+    MERCHANT_ADMIN = "merchant_admin", "商户管理员", "Merchant admin"
+    STORE_STAFF = "store_staff", "门店员工", "Store staff"
+    INTEGRATION = "integration", "系统对接", "Integration (API key)"
+    MEMBER = "member", "会员", "Member"
 
 
-ROLE_LABELS: dict[Role, tuple[str, str]] = {
-    Role.PLATFORM_ADMIN: ("平台管理员", "Platform admin"),
-    Role.OPERATOR_ADMIN: ("盟主管理员", "Alliance operator admin"),
-    Role.MERCHANT_ADMIN: ("商户管理员", "Merchant admin"),
-    Role.STORE_STAFF: ("门店员工", "Store staff"),
-    Role.INTEGRATION: ("系统对接", "Integration (API key)"),
-    Role.MEMBER: ("会员", "Member"),
-}
+ROLE_LABELS: dict[Role, tuple[str, str]] = pairs(Role)
 
 LOGIN_ROLES = (Role.PLATFORM_ADMIN, Role.OPERATOR_ADMIN, Role.MERCHANT_ADMIN, Role.STORE_STAFF)
 

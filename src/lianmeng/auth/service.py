@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lianmeng.alliances import repository as alliances_repo
 from lianmeng.auth import domain, repository
 from lianmeng.auth.domain import CREATABLE_ROLES, Role, hash_secret, new_api_key, new_one_time_code, split_api_key
+from lianmeng.auth.errors import Problem
 from lianmeng.auth.models import ApiKey, OneTimeCode, RevokedToken, User
 from lianmeng.auth.sender import get_sender, redact_stale, redact_undelivered
 from lianmeng.config import get_settings
@@ -94,9 +95,9 @@ def login(session: Session, username: str, password: str) -> IssuedToken:
     right = verify_password(user.password_hash if user else _dummy_hash(), password) and user is not None
     if user is None or not right:
         counters.hit(checks)
-        raise Unauthorized("bad_credentials")
+        raise Unauthorized(Problem.BAD_CREDENTIALS)
     if not user.active:
-        raise Unauthorized("user_disabled")
+        raise Unauthorized(Problem.USER_DISABLED)
     user.last_login_at = clock.now()
     token, expires = _encode(f"user:{user.id}", user.token_version, get_settings().access_token_minutes)
     return IssuedToken(token, expires, principal_for_user(session, user))
@@ -131,23 +132,23 @@ def principal_from_bearer(session: Session, token: str) -> Principal:
         return principal_from_api_key(session, token)
     claims = _claims(token)
     if session.get(RevokedToken, str(claims["jti"])) is not None:
-        raise Unauthorized("invalid_token")
+        raise Unauthorized(Problem.INVALID_TOKEN)
     kind, _, raw_id = str(claims["sub"]).partition(":")
     if not raw_id.isdigit():
-        raise Unauthorized("invalid_token")
+        raise Unauthorized(Problem.INVALID_TOKEN)
     if kind == "user":
         user = repository.user_by_id(session, int(raw_id))
         if user is None or user.token_version != claims.get("ver"):
-            raise Unauthorized("invalid_token")
+            raise Unauthorized(Problem.INVALID_TOKEN)
         if not user.active:
-            raise Unauthorized("user_disabled")
+            raise Unauthorized(Problem.USER_DISABLED)
         return principal_for_user(session, user)
     if kind == "member":
         member = session.get(Member, int(raw_id))
         if member is None or member.qr_version != claims.get("ver") or member.status != "active":
-            raise Unauthorized("invalid_token")
+            raise Unauthorized(Problem.INVALID_TOKEN)
         return principal_for_member(member)
-    raise Unauthorized("invalid_token")
+    raise Unauthorized(Problem.INVALID_TOKEN)
 
 
 def _claims(token: str) -> dict[str, object]:
@@ -156,11 +157,11 @@ def _claims(token: str) -> dict[str, object]:
             token, _token_key(), algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
         )
     except jwt.ExpiredSignatureError:
-        raise Unauthorized("token_expired") from None
+        raise Unauthorized(Problem.TOKEN_EXPIRED) from None
     except jwt.PyJWTError:
-        raise Unauthorized("invalid_token") from None
+        raise Unauthorized(Problem.INVALID_TOKEN) from None
     if not isinstance(claims.get("jti"), str):
-        raise Unauthorized("invalid_token")  # every token we issue has an id, so logout can end it
+        raise Unauthorized(Problem.INVALID_TOKEN)  # every token we issue has an id, so logout can end it
     return claims
 
 
@@ -186,10 +187,10 @@ def principal_from_api_key(session: Session, full_key: str) -> Principal:
     prefix = split_api_key(full_key)
     key = repository.api_key_by_prefix(session, prefix) if prefix else None
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, hash_secret(full_key)):
-        raise Unauthorized("invalid_api_key")
+        raise Unauthorized(Problem.INVALID_API_KEY)
     merchant = merchants_repo.merchant_by_id(session, key.merchant_id)
     if merchant is None:
-        raise Unauthorized("invalid_api_key")
+        raise Unauthorized(Problem.INVALID_API_KEY)
     return Principal(
         kind="api_key", id=key.id, role=Role.INTEGRATION, alliance_id=merchant.alliance_id,
         merchant_id=merchant.id, label=key.name,
@@ -215,7 +216,7 @@ def create_user(session: Session, actor: Principal | None, data: NewUser) -> Use
     alliance_id, merchant_id, staff_id = data.alliance_id, data.merchant_id, data.staff_id
     if actor is not None:
         if data.role not in CREATABLE_ROLES.get(actor.role, frozenset()):
-            raise Forbidden("invalid_role")
+            raise Forbidden(Problem.INVALID_ROLE)
         if not actor.is_platform:
             alliance_id = actor.alliance_id
         if actor.role is Role.MERCHANT_ADMIN:
@@ -243,7 +244,7 @@ def create_user(session: Session, actor: Principal | None, data: NewUser) -> Use
     elif data.role is not Role.MERCHANT_ADMIN:
         staff_id = None
     if repository.user_by_username(session, data.username) is not None:
-        raise Conflict("username_taken")
+        raise Conflict(Problem.USERNAME_TAKEN)
     user = User(
         username=data.username, display_name=data.display_name or data.username,
         password_hash=hash_password(data.password), role=data.role.value, alliance_id=alliance_id,
@@ -364,14 +365,14 @@ def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> Is
     otp = repository.latest_code(session, member.id) if member else None
     if member is None or otp is None or otp.expires_at < clock.now():
         counters.hit(checks)
-        raise Unauthorized("otp_invalid")
+        raise Unauthorized(Problem.OTP_INVALID)
     if otp.attempts >= get_settings().otp_max_attempts:
-        raise AppError("otp_too_many", status_code=429)
+        raise AppError(Problem.OTP_TOO_MANY, status_code=429)
     if not hmac.compare_digest(otp.code_hash, _code_hash(member.id, code.strip())):
         otp.attempts += 1
         counters.hit(checks)
         session.flush()
-        raise Unauthorized("otp_invalid")
+        raise Unauthorized(Problem.OTP_INVALID)
     otp.used_at = clock.now()
     member.phone_verified_at = otp.used_at  # every door that proves a phone (login, claims, applications) ends here
     session.flush()

@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from lianmeng.commissions.domain import split_proportionally
 from lianmeng.kit.clock import require_aware
+from lianmeng.kit.vocab import LabelledEnum
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, Party
 
 
-class CampaignStatus(StrEnum):
-    DRAFT = "draft"
-    ACTIVE = "active"
-    CLOSED = "closed"
+class CampaignStatus(LabelledEnum):
+    DRAFT = "draft", "草稿", "Draft"
+    ACTIVE = "active", "进行中", "Active"
+    CLOSED = "closed", "已结束", "Closed"
 
 
 TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {

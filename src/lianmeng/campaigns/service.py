@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lianmeng.auth.domain import Role
 from lianmeng.campaigns import domain, repository
 from lianmeng.campaigns.domain import CampaignStatus, MerchantFigures
+from lianmeng.campaigns.errors import Problem
 from lianmeng.campaigns.models import (
     Campaign,
     CampaignCost,
@@ -40,7 +41,7 @@ from lianmeng.coupons.schemas import IssueIn
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import OPERATOR, OwnerType, Party
+from lianmeng.ledger.domain import OPERATOR, OwnerType, Party, PostingCause
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
 from lianmeng.members.models import Member
@@ -93,15 +94,15 @@ def _managed(session: Session, actor: Principal, campaign_id: int) -> Campaign:
 
 def _require_status(campaign: Campaign, *allowed: CampaignStatus) -> None:
     if CampaignStatus(campaign.status) not in allowed:
-        raise Invalid("campaign_status", status=campaign.status)
+        raise Invalid(Problem.CAMPAIGN_STATUS, status=campaign.status)
 
 
 def set_status(session: Session, actor: Principal, campaign_id: int, target: CampaignStatus) -> Campaign:
     campaign = _managed(session, actor, campaign_id)
     if not domain.can_move(CampaignStatus(campaign.status), target):
-        raise Conflict("campaign_transition", status=campaign.status, target=target.value)
+        raise Conflict(Problem.CAMPAIGN_TRANSITION, status=campaign.status, target=target.value)
     if target is CampaignStatus.ACTIVE and not repository.participants(session, campaign.id):
-        raise Invalid("campaign_no_merchants")
+        raise Invalid(Problem.CAMPAIGN_NO_MERCHANTS)
     campaign.status = target.value
     session.flush()
     return campaign
@@ -128,10 +129,10 @@ def add_cost(session: Session, actor: Principal, campaign_id: int, data: CostIn)
     _require_status(campaign, CampaignStatus.DRAFT, CampaignStatus.ACTIVE)
     if data.paid_by_merchant_id is not None and repository.participant(
             session, campaign.id, data.paid_by_merchant_id) is None:
-        raise Invalid("campaign_not_participant")
+        raise Invalid(Problem.CAMPAIGN_NOT_PARTICIPANT)
     sharing = [(p.merchant_id, p.contribution_fen) for p in repository.participants(session, campaign.id)]
     if not sharing:  # a cost is shared by contribution the moment it is recorded: someone must share it
-        raise Invalid("campaign_no_merchants")
+        raise Invalid(Problem.CAMPAIGN_NO_MERCHANTS)
     cost = CampaignCost(campaign_id=campaign.id, what=data.what, amount_fen=data.amount_fen,
                         paid_by_merchant_id=data.paid_by_merchant_id, shared="by_contribution",
                         recorded_by=actor.label, created_at=clock.now())
@@ -140,7 +141,7 @@ def add_cost(session: Session, actor: Principal, campaign_id: int, data: CostIn)
     payer = OPERATOR if cost.paid_by_merchant_id is None else Party(OwnerType.MERCHANT, cost.paid_by_merchant_id)
     legs = domain.cost_legs(campaign.id, cost.amount_fen, payer, sharing)
     if legs:
-        ledger.post(session, campaign.alliance_id, f"campaign-cost:{cost.id}", "campaign_cost", legs,
+        ledger.post(session, campaign.alliance_id, f"campaign-cost:{cost.id}", PostingCause.CAMPAIGN_COST, legs,
                     cause_id=cost.id, memo=cost.what[:300])
     return cost
 
@@ -175,7 +176,7 @@ def register(session: Session, actor: Principal, campaign_id: int, data: Registr
         raise NotFound("member")
     _require_status(campaign, CampaignStatus.ACTIVE)
     if repository.registration_of(session, campaign.id, member.id) is not None:
-        raise Conflict("campaign_registered")
+        raise Conflict(Problem.CAMPAIGN_REGISTERED)
     registration = CampaignRegistration(campaign_id=campaign.id, member_id=member.id, registered_at=clock.now(),
                                         registered_by_merchant_id=merchant_id)
     session.add(registration)
@@ -190,7 +191,7 @@ def check_in(session: Session, actor: Principal, registration_id: int) -> Campai
     merchant_id = _serving(session, actor, campaign)
     _require_status(campaign, CampaignStatus.ACTIVE)
     if registration.checked_in_at is not None:
-        raise Conflict("campaign_checked_in")
+        raise Conflict(Problem.CAMPAIGN_CHECKED_IN)
     registration.checked_in_at = clock.now()
     registration.checked_in_merchant_id = merchant_id
     registration.checked_in_staff_id = actor.staff_id
@@ -207,7 +208,7 @@ def create_package(session: Session, actor: Principal, campaign_id: int, data: P
         if template.alliance_id != campaign.alliance_id:
             raise NotFound("coupon_template")
         if repository.participant(session, campaign.id, template.owner_merchant_id) is None:
-            raise Invalid("campaign_not_participant")
+            raise Invalid(Problem.CAMPAIGN_NOT_PARTICIPANT)
     package = GiftPackage(campaign_id=campaign.id, name=data.name, template_ids=template_ids,
                           created_at=clock.now())
     session.add(package)
@@ -224,9 +225,9 @@ def claim_package(session: Session, actor: Principal, package_id: int, member_id
     _require_status(campaign, CampaignStatus.ACTIVE)
     member = members_repo.get_member(session, actor, member_id)
     if repository.registration_of(session, campaign.id, member.id) is None:
-        raise Invalid("campaign_not_registered")
+        raise Invalid(Problem.CAMPAIGN_NOT_REGISTERED)
     if repository.package_claimed(session, package.id, member.id):
-        raise Conflict("campaign_package_claimed")
+        raise Conflict(Problem.CAMPAIGN_PACKAGE_CLAIMED)
     now = clock.now()
     coupons = []
     for template_id in package.template_ids:

@@ -88,47 +88,35 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any, Literal, TypeAlias
 
 from lianmeng.agreements.schemas import CommissionKind, CommissionTerm
 from lianmeng.kit.clock import require_aware
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 BP_PER_WHOLE = 10_000  # basis points in 100%
 
 CommissionTermLike: TypeAlias = CommissionTerm | Mapping[str, Any]
 
 
-class PayeeKind(StrEnum):
-    MERCHANT = "merchant"
-    STAFF = "staff"
-    OPERATOR = "operator"
+class PayeeKind(LabelledEnum):
+    MERCHANT = "merchant", "商家返利", "Merchant rebate"
+    STAFF = "staff", "导购提成", "Staff incentive"
+    OPERATOR = "operator", "盟主佣金", "Operator commission"
 
 
-PAYEE_LABELS: dict[PayeeKind, tuple[str, str]] = {
-    PayeeKind.MERCHANT: ("商家返利", "Merchant rebate"),
-    PayeeKind.STAFF: ("导购提成", "Staff incentive"),
-    PayeeKind.OPERATOR: ("盟主佣金", "Operator commission"),
-}
+PAYEE_LABELS: dict[PayeeKind, tuple[str, str]] = pairs(PayeeKind)
 
-class RebateStatus(StrEnum):
+class RebateStatus(LabelledEnum):
     """A rebate is frozen through the order's return window, then available to withdraw."""
 
-    FROZEN = "frozen"
-    AVAILABLE = "available"
+    FROZEN = "frozen", "冻结中", "Frozen"
+    AVAILABLE = "available", "已解冻", "Released"
 
 
-REBATE_STATUS_LABELS: dict[RebateStatus, tuple[str, str]] = {
-    RebateStatus.FROZEN: ("冻结中", "Frozen"),
-    RebateStatus.AVAILABLE: ("已解冻", "Released"),
-}
+REBATE_STATUS_LABELS: dict[RebateStatus, tuple[str, str]] = pairs(RebateStatus)
 
-KIND_LABELS: dict[CommissionKind, tuple[str, str]] = {
-    CommissionKind.PER_HEAD: ("按人头", "Per head"),
-    CommissionKind.FIXED_PER_ORDER: ("按单固定", "Fixed per order"),
-    CommissionKind.PERCENT_OF_ORDER: ("按比例", "Percent of order"),
-    CommissionKind.HUB_SHARE: ("枢纽佣金", "Hub share"),
-}
+KIND_LABELS: dict[CommissionKind, tuple[str, str]] = pairs(CommissionKind)
 
 # the kinds that pay an order's referrer under a two-merchant agreement
 REFERRAL_KINDS = frozenset({CommissionKind.PER_HEAD, CommissionKind.FIXED_PER_ORDER, CommissionKind.PERCENT_OF_ORDER})

@@ -23,7 +23,7 @@ from lianmeng.commissions import domain, repository
 from lianmeng.commissions.models import Rebate
 from lianmeng.kit import clock
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import OPERATOR, AccountKind, AccountRef, Leg, OwnerType, Party
+from lianmeng.ledger.domain import OPERATOR, AccountKind, AccountRef, Leg, OwnerType, Party, PostingCause
 from lianmeng.members.repository import MemberFacts
 from lianmeng.orders.models import Order
 
@@ -243,7 +243,8 @@ def reverse_for_refund(session: Session, order: Order, refund_id: int, refunded_
         else:
             legs += _take_back_released(session, order.alliance_id, rebate, amount, taken)
     if legs:
-        ledger.post(session, order.alliance_id, f"refund:{refund_id}:commission", "refund", legs, cause_id=refund_id)
+        ledger.post(session, order.alliance_id, f"refund:{refund_id}:commission", PostingCause.REFUND, legs,
+                    cause_id=refund_id)
     return total
 
 
@@ -289,6 +290,7 @@ def release_matured(session: Session, at: datetime | None = None, limit: int = 5
         if remaining - repay:
             legs.append(Leg(payee_ref(rebate.payee_type, rebate.payee_id, AccountKind.REBATE_AVAILABLE),
                             remaining - repay))
-        ledger.post(session, rebate.alliance_id, f"rebate:{rebate.id}:release", "release", legs, cause_id=rebate.id)
+        ledger.post(session, rebate.alliance_id, f"rebate:{rebate.id}:release", PostingCause.RELEASE, legs,
+                    cause_id=rebate.id)
     session.flush()
     return released

@@ -23,23 +23,25 @@ from enum import StrEnum
 from typing import Protocol
 
 from lianmeng.commissions.domain import round_half_up_div
+from lianmeng.coupons.errors import Problem
 from lianmeng.kit.clock import require_aware, shanghai
 from lianmeng.kit.money import format_yuan
+from lianmeng.kit.vocab import LabelledEnum
 
 BP_PER_WHOLE = 10_000
 
 
-class CouponKind(StrEnum):
-    AMOUNT_OFF = "amount_off"  # 满减/立减: fixed amount off the bill
-    PERCENT_OFF = "percent_off"  # 折扣: percentage off, optionally capped
-    FREE_ITEM = "free_item"  # 免费体验/赠品: an item or experience worth item_value_fen
-    CASH_VOUCHER = "cash_voucher"  # 代金券: pays like cash, up to its amount
+class CouponKind(LabelledEnum):
+    AMOUNT_OFF = "amount_off", "立减券", "Amount off"  # 满减/立减: fixed amount off the bill
+    PERCENT_OFF = "percent_off", "折扣券", "Percent off"  # 折扣: percentage off, optionally capped
+    FREE_ITEM = "free_item", "体验/赠品券", "Free item"  # 免费体验/赠品: an item or experience worth item_value_fen
+    CASH_VOUCHER = "cash_voucher", "代金券", "Cash voucher"  # 代金券: pays like cash, up to its amount
 
 
-class Acceptance(StrEnum):
-    OWNER = "owner"  # only at the merchant whose coupon it is
-    SELECTED = "selected"  # at chosen merchants and/or stores
-    ALLIANCE = "alliance"  # at every merchant of the alliance (活动通用券)
+class Acceptance(LabelledEnum):
+    OWNER = "owner", "仅本店", "Only here"  # only at the merchant whose coupon it is
+    SELECTED = "selected", "指定商户/门店", "Selected merchants"  # at chosen merchants and/or stores
+    ALLIANCE = "alliance", "联盟通用", "Alliance-wide"  # at every merchant of the alliance (活动通用券)
 
 
 class AttributionRule(StrEnum):
@@ -153,30 +155,30 @@ def check_use(coupon: Held, use: Use) -> None:
     """Raise CouponRefused with the first reason the coupon cannot be used; return when it can."""
     require_aware(use.at, "at")
     if use.member_id != coupon.member_id:
-        raise CouponRefused("other_members_coupon")
+        raise CouponRefused(Problem.OTHER_MEMBERS_COUPON)
     if not use.merchant_active:
         raise CouponRefused("merchant_suspended")
     if use.at < coupon.valid_from:
-        raise CouponRefused("not_started")
+        raise CouponRefused(Problem.NOT_STARTED)
     if coupon.valid_until is not None and use.at >= coupon.valid_until:
-        raise CouponRefused("expired")
+        raise CouponRefused(Problem.EXPIRED)
     if coupon.uses_left <= 0:
-        raise CouponRefused("used_up")
+        raise CouponRefused(Problem.USED_UP)
     if not coupon.where.accepts(use.merchant_id, use.store_id):
-        raise CouponRefused("not_accepted_here")
+        raise CouponRefused(Problem.NOT_ACCEPTED_HERE)
     if use.bill_fen < coupon.min_spend_fen:
-        raise CouponRefused("below_minimum_spend")
+        raise CouponRefused(Problem.BELOW_MINIMUM_SPEND)
 
 
 def check_issue(total_stock: int | None, issued_count: int, member_holds: int, per_member_limit: int,
                 active: bool) -> None:
     """Whether one more coupon of a template may be handed to this member."""
     if not active:
-        raise CouponRefused("template_paused")
+        raise CouponRefused(Problem.TEMPLATE_PAUSED)
     if total_stock is not None and issued_count >= total_stock:
-        raise CouponRefused("stock_exhausted")
+        raise CouponRefused(Problem.STOCK_EXHAUSTED)
     if member_holds >= per_member_limit:
-        raise CouponRefused("member_limit_reached")
+        raise CouponRefused(Problem.MEMBER_LIMIT_REACHED)
 
 
 @dataclass(frozen=True)

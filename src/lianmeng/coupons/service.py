@@ -20,6 +20,7 @@ from lianmeng.auth import service as auth_service
 from lianmeng.auth.domain import Role
 from lianmeng.coupons import domain, repository
 from lianmeng.coupons.domain import Acceptance, CouponKind, CouponRefused
+from lianmeng.coupons.errors import Problem
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
 from lianmeng.coupons.schemas import (
     LOCKED_FIELDS,
@@ -83,7 +84,8 @@ def create_template(session: Session, actor: Principal, data: TemplateCreate) ->
         audience = _benefit_audience(session, actor, data.agreement_id, owner_id)
     acceptance = Acceptance.OWNER if audience is not None else data.acceptance
     if acceptance is Acceptance.OWNER and owner_id is None:
-        raise Invalid("invalid_template", reason="an operator voucher is accepted 'alliance'-wide or at 'selected'")
+        raise Invalid(Problem.INVALID_TEMPLATE,
+                      reason="an operator voucher is accepted 'alliance'-wide or at 'selected'")
     template = CouponTemplate(
         alliance_id=alliance_id, owner_merchant_id=owner_id,
         funded_by_merchant_id=data.funded_by_merchant_id or owner_id, name=data.name,
@@ -118,7 +120,8 @@ def _benefit_audience(session: Session, actor: Principal, agreement_id: int, own
     agreement = agreements_repo.get_agreement(session, actor, agreement_id)
     parties = {agreement.merchant_a_id, agreement.merchant_b_id}
     if owner_id not in parties or agreement.status != "active":
-        raise Invalid("invalid_template", reason="benefits belong to an active agreement of the publishing merchant")
+        raise Invalid(Problem.INVALID_TEMPLATE,
+                      reason="benefits belong to an active agreement of the publishing merchant")
     other = agreement.merchant_b_id if agreement.merchant_a_id == owner_id else agreement.merchant_a_id
     assert other is not None
     return other
@@ -135,18 +138,18 @@ def update_template(session: Session, actor: Principal, template_id: int, data: 
     sent = data.model_fields_set
     for name in LOCKED_FIELDS:
         if name in sent:
-            raise Invalid("template_locked", what=f"coupon.{name}", details={name: "locked"})
+            raise Invalid(Problem.TEMPLATE_LOCKED, what=f"coupon.{name}", details={name: "locked"})
     if data.total_stock is not None and data.total_stock < template.issued_count:
-        raise Invalid("template_stock_below_issued", issued=template.issued_count,
+        raise Invalid(Problem.TEMPLATE_STOCK_BELOW_ISSUED, issued=template.issued_count,
                       details={"total_stock": template.issued_count})
     try:
         check_cost(CouponKind(template.kind), template.item_value_fen, data.cost_to_merchant_fen)
     except ValueError as wrong:
-        raise Invalid("invalid_template", reason=str(wrong)) from None
+        raise Invalid(Problem.INVALID_TEMPLATE, reason=str(wrong)) from None
     starts = data.valid_from if "valid_from" in sent else template.valid_from
     ends = data.valid_until if "valid_until" in sent else template.valid_until
     if starts is not None and ends is not None and starts >= ends:
-        raise Invalid("template_window", details={"valid_until": "must be after valid_from"})
+        raise Invalid(Problem.TEMPLATE_WINDOW, details={"valid_until": "must be after valid_from"})
     if data.accepted_store_ids is not None:
         _check_stores(session, actor, template, data.accepted_store_ids)
     changes = data.model_dump(include=sent - set(LOCKED_FIELDS))
@@ -164,17 +167,17 @@ def _check_stores(session: Session, actor: Principal, template: CouponTemplate, 
     """Accepted stores: only for acceptance 'selected', stores the caller may see in the template's alliance, and
     once coupons are out none taken away (their holders may be on their way there)."""
     if template.acceptance != Acceptance.SELECTED.value:
-        raise Invalid("template_stores_not_selected", details={"accepted_store_ids": template.acceptance})
+        raise Invalid(Problem.TEMPLATE_STORES_NOT_SELECTED, details={"accepted_store_ids": template.acceptance})
     for store_id in store_ids:
         store = merchants_repo.get_store(session, actor, store_id)
         if merchants_repo.get_merchant(session, actor, store.merchant_id).alliance_id != template.alliance_id:
             raise NotFound("store")
     removed = set(template.accepted_store_ids) - set(store_ids)
     if removed and template.issued_count > 0:
-        raise Invalid("template_store_removed", issued=template.issued_count,
+        raise Invalid(Problem.TEMPLATE_STORE_REMOVED, issued=template.issued_count,
                       details={"accepted_store_ids": sorted(removed)})
     if not store_ids and not template.accepted_merchant_ids:
-        raise Invalid("template_stores_empty", details={"accepted_store_ids": "required"})
+        raise Invalid(Problem.TEMPLATE_STORES_EMPTY, details={"accepted_store_ids": "required"})
 
 
 # --- issuing -------------------------------------------------------------------------------------------------
@@ -198,7 +201,7 @@ def _refuse_self_referral(session: Session, staff_id: int | None, member: Member
         return
     staff = merchants_repo.staff_by_id(session, staff_id)
     if staff is not None and staff.phone_hash is not None and staff.phone_hash == member.phone_hash:
-        raise Refused("self_referral")
+        raise Refused(Problem.SELF_REFERRAL)
 
 
 def _hand_out(session: Session, template: CouponTemplate, member: Member, referrer_merchant_id: int | None,
@@ -214,7 +217,7 @@ def _hand_out(session: Session, template: CouponTemplate, member: Member, referr
     except CouponRefused as refused:
         raise Refused(refused.code, limit=locked.per_member_limit) from None
     if not repository.take_stock(session, template.id):
-        raise Refused("stock_exhausted")
+        raise Refused(Problem.STOCK_EXHAUSTED)
     valid_from, valid_until = domain.validity(now, locked.valid_from, locked.valid_until, locked.valid_days)
     coupon = Coupon(
         alliance_id=locked.alliance_id, template_id=locked.id, member_id=member.id, code=_new_code(session),
@@ -243,7 +246,7 @@ def create_claim_link(session: Session, actor: Principal, template_id: int) -> C
         raise Forbidden()
     template = repository.get_template(session, actor, template_id)
     if template.status != "active":
-        raise Refused("template_paused")
+        raise Refused(Problem.TEMPLATE_PAUSED)
     link = ClaimLink(alliance_id=template.alliance_id, template_id=template.id, token=secrets.token_urlsafe(18),
                      merchant_id=actor.merchant_id, store_id=actor.store_id, staff_id=actor.staff_id, active=True,
                      created_at=clock.now())
@@ -307,7 +310,7 @@ def claim_offer(session: Session, token: str, near: tuple[float, float] | None =
 def _open_link(session: Session, token: str) -> tuple[ClaimLink, CouponTemplate]:
     link, template, merchant = claim_link(session, token)
     if not link.active or template.status != "active" or merchant.status != "active":
-        raise Refused("claim_link_inactive")
+        raise Refused(Problem.CLAIM_LINK_INACTIVE)
     return link, template
 
 
@@ -346,12 +349,12 @@ def prove_claimant(session: Session, token: str, data: ClaimIn, caller: Principa
     link, _ = _open_link(session, token)
     if caller is not None:
         if caller.role is not Role.MEMBER:
-            raise Forbidden("staff_cannot_claim")
+            raise Forbidden(Problem.STAFF_CANNOT_CLAIM)
         member = session.get(Member, caller.member_id or 0)
         if member is None or member.alliance_id != link.alliance_id:
-            raise Forbidden("wrong_alliance_card")
+            raise Forbidden(Problem.WRONG_ALLIANCE_CARD)
         if data.phone and members_repo.phone_hash(link.alliance_id, _claim_phone(data.phone)) != member.phone_hash:
-            raise Invalid("not_your_phone")
+            raise Invalid(Problem.NOT_YOUR_PHONE)
         return Claimant(member, None)
     phone = _claim_phone(data.phone)
     if not data.code:
@@ -413,7 +416,7 @@ def claim_published(session: Session, actor: Principal, template_id: int) -> Cou
         raise Invalid("invalid_card")
     owner = session.get(Merchant, template.owner_merchant_id) if template.owner_merchant_id else None
     if not offered_to_members(template, owner, clock.now()):
-        raise Refused("offer_not_claimable")
+        raise Refused(Problem.OFFER_NOT_CLAIMABLE)
     return _hand_out(session, template, member, None, None, None, None, claimed=True)
 
 
@@ -435,7 +438,7 @@ def _check(session: Session, coupon: Coupon, merchant: Merchant, store_id: int |
     template = session.get(CouponTemplate, coupon.template_id)
     assert template is not None
     if coupon.alliance_id != merchant.alliance_id:
-        raise Refused("coupon_not_found")
+        raise Refused(Problem.COUPON_NOT_FOUND)
     held = domain.Held(
         member_id=coupon.member_id, valid_from=coupon.valid_from, valid_until=coupon.valid_until,
         uses_left=coupon.uses_left, min_spend_fen=template.min_spend_fen,
@@ -459,7 +462,7 @@ def validate(session: Session, actor: Principal, data: RedeemIn) -> tuple[Coupon
     store_id = _store_here(session, actor, merchant, data.store_id)
     coupon = repository.coupon_by_code(session, data.code.strip().upper())
     if coupon is None:
-        raise Refused("coupon_not_found")
+        raise Refused(Problem.COUPON_NOT_FOUND)
     _, discount = _check(session, coupon, merchant, store_id, data.member_id, data.bill_fen, clock.now())
     return coupon, discount
 
@@ -477,7 +480,7 @@ def redeem(session: Session, actor: Principal, data: RedeemIn) -> Redemption:
     store_id = _store_here(session, actor, merchant, data.store_id)
     coupon = repository.coupon_by_code(session, data.code.strip().upper(), lock=True)
     if coupon is None:
-        raise Refused("coupon_not_found")
+        raise Refused(Problem.COUPON_NOT_FOUND)
     session.refresh(coupon)  # the locked row, not what this session saw before the lock
     return _use(session, actor, coupon, merchant, store_id, data.member_id, data.bill_fen, data.order_external_id,
                 data.points_used)
@@ -518,7 +521,7 @@ def attach_order(session: Session, actor: Principal, redemption_id: int, data: A
     if merchant.id != redemption.merchant_id:
         raise NotFound("redemption")
     if redemption.order_id is not None:
-        raise Conflict("order_already_attached")
+        raise Conflict(Problem.ORDER_ALREADY_ATTACHED)
     _convert(session, actor, redemption, merchant, OrderCreate(
         external_id=data.external_id, member_id=redemption.member_id, amount_fen=data.amount_fen,
         points_used=data.points_used, stored_value_fen=data.stored_value_fen, items=data.items,
@@ -575,7 +578,7 @@ def redeem_benefit(session: Session, actor: Principal, template_id: int, data: B
     offered = {t.id for t in repository.benefits_for(session, merchant.id, partners - {merchant.id},
                                                       clock.today_in_shanghai())}
     if template.id not in offered or template.audience_merchant_id is None:
-        raise Refused("not_a_benefit")
+        raise Refused(Problem.NOT_A_BENEFIT)
     sender = template.audience_merchant_id
     staff_id = member.origin_staff_id if member.origin_merchant_id == sender else None
     coupon = _hand_out(session, template, member, sender, None, staff_id, None, claimed=True)

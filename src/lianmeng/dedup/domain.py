@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
@@ -27,44 +26,40 @@ from rapidfuzz.distance import JaroWinkler
 from zhconv import convert
 
 from lianmeng.kit.geo import distance_m
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 
-class DedupKind(StrEnum):
-    MEMBER = "member"
-    MERCHANT = "merchant"
-    STORE = "store"
+class DedupKind(LabelledEnum):
+    MEMBER = "member", "会员", "Member"
+    MERCHANT = "merchant", "商户", "Merchant"
+    STORE = "store", "门店", "Store"
 
 
-class CandidateState(StrEnum):
-    PENDING = "pending"  # queued for review
-    CONFIRMED = "confirmed"  # a reviewer said "the same", merge not yet done
-    REJECTED = "rejected"  # a reviewer said "not a duplicate": never proposed again
-    MERGED = "merged"  # merged after review
-    AUTO = "auto_merged"  # merged by the job, score at or above the alliance's auto threshold
+class CandidateState(LabelledEnum):
+    PENDING = "pending", "待审核", "Awaiting review"  # queued for review
+    CONFIRMED = "confirmed", "已确认重复", "Confirmed"  # a reviewer said "the same", merge not yet done
+    REJECTED = "rejected", "不是重复", "Not a duplicate"  # a reviewer said "not a duplicate": never proposed again
+    MERGED = "merged", "已合并", "Merged"  # merged after review
+    # merged by the job, score at or above the alliance's auto threshold
+    AUTO = "auto_merged", "已自动合并", "Merged automatically"
 
 
 OPEN = (CandidateState.PENDING, CandidateState.CONFIRMED)
 
-KIND_LABELS: dict[DedupKind, tuple[str, str]] = {
-    DedupKind.MEMBER: ("会员", "Member"), DedupKind.MERCHANT: ("商户", "Merchant"), DedupKind.STORE: ("门店", "Store")}
-STATE_LABELS: dict[CandidateState, tuple[str, str]] = {
-    CandidateState.PENDING: ("待审核", "Awaiting review"), CandidateState.CONFIRMED: ("已确认重复", "Confirmed"),
-    CandidateState.REJECTED: ("不是重复", "Not a duplicate"), CandidateState.MERGED: ("已合并", "Merged"),
-    CandidateState.AUTO: ("已自动合并", "Merged automatically")}
+KIND_LABELS: dict[DedupKind, tuple[str, str]] = pairs(DedupKind)
+STATE_LABELS: dict[CandidateState, tuple[str, str]] = pairs(CandidateState)
 
 
-class FieldAgreement(StrEnum):
+class FieldAgreement(LabelledEnum):
     """How one field of two records compares."""
 
-    SAME = "same"
-    CLOSE = "close"
-    DIFFERENT = "different"
-    UNKNOWN = "unknown"  # missing on either side: no evidence either way
+    SAME = "same", "一致", "Same"
+    CLOSE = "close", "相近", "Close"
+    DIFFERENT = "different", "不一致", "Different"
+    UNKNOWN = "unknown", "缺失", "Missing"  # missing on either side: no evidence either way
 
 
-AGREEMENT_LABELS: dict[FieldAgreement, tuple[str, str]] = {
-    FieldAgreement.SAME: ("一致", "Same"), FieldAgreement.CLOSE: ("相近", "Close"),
-    FieldAgreement.DIFFERENT: ("不一致", "Different"), FieldAgreement.UNKNOWN: ("缺失", "Missing")}
+AGREEMENT_LABELS: dict[FieldAgreement, tuple[str, str]] = pairs(FieldAgreement)
 #: The compared fields, as the reviewer reads them.
 FIELD_LABELS: dict[str, tuple[str, str]] = {
     "name": ("姓名", "Name"), "pinyin": ("拼音", "Pinyin"), "birth_year": ("出生年份", "Birth year"),
@@ -99,15 +94,13 @@ class Thresholds:
             raise ValueError("thresholds must satisfy 0 < review ≤ auto ≤ 1")
 
 
-class ThresholdDecision(StrEnum):
-    AUTO_MERGE = "auto_merge"
-    REVIEW = "review"
-    IGNORE = "ignore"
+class ThresholdDecision(LabelledEnum):
+    AUTO_MERGE = "auto_merge", "自动合并", "Merge automatically"
+    REVIEW = "review", "人工审核", "Review"
+    IGNORE = "ignore", "忽略", "Ignore"
 
 
-DECISION_LABELS: dict[ThresholdDecision, tuple[str, str]] = {
-    ThresholdDecision.AUTO_MERGE: ("自动合并", "Merge automatically"), ThresholdDecision.REVIEW: ("人工审核", "Review"),
-    ThresholdDecision.IGNORE: ("忽略", "Ignore")}
+DECISION_LABELS: dict[ThresholdDecision, tuple[str, str]] = pairs(ThresholdDecision)
 
 
 def decide(score: float, thresholds: Thresholds) -> ThresholdDecision:

@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lianmeng.dedup.domain import CandidateState, DedupKind
 from lianmeng.kit.types import Flag, Id, Number
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 
-class DedupVerdict(StrEnum):
+class DedupVerdict(LabelledEnum):
     """A reviewer's decision on a candidate."""
 
-    NOT_DUPLICATE = "not_duplicate"
-    MERGE = "merge"
+    NOT_DUPLICATE = "not_duplicate", "不是重复", "Not a duplicate"
+    MERGE = "merge", "合并", "Merge"
 
 
-VERDICT_LABELS: dict[DedupVerdict, tuple[str, str]] = {
-    DedupVerdict.NOT_DUPLICATE: ("不是重复", "Not a duplicate"), DedupVerdict.MERGE: ("合并", "Merge")}
+VERDICT_LABELS: dict[DedupVerdict, tuple[str, str]] = pairs(DedupVerdict)
 
 
 class RecordOut(BaseModel):

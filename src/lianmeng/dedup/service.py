@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from lianmeng.db import job_lock
 from lianmeng.dedup import domain, linking, repository
 from lianmeng.dedup.domain import CandidateState, DedupKind, PairComparison, PlaceRecord, ThresholdDecision, Thresholds
+from lianmeng.dedup.errors import Problem
 from lianmeng.dedup.models import DedupCandidate, DedupSettings
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
@@ -87,7 +88,7 @@ def set_thresholds(session: Session, p: Principal, alliance_id: int | None, revi
     try:
         wanted = Thresholds(review, auto, auto_merge)
     except ValueError:
-        raise Invalid("dedup_thresholds") from None
+        raise Invalid(Problem.DEDUP_THRESHOLDS) from None
     row = _settings(session, alliance)
     row.review_threshold, row.auto_threshold, row.auto_merge = wanted.review, wanted.auto, wanted.auto_merge
     session.flush()
@@ -98,7 +99,7 @@ def alliance_of(p: Principal, alliance_id: int | None = None) -> int:
     """The alliance the caller works on: its own; the platform names one."""
     if p.is_platform:
         if alliance_id is None:
-            raise Invalid("dedup_alliance_required")
+            raise Invalid(Problem.DEDUP_ALLIANCE_REQUIRED)
         return alliance_id
     if p.alliance_id is None:
         raise Forbidden()
@@ -280,7 +281,7 @@ def _decidable(session: Session, p: Principal, candidate_id: int) -> DedupCandid
     if not (p.is_operator or p.manages_merchant) or p.promoter:
         raise Forbidden()
     if found.status not in (CandidateState.PENDING, CandidateState.CONFIRMED):
-        raise Invalid("dedup_decided")
+        raise Invalid(Problem.DEDUP_DECIDED)
     return found
 
 
@@ -299,9 +300,9 @@ def merge(session: Session, p: Principal, candidate_id: int, survivor_id: int, r
     operator (merging.service.merge_places refuses a merchant with business on record, in words)."""
     found = _decidable(session, p, candidate_id)
     if found.kind != DedupKind.MEMBER and not p.is_operator:
-        raise Invalid("dedup_merge_members_only")
+        raise Invalid(Problem.DEDUP_MERGE_MEMBERS_ONLY)
     if survivor_id not in (found.left_id, found.right_id):
-        raise Invalid("dedup_survivor")
+        raise Invalid(Problem.DEDUP_SURVIVOR)
     merge_confirmed(session, p, found, survivor_id, reason, at=at)
     session.flush()
     return found

@@ -12,6 +12,7 @@ from typing import Any
 
 from lianmeng.agreements.domain import AgreementAction, CooperationMode
 from lianmeng.coupons.domain import CouponKind
+from lianmeng.members.domain import Tier
 from lianmeng.merchants.domain import Industry, StaffRole
 
 A = AgreementAction
@@ -253,7 +254,7 @@ CROSS_MEMBERSHIPS: tuple[CrossSpec, ...] = (
     CrossSpec(origins=(CENTRE_KEY,), targets=("greenfield",), percent=6),
 )
 
-TIERS: tuple[tuple[str, int], ...] = (("standard", 55), ("silver", 25), ("gold", 15), ("black", 5))
+TIERS: tuple[tuple[str, int], ...] = ((Tier.STANDARD, 55), (Tier.SILVER, 25), (Tier.GOLD, 15), (Tier.BLACK, 5))
 
 # Besides one manager and one shopping guide per store, staff are drawn from these roles.
 STAFF_ROLES: dict[Industry, tuple[StaffRole, ...]] = {

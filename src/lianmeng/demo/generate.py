@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from lianmeng.agreements.domain import TRANSITIONS, AgreementAction, AgreementStatus
+from lianmeng.agreements.domain import TRANSITIONS, AgreementAction, AgreementEventKind, AgreementStatus
 from lianmeng.coupons.domain import CouponKind
 from lianmeng.demo import data
 from lianmeng.demo.data import AgreementSpec, MerchantSpec
@@ -61,7 +61,7 @@ class MembershipDraft:
 
 @dataclass(frozen=True)
 class EventDraft:
-    action: str
+    action: AgreementEventKind
     from_status: AgreementStatus | None
     to_status: AgreementStatus
     by: Actor
@@ -225,7 +225,8 @@ def draft_events(rng: random.Random, spec: AgreementSpec) -> list[EventDraft]:
     latest = clock.shanghai(data.ANCHOR).date() - rng.randint(35, 60) * DAY
     start = min(spec.valid_from - rng.randint(20, 45) * DAY, latest)
     at = _at(start, rng.randint(9, 17))
-    events = [EventDraft("create", None, AgreementStatus.DRAFT, "operator" if alliance_wide else "a", at)]
+    events = [EventDraft(AgreementEventKind.CREATE, None, AgreementStatus.DRAFT,
+                         "operator" if alliance_wide else "a", at)]
     status = AgreementStatus.DRAFT
     for n, action in enumerate(spec.history, start=1):
         target = TRANSITIONS[(status, action)][0]
@@ -238,7 +239,7 @@ def draft_events(rng: random.Random, spec: AgreementSpec) -> list[EventDraft]:
         at = max(later, at + timedelta(hours=2))
         note = spec.closing_note if n == len(spec.history) else ""
         by: Actor = "operator" if alliance_wide else _DEFAULT_ACTOR[action]
-        events.append(EventDraft(action.value, status, target, by, at, note))
+        events.append(EventDraft(AgreementEventKind(action.value), status, target, by, at, note))
         status = target
     return events
 

@@ -35,9 +35,9 @@ import math
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 
+from lianmeng.kit.vocab import LabelledEnum, pairs
 from lianmeng.overlap.domain import K_MIN
 
 # seed 000: a partner 3 km away converted 45%, one 15 km away 12% ("every +5 km halves conversion")
@@ -53,26 +53,20 @@ GRID_STEP_KM = 0.5
 GRID_MIN_KM = 15.0  # the chart always reaches the seed's far point
 
 
-class DecaySource(StrEnum):
-    PRIOR = "prior"
-    FITTED = "fitted"
+class DecaySource(LabelledEnum):
+    PRIOR = "prior", "先验(种子数据)", "Prior (seed figures)"
+    FITTED = "fitted", "本联盟拟合", "Fitted to this alliance"
 
 
-SOURCE_LABELS: dict[DecaySource, tuple[str, str]] = {
-    DecaySource.PRIOR: ("先验(种子数据)", "Prior (seed figures)"),
-    DecaySource.FITTED: ("本联盟拟合", "Fitted to this alliance"),
-}
+SOURCE_LABELS: dict[DecaySource, tuple[str, str]] = pairs(DecaySource)
 
 
-class DecayScope(StrEnum):
-    ALLIANCE = "alliance"
-    OWN = "own"
+class DecayScope(LabelledEnum):
+    ALLIANCE = "alliance", "全联盟的引流", "The alliance's referrals"
+    OWN = "own", "本商户参与的引流", "Referrals this merchant took part in"
 
 
-SCOPE_LABELS: dict[DecayScope, tuple[str, str]] = {
-    DecayScope.ALLIANCE: ("全联盟的引流", "The alliance's referrals"),
-    DecayScope.OWN: ("本商户参与的引流", "Referrals this merchant took part in"),
-}
+SCOPE_LABELS: dict[DecayScope, tuple[str, str]] = pairs(DecayScope)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lianmeng.alliances.models import Alliance
 from lianmeng.distance import domain, repository
 from lianmeng.distance.domain import ConversionEstimate, DecayFit, DecayScope, DistancePoint
+from lianmeng.distance.errors import Problem
 from lianmeng.distance.schemas import CurvePoint, DecayOut, ObservedBinOut
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Invalid
@@ -74,7 +75,7 @@ def conversion_at(session: Session, alliance_id: int, km: float) -> ConversionEs
 def _alliance_id(session: Session, p: Principal, alliance_id: int | None) -> int:
     if alliance_id is None:
         if p.alliance_id is None:
-            raise Invalid("distance_alliance_required")
+            raise Invalid(Problem.DISTANCE_ALLIANCE_REQUIRED)
         return p.alliance_id
     return get_scoped(session, Alliance, alliance_id, policy.alliances(p), "alliance").id
 
@@ -96,7 +97,7 @@ def report(session: Session, p: Principal, *, scope: DecayScope = DecayScope.ALL
            alliance_id: int | None = None) -> DecayOut:
     policy.require_distance_decay(p)
     if scope is DecayScope.OWN and not p.is_merchant_side:
-        raise Invalid("distance_scope_own_merchant")
+        raise Invalid(Problem.DISTANCE_SCOPE_OWN_MERCHANT)
     alliance = _alliance_id(session, p, alliance_id)
     data = points(session, alliance, viewer=p, own=scope is DecayScope.OWN)
     fit = domain.fit_decay(data)

@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Literal
 
 from lianmeng.commissions.domain import split_proportionally
+from lianmeng.jointcards.errors import Problem
 from lianmeng.kit.clock import require_aware, shanghai
 from lianmeng.points.domain import expiry_for
 
@@ -41,9 +42,9 @@ class Refused(ValueError):
 def allocate(price_fen: int, list_values_fen: Sequence[int]) -> list[int]:
     """Each component's share of the price, proportional to its list value; the shares sum to the price."""
     if price_fen <= 0:
-        raise Refused("invalid_joint_product")
+        raise Refused(Problem.INVALID_JOINT_PRODUCT)
     if not list_values_fen or any(v <= 0 for v in list_values_fen):
-        raise Refused("invalid_joint_product")
+        raise Refused(Problem.INVALID_JOINT_PRODUCT)
     return split_proportionally(price_fen, list(list_values_fen))
 
 
@@ -64,7 +65,7 @@ def recognise(share_fen: int, units: int, used_before: int, n: int) -> int:
         raise Refused("validation_error")
     _check_units(share_fen, units, used_before)
     if used_before + n > units:
-        raise Refused("joint_card_used_up")
+        raise Refused(Problem.JOINT_CARD_USED_UP)
     return value_used(share_fen, units, used_before + n) - value_used(share_fen, units, used_before)
 
 
@@ -86,7 +87,7 @@ def refundable(holdings: Sequence[Holding]) -> int:
     """The unconsumed total; refused when nothing is left (a fully consumed card cannot be refunded)."""
     total = sum(unconsumed(holdings))
     if total <= 0:
-        raise Refused("nothing_to_refund")
+        raise Refused(Problem.NOTHING_TO_REFUND)
     return total
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.db import insert_once
 from lianmeng.jointcards import domain, repository
+from lianmeng.jointcards.errors import Problem
 from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
 from lianmeng.jointcards.schemas import (
     CardOut,
@@ -36,7 +37,7 @@ from lianmeng.jointcards.schemas import (
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, PostingCause
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
 from lianmeng.members.schemas import CardRef
@@ -253,9 +254,9 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
     if tier is None or product is None or product.alliance_id != seller.alliance_id:
         raise Invalid("wrong_alliance", what="joint_card_product")
     if seller.id not in repository.merchants_of_product(session, product):
-        raise Forbidden("joint_card_not_in_product")
+        raise Forbidden(Problem.JOINT_CARD_NOT_IN_PRODUCT)
     if product.status != "active":
-        raise Invalid("joint_product_paused")
+        raise Invalid(Problem.JOINT_PRODUCT_PAUSED)
     if data.member_id is not None:
         member = members_repo.get_member(session, actor, data.member_id)
     else:
@@ -276,7 +277,7 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
                             for c in repository.components_of(session, [tier.id]))
             session.flush()
             legs = [Leg(cash(seller.id), tier.price_fen), Leg(liability(seller.id, product.id), -tier.price_fen)]
-            ledger.post(session, seller.alliance_id, f"joint-card:{card.id}:sale", "joint_card_sale", legs,
+            ledger.post(session, seller.alliance_id, f"joint-card:{card.id}:sale", PostingCause.JOINT_CARD_SALE, legs,
                         cause_id=card.id)
             return card_out(session, card)
         existing = repository.card_by_external_id(session, seller.id, data.external_id)
@@ -287,9 +288,9 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
 
 def _usable(card: JointCard, now: datetime) -> None:
     if card.status != "active":
-        raise Conflict("joint_card_closed", status=card.status)
+        raise Conflict(Problem.JOINT_CARD_CLOSED, status=card.status)
     if card.expires_at <= now:
-        raise Conflict("joint_card_closed", status="expired")
+        raise Conflict(Problem.JOINT_CARD_CLOSED, status="expired")
 
 
 def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -> ConsumeOut:
@@ -300,7 +301,7 @@ def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -
     if item is None:
         raise NotFound("joint_card_component")
     if item.merchant_id != actor.merchant_id:
-        raise Forbidden("joint_card_other_merchant")
+        raise Forbidden(Problem.JOINT_CARD_OTHER_MERCHANT)
     now = clock.now()
     _usable(card, now)
     try:
@@ -308,7 +309,7 @@ def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -
     except domain.Refused as refused:
         raise _refused(refused) from None
     if not repository.take_units(session, item.id, data.units):
-        raise Conflict("joint_card_used_up")
+        raise Conflict(Problem.JOINT_CARD_USED_UP)
     session.refresh(item)
     use = JointCardUse(alliance_id=card.alliance_id, card_id=card.id, item_id=item.id, component_id=item.component_id,
                        merchant_id=item.merchant_id, staff_id=actor.staff_id, units=data.units, value_fen=value,
@@ -316,7 +317,7 @@ def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -
     session.add(use)
     session.flush()
     if value:
-        ledger.post(session, card.alliance_id, f"joint-card-use:{use.id}", "joint_card_use",
+        ledger.post(session, card.alliance_id, f"joint-card-use:{use.id}", PostingCause.JOINT_CARD_USE,
                     recognise_legs(card.seller_merchant_id, item.merchant_id, card.product_id, value), cause_id=use.id)
     return ConsumeOut(use=UseOut.model_validate(use), card=card_out(session, card))
 
@@ -337,7 +338,7 @@ def refund(session: Session, actor: Principal, card_id: int, data: RefundIn) -> 
     if card.status == "refunded":
         return card_out(session, card)
     if card.status != "active":
-        raise Conflict("joint_card_closed", status=card.status)
+        raise Conflict(Problem.JOINT_CARD_CLOSED, status=card.status)
     items = repository.items_of(session, card.id)
     try:
         amount = domain.refundable([domain.Holding(i.share_fen, i.units, i.units_left) for i in items])
@@ -347,7 +348,7 @@ def refund(session: Session, actor: Principal, card_id: int, data: RefundIn) -> 
     card.status, card.refunded_fen, card.closed_at = "refunded", amount, clock.now()
     legs = [Leg(liability(card.seller_merchant_id, card.product_id), amount), Leg(cash(card.seller_merchant_id),
                                                                                  -amount)]
-    ledger.post(session, card.alliance_id, f"joint-card:{card.id}:refund", "joint_card_refund", legs,
+    ledger.post(session, card.alliance_id, f"joint-card:{card.id}:refund", PostingCause.JOINT_CARD_REFUND, legs,
                 cause_id=card.id, memo=data.reason)
     session.flush()
     return card_out(session, card)
@@ -365,7 +366,7 @@ def expire_due(session: Session, at: datetime | None = None, limit: int = 1000) 
         card.status, card.expired_fen, card.closed_at = "expired", left, now
         if left:
             party = product.expiry_merchant_id or card.seller_merchant_id
-            ledger.post(session, card.alliance_id, f"joint-card:{card.id}:expire", "joint_card_expiry",
+            ledger.post(session, card.alliance_id, f"joint-card:{card.id}:expire", PostingCause.JOINT_CARD_EXPIRY,
                         recognise_legs(card.seller_merchant_id, party, card.product_id, left), cause_id=card.id)
         expired += left
     session.flush()

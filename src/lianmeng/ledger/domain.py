@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from lianmeng.kit.vocab import LabelledEnum
+
 
 class Unit(StrEnum):
     FEN = "fen"
@@ -25,34 +27,71 @@ class OwnerType(StrEnum):
     OPERATOR = "operator"
 
 
-class AccountKind(StrEnum):
+class AccountKind(LabelledEnum):
     # member
-    POINTS = "points"  # point; the member's alliance points
-    STORED_VALUE = "stored_value"  # fen; scoped to the merchant where it was topped up
-    POINTS_DEBT = "points_debt"  # point; points taken back by a refund that the balance could not cover (≤ 0)
+    POINTS = "points", "联盟积分", "Alliance points"  # point; the member's alliance points
+    STORED_VALUE = "stored_value", "储值余额", "Stored value"  # fen; scoped to the merchant where it was topped up
+    # point; points taken back by a refund that the balance could not cover (≤ 0)
+    POINTS_DEBT = "points_debt", "积分欠额", "Points owed"
     # merchant
-    CASH = "cash"  # fen; money the merchant took at the till (external world), goes negative
-    STORED_VALUE_LIABILITY = "stored_value_liability"  # fen; what the merchant owes holders of its stored value
-    POINTS_ISSUED = "points_issued"  # fen; value of points it issued: owed to the operator
-    POINTS_REDEEMED = "points_redeemed"  # fen; value of points it accepted: owed by the operator
-    PARTNER_BALANCE = "partner_balance"  # fen; scoped to a partner: positive = the partner owes this merchant
-    COMMISSION_PAYABLE = "commission_payable"  # fen; commissions this merchant owes referrers (≤ 0)
+    CASH = "cash", "收款", "Cash taken"  # fen; money the merchant took at the till (external world), goes negative
+    # fen; what the merchant owes holders of its stored value
+    STORED_VALUE_LIABILITY = "stored_value_liability", "储值负债", "Stored value owed to holders"
+    POINTS_ISSUED = "points_issued", "已发积分", "Points issued"  # fen; value of points it issued: owed to the operator
+    # fen; value of points it accepted: owed by the operator
+    POINTS_REDEEMED = "points_redeemed", "已收积分", "Points accepted"
+    # fen; scoped to a partner: positive = the partner owes this merchant
+    PARTNER_BALANCE = "partner_balance", "伙伴往来", "Partner balance"
+    # fen; commissions this merchant owes referrers (≤ 0)
+    COMMISSION_PAYABLE = "commission_payable", "应付佣金", "Commission payable"
     # merchant or staff: rebates (返利) they earned as referrers
-    REBATE_FROZEN = "rebate_frozen"  # fen; credited at order time, not withdrawable until the return window ends
-    REBATE_AVAILABLE = "rebate_available"  # fen; withdrawable
-    REBATE_CLAWBACK = "rebate_clawback"  # fen; refunds after release that later rebates repay first (≤ 0)
-    WITHDRAWAL_PENDING = "withdrawal_pending"  # fen; held while a withdrawal request is decided
+    # fen; credited at order time, not withdrawable until the return window ends
+    REBATE_FROZEN = "rebate_frozen", "冻结返利", "Rebate frozen"
+    REBATE_AVAILABLE = "rebate_available", "可提现返利", "Rebate available"  # fen; withdrawable
+    # fen; refunds after release that later rebates repay first (≤ 0)
+    REBATE_CLAWBACK = "rebate_clawback", "返利追回", "Rebate clawback"
+    # fen; held while a withdrawal request is decided
+    WITHDRAWAL_PENDING = "withdrawal_pending", "提现审核中", "Withdrawal pending"
     # operator
-    POINTS_FLOAT = "points_float"  # point; source of all points in circulation (hot: derived)
-    POINTS_CLEARING = "points_clearing"  # fen; operator's net position on points value (hot: derived)
-    FEES = "fees"  # fen; operator commission and withdrawal fees (hot: derived)
-    PAID_OUT = "paid_out"  # fen; money that left the alliance to payees' bank accounts (hot: derived)
+    # point; source of all points in circulation (hot: derived)
+    POINTS_FLOAT = "points_float", "积分总池", "Points float"
+    # fen; operator's net position on points value (hot: derived)
+    POINTS_CLEARING = "points_clearing", "积分清算", "Points clearing"
+    FEES = "fees", "手续费", "Fees"  # fen; operator commission and withdrawal fees (hot: derived)
+    # fen; money that left the alliance to payees' bank accounts (hot: derived)
+    PAID_OUT = "paid_out", "已打款", "Paid out"
     # joint cards (jointcards, docs/joint-cards.md); both scoped to the product
-    JOINT_CARD_LIABILITY = "joint_card_liability"  # fen; merchant: what it owes holders of joint cards it sold
-    JOINT_CARD_REVENUE = "joint_card_revenue"  # fen; merchant: minus the joint-card value it recognised (earned)
+    # fen; merchant: what it owes holders of joint cards it sold
+    JOINT_CARD_LIABILITY = "joint_card_liability", "联合卡负债", "Joint card liability"
+    # fen; merchant: minus the joint-card value it recognised (earned)
+    JOINT_CARD_REVENUE = "joint_card_revenue", "联合卡收入", "Joint card revenue"
     # campaigns and settlement (docs/settlement.md)
-    CAMPAIGN_COSTS = "campaign_costs"  # fen; merchant or operator, scoped to the campaign: cost shares owed (-)/due (+)
-    SETTLEMENT_ADJUSTMENT = "settlement_adjustment"  # fen; corrections agreed on a disputed statement
+    # fen; merchant or operator, scoped to the campaign: cost shares owed (-)/due (+)
+    CAMPAIGN_COSTS = "campaign_costs", "活动费用", "Campaign costs"
+    # fen; corrections agreed on a disputed statement
+    SETTLEMENT_ADJUSTMENT = "settlement_adjustment", "结算调整", "Settlement adjustment"
+
+
+class PostingCause(LabelledEnum):
+    """Why a posting was made (`ledger_postings.cause`); its words are what a member's or a merchant's account
+    history says. Statements group lines under their own headings (settlement.domain.STATEMENT_HEADINGS)."""
+
+    ORDER = "order", "消费", "Purchase"
+    COMMISSION = "commission", "佣金", "Commission"
+    REFUND = "refund", "退款", "Refund"
+    EXPIRY = "expiry", "积分过期", "Points expired"
+    TOP_UP = "top_up", "充值", "Top-up"
+    RELEASE = "release", "返利解冻", "Rebate released"
+    WITHDRAWAL = "withdrawal", "提现", "Withdrawal"
+    JOINT_CARD_SALE = "joint_card_sale", "联合卡售卡", "Joint card sold"
+    JOINT_CARD_USE = "joint_card_use", "联合卡核销", "Joint card used"
+    JOINT_CARD_REFUND = "joint_card_refund", "联合卡退卡", "Joint card refunded"
+    JOINT_CARD_EXPIRY = "joint_card_expiry", "联合卡过期", "Joint card expired"
+    CAMPAIGN_COST = "campaign_cost", "活动费用", "Campaign cost"
+    SETTLEMENT_ADJUSTMENT = "settlement_adjustment", "对账调整", "Settlement adjustment"
+    RECRUIT_BOUNTY = "recruit_bounty", "招募奖励", "Recruit bounty"
+    MEMBER_MERGE = "member_merge", "会员合并", "Member merge"
+    MEMBER_MERGE_UNDO = "member_merge_undo", "撤销会员合并", "Member merge undone"
 
 
 @dataclass(frozen=True)

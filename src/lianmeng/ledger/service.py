@@ -29,7 +29,7 @@ from lianmeng.db import insert_once
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict
 from lianmeng.ledger import domain, repository
-from lianmeng.ledger.domain import AccountRef, Leg
+from lianmeng.ledger.domain import AccountRef, Leg, PostingCause
 from lianmeng.ledger.models import Entry, Posting
 
 
@@ -48,7 +48,7 @@ class Posted:
 
 
 def post(
-    session: Session, alliance_id: int, key: str, cause: str, legs: list[Leg], *, cause_id: int | None = None,
+    session: Session, alliance_id: int, key: str, cause: PostingCause, legs: list[Leg], *, cause_id: int | None = None,
     memo: str = "",
 ) -> Posted:
     domain.check_balanced(legs)
@@ -92,7 +92,7 @@ class Draft:
     """A posting not yet written: what `post_many` appends."""
 
     key: str
-    cause: str
+    cause: PostingCause
     legs: list[Leg]
     cause_id: int | None = None
     memo: str = ""

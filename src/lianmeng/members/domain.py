@@ -3,21 +3,32 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 
 import phonenumbers
 
-
-class Gender(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    OTHER = "other"
-    UNDISCLOSED = "undisclosed"
+from lianmeng.kit.vocab import LabelledEnum
 
 
-class MemberStatus(StrEnum):
-    ACTIVE = "active"
-    BLOCKED = "blocked"
+class Gender(LabelledEnum):
+    FEMALE = "female", "女", "Female"
+    MALE = "male", "男", "Male"
+    OTHER = "other", "其他", "Another gender"
+    UNDISCLOSED = "undisclosed", "未填写", "Not given"
+
+
+class MemberStatus(LabelledEnum):
+    ACTIVE = "active", "正常", "Active"
+    BLOCKED = "blocked", "已停用", "Blocked"
+
+
+class Tier(LabelledEnum):
+    """The alliance's standard membership tiers (`memberships.tier`). A merchant may also type its own tier name
+    (up to 40 characters): pages show such a name as typed."""
+
+    STANDARD = "standard", "普通会员", "Standard"
+    SILVER = "silver", "银卡会员", "Silver"
+    GOLD = "gold", "金卡会员", "Gold"
+    BLACK = "black", "黑卡会员", "Black"
 
 
 # A phone someone asked a claim code for, not yet proved by its holder (待验证). The row holds only what sending

@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lianmeng.db import Base, Timestamps, UTCDateTime
+from lianmeng.members.domain import Tier
 
 
 class Member(Timestamps, Base):
@@ -51,6 +52,6 @@ class Membership(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
-    tier: Mapped[str] = mapped_column(String(40), default="standard")
+    tier: Mapped[str] = mapped_column(String(40), default=Tier.STANDARD.value)
     external_id: Mapped[str | None] = mapped_column(String(64))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())

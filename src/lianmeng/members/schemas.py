@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lianmeng.kit import clock
 from lianmeng.kit.types import Flag, Id, Whole
-from lianmeng.members.domain import Gender, MemberStatus, normalize_phone, valid_birth_year
+from lianmeng.members.domain import Gender, MemberStatus, Tier, normalize_phone, valid_birth_year
 
 
 def _check_phone(raw: str | None) -> str | None:
@@ -36,7 +36,8 @@ class MemberCreate(BaseModel):
     origin_merchant_id: Id | None = Field(default=None, description="Operators only; merchants are the origin.")
     origin_store_id: Id | None = None
     origin_staff_id: Id | None = None
-    tier: str = Field(default="standard", min_length=1, max_length=40, description="Tier at the enrolling merchant")
+    tier: str = Field(default=Tier.STANDARD.value, min_length=1, max_length=40,
+                      description="Tier at the enrolling merchant")
     external_id: str | None = Field(default=None, max_length=64)
 
     _phone = field_validator("phone")(_check_phone)
@@ -112,7 +113,7 @@ class CardRef(BaseModel):
 
 class MembershipCreate(CardRef):
     merchant_id: Id | None = Field(default=None, description="Operators only; merchants enrol at themselves")
-    tier: str = Field(default="standard", min_length=1, max_length=40)
+    tier: str = Field(default=Tier.STANDARD.value, min_length=1, max_length=40)
     external_id: str | None = Field(default=None, max_length=64)
 
 

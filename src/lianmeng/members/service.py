@@ -15,6 +15,8 @@ from lianmeng.db import insert_once
 from lianmeng.kit import clock, crypto, ids
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.members import domain, repository
+from lianmeng.members.domain import Tier
+from lianmeng.members.errors import Problem
 from lianmeng.members.models import Member, Membership
 from lianmeng.members.schemas import CardOut, CardRef, MemberCreate, MembershipCreate, MemberUpdate, SelfUpdate
 from lianmeng.merchants import repository as merchants_repo
@@ -71,7 +73,7 @@ def enrol_member(session: Session, actor: Principal, data: MemberCreate) -> Memb
         policy.require_serves(actor, actor.merchant_id or 0)
     existing = repository.member_by_phone(session, actor.alliance_id, data.phone)
     if existing is not None and existing.status != domain.PENDING:
-        raise Conflict("member_exists")
+        raise Conflict(Problem.MEMBER_EXISTS)
     merchant_id, store_id, staff_id = _origin(session, actor, data)
     now = clock.now()
     member = existing or Member(alliance_id=actor.alliance_id, card_no=_new_card_no(session), qr_version=1)
@@ -149,7 +151,7 @@ def update_member(session: Session, actor: Principal, member_id: int, data: Memb
     if changes.get("phone"):
         other = repository.member_by_phone(session, member.alliance_id, changes["phone"])
         if other is not None and other.id != member.id:
-            raise Conflict("member_exists")
+            raise Conflict(Problem.MEMBER_EXISTS)
         _set_phone(member, changes["phone"])
     if changes.get("origin_store_id") is not None:
         _set_origin_store(session, actor, member, changes["origin_store_id"])
@@ -197,16 +199,16 @@ def member_from_qr(session: Session, payload: str) -> Member:
     """The member a scanned QR belongs to; forged, guessed or superseded (reissued) codes are refused."""
     parsed = domain.parse_qr_payload(payload)
     if parsed is None:
-        raise Invalid("invalid_card")
+        raise Invalid(Problem.INVALID_CARD)
     card_no, version, signature = parsed
     if not crypto.verify(domain.qr_message(card_no, version), signature, QR_PURPOSE):
-        raise Invalid("invalid_card")
+        raise Invalid(Problem.INVALID_CARD)
     holder = repository.card_holder(session, card_no)
     if holder is None or holder.qr_version != version:
-        raise Invalid("invalid_card")
+        raise Invalid(Problem.INVALID_CARD)
     member = repository.survivor_of(session, holder)  # a merged member's QR serves its survivor
     if member.status != "active":
-        raise Invalid("invalid_card")
+        raise Invalid(Problem.INVALID_CARD)
     return member
 
 
@@ -236,7 +238,7 @@ def resolve_card(session: Session, ref: CardRef) -> Member:
         member = repository.member_by_card(session, ref.card_no)
         if member is not None and member.status != domain.PENDING:
             return member
-    raise Invalid("invalid_card")
+    raise Invalid(Problem.INVALID_CARD)
 
 
 def join_on_arrival(session: Session, member_id: int, merchant_id: int) -> Membership:
@@ -246,7 +248,7 @@ def join_on_arrival(session: Session, member_id: int, merchant_id: int) -> Membe
     membership = repository.membership_of(session, member_id, merchant_id)
     if membership is not None:
         return membership
-    joining = Membership(member_id=member_id, merchant_id=merchant_id, tier="standard", joined_at=clock.now())
+    joining = Membership(member_id=member_id, merchant_id=merchant_id, tier=Tier.STANDARD, joined_at=clock.now())
     if insert_once(session, joining):
         return joining
     membership = repository.membership_of(session, member_id, merchant_id)
@@ -264,9 +266,9 @@ def enrol_at_merchant(session: Session, actor: Principal, data: MembershipCreate
     policy.require_serves(actor, merchant.id)
     member = resolve_card(session, data)
     if member.alliance_id != merchant.alliance_id:
-        raise Invalid("invalid_card")
+        raise Invalid(Problem.INVALID_CARD)
     if repository.membership_of(session, member.id, merchant.id) is not None:
-        raise Conflict("membership_exists")
+        raise Conflict(Problem.MEMBERSHIP_EXISTS)
     membership = Membership(
         member_id=member.id, merchant_id=merchant.id, tier=data.tier, external_id=data.external_id,
         joined_at=clock.now(),
@@ -292,7 +294,7 @@ def update_membership(
 def phone_lookup_hash(actor: Principal, raw_phone: str) -> str:
     phone = domain.normalize_phone(raw_phone)
     if phone is None or actor.alliance_id is None:
-        raise Invalid("invalid_phone")
+        raise Invalid(Problem.INVALID_PHONE)
     return repository.phone_hash(actor.alliance_id, phone)
 
 

@@ -3,62 +3,43 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
+
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 
-class Industry(StrEnum):
-    AUTO_SERVICE = "auto_service"
-    FITNESS = "fitness"
-    EARLY_EDUCATION = "early_education"
-    DINING = "dining"
-    RETAIL_MALL = "retail_mall"
-    TRAVEL = "travel"
-    FINANCE = "finance"
-    BEAUTY = "beauty"
-    HOME = "home"
-    CAR_WASH = "car_wash"
-    HEALTH = "health"
-    ENTERTAINMENT = "entertainment"
-    OTHER = "other"
+class Industry(LabelledEnum):
+    AUTO_SERVICE = "auto_service", "汽车服务", "Auto service"
+    FITNESS = "fitness", "健身", "Fitness"
+    EARLY_EDUCATION = "early_education", "亲子早教", "Early education"
+    DINING = "dining", "餐饮", "Dining"
+    RETAIL_MALL = "retail_mall", "商场零售", "Retail / mall"
+    TRAVEL = "travel", "户外旅游", "Outdoor / travel"
+    FINANCE = "finance", "金融", "Finance"
+    BEAUTY = "beauty", "美容美业", "Beauty"
+    HOME = "home", "家居", "Home"
+    CAR_WASH = "car_wash", "洗车美容", "Car wash / detailing"
+    HEALTH = "health", "医疗健康", "Health"
+    ENTERTAINMENT = "entertainment", "休闲娱乐", "Entertainment"
+    OTHER = "other", "其他", "Other"
 
 
-INDUSTRY_LABELS: dict[Industry, tuple[str, str]] = {
-    Industry.AUTO_SERVICE: ("汽车服务", "Auto service"),
-    Industry.FITNESS: ("健身", "Fitness"),
-    Industry.EARLY_EDUCATION: ("亲子早教", "Early education"),
-    Industry.DINING: ("餐饮", "Dining"),
-    Industry.RETAIL_MALL: ("商场零售", "Retail / mall"),
-    Industry.TRAVEL: ("户外旅游", "Outdoor / travel"),
-    Industry.FINANCE: ("金融", "Finance"),
-    Industry.BEAUTY: ("美容美业", "Beauty"),
-    Industry.HOME: ("家居", "Home"),
-    Industry.CAR_WASH: ("洗车美容", "Car wash / detailing"),
-    Industry.HEALTH: ("医疗健康", "Health"),
-    Industry.ENTERTAINMENT: ("休闲娱乐", "Entertainment"),
-    Industry.OTHER: ("其他", "Other"),
-}
+INDUSTRY_LABELS: dict[Industry, tuple[str, str]] = pairs(Industry)
 
 
-class MerchantStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
+class MerchantStatus(LabelledEnum):
+    ACTIVE = "active", "营业中", "Active"
+    SUSPENDED = "suspended", "已暂停", "Suspended"
 
 
-class StaffRole(StrEnum):
-    MANAGER = "manager"
-    SHOPPING_GUIDE = "shopping_guide"
-    CASHIER = "cashier"
-    TECHNICIAN = "technician"
-    PROMOTER = "promoter"  # an independent promoter recruited through a join link (recruiting)
+class StaffRole(LabelledEnum):
+    MANAGER = "manager", "店长", "Store manager"
+    SHOPPING_GUIDE = "shopping_guide", "导购", "Shopping guide (SA)"
+    CASHIER = "cashier", "收银", "Cashier"
+    TECHNICIAN = "technician", "技师", "Technician"
+    PROMOTER = "promoter", "推广员", "Promoter"  # an independent promoter recruited through a join link (recruiting)
 
 
-STAFF_ROLE_LABELS: dict[StaffRole, tuple[str, str]] = {
-    StaffRole.MANAGER: ("店长", "Store manager"),
-    StaffRole.SHOPPING_GUIDE: ("导购", "Shopping guide (SA)"),
-    StaffRole.CASHIER: ("收银", "Cashier"),
-    StaffRole.TECHNICIAN: ("技师", "Technician"),
-    StaffRole.PROMOTER: ("推广员", "Promoter"),
-}
+STAFF_ROLE_LABELS: dict[StaffRole, tuple[str, str]] = pairs(StaffRole)
 
 _TIME = r"(?:[01]\d|2[0-3]):[0-5]\d|24:00"
 _HOURS = re.compile(rf"^(?:{_TIME})-(?:{_TIME})$")

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from lianmeng.kit.vocab import LabelledEnum
 from lianmeng.ledger.domain import KIND_RULES, AccountKind, AccountRef, Leg, OwnerType
 
 UNDO_WINDOW_DAYS = 30  # an alliance-wide constant: long enough to notice a wrong merge, short enough to stay exact
 TOMBSTONE = "merged"  # Member.status of an absorbed member (not a MemberStatus: nobody sets it by hand)
 
 
-class MergeStatus(StrEnum):
-    IN_FORCE = "in_force"
-    REVERSED = "reversed"
+class MergeStatus(LabelledEnum):
+    IN_FORCE = "in_force", "已合并", "Merged"
+    REVERSED = "reversed", "已撤销", "Undone"
 
 
-class MergeEventKind(StrEnum):
-    MERGE = "merge"
-    UNDO = "undo"
+class MergeEventKind(LabelledEnum):
+    MERGE = "merge", "合并", "Merge"
+    UNDO = "undo", "撤销合并", "Undo of a merge"
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,10 @@ def memberships_to_move(survivor_merchants: set[int], absorbed: list[tuple[int, 
 # --- places: stores, prospects, merchants ------------------------------------------------------------------------
 
 
-class PlaceKind(StrEnum):
-    STORE = "store"
-    PROSPECT = "prospect"  # a partners.Candidate outside the alliance (no merchant_id)
-    MERCHANT = "merchant"
+class PlaceKind(LabelledEnum):
+    STORE = "store", "门店", "Store"
+    PROSPECT = "prospect", "潜在伙伴", "Prospect"  # a partners.Candidate outside the alliance (no merchant_id)
+    MERCHANT = "merchant", "商户", "Merchant"
 
 
 @dataclass(frozen=True)

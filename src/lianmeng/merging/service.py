@@ -18,12 +18,13 @@ from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import KIND_RULES, AccountKind
+from lianmeng.ledger.domain import KIND_RULES, AccountKind, PostingCause
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.domain import MerchantStatus
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.merging import domain, repository
 from lianmeng.merging.domain import Holding, MemberFacts, MergeEventKind, MergeStatus, MovedRows, PlaceFacts, PlaceKind
+from lianmeng.merging.errors import Problem
 from lianmeng.merging.models import MemberMerge, MergeEvent, PlaceMerge, PlaceMergeEvent
 from lianmeng.merging.repository import Reassign
 from lianmeng.ownership import service as ownership
@@ -37,8 +38,8 @@ from lianmeng.tenancy import Principal, policy
 from lianmeng.vehicles import repository as vehicles_repo
 from lianmeng.vehicles.models import MemberVehicle
 
-CAUSE = "member_merge"
-CAUSE_UNDO = "member_merge_undo"
+CAUSE = PostingCause.MEMBER_MERGE
+CAUSE_UNDO = PostingCause.MEMBER_MERGE_UNDO
 
 
 def _facts(member: Member) -> MemberFacts:
@@ -60,9 +61,9 @@ def merge_members(session: Session, p: Principal, survivor_id: int, absorbed_id:
     policy.require_member_merger(p)
     reason = reason.strip()
     if not reason:
-        raise Invalid("merge_reason_required")
+        raise Invalid(Problem.MERGE_REASON_REQUIRED)
     if survivor_id == absorbed_id:
-        raise Invalid("merge_same_member")
+        raise Invalid(Problem.MERGE_SAME_MEMBER)
     _readable(session, p, survivor_id)
     _readable(session, p, absorbed_id)
     with session.begin_nested():
@@ -93,7 +94,7 @@ def _move(session: Session, merge: MemberMerge, survivor: Member, absorbed: Memb
             ledger.post(session, merge.alliance_id, f"member-merge:{merge.id}", CAUSE, legs, cause_id=merge.id,
                         memo=f"member {absorbed.id} merged into {survivor.id}")
         except ledger.InsufficientBalance as exc:
-            raise Conflict("merge_negative_balance", what=exc.ref.kind.value) from exc
+            raise Conflict(Problem.MERGE_NEGATIVE_BALANCE, what=exc.ref.kind.value) from exc
     moved["balances"] = [{"kind": h.kind.value, "scope_id": h.scope_id, "amount": h.amount} for h in holdings]
     grants = repository.live_grants(session, absorbed.id)
     repository.reassign(session, PointsGrant, [g.id for g in grants], absorbed.id, survivor.id)
@@ -128,20 +129,20 @@ def unmerge(session: Session, p: Principal, merge_id: int, reason: str) -> Membe
     policy.require_member_merger(p)
     reason = reason.strip()
     if not reason:
-        raise Invalid("merge_reason_required")
+        raise Invalid(Problem.MERGE_REASON_REQUIRED)
     merge = repository.get_merge(session, p, MemberMerge, merge_id)
     if p.is_merchant_side and merge.merchant_id != p.merchant_id:  # a merchant admin undoes only its own merges
         raise Forbidden()
     with session.begin_nested():
         merge = repository.get_merge(session, p, MemberMerge, merge_id, lock=True)
         if merge.status != MergeStatus.IN_FORCE.value:
-            raise Conflict("unmerge_already_undone")
+            raise Conflict(Problem.UNMERGE_ALREADY_UNDONE)
         if not domain.undo_open(merge.merged_at, clock.now()):
-            raise Conflict("unmerge_window_closed", days=domain.UNDO_WINDOW_DAYS)
+            raise Conflict(Problem.UNMERGE_WINDOW_CLOSED, days=domain.UNDO_WINDOW_DAYS)
         locked = repository.lock_members(session, [merge.survivor_id, merge.absorbed_id])
         survivor, absorbed = locked[merge.survivor_id], locked[merge.absorbed_id]
         if survivor.status == domain.TOMBSTONE:
-            raise Conflict("unmerge_survivor_merged")
+            raise Conflict(Problem.UNMERGE_SURVIVOR_MERGED)
         _restore(session, merge, survivor, absorbed)
         absorbed.status = str(merge.moved.get("status_before") or "active")
         absorbed.merged_into_id = None
@@ -159,26 +160,26 @@ def _restore(session: Session, merge: MemberMerge, survivor: Member, absorbed: M
     short = domain.undo_shortfalls(holdings, now_have)
     if short:
         owed = KIND_RULES[short[0].kind].may_go_negative  # a moved debt the survivor has since repaid
-        raise Conflict("unmerge_repaid" if owed else "unmerge_spent", what=short[0].kind.value,
+        raise Conflict(Problem.UNMERGE_REPAID if owed else "unmerge_spent", what=short[0].kind.value,
                        missing=short[0].amount)
     grants = {g.id: g for g in _grants(session, [int(g["id"]) for g in moved["grants"]])}
     for g in moved["grants"]:
         grant = grants.get(int(g["id"]))
         if grant is None or grant.member_id != survivor.id or grant.remaining != int(g["remaining"]):
             spent = sum(int(m["remaining"]) - _left(grants.get(int(m["id"])), survivor.id) for m in moved["grants"])
-            raise Conflict("unmerge_spent", what=AccountKind.POINTS.value, missing=spent)
+            raise Conflict(Problem.UNMERGE_SPENT, what=AccountKind.POINTS.value, missing=spent)
     coupons = {c.id: c for c in _coupons(session, [int(c["id"]) for c in moved["coupons"]])}
     for c in moved["coupons"]:
         coupon = coupons.get(int(c["id"]))
         if coupon is None or coupon.member_id != survivor.id or coupon.uses_left != int(c["uses_left"]):
-            raise Conflict("unmerge_coupon_used")
+            raise Conflict(Problem.UNMERGE_COUPON_USED)
     legs = domain.transfer_legs(holdings, survivor.id, absorbed.id)
     if legs:
         try:
             ledger.post(session, merge.alliance_id, f"member-merge:{merge.id}:undo", CAUSE_UNDO, legs,
                         cause_id=merge.id, memo=f"member {absorbed.id} split from {survivor.id}")
         except ledger.InsufficientBalance as exc:
-            raise Conflict("unmerge_spent", what=exc.ref.kind.value, missing=0) from exc
+            raise Conflict(Problem.UNMERGE_SPENT, what=exc.ref.kind.value, missing=0) from exc
     repository.reassign(session, PointsGrant, list(grants), survivor.id, absorbed.id)
     repository.reassign(session, Coupon, list(coupons), survivor.id, absorbed.id)
     repository.reassign(session, Membership, [int(i) for i in moved["memberships"]], survivor.id, absorbed.id)
@@ -275,9 +276,9 @@ def merge_places(session: Session, p: Principal, kind: PlaceKind, survivor_id: i
     policy.require_place_merger(p, kind)
     reason = reason.strip()
     if not reason:
-        raise Invalid("merge_reason_required")
+        raise Invalid(Problem.MERGE_REASON_REQUIRED)
     if survivor_id == absorbed_id:
-        raise Invalid("merge_same_place")
+        raise Invalid(Problem.MERGE_SAME_PLACE)
     for place_id in (survivor_id, absorbed_id):
         place = repository.place_for_merge(session, p, kind, place_id)
         if p.is_merchant_side and _keeper(kind, place) != p.merchant_id:
@@ -308,7 +309,7 @@ def merge_places(session: Session, p: Principal, kind: PlaceKind, survivor_id: i
 def _refuse_blocked(session: Session, merchant: Merchant) -> None:
     blockers = repository.merchant_blockers(session, merchant)
     if blockers.any:
-        raise Conflict("merge_merchant_blocked", entries=blockers.ledger_entries,
+        raise Conflict(Problem.MERGE_MERCHANT_BLOCKED, entries=blockers.ledger_entries,
                        agreements=", ".join(f"#{i}" for i in blockers.agreement_ids) or "—",
                        details={"ledger_entries": blockers.ledger_entries,
                                 "agreement_ids": list(blockers.agreement_ids)})
@@ -366,19 +367,19 @@ def unmerge_place(session: Session, p: Principal, merge_id: int, reason: str) ->
     kind = PlaceKind(merge.kind)
     policy.require_place_merger(p, kind)
     if not reason:
-        raise Invalid("merge_reason_required")
+        raise Invalid(Problem.MERGE_REASON_REQUIRED)
     with session.begin_nested():
         merge = repository.get_merge(session, p, PlaceMerge, merge_id, lock=True)
         if merge.status != MergeStatus.IN_FORCE.value:
-            raise Conflict("unmerge_already_undone")
+            raise Conflict(Problem.UNMERGE_ALREADY_UNDONE)
         if not domain.undo_open(merge.merged_at, clock.now()):
-            raise Conflict("unmerge_window_closed", days=domain.UNDO_WINDOW_DAYS)
+            raise Conflict(Problem.UNMERGE_WINDOW_CLOSED, days=domain.UNDO_WINDOW_DAYS)
         locked = repository.lock_places(session, kind, [merge.survivor_id, merge.absorbed_id])
         survivor, absorbed = locked[merge.survivor_id], locked[merge.absorbed_id]
         if survivor.merged_into_id is not None:
-            raise Conflict("unmerge_place_survivor_merged")
+            raise Conflict(Problem.UNMERGE_PLACE_SURVIVOR_MERGED)
         if absorbed.merged_into_id != survivor.id:
-            raise Conflict("unmerge_place_changed", what=PLACE_CAUSE_WORDS[kind], missing=1)
+            raise Conflict(Problem.UNMERGE_PLACE_CHANGED, what=PLACE_CAUSE_WORDS[kind], missing=1)
         _restore_place(session, kind, merge, survivor, absorbed)
         absorbed.merged_into_id = None
         merge.status, merge.undone_at, merge.undo_reason = MergeStatus.REVERSED.value, clock.now(), reason[:300]
@@ -395,18 +396,18 @@ def _restore_place(session: Session, kind: PlaceKind, merge: PlaceMerge, survivo
     now_on = {g.key: repository.rows_at(session, specs[g.key], g.ids, survivor.id) for g in groups}
     changed = domain.undo_changed(groups, now_on)
     if changed:
-        raise Conflict("unmerge_place_changed", what=changed[0][0], missing=changed[0][1])
+        raise Conflict(Problem.UNMERGE_PLACE_CHANGED, what=changed[0][0], missing=changed[0][1])
     for g in groups:
         clashes = repository.partner_clashes(session, specs[g.key], g.ids, absorbed.id)
         if clashes:
-            raise Conflict("unmerge_place_changed", what=g.key, missing=clashes)
+            raise Conflict(Problem.UNMERGE_PLACE_CHANGED, what=g.key, missing=clashes)
     lists = moved.get("lists", [])
     templates = {t.id: t for t in session.scalars(select(CouponTemplate).where(
         CouponTemplate.id.in_([int(x["id"]) for x in lists])).with_for_update())} if lists else {}
     for x in lists:
         template = templates.get(int(x["id"]))
         if template is None or list(getattr(template, x["field"]) or []) != list(x["after"]):
-            raise Conflict("unmerge_place_changed", what=f"{x['table']}.{x['field']}", missing=1)
+            raise Conflict(Problem.UNMERGE_PLACE_CHANGED, what=f"{x['table']}.{x['field']}", missing=1)
     for g in groups:
         repository.move_back(session, specs[g.key], g.ids, survivor.id, absorbed.id)
     for x in lists:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lianmeng.commissions.domain import split_proportionally
+from lianmeng.orders.errors import Problem
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,12 @@ class SplitRefused(ValueError):
 def payment_split(amount_fen: int, stored_value_fen: int, points_value_fen: int) -> PaymentSplit:
     """Cash/card pays what stored value and points do not; they may not pay more than the order."""
     if amount_fen <= 0:
-        raise SplitRefused("amount_not_positive")
+        raise SplitRefused(Problem.AMOUNT_NOT_POSITIVE)
     if stored_value_fen < 0 or points_value_fen < 0:
-        raise SplitRefused("amount_not_positive")
+        raise SplitRefused(Problem.AMOUNT_NOT_POSITIVE)
     cash = amount_fen - stored_value_fen - points_value_fen
     if cash < 0:
-        raise SplitRefused("overpaid")
+        raise SplitRefused(Problem.OVERPAID)
     return PaymentSplit(cash, stored_value_fen, points_value_fen)
 
 
@@ -45,7 +46,7 @@ def refund_parts(parts: Sequence[int], refunded_parts: Sequence[int], refund_fen
     if any(r < 0 for r in remaining):
         raise ValueError("refunded more than paid")
     if refund_fen <= 0 or refund_fen > sum(remaining):
-        raise SplitRefused("refund_exceeds")
+        raise SplitRefused(Problem.REFUND_EXCEEDS)
     return split_proportionally(refund_fen, remaining)
 
 

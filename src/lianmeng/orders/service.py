@@ -31,11 +31,12 @@ from lianmeng.db import insert_once
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Invalid, NotFound
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, PostingCause
 from lianmeng.members import repository as members_repo
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Merchant
 from lianmeng.orders import domain, repository
+from lianmeng.orders.errors import Problem
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.orders.schemas import OrderCreate, RefundCreate, TopUpCreate
 from lianmeng.ownership import service as ownership
@@ -79,11 +80,11 @@ def top_up(session: Session, actor: Principal, data: TopUpCreate) -> TopUp:
         if insert_once(session, row):
             legs = [Leg(member_stored_value(member.id, merchant.id), data.amount_fen),
                     Leg(_liability(merchant.id), -data.amount_fen)]
-            ledger.post(session, merchant.alliance_id, f"top-up:{row.id}", "top_up", legs, cause_id=row.id)
+            ledger.post(session, merchant.alliance_id, f"top-up:{row.id}", PostingCause.TOP_UP, legs, cause_id=row.id)
             return row
         existing = repository.top_up_by_external_id(session, merchant.id, data.external_id)
     if existing is None or (existing.member_id, existing.amount_fen) != (data.member_id, data.amount_fen):
-        raise Conflict("duplicate_external_id")
+        raise Conflict(Problem.DUPLICATE_EXTERNAL_ID)
     return existing
 
 
@@ -258,7 +259,7 @@ def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreat
     for index, first in duplicates.items():  # the same external id twice in one batch: the second is a retry
         results[index] = Recorded(order_id=results[first].order_id, replayed=True) if (
             results[first].order_id is not None and batch[index] == batch[first]
-        ) else Recorded(error=Conflict("duplicate_external_id"))
+        ) else Recorded(error=Conflict(Problem.DUPLICATE_EXTERNAL_ID))
     return results
 
 
@@ -299,7 +300,7 @@ def _check(session: Session, actor: Principal, batch: Sequence[OrderCreate], loo
 
 def _replay(order: Order | None, data: OrderCreate) -> Recorded:
     if order is None or not _same_order(order, data):
-        return Recorded(error=Conflict("duplicate_external_id"))
+        return Recorded(error=Conflict(Problem.DUPLICATE_EXTERNAL_ID))
     return Recorded(order_id=order.id, replayed=True)
 
 
@@ -325,7 +326,7 @@ def _plan(data: OrderCreate, merchant: Merchant, member: members_repo.MemberFact
     sv_merchant = data.stored_value_merchant_id or merchant.id
     if data.stored_value_fen and sv_merchant != merchant.id and not lookups.accepts_stored_value(merchant,
                                                                                                 sv_merchant):
-        raise AppError("stored_value_not_accepted", status_code=409)
+        raise AppError(Problem.STORED_VALUE_NOT_ACCEPTED, status_code=409)
     earned = points_domain.points_earned(lookups.rule(merchant.id), split.cash_fen + split.stored_value_fen,
                                          tiers.get((member.id, merchant.id)))
     referred = None if data.referrer_merchant_id is None else commissions.ReferredOrder(
@@ -428,7 +429,7 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
     existing = repository.refund_by_external_id(session, order.id, data.external_id)
     if existing is not None:
         if existing.amount_fen != data.amount_fen:
-            raise Conflict("duplicate_external_id")
+            raise Conflict(Problem.DUPLICATE_EXTERNAL_ID)
         return existing
     alliance = session.get(Alliance, order.alliance_id)
     assert alliance is not None
@@ -445,7 +446,7 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
                     amount_fen=data.amount_fen, cash_fen=cash, stored_value_fen=sv, reason=data.reason,
                     created_at=clock.now())
     if not insert_once(session, refund):
-        raise Conflict("duplicate_external_id")
+        raise Conflict(Problem.DUPLICATE_EXTERNAL_ID)
     refunded_cumulative = order.refunded_fen + data.amount_fen
     if sv:
         _refund_stored_value(session, order, refund, sv)
@@ -472,7 +473,8 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
 def _refund_stored_value(session: Session, order: Order, refund: Refund, amount: int) -> None:
     sv_merchant = order.stored_value_merchant_id or order.merchant_id
     legs = [leg.reversed() for leg in _stored_value_legs(order.member_id, sv_merchant, order.merchant_id, amount)]
-    ledger.post(session, order.alliance_id, f"refund:{refund.id}:stored-value", "refund", legs, cause_id=refund.id)
+    ledger.post(session, order.alliance_id, f"refund:{refund.id}:stored-value", PostingCause.REFUND, legs,
+                cause_id=refund.id)
 
 
 def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: dict[int, ledger.Books],
@@ -491,7 +493,8 @@ def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: 
             continue
         results[plan.index] = Recorded(order_id=order_id)
         drafts[plan.merchant.alliance_id] += [
-            ledger.Draft(f"order:{order_id}:{suffix}", "commission" if suffix == "commission" else "order", legs,
+            ledger.Draft(f"order:{order_id}:{suffix}",
+                         PostingCause.COMMISSION if suffix == "commission" else PostingCause.ORDER, legs,
                          cause_id=order_id, occurred_at=plan.sold_at)
             for suffix, legs in plan.postings().items()
         ]

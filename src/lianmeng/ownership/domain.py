@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from enum import StrEnum
+
+from lianmeng.kit.vocab import LabelledEnum, pairs
+from lianmeng.ownership.errors import Problem
 
 DEFAULT_DAILY_CLAIM_LIMIT = 20
 DEFAULT_IDLE_DAYS = 90
@@ -26,46 +28,36 @@ MAX_IDLE_DAYS = 3_650
 MAX_BULK = 50_000  # members one bulk assignment may move
 
 
-class OwnershipChange(StrEnum):
+class OwnershipChange(LabelledEnum):
     """Why an ownership began or ended (the history's words)."""
 
-    BULK_ASSIGNED = "bulk_assigned"  # a merchant admin assigned it
-    POOL_CLAIMED = "pool_claimed"  # the staff member claimed it from the pool
-    HANDED_OVER = "handed_over"  # its owner's members went to a successor
-    MERGE_MOVED = "merge_moved"  # two members were merged (or unmerged)
-    IDLE_RETURNED = "idle_returned"  # the owner had not served it for the idle days: back to the pool
-    OWNER_RELEASED = "owner_released"  # the owner (or an admin) put it back in the pool
-    STAFF_LEFT = "staff_left"  # the owner was deactivated without a successor
-    RE_ASSIGNED = "re_assigned"  # a bulk assignment gave it to someone else or to the pool
+    BULK_ASSIGNED = "bulk_assigned", "管理员分配", "Assigned by an admin"  # a merchant admin assigned it
+    POOL_CLAIMED = "pool_claimed", "从客户池认领", "Claimed from the pool"  # the staff member claimed it from the pool
+    HANDED_OVER = "handed_over", "交接", "Handed over"  # its owner's members went to a successor
+    MERGE_MOVED = "merge_moved", "会员合并", "Members merged"  # two members were merged (or unmerged)
+    # the owner had not served it for the idle days: back to the pool
+    IDLE_RETURNED = "idle_returned", "久未服务退回客户池", "Back to the pool: not served"
+    # the owner (or an admin) put it back in the pool
+    OWNER_RELEASED = "owner_released", "释放回客户池", "Released to the pool"
+    # the owner was deactivated without a successor
+    STAFF_LEFT = "staff_left", "员工离职退回客户池", "Back to the pool: staff left"
+    RE_ASSIGNED = "re_assigned", "重新分配", "Reassigned"  # a bulk assignment gave it to someone else or to the pool
 
 
-CHANGE_LABELS: dict[OwnershipChange, tuple[str, str]] = {
-    OwnershipChange.BULK_ASSIGNED: ("管理员分配", "Assigned by an admin"),
-    OwnershipChange.POOL_CLAIMED: ("从客户池认领", "Claimed from the pool"),
-    OwnershipChange.HANDED_OVER: ("交接", "Handed over"),
-    OwnershipChange.MERGE_MOVED: ("会员合并", "Members merged"),
-    OwnershipChange.IDLE_RETURNED: ("久未服务退回客户池", "Back to the pool: not served"),
-    OwnershipChange.OWNER_RELEASED: ("释放回客户池", "Released to the pool"),
-    OwnershipChange.STAFF_LEFT: ("员工离职退回客户池", "Back to the pool: staff left"),
-    OwnershipChange.RE_ASSIGNED: ("重新分配", "Reassigned"),
-}
+CHANGE_LABELS: dict[OwnershipChange, tuple[str, str]] = pairs(OwnershipChange)
 
 
-class AssignBasis(StrEnum):
+class AssignBasis(LabelledEnum):
     """Which of the merchant's members a bulk assignment takes."""
 
-    ORIGIN_STORE = "origin_store"  # enrolled at the store
-    STORE_ORDERS = "store_orders"  # ordered at the store
-    VALUE_CLASS = "value_class"  # in the chosen RFM classes at the merchant (values/)
-    ALL_MEMBERS = "all_members"  # every member of the merchant (round-robin over the chosen staff)
+    ORIGIN_STORE = "origin_store", "按开卡门店", "By enrolment store"  # enrolled at the store
+    STORE_ORDERS = "store_orders", "按消费门店", "By store ordered at"  # ordered at the store
+    VALUE_CLASS = "value_class", "按价值分层", "By value class"  # in the chosen RFM classes at the merchant (values/)
+    # every member of the merchant (round-robin over the chosen staff)
+    ALL_MEMBERS = "all_members", "全部会员轮流分配", "All members, round-robin"
 
 
-BASIS_LABELS: dict[AssignBasis, tuple[str, str]] = {
-    AssignBasis.ORIGIN_STORE: ("按开卡门店", "By enrolment store"),
-    AssignBasis.STORE_ORDERS: ("按消费门店", "By store ordered at"),
-    AssignBasis.VALUE_CLASS: ("按价值分层", "By value class"),
-    AssignBasis.ALL_MEMBERS: ("全部会员轮流分配", "All members, round-robin"),
-}
+BASIS_LABELS: dict[AssignBasis, tuple[str, str]] = pairs(AssignBasis)
 
 
 class OwnershipRefused(Exception):
@@ -86,9 +78,9 @@ def round_robin(member_ids: Sequence[int], staff_ids: Sequence[int],
     """Member → staff: each member (in the order given) to the chosen staff member holding the fewest members so
     far (`loads`: what each already holds at the merchant), ties to the one chosen first."""
     if not staff_ids:
-        raise OwnershipRefused("ownership_no_staff")
+        raise OwnershipRefused(Problem.OWNERSHIP_NO_STAFF)
     if len(set(staff_ids)) != len(staff_ids):
-        raise OwnershipRefused("ownership_staff_repeated")
+        raise OwnershipRefused(Problem.OWNERSHIP_STAFF_REPEATED)
     held = {s: (loads or {}).get(s, 0) for s in staff_ids}
     rank = {s: i for i, s in enumerate(staff_ids)}
     out: dict[int, int] = {}
@@ -101,7 +93,7 @@ def round_robin(member_ids: Sequence[int], staff_ids: Sequence[int],
 
 def check_bulk_size(count: int) -> None:
     if count > MAX_BULK:
-        raise OwnershipRefused("ownership_bulk_too_large", limit=MAX_BULK)
+        raise OwnershipRefused(Problem.OWNERSHIP_BULK_TOO_LARGE, limit=MAX_BULK)
 
 
 # --- claiming ---------------------------------------------------------------------------------------------------
@@ -114,14 +106,14 @@ def remaining_claims(claimed_today: int, limit: int) -> int:
 def check_claim(claimed_today: int, limit: int) -> None:
     """Beyond the daily limit: 409 with the limit in the message."""
     if claimed_today >= limit:
-        raise OwnershipRefused("ownership_claim_limit", status=409, limit=limit)
+        raise OwnershipRefused(Problem.OWNERSHIP_CLAIM_LIMIT, status=409, limit=limit)
 
 
 def check_settings(daily_claim_limit: int, idle_days: int) -> None:
     if not 1 <= daily_claim_limit <= MAX_DAILY_CLAIM_LIMIT:
-        raise OwnershipRefused("ownership_claim_limit_range", limit=MAX_DAILY_CLAIM_LIMIT)
+        raise OwnershipRefused(Problem.OWNERSHIP_CLAIM_LIMIT_RANGE, limit=MAX_DAILY_CLAIM_LIMIT)
     if not 1 <= idle_days <= MAX_IDLE_DAYS:
-        raise OwnershipRefused("ownership_idle_days_range", limit=MAX_IDLE_DAYS)
+        raise OwnershipRefused(Problem.OWNERSHIP_IDLE_DAYS_RANGE, limit=MAX_IDLE_DAYS)
 
 
 # --- going back to the pool -------------------------------------------------------------------------------------

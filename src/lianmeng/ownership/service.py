@@ -24,6 +24,7 @@ from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Staff
 from lianmeng.ownership import domain, repository
 from lianmeng.ownership.domain import OwnershipChange, OwnershipRefused
+from lianmeng.ownership.errors import Problem
 from lianmeng.ownership.models import MemberOwner, OwnershipPeriod, OwnershipSettings
 from lianmeng.ownership.schemas import AssignIn, HandOverIn, SettingsIn
 from lianmeng.tenancy import Principal, policy
@@ -157,9 +158,9 @@ def assign(session: Session, actor: Principal, data: AssignIn) -> Assigned:
     if len(staff) != len(set(data.staff_ids)):
         raise NotFound("staff")
     if data.basis in (domain.AssignBasis.ORIGIN_STORE, domain.AssignBasis.STORE_ORDERS) and data.store_id is None:
-        raise Invalid("ownership_store_required")
+        raise Invalid(Problem.OWNERSHIP_STORE_REQUIRED)
     if data.basis is domain.AssignBasis.VALUE_CLASS and not data.rfm_classes:
-        raise Invalid("ownership_classes_required")
+        raise Invalid(Problem.OWNERSHIP_CLASSES_REQUIRED)
     if data.store_id is not None:
         store = merchants_repo.get_store(session, actor, data.store_id)
         if store.merchant_id != merchant_id:
@@ -244,7 +245,7 @@ def claim(session: Session, actor: Principal, member_id: int) -> MemberOwner:
         raise NotFound("member")
     staff = repository.lock_staff(session, staff_id)
     if staff is None or not staff.active:
-        raise Forbidden("ownership_staff_inactive")
+        raise Forbidden(Problem.OWNERSHIP_STAFF_INACTIVE)
     now = clock.now()
     limit = _terms(session, merchant_id).daily_claim_limit
     try:
@@ -253,11 +254,11 @@ def claim(session: Session, actor: Principal, member_id: int) -> MemberOwner:
         raise _refused(refusal) from None
     held = repository.owner_row(session, merchant_id, member_id)
     if held is not None:
-        raise Conflict("ownership_already_yours" if held.staff_id == staff_id else "ownership_already_owned")
+        raise Conflict(Problem.OWNERSHIP_ALREADY_YOURS if held.staff_id == staff_id else "ownership_already_owned")
     row = _start(session, member.alliance_id, merchant_id, member_id, staff_id, OwnershipChange.POOL_CLAIMED, now,
                  _user(actor))
     if row is None:
-        raise Conflict("ownership_already_owned")
+        raise Conflict(Problem.OWNERSHIP_ALREADY_OWNED)
     return row
 
 
@@ -301,7 +302,7 @@ def hand_over(session: Session, actor: Principal, data: HandOverIn) -> HandedOve
     successor = None
     if data.successor_staff_id is not None:
         if data.successor_staff_id == staff.id:
-            raise Invalid("ownership_successor_self")
+            raise Invalid(Problem.OWNERSHIP_SUCCESSOR_SELF)
         found = repository.active_staff(session, merchant_id, [data.successor_staff_id])
         if not found:
             raise NotFound("staff")

@@ -6,17 +6,17 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
+from lianmeng.kit.vocab import LabelledEnum, pairs
 from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry
 
 
-class Standard(StrEnum):
-    OVERLAP = "overlap"  # customer overlap > 60%
-    BRAND_FIT = "brand_fit"  # brand tone and price level match
-    SERVICE = "service"  # reliable service: rating, satisfaction, complaints, visits
-    SINCERITY = "sincerity"  # sincere intent: the two tests, and what Lianmeng saw
-    DISTANCE = "distance"  # ≤ 5 km / 15 min best, ≤ 10 km / 30 min acceptable
+class Standard(LabelledEnum):
+    OVERLAP = "overlap", "客户重合度", "Customer overlap"  # customer overlap > 60%
+    BRAND_FIT = "brand_fit", "品牌调性", "Brand fit"  # brand tone and price level match
+    SERVICE = "service", "服务口碑", "Reliable service"  # reliable service: rating, satisfaction, complaints, visits
+    SINCERITY = "sincerity", "合作诚意", "Sincere intent"  # sincere intent: the two tests, and what Lianmeng saw
+    DISTANCE = "distance", "距离", "Distance"  # ≤ 5 km / 15 min best, ≤ 10 km / 30 min acceptable
 
 
 DEFAULT_WEIGHTS: dict[Standard, int] = {
@@ -51,38 +51,43 @@ VALUE_CHAIN_FEN: dict[Industry, int] = {
 }
 
 
-class TrendKind(StrEnum):
-    GROWING = "growing"
-    STABLE = "stable"
-    SHRINKING = "shrinking"
-    UNKNOWN = "unknown"
+class TrendKind(LabelledEnum):
+    GROWING = "growing", "扩张中", "Growing"
+    STABLE = "stable", "稳定", "Stable"
+    SHRINKING = "shrinking", "收缩中", "Shrinking"
+    UNKNOWN = "unknown", "不详", "Unknown"
 
 
-class RatingSource(StrEnum):
-    DIANPING = "dianping"
-    MEITUAN = "meituan"
-    OTHER = "other"
+class RatingSource(LabelledEnum):
+    DIANPING = "dianping", "大众点评", "Dianping"
+    MEITUAN = "meituan", "美团", "Meituan"
+    OTHER = "other", "其他", "Other"
 
 
-class CandidateStatus(StrEnum):
-    WATCHING = "watching"  # on the list
-    CONTACTED = "contacted"
-    PROPOSED = "proposed"  # an agreement was proposed
-    PARTNER = "partner"  # an agreement is in force
-    DROPPED = "dropped"
+class CandidateStatus(LabelledEnum):
+    WATCHING = "watching", "观察中", "Watching"  # on the list
+    CONTACTED = "contacted", "已接触", "Contacted"
+    PROPOSED = "proposed", "已提议合作", "Proposed"  # an agreement was proposed
+    PARTNER = "partner", "合作伙伴", "Partner"  # an agreement is in force
+    DROPPED = "dropped", "已放弃", "Dropped"
 
 
-class SincerityQuestion(StrEnum):
-    JOINT_FUND = "joint_fund"  # "each side puts ¥10,000 into a joint event?"
-    REFERRED_SERVICE = "referred_service"  # "what service will our referred customers get?"
+class SincerityQuestion(LabelledEnum):
+    # "each side puts ¥10,000 into a joint event?"
+    JOINT_FUND = "joint_fund", "双方各出 ¥10,000 做一场联合活动?", "Each side puts ¥10,000 into a joint event?"
+    # "what service will our referred customers get?"
+    REFERRED_SERVICE = (
+        "referred_service", "我们推荐的客户到店享受什么服务?",
+        "What service will our referred customers get?",
+    )
 
 
-class SincerityReply(StrEnum):
-    YES = "will_fund"
-    AFTER_RESULTS = "after_results"
-    NO = "will_not_fund"
-    VIP_OR_BETTER = "vip_or_better"
-    NORMAL = "normal"
+class SincerityReply(LabelledEnum):
+    YES = "will_fund", "愿意", "Yes"
+    AFTER_RESULTS = "after_results", "先看你们的效果再说", "After you show results"
+    NO = "will_not_fund", "不愿意", "No"
+    VIP_OR_BETTER = "vip_or_better", "与本店 VIP 同等或更好", "Same as our VIPs or better"
+    NORMAL = "normal", "普通会员标准", "Normal member standard"
 
 
 REPLIES: dict[SincerityQuestion, tuple[SincerityReply, ...]] = {
@@ -91,45 +96,14 @@ REPLIES: dict[SincerityQuestion, tuple[SincerityReply, ...]] = {
 }
 
 
-TREND_LABELS: dict[TrendKind, tuple[str, str]] = {
-    TrendKind.GROWING: ("扩张中", "Growing"),
-    TrendKind.STABLE: ("稳定", "Stable"),
-    TrendKind.SHRINKING: ("收缩中", "Shrinking"),
-    TrendKind.UNKNOWN: ("不详", "Unknown"),
-}
-RATING_SOURCE_LABELS: dict[RatingSource, tuple[str, str]] = {
-    RatingSource.DIANPING: ("大众点评", "Dianping"),
-    RatingSource.MEITUAN: ("美团", "Meituan"),
-    RatingSource.OTHER: ("其他", "Other"),
-}
-STATUS_LABELS: dict[CandidateStatus, tuple[str, str]] = {
-    CandidateStatus.WATCHING: ("观察中", "Watching"),
-    CandidateStatus.CONTACTED: ("已接触", "Contacted"),
-    CandidateStatus.PROPOSED: ("已提议合作", "Proposed"),
-    CandidateStatus.PARTNER: ("合作伙伴", "Partner"),
-    CandidateStatus.DROPPED: ("已放弃", "Dropped"),
-}
+TREND_LABELS: dict[TrendKind, tuple[str, str]] = pairs(TrendKind)
+RATING_SOURCE_LABELS: dict[RatingSource, tuple[str, str]] = pairs(RatingSource)
+STATUS_LABELS: dict[CandidateStatus, tuple[str, str]] = pairs(CandidateStatus)
 # the statuses a user sets by hand; `proposed` and `partner` follow the agreements (`status_from_agreements`)
 MANUAL_STATUSES = (CandidateStatus.WATCHING, CandidateStatus.CONTACTED, CandidateStatus.DROPPED)
-QUESTION_LABELS: dict[SincerityQuestion, tuple[str, str]] = {
-    SincerityQuestion.JOINT_FUND: ("双方各出 ¥10,000 做一场联合活动?", "Each side puts ¥10,000 into a joint event?"),
-    SincerityQuestion.REFERRED_SERVICE: ("我们推荐的客户到店享受什么服务?",
-                                         "What service will our referred customers get?"),
-}
-REPLY_LABELS: dict[SincerityReply, tuple[str, str]] = {
-    SincerityReply.YES: ("愿意", "Yes"),
-    SincerityReply.AFTER_RESULTS: ("先看你们的效果再说", "After you show results"),
-    SincerityReply.NO: ("不愿意", "No"),
-    SincerityReply.VIP_OR_BETTER: ("与本店 VIP 同等或更好", "Same as our VIPs or better"),
-    SincerityReply.NORMAL: ("普通会员标准", "Normal member standard"),
-}
-STANDARD_LABELS: dict[Standard, tuple[str, str]] = {
-    Standard.OVERLAP: ("客户重合度", "Customer overlap"),
-    Standard.BRAND_FIT: ("品牌调性", "Brand fit"),
-    Standard.SERVICE: ("服务口碑", "Reliable service"),
-    Standard.SINCERITY: ("合作诚意", "Sincere intent"),
-    Standard.DISTANCE: ("距离", "Distance"),
-}
+QUESTION_LABELS: dict[SincerityQuestion, tuple[str, str]] = pairs(SincerityQuestion)
+REPLY_LABELS: dict[SincerityReply, tuple[str, str]] = pairs(SincerityReply)
+STANDARD_LABELS: dict[Standard, tuple[str, str]] = pairs(Standard)
 
 
 # --- the scorecard ------------------------------------------------------------------------------------------
@@ -150,45 +124,34 @@ DROP_POINTS = 10  # a partner's observed service score falling this much (90 day
 WINDOW_DAYS = 90
 
 
-class Basis(StrEnum):
-    PRIOR = "prior"  # 先验: seed 000's industry table, before anything is measured
-    MEASURED = "measured"  # 实测: counted by Lianmeng (memberships, uploads, stores, what members reported)
-    DECLARED = "declared"  # 录入: typed in by a user (public rating, mystery visits, the sincerity answers)
-    MISSING = "missing"  # 暂无数据
+class Basis(LabelledEnum):
+    PRIOR = "prior", "先验", "Prior"  # 先验: seed 000's industry table, before anything is measured
+    # 实测: counted by Lianmeng (memberships, uploads, stores, what members reported)
+    MEASURED = "measured", "实测", "Measured"
+    # 录入: typed in by a user (public rating, mystery visits, the sincerity answers)
+    DECLARED = "declared", "录入", "Entered"
+    MISSING = "missing", "暂无数据", "No data"  # 暂无数据
 
 
-BASIS_LABELS: dict[Basis, tuple[str, str]] = {
-    Basis.PRIOR: ("先验", "Prior"),
-    Basis.MEASURED: ("实测", "Measured"),
-    Basis.DECLARED: ("录入", "Entered"),
-    Basis.MISSING: ("暂无数据", "No data"),
-}
+BASIS_LABELS: dict[Basis, tuple[str, str]] = pairs(Basis)
 
 
-class Verdict(StrEnum):
-    RECOMMENDED = "recommended"
-    CONSIDER = "consider"
-    NEEDS_DATA = "needs_data"
-    NOT_RECOMMENDED = "not_recommended"
+class Verdict(LabelledEnum):
+    RECOMMENDED = "recommended", "推荐合作", "Recommended"
+    CONSIDER = "consider", "可以考虑", "Worth considering"
+    NEEDS_DATA = "needs_data", "资料不足,先补充", "Collect more data first"
+    NOT_RECOMMENDED = "not_recommended", "不推荐", "Not recommended"
 
 
-VERDICT_LABELS: dict[Verdict, tuple[str, str]] = {
-    Verdict.RECOMMENDED: ("推荐合作", "Recommended"),
-    Verdict.CONSIDER: ("可以考虑", "Worth considering"),
-    Verdict.NEEDS_DATA: ("资料不足,先补充", "Collect more data first"),
-    Verdict.NOT_RECOMMENDED: ("不推荐", "Not recommended"),
-}
+VERDICT_LABELS: dict[Verdict, tuple[str, str]] = pairs(Verdict)
 
 
-class Gate(StrEnum):
-    LOW_RATING = "low_rating"
-    NEGATIVE_NEWS = "negative_news"
+class Gate(LabelledEnum):
+    LOW_RATING = "low_rating", f"公开评分低于 {RATING_GATE}", f"Public rating below {RATING_GATE}"
+    NEGATIVE_NEWS = "negative_news", "有重大负面新闻", "Major negative news"
 
 
-GATE_LABELS: dict[Gate, tuple[str, str]] = {
-    Gate.LOW_RATING: (f"公开评分低于 {RATING_GATE}", f"Public rating below {RATING_GATE}"),
-    Gate.NEGATIVE_NEWS: ("有重大负面新闻", "Major negative news"),
-}
+GATE_LABELS: dict[Gate, tuple[str, str]] = pairs(Gate)
 
 
 @dataclass(frozen=True)

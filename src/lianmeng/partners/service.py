@@ -14,6 +14,7 @@ from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.partners import domain, repository
 from lianmeng.partners.domain import DEFAULT_WEIGHTS, CandidateStatus, Standard
+from lianmeng.partners.errors import Problem
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
 from lianmeng.partners.schemas import (
     CandidateCreate,
@@ -49,7 +50,7 @@ def _check_merchant(session: Session, actor: Principal, merchant_id: int | None)
     if merchant_id is None:
         return
     if merchant_id == actor.merchant_id:
-        raise Invalid("candidate_self")
+        raise Invalid(Problem.CANDIDATE_SELF)
     try:
         merchant = merchants_repo.get_merchant(session, actor, merchant_id)
     except NotFound:

@@ -26,11 +26,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from itertools import pairwise
 from types import MappingProxyType
 
 from lianmeng.kit.clock import require_aware
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 DEFAULT_POINTS_PER_YUAN_VALUE = 100  # 100 points = ¥1, so one point is worth one fen
 DEFAULT_EXPIRY_MONTHS = 12
@@ -38,27 +38,19 @@ FEN_PER_YUAN = 100
 BASE_MULTIPLIER_PCT = 100
 
 
-class PointsEntryKind(StrEnum):
+class PointsEntryKind(LabelledEnum):
     """The kinds of line in a member's points history (one line per grant touched)."""
 
-    EARN = "earn"
-    SPEND = "spend"
-    EXPIRE = "expire"
-    REFUND_RESTORE = "refund_restore"  # spent points put back onto their grants
-    REFUND_REVERSE = "refund_reverse"  # earned points taken back
-    DEBT = "debt"  # earned points taken back that the member had already spent elsewhere
-    ADJUST = "adjust"
+    EARN = "earn", "消费得积分", "Earned"
+    SPEND = "spend", "积分抵扣", "Spent"
+    EXPIRE = "expire", "积分过期", "Expired"
+    REFUND_RESTORE = "refund_restore", "退款退回积分", "Restored on refund"  # spent points put back onto their grants
+    REFUND_REVERSE = "refund_reverse", "退款扣回积分", "Taken back on refund"  # earned points taken back
+    DEBT = "debt", "积分欠额", "Points owed"  # earned points taken back that the member had already spent elsewhere
+    ADJUST = "adjust", "积分调整", "Adjustment"
 
 
-ENTRY_LABELS: dict[PointsEntryKind, tuple[str, str]] = {
-    PointsEntryKind.EARN: ("消费得积分", "Earned"),
-    PointsEntryKind.SPEND: ("积分抵扣", "Spent"),
-    PointsEntryKind.EXPIRE: ("积分过期", "Expired"),
-    PointsEntryKind.REFUND_RESTORE: ("退款退回积分", "Restored on refund"),
-    PointsEntryKind.REFUND_REVERSE: ("退款扣回积分", "Taken back on refund"),
-    PointsEntryKind.DEBT: ("积分欠额", "Points owed"),
-    PointsEntryKind.ADJUST: ("积分调整", "Adjustment"),
-}
+ENTRY_LABELS: dict[PointsEntryKind, tuple[str, str]] = pairs(PointsEntryKind)
 
 
 def entry_kind(cause: str, amount: int) -> PointsEntryKind:

@@ -15,7 +15,7 @@ from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError
 from lianmeng.ledger import repository as ledger_repo
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, PostingCause
 from lianmeng.orders import repository as orders_repo
 from lianmeng.points import domain, repository
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
@@ -137,7 +137,8 @@ def restore_spent(
     legs = [Leg(member_points(member_id), points), Leg(FLOAT, -points)]
     if value:
         legs += [Leg(merchant_ref(redeemer_id, AccountKind.POINTS_REDEEMED), -value), Leg(CLEARING, value)]
-    ledger.post(session, alliance_id, f"refund:{refund_id}:points-restore", "refund", legs, cause_id=refund_id)
+    ledger.post(session, alliance_id, f"refund:{refund_id}:points-restore", PostingCause.REFUND, legs,
+                cause_id=refund_id)
     return points
 
 
@@ -162,7 +163,8 @@ def claw_back_earned(
     value = domain.issue_value(already_reversed + points, rate) - domain.issue_value(already_reversed, rate)
     if value:
         legs += [Leg(merchant_ref(issuer_id, AccountKind.POINTS_ISSUED), value), Leg(CLEARING, -value)]
-    ledger.post(session, alliance_id, f"refund:{refund_id}:points-reverse", "refund", legs, cause_id=refund_id)
+    ledger.post(session, alliance_id, f"refund:{refund_id}:points-reverse", PostingCause.REFUND, legs,
+                cause_id=refund_id)
 
 
 def expire_due(session: Session, at: datetime | None = None, limit: int = 1000) -> int:
@@ -180,7 +182,7 @@ def expire_due(session: Session, at: datetime | None = None, limit: int = 1000) 
         session.add(PointsDraw(grant_id=grant.id, order_id=None, refund_id=None, reason="expiry", points=points,
                                at=now))
         legs = [Leg(member_points(grant.member_id), -points), Leg(FLOAT, points)]
-        ledger.post(session, grant.alliance_id, f"grant:{grant.id}:expire:{before}", "expiry", legs,
+        ledger.post(session, grant.alliance_id, f"grant:{grant.id}:expire:{before}", PostingCause.EXPIRY, legs,
                     cause_id=grant.id)
         expired += points
     session.flush()

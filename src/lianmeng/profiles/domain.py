@@ -18,18 +18,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from lianmeng.kit.clock import require_aware
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 
-class ProfileField(StrEnum):
-    NAME = "name"
-    GENDER = "gender"
-    BIRTH_YEAR = "birth_year"
-    CONSENTS = "consents"
-    STORE = "origin_store"
-    TAG = "tag"
+class ProfileField(LabelledEnum):
+    NAME = "name", "姓名", "Name"
+    GENDER = "gender", "性别", "Gender"
+    BIRTH_YEAR = "birth_year", "出生年份", "Birth year"
+    CONSENTS = "consents", "授权确认", "Consents answered"
+    STORE = "origin_store", "开卡门店", "Enrolling store"
+    TAG = "tag", "标签", "Tags"
 
 
 WEIGHTS: dict[ProfileField, int] = {
@@ -40,14 +40,7 @@ WEIGHTS: dict[ProfileField, int] = {
     ProfileField.STORE: 10,
     ProfileField.TAG: 20,
 }
-FIELD_LABELS: dict[ProfileField, tuple[str, str]] = {
-    ProfileField.NAME: ("姓名", "Name"),
-    ProfileField.GENDER: ("性别", "Gender"),
-    ProfileField.BIRTH_YEAR: ("出生年份", "Birth year"),
-    ProfileField.CONSENTS: ("授权确认", "Consents answered"),
-    ProfileField.STORE: ("开卡门店", "Enrolling store"),
-    ProfileField.TAG: ("标签", "Tags"),
-}
+FIELD_LABELS: dict[ProfileField, tuple[str, str]] = pairs(ProfileField)
 FULL = 100
 UNDISCLOSED = "undisclosed"
 BURST_WINDOW = timedelta(minutes=30)  # seed 004: "staff updating 100+ records in half an hour"

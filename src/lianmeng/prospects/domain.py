@@ -26,11 +26,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 import numpy as np
 import phonenumbers
 
+from lianmeng.kit.vocab import LabelledEnum, pairs
 from lianmeng.overlap.domain import K_MIN
 
 MIN_UPLOAD = 100
@@ -49,50 +49,36 @@ SUPPRESSED = f"< {K_MIN}"
 # --- vocabularies ---------------------------------------------------------------------------------------------
 
 
-class InvitationStatus(StrEnum):
-    OPEN = "open"
-    SPENT = "spent"  # the prospect's query budget is used up
-    EXPIRED = "expired"
+class InvitationStatus(LabelledEnum):
+    OPEN = "open", "可上传", "Open"
+    SPENT = "spent", "查询次数已用完", "Query budget spent"  # the prospect's query budget is used up
+    EXPIRED = "expired", "已过期", "Expired"
 
 
-class AuditEvent(StrEnum):
-    INVITED = "invited"
-    COMPUTED = "computed"
-    PURGED = "purged"
+class AuditEvent(LabelledEnum):
+    INVITED = "invited", "发出邀请", "Invited"
+    COMPUTED = "computed", "计算重合度", "Overlap computed"
+    PURGED = "purged", "清除哈希", "Hashes purged"
 
 
-class UploadProblem(StrEnum):
-    NOT_UTF8 = "not_utf8"
-    WRONG_COLUMNS = "wrong_columns"
-    BAD_HASH = "bad_hash"
-    PHONE_NOT_HASH = "phone_not_hash"
-    DUPLICATE = "duplicate"
-    EMPTY = "empty"
-    TOO_MANY = "too_many"
+class UploadProblem(LabelledEnum):
+    NOT_UTF8 = "not_utf8", "文件不是 UTF-8 文本", "The file is not UTF-8 text"
+    WRONG_COLUMNS = (
+        "wrong_columns", f"应只有一列,表头为 {HASH_HEADER}", f"Expected exactly one column, headed {HASH_HEADER}",
+    )
+    BAD_HASH = "bad_hash", "不是 64 位十六进制哈希值", "Not a 64-character hexadecimal hash"
+    PHONE_NOT_HASH = (
+        "phone_not_hash", "这一行像是手机号:只能上传哈希值,请先用 lianmeng overlap hash 处理",
+        "This line looks like a phone number: upload only hashes made by `lianmeng overlap hash`",
+    )
+    DUPLICATE = "duplicate", "与前面某行重复", "Duplicates an earlier line"
+    EMPTY = "empty", "文件中没有哈希值", "The file holds no hashes"
+    TOO_MANY = "too_many", f"哈希值超过 {MAX_HASHES:,} 个", f"More than {MAX_HASHES:,} hashes"
 
 
-INVITATION_STATUS_LABELS: dict[InvitationStatus, tuple[str, str]] = {
-    InvitationStatus.OPEN: ("可上传", "Open"),
-    InvitationStatus.SPENT: ("查询次数已用完", "Query budget spent"),
-    InvitationStatus.EXPIRED: ("已过期", "Expired"),
-}
-AUDIT_EVENT_LABELS: dict[AuditEvent, tuple[str, str]] = {
-    AuditEvent.INVITED: ("发出邀请", "Invited"),
-    AuditEvent.COMPUTED: ("计算重合度", "Overlap computed"),
-    AuditEvent.PURGED: ("清除哈希", "Hashes purged"),
-}
-UPLOAD_PROBLEM_LABELS: dict[UploadProblem, tuple[str, str]] = {
-    UploadProblem.NOT_UTF8: ("文件不是 UTF-8 文本", "The file is not UTF-8 text"),
-    UploadProblem.WRONG_COLUMNS: (f"应只有一列,表头为 {HASH_HEADER}",
-                                  f"Expected exactly one column, headed {HASH_HEADER}"),
-    UploadProblem.BAD_HASH: ("不是 64 位十六进制哈希值", "Not a 64-character hexadecimal hash"),
-    UploadProblem.PHONE_NOT_HASH: ("这一行像是手机号:只能上传哈希值,请先用 lianmeng overlap hash 处理",
-                                   "This line looks like a phone number: upload only hashes made by "
-                                   "`lianmeng overlap hash`"),
-    UploadProblem.DUPLICATE: ("与前面某行重复", "Duplicates an earlier line"),
-    UploadProblem.EMPTY: ("文件中没有哈希值", "The file holds no hashes"),
-    UploadProblem.TOO_MANY: (f"哈希值超过 {MAX_HASHES:,} 个", f"More than {MAX_HASHES:,} hashes"),
-}
+INVITATION_STATUS_LABELS: dict[InvitationStatus, tuple[str, str]] = pairs(InvitationStatus)
+AUDIT_EVENT_LABELS: dict[AuditEvent, tuple[str, str]] = pairs(AuditEvent)
+UPLOAD_PROBLEM_LABELS: dict[UploadProblem, tuple[str, str]] = pairs(UploadProblem)
 
 
 # --- the salt and the keyed hash ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from lianmeng.overlap.domain import K_MIN, OverlapFigure
 from lianmeng.partners.models import Candidate
 from lianmeng.prospects import domain, repository
 from lianmeng.prospects.domain import AuditEvent
+from lianmeng.prospects.errors import Problem
 from lianmeng.prospects.models import OverlapAudit, OverlapCell, OverlapComputation, OverlapInvitation
 from lianmeng.tenancy import Principal
 
@@ -96,9 +97,9 @@ def invite(session: Session, actor: Principal, candidate_id: int, hours: int = d
         raise Forbidden()
     candidate = repository.get_candidate(session, actor, candidate_id)
     if candidate.merchant_id is not None:
-        raise Invalid("overlap_candidate_in_alliance")
+        raise Invalid(Problem.OVERLAP_CANDIDATE_IN_ALLIANCE)
     if domain.budget_left(repository.computations_count(session, candidate.id)) == 0:
-        raise Forbidden("overlap_budget_spent", budget=domain.QUERY_BUDGET)
+        raise Forbidden(Problem.OVERLAP_BUDGET_SPENT, budget=domain.QUERY_BUDGET)
     salt = domain.new_salt()
     key = domain.salt_key(salt)
     assert key is not None
@@ -163,17 +164,18 @@ def upload(session: Session, token: str, raw: bytes, rng: np.random.Generator | 
     prospect whose query budget is spent."""
     invitation = invitation_by_token(session, token)
     if invitation.index_purged_at is not None or clock.now() >= invitation.expires_at:
-        raise AppError("overlap_invitation_expired", status_code=410)
+        raise AppError(Problem.OVERLAP_INVITATION_EXPIRED, status_code=410)
     read = domain.read_upload(raw)
     if read.problems:
-        raise Invalid("overlap_upload_malformed", details=problems_report(read.problems), count=len(read.problems))
+        raise Invalid(Problem.OVERLAP_UPLOAD_MALFORMED,
+                      details=problems_report(read.problems), count=len(read.problems))
     refusal = domain.size_refusal(len(read.digests))
     if refusal is not None:
         raise Invalid(refusal, k=K_MIN, minimum=domain.MIN_UPLOAD, count=len(read.digests))
     candidate = repository.lock_candidate(session, invitation.candidate_id)
     done = repository.computations_count(session, candidate.id)
     if domain.budget_left(done) == 0:
-        raise Forbidden("overlap_budget_spent", budget=domain.QUERY_BUDGET)
+        raise Forbidden(Problem.OVERLAP_BUDGET_SPENT, budget=domain.QUERY_BUDGET)
     computation, cells = _compute(session, invitation, candidate, read.digests, rng or domain.secure_rng())
     alliance_cell = next(c for c in cells if c.merchant_id is None)
     return UploadResult(computation, CellView(None, "", alliance_cell.shared, alliance_cell.base),

@@ -22,6 +22,7 @@ from lianmeng.kit.pagination import PageParams, paginate
 from lianmeng.overlap.domain import K_MIN
 from lianmeng.prospects import domain, repository, service, views
 from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABELS, AuditEvent
+from lianmeng.prospects.errors import Problem
 from lianmeng.web.console import OpenPage, Page, StaffPage, form_of, run_write
 
 router = APIRouter(include_in_schema=False)
@@ -135,7 +136,7 @@ async def upload(token: str, page: OpenPage) -> Response:
         report = service.problems_report(read.problems)
         problems = [{**p, "message": views.problem_message(str(p["problem"]), page.lang)}
                     for p in report["problems"]]
-        message = page.error_text(AppError("overlap_upload_malformed", count=len(read.problems)))
+        message = page.error_text(AppError(Problem.OVERLAP_UPLOAD_MALFORMED, count=len(read.problems)))
         return _prospect_render(page, token, 422, error=message, problems=problems,
                                 more_problems=len(read.problems) - len(problems))
     result, error = run_write(page, lambda: service.upload(page.session, token, raw))

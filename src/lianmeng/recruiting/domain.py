@@ -25,90 +25,69 @@ Recruiter credit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
+
+from lianmeng.kit.vocab import LabelledEnum, pairs
+from lianmeng.recruiting.errors import Problem
 
 MAX_BOUNTY_FEN = 1_000_000  # ¥10,000 per recruit: far above any seed figure, a guard against a typo
 MAX_REASON = 500
 
 
-class ApplicantKind(StrEnum):
-    MERCHANT = "merchant"
-    PROMOTER = "promoter"
+class ApplicantKind(LabelledEnum):
+    MERCHANT = "merchant", "意向商户", "Prospect merchant"
+    PROMOTER = "promoter", "推广员", "Promoter"
 
 
-KIND_LABELS: dict[ApplicantKind, tuple[str, str]] = {
-    ApplicantKind.MERCHANT: ("意向商户", "Prospect merchant"),
-    ApplicantKind.PROMOTER: ("推广员", "Promoter"),
-}
+KIND_LABELS: dict[ApplicantKind, tuple[str, str]] = pairs(ApplicantKind)
 
 
-class LinkAccepts(StrEnum):
+class LinkAccepts(LabelledEnum):
     """Whom a join link invites."""
 
-    ANY = "any"
-    MERCHANT = "merchant"
-    PROMOTER = "promoter"
+    ANY = "any", "商户与推广员", "Merchants and promoters"
+    MERCHANT = "merchant", "仅商户", "Merchants only"
+    PROMOTER = "promoter", "仅推广员", "Promoters only"
 
 
-ACCEPTS_LABELS: dict[LinkAccepts, tuple[str, str]] = {
-    LinkAccepts.ANY: ("商户与推广员", "Merchants and promoters"),
-    LinkAccepts.MERCHANT: ("仅商户", "Merchants only"),
-    LinkAccepts.PROMOTER: ("仅推广员", "Promoters only"),
-}
+ACCEPTS_LABELS: dict[LinkAccepts, tuple[str, str]] = pairs(LinkAccepts)
 
 
-class Occupation(StrEnum):
+class Occupation(LabelledEnum):
     """What an independent promoter does for a living (seed 002 §2.1 and §1.3)."""
 
-    SHOPPING_GUIDE = "shopping_guide"
-    DESIGNER = "designer"
-    TOUR_GUIDE = "tour_guide"
-    OTHER = "other"
+    SHOPPING_GUIDE = "shopping_guide", "其他品牌导购", "Another brand's shopping guide"
+    DESIGNER = "designer", "设计师", "Designer"
+    TOUR_GUIDE = "tour_guide", "导游", "Tour guide"
+    OTHER = "other", "其他", "Other"
 
 
-OCCUPATION_LABELS: dict[Occupation, tuple[str, str]] = {
-    Occupation.SHOPPING_GUIDE: ("其他品牌导购", "Another brand's shopping guide"),
-    Occupation.DESIGNER: ("设计师", "Designer"),
-    Occupation.TOUR_GUIDE: ("导游", "Tour guide"),
-    Occupation.OTHER: ("其他", "Other"),
-}
+OCCUPATION_LABELS: dict[Occupation, tuple[str, str]] = pairs(Occupation)
 
 
-class ApplicationStatus(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
+class ApplicationStatus(LabelledEnum):
+    PENDING = "pending", "待审核", "Pending"
+    APPROVED = "approved", "已通过", "Approved"
+    REJECTED = "rejected", "已拒绝", "Rejected"
 
 
-STATUS_LABELS: dict[ApplicationStatus, tuple[str, str]] = {
-    ApplicationStatus.PENDING: ("待审核", "Pending"),
-    ApplicationStatus.APPROVED: ("已通过", "Approved"),
-    ApplicationStatus.REJECTED: ("已拒绝", "Rejected"),
-}
+STATUS_LABELS: dict[ApplicationStatus, tuple[str, str]] = pairs(ApplicationStatus)
 
 
-class ReviewDecision(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
+class ReviewDecision(LabelledEnum):
+    APPROVE = "approve", "通过", "Approve"
+    REJECT = "reject", "拒绝", "Reject"
 
 
-DECISION_LABELS: dict[ReviewDecision, tuple[str, str]] = {
-    ReviewDecision.APPROVE: ("通过", "Approve"),
-    ReviewDecision.REJECT: ("拒绝", "Reject"),
-}
+DECISION_LABELS: dict[ReviewDecision, tuple[str, str]] = pairs(ReviewDecision)
 
 
-class RecruiterType(StrEnum):
-    STAFF = "staff"
-    MERCHANT = "merchant"
-    OPERATOR = "operator"
+class RecruiterType(LabelledEnum):
+    STAFF = "staff", "员工", "Staff member"
+    MERCHANT = "merchant", "商户", "Merchant"
+    OPERATOR = "operator", "盟主", "Alliance operator"
 
 
-RECRUITER_LABELS: dict[RecruiterType, tuple[str, str]] = {
-    RecruiterType.STAFF: ("员工", "Staff member"),
-    RecruiterType.MERCHANT: ("商户", "Merchant"),
-    RecruiterType.OPERATOR: ("盟主", "Alliance operator"),
-}
+RECRUITER_LABELS: dict[RecruiterType, tuple[str, str]] = pairs(RecruiterType)
 
 
 class Refusal(Exception):
@@ -127,9 +106,9 @@ def accepts(link_accepts: LinkAccepts, has_host: bool, kind: ApplicantKind) -> N
     """May this kind of applicant apply through the link? A promoter joins a merchant's staff, so a link with no
     inviting merchant (an operator's own link without a host) takes merchants only."""
     if link_accepts is not LinkAccepts.ANY and link_accepts.value != kind.value:
-        raise Refusal("recruit_kind_not_invited")
+        raise Refusal(Problem.RECRUIT_KIND_NOT_INVITED)
     if kind is ApplicantKind.PROMOTER and not has_host:
-        raise Refusal("recruit_needs_host")
+        raise Refusal(Problem.RECRUIT_NEEDS_HOST)
 
 
 @dataclass(frozen=True)
@@ -179,10 +158,10 @@ def check_reviewer(reviewer: Reviewer, facts: Facts) -> None:
                                      or reviewer.manages_merchant_id != facts.inviting_merchant_id):
         raise Refusal("forbidden", 403)
     if reviewer.phone_hash is not None and reviewer.phone_hash == facts.phone_hash:
-        raise Refusal("recruit_self_approval", 403)
+        raise Refusal(Problem.RECRUIT_SELF_APPROVAL, 403)
     if (reviewer.user_id is not None and reviewer.user_id == facts.recruited_by_user_id
             and facts.recruiter_type is not RecruiterType.OPERATOR):
-        raise Refusal("recruit_own_recruit", 403)
+        raise Refusal(Problem.RECRUIT_OWN_RECRUIT, 403)
 
 
 def clean_reason(reason: str | None) -> str:
@@ -193,10 +172,10 @@ def decide(status: ApplicationStatus, decision: ReviewDecision, reason: str | No
     """The status after a decision. Only a pending application is decided (409 otherwise: approving twice changes
     nothing and pays nothing twice); rejecting needs a reason (422)."""
     if status is not ApplicationStatus.PENDING:
-        raise Refusal("recruit_already_decided", 409)
+        raise Refusal(Problem.RECRUIT_ALREADY_DECIDED, 409)
     if decision is ReviewDecision.REJECT:
         if not clean_reason(reason):
-            raise Refusal("recruit_reason_required")
+            raise Refusal(Problem.RECRUIT_REASON_REQUIRED)
         return ApplicationStatus.REJECTED
     return ApplicationStatus.APPROVED
 
@@ -206,7 +185,7 @@ def decide(status: ApplicationStatus, decision: ReviewDecision, reason: str | No
 
 def check_bounty(bounty_fen: int) -> None:
     if isinstance(bounty_fen, bool) or not isinstance(bounty_fen, int) or not 0 <= bounty_fen <= MAX_BOUNTY_FEN:
-        raise Refusal("recruit_bounty_range")
+        raise Refusal(Problem.RECRUIT_BOUNTY_RANGE)
 
 
 def bounty_for(bounty_fen: int, recruiter: Recruiter) -> int:

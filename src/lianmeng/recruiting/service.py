@@ -22,7 +22,7 @@ from lianmeng.auth.models import User
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound, Unauthorized
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import OPERATOR, AccountKind, AccountRef, Leg, OwnerType, Party
+from lianmeng.ledger.domain import OPERATOR, AccountKind, AccountRef, Leg, OwnerType, Party, PostingCause
 from lianmeng.members import repository as members_repo
 from lianmeng.members import service as members_service
 from lianmeng.members.domain import normalize_phone
@@ -33,13 +33,14 @@ from lianmeng.partners.domain import CandidateStatus
 from lianmeng.partners.models import Candidate
 from lianmeng.recruiting import domain, repository
 from lianmeng.recruiting.domain import ApplicantKind, ApplicationStatus, LinkAccepts, Recruiter, ReviewDecision
+from lianmeng.recruiting.errors import Problem
 from lianmeng.recruiting.models import Application, JoinLink, RecruitingSettings
 from lianmeng.recruiting.schemas import ApplicationCreate, DecisionIn, JoinLinkCreate
 from lianmeng.tenancy import Principal, policy
 
 WELCOME_PURPOSE = "recruit-welcome"
 WELCOME_HOURS = 72
-BOUNTY_CAUSE = "recruit_bounty"
+BOUNTY_CAUSE = PostingCause.RECRUIT_BOUNTY
 FEES = AccountRef(OwnerType.OPERATOR, 0, AccountKind.FEES)
 
 
@@ -118,7 +119,7 @@ def open_link(session: Session, token: str) -> OpenLink:
 def _usable(session: Session, token: str) -> OpenLink:
     opened = open_link(session, token)
     if not opened.active:
-        raise Invalid("join_link_inactive")
+        raise Invalid(Problem.JOIN_LINK_INACTIVE)
     return opened
 
 
@@ -164,7 +165,7 @@ def apply(session: Session, token: str, data: ApplicationCreate, phone: str) -> 
         raise _refused(refusal) from None
     phone_hash = members_repo.phone_hash(link.alliance_id, phone)
     if repository.open_application_of(session, link.alliance_id, phone_hash, data.kind) is not None:
-        raise AppError("recruit_already_applied", status_code=409)
+        raise AppError(Problem.RECRUIT_ALREADY_APPLIED, status_code=409)
     recruiter = domain.recruiter_of(link.staff_id, link.merchant_id)
     application = Application(
         alliance_id=link.alliance_id, join_link_id=link.id, kind=data.kind.value,
@@ -324,7 +325,7 @@ def user_of_welcome(session: Session, token: str) -> User:
 
 def set_password(session: Session, token: str, password: str) -> User:
     if not 8 <= len(password) <= 200:
-        raise Invalid("password_too_short")
+        raise Invalid(Problem.PASSWORD_TOO_SHORT)
     user = user_of_welcome(session, token)
     user.password_hash = auth_service.hash_password(password)
     user.token_version += 1

@@ -43,6 +43,7 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from lianmeng.kit.clock import SHANGHAI
+from lianmeng.referrals.errors import Problem
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 28
@@ -167,14 +168,15 @@ def report_period(date_from: date | None, date_to: date | None, today: date) -> 
     """The period a report covers, from the query's dates (either may be missing)."""
     for given in (date_from, date_to):
         if given is not None and not EARLIEST <= given <= LATEST:
-            raise PeriodRefused("report_date_out_of_range", earliest=EARLIEST.isoformat(), latest=LATEST.isoformat())
+            raise PeriodRefused(Problem.REPORT_DATE_OUT_OF_RANGE,
+                                earliest=EARLIEST.isoformat(), latest=LATEST.isoformat())
     end = date_to or today
     start = date_from or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if start > end:
-        raise PeriodRefused("report_range_inverted", date_from=start.isoformat(), date_to=end.isoformat())
+        raise PeriodRefused(Problem.REPORT_RANGE_INVERTED, date_from=start.isoformat(), date_to=end.isoformat())
     period = Period(start, end)
     if period.days > MAX_RANGE_DAYS:
-        raise PeriodRefused("report_range_too_long", days=period.days, max_days=MAX_RANGE_DAYS)
+        raise PeriodRefused(Problem.REPORT_RANGE_TOO_LONG, days=period.days, max_days=MAX_RANGE_DAYS)
     return period
 
 
@@ -206,7 +208,7 @@ def weeks_in(period: Period) -> list[Week]:
 def leaderboard_period(kind: LeaderboardPeriod, at: date) -> Period:
     """The Shanghai week (Monday–Sunday) or calendar month containing `at`."""
     if not EARLIEST <= at <= LATEST:
-        raise PeriodRefused("report_date_out_of_range", earliest=EARLIEST.isoformat(), latest=LATEST.isoformat())
+        raise PeriodRefused(Problem.REPORT_DATE_OUT_OF_RANGE, earliest=EARLIEST.isoformat(), latest=LATEST.isoformat())
     if kind is LeaderboardPeriod.WEEK:
         monday = at - timedelta(days=at.weekday())
         return Period(monday, monday + timedelta(days=6))

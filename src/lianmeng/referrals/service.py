@@ -18,6 +18,7 @@ from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.referrals import domain, repository, rollup
 from lianmeng.referrals.domain import Grouping, LeaderboardBy, LeaderboardPeriod, Metric, Period
+from lianmeng.referrals.errors import Problem
 from lianmeng.referrals.models import Feedback
 from lianmeng.referrals.schemas import (
     FeedbackCreate,
@@ -146,7 +147,7 @@ def rate_visit(session: Session, p: Principal, redemption_id: int, body: Feedbac
     if p.role is not Role.MEMBER or p.member_id != redemption.member_id:
         raise Forbidden()
     if repository.feedback_of_redemption(session, redemption.id) is not None:
-        raise Conflict("feedback_exists")
+        raise Conflict(Problem.FEEDBACK_EXISTS)
     feedback = Feedback(
         alliance_id=redemption.alliance_id, redemption_id=redemption.id, member_id=redemption.member_id,
         merchant_id=redemption.merchant_id, referrer_merchant_id=redemption.referrer_merchant_id,
@@ -154,6 +155,6 @@ def rate_visit(session: Session, p: Principal, redemption_id: int, body: Feedbac
         at=clock.now(),
     )
     if not insert_once(session, feedback):  # a concurrent request rated it first
-        raise Conflict("feedback_exists")
+        raise Conflict(Problem.FEEDBACK_EXISTS)
     return feedback
 

@@ -21,8 +21,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
+
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 K_DEFAULT = 10  # the alliance's floor: a share may raise k, never lower it
 TOP_NAMED = 5  # free-text dimensions name at most this many cells
@@ -31,38 +32,26 @@ OTHER = ("other", "其他", "Other")
 NONE_RECORDED = ("none", "无记录", "None recorded")
 
 
-class SegmentDimension(StrEnum):
-    AGE_BAND = "age_band"
-    GENDER = "gender"
-    SPEND_LEVEL = "spend_level"
-    FREQUENCY = "frequency"
-    AVERAGE_TICKET = "average_ticket"
-    SERVICE_TYPE = "service_type"
-    LAST_VISIT = "last_visit"
-    MEMBER_STATUS = "member_status"
+class SegmentDimension(LabelledEnum):
+    AGE_BAND = "age_band", "年龄段", "Age band"
+    GENDER = "gender", "性别", "Gender"
+    SPEND_LEVEL = "spend_level", "消费水平(近 12 个月)", "Spend level (12 months)"
+    FREQUENCY = "frequency", "消费频次(近 12 个月)", "Visits (12 months)"
+    AVERAGE_TICKET = "average_ticket", "客单价", "Average ticket"
+    SERVICE_TYPE = "service_type", "主要消费项目", "Main service bought"
+    LAST_VISIT = "last_visit", "最近一次到店", "Last visit"
+    MEMBER_STATUS = "member_status", "会员等级", "Member status"
 
 
-DIMENSION_LABELS: dict[SegmentDimension, tuple[str, str]] = {
-    SegmentDimension.AGE_BAND: ("年龄段", "Age band"),
-    SegmentDimension.GENDER: ("性别", "Gender"),
-    SegmentDimension.SPEND_LEVEL: ("消费水平(近 12 个月)", "Spend level (12 months)"),
-    SegmentDimension.FREQUENCY: ("消费频次(近 12 个月)", "Visits (12 months)"),
-    SegmentDimension.AVERAGE_TICKET: ("客单价", "Average ticket"),
-    SegmentDimension.SERVICE_TYPE: ("主要消费项目", "Main service bought"),
-    SegmentDimension.LAST_VISIT: ("最近一次到店", "Last visit"),
-    SegmentDimension.MEMBER_STATUS: ("会员等级", "Member status"),
-}
+DIMENSION_LABELS: dict[SegmentDimension, tuple[str, str]] = pairs(SegmentDimension)
 
 
-class ShareStatus(StrEnum):
-    SHARED = "shared"
-    WITHDRAWN = "withdrawn"
+class ShareStatus(LabelledEnum):
+    SHARED = "shared", "已共享", "Shared"
+    WITHDRAWN = "withdrawn", "已撤回", "Withdrawn"
 
 
-SHARE_STATUS_LABELS: dict[ShareStatus, tuple[str, str]] = {
-    ShareStatus.SHARED: ("已共享", "Shared"),
-    ShareStatus.WITHDRAWN: ("已撤回", "Withdrawn"),
-}
+SHARE_STATUS_LABELS: dict[ShareStatus, tuple[str, str]] = pairs(ShareStatus)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from lianmeng.kit.errors import Forbidden, Invalid, NotFound
 from lianmeng.merchants.models import Merchant
 from lianmeng.segments import domain, repository
 from lianmeng.segments.domain import ShareStatus
+from lianmeng.segments.errors import Problem
 from lianmeng.segments.models import SegmentShare
 from lianmeng.segments.schemas import ReportOut, ShareIn, ShareOut
 from lianmeng.tenancy import Principal, policy
@@ -41,14 +42,14 @@ def share(session: Session, p: Principal, body: ShareIn) -> SegmentShare:
         raise Forbidden()
     policy.require_audience_builder(p, p.merchant_id)
     if body.to_merchant_id == p.merchant_id:
-        raise Invalid("segment_self")
+        raise Invalid(Problem.SEGMENT_SELF)
     partner = session.get(Merchant, body.to_merchant_id)
     if partner is None or partner.alliance_id != p.alliance_id:
         raise Invalid("wrong_alliance", what="merchant")
     agreements = agreements_repo.active_agreements_between(session, p.alliance_id, p.merchant_id, partner.id,
                                                            clock.today_in_shanghai())
     if not agreements:
-        raise Invalid("segment_no_agreement")
+        raise Invalid(Problem.SEGMENT_NO_AGREEMENT)
     audience = None
     if body.audience_id is not None:
         try:
@@ -86,7 +87,7 @@ def withdraw(session: Session, p: Principal, share_id: int) -> SegmentShare:
         raise Forbidden()
     policy.require_audience_builder(p, row.from_merchant_id)
     if row.withdrawn_at is not None:
-        raise Invalid("segment_withdrawn")
+        raise Invalid(Problem.SEGMENT_WITHDRAWN)
     row.withdrawn_at = clock.now()
     session.flush()
     return row

@@ -14,31 +14,28 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from lianmeng.kit.clock import SHANGHAI
+from lianmeng.kit.vocab import LabelledEnum, label_of, pairs
+from lianmeng.ledger.domain import AccountKind, PostingCause
+from lianmeng.settlement.errors import Problem
 
 
-class SettlementCycle(StrEnum):
+class SettlementCycle(LabelledEnum):
     """How often a merchant pair is settled. Agreements choose it (`agreements.settlement_cycle`); settlement runs
     periods of it. The one definition: agreements import it from here."""
 
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
+    WEEKLY = "weekly", "按周结算", "Weekly"
+    MONTHLY = "monthly", "按月结算", "Monthly"
+    QUARTERLY = "quarterly", "按季度结算", "Quarterly"
 
 
-CYCLE_LABELS: dict[SettlementCycle, tuple[str, str]] = {
-    SettlementCycle.WEEKLY: ("按周结算", "Weekly"),
-    SettlementCycle.MONTHLY: ("按月结算", "Monthly"),
-    SettlementCycle.QUARTERLY: ("按季度结算", "Quarterly"),
-}
+CYCLE_LABELS: dict[SettlementCycle, tuple[str, str]] = pairs(SettlementCycle)
 
 
 def cycle_label(cycle: str, language: str = "zh-CN") -> str:
-    zh, en = CYCLE_LABELS[SettlementCycle(cycle)] if cycle in set(SettlementCycle) else (cycle, cycle)
-    return en if language == "en" else zh
+    return label_of(SettlementCycle, cycle, language)
 
 
 class BadPeriod(ValueError):
@@ -123,42 +120,36 @@ def last_closed(cycle: SettlementCycle, now: datetime) -> Period:
     return period_containing(cycle, now.astimezone(SHANGHAI).date()).previous()
 
 
-class Status(StrEnum):
-    DRAFT = "draft"
-    ISSUED = "issued"
-    DISPUTED = "disputed"
-    ADJUSTED = "adjusted"
-    CONFIRMED = "confirmed"
-    PAID = "paid"
+class Status(LabelledEnum):
+    DRAFT = "draft", "草稿", "Draft"
+    ISSUED = "issued", "已出具", "Issued"
+    DISPUTED = "disputed", "有异议", "Disputed"
+    ADJUSTED = "adjusted", "已调整", "Adjusted"
+    CONFIRMED = "confirmed", "已确认", "Confirmed"
+    PAID = "paid", "已付款", "Paid"
 
 
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "draft": ("草稿", "Draft"), "issued": ("已出具", "Issued"), "disputed": ("有异议", "Disputed"),
-    "adjusted": ("已调整", "Adjusted"), "confirmed": ("已确认", "Confirmed"), "paid": ("已付款", "Paid"),
-}
+STATUS_LABELS: dict[str, tuple[str, str]] = {str(s): words for s, words in pairs(Status).items()}
 
 
-class Action(StrEnum):
-    ISSUE = "issue"
-    CONFIRM = "confirm"
-    DISPUTE = "dispute"
-    ADJUST = "adjust"
-    PAY = "pay"
+class Action(LabelledEnum):
+    """What was done to a statement; its words name the deed in its history ("出具 Issued")."""
+
+    ISSUE = "issue", "出具", "Issued"
+    CONFIRM = "confirm", "确认", "Confirmed"
+    DISPUTE = "dispute", "提出异议", "Disputed"
+    ADJUST = "adjust", "调整", "Corrected"
+    PAY = "pay", "付款", "Paid"
 
 
-class Side(StrEnum):
-    MERCHANT = "merchant"
-    OPERATOR = "operator"
+class Side(LabelledEnum):
+    MERCHANT = "merchant", "商户", "Merchant"
+    OPERATOR = "operator", "联盟总部", "Operator"
 
 
-ACTION_LABELS: dict[Action, tuple[str, str]] = {
-    Action.ISSUE: ("出具", "Issued"), Action.CONFIRM: ("确认", "Confirmed"), Action.DISPUTE: ("提出异议", "Disputed"),
-    Action.ADJUST: ("调整", "Corrected"), Action.PAY: ("付款", "Paid"),
-}
+ACTION_LABELS: dict[Action, tuple[str, str]] = pairs(Action)
 
-SIDE_LABELS: dict[Side, tuple[str, str]] = {
-    Side.MERCHANT: ("商户", "Merchant"), Side.OPERATOR: ("联盟总部", "Operator"),
-}
+SIDE_LABELS: dict[Side, tuple[str, str]] = pairs(Side)
 
 
 def pair_words(table: Mapping[Any, tuple[str, str]], code: str) -> str:
@@ -197,9 +188,9 @@ def act(standing: Standing, action: Action, side: Side) -> Standing:
     the second side's confirmation makes it confirmed."""
     sides, statuses = ALLOWED[action]
     if side not in sides:
-        raise Refused("statement_side", action=action.value)
+        raise Refused(Problem.STATEMENT_SIDE, action=action.value)
     if standing.status not in statuses:
-        raise Refused("statement_transition", status=standing.status.value, action=action.value)
+        raise Refused(Problem.STATEMENT_TRANSITION, status=standing.status.value, action=action.value)
     if action is Action.ISSUE:
         return Standing(Status.ISSUED)
     if action is Action.CONFIRM:
@@ -241,44 +232,46 @@ def net_by_counterparty(lines: Iterable[LineFigures]) -> dict[tuple[str, int], i
     return dict(sorted(net.items()))
 
 
-# what a line's cause is called on a statement
-CAUSES: dict[str, tuple[str, str]] = {
-    "order": ("订单积分与储值", "Points and stored value on orders"),
-    "commission": ("推荐佣金", "Referral commissions"),
-    "refund": ("退款冲回", "Refund reversals"),
-    "joint_card_use": ("联合卡分账", "Joint card revenue share"),
-    "joint_card_expiry": ("联合卡过期结转", "Joint card expiry"),
-    "campaign_cost": ("联合活动费用分摊", "Campaign cost share"),
-    "settlement_adjustment": ("对账调整", "Settlement adjustment"),
-    "recruit_bounty": ("招募奖励", "Recruit bounty"),
-    "top_up": ("储值充值", "Stored-value top-up"),
-    "release": ("佣金解冻", "Commission released"),
-    "expiry": ("积分过期", "Points expiry"),
-    "withdrawal": ("提现", "Withdrawal"),
-    "joint_card_sale": ("联合卡销售", "Joint card sale"),
-    "joint_card_refund": ("联合卡退款", "Joint card refund"),
-    "member_merge": ("会员合并", "Member merge"),
-    "member_merge_undo": ("撤销会员合并", "Member merge undone"),
+# what a line's cause is called on a statement: a heading for the lines of one cause (the cause's own words,
+# PostingCause.label, say what one posting was)
+CAUSES: dict[PostingCause, tuple[str, str]] = {
+    PostingCause.ORDER: ("订单积分与储值", "Points and stored value on orders"),
+    PostingCause.COMMISSION: ("推荐佣金", "Referral commissions"),
+    PostingCause.REFUND: ("退款冲回", "Refund reversals"),
+    PostingCause.JOINT_CARD_USE: ("联合卡分账", "Joint card revenue share"),
+    PostingCause.JOINT_CARD_EXPIRY: ("联合卡过期结转", "Joint card expiry"),
+    PostingCause.CAMPAIGN_COST: ("联合活动费用分摊", "Campaign cost share"),
+    PostingCause.SETTLEMENT_ADJUSTMENT: ("对账调整", "Settlement adjustment"),
+    PostingCause.RECRUIT_BOUNTY: ("招募奖励", "Recruit bounty"),
+    PostingCause.TOP_UP: ("储值充值", "Stored-value top-up"),
+    PostingCause.RELEASE: ("佣金解冻", "Commission released"),
+    PostingCause.EXPIRY: ("积分过期", "Points expiry"),
+    PostingCause.WITHDRAWAL: ("提现", "Withdrawal"),
+    PostingCause.JOINT_CARD_SALE: ("联合卡销售", "Joint card sale"),
+    PostingCause.JOINT_CARD_REFUND: ("联合卡退款", "Joint card refund"),
+    PostingCause.MEMBER_MERGE: ("会员合并", "Member merge"),
+    PostingCause.MEMBER_MERGE_UNDO: ("撤销会员合并", "Member merge undone"),
 }
 
-KINDS: dict[str, tuple[str, str]] = {
-    "commission_payable": ("应付佣金", "Commission payable"),
-    "rebate_frozen": ("应收佣金(冻结期)", "Commission earned, in the return window"),
-    "rebate_available": ("应收佣金", "Commission earned"),
-    "rebate_clawback": ("佣金追回", "Commission clawback"),
-    "points_issued": ("发放积分(应付总部)", "Points issued (owed to the operator)"),
-    "points_redeemed": ("兑付积分(总部应付)", "Points redeemed (owed by the operator)"),
-    "partner_balance": ("商户往来", "Partner balance"),
-    "campaign_costs": ("活动费用", "Campaign costs"),
-    "settlement_adjustment": ("调整", "Adjustment"),
+# what an account kind is called on a statement (AccountKind.label is its general name)
+KINDS: dict[AccountKind, tuple[str, str]] = {
+    AccountKind.COMMISSION_PAYABLE: ("应付佣金", "Commission payable"),
+    AccountKind.REBATE_FROZEN: ("应收佣金(冻结期)", "Commission earned, in the return window"),
+    AccountKind.REBATE_AVAILABLE: ("应收佣金", "Commission earned"),
+    AccountKind.REBATE_CLAWBACK: ("佣金追回", "Commission clawback"),
+    AccountKind.POINTS_ISSUED: ("发放积分(应付总部)", "Points issued (owed to the operator)"),
+    AccountKind.POINTS_REDEEMED: ("兑付积分(总部应付)", "Points redeemed (owed by the operator)"),
+    AccountKind.PARTNER_BALANCE: ("商户往来", "Partner balance"),
+    AccountKind.CAMPAIGN_COSTS: ("活动费用", "Campaign costs"),
+    AccountKind.SETTLEMENT_ADJUSTMENT: ("调整", "Adjustment"),
 }
 
 
 def cause_label(cause: str, language: str = "zh-CN") -> str:
-    zh, en = CAUSES.get(cause, (cause, cause))
+    zh, en = CAUSES.get(PostingCause(cause), (cause, cause)) if cause in set(PostingCause) else (cause, cause)
     return en if language == "en" else zh
 
 
 def kind_label(kind: str, language: str = "zh-CN") -> str:
-    zh, en = KINDS.get(kind, (kind, kind))
+    zh, en = KINDS.get(AccountKind(kind), (kind, kind)) if kind in set(AccountKind) else (kind, kind)
     return en if language == "en" else zh

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, aliased
 from lianmeng.agreements.models import Agreement
 from lianmeng.alliances.models import Alliance
 from lianmeng.db import UTCDateTime, in_keys
+from lianmeng.ledger.domain import PostingCause
 from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.orders.models import Order, Refund
@@ -42,7 +43,7 @@ from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent,
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped, scoped_select
 
-ADJUSTMENT = "settlement_adjustment"
+ADJUSTMENT = PostingCause.SETTLEMENT_ADJUSTMENT
 # agreements whose weekly or quarterly cycle binds the pair: once active, for good (so no period is settled under two
 # cycles)
 BINDING_STATUSES = ("active", "suspended", "terminated", "expired")
@@ -356,8 +357,8 @@ class LineEntry:
     refund_id: int | None = None
 
 
-ORDER_CAUSES = ("order", "commission")  # the posting's cause_id is the order's id
-REFUND_CAUSE = "refund"  # the posting's cause_id is the refund's id
+ORDER_CAUSES = (PostingCause.ORDER, PostingCause.COMMISSION)  # the posting's cause_id is the order's id
+REFUND_CAUSE = PostingCause.REFUND  # the posting's cause_id is the refund's id
 
 
 def entries_of_line(session: Session, run: SettlementRun, line: StatementLine) -> list[LineEntry]:

@@ -20,6 +20,7 @@ from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, Part
 from lianmeng.merchants.models import Merchant
 from lianmeng.settlement import domain, repository
 from lianmeng.settlement.domain import Action, SettlementCycle, Side, Standing, Status
+from lianmeng.settlement.errors import Problem
 from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
 from lianmeng.settlement.schemas import (
     AdjustIn,
@@ -47,7 +48,7 @@ def _period(text: str) -> domain.Period:
     try:
         return domain.parse_period(text)
     except domain.BadPeriod:
-        raise Invalid("bad_period", period=text[:20]) from None
+        raise Invalid(Problem.BAD_PERIOD, period=text[:20]) from None
 
 
 def _alliance_of(session: Session, actor: Principal, alliance_id: int | None) -> int:
@@ -70,13 +71,13 @@ def settle(session: Session, actor: Principal, alliance_id: int | None, period_t
     alliance_id = _alliance_of(session, actor, alliance_id)
     now = at or clock.now()
     if now < period.ends_at + GRACE:
-        raise Conflict("period_open", period=period.label)
+        raise Conflict(Problem.PERIOD_OPEN, period=period.label)
     session.scalars(select(Alliance.id).where(Alliance.id == alliance_id).with_for_update()).first()
     if repository.run_of(session, alliance_id, period.label) is not None:
-        raise Conflict("period_settled", period=period.label)
+        raise Conflict(Problem.PERIOD_SETTLED, period=period.label)
     latest = repository.latest_run(session, alliance_id, period.cycle.value)
     if latest is not None and latest.ends_at > period.starts_at:
-        raise Conflict("period_out_of_order", period=period.label, latest=latest.period)
+        raise Conflict(Problem.PERIOD_OUT_OF_ORDER, period=period.label, latest=latest.period)
     run = SettlementRun(
         alliance_id=alliance_id, period=period.label, cycle=period.cycle.value, starts_at=period.starts_at,
         ends_at=period.ends_at, after_posting_id=latest.through_posting_id if latest else 0,
@@ -148,7 +149,7 @@ def _apply(session: Session, actor: Principal, statement: Statement, action: Act
         after = domain.act(before, action, side)
     except domain.Refused as refused:
         if refused.code == "statement_side":
-            raise Forbidden("statement_side", action=action.value) from None
+            raise Forbidden(Problem.STATEMENT_SIDE, action=action.value) from None
         raise Conflict(refused.code, status=refused.params.get("status"), action=action.value) from None
     if after == before:
         return False
@@ -193,7 +194,7 @@ def dispute(session: Session, actor: Principal, statement_id: int, data: Dispute
     known = {line.id for line in repository.lines_of(session, statement.id)}
     unknown = [line_id for line_id in data.line_ids if line_id not in known]
     if unknown:
-        raise Invalid("statement_line_unknown", line_id=str(unknown[0]))
+        raise Invalid(Problem.STATEMENT_LINE_UNKNOWN, line_id=str(unknown[0]))
     _apply(session, actor, statement, Action.DISPUTE, side, reason=data.reason,
            line_ids=sorted(set(data.line_ids)))
     session.flush()
@@ -222,13 +223,13 @@ def adjust(session: Session, actor: Principal, statement_id: int, data: AdjustIn
     lines = {line.id: line for line in repository.lines_of(session, peek.id)}
     for item in data.adjustments:
         if item.line_id not in lines:
-            raise Invalid("statement_line_unknown", line_id=str(item.line_id))
+            raise Invalid(Problem.STATEMENT_LINE_UNKNOWN, line_id=str(item.line_id))
     partners = sorted({lines[i.line_id].party_id for i in data.adjustments
                        if lines[i.line_id].party_type == "merchant"} - {peek.merchant_id})
     locked = {s.merchant_id: s for s in _lock_in_id_order(session, peek, partners)}
     statement = locked[peek.merchant_id]
     if statement.status != Status.DISPUTED.value:
-        raise Conflict("statement_transition", status=statement.status, action=Action.ADJUST.value)
+        raise Conflict(Problem.STATEMENT_TRANSITION, status=statement.status, action=Action.ADJUST.value)
     me = Party(OwnerType.MERCHANT, statement.merchant_id)
     legs: list[Leg] = []
     for item in data.adjustments:

@@ -34,10 +34,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from lianmeng.kit.clock import require_aware
+from lianmeng.kit.vocab import LabelledEnum, pairs
 from lianmeng.merchants.domain import Industry
 
 MAX_KEYWORDS = 10
@@ -49,43 +49,31 @@ CODE_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 RULES_EVERY_HOURS = 24  # the scheduled jobs re-apply an alliance's rules daily (sooner after a taxonomy edit)
 
 
-class TagGroup(StrEnum):
-    INTEREST = "interest"
-    LIFE_STAGE = "life_stage"
-    VEHICLE = "vehicle"
+class TagGroup(LabelledEnum):
+    INTEREST = "interest", "兴趣", "Interests"
+    LIFE_STAGE = "life_stage", "人生阶段", "Life stage"
+    VEHICLE = "vehicle", "车辆", "Vehicle"
 
 
-GROUP_LABELS: dict[TagGroup, tuple[str, str]] = {
-    TagGroup.INTEREST: ("兴趣", "Interests"),
-    TagGroup.LIFE_STAGE: ("人生阶段", "Life stage"),
-    TagGroup.VEHICLE: ("车辆", "Vehicle"),
-}
+GROUP_LABELS: dict[TagGroup, tuple[str, str]] = pairs(TagGroup)
 
 
-class TagSource(StrEnum):
-    RULE = "rule"
-    STAFF = "staff"
-    DECLARED = "declared"
+class TagSource(LabelledEnum):
+    RULE = "rule", "消费数据规则", "From purchase data"
+    STAFF = "staff", "店员添加", "Added by staff"
+    DECLARED = "declared", "会员自选", "Chosen by the member"
 
 
-SOURCE_LABELS: dict[TagSource, tuple[str, str]] = {
-    TagSource.RULE: ("消费数据规则", "From purchase data"),
-    TagSource.STAFF: ("店员添加", "Added by staff"),
-    TagSource.DECLARED: ("会员自选", "Chosen by the member"),
-}
+SOURCE_LABELS: dict[TagSource, tuple[str, str]] = pairs(TagSource)
 
 
-class RuleKind(StrEnum):
-    BOUGHT_KEYWORD = "bought_keyword"
-    VISITED_INDUSTRY = "visited_industry"
-    REPEAT_VISITS = "repeat_visits"
+class RuleKind(LabelledEnum):
+    BOUGHT_KEYWORD = "bought_keyword", "购买含关键词的商品", "Bought an item matching a keyword"
+    VISITED_INDUSTRY = "visited_industry", "到访某行业商户", "Visited merchants of an industry"
+    REPEAT_VISITS = "repeat_visits", "同一商户多次消费", "Repeat visits to one merchant"
 
 
-RULE_KIND_LABELS: dict[RuleKind, tuple[str, str]] = {
-    RuleKind.BOUGHT_KEYWORD: ("购买含关键词的商品", "Bought an item matching a keyword"),
-    RuleKind.VISITED_INDUSTRY: ("到访某行业商户", "Visited merchants of an industry"),
-    RuleKind.REPEAT_VISITS: ("同一商户多次消费", "Repeat visits to one merchant"),
-}
+RULE_KIND_LABELS: dict[RuleKind, tuple[str, str]] = pairs(RuleKind)
 
 
 # --- rules ----------------------------------------------------------------------------------------------------

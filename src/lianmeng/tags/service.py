@@ -18,6 +18,7 @@ from lianmeng.members import repository as members_repo
 from lianmeng.members.models import Member
 from lianmeng.tags import domain, repository
 from lianmeng.tags.domain import TagSource
+from lianmeng.tags.errors import Problem
 from lianmeng.tags.models import MemberTag, TagDefinition
 from lianmeng.tags.schemas import StaffTagIn, TagCreate, TagUpdate
 from lianmeng.tenancy import Principal, policy
@@ -52,7 +53,7 @@ def alliance_of(p: Principal, alliance_id: int | None = None) -> int:
     """The alliance whose taxonomy the caller works on: its own; the platform names one."""
     if p.is_platform:
         if alliance_id is None:
-            raise Invalid("tags_alliance_required")
+            raise Invalid(Problem.TAGS_ALLIANCE_REQUIRED)
         return alliance_id
     if p.alliance_id is None:
         raise Forbidden()
@@ -101,7 +102,7 @@ def update_tag(session: Session, p: Principal, code: str, data: TagUpdate,
         tag.name_en = data.name_en.strip() or tag.name_en
     if data.declarable is not None:
         if data.declarable and not domain.may_declare(tag.group, True):
-            raise Invalid("tag_not_declarable")
+            raise Invalid(Problem.TAG_NOT_DECLARABLE)
         tag.declarable = data.declarable
     if data.active is not None:
         tag.active = data.active
@@ -148,14 +149,14 @@ def add_staff_tag(session: Session, p: Principal, member_id: int, data: StaffTag
     ensure_taxonomy(session, member.alliance_id)
     tag = repository.definition(session, member.alliance_id, data.tag)
     if tag is None or not tag.active:
-        raise Invalid("tag_unknown")
+        raise Invalid(Problem.TAG_UNKNOWN)
     if repository.staff_tag_exists(session, member.id, tag.id, merchant_id):
-        raise Conflict("member_tag_exists")
+        raise Conflict(Problem.MEMBER_TAG_EXISTS)
     row = MemberTag(alliance_id=member.alliance_id, member_id=member.id, tag_id=tag.id,
                     source=TagSource.STAFF.value, merchant_id=merchant_id, staff_id=p.staff_id,
                     user_id=p.id if p.kind == "user" else None, note=data.note.strip(), at=clock.now())
     if not insert_once(session, row):
-        raise Conflict("member_tag_exists")
+        raise Conflict(Problem.MEMBER_TAG_EXISTS)
     return row
 
 
@@ -167,7 +168,7 @@ def remove_staff_tag(session: Session, p: Principal, member_tag_id: int, member_
     if row is None:
         raise NotFound("member_tag")
     if row.source != TagSource.STAFF.value or row.merchant_id != merchant_id:
-        raise Forbidden("member_tag_not_staff")
+        raise Forbidden(Problem.MEMBER_TAG_NOT_STAFF)
     session.delete(row)
     session.flush()
 
@@ -213,7 +214,7 @@ def declare_interests(session: Session, p: Principal, codes: list[str]) -> MyCho
     wanted = set(codes)
     unknown = sorted(wanted - tags.keys())
     if unknown:
-        raise Invalid("tag_unknown", details={"tags": unknown})
+        raise Invalid(Problem.TAG_UNKNOWN, details={"tags": unknown})
     wanted_ids = {tags[c].id for c in wanted}
     held = {row.tag_id: row for row in repository.declared(session, member.id)}
     for tag_id, row in held.items():

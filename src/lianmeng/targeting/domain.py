@@ -18,9 +18,9 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
-from enum import StrEnum
 
 from lianmeng.kit.clock import SHANGHAI, require_aware
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 BP_PER_WHOLE = 10_000
 MAX_HOLDOUT_BP = 5_000  # at most half the audience is held out
@@ -36,41 +36,44 @@ MAX_ATTRIBUTION_DAYS = 90
 DEFAULT_ATTRIBUTION_DAYS = 30
 
 
-class Arm(StrEnum):
-    TREATED = "treated"  # 推荐组: receives the offer
-    HOLDOUT = "holdout"  # 对照组: receives nothing, measures what would have happened anyway
-    RANDOM = "random"  # 随机推荐组: random other members, measures random recommendation
+class Arm(LabelledEnum):
+    TREATED = "treated", "推荐组", "Treated"  # 推荐组: receives the offer
+    # 对照组: receives nothing, measures what would have happened anyway
+    HOLDOUT = "holdout", "对照组(不发送)", "Holdout (sent nothing)"
+    # 随机推荐组: random other members, measures random recommendation
+    RANDOM = "random", "随机推荐组", "Random recommendation"
 
 
-class OfferStatus(StrEnum):
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    FINISHED = "finished"
-    CANCELLED = "cancelled"
+class OfferStatus(LabelledEnum):
+    SCHEDULED = "scheduled", "待发送", "Scheduled"
+    SENDING = "sending", "发送中", "Sending"
+    FINISHED = "finished", "已完成", "Finished"
+    CANCELLED = "cancelled", "已取消", "Cancelled"
 
 
-class RecipientStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    SKIPPED = "skipped"
-    FAILED = "failed"
-    HELD = "held"  # in the holdout: nothing is sent, by design
+class RecipientStatus(LabelledEnum):
+    PENDING = "pending", "待发送", "Waiting to be sent"
+    SENT = "sent", "已发送", "Sent out"
+    SKIPPED = "skipped", "已跳过", "Skipped"
+    FAILED = "failed", "发送失败", "Sending failed"
+    HELD = "held", "对照留存", "Held out"  # in the holdout: nothing is sent, by design
 
 
-class SkipReason(StrEnum):
-    NO_MARKETING_CONSENT = "no_marketing_consent"
-    REFUSED_OFFERS = "refused_offers"
-    FREQUENCY_CAP = "frequency_cap"
-    MEMBER_INACTIVE = "member_inactive"
-    COUPON_LIMIT = "coupon_limit"  # already holds as many of the partner's coupons as one member may
-    STOCK_EXHAUSTED = "stock_exhausted"
-    TEMPLATE_PAUSED = "template_paused"
+class SkipReason(LabelledEnum):
+    NO_MARKETING_CONSENT = "no_marketing_consent", "未同意接收营销信息", "No consent to marketing messages"
+    REFUSED_OFFERS = "refused_offers", "已拒绝个性化推荐", "Refused personalised offers"
+    FREQUENCY_CAP = "frequency_cap", "7 天内已收到 2 条推荐(频次上限)", "Frequency cap: 2 offers in 7 days already"
+    MEMBER_INACTIVE = "member_inactive", "会员已停用", "Member inactive"
+    # already holds as many of the partner's coupons as one member may
+    COUPON_LIMIT = "coupon_limit", "已持有该券(每人限领)", "Already holds this coupon (per-member limit)"
+    STOCK_EXHAUSTED = "stock_exhausted", "券已发完", "Coupon stock used up"
+    TEMPLATE_PAUSED = "template_paused", "伙伴已暂停该券", "The partner paused this coupon"
 
 
-class Channel(StrEnum):
-    SMS = "sms"
-    WECHAT = "wechat"
-    PUSH = "push"
+class Channel(LabelledEnum):
+    SMS = "sms", "短信", "Text message (SMS)"
+    WECHAT = "wechat", "微信模板消息", "WeChat template message"
+    PUSH = "push", "App 推送", "App push notification"
 
 
 OPEN_STATUSES = (OfferStatus.SCHEDULED, OfferStatus.SENDING)
@@ -165,29 +168,8 @@ def message_text(message: str, link: str) -> str:
     return f"{message.strip()} {link}".strip()
 
 
-ARM_LABELS: dict[Arm, tuple[str, str]] = {
-    Arm.TREATED: ("推荐组", "Treated"), Arm.HOLDOUT: ("对照组(不发送)", "Holdout (sent nothing)"),
-    Arm.RANDOM: ("随机推荐组", "Random recommendation"),
-}
-OFFER_STATUS_LABELS: dict[OfferStatus, tuple[str, str]] = {
-    OfferStatus.SCHEDULED: ("待发送", "Scheduled"), OfferStatus.SENDING: ("发送中", "Sending"),
-    OfferStatus.FINISHED: ("已完成", "Finished"), OfferStatus.CANCELLED: ("已取消", "Cancelled"),
-}
-RECIPIENT_STATUS_LABELS: dict[RecipientStatus, tuple[str, str]] = {
-    RecipientStatus.PENDING: ("待发送", "Waiting to be sent"), RecipientStatus.SENT: ("已发送", "Sent out"),
-    RecipientStatus.SKIPPED: ("已跳过", "Skipped"), RecipientStatus.FAILED: ("发送失败", "Sending failed"),
-    RecipientStatus.HELD: ("对照留存", "Held out"),
-}
-SKIP_REASON_LABELS: dict[SkipReason, tuple[str, str]] = {
-    SkipReason.NO_MARKETING_CONSENT: ("未同意接收营销信息", "No consent to marketing messages"),
-    SkipReason.REFUSED_OFFERS: ("已拒绝个性化推荐", "Refused personalised offers"),
-    SkipReason.FREQUENCY_CAP: ("7 天内已收到 2 条推荐(频次上限)", "Frequency cap: 2 offers in 7 days already"),
-    SkipReason.MEMBER_INACTIVE: ("会员已停用", "Member inactive"),
-    SkipReason.COUPON_LIMIT: ("已持有该券(每人限领)", "Already holds this coupon (per-member limit)"),
-    SkipReason.STOCK_EXHAUSTED: ("券已发完", "Coupon stock used up"),
-    SkipReason.TEMPLATE_PAUSED: ("伙伴已暂停该券", "The partner paused this coupon"),
-}
-CHANNEL_LABELS: dict[Channel, tuple[str, str]] = {
-    Channel.SMS: ("短信", "Text message (SMS)"), Channel.WECHAT: ("微信模板消息", "WeChat template message"),
-    Channel.PUSH: ("App 推送", "App push notification"),
-}
+ARM_LABELS: dict[Arm, tuple[str, str]] = pairs(Arm)
+OFFER_STATUS_LABELS: dict[OfferStatus, tuple[str, str]] = pairs(OfferStatus)
+RECIPIENT_STATUS_LABELS: dict[RecipientStatus, tuple[str, str]] = pairs(RecipientStatus)
+SKIP_REASON_LABELS: dict[SkipReason, tuple[str, str]] = pairs(SkipReason)
+CHANNEL_LABELS: dict[Channel, tuple[str, str]] = pairs(Channel)

@@ -24,6 +24,7 @@ from lianmeng.kit import clock
 from lianmeng.kit.errors import Forbidden, Invalid, NotFound
 from lianmeng.targeting import attribution, uplift
 from lianmeng.targeting import results_repository as repo
+from lianmeng.targeting.errors import Problem
 from lianmeng.targeting.models import TargetedOffer
 from lianmeng.targeting.results_schemas import ResultsOut
 from lianmeng.tenancy import Principal
@@ -203,9 +204,9 @@ def combined_results(session: Session, p: Principal, offer_ids: Sequence[int]) -
     partner of any of them, the partner's rules apply to the whole view."""
     chosen = list(dict.fromkeys(offer_ids))
     if not chosen:
-        raise Invalid("targeting_results_no_offer")
+        raise Invalid(Problem.TARGETING_RESULTS_NO_OFFER)
     if len(chosen) > MAX_COMBINED:
-        raise Invalid("targeting_results_too_many", limit=MAX_COMBINED)
+        raise Invalid(Problem.TARGETING_RESULTS_TOO_MANY, limit=MAX_COMBINED)
     read = [_readable(session, p, offer_id) for offer_id in chosen]
     offers = [offer for offer, _ in read]
     view = PARTNER if any(v == PARTNER for _, v in read) else SENDER

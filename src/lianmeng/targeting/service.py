@@ -19,6 +19,7 @@ from lianmeng.members.models import Member
 from lianmeng.merchants.models import Merchant, Store
 from lianmeng.targeting import domain, repository
 from lianmeng.targeting.domain import OfferStatus
+from lianmeng.targeting.errors import Problem
 from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.targeting.schemas import OfferCreate
 from lianmeng.targeting.sending import SendStep, send_due
@@ -40,15 +41,15 @@ def create_offer(session: Session, p: Principal, data: OfferCreate, key: str | N
     found = repository.partner_offers(session, p.alliance_id, merchant_id, clock.today_in_shanghai(now),
                                       data.template_id)
     if not found:
-        raise Invalid("offer_partner_not_agreed")
+        raise Invalid(Problem.OFFER_PARTNER_NOT_AGREED)
     try:
         domain.check_holdout(data.holdout_bp)
     except ValueError:
-        raise Invalid("offer_holdout_range") from None
+        raise Invalid(Problem.OFFER_HOLDOUT_RANGE) from None
     eligible = session.scalar(select(func.count()).select_from(Member).where(
         Member.id.in_(select_members(session, audience)), repository.may_receive())) or 0
     if eligible == 0:
-        raise Invalid("offer_audience_no_consent")
+        raise Invalid(Problem.OFFER_AUDIENCE_NO_CONSENT)
     chosen = found[0]
     offer = TargetedOffer(
         alliance_id=audience.alliance_id, merchant_id=merchant_id, partner_merchant_id=chosen.partner.id,
@@ -69,7 +70,7 @@ def cancel_offer(session: Session, p: Principal, offer_id: int, at: datetime | N
     if not p.is_operator:
         policy.require_offer_sender(p)
     if offer.status not in domain.OPEN_STATUSES:
-        raise Invalid("offer_closed")
+        raise Invalid(Problem.OFFER_CLOSED)
     offer.status = OfferStatus.CANCELLED.value
     offer.finished_at = at or clock.now()
     session.flush()

@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 
+from lianmeng.kit.vocab import LabelledEnum, pairs
 from lianmeng.targeting.domain import ARM_LABELS, Arm
 
 TREATED = Arm.TREATED.value
@@ -37,13 +37,14 @@ BOOTSTRAP_SEED = 20_261_207
 _CHUNK_DRAWS = 4_000_000  # values drawn per bootstrap chunk: bounds memory at 100,000 buyers
 
 
-class UpliftVerdict(StrEnum):
+class UpliftVerdict(LabelledEnum):
     """What a comparison of the treated arm with a baseline arm says, in plain words (VERDICT_WORDS)."""
 
-    HIGHER = "uplift_higher"  # the whole interval of the difference lies above 0
-    LOWER = "uplift_lower"  # … below 0
-    UNCLEAR = "uplift_unclear"  # the interval includes 0
-    TOO_SMALL = "sample_too_small"  # an arm below MIN_ARM members, or without any conversion
+    HIGHER = "uplift_higher", "显著提升", "Significant uplift"  # the whole interval of the difference lies above 0
+    LOWER = "uplift_lower", "显著下降", "Significant drop"  # … below 0
+    UNCLEAR = "uplift_unclear", "不显著", "Not significant"  # the interval includes 0
+    # an arm below MIN_ARM members, or without any conversion
+    TOO_SMALL = "sample_too_small", "样本太小", "Sample too small"
 
 
 VERDICT_WORDS: dict[UpliftVerdict, tuple[str, str]] = {
@@ -55,10 +56,7 @@ VERDICT_WORDS: dict[UpliftVerdict, tuple[str, str]] = {
     UpliftVerdict.TOO_SMALL: (f"样本太小:每组至少需 {MIN_ARM} 人且有成交", f"Sample too small: each arm needs "
                               f"{MIN_ARM} members or more and at least one conversion"),
 }
-VERDICT_LABELS: dict[UpliftVerdict, tuple[str, str]] = {
-    UpliftVerdict.HIGHER: ("显著提升", "Significant uplift"), UpliftVerdict.LOWER: ("显著下降", "Significant drop"),
-    UpliftVerdict.UNCLEAR: ("不显著", "Not significant"), UpliftVerdict.TOO_SMALL: ("样本太小", "Sample too small"),
-}
+VERDICT_LABELS: dict[UpliftVerdict, tuple[str, str]] = pairs(UpliftVerdict)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 DEFAULT_WINDOW_DAYS = 365
 MIN_WINDOW_DAYS = 30
@@ -48,27 +49,18 @@ def scores(values: Sequence[int], higher_is_better: bool = True) -> list[int]:
 # --- 2. the eight RFM classes ----------------------------------------------------------------------------------
 
 
-class RfmClass(StrEnum):
-    IMPORTANT_VALUE = "important_value"  # 重要价值: R high, F high, M high
-    IMPORTANT_DEVELOP = "important_develop"  # 重要发展: R high, F low, M high
-    IMPORTANT_RETAIN = "important_retain"  # 重要保持: R low, F high, M high
-    IMPORTANT_WINBACK = "important_winback"  # 重要挽留: R low, F low, M high
-    GENERAL_VALUE = "general_value"  # 一般价值: R high, F high, M low
-    GENERAL_DEVELOP = "general_develop"  # 一般发展: R high, F low, M low
-    GENERAL_RETAIN = "general_retain"  # 一般保持: R low, F high, M low
-    GENERAL_WINBACK = "general_winback"  # 一般挽留: R low, F low, M low
+class RfmClass(LabelledEnum):
+    IMPORTANT_VALUE = "important_value", "重要价值", "Important: value"  # 重要价值: R high, F high, M high
+    IMPORTANT_DEVELOP = "important_develop", "重要发展", "Important: develop"  # 重要发展: R high, F low, M high
+    IMPORTANT_RETAIN = "important_retain", "重要保持", "Important: retain"  # 重要保持: R low, F high, M high
+    IMPORTANT_WINBACK = "important_winback", "重要挽留", "Important: win back"  # 重要挽留: R low, F low, M high
+    GENERAL_VALUE = "general_value", "一般价值", "General: value"  # 一般价值: R high, F high, M low
+    GENERAL_DEVELOP = "general_develop", "一般发展", "General: develop"  # 一般发展: R high, F low, M low
+    GENERAL_RETAIN = "general_retain", "一般保持", "General: retain"  # 一般保持: R low, F high, M low
+    GENERAL_WINBACK = "general_winback", "一般挽留", "General: win back"  # 一般挽留: R low, F low, M low
 
 
-RFM_CLASS_LABELS: dict[RfmClass, tuple[str, str]] = {
-    RfmClass.IMPORTANT_VALUE: ("重要价值", "Important: value"),
-    RfmClass.IMPORTANT_DEVELOP: ("重要发展", "Important: develop"),
-    RfmClass.IMPORTANT_RETAIN: ("重要保持", "Important: retain"),
-    RfmClass.IMPORTANT_WINBACK: ("重要挽留", "Important: win back"),
-    RfmClass.GENERAL_VALUE: ("一般价值", "General: value"),
-    RfmClass.GENERAL_DEVELOP: ("一般发展", "General: develop"),
-    RfmClass.GENERAL_RETAIN: ("一般保持", "General: retain"),
-    RfmClass.GENERAL_WINBACK: ("一般挽留", "General: win back"),
-}
+RFM_CLASS_LABELS: dict[RfmClass, tuple[str, str]] = pairs(RfmClass)
 
 # (R high, F high, M high) → class; the order of the table is the order shown in charts.
 CLASS_OF: dict[tuple[bool, bool, bool], RfmClass] = {

@@ -13,6 +13,7 @@ from lianmeng.kit.errors import Conflict, NotFound
 from lianmeng.members import repository as members_repo
 from lianmeng.tenancy import Principal, policy
 from lianmeng.vehicles import repository
+from lianmeng.vehicles.errors import Problem
 from lianmeng.vehicles.models import MemberVehicle
 from lianmeng.vehicles.schemas import VehicleCreate
 
@@ -28,7 +29,7 @@ def add_vehicle(session: Session, actor: Principal, member_id: int, data: Vehicl
     policy.require_records_vehicle(actor)
     alliance_id = member.alliance_id
     if repository.holders(session, alliance_id, member.id, data.plate, data.vin):
-        raise Conflict("vehicle_exists")
+        raise Conflict(Problem.VEHICLE_EXISTS)
     vehicle = MemberVehicle(alliance_id=alliance_id, member_id=member.id,
                             merchant_id=None if actor.is_operator else actor.merchant_id,
                             staff_id=None if actor.is_operator else actor.staff_id)
@@ -41,7 +42,7 @@ def add_vehicle(session: Session, actor: Principal, member_id: int, data: Vehicl
         vehicle.vin_hash = repository.vin_hash(alliance_id, data.vin)
         vehicle.vin_masked = crypto.mask_vin(data.vin)
     if not insert_once(session, vehicle):  # recorded at the same moment by another till
-        raise Conflict("vehicle_exists")
+        raise Conflict(Problem.VEHICLE_EXISTS)
     return vehicle
 
 

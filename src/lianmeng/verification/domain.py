@@ -22,8 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from typing import Any
+
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 # --- the credit code ---------------------------------------------------------------------------------------------
 
@@ -45,28 +46,22 @@ PROVINCES = frozenset({"10", "11", "12", "13", "14", "15", "21", "22", "23", "31
 CODE_LENGTH = 18
 
 
-class CodeProblem(StrEnum):
+class CodeProblem(LabelledEnum):
     """Why a credit code is refused (shown as words: the codes never reach a page)."""
 
-    LENGTH = "code_length"
-    ALPHABET = "code_alphabet"
-    AUTHORITY = "code_authority"
-    ORG_TYPE = "code_org_type"
-    DIVISION = "code_division"
-    ORG_CHECK = "code_org_check"
-    CHECK = "code_check"
+    LENGTH = "code_length", "统一社会信用代码应为 18 位", "A unified social credit code has 18 characters"
+    ALPHABET = "code_alphabet", "含有不允许的字符(不用 I、O、S、V、Z)", "A character is not allowed (no I, O, S, V, Z)"
+    AUTHORITY = "code_authority", "第 1 位登记管理部门代码无效", "Position 1 (registration authority) is invalid"
+    ORG_TYPE = "code_org_type", "第 2 位机构类别代码无效", "Position 2 (organisation type) is invalid"
+    DIVISION = "code_division", "第 3-8 位行政区划代码无效", "Positions 3-8 (administrative division) are invalid"
+    ORG_CHECK = (
+        "code_org_check", "第 9-17 位组织机构代码校验位不符",
+        "The organisation code (positions 9-17) fails its check",
+    )
+    CHECK = "code_check", "第 18 位校验码不符", "The check character (position 18) does not match"
 
 
-CODE_PROBLEM_LABELS: dict[CodeProblem, tuple[str, str]] = {
-    CodeProblem.LENGTH: ("统一社会信用代码应为 18 位", "A unified social credit code has 18 characters"),
-    CodeProblem.ALPHABET: ("含有不允许的字符(不用 I、O、S、V、Z)", "A character is not allowed (no I, O, S, V, Z)"),
-    CodeProblem.AUTHORITY: ("第 1 位登记管理部门代码无效", "Position 1 (registration authority) is invalid"),
-    CodeProblem.ORG_TYPE: ("第 2 位机构类别代码无效", "Position 2 (organisation type) is invalid"),
-    CodeProblem.DIVISION: ("第 3-8 位行政区划代码无效", "Positions 3-8 (administrative division) are invalid"),
-    CodeProblem.ORG_CHECK: ("第 9-17 位组织机构代码校验位不符",
-                             "The organisation code (positions 9-17) fails its check"),
-    CodeProblem.CHECK: ("第 18 位校验码不符", "The check character (position 18) does not match"),
-}
+CODE_PROBLEM_LABELS: dict[CodeProblem, tuple[str, str]] = pairs(CodeProblem)
 
 
 def normalise_code(text: str) -> str:
@@ -118,67 +113,49 @@ def valid_code(code: str) -> bool:
 # --- statuses and the automatic rules ----------------------------------------------------------------------------
 
 
-class VerificationStatus(StrEnum):
-    UNVERIFIED = "unverified"
-    AUTO_VERIFIED = "auto_verified"
-    VERIFIED = "verified"
-    REJECTED = "rejected"
+class VerificationStatus(LabelledEnum):
+    UNVERIFIED = "unverified", "未验真", "Not verified"
+    AUTO_VERIFIED = "auto_verified", "自动验真通过", "Passed the automatic checks"
+    VERIFIED = "verified", "人工验真通过", "Verified by hand"
+    REJECTED = "rejected", "验真未通过", "Rejected"
 
 
-STATUS_LABELS: dict[VerificationStatus, tuple[str, str]] = {
-    VerificationStatus.UNVERIFIED: ("未验真", "Not verified"),
-    VerificationStatus.AUTO_VERIFIED: ("自动验真通过", "Passed the automatic checks"),
-    VerificationStatus.VERIFIED: ("人工验真通过", "Verified by hand"),
-    VerificationStatus.REJECTED: ("验真未通过", "Rejected"),
-}
+STATUS_LABELS: dict[VerificationStatus, tuple[str, str]] = pairs(VerificationStatus)
 
 # the queue: what no person has decided yet
 AWAITING = (VerificationStatus.UNVERIFIED, VerificationStatus.AUTO_VERIFIED)
 
 
-class VerificationRule(StrEnum):
-    CHECK_DIGIT = "check_digit"
-    CODE_UNIQUE = "code_unique"
-    LEGAL_PERSON = "legal_person"
-    REGISTERED_ADDRESS = "registered_address"
-    LICENCE_REF = "licence_ref"
+class VerificationRule(LabelledEnum):
+    CHECK_DIGIT = "check_digit", "信用代码校验", "Credit code check"
+    CODE_UNIQUE = "code_unique", "信用代码联盟内唯一", "Credit code unique in the alliance"
+    LEGAL_PERSON = "legal_person", "法定代表人", "Legal person"
+    REGISTERED_ADDRESS = "registered_address", "注册地址", "Registered address"
+    LICENCE_REF = "licence_ref", "营业执照编号", "Licence reference"
 
 
-RULE_LABELS: dict[VerificationRule, tuple[str, str]] = {
-    VerificationRule.CHECK_DIGIT: ("信用代码校验", "Credit code check"),
-    VerificationRule.CODE_UNIQUE: ("信用代码联盟内唯一", "Credit code unique in the alliance"),
-    VerificationRule.LEGAL_PERSON: ("法定代表人", "Legal person"),
-    VerificationRule.REGISTERED_ADDRESS: ("注册地址", "Registered address"),
-    VerificationRule.LICENCE_REF: ("营业执照编号", "Licence reference"),
-}
+RULE_LABELS: dict[VerificationRule, tuple[str, str]] = pairs(VerificationRule)
 
 
-class SubjectKind(StrEnum):
+class SubjectKind(LabelledEnum):
     """What is verified: an alliance merchant or a prospect (a partner candidate)."""
 
-    MERCHANT = "merchant"
-    PROSPECT = "prospect"
+    MERCHANT = "merchant", "联盟商户", "Alliance merchant"
+    PROSPECT = "prospect", "潜在伙伴", "Prospect"
 
 
-SUBJECT_LABELS: dict[SubjectKind, tuple[str, str]] = {
-    SubjectKind.MERCHANT: ("联盟商户", "Alliance merchant"),
-    SubjectKind.PROSPECT: ("潜在伙伴", "Prospect"),
-}
+SUBJECT_LABELS: dict[SubjectKind, tuple[str, str]] = pairs(SubjectKind)
 
 
-class VerificationAction(StrEnum):
+class VerificationAction(LabelledEnum):
     """What an audit event records."""
 
-    ENTERED = "fields_entered"
-    HAND_VERIFIED = "hand_verified"
-    REJECTED = "hand_rejected"
+    ENTERED = "fields_entered", "录入/修改资料并自动校验", "Details entered; automatic checks run"
+    HAND_VERIFIED = "hand_verified", "人工验真通过", "Verified by hand"
+    REJECTED = "hand_rejected", "驳回", "Rejected"
 
 
-ACTION_LABELS: dict[VerificationAction, tuple[str, str]] = {
-    VerificationAction.ENTERED: ("录入/修改资料并自动校验", "Details entered; automatic checks run"),
-    VerificationAction.HAND_VERIFIED: ("人工验真通过", "Verified by hand"),
-    VerificationAction.REJECTED: ("驳回", "Rejected"),
-}
+ACTION_LABELS: dict[VerificationAction, tuple[str, str]] = pairs(VerificationAction)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from lianmeng.partners.models import Candidate
 from lianmeng.tenancy import Principal, policy
 from lianmeng.verification import domain, repository
 from lianmeng.verification.domain import AWAITING, Entry, SubjectKind, VerificationAction, VerificationStatus
+from lianmeng.verification.errors import Problem
 from lianmeng.verification.models import VerificationEvent
 from lianmeng.verification.schemas import DETAIL_FIELDS, EventOut, FindingOut, SubjectDetailOut, SubjectOut
 
@@ -101,9 +102,9 @@ def verify(session: Session, actor: Principal, kind: SubjectKind, subject_id: in
     subject = subject_of(session, actor, kind, subject_id, lock=True)
     policy.require_verifier(actor)
     if not domain.may_verify(VerificationStatus(subject.verification_status)):
-        raise Conflict("verification_decided")
+        raise Conflict(Problem.VERIFICATION_DECIDED)
     if not subject.credit_code:
-        raise Invalid("verification_needs_code")
+        raise Invalid(Problem.VERIFICATION_NEEDS_CODE)
     before, status_before = _snapshot(subject), subject.verification_status
     subject.verification_status = VerificationStatus.VERIFIED.value
     subject.verification_reviewed_by_user_id = actor.id if actor.kind == "user" else None
@@ -118,9 +119,9 @@ def reject(session: Session, actor: Principal, kind: SubjectKind, subject_id: in
     subject = subject_of(session, actor, kind, subject_id, lock=True)
     policy.require_verifier(actor)
     if not reason.strip():
-        raise Invalid("verification_reason_required")
+        raise Invalid(Problem.VERIFICATION_REASON_REQUIRED)
     if not domain.may_reject(VerificationStatus(subject.verification_status)):
-        raise Conflict("verification_decided")
+        raise Conflict(Problem.VERIFICATION_DECIDED)
     before, status_before = _snapshot(subject), subject.verification_status
     subject.verification_status = VerificationStatus.REJECTED.value
     subject.verification_reviewed_by_user_id = actor.id if actor.kind == "user" else None

@@ -1,9 +1,10 @@
 """Every stored code a page shows, in words (zh-CN, en): one table per kind of code, kept once.
 
-Tables that a capability's domain already holds (agreement statuses, industries, roles, statement statuses…) are
-used from there; the others live here, in one place instead of inside each page module. Pages render a code with
-the `label` filter, `{{ agreement.status|label("agreement_status") }}`, or `page.label(...)` in Python; a code
-without a word (a merchant's own tier name, say) is shown as it was typed.
+The words live beside the values in each vocabulary's LabelledEnum (kit/vocab.py; `Tier.GOLD = "gold", "金卡会员",
+"Gold"`), in the capability's domain; the tables here are built from those enums (`pairs(Tier)`), and only the few
+codes that have no enum yet keep a small table here. Pages render a code with the `label` filter,
+`{{ agreement.status|label("agreement_status") }}`, or `page.label(...)` in Python; a code without a word (a
+merchant's own tier name, say) is shown as it was typed.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from lianmeng.dedup import domain as dedup
 from lianmeng.dedup.schemas import VERDICT_LABELS as DEDUP_VERDICT_LABELS
 from lianmeng.distance import domain as distance
 from lianmeng.jointcards.domain import JointProductStatus
-from lianmeng.ledger.domain import AccountKind
-from lianmeng.members.domain import Gender, MemberStatus
+from lianmeng.kit.vocab import pairs
+from lianmeng.ledger.domain import AccountKind, PostingCause
+from lianmeng.members.domain import Gender, MemberStatus, Tier
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
 from lianmeng.merging import domain as merging
 from lianmeng.ownership import domain as ownership
@@ -42,30 +44,10 @@ from lianmeng.withdrawals.domain import PAYOUT_METHOD_LABELS, Decision, Withdraw
 
 Pair = tuple[str, str]
 
-GENDER_LABELS: dict[Gender, Pair] = {
-    Gender.FEMALE: ("女", "Female"), Gender.MALE: ("男", "Male"), Gender.OTHER: ("其他", "Another gender"),
-    Gender.UNDISCLOSED: ("未填写", "Not given"),
-}
-TIER_LABELS: dict[str, Pair] = {
-    "standard": ("普通会员", "Standard"), "silver": ("银卡会员", "Silver"), "gold": ("金卡会员", "Gold"),
-    "black": ("黑卡会员", "Black"),
-}
-AGREEMENT_ACTION_LABELS: dict[agreements.AgreementAction, Pair] = {
-    agreements.AgreementAction.PROPOSE: ("提交对方确认", "Propose"),
-    agreements.AgreementAction.WITHDRAW: ("撤回", "Withdraw"),
-    agreements.AgreementAction.ACCEPT: ("接受", "Accept"),
-    agreements.AgreementAction.REJECT: ("拒绝", "Reject"),
-    agreements.AgreementAction.ACTIVATE: ("生效", "Activate"),
-    agreements.AgreementAction.SUSPEND: ("暂停", "Suspend"),
-    agreements.AgreementAction.RESUME: ("恢复", "Resume"),
-    agreements.AgreementAction.TERMINATE: ("终止", "Terminate"),
-    agreements.AgreementAction.COUNTER: ("修改条款还价", "Counter-offer"),
-}
-AGREEMENT_EVENT_LABELS: dict[str, Pair] = {
-    "create": ("创建草稿", "Drafted"), "update": ("修改条款", "Terms changed"),
-    **{action.value: label for action, label in AGREEMENT_ACTION_LABELS.items()},
-    "counter": ("还价(提出新条款)", "Counter-offer (new terms)"),
-}
+GENDER_LABELS: dict[Gender, Pair] = pairs(Gender)
+TIER_LABELS: dict[Tier, Pair] = pairs(Tier)
+AGREEMENT_ACTION_LABELS: dict[agreements.AgreementAction, Pair] = pairs(agreements.AgreementAction)
+AGREEMENT_EVENT_LABELS: dict[agreements.AgreementEventKind, Pair] = pairs(agreements.AgreementEventKind)
 # the terms of an agreement, as its history names what an edit or a counter-offer changed
 AGREEMENT_FIELD_LABELS: dict[str, Pair] = {
     "title": ("协议名称", "title"), "modes": ("合作模式", "modes"), "commission_terms": ("佣金", "commission"),
@@ -78,17 +60,8 @@ TERM_PAYEE_LABELS: dict[str, Pair] = {
     "merchant": ("推荐商户", "Referring merchant"), "staff": ("推荐导购", "Referring staff member"),
     "both": ("商户与导购", "Merchant and staff member"),
 }
-COUPON_KIND_LABELS: dict[CouponKind, Pair] = {
-    CouponKind.AMOUNT_OFF: ("立减券", "Amount off"),
-    CouponKind.PERCENT_OFF: ("折扣券", "Percent off"),
-    CouponKind.FREE_ITEM: ("体验/赠品券", "Free item"),
-    CouponKind.CASH_VOUCHER: ("代金券", "Cash voucher"),
-}
-ACCEPTANCE_LABELS: dict[Acceptance, Pair] = {
-    Acceptance.OWNER: ("仅本店", "Only here"),
-    Acceptance.ALLIANCE: ("联盟通用", "Alliance-wide"),
-    Acceptance.SELECTED: ("指定商户/门店", "Selected merchants"),
-}
+COUPON_KIND_LABELS: dict[CouponKind, Pair] = pairs(CouponKind)
+ACCEPTANCE_LABELS: dict[Acceptance, Pair] = pairs(Acceptance)
 ACTIVE_PAUSED: dict[str, Pair] = {"active": ("发放中", "Active"), "paused": ("已暂停", "Paused")}
 JOINT_CARD_LABELS: dict[str, Pair] = {
     "active": ("使用中", "Active"), "refunded": ("已退款", "Refunded"), "expired": ("已过期", "Expired"),
@@ -96,51 +69,19 @@ JOINT_CARD_LABELS: dict[str, Pair] = {
 JOINT_PRODUCT_LABELS: dict[JointProductStatus, Pair] = {
     JointProductStatus.ACTIVE: ("在售", "On sale"), JointProductStatus.PAUSED: ("已停售", "Paused"),
 }
-CAMPAIGN_STATUS_LABELS: dict[CampaignStatus, Pair] = {
-    CampaignStatus.DRAFT: ("草稿", "Draft"), CampaignStatus.ACTIVE: ("进行中", "Active"),
-    CampaignStatus.CLOSED: ("已结束", "Closed"),
-}
-MERCHANT_STATUS_LABELS: dict[MerchantStatus, Pair] = {
-    MerchantStatus.ACTIVE: ("营业中", "Active"), MerchantStatus.SUSPENDED: ("已暂停", "Suspended"),
-}
+CAMPAIGN_STATUS_LABELS: dict[CampaignStatus, Pair] = pairs(CampaignStatus)
+MERCHANT_STATUS_LABELS: dict[MerchantStatus, Pair] = pairs(MerchantStatus)
 MEMBER_STATUS_LABELS: dict[str, Pair] = {
-    MemberStatus.ACTIVE: ("正常", "Active"), MemberStatus.BLOCKED: ("已停用", "Blocked"),
+    **{str(status): words for status, words in pairs(MemberStatus).items()},
     merging.TOMBSTONE: ("已合并", "Merged into another member"),
 }
-MERGE_STATUS_LABELS: dict[merging.MergeStatus, Pair] = {
-    merging.MergeStatus.IN_FORCE: ("已合并", "Merged"), merging.MergeStatus.REVERSED: ("已撤销", "Undone"),
-}
-MERGE_EVENT_LABELS: dict[merging.MergeEventKind, Pair] = {
-    merging.MergeEventKind.MERGE: ("合并", "Merge"), merging.MergeEventKind.UNDO: ("撤销合并", "Undo of a merge"),
-}
-PLACE_KIND_LABELS: dict[merging.PlaceKind, Pair] = {
-    merging.PlaceKind.STORE: ("门店", "Store"), merging.PlaceKind.PROSPECT: ("潜在伙伴", "Prospect"),
-    merging.PlaceKind.MERCHANT: ("商户", "Merchant"),
-}
-ACCOUNT_LABELS: dict[AccountKind, Pair] = {
-    AccountKind.POINTS: ("联盟积分", "Alliance points"),
-    AccountKind.POINTS_DEBT: ("积分欠额", "Points owed"),
-    AccountKind.STORED_VALUE: ("储值余额", "Stored value"),
-}
-LEDGER_CAUSE_LABELS: dict[str, Pair] = {
-    "order": ("消费", "Purchase"), "commission": ("佣金", "Commission"), "refund": ("退款", "Refund"),
-    "expiry": ("积分过期", "Points expired"), "top_up": ("充值", "Top-up"), "release": ("返利解冻", "Rebate released"),
-    "withdrawal": ("提现", "Withdrawal"), "joint_card_sale": ("联合卡售卡", "Joint card sold"),
-    "joint_card_use": ("联合卡核销", "Joint card used"), "joint_card_refund": ("联合卡退卡", "Joint card refunded"),
-    "joint_card_expiry": ("联合卡过期", "Joint card expired"), "campaign_cost": ("活动费用", "Campaign cost"),
-    "recruit_bounty": ("招募奖励", "Recruit bounty"),
-    "member_merge": ("会员合并", "Member merge"), "member_merge_undo": ("撤销会员合并", "Member merge undone"),
-}
-WITHDRAWAL_STATUS_LABELS: dict[WithdrawalStatus, Pair] = {
-    WithdrawalStatus.REQUESTED: ("待审核", "Requested"),
-    WithdrawalStatus.APPROVED: ("已批准,待打款", "Approved, to be paid"),
-    WithdrawalStatus.REJECTED: ("已拒绝", "Rejected"),
-    WithdrawalStatus.PAID: ("已打款", "Paid"),
-}
-DECISION_LABELS: dict[Decision, Pair] = {
-    Decision.APPROVE: ("批准", "Approve"), Decision.REJECT: ("拒绝", "Reject"),
-    Decision.PAY: ("确认已打款", "Mark paid"),
-}
+MERGE_STATUS_LABELS: dict[merging.MergeStatus, Pair] = pairs(merging.MergeStatus)
+MERGE_EVENT_LABELS: dict[merging.MergeEventKind, Pair] = pairs(merging.MergeEventKind)
+PLACE_KIND_LABELS: dict[merging.PlaceKind, Pair] = pairs(merging.PlaceKind)
+ACCOUNT_LABELS: dict[AccountKind, Pair] = pairs(AccountKind)
+LEDGER_CAUSE_LABELS: dict[PostingCause, Pair] = pairs(PostingCause)
+WITHDRAWAL_STATUS_LABELS: dict[WithdrawalStatus, Pair] = pairs(WithdrawalStatus)
+DECISION_LABELS: dict[Decision, Pair] = pairs(Decision)
 PAYEE_TYPE_LABELS: dict[str, Pair] = {"merchant": ("商户", "Merchant"), "staff": ("员工", "Staff member")}
 STATEMENT_ACTION_LABELS: dict[settlement.Action, Pair] = settlement.ACTION_LABELS
 

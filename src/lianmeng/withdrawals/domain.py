@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
-from enum import StrEnum
+
+from lianmeng.kit.vocab import LabelledEnum, pairs
 
 
-class WithdrawalStatus(StrEnum):
-    REQUESTED = "requested"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    PAID = "paid"
+class WithdrawalStatus(LabelledEnum):
+    REQUESTED = "requested", "待审核", "Requested"
+    APPROVED = "approved", "已批准,待打款", "Approved, to be paid"
+    REJECTED = "rejected", "已拒绝", "Rejected"
+    PAID = "paid", "已打款", "Paid"
 
 
-class Decision(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    PAY = "pay"
+class Decision(LabelledEnum):
+    APPROVE = "approve", "批准", "Approve"
+    REJECT = "reject", "拒绝", "Reject"
+    PAY = "pay", "确认已打款", "Mark paid"
 
 
 FLOW: dict[tuple[WithdrawalStatus, Decision], WithdrawalStatus] = {
@@ -42,19 +43,15 @@ def check_request(amount_fen: int, minimum_fen: int, fee_fen: int) -> str | None
     return None
 
 
-class PayoutMethod(StrEnum):
+class PayoutMethod(LabelledEnum):
     """Where a withdrawal is paid to."""
 
-    WECHAT_PAY = "wechat_pay"
-    ALIPAY = "alipay"
-    BANK_CARD = "bank_card"
+    WECHAT_PAY = "wechat_pay", "微信支付", "WeChat Pay"
+    ALIPAY = "alipay", "支付宝", "Alipay"
+    BANK_CARD = "bank_card", "银行卡", "Bank card"
 
 
-PAYOUT_METHOD_LABELS: dict[PayoutMethod, tuple[str, str]] = {
-    PayoutMethod.WECHAT_PAY: ("微信支付", "WeChat Pay"),
-    PayoutMethod.ALIPAY: ("支付宝", "Alipay"),
-    PayoutMethod.BANK_CARD: ("银行卡", "Bank card"),
-}
+PAYOUT_METHOD_LABELS: dict[PayoutMethod, tuple[str, str]] = pairs(PayoutMethod)
 
 _MOBILE = re.compile(r"^1\d{10}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")

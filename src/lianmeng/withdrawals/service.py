@@ -16,10 +16,11 @@ from lianmeng.commissions.service import FEES, payee_ref
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import AppError, Forbidden, Invalid
 from lianmeng.ledger import service as ledger
-from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType
+from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, PostingCause
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy import Principal, policy
 from lianmeng.withdrawals import domain, repository
+from lianmeng.withdrawals.errors import Problem
 from lianmeng.withdrawals.models import PayoutAccount, Withdrawal
 from lianmeng.withdrawals.schemas import PayoutAccountCreate, WithdrawalCreate, WithdrawalDecision
 
@@ -33,11 +34,11 @@ def _payee_merchant(session: Session, actor: Principal, payee_type: str, payee_i
     if payee_type == "staff":
         staff = merchants_repo.get_staff(session, actor, payee_id)
         if actor.role is not Role.STORE_STAFF or actor.staff_id != staff.id:
-            raise Forbidden("withdrawal_not_payee")
+            raise Forbidden(Problem.WITHDRAWAL_NOT_PAYEE)
         return staff.merchant_id
     merchant = merchants_repo.get_merchant(session, actor, payee_id)
     if actor.role is not Role.MERCHANT_ADMIN or actor.merchant_id != merchant.id:
-        raise Forbidden("withdrawal_not_payee")
+        raise Forbidden(Problem.WITHDRAWAL_NOT_PAYEE)
     return merchant.id
 
 
@@ -48,7 +49,7 @@ def _owner(session: Session, actor: Principal) -> tuple[str, int, int]:
         return "staff", staff.id, staff.merchant_id
     if actor.role is Role.MERCHANT_ADMIN and actor.merchant_id is not None:
         return "merchant", actor.merchant_id, actor.merchant_id
-    raise Forbidden("withdrawal_not_payee")
+    raise Forbidden(Problem.WITHDRAWAL_NOT_PAYEE)
 
 
 def add_payout_account(session: Session, actor: Principal, data: PayoutAccountCreate) -> PayoutAccount:
@@ -57,9 +58,9 @@ def add_payout_account(session: Session, actor: Principal, data: PayoutAccountCr
     method = domain.PayoutMethod(data.method)
     account = domain.normalise_account(method, data.account)
     if account is None:
-        raise Invalid("payout_account_invalid")
+        raise Invalid(Problem.PAYOUT_ACCOUNT_INVALID)
     if method is domain.PayoutMethod.BANK_CARD and not data.bank_name.strip():
-        raise Invalid("payout_bank_required")
+        raise Invalid(Problem.PAYOUT_BANK_REQUIRED)
     merchant = merchants_repo.get_merchant(session, actor, merchant_id)
     row = PayoutAccount(
         alliance_id=merchant.alliance_id, owner_type=owner_type, owner_id=owner_id, merchant_id=merchant_id,
@@ -77,7 +78,7 @@ def remove_payout_account(session: Session, actor: Principal, account_id: int) -
     row = repository.get_payout_account(session, actor, account_id, lock=True)
     owner_type, owner_id, _ = _owner(session, actor)
     if (row.owner_type, row.owner_id) != (owner_type, owner_id):
-        raise Forbidden("withdrawal_not_payee")
+        raise Forbidden(Problem.WITHDRAWAL_NOT_PAYEE)
     if row.removed_at is None:
         row.removed_at = clock.now()
         session.flush()
@@ -87,12 +88,12 @@ def remove_payout_account(session: Session, actor: Principal, account_id: int) -
 def _payout_account(session: Session, payee_type: str, payee_id: int, chosen: int | None) -> PayoutAccount:
     accounts = repository.payout_accounts_of(session, payee_type, payee_id)
     if not accounts:
-        raise Invalid("payout_account_required")
+        raise Invalid(Problem.PAYOUT_ACCOUNT_REQUIRED)
     if chosen is None:
         return accounts[0]
     found = next((a for a in accounts if a.id == chosen), None)
     if found is None:
-        raise Invalid("payout_account_unknown", payout_account_id=chosen)
+        raise Invalid(Problem.PAYOUT_ACCOUNT_UNKNOWN, payout_account_id=chosen)
     return found
 
 
@@ -114,7 +115,8 @@ def request(session: Session, actor: Principal, data: WithdrawalCreate) -> Withd
     session.flush()
     legs = [Leg(payee_ref(data.payee_type, data.payee_id, AccountKind.REBATE_AVAILABLE), -data.amount_fen),
             Leg(payee_ref(data.payee_type, data.payee_id, AccountKind.WITHDRAWAL_PENDING), data.amount_fen)]
-    ledger.post(session, alliance.id, f"withdrawal:{withdrawal.id}:hold", "withdrawal", legs, cause_id=withdrawal.id)
+    ledger.post(session, alliance.id, f"withdrawal:{withdrawal.id}:hold", PostingCause.WITHDRAWAL, legs,
+                cause_id=withdrawal.id)
     return withdrawal
 
 
@@ -130,14 +132,15 @@ def decide(session: Session, actor: Principal, withdrawal_id: int, data: Withdra
     current = domain.WithdrawalStatus(withdrawal.status)
     target = domain.next_status(current, data.decision)
     if target is None:
-        raise AppError("withdrawal_transition", status_code=409, status=current.value, action=data.decision.value)
+        raise AppError(Problem.WITHDRAWAL_TRANSITION, status_code=409, status=current.value, action=data.decision.value)
     now = clock.now()
     pending = payee_ref(withdrawal.payee_type, withdrawal.payee_id, AccountKind.WITHDRAWAL_PENDING)
     if target is domain.WithdrawalStatus.REJECTED:
         legs = [Leg(pending, -withdrawal.amount_fen),
                 Leg(payee_ref(withdrawal.payee_type, withdrawal.payee_id, AccountKind.REBATE_AVAILABLE),
                     withdrawal.amount_fen)]
-        ledger.post(session, withdrawal.alliance_id, f"withdrawal:{withdrawal.id}:return", "withdrawal", legs,
+        ledger.post(session, withdrawal.alliance_id, f"withdrawal:{withdrawal.id}:return", PostingCause.WITHDRAWAL,
+                    legs,
                     cause_id=withdrawal.id)
         withdrawal.reason = data.reason
     elif target is domain.WithdrawalStatus.PAID:
@@ -146,7 +149,7 @@ def decide(session: Session, actor: Principal, withdrawal_id: int, data: Withdra
         legs = [Leg(pending, -withdrawal.amount_fen), Leg(PAID_OUT, withdrawal.amount_fen - withdrawal.fee_fen)]
         if withdrawal.fee_fen:
             legs.append(Leg(FEES, withdrawal.fee_fen))
-        ledger.post(session, withdrawal.alliance_id, f"withdrawal:{withdrawal.id}:paid", "withdrawal", legs,
+        ledger.post(session, withdrawal.alliance_id, f"withdrawal:{withdrawal.id}:paid", PostingCause.WITHDRAWAL, legs,
                     cause_id=withdrawal.id)
         withdrawal.payout_reference = data.payout_reference
         withdrawal.paid_at = now
