@@ -16,6 +16,7 @@ from lianmeng.db import unit_of_work
 from lianmeng.dedup import service as dedup
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
+from lianmeng.notifications import service as notifications
 from lianmeng.overlap import service as overlap
 from lianmeng.ownership import service as ownership
 from lianmeng.points import service as points
@@ -45,6 +46,7 @@ class JobReport:
     rule_tags_removed: int = 0
     members_back_in_pool: int = 0
     dedup_alliances_scanned: int = 0
+    points_expiry_notices: int = 0
 
 
 def _each_due(database_url: str | None, at: datetime | None, due: Callable[[Session, datetime | None], list[int]],
@@ -64,6 +66,8 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         released = commissions.release_matured(session, at)
     with unit_of_work(database_url) as session:
         expired = points.expire_due(session, at)
+    with unit_of_work(database_url) as session:  # after the expiry: points already gone are not announced
+        notices = notifications.warn_expiring_points(session, at)
     with unit_of_work(database_url) as session:
         card_fen = jointcards.expire_due(session, at)
     with unit_of_work(database_url) as session:
@@ -81,7 +85,7 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
                      targeted_offers_refreshed=refresh_targeted_offers(database_url, at), offers_sent=sent,
                      value_alliances_refreshed=valued, rule_tags_added=tagged.added,
                      rule_tags_removed=tagged.removed, members_back_in_pool=back_in_pool,
-                     dedup_alliances_scanned=find_duplicates(database_url, at))
+                     dedup_alliances_scanned=find_duplicates(database_url, at), points_expiry_notices=notices)
 
 
 def find_duplicates(database_url: str | None = None, at: datetime | None = None) -> int:
