@@ -152,9 +152,8 @@ def test_rebates_released_and_withdrawals_decided_tell_the_payee(world: World, s
 
 
 def test_a_statement_issued_tells_its_merchants_admins(world: World, session: Session) -> None:
-    from tests.integration.settlement.test_settlement import poster_in_october, runner
-
     from lianmeng.cli import app
+    from tests.integration.settlement.test_settlement import poster_in_october, runner
 
     poster_in_october(world)
     url = world.client.app.state.database_url  # type: ignore[attr-defined]
