@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 from lianmeng.auth.domain import Role
@@ -55,8 +55,8 @@ MEMBER_KIND_LABELS: dict[MemberKind, Pair] = {
 }
 
 
-class Audience(StrEnum):
-    """Who among a merchant's logins a kind goes to."""
+class Audience(Enum):
+    """Who among a merchant's logins a kind goes to (never shown)."""
 
     MERCHANT_ADMINS = "merchant_admins"  # the merchant's admin logins (owner, managers)
     PAYEE = "payee"  # the one the money is for: a staff member's own login, or the merchant's admins

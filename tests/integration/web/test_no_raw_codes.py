@@ -219,7 +219,8 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "OwnershipChange": "ownership_change", "AssignBasis": "assign_basis",
             "DedupKind": "dedup_kind", "CandidateState": "dedup_state", "FieldAgreement": "dedup_agreement",
             "ThresholdDecision": "dedup_decision", "DedupVerdict": "dedup_verdict",
-            "MergeStatus": "merge_status", "MergeEventKind": "merge_event", "PlaceKind": "place_kind"}
+            "MergeStatus": "merge_status", "MergeEventKind": "merge_event", "PlaceKind": "place_kind",
+            "StaffKind": "notification_kind", "MemberKind": "message_kind"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
