@@ -263,7 +263,8 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
                   f"alliances' member values refreshed: {report.value_alliances_refreshed:,}  "
                   f"members back in the pool (not served): {report.members_back_in_pool:,}  "
                   f"alliances scanned for duplicates: {report.dedup_alliances_scanned:,}  "
-                  f"alliances' referral rollups refreshed: {report.referral_rollups_refreshed:,}")
+                  f"alliances' referral rollups refreshed: {report.referral_rollups_refreshed:,}  "
+                  f"points expiry notices queued: {report.points_expiry_notices:,}")
 
 
 PeriodOpt = Annotated[str, typer.Option(

@@ -44,6 +44,8 @@ from lianmeng.members.web import router as members_pages
 from lianmeng.merchants.api import router as merchants_router
 from lianmeng.merging.api import router as merging_router
 from lianmeng.merging.web import router as merging_pages
+from lianmeng.notifications.api import router as notifications_router
+from lianmeng.notifications.web import router as notifications_pages
 from lianmeng.orders.api import router as orders_router
 from lianmeng.overlap.api import router as overlap_router
 from lianmeng.overlap.web import router as overlap_pages
@@ -134,7 +136,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
                    profiles_router, ownership_router, vehicles_router,
-                   dedup_router):
+                   dedup_router, notifications_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -148,7 +150,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
                   tags_member_pages, verification_pages, profiles_pages, ownership_pages, vehicles_pages,
-                  dedup_pages):
+                  dedup_pages, notifications_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

@@ -22,6 +22,7 @@ from lianmeng.ledger.models import Account, Entry, Posting
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
 from lianmeng.merging.models import MemberMerge, MergeEvent
+from lianmeng.notifications.models import MemberMessage, MemberMessageOptOut, Notification, NotificationOptOut
 from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
 from lianmeng.ownership.models import MemberOwner, OwnershipPeriod, OwnershipSettings
@@ -80,6 +81,8 @@ __all__ = [
     "JointTier",
     "Member",
     "MemberMerge",
+    "MemberMessage",
+    "MemberMessageOptOut",
     "MemberOwner",
     "MemberTag",
     "MemberValue",
@@ -90,6 +93,8 @@ __all__ = [
     "MerchantBase",
     "MergeEvent",
     "MysteryVisit",
+    "Notification",
+    "NotificationOptOut",
     "OfferRecipient",
     "OneTimeCode",
     "Order",

@@ -21,6 +21,7 @@ from lianmeng.commissions import domain as commissions_domain
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound
 from lianmeng.merchants import repository as merchants_repo
+from lianmeng.notifications import service as notifications
 from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.tenancy import Principal, policy
 
@@ -188,7 +189,16 @@ def counter_offer(session: Session, actor: Principal, agreement_id: int, data: C
     _record(session, actor, agreement, AgreementEventKind.COUNTER, AgreementStatus.PROPOSED.value, changes,
             note=data.note.strip())
     session.flush()
+    _offer_on_the_table(session, agreement, countered=True)
     return agreement
+
+
+def _offer_on_the_table(session: Session, agreement: Agreement, *, countered: bool) -> None:
+    """The merchant the offer is now addressed to hears of it (notifications), in this transaction."""
+    notifications.proposal_received(
+        session, alliance_id=agreement.alliance_id, agreement_id=agreement.id, title=agreement.title,
+        merchant_a_id=agreement.merchant_a_id, merchant_b_id=agreement.merchant_b_id,
+        offered_by_proposer=offered_by(agreement) is Side.PROPOSER, countered=countered)
 
 
 def transition(
@@ -212,6 +222,8 @@ def transition(
     agreement.status = target.value
     _record(session, actor, agreement, AgreementEventKind(action.value), current.value, note=reason)
     session.flush()
+    if action is AgreementAction.PROPOSE:
+        _offer_on_the_table(session, agreement, countered=False)
     return agreement
 
 

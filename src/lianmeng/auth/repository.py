@@ -19,6 +19,14 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
+def logins_of(session: Session, *, merchant_id: int | None = None, staff_id: int | None = None) -> list[User]:
+    """The active console logins of a merchant, or the login of one staff member (notifications' recipients)."""
+    if merchant_id is None and staff_id is None:
+        return []
+    wanted = User.staff_id == staff_id if staff_id is not None else User.merchant_id == merchant_id
+    return list(session.scalars(select(User).where(wanted, User.active.is_(True)).order_by(User.id)))
+
+
 def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
     return session.scalars(select(ApiKey).where(ApiKey.prefix == prefix)).first()
 

@@ -18,6 +18,7 @@ from lianmeng.auth.domain import redact_code
 from lianmeng.auth.models import OutboxMessage
 from lianmeng.config import get_settings
 from lianmeng.kit import clock, crypto
+from lianmeng.notifications.models import MemberMessage
 from lianmeng.targeting.models import OfferRecipient
 
 log = logging.getLogger("lianmeng.sender")
@@ -49,8 +50,10 @@ def get_sender() -> Sender:
 
 
 def _codes_only() -> ColumnElement[bool]:
-    """The outbox also carries targeted offers (targeting/senders.py): they hold no code and are never redacted."""
-    return ~exists().where(OfferRecipient.message_id == OutboxMessage.id)
+    """The outbox also carries targeted offers (targeting/senders.py) and members' messages (notifications): they
+    hold no code and are never redacted."""
+    return ~exists().where(OfferRecipient.message_id == OutboxMessage.id) & \
+        ~exists().where(MemberMessage.message_id == OutboxMessage.id)
 
 
 def mark_delivered(session: Session, message: OutboxMessage) -> None:

@@ -25,6 +25,7 @@ from lianmeng.kit import clock
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import OPERATOR, AccountKind, AccountRef, Leg, OwnerType, Party, PostingCause
 from lianmeng.members.repository import MemberFacts
+from lianmeng.notifications import service as notifications
 from lianmeng.orders.models import Order
 
 FEES = AccountRef(OwnerType.OPERATOR, 0, AccountKind.FEES)
@@ -292,5 +293,7 @@ def release_matured(session: Session, at: datetime | None = None, limit: int = 5
                             remaining - repay))
         ledger.post(session, rebate.alliance_id, f"rebate:{rebate.id}:release", PostingCause.RELEASE, legs,
                     cause_id=rebate.id)
+        notifications.rebate_released(session, alliance_id=rebate.alliance_id, rebate_id=rebate.id,
+                                      payee_type=rebate.payee_type, payee_id=rebate.payee_id, amount_fen=remaining)
     session.flush()
     return released

@@ -43,6 +43,8 @@ from lianmeng.members.models import Member
 from lianmeng.members.schemas import MemberCreate
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.models import Merchant, Store
+from lianmeng.notifications import service as notifications
+from lianmeng.notifications.domain import StaffKind, partner_recipients
 from lianmeng.orders import service as orders_service
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.tenancy import Principal, policy
@@ -229,6 +231,8 @@ def _hand_out(session: Session, template: CouponTemplate, member: Member, referr
     session.add(coupon)
     session.flush()
     session.refresh(locked)
+    notifications.coupon_received(session, member, coupon_id=coupon.id, coupon_name=locked.name,
+                                  merchant_id=locked.owner_merchant_id, valid_until=coupon.valid_until)
     return coupon
 
 
@@ -506,6 +510,11 @@ def _use(session: Session, actor: Principal, coupon: Coupon, merchant: Merchant,
     session.add(redemption)
     members_service.join_on_arrival(session, coupon.member_id, merchant.id)
     session.flush()
+    for told in partner_recipients(merchant.id, template.owner_merchant_id, coupon.referrer_merchant_id):
+        notifications.notify_staff(session, StaffKind.COUPON_REDEEMED_AT_PARTNER, alliance_id=coupon.alliance_id,
+                                   merchant_id=told, params={"coupon": template.name,
+                                                             "partner_merchant_id": merchant.id},
+                                   link="/console/coupons")
     paid = bill_fen - min(discount, bill_fen)
     if order_external_id is not None and paid > 0:
         _convert(session, actor, redemption, merchant, OrderCreate(

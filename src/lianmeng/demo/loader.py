@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from lianmeng.agreements.domain import AgreementAction
 from lianmeng.agreements.models import Agreement, AgreementEvent
 from lianmeng.agreements.schemas import Benefit, CommissionTerm
 from lianmeng.alliances import repository as alliances_repo
@@ -48,6 +49,7 @@ from lianmeng.members import repository as members_repo
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.domain import StaffRole
 from lianmeng.merchants.models import Merchant, Staff, Store
+from lianmeng.notifications import service as notifications
 from lianmeng.orders.schemas import OrderItem
 from lianmeng.overlap import service as overlap
 from lianmeng.referrals.models import Feedback
@@ -355,6 +357,14 @@ def _add_agreement(session: Session, loaded: _Loaded, spec: AgreementSpec, event
             actor=user.username, actor_user_id=user.id, actor_merchant_id=user.merchant_id, changes={},
             note=event.note, at=event.at,
         ))
+    last = events[-1]
+    if last.action in (AgreementAction.PROPOSE.value, AgreementAction.COUNTER.value):
+        with clock.fixed_at(last.at):  # the offer still on the table: its addressee was told when it was made
+            notifications.proposal_received(
+                session, alliance_id=loaded.alliance_id, agreement_id=agreement.id, title=spec.title,
+                merchant_a_id=merchant_a, merchant_b_id=merchant_b,
+                offered_by_proposer=last.action == AgreementAction.PROPOSE.value,
+                countered=last.action == AgreementAction.COUNTER.value)
 
 
 # --- referral history (引流历史) ------------------------------------------------------------------------------

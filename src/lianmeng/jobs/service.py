@@ -16,6 +16,7 @@ from lianmeng.db import unit_of_work
 from lianmeng.dedup import service as dedup
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
+from lianmeng.notifications import service as notifications
 from lianmeng.overlap import service as overlap
 from lianmeng.ownership import service as ownership
 from lianmeng.points import service as points
@@ -47,6 +48,7 @@ class JobReport:
     members_back_in_pool: int = 0
     dedup_alliances_scanned: int = 0
     referral_rollups_refreshed: int = 0
+    points_expiry_notices: int = 0
 
 
 def _each_due(database_url: str | None, at: datetime | None, due: Callable[[Session, datetime | None], list[int]],
@@ -66,6 +68,8 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
         released = commissions.release_matured(session, at)
     with unit_of_work(database_url) as session:
         expired = points.expire_due(session, at)
+    with unit_of_work(database_url) as session:  # after the expiry: points already gone are not announced
+        notices = notifications.warn_expiring_points(session, at)
     with unit_of_work(database_url) as session:
         card_fen = jointcards.expire_due(session, at)
     with unit_of_work(database_url) as session:
@@ -84,7 +88,8 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
                      value_alliances_refreshed=valued, rule_tags_added=tagged.added,
                      rule_tags_removed=tagged.removed, members_back_in_pool=back_in_pool,
                      dedup_alliances_scanned=find_duplicates(database_url, at),
-                     referral_rollups_refreshed=refresh_referral_rollups(database_url, at))
+                     referral_rollups_refreshed=refresh_referral_rollups(database_url, at),
+                     points_expiry_notices=notices)
 
 
 def find_duplicates(database_url: str | None = None, at: datetime | None = None) -> int:

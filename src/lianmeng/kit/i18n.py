@@ -130,6 +130,7 @@ WORDS: dict[str, dict[str, str]] = {
     "invitation": {"zh-CN": "重合度邀请", "en": "Overlap invitation"},
     "targeted_offer": {"zh-CN": "定向推荐", "en": "Targeted offer"},
     "offer_page": {"zh-CN": "推荐优惠", "en": "Offer"},
+    "notification": {"zh-CN": "通知", "en": "Notification"},
 }
 
 

@@ -25,6 +25,15 @@ def member_by_phone(session: Session, alliance_id: int, phone: str) -> Member | 
     ).first()
 
 
+def member_by_id(session: Session, member_id: int) -> Member | None:
+    return session.get(Member, member_id)
+
+
+def member_by_phone_hash(session: Session, alliance_id: int, hashed: str) -> Member | None:
+    """The alliance's member holding a phone known only by its keyed hash (a staff member's, say)."""
+    return session.scalars(select(Member).where(Member.alliance_id == alliance_id, Member.phone_hash == hashed)).first()
+
+
 MAX_MERGE_HOPS = 8  # a tombstone points at its survivor, which may itself have been merged since
 
 

@@ -121,3 +121,13 @@ def grant_problems(session: Session, alliance_id: int | None = None) -> list[str
     if alliance_id is not None:
         query = query.where(Account.alliance_id == alliance_id)
     return [f"member {m}: points differ from the remaining of their grants" for m in session.scalars(query)]
+
+
+def expiring_soon(session: Session, start: datetime, end: datetime) -> list[tuple[int, int, datetime, int]]:
+    """(alliance id, member id, expires_at, points left) of every grant with points left that expires in
+    [start, end): what the expiry notice announces (notifications.service.warn_expiring_points)."""
+    rows = session.execute(
+        select(PointsGrant.alliance_id, PointsGrant.member_id, PointsGrant.expires_at, PointsGrant.remaining)
+        .where(PointsGrant.expires_at >= start, PointsGrant.expires_at < end, PointsGrant.remaining > 0)
+        .order_by(PointsGrant.member_id, PointsGrant.expires_at))
+    return [(a, m, e, int(r)) for a, m, e, r in rows]

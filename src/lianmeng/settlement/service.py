@@ -18,6 +18,8 @@ from lianmeng.ledger import repository as ledger_repo
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, Party
 from lianmeng.merchants.models import Merchant
+from lianmeng.notifications import service as notifications
+from lianmeng.notifications.domain import StaffKind
 from lianmeng.settlement import domain, repository
 from lianmeng.settlement.domain import Action, SettlementCycle, Side, Standing, Status
 from lianmeng.settlement.errors import Problem
@@ -170,6 +172,11 @@ def _apply(session: Session, actor: Principal, statement: Statement, action: Act
                                from_status=before.status.value, to_status=after.status.value,
                                actor=actor.label or actor.kind, reason=reason, line_ids=line_ids or [],
                                details=details or {}, at=now))
+    if action is Action.ISSUE:  # the merchant's admins hear of it in this transaction
+        notifications.notify_staff(session, StaffKind.STATEMENT_ISSUED, alliance_id=statement.alliance_id,
+                                   merchant_id=statement.merchant_id,
+                                   params={"period": statement.period, "net_fen": statement.net_fen},
+                                   link=f"/console/money/statements/{statement.id}")
     return True
 
 

@@ -138,8 +138,16 @@ class Page:
     def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         base = {"page": self, "principal": self.principal, "lang": self.lang, "t": self.t,
                 "csrf": csrf_token(self.request), "path": self.request.url.path,
-                "query": str(self.request.url.query)}
+                "query": str(self.request.url.query), "bell": self.unread_notifications()}
         return templates.TemplateResponse(self.request, template, {**base, **context}, status_code=status_code)
+
+    def unread_notifications(self) -> int:
+        """The bell's count in the console's header: the login's unread notifications (none for others)."""
+        if self.principal is None or self.principal.kind != "user" or self.principal.role is Role.MEMBER:
+            return 0
+        from lianmeng.notifications import service as notifications
+
+        return notifications.unread_count(self.session, self.principal)
 
     def redirect(self, url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)

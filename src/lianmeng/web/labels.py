@@ -27,6 +27,7 @@ from lianmeng.ledger.domain import AccountKind, PostingCause
 from lianmeng.members.domain import Gender, MemberStatus, Tier
 from lianmeng.merchants.domain import INDUSTRY_LABELS, STAFF_ROLE_LABELS, MerchantStatus
 from lianmeng.merging import domain as merging
+from lianmeng.notifications import domain as notifications
 from lianmeng.ownership import domain as ownership
 from lianmeng.partners import domain as partners
 from lianmeng.points.domain import ENTRY_LABELS
@@ -119,6 +120,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "payout_method": PAYOUT_METHOD_LABELS,
     "withdrawal_decision": DECISION_LABELS,
     "payee_type": PAYEE_TYPE_LABELS,
+    "notification_kind": notifications.STAFF_KIND_LABELS,
+    "message_kind": notifications.MEMBER_KIND_LABELS,
     "statement_status": settlement.STATUS_LABELS,
     "statement_action": STATEMENT_ACTION_LABELS,
     "statement_side": settlement.SIDE_LABELS,

@@ -18,6 +18,8 @@ from lianmeng.kit.errors import AppError, Forbidden, Invalid
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, PostingCause
 from lianmeng.merchants import repository as merchants_repo
+from lianmeng.notifications import service as notifications
+from lianmeng.notifications.domain import StaffKind
 from lianmeng.tenancy import Principal, policy
 from lianmeng.withdrawals import domain, repository
 from lianmeng.withdrawals.errors import Problem
@@ -157,4 +159,9 @@ def decide(session: Session, actor: Principal, withdrawal_id: int, data: Withdra
     withdrawal.decided_by = actor.label
     withdrawal.decided_at = withdrawal.decided_at or now
     session.flush()
+    notifications.notify_staff(  # the payee hears of the decision in this transaction
+        session, StaffKind.WITHDRAWAL_DECIDED, alliance_id=withdrawal.alliance_id, merchant_id=withdrawal.merchant_id,
+        staff_id=withdrawal.payee_id if withdrawal.payee_type == "staff" else None,
+        params={"variant": target.value, "amount_fen": withdrawal.amount_fen, "reason": withdrawal.reason},
+        link="/console/withdrawals")
     return withdrawal

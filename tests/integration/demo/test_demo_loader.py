@@ -268,3 +268,18 @@ def test_cli_loads_the_demo_once(tmp_path: Path) -> None:
         assert s.scalar(select(func.count(Alliance.id))) == 1
         planted = PLANTED  # the duplicate members planted for the review queue (demo/dedup.py)
         assert s.scalar(select(func.count(Member.id))) == sum(generate.member_counts(0.02).values()) + planted
+
+
+def test_the_demo_notifies_by_its_causes(session: Session, loaded: DemoSummary) -> None:
+    """The offer on the table (特斯拉 → 星空探索, proposed) told the science museum's admin; coupons used at partners
+    told the merchants that handed them out; members heard of their coupons through the outbox."""
+    from lianmeng.notifications.models import MemberMessage, Notification
+
+    rows = session.scalars(select(Notification)).all()
+    proposals = [(n.user_id, n.link) for n in rows if n.kind == "proposal_received"]
+    museum_admin = session.scalars(select(User.id).where(User.username == "starlab-admin")).one()
+    pending = session.scalars(select(Agreement.id).where(Agreement.title.contains("星空探索儿童科学馆 权益互换"))).one()
+    assert (museum_admin, f"/console/partners/agreements/{pending}") in proposals
+    assert any(n.kind == "coupon_redeemed_at_partner" for n in rows)
+    assert all("139" not in str(n.params) for n in rows)
+    assert session.scalar(select(func.count()).select_from(MemberMessage)) > 0

@@ -212,6 +212,7 @@ def build_scene(world: World, db_url: str) -> Scene:
     add_offer_results(s)
     tag_members(s)
     add_vehicles(s)
+    notified(s)
     add_verification_details(s)
     find_duplicates(s)
     add_merges(s)
@@ -292,6 +293,12 @@ def add_vehicles(s: Scene) -> None:
     """Vehicles: m1's guide records m1's member's car (veh1)."""
     s.ids["veh1"] = s.ok("a.staff1", "POST", f"/members/{s.ids['mb1']}/vehicles",
                          {"plate": "粤B12345", "vin": "LSVAU218XN2183294"}, 201)["id"]
+
+
+def notified(s: Scene) -> None:
+    """Notifications: the operator's proposal of agr_comm (m1 → m2) told m2's admin (ntf2)."""
+    s.ids["ntf2"] = next(n["id"] for n in s.ok("a.admin2", "GET", "/notifications")
+                         if n["kind"] == "proposal_received")
 
 
 def own(s: Scene) -> None:
@@ -1713,6 +1720,16 @@ SWEEP.update({
     ),
 })
 
+# --- notifications: a login's own; anyone else's id answers like a missing one ------------------------------------
+SWEEP.update({
+    ("POST", "/notifications/{notification_id}/read"): Case(
+        attacks(*(Call(who, "ntf2") for who in ("a.admin1", "a.admin3", "a.staff2", "a.operator", "b.admin1",
+                                                "b.operator", "platform")),
+                Call("a.key2", "ntf2", expect=403), Call("a.member2", "ntf2", expect=403)),
+        owners(Call("a.admin2", "ntf2", expect=200)),
+    ),
+})
+
 # --- vehicles: seen by whoever may see the member; recorded by staff serving it; removed by who recorded them ----
 CAR = {"plate": "粤BD54321"}
 SWEEP.update({
@@ -2005,6 +2022,15 @@ SELF: dict[tuple[str, str], str] = {
     ("PUT", "/me/interests"): "the member's own interests; takes no id; staff and keys 403 (tests/integration/tags)",
     ("PUT", "/me/personalised-offers"): "the member's own refusal; takes no id; staff and keys 403 "
                                         "(tests/integration/tags)",
+    ("GET", "/notifications"): "the login's own notifications; takes no id (tests/integration/notifications)",
+    ("POST", "/notifications/read-all"): "marks the login's own notifications read; takes no id "
+                                         "(tests/integration/notifications)",
+    ("GET", "/notification-preferences"): "the login's own settings; takes no id (tests/integration/notifications)",
+    ("PUT", "/notification-preferences"): "the login's own settings; takes no id (tests/integration/notifications)",
+    ("GET", "/me/message-preferences"): "the member's own settings; takes no id; staff and keys 403 "
+                                        "(tests/integration/notifications)",
+    ("PUT", "/me/message-preferences"): "the member's own settings; takes no id; staff and keys 403 "
+                                        "(tests/integration/notifications)",
 }
 
 

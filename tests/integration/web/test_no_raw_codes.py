@@ -224,7 +224,8 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "ThresholdDecision": "dedup_decision", "DedupVerdict": "dedup_verdict",
             "MergeStatus": "merge_status", "MergeEventKind": "merge_event", "PlaceKind": "place_kind",
             "AgreementEventKind": "agreement_event", "PostingCause": "ledger_cause", "Tier": "tier",
-            "AccountKind": "account_kind"}
+            "AccountKind": "account_kind",
+            "StaffKind": "notification_kind", "MemberKind": "message_kind"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:

@@ -1,0 +1,1 @@
+"""Notifications: the console notification centre for staff and members' messages through the outbox."""
