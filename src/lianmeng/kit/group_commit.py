@@ -143,7 +143,7 @@ class GroupCommitter(Generic[I, O]):
             outcomes = run([s.item for s in batch])
             if len(outcomes) != len(batch):
                 raise RuntimeError(f"group commit: {len(outcomes)} outcomes for {len(batch)} items")
-        except BaseException as failed:  # noqa: BLE001 - handed to every member; re-raised below if fatal
+        except BaseException as failed:  # handed to every member; re-raised if fatal
             outcomes = [failed] * len(batch)
             if not isinstance(failed, Exception):
                 self._finish(batch, outcomes, waited)

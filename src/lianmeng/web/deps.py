@@ -19,6 +19,7 @@ from lianmeng.kit.errors import Unauthorized
 from lianmeng.kit.i18n import pick_language
 from lianmeng.kit.pagination import PageParams, page_params
 from lianmeng.tenancy import Principal
+from lianmeng.web.responses import FastJSONResponse
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 # the IETF draft's sf-string (printable ASCII), without the spaces a proxy would strip from either end
@@ -87,7 +88,7 @@ class Writer:
             self.session, self.principal.idempotency_scope, self.key, fp, execute
         )
         headers = {"Idempotent-Replayed": "true"} if replayed else None
-        return JSONResponse(payload, status_code=code, headers=headers)
+        return FastJSONResponse(payload, status_code=code, headers=headers)
 
 
 def get_writer(

@@ -39,7 +39,7 @@ def burst(committer: GroupCommitter[int, int], run: Recorder, items: Sequence[in
         start.wait()
         try:
             results[item] = committer.submit(item, run)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             results[item] = error
 
     threads = [threading.Thread(target=one, args=(i,)) for i in items]
