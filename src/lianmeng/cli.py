@@ -63,6 +63,9 @@ def serve(
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on")] = 8000,
     database_url: DatabaseOpt = None,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, envvar="LIANMENG_WORKERS",
+        help="Server processes (default: one per core on PostgreSQL, 1 on SQLite); the jobs run once")] = None,
 ) -> None:
     """Serve the API (/api/v1, /docs) and pages (/) with uvicorn. Refuses the public development secret unless
     LIANMENG_ENV=development."""
@@ -71,6 +74,7 @@ def serve(
     from lianmeng.config import get_settings
     from lianmeng.kit import logmask
     from lianmeng.web.app import create_app
+    from lianmeng.web.workers import default_workers, serve_workers
 
     settings = get_settings()
     if settings.uses_dev_secret and not settings.is_development:
@@ -90,7 +94,12 @@ def serve(
                   f"connections; up to {settings.request_queue_depth} wait {settings.request_queue_seconds:g} s, "
                   f"then 503 + Retry-After (docs/capacity.md)")
     log_config = logmask.uvicorn_log_config()
-    if reload:
+    url = database_url or settings.database_url
+    processes = 1 if reload else workers or default_workers(url)
+    if processes > 1:
+        console.print(f"{processes} worker processes (the jobs run once, in this supervising process)")
+        serve_workers(url, host, port, processes, log_config)
+    elif reload:
         uvicorn.run("lianmeng.web.app:create_app", factory=True, host=host, port=port, reload=True,
                     log_config=log_config)
     else:
