@@ -18,6 +18,10 @@ from sqlalchemy.engine import make_url
 from lianmeng.config import get_settings
 
 APP_FACTORY = "lianmeng.web.workers:worker_app"
+# uvicorn kills a worker that does not answer its supervisor's ping within this many seconds (default 5). A spawned
+# worker imports the whole app before its ping thread runs: on a busy 2-core machine that alone took over 5 s, and
+# the supervisor killed and respawned workers in a loop.
+HEALTHCHECK_SECONDS = 60
 
 
 def default_workers(database_url: str) -> int:
@@ -45,7 +49,8 @@ def serve_workers(database_url: str, host: str, port: int, workers: int, log_con
     if interval:
         scheduler.start()
     try:
-        uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_config=log_config)
+        uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers, log_config=log_config,
+                    timeout_worker_healthcheck=HEALTHCHECK_SECONDS)
     finally:
         if interval:
             scheduler.stop()

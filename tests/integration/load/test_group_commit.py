@@ -27,6 +27,7 @@ from tests.serving import Server, stop_server
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="load over real HTTP runs on PostgreSQL")
 
 IN_PROGRESS = (409, "idempotency_in_progress")
+STARTUP_S = 300  # worker processes each import the whole app; on a loaded 2-core machine that took over a minute
 
 
 @dataclass
@@ -47,9 +48,9 @@ def servers(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     tmp = tmp_path_factory.mktemp("group-commit")
     env = serving.clean_env(LIANMENG_DATABASE_URL=DATABASE_URL, LIANMENG_SECRET_KEY=secrets.token_urlsafe(32),
                             LIANMENG_ENV="development")  # one secret: a login works on both servers
-    on = serving.start_server(env, tmp / "on.log")
+    on = serving.start_server(env, tmp / "on.log", timeout=STARTUP_S)
     try:
-        off = serving.start_server({**env, "LIANMENG_GROUP_COMMIT_MS": "0"}, tmp / "off.log")
+        off = serving.start_server({**env, "LIANMENG_GROUP_COMMIT_MS": "0"}, tmp / "off.log", timeout=STARTUP_S)
         try:
             yield Servers(on, off, set_up_alliance(on))
         finally:
