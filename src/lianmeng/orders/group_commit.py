@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -75,9 +76,30 @@ def committer(database_url: str) -> GroupCommitter[OrderRequest, Answer] | None:
         return found
 
 
+REPORT_EVERY_S = 15.0
+_reported = {"at": time.monotonic(), "batches": 0, "items": 0}
+
+
 def record(session: Session, committer: GroupCommitter[OrderRequest, Answer], request: OrderRequest) -> Answer:
     """Record one order in a shared transaction; if this thread leads, the batch runs on `session`."""
-    return committer.submit(request, lambda batch: record_batch(session, batch))
+    try:
+        return committer.submit(request, lambda batch: record_batch(session, batch))
+    finally:
+        _report(committer)
+
+
+def _report(committer: GroupCommitter[OrderRequest, Answer]) -> None:
+    """Every 15 s at most, while orders flow: how many orders went through how many transactions since the last report."""
+    now = time.monotonic()
+    with _committers_lock:
+        if now - _reported["at"] < REPORT_EVERY_S:
+            return
+        stats = committer.stats
+        batches, items = stats.batches - _reported["batches"], stats.items - _reported["items"]
+        _reported.update(at=now, batches=stats.batches, items=stats.items)
+    if batches:
+        log.info("group commit: %d orders in %d transactions (%.1f per transaction, largest %d)", items, batches,
+                 items / batches, stats.largest)
 
 
 def record_batch(session: Session, batch: Sequence[OrderRequest]) -> list[Outcome]:
