@@ -32,7 +32,7 @@ from lianmeng.kit.idempotency import StoredResponse
 from lianmeng.kit.idempotency_batch import Keyed, SameAs
 from lianmeng.orders import repository, service
 from lianmeng.orders.schemas import OrderCreate, OrderOut
-from lianmeng.tenancy import Principal
+from lianmeng.tenancy import Principal, policy
 from lianmeng.web.deps import Writer
 from lianmeng.web.responses import FastJSONResponse
 
@@ -89,7 +89,7 @@ def record(session: Session, committer: GroupCommitter[OrderRequest, Answer], re
 
 
 def _report(committer: GroupCommitter[OrderRequest, Answer]) -> None:
-    """Every 15 s at most, while orders flow: how many orders went through how many transactions since the last report."""
+    """Every 15 s at most, while orders flow: how many orders went through how many transactions lately."""
     now = time.monotonic()
     with _committers_lock:
         if now - _reported["at"] < REPORT_EVERY_S:
@@ -139,6 +139,13 @@ def _record(session: Session, batch: Sequence[OrderRequest]) -> list[Outcome]:
         elif not isinstance(claim, SameAs):
             by_actor.setdefault(batch[i].principal, []).append(i)
     order_of: dict[int, int] = {}
+    for actor, indexes in list(by_actor.items()):
+        try:
+            policy.require_staff_login(actor)  # what record_orders checks first, refused here for this caller alone
+        except AppError as refused:
+            for i in indexes:
+                outcomes[i] = refused
+            del by_actor[actor]
     for actor, indexes in by_actor.items():
         # An AppError raised here (not carried in a Recorded) refuses the whole call: it propagates, the batch
         # rolls back and each request is tried alone, where it becomes that request's own answer.
