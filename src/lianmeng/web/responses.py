@@ -13,4 +13,7 @@ OPTIONS = orjson.OPT_NON_STR_KEYS  # json.dumps turns int keys into strings too
 
 class FastJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=OPTIONS)
+        try:
+            return orjson.dumps(content, option=OPTIONS)
+        except orjson.JSONEncodeError:  # what orjson does not take (an integer beyond 64 bits): the standard way
+            return super().render(content)
