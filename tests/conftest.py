@@ -23,6 +23,10 @@ from lianmeng.db import Base, get_engine, new_session
 # an error code without messages fails the test that raised it (kit/i18n.py), instead of reading "request invalid"
 os.environ.setdefault("LIANMENG_STRICT_MESSAGES", "1")
 
+# Tests change logins straight in the database (a user's staff row, their role) and expect the next request to see
+# it: the per-process principal cache is off here, and on in tests/integration/auth/test_principal_cache.py and
+# wherever a test starts `lianmeng serve` (tests/serving.py drops every LIANMENG_ setting).
+os.environ.setdefault("LIANMENG_PRINCIPAL_CACHE_SECONDS", "0")
 _TMP = Path(tempfile.mkdtemp(prefix="lianmeng-tests-"))
 DATABASE_URL = os.environ.get("LIANMENG_TEST_DATABASE_URL") or f"sqlite:///{_TMP / 'test.db'}"
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")

@@ -15,6 +15,9 @@ from pathlib import Path
 import httpx
 
 LIANMENG = str(Path(sys.executable).with_name("lianmeng"))
+# On PostgreSQL `lianmeng serve` starts one worker process per core, each importing the whole app: on a loaded
+# 2-core machine that took more than a minute. The wait ends as soon as /api/v1/health answers.
+STARTUP_S = 300
 
 
 @dataclass
@@ -42,7 +45,7 @@ def clean_env(**settings: str) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], log: Path, cwd: Path | None = None, timeout: float = 60) -> Server:
+def start_server(env: dict[str, str], log: Path, cwd: Path | None = None, timeout: float = STARTUP_S) -> Server:
     """Start `lianmeng serve` on a free port, its output in `log`, and wait until /api/v1/health answers 200."""
     port = free_port()
     with log.open("wb") as out:

@@ -63,6 +63,9 @@ def serve(
     port: Annotated[int, typer.Option(envvar="PORT", help="Port to listen on")] = 8000,
     database_url: DatabaseOpt = None,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, envvar="LIANMENG_WORKERS",
+        help="Server processes (default: one per core on PostgreSQL, 1 on SQLite); the jobs run once")] = None,
 ) -> None:
     """Serve the API (/api/v1, /docs) and pages (/) with uvicorn. Refuses the public development secret unless
     LIANMENG_ENV=development."""
@@ -72,6 +75,7 @@ def serve(
 
     from lianmeng.config import get_settings
     from lianmeng.kit import logmask
+    from lianmeng.web.workers import default_workers, serve_workers
 
     settings = get_settings()
     if settings.uses_dev_secret and not settings.is_development:
@@ -91,14 +95,21 @@ def serve(
                   f"connections; up to {settings.request_queue_depth} wait {settings.request_queue_seconds:g} s, "
                   f"then 503 + Retry-After (docs/capacity.md)")
     # The app factory sits on top of the house (nothing imports lianmeng.main): uvicorn builds the app from the
-    # settings, which these options reach through the environment (inherited by the reloader's worker too).
+    # settings, which these options reach through the environment (inherited by the reloader's and the workers'
+    # processes too). With several workers the jobs run once, in this supervising process, never in a worker.
+    log_config = logmask.uvicorn_log_config()
     if database_url:
         os.environ["LIANMENG_DATABASE_URL"] = database_url
-    if not reload:
-        os.environ["LIANMENG_RUN_JOBS"] = "true"
+    url = database_url or settings.database_url
+    processes = 1 if reload else workers or default_workers(url)
+    os.environ["LIANMENG_RUN_JOBS"] = "true" if processes == 1 and not reload else "false"
     get_settings.cache_clear()
-    uvicorn.run("lianmeng.main:create_app", factory=True, host=host, port=port, reload=reload,
-                log_config=logmask.uvicorn_log_config())
+    if processes > 1:
+        console.print(f"{processes} worker processes (the jobs run once, in this supervising process)")
+        serve_workers(url, host, port, processes, log_config)
+    else:
+        uvicorn.run("lianmeng.main:create_app", factory=True, host=host, port=port, reload=reload,
+                    log_config=log_config)
 
 
 @db_app.command("upgrade")

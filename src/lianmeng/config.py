@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     run_jobs: bool = Field(default=False, description="Run the scheduled jobs in the server's process every "
                            "`jobs_interval_seconds` (`lianmeng serve` turns it on).")
     sql_echo: bool = False
+    group_commit_ms: float = Field(
+        default=2.0, ge=0, le=50,
+        description="Single orders arriving within this many milliseconds share one transaction (group commit, "
+        "docs/performance.md); a lone request never waits. 0 = off: one transaction per request.")
+    group_commit_max_batch: int = Field(default=128, ge=1, le=1000, description="Most requests in one group commit.")
+    principal_cache_seconds: float = Field(
+        default=30.0, ge=0, le=300,
+        description="How long a server process remembers who a bearer token or API key belongs to (0 = off). "
+        "Logout, API-key revocation and user changes in the same process are seen at once; in another worker "
+        "process within this many seconds.")
     public_url: str | None = Field(
         default=None,
         description="Where the public reaches this server (https://lm.example.com), for links that leave the "

@@ -83,6 +83,7 @@ from lianmeng.verification.web import router as verification_pages
 from lianmeng.web import errors, openapi
 from lianmeng.web.capacity import LoadShedder, size_thread_limiter
 from lianmeng.web.health import router as health_router
+from lianmeng.web.responses import FastJSONResponse
 from lianmeng.web.security import SecurityHeaders
 from lianmeng.withdrawals.api import accounts as payout_accounts_router
 from lianmeng.withdrawals.api import router as withdrawals_router
@@ -122,7 +123,8 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
         if run_jobs and settings.jobs_interval_seconds:
             scheduler.stop()
 
-    app = FastAPI(title="Lianmeng 联盟 API", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="Lianmeng 联盟 API", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  default_response_class=FastJSONResponse)
     app.state.database_url = url
     app.state.max_body_bytes = settings.max_body_bytes
     errors.install(app)

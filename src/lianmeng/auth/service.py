@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances import repository as alliances_repo
-from lianmeng.auth import domain, repository
+from lianmeng.auth import domain, principal_cache, repository
 from lianmeng.auth.domain import CREATABLE_ROLES, Role, hash_secret, new_api_key, new_one_time_code, split_api_key
 from lianmeng.auth.errors import Problem
 from lianmeng.auth.models import ApiKey, OneTimeCode, RevokedToken, User
@@ -180,6 +180,7 @@ def revoke_token(session: Session, token: str) -> bool:
     if session.get(RevokedToken, jti) is None:
         session.add(RevokedToken(jti=jti, expires_at=expires, revoked_at=now))
     session.flush()
+    principal_cache.forget_all(session)
     return True
 
 
@@ -274,6 +275,8 @@ def update_user(
         user.password_hash = hash_password(password)
         user.token_version += 1
     session.flush()
+    if active is not None or password is not None:
+        principal_cache.forget_all(session)
     return user
 
 
@@ -298,6 +301,7 @@ def revoke_api_key(session: Session, actor: Principal, key_id: int) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = clock.now()
     session.flush()
+    principal_cache.forget_all(session)
     return key
 
 

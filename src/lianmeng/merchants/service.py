@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances import repository as alliances_repo
+from lianmeng.auth import principal_cache
 from lianmeng.kit.errors import Invalid
 from lianmeng.merchants import repository
 from lianmeng.merchants.models import Merchant, Staff, Store
@@ -105,4 +106,5 @@ def update_staff(session: Session, actor: Principal, staff_id: int, data: StaffU
     if leaving:  # its members go to the pool (a named successor: POST /ownership/hand-overs instead)
         ownership.staff_left(session, staff, actor)
     session.flush()
+    principal_cache.forget_all(session)  # a login's store and role come from its staff row
     return staff

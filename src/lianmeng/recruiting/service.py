@@ -15,6 +15,7 @@ import jwt
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances.models import Alliance
+from lianmeng.auth import principal_cache
 from lianmeng.auth import repository as auth_repo
 from lianmeng.auth import service as auth_service
 from lianmeng.auth.domain import Role
@@ -330,6 +331,7 @@ def set_password(session: Session, token: str, password: str) -> User:
     user.password_hash = auth_service.hash_password(password)
     user.token_version += 1
     session.flush()
+    principal_cache.forget_all(session)
     return user
 
 

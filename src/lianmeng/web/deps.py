@@ -12,13 +12,14 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from lianmeng.auth import service as auth_service
 from lianmeng.db import pinned_session
 from lianmeng.kit import idempotency
 from lianmeng.kit.errors import Unauthorized
 from lianmeng.kit.i18n import pick_language
 from lianmeng.kit.pagination import PageParams, page_params
 from lianmeng.tenancy import Principal
+from lianmeng.web import callers
+from lianmeng.web.responses import FastJSONResponse
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 # the IETF draft's sf-string (printable ASCII), without the spaces a proxy would strip from either end
@@ -43,9 +44,9 @@ def get_principal(
     api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal:
     if api_key:
-        principal = auth_service.principal_from_api_key(session, api_key)
+        principal = callers.principal_from_api_key(session, api_key)
     elif bearer:
-        principal = auth_service.principal_from_bearer(session, bearer)
+        principal = callers.principal_from_bearer(session, bearer)
     else:
         raise Unauthorized()
     request.state.principal = principal
@@ -87,7 +88,7 @@ class Writer:
             self.session, self.principal.idempotency_scope, self.key, fp, execute
         )
         headers = {"Idempotent-Replayed": "true"} if replayed else None
-        return JSONResponse(payload, status_code=code, headers=headers)
+        return FastJSONResponse(payload, status_code=code, headers=headers)
 
 
 def get_writer(

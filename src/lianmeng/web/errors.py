@@ -19,6 +19,7 @@ from lianmeng.kit.errors import AppError
 from lianmeng.kit.i18n import pick_language, translate
 from lianmeng.kit.throttle import Throttled
 from lianmeng.web import openapi
+from lianmeng.web.responses import FastJSONResponse
 
 log = logging.getLogger("lianmeng.web")
 
@@ -35,7 +36,7 @@ def error_response(request: Request, status_code: int, code: str, details: Any =
         sent["Retry-After"] = str(retry_after)
     if status_code == 503:
         sent.setdefault("Retry-After", "1")
-    return JSONResponse(body, status_code=status_code, headers=sent or None, media_type="application/json")
+    return FastJSONResponse(body, status_code=status_code, headers=sent or None, media_type="application/json")
 
 
 def busy_response(request: Request, retry_after: int) -> Response:
