@@ -45,12 +45,16 @@ def clean_env(**settings: str) -> dict[str, str]:
     return env
 
 
-def start_server(env: dict[str, str], log: Path, cwd: Path | None = None, timeout: float = STARTUP_S) -> Server:
-    """Start `lianmeng serve` on a free port, its output in `log`, and wait until /api/v1/health answers 200."""
-    port = free_port()
+def start_server(env: dict[str, str], log: Path, cwd: Path | None = None, timeout: float = STARTUP_S,
+                 port: int | None = None, own_group: bool = False) -> Server:
+    """Start `lianmeng serve` on `port` (a free one if None), its output in `log`, and wait until /api/v1/health
+    answers 200. `own_group`: in a process group of its own (the supervisor and its workers), which a crash test can
+    kill at once with os.killpg without killing the tests."""
+    port = port or free_port()
     with log.open("wb") as out:
         process = subprocess.Popen([LIANMENG, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                   env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+                                   env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=own_group)
     server = Server(f"http://127.0.0.1:{port}", log, process)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
