@@ -58,3 +58,7 @@ class Entry(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     party_type: Mapped[str | None] = mapped_column(String(12))  # counterparty (ledger.domain.counterparty)
     party_id: Mapped[int | None] = mapped_column(Integer)
+    # copies of the posting's cause and occurred_at (postings are never edited): settlement aggregates the entries
+    # of a period without joining the postings
+    cause: Mapped[str] = mapped_column(String(30))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -55,8 +55,9 @@ def post(
     existing = repository.posting_by_key(session, alliance_id, key)
     if existing is not None:
         return Posted(existing, replayed=True)
+    now = clock.now()
     posting = Posting(alliance_id=alliance_id, idempotency_key=key, cause=cause, cause_id=cause_id, memo=memo,
-                      created_at=clock.now())
+                      created_at=now, occurred_at=now)
     if not insert_once(session, posting):
         raced = repository.posting_by_key(session, alliance_id, key)
         if raced is None:  # the insert broke another constraint (a vanished alliance): nothing was posted
@@ -70,7 +71,7 @@ def post(
             raise InsufficientBalance(ref)
     session.add_all(
         Entry(posting_id=posting.id, account_id=accounts[leg.account].id, unit=leg.account.unit.value,
-              amount=leg.amount, **_party_columns(leg))
+              amount=leg.amount, cause=cause, occurred_at=now, **_party_columns(leg))
         for leg in legs
     )
     session.flush()
@@ -151,7 +152,8 @@ def post_many(session: Session, books: Books, drafts: Sequence[Draft], at: datet
         for leg in draft.legs:
             state = books.accounts[leg.account]
             entries.append({"posting_id": ids[draft.key], "account_id": state.id, "unit": leg.account.unit.value,
-                            "amount": leg.amount, **_party_columns(leg)})
+                            "amount": leg.amount, "cause": draft.cause,
+                            "occurred_at": draft.occurred_at or now, **_party_columns(leg)})
             if not state.derived:
                 changes[state.id] += leg.amount
     repository.insert_entries(session, entries)

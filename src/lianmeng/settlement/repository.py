@@ -190,7 +190,8 @@ def build_lines(session: Session, run: SettlementRun, window: Window, cycle: Set
     """Every statement line of the run in one INSERT … SELECT over the ledger entries, aggregated first and joined
     to the statements after (docs/performance.md). Two branches: the bulk — dated in the period, not a correction —
     grouped by four keys with no OR and no subquery, and the few rest: late entries (each naming the earlier run
-    whose period it is dated in) and corrections not already placed on a statement when they were made."""
+    whose period it is dated in) and corrections not already placed on a statement when they were made. The bulk
+    reads the entries' own copies of the posting's cause and occurred_at, so it does not join the postings."""
     starts_at = literal(window.starts_at, UTCDateTime())
     ends_at = literal(window.ends_at, UTCDateTime())
     earlier = aliased(SettlementRun)
@@ -198,29 +199,35 @@ def build_lines(session: Session, run: SettlementRun, window: Window, cycle: Set
                    .where(earlier.alliance_id == window.alliance_id, earlier.cycle == run.cycle,
                           earlier.starts_at <= Posting.occurred_at, earlier.ends_at > Posting.occurred_at)
                    .limit(1).scalar_subquery())
-    common = [Posting.alliance_id == window.alliance_id, Posting.id <= window.through_posting_id,
+    common = [Entry.posting_id <= window.through_posting_id,
               Entry.party_type.is_not(None), Account.alliance_id == window.alliance_id,
               Account.owner_type == "merchant", _cycle_condition(session, cycle, binding)]
+    on_posting = [Posting.alliance_id == window.alliance_id, Posting.id <= window.through_posting_id]
     in_period = and_(Posting.occurred_at >= starts_at, Posting.occurred_at < ends_at)
 
     def branch(keys: tuple[Any, ...], extra: Callable[[Any], tuple[Any, Any, Any]],
-               where: list[ColumnElement[bool]]) -> Select[Any]:
-        sums = (select(*keys, func.sum(Entry.amount).label("amount"), func.count().label("entries"),
-                       func.min(Posting.occurred_at).label("earliest_at"))
-                .select_from(Entry).join(Posting, Posting.id == Entry.posting_id)
-                .join(Account, Account.id == Entry.account_id)
-                .where(*common, *where).group_by(*keys).subquery())
+               where: list[ColumnElement[bool]], postings: bool = True) -> Select[Any]:
+        earliest = Posting.occurred_at if postings else Entry.occurred_at
+        sums = select(*keys, func.sum(Entry.amount).label("amount"), func.count().label("entries"),
+                      func.min(earliest).label("earliest_at")).select_from(Entry)
+        if postings:
+            sums = sums.join(Posting, Posting.id == Entry.posting_id).where(*on_posting)
+        sums = sums.join(Account, Account.id == Entry.account_id).where(*common, *where).group_by(*keys)
+        summed = sums.subquery()
         owner = aliased(Account)
-        late, late_of, corrects = extra(sums.c)
-        return (select(Statement.id, sums.c.account_id, owner.kind, sums.c.cause, sums.c.party_type,
-                       sums.c.party_id, late, late_of, corrects, sums.c.amount, sums.c.entries, sums.c.earliest_at,
-                       literal(""))
-                .select_from(sums).join(owner, owner.id == sums.c.account_id)
+        late, late_of, corrects = extra(summed.c)
+        return (select(Statement.id, summed.c.account_id, owner.kind, summed.c.cause, summed.c.party_type,
+                       summed.c.party_id, late, late_of, corrects, summed.c.amount, summed.c.entries,
+                       summed.c.earliest_at, literal(""))
+                .select_from(summed).join(owner, owner.id == summed.c.account_id)
                 .join(Statement, and_(Statement.run_id == run.id, Statement.merchant_id == owner.owner_id)))
 
+    # the bulk: the entries alone (the alliance through their accounts, the window through their copies)
+    bulk = branch((Entry.account_id, Entry.cause, Entry.party_type, Entry.party_id),
+                  lambda c: (false(), cast(null(), Integer), cast(null(), Integer)),
+                  [Entry.occurred_at >= starts_at, Entry.occurred_at < ends_at, Entry.cause != ADJUSTMENT],
+                  postings=False)
     keys = (Entry.account_id, Posting.cause, Entry.party_type, Entry.party_id)
-    bulk = branch(keys, lambda c: (false(), cast(null(), Integer), cast(null(), Integer)),
-                  [in_period, Posting.cause != ADJUSTMENT])
     late_key = case((Posting.occurred_at < starts_at, true()), else_=false()).label("late")
     late_of = case((Posting.occurred_at < starts_at, run_of_date), else_=None).label("late_of_run_id")
     corrects = case((Posting.cause == ADJUSTMENT, Posting.cause_id), else_=None).label("corrects_statement_id")
