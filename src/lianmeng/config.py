@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     group_commit_ms: float = Field(
         default=2.0, ge=0, le=50,
         description="Single orders arriving within this many milliseconds share one transaction (group commit, "
-        "docs/performance.md); a lone request never waits. 0 = off: one transaction per request.")
+        "docs/benchmarks.md); a lone request never waits. 0 = off: one transaction per request.")
     group_commit_max_batch: int = Field(default=128, ge=1, le=1000, description="Most requests in one group commit.")
     principal_cache_seconds: float = Field(
         default=30.0, ge=0, le=300,

@@ -19,14 +19,14 @@ from lianmeng.config import get_settings
 if TYPE_CHECKING:
     from lianmeng.bench.orders import BenchResult
 
-bench_app = typer.Typer(help="Benchmarks against a real database (see docs/performance.md).", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks against a real database (see docs/benchmarks.md).", no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
 
 
 @bench_app.callback()
 def bench() -> None:
-    """Benchmarks against a real database (see docs/performance.md)."""
+    """Benchmarks against a real database (see docs/benchmarks.md)."""
 
 
 class RichListener:
@@ -274,7 +274,7 @@ def reports(
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr")] = True,
 ) -> None:
     """The merchant dashboard's funnel and flow matrix for a month from the referral rollups, against the bare
-    scan of the base tables, at N referral events (docs/performance.md, "Dashboards at 10 M events").
+    scan of the base tables, at N referral events (docs/benchmarks.md, "Dashboards at 10 M events").
 
     Wipes the database it is given (its name must contain 'bench'), generates the events set-based, builds the
     rollup (full, then incremental), then times both reads and compares their answers."""
@@ -385,7 +385,7 @@ def http(
 ) -> None:
     """Orders and coupon redemptions per second over HTTP: `lianmeng serve` on PostgreSQL with the demo alliance,
     driven by wrk (one order per request, unique external ids and Idempotency-Keys), then pgbench TPC-B with the
-    same clients and seconds. The server's memory is sampled all along (docs/performance.md)."""
+    same clients and seconds. The server's memory is sampled all along (docs/benchmarks.md)."""
     from lianmeng.bench.http import HttpBenchConfig, run_http_bench
     from lianmeng.bench.orders import BenchError
 

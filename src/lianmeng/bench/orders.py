@@ -24,7 +24,7 @@ Group commit (`batch` > 1): one transaction holds `batch` orders. `record_orders
 accounts once, in id order (so two batches never deadlock), admits each order against the locked balances before
 writing anything (a refused order writes nothing and its batch-mates commit), then writes all of them with a fixed
 number of statements. An order's latency runs from the moment its batch is handed over to the commit: batching adds
-up to one batch of latency, the trade-off docs/performance.md measures.
+up to one batch of latency, the trade-off docs/benchmarks.md measures.
 """
 
 from __future__ import annotations

@@ -76,7 +76,7 @@ PER_MERCHANT = len(SLOTS) + len(PARTNER_OFFSETS)
 OPERATOR_ACCOUNTS: tuple[tuple[AccountKind, int], ...] = (
     (AccountKind.FEES, 0), (AccountKind.POINTS_CLEARING, 0), (AccountKind.CAMPAIGN_COSTS, CAMPAIGN_ID))
 
-# the posting mix: (share in %, cause, what the two legs are); documented in docs/performance.md
+# the posting mix: (share in %, cause, what the two legs are); documented in docs/benchmarks.md
 MIX: tuple[tuple[int, str, str], ...] = (
     (20, "commission", "i commission_payable −x (party j) / j rebate_frozen +x (party i)"),
     (5, "commission", "i commission_payable −x/10 (party operator) / operator fees + (party i)"),

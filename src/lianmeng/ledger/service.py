@@ -13,7 +13,7 @@ orders never queue behind one operator row.
 Batches (group commit) use `open_books` + `Books.admit` + `post_many` instead: the batch's kept accounts are
 locked once in id order, each order's postings are checked against the running locked balances before anything
 is written (a refused order leaves its batch-mates alone), and all admitted postings are written with one
-statement each for postings, entries and balance changes (docs/performance.md).
+statement each for postings, entries and balance changes (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`POST /api/v1/orders` group-committed: concurrent single orders of one server process share one transaction
-through the set-based `service.record_orders` (docs/performance.md, "Group commit").
+through the set-based `service.record_orders` (docs/benchmarks.md, "Group commit").
 
 Each request keeps its own outcome: a refused order (unknown member, wrong store, duplicate external id…) gets its
 own AppError, raised in its own thread, so the error handler answers it in its caller's language; its batch-mates

@@ -240,7 +240,7 @@ class _Lookups:
 def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreate], *,
                   referred_at: Sequence[datetime | None] | None = None) -> list[Recorded]:
     """Record several orders in the caller's transaction with a fixed number of statements, whatever the batch
-    size (group commit: docs/performance.md). Each order is checked against balances locked for the whole batch
+    size (group commit: docs/benchmarks.md). Each order is checked against balances locked for the whole batch
     before anything is written; a refused order gets its error in its `Recorded` and writes nothing, the others
     are recorded. Replays (a known external id with the same content) return the first order."""
     policy.require_staff_login(actor)  # members never record orders, not even their own

@@ -1,7 +1,7 @@
 """Referral rollups: the funnel and the flow matrix read from `referral_daily` instead of the base tables.
 
 Why: at 10 M referral events a merchant's month scans hundreds of thousands of coupons, uses, orders and rebates
-(docs/performance.md, "Dashboards at 10 M events"). The rollup holds the funnel's raw figures per alliance,
+(docs/benchmarks.md, "Dashboards at 10 M events"). The rollup holds the funnel's raw figures per alliance,
 Shanghai day and referrer → receiver pair, so a month is at most 31 × pairs small rows.
 
 How it is kept: by a job (`refresh`, run by `lianmeng jobs run` and the server's scheduler), not in the write

@@ -188,7 +188,7 @@ LINE_COLUMNS = ["statement_id", "account_id", "kind", "cause", "party_type", "pa
 def build_lines(session: Session, run: SettlementRun, window: Window, cycle: SettlementCycle, binding: Binding
                 ) -> int:
     """Every statement line of the run in one INSERT … SELECT over the ledger entries, aggregated first and joined
-    to the statements after (docs/performance.md). Two branches: the bulk — dated in the period, not a correction —
+    to the statements after (docs/benchmarks.md). Two branches: the bulk — dated in the period, not a correction —
     grouped by four keys with no OR and no subquery, and the few rest: late entries (each naming the earlier run
     whose period it is dated in) and corrections not already placed on a statement when they were made. The bulk
     reads the entries' own copies of the posting's cause and occurred_at, so it does not join the postings."""

@@ -2,7 +2,7 @@
 
 uvicorn's supervisor starts N processes (spawned, not forked), each building the app through the factory below,
 and replaces one that dies. The jobs run in a thread of the supervisor itself, not in the workers, so they run
-once however many workers serve (docs/performance.md, "Serving with workers"). They stay idempotent anyway (each
+once however many workers serve (docs/benchmarks.md, "Serving with workers"). They stay idempotent anyway (each
 effect keyed by the row it settles, under `job_lock`), so a second `lianmeng serve` on another machine, or a
 `lianmeng jobs run` beside it, still changes nothing twice.
 """

@@ -1,5 +1,5 @@
 """cause and occurred_at copied onto ledger entries: settlement's bulk aggregate reads the entries alone, with no
-join to the postings (docs/performance.md, settlement). Postings are never edited, so the copies never drift.
+join to the postings (docs/benchmarks.md, settlement). Postings are never edited, so the copies never drift.
 
 Revision ID: 0034
 Revises: 0033
