@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from lianmeng.config import get_settings
-from lianmeng.db import begin_write
+from lianmeng.db import transaction
 from lianmeng.kit import idempotency, idempotency_batch
 from lianmeng.kit.errors import AppError, Conflict
 from lianmeng.kit.group_commit import GroupCommitter
@@ -105,12 +105,10 @@ def _report(committer: GroupCommitter[OrderRequest, Answer]) -> None:
 def record_batch(session: Session, batch: Sequence[OrderRequest]) -> list[Outcome]:
     """One transaction for the whole batch; if it fails as a whole, one transaction per request."""
     try:
-        begin_write(session)
-        outcomes = _record(session, batch)
-        session.commit()
+        with transaction(session):
+            outcomes = _record(session, batch)
         return outcomes
     except Exception as failed:
-        session.rollback()
         if len(batch) == 1:
             return [failed]
         log.warning("group commit of %d orders failed (%s); recording them one by one", len(batch),
@@ -118,11 +116,10 @@ def record_batch(session: Session, batch: Sequence[OrderRequest]) -> list[Outcom
     alone: list[Outcome] = []
     for request in batch:
         try:
-            begin_write(session)
-            alone += _record(session, [request])
-            session.commit()
+            with transaction(session):
+                own = _record(session, [request])
+            alone += own
         except Exception as failed:
-            session.rollback()
             alone.append(failed)
     return alone
 
