@@ -17,25 +17,8 @@ STATEMENTS = {"select", "insert", "update", "delete"}
 #: What a session runs; a door asks a repository function instead.
 RUNS = {"execute", "scalar", "scalars", "get", "query"}
 
-#: Doors that still query, and why. Shrink it; a new entry needs a reason and a follow-up.
-ALLOWED: dict[str, str] = {
-    "agreements/web.py": "issue 15: queries not yet moved to repository.py",
-    "alliances/web.py": "issue 15: queries not yet moved to repository.py",
-    "campaigns/web.py": "issue 15: queries not yet moved to repository.py",
-    "coupons/web.py": "issue 15: queries not yet moved to repository.py",
-    "dedup/web.py": "issue 15: queries not yet moved to repository.py",
-    "jointcards/web.py": "issue 15: queries not yet moved to repository.py",
-    "ledger/api.py": "issue 15: queries not yet moved to repository.py",
-    "members/mobile.py": "issue 15: queries not yet moved to repository.py",
-    "members/web.py": "issue 15: queries not yet moved to repository.py",
-    "merging/web.py": "issue 15: queries not yet moved to repository.py",
-    "ownership/web.py": "issue 15: queries not yet moved to repository.py",
-    "partners/web.py": "issue 15: queries not yet moved to repository.py",
-    "prospects/web.py": "issue 15: queries not yet moved to repository.py",
-    "recruiting/web.py": "issue 15: queries not yet moved to repository.py",
-    "referrals/web.py": "issue 15: queries not yet moved to repository.py",
-    "withdrawals/web.py": "issue 15: queries not yet moved to repository.py",
-}
+#: Doors that still query, and why. Empty: keep it so (a new entry needs a reason and a follow-up).
+ALLOWED: dict[str, str] = {}
 
 
 def _doors() -> list[Path]:
