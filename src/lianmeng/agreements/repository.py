@@ -79,3 +79,12 @@ def active_agreement_between(
     """An active agreement covering `mode` between two merchants, in force today."""
     candidates = active_agreements_between(session, alliance_id, merchant_x, merchant_y, today)
     return next((a for a in candidates if mode in a.modes), None)
+
+
+def agreements_in_scope(session: Session, p: Principal, *, alliance_id: int | None = None,
+                        limit: int | None = None, **filters: Any) -> list[Agreement]:
+    """The agreements `p` may see (`list_agreements` run), optionally of one alliance, at most `limit`."""
+    stmt = list_agreements(p, **filters)
+    if alliance_id is not None:
+        stmt = stmt.where(Agreement.alliance_id == alliance_id)
+    return list(session.scalars(stmt.limit(limit) if limit is not None else stmt))

@@ -98,7 +98,7 @@ def _page_number(text: str | None) -> int:
 
 def _merchants(page: Page) -> dict[int, Merchant]:
     """The alliance's merchant directory as the caller may see it (every merchant sees its alliance's)."""
-    return {m.id: m for m in page.session.scalars(merchants_repo.list_merchants(page.me))}
+    return {m.id: m for m in merchants_repo.merchants_in_scope(page.session, page.me)}
 
 
 @dataclass
@@ -150,7 +150,7 @@ def partners(page: StaffPage, status: str = "", p: str = "1", done: str = "") ->
     agreements (filterable by status, paginated)."""
     me = page.me
     names = _merchants(page)
-    everything = [_row(page, a, names) for a in page.session.scalars(repository.list_agreements(me))]
+    everything = [_row(page, a, names) for a in repository.agreements_in_scope(page.session, me)]
     partner_rows = []
     for merchant in names.values():
         if merchant.id == me.merchant_id:

@@ -54,3 +54,23 @@ def overview_counts(session: Session, alliance_id: int) -> dict[str, dict[object
         "members": grouped(Member.origin_merchant_id, Member.alliance_id == alliance_id),
         "agreements": grouped(Agreement.status, Agreement.alliance_id == alliance_id),
     }
+
+
+def alliance_by_id(session: Session, alliance_id: int) -> Alliance | None:
+    """One alliance by id (not scoped: for the caller's own alliance or a link that names it)."""
+    return session.get(Alliance, alliance_id)
+
+
+def all_alliances(session: Session) -> list[Alliance]:
+    """Every alliance, by id (not scoped)."""
+    return list(session.scalars(select(Alliance).order_by(Alliance.id)))
+
+
+def alliances_in_scope(session: Session, p: Principal) -> list[Alliance]:
+    """The alliances `p` may see (`list_alliances` run)."""
+    return list(session.scalars(list_alliances(p)))
+
+
+def first_alliance_in_scope(session: Session, p: Principal) -> Alliance | None:
+    """The first (by id) alliance `p` may see."""
+    return session.scalars(list_alliances(p)).first()

@@ -6,14 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from lianmeng.agreements.domain import STATUS_LABELS, AgreementStatus
 from lianmeng.alliances import repository
-from lianmeng.alliances.models import Alliance
 from lianmeng.kit.errors import NotFound
+from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import INDUSTRY_LABELS, Industry
-from lianmeng.merchants.models import Merchant, Store
+from lianmeng.merchants.models import Store
 from lianmeng.web.console import OpenPage
 
 router = APIRouter(include_in_schema=False)
@@ -21,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse)
 def home(page: OpenPage) -> Response:
-    alliances = list(page.session.scalars(select(Alliance).order_by(Alliance.id)))
+    alliances = repository.all_alliances(page.session)
     if len(alliances) == 1:
         return RedirectResponse(f"/alliances/{alliances[0].code}", status_code=303)
     return page.render("alliances/index.html", alliances=alliances)
@@ -52,10 +51,8 @@ def overview(code: str, page: OpenPage) -> Response:
     alliance = repository.alliance_by_code(session, code)
     if alliance is None:
         raise NotFound("alliance")
-    merchants = list(session.scalars(select(Merchant).where(Merchant.alliance_id == alliance.id).order_by(Merchant.id)))
-    stores = list(
-        session.scalars(select(Store).where(Store.merchant_id.in_([m.id for m in merchants])).order_by(Store.id))
-    )
+    merchants = merchants_repo.merchants_of_alliance(session, alliance.id)
+    stores = merchants_repo.stores_of_merchants(session, [m.id for m in merchants])
     counts = repository.overview_counts(session, alliance.id)
     industry_of = {m.id: m.industry for m in merchants}
     max_members = max(counts["members"].values(), default=0) or 1

@@ -203,3 +203,8 @@ def commissions_by_merchant(session: Session, campaign: Campaign) -> tuple[dict[
     owed = session.execute(select(Rebate.payer_merchant_id, net).where(Rebate.order_id.in_(orders))
                            .group_by(Rebate.payer_merchant_id))
     return {int(m): _int(fen) for m, fen in earned}, {int(m): _int(fen) for m, fen in owed}
+
+
+def packages_of(session: Session, p: Principal, campaign_id: int) -> list[GiftPackage]:
+    """The campaign's gift packages `p` may see (`list_packages` run)."""
+    return list(session.scalars(list_packages(p, campaign_id)))

@@ -85,7 +85,7 @@ def _campaign(page: Page, campaign_id: int, errors: dict[str, str] | None = None
                       "checked_in_at": r.checked_in_at, "checked_in_at_name": names.get(
                           r.checked_in_merchant_id or 0, "")}
                      for r, m in repository.registrations_with_members(page.session, page.me, campaign.id)]
-    packages = list(page.session.scalars(repository.list_packages(page.me, campaign.id)))
+    packages = repository.packages_of(page.session, page.me, campaign.id)
     templates = repository.participant_templates(page.session, page.me, campaign.id) if manages else []
     costs = repository.costs(page.session, campaign.id)
     bars: list[dict[str, Any]] = []

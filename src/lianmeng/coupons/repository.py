@@ -182,3 +182,31 @@ def accepting_stores(session: Session, template: CouponTemplate) -> list[tuple[M
         stmt = stmt.where(or_(Merchant.id.in_(template.accepted_merchant_ids or [0]),
                               Store.id.in_(template.accepted_store_ids or [0])))
     return [(merchant, store) for merchant, store in session.execute(stmt.order_by(Merchant.id, Store.id))]
+
+
+def templates_in_scope(session: Session, p: Principal, *, limit: int | None = None,
+                       **filters: Any) -> list[CouponTemplate]:
+    """The templates `p` may see (`list_templates` run), at most `limit`."""
+    stmt = list_templates(p, **filters)
+    return list(session.scalars(stmt.limit(limit) if limit is not None else stmt))
+
+
+def use_counts(session: Session, p: Principal, template_ids: list[int]) -> dict[int, int]:
+    """Template id → redemptions of its coupons that `p` may see (policy.redemptions and policy.coupons)."""
+    if not template_ids:
+        return {}
+    rows = session.execute(
+        select(Coupon.template_id, func.count(Redemption.id)).join(Redemption, Redemption.coupon_id == Coupon.id)
+        .where(Coupon.template_id.in_(template_ids), policy.redemptions(p), policy.coupons(p))
+        .group_by(Coupon.template_id))
+    return {template_id: int(count) for template_id, count in rows}
+
+
+def own_claim_link(session: Session, template_id: int, merchant_id: int, staff_id: int | None,
+                   store_id: int | None) -> ClaimLink | None:
+    """The newest active claim link of this template made by exactly this merchant, staff member and store."""
+    return session.scalars(select(ClaimLink).where(
+        ClaimLink.template_id == template_id, ClaimLink.merchant_id == merchant_id,
+        ClaimLink.staff_id.is_(None) if staff_id is None else ClaimLink.staff_id == staff_id,
+        ClaimLink.store_id.is_(None) if store_id is None else ClaimLink.store_id == store_id,
+        ClaimLink.active.is_(True)).order_by(ClaimLink.id.desc()).limit(1)).first()

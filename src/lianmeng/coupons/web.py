@@ -17,12 +17,11 @@ from typing import Any
 import segno
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
 from lianmeng.agreements import repository as agreements_repo
 from lianmeng.coupons import repository, service
 from lianmeng.coupons.domain import Acceptance, CouponKind
-from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
+from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate
 from lianmeng.coupons.schemas import IssueIn, TemplateCreate, TemplateUpdate
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
@@ -32,7 +31,6 @@ from lianmeng.members.domain import QR_PREFIX
 from lianmeng.members.models import Member
 from lianmeng.members.schemas import CardRef
 from lianmeng.merchants import repository as merchants_repo
-from lianmeng.tenancy import policy
 from lianmeng.web import labels, links
 from lianmeng.web.console import Page, StaffPage, attempt, form_of, parse, yuan_field
 
@@ -117,26 +115,21 @@ def _can_publish(page: Page) -> bool:
 
 def _use_counts(page: Page, template_ids: list[int]) -> dict[int, int]:
     """Redemptions of these templates' coupons that the caller may see (policy.redemptions)."""
-    if not template_ids:
-        return {}
-    rows = page.session.execute(
-        select(Coupon.template_id, func.count(Redemption.id)).join(Redemption, Redemption.coupon_id == Coupon.id)
-        .where(Coupon.template_id.in_(template_ids), policy.redemptions(page.me), policy.coupons(page.me))
-        .group_by(Coupon.template_id))
-    return {template_id: int(count) for template_id, count in rows}
+    return repository.use_counts(page.session, page.me, template_ids)
 
 
 def _agreement_options(page: Page) -> list[tuple[str, str]]:
     if not page.me.is_merchant_side:
         return []
-    stmt = agreements_repo.list_agreements(page.me, status="active", merchant_id=page.me.merchant_id)
+    active = agreements_repo.agreements_in_scope(page.session, page.me, status="active",
+                                                 merchant_id=page.me.merchant_id, limit=100)
     return [("", page.t("不是权益(普通优惠券)", "Not a benefit (a plain coupon)"))] + [
-        (str(a.id), a.title) for a in page.session.scalars(stmt.limit(100))]
+        (str(a.id), a.title) for a in active]
 
 
 def _coupons_page(page: Page, *, status_code: int = 200, **context: Any) -> Response:
     me = page.me
-    templates = list(page.session.scalars(repository.list_templates(me).limit(500)))
+    templates = repository.templates_in_scope(page.session, me, limit=500)
     if me.is_merchant_side:
         own = [t for t in templates if t.owner_merchant_id == me.merchant_id]
         partners = [t for t in templates if t.owner_merchant_id != me.merchant_id and t.status == "active"
@@ -261,8 +254,8 @@ def _edit_page(page: Page, template: CouponTemplate, *, status_code: int = 200, 
     stores = []
     if template.acceptance == Acceptance.SELECTED.value:
         owner = template.owner_merchant_id if page.me.is_operator else page.me.merchant_id
-        stores = [(str(s.id), s.name) for s in page.session.scalars(
-            merchants_repo.list_stores(page.me, merchant_id=owner).limit(200))]
+        stores = [(str(s.id), s.name) for s in merchants_repo.stores_in_scope(
+            page.session, page.me, merchant_id=owner, limit=200)]
     return page.render("coupons/edit.html", status_code=status_code, tpl=template,
                        described=describe(page, template), stores=stores, may_edit=_may_edit(page, template),
                        **context)
@@ -435,11 +428,7 @@ def claim(template_id: int, page: StaffPage) -> Response:
     template = repository.get_template(page.session, me, template_id)
     if not me.is_merchant_side or me.merchant_id is None:
         raise Forbidden()
-    link = page.session.scalars(select(ClaimLink).where(
-        ClaimLink.template_id == template.id, ClaimLink.merchant_id == me.merchant_id,
-        ClaimLink.staff_id.is_(None) if me.staff_id is None else ClaimLink.staff_id == me.staff_id,
-        ClaimLink.store_id.is_(None) if me.store_id is None else ClaimLink.store_id == me.store_id,
-        ClaimLink.active.is_(True)).order_by(ClaimLink.id.desc()).limit(1)).first()
+    link = repository.own_claim_link(page.session, template.id, me.merchant_id, me.staff_id, me.store_id)
     if link is None:
         link, error = attempt(page, lambda: service.create_claim_link(page.session, me, template.id))
         if error is not None or link is None:

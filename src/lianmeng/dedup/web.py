@@ -10,13 +10,12 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from lianmeng.dedup import domain, repository, service
 from lianmeng.dedup.domain import CandidateState, DedupKind, FieldComparison, MemberRecord, PlaceRecord
 from lianmeng.dedup.models import DedupCandidate
 from lianmeng.kit.errors import NotFound
-from lianmeng.merchants.models import Store
+from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merging.domain import UNDO_WINDOW_DAYS
 from lianmeng.web import labels
 from lianmeng.web.console import Page, StaffPage, form_of, run_write
@@ -87,8 +86,8 @@ async def run_now(page: StaffPage) -> Response:
 def _comparison(page: Page, item: DedupCandidate) -> tuple[list[dict[str, Any]], list[FieldComparison]]:
     records = service.side_by_side(page.session, item)
     if item.kind == DedupKind.MEMBER:
-        stores = {s.id: s.name for s in page.session.scalars(select(Store).where(
-            Store.id.in_([r["origin_store_id"] for r in records if r["origin_store_id"]])))}
+        stores = {s.id: s.name for s in merchants_repo.stores_by_ids(
+            page.session, [r["origin_store_id"] for r in records if r["origin_store_id"]])}
         for r in records:
             r["store_name"] = stores.get(r["origin_store_id"], "")
         fields = (domain.compare_members(*[MemberRecord(r["id"], r["name"], r["birth_year"], r["gender"],

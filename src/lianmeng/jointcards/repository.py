@@ -107,3 +107,16 @@ def due_for_expiry(session: Session, at: datetime, limit: int) -> list[JointCard
     stmt = (select(JointCard).where(JointCard.status == "active", JointCard.expires_at <= at)
             .order_by(JointCard.id).limit(limit).with_for_update(skip_locked=True))
     return list(session.scalars(stmt))
+
+
+def products_in_scope(session: Session, p: Principal, *, limit: int | None = None,
+                      **filters: Any) -> list[JointProduct]:
+    """The joint products `p` may see (`list_products` run), at most `limit`."""
+    stmt = list_products(p, **filters)
+    return list(session.scalars(stmt.limit(limit) if limit is not None else stmt))
+
+
+def cards_in_scope(session: Session, p: Principal, *, limit: int | None = None, **filters: Any) -> list[JointCard]:
+    """The joint cards `p` may see (`list_cards` run), at most `limit`."""
+    stmt = list_cards(p, **filters)
+    return list(session.scalars(stmt.limit(limit) if limit is not None else stmt))

@@ -48,16 +48,17 @@ def _whole(text: str, most: int) -> int | None:
 def _products(page: Page) -> list[ProductOut]:
     """The products this merchant takes part in (the operator: the alliance's), on sale or paused."""
     me = page.me
-    stmt = repository.list_products(me, merchant_id=me.merchant_id if me.is_merchant_side else None)
-    return [service.product_out(page.session, p) for p in page.session.scalars(stmt.limit(100))]
+    products = repository.products_in_scope(page.session, me, limit=100,
+                                            merchant_id=me.merchant_id if me.is_merchant_side else None)
+    return [service.product_out(page.session, p) for p in products]
 
 
 def _index(page: Page, *, status_code: int = 200, member: Member | None = None, **context: Any) -> Response:
     products = _products(page)
     tiers = [(str(t.id), f"{p.name} · {t.name} · {format_yuan(t.price_fen)}")
              for p in products if p.status == domain.JointProductStatus.ACTIVE for t in p.tiers]
-    stmt = repository.list_cards(page.me, member_id=member.id if member is not None else None)
-    cards = list(page.session.scalars(stmt.limit(100)))
+    cards = repository.cards_in_scope(page.session, page.me, limit=100,
+                                      member_id=member.id if member is not None else None)
     names = {p.id: p.name for p in products}
     context.setdefault("errors", {})
     context.setdefault("values", {})
@@ -147,7 +148,7 @@ def _can_define(page: Page) -> bool:
 
 
 def _merchant_options(page: Page) -> list[tuple[str, str]]:
-    merchants = page.session.scalars(merchants_repo.list_merchants(page.me).limit(500))
+    merchants = merchants_repo.merchants_in_scope(page.session, page.me, limit=500)
     return [(str(m.id), m.name) for m in merchants if m.alliance_id == page.me.alliance_id]
 
 

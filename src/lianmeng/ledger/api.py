@@ -8,7 +8,6 @@ from lianmeng.kit.errors import NotFound
 from lianmeng.kit.pagination import Page
 from lianmeng.ledger import access, repository
 from lianmeng.ledger.domain import OwnerType
-from lianmeng.ledger.models import Account
 from lianmeng.ledger.schemas import BalanceOut, BalancesOut, EntryOut
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep
 
@@ -30,7 +29,7 @@ def balances(
 
 @router.get("/{account_id}/entries", response_model=Page[EntryOut], summary="An account's history, newest first")
 def entries(account_id: int, session: SessionDep, principal: CurrentPrincipal, paging: Paging) -> Page[EntryOut]:
-    account = session.get(Account, account_id) if 0 < account_id < 2**63 else None
+    account = repository.account_by_id(session, account_id)
     if account is None:
         raise NotFound("account")
     try:
@@ -40,7 +39,7 @@ def entries(account_id: int, session: SessionDep, principal: CurrentPrincipal, p
     if alliance_id != account.alliance_id or not access.visible(principal, OwnerType(account.owner_type), account):
         raise NotFound("account")
     total = repository.count_entries(session, account.id)
-    rows = session.execute(repository.history(account.id).limit(paging.page_size).offset(paging.offset)).all()
+    rows = repository.history_page(session, account.id, paging.page_size, paging.offset)
     return Page[EntryOut](items=[
         EntryOut(entry_id=e.id, posting_id=p.id, amount=e.amount, unit=e.unit, cause=p.cause, cause_id=p.cause_id,
                  memo=p.memo, at=p.created_at) for e, p in rows], total=total, page=paging.page,

@@ -162,6 +162,16 @@ def history(account_id: int) -> Select[Entry, Posting]:
     )
 
 
+def history_page(session: Session, account_id: int, limit: int, offset: int) -> list[tuple[Entry, Posting]]:
+    """One page of an account's history, newest first: (entry, its posting)."""
+    return [(e, p) for e, p in session.execute(history(account_id).limit(limit).offset(offset)).all()]
+
+
+def account_by_id(session: Session, account_id: int) -> Account | None:
+    """One account by id (not scoped: the caller checks who may see it); None for an id out of range."""
+    return session.get(Account, account_id) if 0 < account_id < 2**63 else None
+
+
 def accounts_of(session: Session, alliance_id: int, owner_type: str, owner_id: int) -> list[Account]:
     return list(session.scalars(
         select(Account).where(Account.alliance_id == alliance_id, Account.owner_type == owner_type,

@@ -18,9 +18,9 @@ import segno
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lianmeng.alliances import repository as alliances_repo
 from lianmeng.alliances.models import Alliance
 from lianmeng.auth import service as auth_service
 from lianmeng.auth.domain import Role
@@ -108,7 +108,7 @@ def _log_in(response: Response, issued: auth_service.IssuedToken) -> Response:
 
 
 def _alliances(session: Session) -> list[Alliance]:
-    return list(session.scalars(select(Alliance).order_by(Alliance.id)))
+    return alliances_repo.all_alliances(session)
 
 
 def _chosen(alliances: list[Alliance], code: str) -> Alliance | None:
@@ -276,7 +276,7 @@ def _usable_coupons(page: Page, member: Member) -> list[CouponLine]:
 @router.get("/m", response_class=HTMLResponse)
 def my_card(page: MemberPage) -> Response:
     member = _me(page)
-    alliance = page.session.get(Alliance, member.alliance_id)
+    alliance = alliances_repo.alliance_by_id(page.session, member.alliance_id)
     assert alliance is not None
     card = members_service.card_of(page.session, page.me, member.id)
     assert card.qr_payload is not None  # the holder always sees their own QR
@@ -450,10 +450,10 @@ def _claim_context(page: Page, token: str, lat: str = "", lng: str = "") -> dict
     near = parse_location(lat, lng)
     offer = coupons_service.claim_offer(page.session, token, near)
     me = _member_principal(page)
-    mine = page.session.get(Member, me.member_id or 0) if me is not None else None
+    mine = members_repo.member_by_id(page.session, me.member_id or 0) if me is not None else None
     if mine is not None and mine.alliance_id != offer.link.alliance_id:
         mine = None
-    alliance = page.session.get(Alliance, offer.link.alliance_id)
+    alliance = alliances_repo.alliance_by_id(page.session, offer.link.alliance_id)
     places = [(p, format_distance(p.distance_m, page.lang) if p.distance_m is not None else "")
               for p in offer.places]
     return {"token": token, "link": offer.link, "offered": offer.template, "merchant": offer.giver,

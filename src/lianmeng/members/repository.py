@@ -173,3 +173,13 @@ def list_memberships(
 def count_members(session: Session, alliance_id: int) -> int:
     return session.scalar(select(func.count(Member.id)).where(Member.alliance_id == alliance_id,
                                                               Member.status != PENDING)) or 0
+
+
+def memberships_in_scope(session: Session, p: Principal, **filters: Any) -> list[Membership]:
+    """The memberships `p` may see (`list_memberships` run)."""
+    return list(session.scalars(list_memberships(p, **filters)))
+
+
+def members_by_ids(session: Session, member_ids: set[int]) -> list[Member]:
+    """These members (not scoped: the caller has already chosen records it may see)."""
+    return list(session.scalars(select(Member).where(Member.id.in_(member_ids))))

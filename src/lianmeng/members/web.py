@@ -46,7 +46,7 @@ def _int(text: str | None, default: int, low: int = 1, high: int = 100_000) -> i
 
 
 def _merchant_names(page: Page) -> dict[int, str]:
-    return {m.id: m.name for m in page.session.scalars(merchants_repo.list_merchants(page.me))}
+    return {m.id: m.name for m in merchants_repo.merchants_in_scope(page.session, page.me)}
 
 
 @dataclass
@@ -182,7 +182,7 @@ def detail(page: Page, member_id: int, account: str = "", p: str = "1", tag_erro
     session = page.session
     member = repository.get_member(session, me, member_id)  # 404 outside the caller's members
     names = _merchant_names(page)
-    memberships = list(session.scalars(repository.list_memberships(me, member_id=member.id)))
+    memberships = repository.memberships_in_scope(session, me, member_id=member.id)
     alliance_id = access.owner_alliance(session, me, OwnerType.MEMBER, member.id)
     accounts = [a for a in ledger_repo.accounts_of(session, alliance_id, OwnerType.MEMBER.value, member.id)
                 if access.visible(me, OwnerType.MEMBER, a)]
@@ -197,8 +197,7 @@ def detail(page: Page, member_id: int, account: str = "", p: str = "1", tag_erro
     history_page = _int(p, 1)
     if chosen is not None:
         history_total = ledger_repo.count_entries(session, chosen.id)
-        rows = session.execute(ledger_repo.history(chosen.id).limit(HISTORY_SIZE)
-                               .offset((history_page - 1) * HISTORY_SIZE)).all()
+        rows = ledger_repo.history_page(session, chosen.id, HISTORY_SIZE, (history_page - 1) * HISTORY_SIZE)
         history = [{"entry": e, "posting": posting,
                     "cause": page.label("ledger_cause", posting.cause)}
                    for e, posting in rows]

@@ -115,3 +115,41 @@ def list_staff(
 
 def count_merchants(session: Session, alliance_id: int) -> int:
     return session.scalar(select(func.count(Merchant.id)).where(Merchant.alliance_id == alliance_id)) or 0
+
+
+def merchants_in_scope(session: Session, p: Principal, *, alliance_id: int | None = None,
+                       limit: int | None = None, **filters: Any) -> list[Merchant]:
+    """The merchants `p` may see (`list_merchants` run), optionally of one alliance, at most `limit`."""
+    stmt = list_merchants(p, **filters)
+    if alliance_id is not None:
+        stmt = stmt.where(Merchant.alliance_id == alliance_id)
+    return list(session.scalars(stmt.limit(limit) if limit is not None else stmt))
+
+
+def stores_in_scope(session: Session, p: Principal, *, limit: int | None = None, **filters: Any) -> list[Store]:
+    """The stores `p` may see (`list_stores` run), at most `limit`."""
+    stmt = list_stores(p, **filters)
+    return list(session.scalars(stmt.limit(limit) if limit is not None else stmt))
+
+
+def staff_in_scope(session: Session, p: Principal, *, ids: set[int] | None = None, **filters: Any) -> list[Staff]:
+    """The staff `p` may see (`list_staff` run), optionally only these ids."""
+    stmt = list_staff(p, **filters)
+    if ids is not None:
+        stmt = stmt.where(Staff.id.in_(sorted(ids)))
+    return list(session.scalars(stmt))
+
+
+def stores_of_merchants(session: Session, merchant_ids: list[int]) -> list[Store]:
+    """The stores of these merchants, by id (not scoped: the caller has chosen the merchants)."""
+    return list(session.scalars(select(Store).where(Store.merchant_id.in_(merchant_ids)).order_by(Store.id)))
+
+
+def merchants_of_alliance(session: Session, alliance_id: int) -> list[Merchant]:
+    """Every merchant of one alliance, by id (not scoped: the public overview shows them)."""
+    return list(session.scalars(select(Merchant).where(Merchant.alliance_id == alliance_id).order_by(Merchant.id)))
+
+
+def stores_by_ids(session: Session, store_ids: list[int]) -> list[Store]:
+    """These stores (not scoped: the caller has already chosen records it may see)."""
+    return list(session.scalars(select(Store).where(Store.id.in_(store_ids))))

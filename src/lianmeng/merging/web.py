@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from lianmeng.coupons.web import member_by_card
 from lianmeng.kit import clock, ids
 from lianmeng.kit.errors import AppError, Invalid
 from lianmeng.kit.pagination import PageParams, paginate
-from lianmeng.members.models import Member
+from lianmeng.members import repository as members_repo
 from lianmeng.merging import domain, repository, service
 from lianmeng.merging.domain import PlaceKind
 from lianmeng.merging.models import MemberMerge, PlaceMerge
@@ -34,7 +33,7 @@ def _render(page: Page, values: dict[str, str] | None = None, error: AppError | 
                              PageParams(page=1, page_size=PAGE_SIZE))
     wanted = {i for m in merges for i in (m.survivor_id, m.absorbed_id)}
     cards = {m.id: ids.format_card_number(m.card_no)
-             for m in page.session.scalars(select(Member).where(Member.id.in_(wanted)))}
+             for m in members_repo.members_by_ids(page.session, wanted)}
     rows = [(m, cards.get(m.survivor_id, "—"), cards.get(m.absorbed_id, "—"), _undoable(page, m)) for m in merges]
     places, place_total = paginate(page.session, repository.list_merges(page.me, PlaceMerge),
                                    PageParams(page=1, page_size=PAGE_SIZE))

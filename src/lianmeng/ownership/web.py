@@ -36,7 +36,7 @@ def _admin(page: Page, *, status_code: int = 200, **context: Any) -> Response:
     seen = service.overview(page.session, page.me)
     _, pool_stmt = service.pool_query(page.me)
     pool, total = paginate(page.session, pool_stmt, PageParams(page=1, page_size=POOL_PAGE))
-    stores = list(page.session.scalars(merchants_repo.list_stores(page.me, merchant_id=seen.merchant_id)))
+    stores = merchants_repo.stores_in_scope(page.session, page.me, merchant_id=seen.merchant_id)
     context.setdefault("values", {})
     context.setdefault("errors", {})
     return page.render("ownership/index.html", status_code=status_code, seen=seen, pool=pool, pool_total=total,

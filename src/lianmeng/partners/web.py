@@ -97,7 +97,7 @@ def _form_data(page: Page, values: dict[str, str]) -> tuple[dict[str, Any], dict
 
 def _form_context(page: Page, values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
     me = page.me
-    merchants = [(str(m.id), m.name) for m in page.session.scalars(merchants_repo.list_merchants(me))
+    merchants = [(str(m.id), m.name) for m in merchants_repo.merchants_in_scope(page.session, me)
                  if m.id != me.merchant_id]
     yes_no = [("", page.t("不详", "Unknown")), ("true", page.t("是", "Yes")), ("false", page.t("否", "No"))]
     return {"values": values, "errors": errors, "may_keep": _may_keep(page),

@@ -209,3 +209,15 @@ def list_audit(p: Principal, *, candidate_id: int | None = None) -> Select[Any]:
     if candidate_id is not None:
         stmt = stmt.where(and_(OverlapAudit.candidate_id == candidate_id))
     return stmt.order_by(OverlapAudit.id.desc())
+
+
+def invitations_in_scope(session: Session, p: Principal, *, limit: int | None = None,
+                         candidate_id: int | None = None) -> list[OverlapInvitation]:
+    """The overlap invitations `p` may see (`list_invitations` run), at most `limit`."""
+    stmt = list_invitations(p, candidate_id=candidate_id)
+    return list(session.scalars(stmt.limit(limit) if limit is not None else stmt))
+
+
+def prospect_candidates(session: Session, p: Principal) -> list[Candidate]:
+    """Candidates outside the alliance the caller may invite (`prospects_of` run)."""
+    return list(session.scalars(prospects_of(p)))

@@ -36,9 +36,9 @@ def _may_invite(page: Page) -> bool:
 def _render(page: Page, status_code: int = 200, **extra: Any) -> Response:
     me = page.me
     session = page.session
-    invitations = views.invitations_out(session, list(session.scalars(
-        repository.list_invitations(me).limit(PAGE_SIZE)))) if _may_invite(page) else []
-    prospects = list(session.scalars(repository.prospects_of(me))) if _may_invite(page) else []
+    invitations = views.invitations_out(session, repository.invitations_in_scope(
+        session, me, limit=PAGE_SIZE)) if _may_invite(page) else []
+    prospects = repository.prospect_candidates(session, me) if _may_invite(page) else []
     overlaps = [views.overlap_out(session, me, c.id, page.lang) for c in prospects]
     return page.render(
         "prospects/index.html", status_code=status_code, may_invite=_may_invite(page), invitations=invitations,

@@ -69,7 +69,7 @@ def _index(page: Page, *, status_code: int = 200, **context: Any) -> Response:
     number = context.pop("number", 1)
     rows, total = paginate(page.session, stmt, PageParams(page=number, page_size=PAGE_SIZE))
     settings = service.settings(page.session, me)
-    merchants = (list(page.session.scalars(merchants_repo.list_merchants(me))) if me.is_operator else [])
+    merchants = merchants_repo.merchants_in_scope(page.session, me) if me.is_operator else []
     context.setdefault("values", {})
     context.setdefault("errors", {})
     return page.render(

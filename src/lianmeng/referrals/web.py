@@ -340,10 +340,8 @@ def dashboard_page(page: Page, period: str, date_from: str, date_to: str, mercha
                                    ("custom", "自定义", "Custom"))],
     }
     if p.is_operator:
-        choices = merchants_repo.list_merchants(p)
-        if merchant is not None:
-            choices = choices.where(Merchant.alliance_id == merchant.alliance_id)
-        context["choices"] = list(page.session.scalars(choices))
+        context["choices"] = merchants_repo.merchants_in_scope(
+            page.session, p, alliance_id=merchant.alliance_id if merchant is not None else None)
     if merchant is None or choice.period is None:
         return page.render("reports/dashboard.html", status_code=422 if choice.errors else 200, **context)
     context.update(dashboard_context(page, merchant, choice.period, choice.kind))
@@ -388,7 +386,7 @@ def alliance_of(page: Page, alliance_id: str) -> Alliance | None:
         if not text.isdigit() or not 0 < int(text) < 2**63:
             raise NotFound("alliance")
         return alliances_repo.get_alliance(session, p, int(text))
-    return session.scalars(alliances_repo.list_alliances(p)).first()
+    return alliances_repo.first_alliance_in_scope(session, p)
 
 
 def agreement_network(page: Page, merchants: Sequence[Merchant], agreements: Sequence[Agreement]) -> str:
@@ -439,13 +437,13 @@ def operator(page: StaffPage, period: str = "", date_from: str = "", date_to: st
         "tabs": [(k, zh, en, _link("/console/operator", period=k, alliance_id=chosen))
                  for k, zh, en in (("week", "本周", "This week"), ("month", "本月", "This month"),
                                    ("custom", "自定义", "Custom"))],
-        "alliances": list(session.scalars(alliances_repo.list_alliances(p))) if p.is_platform else [],
+        "alliances": alliances_repo.alliances_in_scope(session, p) if p.is_platform else [],
     }
     if alliance is None or choice.period is None:
         return page.render("reports/operator.html", status_code=422 if choice.errors else 200, **context)
     chosen_period = choice.period
-    merchants = list(session.scalars(merchants_repo.list_merchants(p).where(Merchant.alliance_id == alliance.id)))
-    agreements = list(session.scalars(agreements_repo.list_agreements(p).where(Agreement.alliance_id == alliance.id)))
+    merchants = merchants_repo.merchants_in_scope(session, p, alliance_id=alliance.id)
+    agreements = agreements_repo.agreements_in_scope(session, p, alliance_id=alliance.id)
     members = alliances_repo.overview_counts(session, alliance.id)["members"]
     funnel = service.funnel(session, p, date_from=chosen_period.start, date_to=chosen_period.end,
                             alliance_id=alliance.id)

@@ -53,3 +53,8 @@ def payout_accounts_by_id(session: Session, ids: set[int]) -> dict[int, PayoutAc
     if not ids:
         return {}
     return {a.id: a for a in session.scalars(select(PayoutAccount).where(PayoutAccount.id.in_(sorted(ids))))}
+
+
+def payout_accounts_in_scope(session: Session, p: Principal, **filters: Any) -> list[PayoutAccount]:
+    """The payout accounts `p` may see (`list_payout_accounts` run)."""
+    return list(session.scalars(list_payout_accounts(p, **filters)))

@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from lianmeng.alliances.models import Alliance
+from lianmeng.alliances import repository as alliances_repo
 from lianmeng.auth.domain import Role
 from lianmeng.commissions import repository as commissions_repo
 from lianmeng.kit.errors import NotFound
@@ -25,7 +25,6 @@ from lianmeng.kit.pagination import PageParams, paginate
 from lianmeng.ledger import repository as ledger_repo
 from lianmeng.ledger.domain import AccountKind, OwnerType
 from lianmeng.merchants import repository as merchants_repo
-from lianmeng.merchants.models import Staff
 from lianmeng.tenancy import Principal
 from lianmeng.web import labels
 from lianmeng.web.console import FIELD_MESSAGES, Page, StaffPage, form_of, parse, run_write, yuan_field
@@ -81,10 +80,10 @@ def _payees(page: Page) -> list[Payee]:
         return [Payee("staff", staff.id, staff.name)] if staff else []
     if me.is_merchant_side and me.merchant_id is not None:
         merchant = merchants_repo.get_merchant(session, me, me.merchant_id)
-        staff_rows = session.scalars(merchants_repo.list_staff(me, merchant_id=merchant.id))
+        staff_rows = merchants_repo.staff_in_scope(session, me, merchant_id=merchant.id)
         return [Payee("merchant", merchant.id, merchant.name), *(Payee("staff", s.id, s.name) for s in staff_rows)]
     if me.is_operator and me.alliance_id is not None:
-        return [Payee("merchant", m.id, m.name) for m in session.scalars(merchants_repo.list_merchants(me))]
+        return [Payee("merchant", m.id, m.name) for m in merchants_repo.merchants_in_scope(session, me)]
     return []
 
 
@@ -140,9 +139,9 @@ def _render(page: Page, status_code: int = 200, *, status: str = "", page_no: in
     paging = PageParams(page=page_no, page_size=PAGE_SIZE)
     rows, total = paginate(session, repository.list_withdrawals(me, status=wanted or None), paging)
     staff_ids = {w.payee_id for w in rows if w.payee_type == "staff"}
-    staff_names = {s.id: s.name for s in session.scalars(
-        merchants_repo.list_staff(me).where(Staff.id.in_(sorted(staff_ids))))} if staff_ids else {}
-    merchant_names = {m.id: m.name for m in session.scalars(merchants_repo.list_merchants(me))}
+    staff_names = {s.id: s.name for s in merchants_repo.staff_in_scope(
+        session, me, ids=staff_ids)} if staff_ids else {}
+    merchant_names = {m.id: m.name for m in merchants_repo.merchants_in_scope(session, me)}
     requests = []
     for w in rows:
         current = WithdrawalStatus(w.status)
@@ -152,10 +151,10 @@ def _render(page: Page, status_code: int = 200, *, status: str = "", page_no: in
             w.payee_id, f"#{w.payee_id}")
         requests.append({"w": w, "payee": payee, "merchant": merchant_names.get(w.merchant_id, ""),
                          "status_label": page.t(*STATUS_LABELS[current]), "decisions": decisions})
-    alliance = session.get(Alliance, me.alliance_id) if me.alliance_id is not None else None
+    alliance = alliances_repo.alliance_by_id(session, me.alliance_id) if me.alliance_id is not None else None
     own = _own_payee(payees, me)
     may_request = _may_request(me) and own is not None
-    my_accounts = (session.scalars(repository.list_payout_accounts(me, owner_type=own.type, owner_id=own.id)).all()
+    my_accounts = (repository.payout_accounts_in_scope(session, me, owner_type=own.type, owner_id=own.id)
                    if own is not None else [])
     used = repository.payout_accounts_by_id(session, {w.payout_account_id for w in rows if w.payout_account_id})
     rebate_paging = PageParams(page=rebates_page, page_size=PAGE_SIZE)
@@ -190,7 +189,8 @@ def _check_amount(page: Page, payee: Payee, fen: int | None) -> str | None:
     if fen > available:
         return page.t(f"超过可提现余额(可提现 {format_yuan(available)})",
                       f"More than is available ({format_yuan(available)} available)")
-    alliance = page.session.get(Alliance, page.me.alliance_id) if page.me.alliance_id is not None else None
+    alliance_id = page.me.alliance_id
+    alliance = alliances_repo.alliance_by_id(page.session, alliance_id) if alliance_id is not None else None
     if alliance is not None and fen < alliance.withdrawal_min_fen:
         return page.t(f"最低提现金额为 {format_yuan(alliance.withdrawal_min_fen)}",
                       f"The minimum withdrawal is {format_yuan(alliance.withdrawal_min_fen)}")
@@ -217,8 +217,8 @@ async def request_withdrawal(page: StaffPage) -> Response:
     if problem is not None or fen is None:
         return _render(page, 422, values=shown, errors={"amount": problem or ""})
     chosen = shown["payout_account"]
-    mine = {str(a.id) for a in page.session.scalars(
-        repository.list_payout_accounts(page.me, owner_type=payee.type, owner_id=payee.id))}
+    mine = {str(a.id) for a in repository.payout_accounts_in_scope(
+        page.session, page.me, owner_type=payee.type, owner_id=payee.id)}
     if chosen not in mine:
         return _render(page, 422, values=shown, errors={"payout_account": page.t(
             "请选择收款账户;没有的话请先在下方添加", "Choose a payout account; add one below if there is none")})
