@@ -247,16 +247,17 @@ def _chunk(conn: Any, p: dict[str, Any]) -> None:
     conn.execute(text(
         "INSERT INTO orders (id, alliance_id, merchant_id, member_id, external_id, amount_fen, cash_fen, "
         "  stored_value_fen, points_used, points_value_fen, points_earned, items, referrer_merchant_id, "
-        "  refunded_fen, recorded_by, created_at) "
+        "  refunded_fen, recorded_by, created_at, occurred_at) "
         "SELECT g, :a, target, member, 'BO' || g, amount, amount, 0, 0, 0, 0, CAST('[]' AS json), referrer, "
-        "  CASE WHEN u_refund < 0.04 THEN amount / 2 ELSE 0 END, 'bench', issued_at + later "
+        "  CASE WHEN u_refund < 0.04 THEN amount / 2 ELSE 0 END, 'bench', issued_at + later, issued_at + later "
         "FROM bench_gen WHERE u_use < 0.4 AND u_conv < 0.625"), p)
     conn.execute(text(
         "INSERT INTO orders (id, alliance_id, merchant_id, member_id, external_id, amount_fen, cash_fen, "
         "  stored_value_fen, points_used, points_value_fen, points_earned, items, referrer_merchant_id, "
-        "  refunded_fen, recorded_by, created_at) "
+        "  refunded_fen, recorded_by, created_at, occurred_at) "
         "SELECT :total + g, :a, target, member, 'BC' || g, amount, amount, 0, 0, 0, 0, CAST('[]' AS json), "
-        "  referrer, 0, 'bench', issued_at + later + interval '3 days' FROM bench_gen WHERE u_credit < 0.1"), p)
+        "  referrer, 0, 'bench', issued_at + later + interval '3 days', issued_at + later + interval '3 days' "
+        "FROM bench_gen WHERE u_credit < 0.1"), p)
     conn.execute(text(
         "INSERT INTO coupon_redemptions (id, alliance_id, coupon_id, use_no, member_id, merchant_id, "
         "  referrer_merchant_id, bill_fen, discount_fen, cost_fen, funded_by_merchant_id, order_id, at, details) "
