@@ -38,9 +38,11 @@ def free_port() -> int:
 
 
 def clean_env(**settings: str) -> dict[str, str]:
-    """This process's environment without any LIANMENG_ setting, the jobs off, and `settings` added."""
+    """This process's environment without any LIANMENG_ setting, the jobs off, one worker process unless a test asks
+    for more (each spawned worker imports the whole app: seconds of CPU per start), and `settings` added."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIANMENG_")}
     env["LIANMENG_JOBS_INTERVAL_SECONDS"] = "0"
+    env["LIANMENG_WORKERS"] = "1"
     env.update(settings)
     return env
 

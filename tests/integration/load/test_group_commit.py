@@ -48,9 +48,10 @@ def servers(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     tmp = tmp_path_factory.mktemp("group-commit")
     env = serving.clean_env(LIANMENG_DATABASE_URL=DATABASE_URL, LIANMENG_SECRET_KEY=secrets.token_urlsafe(32),
                             LIANMENG_ENV="development")  # one secret: a login works on both servers
-    on = serving.start_server(env, tmp / "on.log", timeout=STARTUP_S)
+    on = serving.start_server({**env, "LIANMENG_WORKERS": "2"}, tmp / "on.log", timeout=STARTUP_S)
     try:
-        off = serving.start_server({**env, "LIANMENG_GROUP_COMMIT_MS": "0"}, tmp / "off.log", timeout=STARTUP_S)
+        off = serving.start_server({**env, "LIANMENG_GROUP_COMMIT_MS": "0", "LIANMENG_WORKERS": "1"}, tmp / "off.log",
+                                   timeout=STARTUP_S)
         try:
             yield Servers(on, off, set_up_alliance(on))
         finally:
