@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 import lianmeng.models  # noqa: F401
@@ -45,6 +48,27 @@ def engine() -> Engine:
     Base.metadata.drop_all(eng)
     Base.metadata.create_all(eng)
     return eng
+
+
+@contextmanager
+def scratch_database(directory: Path, label: str) -> Iterator[str]:
+    """A brand-new, empty database of the kind under test, dropped afterwards: a temporary PostgreSQL database beside
+    the test database, or a SQLite file in `directory`."""
+    if not IS_POSTGRES:
+        yield f"sqlite:///{directory / f'{label}.db'}"
+        return
+    name = f"lianmeng_{label}_{os.getpid()}_{uuid4().hex[:8]}"
+    admin = create_engine(DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 #: PostgreSQL: the sequences that number tables' ids (serial or identity), restarted like TRUNCATE … RESTART IDENTITY

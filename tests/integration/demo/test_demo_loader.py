@@ -4,6 +4,7 @@ import math
 import random
 import re
 from collections import Counter
+from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from lianmeng.members import repository as members_repo
 from lianmeng.members.domain import normalize_phone
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant, Staff, Store
+from tests.conftest import scratch_database
 
 SCALE = 0.05
 CENTRE = data.MERCHANTS[0]
@@ -43,10 +45,24 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
-@pytest.fixture
-def loaded(session: Session) -> DemoSummary:
-    summary = load_demo(session, DemoPlan(seed=2024, scale=SCALE, duplicates=False))  # the generated alliance alone
-    session.flush()
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
+    """A session on a database of the module's own (the test database is wiped before every test), where the
+    generated alliance is loaded once for the read-only tests below (flushed, never committed)."""
+    with scratch_database(tmp_path_factory.mktemp("demo"), "demo_loader") as url:
+        Base.metadata.create_all(get_engine(url))
+        session = new_session(url)
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+
+@pytest.fixture(scope="module")
+def loaded(demo: Session) -> DemoSummary:
+    summary = load_demo(demo, DemoPlan(seed=2024, scale=SCALE, duplicates=False))  # the generated alliance alone
+    demo.flush()
     return summary
 
 
@@ -55,10 +71,10 @@ def _cards_and_phones(session: Session) -> tuple[list[str], list[str]]:
     return sorted(card for card, _ in rows), sorted(crypto.decrypt(enc) for _, enc in rows)
 
 
-def test_the_alliance_its_merchants_and_their_stores(session: Session, loaded: DemoSummary) -> None:
-    alliance = session.scalars(select(Alliance)).one()
+def test_the_alliance_its_merchants_and_their_stores(demo: Session, loaded: DemoSummary) -> None:
+    alliance = demo.scalars(select(Alliance)).one()
     assert (alliance.code, alliance.city) == ("tesla-life-sz", "深圳")
-    merchants = session.scalars(select(Merchant).order_by(Merchant.id)).all()
+    merchants = demo.scalars(select(Merchant).order_by(Merchant.id)).all()
     assert len(merchants) == 13 and loaded.counts["merchants"] == 13
     assert merchants[0].industry == "auto_service" and merchants[0].name.startswith("特斯拉")
     assert Counter(m.industry for m in merchants[1:]) == {
@@ -66,11 +82,11 @@ def test_the_alliance_its_merchants_and_their_stores(session: Session, loaded: D
         "car_wash": 1,
     }
     assert all(4.3 <= m.rating <= 4.9 and m.status == "active" and m.brand_tags for m in merchants)
-    stores = session.scalars(select(Store)).all()
+    stores = demo.scalars(select(Store)).all()
     centre = next(s for s in stores if s.merchant_id == merchants[0].id)
     for store in stores:
         assert haversine_km(centre.latitude, centre.longitude, store.latitude, store.longitude) <= 15, store.name
-    staff = session.scalars(select(Staff)).all()
+    staff = demo.scalars(select(Staff)).all()
     for merchant in merchants:
         own_stores = [s for s in stores if s.merchant_id == merchant.id]
         assert 1 <= len(own_stores) <= 3
@@ -81,24 +97,24 @@ def test_the_alliance_its_merchants_and_their_stores(session: Session, loaded: D
     assert loaded.counts["stores"] == len(stores) and loaded.counts["staff"] == len(staff)
 
 
-def test_members_by_origin_and_cross_memberships(session: Session, loaded: DemoSummary) -> None:
+def test_members_by_origin_and_cross_memberships(demo: Session, loaded: DemoSummary) -> None:
     by_name = {spec.name: spec.key for spec in data.MERCHANTS}
-    key_of: dict[int | None, str] = {m.id: by_name[m.name] for m in session.scalars(select(Merchant))}
-    origins = session.execute(select(Member.origin_merchant_id, func.count()).group_by(Member.origin_merchant_id))
+    key_of: dict[int | None, str] = {m.id: by_name[m.name] for m in demo.scalars(select(Merchant))}
+    origins = demo.execute(select(Member.origin_merchant_id, func.count()).group_by(Member.origin_merchant_id))
     counted = {key_of[merchant_id]: count for merchant_id, count in origins}
     assert counted == generate.member_counts(SCALE)
     assert counted["tesla"] == round(800 * SCALE) and sum(counted[k] for k in data.GYM_KEYS) == round(6000 * SCALE)
     assert loaded.counts["members"] == sum(counted.values())
 
-    memberships = session.execute(select(Membership.member_id, Membership.merchant_id)).all()
+    memberships = demo.execute(select(Membership.member_id, Membership.merchant_id)).all()
     assert len(memberships) == loaded.counts["memberships"] > loaded.counts["members"]
     held: dict[int, set[str]] = {}
     for member_id, merchant_id in memberships:
         held.setdefault(member_id, set()).add(key_of[merchant_id])
-    store_of: dict[int | None, int] = {s.id: s.merchant_id for s in session.scalars(select(Store))}
-    staff_of = {s.id: s for s in session.scalars(select(Staff))}
+    store_of: dict[int | None, int] = {s.id: s.merchant_id for s in demo.scalars(select(Store))}
+    staff_of = {s.id: s for s in demo.scalars(select(Staff))}
     centre_to_gym = gym_to_centre = 0
-    for member in session.scalars(select(Member)):
+    for member in demo.scalars(select(Member)):
         origin = key_of[member.origin_merchant_id]
         assert origin in held[member.id]
         assert store_of[member.origin_store_id] == member.origin_merchant_id
@@ -113,17 +129,17 @@ def test_members_by_origin_and_cross_memberships(session: Session, loaded: DemoS
     assert gym_to_centre == round(sum(counted[k] for k in data.GYM_KEYS) * 8 / 100)
 
 
-def test_the_centre_has_recorded_its_owners_cars(session: Session, loaded: DemoSummary) -> None:
+def test_the_centre_has_recorded_its_owners_cars(demo: Session, loaded: DemoSummary) -> None:
     """A share of the Tesla centre's members have a car on record: valid plate and VIN, stored as phones are."""
     from lianmeng.vehicles import repository as vehicles_repo
     from lianmeng.vehicles.domain import normalize_plate, normalize_vin
     from lianmeng.vehicles.models import MemberVehicle
 
-    alliance_id = session.scalars(select(Alliance.id)).one()
-    centre = session.scalars(select(Merchant.id).where(Merchant.name.startswith("特斯拉服务中心"))).one()
-    cars = session.scalars(select(MemberVehicle)).all()
+    alliance_id = demo.scalars(select(Alliance.id)).one()
+    centre = demo.scalars(select(Merchant.id).where(Merchant.name.startswith("特斯拉服务中心"))).one()
+    cars = demo.scalars(select(MemberVehicle)).all()
     assert len(cars) == loaded.counts["vehicles"] > 0
-    owners = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_([c.member_id for c in cars])))}
+    owners = {m.id: m for m in demo.scalars(select(Member).where(Member.id.in_([c.member_id for c in cars])))}
     assert len(owners) == len(cars) and {m.origin_merchant_id for m in owners.values()} == {centre}
     for car in cars:
         plate, vin = crypto.decrypt(car.plate_enc or ""), crypto.decrypt(car.vin_enc or "")
@@ -132,9 +148,9 @@ def test_the_centre_has_recorded_its_owners_cars(session: Session, loaded: DemoS
         assert car.plate_masked == crypto.mask_plate(plate) and car.vin_masked == crypto.mask_vin(vin)
 
 
-def test_phones_are_never_stored_in_clear(session: Session, loaded: DemoSummary) -> None:
-    alliance_id = session.scalars(select(Alliance.id)).one()
-    rows = session.execute(select(Member.__table__)).mappings().all()
+def test_phones_are_never_stored_in_clear(demo: Session, loaded: DemoSummary) -> None:
+    alliance_id = demo.scalars(select(Alliance.id)).one()
+    rows = demo.execute(select(Member.__table__)).mappings().all()
     phones = {crypto.decrypt(row["phone_enc"]) for row in rows}
     assert len(phones) == len(rows) == loaded.counts["members"]
     eleven_digits = re.compile(r"(?=(1\d{10}))")
@@ -151,22 +167,22 @@ def test_phones_are_never_stored_in_clear(session: Session, loaded: DemoSummary)
     assert len({row["card_no"] for row in rows}) == len(rows)
 
 
-def test_agreements_tell_their_history(session: Session, loaded: DemoSummary) -> None:
-    agreements = session.scalars(select(Agreement)).all()
+def test_agreements_tell_their_history(demo: Session, loaded: DemoSummary) -> None:
+    agreements = demo.scalars(select(Agreement)).all()
     assert len(agreements) == loaded.counts["agreements"] == len(data.AGREEMENTS)
     assert len({a.status for a in agreements}) >= 4
     assert sum(a.status == "active" for a in agreements) > len(agreements) / 2
     wide = [a for a in agreements if a.merchant_a_id is None and a.merchant_b_id is None]
     assert len(wide) == 1 and wide[0].status == "active"
     # seed 000 mode 5: the centre is the hub and earns 6% of what its members spend at the partners
-    centre = session.scalars(select(Merchant.id).where(Merchant.name.startswith("特斯拉"))).one()
+    centre = demo.scalars(select(Merchant.id).where(Merchant.name.startswith("特斯拉"))).one()
     assert [(t["kind"], t["hub_merchant_id"], t["rate_bp"]) for t in wide[0].commission_terms] == [
         ("hub_share", centre, 600)]
     for agreement in agreements:  # every term of the demo is one the engine pays
         assert unpayable(agreement.commission_terms, alliance_wide=agreement.merchant_b_id is None) == []
-    users = {u.username: u for u in session.scalars(select(User))}
+    users = {u.username: u for u in demo.scalars(select(User))}
     for agreement in agreements:
-        events = session.scalars(
+        events = demo.scalars(
             select(AgreementEvent).where(AgreementEvent.agreement_id == agreement.id).order_by(AgreementEvent.id)
         ).all()
         assert events[0].action == "create" and events[0].from_status is None
@@ -183,20 +199,20 @@ def test_agreements_tell_their_history(session: Session, loaded: DemoSummary) ->
             assert isinstance(term.get("amount_fen") or term.get("rate_bp"), int)
 
 
-def test_a_joint_card_product_and_no_cards_sold(session: Session, loaded: DemoSummary) -> None:
-    products = session.scalars(select(JointProduct)).all()
+def test_a_joint_card_product_and_no_cards_sold(demo: Session, loaded: DemoSummary) -> None:
+    products = demo.scalars(select(JointProduct)).all()
     assert [p.name for p in products] == ["城市生活联名卡"] and loaded.counts["joint_card_products"] == 1
-    tiers = session.scalars(select(JointTier).order_by(JointTier.position)).all()
+    tiers = demo.scalars(select(JointTier).order_by(JointTier.position)).all()
     assert [(t.name, t.price_fen) for t in tiers] == [("经济版", 980_000), ("舒适版", 1_480_000)]
     for tier in tiers:  # each tier's price is split among its components exactly
-        shares = session.scalars(select(JointComponent.share_fen).where(JointComponent.tier_id == tier.id)).all()
+        shares = demo.scalars(select(JointComponent.share_fen).where(JointComponent.tier_id == tier.id)).all()
         assert sum(shares) == tier.price_fen
-    assert session.scalar(select(func.count(JointCard.id))) == 0
+    assert demo.scalar(select(func.count(JointCard.id))) == 0
 
 
-def test_logins_scoped_to_their_merchant(session: Session, loaded: DemoSummary) -> None:
+def test_logins_scoped_to_their_merchant(demo: Session, loaded: DemoSummary) -> None:
     assert loaded.logins[:3] == ["operator", "tesla-admin", "tesla-sa"]
-    users = {u.username: u for u in session.scalars(select(User))}
+    users = {u.username: u for u in demo.scalars(select(User))}
     promoters = set(PROMOTER_LOGINS)  # recruiting: two approved promoters of the centre (docs/recruiting.md)
     assert set(users) == set(loaded.logins) | promoters and len(users) == loaded.counts["users"] == 27 + 2
     assert users["operator"].role == "operator_admin" and users["operator"].merchant_id is None
@@ -204,7 +220,7 @@ def test_logins_scoped_to_their_merchant(session: Session, loaded: DemoSummary) 
     for spec in data.MERCHANTS:
         admin, clerk = users[f"{spec.key}-admin"], users[f"{spec.key}-sa"]
         assert admin.role == "merchant_admin" and clerk.role == "store_staff"
-        staff = session.get(Staff, clerk.staff_id)
+        staff = demo.get(Staff, clerk.staff_id)
         assert staff is not None and staff.merchant_id == clerk.merchant_id == admin.merchant_id
         assert staff.role == "shopping_guide"
 
@@ -270,16 +286,16 @@ def test_cli_loads_the_demo_once(tmp_path: Path) -> None:
         assert s.scalar(select(func.count(Member.id))) == sum(generate.member_counts(0.02).values()) + planted
 
 
-def test_the_demo_notifies_by_its_causes(session: Session, loaded: DemoSummary) -> None:
+def test_the_demo_notifies_by_its_causes(demo: Session, loaded: DemoSummary) -> None:
     """The offer on the table (特斯拉 → 星空探索, proposed) told the science museum's admin; coupons used at partners
     told the merchants that handed them out; members heard of their coupons through the outbox."""
     from lianmeng.notifications.models import MemberMessage, Notification
 
-    rows = session.scalars(select(Notification)).all()
+    rows = demo.scalars(select(Notification)).all()
     proposals = [(n.user_id, n.link) for n in rows if n.kind == "proposal_received"]
-    museum_admin = session.scalars(select(User.id).where(User.username == "starlab-admin")).one()
-    pending = session.scalars(select(Agreement.id).where(Agreement.title.contains("星空探索儿童科学馆 权益互换"))).one()
+    museum_admin = demo.scalars(select(User.id).where(User.username == "starlab-admin")).one()
+    pending = demo.scalars(select(Agreement.id).where(Agreement.title.contains("星空探索儿童科学馆 权益互换"))).one()
     assert (museum_admin, f"/console/partners/agreements/{pending}") in proposals
     assert any(n.kind == "coupon_redeemed_at_partner" for n in rows)
     assert all("139" not in str(n.params) for n in rows)
-    assert session.scalar(select(func.count()).select_from(MemberMessage)) > 0
+    assert demo.scalar(select(func.count()).select_from(MemberMessage)) > 0

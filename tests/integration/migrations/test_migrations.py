@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
-from uuid import uuid4
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from lianmeng import migrate
 from lianmeng.db import Base, get_engine
-from tests.conftest import DATABASE_URL, IS_POSTGRES
+from tests.conftest import scratch_database
 
 
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[str]:
     """A brand-new database of the kind under test (a temporary PostgreSQL database, or a SQLite file)."""
-    if not IS_POSTGRES:
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"lianmeng_migrations_{os.getpid()}_{uuid4().hex[:8]}"
-    admin = create_engine(DATABASE_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(DATABASE_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database(tmp_path, "migrations") as url:
         yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_upgrade_matches_the_models_and_downgrade_empties(empty_database: str) -> None:
