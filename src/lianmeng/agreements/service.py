@@ -186,8 +186,8 @@ def counter_offer(session: Session, actor: Principal, agreement_id: int, data: C
         raise Invalid(Problem.AGREEMENT_COUNTER_UNCHANGED)
     agreement.status = target.value
     agreement.offered_by = side.value  # a merchant party: the operator never counters (domain)
-    _record(session, actor, agreement, AgreementEventKind.COUNTER, AgreementStatus.PROPOSED.value, changes,
-            note=data.note.strip())
+    _record(session, actor, agreement, AgreementEventKind.of(AgreementAction.COUNTER), AgreementStatus.PROPOSED.value,
+            changes, note=data.note.strip())
     session.flush()
     _offer_on_the_table(session, agreement, countered=True)
     return agreement
@@ -220,7 +220,7 @@ def transition(
                            details={"commission_terms": [{"index": p.index, "field": p.field, "code": p.code}
                                                          for p in problems]})
     agreement.status = target.value
-    _record(session, actor, agreement, AgreementEventKind(action.value), current.value, note=reason)
+    _record(session, actor, agreement, AgreementEventKind.of(action), current.value, note=reason)
     session.flush()
     if action is AgreementAction.PROPOSE:
         _offer_on_the_table(session, agreement, countered=False)
