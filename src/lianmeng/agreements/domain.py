@@ -23,7 +23,7 @@ from datetime import date
 from enum import StrEnum
 
 from lianmeng.agreements.errors import Problem
-from lianmeng.kit.vocab import LabelledEnum, pairs
+from lianmeng.kit.vocab import LabelledEnum, Pair, pairs
 
 
 class AgreementStatus(LabelledEnum):
@@ -47,21 +47,26 @@ class AgreementAction(LabelledEnum):
     COUNTER = "counter", "修改条款还价", "Counter-offer"
 
 
+#: Where a history line says an action in other words than the action's button.
+ACTION_EVENT_WORDS: dict[AgreementAction, Pair] = {
+    AgreementAction.COUNTER: ("还价(提出新条款)", "Counter-offer (new terms)"),
+}
+
+
 class AgreementEventKind(LabelledEnum):
     """What an agreement's history line records (`agreement_events.action`): its creation, an edit of its terms,
-    or one of the actions (same values as AgreementAction)."""
+    or one of the actions, under the action's own value. The actions' members are derived from `AgreementAction`,
+    so an action added there has its history line without a second list to remember."""
 
     CREATE = "create", "创建草稿", "Drafted"
     UPDATE = "update", "修改条款", "Terms changed"
-    PROPOSE = "propose", "提交对方确认", "Propose"
-    WITHDRAW = "withdraw", "撤回", "Withdraw"
-    ACCEPT = "accept", "接受", "Accept"
-    REJECT = "reject", "拒绝", "Reject"
-    ACTIVATE = "activate", "生效", "Activate"
-    SUSPEND = "suspend", "暂停", "Suspend"
-    RESUME = "resume", "恢复", "Resume"
-    TERMINATE = "terminate", "终止", "Terminate"
-    COUNTER = "counter", "还价(提出新条款)", "Counter-offer (new terms)"
+    # An enum's class body writes into its member table: each action becomes a member here, in its order.
+    locals().update({a.name: (a.value, *ACTION_EVENT_WORDS.get(a, a.pair)) for a in AgreementAction})
+
+    @classmethod
+    def of(cls, action: AgreementAction) -> AgreementEventKind:
+        """The history line an action leaves."""
+        return cls(action.value)
 
 
 class CooperationMode(LabelledEnum):

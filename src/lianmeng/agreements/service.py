@@ -186,19 +186,21 @@ def counter_offer(session: Session, actor: Principal, agreement_id: int, data: C
         raise Invalid(Problem.AGREEMENT_COUNTER_UNCHANGED)
     agreement.status = target.value
     agreement.offered_by = side.value  # a merchant party: the operator never counters (domain)
-    _record(session, actor, agreement, AgreementEventKind.COUNTER, AgreementStatus.PROPOSED.value, changes,
-            note=data.note.strip())
+    _record(session, actor, agreement, AgreementEventKind.of(AgreementAction.COUNTER), AgreementStatus.PROPOSED.value,
+            changes, note=data.note.strip())
     session.flush()
-    _offer_on_the_table(session, agreement, countered=True)
+    _offer_on_the_table(session, agreement, countered=True, by=side)
     return agreement
 
 
-def _offer_on_the_table(session: Session, agreement: Agreement, *, countered: bool) -> None:
-    """The merchant the offer is now addressed to hears of it (notifications), in this transaction."""
+def _offer_on_the_table(session: Session, agreement: Agreement, *, countered: bool, by: Side) -> None:
+    """The merchant the offer is now addressed to hears of it (notifications), in this transaction; `by`: who put
+    it there (the operator proposes on the proposer's behalf, and the notification says so)."""
     notifications.proposal_received(
         session, alliance_id=agreement.alliance_id, agreement_id=agreement.id, title=agreement.title,
         merchant_a_id=agreement.merchant_a_id, merchant_b_id=agreement.merchant_b_id,
-        offered_by_proposer=offered_by(agreement) is Side.PROPOSER, countered=countered)
+        offered_by_proposer=offered_by(agreement) is Side.PROPOSER, countered=countered,
+        by_operator=by is Side.OPERATOR)
 
 
 def transition(
@@ -207,7 +209,7 @@ def transition(
     agreement = repository.get_agreement(session, actor, agreement_id, lock=True)
     if action is AgreementAction.COUNTER:  # a counter-offer carries its terms: `counter_offer`
         raise Invalid(Problem.AGREEMENT_COUNTER_NEEDS_TERMS, id=agreement_id)
-    _, target = _check_move(actor, agreement, action)
+    side, target = _check_move(actor, agreement, action)
     current = AgreementStatus(agreement.status)
     reason = note.strip()
     if domain.needs_reason(action) and not reason:
@@ -220,10 +222,10 @@ def transition(
                            details={"commission_terms": [{"index": p.index, "field": p.field, "code": p.code}
                                                          for p in problems]})
     agreement.status = target.value
-    _record(session, actor, agreement, AgreementEventKind(action.value), current.value, note=reason)
+    _record(session, actor, agreement, AgreementEventKind.of(action), current.value, note=reason)
     session.flush()
     if action is AgreementAction.PROPOSE:
-        _offer_on_the_table(session, agreement, countered=False)
+        _offer_on_the_table(session, agreement, countered=False, by=side)
     return agreement
 
 

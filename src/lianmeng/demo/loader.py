@@ -364,7 +364,7 @@ def _add_agreement(session: Session, loaded: _Loaded, spec: AgreementSpec, event
                 session, alliance_id=loaded.alliance_id, agreement_id=agreement.id, title=spec.title,
                 merchant_a_id=merchant_a, merchant_b_id=merchant_b,
                 offered_by_proposer=last.action == AgreementAction.PROPOSE.value,
-                countered=last.action == AgreementAction.COUNTER.value)
+                countered=last.action == AgreementAction.COUNTER.value, by_operator=last.by == "operator")
 
 
 # --- referral history (引流历史) ------------------------------------------------------------------------------

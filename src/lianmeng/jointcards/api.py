@@ -18,6 +18,7 @@ from lianmeng.jointcards.schemas import (
 )
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
+from lianmeng.web.openapi import may_answer
 
 router = APIRouter(tags=["joint cards 联合储值卡"])
 
@@ -48,6 +49,14 @@ def get_product(product_id: int, session: SessionDep, principal: CurrentPrincipa
                       "card of the tier is sold), new tiers (operator or lead merchant)")
 def update_product(product_id: int, body: ProductUpdate, writer: WriterDep) -> JSONResponse:
     return writer.run(lambda: service.update_product(writer.session, writer.principal, product_id, body), body)
+
+
+@router.delete("/joint-card-products/{product_id}/tiers/{tier_id}", response_model=ProductOut,
+               responses=may_answer(403, 404, 409),
+               summary="Delete a tier no card was sold of (409 joint_tier_sold once one is; the last tier stays: "
+                       "409 joint_product_last_tier); answers the product as it is now (operator or lead merchant)")
+def delete_tier(product_id: int, tier_id: int, writer: WriterDep) -> JSONResponse:
+    return writer.run(lambda: service.delete_tier(writer.session, writer.principal, product_id, tier_id))
 
 
 @router.post("/joint-card-products/{product_id}/pause", response_model=ProductOut,

@@ -15,6 +15,8 @@ one consumption recognises, when a card's value expires, and what a refund gives
   merchant leads.
 * `check_tier_editable`: a tier with a card sold is locked (its price and components fixed the shares the sold
   cards carry); new tiers can still be added and the product renamed.
+* `check_tier_deletable`: only a tier no card was ever sold of can be deleted (refunded and expired cards count:
+  they carried its shares), and never a product's last tier.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from lianmeng.commissions.domain import split_proportionally
 from lianmeng.jointcards.errors import Problem
@@ -32,11 +34,12 @@ from lianmeng.points.domain import expiry_for
 
 
 class Refused(ValueError):
-    """A rule said no; `code` is the stable error code shown to users."""
+    """A rule said no; `code` is the stable error code shown to users, `params` fill its message."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)
         self.code = code
+        self.params = params
 
 
 def allocate(price_fen: int, list_values_fen: Sequence[int]) -> list[int]:
@@ -128,6 +131,15 @@ def check_tier_editable(cards_sold: int) -> None:
     """Refused once a card of the tier is sold: the sold cards carry shares split from its price and components."""
     if cards_sold > 0:
         raise Refused("joint_tier_locked")
+
+
+def check_tier_deletable(cards_sold: int, tiers: int) -> None:
+    """Refused for a tier with a card sold (the sold cards are used and shared out on it) and for the product's
+    last one (`tiers`: how many the product has, this one included)."""
+    if cards_sold > 0:
+        raise Refused("joint_tier_sold", sold=cards_sold)
+    if tiers <= 1:
+        raise Refused("joint_product_last_tier")
 
 
 def check_tier_count(count: int) -> None:

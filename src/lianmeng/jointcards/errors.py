@@ -39,6 +39,17 @@ class Problem(ErrorCode):
         "Cards of this tier are sold, so its price and components cannot change: the cards sold are shared out on "
         "the terms they were sold with. Add a new tier instead, or pause this joint card",
     )
+    JOINT_TIER_SOLD = (
+        "joint_tier_sold",
+        "该版本已售出 {sold} 张卡,不能删除:已售的卡仍按此版本的售价和项目使用、分账。不再销售可暂停此联合卡",
+        "{sold} card(s) of this tier are sold, so it cannot be deleted: the cards sold are still used and shared out "
+        "on its price and components. To stop selling, pause this joint card",
+    )
+    JOINT_PRODUCT_LAST_TIER = (
+        "joint_product_last_tier",
+        "联合卡至少保留一个版本,最后一个版本不能删除;不再销售可暂停此联合卡",
+        "A joint card keeps at least one tier, so its last tier cannot be deleted; to stop selling, pause it",
+    )
     JOINT_TIER_NAME_TAKEN = "joint_tier_name_taken", "版本名称不能重复", "Tier names must differ"
     JOINT_PRODUCT_TIERS = "joint_product_tiers", "联合卡须有 1 到 10 个版本", "A joint card has 1 to 10 tiers"
     JOINT_PRODUCT_NOT_MANAGED = (

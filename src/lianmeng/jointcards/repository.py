@@ -33,6 +33,28 @@ def tiers_of(session: Session, product_id: int) -> list[JointTier]:
                                 .order_by(JointTier.position, JointTier.id)))
 
 
+def tier_of_product(session: Session, product_id: int, tier_id: int, *, lock: bool = False) -> JointTier | None:
+    """One tier of a product (the product already read in the caller's scope); `lock`: FOR UPDATE, so a sale of
+    the tier (which reads it FOR KEY SHARE, `tier_for_sale`) waits for the deletion, or the deletion for the sale."""
+    stmt = select(JointTier).where(JointTier.id == tier_id, JointTier.product_id == product_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def tier_for_sale(session: Session, tier_id: int) -> JointTier | None:
+    """The tier a card is sold of, held FOR KEY SHARE until the sale commits: a concurrent deletion of the tier
+    waits and then sees the card; a sale that comes after a deletion finds no tier."""
+    stmt = select(JointTier).where(JointTier.id == tier_id).with_for_update(read=True, key_share=True)
+    return session.scalars(stmt).first()
+
+
+def delete_tier(session: Session, tier: JointTier) -> None:
+    """Remove a tier and its components (only ever one no card was sold of: nothing else refers to them)."""
+    drop_components(session, tier.id)
+    session.delete(tier)
+
+
 def components_of(session: Session, tier_ids: list[int]) -> list[JointComponent]:
     if not tier_ids:
         return []

@@ -70,9 +70,10 @@ def recognise_legs(seller_id: int, merchant_id: int, product_id: int, value: int
 
 
 def _refused(refused: domain.Refused) -> Exception:
-    if refused.code in ("joint_card_used_up", "nothing_to_refund", "joint_tier_locked"):
-        return Conflict(refused.code)
-    return Invalid(refused.code)
+    if refused.code in ("joint_card_used_up", "nothing_to_refund", "joint_tier_locked", "joint_tier_sold",
+                        "joint_product_last_tier"):
+        return Conflict(refused.code, **refused.params)
+    return Invalid(refused.code, **refused.params)
 
 
 # --- products ---------------------------------------------------------------------------------------------
@@ -198,6 +199,24 @@ def update_product(session: Session, actor: Principal, product_id: int, data: Pr
     return product_out(session, product)
 
 
+def delete_tier(session: Session, actor: Principal, product_id: int, tier_id: int) -> ProductOut:
+    """Delete a tier no card was ever sold of, with its components. A tier with a card sold is refused (409
+    joint_tier_sold: the cards sold are used and shared out on it), and so is the product's last tier (409
+    joint_product_last_tier: pause the product instead). A tier of another product is not found."""
+    product = managed_product(session, actor, product_id)
+    tier = repository.tier_of_product(session, product.id, tier_id, lock=True)
+    if tier is None:
+        raise NotFound("joint_card_tier")
+    sold = repository.cards_sold_by_tier(session, [tier.id]).get(tier.id, 0)
+    try:
+        domain.check_tier_deletable(sold, len(repository.tiers_of(session, product.id)))
+    except domain.Refused as refused:
+        raise _refused(refused) from None
+    repository.delete_tier(session, tier)
+    session.flush()
+    return product_out(session, product)
+
+
 def set_status(session: Session, actor: Principal, product_id: int, action: Literal["pause", "resume"]) -> ProductOut:
     """Pause (no new sales; cards already sold stay usable) or resume a product; idempotent."""
     product = managed_product(session, actor, product_id)
@@ -249,7 +268,7 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
     seller = merchants_repo.get_merchant(session, actor, actor.merchant_id)
     if seller.status != "active":
         raise Invalid("merchant_suspended")
-    tier = session.get(JointTier, data.tier_id)
+    tier = repository.tier_for_sale(session, data.tier_id)
     product = session.get(JointProduct, tier.product_id) if tier is not None else None
     if tier is None or product is None or product.alliance_id != seller.alliance_id:
         raise Invalid("wrong_alliance", what="joint_card_product")

@@ -347,10 +347,24 @@ def _edit_page(page: Page, product_id: int, *, status_code: int = 200, values: M
 
 
 @router.get("/console/joint-cards/products/{product_id}/edit")
-def edit_product(product_id: int, page: StaffPage) -> Response:
-    """Change a joint card: its name and description, the tiers not sold yet, new tiers. A tier with a card sold is
-    shown locked, with why (the cards sold are shared out on its price and components)."""
-    return _edit_page(page, product_id)
+def edit_product(product_id: int, page: StaffPage, deleted: str = "") -> Response:
+    """Change a joint card: its name and description, the tiers not sold yet, new tiers; delete an unsold tier. A
+    tier with a card sold is shown locked, with why (the cards sold are shared out on its price and components)."""
+    flash = page.t("已删除未售出的版本", "The unsold tier is deleted") if deleted else ""
+    return _edit_page(page, product_id, flash=flash)
+
+
+@router.post("/console/joint-cards/products/{product_id}/tiers/{tier_id}/delete")
+async def delete_tier(product_id: int, tier_id: int, page: StaffPage) -> Response:
+    """The "删除此版本 / delete this tier" button of an unsold tier on the edit page (it posts the edit form here: only
+    its CSRF token is read). A tier sold meanwhile, or the last tier, is refused in words on the edit page (409)."""
+    await form_of(page)
+    _, error = attempt(page, lambda: service.delete_tier(page.session, page.me, product_id, tier_id))
+    if error is not None:
+        if error.status_code in (403, 404):
+            raise error
+        return _edit_page(page, product_id, status_code=error.status_code, errors={"form": page.error_text(error)})
+    return page.redirect(f"/console/joint-cards/products/{product_id}/edit?deleted=1")
 
 
 @router.post("/console/joint-cards/products/{product_id}/edit")

@@ -40,6 +40,13 @@ def format_local(at: datetime | None) -> str:
     return "" if at is None else shanghai(at).strftime("%Y-%m-%d %H:%M")
 
 
+def format_local_clock(at: datetime, today: date | None = None) -> str:
+    """'HH:MM' in Shanghai when `at` falls on today there, else 'YYYY-MM-DD HH:MM': a freshness stamp short on the
+    day it is read, and still true when the job behind it has stalled for days."""
+    local = shanghai(at)
+    return local.strftime("%H:%M") if local.date() == (today or today_in_shanghai()) else format_local(at)
+
+
 def require_aware(at: datetime, name: str) -> None:
     """Pure rules take times as arguments; a naive one would silently mean local time somewhere."""
     if at.tzinfo is None or at.utcoffset() is None:

@@ -112,6 +112,14 @@ def proposal_recipient(merchant_a_id: int | None, merchant_b_id: int | None, off
     return merchant_b_id if offered_by_proposer else merchant_a_id
 
 
+def proposal_variant(*, countered: bool, by_operator: bool) -> str:
+    """Which sentence tells of an offer: a counter-offer (only ever a merchant's), a proposal the operator made on
+    the proposing merchant's behalf, or the merchant's own proposal."""
+    if countered:
+        return "counter"
+    return "propose_for" if by_operator else "propose"
+
+
 def partner_recipients(redeeming_merchant_id: int, owner_merchant_id: int | None,
                        referrer_merchant_id: int | None) -> list[int]:
     """The merchants told that a coupon was used at a partner: its issuing merchant and the merchant that handed it
@@ -142,6 +150,9 @@ _STAFF_TEXT: dict[StaffKind, dict[str, Pair]] = {
     StaffKind.PROPOSAL_RECEIVED: {
         "propose": ("{partner} 向您提议合作协议「{title}」,请查看并答复",
                     "{partner} proposed the agreement “{title}” to you: review and answer it"),
+        "propose_for": ("盟主代 {partner} 向您提议合作协议「{title}」,请查看并答复",
+                        "The operator proposed the agreement “{title}” to you on {partner}'s behalf: review and "
+                        "answer it"),
         "counter": ("{partner} 对协议「{title}」提出了新条款(还价),请查看并答复",
                     "{partner} counter-offered new terms on “{title}”: review and answer them"),
     },
@@ -192,7 +203,8 @@ class _Blank(dict[str, Any]):
 
 def staff_text(kind: str, params: Mapping[str, Any], lang: str) -> str:
     """What a notification says, in the reader's language. `params["variant"]` picks the sentence of a kind that has
-    several (a proposal or a counter-offer; an approval, a rejection or a payment)."""
+    several (a proposal, one the operator made on the proposer's behalf, or a counter-offer; an approval, a
+    rejection or a payment)."""
     try:
         texts = _STAFF_TEXT[StaffKind(kind)]
     except ValueError:

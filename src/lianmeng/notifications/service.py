@@ -59,14 +59,16 @@ def notify_staff(session: Session, kind: StaffKind, *, alliance_id: int | None, 
 
 def proposal_received(session: Session, *, alliance_id: int, agreement_id: int, title: str,
                       merchant_a_id: int | None, merchant_b_id: int | None, offered_by_proposer: bool,
-                      countered: bool) -> list[Notification]:
-    """An agreement proposed, or counter-offered, to a merchant: its admins hear of it."""
+                      countered: bool, by_operator: bool) -> list[Notification]:
+    """An agreement proposed, or counter-offered, to a merchant: its admins hear of it. `by_operator`: the operator
+    proposed on the proposing merchant's behalf, and the notification says so."""
     to = domain.proposal_recipient(merchant_a_id, merchant_b_id, offered_by_proposer)
     if to is None:
         return []
     sender = merchant_a_id if to == merchant_b_id else merchant_b_id
     return notify_staff(session, StaffKind.PROPOSAL_RECEIVED, alliance_id=alliance_id, merchant_id=to,
-                        params={"variant": "counter" if countered else "propose", "title": title,
+                        params={"variant": domain.proposal_variant(countered=countered, by_operator=by_operator),
+                                "title": title,
                                 "partner_merchant_id": sender},
                         link=f"/console/partners/agreements/{agreement_id}")
 

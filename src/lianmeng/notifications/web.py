@@ -4,13 +4,17 @@ thing; mark one or all read; /console/notifications/settings: turn kinds off) an
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from lianmeng.notifications import domain, service
+from lianmeng.tenancy import Principal
 from lianmeng.web.console import MemberPage, Page, StaffPage, form_of, run_write
 
 router = APIRouter(include_in_schema=False)
@@ -60,48 +64,67 @@ async def read_one(notification_id: int, page: StaffPage) -> Response:
     return page.redirect("/console/notifications?done=read")
 
 
-def _settings(page: Page, status_code: int = 200, **context: object) -> HTMLResponse:
-    rows = [(p.kind, domain.kind_label(p.kind, page.lang), p.enabled)
-            for p in service.staff_preferences(page.session, page.me)]
-    return page.render("notifications/settings.html", status_code=status_code, rows=rows, **context)
+@dataclass(frozen=True)
+class SettingsPage:
+    """What tells the staff settings page from the member's: the kinds offered, the service reading and saving the
+    person's choices, the template and the page's own address."""
+
+    kinds: type[StrEnum]
+    read: Callable[[Session, Principal], list[service.Preference]]
+    save: Callable[[Session, Principal, Mapping[str, bool]], list[service.Preference]]
+    template: str
+    address: str
+
+    @property
+    def for_member(self) -> bool:
+        return self.kinds is domain.MemberKind
+
+
+STAFF_SETTINGS = SettingsPage(domain.StaffKind, service.staff_preferences, service.set_staff_preferences,
+                              "notifications/settings.html", "/console/notifications/settings")
+MEMBER_SETTINGS = SettingsPage(domain.MemberKind, service.member_preferences, service.set_member_preferences,
+                               "member/messages.html", "/m/messages")
+
+
+def _show_settings(form: SettingsPage, page: Page, status_code: int = 200, **context: object) -> HTMLResponse:
+    rows = [(p.kind, domain.kind_label(p.kind, page.lang, member=form.for_member), p.enabled)
+            for p in form.read(page.session, page.me)]
+    if form.for_member:  # the phone-sized layout: the member's tabs, not the console's header
+        context = {"principal": None, "member_nav": True, **context}
+    return page.render(form.template, status_code=status_code, rows=rows, **context)
+
+
+def _settings_page(form: SettingsPage, page: Page, saved: str) -> HTMLResponse:
+    return _show_settings(form, page, flash=page.t("已保存", "Saved") if saved else "")
+
+
+async def _save_settings(form: SettingsPage, page: Page) -> Response:
+    """Every kind not ticked is turned off; a kind outside the form's vocabulary is ignored."""
+    posted = await page.request.form()
+    await form_of(page)
+    on = {str(v) for v in posted.getlist("kind")}
+    wanted = {k.value: k.value in on for k in form.kinds}
+    _, error = run_write(page, lambda: form.save(page.session, page.me, wanted))
+    if error is not None:
+        return _show_settings(form, page, 403, error=error)
+    return page.redirect(f"{form.address}?saved=1")
 
 
 @router.get("/console/notifications/settings", response_class=HTMLResponse)
 def settings(page: StaffPage, saved: str = "") -> Response:
-    return _settings(page, flash=page.t("已保存", "Saved") if saved else "")
+    return _settings_page(STAFF_SETTINGS, page, saved)
 
 
 @router.post("/console/notifications/settings", response_class=HTMLResponse)
 async def save_settings(page: StaffPage) -> Response:
-    form = await page.request.form()
-    await form_of(page)
-    on = {str(v) for v in form.getlist("kind")}
-    wanted = {k.value: k.value in on for k in domain.StaffKind}
-    _, error = run_write(page, lambda: service.set_staff_preferences(page.session, page.me, wanted))
-    if error is not None:
-        return _settings(page, 403, error=error)
-    return page.redirect("/console/notifications/settings?saved=1")
-
-
-def _member_settings(page: Page, status_code: int = 200, **context: object) -> HTMLResponse:
-    rows = [(p.kind, domain.kind_label(p.kind, page.lang, member=True), p.enabled)
-            for p in service.member_preferences(page.session, page.me)]
-    return page.render("member/messages.html", status_code=status_code, principal=None, member_nav=True, rows=rows,
-                       **context)
+    return await _save_settings(STAFF_SETTINGS, page)
 
 
 @router.get("/m/messages", response_class=HTMLResponse)
 def member_settings(page: MemberPage, saved: str = "") -> Response:
-    return _member_settings(page, flash=page.t("已保存", "Saved") if saved else "")
+    return _settings_page(MEMBER_SETTINGS, page, saved)
 
 
 @router.post("/m/messages", response_class=HTMLResponse)
 async def save_member_settings(page: MemberPage) -> Response:
-    form = await page.request.form()
-    await form_of(page)
-    on = {str(v) for v in form.getlist("kind")}
-    wanted = {k.value: k.value in on for k in domain.MemberKind}
-    _, error = run_write(page, lambda: service.set_member_preferences(page.session, page.me, wanted))
-    if error is not None:
-        return _member_settings(page, 403, error=error)
-    return page.redirect("/m/messages?saved=1")
+    return await _save_settings(MEMBER_SETTINGS, page)

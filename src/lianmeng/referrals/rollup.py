@@ -227,6 +227,14 @@ def funnel(session: Session, p: Principal, w: Window, *, referrer_id: int | None
     return read(session, p, w, alliance_id, referrer_id=referrer_id, receiver_id=receiver_id)
 
 
+def as_of(session: Session, p: Principal, w: Window) -> datetime:
+    """When `funnel`'s figures for this read are exact: the start of the last refresh of the rollup that serves
+    it, or now when the base tables answer."""
+    alliance_id = _alliance(p, w)
+    found = None if alliance_id is None else state(session, alliance_id)
+    return clock.now() if found is None else found.as_of
+
+
 def flows(session: Session, p: Principal, w: Window) -> list[repository.Flow]:
     return repository.flows_of(funnel(session, p, Window(w.start, w.end, (), w.alliance_id)))
 

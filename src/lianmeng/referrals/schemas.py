@@ -50,6 +50,9 @@ class FunnelOut(BaseModel):
     date_from: date
     date_to: date
     group: Grouping
+    as_of: datetime = Field(description="The figures are exact as of this moment (UTC): the last refresh of the "
+                            "referral rollup that served them (a job, every few minutes), or the request's own time "
+                            "when they were read from the base tables.")
     items: list[FunnelRow]
 
 
@@ -78,6 +81,9 @@ class MerchantBalance(BaseModel):
 class FlowsOut(BaseModel):
     date_from: date
     date_to: date
+    as_of: datetime = Field(description="The figures are exact as of this moment (UTC): the last refresh of the "
+                            "referral rollup that served them (a job, every few minutes), or the request's own time "
+                            "when they were read from the base tables.")
     merchants: list[MerchantBalance]
     items: list[FlowCell]
 

@@ -53,8 +53,8 @@ def funnel(session: Session, p: Principal, *, date_from: date | None = None, dat
     policy.require_staff_login(p)
     period = _period(date_from, date_to)
     weeks = domain.weeks_in(period) if group is Grouping.WEEK else []
-    figures = rollup.funnel(session, p, _window(period, weeks, alliance_id), referrer_id=referrer_merchant_id,
-                            receiver_id=receiving_merchant_id)
+    window = _window(period, weeks, alliance_id)
+    figures = rollup.funnel(session, p, window, referrer_id=referrer_merchant_id, receiver_id=receiving_merchant_id)
     names = repository.merchant_names(session, p, [m for _, a, b in figures for m in (a, b)])
     rows = []
     for (index, referrer, receiver), f in sorted(
@@ -73,7 +73,8 @@ def funnel(session: Session, p: Principal, *, date_from: date | None = None, dat
             acquisition_cost_per_conversion_fen=domain.average_fen(cost, f.converted),
             avg_rating=domain.average_rating(f.rating_sum, f.ratings), ratings=f.ratings, complaints=f.complaints,
         ))
-    return FunnelOut(date_from=period.start, date_to=period.end, group=group, items=rows)
+    return FunnelOut(date_from=period.start, date_to=period.end, group=group, as_of=rollup.as_of(session, p, window),
+                     items=rows)
 
 
 def flows(session: Session, p: Principal, *, date_from: date | None = None, date_to: date | None = None,
@@ -83,7 +84,8 @@ def flows(session: Session, p: Principal, *, date_from: date | None = None, date
     traffic with the caller."""
     policy.require_staff_login(p)
     period = _period(date_from, date_to)
-    cells = rollup.flows(session, p, _window(period, alliance_id=alliance_id))
+    window = _window(period, alliance_id=alliance_id)
+    cells = rollup.flows(session, p, window)
     names = repository.merchant_names(session, p, alliance_id=alliance_id)
     names.update(repository.merchant_names(session, p, [m for c in cells for m in (c.referrer_id, c.receiver_id)
                                                        if m not in names]))
@@ -101,7 +103,8 @@ def flows(session: Session, p: Principal, *, date_from: date | None = None, date
     ]
     items = [FlowCell(referrer_merchant_id=c.referrer_id, receiving_merchant_id=c.receiver_id, arrived=c.arrived,
                       converted=c.converted, revenue_fen=c.revenue_fen) for c in cells]
-    return FlowsOut(date_from=period.start, date_to=period.end, merchants=merchants, items=items)
+    return FlowsOut(date_from=period.start, date_to=period.end, as_of=rollup.as_of(session, p, window),
+                    merchants=merchants, items=items)
 
 
 METRICS: dict[Metric, Callable[[repository.Standing], int]] = {

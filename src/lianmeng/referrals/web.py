@@ -309,7 +309,7 @@ def dashboard_context(page: Page, merchant: Merchant, period: Period, kind: str)
         "board": board, "rebates": rebate_balances(session, p, merchant.id), "benchmark_fen": PAID_ADS_CAC_FEN,
         "cac_share": None if cac is None else percent(domain.round_half_up_div(cac * 10_000, PAID_ADS_CAC_FEN)),
         "saving_fen": None if cac is None else PAID_ADS_CAC_FEN - cac,
-        "rebates_are_staff": p.role is Role.STORE_STAFF,
+        "rebates_are_staff": p.role is Role.STORE_STAFF, "as_of": clock.format_local_clock(flows.as_of),
     }
 
 
@@ -464,6 +464,7 @@ def operator(page: StaffPage, period: str = "", date_from: str = "", date_to: st
         "industry_labels": {i.value: INDUSTRY_LABELS[i] for i in Industry},
         "network": agreement_network(page, merchants, agreements), "matrix": flow_matrix(page, merchants, flows),
         "benchmark_fen": PAID_ADS_CAC_FEN, "cac": None if totals.cac_fen is None else format_yuan(totals.cac_fen),
+        "as_of": clock.format_local_clock(funnel.as_of),
         "dashboard_of": {m.id: _link("/console/dashboard", merchant_id=m.id, period=choice.kind,
                                      **(choice.values if choice.kind == "custom" else {})) for m in merchants},
     })

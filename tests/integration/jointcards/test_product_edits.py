@@ -1,13 +1,27 @@
 """Changing a joint card after it is defined (PATCH /joint-card-products/{id}): rename it, change a tier not sold
 yet, add tiers; a tier with a card sold is locked (409, explained). Pausing stops new sales; the cards already sold
-stay usable; resuming sells again. Only the operator or the lead merchant's admin manages a product."""
+stay usable; resuming sells again. An unsold tier can be deleted (DELETE …/tiers/{id}); a sold one and the last one
+are refused (409, explained). Only the operator or the lead merchant's admin manages a product."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import World
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from lianmeng.auth.domain import Role
+from lianmeng.jointcards import service
+from lianmeng.jointcards.models import JointCard, JointComponent, JointTier
+from lianmeng.jointcards.schemas import SaleIn
+from lianmeng.kit.errors import AppError
+from lianmeng.tenancy import Principal
+from tests.conftest import IS_POSTGRES, World
 from tests.integration.jointcards.test_joint_cards import API, consume, product_body, sell, setup
+from tests.integration.jointcards.test_joint_cards import comfort as comfort_tier
 
 
 def patch(world: World, product_id: int, body: dict[str, Any], who: str = "operator") -> Any:
@@ -103,3 +117,107 @@ def test_only_the_operator_or_the_lead_merchants_admin_manages_a_product(world: 
     other_alliance = world.client.post(f"{API}/joint-card-products/{product['id']}/pause",
                                        headers=world.b.actors["operator"].headers)
     assert other_alliance.status_code == 404
+
+
+def delete(world: World, product_id: int, tier_id: int, who: str = "operator", lang: str = "zh-CN") -> Any:
+    return world.client.delete(f"{API}/joint-card-products/{product_id}/tiers/{tier_id}",
+                               headers={**world.a.actors[who].headers, "Accept-Language": lang})
+
+
+def test_an_unsold_tier_is_deleted_a_sold_one_and_the_last_one_are_refused_in_words(world: World,
+                                                                                     session: Session) -> None:
+    product, comfort = setup(world)
+    economy = next(t for t in product["tiers"] if t["name"] == "经济版")
+    assert sell(world, comfort).status_code == 201
+    # sold: 409 in words, nothing removed
+    r = delete(world, product["id"], comfort["id"])
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "joint_tier_sold"
+    assert r.json()["error"]["message"].startswith("该版本已售出 1 张卡,不能删除")
+    assert "1 card(s) of this tier are sold" in delete(world, product["id"], comfort["id"], lang="en").json()[
+        "error"]["message"]
+    # not the lead merchant's admin, nor a clerk: 403; another alliance's operator: 404
+    assert delete(world, product["id"], economy["id"], who="admin1").status_code == 403
+    assert delete(world, product["id"], economy["id"], who="staff1").status_code == 403
+    foreign = world.client.delete(f"{API}/joint-card-products/{product['id']}/tiers/{economy['id']}",
+                                  headers=world.b.actors["operator"].headers)
+    assert foreign.status_code == 404
+    # a tier of another product is not found through this one
+    other, _ = setup(world, product_body(world, name="另一张卡"))
+    assert delete(world, product["id"], other["tiers"][0]["id"]).status_code == 404
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(JointTier)) == 4
+
+    # unsold: deleted with its components; the product answers without it
+    r = delete(world, product["id"], economy["id"])
+    assert r.status_code == 200, r.text
+    assert [t["name"] for t in r.json()["tiers"]] == ["舒适版"]
+    session.rollback()
+    assert session.get(JointTier, economy["id"]) is None
+    assert session.scalar(select(func.count()).select_from(JointComponent)
+                          .where(JointComponent.tier_id == economy["id"])) == 0
+    assert delete(world, product["id"], economy["id"]).status_code == 404  # gone
+    refused = sell(world, economy, external_id="POS-2")  # a sale of the deleted tier: refused, nothing sold
+    assert refused.status_code == 422, refused.text
+    # the last tier stays, even unsold
+    lone, _ = setup(world, product_body(world, name="单版本卡", tiers=[comfort_tier(*world.a.merchants)]))
+    r = delete(world, lone["id"], lone["tiers"][0]["id"])
+    assert r.status_code == 409 and r.json()["error"]["code"] == "joint_product_last_tier"
+    assert "至少保留一个版本" in r.json()["error"]["message"]
+
+
+def _principal(world: World, who: str, role: Role) -> Principal:
+    actor = world.a.actors[who]
+    return Principal(kind="user", id=actor.user_id, role=role, alliance_id=world.a.alliance_id,
+                     merchant_id=actor.merchant_id, staff_id=actor.staff_id, label=actor.username)
+
+
+def _in_a_thread(engine: Engine, job: Callable[[Session], object]) -> tuple[threading.Thread, list[object]]:
+    """`job` in its own transaction, committed; its outcome (the result or the AppError) lands in the list."""
+    outcome: list[object] = []
+
+    def run() -> None:
+        with Session(bind=engine) as s:
+            try:
+                outcome.append(job(s))
+                s.commit()
+            except AppError as error:
+                s.rollback()
+                outcome.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, outcome
+
+
+@pytest.mark.skipif(not IS_POSTGRES, reason="row locks: SQLite runs one writer at a time")
+def test_a_sale_and_the_deletion_of_its_tier_take_turns(world: World, engine: Engine) -> None:
+    """Sale first: the deletion waits for it, then sees the card (409). Deletion first: the sale waits, then finds
+    no tier (422), never a half-written card or a 500."""
+    product, comfort = setup(world)
+    economy = next(t for t in product["tiers"] if t["name"] == "经济版")
+    clerk = _principal(world, "staff1", Role.STORE_STAFF)
+    operator = _principal(world, "operator", Role.OPERATOR_ADMIN)
+    member = world.a.members[world.a.merchants[0]]
+
+    with Session(bind=engine) as selling:
+        service.sell(selling, clerk, SaleIn(external_id="POS-R1", tier_id=economy["id"], member_id=member))
+        thread, outcome = _in_a_thread(engine, lambda s: service.delete_tier(s, operator, product["id"],
+                                                                             economy["id"]))
+        thread.join(timeout=0.3)
+        assert thread.is_alive(), "the deletion must wait for the sale's transaction"
+        selling.commit()
+    thread.join(timeout=10)
+    assert isinstance(outcome[0], AppError) and outcome[0].code == "joint_tier_sold"
+
+    with Session(bind=engine) as deleting:
+        service.delete_tier(deleting, operator, product["id"], comfort["id"])
+        thread, outcome = _in_a_thread(engine, lambda s: service.sell(s, clerk, SaleIn(
+            external_id="POS-R2", tier_id=comfort["id"], member_id=member)))
+        thread.join(timeout=0.3)
+        assert thread.is_alive(), "the sale must wait for the deletion's transaction"
+        deleting.commit()
+    thread.join(timeout=10)
+    assert isinstance(outcome[0], AppError) and outcome[0].status_code == 422
+    with Session(bind=engine) as s:
+        assert s.scalar(select(func.count()).select_from(JointCard).where(JointCard.tier_id == comfort["id"])) == 0

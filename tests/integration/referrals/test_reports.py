@@ -3,13 +3,15 @@ period boundaries, tenancy (each merchant sees only the pairs it is part of; all
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from httpx import Response
 from sqlalchemy.orm import Session
 
+from lianmeng.kit import clock
+from lianmeng.referrals import rollup
 from tests.conftest import World
 from tests.integration.referrals.conftest import API, member_headers
 from tests.integration.referrals.story import Story, coupon, sh, template
@@ -255,6 +257,29 @@ def test_a_merchant_sees_only_its_own_row_and_column(world: World, story: Story)
     assert balances(body) == {m1: (5, 0, -5, 0), m2: (0, 5, 5, 185_000), m3: (0, 0, 0, 0)}
     body = ok(world, "admin1", "/referrals/flows", **PERIOD)
     assert len(body["items"]) == 2
+
+
+def test_funnel_and_flows_say_as_of_when_their_figures_are_exact(world: World, story: Story,
+                                                                  session: Session) -> None:
+    """Read live (no rollup yet): as of the request. Read from the rollup: as of its last refresh, though the
+    request comes later; another alliance's rollup does not date this one's figures."""
+    before = datetime.now(UTC)
+    for path in ("/referrals/funnel", "/referrals/flows"):
+        at = datetime.fromisoformat(ok(world, "admin2", path, **PERIOD)["as_of"])
+        assert before <= at <= datetime.now(UTC)
+
+    counted = datetime(2026, 3, 2, 1, 15, tzinfo=UTC)
+    with clock.fixed_at(counted):
+        rollup.refresh(session, world.a.alliance_id)
+    session.commit()
+    for who in ("admin2", "operator"):
+        for path in ("/referrals/funnel", "/referrals/flows"):
+            body = ok(world, who, path, **PERIOD)
+            assert datetime.fromisoformat(body["as_of"]) == counted, (who, path)
+    assert pairs(ok(world, "operator", "/referrals/funnel", **PERIOD))[(None, world.a.merchants[0],
+                                                                       world.a.merchants[1])]["arrived"] == 5
+    other = datetime.fromisoformat(ok(world, "admin1", "/referrals/funnel", side="b", **PERIOD)["as_of"])
+    assert other > counted
 
 
 # --- leaderboards ---------------------------------------------------------------------------------------------

@@ -1164,6 +1164,11 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("a.member1", "jp", {"name": "改名"}, expect=403)),
         owners(Call("a.operator", "jp", {"name": "城市生活联名卡·新"}, expect=200)),
     ),
+    ("DELETE", "/joint-card-products/{product_id}/tiers/{tier_id}"): Case(
+        attacks(Call("b.operator", "jp/jtier"), Call("a.admin1", "jp/jtier", expect=403),
+                Call("a.staff1", "jp/jtier", expect=403), Call("a.member1", "jp/jtier", expect=403)),
+        owners(Call("a.operator", "jp/jtier", expect=409)),  # reached the rule: its one tier is sold (and the last)
+    ),
     ("POST", "/joint-card-products/{product_id}/pause"): Case(
         attacks(Call("b.operator", "jp"), Call("a.admin1", "jp", expect=403), Call("a.staff2", "jp", expect=403),
                 Call("a.member1", "jp", expect=403)),

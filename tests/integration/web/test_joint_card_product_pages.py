@@ -182,3 +182,41 @@ def test_a_product_is_edited_and_paused_from_the_pages(world: World, engine: Eng
     assert desk.get(edit).status_code == 403
     assert post(desk, f"/console/joint-cards/products/{product['id']}/pause", {},
                 page="/console/joint-cards").status_code == 403
+
+
+def test_an_unsold_tier_is_deleted_from_the_edit_page_and_a_sold_one_is_refused_in_words(world: World,
+                                                                                         engine: Engine) -> None:
+    m1, m2, _ = world.a.merchants
+    admin = console(world.client, world.a.actors["admin1"].username)
+    two_tiers = form(m1, m2, tier_count="2", t1_name="经济版", t1_price="300", t1_count="1",
+                     t1c0_merchant_id=str(m2), t1c0_name="健身周卡", t1c0_units="1", t1c0_list_value="400")
+    assert post(admin, NEW, two_tiers).status_code == 303
+    product = ok(world.client.get(f"{API}/joint-card-products", headers=world.a.actors["admin1"].headers),
+                 200)["items"][0]
+    comfort, economy = (t["id"] for t in product["tiers"])
+    edit = f"/console/joint-cards/products/{product['id']}/edit"
+    desk = console(world.client, world.a.actors["staff1"].username)
+    sold = post(desk, "/console/joint-cards", {"tier_id": str(comfort), "card": card_of(world, world.a.members[m1]),
+                                               "external_id": "JC-D-1"}, page="/console/joint-cards")
+    assert sold.status_code == 303, sold.text
+    page = admin.get(edit).text
+    button = f'formaction="/console/joint-cards/products/{product["id"]}/tiers/{economy}/delete"'
+    assert button in page and f"/tiers/{comfort}/delete" not in page  # the sold tier is locked: no button
+
+    # a delete posted for the sold tier (an old page) is refused in words, nothing removed
+    stale = post(admin, f"{edit.removesuffix('/edit')}/tiers/{comfort}/delete", {}, page=edit)
+    assert stale.status_code == 409 and "该版本已售出 1 张卡,不能删除" in (error_of(stale.text, "form") or "")
+    # the clerk may not delete
+    assert post(desk, f"{edit.removesuffix('/edit')}/tiers/{economy}/delete", {},
+                page="/console/joint-cards").status_code == 403
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(JointTier)) == 2
+
+    deleted = post(admin, f"{edit.removesuffix('/edit')}/tiers/{economy}/delete", {}, page=edit)
+    assert deleted.status_code == 303 and deleted.headers["location"] == f"{edit}?deleted=1"
+    shown = admin.get(deleted.headers["location"]).text
+    assert "已删除未售出的版本" in shown and "健身周卡" not in shown and "/delete" not in shown  # the last tier stays
+    with Session(engine) as session:
+        assert session.get(JointTier, economy) is None
+        assert session.scalar(select(func.count()).select_from(JointComponent)
+                              .where(JointComponent.tier_id == economy)) == 0

@@ -6,11 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime, time
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
+from lianmeng.kit import clock
+from lianmeng.referrals import rollup
+from lianmeng.referrals.models import ReferralRollupState
 from tests.conftest import World
 from tests.integration.referrals.story import write_story
 from tests.integration.web.console import console as login
@@ -85,6 +89,35 @@ def test_the_operator_chooses_any_merchant_of_its_alliance(world: World, session
     assert english.status_code == 200 and "Alliance flow matrix" in english.text and "Agreement network" in english.text
     english = operator.get(f"/console/dashboard?merchant_id={m2}&{STORY}")
     assert "Revenue from the alliance" in english.text and "Weekly referral funnel" in english.text
+
+
+def test_both_pages_say_when_the_rolled_up_figures_were_counted(world: World, session: Session) -> None:
+    write_story(session, world.a, world.b)
+    operator = console(world, world.a.actors["operator"].username)
+    before = clock.now()
+    live = operator.get(f"/console/operator?{STORY}")  # no rollup yet: the base tables answer, as of now
+    assert figure(live.text, "as-of").startswith("数据截至 ")
+    assert figure(live.text, "as-of").split()[1][:5] in {clock.format_local_clock(at)[:5]
+                                                        for at in (before, clock.now())}
+
+    rollup.refresh(session, world.a.alliance_id)
+    state = session.get(ReferralRollupState, world.a.alliance_id)
+    assert state is not None
+    today = clock.today_in_shanghai()
+    state.as_of = datetime.combine(today, time(0, 5), clock.SHANGHAI).astimezone(UTC)
+    session.commit()
+    overview = operator.get(f"/console/operator?{STORY}")
+    assert figure(overview.text, "as-of").startswith("数据截至 00:05(北京时间)")
+    assert figure(overview.text, "tot-arrivals") == "6"  # the rollup's figures are the base tables'
+    page = console(world, world.a.actors["admin2"].username).get(f"/console/dashboard?{STORY}")
+    assert figure(page.text, "as-of").startswith("数据截至 00:05(北京时间)")
+    assert figure(page.text, "fig-revenue") == "¥1,850.00"
+
+    state.as_of = datetime(2025, 11, 20, 0, 30, tzinfo=UTC)  # a job stalled for days: the date shows
+    session.commit()
+    operator.cookies.set("lm_lang", "en")
+    english = operator.get(f"/console/dashboard?merchant_id={world.a.merchants[1]}&{STORY}")
+    assert figure(english.text, "as-of").startswith("Data as of 2025-11-20 08:30 (Beijing time)")
 
 
 def test_merchant_side_logins_get_the_403_page_for_the_operator_view(world: World) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from lianmeng.agreements.domain import (
     AgreementAction,
+    AgreementEventKind,
     AgreementStatus,
     Side,
     TransitionRefused,
@@ -145,3 +146,17 @@ def test_party_is_checked_before_dates() -> None:
 @pytest.mark.parametrize("status", list(AgreementStatus))
 def test_only_drafts_are_editable(status: AgreementStatus) -> None:
     assert is_editable(status) is (status is S.DRAFT)
+
+
+def test_every_action_leaves_a_history_line_of_its_own_value() -> None:
+    assert [AgreementEventKind.of(action).value for action in AgreementAction] == [a.value for a in AgreementAction]
+    assert [k.value for k in AgreementEventKind] == ["create", "update", *(a.value for a in AgreementAction)]
+
+
+def test_history_lines_keep_their_stored_words() -> None:
+    """The event words stay what the history pages said before the kinds were derived from the actions."""
+    assert AgreementEventKind.CREATE.pair == ("创建草稿", "Drafted")
+    assert AgreementEventKind.UPDATE.pair == ("修改条款", "Terms changed")
+    assert AgreementEventKind.of(A.COUNTER).pair == ("还价(提出新条款)", "Counter-offer (new terms)")
+    assert AgreementEventKind.of(A.PROPOSE).pair == A.PROPOSE.pair == ("提交对方确认", "Propose")
+    assert all(AgreementEventKind.of(a).pair == a.pair for a in AgreementAction if a is not A.COUNTER)

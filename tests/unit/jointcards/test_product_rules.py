@@ -45,3 +45,13 @@ def test_a_product_has_one_to_ten_tiers(count: int) -> None:
     domain.check_tier_count(domain.MAX_TIERS)
     with pytest.raises(domain.Refused):
         domain.check_tier_count(count)
+
+
+def test_only_an_unsold_tier_that_is_not_the_last_is_deletable() -> None:
+    domain.check_tier_deletable(0, tiers=2)
+    with pytest.raises(domain.Refused) as sold:
+        domain.check_tier_deletable(3, tiers=2)
+    assert (sold.value.code, sold.value.params) == ("joint_tier_sold", {"sold": 3})
+    with pytest.raises(domain.Refused) as last:
+        domain.check_tier_deletable(0, tiers=1)
+    assert last.value.code == "joint_product_last_tier"

@@ -76,3 +76,13 @@ def test_texts_say_amounts_in_yuan_and_pick_their_variant() -> None:
         "Your statement for 2026-10 is issued: net -¥50.00")
     assert domain.member_body(MemberKind.POINTS_EXPIRING, {"points": "500", "date": "2026-12-31"}) == \
         "【联盟】您有 500 积分将于 2026-12-31 过期,可在联盟任一商户使用。"
+
+
+def test_a_proposal_the_operator_made_says_on_whose_behalf() -> None:
+    assert domain.proposal_variant(countered=False, by_operator=False) == "propose"
+    assert domain.proposal_variant(countered=False, by_operator=True) == "propose_for"
+    assert domain.proposal_variant(countered=True, by_operator=False) == "counter"
+    params = {"variant": "propose_for", "partner": "A", "title": "T"}
+    assert domain.staff_text("proposal_received", params, "zh-CN") == "盟主代 A 向您提议合作协议「T」,请查看并答复"
+    assert domain.staff_text("proposal_received", params, "en") == \
+        "The operator proposed the agreement “T” to you on A's behalf: review and answer it"
