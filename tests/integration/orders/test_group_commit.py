@@ -1,4 +1,4 @@
-"""One group-committed batch of single orders (web/group_write.run_batch with orders/group_commit.ORDERS), on SQLite and PostgreSQL: each
+"""One group-committed batch of single orders (web/group_write.run_batch, orders/group_commit.ORDERS) on SQLite and PostgreSQL: each
 request its own answer, Idempotency-Keys claimed and completed in the batch's transaction, a refused request's key
 given back, whole-batch failures retried one by one. The concurrent side is tested over real HTTP in
 tests/integration/load/test_group_commit.py and the batcher alone in tests/unit/kit/test_group_commit.py."""
