@@ -188,7 +188,8 @@ def test_concurrent_redemptions_and_top_ups_each_get_their_own_answer(servers: S
     unknown = Call("POST", REDEEM, clerk, {"code": "NOSUCH99", "bill_fen": 10_000})
     same_coupon = [Call("POST", REDEEM, {**clerk, "Idempotency-Key": f"rd-{mode}-{member}-same-{i}"},
                         {"code": codes[11], "bill_fen": 10_000}) for i in range(6)]
-    top_ups = [Call("POST", "/api/v1/top-ups", {**clerk, "Idempotency-Key": f"tu-{mode}-{member}-{i}"},
+    gym = servers.alliance.clerk1  # the member's own merchant tops it up
+    top_ups = [Call("POST", "/api/v1/top-ups", {**gym, "Idempotency-Key": f"tu-{mode}-{member}-{i}"},
                     {"external_id": f"TU-{mode}-{member}-{i}", "member_id": member, "amount_fen": 5_000})
                for i in range(8)]
     calls = [c for pair in zip(good, [*top_ups, wrong_store, unknown], strict=True) for c in pair] + same_coupon
