@@ -37,10 +37,11 @@ class Alliance:
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
 
-    def coupons(self, client: httpx.Client, member: int, count: int) -> list[str]:
+    def coupons(self, client: httpx.Client, member: int, count: int, amount_fen: int = 2_000) -> list[str]:
         """`count` coupons of merchant 2 handed to `member` (merchant 1 hands them out; merchant 2 redeems them)."""
         r = client.post("/api/v1/coupon-templates", headers=self.admin2, json={
-            "name": "立减¥20", "kind": "amount_off", "amount_fen": 2_000, "per_member_limit": count})
+            "name": f"立减¥{amount_fen // 100}", "kind": "amount_off", "amount_fen": amount_fen,
+            "per_member_limit": count})
         assert r.status_code == 201, r.text
         template = r.json()["id"]
         codes = []
