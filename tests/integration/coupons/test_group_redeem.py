@@ -47,8 +47,9 @@ def pending(kind: GroupedWrite[Any], who: Principal, data: BaseModel, path: str,
     return Pending(kind, Write(who, data, keyed))
 
 
-def redeem(who: Principal, code: str, key: str | None = None, till: str | None = None) -> Pending:
-    return pending(coupons_api.REDEEM, who, RedeemIn(code=code, bill_fen=20_000, order_external_id=till),
+def redeem(who: Principal, code: str, key: str | None = None, till: str | None = None, bill: int = 20_000
+           ) -> Pending:
+    return pending(coupons_api.REDEEM, who, RedeemIn(code=code, bill_fen=bill, order_external_id=till),
                    "/api/v1/coupons/redeem", key)
 
 
@@ -64,12 +65,14 @@ def keys(session: Session) -> dict[str, str]:
 
 def test_redemptions_top_ups_and_orders_share_a_batch_and_a_refusal_stays_alone(world: World,
                                                                                 session: Session) -> None:
-    first, second = coupons(world, 2)
+    first, second, third = coupons(world, 3)
     clerk, member = centre_clerk(world), world.a.members[world.a.merchants[0]]
     outcomes = run_batch(session, [
         redeem(clerk, first, "k-first", till="TILL-1"),
         redeem(clerk, first, "k-again"),  # the same coupon again in the same batch: already used
         redeem(clerk, "NOSUCH99", "k-nosuch"),
+        # refused after it wrote: the redemption and the coupon's use are rolled back to its savepoint
+        redeem(clerk, third, "k-third", till="TILL-1", bill=30_000),
         redeem(clerk, second),
         pending(orders_api.TOP_UP, clerk, TopUpCreate(external_id="TU-1", member_id=member, amount_fen=10_000),
                 "/api/v1/top-ups", "k-top-up"),
@@ -77,11 +80,12 @@ def test_redemptions_top_ups_and_orders_share_a_batch_and_a_refusal_stays_alone(
                 "/api/v1/orders", "k-order"),
         redeem(clerk, first, "k-first", till="TILL-1"),  # a retry of the first, in the same batch
     ])
-    used, again, nosuch, plain, top_up, order, retry = outcomes
+    used, again, nosuch, clash, plain, top_up, order, retry = outcomes
     assert isinstance(used, Answer) and (used.status_code, used.body["bill_fen"]) == (201, 20_000)
     assert used.body["order_id"] is not None
     assert (code(again), again.status_code) == ("used_up", 422)  # type: ignore[union-attr]
     assert code(nosuch) == "coupon_not_found"
+    assert code(clash) == "duplicate_external_id"
     assert isinstance(plain, Answer) and plain.status_code == 201 and plain.body["order_id"] is None
     assert isinstance(top_up, Answer) and (top_up.status_code, top_up.body["amount_fen"]) == (201, 10_000)
     assert isinstance(order, Answer) and order.body["external_id"] == "GC-1"
@@ -91,6 +95,7 @@ def test_redemptions_top_ups_and_orders_share_a_batch_and_a_refusal_stays_alone(
     assert sorted(session.scalars(select(Order.external_id))) == ["GC-1", "TILL-1"]
     assert session.scalar(select(func.count()).select_from(TopUp)) == 1
     assert session.scalar(select(func.sum(Coupon.uses_left)).where(Coupon.code.in_([first, second]))) == 0
+    assert session.scalar(select(Coupon.uses_left).where(Coupon.code == third)) == 1
     replay, = run_batch(session, [redeem(clerk, first, "k-first", till="TILL-1")])  # later: the stored answer
     assert isinstance(replay, Answer) and (replay.replayed, replay.body) == (True, used.body)
 
