@@ -44,7 +44,7 @@ from lianmeng.web.group_write import GroupedWrite
 router = APIRouter(tags=["coupons 优惠券·权益"])
 # a redemption locks its coupon row: in a group commit it runs alone in a savepoint of the shared transaction, so
 # two redemptions of one coupon in one batch take turns on that row and the second is refused as already used
-REDEEM: GroupedWrite[RedeemIn] = GroupedWrite(
+REDEEM: GroupedWrite[RedeemIn] = group_write.in_savepoints(
     201, lambda session, actor, data: RedemptionOut.model_validate(service.redeem(session, actor, data)))
 
 

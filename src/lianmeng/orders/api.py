@@ -25,7 +25,7 @@ from lianmeng.web.group_write import GroupedWrite
 
 router = APIRouter(tags=["orders 消费·退款·储值"])
 # a top-up has no set-based path: in a group commit it runs alone in a savepoint of the shared transaction
-TOP_UP: GroupedWrite[TopUpCreate] = GroupedWrite(
+TOP_UP: GroupedWrite[TopUpCreate] = group_write.in_savepoints(
     201, lambda session, actor, data: TopUpOut.model_validate(service.top_up(session, actor, data)))
 
 

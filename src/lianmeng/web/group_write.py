@@ -1,8 +1,10 @@
 """Group-committed writes over HTTP (issue 16; docs/benchmarks.md, "Group commit across HTTP requests").
 
-Concurrent writes of one server process share ONE transaction: single orders, coupon redemptions and stored-value
-top-ups alike (each endpoint names its `GroupedWrite`). A batch may mix them; each kind runs its own way inside the
-transaction: orders through their set-based `record_orders`, the others one by one, each in a SAVEPOINT.
+Concurrent writes of one kind in one server process share ONE transaction: single orders, coupon redemptions and
+stored-value top-ups alike (each endpoint names its `GroupedWrite`, and each kind has its own group committer).
+Orders run through their set-based `record_orders`; the kinds without a set-based path run one by one, each in a
+SAVEPOINT of the shared transaction. Those cost their full statements per request on the leader's one
+connection, so their batches are kept small and several of them may run at once (`max_batch`, `leaders`).
 
 Each request keeps its own outcome: a refused write (an AppError: unknown member, coupon already used, wrong
 store…) rolls back only itself and its error is raised in its own request thread, so the error handler answers it
@@ -65,16 +67,20 @@ class Write(Generic[D]):
 
 @dataclass(frozen=True, eq=False)
 class GroupedWrite(Generic[D]):
-    """A write use case that can share a transaction with others.
+    """A write use case whose concurrent requests can share a transaction.
 
     `alone` is the use case as the one-request path runs it (returns the response model). `together`, when given,
     runs several requests of this kind at once, set-based, and returns each one's Answer or AppError; it may
     raise to fail the whole batch (which is then retried one request at a time). Without it, the requests run
-    one by one through `alone`, each in a SAVEPOINT of the batch's transaction."""
+    one by one through `alone`, each in a SAVEPOINT of the batch's transaction. `max_batch` caps a batch below
+    LIANMENG_GROUP_COMMIT_MAX_BATCH; `leaders` is how many batches of this kind may run at once in a process (each
+    on its leader's own connection)."""
 
     status_code: int
     alone: Callable[[Session, Principal, D], Any]
     together: Callable[[Session, Sequence[Write[D]]], list[Answer | AppError]] | None = None
+    max_batch: int | None = None
+    leaders: int = 1
 
     def run(self, session: Session, writes: Sequence[Write[D]]) -> list[Answer | AppError]:
         if self.together is not None:
@@ -92,42 +98,44 @@ class GroupedWrite(Generic[D]):
         return Answer(self.status_code, body)
 
 
-@dataclass(frozen=True)
-class Pending:
-    """A write waiting for its batch: what kind it is, and the write."""
-
-    kind: GroupedWrite[Any]
-    write: Write[Any]
+SAVEPOINT_MAX_BATCH = 16  # a savepoint batch costs each request's own statements, in turn, on one connection
+SAVEPOINT_LEADERS = 2  # so a burst is spread over a few batches at once, as the one-request path spreads it
 
 
-_committers: dict[str, GroupCommitter[Pending, Answer]] = {}
+def in_savepoints(status_code: int, alone: Callable[[Session, Principal, D], Any]) -> GroupedWrite[D]:
+    """A use case with no set-based path, group-committed one request per savepoint (docs/benchmarks.md)."""
+    return GroupedWrite(status_code, alone, max_batch=SAVEPOINT_MAX_BATCH, leaders=SAVEPOINT_LEADERS)
+
+
+_committers: dict[tuple[str, GroupedWrite[Any]], GroupCommitter[Write[Any], Answer]] = {}
 _committers_lock = threading.Lock()
 
 
-def committer(database_url: str) -> GroupCommitter[Pending, Answer] | None:
-    """This process's group committer for writes on `database_url`; None when group commit is off."""
+def committer(database_url: str, kind: GroupedWrite[Any]) -> GroupCommitter[Write[Any], Answer] | None:
+    """This process's group committer for `kind` on `database_url`; None when group commit is off."""
     settings = get_settings()
     if settings.group_commit_ms <= 0:
         return None
     with _committers_lock:
-        found = _committers.get(database_url)
+        found = _committers.get((database_url, kind))
         if found is None:
-            found = _committers[database_url] = GroupCommitter(
-                window=settings.group_commit_ms / 1000, max_batch=settings.group_commit_max_batch)
+            found = _committers[(database_url, kind)] = GroupCommitter(
+                window=settings.group_commit_ms / 1000, max_leaders=kind.leaders,
+                max_batch=min(settings.group_commit_max_batch, kind.max_batch or settings.group_commit_max_batch))
         return found
 
 
 def respond(writer: Writer, kind: GroupedWrite[D], body: D) -> JSONResponse:
     """The endpoint's answer, byte for byte what the one-transaction path (`Writer.run`) sends; that path itself
     when group commit is off (LIANMENG_GROUP_COMMIT_MS=0)."""
-    shared = committer(writer.request.app.state.database_url)
+    shared = committer(writer.request.app.state.database_url, kind)
     if shared is None:
         return writer.run(lambda: kind.alone(writer.session, writer.principal, body), body, kind.status_code)
     request = writer.request
     keyed = None if writer.key is None else Keyed(
         writer.principal.idempotency_scope, writer.key,
         idempotency.fingerprint(request.method, request.url.path, body.model_dump(mode="json")))
-    answer = submit(writer.session, shared, Pending(kind, Write(writer.principal, body, keyed)))
+    answer = submit(writer.session, shared, kind, Write(writer.principal, body, keyed))
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else None
     return FastJSONResponse(answer.body, status_code=answer.status_code, headers=headers)
 
@@ -136,33 +144,35 @@ REPORT_EVERY_S = 15.0
 _reported = {"at": time.monotonic(), "batches": 0, "items": 0}
 
 
-def submit(session: Session, shared: GroupCommitter[Pending, Answer], request: Pending) -> Answer:
+def submit(session: Session, shared: GroupCommitter[Write[Any], Answer], kind: GroupedWrite[D], write: Write[D]
+           ) -> Answer:
     """Run one write in a shared transaction; if this thread leads, the batch runs on `session`."""
     try:
-        return shared.submit(request, lambda batch: run_batch(session, batch))
+        return shared.submit(write, lambda batch: run_batch(session, kind, batch))
     finally:
         _report(shared)
 
 
-def _report(shared: GroupCommitter[Pending, Answer]) -> None:
+def _report(shared: GroupCommitter[Write[Any], Answer]) -> None:
     """Every 15 s at most, while writes flow: how many went through how many transactions lately."""
     now = time.monotonic()
     with _committers_lock:
         if now - _reported["at"] < REPORT_EVERY_S:
             return
-        stats = shared.stats
-        batches, items = stats.batches - _reported["batches"], stats.items - _reported["items"]
-        _reported.update(at=now, batches=stats.batches, items=stats.items)
+        stats = [c.stats for c in _committers.values()]
+        total_batches, total_items = sum(s.batches for s in stats), sum(s.items for s in stats)
+        batches, items = total_batches - _reported["batches"], total_items - _reported["items"]
+        _reported.update(at=now, batches=total_batches, items=total_items)
     if batches:
         log.info("group commit: %d writes in %d transactions (%.1f per transaction, largest %d)", items, batches,
-                 items / batches, stats.largest)
+                 items / batches, max(s.largest for s in stats))
 
 
-def run_batch(session: Session, batch: Sequence[Pending]) -> list[Outcome]:
+def run_batch(session: Session, kind: GroupedWrite[D], batch: Sequence[Write[D]]) -> list[Outcome]:
     """One transaction for the whole batch; if it fails as a whole, one transaction per request."""
     try:
         with transaction(session):
-            outcomes = _run(session, batch)
+            outcomes = _run(session, kind, batch)
         return outcomes
     except Exception as failed:
         if len(batch) == 1:
@@ -170,29 +180,29 @@ def run_batch(session: Session, batch: Sequence[Pending]) -> list[Outcome]:
         log.warning("group commit of %d writes failed (%s); running them one by one", len(batch),
                     type(failed).__name__)
     alone: list[Outcome] = []
-    for request in batch:
+    for write in batch:
         try:
             with transaction(session):
-                own = _run(session, [request])
+                own = _run(session, kind, [write])
             alone += own
         except Exception as failed:
             alone.append(failed)
     return alone
 
 
-def _run(session: Session, batch: Sequence[Pending]) -> list[Outcome]:
-    claims = idempotency_batch.claim_many(session, [r.write.keyed for r in batch])
+def _run(session: Session, kind: GroupedWrite[D], batch: Sequence[Write[D]]) -> list[Outcome]:
+    claims = idempotency_batch.claim_many(session, [w.keyed for w in batch])
     outcomes: list[Outcome | None] = [None] * len(batch)
-    by_kind: dict[GroupedWrite[Any], list[int]] = {}
+    to_write: list[int] = []
     for i, claim in enumerate(claims):
         if isinstance(claim, StoredResponse):
             outcomes[i] = Answer(claim.status_code, claim.body, replayed=True)
         elif isinstance(claim, AppError):
             outcomes[i] = claim
         elif not isinstance(claim, SameAs):
-            by_kind.setdefault(batch[i].kind, []).append(i)
-    for kind, indexes in by_kind.items():
-        for i, own in zip(indexes, kind.run(session, [batch[i].write for i in indexes]), strict=True):
+            to_write.append(i)
+    if to_write:
+        for i, own in zip(to_write, kind.run(session, [batch[i] for i in to_write]), strict=True):
             outcomes[i] = own
     completed: dict[int, tuple[int, Any]] = {}
     released: list[int] = []

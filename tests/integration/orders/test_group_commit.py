@@ -1,7 +1,7 @@
-"""One group-committed batch of single orders (web/group_write.run_batch, orders/group_commit.ORDERS) on SQLite and PostgreSQL: each
-request its own answer, Idempotency-Keys claimed and completed in the batch's transaction, a refused request's key
-given back, whole-batch failures retried one by one. The concurrent side is tested over real HTTP in
-tests/integration/load/test_group_commit.py and the batcher alone in tests/unit/kit/test_group_commit.py."""
+"""One group-committed batch of single orders (web/group_write.run_batch of orders/group_commit.ORDERS) on SQLite
+and PostgreSQL: each request its own answer, Idempotency-Keys claimed and completed in the batch's transaction, a
+refused request's key given back, whole-batch failures retried one by one. The concurrent side is tested over real
+HTTP in tests/integration/load/test_group_commit.py and the batcher alone in tests/unit/kit/test_group_commit.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from lianmeng.orders import group_commit, service
 from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.tenancy import Principal
-from lianmeng.web.group_write import Answer, Outcome, Pending, Write, run_batch
+from lianmeng.web.group_write import Answer, Outcome, Write, run_batch
 from tests.conftest import World
 
 PATH = "/api/v1/orders"
@@ -45,7 +45,7 @@ def request(who: Principal, external_id: str, member: int, key: str | None = Non
 
 
 def record_batch(session: Session, writes: list[Write[OrderCreate]]) -> list[Outcome]:
-    return run_batch(session, [Pending(group_commit.ORDERS, write) for write in writes])
+    return run_batch(session, group_commit.ORDERS, writes)
 
 
 def records(session: Session) -> dict[str, str]:
