@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     group_commit_ms: float = Field(
         default=2.0, ge=0, le=50,
-        description="Single orders arriving within this many milliseconds share one transaction (group commit, "
+        description="Single orders (and, in batches of their own, redemptions and top-ups) arriving within this "
+        "many milliseconds share one transaction (group commit, "
         "docs/benchmarks.md); a lone request never waits. 0 = off: one transaction per request.")
     group_commit_max_batch: int = Field(default=128, ge=1, le=1000, description="Most requests in one group commit.")
     principal_cache_seconds: float = Field(

@@ -37,6 +37,21 @@ class Alliance:
         assert r.status_code == 201, r.text
         return int(r.json()["id"])
 
+    def coupons(self, client: httpx.Client, member: int, count: int, amount_fen: int = 2_000) -> list[str]:
+        """`count` coupons of merchant 2 handed to `member` (merchant 1 hands them out; merchant 2 redeems them)."""
+        r = client.post("/api/v1/coupon-templates", headers=self.admin2, json={
+            "name": f"立减¥{amount_fen // 100}", "kind": "amount_off", "amount_fen": amount_fen,
+            "per_member_limit": count})
+        assert r.status_code == 201, r.text
+        template = r.json()["id"]
+        codes = []
+        for _ in range(count):
+            r = client.post("/api/v1/coupons/issue", headers=self.clerk1,
+                            json={"template_id": template, "member_id": member})
+            assert r.status_code == 201, r.text
+            codes.append(r.json()["code"])
+        return codes
+
 
 def server_env(**extra: str) -> dict[str, str]:
     """The serving process's own settings: a random secret (development mode allows it to be anything)."""

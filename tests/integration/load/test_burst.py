@@ -62,16 +62,7 @@ def test_256_tills_redeem_64_coupons_exactly_once_each(server: Server, alliance:
     coupons = 64
     with httpx.Client(base_url=server.base_url, timeout=30) as client:
         member = alliance.member(client)
-        r = client.post("/api/v1/coupon-templates", headers=alliance.admin2, json={
-            "name": "立减¥50", "kind": "amount_off", "amount_fen": 5_000, "per_member_limit": coupons})
-        assert r.status_code == 201, r.text
-        template = r.json()["id"]
-        codes = []
-        for _ in range(coupons):
-            r = client.post("/api/v1/coupons/issue", headers=alliance.clerk1,
-                            json={"template_id": template, "member_id": member})
-            assert r.status_code == 201, r.text
-            codes.append(r.json()["code"])
+        codes = alliance.coupons(client, member, coupons, amount_fen=5_000)
     calls = [Call("POST", "/api/v1/coupons/redeem", alliance.clerk2,
                   {"code": codes[i % coupons], "bill_fen": 20_000, "order_external_id": f"R-{member}-{i}"})
              for i in range(TILLS)]

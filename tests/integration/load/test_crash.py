@@ -1,7 +1,7 @@
 """Issue 16: the crash test. `lianmeng serve` with group commit on and two worker processes takes single orders
-(group-committed) and coupon redemptions that record an order (the one-request idempotency path) from 8 tills at
-once; after a couple of seconds its whole process group (the supervisor and its workers) is killed with SIGKILL,
-mid-flight. Restarted on the same database:
+and coupon redemptions that record an order (both group-committed, the redemptions each in a savepoint) from 8
+tills at once; after a couple of seconds its whole process group (the supervisor and its workers) is killed with
+SIGKILL, mid-flight. Restarted on the same database:
 
 * every acknowledged (2xx) request is there exactly once, as answered;
 * every request whose outcome the till never learnt, retried with the SAME Idempotency-Key, gets either the replay
@@ -39,7 +39,7 @@ from lianmeng.points.models import PointsGrant
 from tests import serving
 from tests.books import assert_ledger_invariants
 from tests.conftest import DATABASE_URL, IS_POSTGRES, _wipe
-from tests.integration.load.conftest import Alliance, server_env, set_up_alliance
+from tests.integration.load.conftest import server_env, set_up_alliance
 
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="load over real HTTP runs on PostgreSQL")
 
@@ -120,21 +120,6 @@ def _retry(base_url: str, sent: Sent) -> httpx.Response:
             time.sleep(0.3)
 
 
-def _issue_coupons(client: httpx.Client, alliance: Alliance, member: int, count: int) -> list[str]:
-    """`count` coupons of merchant 2 handed to `member` (merchant 1 hands them out; merchant 2 redeems them)."""
-    r = client.post("/api/v1/coupon-templates", headers=alliance.admin2, json={
-        "name": "立减¥20", "kind": "amount_off", "amount_fen": 2_000, "per_member_limit": count})
-    assert r.status_code == 201, r.text
-    template = r.json()["id"]
-    codes = []
-    for _ in range(count):
-        r = client.post("/api/v1/coupons/issue", headers=alliance.clerk1,
-                        json={"template_id": template, "member_id": member})
-        assert r.status_code == 201, r.text
-        codes.append(r.json()["code"])
-    return codes
-
-
 def test_kill_9_under_load_loses_no_acknowledged_order_and_leaves_nothing_half_written(
         engine: Engine, tmp_path: Path) -> None:
     _wipe(engine)
@@ -149,7 +134,7 @@ def test_kill_9_under_load_loses_no_acknowledged_order_and_leaves_nothing_half_w
         with httpx.Client(base_url=first.base_url, timeout=30) as client:
             order_members = [alliance.member(client) for _ in range(ORDER_TILLS)]
             coupon_members = [alliance.member(client) for _ in range(COUPON_TILLS)]
-            codes = [_issue_coupons(client, alliance, m, COUPONS_PER_TILL) for m in coupon_members]
+            codes = [alliance.coupons(client, m, COUPONS_PER_TILL) for m in coupon_members]
         print(f"set up at {time.monotonic() - began:.1f} s")
         stop = threading.Event()
         sent: list[list[Sent]] = [[] for _ in range(ORDER_TILLS + COUPON_TILLS)]

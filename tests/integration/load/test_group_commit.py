@@ -1,7 +1,9 @@
 """Group commit over real HTTP (issue 16): `lianmeng serve` as in production (one worker per core on PostgreSQL),
-single orders fired at once. Each request keeps its own outcome; every order is recorded once; the books balance;
-the same Idempotency-Key at once records one order; a refused order in the burst gets its own 4xx while the others
-are recorded. The same with group commit off (LIANMENG_GROUP_COMMIT_MS=0): the same answers."""
+single orders, coupon redemptions and top-ups fired at once. Each request keeps its own outcome; every write is
+recorded once; the books balance; the same Idempotency-Key at once records one write; a refused order or
+redemption in the burst gets its own 4xx, in its caller's language, while the others are recorded; the same coupon
+redeemed by several tills at once is used once, the others told it is used up. The same with group commit off
+(LIANMENG_GROUP_COMMIT_MS=0): the same answers."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select, text
 
+from lianmeng.coupons.models import Coupon, Redemption
 from lianmeng.db import new_session
-from lianmeng.orders.models import Order
+from lianmeng.orders.models import Order, TopUp
 from tests import serving
 from tests.books import assert_ledger_invariants
 from tests.conftest import DATABASE_URL, IS_POSTGRES, _wipe
@@ -27,6 +30,8 @@ from tests.serving import Server, stop_server
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="load over real HTTP runs on PostgreSQL")
 
 IN_PROGRESS = (409, "idempotency_in_progress")
+USED_UP = (422, "used_up")
+REDEEM = "/api/v1/coupons/redeem"
 STARTUP_S = 300  # worker processes each import the whole app; on a loaded 2-core machine that took over a minute
 
 
@@ -63,6 +68,11 @@ def servers(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 def member_of(servers: Servers) -> int:
     with httpx.Client(base_url=servers.on.base_url, timeout=30) as client:
         return servers.alliance.member(client)
+
+
+def coupons_of(servers: Servers, member: int, count: int) -> list[str]:
+    with httpx.Client(base_url=servers.on.base_url, timeout=30) as client:
+        return servers.alliance.coupons(client, member, count)
 
 
 def assert_books_balanced() -> None:
@@ -142,17 +152,85 @@ def test_each_refusal_speaks_its_own_callers_language(servers: Servers, mode: st
     langs = ["en", "zh-CN"] * 8
     calls = [Call("POST", "/api/v1/orders", {**clerk, "Accept-Language": lang},
                   {"external_id": f"LANG-{mode}-{i}", "member_id": 987_654_321, "amount_fen": 100})
+             if i % 4 < 2 else  # and redemptions of an unknown code, in the same burst
+             Call("POST", REDEEM, {**servers.alliance.clerk2, "Accept-Language": lang}, {"code": "NOSUCH99"})
              for i, lang in enumerate(langs)]
 
     async def all_at_once() -> list[Answer]:
         return list(await asyncio.gather(*(request(servers.pick(mode).base_url, call) for call in calls)))
 
     answers = asyncio.run(all_at_once())
-    assert {a.status for a in answers} == {404}
-    messages = {lang: {a.body["error"]["message"] for a, asked in zip(answers, langs, strict=True) if asked == lang}
-                for lang in ("en", "zh-CN")}
-    assert len(messages["en"]) == len(messages["zh-CN"]) == 1 and messages["en"] != messages["zh-CN"]
-    assert next(iter(messages["en"])).isascii() and not next(iter(messages["zh-CN"])).isascii()
+    assert [a.status for a in answers] == [404 if c.path.endswith("/orders") else 422 for c in calls]
+    for path in ("/api/v1/orders", REDEEM):
+        messages = {lang: {a.body["error"]["message"] for a, c, asked in zip(answers, calls, langs, strict=True)
+                           if asked == lang and c.path == path} for lang in ("en", "zh-CN")}
+        assert len(messages["en"]) == len(messages["zh-CN"]) == 1 and messages["en"] != messages["zh-CN"]
+        assert next(iter(messages["en"])).isascii() and not next(iter(messages["zh-CN"])).isascii()
+
+
+def redemptions_of(member: int) -> list[tuple[str, int | None]]:
+    with new_session(DATABASE_URL) as session:
+        return [(code, order) for code, order in session.execute(
+            select(Coupon.code, Redemption.order_id).join(Coupon, Coupon.id == Redemption.coupon_id)
+            .where(Redemption.member_id == member))]
+
+
+@pytest.mark.parametrize("mode", ["on", "off"])
+def test_concurrent_redemptions_and_top_ups_each_get_their_own_answer(servers: Servers, mode: str) -> None:
+    member, clerk = member_of(servers), servers.alliance.clerk2
+    codes = coupons_of(servers, member, 12)
+    good = [Call("POST", REDEEM, {**clerk, "Idempotency-Key": f"rd-{mode}-{member}-{i}"},
+                 {"code": code, "bill_fen": 10_000, **({"order_external_id": f"RD-{mode}-{member}-{i}"} if i % 2
+                                                       else {})})
+            for i, code in enumerate(codes[:10])]
+    wrong_store = Call("POST", REDEEM, {**clerk, "Idempotency-Key": f"rd-{mode}-{member}-store"},
+                       {"code": codes[10], "bill_fen": 10_000, "store_id": 987_654_321})
+    unknown = Call("POST", REDEEM, clerk, {"code": "NOSUCH99", "bill_fen": 10_000})
+    same_coupon = [Call("POST", REDEEM, {**clerk, "Idempotency-Key": f"rd-{mode}-{member}-same-{i}"},
+                        {"code": codes[11], "bill_fen": 10_000}) for i in range(6)]
+    gym = servers.alliance.clerk1  # the member's own merchant tops it up
+    top_ups = [Call("POST", "/api/v1/top-ups", {**gym, "Idempotency-Key": f"tu-{mode}-{member}-{i}"},
+                    {"external_id": f"TU-{mode}-{member}-{i}", "member_id": member, "amount_fen": 5_000})
+               for i in range(8)]
+    calls = [c for pair in zip(good, [*top_ups, wrong_store, unknown], strict=True) for c in pair] + same_coupon
+    burst = fire(servers.pick(mode).base_url, calls)
+    assert burst.problems == [], burst.problems[:5]
+    assert burst.codes() == {(201, None): 19, USED_UP: 5, (404, "not_found"): 1, (422, "coupon_not_found"): 1}
+    redeemed = redemptions_of(member)
+    assert sorted(code for code, _ in redeemed) == sorted([*codes[:10], codes[11]])
+    assert sum(order is not None for _, order in redeemed) == 5
+    assert sorted(orders_of(member)) == sorted(f"RD-{mode}-{member}-{i}" for i in range(1, 10, 2))
+    with new_session(DATABASE_URL) as session:
+        assert session.scalar(select(func.count()).select_from(TopUp).where(TopUp.member_id == member)) == 8
+        assert session.scalar(select(func.count()).select_from(text("idempotency_keys"))
+                              .where(text(f"key = 'rd-{mode}-{member}-store'"))) == 0  # the refusal's key given back
+    assert_books_balanced()
+    with httpx.Client(base_url=servers.pick(mode).base_url, timeout=30) as client:
+        again = client.post(REDEEM, headers=good[3].headers, json=good[3].json)
+        assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+        assert again.json()["bill_fen"] == 10_000 and again.json()["order_id"] is not None
+
+
+@pytest.mark.parametrize("mode", ["on", "off"])
+def test_one_coupon_redeemed_by_8_tills_at_once_is_used_once(servers: Servers, mode: str) -> None:
+    member, clerk = member_of(servers), servers.alliance.clerk2
+    codes = coupons_of(servers, member, 6)
+    for round_, code in enumerate(codes[:3]):  # different keys: one redeems, the others hear it is used up
+        burst = fire(servers.pick(mode).base_url, [
+            Call("POST", REDEEM, {**clerk, "Idempotency-Key": f"race-{mode}-{member}-{round_}-{i}"},
+                 {"code": code, "bill_fen": 10_000, "order_external_id": f"RACE-{mode}-{member}-{round_}-{i}"})
+            for i in range(8)])
+        assert burst.problems == [], burst.problems[:5]
+        assert burst.codes() == {(201, None): 1, USED_UP: 7}
+    for round_, code in enumerate(codes[3:]):  # one key sent 8 times: one redemption, the others replay or wait
+        call = Call("POST", REDEEM, {**clerk, "Idempotency-Key": f"race-{mode}-{member}-key-{round_}"},
+                    {"code": code, "bill_fen": 10_000})
+        burst = fire(servers.pick(mode).base_url, [call] * 8)
+        assert burst.problems == [], burst.problems[:5]
+        assert set(burst.finals) <= {(201, None), IN_PROGRESS} and (201, None) in burst.finals, burst.codes()
+    assert sorted(code for code, _ in redemptions_of(member)) == sorted(codes)
+    assert len(orders_of(member)) == 3
+    assert_books_balanced()
 
 
 def test_the_workers_and_the_jobs_are_reported_at_start(servers: Servers) -> None:

@@ -1,7 +1,7 @@
-"""One group-committed batch of single orders (orders/group_commit.record_batch), on SQLite and PostgreSQL: each
-request its own answer, Idempotency-Keys claimed and completed in the batch's transaction, a refused request's key
-given back, whole-batch failures retried one by one. The concurrent side is tested over real HTTP in
-tests/integration/load/test_group_commit.py and the batcher alone in tests/unit/kit/test_group_commit.py."""
+"""One group-committed batch of single orders (web/group_write.run_batch of orders/group_commit.ORDERS) on SQLite
+and PostgreSQL: each request its own answer, Idempotency-Keys claimed and completed in the batch's transaction, a
+refused request's key given back, whole-batch failures retried one by one. The concurrent side is tested over real
+HTTP in tests/integration/load/test_group_commit.py and the batcher alone in tests/unit/kit/test_group_commit.py."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from lianmeng.kit.errors import AppError
 from lianmeng.kit.idempotency import IdempotencyRecord
 from lianmeng.kit.idempotency_batch import Keyed
 from lianmeng.orders import group_commit, service
-from lianmeng.orders.group_commit import Answer, OrderRequest
 from lianmeng.orders.models import Order
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.tenancy import Principal
+from lianmeng.web.group_write import Answer, Outcome, Write, run_batch
 from tests.conftest import World
 
 PATH = "/api/v1/orders"
@@ -37,11 +37,15 @@ def clerk(world: World, session: Session, name: str = "staff1") -> Principal:
 
 
 def request(who: Principal, external_id: str, member: int, key: str | None = None, amount: int = 1_000
-            ) -> OrderRequest:
+            ) -> Write[OrderCreate]:
     data = OrderCreate(external_id=external_id, member_id=member, amount_fen=amount)
     keyed = None if key is None else Keyed(who.idempotency_scope, key, idempotency.fingerprint(
         "POST", PATH, data.model_dump(mode="json")))
-    return OrderRequest(who, data, keyed)
+    return Write(who, data, keyed)
+
+
+def record_batch(session: Session, writes: list[Write[OrderCreate]]) -> list[Outcome]:
+    return run_batch(session, group_commit.ORDERS, writes)
 
 
 def records(session: Session) -> dict[str, str]:
@@ -56,7 +60,7 @@ def code(outcome: Any) -> str:
 
 def test_each_request_of_a_batch_gets_its_own_answer(world: World, session: Session) -> None:
     me, member = clerk(world, session), world.a.members[world.a.merchants[0]]
-    first, second, again, nobody = group_commit.record_batch(session, [
+    first, second, again, nobody = record_batch(session, [
         request(me, "GC-1", member, "k-1"),
         request(me, "GC-2", member, "k-2", amount=2_000),
         request(me, "GC-1", member, "k-1"),  # the same key again in the same batch: a retry
@@ -73,7 +77,7 @@ def test_each_request_of_a_batch_gets_its_own_answer(world: World, session: Sess
 
 def test_keys_seen_before_replay_refuse_or_wait(world: World, session: Session) -> None:
     me, member = clerk(world, session), world.a.members[world.a.merchants[0]]
-    (done,) = group_commit.record_batch(session, [request(me, "GC-1", member, "k-1")])
+    (done,) = record_batch(session, [request(me, "GC-1", member, "k-1")])
     assert isinstance(done, Answer)
     busy_fp = idempotency.fingerprint("POST", PATH, OrderCreate(
         external_id="GC-B", member_id=member, amount_fen=1_000).model_dump(mode="json"))
@@ -84,7 +88,7 @@ def test_keys_seen_before_replay_refuse_or_wait(world: World, session: Session) 
     session.execute(update(IdempotencyRecord).where(IdempotencyRecord.key == "k-stale")
                     .values(locked_at=clock.now() - timedelta(minutes=5)))
     session.commit()
-    replay, mismatch, busy, stale = group_commit.record_batch(session, [
+    replay, mismatch, busy, stale = record_batch(session, [
         request(me, "GC-1", member, "k-1"),
         request(me, "GC-1", member, "k-1", amount=9),
         request(me, "GC-B", member, "k-busy"),
@@ -102,7 +106,7 @@ def test_callers_share_a_transaction_and_a_member_is_refused_alone(world: World,
     m1, m2 = world.a.merchants[0], world.a.merchants[1]
     member = Principal(kind="member", id=world.a.members[m1], role=Role.MEMBER, alliance_id=world.a.alliance_id,
                        member_id=world.a.members[m1])
-    a, b, refused = group_commit.record_batch(session, [
+    a, b, refused = record_batch(session, [
         request(one, "GC-A", world.a.members[m1], "k-a"),
         request(two, "GC-A", world.a.members[m2], "k-a"),  # another caller: its own key scope, its own merchant
         request(member, "GC-M", world.a.members[m1], "k-m"),
@@ -125,7 +129,7 @@ def test_a_batch_that_fails_whole_is_recorded_one_by_one(world: World, session: 
         return real(s, actor, batch, **kw)
 
     monkeypatch.setattr(service, "record_orders", deadlocks_when_shared)
-    first, bad, last = group_commit.record_batch(session, [
+    first, bad, last = record_batch(session, [
         request(me, "GC-1", member, "k-1"), request(me, "GC-BAD", member, "k-bad"), request(me, "GC-3", member)])
     assert isinstance(first, Answer) and isinstance(last, Answer)
     assert isinstance(bad, OperationalError)  # its own answer: the error handler's 503, the others recorded
