@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from jwt.types import Options
 
 from lianmeng.config import get_settings
 
@@ -114,11 +115,11 @@ def decrypt(token: str, purpose: str = "pii") -> str:
                 except InvalidTag:
                     continue
             raise UnreadableCiphertext("no key on hand opens this ciphertext")
-        key = keys.get(key_id)
-        if key is None:
+        named = keys.get(key_id)
+        if named is None:
             raise UnreadableCiphertext(f"no current or retired key has the id {key_id}")
         raw = base64.urlsafe_b64decode(token[PREFIX_LENGTH:].encode())
-        return AESGCM(key).decrypt(raw[:12], raw[12:], _associated_data(purpose, key_id)).decode()
+        return AESGCM(named).decrypt(raw[:12], raw[12:], _associated_data(purpose, key_id)).decode()
     except (InvalidTag, binascii.Error, UnicodeDecodeError):
         raise UnreadableCiphertext(f"the ciphertext does not authenticate under key {key_id}") from None
 
@@ -140,7 +141,7 @@ def verification_keys(purpose: str) -> tuple[bytes, ...]:
     return tuple(keyring(purpose).values())
 
 
-def decode_jwt(token: str, purpose: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+def decode_jwt(token: str, purpose: str, options: Options | None = None) -> dict[str, Any]:
     """An HS256 token's claims, signed with the current key or a retired one (sessions and links issued before a
     key switch stay good until they expire). Raises jwt.PyJWTError like jwt.decode: an expired token is expired
     whichever key signed it; a bad signature only once no key on hand verifies it."""
