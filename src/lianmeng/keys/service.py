@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from lianmeng.keys import repository
 from lianmeng.keys.domain import SEALED_TABLES, KeyCount, SealedTable, hashed_text
 from lianmeng.kit import crypto
+from lianmeng.kit.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,11 @@ class BatchOutcome:
 
 
 def alliance_ids(session: Session, code: str | None = None) -> list[int]:
-    return repository.alliance_ids(session, code)
+    """Every alliance, or the one of this code (NotFound for a code no alliance has)."""
+    ids = repository.alliance_ids(session, code)
+    if code is not None and not ids:
+        raise NotFound("alliance")
+    return ids
 
 
 def rotate_batch(session: Session, sealed: SealedTable, alliance_id: int | None, after_id: int,
