@@ -40,14 +40,15 @@ def rotate_keys(database_url: str | None = None, batch_size: int = DEFAULT_BATCH
     with unit_of_work(database_url) as session:
         alliances = service.alliance_ids(session, alliance_code)
     for alliance_id in alliances:
+        so_far = report.total
         for sealed in SEALED_TABLES:
             if sealed.alliance_column is not None:
                 _rotate_table(database_url, sealed, alliance_id, batch_size, report)
-        log.info("keys rotated for alliance %s: %s", alliance_id, report.total)
+        log.info("alliance %s: %s rows moved to the current keys", alliance_id, report.total - so_far)
     if alliance_code is None:
         for sealed in SEALED_TABLES:
             if sealed.alliance_column is None:
                 _rotate_table(database_url, sealed, None, batch_size, report)
-    log.info("key rotation done: %s values rotated in %s batches, %s changed meanwhile, %s unreadable",
+    log.info("key rotation done: %s rows moved to the current keys in %s batches, %s changed meanwhile, %s unreadable",
              report.total, report.batches, report.skipped_changed, report.unreadable)
     return report

@@ -60,11 +60,11 @@ def rotate(
     except NotFound:
         console.print(f"[red]✗ no alliance with code {alliance!r}[/]")
         raise typer.Exit(2) from None
-    table = Table("table 表", "values re-sealed 已轮换")
+    table = Table("table 表", "rows re-sealed 已轮换行数")
     for name, rows in report.rotated.items():
         table.add_row(name, f"{rows:,}")
     console.print(table)
-    console.print(f"[green]✓[/] {report.total:,} values rotated in {report.batches:,} batches; "
+    console.print(f"[green]✓[/] {report.total:,} rows moved to the current keys in {report.batches:,} batches; "
                   f"{report.skipped_changed:,} rewritten by the app meanwhile; {report.unreadable:,} unreadable")
     if report.unreadable:
         console.print("[red]✗ some values open with no key on hand: see `lianmeng keys status` (UNKNOWN)[/]")
