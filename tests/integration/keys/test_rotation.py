@@ -90,7 +90,7 @@ def _everything_serves(world: World, db_url: str, session: Session) -> None:
     """Each of alpha's members is found by phone and logs in by code; enrolling a phone held already is refused;
     the vehicle is found by plate and VIN; bearer tokens issued before the switch still work."""
     world.client.app.state.throttle.storage.reset()  # type: ignore[attr-defined]  # one code a minute per phone
-    for merchant, member_id in world.a.members.items():
+    for member_id in world.a.members.values():
         phone = _phone_of(session, member_id)
         assert _lookup(world, phone) == [member_id]
         assert _login_by_code(world, db_url, phone) == member_id
