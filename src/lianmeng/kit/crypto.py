@@ -54,6 +54,7 @@ def derive_key(purpose: str, secret: str | None = None) -> bytes:
     return _derive(purpose, secret or get_settings().secret_key)
 
 
+@lru_cache(maxsize=128)
 def fingerprint(key: bytes) -> str:
     """A key's id: a short hash of the derived key, so it names the key without revealing anything of it (and
     the master secret, one HKDF step further away, even less)."""

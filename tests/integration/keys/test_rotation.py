@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -25,7 +26,8 @@ from lianmeng.members.models import Member
 from lianmeng.merchants.models import Staff
 from lianmeng.vehicles import repository as vehicles_repo
 from lianmeng.vehicles.models import MemberVehicle
-from tests.conftest import World, login
+from tests.conftest import PASSWORD, World, login
+from tests.integration.web.console import csrf_of
 
 NEW_SECRET = "a-new-master-secret-for-the-rotation-test-0001"
 PLATE = "粤B12345"
@@ -228,3 +230,13 @@ def test_status_and_rotate_from_the_command_line_and_a_tampered_key_id(world: Wo
     assert counts[("members", crypto.current_key_id())].rows == 3  # the 4 members but the tampered one
     unknown = runner.invoke(cli, ["keys", "rotate", "--database-url", db_url, "--alliance", "nope"])
     assert unknown.exit_code == 2 and "nope" in unknown.output
+
+
+def test_a_console_form_opened_before_the_switch_still_posts(world: World, switch: Switch) -> None:
+    browser = TestClient(world.client.app)
+    token = csrf_of(browser.get("/login").text)
+    form = {"csrf": token, "username": world.a.actors["operator"].username, "password": PASSWORD}
+    switch(keep_retired=False)
+    assert browser.post("/login", data=form, follow_redirects=False).status_code == 403
+    switch()
+    assert browser.post("/login", data=form, follow_redirects=False).status_code == 303
