@@ -11,6 +11,7 @@ from rich.table import Table
 from lianmeng import __version__
 from lianmeng.bench.cli import bench_app
 from lianmeng.dedup.cli import dedup_app
+from lianmeng.keys.cli import keys_app
 from lianmeng.partners.cli import partners_app
 from lianmeng.prospects.cli import overlap_app
 from lianmeng.recruiting.cli import recruits_app
@@ -32,6 +33,7 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(overlap_app, name="overlap")
 app.add_typer(values_app, name="values")
 app.add_typer(dedup_app, name="dedup")
+app.add_typer(keys_app, name="keys")
 settle_app = typer.Typer(help="Settlement (结算): build a period's statements, verify them against the ledger.",
                          no_args_is_help=True)
 app.add_typer(settle_app, name="settle")

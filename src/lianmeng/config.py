@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         default=DEV_SECRET,
         description="Master secret: signs tokens and card QR codes, derives the phone encryption keys.",
     )
+    retired_secret_keys: str = Field(
+        default="",
+        description="Earlier master secrets, comma separated, kept while `lianmeng keys rotate` moves the stored "
+        "data to the current one (docs/operations-keys.md): they still decrypt, verify and look up; nothing new "
+        "is written with them.",
+    )
     env: str = Field(
         default="production",
         description="'development' allows the public development secret and `lianmeng otp peek`; anything else "
@@ -86,6 +92,12 @@ class Settings(BaseSettings):
     @property
     def uses_dev_secret(self) -> bool:
         return self.secret_key == DEV_SECRET
+
+    @property
+    def retired_secrets(self) -> tuple[str, ...]:
+        """The retired master secrets, in the order given, without blanks or the current one."""
+        parts = (part.strip() for part in self.retired_secret_keys.split(","))
+        return tuple(dict.fromkeys(part for part in parts if part and part != self.secret_key))
     max_concurrent_requests: int = Field(
         default=16, ge=1, le=1000,
         description="Requests one server process works on at once; each holds one database connection and one "

@@ -33,6 +33,8 @@ from lianmeng.tenancy.principal import SYSTEM
 
 _hasher = PasswordHasher()
 ALGORITHM = "HS256"
+TOKEN_PURPOSE = "bearer-tokens"
+CODE_PURPOSE = "one-time-code"
 _dummy: dict[int, str] = {}
 
 
@@ -64,7 +66,7 @@ class IssuedToken:
 
 
 def _token_key() -> bytes:
-    return crypto.derive_key("bearer-tokens")
+    return crypto.derive_key(TOKEN_PURPOSE)
 
 
 def _encode(sub: str, version: int, minutes: int) -> tuple[str, datetime]:
@@ -153,9 +155,7 @@ def principal_from_bearer(session: Session, token: str) -> Principal:
 
 def _claims(token: str) -> dict[str, object]:
     try:
-        claims: dict[str, object] = jwt.decode(
-            token, _token_key(), algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
-        )
+        claims: dict[str, object] = crypto.decode_jwt(token, TOKEN_PURPOSE, options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:
         raise Unauthorized(Problem.TOKEN_EXPIRED) from None
     except jwt.PyJWTError:
@@ -355,7 +355,14 @@ def request_code(session: Session, alliance_id: int, phone: str) -> None:
 
 
 def _code_hash(member_id: int, code: str) -> str:
-    return crypto.lookup_hash(f"{member_id}:{code}", purpose="one-time-code")
+    return crypto.lookup_hash(f"{member_id}:{code}", purpose=CODE_PURPOSE)
+
+
+def _code_matches(code_hash: str, member_id: int, code: str) -> bool:
+    """Codes live minutes and are never re-hashed: one sent just before a key switch is checked with the retired
+    key too (docs/operations-keys.md)."""
+    candidates = crypto.lookup_hashes(f"{member_id}:{code}", purpose=CODE_PURPOSE)
+    return any([hmac.compare_digest(code_hash, candidate) for candidate in candidates])
 
 
 def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> IssuedToken:
@@ -372,7 +379,7 @@ def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> Is
         raise Unauthorized(Problem.OTP_INVALID)
     if otp.attempts >= get_settings().otp_max_attempts:
         raise AppError(Problem.OTP_TOO_MANY, status_code=429)
-    if not hmac.compare_digest(otp.code_hash, _code_hash(member.id, code.strip())):
+    if not _code_matches(otp.code_hash, member.id, code.strip()):
         otp.attempts += 1
         counters.hit(checks)
         session.flush()

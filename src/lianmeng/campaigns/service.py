@@ -242,7 +242,7 @@ def claim_package(session: Session, actor: Principal, package_id: int, member_id
 
 def member_by_phone(session: Session, actor: Principal, raw_phone: str) -> Member | None:
     """A member the caller sees with this phone (staff registering someone at the event); 422 for a bad number."""
-    lookup = members_service.phone_lookup_hash(actor, raw_phone)
+    lookup = members_service.phone_lookup_hashes(actor, raw_phone)
     return session.scalars(members_repo.list_members(actor, phone_lookup=lookup).limit(1)).first()
 
 

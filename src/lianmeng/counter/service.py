@@ -4,6 +4,7 @@ capability's repository or service with the caller's principal, so tenancy is th
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
@@ -53,8 +54,8 @@ def desk_facts(session: Session, me: Principal, member: Member) -> DeskFacts:
     return DeskFacts(benefits, coupons, served, membership, [jointcards_service.card_out(session, c) for c in cards])
 
 
-def member_by_phone(session: Session, me: Principal, lookup: str) -> Member | None:
-    """A member this merchant may see (its own, or enrolled here) with this phone hash."""
+def member_by_phone(session: Session, me: Principal, lookup: Sequence[str]) -> Member | None:
+    """A member this merchant may see (its own, or enrolled here) with one of these phone hashes."""
     return session.scalars(members_repo.list_members(me, phone_lookup=lookup).limit(1)).first()
 
 

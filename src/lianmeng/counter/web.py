@@ -138,7 +138,7 @@ def _lookup(page: Page, values: Mapping[str, str]) -> tuple[Member | None, dict[
         except AppError as error:
             return None, {"card": page.error_text(error)}
     try:
-        lookup = members_service.phone_lookup_hash(page.me, phone)
+        lookup = members_service.phone_lookup_hashes(page.me, phone)
     except AppError as error:
         return None, {"phone": page.error_text(error)}
     member = counter_service.member_by_phone(page.session, page.me, lookup)

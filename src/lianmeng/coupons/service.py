@@ -357,7 +357,8 @@ def prove_claimant(session: Session, token: str, data: ClaimIn, caller: Principa
         member = session.get(Member, caller.member_id or 0)
         if member is None or member.alliance_id != link.alliance_id:
             raise Forbidden(Problem.WRONG_ALLIANCE_CARD)
-        if data.phone and members_repo.phone_hash(link.alliance_id, _claim_phone(data.phone)) != member.phone_hash:
+        claimed = members_repo.phone_hashes(link.alliance_id, _claim_phone(data.phone)) if data.phone else None
+        if claimed is not None and member.phone_hash not in claimed:
             raise Invalid(Problem.NOT_YOUR_PHONE)
         return Claimant(member, None)
     phone = _claim_phone(data.phone)

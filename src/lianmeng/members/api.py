@@ -57,7 +57,7 @@ def list_members(
 ) -> Page[MemberOut]:
     """The caller's members (a merchant: those it brought in or enrolled; the operator: the alliance's; never a
     partner's), filtered like the console's member list and through the same query."""
-    lookup = service.phone_lookup_hash(principal, phone) if phone else None
+    lookup = service.phone_lookup_hashes(principal, phone) if phone else None
     narrowed = service.list_filters(principal, merchant_id=merchant_id, tier=tier, value=value, stars=stars)
     stmt = repository.list_members(
         principal, q=q, phone_lookup=lookup, card_no=card_no, origin_merchant_id=origin_merchant_id,
@@ -74,7 +74,7 @@ def list_members(
 def lookup_members(
     session: SessionDep, principal: CurrentPrincipal, paging: Paging, body: MemberLookup
 ) -> Page[MemberOut]:
-    stmt = repository.list_members(principal, phone_lookup=service.phone_lookup_hash(principal, body.phone))
+    stmt = repository.list_members(principal, phone_lookup=service.phone_lookup_hashes(principal, body.phone))
     return page_of(session, stmt, paging, MemberOut)
 
 

@@ -16,12 +16,20 @@ from lianmeng.tenancy.scoped import MAX_ID, get_scoped, scoped_select
 
 
 def phone_hash(alliance_id: int, phone: str) -> str:
+    """The keyed hash stored with a phone (current key)."""
     return crypto.lookup_hash(f"{alliance_id}:{phone}")
+
+
+def phone_hashes(alliance_id: int, phone: str) -> tuple[str, ...]:
+    """Every hash a stored row of this phone may hold: current key first, then each retired key while a key
+    rotation is under way (docs/operations-keys.md)."""
+    return crypto.lookup_hashes(f"{alliance_id}:{phone}")
 
 
 def member_by_phone(session: Session, alliance_id: int, phone: str) -> Member | None:
     return session.scalars(
-        select(Member).where(Member.alliance_id == alliance_id, Member.phone_hash == phone_hash(alliance_id, phone))
+        select(Member).where(Member.alliance_id == alliance_id, Member.phone_hash.in_(phone_hashes(alliance_id, phone)))
+        .order_by(Member.id)
     ).first()
 
 
@@ -69,7 +77,7 @@ def get_member(session: Session, p: Principal, member_id: int) -> Member:
 
 
 def list_members(
-    p: Principal, *, q: str | None = None, phone_lookup: str | None = None, card_no: str | None = None,
+    p: Principal, *, q: str | None = None, phone_lookup: Sequence[str] | None = None, card_no: str | None = None,
     origin_merchant_id: int | None = None, origin_staff_id: int | None = None, merchant_id: int | None = None,
     gender: str | None = None, status: str | None = None, consent_marketing: bool | None = None,
     tier: str | None = None, tier_merchant_id: int | None = None, among: Sequence[Select[Any]] = (),
@@ -92,7 +100,7 @@ def list_members(
     for ids in among:
         stmt = stmt.where(Member.id.in_(ids))
     if phone_lookup is not None:
-        stmt = stmt.where(Member.phone_hash == phone_lookup)
+        stmt = stmt.where(Member.phone_hash.in_(phone_lookup))
     if card_no:
         stmt = stmt.where(Member.card_no == card_no)
     if origin_merchant_id is not None:

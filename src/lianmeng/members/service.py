@@ -29,7 +29,7 @@ QR_PURPOSE = "alliance-card-qr"
 def _set_phone(member: Member, phone: str) -> None:
     """A different number is not proven yet: its holder proves it with a code (`phone_verified_at`)."""
     new_hash = repository.phone_hash(member.alliance_id, phone)
-    if new_hash != member.phone_hash:
+    if member.phone_hash not in repository.phone_hashes(member.alliance_id, phone):
         member.phone_verified_at = None
     member.phone_enc = crypto.encrypt(phone)
     member.phone_hash = new_hash
@@ -291,11 +291,12 @@ def update_membership(
     return membership
 
 
-def phone_lookup_hash(actor: Principal, raw_phone: str) -> str:
+def phone_lookup_hashes(actor: Principal, raw_phone: str) -> tuple[str, ...]:
+    """The hashes a member of this phone may be stored under (current and retired keys), for `list_members`."""
     phone = domain.normalize_phone(raw_phone)
     if phone is None or actor.alliance_id is None:
         raise Invalid(Problem.INVALID_PHONE)
-    return repository.phone_hash(actor.alliance_id, phone)
+    return repository.phone_hashes(actor.alliance_id, phone)
 
 
 

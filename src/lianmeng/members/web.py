@@ -70,7 +70,7 @@ def _search(page: Page, raw: str) -> Search:
     if phone is not None:
         masked = crypto.mask_phone(phone)
         return Search("", page.t(f"手机号 {masked}", f"phone {masked}"),
-                      {"phone_lookup": service.phone_lookup_hash(page.me, phone)})
+                      {"phone_lookup": service.phone_lookup_hashes(page.me, phone)})
     return Search(text, page.t(f"“{text}”", f"“{text}”"), {"q": text})
 
 

@@ -50,8 +50,9 @@ def list_invitations(p: Principal, *, candidate_id: int | None = None) -> Select
     return stmt.order_by(OverlapInvitation.id.desc())
 
 
-def invitation_by_token_hash(session: Session, token_hash: str) -> OverlapInvitation | None:
-    return session.scalars(select(OverlapInvitation).where(OverlapInvitation.token_hash == token_hash)).first()
+def invitation_by_token_hashes(session: Session, token_hashes: Sequence[str]) -> OverlapInvitation | None:
+    return session.scalars(select(OverlapInvitation).where(OverlapInvitation.token_hash.in_(token_hashes))
+                           .order_by(OverlapInvitation.id)).first()
 
 
 def computations_count(session: Session, candidate_id: int) -> int:

@@ -78,6 +78,12 @@ def token_hash(token: str) -> str:
     return crypto.lookup_hash(token.strip(), TOKEN_PURPOSE)
 
 
+def token_hashes(token: str) -> tuple[str, ...]:
+    """The token's hash under the current and each retired key. The token itself is not kept, so a key rotation
+    cannot re-hash it: a link made before the rotation is found by its retired-key hash (docs/operations-keys.md)."""
+    return crypto.lookup_hashes(token.strip(), TOKEN_PURPOSE)
+
+
 def _audit(session: Session, event: AuditEvent, actor: str, candidate_id: int, alliance_id: int, *,
            invitation_id: int | None = None, computation_id: int | None = None,
            detail: dict[str, object] | None = None) -> None:
@@ -143,7 +149,7 @@ def invitation_by_token(session: Session, token: str) -> OverlapInvitation:
     """The invitation of a link's token; 404 for any other string."""
     if not token or len(token) > 100:
         raise NotFound("invitation")
-    invitation = repository.invitation_by_token_hash(session, token_hash(token))
+    invitation = repository.invitation_by_token_hashes(session, token_hashes(token))
     if invitation is None:
         raise NotFound("invitation")
     return invitation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, case, func, select
@@ -52,10 +53,12 @@ def list_applications(p: Principal, *, status: ApplicationStatus | None = None, 
     return stmt.order_by(Application.id.desc())
 
 
-def open_application_of(session: Session, alliance_id: int, phone_hash: str, kind: ApplicantKind) -> Application | None:
-    """A pending or approved application of this phone and kind in the alliance (one at a time)."""
+def open_application_of(session: Session, alliance_id: int, phone_hashes: Sequence[str],
+                        kind: ApplicantKind) -> Application | None:
+    """A pending or approved application of this phone (any of its hashes, current or retired key) and kind in
+    the alliance (one at a time)."""
     return session.scalars(select(Application).where(
-        Application.alliance_id == alliance_id, Application.phone_hash == phone_hash,
+        Application.alliance_id == alliance_id, Application.phone_hash.in_(phone_hashes),
         Application.kind == kind.value,
         Application.status.in_((ApplicationStatus.PENDING.value, ApplicationStatus.APPROVED.value)))).first()
 

@@ -165,7 +165,8 @@ def apply(session: Session, token: str, data: ApplicationCreate, phone: str) -> 
     except domain.Refusal as refusal:
         raise _refused(refusal) from None
     phone_hash = members_repo.phone_hash(link.alliance_id, phone)
-    if repository.open_application_of(session, link.alliance_id, phone_hash, data.kind) is not None:
+    if repository.open_application_of(session, link.alliance_id, members_repo.phone_hashes(link.alliance_id, phone),
+                                      data.kind) is not None:
         raise AppError(Problem.RECRUIT_ALREADY_APPLIED, status_code=409)
     recruiter = domain.recruiter_of(link.staff_id, link.merchant_id)
     application = Application(
@@ -314,8 +315,7 @@ def welcome_token(user: User) -> str:
 
 def user_of_welcome(session: Session, token: str) -> User:
     try:
-        claims = jwt.decode(token, crypto.derive_key(WELCOME_PURPOSE), algorithms=["HS256"],
-                            options={"require": ["exp", "sub"]})
+        claims = crypto.decode_jwt(token, WELCOME_PURPOSE, options={"require": ["exp", "sub"]})
     except jwt.PyJWTError:
         raise NotFound("welcome_link") from None
     user = auth_repo.user_by_id(session, int(claims["sub"])) if str(claims["sub"]).isdigit() else None

@@ -25,6 +25,15 @@ def vin_hash(alliance_id: int, vin: str) -> str:
     return crypto.lookup_hash(f"{alliance_id}:{vin}", VIN_PURPOSE)
 
 
+def plate_hashes_of(alliance_id: int, plate: str) -> tuple[str, ...]:
+    """Current-key hash first, then the retired keys' (a row not rotated yet holds one of those)."""
+    return crypto.lookup_hashes(f"{alliance_id}:{plate}", PLATE_PURPOSE)
+
+
+def vin_hashes_of(alliance_id: int, vin: str) -> tuple[str, ...]:
+    return crypto.lookup_hashes(f"{alliance_id}:{vin}", VIN_PURPOSE)
+
+
 def vehicles_of(session: Session, p: Principal, member_id: int) -> list[MemberVehicle]:
     return list(session.scalars(select(MemberVehicle).where(
         MemberVehicle.member_id == member_id, policy.member_vehicles(p)).order_by(MemberVehicle.id)))
@@ -39,9 +48,9 @@ def holders(session: Session, alliance_id: int, member_id: int, plate: str | Non
     """The member's vehicles with this plate or this VIN (already recorded: nothing to add)."""
     wanted = []
     if plate is not None:
-        wanted.append(MemberVehicle.plate_hash == plate_hash(alliance_id, plate))
+        wanted.append(MemberVehicle.plate_hash.in_(plate_hashes_of(alliance_id, plate)))
     if vin is not None:
-        wanted.append(MemberVehicle.vin_hash == vin_hash(alliance_id, vin))
+        wanted.append(MemberVehicle.vin_hash.in_(vin_hashes_of(alliance_id, vin)))
     if not wanted:
         return []
     return list(session.scalars(select(MemberVehicle).where(MemberVehicle.alliance_id == alliance_id,

@@ -91,8 +91,9 @@ def language(request: Request) -> str:
     return chosen if chosen in LANGUAGES else pick_language(request.headers.get("accept-language"))
 
 
-def _csrf_of(basis: str) -> str:
-    return hmac.new(get_settings().secret_key.encode(), f"csrf:{basis}".encode(), hashlib.sha256).hexdigest()[:32]
+def _csrf_of(basis: str, secret: str | None = None) -> str:
+    key = (secret or get_settings().secret_key).encode()
+    return hmac.new(key, f"csrf:{basis}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def visitor_csrf_token(request: Request) -> str:
@@ -106,6 +107,17 @@ def csrf_token(request: Request) -> str:
     cannot know it, and no two visitors share one. '' (matching nothing) for a request without either."""
     session = request.cookies.get(SESSION_COOKIE) or request.cookies.get(MEMBER_COOKIE)
     return _csrf_of(session) if session else visitor_csrf_token(request)
+
+
+def accepted_csrf_tokens(request: Request) -> tuple[str, ...]:
+    """`csrf_token`, and the same under each retired master secret: a form opened before a key switch
+    (docs/operations-keys.md) still posts. Empty for a request without a session or visitor cookie."""
+    session = request.cookies.get(SESSION_COOKIE) or request.cookies.get(MEMBER_COOKIE)
+    visitor = request.cookies.get(VISITOR_COOKIE)
+    basis = session or (f"visitor:{visitor}" if visitor else None)
+    if basis is None:
+        return ()
+    return (_csrf_of(basis), *(_csrf_of(basis, secret) for secret in get_settings().retired_secrets))
 
 
 @dataclass
@@ -202,8 +214,8 @@ async def form_of(page: Page) -> dict[str, str]:
     """The posted form, after its CSRF token is checked (403 otherwise)."""
     data = await page.request.form()
     values = {key: value for key, value in data.items() if isinstance(value, str)}
-    expected = csrf_token(page.request)
-    if not expected or not hmac.compare_digest(values.pop("csrf", ""), expected):
+    given = values.pop("csrf", "")
+    if not any([hmac.compare_digest(given, expected) for expected in accepted_csrf_tokens(page.request)]):
         from lianmeng.kit.errors import Forbidden
 
         raise Forbidden("csrf_failed")
