@@ -44,7 +44,8 @@ class AuditEvent(Base):
 REFUSE_CHANGES_FUNCTION = """
 CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit_events is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+        MESSAGE = 'audit_events is append-only: ' || TG_OP || ' refused';
 END;
 $$ LANGUAGE plpgsql
 """
