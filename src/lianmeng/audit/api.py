@@ -17,14 +17,15 @@ from lianmeng.kit.pagination import Page, page_of
 from lianmeng.web.deps import CurrentPrincipal, Language, Paging, SessionDep
 
 router = APIRouter(tags=["audit 审计日志"])
+MAX_ID = 2_147_483_647  # an INTEGER column: a larger id matches nothing, and must not reach the database
 
 
 def audit_filters(
-    alliance_id: Annotated[int | None, Query(ge=1, description="the platform admin's choice")] = None,
+    alliance_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="the platform admin's choice")] = None,
     actor: Annotated[str | None, Query(max_length=80, description='a login name, or "user:7", "api_key:3"')] = None,
     action: AuditAction | None = None,
     object_type: ObjectType | None = None,
-    object_id: Annotated[int | None, Query(ge=1)] = None,
+    object_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     date_from: Annotated[date | None, Query(description="first Beijing day, included")] = None,
     date_to: Annotated[date | None, Query(description="last Beijing day, included")] = None,
 ) -> Filters:

@@ -91,7 +91,6 @@ class ActorKind(LabelledEnum):
     USER = "user", "账号", "Login"
     API_KEY = "api_key", "接口密钥", "API key"
     SYSTEM = "system", "系统任务", "System job"
-    UNKNOWN = "unknown", "未知用户名", "Unknown username"
 
 
 SECRET_FIELDS = frozenset({"password", "password_hash", "secret", "secret_hash", "token", "code", "code_hash"})

@@ -30,7 +30,7 @@ class Filters:
 
 def _actor_clause(actor: str) -> ColumnElement[bool]:
     kind, _, raw_id = actor.partition(":")
-    if raw_id.isdigit() and kind in ("user", "api_key", "system", "unknown"):
+    if raw_id.isdigit() and kind in ("user", "api_key", "system"):
         return (AuditEvent.actor_kind == kind) & (AuditEvent.actor_id == int(raw_id))
     return AuditEvent.actor_name == actor
 

@@ -67,7 +67,7 @@ def record(
     return row
 
 
-def record_failed_login(session: Session, username: str, user_id: int | None, alliance_id: int | None,
+def record_failed_login(session: Session, username: str, user_id: int, alliance_id: int | None,
                         merchant_id: int | None, role: str, reason: str) -> AuditEvent | None:
     """A refused password login of a known login (its alliance's trail). Written in the unit of work that keeps
     the failed-attempt count (`UnitOfWork.keeping_refusal`). An unknown username has no alliance: it is counted by
@@ -78,7 +78,7 @@ def record_failed_login(session: Session, username: str, user_id: int | None, al
     origin = context.current()
     row = AuditEvent(
         alliance_id=alliance_id, merchant_id=merchant_id, occurred_at=clock.now(),
-        actor_kind=ActorKind.USER.value if user_id is not None else ActorKind.UNKNOWN.value, actor_id=user_id,
+        actor_kind=ActorKind.USER.value, actor_id=user_id,
         actor_name=username[:ACTOR_NAME_LENGTH], actor_role=role, action=AuditAction.LOGIN_FAILED.value,
         object_type=AuditAction.LOGIN_FAILED.object_type, object_id=user_id, before={},
         after=masked({"reason": reason}), client_address=origin.address, user_agent=origin.user_agent,
@@ -89,6 +89,9 @@ def record_failed_login(session: Session, username: str, user_id: int | None, al
 
 
 # --- reads ------------------------------------------------------------------------------------------------------
+
+
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(9000, 12, 31)
 
 
 def _day_start(day: date) -> datetime:
@@ -107,6 +110,9 @@ def filters_of(*, alliance_id: int | None = None, actor: str | None = None, acti
     """The reader's filters; dates are Beijing calendar days, both included (422 when the range is backwards)."""
     if date_from and date_to and date_to < date_from:
         raise Invalid(Problem.AUDIT_DATE_RANGE, details={"date_to": "before date_from"})
+    # days outside any trail are clamped, so that a year 1 or 9999 never overflows the UTC conversion
+    date_from = min(max(date_from, EARLIEST_DAY), LATEST_DAY) if date_from else None
+    date_to = min(max(date_to, EARLIEST_DAY), LATEST_DAY) if date_to else None
     return repository.Filters(
         alliance_id=alliance_id, actor=(actor or "").strip() or None, action=action or None,
         object_type=object_type or None, object_id=object_id,

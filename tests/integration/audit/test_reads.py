@@ -59,6 +59,9 @@ def test_filters_narrow_the_list(world: World) -> None:
                                                           "date_to": (today - timedelta(days=1)).isoformat()})
     assert r.status_code == 422 and r.json()["error"]["code"] == "audit_date_range"
     assert world.client.get(API, headers=op.headers, params={"action": "rm -rf"}).status_code == 422
+    assert world.client.get(API, headers=op.headers, params={"object_id": 2**40}).status_code == 422
+    everything = listed(world, op.headers)
+    assert len(listed(world, op.headers, date_from="0001-01-01", date_to="9999-12-31")) == len(everything)
     assert world.client.get(API).status_code == 401
 
 
