@@ -87,10 +87,8 @@ class ObjectType(LabelledEnum):
     DEDUP_SETTINGS = "dedup_settings", "查重设置", "Duplicate settings"
 
 
-class ActorKind(LabelledEnum):
-    USER = "user", "账号", "Login"
-    API_KEY = "api_key", "接口密钥", "API key"
-    SYSTEM = "system", "系统任务", "System job"
+ACTOR_USER, ACTOR_API_KEY, ACTOR_SYSTEM = "user", "api_key", "system"
+"""Who acted (`audit_events.actor_kind`): a login, a merchant's API key, or a scheduled job (no login)."""
 
 
 SECRET_FIELDS = frozenset({"password", "password_hash", "secret", "secret_hash", "token", "code", "code_hash"})

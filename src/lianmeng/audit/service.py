@@ -20,7 +20,16 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from lianmeng.audit import context, repository
-from lianmeng.audit.domain import ACTOR_NAME_LENGTH, ActorKind, AuditAction, ObjectType, changed, masked
+from lianmeng.audit.domain import (
+    ACTOR_API_KEY,
+    ACTOR_NAME_LENGTH,
+    ACTOR_SYSTEM,
+    ACTOR_USER,
+    AuditAction,
+    ObjectType,
+    changed,
+    masked,
+)
 from lianmeng.audit.errors import Problem
 from lianmeng.audit.models import AuditEvent
 from lianmeng.auth.domain import Role
@@ -34,7 +43,7 @@ log = logging.getLogger(__name__)
 
 
 def _actor_kind(actor: Principal) -> str:
-    return {"user": ActorKind.USER, "api_key": ActorKind.API_KEY}.get(actor.kind, ActorKind.SYSTEM).value
+    return actor.kind if actor.kind in (ACTOR_USER, ACTOR_API_KEY) else ACTOR_SYSTEM
 
 
 def record(
@@ -78,7 +87,7 @@ def record_failed_login(session: Session, username: str, user_id: int, alliance_
     origin = context.current()
     row = AuditEvent(
         alliance_id=alliance_id, merchant_id=merchant_id, occurred_at=clock.now(),
-        actor_kind=ActorKind.USER.value, actor_id=user_id,
+        actor_kind=ACTOR_USER, actor_id=user_id,
         actor_name=username[:ACTOR_NAME_LENGTH], actor_role=role, action=AuditAction.LOGIN_FAILED.value,
         object_type=AuditAction.LOGIN_FAILED.object_type, object_id=user_id, before={},
         after=masked({"reason": reason}), client_address=origin.address, user_agent=origin.user_agent,
