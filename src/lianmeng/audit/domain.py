@@ -62,10 +62,15 @@ class AuditAction(LabelledEnum):
     ALLIANCE_UPDATE = "alliance.update", "修改联盟设置", "Alliance settings changed"
     MERCHANT_UPDATE = "merchant.update", "修改商户设置", "Merchant settings changed"
     DEDUP_SETTINGS = "dedup.settings", "修改查重阈值", "Duplicate thresholds changed"
+    OWNERSHIP_SETTINGS = "ownership.settings", "修改客户归属规则", "Customer ownership rules changed"
+    SCORING_WEIGHTS = "scoring.weights", "修改伙伴评分权重", "Partner scoring weights changed"
+    RECRUITING_BOUNTY = "recruiting.bounty", "修改招募奖励", "Recruiting bounty changed"
 
     @property
     def object_type(self) -> str:
-        return self.value.partition(".")[0]
+        """What the action was done to (an ObjectType value): the object named before the dot, in full."""
+        prefix = self.value.partition(".")[0]
+        return _OBJECT_OF.get(prefix, prefix)
 
 
 class ObjectType(LabelledEnum):
@@ -85,7 +90,15 @@ class ObjectType(LabelledEnum):
     ALLIANCE = "alliance", "联盟", "Alliance"
     MERCHANT = "merchant", "商户", "Merchant"
     DEDUP_SETTINGS = "dedup_settings", "查重设置", "Duplicate settings"
+    OWNERSHIP = "ownership", "客户归属规则", "Ownership rules"
+    SCORING = "scoring", "伙伴评分权重", "Scoring weights"
+    RECRUITING = "recruiting", "招募设置", "Recruiting settings"
 
+
+_OBJECT_OF = {"settlement": ObjectType.SETTLEMENT_RUN.value, "member": ObjectType.MEMBER_MERGE.value,
+              "place": ObjectType.PLACE_MERGE.value, "segment": ObjectType.SEGMENT_SHARE.value,
+              "overlap": ObjectType.OVERLAP_INVITATION.value, "auth": ObjectType.USER.value,
+              "dedup": ObjectType.DEDUP_SETTINGS.value}
 
 ACTOR_USER, ACTOR_API_KEY, ACTOR_SYSTEM = "user", "api_key", "system"
 """Who acted (`audit_events.actor_kind`): a login, a merchant's API key, or a scheduled job (no login)."""

@@ -215,3 +215,19 @@ def test_an_action_rolled_back_leaves_no_event(world: World) -> None:
     finally:
         session.close()
     assert new_events(before) == []
+
+
+def test_pool_terms_scoring_weights_and_the_recruiting_bounty(world: World) -> None:
+    client, op, admin = world.client, world.a.actors["operator"].headers, world.a.actors["admin1"].headers
+    before = trail()
+    ok(client.put(f"{API}/ownership/settings", headers=admin, json={"daily_claim_limit": 5, "idle_days": 30}))
+    event = only(before, "ownership.settings")
+    assert event.object_type == "ownership" and event.after == {"daily_claim_limit": 5, "idle_days": 30}
+    before = trail()
+    weights = {"overlap": 40, "brand_fit": 10, "service": 20, "sincerity": 10, "distance": 20}
+    ok(client.put(f"{API}/partners/weights", headers=op, json=weights))
+    assert only(before, "scoring.weights").alliance_id == world.a.alliance_id
+    before = trail()
+    ok(client.put(f"{API}/recruiting/settings", headers=op, json={"bounty_fen": 5_000}))
+    event = only(before, "recruiting.bounty")
+    assert (event.before, event.after) == ({"bounty_fen": None}, {"bounty_fen": 5_000})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from lianmeng.audit.domain import AuditAction, changed, masked, short_user_agent
+from lianmeng.audit.domain import AuditAction, ObjectType, changed, masked, short_user_agent
 
 
 def test_phones_accounts_and_names_are_masked_and_secrets_dropped() -> None:
@@ -35,6 +35,8 @@ def test_only_changed_fields_are_kept() -> None:
 
 def test_every_action_names_its_object_and_the_user_agent_is_short() -> None:
     assert AuditAction.STATEMENT_PAY.object_type == "statement"
+    assert AuditAction.LOGIN_FAILED.object_type == "user" and AuditAction.MEMBER_UNMERGE.object_type == "member_merge"
+    assert {action.object_type for action in AuditAction} == {o.value for o in ObjectType}
     assert all(action.zh and action.en and "." in action.value for action in AuditAction)
     assert len(short_user_agent("Mozilla/5.0 " * 40)) == 120
     assert short_user_agent(None) == ""
