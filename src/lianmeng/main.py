@@ -19,6 +19,9 @@ from lianmeng.alliances.api import router as alliances_router
 from lianmeng.alliances.web import router as alliances_pages
 from lianmeng.audiences.api import router as audiences_router
 from lianmeng.audiences.web import router as audiences_pages
+from lianmeng.audit.api import router as audit_router
+from lianmeng.audit.context import BindRequestOrigin
+from lianmeng.audit.web import router as audit_pages
 from lianmeng.auth.api import router as auth_router
 from lianmeng.auth.web import router as auth_pages
 from lianmeng.campaigns.api import router as campaigns_router
@@ -138,7 +141,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
                    profiles_router, ownership_router, vehicles_router,
-                   dedup_router, notifications_router):
+                   dedup_router, notifications_router, audit_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -152,11 +155,12 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
                   tags_member_pages, verification_pages, profiles_pages, ownership_pages, vehicles_pages,
-                  dedup_pages, notifications_pages):
+                  dedup_pages, notifications_pages, audit_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)
     app.add_middleware(BindThrottle, throttle=app.state.throttle)
+    app.add_middleware(BindRequestOrigin)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes,
                        larger={"/api/v1/prospects/uploads": MAX_UPLOAD_BYTES, "/p/overlap/": MAX_UPLOAD_BYTES})

@@ -3,6 +3,7 @@
 from lianmeng.agreements.models import Agreement, AgreementEvent
 from lianmeng.alliances.models import Alliance
 from lianmeng.audiences.models import Audience
+from lianmeng.audit.models import AuditEvent
 from lianmeng.auth.models import ApiKey, OneTimeCode, OutboxMessage, User
 from lianmeng.campaigns.models import (
     Campaign,
@@ -55,6 +56,7 @@ __all__ = [
     "ApiKey",
     "Application",
     "Audience",
+    "AuditEvent",
     "Base",
     "Campaign",
     "CampaignCost",

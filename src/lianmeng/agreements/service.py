@@ -17,6 +17,8 @@ from lianmeng.agreements.schemas import (
     CommissionTerm,
     CounterOfferIn,
 )
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.commissions import domain as commissions_domain
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound
@@ -64,6 +66,14 @@ def _record(
             actor_merchant_id=actor.merchant_id, changes=changes or {}, note=note, at=clock.now(),
         )
     )
+    before = {field: change["from"] for field, change in (changes or {}).items()}
+    after = {field: change["to"] for field, change in (changes or {}).items()}
+    if from_status != agreement.status:
+        before["status"], after["status"] = from_status, agreement.status
+    if note:
+        after["note"] = note
+    audit.record(session, actor, AuditAction(f"agreement.{action.value}"), agreement.id,
+                 alliance_id=agreement.alliance_id, before=before, after=after)
 
 
 def _check_terms(session: Session, actor: Principal, alliance_id: int, alliance_wide: bool,

@@ -43,14 +43,14 @@ def _token_out(issued: service.IssuedToken) -> TokenOut:
 @router.post("/auth/token", response_model=TokenOut, summary="Password login (OAuth2 form; used by /docs)",
              responses=may_answer(401, 429))
 def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
-    with transaction(session):
+    with transaction(session) as unit, unit.keeping_refusal():  # a refused login is audited and counted
         issued = service.login(session, form.username, form.password)
     return _token_out(issued)
 
 
 @router.post("/auth/login", response_model=TokenOut, summary="Password login (JSON)", responses=may_answer(401, 429))
 def login(session: SessionDep, body: LoginIn) -> TokenOut:
-    with transaction(session):
+    with transaction(session) as unit, unit.keeping_refusal():  # a refused login is audited and counted
         issued = service.login(session, body.username, body.password)
     return _token_out(issued)
 

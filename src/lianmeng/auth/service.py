@@ -13,6 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances import repository as alliances_repo
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.auth import domain, principal_cache, repository
 from lianmeng.auth.domain import CREATABLE_ROLES, Role, hash_secret, new_api_key, new_one_time_code, split_api_key
 from lianmeng.auth.errors import Problem
@@ -88,7 +90,10 @@ def _login_checks(username: str) -> list[tuple[throttle.Rule, str]]:
 
 def login(session: Session, username: str, password: str) -> IssuedToken:
     """Password login. Wrong passwords are counted per account, per account and address, and per address
-    (429 + Retry-After once a window is full); an unknown username takes as long as a known one."""
+    (429 + Retry-After once a window is full); an unknown username takes as long as a known one.
+
+    Audited: a success in its alliance's trail; a refusal of a known login too, written before the refusal is
+    raised, so the door must keep it (`UnitOfWork.keeping_refusal`, like the failed-attempt counters)."""
     username = username.strip()
     checks = _login_checks(username)
     counters = throttle.current().throttle
@@ -97,12 +102,19 @@ def login(session: Session, username: str, password: str) -> IssuedToken:
     right = verify_password(user.password_hash if user else _dummy_hash(), password) and user is not None
     if user is None or not right:
         counters.hit(checks)
+        if user is not None:
+            audit.record_failed_login(session, user.username, user.id, user.alliance_id, user.merchant_id,
+                                      user.role, Problem.BAD_CREDENTIALS.value)
         raise Unauthorized(Problem.BAD_CREDENTIALS)
     if not user.active:
+        audit.record_failed_login(session, user.username, user.id, user.alliance_id, user.merchant_id, user.role,
+                                  Problem.USER_DISABLED.value)
         raise Unauthorized(Problem.USER_DISABLED)
     user.last_login_at = clock.now()
     token, expires = _encode(f"user:{user.id}", user.token_version, get_settings().access_token_minutes)
-    return IssuedToken(token, expires, principal_for_user(session, user))
+    principal = principal_for_user(session, user)
+    audit.record(session, principal, AuditAction.LOGIN, user.id)
+    return IssuedToken(token, expires, principal)
 
 
 def member_token(member: Member) -> IssuedToken:
@@ -179,6 +191,10 @@ def revoke_token(session: Session, token: str) -> bool:
     repository.delete_expired_revocations(session, now)
     if session.get(RevokedToken, jti) is None:
         session.add(RevokedToken(jti=jti, expires_at=expires, revoked_at=now))
+        kind, _, raw_id = str(claims["sub"]).partition(":")
+        user = repository.user_by_id(session, int(raw_id)) if kind == "user" and raw_id.isdigit() else None
+        if user is not None:  # a member's logout is not an administrative action
+            audit.record(session, principal_for_user(session, user), AuditAction.LOGOUT, user.id)
     session.flush()
     principal_cache.forget_all(session)
     return True
@@ -253,6 +269,9 @@ def create_user(session: Session, actor: Principal | None, data: NewUser) -> Use
     )
     session.add(user)
     session.flush()
+    audit.record(session, scope, AuditAction.USER_CREATE, user.id, alliance_id=alliance_id, after={
+        "username": user.username, "display_name": user.display_name, "role": user.role, "alliance_id": alliance_id,
+        "merchant_id": merchant_id, "staff_id": staff_id})
     return user
 
 
@@ -266,6 +285,13 @@ def update_user(
         raise Forbidden()
     if active is not None and is_self and not active:
         raise Forbidden()
+    before: dict[str, object] = {"display_name": user.display_name, "active": user.active}
+    after: dict[str, object] = {"display_name": display_name or user.display_name,
+                                "active": user.active if active is None else active}
+    if password is not None:
+        before["password"], after["password"] = "old", "new"  # masked: the trail says only that it changed
+    audit.record(session, actor, AuditAction.USER_UPDATE, user.id, alliance_id=user.alliance_id, before=before,
+                 after=after, only_changes=True)
     if display_name is not None:
         user.display_name = display_name
     if active is not None and active != user.active:
@@ -292,6 +318,8 @@ def create_api_key(session: Session, actor: Principal, merchant_id: int, name: s
     )
     session.add(key)
     session.flush()
+    audit.record(session, actor, AuditAction.API_KEY_CREATE, key.id, alliance_id=merchant.alliance_id,
+                 after={"merchant_id": merchant.id, "name": name, "prefix": prefix})
     return key, full
 
 
@@ -300,6 +328,10 @@ def revoke_api_key(session: Session, actor: Principal, key_id: int) -> ApiKey:
     policy.require_manages(actor, key.merchant_id)
     if key.revoked_at is None:
         key.revoked_at = clock.now()
+        merchant = merchants_repo.merchant_by_id(session, key.merchant_id)
+        audit.record(session, actor, AuditAction.API_KEY_REVOKE, key.id,
+                     alliance_id=merchant.alliance_id if merchant else None, before={"revoked_at": None},
+                     after={"revoked_at": key.revoked_at, "merchant_id": key.merchant_id, "name": key.name})
     session.flush()
     principal_cache.forget_all(session)
     return key

@@ -48,7 +48,7 @@ async def login(page: OpenPage) -> Response:
     status_code, headers = 422, {}
     if not errors:
         try:
-            with transaction(page.session):
+            with transaction(page.session) as unit, unit.keeping_refusal():  # a refusal is audited
                 issued = service.login(page.session, username, password)
         except AppError as error:
             errors["password"] = page.error_text(error)

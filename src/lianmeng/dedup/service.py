@@ -24,6 +24,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.db import job_lock
 from lianmeng.dedup import domain, linking, repository
 from lianmeng.dedup.domain import CandidateState, DedupKind, PairComparison, PlaceRecord, ThresholdDecision, Thresholds
@@ -90,8 +92,13 @@ def set_thresholds(session: Session, p: Principal, alliance_id: int | None, revi
     except ValueError:
         raise Invalid(Problem.DEDUP_THRESHOLDS) from None
     row = _settings(session, alliance)
+    before = {"review_threshold": row.review_threshold, "auto_threshold": row.auto_threshold,
+              "auto_merge": row.auto_merge}
     row.review_threshold, row.auto_threshold, row.auto_merge = wanted.review, wanted.auto, wanted.auto_merge
     session.flush()
+    audit.record(session, p, AuditAction.DEDUP_SETTINGS, alliance, alliance_id=alliance, before=before,
+                 after={"review_threshold": row.review_threshold, "auto_threshold": row.auto_threshold,
+                        "auto_merge": row.auto_merge}, only_changes=True)
     return wanted
 
 

@@ -5,6 +5,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances import repository as alliances_repo
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.auth import principal_cache
 from lianmeng.kit.errors import Invalid
 from lianmeng.merchants import repository
@@ -50,11 +52,14 @@ def update_merchant(session: Session, actor: Principal, merchant_id: int, data: 
                if v is not None}
     if not actor.is_operator and OPERATOR_ONLY_FIELDS & changes.keys():
         policy.require_operator(actor)
+    before = {field: getattr(merchant, field) for field in changes}
     _apply(merchant, changes)
     if verification.touches_details(data.model_fields_set):
         verification.enter_details(session, actor, merchant, data.model_dump(include=data.model_fields_set
                                                                               & set(DETAIL_FIELDS)))
     session.flush()
+    audit.record(session, actor, AuditAction.MERCHANT_UPDATE, merchant.id, alliance_id=merchant.alliance_id,
+                 before=before, after={field: getattr(merchant, field) for field in changes}, only_changes=True)
     return merchant
 
 
@@ -92,6 +97,8 @@ def create_staff(session: Session, actor: Principal, merchant_id: int, data: Sta
     _apply(staff, data.model_dump())
     session.add(staff)
     session.flush()
+    audit.record(session, actor, AuditAction.STAFF_CREATE, staff.id, alliance_id=merchant.alliance_id,
+                 after={"merchant_id": merchant.id, **data.model_dump()})
     return staff
 
 
@@ -102,7 +109,13 @@ def update_staff(session: Session, actor: Principal, staff_id: int, data: StaffU
     if changes.get("store_id") is not None:
         _check_store(session, actor, staff.merchant_id, changes["store_id"])
     leaving = staff.active and changes.get("active") is False
-    _apply(staff, {k: v for k, v in changes.items() if v is not None or k == "store_id"})
+    applied = {k: v for k, v in changes.items() if v is not None or k == "store_id"}
+    before = {field: getattr(staff, field) for field in applied}
+    _apply(staff, applied)
+    merchant = repository.merchant_by_id(session, staff.merchant_id)
+    audit.record(session, actor, AuditAction.STAFF_UPDATE, staff.id,
+                 alliance_id=merchant.alliance_id if merchant else None, before=before,
+                 after={field: getattr(staff, field) for field in applied}, only_changes=True)
     if leaving:  # its members go to the pool (a named successor: POST /ownership/hand-overs instead)
         ownership.staff_left(session, staff, actor)
     session.flush()

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.auth.models import User
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate
 from lianmeng.kit import clock
@@ -49,6 +51,13 @@ def _facts(member: Member) -> MemberFacts:
 def _event(session: Session, p: Principal, merge: MemberMerge, kind: MergeEventKind, reason: str) -> None:
     session.add(MergeEvent(merge_id=merge.id, kind=kind.value, actor_kind=p.kind, actor_id=p.id,
                            actor_label=p.label[:120], reason=reason, at=clock.now()))
+    undo = kind is MergeEventKind.UNDO
+    audit.record(session, p, AuditAction.MEMBER_UNMERGE if undo else AuditAction.MEMBER_MERGE, merge.id,
+                 alliance_id=merge.alliance_id,
+                 before={"status": MergeStatus.IN_FORCE.value} if undo else {"absorbed_status": merge.moved.get(
+                     "status_before")},
+                 after={"survivor_id": merge.survivor_id, "absorbed_id": merge.absorbed_id, "status": merge.status,
+                        "reason": reason})
 
 
 def _readable(session: Session, p: Principal, member_id: int) -> Member:
@@ -266,6 +275,11 @@ def _keeper(kind: PlaceKind, place: Any) -> int | None:
 def _place_event(session: Session, p: Principal, merge: PlaceMerge, kind: MergeEventKind, reason: str) -> None:
     session.add(PlaceMergeEvent(merge_id=merge.id, kind=kind.value, actor_kind=p.kind, actor_id=p.id,
                                 actor_label=p.label[:120], reason=reason, at=clock.now()))
+    undo = kind is MergeEventKind.UNDO
+    audit.record(session, p, AuditAction.PLACE_UNMERGE if undo else AuditAction.PLACE_MERGE, merge.id,
+                 alliance_id=merge.alliance_id, before={"status": MergeStatus.IN_FORCE.value} if undo else {},
+                 after={"kind": merge.kind, "survivor_id": merge.survivor_id, "absorbed_id": merge.absorbed_id,
+                        "status": merge.status, "reason": reason})
 
 
 def merge_places(session: Session, p: Principal, kind: PlaceKind, survivor_id: int, absorbed_id: int,

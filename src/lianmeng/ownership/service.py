@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.db import insert_once, job_lock
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound
@@ -131,9 +133,12 @@ def set_terms(session: Session, actor: Principal, data: SettingsIn) -> Terms:
     if row is None:
         row = OwnershipSettings(merchant_id=merchant_id)
         session.add(row)
+    before = {"daily_claim_limit": row.daily_claim_limit, "idle_days": row.idle_days}
     row.daily_claim_limit, row.idle_days, row.updated_by_user_id = data.daily_claim_limit, data.idle_days, _user(
         actor)
     session.flush()
+    audit.record(session, actor, AuditAction.OWNERSHIP_SETTINGS, merchant_id, before=before,
+                 after={"daily_claim_limit": row.daily_claim_limit, "idle_days": row.idle_days}, only_changes=True)
     return _terms(session, merchant_id)
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from lianmeng.merchants import repository as merchants_repo
@@ -237,6 +239,7 @@ def set_weights(session: Session, actor: Principal, data: WeightsIn) -> WeightsO
     if problems:
         raise Invalid("validation_error", details=problems)
     row = repository.weights_of(session, alliance_id, lock=True)
+    before = {key: getattr(row, key) for key in values} if row is not None else {}
     if row is None:
         row = ScoringWeights(alliance_id=alliance_id, **values)
         session.add(row)
@@ -245,4 +248,6 @@ def set_weights(session: Session, actor: Principal, data: WeightsIn) -> WeightsO
             setattr(row, key, value)
     row.updated_by_user_id = actor.id if actor.kind == "user" else None
     session.flush()
+    audit.record(session, actor, AuditAction.SCORING_WEIGHTS, alliance_id, alliance_id=alliance_id, before=before,
+                 after=values, only_changes=True)
     return get_weights(session, actor)

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.kit import clock, crypto
 from lianmeng.kit.errors import AppError, Forbidden, Invalid, NotFound
 from lianmeng.overlap.domain import K_MIN, OverlapFigure
@@ -126,6 +128,9 @@ def invite(session: Session, actor: Principal, candidate_id: int, hours: int = d
     _audit(session, AuditEvent.INVITED, invitation.invited_by, candidate.id, candidate.alliance_id,
            invitation_id=invitation.id, detail={"members_indexed": indexed, "expires_at": invitation.expires_at
                                                 .isoformat()})
+    audit.record(session, actor, AuditAction.OVERLAP_INVITE, invitation.id, alliance_id=candidate.alliance_id,
+                 after={"candidate_id": candidate.id, "members_indexed": indexed,
+                        "expires_at": invitation.expires_at})
     session.flush()
     return IssuedInvitation(invitation, token, salt)
 

@@ -15,6 +15,8 @@ import jwt
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances.models import Alliance
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.auth import principal_cache
 from lianmeng.auth import repository as auth_repo
 from lianmeng.auth import service as auth_service
@@ -355,10 +357,13 @@ def set_bounty(session: Session, actor: Principal, bounty_fen: int) -> Recruitin
     except domain.Refusal as refusal:
         raise _refused(refusal) from None
     row = repository.settings_of(session, actor.alliance_id, lock=True)
+    before = {"bounty_fen": row.bounty_fen if row is not None else None}
     if row is None:
         row = RecruitingSettings(alliance_id=actor.alliance_id, bounty_fen=bounty_fen)
         session.add(row)
     row.bounty_fen = bounty_fen
+    audit.record(session, actor, AuditAction.RECRUITING_BOUNTY, actor.alliance_id, before=before,
+                 after={"bounty_fen": bounty_fen}, only_changes=True)
     row.updated_by_user_id = actor.id if actor.kind == "user" else None
     session.flush()
     return row

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from lianmeng.agreements import repository as agreements_repo
 from lianmeng.audiences import service as audiences
 from lianmeng.audiences.domain import AudienceRules, describe
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Forbidden, Invalid, NotFound
 from lianmeng.merchants.models import Merchant
@@ -73,6 +75,9 @@ def share(session: Session, p: Principal, body: ShareIn) -> SegmentShare:
                               "shared_by": p.label})
     session.add(row)
     session.flush()
+    audit.record(session, p, AuditAction.SEGMENT_SHARE, row.id, alliance_id=row.alliance_id, after={
+        "to_merchant_id": row.to_merchant_id, "agreement_id": row.agreement_id, "audience_id": row.audience_id,
+        "title": row.title, "k": row.k})
     return row
 
 
@@ -90,6 +95,8 @@ def withdraw(session: Session, p: Principal, share_id: int) -> SegmentShare:
         raise Invalid(Problem.SEGMENT_WITHDRAWN)
     row.withdrawn_at = clock.now()
     session.flush()
+    audit.record(session, p, AuditAction.SEGMENT_WITHDRAW, row.id, alliance_id=row.alliance_id,
+                 before={"withdrawn_at": None}, after={"withdrawn_at": row.withdrawn_at})
     return row
 
 

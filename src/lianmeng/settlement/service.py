@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances.models import Alliance
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
 from lianmeng.kit.money import format_yuan
@@ -99,6 +101,8 @@ def settle(session: Session, actor: Principal, alliance_id: int | None, period_t
     step("totals")
     repository.refresh_totals(session, repository.statement_ids_of_run(run.id))
     session.flush()
+    audit.record(session, actor, AuditAction.SETTLEMENT_RUN, run.id, alliance_id=alliance_id,
+                 after={"period": run.period, "cycle": run.cycle, "statements": run.statements, "lines": run.lines})
     return run
 
 
@@ -172,6 +176,10 @@ def _apply(session: Session, actor: Principal, statement: Statement, action: Act
                                from_status=before.status.value, to_status=after.status.value,
                                actor=actor.label or actor.kind, reason=reason, line_ids=line_ids or [],
                                details=details or {}, at=now))
+    audit.record(session, actor, AuditAction(f"statement.{action.value}"), statement.id,
+                 alliance_id=statement.alliance_id, before={"status": before.status.value},
+                 after={"status": after.status.value, "side": side.value, "reason": reason or None,
+                        "line_ids": line_ids or None, **(details or {})})
     if action is Action.ISSUE:  # the merchant's admins hear of it in this transaction
         notifications.notify_staff(session, StaffKind.STATEMENT_ISSUED, alliance_id=statement.alliance_id,
                                    merchant_id=statement.merchant_id,

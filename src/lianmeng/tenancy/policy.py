@@ -527,6 +527,21 @@ def prospect_invitations(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def audit_events(p: Principal) -> ColumnElement[bool]:
+    """The audit trail: the platform admin reads every alliance's, an operator its alliance's, a merchant's admin
+    only what its own merchant's logins and keys did (never the operator's or another merchant's actions, whose
+    before/after may concern others). Store staff, integrations and members read none."""
+    from lianmeng.audit.models import AuditEvent
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN and p.alliance_id is not None:
+        return AuditEvent.alliance_id == p.alliance_id
+    if p.role is Role.MERCHANT_ADMIN and p.kind == "user" and p.merchant_id is not None:
+        return and_(AuditEvent.alliance_id == p.alliance_id, AuditEvent.merchant_id == p.merchant_id)
+    return false()
+
+
 def prospect_audit(p: Principal) -> ColumnElement[bool]:
     """The overlap audit trail is the operator's to read."""
     from lianmeng.prospects.models import OverlapAudit

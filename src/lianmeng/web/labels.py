@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from lianmeng.agreements import domain as agreements
+from lianmeng.audit import domain as audit
 from lianmeng.auth.domain import ROLE_LABELS
 from lianmeng.campaigns.domain import CampaignStatus
 from lianmeng.commissions import domain as commissions
@@ -102,6 +103,10 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "merchant_status": MERCHANT_STATUS_LABELS,
     "staff_role": STAFF_ROLE_LABELS,
     "role": ROLE_LABELS,
+    "audit_action": pairs(audit.AuditAction),
+    "audit_object": pairs(audit.ObjectType),
+    "audit_actor_kind": {"user": ("账号", "Login"), "api_key": ("接口密钥", "API key"),
+                         "system": ("系统任务", "System job")},
     "member_status": MEMBER_STATUS_LABELS,
     "merge_status": MERGE_STATUS_LABELS,
     "merge_event": MERGE_EVENT_LABELS,

@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from lianmeng.alliances.models import Alliance
+from lianmeng.audit import service as audit
+from lianmeng.audit.domain import AuditAction
 from lianmeng.auth.domain import Role
 from lianmeng.commissions.service import FEES, payee_ref
 from lianmeng.kit import clock, crypto
@@ -159,6 +161,11 @@ def decide(session: Session, actor: Principal, withdrawal_id: int, data: Withdra
     withdrawal.decided_by = actor.label
     withdrawal.decided_at = withdrawal.decided_at or now
     session.flush()
+    audit.record(session, actor, AuditAction(f"withdrawal.{data.decision.value}"), withdrawal.id,
+                 alliance_id=withdrawal.alliance_id, before={"status": current.value},
+                 after={"status": target.value, "amount_fen": withdrawal.amount_fen, "fee_fen": withdrawal.fee_fen,
+                        "payee": f"{withdrawal.payee_type}:{withdrawal.payee_id}",
+                        "reason": withdrawal.reason or None, "payout_reference": withdrawal.payout_reference})
     notifications.notify_staff(  # the payee hears of the decision in this transaction
         session, StaffKind.WITHDRAWAL_DECIDED, alliance_id=withdrawal.alliance_id, merchant_id=withdrawal.merchant_id,
         staff_id=withdrawal.payee_id if withdrawal.payee_type == "staff" else None,

@@ -974,6 +974,23 @@ SWEEP: dict[tuple[str, str], Case] = {
         owners(Call("a.admin2", expect=200), Call("a.staff2", query={"group": "week"}, expect=200),
                Call("a.operator", query={"receiving_merchant_id": "@m2"}, expect=200)),
     ),
+    # --- the audit trail: the operator's alliance, a merchant admin's own merchant's actions, nobody else's ---
+    ("GET", "/audit-events"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}, expect=200),
+                Call("b.admin1", query={"actor": "op-alpha"}, expect=200),
+                Call("a.admin1", query={"actor": "op-alpha"}, expect=200),
+                Call("a.admin1", query={"actor": "admin-alpha-2"}, expect=200),
+                Call("a.staff1", expect=200), Call("a.key1", expect=200), Call("a.member1", expect=200)),
+        owners(Call("a.operator", expect=200), Call("a.admin1", expect=200), Call("platform", expect=200)),
+    ),
+    ("GET", "/audit-events/export"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha", "format": "csv"}, expect=200),
+                Call("a.admin1", query={"actor": "op-alpha", "format": "csv"}, expect=200),
+                Call("a.staff1", query={"format": "csv"}, expect=200),
+                Call("a.member1", query={"format": "csv"}, expect=200)),
+        owners(Call("a.operator", query={"format": "xlsx"}, expect=200),
+               Call("a.admin1", query={"format": "csv"}, expect=200)),
+    ),
     ("GET", "/referrals/funnel/export"): Case(
         attacks(Call("a.admin3", query={"receiving_merchant_id": "@m2", "format": "csv"}, expect=200),
                 Call("a.admin3", query={"format": "csv"}, expect=200),
