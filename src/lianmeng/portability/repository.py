@@ -30,6 +30,8 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
+    exists,
+    bindparam,
     false,
     func,
     or_,
@@ -186,8 +188,22 @@ def stream(session: Session, statement: Select[Any], batch: int) -> Iterator[Seq
     yield from result.partitions(batch)
 
 
-def count(session: Session, statement: Select[Any]) -> int:
-    return int(session.scalar(statement) or 0)
+def counts(session: Session, statements: Sequence[Select[Any]], chunk: int = 200) -> list[int]:
+    """The results of many `SELECT count(*)` queries, a round trip per `chunk` of them rather than one each."""
+    found: list[int] = []
+    for start in range(0, len(statements), chunk):
+        part = statements[start:start + chunk]
+        row = session.execute(select(*[q.scalar_subquery() for q in part])).one()
+        found += [int(value or 0) for value in row]
+    return found
+
+
+def holding_rows(session: Session, tables: Sequence[Table]) -> set[str]:
+    """The names of those tables that hold any row, in one round trip."""
+    if not tables:
+        return set()
+    row = session.execute(select(*[exists().select_from(t) for t in tables])).one()
+    return {t.name for t, held in zip(tables, row, strict=True) if held}
 
 
 def existing_keys(session: Session, table: Table, keys: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -212,34 +228,28 @@ def restore_pointers(session: Session, table: Table, updates: list[dict[str, Any
     if not updates:
         return
     key = list(table.primary_key.columns)
-    statement = table.update().where(*[c == _bind(f"key_{c.name}") for c in key]).values(
-        {name: _bind(f"new_{name}") for name in columns})
+    statement = table.update().where(*[c == bindparam(f"key_{c.name}") for c in key]).values(
+        {name: bindparam(f"new_{name}") for name in columns})
     session.execute(statement, [
         {**{f"key_{c.name}": row[c.name] for c in key}, **{f"new_{name}": row[name] for name in columns}}
         for row in updates])
 
 
-def _bind(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(name)
-
-
 def advance_id_sequences(session: Session, tables: Sequence[Table]) -> None:
-    """PostgreSQL: move each imported table's id sequence past its largest id, so the next row the application
-    inserts does not collide with an imported one. SQLite numbers from the largest id anyway."""
+    """PostgreSQL: move each imported table's id sequence to its largest id, so that the next row the application
+    inserts does not collide with an imported one (ids above the largest do not exist, so nothing can collide).
+    One statement for every table. SQLite numbers from the largest id anyway."""
     if session.get_bind().dialect.name != "postgresql":
         return
+    moves = []
     for table in tables:
         key = list(table.primary_key.columns)
-        if len(key) != 1 or not isinstance(key[0].type, Integer):
-            continue
-        sequence = session.scalar(text("SELECT pg_get_serial_sequence(:table, :column)"),
-                                  {"table": table.name, "column": key[0].name})
-        if sequence is None:
-            continue
-        session.execute(text(f"SELECT setval(:sequence, GREATEST((SELECT max({key[0].name}) FROM {table.name}), "
-                             "(SELECT last_value FROM " + str(sequence) + "), 1))"), {"sequence": sequence})
+        if len(key) == 1 and isinstance(key[0].type, Integer) and key[0].autoincrement in (True, "auto"):
+            sequence = func.pg_get_serial_sequence(table.name, key[0].name)
+            largest = select(func.max(key[0])).scalar_subquery()
+            moves.append(func.setval(sequence, func.greatest(largest, 1)))
+    if moves:
+        session.execute(select(*moves))
 
 
 def settlement_runs_of(session: Session, alliance_id: int) -> list[int]:

@@ -102,13 +102,15 @@ def plan_export(session: Session, code: str) -> tuple[AllianceScope, Header]:
     if found is None:
         raise AppError(Problem.NO_SUCH_ALLIANCE, status_code=404, alliance=code)
     scope = AllianceScope(found[0])
-    outside = [f"{where}: {n}" for table in scope.tables for where, query in scope.outside_references(table)
-               if (n := repository.count(session, query))]
+    checks = [check for table in scope.tables for check in scope.outside_references(table)]
+    found_outside = repository.counts(session, [query for _, query in checks])
+    outside = [f"{where}: {n}" for (where, _), n in zip(checks, found_outside, strict=True) if n]
     if outside:
         raise Conflict(Problem.POINTS_OUTSIDE, where="; ".join(outside[:5]), details=outside)
     header = Header(alliance=code, revision=repository.alembic_revision(session),
                     key_fingerprint=installation_fingerprint(), created_at=clock.now().isoformat(),
-                    counts={table.name: repository.count(session, scope.count(table)) for table in scope.tables})
+                    counts=dict(zip([t.name for t in scope.tables],
+                                    repository.counts(session, [scope.count(t) for t in scope.tables]), strict=True)))
     return scope, header
 
 
@@ -120,6 +122,8 @@ def write_export(session: Session, scope: AllianceScope, header: Header, out: IO
         columns = list(table.c)
         out.write(_line({"table": table.name, "columns": [c.name for c in columns]}))
         encoders = [codec.encoder(c) for c in columns]
+        if not header.counts.get(table.name):
+            continue
         for batch in repository.stream(session, scope.rows(table), BATCH):
             out.write("".join(_line(codec.encode_row(encoders, row)) for row in batch))
             progress(table.name, len(batch))
@@ -161,9 +165,11 @@ class _Section:
     decoders: list[codec.Encoder]
     self_pointers: list[str]
     rows: int = 0
+    #: the target held rows of this table before the import: each batch's ids are checked against them
+    held: bool = True
 
     @classmethod
-    def start(cls, data: Any) -> _Section:
+    def start(cls, data: Any, held: set[str]) -> _Section:
         name = data.get("table") if isinstance(data, dict) else None
         if name not in Base.metadata.tables:
             raise Invalid(Problem.SCHEMA_DIFFERS, table=str(name), reason="unknown table")
@@ -174,13 +180,15 @@ class _Section:
         self_pointers = [element.parent.name for constraint in table.foreign_key_constraints
                          if constraint.referred_table is table for element in constraint.elements
                          if element.parent.nullable]
-        return cls(table, names, [codec.decoder(table.c[n]) for n in names], self_pointers)
+        return cls(table, names, [codec.decoder(table.c[n]) for n in names], self_pointers, held=name in held)
 
 
 def import_alliance(session: Session, lines: IO[str], header: Header, progress: Progress = _quiet) -> int:
     """Insert the file's rows (the header already read and checked) and verify; the new alliance's id.
     Runs in the caller's unit of work: any refusal leaves the database as it was."""
     check_importable(session, header)
+    held = repository.holding_rows(session, [Base.metadata.tables[name] for name in header.counts
+                                             if name in Base.metadata.tables])
     seen: dict[str, int] = {}
     section: _Section | None = None
     batch: list[dict[str, Any]] = []
@@ -204,7 +212,7 @@ def import_alliance(session: Session, lines: IO[str], header: Header, progress: 
         data = json.loads(text)
         if isinstance(data, dict):
             close()
-            section = _Section.start(data)
+            section = _Section.start(data, held)
             continue
         if section is None:
             raise Invalid(Problem.NOT_AN_EXPORT, reason="a row before its table")
@@ -217,7 +225,7 @@ def import_alliance(session: Session, lines: IO[str], header: Header, progress: 
         if seen.get(name, 0) != expected:
             raise Invalid(Problem.TRUNCATED, table=name, expected=expected, found=seen.get(name, 0))
     session.flush()
-    repository.advance_id_sequences(session, [Base.metadata.tables[name] for name in seen])
+    repository.advance_id_sequences(session, [Base.metadata.tables[name] for name, rows in seen.items() if rows])
     found = repository.alliance_by_code(session, header.alliance)
     if found is None:
         raise Invalid(Problem.NOT_AN_EXPORT, reason="no alliance row")
@@ -230,7 +238,8 @@ def import_alliance(session: Session, lines: IO[str], header: Header, progress: 
 def _insert(session: Session, section: _Section, batch: list[dict[str, Any]], pointers: list[dict[str, Any]]) -> None:
     table = section.table
     key = [c.name for c in table.primary_key.columns]
-    taken = repository.existing_keys(session, table, [tuple(row[k] for k in key) for row in batch])
+    taken = repository.existing_keys(session, table, [tuple(row[k] for k in key) for row in batch]) \
+        if section.held else []
     if taken:
         raise Conflict(Problem.IDS_TAKEN, table=table.name, ids=", ".join(
             "/".join(str(part) for part in ids) for ids in taken))
@@ -255,7 +264,8 @@ def verify(session: Session, alliance_id: int, header: Header) -> list[str]:
     session.flush()
     scope = AllianceScope(alliance_id)
     problems = []
-    counted = {table.name: repository.count(session, scope.count(table)) for table in scope.tables}
+    counted = dict(zip([t.name for t in scope.tables],
+                       repository.counts(session, [scope.count(t) for t in scope.tables]), strict=True))
     for name in sorted(set(counted) | set(header.counts)):
         if counted.get(name, 0) != header.counts.get(name, 0):
             problems.append(f"{name}: {counted.get(name, 0)} rows, the export has {header.counts.get(name, 0)}")
