@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
 FORMAT = "lianmeng-alliance"
 VERSION = 1
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import (
+    Column,
     ColumnElement,
     ForeignKeyConstraint,
     Integer,
@@ -30,8 +31,8 @@ from sqlalchemy import (
     Select,
     Table,
     and_,
-    exists,
     bindparam,
+    exists,
     false,
     func,
     or_,
@@ -48,7 +49,7 @@ ALLIANCES = "alliances"
 ALLIANCE_COLUMN = "alliance_id"
 
 
-def _parents(constraint: ForeignKeyConstraint) -> tuple[list[Any], list[Any]]:
+def _parents(constraint: ForeignKeyConstraint) -> tuple[list[Column[Any]], list[Column[Any]]]:
     """(child columns, parent columns) of a foreign key, in matching order."""
     return [e.parent for e in constraint.elements], [e.column for e in constraint.elements]
 
@@ -211,10 +212,7 @@ def existing_keys(session: Session, table: Table, keys: Sequence[tuple[Any, ...]
     if not keys:
         return []
     columns = list(table.primary_key.columns)
-    if len(columns) == 1:
-        condition = columns[0].in_([k[0] for k in keys])
-    else:
-        condition = tuple_(*columns).in_(list(keys))
+    condition = columns[0].in_([k[0] for k in keys]) if len(columns) == 1 else tuple_(*columns).in_(list(keys))
     return [tuple(r) for r in session.execute(select(*columns).where(condition).limit(5))]
 
 

@@ -21,10 +21,10 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.exc import IntegrityError
@@ -67,24 +67,23 @@ def open_for_writing(path: str | None) -> Iterator[IO[str]]:
         sys.stdout.flush()
         return
     target = Path(path)
-    opened: IO[str] = (gzip.open(target, "wt", encoding="utf-8", compresslevel=6) if target.suffix == ".gz"
-                       else target.open("w", encoding="utf-8"))
-    with opened:
-        yield opened
+    with ExitStack() as stack:
+        if target.suffix == ".gz":
+            yield stack.enter_context(gzip.open(target, "wt", encoding="utf-8", compresslevel=6))
+        else:
+            yield stack.enter_context(target.open("w", encoding="utf-8"))
 
 
 @contextmanager
 def open_for_reading(path: str) -> Iterator[IO[str]]:
     """An export's text stream, gzip or not (told by its first bytes, whatever its name); '-' for standard input."""
-    raw: IO[bytes] = sys.stdin.buffer if path == "-" else Path(path).open("rb")
-    try:
-        buffered = io.BufferedReader(raw) if not isinstance(raw, io.BufferedReader) else raw  # type: ignore[arg-type]
-        compressed = buffered.peek(2)[:2] == GZIP_MAGIC
-        binary: IO[bytes] = gzip.GzipFile(fileobj=buffered) if compressed else buffered  # type: ignore[assignment]
-        with io.TextIOWrapper(binary, encoding="utf-8") as text:
-            yield text
-    finally:
-        raw.close()
+    with ExitStack() as stack:
+        raw = cast(io.BufferedReader, sys.stdin.buffer if path == "-" else stack.enter_context(Path(path).open("rb")))
+        if not isinstance(raw, io.BufferedReader):
+            raw = io.BufferedReader(raw)
+        binary = cast(IO[bytes], stack.enter_context(gzip.GzipFile(fileobj=raw))) if raw.peek(2)[:2] == GZIP_MAGIC \
+            else raw
+        yield stack.enter_context(io.TextIOWrapper(binary, encoding="utf-8"))
 
 
 def _line(value: Any) -> str:
@@ -170,9 +169,9 @@ class _Section:
 
     @classmethod
     def start(cls, data: Any, held: set[str]) -> _Section:
-        name = data.get("table") if isinstance(data, dict) else None
+        name = str(data.get("table")) if isinstance(data, dict) else ""
         if name not in Base.metadata.tables:
-            raise Invalid(Problem.SCHEMA_DIFFERS, table=str(name), reason="unknown table")
+            raise Invalid(Problem.SCHEMA_DIFFERS, table=name, reason="unknown table")
         table = Base.metadata.tables[name]
         names = list(data.get("columns") or [])
         if sorted(names) != sorted(table.c.keys()):
@@ -208,15 +207,18 @@ def import_alliance(session: Session, lines: IO[str], header: Header, progress: 
             pointers.clear()
             seen[section.table.name] = section.rows
 
-    for text in lines:
-        data = json.loads(text)
-        if isinstance(data, dict):
-            close()
-            section = _Section.start(data, held)
-            continue
-        if section is None:
-            raise Invalid(Problem.NOT_AN_EXPORT, reason="a row before its table")
-        batch.append(codec.decode_row(section.names, section.decoders, data))
+    for number, text in enumerate(lines, start=2):
+        try:
+            data = json.loads(text)
+            if isinstance(data, dict):
+                close()
+                section = _Section.start(data, held)
+                continue
+            if section is None:
+                raise Invalid(Problem.NOT_AN_EXPORT, reason="a row before its table")
+            batch.append(codec.decode_row(section.names, section.decoders, data))
+        except (ValueError, TypeError) as error:
+            raise Invalid(Problem.NOT_AN_EXPORT, reason=f"line {number}: {type(error).__name__}") from None
         section.rows += 1
         if len(batch) >= BATCH:
             flush()
