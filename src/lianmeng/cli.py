@@ -403,25 +403,22 @@ def export_alliance(
     (docs/operations-export.md). Personal data stays encrypted: the target needs the same LIANMENG_SECRET_KEY."""
     from rich.progress import Progress
 
-    from lianmeng.db import new_session
+    from lianmeng.db import pinned_session
     from lianmeng.kit.errors import AppError
     from lianmeng.portability import service
 
     errors = Console(stderr=True)
-    session = new_session(database_url)
-    try:
-        with errors.status("counting the alliance's rows…"):
-            scope, header = service.plan_export(session, alliance)
-        with service.open_for_writing(output) as out, Progress(console=errors, transient=True) as progress:
-            task = progress.add_task(f"exporting {alliance}", total=header.total_rows)
-            service.write_export(session, scope, header, out, lambda table, rows: progress.update(
-                task, advance=rows, description=f"exporting {table}"))
+    try:  # a read, not a unit of work: no writer lock is taken, the snapshot is rolled back at the end
+        with pinned_session(database_url) as session:
+            with errors.status("counting the alliance's rows…"):
+                scope, header = service.plan_export(session, alliance)
+            with service.open_for_writing(output) as out, Progress(console=errors, transient=True) as progress:
+                task = progress.add_task(f"exporting {alliance}", total=header.total_rows)
+                service.write_export(session, scope, header, out, lambda table, rows: progress.update(
+                    task, advance=rows, description=f"exporting {table}"))
     except AppError as error:
         _refusal(error)
         raise typer.Exit(1) from None
-    finally:
-        session.rollback()
-        session.close()
     errors.print(f"[green]✓[/] alliance {alliance}: {header.total_rows:,} rows in {len(header.counts)} tables "
                  f"exported (revision {header.revision or '-'}, key {header.key_fingerprint})")
 
@@ -437,7 +434,7 @@ def import_alliance(
     an alliance or ids the database already has, another secret key or another database revision."""
     from rich.progress import Progress
 
-    from lianmeng.db import unit_of_work
+    from lianmeng.db import pinned_session, unit_of_work
     from lianmeng.kit.errors import AppError
     from lianmeng.portability import service
 
@@ -445,8 +442,8 @@ def import_alliance(
     try:
         with service.open_for_reading(file) as lines:
             header = service.read_header(lines)
-            if verify_only:
-                with unit_of_work(database_url) as session:
+            if verify_only:  # a read: no unit of work, no writer lock
+                with pinned_session(database_url) as session:
                     _, problems = service.verify_existing(session, header)
                 for problem in problems:
                     errors.print(f"[red]✗[/] {problem}")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from lianmeng.cli import app
-from lianmeng.db import Base, get_engine, new_session, unit_of_work
+from lianmeng.db import Base, get_engine, pinned_session, unit_of_work
 from lianmeng.kit.errors import AppError
 from lianmeng.portability import service
 from tests.claiming import claim_by_phone
@@ -56,15 +56,11 @@ def history(world: World) -> None:
 
 
 def export(url: str, path: Path) -> service.Header:
-    session = new_session(url)
-    try:
+    with pinned_session(url) as session:
         scope, header = service.plan_export(session, ALPHA)
         with service.open_for_writing(str(path)) as out:
             service.write_export(session, scope, header, out)
         return header
-    finally:
-        session.rollback()
-        session.close()
 
 
 def import_(url: str, path: Path) -> int:
