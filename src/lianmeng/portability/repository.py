@@ -222,14 +222,16 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
 
 
 def restore_pointers(session: Session, table: Table, updates: list[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Fill self-references (a merchant merged into another) once every row of the table is in."""
+    """Fill self-references (a merchant merged into another) once every row of the table is in. Columns the
+    application stamps on every update (updated_at) are written back as exported, not stamped anew."""
     if not updates:
         return
     key = list(table.primary_key.columns)
+    kept = [*columns, *[c.name for c in table.c if c.onupdate is not None and c.name not in columns]]
     statement = table.update().where(*[c == bindparam(f"key_{c.name}") for c in key]).values(
-        {name: bindparam(f"new_{name}") for name in columns})
+        {name: bindparam(f"new_{name}") for name in kept})
     session.execute(statement, [
-        {**{f"key_{c.name}": row[c.name] for c in key}, **{f"new_{name}": row[name] for name in columns}}
+        {**{f"key_{c.name}": row[c.name] for c in key}, **{f"new_{name}": row[name] for name in kept}}
         for row in updates])
 
 

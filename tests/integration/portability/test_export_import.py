@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from lianmeng.auth.domain import Role
+from lianmeng.auth.service import NewUser, create_user
 from lianmeng.cli import app
 from lianmeng.db import Base, get_engine, pinned_session, unit_of_work
 from lianmeng.kit.errors import AppError
@@ -115,6 +116,11 @@ def empty(engine: Engine) -> None:
 def test_an_alliance_goes_there_and_back_row_for_row_and_the_other_stays(
         world: World, db_url: str, other_url: str, engine: Engine, tmp_path: Path) -> None:
     history(world)
+    members = Base.metadata.tables["members"]
+    with engine.begin() as conn:  # a member merged into a later one: a row pointing to a row after it
+        first_id, last_id = conn.execute(select(func.min(members.c.id), func.max(members.c.id)).where(
+            members.c.alliance_id == world.a.alliance_id)).one()
+        conn.execute(members.update().where(members.c.id == first_id).values(merged_into_id=last_id))
     first, second, third = tmp_path / "a.jsonl.gz", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
     header = export(db_url, first)
     exported = rows_by_table(first)
@@ -130,6 +136,7 @@ def test_an_alliance_goes_there_and_back_row_for_row_and_the_other_stays(
     assert "platform" not in {row["username"] for row in exported["users"]}
     assert "idempotency_keys" not in exported and "revoked_tokens" not in exported
     assert {name: len(rows) for name, rows in exported.items()} == header.counts
+    assert {row["id"]: row["merged_into_id"] for row in exported["members"]}[first_id] == last_id
 
     # there (another engine on the PostgreSQL pass) and out again: the same rows, value for value
     import_(other_url, first)
@@ -173,6 +180,11 @@ def test_an_import_refuses_existing_data_another_key_another_revision_a_cut_file
         rewrite_header(original, changed, **changes)
         assert refused(other_url, changed) == code
 
+    with unit_of_work(other_url) as other:  # another login already has the alliance operator's username
+        create_user(other, None, NewUser("op-alpha", "correct-horse-9", Role.PLATFORM_ADMIN))
+    assert refused(other_url, original) == "import_collides"
+    empty(get_engine(other_url))
+
     lines = original.read_text(encoding="utf-8").splitlines(keepends=True)
     cut = tmp_path / "cut.jsonl"
     cut.write_text("".join(lines[:len(lines) // 2]), encoding="utf-8")
@@ -190,8 +202,7 @@ def test_an_import_refuses_existing_data_another_key_another_revision_a_cut_file
 
 
 def test_the_commands_export_to_a_file_or_standard_output_and_verify(
-        world: World, db_url: str, other_url: str, tmp_path: Path, session: Session) -> None:
-    history(world)
+        world: World, db_url: str, other_url: str, tmp_path: Path) -> None:
     path = tmp_path / "alpha.jsonl.gz"
     done = runner.invoke(app, ["export", "--alliance", ALPHA, "-o", str(path), "--database-url", db_url])
     assert done.exit_code == 0, done.output
