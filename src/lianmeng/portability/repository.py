@@ -242,12 +242,12 @@ def advance_id_sequences(session: Session, tables: Sequence[Table]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     moves = []
-    for table in tables:
-        key = list(table.primary_key.columns)
-        if len(key) == 1 and isinstance(key[0].type, Integer) and key[0].autoincrement in (True, "auto"):
-            sequence = func.pg_get_serial_sequence(table.name, key[0].name)
-            largest = select(func.max(key[0])).scalar_subquery()
-            moves.append(func.setval(sequence, func.greatest(largest, 1)))
+    for table in tables:  # every integer key column: one without a sequence gives NULL, and setval(NULL) nothing
+        for column in table.primary_key.columns:
+            if isinstance(column.type, Integer) and not column.foreign_keys:
+                sequence = func.pg_get_serial_sequence(table.name, column.name)
+                largest = select(func.max(column)).scalar_subquery()
+                moves.append(func.setval(sequence, func.greatest(largest, 1)))
     if moves:
         session.execute(select(*moves))
 
