@@ -99,13 +99,13 @@ def plan_export(session: Session, code: str) -> tuple[AllianceScope, Header]:
     repository.snapshot_for_export(session)
     found = repository.alliance_by_code(session, code)
     if found is None:
-        raise AppError(Problem.NO_SUCH_ALLIANCE, status_code=404, alliance=code)
+        raise AppError(Problem.EXPORT_NO_SUCH_ALLIANCE, status_code=404, alliance=code)
     scope = AllianceScope(found[0])
     checks = [check for table in scope.tables for check in scope.outside_references(table)]
     found_outside = repository.counts(session, [query for _, query in checks])
     outside = [f"{where}: {n}" for (where, _), n in zip(checks, found_outside, strict=True) if n]
     if outside:
-        raise Conflict(Problem.POINTS_OUTSIDE, where="; ".join(outside[:5]), details=outside)
+        raise Conflict(Problem.EXPORT_POINTS_OUTSIDE, where="; ".join(outside[:5]), details=outside)
     header = Header(alliance=code, revision=repository.alembic_revision(session),
                     key_fingerprint=installation_fingerprint(), created_at=clock.now().isoformat(),
                     counts=dict(zip([t.name for t in scope.tables],
@@ -137,9 +137,9 @@ def read_header(lines: IO[str]) -> Header:
         data = json.loads(first)
         header = Header.from_json(data)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise Invalid(Problem.NOT_AN_EXPORT, reason=type(error).__name__) from None
+        raise Invalid(Problem.IMPORT_NOT_AN_EXPORT, reason=type(error).__name__) from None
     if header.format != FORMAT or header.version != VERSION:
-        raise Invalid(Problem.NOT_AN_EXPORT, reason=f"{header.format} v{header.version}")
+        raise Invalid(Problem.IMPORT_NOT_AN_EXPORT, reason=f"{header.format} v{header.version}")
     return header
 
 
@@ -147,12 +147,12 @@ def check_importable(session: Session, header: Header) -> None:
     """Refuse, before writing anything, what cannot be imported here."""
     ours = installation_fingerprint()
     if header.key_fingerprint != ours:
-        raise Conflict(Problem.KEY_MISMATCH, theirs=header.key_fingerprint, ours=ours)
+        raise Conflict(Problem.IMPORT_KEY_MISMATCH, theirs=header.key_fingerprint, ours=ours)
     revision = repository.alembic_revision(session)
     if header.revision != revision:
-        raise Conflict(Problem.REVISION_MISMATCH, theirs=header.revision or "-", ours=revision or "-")
+        raise Conflict(Problem.IMPORT_REVISION_MISMATCH, theirs=header.revision or "-", ours=revision or "-")
     if repository.alliance_by_code(session, header.alliance) is not None:
-        raise Conflict(Problem.ALLIANCE_EXISTS, alliance=header.alliance)
+        raise Conflict(Problem.IMPORT_ALLIANCE_EXISTS, alliance=header.alliance)
 
 
 @dataclass
@@ -171,11 +171,11 @@ class _Section:
     def start(cls, data: Any, held: set[str]) -> _Section:
         name = str(data.get("table")) if isinstance(data, dict) else ""
         if name not in Base.metadata.tables:
-            raise Invalid(Problem.SCHEMA_DIFFERS, table=name, reason="unknown table")
+            raise Invalid(Problem.IMPORT_SCHEMA_DIFFERS, table=name, reason="unknown table")
         table = Base.metadata.tables[name]
         names = list(data.get("columns") or [])
         if sorted(names) != sorted(table.c.keys()):
-            raise Invalid(Problem.SCHEMA_DIFFERS, table=name, reason="columns differ")
+            raise Invalid(Problem.IMPORT_SCHEMA_DIFFERS, table=name, reason="columns differ")
         self_pointers = [element.parent.name for constraint in table.foreign_key_constraints
                          if constraint.referred_table is table for element in constraint.elements
                          if element.parent.nullable]
@@ -215,25 +215,25 @@ def import_alliance(session: Session, lines: IO[str], header: Header, progress: 
                 section = _Section.start(data, held)
                 continue
             if section is None:
-                raise Invalid(Problem.NOT_AN_EXPORT, reason="a row before its table")
+                raise Invalid(Problem.IMPORT_NOT_AN_EXPORT, reason="a row before its table")
             batch.append(codec.decode_row(section.names, section.decoders, data))
         except (ValueError, TypeError) as error:
-            raise Invalid(Problem.NOT_AN_EXPORT, reason=f"line {number}: {type(error).__name__}") from None
+            raise Invalid(Problem.IMPORT_NOT_AN_EXPORT, reason=f"line {number}: {type(error).__name__}") from None
         section.rows += 1
         if len(batch) >= BATCH:
             flush()
     close()
     for name, expected in header.counts.items():
         if seen.get(name, 0) != expected:
-            raise Invalid(Problem.TRUNCATED, table=name, expected=expected, found=seen.get(name, 0))
+            raise Invalid(Problem.IMPORT_TRUNCATED, table=name, expected=expected, found=seen.get(name, 0))
     session.flush()
     repository.advance_id_sequences(session, [Base.metadata.tables[name] for name, rows in seen.items() if rows])
     found = repository.alliance_by_code(session, header.alliance)
     if found is None:
-        raise Invalid(Problem.NOT_AN_EXPORT, reason="no alliance row")
+        raise Invalid(Problem.IMPORT_NOT_AN_EXPORT, reason="no alliance row")
     problems = verify(session, found[0], header)
     if problems:
-        raise AppError(Problem.VERIFY_FAILED, count=len(problems), first=problems[0], details=problems)
+        raise AppError(Problem.IMPORT_VERIFY_FAILED, count=len(problems), first=problems[0], details=problems)
     return found[0]
 
 
@@ -243,7 +243,7 @@ def _insert(session: Session, section: _Section, batch: list[dict[str, Any]], po
     taken = repository.existing_keys(session, table, [tuple(row[k] for k in key) for row in batch]) \
         if section.held else []
     if taken:
-        raise Conflict(Problem.IDS_TAKEN, table=table.name, ids=", ".join(
+        raise Conflict(Problem.IMPORT_IDS_TAKEN, table=table.name, ids=", ".join(
             "/".join(str(part) for part in ids) for ids in taken))
     for row in batch:  # a row may point to a later row of its own table (merged into a newer merchant)
         if any(row[name] is not None for name in section.self_pointers):
@@ -254,7 +254,7 @@ def _insert(session: Session, section: _Section, batch: list[dict[str, Any]], po
         repository.insert_rows(session, table, batch)
     except IntegrityError as error:
         reason = str(error.orig).strip().splitlines()[0][:200] if error.orig else "integrity"
-        raise Conflict(Problem.COLLIDES, table=table.name, reason=reason) from None
+        raise Conflict(Problem.IMPORT_COLLIDES, table=table.name, reason=reason) from None
 
 
 # --- verify --------------------------------------------------------------------------------------------------------
@@ -284,5 +284,5 @@ def verify_existing(session: Session, header: Header) -> tuple[int, list[str]]:
     """`lianmeng import --verify-only`: the alliance of the header, already in this database, checked."""
     found = repository.alliance_by_code(session, header.alliance)
     if found is None:
-        raise AppError(Problem.NO_SUCH_ALLIANCE, status_code=404, alliance=header.alliance)
+        raise AppError(Problem.EXPORT_NO_SUCH_ALLIANCE, status_code=404, alliance=header.alliance)
     return found[0], verify(session, found[0], header)
