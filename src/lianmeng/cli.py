@@ -380,5 +380,93 @@ def settle_verify(period: PeriodOpt, alliance_id: AllianceOpt = None, database_u
     console.print(f"[green]✓[/] {period}: statements equal to the fen to the ledger, account by account")
 
 
+
+def _refusal(error: Exception) -> None:
+    """A refusal in both languages on standard error (standard output may be the export itself)."""
+    from lianmeng.kit.errors import AppError
+    from lianmeng.kit.i18n import translate
+
+    assert isinstance(error, AppError)
+    errors = Console(stderr=True)
+    errors.print(f"[red]✗ {translate(error.code, 'zh-CN', **error.params)}[/]")
+    errors.print(f"[red]✗ {translate(error.code, 'en', **error.params)}[/]")
+    for line in (error.details if isinstance(error.details, list) else [])[:20]:
+        errors.print(f"  · {line}")
+
+
+@app.command("export")
+def export_alliance(
+    alliance: Annotated[str, typer.Option("--alliance", help="The alliance's code")],
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="File to write (gzip if it ends in .gz); default: standard output")] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Export one alliance with all its history (JSON Lines) for `lianmeng import` into another database
+    (docs/operations-export.md). Personal data stays encrypted: the target needs the same LIANMENG_SECRET_KEY."""
+    from rich.progress import Progress
+
+    from lianmeng.db import pinned_session
+    from lianmeng.kit.errors import AppError
+    from lianmeng.portability import service
+
+    errors = Console(stderr=True)
+    try:  # a read, not a unit of work: no writer lock is taken, the snapshot is rolled back at the end
+        with pinned_session(database_url) as session:
+            with errors.status("counting the alliance's rows…"):
+                scope, header = service.plan_export(session, alliance)
+            with service.open_for_writing(output) as out, Progress(console=errors, transient=True) as progress:
+                task = progress.add_task(f"exporting {alliance}", total=header.total_rows)
+                service.write_export(session, scope, header, out, lambda table, rows: progress.update(
+                    task, advance=rows, description=f"exporting {table}"))
+    except AppError as error:
+        _refusal(error)
+        raise typer.Exit(1) from None
+    errors.print(f"[green]✓[/] alliance {alliance}: {header.total_rows:,} rows in {len(header.counts)} tables "
+                 f"exported (revision {header.revision or '-'}, key {header.key_fingerprint})")
+
+
+@app.command("import")
+def import_alliance(
+    file: Annotated[str, typer.Argument(help="An export of `lianmeng export` (gzip or not); - for standard input")],
+    verify_only: Annotated[bool, typer.Option(
+        "--verify-only", help="Import nothing: check the alliance already in the database against the file")] = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Import one alliance exported by `lianmeng export`, ids kept, in one transaction, then verify it: refuses
+    an alliance or ids the database already has, another secret key or another database revision."""
+    from rich.progress import Progress
+
+    from lianmeng.db import pinned_session, unit_of_work
+    from lianmeng.kit.errors import AppError
+    from lianmeng.portability import service
+
+    errors = Console(stderr=True)
+    try:
+        with service.open_for_reading(file) as lines:
+            header = service.read_header(lines)
+            if verify_only:  # a read: no unit of work, no writer lock
+                with pinned_session(database_url) as session:
+                    _, problems = service.verify_existing(session, header)
+                for problem in problems:
+                    errors.print(f"[red]✗[/] {problem}")
+                if problems:
+                    raise typer.Exit(1)
+                errors.print(f"[green]✓[/] alliance {header.alliance}: row counts equal the export's, postings "
+                             "balanced, balances equal their entries, settlement verified")
+                return
+            with unit_of_work(database_url) as session, Progress(console=errors, transient=True) as progress:
+                task = progress.add_task(f"importing {header.alliance}", total=header.total_rows)
+                alliance_id = service.import_alliance(session, lines, header, lambda table, rows: progress.update(
+                    task, advance=rows, description=f"importing {table}"))
+    except AppError as error:
+        _refusal(error)
+        raise typer.Exit(1) from None
+    except FileNotFoundError:
+        errors.print(f"[red]✗ 文件不存在 no such file: {file}[/]")
+        raise typer.Exit(1) from None
+    errors.print(f"[green]✓[/] alliance {header.alliance} imported as id {alliance_id}: {header.total_rows:,} rows "
+                 f"in {len(header.counts)} tables; counts, postings, balances and settlement verified")
+
+
 if __name__ == "__main__":
     app()
