@@ -104,7 +104,7 @@ def due_deliveries(session: Session, at: datetime, limit: int) -> list[tuple[Web
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=WebhookDelivery, skip_locked=True)
-    return [(d, e) for d, e in session.execute(stmt).tuples()]
+    return [(d, e) for d, e in session.execute(stmt)]
 
 
 def deliveries_by_ids(session: Session, ids: Sequence[int]) -> list[WebhookDelivery]:
