@@ -75,29 +75,28 @@ def send_all(client: httpx.Client, batch: Sequence[Outgoing], concurrency: int =
 
 
 def deliver_due(database_url: str | None = None, at: datetime | None = None, *, batch: int = 200,
-                client: httpx.Client | None = None) -> DeliveryReport:
-    """Dispatch the outbox, then send every delivery due by `at` (default now) until none is left; for the jobs
-    (jobs.service.run_all) and `lianmeng webhooks deliver`. Tests pass `at` to move the retry schedule on."""
-    at = at or clock.now()
-    dispatched = 0
-    while True:
-        with unit_of_work(database_url) as session:
-            step = service.dispatch(session, at)
-        dispatched += step
-        if step == 0:
-            break
-    delivered = retrying = dead = 0
+                max_rounds: int = 50, client: httpx.Client | None = None) -> DeliveryReport:
+    """Rounds of: dispatch a batch of the outbox, claim what is due by `at` (default now), send, record, until a
+    round finds nothing (or after `max_rounds`, so a run under a steady stream of events ends and the next run
+    goes on). For the jobs (jobs.service.run_all); tests pass `at` to move the retry schedule on."""
+    dispatched = delivered = retrying = dead = 0
     own = client is None
     http = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
     try:
-        while True:
+        for _ in range(max_rounds):
+            now = at or clock.now()
             with unit_of_work(database_url) as session:
-                claimed = service.claim(session, at, batch)
+                step = service.dispatch(session, now, limit=batch)
+            with unit_of_work(database_url) as session:
+                claimed = service.claim(session, now, batch)
+            dispatched += step
             if not claimed:
+                if step:
+                    continue
                 break
             results = send_all(http, claimed)
             with unit_of_work(database_url) as session:
-                tally = service.record(session, results, at)
+                tally = service.record(session, results, now)
             delivered, retrying, dead = delivered + tally.delivered, retrying + tally.retrying, dead + tally.dead
     finally:
         if own:
