@@ -35,7 +35,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 receiver.got.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 answer = b"ok" if 200 <= receiver.status < 300 else b"receiver broke"

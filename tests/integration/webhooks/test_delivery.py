@@ -5,6 +5,7 @@ after a rotation both secrets sign for 24 hours; a rolled-back cause leaves no e
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 from typing import Any
@@ -15,13 +16,13 @@ from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from lianmeng.auth.domain import Role
 from lianmeng.db import unit_of_work
 from lianmeng.jobs.service import deliver_webhooks
 from lianmeng.kit import clock
 from lianmeng.orders import service as orders
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.tenancy import Principal
-from lianmeng.auth.domain import Role
 from lianmeng.webhooks import domain
 from lianmeng.webhooks.delivery import deliver_due
 from lianmeng.webhooks.models import WebhookDelivery, WebhookEvent
@@ -155,7 +156,7 @@ def test_a_receiver_answering_500_is_retried_then_dead_lettered_then_replayed(
         due = session.scalar(select(WebhookDelivery.next_attempt_at))
         assert due is not None
         at = due
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert gaps[:5] == [timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                         timedelta(hours=5)]
     assert times[-1] - times[0] == domain.GIVE_UP_AFTER  # the last try exactly 3 days after the first

@@ -3,6 +3,7 @@ body shows to whom, which addresses are accepted, and both words of every vocabu
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,7 +26,7 @@ def schedule() -> list[datetime]:
 
 def test_the_retry_schedule_backs_off_then_gives_up_exactly_three_days_after_the_first_try() -> None:
     times = schedule()
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert gaps[:6] == [timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                         timedelta(hours=5), timedelta(hours=10)]
     assert all(gap <= timedelta(hours=10) for gap in gaps)
