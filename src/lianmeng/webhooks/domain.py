@@ -133,11 +133,11 @@ def url_problem(url: str, allow_loopback: bool) -> Problem | None:
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if not host or parts.scheme not in ("http", "https") or parts.username or parts.password or parts.fragment:
-        return Problem.URL_INVALID
+        return Problem.WEBHOOK_URL_INVALID
     if host in LOOPBACK_NAMES or _private(host):
-        return None if allow_loopback and host in LOOPBACK_NAMES else Problem.URL_PRIVATE
+        return None if allow_loopback and host in LOOPBACK_NAMES else Problem.WEBHOOK_URL_PRIVATE
     if parts.scheme != "https":
-        return Problem.URL_NOT_HTTPS
+        return Problem.WEBHOOK_URL_NOT_HTTPS
     return None
 
 

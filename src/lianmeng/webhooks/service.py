@@ -75,7 +75,7 @@ def _check_url(url: str) -> str:
 
 def _check_types(types: Sequence[EventType]) -> list[str]:
     if not types:
-        raise Invalid(Problem.NO_EVENT_TYPES, details={"event_types": Problem.NO_EVENT_TYPES.value})
+        raise Invalid(Problem.WEBHOOK_NO_EVENT_TYPES, details={"event_types": Problem.WEBHOOK_NO_EVENT_TYPES.value})
     return sorted({t.value for t in types})
 
 
@@ -98,7 +98,7 @@ def create_endpoint(session: Session, actor: Principal, data: EndpointCreate) ->
     alliance_id, merchant_id = _owner(session, actor, data.alliance_id)
     url, types = _check_url(data.url), _check_types(data.event_types)
     if repository.count_endpoints(session, alliance_id, merchant_id) >= MAX_ENDPOINTS:
-        raise Conflict(Problem.TOO_MANY_ENDPOINTS, limit=MAX_ENDPOINTS)
+        raise Conflict(Problem.WEBHOOK_TOO_MANY_ENDPOINTS, limit=MAX_ENDPOINTS)
     secret = new_secret()
     endpoint = WebhookEndpoint(alliance_id=alliance_id, merchant_id=merchant_id, url=url, event_types=types,
                                description=data.description.strip(), secret_enc=crypto.encrypt(secret, SECRET_PURPOSE),
@@ -175,7 +175,7 @@ def replay(session: Session, actor: Principal, delivery_id: int) -> WebhookDeliv
     delivery = repository.get_delivery(session, actor, delivery_id, lock=True)
     endpoint = repository.get_endpoint(session, actor, delivery.endpoint_id)
     if not endpoint.enabled:
-        raise Conflict(Problem.ENDPOINT_DISABLED)
+        raise Conflict(Problem.WEBHOOK_ENDPOINT_DISABLED)
     now = clock.now()
     delivery.state = DeliveryState.PENDING.value
     delivery.attempts = 0

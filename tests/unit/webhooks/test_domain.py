@@ -68,16 +68,16 @@ def test_the_member_id_goes_only_where_the_event_happened_and_to_the_operator() 
 @pytest.mark.parametrize(("url", "loopback", "problem"), [
     ("https://crm.example.com/hooks", False, None),
     ("https://crm.example.com:8443/hooks?x=1", False, None),
-    ("http://crm.example.com/hooks", False, Problem.URL_NOT_HTTPS),
+    ("http://crm.example.com/hooks", False, Problem.WEBHOOK_URL_NOT_HTTPS),
     ("http://127.0.0.1:8080/hooks", True, None),
     ("http://localhost:8080/hooks", True, None),
-    ("http://127.0.0.1:8080/hooks", False, Problem.URL_PRIVATE),
-    ("https://192.168.1.10/hooks", True, Problem.URL_PRIVATE),
-    ("https://[::1]/hooks", False, Problem.URL_PRIVATE),
-    ("https://metadata.internal/", False, Problem.URL_PRIVATE),
-    ("https://user:pw@crm.example.com/", False, Problem.URL_INVALID),
-    ("crm.example.com/hooks", False, Problem.URL_INVALID),
-    ("ftp://crm.example.com/", False, Problem.URL_INVALID),
+    ("http://127.0.0.1:8080/hooks", False, Problem.WEBHOOK_URL_PRIVATE),
+    ("https://192.168.1.10/hooks", True, Problem.WEBHOOK_URL_PRIVATE),
+    ("https://[::1]/hooks", False, Problem.WEBHOOK_URL_PRIVATE),
+    ("https://metadata.internal/", False, Problem.WEBHOOK_URL_PRIVATE),
+    ("https://user:pw@crm.example.com/", False, Problem.WEBHOOK_URL_INVALID),
+    ("crm.example.com/hooks", False, Problem.WEBHOOK_URL_INVALID),
+    ("ftp://crm.example.com/", False, Problem.WEBHOOK_URL_INVALID),
 ])
 def test_endpoint_addresses(url: str, loopback: bool, problem: Problem | None) -> None:
     assert domain.url_problem(url, loopback) is problem
