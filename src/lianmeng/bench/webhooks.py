@@ -41,6 +41,10 @@ POLL_S = 0.05  # a worker's pause after a run that found nothing to send
 GIVE_UP_S = 120.0
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default listen backlog (5) refuses some of the job's 16 parallel connects
+
+
 class _Receiver:
     """Verifies each request's signature and notes when it arrived (time.time(), per webhook-id)."""
 
@@ -64,8 +68,7 @@ class _Receiver:
             def log_message(self, *args: object) -> None:
                 return
 
-        ThreadingHTTPServer.request_queue_size = 128  # the default listen backlog (5) drops parallel connects
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

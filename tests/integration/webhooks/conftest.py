@@ -13,6 +13,10 @@ import pytest
 from lianmeng.config import get_settings
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default listen backlog (5) refuses some of the job's 16 parallel connects
+
+
 @dataclass
 class Received:
     path: str
@@ -47,7 +51,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = _Server(("127.0.0.1", self.port), Handler)
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
