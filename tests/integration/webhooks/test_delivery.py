@@ -113,6 +113,14 @@ def test_a_rolled_back_or_refused_order_leaves_no_event(world: World, db_url: st
     assert count(session, WebhookEvent) == 0
     record(world, "GOOD")
     assert count(session, WebhookEvent) == 1
+    batch = ok(world.client.post(f"{API}/orders/batch", headers=world.a.actors["staff1"].headers, json={"orders": [
+        {"external_id": "B-1", "member_id": world.a.members[m1], "amount_fen": 1_000},
+        {"external_id": "B-2", "member_id": world.a.members[m1], "amount_fen": 1_000, "points_used": 10**6},
+        {"external_id": "B-3", "member_id": world.a.members[m1], "amount_fen": 3_000}]}))
+    assert [r["outcome"] for r in batch["results"]] == ["created", "refused", "created"]
+    session.rollback()
+    recorded = session.scalars(select(WebhookEvent).order_by(WebhookEvent.id)).all()
+    assert [e.payload["external_id"] for e in recorded] == ["GOOD", "B-1", "B-3"]  # the set-based path: one each
 
 
 def test_a_receiver_down_for_a_while_gets_it_when_it_is_back(world: World, db_url: str, receiver: Receiver,
