@@ -277,7 +277,8 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
                   f"members back in the pool (not served): {report.members_back_in_pool:,}  "
                   f"alliances scanned for duplicates: {report.dedup_alliances_scanned:,}  "
                   f"alliances' referral rollups refreshed: {report.referral_rollups_refreshed:,}  "
-                  f"points expiry notices queued: {report.points_expiry_notices:,}")
+                  f"points expiry notices queued: {report.points_expiry_notices:,}  "
+                  f"webhook attempts: {report.webhook_deliveries:,}")
 
 
 PeriodOpt = Annotated[str, typer.Option(

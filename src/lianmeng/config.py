@@ -68,6 +68,10 @@ class Settings(BaseSettings):
         description="How long a server process remembers who a bearer token or API key belongs to (0 = off). "
         "Logout, API-key revocation and user changes in the same process are seen at once; in another worker "
         "process within this many seconds.")
+    webhooks_allow_loopback: bool = Field(
+        default=False,
+        description="Accept webhook endpoints on http://127.0.0.1 / http://localhost (tests, a local receiver). "
+        "Always on when env is 'development'; production accepts https:// to public hosts only.")
     public_url: str | None = Field(
         default=None,
         description="Where the public reaches this server (https://lm.example.com), for links that leave the "

@@ -88,6 +88,8 @@ from lianmeng.web.capacity import LoadShedder, size_thread_limiter
 from lianmeng.web.health import router as health_router
 from lianmeng.web.responses import FastJSONResponse
 from lianmeng.web.security import SecurityHeaders
+from lianmeng.webhooks.api import router as webhooks_router
+from lianmeng.webhooks.web import router as webhooks_pages
 from lianmeng.withdrawals.api import accounts as payout_accounts_router
 from lianmeng.withdrawals.api import router as withdrawals_router
 from lianmeng.withdrawals.web import router as withdrawals_pages
@@ -141,7 +143,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
                    profiles_router, ownership_router, vehicles_router,
-                   dedup_router, notifications_router, audit_router):
+                   dedup_router, notifications_router, audit_router, webhooks_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -155,7 +157,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
                   tags_member_pages, verification_pages, profiles_pages, ownership_pages, vehicles_pages,
-                  dedup_pages, notifications_pages, audit_pages):
+                  dedup_pages, notifications_pages, audit_pages, webhooks_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

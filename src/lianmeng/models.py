@@ -46,6 +46,7 @@ from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.values.models import MemberValue, MemberValueChange, ValueModelSettings
 from lianmeng.vehicles.models import MemberVehicle
 from lianmeng.verification.models import VerificationEvent
+from lianmeng.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from lianmeng.withdrawals.models import PayoutAccount, Withdrawal
 
 __all__ = [
@@ -136,5 +137,9 @@ __all__ = [
     "User",
     "ValueModelSettings",
     "VerificationEvent",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "Withdrawal",
 ]

@@ -26,6 +26,8 @@ from lianmeng.merchants import repository as merchants_repo
 from lianmeng.notifications import service as notifications
 from lianmeng.settlement.domain import SettlementCycle
 from lianmeng.tenancy import Principal, policy
+from lianmeng.webhooks import service as webhooks
+from lianmeng.webhooks.domain import EventType
 
 
 def side_of(actor: Principal, agreement: Agreement) -> Side | None:
@@ -74,6 +76,11 @@ def _record(
         after["note"] = note
     audit.record(session, actor, AuditAction(f"agreement.{action.value}"), agreement.id,
                  alliance_id=agreement.alliance_id, before=before, after=after)
+    webhooks.emit(session, agreement.alliance_id, None, EventType.AGREEMENT_CHANGED, {
+        "agreement_id": agreement.id, "action": str(action), "from_status": from_status,
+        "status": agreement.status, "merchant_a_id": agreement.merchant_a_id, "merchant_b_id": agreement.merchant_b_id,
+        "changed": sorted(changes or {}),
+    }, parties=[m for m in (agreement.merchant_a_id, agreement.merchant_b_id) if m is not None])
 
 
 def _check_terms(session: Session, actor: Principal, alliance_id: int, alliance_wide: bool,

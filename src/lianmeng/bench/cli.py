@@ -358,6 +358,31 @@ def _print_figures(title: str, report: dict[str, Any], json_output: bool) -> Non
         typer.echo(json.dumps(report, ensure_ascii=False))
 
 
+@bench_app.command("webhooks")
+def webhooks(
+    database_url: Annotated[str | None, typer.Option(
+        "--database-url", envvar="LIANMENG_BENCH_DATABASE_URL",
+        help="PostgreSQL URL whose name contains 'bench' (wiped and migrated); default: a temporary SQLite file")
+    ] = None,
+    events: Annotated[int, typer.Option("--events", min=1, max=100_000, help="Events committed, then delivered")
+                      ] = 500,
+    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object as the last line")] = False,
+) -> None:
+    """Webhook delivery to a local receiver: end-to-end latency from the event's commit to its verified arrival
+    (p50/p99), each attempt's latency, delivered per second (docs/webhooks.md)."""
+    from lianmeng.bench.settle import SettleBenchError
+    from lianmeng.bench.webhooks import run_webhooks_bench
+
+    try:
+        report = run_webhooks_bench(database_url, events)
+    except SettleBenchError as error:
+        err.print(f"[red]✗ {error}[/]")
+        raise typer.Exit(2) from None
+    _print_figures("bench webhooks 事件推送", report, json_output)
+    if report["delivered"] != events or report["bad_signatures"]:
+        raise typer.Exit(1)
+
+
 @bench_app.command("http")
 def http(
     database_url: Annotated[

@@ -27,6 +27,8 @@ from lianmeng.ledger.domain import OPERATOR, AccountKind, AccountRef, Leg, Owner
 from lianmeng.members.repository import MemberFacts
 from lianmeng.notifications import service as notifications
 from lianmeng.orders.models import Order
+from lianmeng.webhooks import service as webhooks
+from lianmeng.webhooks.domain import EventType
 
 FEES = AccountRef(OwnerType.OPERATOR, 0, AccountKind.FEES)
 
@@ -295,5 +297,10 @@ def release_matured(session: Session, at: datetime | None = None, limit: int = 5
                     cause_id=rebate.id)
         notifications.rebate_released(session, alliance_id=rebate.alliance_id, rebate_id=rebate.id,
                                       payee_type=rebate.payee_type, payee_id=rebate.payee_id, amount_fen=remaining)
+        webhooks.emit(session, rebate.alliance_id, rebate.payer_merchant_id, EventType.REBATE_RELEASED, {
+            "rebate_id": rebate.id, "order_id": rebate.order_id, "agreement_id": rebate.agreement_id,
+            "payer_merchant_id": rebate.payer_merchant_id, "payee_type": rebate.payee_type,
+            "payee_id": rebate.payee_id, "amount_fen": remaining, "released_at": now.isoformat(),
+        }, parties=[rebate.payee_id] if rebate.payee_type == "merchant" else [], member_id=rebate.member_id)
     session.flush()
     return released

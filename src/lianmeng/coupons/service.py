@@ -48,6 +48,8 @@ from lianmeng.notifications.domain import StaffKind, partner_recipients
 from lianmeng.orders import service as orders_service
 from lianmeng.orders.schemas import OrderCreate
 from lianmeng.tenancy import Principal, policy
+from lianmeng.webhooks import service as webhooks
+from lianmeng.webhooks.domain import EventType
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed at tills
 CODE_LENGTH = 12
@@ -511,6 +513,14 @@ def _use(session: Session, actor: Principal, coupon: Coupon, merchant: Merchant,
     session.add(redemption)
     members_service.join_on_arrival(session, coupon.member_id, merchant.id)
     session.flush()
+    parties = [m for m in (template.owner_merchant_id, coupon.referrer_merchant_id, template.funded_by_merchant_id)
+               if m is not None]
+    webhooks.emit(session, coupon.alliance_id, merchant.id, EventType.COUPON_REDEEMED, {
+        "redemption_id": redemption.id, "coupon_id": coupon.id, "template_id": template.id,
+        "merchant_id": merchant.id, "store_id": store_id, "issuer_merchant_id": template.owner_merchant_id,
+        "referrer_merchant_id": coupon.referrer_merchant_id, "bill_fen": bill_fen, "discount_fen": discount,
+        "use_no": use_no, "redeemed_at": now.isoformat(),
+    }, parties=parties, member_id=coupon.member_id)
     for told in partner_recipients(merchant.id, template.owner_merchant_id, coupon.referrer_merchant_id):
         notifications.notify_staff(session, StaffKind.COUPON_REDEEMED_AT_PARTNER, alliance_id=coupon.alliance_id,
                                    merchant_id=told, params={"coupon": template.name,

@@ -27,6 +27,7 @@ from lianmeng.tags import service as tags
 from lianmeng.targeting import results as targeting_results
 from lianmeng.targeting import sending as targeting
 from lianmeng.values import service as values
+from lianmeng.webhooks import delivery as webhooks
 
 log = logging.getLogger("lianmeng.jobs")
 
@@ -49,6 +50,7 @@ class JobReport:
     dedup_alliances_scanned: int = 0
     referral_rollups_refreshed: int = 0
     points_expiry_notices: int = 0
+    webhook_deliveries: int = 0
 
 
 def _each_due(database_url: str | None, at: datetime | None, due: Callable[[Session, datetime | None], list[int]],
@@ -89,7 +91,14 @@ def run_all(database_url: str | None = None, at: datetime | None = None) -> JobR
                      rule_tags_removed=tagged.removed, members_back_in_pool=back_in_pool,
                      dedup_alliances_scanned=find_duplicates(database_url, at),
                      referral_rollups_refreshed=refresh_referral_rollups(database_url, at),
-                     points_expiry_notices=notices)
+                     points_expiry_notices=notices,
+                     webhook_deliveries=deliver_webhooks(database_url, at))  # last: sends what the jobs emitted
+
+
+def deliver_webhooks(database_url: str | None = None, at: datetime | None = None) -> int:
+    """Webhooks: the outbox dispatched and every delivery due sent (webhooks.delivery: a unit of work per step, no
+    transaction open while a request is on the wire). Returns the attempts made."""
+    return webhooks.deliver_due(database_url, at).attempts
 
 
 def find_duplicates(database_url: str | None = None, at: datetime | None = None) -> int:

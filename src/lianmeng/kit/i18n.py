@@ -108,6 +108,8 @@ WORDS: dict[str, dict[str, str]] = {
     "coupon.owner_merchant_id": {"zh-CN": "发券商户", "en": "issuing merchant"},
     "coupon.agreement_id": {"zh-CN": "所属协议", "en": "agreement"},
     "redemption": {"zh-CN": "核销记录", "en": "Redemption"},
+    "webhook_endpoint": {"zh-CN": "回调地址", "en": "Webhook endpoint"},
+    "webhook_delivery": {"zh-CN": "推送记录", "en": "Webhook delivery"},
     "claim_link": {"zh-CN": "领券链接", "en": "Claim link"},
     "joint_card_product": {"zh-CN": "联合卡", "en": "Joint card product"},
     "joint_card": {"zh-CN": "联合储值卡", "en": "Joint card"},

@@ -39,6 +39,8 @@ from lianmeng.recruiting.models import Application
 from lianmeng.tenancy import Principal, policy
 from lianmeng.vehicles import repository as vehicles_repo
 from lianmeng.vehicles.models import MemberVehicle
+from lianmeng.webhooks import service as webhooks
+from lianmeng.webhooks.domain import EventType
 
 CAUSE = PostingCause.MEMBER_MERGE
 CAUSE_UNDO = PostingCause.MEMBER_MERGE_UNDO
@@ -87,10 +89,16 @@ def merge_members(session: Session, p: Principal, survivor_id: int, absorbed_id:
                             merchant_id=p.merchant_id if p.is_merchant_side else None)
         session.add(merge)
         session.flush()
+        # merchants that hold both members may see both ids; others are not told (webhooks: docs/webhooks.md)
+        both = {m.merchant_id for m in repository.memberships(session, survivor.id)} & {
+            m.merchant_id for m in repository.memberships(session, absorbed.id)}
         merge.moved = _move(session, merge, survivor, absorbed)
         absorbed.status, absorbed.merged_into_id = domain.TOMBSTONE, survivor.id
         _event(session, p, merge, MergeEventKind.MERGE, merge.reason)
         session.flush()
+        webhooks.emit(session, merge.alliance_id, None, EventType.MEMBER_MERGED, {
+            "merge_id": merge.id, "survivor_member_id": survivor.id, "absorbed_member_id": absorbed.id,
+            "merged_at": merge.merged_at.isoformat()}, parties=sorted(both))
     return merge
 
 

@@ -45,6 +45,8 @@ from lianmeng.points import repository as points_repo
 from lianmeng.points import service as points
 from lianmeng.settlement import repository as settlement_repo
 from lianmeng.tenancy import Principal, policy
+from lianmeng.webhooks import service as webhooks
+from lianmeng.webhooks.domain import EventType, NewEvent
 
 
 def member_stored_value(member_id: int, merchant_id: int) -> AccountRef:
@@ -467,6 +469,13 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
     commissions.reverse_for_refund(session, order, refund.id, refunded_cumulative)
     order.refunded_fen = refunded_cumulative
     session.flush()
+    webhooks.emit(session, order.alliance_id, order.merchant_id, EventType.ORDER_REFUNDED, {
+        "order_id": order.id, "refund_id": refund.id, "merchant_id": order.merchant_id,
+        "external_id": refund.external_id, "amount_fen": refund.amount_fen, "cash_fen": refund.cash_fen,
+        "stored_value_fen": refund.stored_value_fen, "refunded_total_fen": order.refunded_fen,
+        "order_amount_fen": order.amount_fen,
+    }, parties=[m for m in (order.referrer_merchant_id, order.stored_value_merchant_id) if m is not None],
+        member_id=order.member_id)
     return refund
 
 
@@ -485,6 +494,7 @@ def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: 
     draws: list[dict[str, Any]] = []
     grants: list[dict[str, Any]] = []
     rebates: list[dict[str, Any]] = []
+    events: list[NewEvent] = []
     for plan in accepted:
         order_id = ids.get((plan.merchant.id, plan.data.external_id))
         if order_id is None:  # a concurrent request recorded this external id first: nothing of ours is written
@@ -492,6 +502,7 @@ def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: 
             results[plan.index] = _replay(raced, plan.data)
             continue
         results[plan.index] = Recorded(order_id=order_id)
+        events.append(_recorded_event(plan, order_id))
         drafts[plan.merchant.alliance_id] += [
             ledger.Draft(f"order:{order_id}:{suffix}",
                          PostingCause.COMMISSION if suffix == "commission" else PostingCause.ORDER, legs,
@@ -513,6 +524,20 @@ def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: 
         ledger.post_many(session, books_of[alliance_id], alliance_drafts, now)
     points.write_batch(session, draws, grants)
     commissions_repo.insert_rebates(session, rebates)
+    webhooks.emit_many(session, events)
+
+
+def _recorded_event(plan: _Plan, order_id: int) -> NewEvent:
+    """order.recorded: ids and amounts in fen. Parties: the selling merchant, the referrer, the merchant whose
+    stored value paid (a joint card); the member's id goes to the selling merchant only (webhooks.domain)."""
+    data, referrer = plan.data, plan.referred.referrer_merchant_id if plan.referred else None
+    parties = [m for m in (referrer, plan.sv_merchant if data.stored_value_fen else None) if m is not None]
+    return NewEvent(plan.merchant.alliance_id, plan.merchant.id, EventType.ORDER_RECORDED, {
+        "order_id": order_id, "merchant_id": plan.merchant.id, "store_id": data.store_id,
+        "external_id": data.external_id, "amount_fen": data.amount_fen, "cash_fen": plan.split.cash_fen,
+        "stored_value_fen": plan.split.stored_value_fen, "points_used": data.points_used,
+        "points_earned": plan.earned, "referrer_merchant_id": referrer, "occurred_at": plan.sold_at.isoformat(),
+    }, tuple(parties), plan.member.id)
 
 
 def _stored_value_legs(member_id: int, sv_merchant: int, merchant_id: int, amount: int) -> list[Leg]:

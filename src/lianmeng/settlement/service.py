@@ -41,6 +41,8 @@ from lianmeng.settlement.schemas import (
 )
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.principal import SYSTEM
+from lianmeng.webhooks import service as webhooks
+from lianmeng.webhooks.domain import EventType
 
 # a period is settled this long after it ends: anything dated inside it has committed by then
 GRACE = timedelta(minutes=10)
@@ -185,6 +187,10 @@ def _apply(session: Session, actor: Principal, statement: Statement, action: Act
                                    merchant_id=statement.merchant_id,
                                    params={"period": statement.period, "net_fen": statement.net_fen},
                                    link=f"/console/money/statements/{statement.id}")
+        webhooks.emit(session, statement.alliance_id, statement.merchant_id, EventType.STATEMENT_ISSUED, {
+            "statement_id": statement.id, "run_id": statement.run_id, "merchant_id": statement.merchant_id,
+            "period": statement.period, "net_fen": statement.net_fen, "issued_at": now.isoformat(),
+        })
     return True
 
 

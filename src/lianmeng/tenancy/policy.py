@@ -35,6 +35,7 @@ from lianmeng.targeting.models import OfferRecipient, TargetedOffer
 from lianmeng.tenancy.principal import Principal
 from lianmeng.values.models import MemberValue, MemberValueChange
 from lianmeng.vehicles.models import MemberVehicle
+from lianmeng.webhooks.models import WebhookEndpoint
 from lianmeng.withdrawals.models import PayoutAccount, Withdrawal
 
 
@@ -837,3 +838,21 @@ def dedup_candidates(p: Principal) -> ColumnElement[bool]:
         return and_(DedupCandidate.alliance_id == p.alliance_id, DedupCandidate.kind == "member",
                     DedupCandidate.left_id.in_(mine), DedupCandidate.right_id.in_(mine))
     return false()
+
+
+def webhook_endpoints(p: Principal) -> ColumnElement[bool]:
+    """Webhook endpoints (and their deliveries): the operator sees the alliance's (its own and its merchants');
+    a merchant admin or integration its merchant's. Store staff, promoters and members: none."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return WebhookEndpoint.alliance_id == p.alliance_id
+    if p.manages_merchant and not p.promoter:
+        return WebhookEndpoint.merchant_id == p.merchant_id
+    return false()
+
+
+def require_webhook_admin(p: Principal) -> None:
+    """Registering, changing and replaying webhooks: the operator, a merchant admin, an integration key."""
+    if not (p.is_operator or (p.manages_merchant and not p.promoter)):
+        raise Forbidden()

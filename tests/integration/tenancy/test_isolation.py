@@ -216,7 +216,22 @@ def build_scene(world: World, db_url: str) -> Scene:
     add_verification_details(s)
     find_duplicates(s)
     add_merges(s)
+    add_webhooks(s)
     return s
+
+
+def add_webhooks(s: Scene) -> None:
+    """Webhooks: m2's admin registers an endpoint (wh2); one event of m2 is dispatched to it (whd2), not sent."""
+    from lianmeng.webhooks import service as webhooks
+    from lianmeng.webhooks.domain import EventType
+
+    s.ids["wh2"] = s.ok("a.admin2", "POST", "/webhook-endpoints", {
+        "url": "https://crm.example.com/m2", "event_types": ["order.recorded"]}, 201)["id"]
+    with unit_of_work(s.db_url) as session:
+        webhooks.emit(session, s.ids["alpha"], s.ids["m2"], EventType.ORDER_RECORDED, {"order_id": 0})
+    with unit_of_work(s.db_url) as session:
+        webhooks.dispatch(session)
+    s.ids["whd2"] = s.ok("a.admin2", "GET", f"/webhook-endpoints/{s.ids['wh2']}/deliveries")["items"][0]["id"]
 
 
 def add_verification_details(s: Scene) -> None:
@@ -2008,6 +2023,45 @@ SWEEP.update({
     ("GET", "/ownership/history"): Case(
         attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff2", "b.operator", "a.key2", "a.member1"))),
         owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+})
+
+# --- webhooks: a merchant's endpoints are its admins' and integrations' (and the operator's); others 404 ----------
+WEBHOOK_STRANGERS = ("a.admin1", "a.admin3", "a.key1", "a.staff2", "a.member2", "b.admin1", "b.operator")
+SWEEP.update({
+    ("GET", "/webhook-endpoints"): Case(
+        attacks(Call("a.admin1", expect=200), Call("a.key1", expect=200), Call("b.operator", expect=200),
+                Call("a.staff2", expect=403), Call("a.member2", expect=403)),
+        owners(Call("a.admin2", expect=200), Call("a.key2", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("POST", "/webhook-endpoints"): Case(
+        attacks(*(Call(who, body={"url": "https://crm.example.com/x", "event_types": ["order.recorded"]},
+                       expect=403) for who in ("a.staff2", "a.member2", "b.staff1")),
+                Call("platform", body={"url": "https://crm.example.com/x", "event_types": ["order.recorded"],
+                                       "alliance_id": "@missing"})),
+        owners(Call("a.admin2", body={"url": "https://crm.example.com/y", "event_types": ["order.recorded"]},
+                    expect=201)),
+    ),
+    ("GET", "/webhook-endpoints/{endpoint_id}"): Case(
+        attacks(*(Call(who, "wh2") for who in WEBHOOK_STRANGERS)),
+        owners(Call("a.admin2", "wh2", expect=200), Call("a.operator", "wh2", expect=200)),
+    ),
+    ("PATCH", "/webhook-endpoints/{endpoint_id}"): Case(
+        attacks(*(Call(who, "wh2", {"enabled": False}) for who in WEBHOOK_STRANGERS)),
+        owners(Call("a.admin2", "wh2", {"description": "CRM"}, expect=200)),
+    ),
+    ("POST", "/webhook-endpoints/{endpoint_id}/rotate-secret"): Case(
+        attacks(*(Call(who, "wh2") for who in WEBHOOK_STRANGERS)),
+        owners(Call("a.key2", "wh2", expect=200)),
+    ),
+    ("GET", "/webhook-endpoints/{endpoint_id}/deliveries"): Case(
+        attacks(*(Call(who, "wh2") for who in WEBHOOK_STRANGERS)),
+        owners(Call("a.admin2", "wh2", expect=200), Call("a.operator", "wh2", expect=200)),
+    ),
+    ("POST", "/webhook-deliveries/{delivery_id}/replay"): Case(
+        attacks(*(Call(who, "whd2") for who in ("a.admin1", "a.admin3", "a.key1", "b.admin1", "b.operator")),
+                Call("a.staff2", "whd2", expect=403), Call("a.member2", "whd2", expect=403)),
+        owners(Call("a.admin2", "whd2", expect=200)),
     ),
 })
 

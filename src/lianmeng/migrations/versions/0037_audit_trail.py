@@ -13,7 +13,7 @@ from alembic import op
 from lianmeng.db import UTCDateTime
 
 revision: str = '0037'
-down_revision: str | None = '0034'
+down_revision: str | None = '0036'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

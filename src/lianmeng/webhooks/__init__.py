@@ -1,0 +1,1 @@
+"""Signed webhooks (Standard Webhooks) from a transactional outbox: docs/webhooks.md."""
