@@ -269,12 +269,13 @@ def _take_back_released(
     return legs
 
 
-def release_matured(session: Session, at: datetime | None = None, limit: int = 500) -> int:
+def release_matured(session: Session, at: datetime | None = None, limit: int = 500,
+                    alliance_id: int | None = None) -> int:
     """Make rebates whose return window has passed withdrawable. Idempotent: each release posts under the
     rebate's own key and flips its status in the same transaction; concurrent runs skip each other's rows."""
     now = at or clock.now()
     released = 0
-    for rebate in repository.matured(session, now, limit):
+    for rebate in repository.matured(session, now, limit, alliance_id):
         remaining = rebate.amount_fen - rebate.reversed_fen
         rebate.status = "available"
         rebate.released_at = now
@@ -297,3 +298,8 @@ def release_matured(session: Session, at: datetime | None = None, limit: int = 5
                                       payee_type=rebate.payee_type, payee_id=rebate.payee_id, amount_fen=remaining)
     session.flush()
     return released
+
+
+def alliances_due(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances with rebates to release now."""
+    return repository.alliances_with_matured(session, at or clock.now())
