@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -146,7 +146,9 @@ def run_all(database_url: str | None = None, at: datetime | None = None, *, tick
     minute); by default a run by hand, recorded under a period of its own."""
     now = at or clock.now()
     tick = tick or manual_tick(now)
-    t = {job.kind: run_kind(job.kind, database_url, now, tick=tick) for job in JOBS}
+    t: defaultdict[JobKind, KindTotals] = defaultdict(KindTotals)
+    for job in JOBS:
+        t[job.kind] = run_kind(job.kind, database_url, now, tick=tick)
     K = JobKind
 
     def count(kind: JobKind, key: str = "count") -> int:
