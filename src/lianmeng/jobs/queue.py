@@ -51,8 +51,9 @@ class Deferred:
     already_queued: int  # refused by the queueing lock: the same (alliance, kind, period) is waiting already
 
 
-def build_app(database_url: str) -> App:
-    """The procrastinate App over `database_url`, with the two tasks bound to it."""
+def build_app(database_url: str, *, periodic: bool = True) -> App:
+    """The procrastinate App over `database_url`, with the two tasks bound to it. `periodic=False`: the tick is not
+    scheduled (tests defer what they mean to, at the time they choose)."""
     app = App(connector=PsycopgConnector(conninfo=conninfo(database_url)))
 
     @app.task(name=RUN_TASK, queue=QUEUE, retry=RETRY)
@@ -63,11 +64,12 @@ def build_app(database_url: str) -> App:
             raise JobFailed(f"{kind} for alliance {alliance_id} ({period}) failed; see job_runs")
         return result.counts
 
-    @app.periodic(cron="* * * * *", periodic_id="every-minute")
     @app.task(name=TICK_TASK, queue=QUEUE, queueing_lock=TICK_TASK)
     def tick(timestamp: int) -> int:
         return defer_due(app, database_url, datetime.fromtimestamp(timestamp, UTC)).deferred
 
+    if periodic:
+        app.periodic(cron="* * * * *", periodic_id="every-minute")(tick)
     return app
 
 
