@@ -24,6 +24,7 @@ from lianmeng.jobs.domain import JobKind, RunOutcome, counts_of, error_text, man
 from lianmeng.jobs.models import JobRun
 from lianmeng.jobs.registry import BY_KIND, JOBS, Job, send_offers_in
 from lianmeng.kit import clock
+from lianmeng.kit.errors import NotFound
 from lianmeng.kit.pagination import PageParams, paginate
 from lianmeng.tags.service import RulesApplied
 from lianmeng.targeting import sending as targeting
@@ -228,8 +229,11 @@ class RunsPage:
 
 def list_runs(session: Session, p: Principal, params: PageParams, *, kind: JobKind | None = None,
               outcome: RunOutcome | None = None, alliance_id: int | None = None) -> RunsPage:
-    """Recent runs, newest first: operators only (an alliance's operator sees its alliance's)."""
+    """Recent runs, newest first: operators only (an alliance's operator sees its alliance's; another alliance
+    asked for is not found, like any other alliance's row)."""
     policy.require_operator(p)
+    if alliance_id is not None and not p.is_platform and alliance_id != p.alliance_id:
+        raise NotFound("alliance")
     rows, total = paginate(session, repository.list_runs(p, kind=kind, outcome=outcome, alliance_id=alliance_id),
                            params)
     return RunsPage(rows, total, params.page, params.page_size)
