@@ -225,7 +225,8 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "MergeStatus": "merge_status", "MergeEventKind": "merge_event", "PlaceKind": "place_kind",
             "AgreementEventKind": "agreement_event", "PostingCause": "ledger_cause", "Tier": "tier",
             "AccountKind": "account_kind",
-            "StaffKind": "notification_kind", "MemberKind": "message_kind"}
+            "StaffKind": "notification_kind", "MemberKind": "message_kind",
+            "JobKind": "job_kind", "RunOutcome": "job_outcome"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
