@@ -21,7 +21,7 @@ from lianmeng.values.cli import values_app
 app = typer.Typer(help="联盟 Lianmeng — cross-industry merchant alliances.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations on SQLite or PostgreSQL.", no_args_is_help=True)
 users_app = typer.Typer(help="Logins for operators, merchant admins and store staff.", no_args_is_help=True)
-jobs_app = typer.Typer(help="Scheduled jobs: release matured rebates, expire points (idempotent).",
+jobs_app = typer.Typer(help="Scheduled jobs, run once in-process (`lianmeng worker` runs them from the queue).",
                        no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
@@ -104,7 +104,11 @@ def serve(
         os.environ["LIANMENG_DATABASE_URL"] = database_url
     url = database_url or settings.database_url
     processes = 1 if reload else workers or default_workers(url)
-    os.environ["LIANMENG_RUN_JOBS"] = "true" if processes == 1 and not reload else "false"
+    # LIANMENG_JOBS=worker on PostgreSQL: `lianmeng worker` processes run the jobs, this server none
+    in_process = settings.jobs_in_process(url)
+    os.environ["LIANMENG_RUN_JOBS"] = "true" if processes == 1 and not reload and in_process else "false"
+    if not in_process:
+        console.print("jobs: run by `lianmeng worker` (LIANMENG_JOBS=worker), not by this server")
     get_settings.cache_clear()
     if processes > 1:
         console.print(f"{processes} worker processes (the jobs run once, in this supervising process)")
@@ -279,6 +283,37 @@ def jobs_run(database_url: DatabaseOpt = None) -> None:
                   f"alliances' referral rollups refreshed: {report.referral_rollups_refreshed:,}  "
                   f"points expiry notices queued: {report.points_expiry_notices:,}  "
                   f"webhook attempts: {report.webhook_deliveries:,}")
+    if report.runs_failed:
+        console.print(f"[red]✗ {report.runs_failed} runs failed (失败): see /console/jobs[/]")
+        raise typer.Exit(1)
+
+
+@app.command()
+def worker(
+    database_url: DatabaseOpt = None,
+    install: Annotated[bool, typer.Option(
+        "--install", help="Only apply the queue's schema (procrastinate's tables) if missing, then exit")] = False,
+    concurrency: Annotated[int, typer.Option(min=1, max=32, help="Jobs run at once by this worker")] = 1,
+) -> None:
+    """Run the scheduled jobs from the PostgreSQL queue (procrastinate): a tick every minute defers one task per
+    due (alliance, job, period); start one or more workers beside `lianmeng serve` and set LIANMENG_JOBS=worker so
+    the server runs none itself. Applies the queue's schema first when it is missing."""
+    from lianmeng.config import get_settings
+    from lianmeng.jobs import queue
+
+    url = database_url or get_settings().database_url
+    if not url.startswith("postgresql"):
+        Console(stderr=True).print("[red]✗ the worker needs PostgreSQL; on SQLite `lianmeng serve` runs the jobs "
+                                   "itself (需要 PostgreSQL;SQLite 下由 lianmeng serve 运行定时任务)[/]")
+        raise typer.Exit(2)
+    jobs = queue.build_app(url)
+    with jobs.open():
+        installed = queue.install_schema(jobs, url)
+    console.print("[green]✓[/] queue schema " + ("applied" if installed else "already there"))
+    if install:
+        return
+    console.print(f"worker: queue {queue.QUEUE}, {concurrency} at once; Ctrl+C stops after the running jobs")
+    jobs.run_worker(queues=[queue.QUEUE], concurrency=concurrency)
 
 
 PeriodOpt = Annotated[str, typer.Option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -56,6 +57,10 @@ class Settings(BaseSettings):
     jobs_interval_seconds: int = Field(default=300, ge=0, description="In-process job runs while serving; 0 = off")
     run_jobs: bool = Field(default=False, description="Run the scheduled jobs in the server's process every "
                            "`jobs_interval_seconds` (`lianmeng serve` turns it on).")
+    jobs: Literal["inprocess", "worker"] = Field(
+        default="inprocess",
+        description="Who runs the scheduled jobs: 'inprocess' (a thread of `lianmeng serve`, the default, and always "
+        "on SQLite) or 'worker' (PostgreSQL only: `lianmeng worker` processes, the server runs none).")
     sql_echo: bool = False
     group_commit_ms: float = Field(
         default=2.0, ge=0, le=50,
@@ -92,6 +97,12 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == DEVELOPMENT
+
+    def jobs_in_process(self, database_url: str | None = None) -> bool:
+        """Whether the server runs the scheduled jobs itself: always on SQLite (no worker there), and on PostgreSQL
+        unless LIANMENG_JOBS=worker."""
+        url = database_url or self.database_url
+        return self.jobs == "inprocess" or not url.startswith("postgresql")
 
     @property
     def uses_dev_secret(self) -> bool:

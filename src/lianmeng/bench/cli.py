@@ -325,6 +325,26 @@ def targeting(
     _print_figures("bench targeting 精准营销压测", report, json_output)
 
 
+@bench_app.command("jobs")
+def jobs(
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", envvar="LIANMENG_DATABASE_URL",
+                                 help="PostgreSQL URL (a scratch database: the bench's alliance and runs stay)")
+    ] = None,
+    count: Annotated[int, typer.Option("--jobs", min=1, max=100_000, help="Run tasks deferred")] = 500,
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Worker concurrency")] = 1,
+) -> None:
+    """Jobs per second through the procrastinate worker (docs/operations.md): N run tasks of a job with nothing to
+    do, each its own period, so the queue and the job_runs record are what is timed. Prints one JSON object."""
+    from lianmeng.bench.jobs import measure
+
+    url = database_url or get_settings().database_url
+    if not url.startswith("postgresql"):
+        err.print("[red]✗ the job queue needs PostgreSQL[/]")
+        raise typer.Exit(2)
+    print(json.dumps(measure(url, count, concurrency)))
+
+
 @bench_app.command("dedup")
 def dedup(
     records: Annotated[int, typer.Option("--records", min=100, help="Member records generated (5% duplicates)")

@@ -58,11 +58,14 @@ def insert_rebates(session: Session, rows: list[dict[str, Any]]) -> None:
     insert_many(session, Rebate, rows)
 
 
-def matured(session: Session, at: datetime, limit: int) -> list[Rebate]:
-    """Frozen rebates whose window has passed, locked; SKIP LOCKED lets concurrent job runs share the work."""
+def matured(session: Session, at: datetime, limit: int, alliance_id: int | None = None) -> list[Rebate]:
+    """Frozen rebates whose window has passed (of one alliance, or of all), locked; SKIP LOCKED lets concurrent job
+    runs share the work."""
     stmt = (
         select(Rebate).where(Rebate.status == "frozen", Rebate.releases_at <= at).order_by(Rebate.id).limit(limit)
     )
+    if alliance_id is not None:
+        stmt = stmt.where(Rebate.alliance_id == alliance_id)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return list(session.scalars(stmt))
@@ -110,3 +113,10 @@ def rebate_lines(session: Session, p: Principal, payees: Sequence[tuple[str, int
     rows = session.execute(stmt.order_by(Rebate.created_at.desc(), Rebate.id.desc())
                            .limit(params.page_size).offset(params.offset)).all()
     return [RebateLine(rebate, receipt, at, partner) for rebate, receipt, at, partner in rows], total
+
+
+def alliances_with_matured(session: Session, at: datetime) -> list[int]:
+    """The alliances with frozen rebates whose window has passed: where the release job has work."""
+    stmt = (select(Rebate.alliance_id).where(Rebate.status == "frozen", Rebate.releases_at <= at).distinct()
+            .order_by(Rebate.alliance_id))
+    return [int(a) for a in session.scalars(stmt)]

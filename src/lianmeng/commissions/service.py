@@ -271,12 +271,13 @@ def _take_back_released(
     return legs
 
 
-def release_matured(session: Session, at: datetime | None = None, limit: int = 500) -> int:
+def release_matured(session: Session, at: datetime | None = None, limit: int = 500,
+                    alliance_id: int | None = None) -> int:
     """Make rebates whose return window has passed withdrawable. Idempotent: each release posts under the
     rebate's own key and flips its status in the same transaction; concurrent runs skip each other's rows."""
     now = at or clock.now()
     released = 0
-    for rebate in repository.matured(session, now, limit):
+    for rebate in repository.matured(session, now, limit, alliance_id):
         remaining = rebate.amount_fen - rebate.reversed_fen
         rebate.status = "available"
         rebate.released_at = now
@@ -304,3 +305,8 @@ def release_matured(session: Session, at: datetime | None = None, limit: int = 5
         }, parties=[rebate.payee_id] if rebate.payee_type == "merchant" else [], member_id=rebate.member_id)
     session.flush()
     return released
+
+
+def alliances_due(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances with rebates to release now."""
+    return repository.alliances_with_matured(session, at or clock.now())

@@ -124,10 +124,13 @@ def uses_of(session: Session, card_id: int) -> list[JointCardUse]:
                                 .order_by(JointCardUse.id)))
 
 
-def due_for_expiry(session: Session, at: datetime, limit: int) -> list[JointCard]:
-    """Active cards past their expiry, locked; a concurrent run skips the rows this one holds."""
+def due_for_expiry(session: Session, at: datetime, limit: int, alliance_id: int | None = None) -> list[JointCard]:
+    """Active cards (of one alliance, or of all) past their expiry, locked; a concurrent run skips the rows this
+    one holds."""
     stmt = (select(JointCard).where(JointCard.status == "active", JointCard.expires_at <= at)
             .order_by(JointCard.id).limit(limit).with_for_update(skip_locked=True))
+    if alliance_id is not None:
+        stmt = stmt.where(JointCard.alliance_id == alliance_id)
     return list(session.scalars(stmt))
 
 
@@ -142,3 +145,10 @@ def cards_in_scope(session: Session, p: Principal, *, limit: int | None = None, 
     """The joint cards `p` may see (`list_cards` run), at most `limit`."""
     stmt = list_cards(p, **filters)
     return list(session.scalars(stmt.limit(limit) if limit is not None else stmt))
+
+
+def alliances_with_cards_due(session: Session, at: datetime) -> list[int]:
+    """The alliances with active cards past their expiry: where the expiry job has work."""
+    stmt = (select(JointCard.alliance_id).where(JointCard.status == "active", JointCard.expires_at <= at)
+            .distinct().order_by(JointCard.alliance_id))
+    return [int(a) for a in session.scalars(stmt)]

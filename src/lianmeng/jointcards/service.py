@@ -373,12 +373,13 @@ def refund(session: Session, actor: Principal, card_id: int, data: RefundIn) -> 
     return card_out(session, card)
 
 
-def expire_due(session: Session, at: datetime | None = None, limit: int = 1000) -> int:
+def expire_due(session: Session, at: datetime | None = None, limit: int = 1000,
+               alliance_id: int | None = None) -> int:
     """Expire cards past their carry-over: what is left goes to the product's expiry party (default: the
     seller). Safe to run twice or concurrently: cards are locked (others skip them) and each posts once."""
     now = at or clock.now()
     expired = 0
-    for card in repository.due_for_expiry(session, now, limit):
+    for card in repository.due_for_expiry(session, now, limit, alliance_id):
         product = session.get(JointProduct, card.product_id)
         assert product is not None
         left = _close(session, card)
@@ -390,3 +391,8 @@ def expire_due(session: Session, at: datetime | None = None, limit: int = 1000) 
         expired += left
     session.flush()
     return expired
+
+
+def alliances_due(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances with cards past their carry-over."""
+    return repository.alliances_with_cards_due(session, at or clock.now())

@@ -191,3 +191,17 @@ def memberships_in_scope(session: Session, p: Principal, **filters: Any) -> list
 def members_by_ids(session: Session, member_ids: set[int]) -> list[Member]:
     """These members (not scoped: the caller has already chosen records it may see)."""
     return list(session.scalars(select(Member).where(Member.id.in_(member_ids))))
+
+
+def unconfirmed_before(session: Session, before: datetime, alliance_id: int | None = None) -> list[int]:
+    """Ids of pending (unproved) members created before `before`, locked."""
+    stmt = select(Member.id).where(Member.status == PENDING, Member.created_at < before)
+    if alliance_id is not None:
+        stmt = stmt.where(Member.alliance_id == alliance_id)
+    return list(session.scalars(stmt.with_for_update()))
+
+
+def alliances_with_unconfirmed(session: Session, before: datetime) -> list[int]:
+    stmt = (select(Member.alliance_id).where(Member.status == PENDING, Member.created_at < before)
+            .distinct().order_by(Member.alliance_id))
+    return [int(a) for a in session.scalars(stmt)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,11 +116,11 @@ def phone_to_prove(session: Session, alliance_id: int, phone: str) -> Member:
     return member
 
 
-def purge_unconfirmed(session: Session, at: datetime | None = None) -> int:
-    """Forget phones nobody proved: pending rows older than `domain.UNCONFIRMED_HOURS`, with their codes."""
+def purge_unconfirmed(session: Session, at: datetime | None = None, alliance_id: int | None = None) -> int:
+    """Forget phones nobody proved: pending rows (of one alliance, or of all) older than
+    `domain.UNCONFIRMED_HOURS`, with their codes."""
     before = (at or clock.now()) - timedelta(hours=domain.UNCONFIRMED_HOURS)
-    stale = list(session.scalars(select(Member.id).where(Member.status == domain.PENDING,
-                                                         Member.created_at < before).with_for_update()))
+    stale = repository.unconfirmed_before(session, before, alliance_id)
     if not stale:
         return 0
     session.execute(delete(OneTimeCode).where(OneTimeCode.member_id.in_(stale)))
@@ -320,3 +320,9 @@ def list_filters(actor: Principal, *, merchant_id: int | None = None, tier: str 
     if among:
         kwargs["among"] = among
     return kwargs
+
+
+def alliances_with_unconfirmed(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances with unproved phones older than `domain.UNCONFIRMED_HOURS`."""
+    return repository.alliances_with_unconfirmed(
+        session, (at or clock.now()) - timedelta(hours=domain.UNCONFIRMED_HOURS))

@@ -198,14 +198,14 @@ def coupon_received(session: Session, member: Member, *, coupon_id: int, coupon_
                           {"coupon": coupon_name, "merchant": merchant or "联盟", "until": until})
 
 
-def warn_expiring_points(session: Session, at: datetime | None = None) -> int:
+def warn_expiring_points(session: Session, at: datetime | None = None, alliance_id: int | None = None) -> int:
     """The daily job: each member with points expiring within EXPIRY_NOTICE_DAYS hears once per expiry date (its
     Shanghai day), with the points left that day. Idempotent: a batch already messaged is skipped (and a
     concurrent run's insert of the same batch is refused by its unique key). Returns the messages queued."""
     start, end = domain.expiry_window(at or clock.now())
     batches: dict[tuple[int, str], int] = {}
     dates: dict[tuple[int, str], str] = {}
-    for _alliance_id, member_id, expires_at, left in points_repo.expiring_soon(session, start, end):
+    for _alliance_id, member_id, expires_at, left in points_repo.expiring_soon(session, start, end, alliance_id):
         day = clock.shanghai(expires_at).date()
         key = (member_id, domain.expiry_batch(day))
         batches[key] = batches.get(key, 0) + left
@@ -226,3 +226,9 @@ def warn_expiring_points(session: Session, at: datetime | None = None) -> int:
 
 def my_messages(session: Session, p: Principal) -> list[MemberMessage]:
     return repository.messages_of(session, _the_member(session, p).id)
+
+
+def expiry_notice_alliances(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice for the expiry notice: alliances with points expiring within the notice window."""
+    start, end = domain.expiry_window(at or clock.now())
+    return points_repo.alliances_with_grants_expiring(session, start, end)

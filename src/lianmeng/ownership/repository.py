@@ -153,8 +153,10 @@ def idle_rows(session: Session, merchant_id: int, cutoff: datetime) -> list[Memb
     return list(session.scalars(stmt))
 
 
-def merchants_with_owners(session: Session) -> list[int]:
+def merchants_with_owners(session: Session, alliance_id: int | None = None) -> list[int]:
     stmt = select(MemberOwner.merchant_id).distinct().order_by(MemberOwner.merchant_id)
+    if alliance_id is not None:
+        stmt = stmt.where(MemberOwner.alliance_id == alliance_id)
     return [int(m) for m in session.scalars(stmt)]
 
 
@@ -216,3 +218,8 @@ def staff_counts(session: Session, merchant_id: int) -> list[tuple[Staff, int]]:
     rows = session.execute(select(Staff, func.coalesce(owned.c.n, 0)).outerjoin(owned, owned.c.staff_id == Staff.id)
                            .where(Staff.merchant_id == merchant_id, Staff.role != "promoter").order_by(Staff.id))
     return [(staff, int(n)) for staff, n in rows]
+
+
+def alliances_with_owners(session: Session) -> list[int]:
+    stmt = select(MemberOwner.alliance_id).distinct().order_by(MemberOwner.alliance_id)
+    return [int(a) for a in session.scalars(stmt)]

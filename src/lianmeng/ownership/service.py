@@ -328,8 +328,18 @@ def staff_left(session: Session, staff: Staff, actor: Principal | None) -> int:
 # --- idle owners: the job ----------------------------------------------------------------------------------------
 
 
-def merchants_due(session: Session) -> list[int]:
-    return repository.merchants_with_owners(session)
+def merchants_due(session: Session, alliance_id: int | None = None) -> list[int]:
+    return repository.merchants_with_owners(session, alliance_id)
+
+
+def alliances_due(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances where some merchant has owned members (each is checked for idle ones)."""
+    return repository.alliances_with_owners(session)
+
+
+def return_idle_in_alliance(session: Session, alliance_id: int, at: datetime | None = None) -> int:
+    """`return_idle` for every merchant of the alliance with owned members, in the caller's unit of work."""
+    return sum(return_idle(session, merchant_id, at) for merchant_id in merchants_due(session, alliance_id))
 
 
 def return_idle(session: Session, merchant_id: int, at: datetime | None = None) -> int:

@@ -64,11 +64,14 @@ def draws_of_order(session: Session, order_id: int) -> list[PointsDraw]:
     return list(session.scalars(select(PointsDraw).where(PointsDraw.order_id == order_id).order_by(PointsDraw.id)))
 
 
-def expiring_for_update(session: Session, at: datetime, limit: int) -> list[PointsGrant]:
+def expiring_for_update(session: Session, at: datetime, limit: int,
+                        alliance_id: int | None = None) -> list[PointsGrant]:
     stmt = (
         select(PointsGrant).where(PointsGrant.expires_at <= at, PointsGrant.remaining > 0)
         .order_by(PointsGrant.id).limit(limit)
     )
+    if alliance_id is not None:
+        stmt = stmt.where(PointsGrant.alliance_id == alliance_id)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return list(session.scalars(stmt))
@@ -123,11 +126,27 @@ def grant_problems(session: Session, alliance_id: int | None = None) -> list[str
     return [f"member {m}: points differ from the remaining of their grants" for m in session.scalars(query)]
 
 
-def expiring_soon(session: Session, start: datetime, end: datetime) -> list[tuple[int, int, datetime, int]]:
-    """(alliance id, member id, expires_at, points left) of every grant with points left that expires in
-    [start, end): what the expiry notice announces (notifications.service.warn_expiring_points)."""
-    rows = session.execute(
-        select(PointsGrant.alliance_id, PointsGrant.member_id, PointsGrant.expires_at, PointsGrant.remaining)
-        .where(PointsGrant.expires_at >= start, PointsGrant.expires_at < end, PointsGrant.remaining > 0)
-        .order_by(PointsGrant.member_id, PointsGrant.expires_at))
+def expiring_soon(session: Session, start: datetime, end: datetime,
+                  alliance_id: int | None = None) -> list[tuple[int, int, datetime, int]]:
+    """(alliance id, member id, expires_at, points left) of every grant (of one alliance, or of all) with points
+    left that expires in [start, end): what the expiry notice announces (notifications.service.warn_expiring_points)."""
+    stmt = (select(PointsGrant.alliance_id, PointsGrant.member_id, PointsGrant.expires_at, PointsGrant.remaining)
+            .where(PointsGrant.expires_at >= start, PointsGrant.expires_at < end, PointsGrant.remaining > 0)
+            .order_by(PointsGrant.member_id, PointsGrant.expires_at))
+    if alliance_id is not None:
+        stmt = stmt.where(PointsGrant.alliance_id == alliance_id)
+    rows = session.execute(stmt)
     return [(a, m, e, int(r)) for a, m, e, r in rows]
+
+
+def alliances_with_grants_expiring(session: Session, start: datetime, end: datetime) -> list[int]:
+    """The alliances with grants that have points left and expire in [start, end)."""
+    stmt = select(PointsGrant.alliance_id).where(PointsGrant.expires_at >= start, PointsGrant.expires_at < end,
+                                                 PointsGrant.remaining > 0)
+    return [int(a) for a in session.scalars(stmt.distinct().order_by(PointsGrant.alliance_id))]
+
+
+def alliances_with_grants_expired(session: Session, at: datetime) -> list[int]:
+    """The alliances with grants past their expiry (at or before `at`) that still have points left."""
+    stmt = select(PointsGrant.alliance_id).where(PointsGrant.expires_at <= at, PointsGrant.remaining > 0)
+    return [int(a) for a in session.scalars(stmt.distinct().order_by(PointsGrant.alliance_id))]

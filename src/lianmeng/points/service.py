@@ -167,12 +167,13 @@ def claw_back_earned(
                 cause_id=refund_id)
 
 
-def expire_due(session: Session, at: datetime | None = None, limit: int = 1000) -> int:
+def expire_due(session: Session, at: datetime | None = None, limit: int = 1000,
+               alliance_id: int | None = None) -> int:
     """Expire what is left of grants past their expiry. Safe to run twice or concurrently: each grant is
     locked (others skip it) and its posting key names the grant and how much of it had expired before."""
     now = at or clock.now()
     expired = 0
-    for grant in repository.expiring_for_update(session, now, limit):
+    for grant in repository.expiring_for_update(session, now, limit, alliance_id):
         points = grant.remaining
         if points <= 0:
             continue
@@ -251,3 +252,8 @@ def member_points_of(session: Session, alliance_id: int, member_id: int, points_
                            places.get((posting.cause, posting.cause_id or 0)))
                for entry, posting in rows]
     return MemberPoints(balance, owed, value, expiring, history)
+
+
+def alliances_due(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances with grants past their expiry that still have points."""
+    return repository.alliances_with_grants_expired(session, at or clock.now())

@@ -145,16 +145,26 @@ def memberships_by_merchant(session: Session, member_ids: Sequence[int]) -> dict
     return counts
 
 
-def invitations_to_purge(session: Session, at: datetime) -> list[OverlapInvitation]:
-    """Invitations whose member index is still there although they are over: expired, or their prospect's
-    budget is spent."""
+def _over(at: datetime) -> Any:
     spent = (select(OverlapComputation.candidate_id).group_by(OverlapComputation.candidate_id)
              .having(func.count() >= QUERY_BUDGET))
-    return list(session.scalars(
-        select(OverlapInvitation).where(
-            OverlapInvitation.index_purged_at.is_(None),
-            or_(OverlapInvitation.expires_at <= at, OverlapInvitation.candidate_id.in_(spent)))
-        .order_by(OverlapInvitation.id).with_for_update(skip_locked=True)))
+    return and_(OverlapInvitation.index_purged_at.is_(None),
+                or_(OverlapInvitation.expires_at <= at, OverlapInvitation.candidate_id.in_(spent)))
+
+
+def invitations_to_purge(session: Session, at: datetime, alliance_id: int | None = None) -> list[OverlapInvitation]:
+    """Invitations (of one alliance, or of all) whose member index is still there although they are over:
+    expired, or their prospect's budget is spent."""
+    stmt = select(OverlapInvitation).where(_over(at))
+    if alliance_id is not None:
+        stmt = stmt.where(OverlapInvitation.alliance_id == alliance_id)
+    return list(session.scalars(stmt.order_by(OverlapInvitation.id).with_for_update(skip_locked=True)))
+
+
+def alliances_to_purge(session: Session, at: datetime) -> list[int]:
+    stmt = (select(OverlapInvitation.alliance_id).where(_over(at)).distinct()
+            .order_by(OverlapInvitation.alliance_id))
+    return [int(a) for a in session.scalars(stmt)]
 
 
 def delete_digests(session: Session, invitation_id: int) -> int:

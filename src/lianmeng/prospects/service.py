@@ -259,11 +259,11 @@ def figure(session: Session, candidate_id: int, viewer_merchant_id: int | None) 
 # --- purge ----------------------------------------------------------------------------------------------------
 
 
-def purge_expired(session: Session, at: datetime | None = None) -> int:
+def purge_expired(session: Session, at: datetime | None = None, alliance_id: int | None = None) -> int:
     """Delete the member index of every invitation that is over (expired, or its prospect's budget spent): the
     jobs run this every few minutes, so no index outlives its invitation's 23 hours by more than one run."""
     now = at or clock.now()
-    invitations = repository.invitations_to_purge(session, now)
+    invitations = repository.invitations_to_purge(session, now, alliance_id)
     for invitation in invitations:
         deleted = repository.delete_digests(session, invitation.id)
         invitation.index_purged_at = now
@@ -296,3 +296,8 @@ def describe(session: Session, invitations: list[OverlapInvitation]) -> list[Inv
 
 def budget_left_of(session: Session, candidate_id: int) -> int:
     return domain.budget_left(repository.computations_count(session, candidate_id))
+
+
+def alliances_to_purge(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances with invitations that are over but still have their member index."""
+    return repository.alliances_to_purge(session, at or clock.now())

@@ -108,19 +108,40 @@ def settle(session: Session, actor: Principal, alliance_id: int | None, period_t
     return run
 
 
-def settle_due(session: Session, at: datetime | None = None) -> int:
-    """The scheduled job: settle, in every alliance, the last closed month (and week, and quarter, where pairs are
-    bound to those cycles) if nobody has. Returns the statements built."""
+def _unsettled(session: Session, alliance_id: int, now: datetime) -> list[domain.Period]:
+    """The alliance's last closed month (and week, and quarter, where pairs are bound to those cycles) that nobody
+    has settled yet."""
+    due = []
+    for cycle in repository.bindings(session, alliance_id).cycles():
+        period = domain.last_closed(cycle, now - GRACE)
+        latest = repository.latest_run(session, alliance_id, cycle.value)
+        if latest is None or latest.ends_at < period.ends_at:
+            due.append(period)
+    return due
+
+
+def due_periods(session: Session, at: datetime | None = None) -> list[tuple[int, str]]:
+    """The jobs' choice: (alliance, the labels of its periods to settle, e.g. '2026-11' or '2026-11,2026-W48')."""
+    now = at or clock.now()
+    due = []
+    for alliance_id in session.scalars(select(Alliance.id).order_by(Alliance.id)).all():
+        periods = _unsettled(session, alliance_id, now)
+        if periods:
+            due.append((alliance_id, ",".join(p.label for p in periods)))
+    return due
+
+
+def settle_due(session: Session, at: datetime | None = None, alliance_id: int | None = None) -> int:
+    """The scheduled job: settle, in one alliance (or in every alliance), the last closed month (and week, and
+    quarter, where pairs are bound to those cycles) if nobody has. Returns the statements built."""
     now = at or clock.now()
     built = 0
-    for alliance_id in session.scalars(select(Alliance.id).order_by(Alliance.id)).all():
-        for cycle in repository.bindings(session, alliance_id).cycles():
-            period = domain.last_closed(cycle, now - GRACE)
-            latest = repository.latest_run(session, alliance_id, cycle.value)
-            if latest is not None and latest.ends_at >= period.ends_at:
-                continue
+    alliances = ([alliance_id] if alliance_id is not None
+                 else session.scalars(select(Alliance.id).order_by(Alliance.id)).all())
+    for alliance in alliances:
+        for period in _unsettled(session, alliance, now):
             try:
-                built += settle(session, SYSTEM, alliance_id, period.label, at=now).statements
+                built += settle(session, SYSTEM, alliance, period.label, at=now).statements
             except Conflict:  # another job run settled it first (it waited on the alliance lock): nothing to do
                 continue
     return built

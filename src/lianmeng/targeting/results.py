@@ -138,10 +138,10 @@ def is_due(results_at: datetime | None, window_end: datetime, now: datetime) -> 
     return results_at < window_end
 
 
-def due_offers(session: Session, at: datetime | None = None) -> list[int]:
+def due_offers(session: Session, at: datetime | None = None, alliance_id: int | None = None) -> list[int]:
     now = at or clock.now()
     due = []
-    for offer_id, scheduled_at, days, results_at, last_sent in repo.started_offers(session, now):
+    for offer_id, scheduled_at, days, results_at, last_sent in repo.started_offers(session, now, alliance_id):
         _, end = attribution.send_window(None, last_sent, scheduled_at, days)
         if is_due(results_at, end, now):
             due.append(offer_id)
@@ -217,3 +217,16 @@ def combined_results(session: Session, p: Principal, offer_ids: Sequence[int]) -
 
 def readable_offers(session: Session, p: Principal) -> list[TargetedOffer]:
     return repo.readable_offers(session, p)
+
+
+def due_alliances(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances with offers whose results are due for a recount."""
+    return repo.alliances_of_offers(session, due_offers(session, at))
+
+
+def refresh_alliance(session: Session, alliance_id: int, at: datetime | None = None) -> int:
+    """Recount every due offer of the alliance in the caller's unit of work; returns how many."""
+    offers = due_offers(session, at, alliance_id)
+    for offer_id in offers:
+        refresh_offer(session, offer_id, at)
+    return len(offers)

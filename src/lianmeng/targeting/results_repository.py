@@ -148,15 +148,25 @@ def nonzero_revenues(session: Session, offer_ids: Sequence[int]) -> dict[str, li
     return out
 
 
-def started_offers(session: Session, now: datetime) -> list[tuple[int, datetime, int, datetime | None,
-                                                                  datetime | None]]:
+def started_offers(session: Session, now: datetime, alliance_id: int | None = None,
+                   ) -> list[tuple[int, datetime, int, datetime | None, datetime | None]]:
     """(id, scheduled_at, attribution_days, results_at, last sent_at) of offers whose recipients were assigned and
     whose time has come: the candidates of the refresh job."""
     last_sent = (select(OfferRecipient.offer_id, func.max(OfferRecipient.sent_at).label("last"))
                  .group_by(OfferRecipient.offer_id).subquery())
     o = TargetedOffer
-    rows = session.execute(
-        select(o.id, o.scheduled_at, o.attribution_days, o.results_at, last_sent.c.last)
-        .join(last_sent, last_sent.c.offer_id == o.id)
-        .where(o.assigned_at.is_not(None), o.scheduled_at <= now).order_by(o.id))
+    stmt = (select(o.id, o.scheduled_at, o.attribution_days, o.results_at, last_sent.c.last)
+            .join(last_sent, last_sent.c.offer_id == o.id)
+            .where(o.assigned_at.is_not(None), o.scheduled_at <= now).order_by(o.id))
+    if alliance_id is not None:
+        stmt = stmt.where(o.alliance_id == alliance_id)
+    rows = session.execute(stmt)
     return [tuple(row) for row in rows]
+
+
+def alliances_of_offers(session: Session, offer_ids: list[int]) -> list[int]:
+    if not offer_ids:
+        return []
+    stmt = (select(TargetedOffer.alliance_id).where(TargetedOffer.id.in_(offer_ids)).distinct()
+            .order_by(TargetedOffer.alliance_id))
+    return [int(a) for a in session.scalars(stmt)]

@@ -54,22 +54,36 @@ class SendStep:
 
 
 def send_due(session: Session, at: datetime | None = None, batch: int = DEFAULT_BATCH,
-             senders: dict[str, Sender] | None = None) -> SendStep:
-    """One step of the send job (see the module). Nothing is done during quiet hours."""
+             senders: dict[str, Sender] | None = None, alliance_id: int | None = None) -> SendStep:
+    """One step of the send job (see the module), in one alliance or in all. Nothing is done during quiet hours."""
     now = at or clock.now()
     if domain.in_quiet_hours(now):
         return SendStep()
-    offer = session.scalars(
-        select(TargetedOffer)
-        .where(TargetedOffer.status == OfferStatus.SCHEDULED.value, TargetedOffer.assigned_at.is_(None),
-               TargetedOffer.scheduled_at <= now)
-        .order_by(TargetedOffer.id).limit(1).with_for_update(skip_locked=True)).first()
+    stmt = (select(TargetedOffer)
+            .where(TargetedOffer.status == OfferStatus.SCHEDULED.value, TargetedOffer.assigned_at.is_(None),
+                   TargetedOffer.scheduled_at <= now))
+    if alliance_id is not None:
+        stmt = stmt.where(TargetedOffer.alliance_id == alliance_id)
+    offer = session.scalars(stmt.order_by(TargetedOffer.id).limit(1).with_for_update(skip_locked=True)).first()
     if offer is not None:
         return SendStep(assigned=assign(session, offer, now) or 1)
-    step = send_batch(session, now, batch, senders or {})
+    step = send_batch(session, now, batch, senders or {}, alliance_id)
     if step.did_something:
         return step
-    return SendStep(finished=finish_done(session, now))
+    return SendStep(finished=finish_done(session, now, alliance_id))
+
+
+def alliances_sending(session: Session, at: datetime | None = None) -> list[int]:
+    """The jobs' choice: alliances with offers due to be assigned or being sent (none during quiet hours)."""
+    now = at or clock.now()
+    if domain.in_quiet_hours(now):
+        return []
+    stmt = (select(TargetedOffer.alliance_id)
+            .where(or_(TargetedOffer.status == OfferStatus.SENDING.value,
+                       (TargetedOffer.status == OfferStatus.SCHEDULED.value) & TargetedOffer.assigned_at.is_(None)
+                       & (TargetedOffer.scheduled_at <= now)))
+            .distinct().order_by(TargetedOffer.alliance_id))
+    return [int(a) for a in session.scalars(stmt)]
 
 
 def assign(session: Session, offer: TargetedOffer, at: datetime) -> int:
@@ -103,15 +117,17 @@ def assign(session: Session, offer: TargetedOffer, at: datetime) -> int:
     return len(rows)
 
 
-def finish_done(session: Session, at: datetime) -> int:
+def finish_done(session: Session, at: datetime, alliance_id: int | None = None) -> int:
     """Offers being sent with no recipient left pending (not even one waiting for a retry) are finished."""
     pending = exists().where(OfferRecipient.offer_id == TargetedOffer.id,
                              OfferRecipient.status == RecipientStatus.PENDING.value)
-    result = session.execute(
-        update(TargetedOffer)
-        .where(TargetedOffer.status == OfferStatus.SENDING.value, TargetedOffer.assigned_at.is_not(None), ~pending)
-        .values(status=OfferStatus.FINISHED.value, finished_at=at)
-        .execution_options(synchronize_session=False))
+    stmt = (update(TargetedOffer)
+            .where(TargetedOffer.status == OfferStatus.SENDING.value, TargetedOffer.assigned_at.is_not(None),
+                   ~pending))
+    if alliance_id is not None:
+        stmt = stmt.where(TargetedOffer.alliance_id == alliance_id)
+    result = session.execute(stmt.values(status=OfferStatus.FINISHED.value, finished_at=at)
+                             .execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -128,19 +144,21 @@ class _Row:
     phone_masked: str
 
 
-def send_batch(session: Session, at: datetime, batch: int, senders: dict[str, Sender]) -> SendStep:
+def send_batch(session: Session, at: datetime, batch: int, senders: dict[str, Sender],
+               alliance_id: int | None = None) -> SendStep:
     """Send up to `batch` pending recipients (treated and random arms) of offers being sent, due now."""
-    picked = session.execute(
-        select(OfferRecipient.id, OfferRecipient.offer_id, OfferRecipient.member_id, OfferRecipient.attempts,
-               Member.status, Member.consent_marketing, Member.offers_refused, Member.phone_enc,
-               Member.phone_masked)
-        .join(Member, Member.id == OfferRecipient.member_id)
-        .join(TargetedOffer, TargetedOffer.id == OfferRecipient.offer_id)
-        .where(OfferRecipient.status == RecipientStatus.PENDING.value,
-               TargetedOffer.status == OfferStatus.SENDING.value,
-               or_(OfferRecipient.next_attempt_at.is_(None), OfferRecipient.next_attempt_at <= at))
-        .order_by(OfferRecipient.id).limit(batch)
-        .with_for_update(of=OfferRecipient, skip_locked=True)).all()
+    stmt = (select(OfferRecipient.id, OfferRecipient.offer_id, OfferRecipient.member_id, OfferRecipient.attempts,
+                   Member.status, Member.consent_marketing, Member.offers_refused, Member.phone_enc,
+                   Member.phone_masked)
+            .join(Member, Member.id == OfferRecipient.member_id)
+            .join(TargetedOffer, TargetedOffer.id == OfferRecipient.offer_id)
+            .where(OfferRecipient.status == RecipientStatus.PENDING.value,
+                   TargetedOffer.status == OfferStatus.SENDING.value,
+                   or_(OfferRecipient.next_attempt_at.is_(None), OfferRecipient.next_attempt_at <= at)))
+    if alliance_id is not None:
+        stmt = stmt.where(OfferRecipient.alliance_id == alliance_id)
+    picked = session.execute(stmt.order_by(OfferRecipient.id).limit(batch)
+                             .with_for_update(of=OfferRecipient, skip_locked=True)).all()
     if not picked:
         return SendStep()
     rows = [_Row(*r) for r in picked]

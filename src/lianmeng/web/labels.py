@@ -22,6 +22,7 @@ from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.dedup import domain as dedup
 from lianmeng.dedup.schemas import VERDICT_LABELS as DEDUP_VERDICT_LABELS
 from lianmeng.distance import domain as distance
+from lianmeng.jobs import domain as jobs
 from lianmeng.jointcards.domain import JointProductStatus
 from lianmeng.kit.vocab import pairs
 from lianmeng.ledger.domain import AccountKind, PostingCause
@@ -172,6 +173,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "ownership_change": ownership.CHANGE_LABELS,
     "assign_basis": ownership.BASIS_LABELS,
     "dedup_kind": dedup.KIND_LABELS,
+    "job_kind": jobs.KIND_LABELS,
+    "job_outcome": jobs.OUTCOME_LABELS,
     "dedup_state": dedup.STATE_LABELS,
     "dedup_agreement": dedup.AGREEMENT_LABELS,
     "dedup_decision": dedup.DECISION_LABELS,

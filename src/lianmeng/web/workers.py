@@ -38,7 +38,8 @@ def serve_workers(database_url: str, host: str, port: int, workers: int, log_con
 
     os.environ["LIANMENG_DATABASE_URL"] = database_url  # the workers read their settings afresh
     os.environ["LIANMENG_RUN_JOBS"] = "false"  # the jobs run here, in the supervisor
-    interval = get_settings().jobs_interval_seconds
+    settings = get_settings()
+    interval = settings.jobs_interval_seconds if settings.jobs_in_process(database_url) else 0
     scheduler = Scheduler(database_url, interval)
     if interval:
         scheduler.start()

@@ -217,6 +217,7 @@ def build_scene(world: World, db_url: str) -> Scene:
     find_duplicates(s)
     add_merges(s)
     add_webhooks(s)
+    record_job_runs(s)
     return s
 
 
@@ -232,6 +233,17 @@ def add_webhooks(s: Scene) -> None:
     with unit_of_work(s.db_url) as session:
         webhooks.dispatch(session)
     s.ids["whd2"] = s.ok("a.admin2", "GET", f"/webhook-endpoints/{s.ids['wh2']}/deliveries")["items"][0]["id"]
+
+
+def record_job_runs(s: Scene) -> None:
+    """A run of each alliance in the jobs' record (GET /job-runs)."""
+    from lianmeng.jobs.models import JobRun
+
+    with unit_of_work(s.db_url) as session:
+        now = clock.now()
+        session.add_all([JobRun(alliance_id=s.ids[a], kind="member_values", period="scene", started_at=now,
+                                finished_at=now, outcome="ok", attempts=1, counts={"count": 1})
+                         for a in ("alpha", "beta")])
 
 
 def add_verification_details(s: Scene) -> None:
@@ -2023,6 +2035,13 @@ SWEEP.update({
     ("GET", "/ownership/history"): Case(
         attacks(*(Call(who, expect=200) for who in ("a.admin2", "a.staff2", "b.operator", "a.key2", "a.member1"))),
         owners(Call("a.staff1", expect=200), Call("a.admin1", expect=200), Call("a.operator", expect=200)),
+    ),
+})
+SWEEP.update({
+    ("GET", "/job-runs"): Case(
+        attacks(Call("b.operator", query={"alliance_id": "@alpha"}), Call("a.admin1", expect=403),
+                Call("a.staff1", expect=403), Call("a.key1", expect=403), Call("a.member1", expect=403)),
+        owners(Call("a.operator", expect=200), Call("platform", query={"alliance_id": "@alpha"}, expect=200)),
     ),
 })
 
