@@ -73,7 +73,7 @@ def test_each_alliance_kind_and_period_runs_once_through_the_worker(jobs: App, d
     assert session.scalars(select(SettlementRun.alliance_id)).all() == settled  # the month settled once
 
 
-def test_the_tick_is_scheduled_every_minute(db_url: str) -> None:
+def test_the_tick_is_scheduled_every_minute_and_webhooks_every_ten_seconds(db_url: str) -> None:
     app = queue.build_app(db_url)
     assert [(task.task.name, task.cron) for task in app.periodic_registry.periodic_tasks.values()] == [
-        (queue.TICK_TASK, "* * * * *")]
+        (queue.TICK_TASK, "* * * * *"), (queue.WEBHOOKS_TASK, "* * * * * */10")]

@@ -23,7 +23,7 @@ from lianmeng.db import Base, get_engine, pinned_session, unit_of_work
 from lianmeng.kit.errors import AppError
 from lianmeng.portability import service
 from tests.claiming import claim_by_phone
-from tests.conftest import World
+from tests.conftest import World, _wipe
 from tests.scenarios.test_monthly_settlement_story import call, january, on
 
 runner = CliRunner()
@@ -108,9 +108,9 @@ def table_counts(url: str) -> dict[str, int]:
 
 
 def empty(engine: Engine) -> None:
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
+    """Every table emptied as between tests (tests/conftest.py `_wipe`: append-only tables by TRUNCATE on
+    PostgreSQL, their trigger refuses DELETE)."""
+    _wipe(engine)
 
 
 def test_an_alliance_goes_there_and_back_row_for_row_and_the_other_stays(
