@@ -41,10 +41,10 @@ class OwnershipPeriod(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     start_change: Mapped[str] = mapped_column(String(20))
-    started_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_change: Mapped[str | None] = mapped_column(String(20))
-    ended_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ended_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     other_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # a merge's other member
 
 
@@ -60,4 +60,4 @@ class OwnershipSettings(Timestamps, Base):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     daily_claim_limit: Mapped[int] = mapped_column(Integer, default=20)
     idle_days: Mapped[int] = mapped_column(Integer, default=90)
-    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))

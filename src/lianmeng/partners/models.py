@@ -41,7 +41,7 @@ class Candidate(VerificationFields, Timestamps, Base):
     shares_deidentified_data: Mapped[bool | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default="watching", index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("partner_candidates.id"), index=True)  # merging
 
 
@@ -72,7 +72,7 @@ class MysteryVisit(Base):
     visited_on: Mapped[date] = mapped_column(Date)
     score: Mapped[int] = mapped_column(Integer)
     findings: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -88,7 +88,7 @@ class SincerityAnswer(Base):
     answer: Mapped[str] = mapped_column(String(20))  # yes|after_results|no ; vip_or_better|normal
     asked_by: Mapped[str] = mapped_column(String(60))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
 
 
 class ScoringWeights(Timestamps, Base):
@@ -107,4 +107,4 @@ class ScoringWeights(Timestamps, Base):
     service: Mapped[int] = mapped_column(Integer)
     sincerity: Mapped[int] = mapped_column(Integer)
     distance: Mapped[int] = mapped_column(Integer)
-    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))

@@ -21,7 +21,7 @@ class OverlapInvitation(Base):
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("partner_candidates.id"), index=True)
     inviter_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)  # None: operator
-    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     invited_by: Mapped[str] = mapped_column(String(80))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     salt_enc: Mapped[str] = mapped_column(String(200))

@@ -45,7 +45,7 @@ class MemberTag(Base):
     source: Mapped[str] = mapped_column(String(12))
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     note: Mapped[str] = mapped_column(String(200), default="")
     evidence: Mapped[int | None] = mapped_column(Integer)  # e.g. the number of orders the rule matched
     at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,91 @@
+"""Shard-ready schema (docs/scale.md): the platform-wide tables renamed `platform_…`; every tenant table carries
+`alliance_id`, backfilled from its parent rows.
+
+Revision ID: 0039
+Revises: 0034
+Create Date: 2026-12-07 19:00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+from sqlalchemy import inspect, text
+
+revision: str = '0039'
+down_revision: str | None = '0034'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+#: logins, their revoked tokens and notifications, the SMS outbox and idempotency keys: one of each for the platform
+PLATFORM_RENAMES = {
+    'users': 'platform_users',
+    'revoked_tokens': 'platform_revoked_tokens',
+    'idempotency_keys': 'platform_idempotency_keys',
+    'outbox_messages': 'platform_outbox_messages',
+    'notifications': 'platform_notifications',
+    'notification_opt_outs': 'platform_notification_opt_outs',
+}
+
+
+def _renamed(name: str, old: str, new: str) -> str:
+    """A constraint's or index's name under the naming convention (db.NAMING_CONVENTION), with the table renamed:
+    `ix_users_x`, `uq_users_x`, `pk_users`, `fk_users_x_merchants`, `fk_notifications_user_id_users`."""
+    for prefix in ('ix_', 'uq_', 'fk_', 'pk_', 'ck_'):
+        if name == f'{prefix}{old}':
+            return f'{prefix}{new}'
+        if name.startswith(f'{prefix}{old}_'):
+            name = f'{prefix}{new}_{name[len(prefix) + len(old) + 1:]}'
+            break
+    if name.startswith('fk_') and name.endswith(f'_{old}'):
+        name = name[: -len(old)] + new
+    return name
+
+
+def _rename_table(old: str, new: str) -> None:
+    op.rename_table(old, new)
+    bind = op.get_bind()
+    if bind.dialect.name == 'postgresql':
+        for table, name in bind.execute(text(
+                "SELECT c.conrelid::regclass::text, c.conname FROM pg_constraint c "
+                "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = current_schema()")).all():
+            if (fresh := _renamed(name, old, new)) != name:
+                op.execute(f'ALTER TABLE {table} RENAME CONSTRAINT {name} TO {fresh}')
+        for (name,) in bind.execute(text(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = :t"),
+                {'t': new}).all():
+            if (fresh := _renamed(name, old, new)) != name and name.startswith('ix_'):
+                op.execute(f'ALTER INDEX {name} RENAME TO {fresh}')
+        op.execute(f'ALTER SEQUENCE IF EXISTS {old}_id_seq RENAME TO {new}_id_seq')
+    else:  # SQLite rewrites the other tables' references itself; its indexes are renamed by being made again
+        for name, sql in bind.execute(text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :t AND sql IS NOT NULL"),
+                {'t': new}).all():
+            if (fresh := _renamed(name, old, new)) != name:
+                op.execute(f'DROP INDEX {name}')
+                op.execute(sql.replace(f'INDEX {name} ON', f'INDEX {fresh} ON', 1))
+        uniques = [(u['name'], u['column_names']) for u in inspect(bind).get_unique_constraints(new)
+                   if u['name'] and _renamed(u['name'], old, new) != u['name']]
+        if uniques:
+            with op.batch_alter_table(new) as batch:
+                for name, columns in uniques:
+                    batch.drop_constraint(name, type_='unique')
+                    batch.create_unique_constraint(_renamed(name, old, new), columns)
+
+
+def _defer_foreign_keys() -> None:
+    """SQLite: a table rebuilt by batch mode is dropped while other tables' rows still point at it; the foreign keys
+    are checked at commit instead, when the rebuilt table is back under its name."""
+    if op.get_bind().dialect.name == 'sqlite':
+        op.execute('PRAGMA defer_foreign_keys = ON')
+
+
+def upgrade() -> None:
+    _defer_foreign_keys()
+    for old, new in PLATFORM_RENAMES.items():
+        _rename_table(old, new)
+
+
+def downgrade() -> None:
+    _defer_foreign_keys()
+    for old, new in PLATFORM_RENAMES.items():
+        _rename_table(new, old)
