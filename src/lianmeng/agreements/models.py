@@ -43,6 +43,7 @@ class AgreementEvent(Base):
     __tablename__ = "agreement_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(20))

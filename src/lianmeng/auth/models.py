@@ -32,6 +32,7 @@ class ApiKey(Timestamps, Base):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     prefix: Mapped[str] = mapped_column(String(24), unique=True)
@@ -45,6 +46,7 @@ class OneTimeCode(Base):
     __tablename__ = "one_time_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -508,7 +508,7 @@ def _use(session: Session, actor: Principal, coupon: Coupon, merchant: Merchant,
         details={"template": template.name, "kind": template.kind},
     )
     session.add(redemption)
-    members_service.join_on_arrival(session, coupon.member_id, merchant.id)
+    members_service.join_on_arrival(session, coupon.member_id, merchant.id, alliance_id=merchant.alliance_id)
     session.flush()
     for told in partner_recipients(merchant.id, template.owner_merchant_id, coupon.referrer_merchant_id):
         notifications.notify_staff(session, StaffKind.COUPON_REDEEMED_AT_PARTNER, alliance_id=coupon.alliance_id,

@@ -62,6 +62,7 @@ class MemberMessageOptOut(Base):
     __table_args__ = (UniqueConstraint("member_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

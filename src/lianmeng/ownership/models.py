@@ -57,6 +57,7 @@ class OwnershipSettings(Timestamps, Base):
                       CheckConstraint("idle_days >= 1", name="idle_days_positive"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     daily_claim_limit: Mapped[int] = mapped_column(Integer, default=20)
     idle_days: Mapped[int] = mapped_column(Integer, default=90)

@@ -53,6 +53,7 @@ class CandidateStore(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     candidate_id: Mapped[int] = mapped_column(ForeignKey("partner_candidates.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(300), default="")
@@ -67,6 +68,7 @@ class MysteryVisit(Base):
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_1_to_5"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     candidate_id: Mapped[int] = mapped_column(ForeignKey("partner_candidates.id"), index=True)
     visitor: Mapped[str] = mapped_column(String(60))
     visited_on: Mapped[date] = mapped_column(Date)
@@ -83,6 +85,7 @@ class SincerityAnswer(Base):
     __tablename__ = "partner_sincerity_answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     candidate_id: Mapped[int] = mapped_column(ForeignKey("partner_candidates.id"), index=True)
     question: Mapped[str] = mapped_column(String(20))  # joint_fund | referred_service
     answer: Mapped[str] = mapped_column(String(20))  # yes|after_results|no ; vip_or_better|normal

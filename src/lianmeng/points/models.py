@@ -15,6 +15,7 @@ class PointsRule(Timestamps, Base):
     __tablename__ = "points_rules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), unique=True)
     points_per_yuan: Mapped[int] = mapped_column(Integer, default=1)
     min_order_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -49,6 +50,7 @@ class PointsDraw(Base):
     __tablename__ = "points_draws"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     grant_id: Mapped[int] = mapped_column(ForeignKey("points_grants.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))

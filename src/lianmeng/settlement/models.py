@@ -59,6 +59,7 @@ class StatementLine(Base):
     __tablename__ = "settlement_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("settlement_statements.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     kind: Mapped[str] = mapped_column(String(30))
@@ -82,6 +83,7 @@ class StatementEvent(Base):
     __tablename__ = "settlement_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("settlement_statements.id"), index=True)
     action: Mapped[str] = mapped_column(String(12))
     side: Mapped[str] = mapped_column(String(10))

@@ -8,6 +8,7 @@ Create Date: 2026-12-07 19:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 from sqlalchemy import inspect, text
 
@@ -25,6 +26,58 @@ PLATFORM_RENAMES = {
     'notifications': 'platform_notifications',
     'notification_opt_outs': 'platform_notification_opt_outs',
 }
+
+
+#: tenant tables that lacked `alliance_id`, in backfill order: (table, parent table, column pointing at the parent)
+TENANT_PARENTS = [
+    ('stores', 'merchants', 'merchant_id'),
+    ('staff', 'merchants', 'merchant_id'),
+    ('api_keys', 'merchants', 'merchant_id'),
+    ('ownership_settings', 'merchants', 'merchant_id'),
+    ('points_rules', 'merchants', 'merchant_id'),
+    ('memberships', 'members', 'member_id'),
+    ('one_time_codes', 'members', 'member_id'),
+    ('member_message_opt_outs', 'members', 'member_id'),
+    ('agreement_events', 'agreements', 'agreement_id'),
+    ('campaign_costs', 'campaigns', 'campaign_id'),
+    ('campaign_coupons', 'campaigns', 'campaign_id'),
+    ('campaign_gift_packages', 'campaigns', 'campaign_id'),
+    ('campaign_merchants', 'campaigns', 'campaign_id'),
+    ('campaign_registrations', 'campaigns', 'campaign_id'),
+    ('joint_card_tiers', 'joint_card_products', 'product_id'),
+    ('joint_card_components', 'joint_card_tiers', 'tier_id'),
+    ('joint_card_items', 'joint_cards', 'card_id'),
+    ('ledger_entries', 'ledger_postings', 'posting_id'),
+    ('member_merge_events', 'member_merges', 'merge_id'),
+    ('place_merge_events', 'place_merges', 'merge_id'),
+    ('partner_candidate_stores', 'partner_candidates', 'candidate_id'),
+    ('partner_mystery_visits', 'partner_candidates', 'candidate_id'),
+    ('partner_sincerity_answers', 'partner_candidates', 'candidate_id'),
+    ('points_draws', 'points_grants', 'grant_id'),
+    ('prospect_member_digests', 'prospect_invitations', 'invitation_id'),
+    ('prospect_overlap_cells', 'prospect_computations', 'computation_id'),
+    ('settlement_events', 'settlement_statements', 'statement_id'),
+    ('settlement_lines', 'settlement_statements', 'statement_id'),
+]
+
+
+def _add_alliance_ids() -> None:
+    """Each table's `alliance_id` is its parent's, by a correlated subquery (the same SQL on SQLite and
+    PostgreSQL); then NOT NULL and a foreign key to alliances."""
+    for table, parent, column in TENANT_PARENTS:
+        op.add_column(table, sa.Column('alliance_id', sa.Integer(), nullable=True))
+        op.execute(f'UPDATE {table} SET alliance_id = '
+                   f'(SELECT p.alliance_id FROM {parent} p WHERE p.id = {table}.{column})')
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column('alliance_id', existing_type=sa.Integer(), nullable=False)
+            batch.create_foreign_key(f'fk_{table}_alliance_id_alliances', 'alliances', ['alliance_id'], ['id'])
+
+
+def _drop_alliance_ids() -> None:
+    for table, _parent, _column in reversed(TENANT_PARENTS):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(f'fk_{table}_alliance_id_alliances', type_='foreignkey')
+            batch.drop_column('alliance_id')
 
 
 def _renamed(name: str, old: str, new: str) -> str:
@@ -83,9 +136,11 @@ def upgrade() -> None:
     _defer_foreign_keys()
     for old, new in PLATFORM_RENAMES.items():
         _rename_table(old, new)
+    _add_alliance_ids()
 
 
 def downgrade() -> None:
     _defer_foreign_keys()
+    _drop_alliance_ids()
     for old, new in PLATFORM_RENAMES.items():
         _rename_table(new, old)
