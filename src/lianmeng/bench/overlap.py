@@ -290,7 +290,7 @@ def churn(engine: Engine, alliance_id: int, config: OverlapConfig) -> int:
             "INSERT INTO memberships (alliance_id, member_id, merchant_id, tier, joined_at, created_at, updated_at) "
             "SELECT DISTINCT :a, 1 + floor(random() * :m)::int, 1 + floor(random() * :n)::int, 'standard', now(), "
             "now(), now() FROM generate_series(1, CAST(:w AS integer)) "
-            "ON CONFLICT (member_id, merchant_id) DO NOTHING"),
+            "ON CONFLICT (member_id, merchant_id, alliance_id) DO NOTHING"),
             {"a": alliance_id, "m": config.members, "n": config.merchants, "w": wanted}).rowcount
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE memberships"))

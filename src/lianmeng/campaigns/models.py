@@ -31,7 +31,7 @@ class CampaignMerchant(Base):
 
     __tablename__ = "campaign_merchants"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "merchant_id"),
+        UniqueConstraint("campaign_id", "merchant_id", "alliance_id"),
         CheckConstraint("contribution_fen > 0", name="contribution_positive"),
     )
 
@@ -64,7 +64,7 @@ class CampaignRegistration(Base):
     """A member registered for the campaign (报名), and checked in (签到) at a participating merchant."""
 
     __tablename__ = "campaign_registrations"
-    __table_args__ = (UniqueConstraint("campaign_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("campaign_id", "member_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
@@ -94,7 +94,7 @@ class CampaignCoupon(Base):
     """A coupon handed out in a gift package: a redemption of it is an arrival through the campaign."""
 
     __tablename__ = "campaign_coupons"
-    __table_args__ = (UniqueConstraint("coupon_id"),)
+    __table_args__ = (UniqueConstraint("coupon_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))

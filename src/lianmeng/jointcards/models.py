@@ -61,7 +61,7 @@ class JointCard(Base):
     """One sold card, held by a member. The money sits with the seller as a liability until consumed."""
 
     __tablename__ = "joint_cards"
-    __table_args__ = (UniqueConstraint("seller_merchant_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("seller_merchant_id", "external_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
@@ -84,7 +84,7 @@ class JointCardItem(Base):
     """A component on a card: units left to consume."""
 
     __tablename__ = "joint_card_items"
-    __table_args__ = (UniqueConstraint("card_id", "component_id"),
+    __table_args__ = (UniqueConstraint("card_id", "component_id", "alliance_id"),
                       CheckConstraint("units_left >= 0 AND units_left <= units", name="units_left_valid"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -47,7 +47,7 @@ class Membership(Timestamps, Base):
     """A member's own membership at one merchant (its tier/level there)."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("member_id", "merchant_id"),)
+    __table_args__ = (UniqueConstraint("member_id", "merchant_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))

@@ -44,7 +44,7 @@ class MemberMessage(Base):
     is the outbox."""
 
     __tablename__ = "member_messages"
-    __table_args__ = (UniqueConstraint("member_id", "kind", "batch"),)
+    __table_args__ = (UniqueConstraint("member_id", "kind", "batch", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
@@ -59,7 +59,7 @@ class MemberMessageOptOut(Base):
     """A member turned a message kind off."""
 
     __tablename__ = "member_message_opt_outs"
-    __table_args__ = (UniqueConstraint("member_id", "kind"),)
+    __table_args__ = (UniqueConstraint("member_id", "kind", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))

@@ -14,7 +14,8 @@ class MemberOwner(Base):
     one owner: the second insert fails."""
 
     __tablename__ = "member_owners"
-    __table_args__ = (UniqueConstraint("merchant_id", "member_id"), Index("ix_member_owners_staff", "staff_id"))
+    __table_args__ = (UniqueConstraint("merchant_id", "member_id", "alliance_id"),
+                      Index("ix_member_owners_staff", "staff_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
@@ -52,7 +53,7 @@ class OwnershipSettings(Timestamps, Base):
     """A merchant's pool terms. No row: the defaults (ownership.domain)."""
 
     __tablename__ = "ownership_settings"
-    __table_args__ = (UniqueConstraint("merchant_id"),
+    __table_args__ = (UniqueConstraint("merchant_id", "alliance_id"),
                       CheckConstraint("daily_claim_limit >= 1", name="claim_limit_positive"),
                       CheckConstraint("idle_days >= 1", name="idle_days_positive"))
 

@@ -34,7 +34,7 @@ class Statement(Base):
     """A merchant's statement (对账单) for a period: its lines are append-only; the status moves by events."""
 
     __tablename__ = "settlement_statements"
-    __table_args__ = (UniqueConstraint("run_id", "merchant_id"),)
+    __table_args__ = (UniqueConstraint("run_id", "merchant_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)

@@ -34,7 +34,7 @@ class MemberTag(Base):
 
     __tablename__ = "member_tags"
     __table_args__ = (
-        UniqueConstraint("member_id", "tag_id", "source", "merchant_id"),
+        UniqueConstraint("member_id", "tag_id", "source", "merchant_id", "alliance_id"),
         Index("ix_member_tags_tag", "tag_id", "member_id"),
     )
 

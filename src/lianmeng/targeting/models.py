@@ -16,7 +16,7 @@ class TargetedOffer(Timestamps, Base):
     members. Results are recomputed by a job and kept in `results` (with results_at, their freshness)."""
 
     __tablename__ = "targeted_offers"
-    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key"),)
+    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
@@ -49,7 +49,7 @@ class OfferRecipient(Base):
 
     __tablename__ = "offer_recipients"
     __table_args__ = (
-        UniqueConstraint("offer_id", "member_id"),
+        UniqueConstraint("offer_id", "member_id", "alliance_id"),
         Index("ix_offer_recipients_contact", "alliance_id", "member_id", "sent_at"),
         Index("ix_offer_recipients_due", "offer_id", "status", "next_attempt_at"),
     )

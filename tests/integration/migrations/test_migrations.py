@@ -10,12 +10,14 @@ from uuid import uuid4
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from lianmeng import migrate
 from lianmeng.db import Base, get_engine
 from tests.conftest import DATABASE_URL, IS_POSTGRES
+from tests.integration.migrations.seeding import SEEDED_ALLIANCE, alliance_ids, empty_every_table, seed_one_row_each
 
 
 @pytest.fixture
@@ -38,10 +40,23 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+SHARD_READY = "0039"
+
+
 def test_upgrade_matches_the_models_and_downgrade_empties(empty_database: str) -> None:
+    """On the way, the shard-ready migration meets a row in every table and gives each its parent's alliance."""
+    shard_ready = ScriptDirectory.from_config(migrate.alembic_config(empty_database)).get_revision(SHARD_READY)
+    assert shard_ready is not None and isinstance(shard_ready.down_revision, str)
+    migrate.upgrade(empty_database, shard_ready.down_revision)
+    engine = get_engine(empty_database)
+    seed_one_row_each(engine)
     migrate.upgrade(empty_database)
     assert migrate.current_revision(empty_database) == migrate.head_revision(empty_database)
-    engine = get_engine(empty_database)
+    backfilled = {table for table, _parent, _column in shard_ready.module.TENANT_PARENTS}
+    held = alliance_ids(engine)
+    assert {table: held.get(table) for table in backfilled} == {table: {SEEDED_ALLIANCE} for table in backfilled}
+    assert all(ids <= {SEEDED_ALLIANCE} for ids in held.values()), held
+    empty_every_table(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diff == []

@@ -80,6 +80,42 @@ def _drop_alliance_ids() -> None:
             batch.drop_column('alliance_id')
 
 
+#: unique keys of tenant tables, widened with `alliance_id` (last, so that lookups by the leading columns keep using
+#: the index): Citus enforces a unique key only when it holds the distribution column
+WIDENED_UNIQUES = [
+    ('campaign_merchants', ('campaign_id', 'merchant_id')),
+    ('campaign_registrations', ('campaign_id', 'member_id')),
+    ('campaign_coupons', ('coupon_id',)),
+    ('coupon_redemptions', ('coupon_id', 'use_no')),
+    ('coupon_redemptions', ('order_id',)),
+    ('joint_cards', ('seller_merchant_id', 'external_id')),
+    ('joint_card_items', ('card_id', 'component_id')),
+    ('member_messages', ('member_id', 'kind', 'batch')),
+    ('member_message_opt_outs', ('member_id', 'kind')),
+    ('member_owners', ('merchant_id', 'member_id')),
+    ('ownership_settings', ('merchant_id',)),
+    ('member_tags', ('member_id', 'tag_id', 'source', 'merchant_id')),
+    ('memberships', ('member_id', 'merchant_id')),
+    ('targeted_offers', ('merchant_id', 'idempotency_key')),
+    ('offer_recipients', ('offer_id', 'member_id')),
+    ('orders', ('merchant_id', 'external_id')),
+    ('refunds', ('order_id', 'external_id')),
+    ('top_ups', ('merchant_id', 'external_id')),
+    ('points_rules', ('merchant_id',)),
+    ('referral_feedback', ('redemption_id',)),
+    ('settlement_statements', ('run_id', 'merchant_id')),
+]
+
+
+def _swap_uniques(widen: bool) -> None:
+    for table, columns in WIDENED_UNIQUES:
+        narrow, wide = list(columns), [*columns, 'alliance_id']
+        old, new = (narrow, wide) if widen else (wide, narrow)
+        with op.batch_alter_table(table) as batch:
+            batch.drop_constraint(f"uq_{table}_{'_'.join(old)}", type_='unique')
+            batch.create_unique_constraint(f"uq_{table}_{'_'.join(new)}", new)
+
+
 def _renamed(name: str, old: str, new: str) -> str:
     """A constraint's or index's name under the naming convention (db.NAMING_CONVENTION), with the table renamed:
     `ix_users_x`, `uq_users_x`, `pk_users`, `fk_users_x_merchants`, `fk_notifications_user_id_users`."""
@@ -125,22 +161,15 @@ def _rename_table(old: str, new: str) -> None:
                     batch.create_unique_constraint(_renamed(name, old, new), columns)
 
 
-def _defer_foreign_keys() -> None:
-    """SQLite: a table rebuilt by batch mode is dropped while other tables' rows still point at it; the foreign keys
-    are checked at commit instead, when the rebuilt table is back under its name."""
-    if op.get_bind().dialect.name == 'sqlite':
-        op.execute('PRAGMA defer_foreign_keys = ON')
-
-
 def upgrade() -> None:
-    _defer_foreign_keys()
     for old, new in PLATFORM_RENAMES.items():
         _rename_table(old, new)
     _add_alliance_ids()
+    _swap_uniques(widen=True)
 
 
 def downgrade() -> None:
-    _defer_foreign_keys()
+    _swap_uniques(widen=False)
     _drop_alliance_ids()
     for old, new in PLATFORM_RENAMES.items():
         _rename_table(new, old)
