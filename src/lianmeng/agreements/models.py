@@ -43,12 +43,13 @@ class AgreementEvent(Base):
     __tablename__ = "agreement_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(80))
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     actor_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(String(500), default="")

@@ -63,6 +63,7 @@ def _record(
 ) -> None:
     session.add(
         AgreementEvent(
+            alliance_id=agreement.alliance_id,
             agreement_id=agreement.id, action=action, from_status=from_status, to_status=agreement.status,
             actor=actor.label or f"{actor.kind}:{actor.id}", actor_user_id=actor.id if actor.kind == "user" else None,
             actor_merchant_id=actor.merchant_id, changes=changes or {}, note=note, at=clock.now(),

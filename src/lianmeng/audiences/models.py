@@ -20,7 +20,7 @@ class Audience(Timestamps, Base):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     last_count: Mapped[int] = mapped_column(Integer, default=0)
     last_counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     archived: Mapped[bool] = mapped_column(default=False)

@@ -11,7 +11,7 @@ from lianmeng.db import Base, Timestamps, UTCDateTime
 class User(Timestamps, Base):
     """A login for the operator, a merchant admin or store staff. Scope comes from alliance/merchant/staff."""
 
-    __tablename__ = "users"
+    __tablename__ = "platform_users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(60), unique=True)
@@ -32,11 +32,12 @@ class ApiKey(Timestamps, Base):
     __tablename__ = "api_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     prefix: Mapped[str] = mapped_column(String(24), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
-    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -45,6 +46,7 @@ class OneTimeCode(Base):
     __tablename__ = "one_time_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -58,7 +60,7 @@ class OutboxMessage(Base):
     """Messages waiting for a real SMS gateway. The recipient is stored encrypted, shown masked. A one-time
     code stays in the body only until the message is delivered or its code expires; then the body is redacted."""
 
-    __tablename__ = "outbox_messages"
+    __tablename__ = "platform_outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20), default="sms")
@@ -73,7 +75,7 @@ class OutboxMessage(Base):
 class RevokedToken(Base):
     """A bearer token ended before its time (logout). Kept until the token would have expired anyway."""
 
-    __tablename__ = "revoked_tokens"
+    __tablename__ = "platform_revoked_tokens"
 
     jti: Mapped[str] = mapped_column(String(32), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -313,7 +313,7 @@ def create_api_key(session: Session, actor: Principal, merchant_id: int, name: s
     policy.require_manages(actor, merchant.id)
     full, prefix, digest = new_api_key()
     key = ApiKey(
-        merchant_id=merchant.id, name=name, prefix=prefix, secret_hash=digest,
+        alliance_id=merchant.alliance_id, merchant_id=merchant.id, name=name, prefix=prefix, secret_hash=digest,
         created_by_user_id=actor.id if actor.kind == "user" else None,
     )
     session.add(key)
@@ -378,6 +378,7 @@ def request_code(session: Session, alliance_id: int, phone: str) -> None:
     code = new_one_time_code()
     session.add(
         OneTimeCode(
+            alliance_id=member.alliance_id,
             member_id=member.id, code_hash=_code_hash(member.id, code), attempts=0, created_at=now,
             expires_at=now + timedelta(minutes=get_settings().otp_minutes),
         )

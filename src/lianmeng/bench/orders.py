@@ -331,7 +331,7 @@ def create_fixture(factory: sessionmaker[Session], config: BenchConfig) -> Fixtu
             for w, place in enumerate(places)
         ]
         shared = [members[: len(members) * config.shared_pct // 100] for members in own]
-        _add_memberships(session, places, own, shared)
+        _add_memberships(session, alliance.id, places, own, shared)
         ring = config.workers > 1
         if ring:
             _add_agreements(session, alliance.id, places)
@@ -352,11 +352,13 @@ def _add_merchant(session: Session, alliance_id: int, worker: int) -> tuple[int,
                         years_in_business=3, status="active", contact_name="bench", description="bench")
     session.add(merchant)
     session.flush()
-    store = Store(merchant_id=merchant.id, name=f"压测门店 {worker + 1}", address="深南大道 1 号",
+    store = Store(alliance_id=merchant.alliance_id,
+                  merchant_id=merchant.id, name=f"压测门店 {worker + 1}", address="深南大道 1 号",
                   district="福田区", latitude=22.54, longitude=114.05, active=True)
     session.add(store)
     session.flush()
-    staff = Staff(merchant_id=merchant.id, store_id=store.id, name=f"导购 {worker + 1}", role="shopping_guide",
+    staff = Staff(alliance_id=merchant.alliance_id,
+                  merchant_id=merchant.id, store_id=store.id, name=f"导购 {worker + 1}", role="shopping_guide",
                   active=True)
     session.add(staff)
     session.flush()
@@ -407,13 +409,14 @@ def _free_card_numbers(session: Session, count: int) -> list[str]:
     return sorted(cards)
 
 
-def _add_memberships(session: Session, places: list[tuple[int, int, int]], own: list[list[int]],
+def _add_memberships(session: Session, alliance_id: int, places: list[tuple[int, int, int]], own: list[list[int]],
                      shared: list[list[int]]) -> None:
     now = clock.now()
     pairs = [(member, place[0]) for place, members in zip(places, own, strict=True) for member in members]
     if len(places) > 1:
         pairs += [(member, places[(w + 1) % len(places)][0]) for w, members in enumerate(shared) for member in members]
-    rows = [{"member_id": member, "merchant_id": merchant, "tier": "standard", "joined_at": now, "created_at": now,
+    rows = [{"alliance_id": alliance_id,
+             "member_id": member, "merchant_id": merchant, "tier": "standard", "joined_at": now, "created_at": now,
              "updated_at": now} for member, merchant in pairs]
     for start in range(0, len(rows), 1000):
         session.execute(insert(Membership), rows[start : start + 1000])

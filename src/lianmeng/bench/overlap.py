@@ -185,7 +185,7 @@ def run_overlap_bench(config: OverlapConfig, listener: Listener | None = None) -
         for rep in range(config.repeat):
             if rep:
                 listener.phase(f"新会员关系 churn {rep + 1}/{config.repeat}")
-                added += churn(engine, config)
+                added += churn(engine, alliance_id, config)
             listener.phase(f"基线 baseline {rep + 1}/{config.repeat}")
             baseline.append(time_baseline(engine, alliance_id))
             listener.phase(f"重算 ours {rep + 1}/{config.repeat}")
@@ -239,7 +239,7 @@ def generate(engine: Engine, factory: sessionmaker[Session], config: OverlapConf
             hi = min(lo + CHUNK_MEMBERS - 1, config.members)
             with engine.begin() as conn:
                 _members(conn, alliance_id, lo, hi)
-                _memberships(conn, config, lo, hi)
+                _memberships(conn, alliance_id, config, lo, hi)
             listener.tick(hi, f"{hi:,} members")
     listener.phase("VACUUM ANALYZE")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -261,7 +261,7 @@ def _members(conn: Any, alliance_id: int, lo: int, hi: int) -> None:
         {"a": alliance_id, "lo": lo, "hi": hi})
 
 
-def _memberships(conn: Any, config: OverlapConfig, lo: int, hi: int) -> None:
+def _memberships(conn: Any, alliance_id: int, config: OverlapConfig, lo: int, hi: int) -> None:
     """Member m holds q (+1 for the first r members) memberships, q, r = divmod(links, members). The first at a
     home merchant (skewed: floor(N · u²)), each next one a step of 1..S further round the ring (S chosen so that
     the steps of one member never come full circle: its merchants are distinct), steps skewed towards 1 (u³)."""
@@ -269,17 +269,17 @@ def _memberships(conn: Any, config: OverlapConfig, lo: int, hi: int) -> None:
     n = config.merchants
     span = max(1, (n - 1) // max(1, config.most_per_member - 1))
     conn.execute(text(
-        "INSERT INTO memberships (id, member_id, merchant_id, tier, joined_at, created_at, updated_at) "
-        "SELECT (m - 1) * :q + LEAST(m - 1, :r) + j + 1, m, "
+        "INSERT INTO memberships (id, alliance_id, member_id, merchant_id, tier, joined_at, created_at, updated_at) "
+        "SELECT (m - 1) * :q + LEAST(m - 1, :r) + j + 1, :a, m, "
         "  ((home + sum(step) OVER (PARTITION BY m ORDER BY j)) % :n) + 1, 'standard', now(), now(), now() "
         "FROM (SELECT m, j, home, CASE WHEN j = 0 THEN 0 ELSE 1 + floor(power(random(), 3) * :span)::int END AS step "
         "  FROM (SELECT m, floor(power(random(), 2) * :n)::int AS home, :q + CASE WHEN m <= :r THEN 1 ELSE 0 END AS c"
         "        FROM generate_series(CAST(:lo AS integer), CAST(:hi AS integer)) m) members"
         "  CROSS JOIN LATERAL generate_series(0, c - 1) j) links"),
-        {"q": q, "r": r, "n": n, "span": span, "lo": lo, "hi": hi})
+        {"a": alliance_id, "q": q, "r": r, "n": n, "span": span, "lo": lo, "hi": hi})
 
 
-def churn(engine: Engine, config: OverlapConfig) -> int:
+def churn(engine: Engine, alliance_id: int, config: OverlapConfig) -> int:
     """What happens between two recounts: `churn_pct` % of the links again as new memberships of random members
     at random merchants (pairs already held are skipped). Returns how many were added."""
     wanted = int(config.links * config.churn_pct / 100)
@@ -287,11 +287,11 @@ def churn(engine: Engine, config: OverlapConfig) -> int:
         return 0
     with engine.begin() as conn:
         added = conn.execute(text(
-            "INSERT INTO memberships (member_id, merchant_id, tier, joined_at, created_at, updated_at) "
-            "SELECT DISTINCT 1 + floor(random() * :m)::int, 1 + floor(random() * :n)::int, 'standard', now(), "
+            "INSERT INTO memberships (alliance_id, member_id, merchant_id, tier, joined_at, created_at, updated_at) "
+            "SELECT DISTINCT :a, 1 + floor(random() * :m)::int, 1 + floor(random() * :n)::int, 'standard', now(), "
             "now(), now() FROM generate_series(1, CAST(:w AS integer)) "
-            "ON CONFLICT (member_id, merchant_id) DO NOTHING"),
-            {"m": config.members, "n": config.merchants, "w": wanted}).rowcount
+            "ON CONFLICT (member_id, merchant_id, alliance_id) DO NOTHING"),
+            {"a": alliance_id, "m": config.members, "n": config.merchants, "w": wanted}).rowcount
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE memberships"))
     return int(added or 0)

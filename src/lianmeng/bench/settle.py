@@ -414,9 +414,9 @@ def _postings(conn: Connection, alliance_id: int, merchants: int, period: Period
         f" p AS MATERIALIZED ({_legs_sql(merchants)}),"
         " ins AS (INSERT INTO ledger_postings (id, alliance_id, idempotency_key, cause, cause_id, memo, created_at,"
         "  occurred_at) SELECT id, :a, 'bench:' || id, cause, id, '', at, at FROM p)"
-        " INSERT INTO ledger_entries (posting_id, account_id, unit, amount, party_type, party_id, cause,"
-        "  occurred_at)"
-        " SELECT p.id, l.account_id, 'fen', l.amount, l.party_type, l.party_id, p.cause, p.at FROM p"
+        " INSERT INTO ledger_entries (alliance_id, posting_id, account_id, unit, amount, party_type, party_id,"
+        "  cause, occurred_at)"
+        " SELECT :a, p.id, l.account_id, 'fen', l.amount, l.party_type, l.party_id, p.cause, p.at FROM p"
         " CROSS JOIN LATERAL (VALUES (p.a1, p.x1, p.t1, p.p1), (p.a2, -p.x1, p.t2, p.p2))"
         " AS l(account_id, amount, party_type, party_id)"),
         {"a": alliance_id, "n": merchants, "starts": period.starts_at, "span": span, "lo": lo, "hi": hi})

@@ -245,9 +245,9 @@ def audience(bench: Bench) -> dict[str, Any]:
             "SELECT merchant_id FROM orders WHERE alliance_id = :a GROUP BY merchant_id ORDER BY count(*) DESC "
             "LIMIT 1"), {"a": bench.alliance_id}))
         conn.execute(text(
-            "INSERT INTO memberships (member_id, merchant_id, tier, joined_at, created_at, updated_at) "
-            "SELECT DISTINCT member_id, :m, 'standard', now(), now(), now() FROM orders WHERE merchant_id = :m"),
-            {"m": merchant})
+            "INSERT INTO memberships (alliance_id, member_id, merchant_id, tier, joined_at, created_at, updated_at) "
+            "SELECT DISTINCT :a, member_id, :m, 'standard', now(), now(), now() FROM orders WHERE merchant_id = :m"),
+            {"a": bench.alliance_id, "m": merchant})
         conn.execute(text("ANALYZE memberships"))
     rules = AudienceRules(classes=[c.value for c in IMPORTANT], stars_min=2, marketing_consent=True)
     with bench.factory() as session:

@@ -31,11 +31,12 @@ class CampaignMerchant(Base):
 
     __tablename__ = "campaign_merchants"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "merchant_id"),
+        UniqueConstraint("campaign_id", "merchant_id", "alliance_id"),
         CheckConstraint("contribution_fen > 0", name="contribution_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     contribution_fen: Mapped[int] = mapped_column(BigInteger)
@@ -49,6 +50,7 @@ class CampaignCost(Base):
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     what: Mapped[str] = mapped_column(String(200))
     amount_fen: Mapped[int] = mapped_column(BigInteger)
@@ -62,9 +64,10 @@ class CampaignRegistration(Base):
     """A member registered for the campaign (报名), and checked in (签到) at a participating merchant."""
 
     __tablename__ = "campaign_registrations"
-    __table_args__ = (UniqueConstraint("campaign_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("campaign_id", "member_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -80,6 +83,7 @@ class GiftPackage(Base):
     __tablename__ = "campaign_gift_packages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     template_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
@@ -90,9 +94,10 @@ class CampaignCoupon(Base):
     """A coupon handed out in a gift package: a redemption of it is an arrival through the campaign."""
 
     __tablename__ = "campaign_coupons"
-    __table_args__ = (UniqueConstraint("coupon_id"),)
+    __table_args__ = (UniqueConstraint("coupon_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     package_id: Mapped[int] = mapped_column(ForeignKey("campaign_gift_packages.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)

@@ -118,7 +118,7 @@ def add_merchant(session: Session, actor: Principal, campaign_id: int, data: Par
         raise Invalid("merchant_suspended")
     if repository.participant(session, campaign.id, merchant.id) is not None:
         raise Conflict("duplicate", what="campaign_merchant")
-    session.add(CampaignMerchant(campaign_id=campaign.id, merchant_id=merchant.id,
+    session.add(CampaignMerchant(alliance_id=campaign.alliance_id, campaign_id=campaign.id, merchant_id=merchant.id,
                                  contribution_fen=data.contribution_fen, created_at=clock.now()))
     session.flush()
     return campaign
@@ -133,7 +133,8 @@ def add_cost(session: Session, actor: Principal, campaign_id: int, data: CostIn)
     sharing = [(p.merchant_id, p.contribution_fen) for p in repository.participants(session, campaign.id)]
     if not sharing:  # a cost is shared by contribution the moment it is recorded: someone must share it
         raise Invalid(Problem.CAMPAIGN_NO_MERCHANTS)
-    cost = CampaignCost(campaign_id=campaign.id, what=data.what, amount_fen=data.amount_fen,
+    cost = CampaignCost(alliance_id=campaign.alliance_id,
+                        campaign_id=campaign.id, what=data.what, amount_fen=data.amount_fen,
                         paid_by_merchant_id=data.paid_by_merchant_id, shared="by_contribution",
                         recorded_by=actor.label, created_at=clock.now())
     session.add(cost)
@@ -177,7 +178,8 @@ def register(session: Session, actor: Principal, campaign_id: int, data: Registr
     _require_status(campaign, CampaignStatus.ACTIVE)
     if repository.registration_of(session, campaign.id, member.id) is not None:
         raise Conflict(Problem.CAMPAIGN_REGISTERED)
-    registration = CampaignRegistration(campaign_id=campaign.id, member_id=member.id, registered_at=clock.now(),
+    registration = CampaignRegistration(alliance_id=campaign.alliance_id,
+                                        campaign_id=campaign.id, member_id=member.id, registered_at=clock.now(),
                                         registered_by_merchant_id=merchant_id)
     session.add(registration)
     session.flush()
@@ -209,7 +211,8 @@ def create_package(session: Session, actor: Principal, campaign_id: int, data: P
             raise NotFound("coupon_template")
         if repository.participant(session, campaign.id, template.owner_merchant_id) is None:
             raise Invalid(Problem.CAMPAIGN_NOT_PARTICIPANT)
-    package = GiftPackage(campaign_id=campaign.id, name=data.name, template_ids=template_ids,
+    package = GiftPackage(alliance_id=campaign.alliance_id,
+                          campaign_id=campaign.id, name=data.name, template_ids=template_ids,
                           created_at=clock.now())
     session.add(package)
     session.flush()
@@ -232,7 +235,8 @@ def claim_package(session: Session, actor: Principal, package_id: int, member_id
     coupons = []
     for template_id in package.template_ids:
         coupon = coupons_service.issue(session, actor, IssueIn(template_id=template_id, member_id=member.id))
-        session.add(CampaignCoupon(campaign_id=campaign.id, package_id=package.id, member_id=member.id,
+        session.add(CampaignCoupon(alliance_id=campaign.alliance_id,
+                                   campaign_id=campaign.id, package_id=package.id, member_id=member.id,
                                    coupon_id=coupon.id, created_at=now))
         coupons.append(coupon)
     session.flush()

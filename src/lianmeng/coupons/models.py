@@ -95,7 +95,8 @@ class Redemption(Base):
     referral's conversion (成交). `use_no` numbers the coupon's uses, so one use can never be taken twice."""
 
     __tablename__ = "coupon_redemptions"
-    __table_args__ = (UniqueConstraint("coupon_id", "use_no"),)
+    __table_args__ = (UniqueConstraint("coupon_id", "use_no", "alliance_id"),
+                      UniqueConstraint("order_id", "alliance_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
@@ -113,6 +114,6 @@ class Redemption(Base):
     # cost, which reports count at its value (discount_fen) and flag
     cost_fen: Mapped[int | None] = mapped_column(BigInteger)
     funded_by_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), unique=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

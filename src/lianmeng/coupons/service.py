@@ -511,7 +511,7 @@ def _use(session: Session, actor: Principal, coupon: Coupon, merchant: Merchant,
         details={"template": template.name, "kind": template.kind},
     )
     session.add(redemption)
-    members_service.join_on_arrival(session, coupon.member_id, merchant.id)
+    members_service.join_on_arrival(session, coupon.member_id, merchant.id, alliance_id=merchant.alliance_id)
     session.flush()
     parties = [m for m in (template.owner_merchant_id, coupon.referrer_merchant_id, template.funded_by_merchant_id)
                if m is not None]

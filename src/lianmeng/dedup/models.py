@@ -31,7 +31,7 @@ class DedupCandidate(Timestamps, Base):
     score: Mapped[float] = mapped_column(Float)
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"agree": [...], "disagree": [...]}
     status: Mapped[str] = mapped_column(String(12), default="pending")
-    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     survivor_id: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(200), default="")

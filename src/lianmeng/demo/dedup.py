@@ -55,9 +55,10 @@ def add_duplicates(session: Session, alliance_id: int, rng: random.Random) -> di
                       origin_store_id=stores[elsewhere.id].id if elsewhere.id in stores else None)
         session.add(twin)
         session.flush()
-        session.add(Membership(member_id=twin.id, merchant_id=elsewhere.id, joined_at=now))
+        session.add(Membership(alliance_id=alliance_id, member_id=twin.id, merchant_id=elsewhere.id, joined_at=now))
     store = stores[merchants[0].id]
-    session.add(Store(merchant_id=store.merchant_id, name=str(convert(store.name, "zh-tw")), address=store.address,
+    session.add(Store(alliance_id=alliance_id,
+                      merchant_id=store.merchant_id, name=str(convert(store.name, "zh-tw")), address=store.address,
                       district=store.district, latitude=store.latitude + 0.0002, longitude=store.longitude + 0.0001))
     session.flush()
     report = dedup.run(session, alliance_id)

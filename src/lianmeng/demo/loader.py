@@ -227,7 +227,8 @@ def _add_merchants(session: Session, staff: list[StaffDraft]) -> _Loaded:
     session.flush()
     stores = {
         m.key: [
-            Store(merchant_id=merchants[m.key].id, name=s.name, address=s.address, district=s.district,
+            Store(alliance_id=alliance.id,
+                  merchant_id=merchants[m.key].id, name=s.name, address=s.address, district=s.district,
                   latitude=s.latitude, longitude=s.longitude, opening_hours=s.opening_hours, active=True)
             for s in m.stores
         ]
@@ -236,7 +237,8 @@ def _add_merchants(session: Session, staff: list[StaffDraft]) -> _Loaded:
     session.add_all([store for rows in stores.values() for store in rows])
     session.flush()
     people = [
-        (p, Staff(merchant_id=merchants[p.merchant].id, store_id=stores[p.merchant][p.store].id, name=p.name,
+        (p, Staff(alliance_id=alliance.id,
+                  merchant_id=merchants[p.merchant].id, store_id=stores[p.merchant][p.store].id, name=p.name,
                   role=p.role.value, active=True))
         for p in staff
     ]
@@ -312,7 +314,8 @@ def _add_memberships(
     session: Session, loaded: _Loaded, member_ids: list[int], memberships: list[MembershipDraft]
 ) -> None:
     rows = [
-        {"member_id": member_ids[m.member], "merchant_id": loaded.merchants[m.merchant].id, "tier": m.tier,
+        {"alliance_id": loaded.alliance_id,
+         "member_id": member_ids[m.member], "merchant_id": loaded.merchants[m.merchant].id, "tier": m.tier,
          "external_id": None, "joined_at": m.joined_at, "created_at": m.joined_at, "updated_at": m.joined_at}
         for m in memberships
     ]
@@ -352,7 +355,7 @@ def _add_agreement(session: Session, loaded: _Loaded, spec: AgreementSpec, event
     for event in events:
         user = loaded.users[actors[event.by]]
         session.add(AgreementEvent(
-            agreement_id=agreement.id, action=event.action,
+            alliance_id=agreement.alliance_id, agreement_id=agreement.id, action=event.action,
             from_status=event.from_status.value if event.from_status else None, to_status=event.to_status.value,
             actor=user.username, actor_user_id=user.id, actor_merchant_id=user.merchant_id, changes={},
             note=event.note, at=event.at,

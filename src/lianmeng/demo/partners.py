@@ -119,15 +119,18 @@ def add_partner_candidates(session: Session, alliance_id: int, rng: random.Rando
             shares_deidentified_data=spec.shares_data, status=spec.status, notes=spec.notes)
         session.add(candidate)
         session.flush()
-        session.add_all([CandidateStore(candidate_id=candidate.id, name=name, address=address, latitude=lat,
+        session.add_all([CandidateStore(alliance_id=candidate.alliance_id,
+                                        candidate_id=candidate.id, name=name, address=address, latitude=lat,
                                         longitude=lng) for name, lat, lng, address in spec.stores])
         for visitor, score, findings in spec.visits:
             days = rng.randint(7, 40)
-            session.add(MysteryVisit(candidate_id=candidate.id, visitor=visitor, score=score, findings=findings,
+            session.add(MysteryVisit(alliance_id=candidate.alliance_id,
+                                     candidate_id=candidate.id, visitor=visitor, score=score, findings=findings,
                                      visited_on=clock.today_in_shanghai() - timedelta(days=days),
                                      recorded_at=_noon_days_ago(days - 1)))
         for question, answer, asked_by in spec.answers:
-            session.add(SincerityAnswer(candidate_id=candidate.id, question=question, answer=answer,
+            session.add(SincerityAnswer(alliance_id=candidate.alliance_id,
+                                        candidate_id=candidate.id, question=question, answer=answer,
                                         asked_by=asked_by, asked_at=_noon_days_ago(rng.randint(1, 6))))
         added.append(candidate)
     session.flush()

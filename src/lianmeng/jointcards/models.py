@@ -31,6 +31,7 @@ class JointTier(Base):
     __table_args__ = (CheckConstraint("price_fen > 0", name="price_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     product_id: Mapped[int] = mapped_column(ForeignKey("joint_card_products.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     price_fen: Mapped[int] = mapped_column(BigInteger)
@@ -45,6 +46,7 @@ class JointComponent(Base):
     __table_args__ = (CheckConstraint("units >= 1 AND list_value_fen > 0 AND share_fen >= 0", name="values_valid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     tier_id: Mapped[int] = mapped_column(ForeignKey("joint_card_tiers.id"), index=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -59,7 +61,7 @@ class JointCard(Base):
     """One sold card, held by a member. The money sits with the seller as a liability until consumed."""
 
     __tablename__ = "joint_cards"
-    __table_args__ = (UniqueConstraint("seller_merchant_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("seller_merchant_id", "external_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
@@ -82,10 +84,11 @@ class JointCardItem(Base):
     """A component on a card: units left to consume."""
 
     __tablename__ = "joint_card_items"
-    __table_args__ = (UniqueConstraint("card_id", "component_id"),
+    __table_args__ = (UniqueConstraint("card_id", "component_id", "alliance_id"),
                       CheckConstraint("units_left >= 0 AND units_left <= units", name="units_left_valid"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     card_id: Mapped[int] = mapped_column(ForeignKey("joint_cards.id"), index=True)
     component_id: Mapped[int] = mapped_column(ForeignKey("joint_card_components.id"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)

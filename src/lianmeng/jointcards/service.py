@@ -97,7 +97,8 @@ def create_product(session: Session, actor: Principal, data: ProductCreate) -> P
     session.add(product)
     session.flush()
     for position, tier_in in enumerate(data.tiers):
-        tier = JointTier(product_id=product.id, name=tier_in.name, price_fen=tier_in.price_fen, position=position)
+        tier = JointTier(alliance_id=product.alliance_id,
+                         product_id=product.id, name=tier_in.name, price_fen=tier_in.price_fen, position=position)
         session.add(tier)
         session.flush()
         _set_components(session, tier, tier_in)
@@ -130,7 +131,8 @@ def _set_components(session: Session, tier: JointTier, tier_in: TierIn) -> None:
     except domain.Refused as refused:
         raise _refused(refused) from None
     session.add_all(
-        JointComponent(tier_id=tier.id, merchant_id=c.merchant_id, name=c.name, unit_name=c.unit_name,
+        JointComponent(alliance_id=tier.alliance_id,
+                       tier_id=tier.id, merchant_id=c.merchant_id, name=c.name, unit_name=c.unit_name,
                        units=c.units, list_value_fen=c.list_value_fen, share_fen=share, position=index)
         for index, (c, share) in enumerate(zip(tier_in.components, shares, strict=True)))
 
@@ -190,7 +192,8 @@ def update_product(session: Session, actor: Principal, product_id: int, data: Pr
             repository.drop_components(session, tier.id)
         else:
             position += 1
-            tier = JointTier(product_id=product.id, name=tier_in.name, price_fen=tier_in.price_fen,
+            tier = JointTier(alliance_id=product.alliance_id,
+                             product_id=product.id, name=tier_in.name, price_fen=tier_in.price_fen,
                              position=position)
             session.add(tier)
         session.flush()
@@ -291,7 +294,8 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
                          expires_at=domain.expires_at(now, product.carry_over_months), refunded_fen=0,
                          expired_fen=0)
         if insert_once(session, card):
-            session.add_all(JointCardItem(card_id=card.id, component_id=c.id, merchant_id=c.merchant_id,
+            session.add_all(JointCardItem(alliance_id=card.alliance_id,
+                                          card_id=card.id, component_id=c.id, merchant_id=c.merchant_id,
                                           units=c.units, units_left=c.units, share_fen=c.share_fen)
                             for c in repository.components_of(session, [tier.id]))
             session.flush()

@@ -52,7 +52,7 @@ WORDS: dict[str, dict[str, str]] = {
     "recruit_applications.candidate_id": {"zh-CN": "招商申请", "en": "recruiting applications"},
     "stores.merchant_id": {"zh-CN": "商户的门店", "en": "merchant's stores"},
     "staff.merchant_id": {"zh-CN": "商户的员工", "en": "merchant's staff"},
-    "users.merchant_id": {"zh-CN": "员工账号", "en": "staff logins"},
+    "platform_users.merchant_id": {"zh-CN": "员工账号", "en": "staff logins"},
     "memberships.merchant_id": {"zh-CN": "商户会员资格", "en": "memberships"},
     "member_owners.merchant_id": {"zh-CN": "会员归属导购", "en": "member owners"},
     "members.origin_merchant_id": {"zh-CN": "由该商户带来的会员", "en": "members brought in by the merchant"},

@@ -39,7 +39,7 @@ COMPLETED = "completed"
 
 
 class IdempotencyRecord(Base):
-    __tablename__ = "idempotency_keys"
+    __tablename__ = "platform_idempotency_keys"
     __table_args__ = (UniqueConstraint("scope", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

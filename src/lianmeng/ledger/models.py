@@ -52,6 +52,7 @@ class Entry(Base):
     __tablename__ = "ledger_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     posting_id: Mapped[int] = mapped_column(ForeignKey("ledger_postings.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
     unit: Mapped[str] = mapped_column(String(8))

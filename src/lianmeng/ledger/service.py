@@ -70,7 +70,8 @@ def post(
         if not account.derived and not repository.apply_change(session, account.id, amount):
             raise InsufficientBalance(ref)
     session.add_all(
-        Entry(posting_id=posting.id, account_id=accounts[leg.account].id, unit=leg.account.unit.value,
+        Entry(alliance_id=posting.alliance_id,
+              posting_id=posting.id, account_id=accounts[leg.account].id, unit=leg.account.unit.value,
               amount=leg.amount, cause=cause, occurred_at=now, **_party_columns(leg))
         for leg in legs
     )
@@ -151,7 +152,8 @@ def post_many(session: Session, books: Books, drafts: Sequence[Draft], at: datet
     for draft in drafts:
         for leg in draft.legs:
             state = books.accounts[leg.account]
-            entries.append({"posting_id": ids[draft.key], "account_id": state.id, "unit": leg.account.unit.value,
+            entries.append({"alliance_id": books.alliance_id,
+                            "posting_id": ids[draft.key], "account_id": state.id, "unit": leg.account.unit.value,
                             "amount": leg.amount, "cause": draft.cause,
                             "occurred_at": draft.occurred_at or now, **_party_columns(leg)})
             if not state.derived:

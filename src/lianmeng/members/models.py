@@ -47,9 +47,10 @@ class Membership(Timestamps, Base):
     """A member's own membership at one merchant (its tier/level there)."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("member_id", "merchant_id"),)
+    __table_args__ = (UniqueConstraint("member_id", "merchant_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     tier: Mapped[str] = mapped_column(String(40), default=Tier.STANDARD.value)

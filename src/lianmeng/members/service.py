@@ -90,7 +90,8 @@ def enrol_member(session: Session, actor: Principal, data: MemberCreate) -> Memb
     session.flush()
     if merchant_id is not None:
         session.add(
-            Membership(member_id=member.id, merchant_id=merchant_id, tier=data.tier, external_id=data.external_id,
+            Membership(alliance_id=member.alliance_id,
+                       member_id=member.id, merchant_id=merchant_id, tier=data.tier, external_id=data.external_id,
                        joined_at=now)
         )
         session.flush()
@@ -241,14 +242,15 @@ def resolve_card(session: Session, ref: CardRef) -> Member:
     raise Invalid(Problem.INVALID_CARD)
 
 
-def join_on_arrival(session: Session, member_id: int, merchant_id: int) -> Membership:
+def join_on_arrival(session: Session, member_id: int, merchant_id: int, *, alliance_id: int) -> Membership:
     """A member who arrives at a partner with its coupon becomes that merchant's customer too (the point of being
     referred): enrolled there if not yet, so the merchant can serve and record orders for them. Two tills
     redeeming the same member's coupons at once enrol them once; the second waits for the first and joins it."""
     membership = repository.membership_of(session, member_id, merchant_id)
     if membership is not None:
         return membership
-    joining = Membership(member_id=member_id, merchant_id=merchant_id, tier=Tier.STANDARD, joined_at=clock.now())
+    joining = Membership(alliance_id=alliance_id,
+                         member_id=member_id, merchant_id=merchant_id, tier=Tier.STANDARD, joined_at=clock.now())
     if insert_once(session, joining):
         return joining
     membership = repository.membership_of(session, member_id, merchant_id)
@@ -270,6 +272,7 @@ def enrol_at_merchant(session: Session, actor: Principal, data: MembershipCreate
     if repository.membership_of(session, member.id, merchant.id) is not None:
         raise Conflict(Problem.MEMBERSHIP_EXISTS)
     membership = Membership(
+        alliance_id=member.alliance_id,
         member_id=member.id, merchant_id=merchant.id, tier=data.tier, external_id=data.external_id,
         joined_at=clock.now(),
     )

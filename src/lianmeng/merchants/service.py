@@ -66,7 +66,7 @@ def update_merchant(session: Session, actor: Principal, merchant_id: int, data: 
 def create_store(session: Session, actor: Principal, merchant_id: int, data: StoreCreate) -> Store:
     merchant = repository.get_merchant(session, actor, merchant_id)
     policy.require_manages(actor, merchant.id)
-    store = Store(merchant_id=merchant.id)
+    store = Store(alliance_id=merchant.alliance_id, merchant_id=merchant.id)
     _apply(store, data.model_dump())
     session.add(store)
     session.flush()
@@ -93,7 +93,7 @@ def create_staff(session: Session, actor: Principal, merchant_id: int, data: Sta
     merchant = repository.get_merchant(session, actor, merchant_id)
     policy.require_manages(actor, merchant.id)
     _check_store(session, actor, merchant.id, data.store_id)
-    staff = Staff(merchant_id=merchant.id)
+    staff = Staff(alliance_id=merchant.alliance_id, merchant_id=merchant.id)
     _apply(staff, data.model_dump())
     session.add(staff)
     session.flush()

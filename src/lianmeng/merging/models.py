@@ -53,6 +53,7 @@ class MergeEvent(_MergeEventRecord, Base):
     __tablename__ = "member_merge_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     merge_id: Mapped[int] = mapped_column(ForeignKey("member_merges.id"), index=True)
 
 
@@ -80,4 +81,5 @@ class PlaceMergeEvent(_MergeEventRecord, Base):
     __tablename__ = "place_merge_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     merge_id: Mapped[int] = mapped_column(ForeignKey("place_merges.id"), index=True)

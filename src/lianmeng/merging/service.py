@@ -51,7 +51,8 @@ def _facts(member: Member) -> MemberFacts:
 
 
 def _event(session: Session, p: Principal, merge: MemberMerge, kind: MergeEventKind, reason: str) -> None:
-    session.add(MergeEvent(merge_id=merge.id, kind=kind.value, actor_kind=p.kind, actor_id=p.id,
+    session.add(MergeEvent(alliance_id=merge.alliance_id,
+                           merge_id=merge.id, kind=kind.value, actor_kind=p.kind, actor_id=p.id,
                            actor_label=p.label[:120], reason=reason, at=clock.now()))
     undo = kind is MergeEventKind.UNDO
     audit.record(session, p, AuditAction.MEMBER_UNMERGE if undo else AuditAction.MEMBER_MERGE, merge.id,
@@ -281,7 +282,8 @@ def _keeper(kind: PlaceKind, place: Any) -> int | None:
 
 
 def _place_event(session: Session, p: Principal, merge: PlaceMerge, kind: MergeEventKind, reason: str) -> None:
-    session.add(PlaceMergeEvent(merge_id=merge.id, kind=kind.value, actor_kind=p.kind, actor_id=p.id,
+    session.add(PlaceMergeEvent(alliance_id=merge.alliance_id,
+                                merge_id=merge.id, kind=kind.value, actor_kind=p.kind, actor_id=p.id,
                                 actor_label=p.label[:120], reason=reason, at=clock.now()))
     undo = kind is MergeEventKind.UNDO
     audit.record(session, p, AuditAction.PLACE_UNMERGE if undo else AuditAction.PLACE_MERGE, merge.id,

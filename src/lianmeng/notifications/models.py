@@ -13,12 +13,12 @@ class Notification(Base):
     """One line in a console login's notification centre, created in the transaction of its cause. `params` holds
     names and amounts (never a customer's phone, hash or member id); the text is made in the reader's language."""
 
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+    __tablename__ = "platform_notifications"
+    __table_args__ = (Index("ix_platform_notifications_user_unread", "user_id", "read_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int | None] = mapped_column(ForeignKey("alliances.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("platform_users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     link: Mapped[str] = mapped_column(String(300), default="")
@@ -29,11 +29,11 @@ class Notification(Base):
 class NotificationOptOut(Base):
     """A console login turned a kind off."""
 
-    __tablename__ = "notification_opt_outs"
+    __tablename__ = "platform_notification_opt_outs"
     __table_args__ = (UniqueConstraint("user_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("platform_users.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -44,14 +44,14 @@ class MemberMessage(Base):
     is the outbox."""
 
     __tablename__ = "member_messages"
-    __table_args__ = (UniqueConstraint("member_id", "kind", "batch"),)
+    __table_args__ = (UniqueConstraint("member_id", "kind", "batch", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     batch: Mapped[str] = mapped_column(String(80))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("platform_outbox_messages.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -59,9 +59,10 @@ class MemberMessageOptOut(Base):
     """A member turned a message kind off."""
 
     __tablename__ = "member_message_opt_outs"
-    __table_args__ = (UniqueConstraint("member_id", "kind"),)
+    __table_args__ = (UniqueConstraint("member_id", "kind", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -42,13 +42,13 @@ def turned_off_by_member(session: Session, member_id: int) -> set[str]:
     return set(session.scalars(select(MemberMessageOptOut.kind).where(MemberMessageOptOut.member_id == member_id)))
 
 
-def set_member_opt_outs(session: Session, member_id: int, kinds: set[str], at: datetime) -> None:
+def set_member_opt_outs(session: Session, alliance_id: int, member_id: int, kinds: set[str], at: datetime) -> None:
     current = turned_off_by_member(session, member_id)
     if current - kinds:
         session.execute(delete(MemberMessageOptOut).where(MemberMessageOptOut.member_id == member_id,
                                                           MemberMessageOptOut.kind.in_(sorted(current - kinds))))
     for kind in sorted(kinds - current):
-        session.add(MemberMessageOptOut(member_id=member_id, kind=kind, created_at=at))
+        session.add(MemberMessageOptOut(alliance_id=alliance_id, member_id=member_id, kind=kind, created_at=at))
     session.flush()
 
 

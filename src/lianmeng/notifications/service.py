@@ -164,7 +164,7 @@ def set_member_preferences(session: Session, p: Principal, enabled: Mapping[str,
     for kind, on in enabled.items():
         MemberKind(kind)
         (off.discard if on else off.add)(kind)
-    repository.set_member_opt_outs(session, member.id, off, clock.now())
+    repository.set_member_opt_outs(session, member.alliance_id, member.id, off, clock.now())
     return member_preferences(session, p)
 
 

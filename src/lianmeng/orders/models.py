@@ -14,7 +14,7 @@ class Order(Base):
 
     __tablename__ = "orders"
     __table_args__ = (
-        UniqueConstraint("merchant_id", "external_id"),
+        UniqueConstraint("merchant_id", "external_id", "alliance_id"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint("cash_fen >= 0 AND stored_value_fen >= 0 AND points_used >= 0 AND points_value_fen >= 0",
                         name="parts_nonnegative"),
@@ -50,7 +50,7 @@ class Refund(Base):
 
     __tablename__ = "refunds"
     __table_args__ = (
-        UniqueConstraint("order_id", "external_id"),
+        UniqueConstraint("order_id", "external_id", "alliance_id"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
     )
 
@@ -72,7 +72,7 @@ class TopUp(Base):
 
     __tablename__ = "top_ups"
     __table_args__ = (
-        UniqueConstraint("merchant_id", "external_id"),
+        UniqueConstraint("merchant_id", "external_id", "alliance_id"),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
     )
 

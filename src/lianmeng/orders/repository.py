@@ -59,7 +59,7 @@ def insert_orders(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[in
     unique index makes us wait for that request, then do nothing): it is missing from the returned ids."""
     rows = [row if "occurred_at" in row else {**row, "occurred_at": row["created_at"]} for row in rows]
     inserted = insert_many(session, Order, rows, returning=("id", "merchant_id", "external_id"),
-                           skip_conflicts_on=("merchant_id", "external_id"))
+                           skip_conflicts_on=("merchant_id", "external_id", "alliance_id"))
     return {(merchant_id, external_id): id_ for id_, merchant_id, external_id in inserted}
 
 

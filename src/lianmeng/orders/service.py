@@ -509,7 +509,8 @@ def _write(session: Session, actor: Principal, accepted: list[_Plan], books_of: 
                          cause_id=order_id, occurred_at=plan.sold_at)
             for suffix, legs in plan.postings().items()
         ]
-        draws += [{"grant_id": d.grant_id, "order_id": order_id, "refund_id": None, "reason": "spend",
+        draws += [{"alliance_id": plan.merchant.alliance_id,
+                   "grant_id": d.grant_id, "order_id": order_id, "refund_id": None, "reason": "spend",
                    "points": d.points, "at": now} for d in plan.draws]
         if plan.earned - plan.repaid:
             grants.append({

@@ -14,7 +14,8 @@ class MemberOwner(Base):
     one owner: the second insert fails."""
 
     __tablename__ = "member_owners"
-    __table_args__ = (UniqueConstraint("merchant_id", "member_id"), Index("ix_member_owners_staff", "staff_id"))
+    __table_args__ = (UniqueConstraint("merchant_id", "member_id", "alliance_id"),
+                      Index("ix_member_owners_staff", "staff_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
@@ -41,10 +42,10 @@ class OwnershipPeriod(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     start_change: Mapped[str] = mapped_column(String(20))
-    started_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_change: Mapped[str | None] = mapped_column(String(20))
-    ended_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ended_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     other_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))  # a merge's other member
 
 
@@ -52,12 +53,13 @@ class OwnershipSettings(Timestamps, Base):
     """A merchant's pool terms. No row: the defaults (ownership.domain)."""
 
     __tablename__ = "ownership_settings"
-    __table_args__ = (UniqueConstraint("merchant_id"),
+    __table_args__ = (UniqueConstraint("merchant_id", "alliance_id"),
                       CheckConstraint("daily_claim_limit >= 1", name="claim_limit_positive"),
                       CheckConstraint("idle_days >= 1", name="idle_days_positive"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     daily_claim_limit: Mapped[int] = mapped_column(Integer, default=20)
     idle_days: Mapped[int] = mapped_column(Integer, default=90)
-    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))

@@ -131,7 +131,9 @@ def set_terms(session: Session, actor: Principal, data: SettingsIn) -> Terms:
         raise _refused(refusal) from None
     row = repository.settings_of(session, merchant_id, lock=True)
     if row is None:
-        row = OwnershipSettings(merchant_id=merchant_id)
+        alliance_id = actor.alliance_id
+        assert alliance_id is not None  # an ownership admin is a merchant's, in an alliance
+        row = OwnershipSettings(alliance_id=alliance_id, merchant_id=merchant_id)
         session.add(row)
     before = {"daily_claim_limit": row.daily_claim_limit, "idle_days": row.idle_days}
     row.daily_claim_limit, row.idle_days, row.updated_by_user_id = data.daily_claim_limit, data.idle_days, _user(

@@ -41,7 +41,7 @@ class Candidate(VerificationFields, Timestamps, Base):
     shares_deidentified_data: Mapped[bool | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default="watching", index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("partner_candidates.id"), index=True)  # merging
 
 
@@ -53,6 +53,7 @@ class CandidateStore(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     candidate_id: Mapped[int] = mapped_column(ForeignKey("partner_candidates.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     address: Mapped[str] = mapped_column(String(300), default="")
@@ -67,12 +68,13 @@ class MysteryVisit(Base):
     __table_args__ = (CheckConstraint("score BETWEEN 1 AND 5", name="score_1_to_5"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     candidate_id: Mapped[int] = mapped_column(ForeignKey("partner_candidates.id"), index=True)
     visitor: Mapped[str] = mapped_column(String(60))
     visited_on: Mapped[date] = mapped_column(Date)
     score: Mapped[int] = mapped_column(Integer)
     findings: Mapped[str] = mapped_column(Text, default="")
-    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -83,12 +85,13 @@ class SincerityAnswer(Base):
     __tablename__ = "partner_sincerity_answers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     candidate_id: Mapped[int] = mapped_column(ForeignKey("partner_candidates.id"), index=True)
     question: Mapped[str] = mapped_column(String(20))  # joint_fund | referred_service
     answer: Mapped[str] = mapped_column(String(20))  # yes|after_results|no ; vip_or_better|normal
     asked_by: Mapped[str] = mapped_column(String(60))
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
 
 
 class ScoringWeights(Timestamps, Base):
@@ -107,4 +110,4 @@ class ScoringWeights(Timestamps, Base):
     service: Mapped[int] = mapped_column(Integer)
     sincerity: Mapped[int] = mapped_column(Integer)
     distance: Mapped[int] = mapped_column(Integer)
-    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))

@@ -74,7 +74,8 @@ def _replace_stores(session: Session, candidate: Candidate, stores: Sequence[Can
     for old in repository.stores_of(session, [candidate.id])[candidate.id]:
         session.delete(old)
     session.flush()
-    session.add_all([CandidateStore(candidate_id=candidate.id, name=s.name, address=s.address, latitude=s.latitude,
+    session.add_all([CandidateStore(alliance_id=candidate.alliance_id,
+                                    candidate_id=candidate.id, name=s.name, address=s.address, latitude=s.latitude,
                                     longitude=s.longitude) for s in stores])
 
 
@@ -140,7 +141,8 @@ def add_visit(session: Session, actor: Principal, candidate_id: int, data: Visit
     candidate = repository.get_candidate(session, actor, candidate_id)
     policy.require_candidate_keeper(actor)
     _not_future(data.visited_on, "visited_on")
-    visit = MysteryVisit(candidate_id=candidate.id, visitor=data.visitor.strip(), visited_on=data.visited_on,
+    visit = MysteryVisit(alliance_id=candidate.alliance_id,
+                         candidate_id=candidate.id, visitor=data.visitor.strip(), visited_on=data.visited_on,
                          score=data.score, findings=data.findings, recorded_at=clock.now(),
                          recorded_by_user_id=actor.id if actor.kind == "user" else None)
     session.add(visit)
@@ -158,7 +160,8 @@ def add_answer(session: Session, actor: Principal, candidate_id: int, data: Sinc
     if data.asked_on is not None and data.asked_on != clock.today_in_shanghai(now):
         _not_future(data.asked_on, "asked_on")
         asked_at = datetime.combine(data.asked_on, time(12), tzinfo=clock.SHANGHAI).astimezone(UTC)
-    answer = SincerityAnswer(candidate_id=candidate.id, question=data.question.value, answer=data.answer.value,
+    answer = SincerityAnswer(alliance_id=candidate.alliance_id,
+                             candidate_id=candidate.id, question=data.question.value, answer=data.answer.value,
                              asked_by=data.asked_by.strip(), asked_at=asked_at,
                              recorded_by_user_id=actor.id if actor.kind == "user" else None)
     session.add(answer)

@@ -34,6 +34,6 @@ def set_rule(merchant_id: int, body: PointsRuleIn, writer: WriterDep) -> JSONRes
     def act() -> PointsRuleOut:
         merchant = merchants_repo.get_merchant(writer.session, writer.principal, merchant_id)
         policy.require_manages(writer.principal, merchant.id)
-        return PointsRuleOut.model_validate(service.set_rule(writer.session, merchant.id, body))
+        return PointsRuleOut.model_validate(service.set_rule(writer.session, merchant.alliance_id, merchant.id, body))
 
     return writer.run(act, body)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lianmeng.db import Base, Timestamps, UTCDateTime
@@ -13,9 +13,11 @@ class PointsRule(Timestamps, Base):
     """A merchant's earning rule (one per merchant; absent = the default 1 point per ¥1)."""
 
     __tablename__ = "points_rules"
+    __table_args__ = (UniqueConstraint("merchant_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), unique=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     points_per_yuan: Mapped[int] = mapped_column(Integer, default=1)
     min_order_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     max_points_per_order: Mapped[int | None] = mapped_column(BigInteger)
@@ -49,6 +51,7 @@ class PointsDraw(Base):
     __tablename__ = "points_draws"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     grant_id: Mapped[int] = mapped_column(ForeignKey("points_grants.id"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))

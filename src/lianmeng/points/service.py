@@ -51,13 +51,14 @@ def _as_domain(grants: list[PointsGrant]) -> list[domain.Grant]:
 
 
 def _apply_draws(
-    session: Session, draws: list[domain.Draw], sign: int, reason: str, order_id: int | None,
+    session: Session, alliance_id: int, draws: list[domain.Draw], sign: int, reason: str, order_id: int | None,
     refund_id: int | None, at: datetime,
 ) -> None:
     for draw in draws:
         if not repository.take_from_grant(session, draw.grant_id, sign * draw.points):
             raise InsufficientPoints(0, draw.points)
-        session.add(PointsDraw(grant_id=draw.grant_id, order_id=order_id, refund_id=refund_id, reason=reason,
+        session.add(PointsDraw(alliance_id=alliance_id,
+                               grant_id=draw.grant_id, order_id=order_id, refund_id=refund_id, reason=reason,
                                points=sign * draw.points, at=at))
 
 
@@ -130,7 +131,7 @@ def restore_spent(
     if not draws:
         return 0
     now = clock.now()
-    _apply_draws(session, draws, -1, "restore", order_id, refund_id, now)
+    _apply_draws(session, alliance_id, draws, -1, "restore", order_id, refund_id, now)
     points = sum(d.points for d in draws)
     before = sum(already.values())
     value = domain.points_value_fen(before + points, rate) - domain.points_value_fen(before, rate)
@@ -154,7 +155,7 @@ def claw_back_earned(
     rows = repository.grants_for_update(session, member_id)
     earned_grant = next((g.id for g in rows if g.order_id == order_id), None)
     clawback = domain.allocate_clawback(_as_domain(rows), points, now, earned_grant)
-    _apply_draws(session, list(clawback.draws), 1, "clawback", order_id, refund_id, now)
+    _apply_draws(session, alliance_id, list(clawback.draws), 1, "clawback", order_id, refund_id, now)
     legs = [Leg(FLOAT, points)]
     if clawback.taken:
         legs.append(Leg(member_points(member_id), -clawback.taken))
@@ -180,7 +181,8 @@ def expire_due(session: Session, at: datetime | None = None, limit: int = 1000,
         before = repository.expired_so_far(session, grant.id)
         if not repository.take_from_grant(session, grant.id, points):
             continue
-        session.add(PointsDraw(grant_id=grant.id, order_id=None, refund_id=None, reason="expiry", points=points,
+        session.add(PointsDraw(alliance_id=grant.alliance_id,
+                               grant_id=grant.id, order_id=None, refund_id=None, reason="expiry", points=points,
                                at=now))
         legs = [Leg(member_points(grant.member_id), -points), Leg(FLOAT, points)]
         ledger.post(session, grant.alliance_id, f"grant:{grant.id}:expire:{before}", PostingCause.EXPIRY, legs,
@@ -190,8 +192,8 @@ def expire_due(session: Session, at: datetime | None = None, limit: int = 1000,
     return expired
 
 
-def set_rule(session: Session, merchant_id: int, data: PointsRuleIn) -> PointsRule:
-    rule = repository.rule_of(session, merchant_id) or PointsRule(merchant_id=merchant_id)
+def set_rule(session: Session, alliance_id: int, merchant_id: int, data: PointsRuleIn) -> PointsRule:
+    rule = repository.rule_of(session, merchant_id) or PointsRule(alliance_id=alliance_id, merchant_id=merchant_id)
     for field, value in data.model_dump().items():
         setattr(rule, field, value)
     session.add(rule)

@@ -21,7 +21,7 @@ class ProfileEdit(Base):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     fields: Mapped[str] = mapped_column(String(120))
     score_before: Mapped[int] = mapped_column(Integer)
     score_after: Mapped[int] = mapped_column(Integer)

@@ -21,7 +21,7 @@ class OverlapInvitation(Base):
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("partner_candidates.id"), index=True)
     inviter_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)  # None: operator
-    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     invited_by: Mapped[str] = mapped_column(String(80))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     salt_enc: Mapped[str] = mapped_column(String(200))
@@ -41,6 +41,7 @@ class ProspectMemberDigest(Base):
     __tablename__ = "prospect_member_digests"
 
     invitation_id: Mapped[int] = mapped_column(ForeignKey("prospect_invitations.id"), primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     digest_key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
 
@@ -69,6 +70,7 @@ class OverlapCell(Base):
     __tablename__ = "prospect_overlap_cells"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     computation_id: Mapped[int] = mapped_column(ForeignKey("prospect_computations.id"), index=True)
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     shared: Mapped[int | None] = mapped_column(Integer)

@@ -98,10 +98,10 @@ def member_phones(session: Session, alliance_id: int, batch: int = 20_000) -> It
         last = rows[-1][0]
 
 
-def add_digests(session: Session, invitation_id: int, rows: Sequence[tuple[int, int]]) -> None:
+def add_digests(session: Session, alliance_id: int, invitation_id: int, rows: Sequence[tuple[int, int]]) -> None:
     """(digest key, member id) rows of an invitation's member index."""
     insert_many(session, ProspectMemberDigest,
-                [{"invitation_id": invitation_id, "digest_key": key, "member_id": member_id}
+                [{"alliance_id": alliance_id, "invitation_id": invitation_id, "digest_key": key, "member_id": member_id}
                  for key, member_id in rows])
 
 

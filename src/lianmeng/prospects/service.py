@@ -141,7 +141,7 @@ def index_members(session: Session, invitation: OverlapInvitation, key: bytes) -
     for batch in repository.member_phones(session, invitation.alliance_id):
         rows = [(domain.digest_key(domain.overlap_digest(key, domain.member_e164(crypto.decrypt(phone_enc)))),
                  member_id) for member_id, phone_enc in batch]
-        repository.add_digests(session, invitation.id, rows)
+        repository.add_digests(session, invitation.alliance_id, invitation.id, rows)
         total += len(rows)
     return total
 
@@ -214,7 +214,8 @@ def _compute(session: Session, invitation: OverlapInvitation, candidate: Candida
     session.add(computation)
     session.flush()
     bases = [int(invitation.bases[str(m)]) for m in merchant_ids] + [invitation.alliance_members]
-    cells = [OverlapCell(computation_id=computation.id, merchant_id=m, shared=shared, base=base)
+    cells = [OverlapCell(alliance_id=computation.alliance_id,
+                         computation_id=computation.id, merchant_id=m, shared=shared, base=base)
              for m, shared, base in zip([*merchant_ids, None], released, bases, strict=True)]
     session.add_all(cells)
     _audit(session, AuditEvent.COMPUTED, f"{candidate.name} · #{invitation.id}", candidate.id,

@@ -20,7 +20,7 @@ class JoinLink(Base):
     token: Mapped[str] = mapped_column(String(40), unique=True)
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
-    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     accepts: Mapped[str] = mapped_column(String(12), default="any")
     title: Mapped[str] = mapped_column(String(120), default="")
     active: Mapped[bool] = mapped_column(default=True)
@@ -43,7 +43,7 @@ class Application(Base):
     inviting_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     recruiter_type: Mapped[str] = mapped_column(String(12))
     recruiter_id: Mapped[int] = mapped_column(Integer)  # staff or merchant id; 0 for the operator
-    recruited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recruited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     applicant_name: Mapped[str] = mapped_column(String(60))
     phone_enc: Mapped[str] = mapped_column(String(200))
     phone_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -57,9 +57,9 @@ class Application(Base):
     candidate_id: Mapped[int | None] = mapped_column(ForeignKey("partner_candidates.id"))
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))  # the merchant an approval made
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))  # the promoter an approval made
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the login an approval made
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))  # the login an approval made
     reason: Mapped[str] = mapped_column(String(500), default="")
-    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     bounty_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -74,4 +74,4 @@ class RecruitingSettings(Timestamps, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     bounty_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))

@@ -277,7 +277,8 @@ def _admit_promoter(session: Session, application: Application) -> User:
     """The promoter joins the inviting merchant's staff, its phone's keyed hash kept (only the hash) so that its own
     card is never credited to it (`coupons.service._refuse_self_referral`)."""
     assert application.inviting_merchant_id is not None  # `domain.accepts` refused promoters without a host
-    staff = Staff(merchant_id=application.inviting_merchant_id, store_id=None, name=application.applicant_name,
+    staff = Staff(alliance_id=application.alliance_id,
+                  merchant_id=application.inviting_merchant_id, store_id=None, name=application.applicant_name,
                   role=StaffRole.PROMOTER.value, phone_hash=application.phone_hash, active=True)
     session.add(staff)
     session.flush()

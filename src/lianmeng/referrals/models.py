@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lianmeng.coupons.models import Coupon
@@ -15,11 +15,12 @@ class Feedback(Base):
     and forget them). Visible to the receiving and the referring merchant."""
 
     __tablename__ = "referral_feedback"
-    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_1_to_5"),)
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_1_to_5"),
+                      UniqueConstraint("redemption_id", "alliance_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
-    redemption_id: Mapped[int] = mapped_column(ForeignKey("coupon_redemptions.id"), unique=True)
+    redemption_id: Mapped[int] = mapped_column(ForeignKey("coupon_redemptions.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)  # the merchant rated
     referrer_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)

@@ -26,6 +26,6 @@ class SegmentShare(Base):
     query: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     k: Mapped[int] = mapped_column(Integer, default=10)
-    shared_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    shared_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     shared_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -34,7 +34,7 @@ class Statement(Base):
     """A merchant's statement (对账单) for a period: its lines are append-only; the status moves by events."""
 
     __tablename__ = "settlement_statements"
-    __table_args__ = (UniqueConstraint("run_id", "merchant_id"),)
+    __table_args__ = (UniqueConstraint("run_id", "merchant_id", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
@@ -59,6 +59,7 @@ class StatementLine(Base):
     __tablename__ = "settlement_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("settlement_statements.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
     kind: Mapped[str] = mapped_column(String(30))
@@ -82,6 +83,7 @@ class StatementEvent(Base):
     __tablename__ = "settlement_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"))
     statement_id: Mapped[int] = mapped_column(ForeignKey("settlement_statements.id"), index=True)
     action: Mapped[str] = mapped_column(String(12))
     side: Mapped[str] = mapped_column(String(10))

@@ -181,8 +181,8 @@ def create_statements(session: Session, run: SettlementRun, merchant_ids: Sequen
     return int(session.scalar(select(func.count()).where(Statement.run_id == run.id)) or 0)
 
 
-LINE_COLUMNS = ["statement_id", "account_id", "kind", "cause", "party_type", "party_id", "late", "late_of_run_id",
-                "corrects_statement_id", "amount_fen", "entries", "earliest_at", "note"]
+LINE_COLUMNS = ["alliance_id", "statement_id", "account_id", "kind", "cause", "party_type", "party_id", "late",
+                "late_of_run_id", "corrects_statement_id", "amount_fen", "entries", "earliest_at", "note"]
 
 
 def build_lines(session: Session, run: SettlementRun, window: Window, cycle: SettlementCycle, binding: Binding
@@ -216,9 +216,9 @@ def build_lines(session: Session, run: SettlementRun, window: Window, cycle: Set
         summed = sums.subquery()
         owner = aliased(Account)
         late, late_of, corrects = extra(summed.c)
-        return (select(Statement.id, summed.c.account_id, owner.kind, summed.c.cause, summed.c.party_type,
-                       summed.c.party_id, late, late_of, corrects, summed.c.amount, summed.c.entries,
-                       summed.c.earliest_at, literal(""))
+        return (select(Statement.alliance_id, Statement.id, summed.c.account_id, owner.kind, summed.c.cause,
+                       summed.c.party_type, summed.c.party_id, late, late_of, corrects, summed.c.amount,
+                       summed.c.entries, summed.c.earliest_at, literal(""))
                 .select_from(summed).join(owner, owner.id == summed.c.account_id)
                 .join(Statement, and_(Statement.run_id == run.id, Statement.merchant_id == owner.owner_id)))
 

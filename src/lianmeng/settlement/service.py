@@ -195,7 +195,8 @@ def _apply(session: Session, actor: Principal, statement: Statement, action: Act
     elif action is Action.PAY:
         statement.paid_at = now
     statement.status = after.status.value
-    session.add(StatementEvent(statement_id=statement.id, action=action.value, side=side.value,
+    session.add(StatementEvent(alliance_id=statement.alliance_id,
+                               statement_id=statement.id, action=action.value, side=side.value,
                                from_status=before.status.value, to_status=after.status.value,
                                actor=actor.label or actor.kind, reason=reason, line_ids=line_ids or [],
                                details=details or {}, at=now))
@@ -311,7 +312,8 @@ def adjust(session: Session, actor: Principal, statement_id: int, data: AdjustIn
 
 def _reopen(session: Session, actor: Principal, partner: Statement, cause_statement_id: int) -> None:
     """A partner's open statement got the other side of a correction: it is adjusted and both confirm again."""
-    session.add(StatementEvent(statement_id=partner.id, action=Action.ADJUST.value, side=Side.OPERATOR.value,
+    session.add(StatementEvent(alliance_id=partner.alliance_id,
+                               statement_id=partner.id, action=Action.ADJUST.value, side=Side.OPERATOR.value,
                                from_status=partner.status, to_status=Status.ADJUSTED.value,
                                actor=actor.label or actor.kind, reason=f"statement {cause_statement_id}",
                                line_ids=[], details={"mirror_of": cause_statement_id}, at=clock.now()))
@@ -330,6 +332,7 @@ def _lock_in_id_order(session: Session, statement: Statement, partner_ids: list[
 def _adjustment_line(statement: Statement, account_id: int, party: Party, amount_fen: int, posting_id: int,
                      note: str, *, adjusts: int | None = None, corrects: int | None = None) -> StatementLine:
     return StatementLine(
+        alliance_id=statement.alliance_id,
         statement_id=statement.id, account_id=account_id, kind=AccountKind.SETTLEMENT_ADJUSTMENT.value,
         cause=repository.ADJUSTMENT, party_type=party.owner_type.value, party_id=party.owner_id,
         amount_fen=amount_fen, entries=1, late=False, earliest_at=clock.now(),

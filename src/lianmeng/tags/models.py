@@ -34,7 +34,7 @@ class MemberTag(Base):
 
     __tablename__ = "member_tags"
     __table_args__ = (
-        UniqueConstraint("member_id", "tag_id", "source", "merchant_id"),
+        UniqueConstraint("member_id", "tag_id", "source", "merchant_id", "alliance_id"),
         Index("ix_member_tags_tag", "tag_id", "member_id"),
     )
 
@@ -45,7 +45,7 @@ class MemberTag(Base):
     source: Mapped[str] = mapped_column(String(12))
     merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     note: Mapped[str] = mapped_column(String(200), default="")
     evidence: Mapped[int | None] = mapped_column(Integer)  # e.g. the number of orders the rule matched
     at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -68,9 +68,9 @@ def insert_messages(session: Session, channel: str, created_at: datetime, encryp
             insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
             [{"channel": channel, "recipient_enc": e, "recipient_masked": m, "body": b, "created_at": created_at}
              for e, m, b in zip(encrypted, masked, bodies, strict=True)]))
-    ids = _reserve(session, "outbox_messages", len(bodies))
+    ids = _reserve(session, "platform_outbox_messages", len(bodies))
     session.execute(text(
-        "INSERT INTO outbox_messages (id, channel, recipient_enc, recipient_masked, body, created_at)"
+        "INSERT INTO platform_outbox_messages (id, channel, recipient_enc, recipient_masked, body, created_at)"
         " SELECT u.id, :channel, u.enc, u.masked, u.body, :created_at"
         " FROM unnest(CAST(:ids AS integer[]), CAST(:enc AS varchar[]), CAST(:masked AS varchar[]),"
         " CAST(:bodies AS text[])) AS u(id, enc, masked, body)"),

@@ -16,7 +16,7 @@ class TargetedOffer(Timestamps, Base):
     members. Results are recomputed by a job and kept in `results` (with results_at, their freshness)."""
 
     __tablename__ = "targeted_offers"
-    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key"),)
+    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key", "alliance_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
@@ -35,7 +35,7 @@ class TargetedOffer(Timestamps, Base):
     attribution_days: Mapped[int] = mapped_column(Integer, default=30)
     status: Mapped[str] = mapped_column(String(12), default="scheduled", index=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(80))
-    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -49,7 +49,7 @@ class OfferRecipient(Base):
 
     __tablename__ = "offer_recipients"
     __table_args__ = (
-        UniqueConstraint("offer_id", "member_id"),
+        UniqueConstraint("offer_id", "member_id", "alliance_id"),
         Index("ix_offer_recipients_contact", "alliance_id", "member_id", "sent_at"),
         Index("ix_offer_recipients_due", "offer_id", "status", "next_attempt_at"),
     )
@@ -64,7 +64,7 @@ class OfferRecipient(Base):
     skip_reason: Mapped[str | None] = mapped_column(String(24))
     token: Mapped[str | None] = mapped_column(String(40), unique=True)
     coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupons.id"))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("platform_outbox_messages.id"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -44,5 +44,5 @@ class VerificationEvent(Base):
     before: Mapped[dict[str, Any]] = mapped_column(JSON)
     after: Mapped[dict[str, Any]] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(String(500))
-    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("platform_users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -54,7 +54,8 @@ def _member(session: Session, known: Known, alliance_id: int, merchant_id: int, 
                     offers_refused=refused, origin_merchant_id=merchant_id, origin_store_id=store_id)
     session.add(member)
     session.flush()
-    session.add(Membership(member_id=member_id, merchant_id=merchant_id, tier=tier, joined_at=clock.now()))
+    session.add(Membership(alliance_id=alliance_id,
+                           member_id=member_id, merchant_id=merchant_id, tier=tier, joined_at=clock.now()))
     known.groups.setdefault(group, []).append(member_id)
     known.secrets.extend([phone, member.phone_hash, member.phone_masked, member.card_no, name, str(member_id)])
     return member_id

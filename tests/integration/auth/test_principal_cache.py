@@ -40,11 +40,11 @@ def statements() -> Iterator[list[str]]:
 def test_a_repeated_token_is_resolved_without_reading_the_logins(world: World, statements: list[str]) -> None:
     headers = world.a.actors["staff1"].headers
     assert world.client.get(f"{API}/auth/whoami", headers=headers).status_code == 200
-    assert any("FROM users" in s for s in statements)
+    assert any("FROM platform_users" in s for s in statements)
     statements.clear()
     again = world.client.get(f"{API}/auth/whoami", headers=headers)
     assert again.status_code == 200
-    assert not any("FROM users" in s or "revoked_tokens" in s for s in statements), statements
+    assert not any("FROM platform_users" in s or "platform_revoked_tokens" in s for s in statements), statements
 
 
 def test_logout_is_seen_at_once(world: World) -> None:

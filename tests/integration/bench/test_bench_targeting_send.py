@@ -17,10 +17,11 @@ def test_time_send_sends_each_recipient_once(bench_url: str) -> None:  # noqa: F
     try:
         with engine.connect() as conn:
             assert conn.scalar(text("SELECT count(DISTINCT member_id) FROM coupons")) == 2_500
-            assert conn.scalar(text("SELECT count(*) FROM outbox_messages WHERE body LIKE '%/o/%'")) == 2_500
+            assert conn.scalar(text("SELECT count(*) FROM platform_outbox_messages WHERE body LIKE '%/o/%'")) == 2_500
             assert conn.scalar(text(
                 "SELECT count(*) FROM offer_recipients r JOIN coupons c ON c.id = r.coupon_id "
-                "JOIN outbox_messages o ON o.id = r.message_id WHERE r.status = 'sent' AND c.member_id = r.member_id"
+                "JOIN platform_outbox_messages o ON o.id = r.message_id"
+                " WHERE r.status = 'sent' AND c.member_id = r.member_id"
                 " AND o.body LIKE '%' || r.token")) == 2_500
     finally:
         engine.dispose()

@@ -121,7 +121,8 @@ def _feed_hangzhou(db_url: str, cid: int, package_id: int, tpls: list[int], m1: 
             s.add(member)
             s.flush()
             members.append(member.id)
-            s.add(CampaignRegistration(campaign_id=cid, member_id=member.id, registered_at=at, checked_in_at=at,
+            s.add(CampaignRegistration(alliance_id=alliance,
+                                       campaign_id=cid, member_id=member.id, registered_at=at, checked_in_at=at,
                                        checked_in_merchant_id=m1))
         outsider = Member(alliance_id=alliance, card_no="HZOUTSIDER", phone_enc="x", phone_hash="hz-out",
                           phone_masked="139****0001")
@@ -142,7 +143,7 @@ def _feed_hangzhou(db_url: str, cid: int, package_id: int, tpls: list[int], m1: 
             s.add_all([coupon, order])
             s.flush()
             if campaign:
-                s.add(CampaignCoupon(campaign_id=cid, package_id=package_id, member_id=member_id,
+                s.add(CampaignCoupon(alliance_id=alliance, campaign_id=cid, package_id=package_id, member_id=member_id,
                                      coupon_id=coupon.id, created_at=when))
             s.add(Redemption(alliance_id=alliance, coupon_id=coupon.id, use_no=1, member_id=member_id,
                              merchant_id=merchant, referrer_merchant_id=m1, bill_fen=amount, order_id=order.id,

@@ -19,7 +19,7 @@ from lianmeng.distance import service
 from lianmeng.distance.domain import prior_conversion
 from lianmeng.kit import clock
 from lianmeng.kit.geo import distance_m
-from lianmeng.merchants.models import Store
+from lianmeng.merchants.models import Merchant, Store
 from lianmeng.orders.models import Order
 from tests.conftest import World
 from tests.integration.referrals.conftest import member_headers
@@ -43,7 +43,8 @@ class Pair:
 
 
 def add_store(session: Session, merchant_id: int, km_north: float) -> int:
-    store = Store(merchant_id=merchant_id, name=f"门店 {km_north} km", address="深南大道",
+    alliance_id = session.get_one(Merchant, merchant_id).alliance_id
+    store = Store(alliance_id=alliance_id, merchant_id=merchant_id, name=f"门店 {km_north} km", address="深南大道",
                   latitude=BASE[0] + km_north * KM_LAT, longitude=BASE[1])
     session.add(store)
     session.flush()

@@ -32,7 +32,7 @@ def assert_clean(burst: Burst) -> None:
 def assert_books_balanced() -> None:
     with new_session(DATABASE_URL) as session:
         assert_ledger_invariants(session)
-        leaked = session.scalar(text("SELECT count(*) FROM idempotency_keys WHERE status = 'processing'"))
+        leaked = session.scalar(text("SELECT count(*) FROM platform_idempotency_keys WHERE status = 'processing'"))
         assert leaked == 0  # every refused request released its key
 
 

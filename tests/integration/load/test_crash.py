@@ -165,7 +165,7 @@ def test_kill_9_under_load_loses_no_acknowledged_order_and_leaves_nothing_half_w
     assert len(acknowledged) >= ORDER_TILLS + COUPON_TILLS, "the load never got going"
     assert unknown, "the kill hit no request in flight"
     with new_session(DATABASE_URL) as session:
-        left = session.scalar(text("SELECT count(*) FROM idempotency_keys WHERE status = 'processing'"))
+        left = session.scalar(text("SELECT count(*) FROM platform_idempotency_keys WHERE status = 'processing'"))
     print(f"claims the killed server left 'processing' (taken over once stale): {left}")
 
     # The restart needs no second worker to show what the crash left (and starts in half the time: each worker
@@ -244,5 +244,5 @@ def _check_after_restart(server: serving.Server, requests: list[Sent], acknowled
             assert f"order:{o.id}:points-earn" in posted and o.id in granted, f"order {o.id} lacks its points"
         assert session.scalar(select(func.count(Posting.id)).where(
             ~select(Entry.id).where(Entry.posting_id == Posting.id).exists())) == 0, "a posting without entries"
-        assert session.scalar(text("SELECT count(*) FROM idempotency_keys WHERE status = 'processing'")) == 0
+        assert session.scalar(text("SELECT count(*) FROM platform_idempotency_keys WHERE status = 'processing'")) == 0
         assert_ledger_invariants(session)

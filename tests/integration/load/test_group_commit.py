@@ -78,7 +78,7 @@ def coupons_of(servers: Servers, member: int, count: int) -> list[str]:
 def assert_books_balanced() -> None:
     with new_session(DATABASE_URL) as session:
         assert_ledger_invariants(session)
-        assert session.scalar(text("SELECT count(*) FROM idempotency_keys WHERE status = 'processing'")) == 0
+        assert session.scalar(text("SELECT count(*) FROM platform_idempotency_keys WHERE status = 'processing'")) == 0
 
 
 def orders_of(member: int) -> list[str]:
@@ -142,7 +142,7 @@ def test_a_refused_order_in_a_burst_gets_its_own_4xx_and_the_others_are_recorded
     assert sorted(orders_of(member)) == sorted(f"MIX-{mode}-{member}-{i}" for i in range(14))
     assert_books_balanced()
     with new_session(DATABASE_URL) as session:  # the refused order's key was given back
-        assert session.scalar(select(func.count()).select_from(text("idempotency_keys"))
+        assert session.scalar(select(func.count()).select_from(text("platform_idempotency_keys"))
                               .where(text(f"key = 'mix-{mode}-{member}-nobody'"))) == 0
 
 

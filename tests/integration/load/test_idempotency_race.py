@@ -32,7 +32,8 @@ def test_racers_on_a_failing_order_all_get_the_same_4xx_or_409(server: Server, a
         answers = set(burst.finals) - {IN_PROGRESS}
         assert answers == {(404, "not_found")}, burst.codes()
     with new_session(DATABASE_URL) as session:
-        assert session.scalar(text("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'race-unknown-%'")) == 0
+        assert session.scalar(
+            text("SELECT count(*) FROM platform_idempotency_keys WHERE key LIKE 'race-unknown-%'")) == 0
 
 
 def test_racers_on_a_good_order_record_it_once(server: Server, alliance: Alliance) -> None:

@@ -200,9 +200,9 @@ def test_merchant_merge_moves_stores_staff_and_memberships_keeping_one_and_undo_
     m1 = world.a.merchants[0]
     m4, store4, staff4 = new_merchant(world)
     both = world.a.members[m1]  # the gym's member, enrolled at m4 too
-    session.add(Membership(member_id=both, merchant_id=m4, joined_at=NOW))
+    session.add(Membership(alliance_id=world.a.alliance_id, member_id=both, merchant_id=m4, joined_at=NOW))
     only4 = world.a.members[world.a.merchants[1]]  # m2's member, enrolled at m4 only
-    session.add(Membership(member_id=only4, merchant_id=m4, joined_at=NOW))
+    session.add(Membership(alliance_id=world.a.alliance_id, member_id=only4, merchant_id=m4, joined_at=NOW))
     session.commit()
     template = centre_coupon(world, acceptance="selected", accepted_merchant_ids=[m4])
 

@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from lianmeng import migrate
 from lianmeng.db import Base, get_engine
+from tests.architecture import shard_rules as rules
 from tests.conftest import scratch_database
+from tests.integration.migrations.seeding import SEEDED_ALLIANCE, alliance_ids, empty_every_table, seed_one_row_each
 
 
 @pytest.fixture
@@ -22,10 +25,24 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+SHARD_READY = "0039"
+
+
 def test_upgrade_matches_the_models_and_downgrade_empties(empty_database: str) -> None:
+    """On the way, the shard-ready migration meets a row in every table and gives each its parent's alliance."""
+    shard_ready = ScriptDirectory.from_config(migrate.alembic_config(empty_database)).get_revision(SHARD_READY)
+    assert shard_ready is not None and isinstance(shard_ready.down_revision, str)
+    migrate.upgrade(empty_database, shard_ready.down_revision)
+    engine = get_engine(empty_database)
+    seed_one_row_each(engine)
     migrate.upgrade(empty_database)
     assert migrate.current_revision(empty_database) == migrate.head_revision(empty_database)
-    engine = get_engine(empty_database)
+    backfilled = {table for table, _parent, _column in shard_ready.module.TENANT_PARENTS}
+    held = alliance_ids(engine)
+    assert {table: held.get(table) for table in backfilled} == {table: {SEEDED_ALLIANCE} for table in backfilled}
+    assert all(ids <= {SEEDED_ALLIANCE} for ids in held.values()), held
+    _assert_shard_ready(rules.from_database(inspect(engine)))
+    empty_every_table(engine)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     assert diff == []
@@ -33,6 +50,16 @@ def test_upgrade_matches_the_models_and_downgrade_empties(empty_database: str) -
     migrate.upgrade(empty_database)  # idempotent
     migrate.downgrade(empty_database, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+
+
+def _assert_shard_ready(shapes: dict[str, rules.Shape]) -> None:
+    """The rules of tests/architecture/test_shard_ready.py, on the migrated schema (the primary keys too, which
+    compare_metadata does not compare)."""
+    assert rules.without_alliance(shapes) == set()
+    assert rules.without_foreign_key_to_alliances(shapes) == rules.NO_FOREIGN_KEY_TO_ALLIANCES
+    assert rules.unique_keys_without_alliance(shapes) == rules.GLOBAL_LOOKUPS
+    assert rules.primary_keys_without_alliance(shapes) == rules.PRIMARY_KEYS_WITHOUT_ALLIANCE
+    assert rules.single_column_foreign_keys(shapes) == rules.SINGLE_COLUMN_FOREIGN_KEYS
 
 
 def test_cli_db_upgrade(empty_database: str) -> None:

@@ -54,7 +54,8 @@ def add_customers(session: Session, customers: Customers, alliance_id: int, grou
             session.add(member)
             session.flush()
             for merchant_id in sorted(merchants):
-                session.add(Membership(member_id=member_id, merchant_id=merchant_id, joined_at=clock.now()))
+                session.add(Membership(alliance_id=alliance_id,
+                                       member_id=member_id, merchant_id=merchant_id, joined_at=clock.now()))
             customers.ids.append(member_id)
             customers.phones.append(phone)
             customers.hashes.append(member.phone_hash)

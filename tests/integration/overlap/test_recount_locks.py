@@ -25,7 +25,8 @@ def test_writes_go_on_during_a_recount_and_a_second_recount_waits(world: World, 
         service.refresh_alliance(recount, world.a.alliance_id)  # not committed: its lock is held
         begin_write(writer)
         writer.execute(text("SET LOCAL lock_timeout = '2s'"))
-        writer.add(Membership(member_id=world.a.members[m1], merchant_id=m2, joined_at=clock.now()))
+        writer.add(Membership(alliance_id=world.a.alliance_id,
+                              member_id=world.a.members[m1], merchant_id=m2, joined_at=clock.now()))
         writer.flush()  # the foreign keys' share locks on merchants and members are not held up
         writer.execute(text("UPDATE alliances SET name = name WHERE id = :a"), {"a": world.a.alliance_id})
         writer.commit()

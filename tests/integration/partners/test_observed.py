@@ -57,7 +57,8 @@ def test_a_partners_service_fell_and_its_scorecard_shows_what_members_said(world
                         ends_at=now - timedelta(days=3), status="closed")
     session.add(campaign)
     session.flush()
-    session.add(CampaignMerchant(campaign_id=campaign.id, merchant_id=m2, contribution_fen=1_500_000, created_at=now))
+    session.add(CampaignMerchant(alliance_id=campaign.alliance_id, campaign_id=campaign.id, merchant_id=m2,
+                                 contribution_fen=1_500_000, created_at=now))
     session.commit()
 
     card = ok(c.get(f"{API}/candidates/{cand['id']}/scorecard", headers=admin))

@@ -52,10 +52,11 @@ def prospects(world: World, db_url: str) -> Prospects:
                  "created_at": now, "updated_at": now} for i in range(EXTRA)]
         s.execute(insert(Member), rows)
         ids = list(s.scalars(select(Member.id).where(Member.card_no.like("P%")).order_by(Member.id)))
-        s.execute(insert(Membership), [{"member_id": m, "merchant_id": m1, "joined_at": now, "created_at": now,
-                                        "updated_at": now, "tier": "standard"} for m in ids] +
-                  [{"member_id": m, "merchant_id": m2, "joined_at": now, "created_at": now, "updated_at": now,
-                    "tier": "standard"} for m in ids[:150]])
+        s.execute(insert(Membership), [{"alliance_id": a.alliance_id, "member_id": m, "merchant_id": m1,
+                                        "joined_at": now, "created_at": now, "updated_at": now, "tier": "standard"}
+                                       for m in ids] +
+                  [{"alliance_id": a.alliance_id, "member_id": m, "merchant_id": m2, "joined_at": now,
+                    "created_at": now, "updated_at": now, "tier": "standard"} for m in ids[:150]])
         op = Candidate(alliance_id=a.alliance_id, name="星河瑜伽", industry="fitness", brand_tags=["高端"])
         own = Candidate(alliance_id=a.alliance_id, owner_merchant_id=m1, name="山野户外", industry="travel",
                         brand_tags=[])

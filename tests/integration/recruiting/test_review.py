@@ -38,7 +38,8 @@ def test_nobody_decides_their_own_application_or_their_own_recruit(world: World,
     refused(decide(world, "staff1", application["id"]), 403, "forbidden")
     # a merchant admin whose own staff record holds the applicant's phone: its own application
     admin = session.get(User, world.a.actors["admin1"].user_id)
-    own_staff = Staff(merchant_id=world.a.merchants[0], name="admin herself", role="manager",
+    own_staff = Staff(alliance_id=world.a.alliance_id,
+                      merchant_id=world.a.merchants[0], name="admin herself", role="manager",
                       phone_hash=members_repo.phone_hash(world.a.alliance_id, phone))
     session.add(own_staff)
     session.flush()

@@ -84,7 +84,7 @@ def test_staff_tag_their_own_members_and_no_other_merchant_sees_it(world: World,
     call(world, "POST", f"/members/{x}/tags", world.b.actors["staff1"].headers, {"tag": "fitness"}, 404)
 
     # x joins m2 too: m2 now sees x, its declared interests, and none of m1's tags
-    session.add(Membership(member_id=x, merchant_id=m2, joined_at=clock.now()))
+    session.add(Membership(alliance_id=world.a.alliance_id, member_id=x, merchant_id=m2, joined_at=clock.now()))
     session.commit()
     me = member_headers(world, x)
     call(world, "PUT", "/me/interests", me, {"tags": ["fitness"]})

@@ -21,7 +21,7 @@ def test_a_person_tagged_on_both_records_counts_once_after_a_merge(world: World,
     a = world.a
     m1, m2, _ = a.merchants
     x, y = a.members[m1], a.members[m2]
-    session.add(Membership(member_id=x, merchant_id=m2, joined_at=clock.now()))
+    session.add(Membership(alliance_id=a.alliance_id, member_id=x, merchant_id=m2, joined_at=clock.now()))
     session.commit()
     for who, member in (("staff1", x), ("staff2", y)):
         r = world.client.post(f"/api/v1/members/{member}/tags", json={"tag": "fitness"}, headers=a.actors[who].headers)

@@ -18,7 +18,8 @@ def add_member(session: Session, alliance_id: int, merchant_id: int, n: int) -> 
                     phone_masked="139****0000", status="active", origin_merchant_id=merchant_id)
     session.add(member)
     session.flush()
-    session.add(Membership(member_id=member.id, merchant_id=merchant_id, joined_at=AT - timedelta(days=400)))
+    session.add(Membership(alliance_id=alliance_id,
+                           member_id=member.id, merchant_id=merchant_id, joined_at=AT - timedelta(days=400)))
     return member.id
 
 
