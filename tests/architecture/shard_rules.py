@@ -59,6 +59,8 @@ PRIMARY_KEYS_WITHOUT_ALLIANCE: frozenset[str] = frozenset({
     "segment_shares", "settlement_events", "settlement_lines", "settlement_runs", "settlement_statements", "staff",
     "stores", "tag_definitions", "targeted_offers", "top_ups", "value_model_settings", "verification_events",
     "withdrawals",
+    # added this session by the jobs record, webhooks and the audit trail, the same way as the others
+    "audit_events", "job_runs", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "webhook_events",
 })
 
 #: The same backlog for foreign keys between tenant tables, still (x_id) → (id) rather than
@@ -144,6 +146,9 @@ SINGLE_COLUMN_FOREIGN_KEYS: frozenset[str] = frozenset({
     "targeted_offers.partner_merchant_id→merchants", "targeted_offers.template_id→coupon_templates",
     "top_ups.member_id→members", "top_ups.merchant_id→merchants", "withdrawals.merchant_id→merchants",
     "withdrawals.payout_account_id→payout_accounts",
+    "webhook_attempts.delivery_id→webhook_deliveries", "webhook_attempts.endpoint_id→webhook_endpoints",
+    "webhook_deliveries.endpoint_id→webhook_endpoints", "webhook_deliveries.event_id→webhook_events",
+    "webhook_endpoints.merchant_id→merchants", "webhook_events.merchant_id→merchants",
 })
 
 

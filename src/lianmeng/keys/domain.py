@@ -70,7 +70,7 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 label=("提现收款账号", "payout accounts")),
     SealedTable("prospect_invitations", (SealedColumn("salt_enc", OVERLAP_SALT),),
                 label=("潜在伙伴邀请的盐", "prospect invitations' salts")),
-    SealedTable("outbox_messages", (SealedColumn("recipient_enc", PII),), alliance_column=None,
+    SealedTable("platform_outbox_messages", (SealedColumn("recipient_enc", PII),), alliance_column=None,
                 label=("短信发件箱收件人", "SMS outbox recipients")),
 )
 

@@ -58,7 +58,7 @@ class WebhookDelivery(Base):
     webhook-id), its state and when it is next due."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (UniqueConstraint("endpoint_id", "event_id"),
+    __table_args__ = (UniqueConstraint("endpoint_id", "event_id", "alliance_id"),
                       Index("ix_webhook_deliveries_due", "state", "next_attempt_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -91,7 +91,7 @@ def enabled_endpoints(session: Session, alliance_ids: Sequence[int]) -> list[Web
 
 
 def add_deliveries(session: Session, rows: list[dict[str, Any]]) -> None:
-    insert_many(session, WebhookDelivery, rows, skip_conflicts_on=("endpoint_id", "event_id"))
+    insert_many(session, WebhookDelivery, rows, skip_conflicts_on=("endpoint_id", "event_id", "alliance_id"))
 
 
 def due_deliveries(session: Session, at: datetime, limit: int) -> list[tuple[WebhookDelivery, WebhookEndpoint]]:

@@ -202,7 +202,7 @@ def test_concurrent_redemptions_and_top_ups_each_get_their_own_answer(servers: S
     assert sorted(orders_of(member)) == sorted(f"RD-{mode}-{member}-{i}" for i in range(1, 10, 2))
     with new_session(DATABASE_URL) as session:
         assert session.scalar(select(func.count()).select_from(TopUp).where(TopUp.member_id == member)) == 8
-        assert session.scalar(select(func.count()).select_from(text("idempotency_keys"))
+        assert session.scalar(select(func.count()).select_from(text("platform_idempotency_keys"))
                               .where(text(f"key = 'rd-{mode}-{member}-store'"))) == 0  # the refusal's key given back
     assert_books_balanced()
     with httpx.Client(base_url=servers.pick(mode).base_url, timeout=30) as client:

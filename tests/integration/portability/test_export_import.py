@@ -133,8 +133,8 @@ def test_an_alliance_goes_there_and_back_row_for_row_and_the_other_stays(
     assert all(row["alliance_id"] == world.a.alliance_id for rows in exported.values() for row in rows
                if "alliance_id" in row and row["alliance_id"] is not None)
     assert {row["merchant_id"] for row in exported["stores"]} == set(world.a.merchants)
-    assert "platform" not in {row["username"] for row in exported["users"]}
-    assert "idempotency_keys" not in exported and "revoked_tokens" not in exported
+    assert "platform" not in {row["username"] for row in exported["platform_users"]}
+    assert "platform_idempotency_keys" not in exported and "platform_revoked_tokens" not in exported
     assert {name: len(rows) for name, rows in exported.items()} == header.counts
     assert {row["id"]: row["merged_into_id"] for row in exported["members"]}[first_id] == last_id
 
