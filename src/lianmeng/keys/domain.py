@@ -27,6 +27,7 @@ PLATE_LOOKUP = "plate-lookup"
 VIN_LOOKUP = "vin-lookup"
 PAYOUT_ACCOUNT = "pii"  # withdrawals.service.PAYOUT_PURPOSE
 OVERLAP_SALT = "overlap-salt"  # prospects.service.SALT_PURPOSE
+WEBHOOK_SECRET = "webhook-secret"  # webhooks.service.SECRET_PURPOSE
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ SEALED_TABLES: tuple[SealedTable, ...] = (
                 label=("提现收款账号", "payout accounts")),
     SealedTable("prospect_invitations", (SealedColumn("salt_enc", OVERLAP_SALT),),
                 label=("潜在伙伴邀请的盐", "prospect invitations' salts")),
+    SealedTable("webhook_endpoints", (SealedColumn("secret_enc", WEBHOOK_SECRET),
+                                      SealedColumn("previous_secret_enc", WEBHOOK_SECRET)),
+                label=("事件推送签名密钥", "webhook signing secrets")),
     SealedTable("platform_outbox_messages", (SealedColumn("recipient_enc", PII),), alliance_column=None,
                 label=("短信发件箱收件人", "SMS outbox recipients")),
 )

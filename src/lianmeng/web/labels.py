@@ -43,6 +43,7 @@ from lianmeng.targeting import domain as targeting
 from lianmeng.targeting import uplift
 from lianmeng.values.domain import RFM_CLASS_LABELS
 from lianmeng.verification import domain as verification
+from lianmeng.webhooks import domain as webhooks
 from lianmeng.withdrawals.domain import PAYOUT_METHOD_LABELS, Decision, WithdrawalStatus
 
 Pair = tuple[str, str]
@@ -106,6 +107,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "role": ROLE_LABELS,
     "audit_action": pairs(audit.AuditAction),
     "audit_object": pairs(audit.ObjectType),
+    "webhook_event": pairs(webhooks.EventType),
+    "webhook_state": pairs(webhooks.DeliveryState),
     "audit_actor_kind": {"user": ("账号", "Login"), "api_key": ("接口密钥", "API key"),
                          "system": ("系统任务", "System job")},
     "member_status": MEMBER_STATUS_LABELS,

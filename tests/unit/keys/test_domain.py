@@ -7,6 +7,7 @@ from lianmeng.db import Base
 from lianmeng.keys import domain
 from lianmeng.prospects import service as prospects
 from lianmeng.vehicles import repository as vehicles
+from lianmeng.webhooks import service as webhooks
 from lianmeng.withdrawals import service as withdrawals
 
 
@@ -33,6 +34,7 @@ def test_the_purposes_are_those_the_services_seal_and_hash_with() -> None:
     assert purposes[("member_vehicles", "plate_enc")][1] == vehicles.PLATE_PURPOSE
     assert purposes[("member_vehicles", "vin_enc")][1] == vehicles.VIN_PURPOSE
     assert purposes[("members", "phone_enc")] == ("pii", "phone-lookup")
+    assert purposes[("webhook_endpoints", "secret_enc")][0] == webhooks.SECRET_PURPOSE
 
 
 def test_a_rotation_report_adds_up() -> None:
