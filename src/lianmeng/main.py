@@ -20,7 +20,6 @@ from lianmeng.alliances.web import router as alliances_pages
 from lianmeng.audiences.api import router as audiences_router
 from lianmeng.audiences.web import router as audiences_pages
 from lianmeng.audit.api import router as audit_router
-from lianmeng.audit.context import BindRequestOrigin
 from lianmeng.audit.web import router as audit_pages
 from lianmeng.auth.api import router as auth_router
 from lianmeng.auth.web import router as auth_pages
@@ -164,7 +163,6 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)
     app.add_middleware(BindThrottle, throttle=app.state.throttle)
-    app.add_middleware(BindRequestOrigin)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(errors.BodyLimit, limit=settings.max_body_bytes,
                        larger={"/api/v1/prospects/uploads": MAX_UPLOAD_BYTES, "/p/overlap/": MAX_UPLOAD_BYTES})

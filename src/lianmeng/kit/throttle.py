@@ -110,10 +110,12 @@ class Throttle:
 
 @dataclass(frozen=True)
 class Caller:
-    """The throttle of the app serving this request, and the caller's address (None outside a request)."""
+    """The throttle of the app serving this request, and who is calling: the address (None outside a request) and
+    the User-Agent header as sent ("" when none); the audit trail reads both (audit/context.py)."""
 
     throttle: Throttle
     address: str | None
+    user_agent: str = ""
 
 
 _fallback = Throttle()
@@ -135,8 +137,8 @@ def bound(caller: Caller) -> Iterator[None]:
 
 
 class BindThrottle:
-    """ASGI middleware: binds the app's throttle and the client's address (as uvicorn reports it, i.e. after its
-    trusted-proxy handling) for the request."""
+    """ASGI middleware: binds the app's throttle, the client's address (as uvicorn reports it, i.e. after its
+    trusted-proxy handling) and its user agent for the request."""
 
     def __init__(self, app: ASGIApp, throttle: Throttle) -> None:
         self.app = app
@@ -147,5 +149,7 @@ class BindThrottle:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        with bound(Caller(self.throttle, client[0] if client else None)):
+        agent = next((value.decode("latin-1") for name, value in scope.get("headers", []) if name == b"user-agent"),
+                     "")
+        with bound(Caller(self.throttle, client[0] if client else None, agent)):
             await self.app(scope, receive, send)
