@@ -63,6 +63,8 @@ from lianmeng.profiles.web import router as profiles_pages
 from lianmeng.prospects.api import router as prospects_router
 from lianmeng.prospects.domain import MAX_UPLOAD_BYTES
 from lianmeng.prospects.web import router as prospects_pages
+from lianmeng.placements.api import router as placements_router
+from lianmeng.placements.web import router as placements_pages
 from lianmeng.recruiting.api import router as recruiting_router
 from lianmeng.recruiting.web import router as recruiting_pages
 from lianmeng.referrals.api import router as referrals_router
@@ -144,7 +146,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
                    profiles_router, ownership_router, vehicles_router,
-                   dedup_router, notifications_router, audit_router, webhooks_router, jobs_router):
+                   dedup_router, notifications_router, audit_router, webhooks_router, jobs_router, placements_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -158,7 +160,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
                   tags_member_pages, verification_pages, profiles_pages, ownership_pages, vehicles_pages,
-                  dedup_pages, notifications_pages, audit_pages, webhooks_pages, jobs_pages):
+                  dedup_pages, notifications_pages, audit_pages, webhooks_pages, jobs_pages, placements_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)
