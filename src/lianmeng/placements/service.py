@@ -44,7 +44,8 @@ def _refused(refusal: Refused) -> AppError:
 
 
 def _slot_fields(slot: PlacementSlot) -> dict[str, object]:
-    return {"surface": slot.surface, "title": slot.title, "price_per_day_fen": slot.price_per_day_fen,
+    """What the audit trail keeps of a slot's terms (its surface never changes: the event names the slot)."""
+    return {"title": slot.title, "price_per_day_fen": slot.price_per_day_fen,
             "capacity": slot.capacity, "max_days": slot.max_days, "active": slot.active}
 
 
