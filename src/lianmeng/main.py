@@ -57,14 +57,14 @@ from lianmeng.ownership.api import router as ownership_router
 from lianmeng.ownership.web import router as ownership_pages
 from lianmeng.partners.api import router as partners_router
 from lianmeng.partners.web import router as partners_pages
+from lianmeng.placements.api import router as placements_router
+from lianmeng.placements.web import router as placements_pages
 from lianmeng.points.api import router as points_router
 from lianmeng.profiles.api import router as profiles_router
 from lianmeng.profiles.web import router as profiles_pages
 from lianmeng.prospects.api import router as prospects_router
 from lianmeng.prospects.domain import MAX_UPLOAD_BYTES
 from lianmeng.prospects.web import router as prospects_pages
-from lianmeng.placements.api import router as placements_router
-from lianmeng.placements.web import router as placements_pages
 from lianmeng.recruiting.api import router as recruiting_router
 from lianmeng.recruiting.web import router as recruiting_pages
 from lianmeng.referrals.api import router as referrals_router

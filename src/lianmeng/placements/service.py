@@ -39,8 +39,7 @@ CONFLICTS = frozenset({Problem.PLACEMENT_FULL, Problem.PLACEMENT_ALREADY_BOOKED,
 
 
 def _refused(refusal: Refused) -> AppError:
-    kind = Conflict if refusal.code in CONFLICTS else Invalid
-    return kind(refusal.code, **refusal.params)
+    return AppError(refusal.code, status_code=409 if refusal.code in CONFLICTS else 422, **refusal.params)
 
 
 def _slot_fields(slot: PlacementSlot) -> dict[str, object]:

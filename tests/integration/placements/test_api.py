@@ -44,7 +44,7 @@ def test_the_operator_defines_one_slot_per_surface_within_bounds(world: World) -
 
 
 def test_a_booking_is_charged_at_once_and_the_last_seat_goes_once(world: World, session: Session) -> None:
-    m1, m2, m3 = world.a.merchants
+    m1, _, m3 = world.a.merchants
     made = slot(world)
     first = book(world, "admin1", made["id"], 1, 3)
     assert (first["merchant_id"], first["days"], first["amount_fen"], first["status"]) == (m1, 3, 15_000, "booked")
