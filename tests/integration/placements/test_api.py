@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lianmeng.audit.models import AuditEvent
 from lianmeng.ledger.models import Posting
 from tests.conftest import World
 from tests.integration.placements.placing import API, book, call, charges, day, operator_fees, slot
@@ -92,6 +93,10 @@ def test_cancelling_before_the_first_day_reverses_the_charge_and_after_it_is_ref
     assert charges(session, world, m1) == 0 and operator_fees(session, world) == 0
     keys = set(session.scalars(select(Posting.idempotency_key).where(Posting.cause == "featured_placement")))
     assert keys == {f"placement:{later['id']}:charge", f"placement:{later['id']}:cancel"}
+    session.rollback()
+    trail = session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "placement")
+                            .order_by(AuditEvent.id)).all()
+    assert trail == ["placement.slot", "placement.book", "placement.cancel"]
     twice = call(world, "admin1", "POST", f"/placements/bookings/{later['id']}/cancel", status=409)
     assert twice["error"]["code"] == "placement_cancelled"
     book(world, "admin1", made["id"], 2, 2)  # the seat is free again

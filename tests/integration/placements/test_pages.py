@@ -105,6 +105,10 @@ def test_members_see_the_featured_merchant_first_only_during_its_days(world: Wor
         assert _order(member, "/m/partners")[:2] == [(m3, True), (m2, True)]
     with clock.fixed_at(noon + timedelta(days=2)):
         assert _order(member, "/m/partners") == today  # ordinary order resumes
+    call(world, "operator", "PATCH", f"/placements/slots/{made['id']}", {"active": False})
+    with clock.fixed_at(noon):
+        assert _order(member, "/m/partners") == today  # a paused slot features nobody
+    call(world, "operator", "PATCH", f"/placements/slots/{made['id']}", {"active": True})
 
     template = call(world, "admin1", "POST", "/coupon-templates", {
         "name": "免费洗车", "kind": "free_item", "item_name": "洗车", "item_value_fen": 5_000, "valid_days": 30,
