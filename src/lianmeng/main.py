@@ -57,6 +57,8 @@ from lianmeng.ownership.api import router as ownership_router
 from lianmeng.ownership.web import router as ownership_pages
 from lianmeng.partners.api import router as partners_router
 from lianmeng.partners.web import router as partners_pages
+from lianmeng.placements.api import router as placements_router
+from lianmeng.placements.web import router as placements_pages
 from lianmeng.points.api import router as points_router
 from lianmeng.profiles.api import router as profiles_router
 from lianmeng.profiles.web import router as profiles_pages
@@ -144,7 +146,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
                    profiles_router, ownership_router, vehicles_router,
-                   dedup_router, notifications_router, audit_router, webhooks_router, jobs_router):
+                   dedup_router, notifications_router, audit_router, webhooks_router, jobs_router, placements_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -158,7 +160,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
                   tags_member_pages, verification_pages, profiles_pages, ownership_pages, vehicles_pages,
-                  dedup_pages, notifications_pages, audit_pages, webhooks_pages, jobs_pages):
+                  dedup_pages, notifications_pages, audit_pages, webhooks_pages, jobs_pages, placements_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

@@ -29,6 +29,7 @@ from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.overlap.models import MerchantBase, OverlapSnapshot, PairOverlap
 from lianmeng.ownership.models import MemberOwner, OwnershipPeriod, OwnershipSettings
 from lianmeng.partners.models import Candidate, CandidateStore, MysteryVisit, ScoringWeights, SincerityAnswer
+from lianmeng.placements.models import PlacementBooking, PlacementSlot
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 from lianmeng.profiles.models import ProfileEdit
 from lianmeng.prospects.models import (
@@ -113,6 +114,8 @@ __all__ = [
     "OwnershipSettings",
     "PairOverlap",
     "PayoutAccount",
+    "PlacementBooking",
+    "PlacementSlot",
     "PointsDraw",
     "PointsGrant",
     "PointsRule",

@@ -65,6 +65,9 @@ class AuditAction(LabelledEnum):
     OWNERSHIP_SETTINGS = "ownership.settings", "修改客户归属规则", "Customer ownership rules changed"
     SCORING_WEIGHTS = "scoring.weights", "修改伙伴评分权重", "Partner scoring weights changed"
     RECRUITING_BOUNTY = "recruiting.bounty", "修改招募奖励", "Recruiting bounty changed"
+    PLACEMENT_SLOT = "placement.slot", "设置推广位", "Featured slot set"
+    PLACEMENT_BOOK = "placement.book", "预订推广位", "Featured placement booked"
+    PLACEMENT_CANCEL = "placement.cancel", "取消推广位预订", "Featured placement cancelled"
 
     @property
     def object_type(self) -> str:
@@ -93,6 +96,7 @@ class ObjectType(LabelledEnum):
     OWNERSHIP = "ownership", "客户归属规则", "Ownership rules"
     SCORING = "scoring", "伙伴评分权重", "Scoring weights"
     RECRUITING = "recruiting", "招募设置", "Recruiting settings"
+    PLACEMENT = "placement", "推广位", "Featured placement"
 
 
 _OBJECT_OF = {"settlement": ObjectType.SETTLEMENT_RUN.value, "member": ObjectType.MEMBER_MERGE.value,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -44,6 +44,9 @@ from lianmeng.members.models import Member
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.merchants.domain import INDUSTRY_LABELS
 from lianmeng.merchants.models import Merchant, Store
+from lianmeng.placements import domain as placements_domain
+from lianmeng.placements import service as placements
+from lianmeng.placements.domain import PlacementSurface
 from lianmeng.points.web import PointsView, member_points_view
 from lianmeng.tenancy import Principal
 from lianmeng.web.console import (
@@ -326,6 +329,7 @@ class Nearby:
     mine: bool
     offers: list[Offer]
     map_uri: str = ""  # opens the store in the phone's map app
+    featured: bool = False  # a paid placement (推广) today: listed first, marked
 
 
 def _map_label(merchant: Merchant, store: Store) -> str:
@@ -427,6 +431,9 @@ def _partners_page(page: Page, lat: str, lng: str, *, status_code: int = 200, to
             format_distance(distance, page.lang) if distance is not None else "", merchant.id in my_merchants,
             offers.get(merchant.id, []), map_uri(store.latitude, store.longitude, _map_label(merchant, store)),
         ))
+    featured = placements.featured(session, member.alliance_id, PlacementSurface.PARTNER_LIST)
+    nearby = [replace(n, featured=is_featured)
+              for n, is_featured in placements_domain.featured_first(nearby, lambda n: n.merchant.id, featured)]
     listed = {o.template_id for n in nearby for o in n.offers}
     refused_alone = refused[1] if refused is not None and refused[0] not in listed else ""
     took_template = coupons_repo.get_template(session, page.me, took.template_id) if took is not None else None
@@ -463,7 +470,14 @@ def _claim_context(page: Page, token: str, lat: str = "", lng: str = "") -> dict
             "validity": coupons_domain.template_validity_words(offer.template, page.lang),
             "places": places, "by_distance": offer.by_distance, "lat": f"{near[0]:.5f}" if near else "",
             "lng": f"{near[1]:.5f}" if near else "", "location_error": bool(lat or lng) and near is None,
-            "mine": mine, "alliance_code": alliance.code if alliance else ""}
+            "mine": mine, "alliance_code": alliance.code if alliance else "",
+            "partners": [(p, _industry(page, p.merchant)) for p in placements.claim_partners(
+                page.session, offer.link.alliance_id, offer.giver.id)]}
+
+
+def _industry(page: Page, merchant: Merchant) -> str:
+    label = INDUSTRY_BY_CODE.get(merchant.industry)
+    return page.t(*label) if label else merchant.industry
 
 
 @router.get("/claim/{token}")

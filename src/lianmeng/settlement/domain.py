@@ -251,6 +251,7 @@ CAUSES: dict[PostingCause, tuple[str, str]] = {
     PostingCause.JOINT_CARD_REFUND: ("联合卡退款", "Joint card refund"),
     PostingCause.MEMBER_MERGE: ("会员合并", "Member merge"),
     PostingCause.MEMBER_MERGE_UNDO: ("撤销会员合并", "Member merge undone"),
+    PostingCause.FEATURED_PLACEMENT: ("推广位费用", "Featured placement charges"),
 }
 
 # what an account kind is called on a statement (AccountKind.label is its general name)
@@ -264,6 +265,7 @@ KINDS: dict[AccountKind, tuple[str, str]] = {
     AccountKind.PARTNER_BALANCE: ("商户往来", "Partner balance"),
     AccountKind.CAMPAIGN_COSTS: ("活动费用", "Campaign costs"),
     AccountKind.SETTLEMENT_ADJUSTMENT: ("调整", "Adjustment"),
+    AccountKind.PLATFORM_CHARGES: ("平台费用(应付总部)", "Platform charges (owed to the operator)"),
 }
 
 

@@ -856,3 +856,42 @@ def require_webhook_admin(p: Principal) -> None:
     """Registering, changing and replaying webhooks: the operator, a merchant admin, an integration key."""
     if not (p.is_operator or (p.manages_merchant and not p.promoter)):
         raise Forbidden()
+
+
+# --- featured placement (推广位) -----------------------------------------------------------------------------------
+
+
+def placement_slots(p: Principal) -> ColumnElement[bool]:
+    """The alliance's slots are its price list: its operator and everyone working for its merchants read them.
+    Members read none (their pages show featured merchants, not what was paid)."""
+    from lianmeng.placements.models import PlacementSlot
+
+    if p.is_platform:
+        return true()
+    if p.is_operator or p.is_merchant_side:
+        return PlacementSlot.alliance_id == p.alliance_id
+    return false()
+
+
+def placement_bookings(p: Principal) -> ColumnElement[bool]:
+    """A booking is its merchant's business and the operator's: another merchant learns only how many seats a
+    day has left (the calendar's counts), never who bought them or for how much."""
+    from lianmeng.placements.models import PlacementBooking
+
+    if p.is_platform:
+        return true()
+    if p.is_operator:
+        return PlacementBooking.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        return and_(PlacementBooking.alliance_id == p.alliance_id, PlacementBooking.merchant_id == p.merchant_id)
+    return false()
+
+
+def require_books_placement(p: Principal, merchant_id: int) -> None:
+    """The operator books for any merchant of its alliance; a merchant's admin (a login, not a promoter) or its
+    integration for its own merchant. Store staff and members do not spend the merchant's money."""
+    if p.is_operator:
+        return
+    if p.manages_merchant and not p.promoter and p.merchant_id == merchant_id:
+        return
+    raise Forbidden()

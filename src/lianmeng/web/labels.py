@@ -32,6 +32,7 @@ from lianmeng.merging import domain as merging
 from lianmeng.notifications import domain as notifications
 from lianmeng.ownership import domain as ownership
 from lianmeng.partners import domain as partners
+from lianmeng.placements import domain as placements
 from lianmeng.points.domain import ENTRY_LABELS
 from lianmeng.profiles.domain import FIELD_LABELS as PROFILE_FIELD_LABELS
 from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABELS, UPLOAD_PROBLEM_LABELS
@@ -151,6 +152,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "occupation": recruiting.OCCUPATION_LABELS,
     "link_accepts": recruiting.ACCEPTS_LABELS,
     "recruiter_type": recruiting.RECRUITER_LABELS,
+    "placement_surface": placements.SURFACE_LABELS,
+    "placement_status": placements.BOOKING_STATUS_LABELS,
     "prospect_invitation_status": INVITATION_STATUS_LABELS,
     "prospect_audit_event": AUDIT_EVENT_LABELS,
     "upload_problem": UPLOAD_PROBLEM_LABELS,

@@ -210,6 +210,22 @@ def test_a_joint_card_product_and_no_cards_sold(demo: Session, loaded: DemoSumma
     assert demo.scalar(select(func.count(JointCard.id))) == 0
 
 
+def test_featured_placement_two_slots_and_three_bookings_charged(demo: Session, loaded: DemoSummary) -> None:
+    from lianmeng.ledger.models import Posting
+    from lianmeng.placements import service as placements
+    from lianmeng.placements.domain import PlacementSurface
+    from lianmeng.placements.models import PlacementBooking, PlacementSlot
+
+    assert loaded.counts["placement_slots"] == 2 and loaded.counts["placement_bookings"] == 3
+    assert {s.surface for s in demo.scalars(select(PlacementSlot))} == {"partner_list", "claim_pages"}
+    bookings = demo.scalars(select(PlacementBooking).order_by(PlacementBooking.id)).all()
+    charged = demo.scalars(select(Posting.idempotency_key).where(Posting.cause == "featured_placement")).all()
+    assert sorted(charged) == sorted(f"placement:{b.id}:charge" for b in bookings)
+    lift = demo.scalar(select(Merchant.id).where(Merchant.name.like("力行健身%")))
+    alliance_id = bookings[0].alliance_id
+    assert placements.featured(demo, alliance_id, PlacementSurface.PARTNER_LIST) == [lift]
+
+
 def test_logins_scoped_to_their_merchant(demo: Session, loaded: DemoSummary) -> None:
     assert loaded.logins[:3] == ["operator", "tesla-admin", "tesla-sa"]
     users = {u.username: u for u in demo.scalars(select(User))}

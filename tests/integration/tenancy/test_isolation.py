@@ -213,6 +213,7 @@ def build_scene(world: World, db_url: str) -> Scene:
     tag_members(s)
     add_vehicles(s)
     notified(s)
+    place(s)
     add_verification_details(s)
     find_duplicates(s)
     add_merges(s)
@@ -320,6 +321,19 @@ def add_vehicles(s: Scene) -> None:
     """Vehicles: m1's guide records m1's member's car (veh1)."""
     s.ids["veh1"] = s.ok("a.staff1", "POST", f"/members/{s.ids['mb1']}/vehicles",
                          {"plate": "粤B12345", "vin": "LSVAU218XN2183294"}, 201)["id"]
+
+
+def place(s: Scene) -> None:
+    """Featured placement: alpha's operator sells the partner-list slot (plslot); m1's admin books 2 days of it a
+    week ahead (plbook1); pl_day is a free day for the owners' bookings."""
+    from lianmeng.placements.domain import MAX_DAYS_LIMIT
+
+    s.ids["plslot"] = s.ok("a.operator", "POST", "/placements/slots", {
+        "surface": "partner_list", "price_per_day_fen": 5_000, "capacity": 3, "max_days": MAX_DAYS_LIMIT}, 201)["id"]
+    week = (clock.today_in_shanghai() + timedelta(days=7)).isoformat()
+    s.ids["pl_day"] = (clock.today_in_shanghai() + timedelta(days=20)).isoformat()
+    s.ids["plbook1"] = s.ok("a.admin1", "POST", "/placements/bookings",
+                            {"slot_id": s.ids["plslot"], "first_day": week, "days": 2}, 201)["id"]
 
 
 def notified(s: Scene) -> None:
@@ -2081,6 +2095,58 @@ SWEEP.update({
         attacks(*(Call(who, "whd2") for who in ("a.admin1", "a.admin3", "a.key1", "b.admin1", "b.operator")),
                 Call("a.staff2", "whd2", expect=403), Call("a.member2", "whd2", expect=403)),
         owners(Call("a.admin2", "whd2", expect=200)),
+    ),
+})
+
+# --- featured placement (推广位): slots are the alliance's price list; a booking is its merchant's and the operator's
+PLACEMENT_STRANGERS = ("a.admin2", "a.staff2", "a.key2", "a.member1", "b.operator", "b.admin1")
+PLACEMENT_BOOKING = {"slot_id": "@plslot", "first_day": "@pl_day", "days": 1}
+SWEEP.update({
+    ("POST", "/placements/slots"): Case(
+        attacks(*(Call(who, body={"surface": "claim_pages", "price_per_day_fen": 100, "capacity": 1, "max_days": 3},
+                       expect=403) for who in ("a.admin1", "a.staff1", "a.key1", "a.member1", "platform"))),
+        owners(Call("a.operator", body={"surface": "claim_pages", "price_per_day_fen": 100, "capacity": 1,
+                                        "max_days": 3}, expect=201)),
+    ),
+    ("GET", "/placements/slots"): Case(
+        attacks(*(Call(who, expect=200) for who in ("a.member1", "b.operator", "b.admin1"))),
+        owners(Call("a.admin2", expect=200), Call("a.staff1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("PATCH", "/placements/slots/{slot_id}"): Case(
+        attacks(*(Call(who, "plslot", {"capacity": 1}) for who in ("b.operator", "b.admin1", "a.member1")),
+                *(Call(who, "plslot", {"capacity": 1}, expect=403) for who in ("a.admin1", "a.key1", "a.staff1"))),
+        owners(Call("a.operator", "plslot", {"title": "会员页置顶"}, expect=200)),
+    ),
+    ("GET", "/placements/slots/{slot_id}/calendar"): Case(
+        attacks(*(Call(who, "plslot") for who in ("b.operator", "b.admin1", "a.member1"))),
+        owners(Call("a.admin2", "plslot", expect=200), Call("a.operator", "plslot", expect=200)),
+    ),
+    ("POST", "/placements/bookings"): Case(
+        attacks(Call("a.admin2", body={**PLACEMENT_BOOKING, "merchant_id": "@m1"}, expect=403),
+                Call("a.staff1", body=PLACEMENT_BOOKING, expect=403), Call("a.member1", body=PLACEMENT_BOOKING,
+                                                                            expect=403),
+                Call("b.operator", body={**PLACEMENT_BOOKING, "merchant_id": "@bm"}),
+                Call("b.admin1", body=PLACEMENT_BOOKING),
+                Call("a.operator", body={**PLACEMENT_BOOKING, "merchant_id": "@bm"})),
+        owners(Call("a.admin2", body=PLACEMENT_BOOKING, expect=201),
+               Call("a.operator", body={**PLACEMENT_BOOKING, "merchant_id": "@m3"}, expect=201)),
+    ),
+    ("GET", "/placements/bookings"): Case(
+        attacks(*(Call(who, expect=200) for who in PLACEMENT_STRANGERS)),
+        owners(Call("a.admin1", expect=200), Call("a.key1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("GET", "/placements/bookings/{booking_id}"): Case(
+        attacks(*(Call(who, "plbook1") for who in PLACEMENT_STRANGERS)),
+        owners(Call("a.admin1", "plbook1", expect=200), Call("a.operator", "plbook1", expect=200)),
+    ),
+    ("POST", "/placements/bookings/{booking_id}/cancel"): Case(
+        attacks(*(Call(who, "plbook1") for who in PLACEMENT_STRANGERS),
+                Call("a.staff1", "plbook1", expect=403)),
+        owners(Call("a.admin1", "plbook1", expect=200)),
+    ),
+    ("GET", "/placements/revenue"): Case(
+        attacks(*(Call(who, expect=403) for who in ("a.admin1", "a.staff1", "a.key1", "a.member1"))),
+        owners(Call("a.operator", expect=200)),
     ),
 })
 

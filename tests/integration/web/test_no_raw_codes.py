@@ -208,6 +208,7 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "ApplicantKind": "applicant_kind", "LinkAccepts": "link_accepts", "Occupation": "occupation",
             "ApplicationStatus": "recruit_status", "ReviewDecision": "recruit_decision",
             "RecruiterType": "recruiter_type",
+            "PlacementSurface": "placement_surface", "BookingStatus": "placement_status",
             "InvitationStatus": "prospect_invitation_status", "AuditEvent": "prospect_audit_event",
             "UploadProblem": "upload_problem",
             "SegmentDimension": "segment_dimension", "ShareStatus": "segment_share_status",
