@@ -61,6 +61,8 @@ PRIMARY_KEYS_WITHOUT_ALLIANCE: frozenset[str] = frozenset({
     "withdrawals",
     # added this session by the jobs record, webhooks and the audit trail, the same way as the others
     "audit_events", "job_runs", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "webhook_events",
+    # operator fees (revenue/models.py)
+    "fee_charges", "fee_settings", "fee_waivers",
 })
 
 #: The same backlog for foreign keys between tenant tables, still (x_id) → (id) rather than
@@ -149,6 +151,8 @@ SINGLE_COLUMN_FOREIGN_KEYS: frozenset[str] = frozenset({
     "webhook_attempts.delivery_id→webhook_deliveries", "webhook_attempts.endpoint_id→webhook_endpoints",
     "webhook_deliveries.endpoint_id→webhook_endpoints", "webhook_deliveries.event_id→webhook_events",
     "webhook_endpoints.merchant_id→merchants", "webhook_events.merchant_id→merchants",
+    "fee_charges.merchant_id→merchants", "fee_charges.posting_id→ledger_postings", "fee_charges.waiver_id→fee_waivers",
+    "fee_waivers.merchant_id→merchants",
 })
 
 

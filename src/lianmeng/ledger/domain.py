@@ -70,6 +70,8 @@ class AccountKind(LabelledEnum):
     CAMPAIGN_COSTS = "campaign_costs", "活动费用", "Campaign costs"
     # fen; corrections agreed on a disputed statement
     SETTLEMENT_ADJUSTMENT = "settlement_adjustment", "结算调整", "Settlement adjustment"
+    # fen; merchant: what it owes the operator for the platform (fees, commission, featured placement) (≤ 0)
+    PLATFORM_CHARGES = "platform_charges", "平台费用", "Platform charges"
 
 
 class PostingCause(LabelledEnum):
@@ -92,6 +94,9 @@ class PostingCause(LabelledEnum):
     RECRUIT_BOUNTY = "recruit_bounty", "招募奖励", "Recruit bounty"
     MEMBER_MERGE = "member_merge", "会员合并", "Member merge"
     MEMBER_MERGE_UNDO = "member_merge_undo", "撤销会员合并", "Member merge undone"
+    JOINING_FEE = "joining_fee", "入盟费", "Joining fee"
+    ANNUAL_FEE = "annual_fee", "年费", "Annual fee"
+    PLATFORM_COMMISSION = "platform_commission", "平台佣金", "Platform commission"
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,7 @@ KIND_RULES: dict[AccountKind, KindRule] = {
     AccountKind.JOINT_CARD_REVENUE: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.CAMPAIGN_COSTS: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.SETTLEMENT_ADJUSTMENT: KindRule(Unit.FEN, may_go_negative=True, derived=True),
+    AccountKind.PLATFORM_CHARGES: KindRule(Unit.FEN, may_go_negative=True, derived=True),
 }
 
 
@@ -161,7 +167,8 @@ class Leg:
         return Leg(self.account, -self.amount, self.party)
 
 
-SETTLED_WITH_OPERATOR = frozenset({AccountKind.POINTS_ISSUED, AccountKind.POINTS_REDEEMED})
+SETTLED_WITH_OPERATOR = frozenset({AccountKind.POINTS_ISSUED, AccountKind.POINTS_REDEEMED,
+                                   AccountKind.PLATFORM_CHARGES})
 
 
 def counterparty(leg: Leg) -> Party | None:

@@ -251,6 +251,9 @@ CAUSES: dict[PostingCause, tuple[str, str]] = {
     PostingCause.JOINT_CARD_REFUND: ("联合卡退款", "Joint card refund"),
     PostingCause.MEMBER_MERGE: ("会员合并", "Member merge"),
     PostingCause.MEMBER_MERGE_UNDO: ("撤销会员合并", "Member merge undone"),
+    PostingCause.JOINING_FEE: ("入盟费", "Joining fees"),
+    PostingCause.ANNUAL_FEE: ("年费", "Annual fees"),
+    PostingCause.PLATFORM_COMMISSION: ("平台佣金", "Platform commission"),
 }
 
 # what an account kind is called on a statement (AccountKind.label is its general name)
@@ -264,6 +267,7 @@ KINDS: dict[AccountKind, tuple[str, str]] = {
     AccountKind.PARTNER_BALANCE: ("商户往来", "Partner balance"),
     AccountKind.CAMPAIGN_COSTS: ("活动费用", "Campaign costs"),
     AccountKind.SETTLEMENT_ADJUSTMENT: ("调整", "Adjustment"),
+    AccountKind.PLATFORM_CHARGES: ("平台费用(应付总部)", "Platform charges (owed to the operator)"),
 }
 
 
