@@ -126,6 +126,11 @@ def list_charges(p: Principal, *, merchant_id: int | None = None, month: str | N
     return stmt.order_by(FeeCharge.month.desc(), FeeCharge.merchant_id, FeeCharge.id)
 
 
+def all_charges(session: Session, p: Principal) -> list[FeeCharge]:
+    """Every charge the caller may read (the export)."""
+    return list(session.scalars(list_charges(p)))
+
+
 def list_waivers(p: Principal, *, merchant_id: int | None = None) -> Select[Any]:
     stmt = scoped_select(FeeWaiver, policy.fee_waivers(p))
     if merchant_id is not None:

@@ -140,7 +140,7 @@ def export(page: StaffPage) -> Response:
     if not page.me.is_operator:
         raise Forbidden()
     revenue = service.revenue(page.session, page.me, page.lang)
-    charges = list(page.session.scalars(repository.list_charges(page.me)))
+    charges = repository.all_charges(page.session, page.me)
     names = {m.merchant_id: m.name for m in service.merchant_fees(page.session, page.me)}
     body = to_xlsx_book([exports.revenue_sheet(revenue), exports.charges_sheet(charges, names)])
     return Response(body, media_type=XLSX_MEDIA_TYPE,
