@@ -41,10 +41,5 @@ class Problem(ErrorCode):
         "该商户不属于本联盟",
         "That merchant is not in this alliance",
     )
-    FEE_SETTINGS_MISSING = (
-        "fee_settings_missing",
-        "请先设置本联盟的收费规则",
-        "Set the alliance's fees first",
-    )
     BAD_MONTH = "bad_month", "月份格式应为 YYYY-MM,例如 2026-11", "A month is YYYY-MM, e.g. 2026-11"
     MONTH_OPEN = "month_open", "{month} 尚未结束,不能收费", "{month} has not ended yet; nothing can be charged for it"
