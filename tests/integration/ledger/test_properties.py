@@ -57,6 +57,7 @@ monkeypatched; nothing of it kept) each of these mutants failed the run within i
     more than is available accepted (201 where 409 is expected), or of what is available refused;
   * ledger.repository.apply_change adding amount + 1: "balance 10001 but its entries sum to 10000" (invariant 2);
   * points.repository.take_from_grant not touching the grant: "remaining is not points − draws" (invariant 5).
+  * revenue.service posting a fee it recorded as waived: "merchant 1: waived 1/1" (invariant 8).
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ def prepare(world: World, session: Session, db_url: str) -> Ctx:
                 "method": "alipay", "account": f"1380000{m}{len(who):03d}", "holder_name": who}))
     # the operator charges fees (docs/operator-revenue.md): the fees job and the operator's runs post them
     _ok(client.put("/api/v1/fee-settings", headers=op, json={
-        "joining_fee_fen": 10_000, "annual_fee_fen": 36_500, "free_months": 1, "fees_start_on": "2026-01-01",
+        "joining_fee_fen": 10_000, "annual_fee_fen": 36_500, "free_months": 0, "fees_start_on": "2026-01-01",
         "prorate_first_year": True, "commission_bp": 300, "commission_base": "referred"}), 200)
     alliance = session.get(Alliance, side.alliance_id)
     assert alliance is not None and alliance.points_per_yuan_value == 100 and alliance.withdrawal_fee_fen == 0
@@ -772,6 +773,15 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ctx.check_seconds += time.perf_counter() - started
 
 
+def fee_charges(session: Session) -> dict[str, int]:
+    """How many fees were charged and waived, by kind and status (the summary line)."""
+    session.rollback()
+    rows = session.execute(select(FeeCharge.kind, FeeCharge.status, func.count(FeeCharge.id))
+                           .group_by(FeeCharge.kind, FeeCharge.status)).all()
+    session.rollback()
+    return {f"{kind} {status}": count for kind, status, count in rows}
+
+
 def test_random_operations_keep_the_books(world: World, session: Session, db_url: str) -> None:
     ctx = prepare(world, session, db_url)
     machine: type[LedgerMachine] = type("BoundLedgerMachine", (LedgerMachine,), {"ctx": ctx})
@@ -805,7 +815,7 @@ def test_random_operations_keep_the_books(world: World, session: Session, db_url
     print(f"\nledger properties: {ctx.operations} operations in {ctx.examples} examples ({rounds} rounds), "
           f"{elapsed:.1f} s "
           f"({ctx.check_seconds:.1f} s checking the invariants); {sum(ctx.statuses.values())} requests "
-          f"{dict(sorted(by_status.items()))}; jobs {dict(ctx.jobs)}")
+          f"{dict(sorted(by_status.items()))}; jobs {dict(ctx.jobs)}; fee charges {fee_charges(session)}")
     for (op, status), count in sorted(ctx.statuses.items()):
         print(f"  {op:8} {status}: {count}")
     assert ctx.operations >= TOTAL_STEPS, "hypothesis ran fewer steps than budgeted"
