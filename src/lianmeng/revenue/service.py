@@ -19,7 +19,7 @@ from lianmeng.audit import service as audit
 from lianmeng.audit.domain import AuditAction
 from lianmeng.db import insert_once
 from lianmeng.kit import clock
-from lianmeng.kit.errors import Conflict, Forbidden, Invalid, NotFound
+from lianmeng.kit.errors import Conflict, Forbidden, Invalid
 from lianmeng.kit.vocab import label_of
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import AccountKind, AccountRef, Leg, OwnerType, PostingCause
@@ -306,13 +306,3 @@ def merchant_fees(session: Session, actor: Principal, at: datetime | None = None
         out.append(MerchantFees(m.id, m.name, dict(charged[m.id]), waived[m.id], upcoming))
     return out
 
-
-def get_merchant_charges_scope(actor: Principal, merchant_id: int | None) -> int | None:
-    """Which merchant's charges a list asks for: a merchant's admin only ever its own."""
-    if actor.is_operator:
-        return merchant_id
-    if not actor.manages_merchant or actor.merchant_id is None:
-        raise Forbidden()
-    if merchant_id is not None and merchant_id != actor.merchant_id:
-        raise NotFound("merchant")
-    return actor.merchant_id
