@@ -69,6 +69,9 @@ from lianmeng.recruiting.api import router as recruiting_router
 from lianmeng.recruiting.web import router as recruiting_pages
 from lianmeng.referrals.api import router as referrals_router
 from lianmeng.referrals.web import router as referrals_pages
+from lianmeng.revenue.api import router as revenue_router
+from lianmeng.revenue.api import settings_router as fee_settings_router
+from lianmeng.revenue.web import router as revenue_pages
 from lianmeng.segments.api import router as segments_router
 from lianmeng.segments.web import router as segments_pages
 from lianmeng.settlement.api import router as settlement_router
@@ -142,6 +145,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                    orders_router, withdrawals_router, payout_accounts_router, ledger_router, commissions_router,
                    points_router,
                    coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
+                   revenue_router, fee_settings_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
@@ -155,7 +159,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
     for pages in (referrals_pages, counter_pages, coupons_pages, jointcards_pages, partners_pages, agreements_pages,
                   merging_pages,
                   members_pages,
-                  withdrawals_pages, settlement_pages, campaigns_pages, member_mobile_pages,
+                  withdrawals_pages, settlement_pages, revenue_pages, campaigns_pages, member_mobile_pages,
                   distance_pages, recruiting_pages,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,

@@ -41,6 +41,7 @@ from lianmeng.prospects.models import (
 )
 from lianmeng.recruiting.models import Application, JoinLink, RecruitingSettings
 from lianmeng.referrals.models import Feedback
+from lianmeng.revenue.models import FeeCharge, FeeSettings, FeeWaiver
 from lianmeng.segments.models import SegmentShare
 from lianmeng.settlement.models import SettlementRun, Statement, StatementEvent, StatementLine
 from lianmeng.tags.models import MemberTag, TagDefinition, TagRuleRun
@@ -74,6 +75,9 @@ __all__ = [
     "DedupCandidate",
     "DedupSettings",
     "Entry",
+    "FeeCharge",
+    "FeeSettings",
+    "FeeWaiver",
     "Feedback",
     "GiftPackage",
     "IdempotencyRecord",

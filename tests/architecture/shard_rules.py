@@ -63,6 +63,8 @@ PRIMARY_KEYS_WITHOUT_ALLIANCE: frozenset[str] = frozenset({
     "audit_events", "job_runs", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "webhook_events",
     # featured placement (推广位)
     "placement_bookings", "placement_slots",
+    # operator fees (revenue/models.py)
+    "fee_charges", "fee_settings", "fee_waivers",
 })
 
 #: The same backlog for foreign keys between tenant tables, still (x_id) → (id) rather than
@@ -152,6 +154,8 @@ SINGLE_COLUMN_FOREIGN_KEYS: frozenset[str] = frozenset({
     "webhook_deliveries.endpoint_id→webhook_endpoints", "webhook_deliveries.event_id→webhook_events",
     "webhook_endpoints.merchant_id→merchants", "webhook_events.merchant_id→merchants",
     "placement_bookings.merchant_id→merchants", "placement_bookings.slot_id→placement_slots",
+    "fee_charges.merchant_id→merchants", "fee_charges.posting_id→ledger_postings", "fee_charges.waiver_id→fee_waivers",
+    "fee_waivers.merchant_id→merchants",
 })
 
 

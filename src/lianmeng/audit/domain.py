@@ -68,6 +68,8 @@ class AuditAction(LabelledEnum):
     PLACEMENT_SLOT = "placement.slot", "设置推广位", "Featured slot set"
     PLACEMENT_BOOK = "placement.book", "预订推广位", "Featured placement booked"
     PLACEMENT_CANCEL = "placement.cancel", "取消推广位预订", "Featured placement cancelled"
+    FEES_SETTINGS = "fees.settings", "修改平台收费规则", "Platform fees changed"
+    FEES_WAIVER = "fees.waiver", "减免平台费用", "Platform fee waived"
 
     @property
     def object_type(self) -> str:
@@ -97,6 +99,7 @@ class ObjectType(LabelledEnum):
     SCORING = "scoring", "伙伴评分权重", "Scoring weights"
     RECRUITING = "recruiting", "招募设置", "Recruiting settings"
     PLACEMENT = "placement", "推广位", "Featured placement"
+    FEES = "fees", "平台收费", "Platform fees"
 
 
 _OBJECT_OF = {"settlement": ObjectType.SETTLEMENT_RUN.value, "member": ObjectType.MEMBER_MERGE.value,

@@ -41,6 +41,7 @@ from lianmeng.demo.jointcards import add_joint_cards
 from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.demo.placements import add_placements
 from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
+from lianmeng.demo.revenue import add_operator_fees
 from lianmeng.demo.tags import add_tags
 from lianmeng.demo.targeting import add_targeted_offer
 from lianmeng.demo.vehicles import add_vehicles
@@ -184,6 +185,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
                           random.Random(f"{plan.seed}-campaigns"))  # after the history: its orders are the results
     joint |= add_joint_cards(session, loaded.alliance_id, loaded.merchants, loaded.users)  # a product, no sales
     joint |= add_placements(session, loaded.alliance_id, loaded.merchants, loaded.users)  # slots, three bookings
+    joint |= add_operator_fees(session, loaded.alliance_id, history_end(plan))  # after the history: its GMV
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),

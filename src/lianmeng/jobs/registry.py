@@ -28,6 +28,7 @@ from lianmeng.ownership import service as ownership
 from lianmeng.points import service as points
 from lianmeng.prospects import service as prospects
 from lianmeng.referrals import rollup as referral_rollups
+from lianmeng.revenue import service as revenue
 from lianmeng.settlement import service as settlement
 from lianmeng.tags import service as tags
 from lianmeng.targeting import results as targeting_results
@@ -68,6 +69,7 @@ JOBS: tuple[Job, ...] = (
         lambda s, a, at: notifications.warn_expiring_points(s, at, alliance_id=a)),
     Job(JobKind.JOINT_CARD_EXPIRY, jointcards.alliances_due,
         lambda s, a, at: jointcards.expire_due(s, at, alliance_id=a)),
+    Job(JobKind.OPERATOR_FEES, revenue.alliances_due, revenue.charge_due),
     Job(JobKind.SETTLEMENT, settlement.due_periods, lambda s, a, at: settlement.settle_due(s, at, alliance_id=a)),
     Job(JobKind.UNPROVED_PHONES, members.alliances_with_unconfirmed,
         lambda s, a, at: members.purge_unconfirmed(s, at, alliance_id=a)),

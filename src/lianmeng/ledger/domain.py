@@ -70,7 +70,7 @@ class AccountKind(LabelledEnum):
     CAMPAIGN_COSTS = "campaign_costs", "活动费用", "Campaign costs"
     # fen; corrections agreed on a disputed statement
     SETTLEMENT_ADJUSTMENT = "settlement_adjustment", "结算调整", "Settlement adjustment"
-    # fen; merchant: what it owes the operator for the operator's services (fees, featured placement) (≤ 0)
+    # fen; merchant: what it owes the operator for the platform (fees, commission, featured placement) (≤ 0)
     PLATFORM_CHARGES = "platform_charges", "平台费用", "Platform charges"
 
 
@@ -95,6 +95,9 @@ class PostingCause(LabelledEnum):
     MEMBER_MERGE = "member_merge", "会员合并", "Member merge"
     MEMBER_MERGE_UNDO = "member_merge_undo", "撤销会员合并", "Member merge undone"
     FEATURED_PLACEMENT = "featured_placement", "推广位", "Featured placement"
+    JOINING_FEE = "joining_fee", "入盟费", "Joining fee"
+    ANNUAL_FEE = "annual_fee", "年费", "Annual fee"
+    PLATFORM_COMMISSION = "platform_commission", "平台佣金", "Platform commission"
 
 
 @dataclass(frozen=True)

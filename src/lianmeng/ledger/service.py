@@ -49,15 +49,16 @@ class Posted:
 
 def post(
     session: Session, alliance_id: int, key: str, cause: PostingCause, legs: list[Leg], *, cause_id: int | None = None,
-    memo: str = "",
+    memo: str = "", occurred_at: datetime | None = None,
 ) -> Posted:
+    """`occurred_at` dates what the posting records (default: now): the settlement period it falls in."""
     domain.check_balanced(legs)
     existing = repository.posting_by_key(session, alliance_id, key)
     if existing is not None:
         return Posted(existing, replayed=True)
     now = clock.now()
     posting = Posting(alliance_id=alliance_id, idempotency_key=key, cause=cause, cause_id=cause_id, memo=memo,
-                      created_at=now, occurred_at=now)
+                      created_at=now, occurred_at=occurred_at or now)
     if not insert_once(session, posting):
         raced = repository.posting_by_key(session, alliance_id, key)
         if raced is None:  # the insert broke another constraint (a vanished alliance): nothing was posted
@@ -72,7 +73,7 @@ def post(
     session.add_all(
         Entry(alliance_id=posting.alliance_id,
               posting_id=posting.id, account_id=accounts[leg.account].id, unit=leg.account.unit.value,
-              amount=leg.amount, cause=cause, occurred_at=now, **_party_columns(leg))
+              amount=leg.amount, cause=cause, occurred_at=posting.occurred_at, **_party_columns(leg))
         for leg in legs
     )
     session.flush()

@@ -252,6 +252,9 @@ CAUSES: dict[PostingCause, tuple[str, str]] = {
     PostingCause.MEMBER_MERGE: ("会员合并", "Member merge"),
     PostingCause.MEMBER_MERGE_UNDO: ("撤销会员合并", "Member merge undone"),
     PostingCause.FEATURED_PLACEMENT: ("推广位费用", "Featured placement charges"),
+    PostingCause.JOINING_FEE: ("入盟费", "Joining fees"),
+    PostingCause.ANNUAL_FEE: ("年费", "Annual fees"),
+    PostingCause.PLATFORM_COMMISSION: ("平台佣金", "Platform commission"),
 }
 
 # what an account kind is called on a statement (AccountKind.label is its general name)

@@ -29,6 +29,7 @@ from lianmeng.orders.models import Order
 from lianmeng.ownership.models import MemberOwner, OwnershipPeriod
 from lianmeng.recruiting.models import Application, JoinLink
 from lianmeng.referrals.models import Feedback
+from lianmeng.revenue.models import FeeCharge, FeeWaiver
 from lianmeng.segments.models import SegmentShare
 from lianmeng.settlement.models import SettlementRun, Statement
 from lianmeng.targeting.models import OfferRecipient, TargetedOffer
@@ -302,6 +303,29 @@ def statements(p: Principal) -> ColumnElement[bool]:
         return Statement.alliance_id == p.alliance_id
     if p.manages_merchant:
         return Statement.merchant_id == p.merchant_id
+    return false()
+
+
+def fee_charges(p: Principal) -> ColumnElement[bool]:
+    """A platform fee is between its merchant and the operator, like a statement: the merchant's admins and
+    integrations see their own, the operator its alliance's; store staff none."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return FeeCharge.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return FeeCharge.merchant_id == p.merchant_id
+    return false()
+
+
+def fee_waivers(p: Principal) -> ColumnElement[bool]:
+    """Waivers: the operator its alliance's, a merchant's admins their own."""
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return FeeWaiver.alliance_id == p.alliance_id
+    if p.manages_merchant:
+        return FeeWaiver.merchant_id == p.merchant_id
     return false()
 
 

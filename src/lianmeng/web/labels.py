@@ -37,6 +37,7 @@ from lianmeng.points.domain import ENTRY_LABELS
 from lianmeng.profiles.domain import FIELD_LABELS as PROFILE_FIELD_LABELS
 from lianmeng.prospects.domain import AUDIT_EVENT_LABELS, INVITATION_STATUS_LABELS, UPLOAD_PROBLEM_LABELS
 from lianmeng.recruiting import domain as recruiting
+from lianmeng.revenue import domain as revenue
 from lianmeng.segments import domain as segments
 from lianmeng.settlement import domain as settlement
 from lianmeng.tags import domain as tags
@@ -119,6 +120,9 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "tier": TIER_LABELS,
     "account_kind": ACCOUNT_LABELS,
     "ledger_cause": LEDGER_CAUSE_LABELS,
+    "fee_kind": revenue.FEE_KIND_LABELS,
+    "fee_status": revenue.CHARGE_STATUS_LABELS,
+    "commission_base": revenue.COMMISSION_BASE_LABELS,
     "points_entry": ENTRY_LABELS,
     "coupon_kind": COUPON_KIND_LABELS,
     "acceptance": ACCEPTANCE_LABELS,

@@ -35,7 +35,10 @@ invariants are checked against an ever longer history):
  6. orders: 0 ≤ refunded ≤ amount, the refunds add up to it and never return more of a payment method than it
     paid (all of it once fully refunded);
  7. stored value: each member's balance at a merchant is its top-ups − spends + refunds, and the merchant's
-    liability is minus the sum of its members' balances.
+    liability is minus the sum of its members' balances;
+ 8. platform fees (joining, annual, platform commission — charged by the jobs and by the operator's runs, waived
+    at random): every charge has its posting and every waived one none, each merchant's platform charges are minus
+    what it was charged, and the operator's fees include them (invariant 4's law).
 
 The run found a bug (now fixed, pinned by the last test): a refund reversing two released rebates of one payee
 was refused (409) because each took from the same available balance.
@@ -54,6 +57,7 @@ monkeypatched; nothing of it kept) each of these mutants failed the run within i
     more than is available accepted (201 where 409 is expected), or of what is available refused;
   * ledger.repository.apply_change adding amount + 1: "balance 10001 but its entries sum to 10000" (invariant 2);
   * points.repository.take_from_grant not touching the grant: "remaining is not points − draws" (invariant 5).
+  * revenue.service posting a fee it recorded as waived: "merchant 1: waived 1/1" (invariant 8).
 """
 
 from __future__ import annotations
@@ -86,6 +90,8 @@ from lianmeng.orders.models import Order, Refund, TopUp
 from lianmeng.orders.service import member_stored_value
 from lianmeng.points.models import PointsDraw, PointsGrant
 from lianmeng.points.service import member_points
+from lianmeng.revenue.models import FeeCharge
+from lianmeng.settlement.domain import SettlementCycle, period_containing
 from lianmeng.withdrawals.domain import FLOW, Decision, WithdrawalStatus
 from lianmeng.withdrawals.models import Withdrawal
 from tests.conftest import World
@@ -192,6 +198,10 @@ def prepare(world: World, session: Session, db_url: str) -> Ctx:
         for who in (f"staff{m + 1}", f"admin{m + 1}"):
             _ok(client.post("/api/v1/payout-accounts", headers=side.actors[who].headers, json={
                 "method": "alipay", "account": f"1380000{m}{len(who):03d}", "holder_name": who}))
+    # the operator charges fees (docs/operator-revenue.md): the fees job and the operator's runs post them
+    _ok(client.put("/api/v1/fee-settings", headers=op, json={
+        "joining_fee_fen": 10_000, "annual_fee_fen": 36_500, "free_months": 0, "fees_start_on": "2026-01-01",
+        "prorate_first_year": True, "commission_bp": 300, "commission_base": "referred"}), 200)
     alliance = session.get(Alliance, side.alliance_id)
     assert alliance is not None and alliance.points_per_yuan_value == 100 and alliance.withdrawal_fee_fen == 0
     body = {"external_id": "TOP-0", "member_id": members[0], "amount_fen": 10_000}  # something to retry at once
@@ -232,6 +242,8 @@ WITHDRAWALS = select(
 ).group_by(Withdrawal.payee_type, Withdrawal.payee_id, Withdrawal.status)
 COMMISSION_STANDING = (select(Order.id, func.sum(NET)).join(Rebate, Rebate.order_id == Order.id)
                        .where(Order.refunded_fen == Order.amount_fen).group_by(Order.id).having(func.sum(NET) != 0))
+FEE_CHARGES = select(FeeCharge.merchant_id, FeeCharge.status, func.sum(FeeCharge.amount_fen), func.count(FeeCharge.id),
+                     func.count(FeeCharge.posting_id)).group_by(FeeCharge.merchant_id, FeeCharge.status)
 _DRAWN = select(PointsDraw.grant_id, func.sum(PointsDraw.points).label("drawn")).group_by(
     PointsDraw.grant_id).subquery()
 GRANTS = select(
@@ -360,10 +372,27 @@ def _check_rebates(conn: Connection, balances: dict[Key, int]) -> None:
             assert owner == "merchant" and total == -owed.get(owner_id, 0), f"payable of merchant {owner_id}: {total}"
     paid_rows = [value for (_, _, status), value in drawn.items() if status == WithdrawalStatus.PAID.value]
     fees = sum(total for (t, _, _), total in net.items() if t == "operator") + sum(fee for _, fee in paid_rows)
+    fees += _check_platform_charges(conn, balances)
     assert _bal(balances, "operator", 0, AccountKind.FEES) == fees
     assert _bal(balances, "operator", 0, AccountKind.PAID_OUT) == sum(amount - fee for amount, fee in paid_rows)
     standing = conn.execute(COMMISSION_STANDING).all()
     assert not standing, f"fully refunded orders with commission standing: {standing}"
+
+
+def _check_platform_charges(conn: Connection, balances: dict[Key, int]) -> int:
+    """Invariant 8: every fee charged has its posting and every waived one none; a merchant's platform charges are
+    minus what it was charged. Returns what the fees credited the operator."""
+    charged: dict[int, int] = defaultdict(int)
+    for merchant_id, status, total, count, posted in conn.execute(FEE_CHARGES):
+        assert posted == (count if status == "charged" else 0), f"merchant {merchant_id}: {status} {posted}/{count}"
+        if status == "charged":
+            charged[merchant_id] += int(total)
+    for (owner, owner_id, kind, _), total in balances.items():
+        if kind == AccountKind.PLATFORM_CHARGES.value:
+            assert owner == "merchant" and total == -charged.get(owner_id, 0), f"merchant {owner_id} charges {total}"
+    for merchant_id, total in charged.items():
+        assert _bal(balances, "merchant", merchant_id, AccountKind.PLATFORM_CHARGES) == -total
+    return sum(charged.values())
 
 
 def _check_points(conn: Connection, balances: dict[Key, int]) -> None:
@@ -595,6 +624,32 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ctx.jobs["rebates_released"] += report.rebates_released
         self.ctx.jobs["points_expired"] += report.points_expired
 
+    @rule(back=st.integers(-1, 14), m=MERCHANT, kind=st.sampled_from(("joining", "annual", "commission")),
+          days=st.integers(-30, 400), forever=st.booleans(), waive=st.booleans())
+    @recorded
+    def fees(self, back: int, m: int, kind: str, days: int, forever: bool, waive: bool) -> None:
+        """The operator charges a month by hand (the jobs do it too) — a closed month, again or for the first time
+        (200, never twice), or the current or next one (409 month_open) — or waives a kind of fee for a merchant
+        (an end before the start: 422)."""
+        self.ctx.operations += 1
+        today = clock.today_in_shanghai()
+        if waive:
+            starts = today + timedelta(days=days)
+            body: dict[str, Any] = {"merchant_id": self.merchant(m), "kind": kind, "starts_on": starts.isoformat(),
+                                    "reason": "随机减免"}
+            if not forever:
+                body["ends_on"] = (starts + timedelta(days=days // 2)).isoformat()
+            self.call("waive", "POST", "/api/v1/revenue/waivers", "operator", body,
+                      expect=422 if not forever and days < 0 else 201)
+            return
+        month = period_containing(SettlementCycle.MONTHLY, today)
+        for _ in range(max(back, 0)):
+            month = month.previous()
+        if back == -1:
+            month = month.following()
+        self.call("fees", "POST", "/api/v1/revenue/runs", "operator", {"month": month.label},
+                  expect=409 if back <= 0 else 200)
+
     @rule(payee=st.integers(0, 5), rich=st.booleans(), how=st.sampled_from(("some", "all", "over", "tiny", "foreign")),
           fraction=FRACTION)
     @recorded
@@ -718,6 +773,15 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ctx.check_seconds += time.perf_counter() - started
 
 
+def fee_charges(session: Session) -> dict[str, int]:
+    """How many fees were charged and waived, by kind and status (the summary line)."""
+    session.rollback()
+    rows = session.execute(select(FeeCharge.kind, FeeCharge.status, func.count(FeeCharge.id))
+                           .group_by(FeeCharge.kind, FeeCharge.status)).all()
+    session.rollback()
+    return {f"{kind} {status}": count for kind, status, count in rows}
+
+
 def test_random_operations_keep_the_books(world: World, session: Session, db_url: str) -> None:
     ctx = prepare(world, session, db_url)
     machine: type[LedgerMachine] = type("BoundLedgerMachine", (LedgerMachine,), {"ctx": ctx})
@@ -751,7 +815,7 @@ def test_random_operations_keep_the_books(world: World, session: Session, db_url
     print(f"\nledger properties: {ctx.operations} operations in {ctx.examples} examples ({rounds} rounds), "
           f"{elapsed:.1f} s "
           f"({ctx.check_seconds:.1f} s checking the invariants); {sum(ctx.statuses.values())} requests "
-          f"{dict(sorted(by_status.items()))}; jobs {dict(ctx.jobs)}")
+          f"{dict(sorted(by_status.items()))}; jobs {dict(ctx.jobs)}; fee charges {fee_charges(session)}")
     for (op, status), count in sorted(ctx.statuses.items()):
         print(f"  {op:8} {status}: {count}")
     assert ctx.operations >= TOTAL_STEPS, "hypothesis ran fewer steps than budgeted"

@@ -13,7 +13,7 @@ from alembic import op
 import lianmeng.db
 
 revision: str = '0044'
-down_revision: str | None = '0039'
+down_revision: str | None = '0043'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
