@@ -65,6 +65,7 @@ class AuditAction(LabelledEnum):
     OWNERSHIP_SETTINGS = "ownership.settings", "修改客户归属规则", "Customer ownership rules changed"
     SCORING_WEIGHTS = "scoring.weights", "修改伙伴评分权重", "Partner scoring weights changed"
     RECRUITING_BOUNTY = "recruiting.bounty", "修改招募奖励", "Recruiting bounty changed"
+    DISTRIBUTION_TERMS = "distribution.terms", "修改分销规则", "Distribution terms changed"
 
     @property
     def object_type(self) -> str:
@@ -93,6 +94,7 @@ class ObjectType(LabelledEnum):
     OWNERSHIP = "ownership", "客户归属规则", "Ownership rules"
     SCORING = "scoring", "伙伴评分权重", "Scoring weights"
     RECRUITING = "recruiting", "招募设置", "Recruiting settings"
+    DISTRIBUTION = "distribution", "分销规则", "Distribution terms"
 
 
 _OBJECT_OF = {"settlement": ObjectType.SETTLEMENT_RUN.value, "member": ObjectType.MEMBER_MERGE.value,
