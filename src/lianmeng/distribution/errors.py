@@ -6,19 +6,14 @@ from lianmeng.kit.errors import ErrorCode
 
 
 class Problem(ErrorCode):
-    OPERATOR_VOUCHER = (
+    DISTRIBUTION_OPERATOR_VOUCHER = (
         "distribution_operator_voucher",
         "分销奖励由发券商户支付:请在商户自己的优惠券上设置分销",
         "A sharing reward is paid by the offer's merchant: set distribution on a merchant's own offer",
     )
-    BENEFIT_NOT_SHAREABLE = (
+    DISTRIBUTION_BENEFIT = (
         "distribution_benefit",
         "合作权益只发给伙伴的会员,不能分享",
         "A partner benefit goes to a partner's members only and cannot be shared",
     )
-    REWARD_AMOUNT = (
-        "distribution_reward_amount",
-        "请填写奖励数额,或(仅现金返利)订单金额的比例,二选一",
-        "Give the reward amount, or (rebates only) a share of the order, not both",
-    )
-    NOT_SHAREABLE = "distribution_not_shareable", "这项优惠没有开放分享", "This offer is not open for sharing"
+    DISTRIBUTION_NOT_SHAREABLE = "distribution_not_shareable", "这项优惠没有开放分享", "This offer is not open for sharing"

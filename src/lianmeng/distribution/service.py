@@ -59,9 +59,9 @@ MEMBERS = Party(OwnerType.MEMBER, 0)  # the payer's counterparty: members (åˆ†é”
 def _offer(session: Session, actor: Principal, template_id: int) -> CouponTemplate:
     template = coupons_repo.get_template(session, actor, template_id)
     if template.owner_merchant_id is None:
-        raise Invalid(Problem.OPERATOR_VOUCHER)
+        raise Invalid(Problem.DISTRIBUTION_OPERATOR_VOUCHER)
     if template.agreement_id is not None or template.audience_merchant_id is not None:
-        raise Invalid(Problem.BENEFIT_NOT_SHAREABLE)
+        raise Invalid(Problem.DISTRIBUTION_BENEFIT)
     return template
 
 
@@ -123,7 +123,7 @@ def share(session: Session, actor: Principal, template_id: int) -> ClaimLink:
     terms = repository.terms_of(session, template.id)
     owner = session.get(Merchant, template.owner_merchant_id) if template.owner_merchant_id else None
     if terms is None or not terms.enabled or template.status != "active" or owner is None or owner.status != "active":
-        raise Invalid(Problem.NOT_SHAREABLE)
+        raise Invalid(Problem.DISTRIBUTION_NOT_SHAREABLE)
     member = session.get(Member, actor.member_id)
     if member is None or member.status != MemberStatus.ACTIVE:
         raise Invalid("invalid_card")
