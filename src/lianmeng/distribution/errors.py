@@ -16,4 +16,5 @@ class Problem(ErrorCode):
         "合作权益只发给伙伴的会员,不能分享",
         "A partner benefit goes to a partner's members only and cannot be shared",
     )
-    DISTRIBUTION_NOT_SHAREABLE = "distribution_not_shareable", "这项优惠没有开放分享", "This offer is not open for sharing"
+    DISTRIBUTION_NOT_SHAREABLE = (
+        "distribution_not_shareable", "这项优惠没有开放分享", "This offer is not open for sharing")
