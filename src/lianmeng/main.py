@@ -34,6 +34,8 @@ from lianmeng.dedup.api import router as dedup_router
 from lianmeng.dedup.web import router as dedup_pages
 from lianmeng.distance.api import router as distance_router
 from lianmeng.distance.web import router as distance_pages
+from lianmeng.distribution.api import router as distribution_router
+from lianmeng.distribution.web import router as distribution_pages
 from lianmeng.jobs.api import router as jobs_router
 from lianmeng.jobs.service import Scheduler
 from lianmeng.jobs.web import router as jobs_pages
@@ -150,7 +152,8 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
                    profiles_router, ownership_router, vehicles_router,
-                   dedup_router, notifications_router, audit_router, webhooks_router, jobs_router, placements_router):
+                   dedup_router, notifications_router, audit_router, webhooks_router, jobs_router, placements_router,
+                   distribution_router):
         api.include_router(router)
     app.include_router(api)
     openapi.install(app)
@@ -164,7 +167,8 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                   prospects_pages, overlap_pages, audiences_pages, segments_pages,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
                   tags_member_pages, verification_pages, profiles_pages, ownership_pages, vehicles_pages,
-                  dedup_pages, notifications_pages, audit_pages, webhooks_pages, jobs_pages, placements_pages):
+                  dedup_pages, notifications_pages, audit_pages, webhooks_pages, jobs_pages, placements_pages,
+                  distribution_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

@@ -65,6 +65,8 @@ PRIMARY_KEYS_WITHOUT_ALLIANCE: frozenset[str] = frozenset({
     "placement_bookings", "placement_slots",
     # operator fees (revenue/models.py)
     "fee_charges", "fee_settings", "fee_waivers",
+    # member distribution (分销, issue 18)
+    "distribution_rewards", "distribution_terms",
 })
 
 #: The same backlog for foreign keys between tenant tables, still (x_id) → (id) rather than
@@ -91,7 +93,14 @@ SINGLE_COLUMN_FOREIGN_KEYS: frozenset[str] = frozenset({
     "coupon_templates.owner_merchant_id→merchants", "coupons.claim_link_id→coupon_claim_links",
     "coupons.member_id→members", "coupons.referrer_merchant_id→merchants", "coupons.referrer_staff_id→staff",
     "coupons.referrer_store_id→stores", "coupons.target_merchant_id→merchants",
-    "coupons.template_id→coupon_templates", "joint_card_components.merchant_id→merchants",
+    "coupons.template_id→coupon_templates", "coupons.referrer_member_id→members",
+    "coupon_claim_links.sharer_member_id→members", "distribution_terms.merchant_id→merchants",
+    "distribution_terms.template_id→coupon_templates", "distribution_rewards.terms_id→distribution_terms",
+    "distribution_rewards.template_id→coupon_templates", "distribution_rewards.link_id→coupon_claim_links",
+    "distribution_rewards.coupon_id→coupons", "distribution_rewards.sharer_member_id→members",
+    "distribution_rewards.friend_member_id→members", "distribution_rewards.order_id→orders",
+    "distribution_rewards.payer_merchant_id→merchants", "distribution_rewards.rebate_id→rebates",
+    "joint_card_components.merchant_id→merchants",
     "joint_card_components.tier_id→joint_card_tiers", "joint_card_items.card_id→joint_cards",
     "joint_card_items.component_id→joint_card_components", "joint_card_items.merchant_id→merchants",
     "joint_card_products.expiry_merchant_id→merchants", "joint_card_products.lead_merchant_id→merchants",

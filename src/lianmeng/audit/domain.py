@@ -70,6 +70,7 @@ class AuditAction(LabelledEnum):
     PLACEMENT_CANCEL = "placement.cancel", "取消推广位预订", "Featured placement cancelled"
     FEES_SETTINGS = "fees.settings", "修改平台收费规则", "Platform fees changed"
     FEES_WAIVER = "fees.waiver", "减免平台费用", "Platform fee waived"
+    DISTRIBUTION_TERMS = "distribution.terms", "修改分销规则", "Distribution terms changed"
 
     @property
     def object_type(self) -> str:
@@ -100,6 +101,7 @@ class ObjectType(LabelledEnum):
     RECRUITING = "recruiting", "招募设置", "Recruiting settings"
     PLACEMENT = "placement", "推广位", "Featured placement"
     FEES = "fees", "平台收费", "Platform fees"
+    DISTRIBUTION = "distribution", "分销规则", "Distribution terms"
 
 
 _OBJECT_OF = {"settlement": ObjectType.SETTLEMENT_RUN.value, "member": ObjectType.MEMBER_MERGE.value,

@@ -21,10 +21,11 @@ class Rebate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id"), index=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    # None: a member's distribution reward (distribution_rewards), paid under an offer's terms, not an agreement
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     payer_merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
-    payee_type: Mapped[str] = mapped_column(String(12))
+    payee_type: Mapped[str] = mapped_column(String(12))  # merchant | staff | operator | member (a sharer)
     payee_id: Mapped[int] = mapped_column(Integer)  # 0 for the operator
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     reversed_fen: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -39,7 +39,8 @@ def month_paid_many(session: Session, member_ids: set[int], agreement_ids: set[i
             Rebate.payee_type != "operator", Rebate.created_at >= since,
         ).group_by(Rebate.member_id, Rebate.agreement_id)
     )
-    return {(member_id, agreement_id): int(total or 0) for member_id, agreement_id, total in rows}
+    return {(member_id, agreement_id): int(total or 0) for member_id, agreement_id, total in rows
+            if agreement_id is not None}
 
 
 def orders_at_many(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:

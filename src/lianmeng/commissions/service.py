@@ -189,7 +189,11 @@ def _target(payout: domain.Payout) -> AccountRef:
 
 
 def _payee(payee_type: str, payee_id: int) -> Party:
-    return OPERATOR if payee_type == "operator" else Party(OwnerType(payee_type), payee_id)
+    """The counterparty the payer's side names. A member (a sharer, distribution) is never named on a merchant's
+    statement: members are one aggregated counterparty (id 0)."""
+    if payee_type == "operator":
+        return OPERATOR
+    return Party(OwnerType(payee_type), 0 if payee_type == "member" else payee_id)
 
 
 def credit_legs(payer_merchant_id: int, credits: Sequence[Credit]) -> list[Leg]:
@@ -301,7 +305,8 @@ def release_matured(session: Session, at: datetime | None = None, limit: int = 5
         webhooks.emit(session, rebate.alliance_id, rebate.payer_merchant_id, EventType.REBATE_RELEASED, {
             "rebate_id": rebate.id, "order_id": rebate.order_id, "agreement_id": rebate.agreement_id,
             "payer_merchant_id": rebate.payer_merchant_id, "payee_type": rebate.payee_type,
-            "payee_id": rebate.payee_id, "amount_fen": remaining, "released_at": now.isoformat(),
+            "payee_id": 0 if rebate.payee_type == "member" else rebate.payee_id, "amount_fen": remaining,
+            "released_at": now.isoformat(),
         }, parties=[rebate.payee_id] if rebate.payee_type == "merchant" else [], member_id=rebate.member_id)
     session.flush()
     return released

@@ -63,6 +63,8 @@ class ClaimLink(Base):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    # a member's own share link (分销, docs/distribution.md): `merchant_id` is then the offer's owner
+    sharer_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -87,6 +89,8 @@ class Coupon(Base):
     referrer_store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     referrer_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     claim_link_id: Mapped[int | None] = mapped_column(ForeignKey("coupon_claim_links.id"))
+    # the member who shared the link it was claimed through (single level: only this direct sharer ever earns)
+    referrer_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     target_merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"), index=True)
 
 

@@ -33,6 +33,7 @@ from lianmeng.coupons.schemas import (
     TemplateUpdate,
     check_cost,
 )
+from lianmeng.distribution import domain as distribution_domain
 from lianmeng.kit import clock, geo
 from lianmeng.kit.errors import AppError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from lianmeng.kit.money import format_yuan
@@ -210,7 +211,7 @@ def _refuse_self_referral(session: Session, staff_id: int | None, member: Member
 
 def _hand_out(session: Session, template: CouponTemplate, member: Member, referrer_merchant_id: int | None,
               referrer_store_id: int | None, referrer_staff_id: int | None, link: ClaimLink | None, *,
-              claimed: bool, at: datetime | None = None) -> Coupon:
+              claimed: bool, at: datetime | None = None, referrer_member_id: int | None = None) -> Coupon:
     now = at or clock.now()
     locked = session.get(CouponTemplate, template.id, with_for_update=True, populate_existing=True)
     assert locked is not None
@@ -229,6 +230,7 @@ def _hand_out(session: Session, template: CouponTemplate, member: Member, referr
         uses_left=locked.uses_per_coupon, referrer_merchant_id=referrer_merchant_id,
         referrer_store_id=referrer_store_id, referrer_staff_id=referrer_staff_id,
         claim_link_id=link.id if link else None, target_merchant_id=locked.owner_merchant_id,
+        referrer_member_id=referrer_member_id,
     )
     session.add(coupon)
     session.flush()
@@ -389,8 +391,21 @@ def claim(session: Session, token: str, claimant: Claimant, data: ClaimIn) -> tu
         raise Invalid("invalid_card")
     _refuse_self_referral(session, link.staff_id, member)
     coupon = _hand_out(session, template, member, link.merchant_id, link.store_id, link.staff_id, link,
-                       claimed=True)
+                       claimed=True, referrer_member_id=_sharer(session, link, member))
     return coupon, created
+
+
+def _sharer(session: Session, link: ClaimLink, member: Member) -> int | None:
+    """The member whose share link this is (分销), unless the claimant is that same person (their own link, the
+    same phone, or merged one into the other): sharing with oneself earns nothing, the coupon is still theirs."""
+    if link.sharer_member_id is None:
+        return None
+    sharer = session.get(Member, link.sharer_member_id)
+    if sharer is None or distribution_domain.is_self_referral(
+            distribution_domain.Person(sharer.id, sharer.phone_hash, sharer.merged_into_id),
+            distribution_domain.Person(member.id, member.phone_hash, member.merged_into_id)):
+        return None
+    return sharer.id
 
 
 def claim_held(session: Session, actor: Principal, coupon_id: int) -> Coupon:

@@ -35,6 +35,7 @@ from lianmeng.demo.audiences import add_audiences
 from lianmeng.demo.campaigns import add_campaigns
 from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.dedup import add_duplicates
+from lianmeng.demo.distribution import add_distribution
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
 from lianmeng.demo.governance import add_governance
 from lianmeng.demo.jointcards import add_joint_cards
@@ -186,13 +187,15 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     joint |= add_joint_cards(session, loaded.alliance_id, loaded.merchants, loaded.users)  # a product, no sales
     joint |= add_placements(session, loaded.alliance_id, loaded.merchants, loaded.users)  # slots, three bookings
     joint |= add_operator_fees(session, loaded.alliance_id, history_end(plan))  # after the history: its GMV
+    shared = add_distribution(session, loaded.alliance_id, loaded.merchants, loaded.users, random.Random(
+        f"{plan.seed}-distribution")) if plan.history else {}  # an offer shared by members, 4 first orders
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
         "agreements": len(data.AGREEMENTS), "agreement_events": sum(len(h) for h in histories),
         "users": len(loaded.users), **history, **targeting, **tagged, **cars, **joint,
     }
-    for added in (recruits, duplicates):  # recruiting and the planted duplicates add to the counts
+    for added in (recruits, duplicates, shared):  # recruiting, the planted duplicates and sharing add to the counts
         counts.update({key: counts.get(key, 0) + n for key, n in added.items()})
     return DemoSummary(counts=counts, logins=list(loaded.users))
 

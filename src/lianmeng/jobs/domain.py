@@ -19,6 +19,7 @@ class JobKind(LabelledEnum):
     tags before the offers that select on them)."""
 
     REBATES_RELEASE = "rebates_release", "释放到期返佣", "Release matured rebates"
+    DISTRIBUTION_POINTS = "distribution_points", "发放分销积分奖励", "Credit sharing points rewards"
     POINTS_EXPIRY = "points_expiry", "积分过期", "Expire points"
     POINTS_EXPIRY_NOTICE = "points_expiry_notice", "积分到期提醒", "Points expiry notices"
     JOINT_CARD_EXPIRY = "joint_card_expiry", "联名储值卡到期", "Expire joint cards"

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from lianmeng.commissions import service as commissions
 from lianmeng.dedup import service as dedup
+from lianmeng.distribution import service as distribution
 from lianmeng.jobs.domain import JobKind
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
@@ -64,6 +65,8 @@ def send_offers_in(session: Session, alliance_id: int, at: datetime,
 JOBS: tuple[Job, ...] = (
     Job(JobKind.REBATES_RELEASE, commissions.alliances_due,
         lambda s, a, at: commissions.release_matured(s, at, alliance_id=a)),
+    Job(JobKind.DISTRIBUTION_POINTS, distribution.alliances_due,
+        lambda s, a, at: distribution.release_points(s, at, alliance_id=a)),
     Job(JobKind.POINTS_EXPIRY, points.alliances_due, lambda s, a, at: points.expire_due(s, at, alliance_id=a)),
     Job(JobKind.POINTS_EXPIRY_NOTICE, notifications.expiry_notice_alliances,
         lambda s, a, at: notifications.warn_expiring_points(s, at, alliance_id=a)),

@@ -53,6 +53,7 @@ class JobReport:
     referral_rollups_refreshed: int = 0
     points_expiry_notices: int = 0
     webhook_deliveries: int = 0
+    distribution_points_released: int = 0
     runs_failed: int = 0
 
 
@@ -166,6 +167,7 @@ def run_all(database_url: str | None = None, at: datetime | None = None, *, tick
         rule_tags_added=count(K.TAG_RULES, "added"), rule_tags_removed=count(K.TAG_RULES, "removed"),
         members_back_in_pool=count(K.IDLE_MEMBERS), dedup_alliances_scanned=t[K.DUPLICATES].ran,
         referral_rollups_refreshed=t[K.REFERRAL_ROLLUPS].ran, points_expiry_notices=count(K.POINTS_EXPIRY_NOTICE),
+        distribution_points_released=count(K.DISTRIBUTION_POINTS),
         runs_failed=sum(k.failed for k in t.values()),
         webhook_deliveries=deliver_webhooks(database_url, at))  # last: sends what the jobs emitted
 

@@ -28,6 +28,7 @@ from lianmeng.coupons import domain as coupons_domain
 from lianmeng.coupons import repository as coupons_repo
 from lianmeng.coupons.domain import AttributionRule
 from lianmeng.db import insert_once
+from lianmeng.distribution import service as distribution
 from lianmeng.kit import clock
 from lianmeng.kit.errors import AppError, Conflict, Invalid, NotFound
 from lianmeng.ledger import service as ledger
@@ -258,6 +259,9 @@ def record_orders(session: Session, actor: Principal, batch: Sequence[OrderCreat
     if plans:
         accepted, books_of = _admit(session, plans, results, now)
         _write(session, actor, accepted, books_of, results, now)
+        distribution.reward_orders(session, [
+            distribution.NewOrder(order_id, p.merchant.alliance_id, p.merchant.id, p.member.id, p.data.amount_fen, now)
+            for p in accepted if (order_id := results[p.index].order_id) is not None and not results[p.index].replayed])
     for index, first in duplicates.items():  # the same external id twice in one batch: the second is a retry
         results[index] = Recorded(order_id=results[first].order_id, replayed=True) if (
             results[first].order_id is not None and batch[index] == batch[first]
@@ -467,6 +471,7 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
                             refund.id, alliance.points_per_yuan_value, reversed_done)
     refund.points_reversed = reverse
     commissions.reverse_for_refund(session, order, refund.id, refunded_cumulative)
+    distribution.reverse_for_refund(session, order, refunded_cumulative)
     order.refunded_fen = refunded_cumulative
     session.flush()
     webhooks.emit(session, order.alliance_id, order.merchant_id, EventType.ORDER_REFUNDED, {

@@ -330,10 +330,12 @@ def events_of(session: Session, statement_id: int) -> list[StatementEvent]:
 
 
 def names(session: Session, parties: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
-    """Display names of counterparties: merchants by name, staff as name (merchant)."""
+    """Display names of counterparties: merchants by name, staff as name (merchant), members (sharers' rewards,
+    distribution) as one aggregated counterparty, never a member."""
     merchant_ids = {id_ for type_, id_ in parties if type_ == "merchant"}
     staff_ids = {id_ for type_, id_ in parties if type_ == "staff"}
-    out: dict[tuple[str, int], str] = {("operator", 0): "联盟总部 Operator"}
+    out: dict[tuple[str, int], str] = {("operator", 0): "联盟总部 Operator",
+                                       ("member", 0): "会员分销 Member distribution"}
     if merchant_ids:
         out.update({("merchant", id_): name for id_, name in session.execute(
             select(Merchant.id, Merchant.name).where(Merchant.id.in_(merchant_ids)))})

@@ -19,6 +19,7 @@ from lianmeng.auth.models import ApiKey, User
 from lianmeng.commissions.models import Rebate
 from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
 from lianmeng.dedup.models import DedupCandidate
+from lianmeng.distribution.models import DistributionReward, DistributionTerms
 from lianmeng.kit.errors import Forbidden
 from lianmeng.members.domain import PENDING
 from lianmeng.members.models import Member, Membership
@@ -919,3 +920,17 @@ def require_books_placement(p: Principal, merchant_id: int) -> None:
     if p.manages_merchant and not p.promoter and p.merchant_id == merchant_id:
         return
     raise Forbidden()
+def distribution_terms(p: Principal) -> ColumnElement[bool]:
+    """An offer's sharing terms are part of the alliance's catalogue (members read them to share); only the offer's
+    owner or the operator changes them (`require_manages`)."""
+    if p.is_platform:
+        return true()
+    return DistributionTerms.alliance_id == p.alliance_id
+
+
+def distribution_rewards(p: Principal) -> ColumnElement[bool]:
+    """A sharer sees the rewards they earned, the merchant the rewards it pays (its offers), the operator its
+    alliance's. Another merchant sees none: the sharers and friends are not its customers."""
+    return _by_role(p, DistributionReward.alliance_id, DistributionReward.payer_merchant_id == p.merchant_id,
+                    DistributionReward.sharer_member_id)
+

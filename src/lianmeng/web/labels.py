@@ -22,6 +22,7 @@ from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.dedup import domain as dedup
 from lianmeng.dedup.schemas import VERDICT_LABELS as DEDUP_VERDICT_LABELS
 from lianmeng.distance import domain as distance
+from lianmeng.distribution import domain as distribution
 from lianmeng.jobs import domain as jobs
 from lianmeng.jointcards.domain import JointProductStatus
 from lianmeng.kit.vocab import pairs
@@ -88,7 +89,8 @@ ACCOUNT_LABELS: dict[AccountKind, Pair] = pairs(AccountKind)
 LEDGER_CAUSE_LABELS: dict[PostingCause, Pair] = pairs(PostingCause)
 WITHDRAWAL_STATUS_LABELS: dict[WithdrawalStatus, Pair] = pairs(WithdrawalStatus)
 DECISION_LABELS: dict[Decision, Pair] = pairs(Decision)
-PAYEE_TYPE_LABELS: dict[str, Pair] = {"merchant": ("商户", "Merchant"), "staff": ("员工", "Staff member")}
+PAYEE_TYPE_LABELS: dict[str, Pair] = {"merchant": ("商户", "Merchant"), "staff": ("员工", "Staff member"),
+                                      "member": ("会员分销", "Member (distribution)")}
 STATEMENT_ACTION_LABELS: dict[settlement.Action, Pair] = settlement.ACTION_LABELS
 
 # the label tables by name, as the `label` filter knows them
@@ -102,6 +104,8 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "commission_kind": commissions.KIND_LABELS,
     "commission_payee": commissions.PAYEE_LABELS,
     "rebate_status": commissions.REBATE_STATUS_LABELS,
+    "reward_kind": pairs(distribution.RewardKind),
+    "reward_status": pairs(distribution.RewardStatus),
     "term_payee": TERM_PAYEE_LABELS,
     "industry": INDUSTRY_LABELS,
     "merchant_status": MERCHANT_STATUS_LABELS,

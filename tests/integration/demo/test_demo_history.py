@@ -15,6 +15,7 @@ from lianmeng.commissions.models import Rebate
 from lianmeng.coupons.models import Coupon, CouponTemplate, Redemption
 from lianmeng.demo import data, generate
 from lianmeng.demo.loader import DemoPlan, DemoSummary, load_demo
+from lianmeng.distribution.models import DistributionTerms
 from lianmeng.kit import clock
 from lianmeng.members.models import Member, Membership
 from lianmeng.merchants.models import Merchant
@@ -152,7 +153,8 @@ def test_gym_members_arrive_convert_and_pay_commission_at_the_centre(session: Se
                                       .where(Coupon.target_merchant_id == id_of["tesla"])).one()
     assert issued == (arrived * 100 + 79) // 80 and arrived <= claimed <= issued
     templates = session.scalars(select(CouponTemplate).where(CouponTemplate.id.not_in(
-        select(TargetedOffer.template_id)))).all()  # the targeted offer's coupon is not the history's
+        select(TargetedOffer.template_id)), CouponTemplate.id.not_in(select(DistributionTerms.template_id)))
+    ).all()  # the targeted offer's coupon and the offer members share (分销) are not the history's
     assert len(templates) == loaded.counts["coupon_templates"] == 6
     assert loaded.counts["arrivals"] == session.scalar(select(func.count(Redemption.id)))
     offer = loaded.counts.get("offer_conversions", 0), loaded.counts.get("offer_memberships", 0)  # the offer's

@@ -230,7 +230,8 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "AuditAction": "audit_action", "ObjectType": "audit_object",
             "JobKind": "job_kind", "RunOutcome": "job_outcome",
             "EventType": "webhook_event", "DeliveryState": "webhook_state",
-            "FeeKind": "fee_kind", "ChargeStatus": "fee_status", "CommissionBase": "commission_base"}
+            "FeeKind": "fee_kind", "ChargeStatus": "fee_status", "CommissionBase": "commission_base",
+            "RewardKind": "reward_kind", "RewardStatus": "reward_status"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
