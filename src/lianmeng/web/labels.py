@@ -90,7 +90,7 @@ LEDGER_CAUSE_LABELS: dict[PostingCause, Pair] = pairs(PostingCause)
 WITHDRAWAL_STATUS_LABELS: dict[WithdrawalStatus, Pair] = pairs(WithdrawalStatus)
 DECISION_LABELS: dict[Decision, Pair] = pairs(Decision)
 PAYEE_TYPE_LABELS: dict[str, Pair] = {"merchant": ("商户", "Merchant"), "staff": ("员工", "Staff member"),
-                                      "member": ("会员分销", "Member (distribution)")}
+                                      "member": ("会员分销", "Member (shared link)")}
 STATEMENT_ACTION_LABELS: dict[settlement.Action, Pair] = settlement.ACTION_LABELS
 
 # the label tables by name, as the `label` filter knows them
