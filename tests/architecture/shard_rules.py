@@ -61,6 +61,8 @@ PRIMARY_KEYS_WITHOUT_ALLIANCE: frozenset[str] = frozenset({
     "withdrawals",
     # added this session by the jobs record, webhooks and the audit trail, the same way as the others
     "audit_events", "job_runs", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "webhook_events",
+    # group buys (groupbuys)
+    "group_buy_groups", "group_buy_offers", "group_buy_seats",
 })
 
 #: The same backlog for foreign keys between tenant tables, still (x_id) → (id) rather than
@@ -149,6 +151,11 @@ SINGLE_COLUMN_FOREIGN_KEYS: frozenset[str] = frozenset({
     "webhook_attempts.delivery_id→webhook_deliveries", "webhook_attempts.endpoint_id→webhook_endpoints",
     "webhook_deliveries.endpoint_id→webhook_endpoints", "webhook_deliveries.event_id→webhook_events",
     "webhook_endpoints.merchant_id→merchants", "webhook_events.merchant_id→merchants",
+    "group_buy_groups.leader_member_id→members", "group_buy_groups.offer_id→group_buy_offers",
+    "group_buy_offers.created_by_merchant_id→merchants", "group_buy_offers.joint_product_id→joint_card_products",
+    "group_buy_offers.joint_tier_id→joint_card_tiers", "group_buy_offers.seller_merchant_id→merchants",
+    "group_buy_seats.group_id→group_buy_groups", "group_buy_seats.joint_card_id→joint_cards",
+    "group_buy_seats.member_id→members", "group_buy_seats.offer_id→group_buy_offers",
 })
 
 

@@ -65,6 +65,10 @@ class AuditAction(LabelledEnum):
     OWNERSHIP_SETTINGS = "ownership.settings", "修改客户归属规则", "Customer ownership rules changed"
     SCORING_WEIGHTS = "scoring.weights", "修改伙伴评分权重", "Partner scoring weights changed"
     RECRUITING_BOUNTY = "recruiting.bounty", "修改招募奖励", "Recruiting bounty changed"
+    GROUP_BUY_CREATE = "group_buy.create", "创建拼团", "Group buy created"
+    GROUP_BUY_UPDATE = "group_buy.update", "修改拼团", "Group buy changed"
+    GROUP_BUY_PAUSE = "group_buy.pause", "暂停拼团", "Group buy paused"
+    GROUP_BUY_RESUME = "group_buy.resume", "恢复拼团", "Group buy resumed"
 
     @property
     def object_type(self) -> str:
@@ -93,6 +97,7 @@ class ObjectType(LabelledEnum):
     OWNERSHIP = "ownership", "客户归属规则", "Ownership rules"
     SCORING = "scoring", "伙伴评分权重", "Scoring weights"
     RECRUITING = "recruiting", "招募设置", "Recruiting settings"
+    GROUP_BUY = "group_buy", "拼团", "Group buy"
 
 
 _OBJECT_OF = {"settlement": ObjectType.SETTLEMENT_RUN.value, "member": ObjectType.MEMBER_MERGE.value,

@@ -251,6 +251,10 @@ CAUSES: dict[PostingCause, tuple[str, str]] = {
     PostingCause.JOINT_CARD_REFUND: ("联合卡退款", "Joint card refund"),
     PostingCause.MEMBER_MERGE: ("会员合并", "Member merge"),
     PostingCause.MEMBER_MERGE_UNDO: ("撤销会员合并", "Member merge undone"),
+    PostingCause.GROUP_BUY_JOIN: ("拼团收款", "Group buy payments"),
+    PostingCause.GROUP_BUY_FORMED: ("拼团成团发卡", "Group buys formed"),
+    PostingCause.GROUP_BUY_REFUND: ("拼团退出退款", "Group buy refunds"),
+    PostingCause.GROUP_BUY_EXPIRY: ("拼团未成团退款", "Group buy expiry refunds"),
 }
 
 # what an account kind is called on a statement (AccountKind.label is its general name)
