@@ -115,6 +115,14 @@ def test_a_group_forms_on_its_last_seat_and_every_member_gets_the_package(world:
     ok(c.post(f"{API}/joint-cards/{cards[0].id}/consume", headers=gym, json={"component_id": gym_item["component_id"]}))
     mine = ok(c.get(f"{API}/group-buys/groups/mine", headers=heads[0]), 200)
     assert [g["status"] for g in mine] == ["formed"] and mine[0]["complete"]
+    # the package is a joint card issued by the group buy: not listed, resumed or sold as a till's joint card
+    op = world.a.actors["operator"].headers
+    assert c.get(f"{API}/joint-card-products", headers=op).json()["items"] == []
+    resumed = c.post(f"{API}/joint-card-products/{offer['joint_product_id']}/resume", headers=op)
+    assert resumed.status_code == 409 and resumed.json()["error"]["code"] == "joint_product_of_group_buy"
+    sold = c.post(f"{API}/joint-cards/sales", headers=world.a.actors["staff1"].headers, json={
+        "external_id": "POS-GB", "tier_id": offer["joint_tier_id"], "member_id": the_members(world)[0]})
+    assert sold.status_code == 422 and sold.json()["error"]["code"] == "joint_product_paused"
 
 
 def test_joining_a_full_expired_or_joined_group_is_a_clear_409(world: World, session: Session, db_url: str) -> None:
