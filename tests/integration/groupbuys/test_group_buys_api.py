@@ -260,3 +260,9 @@ def test_tenancy_other_alliances_see_nothing_and_merchants_only_their_offers(wor
     edited = ok(c.patch(f"{API}/group-buys/{offer['id']}", headers=world.a.actors["admin1"].headers,
                         json={"name": "洗车+健身 三人团", "per_member_limit": 2}), 200)
     assert edited["name"] == "洗车+健身 三人团" and edited["per_member_limit"] == 2
+    kept = ok(c.patch(f"{API}/group-buys/{offer['id']}", headers=world.a.actors["admin1"].headers,
+                      json={"name": None, "max_seats": 30}), 200)
+    assert kept["name"] == "洗车+健身 三人团" and kept["max_seats"] == 30
+    too_small = c.patch(f"{API}/group-buys/{offer['id']}", headers=world.a.actors["admin1"].headers,
+                        json={"max_seats": 1})
+    assert too_small.status_code == 422
