@@ -414,11 +414,11 @@ def _public(session: Session, group: GroupBuyGroup, offer: GroupBuyOffer,
             statuses: list[SeatStatus]) -> tuple[GroupPublic, domain.Progress]:
     progress = domain.progress(GroupStatus(group.status), group.group_size, statuses)
     components = _components(session, offer)
+    seats_left = group.group_size - group.seats_taken if group.status == GroupStatus.OPEN.value else 0
     public = GroupPublic(token=group.token, offer_id=offer.id, offer_name=offer.name, description=offer.description,
                          price_fen=group.price_fen, list_value_fen=sum(c.list_value_fen for c in components),
                          group_size=group.group_size, seats_filled=progress.filled,
-                         seats_refunded=progress.refunded,
-                         seats_left=group.group_size - group.seats_taken if group.status == "open" else 0,
+                         seats_refunded=progress.refunded, seats_left=seats_left,
                          status=group.status, deadline_at=group.deadline_at, leader=_leader(session, group),
                          components=components)
     return public, progress
