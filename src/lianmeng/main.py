@@ -36,6 +36,7 @@ from lianmeng.distance.api import router as distance_router
 from lianmeng.distance.web import router as distance_pages
 from lianmeng.distribution.api import router as distribution_router
 from lianmeng.distribution.web import router as distribution_pages
+from lianmeng.groupbuys.api import router as groupbuys_router
 from lianmeng.jobs.api import router as jobs_router
 from lianmeng.jobs.service import Scheduler
 from lianmeng.jobs.web import router as jobs_pages
@@ -146,8 +147,8 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                    agreements_router,
                    orders_router, withdrawals_router, payout_accounts_router, ledger_router, commissions_router,
                    points_router,
-                   coupons_router, referrals_router, jointcards_router, campaigns_router, settlement_router,
-                   revenue_router, fee_settings_router,
+                   coupons_router, referrals_router, jointcards_router, groupbuys_router, campaigns_router,
+                   settlement_router, revenue_router, fee_settings_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,

@@ -17,6 +17,7 @@ from lianmeng.commissions.models import Rebate
 from lianmeng.coupons.models import ClaimLink, Coupon, CouponTemplate, Redemption
 from lianmeng.db import Base
 from lianmeng.dedup.models import DedupCandidate, DedupSettings
+from lianmeng.groupbuys.models import GroupBuyGroup, GroupBuyOffer, GroupBuySeat
 from lianmeng.jobs.models import JobRun
 from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
 from lianmeng.kit.idempotency import IdempotencyRecord
@@ -80,6 +81,9 @@ __all__ = [
     "FeeWaiver",
     "Feedback",
     "GiftPackage",
+    "GroupBuyGroup",
+    "GroupBuyOffer",
+    "GroupBuySeat",
     "IdempotencyRecord",
     "JobRun",
     "JoinLink",

@@ -67,6 +67,8 @@ PRIMARY_KEYS_WITHOUT_ALLIANCE: frozenset[str] = frozenset({
     "fee_charges", "fee_settings", "fee_waivers",
     # member distribution (分销, issue 18)
     "distribution_rewards", "distribution_terms",
+    # group buys (groupbuys)
+    "group_buy_groups", "group_buy_offers", "group_buy_seats",
 })
 
 #: The same backlog for foreign keys between tenant tables, still (x_id) → (id) rather than
@@ -165,6 +167,11 @@ SINGLE_COLUMN_FOREIGN_KEYS: frozenset[str] = frozenset({
     "placement_bookings.merchant_id→merchants", "placement_bookings.slot_id→placement_slots",
     "fee_charges.merchant_id→merchants", "fee_charges.posting_id→ledger_postings", "fee_charges.waiver_id→fee_waivers",
     "fee_waivers.merchant_id→merchants",
+    "group_buy_groups.leader_member_id→members", "group_buy_groups.offer_id→group_buy_offers",
+    "group_buy_offers.created_by_merchant_id→merchants", "group_buy_offers.joint_product_id→joint_card_products",
+    "group_buy_offers.joint_tier_id→joint_card_tiers", "group_buy_offers.seller_merchant_id→merchants",
+    "group_buy_seats.group_id→group_buy_groups", "group_buy_seats.joint_card_id→joint_cards",
+    "group_buy_seats.member_id→members", "group_buy_seats.offer_id→group_buy_offers",
 })
 
 

@@ -71,6 +71,10 @@ class AuditAction(LabelledEnum):
     FEES_SETTINGS = "fees.settings", "修改平台收费规则", "Platform fees changed"
     FEES_WAIVER = "fees.waiver", "减免平台费用", "Platform fee waived"
     DISTRIBUTION_TERMS = "distribution.terms", "修改分销规则", "Distribution terms changed"
+    GROUP_BUY_CREATE = "group_buy.create", "创建拼团", "Group buy created"
+    GROUP_BUY_UPDATE = "group_buy.update", "修改拼团", "Group buy changed"
+    GROUP_BUY_PAUSE = "group_buy.pause", "暂停拼团", "Group buy paused"
+    GROUP_BUY_RESUME = "group_buy.resume", "恢复拼团", "Group buy resumed"
 
     @property
     def object_type(self) -> str:
@@ -102,6 +106,7 @@ class ObjectType(LabelledEnum):
     PLACEMENT = "placement", "推广位", "Featured placement"
     FEES = "fees", "平台收费", "Platform fees"
     DISTRIBUTION = "distribution", "分销规则", "Distribution terms"
+    GROUP_BUY = "group_buy", "拼团", "Group buy"
 
 
 _OBJECT_OF = {"settlement": ObjectType.SETTLEMENT_RUN.value, "member": ObjectType.MEMBER_MERGE.value,

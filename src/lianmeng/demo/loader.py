@@ -38,6 +38,7 @@ from lianmeng.demo.dedup import add_duplicates
 from lianmeng.demo.distribution import add_distribution
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
 from lianmeng.demo.governance import add_governance
+from lianmeng.demo.groupbuys import add_group_buys
 from lianmeng.demo.jointcards import add_joint_cards
 from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.demo.placements import add_placements
@@ -189,6 +190,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     joint |= add_operator_fees(session, loaded.alliance_id, history_end(plan))  # after the history: its GMV
     shared = add_distribution(session, loaded.alliance_id, loaded.merchants, loaded.users, random.Random(
         f"{plan.seed}-distribution")) if plan.history else {}  # an offer shared by members, 4 first orders
+    joint |= add_group_buys(session, loaded.alliance_id, loaded.merchants, loaded.users)  # one group formed
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),

@@ -24,6 +24,7 @@ class JobKind(LabelledEnum):
     POINTS_EXPIRY_NOTICE = "points_expiry_notice", "积分到期提醒", "Points expiry notices"
     JOINT_CARD_EXPIRY = "joint_card_expiry", "联名储值卡到期", "Expire joint cards"
     OPERATOR_FEES = "operator_fees", "平台收费", "Charge platform fees"
+    GROUP_BUY_EXPIRY = "group_buy_expiry", "拼团到期未成团退款", "Expire unfilled group buys"
     SETTLEMENT = "settlement", "自动结算", "Settle closed periods"
     UNPROVED_PHONES = "unproved_phones", "清除未验证手机号", "Forget unproved phones"
     PROSPECT_INDEX_PURGE = "prospect_index_purge", "清除潜在伙伴会员索引", "Purge prospects' member indexes"

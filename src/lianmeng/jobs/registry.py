@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from lianmeng.commissions import service as commissions
 from lianmeng.dedup import service as dedup
 from lianmeng.distribution import service as distribution
+from lianmeng.groupbuys import service as groupbuys
 from lianmeng.jobs.domain import JobKind
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
@@ -73,6 +74,8 @@ JOBS: tuple[Job, ...] = (
     Job(JobKind.JOINT_CARD_EXPIRY, jointcards.alliances_due,
         lambda s, a, at: jointcards.expire_due(s, at, alliance_id=a)),
     Job(JobKind.OPERATOR_FEES, revenue.alliances_due, revenue.charge_due),
+    Job(JobKind.GROUP_BUY_EXPIRY, groupbuys.alliances_due,
+        lambda s, a, at: groupbuys.expire_due(s, at, alliance_id=a).model_dump()),
     Job(JobKind.SETTLEMENT, settlement.due_periods, lambda s, a, at: settlement.settle_due(s, at, alliance_id=a)),
     Job(JobKind.UNPROVED_PHONES, members.alliances_with_unconfirmed,
         lambda s, a, at: members.purge_unconfirmed(s, at, alliance_id=a)),

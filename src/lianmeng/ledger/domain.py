@@ -65,6 +65,9 @@ class AccountKind(LabelledEnum):
     JOINT_CARD_LIABILITY = "joint_card_liability", "联合卡负债", "Joint card liability"
     # fen; merchant: minus the joint-card value it recognised (earned)
     JOINT_CARD_REVENUE = "joint_card_revenue", "联合卡收入", "Joint card revenue"
+    # group buys (groupbuys, docs/group-buys.md): merchant (the seller), scoped to the offer
+    # fen; what the seller holds of open groups' seats until the group forms (issued) or expires (refunded)
+    GROUP_BUY_HELD = "group_buy_held", "拼团待成团款", "Group buy money held"
     # campaigns and settlement (docs/settlement.md)
     # fen; merchant or operator, scoped to the campaign: cost shares owed (-)/due (+)
     CAMPAIGN_COSTS = "campaign_costs", "活动费用", "Campaign costs"
@@ -98,6 +101,10 @@ class PostingCause(LabelledEnum):
     JOINING_FEE = "joining_fee", "入盟费", "Joining fee"
     ANNUAL_FEE = "annual_fee", "年费", "Annual fee"
     PLATFORM_COMMISSION = "platform_commission", "平台佣金", "Platform commission"
+    GROUP_BUY_JOIN = "group_buy_join", "拼团付款", "Group buy seat paid"
+    GROUP_BUY_FORMED = "group_buy_formed", "拼团成团发卡", "Group buy formed, package issued"
+    GROUP_BUY_REFUND = "group_buy_refund", "拼团退出退款", "Group buy seat refunded"
+    GROUP_BUY_EXPIRY = "group_buy_expiry", "拼团未成团退款", "Group buy expired, refunded"
 
 
 @dataclass(frozen=True)
@@ -127,6 +134,7 @@ KIND_RULES: dict[AccountKind, KindRule] = {
     AccountKind.POINTS_CLEARING: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.JOINT_CARD_LIABILITY: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.JOINT_CARD_REVENUE: KindRule(Unit.FEN, may_go_negative=True, derived=True),
+    AccountKind.GROUP_BUY_HELD: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.CAMPAIGN_COSTS: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.SETTLEMENT_ADJUSTMENT: KindRule(Unit.FEN, may_go_negative=True, derived=True),
     AccountKind.PLATFORM_CHARGES: KindRule(Unit.FEN, may_go_negative=True, derived=True),

@@ -255,6 +255,10 @@ CAUSES: dict[PostingCause, tuple[str, str]] = {
     PostingCause.JOINING_FEE: ("入盟费", "Joining fees"),
     PostingCause.ANNUAL_FEE: ("年费", "Annual fees"),
     PostingCause.PLATFORM_COMMISSION: ("平台佣金", "Platform commission"),
+    PostingCause.GROUP_BUY_JOIN: ("拼团收款", "Group buy payments"),
+    PostingCause.GROUP_BUY_FORMED: ("拼团成团发卡", "Group buys formed"),
+    PostingCause.GROUP_BUY_REFUND: ("拼团退出退款", "Group buy refunds"),
+    PostingCause.GROUP_BUY_EXPIRY: ("拼团未成团退款", "Group buy expiry refunds"),
 }
 
 # what an account kind is called on a statement (AccountKind.label is its general name)

@@ -468,6 +468,61 @@ def joint_cards(p: Principal) -> ColumnElement[bool]:
                     JointCard.member_id)
 
 
+# --- group buys (拼团) ------------------------------------------------------------------------------------------
+
+
+def group_buy_offers(p: Principal) -> ColumnElement[bool]:
+    """An offer is seen by the operator of its alliance, by the merchants in it (its seller, the merchant that made
+    it, those with a component in it) and by the alliance's members (the catalogue they start groups from)."""
+    from lianmeng.groupbuys.models import GroupBuyOffer
+    from lianmeng.jointcards.models import JointComponent
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN or p.role is Role.MEMBER:
+        return GroupBuyOffer.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        component = exists().where(and_(JointComponent.tier_id == GroupBuyOffer.joint_tier_id,
+                                         JointComponent.merchant_id == p.merchant_id))
+        return and_(GroupBuyOffer.alliance_id == p.alliance_id,
+                    or_(GroupBuyOffer.seller_merchant_id == p.merchant_id,
+                        GroupBuyOffer.created_by_merchant_id == p.merchant_id, component))
+    return false()
+
+
+def _sells_group_buy(p: Principal, offer_id: QueryableAttribute[int]) -> ColumnElement[bool]:
+    """The offer is the caller's merchant's: it sells it or made it."""
+    from lianmeng.groupbuys.models import GroupBuyOffer
+
+    return offer_id.in_(select(GroupBuyOffer.id).where(
+        GroupBuyOffer.alliance_id == p.alliance_id,
+        or_(GroupBuyOffer.seller_merchant_id == p.merchant_id, GroupBuyOffer.created_by_merchant_id == p.merchant_id)))
+
+
+def group_buy_groups(p: Principal) -> ColumnElement[bool]:
+    """A group is seen by the operator, by the merchant that sells or made its offer (counts and states: the
+    group's view names no member) and by the members with a seat in it."""
+    from lianmeng.groupbuys.models import GroupBuyGroup, GroupBuySeat
+
+    if p.is_platform:
+        return true()
+    if p.role is Role.OPERATOR_ADMIN:
+        return GroupBuyGroup.alliance_id == p.alliance_id
+    if p.is_merchant_side:
+        return _sells_group_buy(p, GroupBuyGroup.offer_id)
+    if p.role is Role.MEMBER:
+        return exists().where(and_(GroupBuySeat.group_id == GroupBuyGroup.id, GroupBuySeat.member_id == p.member_id))
+    return false()
+
+
+def group_buy_seats(p: Principal) -> ColumnElement[bool]:
+    """A seat is seen by its member, by the merchant that sells or made the offer (it took the money) and by the
+    operator; component merchants see the joint card a formed seat became, not the seat."""
+    from lianmeng.groupbuys.models import GroupBuySeat
+
+    return _by_role(p, GroupBuySeat.alliance_id, _sells_group_buy(p, GroupBuySeat.offer_id), GroupBuySeat.member_id)
+
+
 # --- joint campaigns (联合营销活动) ------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from lianmeng.dedup import domain as dedup
 from lianmeng.dedup.schemas import VERDICT_LABELS as DEDUP_VERDICT_LABELS
 from lianmeng.distance import domain as distance
 from lianmeng.distribution import domain as distribution
+from lianmeng.groupbuys import domain as groupbuys
 from lianmeng.jobs import domain as jobs
 from lianmeng.jointcards.domain import JointProductStatus
 from lianmeng.kit.vocab import pairs
@@ -134,6 +135,9 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "joint_card_status": JOINT_CARD_LABELS,
     "joint_product_status": JOINT_PRODUCT_LABELS,
     "campaign_status": CAMPAIGN_STATUS_LABELS,
+    "group_buy_status": pairs(groupbuys.GroupBuyStatus),
+    "group_buy_group_status": pairs(groupbuys.GroupStatus),
+    "group_buy_seat_status": pairs(groupbuys.SeatStatus),
     "withdrawal_status": WITHDRAWAL_STATUS_LABELS,
     "payout_method": PAYOUT_METHOD_LABELS,
     "withdrawal_decision": DECISION_LABELS,
