@@ -22,6 +22,7 @@ from lianmeng.coupons.domain import Acceptance, CouponKind
 from lianmeng.dedup import domain as dedup
 from lianmeng.dedup.schemas import VERDICT_LABELS as DEDUP_VERDICT_LABELS
 from lianmeng.distance import domain as distance
+from lianmeng.groupbuys import domain as groupbuys
 from lianmeng.jobs import domain as jobs
 from lianmeng.jointcards.domain import JointProductStatus
 from lianmeng.kit.vocab import pairs
@@ -124,6 +125,10 @@ _BY_NAME: dict[str, Mapping[Any, Pair]] = {
     "template_status": ACTIVE_PAUSED,
     "joint_card_status": JOINT_CARD_LABELS,
     "joint_product_status": JOINT_PRODUCT_LABELS,
+    "group_buy_offer_status": pairs(groupbuys.OfferStatus),
+    "group_buy_status": pairs(groupbuys.GroupStatus),
+    "group_buy_seat_status": pairs(groupbuys.SeatStatus),
+    "group_buy_event": pairs(groupbuys.GroupEvent),
     "campaign_status": CAMPAIGN_STATUS_LABELS,
     "withdrawal_status": WITHDRAWAL_STATUS_LABELS,
     "payout_method": PAYOUT_METHOD_LABELS,
