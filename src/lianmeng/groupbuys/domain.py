@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from lianmeng.groupbuys.errors import Problem
@@ -37,7 +38,7 @@ class Refused(ValueError):
         self.params = params
 
 
-class OfferStatus(LabelledEnum):
+class GroupBuyStatus(LabelledEnum):
     ACTIVE = "active", "进行中", "Active"
     PAUSED = "paused", "已暂停", "Paused"
 
@@ -56,10 +57,12 @@ class SeatStatus(LabelledEnum):
     REFUNDED = "refunded", "已退卡", "Refunded"
 
 
-class GroupEvent(LabelledEnum):
-    JOIN = "join", "付款入团", "Seat paid"
-    LEAVE = "leave", "退出退款", "Seat left"
-    EXPIRE = "expire", "到期失效", "Deadline passed"
+class GroupEvent(StrEnum):
+    """What happens to a group (never stored, never shown): a seat paid, a seat left, the deadline checked."""
+
+    JOIN = "join"
+    LEAVE = "leave"
+    EXPIRE = "expire"
 
 
 @dataclass(frozen=True)
@@ -176,9 +179,9 @@ def uncovered(seller_id: int, component_merchants: Sequence[int], covered: set[i
     return seen
 
 
-def check_on_sale(status: OfferStatus, now: datetime, starts: datetime | None, ends: datetime | None) -> None:
+def check_on_sale(status: GroupBuyStatus, now: datetime, starts: datetime | None, ends: datetime | None) -> None:
     """Groups start and seats sell only while the offer is active and inside its sale window."""
-    if status is not OfferStatus.ACTIVE:
+    if status is not GroupBuyStatus.ACTIVE:
         raise Refused(Problem.GROUP_BUY_PAUSED)
     if starts is not None and now < starts:
         raise Refused(Problem.GROUP_BUY_NOT_STARTED)

@@ -36,7 +36,7 @@ from lianmeng.audit.domain import AuditAction
 from lianmeng.auth.domain import Role
 from lianmeng.db import insert_once
 from lianmeng.groupbuys import domain, repository
-from lianmeng.groupbuys.domain import GroupEvent, GroupStatus, OfferStatus, SeatStatus
+from lianmeng.groupbuys.domain import GroupEvent, GroupStatus, GroupBuyStatus, SeatStatus
 from lianmeng.groupbuys.errors import Problem
 from lianmeng.groupbuys.models import GroupBuyGroup, GroupBuyOffer, GroupBuySeat
 from lianmeng.groupbuys.schemas import (
@@ -130,7 +130,7 @@ def create_offer(session: Session, actor: Principal, data: OfferCreate) -> Offer
                           description=data.description, price_fen=data.price_fen, group_size=data.group_size,
                           hours_to_form=data.hours_to_form, max_seats=data.max_seats, seats_taken=0,
                           per_member_limit=data.per_member_limit, sale_starts_at=data.sale_starts_at,
-                          sale_ends_at=data.sale_ends_at, status=OfferStatus.ACTIVE.value)
+                          sale_ends_at=data.sale_ends_at, status=GroupBuyStatus.ACTIVE.value)
     session.add(offer)
     session.flush()
     audit.record(session, actor, AuditAction.GROUP_BUY_CREATE, offer.id, alliance_id=alliance_id,
@@ -195,7 +195,7 @@ def update_offer(session: Session, actor: Principal, offer_id: int, data: OfferU
 def set_status(session: Session, actor: Principal, offer_id: int, action: Literal["pause", "resume"]) -> OfferOut:
     """Pause (no new groups; open groups may still fill and form) or resume an offer; idempotent."""
     offer = managed_offer(session, actor, offer_id)
-    offer.status = (OfferStatus.PAUSED if action == "pause" else OfferStatus.ACTIVE).value
+    offer.status = (GroupBuyStatus.PAUSED if action == "pause" else GroupBuyStatus.ACTIVE).value
     session.flush()
     audit.record(session, actor, AuditAction.GROUP_BUY_PAUSE if action == "pause" else AuditAction.GROUP_BUY_RESUME,
                  offer.id, alliance_id=offer.alliance_id, after={"status": offer.status})
@@ -240,7 +240,7 @@ def start_group(session: Session, actor: Principal, data: GroupStart) -> GroupOu
         raise NotFound("group_buy")
     now = clock.now()
     try:
-        domain.check_on_sale(OfferStatus(offer.status), now, offer.sale_starts_at, offer.sale_ends_at)
+        domain.check_on_sale(GroupBuyStatus(offer.status), now, offer.sale_starts_at, offer.sale_ends_at)
     except domain.Refused as refused:
         raise _refused(refused) from None
     group = GroupBuyGroup(alliance_id=offer.alliance_id, offer_id=offer.id, leader_member_id=member.id,

@@ -35,7 +35,7 @@ from tests.integration.web.console import csrf_of
 
 # enums that are never shown to a person (query switches, internal sides, units)
 INTERNAL = {"Grouping", "LeaderboardBy", "LeaderboardPeriod", "Metric", "Side", "Unit", "OwnerType",
-            "AttributionRule", "Kind"}
+            "AttributionRule", "Kind", "GroupEvent"}
 SKIP = re.compile(r"/export|\.png$|\.svg$|^/lang/|/logout|^/static/|^/docs|^/api/")
 
 
@@ -196,7 +196,8 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "CooperationMode": "cooperation_mode", "SettlementCycle": "settlement_cycle", "Cycle": "settlement_cycle",
             "CommissionKind": "commission_kind", "PayeeKind": "commission_payee", "Role": "role",
             "CampaignStatus": "campaign_status", "CouponKind": "coupon_kind", "Acceptance": "acceptance",
-            "JointProductStatus": "joint_product_status",
+            "JointProductStatus": "joint_product_status", "GroupBuyStatus": "group_buy_status",
+            "GroupStatus": "group_buy_group_status", "SeatStatus": "group_buy_seat_status",
             "MemberStatus": "member_status", "Industry": "industry", "MerchantStatus": "merchant_status",
             "StaffRole": "staff_role", "PointsEntryKind": "points_entry", "Status": "statement_status",
             "Action": "statement_action", "WithdrawalStatus": "withdrawal_status", "Decision": "withdrawal_decision",
