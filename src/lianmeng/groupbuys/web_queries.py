@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lianmeng.groupbuys import domain, repository
-from lianmeng.groupbuys.domain import OfferStatus, SeatStatus
+from lianmeng.groupbuys.domain import GroupBuyStatus, SeatStatus
 from lianmeng.groupbuys.models import GroupBuyOffer, GroupBuySeat
 from lianmeng.jointcards.models import JointCard, JointCardUse, JointComponent
 from lianmeng.members.models import Member
@@ -24,7 +24,7 @@ from lianmeng.tenancy import Principal
 
 def offers_open_to(session: Session, member: Principal, now: datetime) -> list[GroupBuyOffer]:
     """The offers a member may start a group of right now: active, inside their sale window, stock left."""
-    offers = repository.offers_in_scope(session, member, limit=100, status=OfferStatus.ACTIVE.value)
+    offers = repository.offers_in_scope(session, member, limit=100, status=GroupBuyStatus.ACTIVE.value)
     return [o for o in offers
             if (o.sale_starts_at is None or o.sale_starts_at <= now)
             and (o.sale_ends_at is None or now < o.sale_ends_at)

@@ -229,15 +229,7 @@ TABLE_OF = {"AgreementStatus": "agreement_status", "AgreementAction": "agreement
             "StaffKind": "notification_kind", "MemberKind": "message_kind",
             "AuditAction": "audit_action", "ObjectType": "audit_object",
             "JobKind": "job_kind", "RunOutcome": "job_outcome",
-            "EventType": "webhook_event", "DeliveryState": "webhook_state",
-            "GroupStatus": "group_buy_status", "SeatStatus": "group_buy_seat_status", "GroupEvent": "group_buy_event",
-            # a name two capabilities use: by its module
-            "lianmeng.groupbuys.domain.OfferStatus": "group_buy_offer_status"}
-
-
-def table_of(enum: type[StrEnum]) -> str:
-    """The label table of a shown enum: by its module and name where two capabilities share a name."""
-    return TABLE_OF.get(f"{enum.__module__}.{enum.__name__}") or TABLE_OF[enum.__name__]
+            "EventType": "webhook_event", "DeliveryState": "webhook_state"}
 
 
 def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
@@ -246,8 +238,8 @@ def test_every_value_of_every_shown_enum_has_words_in_both_languages() -> None:
     for enum in shown_enums():
         assert enum.__name__ in TABLE_OF, f"{enum.__module__}.{enum.__name__} has no label table"
         for member in enum:
-            zh, en = labels.pair(table_of(enum), member)
+            zh, en = labels.pair(TABLE_OF[enum.__name__], member)
             assert zh != member.value and en != member.value and re.search(r"[\u4e00-\u9fff]", zh), member
-            assert labels.label(table_of(enum), member, "en") == en
+            assert labels.label(TABLE_OF[enum.__name__], member, "en") == en
     for tier, _ in data.TIERS:
         assert labels.pair("tier", tier) != (tier, tier)
