@@ -46,10 +46,13 @@ def test_a_member_starts_a_group_a_friend_joins_by_the_link_and_it_forms(
     expect(card.locator(".group-price")).to_have_text("¥199.00")
     expect(card).to_contain_text("2人团")
     fits_the_screen(leader)
+    leader.clock.install()  # the countdown's timer, moved on by hand below
     card.locator("button[type=submit]").click()
     expect(leader.locator(".flash[role=status]")).to_contain_text("已开团并付款")
     expect(leader.locator("#group-progress")).to_contain_text("已拼 1 / 2 人")
     expect(leader.locator("#group-countdown")).to_contain_text("还剩 23 小时")
+    leader.clock.run_for("02:00:00")
+    expect(leader.locator("#group-countdown")).to_contain_text("还剩 21 小时")
     expect(leader.locator("#share-qr svg.group-qr")).to_be_visible()
     link = leader.locator("#share-link").input_value()
     assert link.startswith(f"{live_server}/g/"), link

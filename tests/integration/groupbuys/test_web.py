@@ -284,6 +284,14 @@ def test_a_double_tap_on_start_pays_once_and_a_member_leaves_before_forming(
     first = phone.post(f"/m/group-buys/offers/{offer['id']}/start", data=data, follow_redirects=False)
     second = phone.post(f"/m/group-buys/offers/{offer['id']}/start", data=data, follow_redirects=False)
     assert group_id_of(first) == group_id_of(second) and count(engine, GroupBuySeat) == 1
+    # another start (a new form) while holding that seat: the per-member limit, in words next to the offer
+    limited = start(phone, offer["id"])
+    assert limited.status_code == 409 and "每位会员同时最多参加 1 个该拼团的团" in limited.text
+    assert count(engine, GroupBuySeat) == 1
+    phone.cookies.set("lm_lang", "en")
+    english = phone.get(f"/m/group-buys/groups/{group_id_of(first)}").text
+    assert "1 of 3 joined" in english and "Paid, waiting" in english and "Invite friends" in english
+    phone.cookies.set("lm_lang", "zh-CN")
     group_id = group_id_of(first)
     page = phone.get(f"/m/group-buys/groups/{group_id}").text
     left = phone.post(f"/m/group-buys/groups/{group_id}/leave", data={"csrf": csrf_of(page)}, follow_redirects=False)
