@@ -218,7 +218,23 @@ def build_scene(world: World, db_url: str) -> Scene:
     add_merges(s)
     add_webhooks(s)
     record_job_runs(s)
+    add_group_buys(s)
     return s
+
+
+GROUP_BUY = {"name": "精洗两次 三人团", "price_fen": 9_900, "group_size": 3, "hours_to_form": 24, "components": [
+    {"merchant_id": "@m1", "name": "精洗", "unit_name": "次", "units": 2, "list_value_fen": 17_600}]}
+
+
+def add_group_buys(s: Scene) -> None:
+    """m1's group buy of its own car washes (gb; m2 and m3 take no part); m1's member started a group of it (gbg,
+    its share token gb_token, the member's seat gbs1); the member of alliance B logs in ("b.member1")."""
+    offer = s.ok("a.admin1", "POST", "/group-buys", s.resolve(GROUP_BUY), 201)
+    group = s.ok("a.member1", "POST", "/group-buys/groups", {"offer_id": offer["id"]}, 201)
+    s.ids.update(gb=offer["id"], gbg=group["id"], gb_token=group["token"], gbs1=group["my_seat"]["id"])
+    qr = s.ok("b.operator", "GET", f"/members/{s.ids['bmb']}/card")["qr_payload"]
+    token = s.ok("b.staff1", "POST", "/auth/member/card", {"qr_payload": qr})["access_token"]
+    s.headers["b.member1"] = {"Authorization": f"Bearer {token}"}
 
 
 def add_webhooks(s: Scene) -> None:
@@ -1256,6 +1272,65 @@ SWEEP: dict[tuple[str, str], Case] = {
                 Call("a.staff2", "jcard", {}, expect=403), Call("a.member1", "jcard", {}, expect=403)),
         owners(Call("a.staff1", "jcard", {"reason": "退卡"}, expect=200)),
     ),
+    # --- group buys (拼团) ---
+    ("POST", "/group-buys"): Case(
+        attacks(Call("a.staff1", body=GROUP_BUY, expect=403), Call("a.member1", body=GROUP_BUY, expect=403),
+                Call("a.admin2", body={**GROUP_BUY, "seller_merchant_id": "@m1"}, expect=403),
+                Call("b.operator", body={**GROUP_BUY, "seller_merchant_id": "@bm"}, expect=422)),
+        owners(Call("a.operator", body={**GROUP_BUY, "seller_merchant_id": "@m1"}, expect=201),
+               Call("a.admin1", body=GROUP_BUY, expect=201)),
+    ),
+    ("GET", "/group-buys"): Case(
+        attacks(Call("b.operator", expect=200), Call("a.admin3", expect=200), Call("b.member1", expect=200)),
+        owners(Call("a.admin1", expect=200), Call("a.member1", expect=200), Call("a.operator", expect=200)),
+    ),
+    ("GET", "/group-buys/{offer_id}"): Case(
+        attacks(*(Call(who, "gb") for who in ("b.operator", "b.admin1", "a.admin3", "a.staff2", "b.member1"))),
+        owners(Call("a.admin1", "gb", expect=200), Call("a.member2", "gb", expect=200)),
+    ),
+    ("PATCH", "/group-buys/{offer_id}"): Case(
+        attacks(Call("b.operator", "gb", HIJACK), Call("a.admin2", "gb", HIJACK),
+                Call("a.staff1", "gb", HIJACK, expect=403), Call("a.member1", "gb", HIJACK, expect=403)),
+        owners(Call("a.admin1", "gb", {"name": "精洗两次 三人团·新"}, expect=200)),
+    ),
+    ("POST", "/group-buys/{offer_id}/pause"): Case(
+        attacks(Call("b.operator", "gb"), Call("a.admin3", "gb"), Call("a.staff1", "gb", expect=403),
+                Call("a.member1", "gb", expect=403)),
+        owners(Call("a.operator", "gb", expect=200), Call("a.admin1", "gb", expect=200)),
+    ),
+    ("POST", "/group-buys/{offer_id}/resume"): Case(
+        attacks(Call("b.operator", "gb"), Call("a.staff1", "gb", expect=403), Call("a.member1", "gb", expect=403)),
+        owners(Call("a.admin1", "gb", expect=200)),
+    ),
+    ("GET", "/group-buys/{offer_id}/groups"): Case(
+        attacks(Call("b.operator", "gb"), Call("a.admin3", "gb"), Call("a.member1", "gb", expect=403)),
+        owners(Call("a.admin1", "gb", expect=200), Call("a.operator", "gb", expect=200)),
+    ),
+    ("POST", "/group-buys/groups"): Case(
+        attacks(Call("b.operator", body={"offer_id": "@gb", "member_id": "@mb1"}),
+                Call("b.member1", body={"offer_id": "@gb"}),
+                Call("a.staff2", body={"offer_id": "@gb", "member_id": "@mb2"}),
+                Call("a.member1", body={"offer_id": "@gb", "member_id": "@mb2"}, expect=403),
+                Call("a.staff1", body={"offer_id": "@gb", "member_id": "@bmb"}),
+                Call("a.member1", body={"offer_id": "@gb"}, expect=409)),  # one seat at a time (its limit)
+        owners(Call("a.member2", body={"offer_id": "@gb"}, expect=201)),
+    ),
+    ("POST", "/group-buys/groups/by-token/{token}/join"): Case(
+        attacks(Call("b.member1", "gb_token", {}), Call("b.operator", "gb_token", {"member_id": "@mb2"}),
+                Call("a.staff2", "gb_token", {"member_id": "@mb2"}, expect=403),
+                Call("a.member2", "gb_token", {"member_id": "@mb1"}, expect=403),
+                Call("a.member1", "gb_token", {}, expect=409)),  # already in it
+        owners(Call("a.member2", "gb_token", {}, expect=201)),
+    ),
+    ("GET", "/group-buys/groups/{group_id}"): Case(
+        attacks(*(Call(who, "gbg") for who in ("b.operator", "a.admin2", "a.staff3", "a.member2", "b.member1"))),
+        owners(Call("a.member1", "gbg", expect=200), Call("a.admin1", "gbg", expect=200),
+               Call("a.operator", "gbg", expect=200)),
+    ),
+    ("POST", "/group-buys/seats/{seat_id}/refund"): Case(
+        attacks(*(Call(who, "gbs1", {}) for who in ("b.operator", "a.member2", "a.staff2", "a.admin3", "b.member1"))),
+        owners(Call("a.member1", "gbs1", {"reason": "不拼了"}, expect=200)),
+    ),
     ("GET", "/orders"): Case(
         attacks(Call("a.admin1", query={"merchant_id": "@m2"}, expect=200),
                 Call("a.key1", query={"member_id": "@mb2"}, expect=200),
@@ -2107,11 +2182,15 @@ PUBLIC.update({
     ("POST", "/join/{token}/code"): "sends a code to the phone given; the same answer whoever holds it",
     ("POST", "/join/{token}/applications"): "the applicant proves the phone (its code); answers only about its own "
                                             "application (masked phone)",
+    ("GET", "/group-buys/groups/by-token/{token}"): "a shared group-buy link: the offer, price, seats filled and "
+                                                    "deadline, the leader masked (张**), no person",
 })
 SELF: dict[tuple[str, str], str] = {
     ("GET", "/auth/whoami"): "describes the caller itself; takes no id",
     ("POST", "/auth/logout"): "ends the caller's own token; takes no id (tests/integration/auth/test_sessions.py)",
     ("GET", "/me"): "the member's own profile; takes no id (tested below)",
+    ("GET", "/group-buys/groups/mine"): "the member's own groups; takes no id; staff and keys 403 "
+                                        "(tests/integration/groupbuys)",
     ("PATCH", "/me"): "the member's own profile; takes no id (tested below)",
     ("GET", "/me/interests"): "the member's own interests; takes no id; staff and keys 403 (tests/integration/tags)",
     ("PUT", "/me/interests"): "the member's own interests; takes no id; staff and keys 403 (tests/integration/tags)",
