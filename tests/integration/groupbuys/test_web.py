@@ -339,3 +339,33 @@ def test_unknown_links_and_other_members_groups_are_not_found(world: World, db_u
     assert visitor.get("/m/group-buys", follow_redirects=False).status_code == 303
     extra = add_members(db_url, world.a.alliance_id, 1)
     assert as_member(world, db_url, extra[0]).get("/m/group-buys").status_code == 200
+
+
+def test_the_results_show_the_money_and_each_merchants_use(world: World, db_url: str, engine: Engine) -> None:
+    """A group of 2 forms (¥398 paid in); the gym (m2) serves its week on one card: the seller sees ¥398 paid,
+    nothing held, the gym's share recognised and the rest still owed; the gym sees its own row only."""
+    cover(world)
+    offer = create_offer(world, "admin1", group_size=2)
+    leader, friend, _ = the_members(world)
+    group = ok(world.client.post(f"{API}/group-buys/groups", headers=member_headers(db_url, leader),
+                                 json={"offer_id": offer["id"]}))
+    admin = console(world.client, world.a.actors["admin1"].username)
+    waiting = admin.get(f"/console/group-buys/{offer['id']}").text
+    assert 'id="money-held">¥199.00' in waiting and 'id="groups-open">1' in waiting
+    ok(world.client.post(f"{API}/group-buys/groups/by-token/{group['token']}/join",
+                         headers=member_headers(db_url, friend), json={}))
+    with Session(engine) as session:
+        card_id = session.scalars(select(GroupBuySeat.joint_card_id).where(GroupBuySeat.member_id == friend)).one()
+    gym = next(c for c in offer["components"] if c["merchant_id"] == world.a.merchants[1])
+    ok(world.client.post(f"{API}/joint-cards/{card_id}/consume", headers=world.a.actors["staff2"].headers,
+                         json={"component_id": gym["id"], "units": 1}))
+    shown = admin.get(f"/console/group-buys/{offer['id']}").text
+    share = gym["share_fen"]
+    assert 'id="money-paid">¥398.00' in shown and 'id="money-held">¥0.00' in shown
+    assert f'id="money-recognised">¥{share // 100}.{share % 100:02d}' in shown
+    rest = 39_800 - share
+    assert f'id="money-outstanding">¥{rest // 100}.{rest % 100:02d}' in shown
+    assert re.search(r"健身周卡</td><td>[^<]*</td><td class=\"num\">1 / 2 周", shown)
+    gym_page = console(world.client, world.a.actors["admin2"].username).get(f"/console/group-buys/{offer['id']}")
+    rows = re.findall(r'<tr class="consumption-row"><td>([^<]+)</td>', gym_page.text)
+    assert rows == ["健身周卡"] and 'id="money"' not in gym_page.text
