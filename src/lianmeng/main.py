@@ -34,12 +34,12 @@ from lianmeng.dedup.api import router as dedup_router
 from lianmeng.dedup.web import router as dedup_pages
 from lianmeng.distance.api import router as distance_router
 from lianmeng.distance.web import router as distance_pages
-from lianmeng.jobs.api import router as jobs_router
-from lianmeng.jobs.service import Scheduler
-from lianmeng.jobs.web import router as jobs_pages
 from lianmeng.groupbuys.api import router as groupbuys_router
 from lianmeng.groupbuys.mobile import router as groupbuys_member_pages
 from lianmeng.groupbuys.web import router as groupbuys_pages
+from lianmeng.jobs.api import router as jobs_router
+from lianmeng.jobs.service import Scheduler
+from lianmeng.jobs.web import router as jobs_pages
 from lianmeng.jointcards.api import router as jointcards_router
 from lianmeng.jointcards.web import router as jointcards_pages
 from lianmeng.kit import logmask
@@ -142,7 +142,8 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                    agreements_router,
                    orders_router, withdrawals_router, payout_accounts_router, ledger_router, commissions_router,
                    points_router,
-                   coupons_router, referrals_router, jointcards_router, groupbuys_router, campaigns_router, settlement_router,
+                   coupons_router, referrals_router, jointcards_router, groupbuys_router, campaigns_router,
+                   settlement_router,
                    distance_router, partners_router, recruiting_router, prospects_router,
                    overlap_router, audiences_router, segments_router,
                    targeting_results_router, targeting_router, values_router, tags_router, verification_router,
