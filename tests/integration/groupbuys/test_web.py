@@ -352,6 +352,7 @@ def test_the_results_show_the_money_and_each_merchants_use(world: World, db_url:
     admin = console(world.client, world.a.actors["admin1"].username)
     waiting = admin.get(f"/console/group-buys/{offer['id']}").text
     assert 'id="money-held">¥199.00' in waiting and 'id="groups-open">1' in waiting
+    assert 'id="groups-started">1' in waiting
     ok(world.client.post(f"{API}/group-buys/groups/by-token/{group['token']}/join",
                          headers=member_headers(db_url, friend), json={}))
     with Session(engine) as session:
