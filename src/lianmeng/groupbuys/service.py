@@ -36,7 +36,7 @@ from lianmeng.audit.domain import AuditAction
 from lianmeng.auth.domain import Role
 from lianmeng.db import insert_once
 from lianmeng.groupbuys import domain, repository
-from lianmeng.groupbuys.domain import GroupEvent, GroupStatus, GroupBuyStatus, SeatStatus
+from lianmeng.groupbuys.domain import GroupBuyStatus, GroupEvent, GroupStatus, SeatStatus
 from lianmeng.groupbuys.errors import Problem
 from lianmeng.groupbuys.models import GroupBuyGroup, GroupBuyOffer, GroupBuySeat
 from lianmeng.groupbuys.schemas import (

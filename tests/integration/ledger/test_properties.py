@@ -36,6 +36,12 @@ invariants are checked against an ever longer history):
     paid (all of it once fully refunded);
  7. stored value: each member's balance at a merchant is its top-ups − spends + refunds, and the merchant's
     liability is minus the sum of its members' balances.
+ 8. group buys (拼团: members start, join and leave groups of one package sold by m1 with parts at m2 and m3; the
+    seller refunds formed seats' cards; the partners consume them; the jobs expire unfilled groups): the seller's
+    held money is minus the price of the seats paid and waiting; an open group's seats are its paid ones, a formed
+    group's N seats are issued or refunded, an expired group holds none; seats left or expired were refunded in
+    full; the offer's stock counts the seats paid or issued; every issued seat's joint card is the member's, at
+    the seat's price, and a refunded seat's card was refunded by the same amount.
 
 The run found a bug (now fixed, pinned by the last test): a refund reversing two released rebates of one payee
 was refused (409) because each took from the same available balance.
@@ -77,7 +83,9 @@ from sqlalchemy.orm import Session
 
 from lianmeng.alliances.models import Alliance
 from lianmeng.commissions.models import Rebate
+from lianmeng.groupbuys.models import GroupBuyGroup, GroupBuyOffer, GroupBuySeat
 from lianmeng.jobs.service import run_all
+from lianmeng.jointcards.models import JointCard, JointCardItem
 from lianmeng.kit import clock
 from lianmeng.ledger import service as ledger
 from lianmeng.ledger.domain import KIND_RULES, AccountKind, AccountRef, OwnerType
@@ -89,11 +97,14 @@ from lianmeng.points.service import member_points
 from lianmeng.withdrawals.domain import FLOW, Decision, WithdrawalStatus
 from lianmeng.withdrawals.models import Withdrawal
 from tests.conftest import World
+from tests.integration.groupbuys.helpers import activate_agreement, member_headers, offer_body
 
 TOTAL_STEPS = int(os.environ.get("LIANMENG_PROPERTY_STEPS", "2100"))
 STEPS_PER_EXAMPLE = 50
 EXTRA_MEMBERS = 3  # besides the three `world` brings: six members in all
 MEMBERS = 3 + EXTRA_MEMBERS
+
+GB_LIMIT = 40  # seats one member may hold in the group buy (paid or issued): reached late in long runs
 
 # Each pair of merchants has an active agreement whose terms pay whichever side receives the customer.
 PAIRS: list[tuple[int, int, int]] = [(0, 1, 7), (1, 2, 3), (0, 2, 15)]  # merchant indexes, return window (days)
@@ -147,6 +158,8 @@ class Ctx:
     cards: dict[int, str]
     enrolled: set[tuple[int, int]]  # (member, merchant)
     min_withdrawal: int
+    member_heads: dict[int, dict[str, str]] = field(default_factory=dict)  # member id → its own login
+    offer: int = 0  # the group buy's offer id
     seq: int = 0
     examples: int = 0
     operations: int = 0
@@ -196,8 +209,14 @@ def prepare(world: World, session: Session, db_url: str) -> Ctx:
     assert alliance is not None and alliance.points_per_yuan_value == 100 and alliance.withdrawal_fee_fen == 0
     body = {"external_id": "TOP-0", "member_id": members[0], "amount_fen": 10_000}  # something to retry at once
     top_up = _ok(client.post("/api/v1/top-ups", headers=side.actors["admin1"].headers, json=body))
+    m1, m2, m3 = side.merchants  # the group buy: sold by m1, with parts at m2 and m3 under joint-card agreements
+    activate_agreement(client, op, m1, m2)
+    activate_agreement(client, op, m1, m3)
+    offer = _ok(client.post("/api/v1/group-buys", headers=op, json=offer_body(
+        world, price_fen=9_900, group_size=3, hours_to_form=1, per_member_limit=GB_LIMIT)))
     return Ctx(world=world, db_url=db_url, session=session, members=members, cards=cards, enrolled=enrolled,
-               min_withdrawal=alliance.withdrawal_min_fen, sent=Sent("/api/v1/top-ups", "admin1", body, top_up["id"]))
+               min_withdrawal=alliance.withdrawal_min_fen, sent=Sent("/api/v1/top-ups", "admin1", body, top_up["id"]),
+               member_heads={m: member_headers(db_url, m) for m in members}, offer=offer["id"])
 
 
 # --- the invariants ---------------------------------------------------------------------------------------------
@@ -266,6 +285,13 @@ _SV_MOVES = union_all(
 STORED_VALUE = select(_SV_MOVES.c.member_id, _SV_MOVES.c.merchant_id, func.sum(_SV_MOVES.c.fen)).group_by(
     _SV_MOVES.c.member_id, _SV_MOVES.c.merchant_id)
 
+GB_SEATS = select(GroupBuySeat.offer_id, GroupBuySeat.group_id, GroupBuySeat.member_id, GroupBuySeat.status,
+                  GroupBuySeat.price_fen, GroupBuySeat.refunded_fen, JointCard.member_id, JointCard.price_fen,
+                  JointCard.status, JointCard.refunded_fen).outerjoin(
+    JointCard, JointCard.id == GroupBuySeat.joint_card_id)
+GB_GROUPS = select(GroupBuyGroup.id, GroupBuyGroup.status, GroupBuyGroup.seats_taken, GroupBuyGroup.group_size)
+GB_OFFERS = select(GroupBuyOffer.id, GroupBuyOffer.seller_merchant_id, GroupBuyOffer.seats_taken)
+
 
 def check_books(s: Session, tally: Tally, *, full: bool = False) -> None:
     s.rollback()  # a fresh snapshot of everything the requests committed
@@ -276,6 +302,7 @@ def check_books(s: Session, tally: Tally, *, full: bool = False) -> None:
     bad_orders = conn.execute(BAD_ORDERS).all()
     assert not bad_orders, f"orders whose refunds do not add up (invariant 6, and 5 for points): {bad_orders}"
     _check_stored_value(conn, balances)
+    _check_group_buys(conn, balances)
     s.rollback()
 
 
@@ -398,6 +425,39 @@ def _check_stored_value(conn: Connection, balances: dict[Key, int]) -> None:
         if kind == AccountKind.STORED_VALUE_LIABILITY.value:
             assert owner == "merchant" and total == liabilities.get(owner_id, 0), (
                 f"merchant {owner_id} liability {total}")
+
+
+def _check_group_buys(conn: Connection, balances: dict[Key, int]) -> None:
+    """Invariant 8."""
+    by_group: dict[int, Counter[str]] = defaultdict(Counter)
+    by_offer: dict[int, Counter[str]] = defaultdict(Counter)
+    waiting: dict[int, int] = defaultdict(int)  # offer → Σ price of paid seats
+    for offer, group, member, status, price, refunded, card_member, card_price, card_status, card_refunded in \
+            conn.execute(GB_SEATS):
+        by_group[group][status] += 1
+        by_offer[offer][status] += 1
+        seat = f"seat of member {member} in group {group} ({status})"
+        if status == "paid":
+            waiting[offer] += price
+            assert refunded == 0 and card_member is None, seat
+        elif status in ("left", "expired"):
+            assert refunded == price and card_member is None, f"{seat}: refunded {refunded} of {price}"
+        elif status == "issued":
+            assert (card_member, card_price) == (member, price) and refunded == 0, f"{seat}: card {card_member}"
+        else:
+            assert status == "refunded" and card_status == "refunded" and card_refunded == refunded, seat
+    for group, status, seats_taken, size in conn.execute(GB_GROUPS):
+        seats = by_group[group]
+        if status == "open":
+            assert seats_taken == seats["paid"] < size and seats["issued"] + seats["refunded"] == 0, (group, seats)
+        elif status == "formed":
+            assert seats_taken == size == seats["issued"] + seats["refunded"] and seats["paid"] == 0, (group, seats)
+        else:
+            assert status == "expired" and seats["paid"] + seats["issued"] + seats["refunded"] == 0, (group, seats)
+    for offer, seller, seats_taken in conn.execute(GB_OFFERS):
+        held = _bal(balances, "merchant", seller, AccountKind.GROUP_BUY_HELD, offer)
+        assert held == -waiting[offer], f"offer {offer}: held {held} ≠ −{waiting[offer]} paid and waiting"
+        assert seats_taken == by_offer[offer]["paid"] + by_offer[offer]["issued"], f"offer {offer}: stock"
 
 
 # --- the machine ------------------------------------------------------------------------------------------------
@@ -703,6 +763,148 @@ class LedgerMachine(RuleBasedStateMachine):
             assert r.json()["id"] == sent.id
         assert s.scalar(select(func.count(Posting.id))) == postings
         s.rollback()
+
+    # group buys (拼团)
+
+    def gb_call(self, op: str, method: str, path: str, member_id: int, body: dict[str, Any],
+                expect: set[int] | int) -> httpx.Response:
+        response: httpx.Response = self.ctx.world.client.request(method, path, json=body,
+                                                                 headers=self.ctx.member_heads[member_id])
+        self.ctx.statuses[(op, response.status_code)] += 1
+        self.ctx.log.append(f"    {method} {path} as member {member_id} {body} → {response.status_code}")
+        allowed = {expect} if isinstance(expect, int) else expect
+        assert response.status_code in allowed, f"{op} {path} {body}: {response.status_code} {response.text}"
+        return response
+
+    def gb_held(self, member_id: int) -> int:
+        s = self.ctx.session
+        s.rollback()
+        held = s.scalar(select(func.count()).select_from(GroupBuySeat).where(
+            GroupBuySeat.member_id == member_id, GroupBuySeat.status.in_(("paid", "issued"))))
+        s.rollback()
+        return int(held or 0)
+
+    def gb_seats(self, statuses: tuple[str, ...], usable: bool = False) -> list[Any]:
+        """Seats in these states; `usable`: only those whose joint card is still active."""
+        s = self.ctx.session
+        s.rollback()
+        stmt = select(GroupBuySeat.id, GroupBuySeat.member_id, GroupBuySeat.status, GroupBuySeat.joint_card_id).where(
+            GroupBuySeat.status.in_(statuses))
+        if usable:
+            stmt = stmt.join(JointCard, JointCard.id == GroupBuySeat.joint_card_id).where(JointCard.status == "active")
+        rows = s.execute(stmt.order_by(GroupBuySeat.id)).all()
+        s.rollback()
+        return list(rows)
+
+    @rule(member=MEMBER)
+    @recorded
+    def gb_start(self, member: int) -> None:
+        self.ctx.operations += 1
+        member_id = self.ctx.members[member]
+        expected = 201 if self.gb_held(member_id) < GB_LIMIT else 409
+        r = self.gb_call("gb_start", "POST", "/api/v1/group-buys/groups", member_id, {"offer_id": self.ctx.offer},
+                         expected)
+        if expected == 409:
+            assert r.json()["error"]["code"] == "group_buy_member_limit"
+
+    @rule(pick=PICK, member=MEMBER, open_only=st.booleans())
+    @recorded
+    def gb_join(self, pick: int, member: int, open_only: bool) -> None:
+        """open_only: an open group, joined by a member not in it yet (when there is one): mostly a seat taken."""
+        s = self.ctx.session
+        s.rollback()
+        groups = s.execute(select(GroupBuyGroup.id, GroupBuyGroup.token, GroupBuyGroup.status)
+                           .order_by(GroupBuyGroup.id)).all()
+        s.rollback()
+        if open_only:
+            groups = [g for g in groups if g.status == "open"] or groups
+        if not groups:
+            return
+        self.ctx.operations += 1
+        group = groups[pick % len(groups)]
+        inside = set(s.scalars(select(GroupBuySeat.member_id).where(GroupBuySeat.group_id == group.id)))
+        s.rollback()
+        order = self.ctx.members[member:] + self.ctx.members[:member]
+        member_id = next((m for m in order if m not in inside), order[0]) if open_only else order[0]
+        joined = member_id in inside
+        if joined:
+            expected, code = 409, "group_buy_already_joined"
+        elif group.status != "open":
+            expected, code = 409, "group_buy_full" if group.status == "formed" else "group_buy_expired"
+        elif self.gb_held(member_id) >= GB_LIMIT:
+            expected, code = 409, "group_buy_member_limit"
+        else:
+            expected, code = 201, ""
+        r = self.gb_call("gb_join", "POST", f"/api/v1/group-buys/groups/by-token/{group.token}/join", member_id, {},
+                         expected)
+        if expected == 409:
+            assert r.json()["error"]["code"] == code
+
+    @rule(pick=PICK, waiting_only=st.booleans())
+    @recorded
+    def gb_leave(self, pick: int, waiting_only: bool) -> None:
+        seats = self.gb_seats(("paid",)) if waiting_only else []
+        seats = seats or self.gb_seats(("paid", "issued", "left", "expired", "refunded"))
+        if not seats:
+            return
+        self.ctx.operations += 1
+        seat = seats[pick % len(seats)]
+        expected, code = (200, "") if seat.status == "paid" else (
+            409, "group_buy_formed" if seat.status == "issued" else "group_buy_seat_closed")
+        r = self.gb_call("gb_leave", "POST", f"/api/v1/group-buys/seats/{seat.id}/refund", seat.member_id, {},
+                         expected)
+        if expected == 409:
+            assert r.json()["error"]["code"] == code
+        else:
+            assert r.json()["status"] == "left"
+
+    def gb_card(self, card_id: int) -> tuple[str, list[Any]]:
+        s = self.ctx.session
+        s.rollback()
+        card = s.get(JointCard, card_id)
+        assert card is not None
+        items = s.execute(select(JointCardItem.component_id, JointCardItem.merchant_id, JointCardItem.units_left)
+                          .where(JointCardItem.card_id == card_id).order_by(JointCardItem.id)).all()
+        status = card.status
+        s.rollback()
+        return status, list(items)
+
+    @rule(pick=PICK, usable=st.booleans())
+    @recorded
+    def gb_refund_card(self, pick: int, usable: bool) -> None:
+        """The seller's clerk refunds a formed seat's card: what is left of it, once."""
+        seats = self.gb_seats(("issued",), usable) or self.gb_seats(("issued",))
+        if not seats:
+            return
+        self.ctx.operations += 1
+        seat = seats[pick % len(seats)]
+        status, items = self.gb_card(seat.joint_card_id)
+        if status != "active":
+            expected, code = 409, "joint_card_closed"
+        elif all(item.units_left == 0 for item in items):
+            expected, code = 409, "nothing_to_refund"
+        else:
+            expected, code = 200, ""
+        r = self.call("gb_refund", "POST", f"/api/v1/group-buys/seats/{seat.id}/refund", "staff1", {},
+                      expect=expected)
+        if expected == 409:
+            assert r.json()["error"]["code"] == code
+
+    @rule(pick=PICK, part=st.integers(0, 2), usable=st.booleans())
+    @recorded
+    def gb_consume(self, pick: int, part: int, usable: bool) -> None:
+        """A partner serves a part of a formed seat's card (the card may be used up, refunded or expired)."""
+        seats = self.gb_seats(("issued",), usable) or self.gb_seats(("issued", "refunded"))
+        if not seats:
+            return
+        self.ctx.operations += 1
+        seat = seats[pick % len(seats)]
+        status, items = self.gb_card(seat.joint_card_id)
+        item = items[part % len(items)]
+        m = self.ctx.world.a.merchants.index(item.merchant_id)
+        expected = 201 if status == "active" and item.units_left >= 1 else 409
+        self.call("gb_consume", "POST", f"/api/v1/joint-cards/{seat.joint_card_id}/consume", f"staff{m + 1}",
+                  {"component_id": item.component_id}, expect=expected)
 
     @invariant()
     @recorded
