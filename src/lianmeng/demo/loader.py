@@ -37,6 +37,7 @@ from lianmeng.demo.data import AgreementSpec
 from lianmeng.demo.dedup import add_duplicates
 from lianmeng.demo.generate import CouponDraft, EventDraft, MemberDraft, MembershipDraft, StaffDraft
 from lianmeng.demo.governance import add_governance
+from lianmeng.demo.groupbuys import add_group_buys
 from lianmeng.demo.jointcards import add_joint_cards
 from lianmeng.demo.partners import add_partner_candidates
 from lianmeng.demo.recruiting import PROMOTER_LOGINS, add_recruits
@@ -182,6 +183,7 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     joint = add_campaigns(session, loaded.alliance_id, loaded.merchants, loaded.users, history_end(plan),
                           random.Random(f"{plan.seed}-campaigns"))  # after the history: its orders are the results
     joint |= add_joint_cards(session, loaded.alliance_id, loaded.merchants, loaded.users)  # a product, no sales
+    joint |= add_group_buys(session, loaded.alliance_id, loaded.merchants, loaded.users)  # one group formed
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),

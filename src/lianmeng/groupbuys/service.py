@@ -175,9 +175,10 @@ def update_offer(session: Session, actor: Principal, offer_id: int, data: OfferU
     """Change an offer's words, stock, per-member limit or sale window (fields left out stay)."""
     offer = managed_offer(session, actor, offer_id)
     before = {"name": offer.name, "max_seats": offer.max_seats, "per_member_limit": offer.per_member_limit}
-    fields = data.model_dump(exclude_unset=True)
-    for name, value in fields.items():
-        setattr(offer, name, value)
+    nullable = {"max_seats", "sale_starts_at", "sale_ends_at"}  # null clears these; the others keep their value
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if value is not None or name in nullable:
+            setattr(offer, name, value)
     try:
         domain.check_offer(price_fen=offer.price_fen, group_size=offer.group_size, hours_to_form=offer.hours_to_form,
                            max_seats=offer.max_seats, per_member_limit=offer.per_member_limit,

@@ -52,6 +52,11 @@ class Problem(ErrorCode):
     )
     JOINT_TIER_NAME_TAKEN = "joint_tier_name_taken", "版本名称不能重复", "Tier names must differ"
     JOINT_PRODUCT_TIERS = "joint_product_tiers", "联合卡须有 1 到 10 个版本", "A joint card has 1 to 10 tiers"
+    JOINT_PRODUCT_OF_GROUP_BUY = (
+        "joint_product_of_group_buy",
+        "这是拼团套餐的联合卡,随拼团成团发放,请在拼团里修改或暂停",
+        "This joint card is a group buy's package, issued when a group forms; change or pause the group buy instead",
+    )
     JOINT_PRODUCT_NOT_MANAGED = (
         "joint_product_not_managed",
         "只有联盟运营方或发起该联合卡的商户管理员可以修改、暂停它",

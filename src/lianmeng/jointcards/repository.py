@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from lianmeng.groupbuys.models import GroupBuyOffer
 from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped, scoped_select
@@ -17,8 +18,15 @@ def get_product(session: Session, p: Principal, product_id: int) -> JointProduct
     return get_scoped(session, JointProduct, product_id, policy.joint_products(p), "joint_card_product")
 
 
+def is_group_buy_product(session: Session, product_id: int) -> bool:
+    """A group buy's package (groupbuys): its cards are issued when a group forms, never sold or changed here."""
+    return session.scalar(select(GroupBuyOffer.id).where(GroupBuyOffer.joint_product_id == product_id)) is not None
+
+
 def list_products(p: Principal, *, status: str | None = None, merchant_id: int | None = None) -> Select[Any]:
-    stmt = scoped_select(JointProduct, policy.joint_products(p))
+    """The joint cards sold at the tills; group buys' packages are listed with their offers (groupbuys)."""
+    stmt = scoped_select(JointProduct, policy.joint_products(p)).where(
+        JointProduct.id.not_in(select(GroupBuyOffer.joint_product_id)))
     if status:
         stmt = stmt.where(JointProduct.status == status)
     if merchant_id is not None:

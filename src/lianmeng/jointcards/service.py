@@ -140,6 +140,8 @@ def _set_components(session: Session, tier: JointTier, tier_in: TierIn) -> None:
 def managed_product(session: Session, actor: Principal, product_id: int) -> JointProduct:
     """A product the caller may change (the alliance's operator, or an admin of its lead merchant)."""
     product = repository.get_product(session, actor, product_id)
+    if repository.is_group_buy_product(session, product.id):
+        raise Conflict(Problem.JOINT_PRODUCT_OF_GROUP_BUY)
     if not domain.may_manage(is_operator=actor.is_operator, manages_merchant=actor.manages_merchant,
                              actor_alliance_id=actor.alliance_id, actor_merchant_id=actor.merchant_id,
                              product_alliance_id=product.alliance_id, lead_merchant_id=product.lead_merchant_id):

@@ -25,6 +25,7 @@ from lianmeng.demo import data, generate
 from lianmeng.demo.dedup import PLANTED
 from lianmeng.demo.loader import DemoPlan, DemoSummary, load_demo
 from lianmeng.demo.recruiting import PROMOTER_LOGINS
+from lianmeng.groupbuys.models import GroupBuyGroup, GroupBuyOffer
 from lianmeng.jointcards.models import JointCard, JointComponent, JointProduct, JointTier
 from lianmeng.kit import crypto
 from lianmeng.kit.errors import Conflict
@@ -200,14 +201,28 @@ def test_agreements_tell_their_history(demo: Session, loaded: DemoSummary) -> No
 
 
 def test_a_joint_card_product_and_no_cards_sold(demo: Session, loaded: DemoSummary) -> None:
-    products = demo.scalars(select(JointProduct)).all()
+    """At the tills: one product, no card sold (the group buys' packages are theirs: see the next test)."""
+    packages = select(GroupBuyOffer.joint_product_id)
+    products = demo.scalars(select(JointProduct).where(JointProduct.id.not_in(packages))).all()
     assert [p.name for p in products] == ["城市生活联名卡"] and loaded.counts["joint_card_products"] == 1
-    tiers = demo.scalars(select(JointTier).order_by(JointTier.position)).all()
+    tiers = demo.scalars(select(JointTier).where(JointTier.product_id == products[0].id)
+                         .order_by(JointTier.position)).all()
     assert [(t.name, t.price_fen) for t in tiers] == [("经济版", 980_000), ("舒适版", 1_480_000)]
     for tier in tiers:  # each tier's price is split among its components exactly
         shares = demo.scalars(select(JointComponent.share_fen).where(JointComponent.tier_id == tier.id)).all()
         assert sum(shares) == tier.price_fen
-    assert demo.scalar(select(func.count(JointCard.id))) == 0
+    assert demo.scalar(select(func.count(JointCard.id)).where(JointCard.product_id.not_in(packages))) == 0
+
+
+def test_group_buys_one_formed_two_open(demo: Session, loaded: DemoSummary) -> None:
+    offers = demo.scalars(select(GroupBuyOffer).order_by(GroupBuyOffer.id)).all()
+    assert [(o.name, o.price_fen, o.group_size) for o in offers] == [
+        ("精洗+湾汇停车 三人团", 19_900, 3), ("精洗两次 两人团", 29_900, 2)]
+    assert loaded.counts["group_buy_offers"] == 2 and loaded.counts["group_buy_seats"] == 5
+    groups = demo.execute(select(GroupBuyGroup.status, GroupBuyGroup.seats_taken).order_by(GroupBuyGroup.id)).all()
+    assert [tuple(g) for g in groups] == [("formed", 3), ("open", 1), ("open", 1)]
+    cards = demo.scalars(select(JointCard).where(JointCard.product_id == offers[0].joint_product_id)).all()
+    assert len(cards) == 3 and {c.price_fen for c in cards} == {19_900}
 
 
 def test_logins_scoped_to_their_merchant(demo: Session, loaded: DemoSummary) -> None:

@@ -115,6 +115,14 @@ def test_a_group_forms_on_its_last_seat_and_every_member_gets_the_package(world:
     ok(c.post(f"{API}/joint-cards/{cards[0].id}/consume", headers=gym, json={"component_id": gym_item["component_id"]}))
     mine = ok(c.get(f"{API}/group-buys/groups/mine", headers=heads[0]), 200)
     assert [g["status"] for g in mine] == ["formed"] and mine[0]["complete"]
+    # the package is a joint card issued by the group buy: not listed, resumed or sold as a till's joint card
+    op = world.a.actors["operator"].headers
+    assert c.get(f"{API}/joint-card-products", headers=op).json()["items"] == []
+    resumed = c.post(f"{API}/joint-card-products/{offer['joint_product_id']}/resume", headers=op)
+    assert resumed.status_code == 409 and resumed.json()["error"]["code"] == "joint_product_of_group_buy"
+    sold = c.post(f"{API}/joint-cards/sales", headers=world.a.actors["staff1"].headers, json={
+        "external_id": "POS-GB", "tier_id": offer["joint_tier_id"], "member_id": the_members(world)[0]})
+    assert sold.status_code == 422 and sold.json()["error"]["code"] == "joint_product_paused"
 
 
 def test_joining_a_full_expired_or_joined_group_is_a_clear_409(world: World, session: Session, db_url: str) -> None:
@@ -252,3 +260,9 @@ def test_tenancy_other_alliances_see_nothing_and_merchants_only_their_offers(wor
     edited = ok(c.patch(f"{API}/group-buys/{offer['id']}", headers=world.a.actors["admin1"].headers,
                         json={"name": "洗车+健身 三人团", "per_member_limit": 2}), 200)
     assert edited["name"] == "洗车+健身 三人团" and edited["per_member_limit"] == 2
+    kept = ok(c.patch(f"{API}/group-buys/{offer['id']}", headers=world.a.actors["admin1"].headers,
+                      json={"name": None, "max_seats": 30}), 200)
+    assert kept["name"] == "洗车+健身 三人团" and kept["max_seats"] == 30
+    too_small = c.patch(f"{API}/group-buys/{offer['id']}", headers=world.a.actors["admin1"].headers,
+                        json={"max_seats": 1})
+    assert too_small.status_code == 422

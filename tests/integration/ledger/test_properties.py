@@ -843,6 +843,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(pick=PICK, waiting_only=st.booleans())
     @recorded
     def gb_leave(self, pick: int, waiting_only: bool) -> None:
+        """A member leaves a group: an open one's seat is refunded in full; any other seat is refused."""
         seats = self.gb_seats(("paid",)) if waiting_only else []
         seats = seats or self.gb_seats(("paid", "issued", "left", "expired", "refunded"))
         if not seats:
@@ -858,7 +859,7 @@ class LedgerMachine(RuleBasedStateMachine):
         else:
             assert r.json()["status"] == "left"
 
-    def gb_card(self, card_id: int) -> tuple[str, list[Any]]:
+    def gb_card_items(self, card_id: int) -> tuple[str, list[Any]]:
         s = self.ctx.session
         s.rollback()
         card = s.get(JointCard, card_id)
@@ -869,38 +870,33 @@ class LedgerMachine(RuleBasedStateMachine):
         s.rollback()
         return status, list(items)
 
-    @rule(pick=PICK, usable=st.booleans())
+    @rule(pick=PICK, part=st.integers(0, 2), refund=st.booleans(), usable=st.booleans())
     @recorded
-    def gb_refund_card(self, pick: int, usable: bool) -> None:
-        """The seller's clerk refunds a formed seat's card: what is left of it, once."""
-        seats = self.gb_seats(("issued",), usable) or self.gb_seats(("issued",))
+    def gb_card(self, pick: int, part: int, refund: bool, usable: bool) -> None:
+        """A formed seat's card: the seller's clerk refunds what is left of it (once), or a partner serves one of its
+        parts (the card may be used up, refunded or expired). `usable`: a card still active, when there is one."""
+        seats = (self.gb_seats(("issued",), usable) if usable else []) or self.gb_seats(("issued", "refunded"))
         if not seats:
             return
         self.ctx.operations += 1
         seat = seats[pick % len(seats)]
-        status, items = self.gb_card(seat.joint_card_id)
-        if status != "active":
-            expected, code = 409, "joint_card_closed"
-        elif all(item.units_left == 0 for item in items):
-            expected, code = 409, "nothing_to_refund"
-        else:
-            expected, code = 200, ""
-        r = self.call("gb_refund", "POST", f"/api/v1/group-buys/seats/{seat.id}/refund", "staff1", {},
-                      expect=expected)
-        if expected == 409:
-            assert r.json()["error"]["code"] == code
-
-    @rule(pick=PICK, part=st.integers(0, 2), usable=st.booleans())
-    @recorded
-    def gb_consume(self, pick: int, part: int, usable: bool) -> None:
-        """A partner serves a part of a formed seat's card (the card may be used up, refunded or expired)."""
-        seats = self.gb_seats(("issued",), usable) or self.gb_seats(("issued", "refunded"))
-        if not seats:
+        status, items = self.gb_card_items(seat.joint_card_id)
+        if refund:
+            if seat.status == "refunded":
+                expected, code = 409, "group_buy_seat_closed"
+            elif status != "active":
+                expected, code = 409, "joint_card_closed"
+            elif all(item.units_left == 0 for item in items):
+                expected, code = 409, "nothing_to_refund"
+            else:
+                expected, code = 200, ""
+            r = self.call("gb_refund", "POST", f"/api/v1/group-buys/seats/{seat.id}/refund", "staff1", {},
+                          expect=expected)
+            if expected == 409:
+                assert r.json()["error"]["code"] == code
             return
-        self.ctx.operations += 1
-        seat = seats[pick % len(seats)]
-        status, items = self.gb_card(seat.joint_card_id)
-        item = items[part % len(items)]
+        left = [item for item in items if item.units_left] if usable else []
+        item = (left or items)[part % len(left or items)]
         m = self.ctx.world.a.merchants.index(item.merchant_id)
         expected = 201 if status == "active" and item.units_left >= 1 else 409
         self.call("gb_consume", "POST", f"/api/v1/joint-cards/{seat.joint_card_id}/consume", f"staff{m + 1}",
