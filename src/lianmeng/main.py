@@ -37,6 +37,8 @@ from lianmeng.distance.web import router as distance_pages
 from lianmeng.distribution.api import router as distribution_router
 from lianmeng.distribution.web import router as distribution_pages
 from lianmeng.groupbuys.api import router as groupbuys_router
+from lianmeng.groupbuys.mobile import router as groupbuys_member_pages
+from lianmeng.groupbuys.web import router as groupbuys_pages
 from lianmeng.jobs.api import router as jobs_router
 from lianmeng.jobs.service import Scheduler
 from lianmeng.jobs.web import router as jobs_pages
@@ -169,7 +171,7 @@ def create_app(database_url: str | None = None, run_jobs: bool | None = None,
                   targeting_results_pages, targeting_pages, values_pages, tags_pages,
                   tags_member_pages, verification_pages, profiles_pages, ownership_pages, vehicles_pages,
                   dedup_pages, notifications_pages, audit_pages, webhooks_pages, jobs_pages, placements_pages,
-                  distribution_pages):
+                  distribution_pages, groupbuys_pages, groupbuys_member_pages):
         app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.state.throttle = throttle or Throttle(settings.redis_url)

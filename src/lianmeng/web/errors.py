@@ -80,7 +80,7 @@ def page_error(
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     params = error_params(code, params, lang)
     path = request.url.path
-    home = "/m" if path == "/m" or path.startswith(("/m/", "/c/", "/claim/")) else "/console"
+    home = "/m" if path == "/m" or path.startswith(("/m/", "/c/", "/claim/", "/g/")) else "/console"
     return templates.TemplateResponse(request, "console/error.html", {
         "home": home,
         "status_code": status_code, "message": translate(code, lang, **params), "lang": lang, "principal": None,
