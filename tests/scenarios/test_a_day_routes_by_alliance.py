@@ -3,7 +3,7 @@
 A representative day runs with a statement recorder on the engine (tests/architecture/routing_rules.py): the demo
 alliance's jobs and the console pages of its operator, a merchant and a shopping guide, a member's phone pages, then
 the scenario stories told through the API on the two alliances of `world` (orders, coupons issued, claimed and
-redeemed, refunds, joint cards, the monthly settlement with its statements, targeted offers, the hub's share,
+redeemed, refunds, joint cards, the monthly settlement with its statements, the hub's share,
 duplicate members, partner discovery). Each statement that leaves a tenant table unpinned to one alliance is an
 offender, fingerprinted by the function that ran it and the tables it left unpinned. The offenders must equal the
 backlog below exactly: a new one fails, and so does a listed one that is fixed (take it off the list)."""
@@ -34,7 +34,6 @@ from tests.scenarios import (
     test_monthly_settlement_story,
     test_partner_discovery_story,
     test_rights_exchange_story,
-    test_targeted_offers_story,
     test_traffic_exchange_story,
 )
 
@@ -108,8 +107,6 @@ def stories(snapshot: WorldSnapshot, client: TestClient, db_url: str) -> list[Ca
         lambda: test_monthly_settlement_story.test_january_is_settled_disputed_corrected_confirmed_and_paid(world),
         lambda: test_monthly_settlement_story.test_late_items_and_refunds_land_in_the_next_period(world),
         with_session(test_traffic_exchange_story.test_a_shared_coupon_brings_a_customer_and_pays_the_guide, world),
-        lambda: test_targeted_offers_story.test_two_targeted_offers_convert_35_percent_against_8_for_random(
-            world, db_url),
         lambda: test_hub_share_story.test_the_hub_earns_six_percent_of_what_its_members_spend_at_partners(
             world, db_url),
         with_session(test_duplicate_member_story.test_the_same_person_enrolled_twice_is_found_reviewed_merged_and_unmerged,
