@@ -22,7 +22,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import sqlglot
@@ -133,13 +133,13 @@ def offenders(statements: list[Statement], tenant_tables: frozenset[str]) -> dic
     return found
 
 
-@lru_cache(maxsize=None)
+@cache
 def normalised(sql: str, dialect: str) -> str:
     """The statement as one line, whatever the parameter style: a stable text for the report."""
     return " ".join(re.sub(r"%\(\w+\)s|\?", "?", sql).split())
 
 
-@lru_cache(maxsize=None)
+@cache
 def analyse(sql: str, dialect: str, tenant_tables: frozenset[str]) -> tuple[str, ...]:
     """The tenant tables a statement leaves unpinned to one alliance, sorted (empty: routable)."""
     tree = sqlglot.parse_one(sql, read="postgres" if dialect == "postgresql" else "sqlite")

@@ -110,7 +110,7 @@ def customer_of(session: Session, member_id: int) -> Member:
 
 
 def refunds_of(session: Session, order: Order) -> list[Refund]:
-    return orders_repo.refunds_of(session, order.id)
+    return orders_repo.refunds_of(session, order)
 
 
 def new_reference(prefix: str) -> str:

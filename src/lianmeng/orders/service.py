@@ -428,14 +428,14 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
     not yet had back; the points the order earned are taken back (debt if already spent)."""
     order = repository.get_order(session, actor, order_id, lock=True)
     policy.require_serves(actor, order.merchant_id)
-    existing = repository.refund_by_external_id(session, order.id, data.external_id)
+    existing = repository.refund_by_external_id(session, order, data.external_id)
     if existing is not None:
         if existing.amount_fen != data.amount_fen:
             raise Conflict(Problem.DUPLICATE_EXTERNAL_ID)
         return existing
     alliance = session.get(Alliance, order.alliance_id)
     assert alliance is not None
-    cash_done, sv_done, restored_done, reversed_done = repository.refunded_totals(session, order.id)
+    cash_done, sv_done, restored_done, reversed_done = repository.refunded_totals(session, order)
     value_done = points_domain.points_value_fen(restored_done, alliance.points_per_yuan_value)
     try:
         cash, sv, value = domain.refund_parts(
