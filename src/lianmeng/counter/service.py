@@ -49,7 +49,7 @@ class DeskFacts:
 def desk_facts(session: Session, me: Principal, member: Member) -> DeskFacts:
     benefits, coupons = coupons_service.counter_view(session, me, member)
     served = bool(members_repo.member_facts(session, me, {member.id}))
-    membership = members_repo.membership_of(session, member.id, me.merchant_id or 0)
+    membership = members_repo.membership_of(session, member.alliance_id, member.id, me.merchant_id or 0)
     cards = session.scalars(jointcards_repo.list_cards(me, member_id=member.id, status="active").limit(20))
     return DeskFacts(benefits, coupons, served, membership, [jointcards_service.card_out(session, c) for c in cards])
 

@@ -91,11 +91,12 @@ def members(p: Principal, *, with_tombstones: bool = False) -> ColumnElement[boo
     if p.promoter:  # an independent promoter sees the members it brought itself, not its host's customers
         return and_(Member.alliance_id == p.alliance_id, proved, Member.origin_staff_id == p.staff_id)
     if p.is_merchant_side:
-        enrolled = exists().where(and_(Membership.member_id == Member.id, Membership.merchant_id == p.merchant_id))
+        enrolled = exists().where(and_(Membership.alliance_id == Member.alliance_id, Membership.member_id == Member.id,
+                                       Membership.merchant_id == p.merchant_id))
         return and_(Member.alliance_id == p.alliance_id, proved,
                     or_(Member.origin_merchant_id == p.merchant_id, enrolled))
     if p.role is Role.MEMBER:
-        return and_(Member.id == p.member_id, proved)
+        return _pinned(p, Member.alliance_id, and_(Member.id == p.member_id, proved))
     return false()
 
 
@@ -449,7 +450,8 @@ def joint_cards(p: Principal) -> ColumnElement[bool]:
     (they serve it) and by the operator. Merchants outside the card see nothing of it."""
     from lianmeng.jointcards.models import JointCard, JointCardItem
 
-    serves = exists().where(and_(JointCardItem.card_id == JointCard.id, JointCardItem.merchant_id == p.merchant_id))
+    serves = exists().where(and_(JointCardItem.alliance_id == JointCard.alliance_id,
+                                 JointCardItem.card_id == JointCard.id, JointCardItem.merchant_id == p.merchant_id))
     return _by_role(p, JointCard.alliance_id, and_(JointCard.alliance_id == p.alliance_id,
                                                    or_(JointCard.seller_merchant_id == p.merchant_id, serves)),
                     JointCard.member_id)
