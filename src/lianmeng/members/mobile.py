@@ -268,7 +268,7 @@ def _usable_coupons(page: Page, member: Member) -> list[CouponLine]:
             if c.valid_until is None or c.valid_until > now]
     wanted = {t.owner_merchant_id for _, t in held if t.owner_merchant_id}
     wanted |= {m for _, t in held for m in t.accepted_merchant_ids}
-    names = merchants_repo.names_of(page.session, wanted)
+    names = merchants_repo.names_of(page.session, member.alliance_id, wanted)
     held.sort(key=lambda ct: (ct[0].valid_until is None, ct[0].valid_until or now, ct[0].id))
     return [CouponLine(c, t, offer_text(t, page.lang), _where(t, names, page)) for c, t in held]
 
@@ -338,7 +338,7 @@ def _home_store(session: Session, member: Member, my_merchants: set[int]) -> Sto
     of a merchant they joined later."""
     candidates = [member.origin_merchant_id] if member.origin_merchant_id else []
     candidates += sorted(my_merchants - set(candidates))
-    return merchants_repo.first_open_store(session, candidates)
+    return merchants_repo.first_open_store(session, member.alliance_id, candidates)
 
 
 def _offers(page: Page, merchant_ids: set[int], my_merchants: set[int]) -> dict[int, list[Offer]]:

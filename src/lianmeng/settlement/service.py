@@ -285,7 +285,8 @@ def adjust(session: Session, actor: Principal, statement_id: int, data: AdjustIn
            reason="; ".join(i.note for i in data.adjustments)[:500], line_ids=[i.line_id for i in data.adjustments],
            details={"adjustments": [i.model_dump() for i in data.adjustments]})
     session.flush()
-    event_id = session.scalar(select(StatementEvent.id).where(StatementEvent.statement_id == statement.id)
+    event_id = session.scalar(select(StatementEvent.id).where(StatementEvent.alliance_id == statement.alliance_id,
+                                                              StatementEvent.statement_id == statement.id)
                               .order_by(StatementEvent.id.desc()).limit(1))
     posted = ledger.post(session, statement.alliance_id, f"statement:{statement.id}:adjust:{event_id}",
                          repository.ADJUSTMENT, legs, cause_id=statement.id, memo=f"statement {statement.id}")
@@ -324,7 +325,8 @@ def _reopen(session: Session, actor: Principal, partner: Statement, cause_statem
 def _lock_in_id_order(session: Session, statement: Statement, partner_ids: list[int]) -> list[Statement]:
     """The statement and its partners' statements of the same run, locked in id order (no deadlocks)."""
     rows = session.scalars(select(Statement).where(
-        Statement.run_id == statement.run_id, Statement.merchant_id.in_([statement.merchant_id, *partner_ids]))
+        Statement.alliance_id == statement.alliance_id, Statement.run_id == statement.run_id,
+        Statement.merchant_id.in_([statement.merchant_id, *partner_ids]))
         .order_by(Statement.id).with_for_update()).all()
     return list(rows)
 
