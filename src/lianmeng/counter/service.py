@@ -61,7 +61,7 @@ def member_by_phone(session: Session, me: Principal, lookup: Sequence[str]) -> M
 
 def rebates_paid_on(session: Session, order: Order) -> list[Rebate]:
     """The rebates this order pays, only those its own merchant pays (what the till's staff may know)."""
-    return commissions_repo.rebates_paid_by(session, order.id, order.merchant_id)
+    return commissions_repo.rebates_paid_by(session, order)
 
 
 def start_of_today() -> datetime:

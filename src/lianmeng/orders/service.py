@@ -199,9 +199,10 @@ class _Lookups:
         assert alliance is not None
         return alliance
 
-    def rule(self, merchant_id: int) -> points_domain.EarningRule:
+    def rule(self, merchant: Merchant) -> points_domain.EarningRule:
+        merchant_id = merchant.id
         if merchant_id not in self._rules:
-            row = points_repo.rule_of(self.session, merchant_id)
+            row = points_repo.rule_of(self.session, merchant.alliance_id, merchant_id)
             self._rules[merchant_id] = points_domain.EarningRule() if row is None else points_domain.EarningRule(
                 points_per_yuan=row.points_per_yuan, min_order_fen=row.min_order_fen,
                 max_points_per_order=row.max_points_per_order, tier_multipliers_pct=dict(row.tier_multipliers_pct),
@@ -329,7 +330,7 @@ def _plan(data: OrderCreate, merchant: Merchant, member: members_repo.MemberFact
     if data.stored_value_fen and sv_merchant != merchant.id and not lookups.accepts_stored_value(merchant,
                                                                                                 sv_merchant):
         raise AppError(Problem.STORED_VALUE_NOT_ACCEPTED, status_code=409)
-    earned = points_domain.points_earned(lookups.rule(merchant.id), split.cash_fen + split.stored_value_fen,
+    earned = points_domain.points_earned(lookups.rule(merchant), split.cash_fen + split.stored_value_fen,
                                          tiers.get((member.id, merchant.id)))
     referred = None if data.referrer_merchant_id is None else commissions.ReferredOrder(
         alliance_id=merchant.alliance_id, merchant_id=merchant.id, member=member,
