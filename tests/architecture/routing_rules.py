@@ -234,7 +234,7 @@ def _read(condition: exp.Expression, sources: dict[str, str], outer: dict[str, s
         condition = exp.EQ(this=condition.this, expression=condition.expressions[0])
     if not isinstance(condition, exp.EQ):
         return
-    left, right = condition.this, condition.expression
+    left, right = _uncast(condition.this), _uncast(condition.expression)
     for column, other in ((left, right), (right, left)):
         if not isinstance(column, exp.Column):
             continue
@@ -250,6 +250,13 @@ def _read(condition: exp.Expression, sources: dict[str, str], outer: dict[str, s
                 links.append((alias, other_alias))
                 if other_alias in outer and other_alias not in sources:
                     pinned.add(other_alias)
+
+
+def _uncast(node: exp.Expression) -> exp.Expression:
+    """A value without its cast: psycopg's statements say `%(alliance_id_1)s::INTEGER`."""
+    while isinstance(node, exp.Cast | exp.Paren):
+        node = node.this
+    return node
 
 
 def _owner(column: exp.Column, sources: dict[str, str], outer: dict[str, str]) -> str | None:

@@ -13,6 +13,7 @@ TENANT = frozenset({"orders", "members", "merchants", "coupons", "coupon_templat
 @pytest.mark.parametrize(("sql", "unpinned"), [
     ("SELECT * FROM orders WHERE orders.alliance_id = ? AND orders.id = ?", ()),
     ("SELECT * FROM orders WHERE alliance_id IN (?)", ()),
+    ("SELECT * FROM orders WHERE orders.alliance_id = CAST(? AS INTEGER) AND orders.id = ?", ()),
     ("SELECT * FROM orders WHERE orders.id = ?", ("orders",)),
     ("SELECT * FROM orders WHERE orders.alliance_id IN (?, ?)", ("orders",)),
     ("SELECT * FROM orders WHERE orders.alliance_id = ? OR orders.id = ?", ("orders",)),
