@@ -23,7 +23,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import sqlglot
 from sqlalchemy import Engine, event
@@ -142,7 +142,7 @@ def normalised(sql: str, dialect: str) -> str:
 @cache
 def analyse(sql: str, dialect: str, tenant_tables: frozenset[str]) -> tuple[str, ...]:
     """The tenant tables a statement leaves unpinned to one alliance, sorted (empty: routable)."""
-    tree = sqlglot.parse_one(sql, read="postgres" if dialect == "postgresql" else "sqlite")
+    tree = cast(exp.Expression, sqlglot.parse_one(sql, read="postgres" if dialect == "postgresql" else "sqlite"))
     unpinned: set[str] = set()
     for scope in [tree] if isinstance(tree, _SCOPES) else _outermost_scopes(tree):
         unpinned |= _judge(scope, {}, tenant_tables)
