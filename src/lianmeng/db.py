@@ -26,6 +26,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -210,16 +211,22 @@ def in_keys(session: Session, columns: Sequence[Any], keys: Iterable[tuple[Any, 
     return tuple_(*columns).in_(select(*source.c))
 
 
-def add_many(session: Session, model: type[Base], column: str, changes: Mapping[int, int]) -> None:
-    """`column += change` for each row id in `changes`, one statement (PostgreSQL: UPDATE … FROM unnest)."""
+def add_many(session: Session, model: type[Base], column: str, changes: Mapping[int, int],
+             alliance_id: int | None = None) -> None:
+    """`column += change` for each row id in `changes`, one statement (PostgreSQL: UPDATE … FROM unnest). With
+    `alliance_id` the rows are that alliance's, said in the statement so that it routes to one shard
+    (docs/scale.md); without it (a batch spanning alliances) the ids alone choose them."""
+    pinned = alliance_id is not None
     if not changes:
         return
     table = cast(Table, model.__table__)
     ids = sorted(changes)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_unnest_add(table, column), {"ids": ids, "changes": [changes[i] for i in ids]})
+        session.execute(_unnest_add(table, column, pinned),
+                        {"alliance_id": alliance_id, "ids": ids, "changes": [changes[i] for i in ids]})
         return
-    stmt = update(table).where(table.c.id == bindparam("row_id")).values(
+    stmt = update(table).where(table.c.id == bindparam("row_id"),
+                               table.c.alliance_id == alliance_id if pinned else true()).values(
         {column: table.c[column] + bindparam("change")})
     session.execute(stmt, [{"row_id": i, "change": changes[i]} for i in ids])
 
@@ -250,9 +257,10 @@ def _unnest_insert(dialect: Dialect, table: Table, columns: tuple[str, ...], ret
 
 
 @lru_cache(maxsize=16)
-def _unnest_add(table: Table, column: str) -> TextClause:
+def _unnest_add(table: Table, column: str, pinned: bool) -> TextClause:
     return text(f"UPDATE {table.name} AS t SET {column} = t.{column} + d.change "
-                "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:changes AS BIGINT[])) AS d(id, change) WHERE t.id = d.id")
+                "FROM unnest(CAST(:ids AS BIGINT[]), CAST(:changes AS BIGINT[])) AS d(id, change) "
+                f"WHERE {'t.alliance_id = :alliance_id AND ' if pinned else ''}t.id = d.id")
 
 
 @lru_cache(maxsize=8)

@@ -52,7 +52,7 @@ def overview(code: str, page: OpenPage) -> Response:
     if alliance is None:
         raise NotFound("alliance")
     merchants = merchants_repo.merchants_of_alliance(session, alliance.id)
-    stores = merchants_repo.stores_of_merchants(session, [m.id for m in merchants])
+    stores = merchants_repo.stores_of_merchants(session, alliance.id, [m.id for m in merchants])
     counts = repository.overview_counts(session, alliance.id)
     industry_of = {m.id: m.industry for m in merchants}
     max_members = max(counts["members"].values(), default=0) or 1

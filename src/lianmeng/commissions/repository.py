@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from lianmeng.commissions.models import Rebate
@@ -16,14 +16,16 @@ from lianmeng.orders.models import Order
 from lianmeng.tenancy import Principal, policy
 
 
-def rebates_of_order(session: Session, order_id: int) -> list[Rebate]:
-    stmt = select(Rebate).where(Rebate.order_id == order_id).order_by(Rebate.id).with_for_update()
+def rebates_of_order(session: Session, order: Order) -> list[Rebate]:
+    stmt = (select(Rebate).where(Rebate.alliance_id == order.alliance_id, Rebate.order_id == order.id)
+            .order_by(Rebate.id).with_for_update())
     return list(session.scalars(stmt))
 
 
-def rebates_paid_by(session: Session, order_id: int, payer_merchant_id: int) -> list[Rebate]:
-    """The rebates one merchant pays on an order (read only: the counter shows them)."""
-    stmt = select(Rebate).where(Rebate.order_id == order_id, Rebate.payer_merchant_id == payer_merchant_id)
+def rebates_paid_by(session: Session, order: Order) -> list[Rebate]:
+    """The rebates the order's merchant pays on it (read only: the counter shows them)."""
+    stmt = select(Rebate).where(Rebate.alliance_id == order.alliance_id, Rebate.order_id == order.id,
+                                Rebate.payer_merchant_id == order.merchant_id)
     return list(session.scalars(stmt.order_by(Rebate.id)))
 
 
@@ -104,7 +106,8 @@ def rebate_lines(session: Session, p: Principal, payees: Sequence[tuple[str, int
     """The rebates owed to these payees ((type, id); None: every one the caller may see), newest first, a page
     at a time, with their orders and paying merchants."""
     stmt = select(Rebate, Order.external_id, Order.created_at, Merchant.name).join(
-        Order, Order.id == Rebate.order_id).join(Merchant, Merchant.id == Rebate.payer_merchant_id).where(
+        Order, and_(Order.alliance_id == Rebate.alliance_id, Order.id == Rebate.order_id)).join(
+        Merchant, and_(Merchant.alliance_id == Rebate.alliance_id, Merchant.id == Rebate.payer_merchant_id)).where(
         policy.rebates(p))
     if payees is not None:
         if not payees:

@@ -232,7 +232,7 @@ def reverse_for_refund(session: Session, order: Order, refund_id: int, refunded_
     legs: list[Leg] = []
     total = 0
     taken: dict[AccountRef, int] = {}  # what earlier legs of this posting already took from an available balance
-    for rebate in repository.rebates_of_order(session, order.id):
+    for rebate in repository.rebates_of_order(session, order):
         amount = domain.reverse_for_refund(paid_fen=rebate.amount_fen, order_amount_fen=order.amount_fen,
                                            refunded_total_fen=refunded_total_fen,
                                            already_reversed_fen=rebate.reversed_fen)

@@ -49,7 +49,7 @@ class DeskFacts:
 def desk_facts(session: Session, me: Principal, member: Member) -> DeskFacts:
     benefits, coupons = coupons_service.counter_view(session, me, member)
     served = bool(members_repo.member_facts(session, me, {member.id}))
-    membership = members_repo.membership_of(session, member.id, me.merchant_id or 0)
+    membership = members_repo.membership_of(session, member.alliance_id, member.id, me.merchant_id or 0)
     cards = session.scalars(jointcards_repo.list_cards(me, member_id=member.id, status="active").limit(20))
     return DeskFacts(benefits, coupons, served, membership, [jointcards_service.card_out(session, c) for c in cards])
 
@@ -61,7 +61,7 @@ def member_by_phone(session: Session, me: Principal, lookup: Sequence[str]) -> M
 
 def rebates_paid_on(session: Session, order: Order) -> list[Rebate]:
     """The rebates this order pays, only those its own merchant pays (what the till's staff may know)."""
-    return commissions_repo.rebates_paid_by(session, order.id, order.merchant_id)
+    return commissions_repo.rebates_paid_by(session, order)
 
 
 def start_of_today() -> datetime:
@@ -110,7 +110,7 @@ def customer_of(session: Session, member_id: int) -> Member:
 
 
 def refunds_of(session: Session, order: Order) -> list[Refund]:
-    return orders_repo.refunds_of(session, order.id)
+    return orders_repo.refunds_of(session, order)
 
 
 def new_reference(prefix: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.agreements.models import Agreement
@@ -34,37 +34,41 @@ def list_templates(p: Principal, *, owner_merchant_id: int | None = None, status
     return stmt.order_by(CouponTemplate.id.desc())
 
 
-def count_issued(session: Session, template_id: int, member_id: int) -> int:
+def count_issued(session: Session, template: CouponTemplate, member_id: int) -> int:
     return int(session.scalar(select(func.count(Coupon.id)).where(
-        Coupon.template_id == template_id, Coupon.member_id == member_id)) or 0)
+        Coupon.alliance_id == template.alliance_id, Coupon.template_id == template.id,
+        Coupon.member_id == member_id)) or 0)
 
 
-def partner_offers(session: Session, merchant_ids: set[int], now: datetime) -> list[CouponTemplate]:
+def partner_offers(session: Session, alliance_id: int, merchant_ids: set[int], now: datetime
+                   ) -> list[CouponTemplate]:
     """The merchants' own active coupons (not agreement benefits) whose window is not over."""
     if not merchant_ids:
         return []
     return list(session.scalars(select(CouponTemplate).where(
-        CouponTemplate.owner_merchant_id.in_(sorted(merchant_ids)), CouponTemplate.status == "active",
+        CouponTemplate.alliance_id == alliance_id, CouponTemplate.owner_merchant_id.in_(sorted(merchant_ids)),
+        CouponTemplate.status == "active",
         CouponTemplate.agreement_id.is_(None),
         or_(CouponTemplate.valid_until.is_(None), CouponTemplate.valid_until > now),
     ).order_by(CouponTemplate.id)))
 
 
-def held_counts(session: Session, member_id: int, template_ids: set[int]) -> dict[int, int]:
+def held_counts(session: Session, alliance_id: int, member_id: int, template_ids: set[int]) -> dict[int, int]:
     """How many coupons of each template the member has been handed (used or not)."""
     if not template_ids:
         return {}
     return {t: int(n) for t, n in session.execute(
         select(Coupon.template_id, func.count(Coupon.id)).where(
-            Coupon.member_id == member_id, Coupon.template_id.in_(sorted(template_ids))
+            Coupon.alliance_id == alliance_id, Coupon.member_id == member_id,
+            Coupon.template_id.in_(sorted(template_ids))
         ).group_by(Coupon.template_id))}
 
 
-def take_stock(session: Session, template_id: int) -> bool:
+def take_stock(session: Session, template: CouponTemplate) -> bool:
     """One more coupon of the template, unless its stock is gone (guarded, in one statement)."""
     result = session.execute(
         update(CouponTemplate)
-        .where(CouponTemplate.id == template_id,
+        .where(CouponTemplate.alliance_id == template.alliance_id, CouponTemplate.id == template.id,
                or_(CouponTemplate.total_stock.is_(None), CouponTemplate.issued_count < CouponTemplate.total_stock))
         .values(issued_count=CouponTemplate.issued_count + 1)
         .execution_options(synchronize_session=False)
@@ -100,25 +104,28 @@ def list_coupons(p: Principal, *, member_id: int | None = None, template_id: int
     return stmt.order_by(Coupon.id.desc())
 
 
-def usable_coupons(session: Session, member_id: int) -> list[tuple[Coupon, CouponTemplate]]:
+def usable_coupons(session: Session, alliance_id: int, member_id: int) -> list[tuple[Coupon, CouponTemplate]]:
     rows = session.execute(
-        select(Coupon, CouponTemplate).join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
-        .where(Coupon.member_id == member_id, Coupon.uses_left > 0).order_by(Coupon.id)
+        select(Coupon, CouponTemplate).join(CouponTemplate, and_(CouponTemplate.alliance_id == Coupon.alliance_id,
+                                                                 CouponTemplate.id == Coupon.template_id))
+        .where(Coupon.alliance_id == alliance_id, Coupon.member_id == member_id, Coupon.uses_left > 0)
+        .order_by(Coupon.id)
     )
     return [(coupon, template) for coupon, template in rows]
 
 
-def used_by_member(session: Session, member_id: int, limit: int) -> list[tuple[Redemption, CouponTemplate, str,
-                                                                                 str | None]]:
+def used_by_member(session: Session, alliance_id: int, member_id: int, limit: int
+                   ) -> list[tuple[Redemption, CouponTemplate, str, str | None]]:
     """The member's coupon uses, newest first: each with its template, where (the merchant's name, the store's
     name when the till gave one)."""
     rows = session.execute(
         select(Redemption, CouponTemplate, Merchant.name, Store.name)
-        .join(Coupon, Coupon.id == Redemption.coupon_id)
-        .join(CouponTemplate, CouponTemplate.id == Coupon.template_id)
-        .join(Merchant, Merchant.id == Redemption.merchant_id)
-        .outerjoin(Store, Store.id == Redemption.store_id)
-        .where(Redemption.member_id == member_id)
+        .join(Coupon, and_(Coupon.alliance_id == Redemption.alliance_id, Coupon.id == Redemption.coupon_id))
+        .join(CouponTemplate, and_(CouponTemplate.alliance_id == Redemption.alliance_id,
+                                   CouponTemplate.id == Coupon.template_id))
+        .join(Merchant, and_(Merchant.alliance_id == Redemption.alliance_id, Merchant.id == Redemption.merchant_id))
+        .outerjoin(Store, and_(Store.alliance_id == Redemption.alliance_id, Store.id == Redemption.store_id))
+        .where(Redemption.alliance_id == alliance_id, Redemption.member_id == member_id)
         .order_by(Redemption.at.desc(), Redemption.id.desc()).limit(limit)
     )
     return [(r, t, merchant, store) for r, t, merchant, store in rows]
@@ -144,14 +151,16 @@ def claim_link_by_token(session: Session, token: str) -> ClaimLink | None:
     return session.scalars(select(ClaimLink).where(ClaimLink.token == token)).first()
 
 
-def benefits_for(session: Session, merchant_id: int, member_merchant_ids: set[int], today: date
+def benefits_for(session: Session, alliance_id: int, merchant_id: int, member_merchant_ids: set[int], today: date
                  ) -> list[CouponTemplate]:
     """Active benefits this merchant offers, under agreements in force, to members of these partners."""
     if not member_merchant_ids:
         return []
     return list(session.scalars(
-        select(CouponTemplate).join(Agreement, Agreement.id == CouponTemplate.agreement_id).where(
-            CouponTemplate.owner_merchant_id == merchant_id, CouponTemplate.status == "active",
+        select(CouponTemplate).join(Agreement, and_(Agreement.alliance_id == CouponTemplate.alliance_id,
+                                                    Agreement.id == CouponTemplate.agreement_id)).where(
+            CouponTemplate.alliance_id == alliance_id, CouponTemplate.owner_merchant_id == merchant_id,
+            CouponTemplate.status == "active",
             CouponTemplate.audience_merchant_id.in_(sorted(member_merchant_ids)), Agreement.status == "active",
             Agreement.valid_from <= today, or_(Agreement.valid_until.is_(None), Agreement.valid_until >= today),
         ).order_by(CouponTemplate.id)
@@ -196,7 +205,8 @@ def use_counts(session: Session, p: Principal, template_ids: list[int]) -> dict[
     if not template_ids:
         return {}
     rows = session.execute(
-        select(Coupon.template_id, func.count(Redemption.id)).join(Redemption, Redemption.coupon_id == Coupon.id)
+        select(Coupon.template_id, func.count(Redemption.id))
+        .join(Redemption, and_(Redemption.alliance_id == Coupon.alliance_id, Redemption.coupon_id == Coupon.id))
         .where(Coupon.template_id.in_(template_ids), policy.redemptions(p), policy.coupons(p))
         .group_by(Coupon.template_id))
     return {template_id: int(count) for template_id, count in rows}

@@ -215,13 +215,13 @@ def _hand_out(session: Session, template: CouponTemplate, member: Member, referr
     now = at or clock.now()
     locked = session.get(CouponTemplate, template.id, with_for_update=True, populate_existing=True)
     assert locked is not None
-    holds = repository.count_issued(session, template.id, member.id)
+    holds = repository.count_issued(session, template, member.id)
     try:
         domain.check_issue(locked.total_stock, locked.issued_count, holds, locked.per_member_limit,
                            locked.status == "active")
     except CouponRefused as refused:
         raise Refused(refused.code, limit=locked.per_member_limit) from None
-    if not repository.take_stock(session, template.id):
+    if not repository.take_stock(session, template):
         raise Refused(Problem.STOCK_EXHAUSTED)
     valid_from, valid_until = domain.validity(now, locked.valid_from, locked.valid_until, locked.valid_days)
     coupon = Coupon(
@@ -588,11 +588,12 @@ def counter_view(session: Session, actor: Principal, member: Member) -> tuple[li
     """For the counter: the benefits this merchant offers this member (as a partner's member), and the member's
     coupons usable here now."""
     merchant = _till_merchant(session, actor, None)
-    partners = members_repo.merchants_of_member(session, member.id)
-    benefits = repository.benefits_for(session, merchant.id, partners - {merchant.id}, clock.today_in_shanghai())
+    partners = members_repo.merchants_of_member(session, member)
+    benefits = repository.benefits_for(session, merchant.alliance_id, merchant.id, partners - {merchant.id},
+                                       clock.today_in_shanghai())
     now = clock.now()
     usable = []
-    for coupon, template in repository.usable_coupons(session, member.id):
+    for coupon, template in repository.usable_coupons(session, member.alliance_id, member.id):
         try:
             _check(session, coupon, merchant, actor.store_id, member.id, template.min_spend_fen, now)
         except Refused:
@@ -609,9 +610,9 @@ def redeem_benefit(session: Session, actor: Principal, template_id: int, data: B
     member = members_service.resolve_card(session, data)
     if member.alliance_id != merchant.alliance_id:
         raise Invalid("invalid_card")
-    partners = members_repo.merchants_of_member(session, member.id)
-    offered = {t.id for t in repository.benefits_for(session, merchant.id, partners - {merchant.id},
-                                                      clock.today_in_shanghai())}
+    partners = members_repo.merchants_of_member(session, member)
+    offered = {t.id for t in repository.benefits_for(session, merchant.alliance_id, merchant.id,
+                                                      partners - {merchant.id}, clock.today_in_shanghai())}
     if template.id not in offered or template.audience_merchant_id is None:
         raise Refused(Problem.NOT_A_BENEFIT)
     sender = template.audience_merchant_id

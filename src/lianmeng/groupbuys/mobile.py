@@ -107,7 +107,8 @@ def _offers_page(page: Page, *, status_code: int = 200, refused: tuple[int, str]
     open_offers = web_queries.offers_open_to(page.session, page.me, now)
     offers = [service.offer_out(page.session, o) for o in open_offers]
     stock = {o.id: web_queries.stock_left(o) for o in open_offers}
-    names = merchants_repo.names_of(page.session, {c.merchant_id for o in offers for c in o.components})
+    names = merchants_repo.names_of(page.session, page.me.alliance_id,
+                                    {c.merchant_id for o in offers for c in o.components})
     mine = service.my_groups(page.session, page.me)
     return _render(page, "member/group_buys.html", status_code=status_code, offers=offers, stock=stock, names=names,
                    groups=mine, key=secrets.token_urlsafe(16), refused=refused, now=now,
@@ -151,7 +152,7 @@ def _group_page(page: Page, group_id: int, *, status_code: int = 200, **context:
         raise NotFound("group_buy_group")
     now = clock.now()
     url = group_url(page, group.token)
-    names = merchants_repo.names_of(page.session, {c.merchant_id for c in group.components})
+    names = merchants_repo.names_of(page.session, page.me.alliance_id, {c.merchant_id for c in group.components})
     return _render(page, "member/group.html", status_code=status_code, group=group, now=now,
                    left=time_left(page, group.deadline_at, now), share_url=url,
                    qr=_qr_svg(url, page.t("拼团分享二维码", "Group share QR code")),
@@ -214,7 +215,7 @@ def _landing(page: Page, token: str, *, status_code: int = 200, error: str = "")
     seat = repository.seat_of_member(page.session, found.id, me.member_id or 0) if me is not None else None
     alliance = alliances_repo.alliance_by_id(page.session, found.alliance_id)
     now = clock.now()
-    names = merchants_repo.names_of(page.session, {c.merchant_id for c in public.components})
+    names = merchants_repo.names_of(page.session, found.alliance_id, {c.merchant_id for c in public.components})
     return page.render("member/group_landing.html", status_code=status_code, principal=None, errors={},
                        member_nav=me is not None, group=public, group_id=found.id, token=token, me=me, seat=seat,
                        alliance_code=alliance.code if alliance else "", left=time_left(page, public.deadline_at, now),

@@ -204,7 +204,8 @@ def set_status(session: Session, actor: Principal, offer_id: int, action: Litera
 
 
 def _components(session: Session, offer: GroupBuyOffer) -> list[ComponentOut]:
-    return [ComponentOut.model_validate(c) for c in jointcards_repo.components_of(session, [offer.joint_tier_id])]
+    components = jointcards_repo.components_of(session, offer.alliance_id, [offer.joint_tier_id])
+    return [ComponentOut.model_validate(c) for c in components]
 
 
 def offer_out(session: Session, offer: GroupBuyOffer) -> OfferOut:
@@ -307,7 +308,7 @@ def _form(session: Session, offer: GroupBuyOffer, group: GroupBuyGroup, now: dat
     fixed on the tier); the held money becomes the seller's joint-card liability."""
     product = session.get(JointProduct, offer.joint_product_id)
     assert product is not None
-    components = jointcards_repo.components_of(session, [offer.joint_tier_id])
+    components = jointcards_repo.components_of(session, offer.alliance_id, [offer.joint_tier_id])
     for seat in repository.seats_of(session, group.id, SeatStatus.PAID):
         card = JointCard(alliance_id=group.alliance_id, product_id=product.id, tier_id=offer.joint_tier_id,
                          member_id=seat.member_id, seller_merchant_id=offer.seller_merchant_id, seller_staff_id=None,

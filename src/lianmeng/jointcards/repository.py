@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lianmeng.groupbuys.models import GroupBuyOffer
 from lianmeng.jointcards.models import JointCard, JointCardItem, JointCardUse, JointComponent, JointProduct, JointTier
+from lianmeng.merchants.models import Merchant
 from lianmeng.tenancy import Principal, policy
 from lianmeng.tenancy.scoped import get_scoped, scoped_select
 
@@ -36,8 +37,9 @@ def list_products(p: Principal, *, status: str | None = None, merchant_id: int |
     return stmt.order_by(JointProduct.id.desc())
 
 
-def tiers_of(session: Session, product_id: int) -> list[JointTier]:
-    return list(session.scalars(select(JointTier).where(JointTier.product_id == product_id)
+def tiers_of(session: Session, product: JointProduct) -> list[JointTier]:
+    return list(session.scalars(select(JointTier).where(JointTier.alliance_id == product.alliance_id,
+                                                        JointTier.product_id == product.id)
                                 .order_by(JointTier.position, JointTier.id)))
 
 
@@ -50,10 +52,11 @@ def tier_of_product(session: Session, product_id: int, tier_id: int, *, lock: bo
     return session.scalars(stmt).first()
 
 
-def tier_for_sale(session: Session, tier_id: int) -> JointTier | None:
+def tier_for_sale(session: Session, alliance_id: int, tier_id: int) -> JointTier | None:
     """The tier a card is sold of, held FOR KEY SHARE until the sale commits: a concurrent deletion of the tier
     waits and then sees the card; a sale that comes after a deletion finds no tier."""
-    stmt = select(JointTier).where(JointTier.id == tier_id).with_for_update(read=True, key_share=True)
+    stmt = (select(JointTier).where(JointTier.alliance_id == alliance_id, JointTier.id == tier_id)
+            .with_for_update(read=True, key_share=True))
     return session.scalars(stmt).first()
 
 
@@ -63,18 +66,20 @@ def delete_tier(session: Session, tier: JointTier) -> None:
     session.delete(tier)
 
 
-def components_of(session: Session, tier_ids: list[int]) -> list[JointComponent]:
+def components_of(session: Session, alliance_id: int, tier_ids: list[int]) -> list[JointComponent]:
     if not tier_ids:
         return []
-    return list(session.scalars(select(JointComponent).where(JointComponent.tier_id.in_(tier_ids))
+    return list(session.scalars(select(JointComponent).where(JointComponent.alliance_id == alliance_id,
+                                                             JointComponent.tier_id.in_(tier_ids))
                                 .order_by(JointComponent.position, JointComponent.id)))
 
 
-def cards_sold_by_tier(session: Session, tier_ids: list[int]) -> dict[int, int]:
+def cards_sold_by_tier(session: Session, alliance_id: int, tier_ids: list[int]) -> dict[int, int]:
     """Tier id → how many cards of it were ever sold (refunded and expired ones included: they carried its shares)."""
     if not tier_ids:
         return {}
-    rows = session.execute(select(JointCard.tier_id, func.count()).where(JointCard.tier_id.in_(tier_ids))
+    rows = session.execute(select(JointCard.tier_id, func.count())
+                           .where(JointCard.alliance_id == alliance_id, JointCard.tier_id.in_(tier_ids))
                            .group_by(JointCard.tier_id))
     return {tier_id: count for tier_id, count in rows}
 
@@ -86,15 +91,18 @@ def drop_components(session: Session, tier_id: int) -> None:
 
 
 def merchants_of_product(session: Session, product: JointProduct) -> set[int]:
-    ids = set(session.scalars(select(JointComponent.merchant_id).join(JointTier, JointComponent.tier_id == JointTier.id)
-                              .where(JointTier.product_id == product.id)))
+    ids = set(session.scalars(select(JointComponent.merchant_id)
+                              .join(JointTier, and_(JointTier.alliance_id == JointComponent.alliance_id,
+                                                    JointComponent.tier_id == JointTier.id))
+                              .where(JointTier.alliance_id == product.alliance_id, JointTier.product_id == product.id)))
     if product.lead_merchant_id is not None:
         ids.add(product.lead_merchant_id)
     return ids
 
 
-def card_by_external_id(session: Session, seller_merchant_id: int, external_id: str) -> JointCard | None:
-    return session.scalars(select(JointCard).where(JointCard.seller_merchant_id == seller_merchant_id,
+def card_by_external_id(session: Session, seller: Merchant, external_id: str) -> JointCard | None:
+    return session.scalars(select(JointCard).where(JointCard.alliance_id == seller.alliance_id,
+                                                   JointCard.seller_merchant_id == seller.id,
                                                    JointCard.external_id == external_id)).first()
 
 
@@ -114,15 +122,17 @@ def list_cards(p: Principal, *, member_id: int | None = None, product_id: int | 
     return stmt.order_by(JointCard.id.desc())
 
 
-def items_of(session: Session, card_id: int) -> list[JointCardItem]:
-    return list(session.scalars(select(JointCardItem).where(JointCardItem.card_id == card_id)
+def items_of(session: Session, card: JointCard) -> list[JointCardItem]:
+    return list(session.scalars(select(JointCardItem).where(JointCardItem.alliance_id == card.alliance_id,
+                                                            JointCardItem.card_id == card.id)
                                 .order_by(JointCardItem.id)))
 
 
-def take_units(session: Session, item_id: int, units: int) -> bool:
+def take_units(session: Session, item: JointCardItem, units: int) -> bool:
     """Consume `units` of an item unless fewer remain (guarded, in one statement)."""
     result = session.execute(
-        update(JointCardItem).where(JointCardItem.id == item_id, JointCardItem.units_left >= units)
+        update(JointCardItem).where(JointCardItem.alliance_id == item.alliance_id, JointCardItem.id == item.id,
+                                    JointCardItem.units_left >= units)
         .values(units_left=JointCardItem.units_left - units).execution_options(synchronize_session=False))
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 

@@ -163,8 +163,8 @@ def update_product(session: Session, actor: Principal, product_id: int, data: Pr
         product.name = data.name
     if data.description is not None:
         product.description = data.description
-    tiers = {t.id: t for t in repository.tiers_of(session, product.id)}
-    sold = repository.cards_sold_by_tier(session, list(tiers))
+    tiers = {t.id: t for t in repository.tiers_of(session, product)}
+    sold = repository.cards_sold_by_tier(session, product.alliance_id, list(tiers))
     changed = {t.id for t in data.tiers if t.id is not None}
     for tier_in in data.tiers:
         if tier_in.id is not None and tier_in.id not in tiers:
@@ -183,7 +183,8 @@ def update_product(session: Session, actor: Principal, product_id: int, data: Pr
         domain.check_tier_count(len(tiers) + sum(1 for t in data.tiers if t.id is None))
     except domain.Refused as refused:
         raise _refused(refused) from None
-    kept = [c.merchant_id for c in repository.components_of(session, [i for i in tiers if i not in changed])]
+    kept = [c.merchant_id for c in repository.components_of(session, product.alliance_id,
+                                                             [i for i in tiers if i not in changed])]
     _check_merchants(session, product.alliance_id, product.lead_merchant_id, product.expiry_merchant_id, data.tiers,
                      already=set(kept))
     position = max((t.position for t in tiers.values()), default=-1)
@@ -212,9 +213,9 @@ def delete_tier(session: Session, actor: Principal, product_id: int, tier_id: in
     tier = repository.tier_of_product(session, product.id, tier_id, lock=True)
     if tier is None:
         raise NotFound("joint_card_tier")
-    sold = repository.cards_sold_by_tier(session, [tier.id]).get(tier.id, 0)
+    sold = repository.cards_sold_by_tier(session, product.alliance_id, [tier.id]).get(tier.id, 0)
     try:
-        domain.check_tier_deletable(sold, len(repository.tiers_of(session, product.id)))
+        domain.check_tier_deletable(sold, len(repository.tiers_of(session, product)))
     except domain.Refused as refused:
         raise _refused(refused) from None
     repository.delete_tier(session, tier)
@@ -234,10 +235,10 @@ def set_status(session: Session, actor: Principal, product_id: int, action: Lite
 
 
 def product_out(session: Session, product: JointProduct) -> ProductOut:
-    tiers = repository.tiers_of(session, product.id)
-    components = repository.components_of(session, [t.id for t in tiers])
+    tiers = repository.tiers_of(session, product)
+    components = repository.components_of(session, product.alliance_id, [t.id for t in tiers])
     out = ProductOut.model_validate(product)
-    sold = repository.cards_sold_by_tier(session, [t.id for t in tiers])
+    sold = repository.cards_sold_by_tier(session, product.alliance_id, [t.id for t in tiers])
     out.tiers = [TierOut(id=t.id, name=t.name, price_fen=t.price_fen, cards_sold=sold.get(t.id, 0),
                          components=[ComponentOut.model_validate(c) for c in components if c.tier_id == t.id])
                  for t in tiers]
@@ -251,8 +252,8 @@ def card_out(session: Session, card: JointCard) -> CardOut:
     product = session.get(JointProduct, card.product_id)
     tier = session.get(JointTier, card.tier_id)
     assert product is not None and tier is not None
-    items = repository.items_of(session, card.id)
-    components = {c.id: c for c in repository.components_of(session, [tier.id])}
+    items = repository.items_of(session, card)
+    components = {c.id: c for c in repository.components_of(session, tier.alliance_id, [tier.id])}
     left = domain.unconsumed([domain.Holding(i.share_fen, i.units, i.units_left) for i in items])
     item_outs = [ItemOut(component_id=i.component_id, merchant_id=i.merchant_id,
                          name=components[i.component_id].name, unit_name=components[i.component_id].unit_name,
@@ -273,7 +274,7 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
     seller = merchants_repo.get_merchant(session, actor, actor.merchant_id)
     if seller.status != "active":
         raise Invalid("merchant_suspended")
-    tier = repository.tier_for_sale(session, data.tier_id)
+    tier = repository.tier_for_sale(session, seller.alliance_id, data.tier_id)
     product = session.get(JointProduct, tier.product_id) if tier is not None else None
     if tier is None or product is None or product.alliance_id != seller.alliance_id:
         raise Invalid("wrong_alliance", what="joint_card_product")
@@ -287,7 +288,7 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
         member = members_service.resolve_card(session, CardRef(card_no=data.card_no))
         if member.alliance_id != seller.alliance_id:
             raise Invalid("invalid_card")
-    existing = repository.card_by_external_id(session, seller.id, data.external_id)
+    existing = repository.card_by_external_id(session, seller, data.external_id)
     if existing is None:
         now = clock.now()
         card = JointCard(alliance_id=seller.alliance_id, product_id=product.id, tier_id=tier.id,
@@ -299,13 +300,13 @@ def sell(session: Session, actor: Principal, data: SaleIn) -> CardOut:
             session.add_all(JointCardItem(alliance_id=card.alliance_id,
                                           card_id=card.id, component_id=c.id, merchant_id=c.merchant_id,
                                           units=c.units, units_left=c.units, share_fen=c.share_fen)
-                            for c in repository.components_of(session, [tier.id]))
+                            for c in repository.components_of(session, tier.alliance_id, [tier.id]))
             session.flush()
             legs = [Leg(cash(seller.id), tier.price_fen), Leg(liability(seller.id, product.id), -tier.price_fen)]
             ledger.post(session, seller.alliance_id, f"joint-card:{card.id}:sale", PostingCause.JOINT_CARD_SALE, legs,
                         cause_id=card.id)
             return card_out(session, card)
-        existing = repository.card_by_external_id(session, seller.id, data.external_id)
+        existing = repository.card_by_external_id(session, seller, data.external_id)
     if existing is None or (existing.member_id, existing.tier_id) != (member.id, tier.id):
         raise Conflict("duplicate_external_id")
     return card_out(session, existing)
@@ -322,7 +323,7 @@ def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -
     card = repository.get_card(session, actor, card_id, lock=True)
     if not actor.is_merchant_side or actor.merchant_id is None:
         raise Forbidden()
-    item = next((i for i in repository.items_of(session, card.id) if i.component_id == data.component_id), None)
+    item = next((i for i in repository.items_of(session, card) if i.component_id == data.component_id), None)
     if item is None:
         raise NotFound("joint_card_component")
     if item.merchant_id != actor.merchant_id:
@@ -333,7 +334,7 @@ def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -
         value = domain.recognise(item.share_fen, item.units, item.units - item.units_left, data.units)
     except domain.Refused as refused:
         raise _refused(refused) from None
-    if not repository.take_units(session, item.id, data.units):
+    if not repository.take_units(session, item, data.units):
         raise Conflict(Problem.JOINT_CARD_USED_UP)
     session.refresh(item)
     use = JointCardUse(alliance_id=card.alliance_id, card_id=card.id, item_id=item.id, component_id=item.component_id,
@@ -349,7 +350,7 @@ def consume(session: Session, actor: Principal, card_id: int, data: ConsumeIn) -
 
 def _close(session: Session, card: JointCard) -> int:
     """Take every unit left off the card; returns the unconsumed value."""
-    items = repository.items_of(session, card.id)
+    items = repository.items_of(session, card)
     left = sum(domain.unconsumed([domain.Holding(i.share_fen, i.units, i.units_left) for i in items]))
     for item in items:
         item.units_left = 0
@@ -364,7 +365,7 @@ def refund(session: Session, actor: Principal, card_id: int, data: RefundIn) -> 
         return card_out(session, card)
     if card.status != "active":
         raise Conflict(Problem.JOINT_CARD_CLOSED, status=card.status)
-    items = repository.items_of(session, card.id)
+    items = repository.items_of(session, card)
     try:
         amount = domain.refundable([domain.Holding(i.share_fen, i.units, i.units_left) for i in items])
     except domain.Refused as refused:

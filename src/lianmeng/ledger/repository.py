@@ -60,14 +60,15 @@ def _load(session: Session, alliance_id: int, refs: list[AccountRef]) -> dict[Ac
     }
 
 
-def apply_change(session: Session, account_id: int, amount: int) -> bool:
+def apply_change(session: Session, alliance_id: int, account_id: int, amount: int) -> bool:
     """Add `amount` to a kept balance unless it would go below zero where that is not allowed.
 
     One statement: the row lock, the check and the write cannot be separated by another transaction
     (check-then-write in two steps is the classic double-spend). False when refused."""
     result = session.execute(
         update(Account)
-        .where(Account.id == account_id, or_(Account.may_go_negative, Account.balance + amount >= 0))
+        .where(Account.alliance_id == alliance_id, Account.id == account_id,
+               or_(Account.may_go_negative, Account.balance + amount >= 0))
         .values(balance=Account.balance + amount)
         .execution_options(synchronize_session=False)
     )
@@ -104,7 +105,8 @@ def lock_accounts(session: Session, alliance_id: int, refs: Sequence[AccountRef]
     locked: dict[int, tuple[int, bool]] = {}
     if kept_ids:
         stmt = (select(Account.id, Account.balance, Account.may_go_negative)
-                .where(in_keys(session, (Account.id,), ((id_,) for id_ in kept_ids)))
+                .where(Account.alliance_id == alliance_id,
+                       in_keys(session, (Account.id,), ((id_,) for id_ in kept_ids)))
                 .order_by(Account.id).with_for_update())
         locked = {row.id: (row.balance, row.may_go_negative) for row in session.execute(stmt)}
     out: dict[AccountRef, AccountState] = {}
@@ -126,10 +128,10 @@ def insert_entries(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     insert_many(session, Entry, rows)
 
 
-def add_to_locked_balances(session: Session, changes: Mapping[int, int]) -> None:
+def add_to_locked_balances(session: Session, alliance_id: int, changes: Mapping[int, int]) -> None:
     """Add each change to a kept balance the caller holds locked and has checked; the CHECK constraint
     (`balance_nonnegative`) still refuses a negative balance if a caller ever got that wrong."""
-    add_many(session, Account, "balance", changes)
+    add_many(session, Account, "balance", changes, alliance_id)
 
 
 def posting_by_key(session: Session, alliance_id: int, key: str) -> Posting | None:
@@ -145,8 +147,10 @@ def entries_of(session: Session, posting_id: int) -> list[Entry]:
 def balance_of(session: Session, account: Account) -> int:
     """The kept balance, or for derived (hot) accounts the sum of their entries."""
     if not account.derived:
-        return session.scalar(select(Account.balance).where(Account.id == account.id)) or 0
-    return session.scalar(select(func.coalesce(func.sum(Entry.amount), 0)).where(Entry.account_id == account.id)) or 0
+        return session.scalar(select(Account.balance).where(Account.alliance_id == account.alliance_id,
+                                                            Account.id == account.id)) or 0
+    return session.scalar(select(func.coalesce(func.sum(Entry.amount), 0)).where(
+        Entry.alliance_id == account.alliance_id, Entry.account_id == account.id)) or 0
 
 
 def find_account(session: Session, alliance_id: int, ref: AccountRef) -> Account | None:
@@ -187,11 +191,13 @@ def invariant_problems(session: Session, alliance_id: int | None = None) -> list
     """What breaks the ledger's two invariants, in words (empty: the books hold): postings that do not sum to zero
     per unit, and kept balances that differ from the sum of their entries. One alliance, or every alliance. The
     bench, the demo and every test of money safety read the books through this one check."""
-    unbalanced = select(Entry.posting_id, Entry.unit).join(Posting, Posting.id == Entry.posting_id)
-    sums = select(Entry.account_id, func.sum(Entry.amount).label("total")).join(Account, Account.id == Entry.account_id)
+    unbalanced = select(Entry.posting_id, Entry.unit).join(
+        Posting, and_(Posting.alliance_id == Entry.alliance_id, Posting.id == Entry.posting_id))
+    sums = select(Entry.account_id, func.sum(Entry.amount).label("total")).join(
+        Account, and_(Account.alliance_id == Entry.alliance_id, Account.id == Entry.account_id))
     kept = select(Account.id).where(Account.derived.is_(False))
     if alliance_id is not None:
-        unbalanced = unbalanced.where(Posting.alliance_id == alliance_id)
+        unbalanced = unbalanced.where(Entry.alliance_id == alliance_id)
         sums = sums.where(Account.alliance_id == alliance_id)
         kept = kept.where(Account.alliance_id == alliance_id)
     totals = sums.group_by(Entry.account_id).subquery()

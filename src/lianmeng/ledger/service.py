@@ -68,7 +68,7 @@ def post(
     accounts = repository.ensure_accounts(session, alliance_id, list(net))
     for ref, amount in sorted(net.items(), key=lambda item: accounts[item[0]].id):
         account = accounts[ref]
-        if not account.derived and not repository.apply_change(session, account.id, amount):
+        if not account.derived and not repository.apply_change(session, alliance_id, account.id, amount):
             raise InsufficientBalance(ref)
     session.add_all(
         Entry(alliance_id=posting.alliance_id,
@@ -160,4 +160,5 @@ def post_many(session: Session, books: Books, drafts: Sequence[Draft], at: datet
             if not state.derived:
                 changes[state.id] += leg.amount
     repository.insert_entries(session, entries)
-    repository.add_to_locked_balances(session, {id_: delta for id_, delta in changes.items() if delta})
+    repository.add_to_locked_balances(session, books.alliance_id,
+                                      {id_: delta for id_, delta in changes.items() if delta})

@@ -267,11 +267,11 @@ def _where(template: CouponTemplate, names: dict[int, str], page: Page) -> str:
 
 def _usable_coupons(page: Page, member: Member) -> list[CouponLine]:
     now = clock.now()
-    held = [(c, t) for c, t in coupons_repo.usable_coupons(page.session, member.id)
+    held = [(c, t) for c, t in coupons_repo.usable_coupons(page.session, member.alliance_id, member.id)
             if c.valid_until is None or c.valid_until > now]
     wanted = {t.owner_merchant_id for _, t in held if t.owner_merchant_id}
     wanted |= {m for _, t in held for m in t.accepted_merchant_ids}
-    names = merchants_repo.names_of(page.session, wanted)
+    names = merchants_repo.names_of(page.session, member.alliance_id, wanted)
     held.sort(key=lambda ct: (ct[0].valid_until is None, ct[0].valid_until or now, ct[0].id))
     return [CouponLine(c, t, offer_text(t, page.lang), _where(t, names, page)) for c, t in held]
 
@@ -290,8 +290,8 @@ def my_card(page: MemberPage) -> Response:
     view.coupons = _usable_coupons(page, member)
     view.used = [UsedLine(template.name, offer_text(template, page.lang),
                           f"{merchant} · {store}" if store else merchant, redemption.at, redemption.discount_fen)
-                 for redemption, template, merchant, store in coupons_repo.used_by_member(page.session, member.id,
-                                                                                           HISTORY_LINES)]
+                 for redemption, template, merchant, store in coupons_repo.used_by_member(
+                     page.session, member.alliance_id, member.id, HISTORY_LINES)]
     return _render(page, "member/home.html", member_nav=True, view=view, now=clock.now())
 
 
@@ -342,22 +342,23 @@ def _home_store(session: Session, member: Member, my_merchants: set[int]) -> Sto
     of a merchant they joined later."""
     candidates = [member.origin_merchant_id] if member.origin_merchant_id else []
     candidates += sorted(my_merchants - set(candidates))
-    return merchants_repo.first_open_store(session, candidates)
+    return merchants_repo.first_open_store(session, member.alliance_id, candidates)
 
 
 def _offers(page: Page, merchant_ids: set[int], my_merchants: set[int]) -> dict[int, list[Offer]]:
     """Each merchant's active coupons, and the benefits it gives members of the member's own merchants."""
-    session, now = page.session, clock.now()
+    session, now, alliance_id = page.session, clock.now(), page.me.alliance_id or 0
     out: dict[int, list[Offer]] = {m: [] for m in merchant_ids}
     if not merchant_ids:
         return out
     today = clock.today_in_shanghai()
     for merchant_id in sorted(merchant_ids):
-        for benefit in coupons_repo.benefits_for(session, merchant_id, my_merchants - {merchant_id}, today):
+        for benefit in coupons_repo.benefits_for(session, alliance_id, merchant_id, my_merchants - {merchant_id},
+                                                 today):
             out[merchant_id].append(Offer(benefit.name, offer_text(benefit, page.lang), benefit.description, True,
                                           benefit.valid_until))
-    templates = coupons_repo.partner_offers(session, merchant_ids, now)
-    held = coupons_repo.held_counts(session, page.me.member_id or 0, {t.id for t in templates})
+    templates = coupons_repo.partner_offers(session, alliance_id, merchant_ids, now)
+    held = coupons_repo.held_counts(session, alliance_id, page.me.member_id or 0, {t.id for t in templates})
     for template in templates:
         holds = held.get(template.id, 0)
         in_stock = template.total_stock is None or template.issued_count < template.total_stock
@@ -403,7 +404,7 @@ def _partners_page(page: Page, lat: str, lng: str, *, status_code: int = 200, to
                    refused: tuple[int, str] | None = None) -> HTMLResponse:
     session = page.session
     member = _me(page)
-    my_merchants = members_repo.merchants_of_member(session, member.id)
+    my_merchants = members_repo.merchants_of_member(session, member)
     error = ""
     origin: tuple[float, float] | None = None
     origin_label = ""

@@ -152,16 +152,18 @@ def tiers_at(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, i
     return {(member_id, merchant_id): tier for member_id, merchant_id, tier in rows}
 
 
-def merchants_of_member(session: Session, member_id: int) -> set[int]:
+def merchants_of_member(session: Session, member: Member) -> set[int]:
     """The merchants a member belongs to: where it was enrolled first (origin) and every membership."""
-    origin = session.scalar(select(Member.origin_merchant_id).where(Member.id == member_id))
-    enrolled = set(session.scalars(select(Membership.merchant_id).where(Membership.member_id == member_id)))
+    origin = session.scalar(select(Member.origin_merchant_id).where(Member.alliance_id == member.alliance_id,
+                                                                    Member.id == member.id))
+    enrolled = set(session.scalars(select(Membership.merchant_id).where(Membership.alliance_id == member.alliance_id,
+                                                                        Membership.member_id == member.id)))
     return enrolled | ({origin} if origin is not None else set())
 
 
-def membership_of(session: Session, member_id: int, merchant_id: int) -> Membership | None:
-    return session.scalars(
-        select(Membership).where(Membership.member_id == member_id, Membership.merchant_id == merchant_id)
+def membership_of(session: Session, alliance_id: int, member_id: int, merchant_id: int) -> Membership | None:
+    return session.scalars(select(Membership).where(
+        Membership.alliance_id == alliance_id, Membership.member_id == member_id, Membership.merchant_id == merchant_id)
     ).first()
 
 

@@ -246,14 +246,14 @@ def join_on_arrival(session: Session, member_id: int, merchant_id: int, *, allia
     """A member who arrives at a partner with its coupon becomes that merchant's customer too (the point of being
     referred): enrolled there if not yet, so the merchant can serve and record orders for them. Two tills
     redeeming the same member's coupons at once enrol them once; the second waits for the first and joins it."""
-    membership = repository.membership_of(session, member_id, merchant_id)
+    membership = repository.membership_of(session, alliance_id, member_id, merchant_id)
     if membership is not None:
         return membership
     joining = Membership(alliance_id=alliance_id,
                          member_id=member_id, merchant_id=merchant_id, tier=Tier.STANDARD, joined_at=clock.now())
     if insert_once(session, joining):
         return joining
-    membership = repository.membership_of(session, member_id, merchant_id)
+    membership = repository.membership_of(session, alliance_id, member_id, merchant_id)
     if membership is None:
         raise Conflict("conflict")
     return membership
@@ -269,7 +269,7 @@ def enrol_at_merchant(session: Session, actor: Principal, data: MembershipCreate
     member = resolve_card(session, data)
     if member.alliance_id != merchant.alliance_id:
         raise Invalid(Problem.INVALID_CARD)
-    if repository.membership_of(session, member.id, merchant.id) is not None:
+    if repository.membership_of(session, member.alliance_id, member.id, merchant.id) is not None:
         raise Conflict(Problem.MEMBERSHIP_EXISTS)
     membership = Membership(
         alliance_id=member.alliance_id,

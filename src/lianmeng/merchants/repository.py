@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, Text, cast, func, or_, select
+from sqlalchemy import Select, Text, cast, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from lianmeng.merchants.models import Merchant, Staff, Store
@@ -22,12 +22,14 @@ def store_by_id(session: Session, store_id: int) -> Store | None:
     return session.get(Store, store_id)
 
 
-def names_of(session: Session, merchant_ids: set[int]) -> dict[int, str]:
-    """Merchant id → its name (for lines that say where something happened)."""
+def names_of(session: Session, alliance_id: int | None, merchant_ids: set[int]) -> dict[int, str]:
+    """Merchant id → its name (for lines that say where something happened), of one alliance's merchants (None:
+    a caller that does not know the alliance; the query then reaches every shard)."""
     if not merchant_ids:
         return {}
-    return dict(session.execute(
-        select(Merchant.id, Merchant.name).where(Merchant.id.in_(sorted(merchant_ids)))).all())
+    return dict(session.execute(select(Merchant.id, Merchant.name).where(
+        Merchant.alliance_id == alliance_id if alliance_id is not None else true(),
+        Merchant.id.in_(sorted(merchant_ids)))).all())
 
 
 def open_stores(session: Session, alliance_id: int) -> list[tuple[Store, Merchant]]:
@@ -38,10 +40,11 @@ def open_stores(session: Session, alliance_id: int) -> list[tuple[Store, Merchan
         .order_by(Store.id))]
 
 
-def first_open_store(session: Session, merchant_ids: list[int]) -> Store | None:
-    """The first active store of the first of these merchants that has one."""
+def first_open_store(session: Session, alliance_id: int, merchant_ids: list[int]) -> Store | None:
+    """The first active store of the first of these merchants (of one alliance) that has one."""
     for merchant_id in merchant_ids:
-        store = session.scalars(select(Store).where(Store.merchant_id == merchant_id, Store.active)
+        store = session.scalars(select(Store).where(Store.alliance_id == alliance_id, Store.merchant_id == merchant_id,
+                                                    Store.active)
                                 .order_by(Store.id).limit(1)).first()
         if store is not None:
             return store
@@ -140,9 +143,10 @@ def staff_in_scope(session: Session, p: Principal, *, ids: set[int] | None = Non
     return list(session.scalars(stmt))
 
 
-def stores_of_merchants(session: Session, merchant_ids: list[int]) -> list[Store]:
-    """The stores of these merchants, by id (not scoped: the caller has chosen the merchants)."""
-    return list(session.scalars(select(Store).where(Store.merchant_id.in_(merchant_ids)).order_by(Store.id)))
+def stores_of_merchants(session: Session, alliance_id: int, merchant_ids: list[int]) -> list[Store]:
+    """The stores of these merchants of one alliance, by id (not scoped: the caller has chosen the merchants)."""
+    return list(session.scalars(select(Store).where(Store.alliance_id == alliance_id,
+                                                    Store.merchant_id.in_(merchant_ids)).order_by(Store.id)))
 
 
 def merchants_of_alliance(session: Session, alliance_id: int) -> list[Merchant]:

@@ -48,7 +48,7 @@ def notify_staff(session: Session, kind: StaffKind, *, alliance_id: int | None, 
     shown = dict(params or {})
     partner = shown.pop("partner_merchant_id", None)
     if partner is not None:
-        shown["partner"] = merchants_repo.names_of(session, {int(partner)}).get(int(partner), "")
+        shown["partner"] = merchants_repo.names_of(session, alliance_id, {int(partner)}).get(int(partner), "")
     now = clock.now()
     rows = [Notification(alliance_id=alliance_id, user_id=user_id, kind=kind.value, params=shown, link=link,
                          created_at=now) for user_id in user_ids]
@@ -192,7 +192,8 @@ def message_member(session: Session, kind: MemberKind, member: Member, batch: st
 
 def coupon_received(session: Session, member: Member, *, coupon_id: int, coupon_name: str,
                     merchant_id: int | None, valid_until: datetime | None) -> MemberMessage | None:
-    merchant = merchants_repo.names_of(session, {merchant_id}).get(merchant_id, "") if merchant_id else ""
+    merchant = (merchants_repo.names_of(session, member.alliance_id, {merchant_id}).get(merchant_id, "")
+                if merchant_id else "")
     until = clock.shanghai(valid_until).strftime("%Y-%m-%d") if valid_until else "—"
     return message_member(session, MemberKind.COUPON_RECEIVED, member, f"coupon:{coupon_id}",
                           {"coupon": coupon_name, "merchant": merchant or "联盟", "until": until})

@@ -89,7 +89,7 @@ def refund_order(order_id: int, body: RefundCreate, writer: WriterDep) -> JSONRe
 @router.get("/orders/{order_id}/refunds", response_model=list[RefundOut])
 def list_refunds(order_id: int, session: SessionDep, principal: CurrentPrincipal) -> list[RefundOut]:
     order = repository.get_order(session, principal, order_id)
-    return [RefundOut.model_validate(r) for r in repository.refunds_of(session, order.id)]
+    return [RefundOut.model_validate(r) for r in repository.refunds_of(session, order)]
 
 
 @router.post("/top-ups", response_model=TopUpOut, status_code=201,

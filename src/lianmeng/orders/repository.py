@@ -63,9 +63,9 @@ def insert_orders(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[in
     return {(merchant_id, external_id): id_ for id_, merchant_id, external_id in inserted}
 
 
-def refund_by_external_id(session: Session, order_id: int, external_id: str) -> Refund | None:
-    return session.scalars(
-        select(Refund).where(Refund.order_id == order_id, Refund.external_id == external_id)
+def refund_by_external_id(session: Session, order: Order, external_id: str) -> Refund | None:
+    return session.scalars(select(Refund).where(
+        Refund.alliance_id == order.alliance_id, Refund.order_id == order.id, Refund.external_id == external_id)
     ).first()
 
 
@@ -75,17 +75,18 @@ def top_up_by_external_id(session: Session, merchant_id: int, external_id: str) 
     ).first()
 
 
-def refunds_of(session: Session, order_id: int) -> list[Refund]:
-    return list(session.scalars(select(Refund).where(Refund.order_id == order_id).order_by(Refund.id)))
+def refunds_of(session: Session, order: Order) -> list[Refund]:
+    return list(session.scalars(select(Refund).where(Refund.alliance_id == order.alliance_id,
+                                                     Refund.order_id == order.id).order_by(Refund.id)))
 
 
-def refunded_totals(session: Session, order_id: int) -> tuple[int, int, int, int]:
+def refunded_totals(session: Session, order: Order) -> tuple[int, int, int, int]:
     """(cash, stored value, points restored, points reversed) refunded so far."""
     row = session.execute(
         select(
             func.coalesce(func.sum(Refund.cash_fen), 0), func.coalesce(func.sum(Refund.stored_value_fen), 0),
             func.coalesce(func.sum(Refund.points_restored), 0), func.coalesce(func.sum(Refund.points_reversed), 0),
-        ).where(Refund.order_id == order_id)
+        ).where(Refund.alliance_id == order.alliance_id, Refund.order_id == order.id)
     ).one()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 

@@ -200,9 +200,10 @@ class _Lookups:
         assert alliance is not None
         return alliance
 
-    def rule(self, merchant_id: int) -> points_domain.EarningRule:
+    def rule(self, merchant: Merchant) -> points_domain.EarningRule:
+        merchant_id = merchant.id
         if merchant_id not in self._rules:
-            row = points_repo.rule_of(self.session, merchant_id)
+            row = points_repo.rule_of(self.session, merchant.alliance_id, merchant_id)
             self._rules[merchant_id] = points_domain.EarningRule() if row is None else points_domain.EarningRule(
                 points_per_yuan=row.points_per_yuan, min_order_fen=row.min_order_fen,
                 max_points_per_order=row.max_points_per_order, tier_multipliers_pct=dict(row.tier_multipliers_pct),
@@ -333,7 +334,7 @@ def _plan(data: OrderCreate, merchant: Merchant, member: members_repo.MemberFact
     if data.stored_value_fen and sv_merchant != merchant.id and not lookups.accepts_stored_value(merchant,
                                                                                                 sv_merchant):
         raise AppError(Problem.STORED_VALUE_NOT_ACCEPTED, status_code=409)
-    earned = points_domain.points_earned(lookups.rule(merchant.id), split.cash_fen + split.stored_value_fen,
+    earned = points_domain.points_earned(lookups.rule(merchant), split.cash_fen + split.stored_value_fen,
                                          tiers.get((member.id, merchant.id)))
     referred = None if data.referrer_merchant_id is None else commissions.ReferredOrder(
         alliance_id=merchant.alliance_id, merchant_id=merchant.id, member=member,
@@ -432,14 +433,14 @@ def refund_order(session: Session, actor: Principal, order_id: int, data: Refund
     not yet had back; the points the order earned are taken back (debt if already spent)."""
     order = repository.get_order(session, actor, order_id, lock=True)
     policy.require_serves(actor, order.merchant_id)
-    existing = repository.refund_by_external_id(session, order.id, data.external_id)
+    existing = repository.refund_by_external_id(session, order, data.external_id)
     if existing is not None:
         if existing.amount_fen != data.amount_fen:
             raise Conflict(Problem.DUPLICATE_EXTERNAL_ID)
         return existing
     alliance = session.get(Alliance, order.alliance_id)
     assert alliance is not None
-    cash_done, sv_done, restored_done, reversed_done = repository.refunded_totals(session, order.id)
+    cash_done, sv_done, restored_done, reversed_done = repository.refunded_totals(session, order)
     value_done = points_domain.points_value_fen(restored_done, alliance.points_per_yuan_value)
     try:
         cash, sv, value = domain.refund_parts(

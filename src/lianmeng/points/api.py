@@ -24,7 +24,7 @@ def grants(member_id: int, session: SessionDep, principal: CurrentPrincipal, pag
 @router.get("/merchants/{merchant_id}/points-rule", response_model=PointsRuleOut)
 def get_rule(merchant_id: int, session: SessionDep, principal: CurrentPrincipal) -> PointsRuleOut:
     merchant = merchants_repo.get_merchant(session, principal, merchant_id)
-    row = repository.rule_of(session, merchant.id)
+    row = repository.rule_of(session, merchant.alliance_id, merchant.id)
     return PointsRuleOut.model_validate(row) if row else PointsRuleOut(merchant_id=merchant.id)
 
 

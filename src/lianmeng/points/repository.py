@@ -12,17 +12,16 @@ from lianmeng.ledger.models import Account
 from lianmeng.points.models import PointsDraw, PointsGrant, PointsRule
 
 
-def rule_of(session: Session, merchant_id: int) -> PointsRule | None:
-    return session.scalars(select(PointsRule).where(PointsRule.merchant_id == merchant_id)).first()
+def rule_of(session: Session, alliance_id: int, merchant_id: int) -> PointsRule | None:
+    return session.scalars(select(PointsRule).where(PointsRule.alliance_id == alliance_id,
+                                                    PointsRule.merchant_id == merchant_id)).first()
 
 
-def grants_for_update(session: Session, member_id: int) -> list[PointsGrant]:
+def grants_for_update(session: Session, alliance_id: int, member_id: int) -> list[PointsGrant]:
     """The member's grants, locked in id order (one fixed lock order: concurrent spends never deadlock)."""
-    return list(
-        session.scalars(
-            select(PointsGrant).where(PointsGrant.member_id == member_id).order_by(PointsGrant.id).with_for_update()
-        )
-    )
+    return list(session.scalars(
+        select(PointsGrant).where(PointsGrant.alliance_id == alliance_id, PointsGrant.member_id == member_id)
+        .order_by(PointsGrant.id).with_for_update()))
 
 
 def live_grants_for_update(session: Session, member_ids: list[int], at: datetime) -> list[Any]:
@@ -48,11 +47,11 @@ def insert_grants(session: Session, rows: list[dict[str, Any]]) -> None:
     insert_many(session, PointsGrant, rows)
 
 
-def take_from_grant(session: Session, grant_id: int, points: int) -> bool:
+def take_from_grant(session: Session, alliance_id: int, grant_id: int, points: int) -> bool:
     """Guarded: never below zero, never above the grant (the CHECK constraint agrees)."""
     result = session.execute(
         update(PointsGrant)
-        .where(PointsGrant.id == grant_id, PointsGrant.remaining - points >= 0,
+        .where(PointsGrant.alliance_id == alliance_id, PointsGrant.id == grant_id, PointsGrant.remaining - points >= 0,
                PointsGrant.remaining - points <= PointsGrant.points)
         .values(remaining=PointsGrant.remaining - points)
         .execution_options(synchronize_session=False)
@@ -91,11 +90,13 @@ def history(member_id: int) -> Select[PointsDraw, PointsGrant]:
     )
 
 
-def soonest_expiring(session: Session, member_id: int, at: datetime) -> tuple[int, datetime] | None:
+def soonest_expiring(session: Session, alliance_id: int, member_id: int, at: datetime
+                     ) -> tuple[int, datetime] | None:
     """The points of the member's live grants that expire first, and when."""
     rows = session.execute(
         select(PointsGrant.expires_at, PointsGrant.remaining).where(
-            PointsGrant.member_id == member_id, PointsGrant.remaining > 0, PointsGrant.expires_at > at)
+            PointsGrant.alliance_id == alliance_id, PointsGrant.member_id == member_id, PointsGrant.remaining > 0,
+            PointsGrant.expires_at > at)
         .order_by(PointsGrant.expires_at)).all()
     if not rows:
         return None
@@ -118,7 +119,8 @@ def grants_of(member_id: int) -> Select[Any]:
 def grant_problems(session: Session, alliance_id: int | None = None) -> list[str]:
     """Members whose points balance differs from what their grants have left (the grants are how points expire
     first-in first-out, so the two must agree), in words; empty when they all agree."""
-    left = (select(func.coalesce(func.sum(PointsGrant.remaining), 0)).where(PointsGrant.member_id == Account.owner_id)
+    left = (select(func.coalesce(func.sum(PointsGrant.remaining), 0))
+            .where(PointsGrant.alliance_id == Account.alliance_id, PointsGrant.member_id == Account.owner_id)
             .scalar_subquery())
     query = select(Account.owner_id).where(Account.kind == AccountKind.POINTS.value, Account.balance != left)
     if alliance_id is not None:

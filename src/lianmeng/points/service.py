@@ -55,7 +55,7 @@ def _apply_draws(
     refund_id: int | None, at: datetime,
 ) -> None:
     for draw in draws:
-        if not repository.take_from_grant(session, draw.grant_id, sign * draw.points):
+        if not repository.take_from_grant(session, alliance_id, draw.grant_id, sign * draw.points):
             raise InsufficientPoints(0, draw.points)
         session.add(PointsDraw(alliance_id=alliance_id,
                                grant_id=draw.grant_id, order_id=order_id, refund_id=refund_id, reason=reason,
@@ -118,7 +118,7 @@ def restore_spent(
 ) -> int:
     """Put back spent points to the grants they came from (original expiry), newest-expiring first."""
     rows = [d for d in repository.draws_of_order(session, order_id) if d.reason in ("spend", "restore")]
-    grants = {g.id: g for g in repository.grants_for_update(session, member_id)}
+    grants = {g.id: g for g in repository.grants_for_update(session, alliance_id, member_id)}
     spent_draws = [
         domain.Draw(d.grant_id, grants[d.grant_id].issuer_merchant_id, d.points, grants[d.grant_id].expires_at)
         for d in rows if d.reason == "spend"
@@ -152,7 +152,7 @@ def claw_back_earned(
     if points <= 0:
         return
     now = clock.now()
-    rows = repository.grants_for_update(session, member_id)
+    rows = repository.grants_for_update(session, alliance_id, member_id)
     earned_grant = next((g.id for g in rows if g.order_id == order_id), None)
     clawback = domain.allocate_clawback(_as_domain(rows), points, now, earned_grant)
     _apply_draws(session, alliance_id, list(clawback.draws), 1, "clawback", order_id, refund_id, now)
@@ -179,7 +179,7 @@ def expire_due(session: Session, at: datetime | None = None, limit: int = 1000,
         if points <= 0:
             continue
         before = repository.expired_so_far(session, grant.id)
-        if not repository.take_from_grant(session, grant.id, points):
+        if not repository.take_from_grant(session, grant.alliance_id, grant.id, points):
             continue
         session.add(PointsDraw(alliance_id=grant.alliance_id,
                                grant_id=grant.id, order_id=None, refund_id=None, reason="expiry", points=points,
@@ -193,7 +193,8 @@ def expire_due(session: Session, at: datetime | None = None, limit: int = 1000,
 
 
 def set_rule(session: Session, alliance_id: int, merchant_id: int, data: PointsRuleIn) -> PointsRule:
-    rule = repository.rule_of(session, merchant_id) or PointsRule(alliance_id=alliance_id, merchant_id=merchant_id)
+    rule = (repository.rule_of(session, alliance_id, merchant_id)
+            or PointsRule(alliance_id=alliance_id, merchant_id=merchant_id))
     for field, value in data.model_dump().items():
         setattr(rule, field, value)
     session.add(rule)
@@ -244,7 +245,7 @@ def member_points_of(session: Session, alliance_id: int, member_id: int, points_
     balance = ledger.balance(session, alliance_id, member_points(member_id))
     owed = -ledger.balance(session, alliance_id, member_debt(member_id))
     value = domain.points_value_fen(max(balance, 0), points_per_yuan_value)
-    expiring = repository.soonest_expiring(session, member_id, clock.now())
+    expiring = repository.soonest_expiring(session, alliance_id, member_id, clock.now())
     account = ledger_repo.find_account(session, alliance_id, member_points(member_id))
     if account is None:
         return MemberPoints(balance, owed, value, expiring, [])

@@ -36,7 +36,8 @@ class PointsView:
 def member_points_view(session: Session, alliance_id: int, member_id: int, points_per_yuan_value: int,
                        lang: str) -> PointsView:
     mine = service.member_points_of(session, alliance_id, member_id, points_per_yuan_value, HISTORY_LINES)
-    names = merchants_repo.names_of(session, {line.merchant_id for line in mine.history if line.merchant_id})
+    names = merchants_repo.names_of(session, alliance_id,
+                                    {line.merchant_id for line in mine.history if line.merchant_id})
     lines = []
     for line in mine.history:
         zh, en = domain.ENTRY_LABELS[line.kind]

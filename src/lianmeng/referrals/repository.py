@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, Subquery, and_, case, func, literal, or_, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -123,7 +123,8 @@ def cohort(w: Window, visible: ColumnElement[bool], *, referrer_id: int | None =
                    Coupon.referrer_merchant_id.label("referrer"), Coupon.referrer_staff_id.label("staff"),
                    receiver.label("receiver"), Coupon.claimed_at.label("claimed_at"),
                    Redemption.id.label("first_use"))
-            .outerjoin(Redemption, and_(Redemption.coupon_id == Coupon.id, Redemption.use_no == 1))
+            .outerjoin(Redemption, and_(Redemption.alliance_id == Coupon.alliance_id, Redemption.coupon_id == Coupon.id,
+                                        Redemption.use_no == 1))
             .where(*conditions).subquery("cohort"))
 
 
@@ -135,22 +136,24 @@ def _pair_visible(p: Principal) -> ColumnElement[bool]:
                and_(Redemption.id.is_not(None), policy.redemptions(p)))
 
 
-def _uses_at_receiver(source: Subquery) -> tuple[Any, ColumnElement[bool]]:
-    """The cohort's uses at its receiving merchant: (the aliased redemption, the join condition)."""
+def _uses_at_receiver(source: Subquery, alliance_id: int | None) -> tuple[Any, ColumnElement[bool]]:
+    """The cohort's uses at its receiving merchant: (the aliased redemption, the join condition). Of the window's
+    alliance when it has one: the cohort's coupons are all of it, and saying so routes the query (docs/scale.md)."""
     use = aliased(Redemption, name="use")
-    return use, and_(use.coupon_id == source.c.coupon_id, use.merchant_id == source.c.receiver)
+    in_alliance = use.alliance_id == alliance_id if alliance_id is not None else true()
+    return use, and_(in_alliance, use.coupon_id == source.c.coupon_id, use.merchant_id == source.c.receiver)
 
 
-def outcomes(source: Subquery) -> Subquery:
+def outcomes(source: Subquery, alliance_id: int | None) -> Subquery:
     """Per coupon of a cohort: orders attached to its uses at the receiver, their net amount, face value and cost
     of the uses, and how many uses are free items costed at their value."""
-    use, joined = _uses_at_receiver(source)
+    use, joined = _uses_at_receiver(source, alliance_id)
     return (select(source.c.coupon_id, func.count(use.order_id).label("orders"),
                    func.sum(Order.amount_fen - Order.refunded_fen).label("first_order_fen"),
                    func.sum(use.discount_fen).label("discount_fen"),
                    func.sum(func.coalesce(use.cost_fen, use.discount_fen)).label("cost_fen"),
                    func.sum(case((use.cost_fen.is_(None), 1), else_=0)).label("costed_at_value"))
-            .join(use, joined).outerjoin(Order, Order.id == use.order_id)
+            .join(use, joined).outerjoin(Order, and_(Order.alliance_id == use.alliance_id, Order.id == use.order_id))
             .group_by(source.c.coupon_id).subquery("outcomes"))
 
 
@@ -183,7 +186,7 @@ def funnel(session: Session, p: Principal, w: Window, *, referrer_id: int | None
         return figures.setdefault(key, PairFigures())
 
     coupons = cohort(w, _pair_visible(p), referrer_id=referrer_id, receiver_id=receiver_id)
-    done = outcomes(coupons)
+    done = outcomes(coupons, w.alliance_id)
     stmt = _grouped(
         coupons, func.count().label("issued"),
         func.sum(case((or_(coupons.c.claimed_at.is_not(None), coupons.c.first_use.is_not(None)), 1), else_=0))
@@ -200,10 +203,11 @@ def funnel(session: Session, p: Principal, w: Window, *, referrer_id: int | None
         f.discount_fen, f.benefit_cost_fen = _int(row.discount), _int(row.cost)
         f.costed_at_value = _int(row.costed_at_value)
 
-    use, joined = _uses_at_receiver(coupons)
+    use, joined = _uses_at_receiver(coupons, w.alliance_id)
     keys = (coupons.c.week, coupons.c.referrer, coupons.c.receiver)
     stmt = (select(*keys, Rebate.payee_type, func.sum(Rebate.amount_fen - Rebate.reversed_fen).label("net_fen"))
-            .select_from(coupons).join(use, joined).join(Rebate, Rebate.order_id == use.order_id)
+            .select_from(coupons).join(use, joined)
+            .join(Rebate, and_(Rebate.alliance_id == use.alliance_id, Rebate.order_id == use.order_id))
             .where(Rebate.payee_type.in_(("merchant", "staff"))).group_by(*keys, Rebate.payee_type))
     for row in session.execute(stmt):
         f = at(row)
@@ -214,7 +218,8 @@ def funnel(session: Session, p: Principal, w: Window, *, referrer_id: int | None
 
     stmt = (select(*keys, func.count().label("ratings"), func.sum(Feedback.rating).label("rating_sum"),
                    func.sum(case((Feedback.is_complaint.is_(True), 1), else_=0)).label("complaints"))
-            .select_from(coupons).join(use, joined).join(Feedback, Feedback.redemption_id == use.id)
+            .select_from(coupons).join(use, joined)
+            .join(Feedback, and_(Feedback.alliance_id == use.alliance_id, Feedback.redemption_id == use.id))
             .where(policy.feedback(p)).group_by(*keys))
     for row in session.execute(stmt):
         f = at(row)
@@ -303,7 +308,7 @@ def leaderboard(session: Session, p: Principal, by_staff: bool, w: Window) -> di
     alliance = w.alliance_id
 
     coupons = cohort(Window(w.start, w.end, (), w.alliance_id), coupon_scope)
-    done = outcomes(coupons)
+    done = outcomes(coupons, w.alliance_id)
     who = coupons.c.staff if by_staff else coupons.c.referrer
     converted = func.sum(case((done.c.orders > 0, 1), else_=0))
     stmt = (select(who, func.count(), func.count(coupons.c.first_use), converted)

@@ -148,7 +148,8 @@ def _cycle_condition(session: Session, cycle: SettlementCycle, binding: Binding)
 
 
 def _placed_on_a_statement() -> ColumnElement[bool]:
-    return exists().where(StatementLine.posting_id == Posting.id, StatementLine.account_id == Entry.account_id)
+    return exists().where(StatementLine.alliance_id == Posting.alliance_id, StatementLine.posting_id == Posting.id,
+                          StatementLine.account_id == Entry.account_id)
 
 
 def _movements(session: Session, window: Window, cycle: SettlementCycle, binding: Binding
@@ -178,7 +179,8 @@ def create_statements(session: Session, run: SettlementRun, merchant_ids: Sequen
         chosen = chosen.where(Merchant.id.in_(merchant_ids))
     session.execute(insert(Statement).from_select(
         ["alliance_id", "run_id", "merchant_id", "period", "status", "net_fen", "created_at"], chosen))
-    return int(session.scalar(select(func.count()).where(Statement.run_id == run.id)) or 0)
+    return int(session.scalar(select(func.count()).where(Statement.alliance_id == run.alliance_id,
+                                                         Statement.run_id == run.id)) or 0)
 
 
 LINE_COLUMNS = ["alliance_id", "statement_id", "account_id", "kind", "cause", "party_type", "party_id", "late",
@@ -211,16 +213,18 @@ def build_lines(session: Session, run: SettlementRun, window: Window, cycle: Set
         sums = select(*keys, func.sum(Entry.amount).label("amount"), func.count().label("entries"),
                       func.min(earliest).label("earliest_at")).select_from(Entry)
         if postings:
-            sums = sums.join(Posting, Posting.id == Entry.posting_id).where(*on_posting)
-        sums = sums.join(Account, Account.id == Entry.account_id).where(*common, *where).group_by(*keys)
+            sums = sums.join(Posting, _posting_of_entry()).where(*on_posting)
+        sums = sums.join(Account, _account_of_entry()).where(*common, *where).group_by(*keys)
         summed = sums.subquery()
         owner = aliased(Account)
         late, late_of, corrects = extra(summed.c)
         return (select(Statement.alliance_id, Statement.id, summed.c.account_id, owner.kind, summed.c.cause,
                        summed.c.party_type, summed.c.party_id, late, late_of, corrects, summed.c.amount,
                        summed.c.entries, summed.c.earliest_at, literal(""))
-                .select_from(summed).join(owner, owner.id == summed.c.account_id)
-                .join(Statement, and_(Statement.run_id == run.id, Statement.merchant_id == owner.owner_id)))
+                .select_from(summed)
+                .join(owner, and_(owner.alliance_id == run.alliance_id, owner.id == summed.c.account_id))
+                .join(Statement, and_(Statement.alliance_id == owner.alliance_id, Statement.run_id == run.id,
+                                      Statement.merchant_id == owner.owner_id)))
 
     # the bulk: the entries alone (the alliance through their accounts, the window through their copies)
     bulk = branch((Entry.account_id, Entry.cause, Entry.party_type, Entry.party_id),
@@ -237,20 +241,31 @@ def build_lines(session: Session, run: SettlementRun, window: Window, cycle: Set
                    or_(Posting.cause != ADJUSTMENT, not_(_placed_on_a_statement()))])
     session.execute(insert(StatementLine).from_select(LINE_COLUMNS, union_all(bulk, rest)))
     # (counted: psycopg does not report INSERT … SELECT row counts through SQLAlchemy here)
-    return int(session.scalar(select(func.count()).where(StatementLine.statement_id.in_(
-        statement_ids_of_run(run.id)))) or 0)
+    return int(session.scalar(select(func.count()).where(StatementLine.alliance_id == run.alliance_id,
+                                                         StatementLine.statement_id.in_(
+        statement_ids_of_run(run)))) or 0)
 
 
-def refresh_totals(session: Session, statement_ids: Select[Any] | Sequence[int]) -> None:
+def refresh_totals(session: Session, alliance_id: int, statement_ids: Select[Any] | Sequence[int]) -> None:
     """net_fen = the sum of the statement's lines (lines are only ever appended)."""
     total = (select(func.coalesce(func.sum(StatementLine.amount_fen), 0))
-             .where(StatementLine.statement_id == Statement.id).scalar_subquery())
-    session.execute(update(Statement).where(Statement.id.in_(statement_ids)).values(net_fen=total)
-                    .execution_options(synchronize_session=False))
+             .where(StatementLine.alliance_id == Statement.alliance_id, StatementLine.statement_id == Statement.id)
+             .scalar_subquery())
+    session.execute(update(Statement).where(Statement.alliance_id == alliance_id, Statement.id.in_(statement_ids))
+                    .values(net_fen=total).execution_options(synchronize_session=False))
 
 
-def statement_ids_of_run(run_id: int) -> Select[Any]:
-    return select(Statement.id).where(Statement.run_id == run_id)
+def statement_ids_of_run(run: SettlementRun) -> Select[Any]:
+    return select(Statement.id).where(Statement.alliance_id == run.alliance_id, Statement.run_id == run.id)
+
+
+def _posting_of_entry() -> ColumnElement[bool]:
+    """An entry's posting, joined on the alliance too (co-located tables join on one node, docs/scale.md)."""
+    return and_(Posting.alliance_id == Entry.alliance_id, Posting.id == Entry.posting_id)
+
+
+def _account_of_entry() -> ColumnElement[bool]:
+    return and_(Account.alliance_id == Entry.alliance_id, Account.id == Entry.account_id)
 
 
 def ledger_movements(session: Session, run: SettlementRun, cycle: SettlementCycle, binding: Binding
@@ -262,16 +277,20 @@ def ledger_movements(session: Session, run: SettlementRun, cycle: SettlementCycl
     dated = Window(run.alliance_id, run.starts_at, run.ends_at, after_posting_id=everything,
                    through_posting_id=everything)
     sums = (select(Entry.account_id, func.sum(Entry.amount).label("fen"), func.count().label("n"))
-            .join(Posting, Posting.id == Entry.posting_id).join(Account, Account.id == Entry.account_id)
+            .join(Posting, _posting_of_entry()).join(Account, _account_of_entry())
             .where(*_movements(session, dated, cycle, binding), Account.alliance_id == run.alliance_id)
             .group_by(Entry.account_id).subquery())
     owner = aliased(Account)
-    in_period = (select(sums.c.account_id, sums.c.fen, sums.c.n).join(owner, owner.id == sums.c.account_id)
-                 .where(owner.owner_id.in_(select(Statement.merchant_id).where(Statement.run_id == run.id))))
+    in_period = (select(sums.c.account_id, sums.c.fen, sums.c.n)
+                 .join(owner, and_(owner.alliance_id == run.alliance_id, owner.id == sums.c.account_id))
+                 .where(owner.owner_id.in_(select(Statement.merchant_id).where(
+                     Statement.alliance_id == run.alliance_id, Statement.run_id == run.id))))
     placed = (select(Entry.account_id, func.sum(Entry.amount), func.count())
-              .where(exists().where(StatementLine.posting_id == Entry.posting_id,
+              .where(Entry.alliance_id == run.alliance_id,
+                     exists().where(StatementLine.alliance_id == Entry.alliance_id,
+                                    StatementLine.posting_id == Entry.posting_id,
                                     StatementLine.account_id == Entry.account_id,
-                                    StatementLine.statement_id.in_(statement_ids_of_run(run.id))))
+                                    StatementLine.statement_id.in_(statement_ids_of_run(run))))
               .group_by(Entry.account_id))
     out: dict[int, tuple[int, int]] = {}
     for account_id, fen, count in [*session.execute(in_period), *session.execute(placed)]:
@@ -280,13 +299,14 @@ def ledger_movements(session: Session, run: SettlementRun, cycle: SettlementCycl
     return out
 
 
-def statement_movements(session: Session, run_id: int) -> dict[int, tuple[int, int]]:
+def statement_movements(session: Session, run: SettlementRun) -> dict[int, tuple[int, int]]:
     """Account → (fen, entries) on statements for the run's period: its own lines except late ones (those belong
     to earlier periods), plus late lines of later runs dated in this run's period."""
-    mine = and_(StatementLine.statement_id.in_(statement_ids_of_run(run_id)), not_(StatementLine.late))
+    mine = and_(StatementLine.statement_id.in_(statement_ids_of_run(run)), not_(StatementLine.late))
     rows = session.execute(select(StatementLine.account_id, func.sum(StatementLine.amount_fen),
                                   func.sum(StatementLine.entries))
-                           .where(or_(mine, StatementLine.late_of_run_id == run_id))
+                           .where(StatementLine.alliance_id == run.alliance_id,
+                                  or_(mine, StatementLine.late_of_run_id == run.id))
                            .group_by(StatementLine.account_id))
     return {account_id: (int(fen), int(count)) for account_id, fen, count in rows}
 
@@ -309,40 +329,48 @@ def list_statements(p: Principal, *, period: str | None = None, status: str | No
     return stmt.order_by(Statement.id.desc())
 
 
-def statement_of(session: Session, run_id: int, merchant_id: int, *, lock: bool = False) -> Statement | None:
-    stmt = select(Statement).where(Statement.run_id == run_id, Statement.merchant_id == merchant_id)
+def statement_of(session: Session, run: SettlementRun, merchant_id: int, *, lock: bool = False
+                 ) -> Statement | None:
+    stmt = select(Statement).where(Statement.alliance_id == run.alliance_id, Statement.run_id == run.id,
+                                   Statement.merchant_id == merchant_id)
     return session.scalars(stmt.with_for_update() if lock else stmt).first()
 
 
-def drafts_of_run(session: Session, run_id: int) -> list[Statement]:
-    return list(session.scalars(select(Statement).where(Statement.run_id == run_id, Statement.status == "draft")
+def drafts_of_run(session: Session, run: SettlementRun) -> list[Statement]:
+    return list(session.scalars(select(Statement).where(Statement.alliance_id == run.alliance_id,
+                                                        Statement.run_id == run.id, Statement.status == "draft")
                                 .order_by(Statement.id).with_for_update()))
 
 
-def lines_of(session: Session, statement_id: int) -> list[StatementLine]:
-    return list(session.scalars(select(StatementLine).where(StatementLine.statement_id == statement_id)
+def lines_of(session: Session, statement: Statement) -> list[StatementLine]:
+    return list(session.scalars(select(StatementLine).where(StatementLine.alliance_id == statement.alliance_id,
+                                                            StatementLine.statement_id == statement.id)
                                 .order_by(StatementLine.id)))
 
 
-def events_of(session: Session, statement_id: int) -> list[StatementEvent]:
-    return list(session.scalars(select(StatementEvent).where(StatementEvent.statement_id == statement_id)
+def events_of(session: Session, statement: Statement) -> list[StatementEvent]:
+    return list(session.scalars(select(StatementEvent).where(StatementEvent.alliance_id == statement.alliance_id,
+                                                             StatementEvent.statement_id == statement.id)
                                 .order_by(StatementEvent.id)))
 
 
-def names(session: Session, parties: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
+def names(session: Session, alliance_id: int | None, parties: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
     """Display names of counterparties: merchants by name, staff as name (merchant), members (sharers' rewards,
-    distribution) as one aggregated counterparty, never a member."""
+    distribution) as one aggregated counterparty, never a member. They are all of one alliance (`alliance_id`), but
+    for the platform's list of every alliance's statements (None)."""
+    merchant_in = Merchant.alliance_id == alliance_id if alliance_id is not None else true()
     merchant_ids = {id_ for type_, id_ in parties if type_ == "merchant"}
     staff_ids = {id_ for type_, id_ in parties if type_ == "staff"}
     out: dict[tuple[str, int], str] = {("operator", 0): "联盟总部 Operator",
                                        ("member", 0): "会员分销 Member distribution"}
     if merchant_ids:
         out.update({("merchant", id_): name for id_, name in session.execute(
-            select(Merchant.id, Merchant.name).where(Merchant.id.in_(merchant_ids)))})
+            select(Merchant.id, Merchant.name).where(merchant_in, Merchant.id.in_(merchant_ids)))})
     if staff_ids:
         out.update({("staff", id_): f"{name}({merchant})" for id_, name, merchant in session.execute(
-            select(Staff.id, Staff.name, Merchant.name).join(Merchant, Merchant.id == Staff.merchant_id)
-            .where(Staff.id.in_(staff_ids)))})
+            select(Staff.id, Staff.name, Merchant.name)
+            .join(Merchant, and_(Merchant.alliance_id == Staff.alliance_id, Merchant.id == Staff.merchant_id))
+            .where(merchant_in, Staff.id.in_(staff_ids)))})
     return out
 
 
@@ -376,7 +404,7 @@ def entries_of_line(session: Session, run: SettlementRun, line: StatementLine) -
     names, committed after that period's run); a correction made on a statement is its one posting."""
     where: list[ColumnElement[bool]] = [
         Entry.account_id == line.account_id, Entry.party_type == line.party_type, Entry.party_id == line.party_id,
-        Posting.alliance_id == run.alliance_id]
+        Entry.alliance_id == run.alliance_id, Posting.alliance_id == run.alliance_id]
     if line.posting_id is not None:
         where.append(Posting.id == line.posting_id)
     else:
@@ -398,22 +426,25 @@ def entries_of_line(session: Session, run: SettlementRun, line: StatementLine) -
             where += [Posting.cause_id == line.corrects_statement_id, not_(_placed_on_a_statement())]
     rows = session.execute(select(Entry.id, Posting.id, Posting.occurred_at, Posting.cause, Posting.cause_id,
                                   Entry.amount)
-                           .join(Posting, Posting.id == Entry.posting_id).where(*where)
+                           .join(Posting, _posting_of_entry()).where(*where)
                            .order_by(Posting.occurred_at, Entry.id)).all()
     order_ids = {cause_id for _, _, _, cause, cause_id, _ in rows if cause in ORDER_CAUSES and cause_id}
     refund_ids = {cause_id for _, _, _, cause, cause_id, _ in rows if cause == REFUND_CAUSE and cause_id}
     refunds: dict[int, int] = {}
     if refund_ids:
         refunds = {rid: oid for rid, oid in session.execute(
-            select(Refund.id, Refund.order_id).where(Refund.id.in_(refund_ids)))}
+            select(Refund.id, Refund.order_id).where(Refund.alliance_id == run.alliance_id,
+                                                     Refund.id.in_(refund_ids)))}
     orders: dict[int, tuple[str, str, str | None, int, datetime]] = {}
     wanted = order_ids | set(refunds.values())
     if wanted:
         orders = {oid: (receipt, merchant, store, amount, at) for oid, receipt, merchant, store, amount, at in
                   session.execute(select(Order.id, Order.external_id, Merchant.name, Store.name, Order.amount_fen,
                                          Order.occurred_at)
-                                  .join(Merchant, Merchant.id == Order.merchant_id)
-                                  .outerjoin(Store, Store.id == Order.store_id)
+                                  .join(Merchant, and_(Merchant.alliance_id == Order.alliance_id,
+                                                       Merchant.id == Order.merchant_id))
+                                  .outerjoin(Store, and_(Store.alliance_id == Order.alliance_id,
+                                                         Store.id == Order.store_id))
                                   .where(Order.id.in_(wanted), Order.alliance_id == run.alliance_id))}
     out = []
     for entry_id, posting_id, at, cause, cause_id, amount in rows:

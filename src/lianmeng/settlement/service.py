@@ -101,7 +101,7 @@ def settle(session: Session, actor: Principal, alliance_id: int | None, period_t
     window = repository.Window(alliance_id, run.starts_at, run.ends_at, run.after_posting_id, run.through_posting_id)
     run.lines = repository.build_lines(session, run, window, period.cycle, binding)
     step("totals")
-    repository.refresh_totals(session, repository.statement_ids_of_run(run.id))
+    repository.refresh_totals(session, run.alliance_id, repository.statement_ids_of_run(run))
     session.flush()
     audit.record(session, actor, AuditAction.SETTLEMENT_RUN, run.id, alliance_id=alliance_id,
                  after={"period": run.period, "cycle": run.cycle, "statements": run.statements, "lines": run.lines})
@@ -150,7 +150,7 @@ def settle_due(session: Session, at: datetime | None = None, alliance_id: int | 
 def issue_run(session: Session, actor: Principal, run_id: int) -> SettlementRun:
     """Issue every draft statement of a run to its merchant."""
     run = repository.get_run(session, actor, run_id)
-    for statement in repository.drafts_of_run(session, run.id):
+    for statement in repository.drafts_of_run(session, run):
         _apply(session, actor, statement, Action.ISSUE, Side.OPERATOR)
     session.flush()
     return run
@@ -234,7 +234,7 @@ def confirm(session: Session, actor: Principal, statement_id: int) -> StatementO
 def dispute(session: Session, actor: Principal, statement_id: int, data: DisputeIn) -> StatementOut:
     statement = repository.get_statement(session, actor, statement_id, lock=True)
     side = _side(actor, statement)
-    known = {line.id for line in repository.lines_of(session, statement.id)}
+    known = {line.id for line in repository.lines_of(session, statement)}
     unknown = [line_id for line_id in data.line_ids if line_id not in known]
     if unknown:
         raise Invalid(Problem.STATEMENT_LINE_UNKNOWN, line_id=str(unknown[0]))
@@ -263,7 +263,7 @@ def adjust(session: Session, actor: Principal, statement_id: int, data: AdjustIn
     correction naming this statement). Both sides confirm again afterwards."""
     peek = repository.get_statement(session, actor, statement_id)
     policy.require_operator(actor)
-    lines = {line.id: line for line in repository.lines_of(session, peek.id)}
+    lines = {line.id: line for line in repository.lines_of(session, peek)}
     for item in data.adjustments:
         if item.line_id not in lines:
             raise Invalid(Problem.STATEMENT_LINE_UNKNOWN, line_id=str(item.line_id))
@@ -285,7 +285,8 @@ def adjust(session: Session, actor: Principal, statement_id: int, data: AdjustIn
            reason="; ".join(i.note for i in data.adjustments)[:500], line_ids=[i.line_id for i in data.adjustments],
            details={"adjustments": [i.model_dump() for i in data.adjustments]})
     session.flush()
-    event_id = session.scalar(select(StatementEvent.id).where(StatementEvent.statement_id == statement.id)
+    event_id = session.scalar(select(StatementEvent.id).where(StatementEvent.alliance_id == statement.alliance_id,
+                                                              StatementEvent.statement_id == statement.id)
                               .order_by(StatementEvent.id.desc()).limit(1))
     posted = ledger.post(session, statement.alliance_id, f"statement:{statement.id}:adjust:{event_id}",
                          repository.ADJUSTMENT, legs, cause_id=statement.id, memo=f"statement {statement.id}")
@@ -304,7 +305,7 @@ def adjust(session: Session, actor: Principal, statement_id: int, data: AdjustIn
             if partner.status in (Status.ISSUED.value, Status.ADJUSTED.value):
                 _reopen(session, actor, partner, statement.id)
     session.flush()
-    repository.refresh_totals(session, sorted(touched))
+    repository.refresh_totals(session, statement.alliance_id, sorted(touched))
     session.flush()
     session.refresh(statement)
     return statement_out(session, statement)
@@ -324,7 +325,8 @@ def _reopen(session: Session, actor: Principal, partner: Statement, cause_statem
 def _lock_in_id_order(session: Session, statement: Statement, partner_ids: list[int]) -> list[Statement]:
     """The statement and its partners' statements of the same run, locked in id order (no deadlocks)."""
     rows = session.scalars(select(Statement).where(
-        Statement.run_id == statement.run_id, Statement.merchant_id.in_([statement.merchant_id, *partner_ids]))
+        Statement.alliance_id == statement.alliance_id, Statement.run_id == statement.run_id,
+        Statement.merchant_id.in_([statement.merchant_id, *partner_ids]))
         .order_by(Statement.id).with_for_update()).all()
     return list(rows)
 
@@ -346,7 +348,7 @@ def verify(session: Session, actor: Principal, run_id: int) -> VerifyOut:
     run = repository.get_run(session, actor, run_id)
     binding = repository.bindings(session, run.alliance_id)
     ledger_side = repository.ledger_movements(session, run, SettlementCycle(run.cycle), binding)
-    statement_side = repository.statement_movements(session, run.id)
+    statement_side = repository.statement_movements(session, run)
     mismatches = [
         Mismatch(account_id=account_id, ledger_fen=ledger_side.get(account_id, (0, 0))[0],
                  statement_fen=statement_side.get(account_id, (0, 0))[0])
@@ -364,13 +366,13 @@ def statement_out(session: Session, statement: Statement, language: str = "zh-CN
     run = session.get(SettlementRun, statement.run_id)
     merchant = session.get(Merchant, statement.merchant_id)
     assert run is not None and merchant is not None
-    lines = repository.lines_of(session, statement.id)
-    names = repository.names(session, {(line.party_type, line.party_id) for line in lines})
+    lines = repository.lines_of(session, statement)
+    names = repository.names(session, statement.alliance_id, {(line.party_type, line.party_id) for line in lines})
     cycle = SettlementCycle(run.cycle)
     numbers = domain.line_numbers(line.id for line in lines)
     nets = domain.net_by_counterparty(domain.LineFigures(x.party_type, x.party_id, x.amount_fen) for x in lines)
     events = []
-    for event in repository.events_of(session, statement.id):
+    for event in repository.events_of(session, statement):
         out = EventOut.model_validate(event)
         out.line_numbers = [numbers[i] for i in event.line_ids if i in numbers]
         mirror = (event.details or {}).get("mirror_of")
@@ -396,7 +398,7 @@ def statement_details(session: Session, actor: Principal, statement_id: int, lan
     """The statement and, per line in order, the entries behind it (the export's details sheet)."""
     statement = repository.get_statement(session, actor, statement_id)
     out = statement_out(session, statement, language)
-    lines = repository.lines_of(session, statement.id)
+    lines = repository.lines_of(session, statement)
     return out, [_line_detail(session, statement, lines, line, language) for line in lines]
 
 
@@ -411,7 +413,7 @@ def line_detail(session: Session, actor: Principal, line_id: int, language: str 
         statement = repository.get_statement(session, actor, found.statement_id)
     except NotFound:
         raise NotFound("statement_line") from None
-    return _line_detail(session, statement, repository.lines_of(session, statement.id), found, language)
+    return _line_detail(session, statement, repository.lines_of(session, statement), found, language)
 
 
 def _line_detail(session: Session, statement: Statement, lines: list[StatementLine], line: StatementLine,
@@ -419,7 +421,7 @@ def _line_detail(session: Session, statement: Statement, lines: list[StatementLi
     run = session.get(SettlementRun, statement.run_id)
     merchant = session.get(Merchant, statement.merchant_id)
     assert run is not None and merchant is not None
-    names = repository.names(session, {(line.party_type, line.party_id)})
+    names = repository.names(session, statement.alliance_id, {(line.party_type, line.party_id)})
     numbers = domain.line_numbers(x.id for x in lines)
     entries = [LineEntryOut(
         entry_id=e.entry_id, posting_id=e.posting_id, at=e.at, cause=e.cause,

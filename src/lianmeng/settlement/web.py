@@ -48,7 +48,7 @@ def _list(page: Page, period: str | None, *, flash: str | None = None, error: st
           verified: object | None = None) -> Response:
     statements = page_of(page.session, repository.list_statements(page.me, period=period or None),
                          PageParams(page=1, page_size=100), StatementSummary).items
-    names = repository.names(page.session, {("merchant", s.merchant_id) for s in statements})
+    names = repository.names(page.session, page.me.alliance_id, {("merchant", s.merchant_id) for s in statements})
     runs = (page_of(page.session, repository.list_runs(page.me), PageParams(page=1, page_size=24), RunOut).items
             if page.me.is_operator else [])
     return page.render("money/index.html", status_code=status_code, statements=statements, names=names, runs=runs,

@@ -41,6 +41,16 @@ from lianmeng.webhooks.models import WebhookEndpoint
 from lianmeng.withdrawals.models import PayoutAccount, Withdrawal
 
 
+def _pinned(p: Principal, alliance_of_row: QueryableAttribute[int], condition: ColumnElement[bool]
+            ) -> ColumnElement[bool]:
+    """`condition`, and the row in the caller's alliance: the same rows (a merchant's, a staff member's or a member's
+    rows all lie in its alliance), said so that Citus can route the query to the alliance's node (docs/scale.md). A
+    caller of no alliance (the platform) keeps the condition as it is."""
+    if p.alliance_id is None:
+        return condition
+    return and_(alliance_of_row == p.alliance_id, condition)
+
+
 def alliances(p: Principal) -> ColumnElement[bool]:
     if p.is_platform:
         return true()
@@ -57,16 +67,16 @@ def merchants(p: Principal) -> ColumnElement[bool]:
 def stores(p: Principal) -> ColumnElement[bool]:
     if p.is_platform:
         return true()
-    return Store.merchant_id.in_(select(Merchant.id).where(Merchant.alliance_id == p.alliance_id))
+    return Store.alliance_id == p.alliance_id
 
 
 def staff(p: Principal) -> ColumnElement[bool]:
     if p.is_platform:
         return true()
     if p.role is Role.OPERATOR_ADMIN:
-        return Staff.merchant_id.in_(select(Merchant.id).where(Merchant.alliance_id == p.alliance_id))
+        return Staff.alliance_id == p.alliance_id
     if p.is_merchant_side:
-        return Staff.merchant_id == p.merchant_id
+        return _pinned(p, Staff.alliance_id, Staff.merchant_id == p.merchant_id)
     return false()
 
 
@@ -83,18 +93,19 @@ def members(p: Principal, *, with_tombstones: bool = False) -> ColumnElement[boo
     if p.promoter:  # an independent promoter sees the members it brought itself, not its host's customers
         return and_(Member.alliance_id == p.alliance_id, proved, Member.origin_staff_id == p.staff_id)
     if p.is_merchant_side:
-        enrolled = exists().where(and_(Membership.member_id == Member.id, Membership.merchant_id == p.merchant_id))
+        enrolled = exists().where(and_(Membership.alliance_id == Member.alliance_id, Membership.member_id == Member.id,
+                                       Membership.merchant_id == p.merchant_id))
         return and_(Member.alliance_id == p.alliance_id, proved,
                     or_(Member.origin_merchant_id == p.merchant_id, enrolled))
     if p.role is Role.MEMBER:
-        return and_(Member.id == p.member_id, proved)
+        return _pinned(p, Member.alliance_id, and_(Member.id == p.member_id, proved))
     return false()
 
 
 def member_vehicles(p: Principal) -> ColumnElement[bool]:
     """A member's vehicles are seen by whoever may see the member (above), and by nobody else: the member itself,
     the operator, a merchant that brought it in or enrolled it, a promoter its own."""
-    return MemberVehicle.member_id.in_(select(Member.id).where(members(p)))
+    return _pinned(p, MemberVehicle.alliance_id, MemberVehicle.member_id.in_(select(Member.id).where(members(p))))
 
 
 def require_records_vehicle(p: Principal) -> None:
@@ -118,11 +129,11 @@ def memberships(p: Principal) -> ColumnElement[bool]:
     if p.is_platform:
         return true()
     if p.role is Role.OPERATOR_ADMIN:
-        return Membership.merchant_id.in_(select(Merchant.id).where(Merchant.alliance_id == p.alliance_id))
+        return Membership.alliance_id == p.alliance_id
     if p.is_merchant_side:
-        return Membership.merchant_id == p.merchant_id
+        return _pinned(p, Membership.alliance_id, Membership.merchant_id == p.merchant_id)
     if p.role is Role.MEMBER:
-        return Membership.member_id == p.member_id
+        return _pinned(p, Membership.alliance_id, Membership.member_id == p.member_id)
     return false()
 
 
@@ -160,9 +171,9 @@ def api_keys(p: Principal) -> ColumnElement[bool]:
     if p.is_platform:
         return true()
     if p.role is Role.OPERATOR_ADMIN:
-        return ApiKey.merchant_id.in_(select(Merchant.id).where(Merchant.alliance_id == p.alliance_id))
+        return ApiKey.alliance_id == p.alliance_id
     if p.role is Role.MERCHANT_ADMIN:
-        return ApiKey.merchant_id == p.merchant_id
+        return _pinned(p, ApiKey.alliance_id, ApiKey.merchant_id == p.merchant_id)
     return false()
 
 
@@ -173,9 +184,9 @@ def orders(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.OPERATOR_ADMIN:
         return Order.alliance_id == p.alliance_id
     if p.is_merchant_side:
-        return Order.merchant_id == p.merchant_id
+        return _pinned(p, Order.alliance_id, Order.merchant_id == p.merchant_id)
     if p.role is Role.MEMBER:
-        return Order.member_id == p.member_id
+        return _pinned(p, Order.alliance_id, Order.member_id == p.member_id)
     return false()
 
 
@@ -186,14 +197,14 @@ def rebates(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.OPERATOR_ADMIN:
         return Rebate.alliance_id == p.alliance_id
     if p.role is Role.STORE_STAFF:
-        return and_(Rebate.payee_type == "staff", Rebate.payee_id == p.staff_id)
+        return _pinned(p, Rebate.alliance_id, and_(Rebate.payee_type == "staff", Rebate.payee_id == p.staff_id))
     if p.is_merchant_side:
-        own_staff = select(Staff.id).where(Staff.merchant_id == p.merchant_id)
-        return or_(
+        own_staff = select(Staff.id).where(Staff.alliance_id == p.alliance_id, Staff.merchant_id == p.merchant_id)
+        return _pinned(p, Rebate.alliance_id, or_(
             and_(Rebate.payee_type == "merchant", Rebate.payee_id == p.merchant_id),
             and_(Rebate.payee_type == "staff", Rebate.payee_id.in_(own_staff)),
             Rebate.payer_merchant_id == p.merchant_id,
-        )
+        ))
     return false()
 
 
@@ -204,9 +215,10 @@ def withdrawals(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.OPERATOR_ADMIN:
         return Withdrawal.alliance_id == p.alliance_id
     if p.role is Role.STORE_STAFF:
-        return and_(Withdrawal.payee_type == "staff", Withdrawal.payee_id == p.staff_id)
+        return _pinned(p, Withdrawal.alliance_id,
+                       and_(Withdrawal.payee_type == "staff", Withdrawal.payee_id == p.staff_id))
     if p.is_merchant_side:
-        return Withdrawal.merchant_id == p.merchant_id
+        return _pinned(p, Withdrawal.alliance_id, Withdrawal.merchant_id == p.merchant_id)
     return false()
 
 
@@ -218,9 +230,10 @@ def payout_accounts(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.OPERATOR_ADMIN:
         return PayoutAccount.alliance_id == p.alliance_id
     if p.role is Role.STORE_STAFF:
-        return and_(PayoutAccount.owner_type == "staff", PayoutAccount.owner_id == p.staff_id)
+        return _pinned(p, PayoutAccount.alliance_id,
+                       and_(PayoutAccount.owner_type == "staff", PayoutAccount.owner_id == p.staff_id))
     if p.role is Role.MERCHANT_ADMIN:
-        return PayoutAccount.merchant_id == p.merchant_id
+        return _pinned(p, PayoutAccount.alliance_id, PayoutAccount.merchant_id == p.merchant_id)
     return false()
 
 
@@ -244,9 +257,9 @@ def _by_role(p: Principal, alliance_of_row: QueryableAttribute[int], merchant_si
     if p.role is Role.OPERATOR_ADMIN:
         return alliance_of_row == p.alliance_id
     if p.is_merchant_side:
-        return merchant_side
+        return _pinned(p, alliance_of_row, merchant_side)
     if p.role is Role.MEMBER:
-        return member_of_row == p.member_id
+        return _pinned(p, alliance_of_row, member_of_row == p.member_id)
     return false()
 
 
@@ -303,7 +316,7 @@ def statements(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.OPERATOR_ADMIN:
         return Statement.alliance_id == p.alliance_id
     if p.manages_merchant:
-        return Statement.merchant_id == p.merchant_id
+        return _pinned(p, Statement.alliance_id, Statement.merchant_id == p.merchant_id)
     return false()
 
 
@@ -462,7 +475,8 @@ def joint_cards(p: Principal) -> ColumnElement[bool]:
     (they serve it) and by the operator. Merchants outside the card see nothing of it."""
     from lianmeng.jointcards.models import JointCard, JointCardItem
 
-    serves = exists().where(and_(JointCardItem.card_id == JointCard.id, JointCardItem.merchant_id == p.merchant_id))
+    serves = exists().where(and_(JointCardItem.alliance_id == JointCard.alliance_id,
+                                 JointCardItem.card_id == JointCard.id, JointCardItem.merchant_id == p.merchant_id))
     return _by_role(p, JointCard.alliance_id, and_(JointCard.alliance_id == p.alliance_id,
                                                    or_(JointCard.seller_merchant_id == p.merchant_id, serves)),
                     JointCard.member_id)
@@ -660,9 +674,9 @@ def join_links(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.OPERATOR_ADMIN:
         return JoinLink.alliance_id == p.alliance_id
     if p.manages_merchant:
-        return JoinLink.merchant_id == p.merchant_id
+        return _pinned(p, JoinLink.alliance_id, JoinLink.merchant_id == p.merchant_id)
     if p.role is Role.STORE_STAFF and p.staff_id is not None:
-        return JoinLink.staff_id == p.staff_id
+        return _pinned(p, JoinLink.alliance_id, JoinLink.staff_id == p.staff_id)
     return false()
 
 
@@ -674,9 +688,10 @@ def recruit_applications(p: Principal) -> ColumnElement[bool]:
     if p.role is Role.OPERATOR_ADMIN:
         return Application.alliance_id == p.alliance_id
     if p.manages_merchant:
-        return Application.inviting_merchant_id == p.merchant_id
+        return _pinned(p, Application.alliance_id, Application.inviting_merchant_id == p.merchant_id)
     if p.role is Role.STORE_STAFF and p.staff_id is not None:
-        return and_(Application.recruiter_type == "staff", Application.recruiter_id == p.staff_id)
+        return _pinned(p, Application.alliance_id,
+                       and_(Application.recruiter_type == "staff", Application.recruiter_id == p.staff_id))
     return false()
 
 
