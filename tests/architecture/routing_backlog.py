@@ -27,12 +27,15 @@ ORM_IDENTITY: frozenset[str] = frozenset({
     "lianmeng.coupons.service:prove_claimant members",
     "lianmeng.coupons.service:redeem coupons",
     "lianmeng.dedup.service:merge dedup_candidates",
+    "lianmeng.groupbuys.service:_expire group_buy_groups",
+    "lianmeng.groupbuys.service:_expire group_buy_offers",
     "lianmeng.jobs.service:run_one job_runs",
     "lianmeng.jointcards.service:card_out joint_card_products",
     "lianmeng.jointcards.service:card_out joint_card_tiers",
     "lianmeng.jointcards.service:consume joint_card_items",
     "lianmeng.jointcards.service:sell joint_card_products",
     "lianmeng.ledger.repository:_load rebates",
+    "lianmeng.ledger.repository:posting_by_key group_buy_seats",
     "lianmeng.ledger.repository:posting_by_key rebates",
     "lianmeng.members.repository:membership_of coupons",
     "lianmeng.members.repository:survivor_of members",
@@ -68,6 +71,8 @@ ORM_IDENTITY: frozenset[str] = frozenset({
 FAN_OUT: frozenset[str] = frozenset({
     "lianmeng.commissions.repository:alliances_with_matured rebates",
     "lianmeng.dedup.repository:alliances_with_members members",
+    "lianmeng.distribution.repository:alliances_with_matured_points distribution_rewards",
+    "lianmeng.groupbuys.repository:alliances_with_groups_due group_buy_groups",
     "lianmeng.jointcards.repository:alliances_with_cards_due joint_cards",
     "lianmeng.members.repository:alliances_with_unconfirmed members",
     "lianmeng.ownership.repository:alliances_with_owners member_owners",
@@ -75,6 +80,7 @@ FAN_OUT: frozenset[str] = frozenset({
     "lianmeng.points.repository:alliances_with_grants_expiring points_grants",
     "lianmeng.prospects.repository:alliances_to_purge prospect_computations,prospect_invitations",
     "lianmeng.referrals.rollup:due_alliances coupons,orders,referral_rollup_state",
+    "lianmeng.revenue.repository:alliances_with_settings fee_settings",
     "lianmeng.tags.repository:alliances_with_rules tag_definitions",
     "lianmeng.targeting.results_repository:alliances_of_offers targeted_offers",
     "lianmeng.targeting.sending:alliances_sending targeted_offers",
@@ -87,6 +93,7 @@ GROUP_COMMIT: frozenset[str] = frozenset({
     "lianmeng.commissions.repository:month_paid_many rebates",
     "lianmeng.commissions.repository:orders_at_many orders",
     "lianmeng.coupons.repository:touches_of coupons",
+    "lianmeng.distribution.repository:shared_coupons coupons,distribution_rewards,distribution_terms",
     "lianmeng.members.repository:tiers_at memberships",
     "lianmeng.orders.repository:orders_by_external_ids orders",
     "lianmeng.orders.repository:orders_by_ids orders",
@@ -103,6 +110,7 @@ EVERY_ALLIANCE: frozenset[str] = frozenset({
 #: the pinned repositories: the alliance as a parameter (`X.alliance_id == alliance_id`), and joins between tenant
 #: tables on `alliance_id` too.
 NOT_YET: frozenset[str] = frozenset({
+    "lianmeng.jointcards.repository:products_in_scope group_buy_offers,joint_card_components,joint_card_tiers",
     "lianmeng.agreements.repository:events_of agreement_events",
     "lianmeng.alliances.repository:grouped staff",
     "lianmeng.alliances.repository:grouped stores",

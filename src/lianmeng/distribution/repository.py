@@ -116,8 +116,9 @@ def month_earned(session: Session, sharer_id: int, terms_id: int, since: datetim
         DistributionReward.created_at >= since)) or 0)
 
 
-def rewards_of_order(session: Session, order_id: int) -> list[DistributionReward]:
-    return list(session.scalars(select(DistributionReward).where(DistributionReward.order_id == order_id)
+def rewards_of_order(session: Session, alliance_id: int, order_id: int) -> list[DistributionReward]:
+    return list(session.scalars(select(DistributionReward).where(DistributionReward.alliance_id == alliance_id,
+                                                                 DistributionReward.order_id == order_id)
                                 .order_by(DistributionReward.id).with_for_update()))
 
 

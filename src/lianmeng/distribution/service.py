@@ -232,7 +232,7 @@ def reverse_for_refund(session: Session, order: Order, refunded_total_fen: int) 
     """After the order's commission reversal (which reverses a rebate reward's money like any rebate): record what
     the refund took back. Points not yet credited shrink in proportion; points already credited stay (the return
     window is over: docs/distribution.md)."""
-    for reward in repository.rewards_of_order(session, order.id):
+    for reward in repository.rewards_of_order(session, order.alliance_id, order.id):
         if reward.rebate_id is not None:
             rebate = session.get(Rebate, reward.rebate_id)
             assert rebate is not None

@@ -156,7 +156,8 @@ def _group_page(page: Page, group_id: int, *, status_code: int = 200, **context:
     return _render(page, "member/group.html", status_code=status_code, group=group, now=now,
                    left=time_left(page, group.deadline_at, now), share_url=url,
                    qr=_qr_svg(url, page.t("拼团分享二维码", "Group share QR code")),
-                   people=web_queries.people_of(page.session, group.id, page.me.member_id), card=_card_of(page, group),
+                   people=web_queries.people_of(page.session, page.me.alliance_id or 0, group.id, page.me.member_id),
+                   card=_card_of(page, group),
                    names=names, can_leave=group.status == GroupStatus.OPEN.value
                    and group.my_seat.status == SeatStatus.PAID.value, **context)
 

@@ -56,8 +56,8 @@ def get_seat(session: Session, p: Principal, seat_id: int) -> GroupBuySeat:
     return get_scoped(session, GroupBuySeat, seat_id, policy.group_buy_seats(p), "group_buy_seat")
 
 
-def seats_of(session: Session, group_id: int, status: SeatStatus | None = None) -> list[GroupBuySeat]:
-    stmt = select(GroupBuySeat).where(GroupBuySeat.group_id == group_id)
+def seats_of(session: Session, alliance_id: int, group_id: int, status: SeatStatus | None = None) -> list[GroupBuySeat]:
+    stmt = select(GroupBuySeat).where(GroupBuySeat.alliance_id == alliance_id, GroupBuySeat.group_id == group_id)
     if status is not None:
         stmt = stmt.where(GroupBuySeat.status == status.value)
     return list(session.scalars(stmt.order_by(GroupBuySeat.id).execution_options(populate_existing=True)))
@@ -88,9 +88,10 @@ def take_stock(session: Session, offer_id: int, seats: int = 1) -> bool:
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def release_stock(session: Session, offer_id: int, seats: int) -> None:
+def release_stock(session: Session, alliance_id: int, offer_id: int, seats: int) -> None:
     if seats:
-        session.execute(update(GroupBuyOffer).where(GroupBuyOffer.id == offer_id)
+        session.execute(update(GroupBuyOffer)
+                        .where(GroupBuyOffer.alliance_id == alliance_id, GroupBuyOffer.id == offer_id)
                         .values(seats_taken=GroupBuyOffer.seats_taken - seats)
                         .execution_options(synchronize_session=False))
 

@@ -309,7 +309,7 @@ def _form(session: Session, offer: GroupBuyOffer, group: GroupBuyGroup, now: dat
     product = session.get(JointProduct, offer.joint_product_id)
     assert product is not None
     components = jointcards_repo.components_of(session, offer.alliance_id, [offer.joint_tier_id])
-    for seat in repository.seats_of(session, group.id, SeatStatus.PAID):
+    for seat in repository.seats_of(session, group.alliance_id, group.id, SeatStatus.PAID):
         card = JointCard(alliance_id=group.alliance_id, product_id=product.id, tier_id=offer.joint_tier_id,
                          member_id=seat.member_id, seller_merchant_id=offer.seller_merchant_id, seller_staff_id=None,
                          external_id=f"group-buy-seat:{seat.id}", price_fen=seat.price_fen, status="active",
@@ -349,10 +349,10 @@ def _expire(session: Session, group: GroupBuyGroup, now: datetime) -> ExpiryOut:
         return ExpiryOut()
     offer = session.get(GroupBuyOffer, group.offer_id)
     assert offer is not None
-    seats = repository.seats_of(session, group.id, SeatStatus.PAID)
+    seats = repository.seats_of(session, group.alliance_id, group.id, SeatStatus.PAID)
     for seat in seats:
         _refund_paid(session, offer, seat, SeatStatus.EXPIRED, now, PostingCause.GROUP_BUY_EXPIRY)
-    repository.release_stock(session, offer.id, len(seats))
+    repository.release_stock(session, offer.alliance_id, offer.id, len(seats))
     group.status, group.closed_at = GroupStatus.EXPIRED.value, now
     session.flush()
     return ExpiryOut(groups=1, seats=len(seats), refunded_fen=sum(s.price_fen for s in seats))
@@ -390,13 +390,13 @@ def refund_seat(session: Session, actor: Principal, seat_id: int, data: SeatRefu
             assert seat.joint_card_id is not None
             card = jointcards.refund(session, actor, seat.joint_card_id, RefundIn(reason=data.reason))
             seat.status, seat.refunded_fen, seat.closed_at = SeatStatus.REFUNDED.value, card.refunded_fen, now
-            repository.release_stock(session, offer.id, 1)
+            repository.release_stock(session, offer.alliance_id, offer.id, 1)
         else:
             domain.check_leave(GroupStatus(group.status), SeatStatus(seat.status))
             after = domain.transition(_state(group), GroupEvent.LEAVE, now)
             _refund_paid(session, offer, seat, SeatStatus.LEFT, now, PostingCause.GROUP_BUY_REFUND, data.reason)
             group.seats_taken = after.seats_taken
-            repository.release_stock(session, offer.id, 1)
+            repository.release_stock(session, offer.alliance_id, offer.id, 1)
     except (domain.Refused, jointcards_domain.Refused) as refused:
         raise _refused(refused) from None
     session.flush()
@@ -428,7 +428,7 @@ def _public(session: Session, group: GroupBuyGroup, offer: GroupBuyOffer,
 def _group_out(session: Session, group: GroupBuyGroup, own: GroupBuySeat | None) -> GroupOut:
     offer = session.get(GroupBuyOffer, group.offer_id)
     assert offer is not None
-    statuses = [SeatStatus(s.status) for s in repository.seats_of(session, group.id)]
+    statuses = [SeatStatus(s.status) for s in repository.seats_of(session, group.alliance_id, group.id)]
     public, _ = _public(session, group, offer, statuses)
     progress = domain.progress(GroupStatus(group.status), group.group_size, statuses,
                                SeatStatus(own.status) if own is not None else None)
@@ -443,7 +443,7 @@ def public_group(session: Session, token: str) -> GroupPublic:
         raise NotFound("group_buy_group")
     offer = session.get(GroupBuyOffer, group.offer_id)
     assert offer is not None
-    statuses = [SeatStatus(s.status) for s in repository.seats_of(session, group.id)]
+    statuses = [SeatStatus(s.status) for s in repository.seats_of(session, group.alliance_id, group.id)]
     return _public(session, group, offer, statuses)[0]
 
 

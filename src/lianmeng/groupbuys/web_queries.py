@@ -45,11 +45,12 @@ class Person:
     mine: bool
 
 
-def people_of(session: Session, group_id: int, viewer_member_id: int | None) -> list[Person]:
+def people_of(session: Session, alliance_id: int, group_id: int, viewer_member_id: int | None) -> list[Person]:
     """The seats of a group (the caller is one of its participants: checked before), names masked ("张**")."""
-    seats = repository.seats_of(session, group_id)
+    seats = repository.seats_of(session, alliance_id, group_id)
     names = dict(session.execute(select(Member.id, Member.name)
-                                 .where(Member.id.in_([s.member_id for s in seats]))).all()) if seats else {}
+                                 .where(Member.alliance_id == alliance_id,
+                                        Member.id.in_([s.member_id for s in seats]))).all()) if seats else {}
     return [Person(domain.mask_name(names.get(s.member_id) or "会员"), s.status, s.member_id == viewer_member_id)
             for s in seats]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from lianmeng.merchants.models import Merchant
@@ -64,7 +64,8 @@ def held_on_surface(session: Session, alliance_id: int, surface: PlacementSurfac
     """Bookings in force on `day` in the alliance's active slot of `surface` (the member pages' read)."""
     rows = session.execute(select(PlacementBooking.id, PlacementBooking.merchant_id, PlacementBooking.first_day,
                                   PlacementBooking.last_day)
-                           .join(PlacementSlot, PlacementSlot.id == PlacementBooking.slot_id)
+                           .join(PlacementSlot, and_(PlacementSlot.alliance_id == PlacementBooking.alliance_id,
+                                                     PlacementSlot.id == PlacementBooking.slot_id))
                            .where(PlacementSlot.alliance_id == alliance_id, PlacementSlot.surface == surface.value,
                                   PlacementSlot.active.is_(True), PlacementBooking.status == BOOKED,
                                   PlacementBooking.first_day <= day, PlacementBooking.last_day >= day))

@@ -88,7 +88,7 @@ def net_gmv(session: Session, alliance_id: int, base: CommissionBase, starts_at:
     for merchant_id, fen in sold:
         net[merchant_id] = int(fen or 0)
     refunded = session.execute(select(Order.merchant_id, func.sum(Refund.amount_fen)).join(
-        Order, Order.id == Refund.order_id).where(
+        Order, and_(Order.alliance_id == Refund.alliance_id, Order.id == Refund.order_id)).where(
         Refund.alliance_id == alliance_id, Refund.created_at >= starts_at, Refund.created_at < ends_at,
         Order.created_at >= since, _in_base(base)).group_by(Order.merchant_id))
     for merchant_id, fen in refunded:
