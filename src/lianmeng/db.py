@@ -33,10 +33,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from lianmeng.config import get_settings
+from lianmeng.db_shard import IDENTITY, shard_keyed_table
 from lianmeng.kit.errors import AppError
 
 NAMING_CONVENTION = {
@@ -48,7 +49,23 @@ NAMING_CONVENTION = {
 }
 
 
-class Base(DeclarativeBase):
+class ShardKeyed:
+    """Declarative hooks that give a model's table its shard keys (lianmeng/db_shard.py) while its mapper keeps
+    the identity the model declared (`id`), so `session.get(Model, id)` works as it always did."""
+
+    @classmethod
+    def __table_cls__(cls, name: str, metadata: MetaData, *args: Any, **kw: Any) -> Table:
+        return shard_keyed_table(Table(name, metadata, *args, **kw))
+
+    @declared_attr.directive
+    @classmethod
+    def __mapper_args__(cls) -> dict[str, Any]:
+        table = cast(Table | None, cls.__dict__.get("__table__"))
+        identity = table.info.get(IDENTITY) if table is not None else None
+        return {"primary_key": [table.c[name] for name in identity]} if table is not None and identity else {}
+
+
+class Base(ShardKeyed, DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
