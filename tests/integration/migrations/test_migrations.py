@@ -10,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import ForeignKeyConstraint, inspect
 
 from lianmeng import migrate
 from lianmeng.db import Base, get_engine
@@ -69,19 +69,18 @@ def _assert_shard_ready(shapes: dict[str, rules.Shape], dialect: str) -> None:
 
 def _beyond_declared_keys(diff: list[Any], dialect: str) -> list[Any]:
     """The differences left once SQLite's single-column foreign keys are matched with the shard-keyed ones of the
-    models they stand for (same name, same columns but alliance_id)."""
+    models they stand for (same table, same columns but alliance_id, same target)."""
     if dialect != "sqlite":
         return diff
-    removed = {(op[1].name, tuple(c.name for c in op[1].columns), op[1].referred_table.name)
-               for op in diff if op[0] == "remove_fk"}
-    stood_for = {(op[1].name, tuple(c.name for c in op[1].columns if c.name != "alliance_id"),
-                  op[1].referred_table.name) for op in diff if op[0] == "add_fk" and op[1].info.get(SHARD_KEYED)}
-    return [op for op in diff
-            if not (op[0] == "remove_fk" and (op[1].name, tuple(c.name for c in op[1].columns),
-                                              op[1].referred_table.name) in stood_for)
-            and not (op[0] == "add_fk" and op[1].info.get(SHARD_KEYED) and (
-                op[1].name, tuple(c.name for c in op[1].columns if c.name != "alliance_id"),
-                op[1].referred_table.name) in removed)]
+
+    def declared(fk: ForeignKeyConstraint) -> tuple[str, tuple[str, ...], str]:
+        return fk.table.name, tuple(c.name for c in fk.columns if c.name != "alliance_id"), fk.referred_table.name
+
+    keyed = {declared(fk) for table in Base.metadata.tables.values() for fk in table.foreign_key_constraints
+             if fk.info.get(SHARD_KEYED)}  # alembic compares copies, which lose `info`
+    removed = {declared(op[1]) for op in diff if op[0] == "remove_fk"}
+    stood_for = {declared(op[1]) for op in diff if op[0] == "add_fk" and declared(op[1]) in keyed}
+    return [op for op in diff if not (op[0] in ("remove_fk", "add_fk") and declared(op[1]) in removed & stood_for)]
 
 
 def test_cli_db_upgrade(empty_database: str) -> None:
