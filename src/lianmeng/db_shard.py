@@ -21,7 +21,7 @@ does not check that a child row is in its parent's alliance; PostgreSQL does.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, Table
 from sqlalchemy.ext.compiler import compiles
@@ -108,12 +108,12 @@ def _refuse_pointers_into_tenants(table: Table) -> None:
 
 
 @compiles(CreateColumn, "sqlite")
-def _sqlite_column(create: CreateColumn[Any], compiler: DDLCompiler, **kw: Any) -> str | None:
+def _sqlite_column(create: CreateColumn, compiler: DDLCompiler, **kw: Any) -> str | None:
     """SQLite refuses a numbered column in a composite key; the key it gets is the declared one (below), so the
     column is a plain `INTEGER NOT NULL` that the table's `PRIMARY KEY (id)` turns into the rowid."""
     column = create.element
     if not (column.table is not None and column.table.info.get(IDENTITY) and column.autoincrement is True):
-        return compiler.visit_create_column(create, **kw)
+        return cast(str | None, compiler.visit_create_column(create, **kw))  # type: ignore[no-untyped-call]
     type_ = compiler.dialect.type_compiler_instance.process(column.type, type_expression=column)
     return f"{compiler.preparer.format_column(column)} {type_} NOT NULL"
 
@@ -133,8 +133,9 @@ def _sqlite_foreign_key(constraint: ForeignKeyConstraint, compiler: DDLCompiler,
         return str(compiler.visit_foreign_key_constraint(constraint, **kw))
     element = constraint.elements[0]
     quote = compiler.preparer.quote
+    remote = compiler.define_constraint_remote_table(  # type: ignore[no-untyped-call]
+        constraint, element.column.table, compiler.preparer)
     return (compiler.define_constraint_preamble(constraint, **kw)
-            + f"FOREIGN KEY({quote(element.parent.name)}) REFERENCES "
-            + compiler.define_constraint_remote_table(constraint, element.column.table, compiler.preparer)
+            + f"FOREIGN KEY({quote(element.parent.name)}) REFERENCES {remote}"
             + f" ({quote(element.column.name)})" + compiler.define_constraint_match(constraint)
             + compiler.define_constraint_cascades(constraint) + compiler.define_constraint_deferrability(constraint))

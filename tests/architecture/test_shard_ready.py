@@ -6,7 +6,7 @@ rules are checked on a migrated database in tests/integration/migrations/test_mi
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, MetaData, String, create_engine, inspect
+from sqlalchemy import ForeignKey, MetaData, String, create_engine, inspect, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.schema import CreateTable
 
@@ -105,7 +105,7 @@ def test_a_new_model_is_shard_keyed_without_writing_it() -> None:
 
     engine = create_engine("sqlite://")
     Scratch.metadata.create_all(engine)
-    assert "PRIMARY KEY (id)" in str(CreateTable(Visit.__table__).compile(engine))
+    assert "PRIMARY KEY (id)" in str(CreateTable(Scratch.metadata.tables["visits"]).compile(engine))
     with Session(engine) as session:
         session.add(Alliance(id=1))
         session.add(Shop(alliance_id=1))
@@ -114,3 +114,5 @@ def test_a_new_model_is_shard_keyed_without_writing_it() -> None:
         session.add(visit)
         session.flush()
         assert visit.id == 1 and session.get(Visit, 1) is visit
+        session.execute(update(Visit), [{"id": 1, "note": "seen"}])  # the ORM's UPDATE by id, as before
+        assert session.scalar(select(Visit.note)) == "seen"
