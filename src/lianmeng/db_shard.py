@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import ForeignKeyConstraint, PrimaryKeyConstraint, Table
+from sqlalchemy import Column, ForeignKeyConstraint, PrimaryKeyConstraint, Table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateColumn
 from sqlalchemy.sql.compiler import DDLCompiler
@@ -55,6 +55,14 @@ def shard_keyed_table(table: Table) -> Table:
     for constraint in list(table.foreign_key_constraints):
         _widen_foreign_key(table, constraint)
     return table
+
+
+def identity_columns(table: Table) -> list[Column[Any]]:
+    """The key a row is known by: the model's declared key (e.g. `id`, unique on its own: one sequence numbers
+    every alliance's rows), not the shard-keyed primary key, which would let an imported row reuse another
+    alliance's `id`."""
+    identity = table.info.get(IDENTITY)
+    return [table.c[name] for name in identity] if identity else list(table.primary_key.columns)
 
 
 def _widen_primary_key(table: Table) -> None:

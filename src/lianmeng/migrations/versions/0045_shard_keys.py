@@ -63,7 +63,7 @@ class _Schema:
         self.tenants = {t for t in self.keyed if _is_tenant(t)}
         self.primary_keys = {t: key for (_, t), key in inspector.get_multi_pk_constraint().items() if t in self.tenants}
         self.foreign_keys = [
-            _ForeignKey(t, fk['name'], tuple(fk['constrained_columns']), fk['referred_table'],
+            _ForeignKey(t, str(fk['name']), tuple(fk['constrained_columns']), fk['referred_table'],
                         tuple(fk['referred_columns']), tuple(sorted((fk.get('options') or {}).items())))
             for (_, t), fks in sorted(inspector.get_multi_foreign_keys().items()) if t in self.keyed
             for fk in fks if fk['referred_table'] in self.tenants]
