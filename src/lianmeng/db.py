@@ -29,15 +29,18 @@ from sqlalchemy import (
     true,
     tuple_,
     update,
+    util,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, Session, mapped_column, sessionmaker
+from sqlalchemy.sql.expression import FromClause
 from sqlalchemy.types import TypeDecorator
 
 from lianmeng.config import get_settings
+from lianmeng.db_shard import IDENTITY, shard_keyed_table
 from lianmeng.kit.errors import AppError
 
 NAMING_CONVENTION = {
@@ -49,7 +52,37 @@ NAMING_CONVENTION = {
 }
 
 
-class Base(DeclarativeBase):
+class ShardKeyedMapper(Mapper[Any]):
+    """A mapper that knows a row by the key its model declared (`table.info[IDENTITY]`, e.g. `id`), not by the
+    shard-keyed primary key of its table (lianmeng/db_shard.py): `session.get(Model, id)`, and the ORM's UPDATE
+    and DELETE by `id` (a bulk `update(Model)` with a list of dicts, too), work as they always did."""
+
+    def __init__(self, class_: type[Any], local_table: FromClause | None = None, **kw: Any) -> None:
+        identity = local_table.info.get(IDENTITY) if isinstance(local_table, Table) else None
+        if identity and kw.get("primary_key") is None:
+            kw["primary_key"] = [local_table.c[name] for name in identity]  # type: ignore[union-attr]
+        super().__init__(class_, local_table, **kw)
+
+    def _configure_pks(self) -> None:
+        super()._configure_pks()
+        table = self.local_table
+        identity = table.info.get(IDENTITY) if isinstance(table, Table) else None
+        if identity:  # the persistence key: what the ORM's UPDATE and DELETE name in their WHERE clause
+            self._pks_by_table[table] = util.ordered_column_set(table.c[name] for name in identity)
+
+
+class ShardKeyed:
+    """Declarative hooks that give a model's table its shard keys (lianmeng/db_shard.py), mapped by
+    `ShardKeyedMapper`."""
+
+    __mapper_cls__ = ShardKeyedMapper
+
+    @classmethod
+    def __table_cls__(cls, name: str, metadata: MetaData, *args: Any, **kw: Any) -> Table:
+        return shard_keyed_table(Table(name, metadata, *args, **kw))
+
+
+class Base(ShardKeyed, DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 import lianmeng.models  # noqa: F401  (every table in the metadata: the scope is read from it)
 from lianmeng.db import Base
+from lianmeng.db_shard import identity_columns
 
 ALLIANCES = "alliances"
 ALLIANCE_COLUMN = "alliance_id"
@@ -211,7 +212,7 @@ def existing_keys(session: Session, table: Table, keys: Sequence[tuple[Any, ...]
     """Which of these primary keys `table` already holds."""
     if not keys:
         return []
-    columns = list(table.primary_key.columns)
+    columns = identity_columns(table)
     condition = columns[0].in_([k[0] for k in keys]) if len(columns) == 1 else tuple_(*columns).in_(list(keys))
     return [tuple(r) for r in session.execute(select(*columns).where(condition).limit(5))]
 
@@ -226,7 +227,7 @@ def restore_pointers(session: Session, table: Table, updates: list[dict[str, Any
     application stamps on every update (updated_at) are written back as exported, not stamped anew."""
     if not updates:
         return
-    key = list(table.primary_key.columns)
+    key = identity_columns(table)
     kept = [*columns, *[c.name for c in table.c if c.onupdate is not None and c.name not in columns]]
     statement = table.update().where(*[c == bindparam(f"key_{c.name}") for c in key]).values(
         {name: bindparam(f"new_{name}") for name in kept})

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lianmeng.db import Base
+from lianmeng.db_shard import identity_columns
 from lianmeng.kit import clock
 from lianmeng.kit.crypto import derive_key
 from lianmeng.kit.errors import AppError, Conflict, Invalid
@@ -239,7 +240,7 @@ def import_alliance(session: Session, lines: IO[str], header: Header, progress: 
 
 def _insert(session: Session, section: _Section, batch: list[dict[str, Any]], pointers: list[dict[str, Any]]) -> None:
     table = section.table
-    key = [c.name for c in table.primary_key.columns]
+    key = [c.name for c in identity_columns(table)]
     taken = repository.existing_keys(session, table, [tuple(row[k] for k in key) for row in batch]) \
         if section.held else []
     if taken:
