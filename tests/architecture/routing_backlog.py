@@ -128,7 +128,6 @@ NOT_YET: frozenset[str] = frozenset({
     "lianmeng.dedup.repository:store_records stores",
     "lianmeng.distance.repository:store_pairs coupon_redemptions",
     "lianmeng.distance.repository:store_spots stores",
-    "lianmeng.jointcards.repository:products_in_scope joint_card_components,joint_card_tiers",
     "lianmeng.merchants.repository:open_stores stores",
     "lianmeng.merging.repository:events member_merge_events",
     "lianmeng.merging.repository:held_coupons coupons",

@@ -220,6 +220,8 @@ def build_scene(world: World, db_url: str) -> Scene:
     add_webhooks(s)
     record_job_runs(s)
     add_group_buys(s)
+    distribute(s)
+    charge_fees(s)
     return s
 
 
@@ -236,6 +238,35 @@ def add_group_buys(s: Scene) -> None:
     qr = s.ok("b.operator", "GET", f"/members/{s.ids['bmb']}/card")["qr_payload"]
     token = s.ok("b.staff1", "POST", "/auth/member/card", {"qr_payload": qr})["access_token"]
     s.headers["b.member1"] = {"Authorization": f"Bearer {token}"}
+
+
+SHARING = {"reward_kind": "rebate", "amount": 2_000, "min_order_fen": 10_000}
+
+
+def distribute(s: Scene) -> None:
+    """Distribution (分销): m1's admin opens m1's offer tpl1 for sharing; m2's member shares it (its own link);
+    beta's admin opens a beta offer (btpl) for sharing too."""
+    s.ok("a.admin1", "PUT", f"/coupon-templates/{s.ids['tpl1']}/distribution", SHARING)
+    s.ids["share_mb2"] = s.ok("a.member2", "POST", "/me/shares", {"template_id": s.ids["tpl1"]}, 201)["token"]
+    s.ids["btpl"] = s.ok("b.admin1", "POST", "/coupon-templates", {"name": "beta 券", "kind": "amount_off",
+                                                                    "amount_fen": 1_000}, 201)["id"]
+    s.ok("b.admin1", "PUT", f"/coupon-templates/{s.ids['btpl']}/distribution", SHARING)
+
+
+def charge_fees(s: Scene) -> None:
+    """Operator fees: alpha's operator sets an annual fee (beta has no fee settings) and waives it for good for each
+    of m1, m2, m3 (wv1, wv2, wv3); the current month, charged once it has closed, records three waived charges and
+    posts nothing. fee_month is a closed month for the owners' own run."""
+    s.ok("a.operator", "PUT", "/fee-settings", {"annual_fee_fen": 100_000})
+    today = clock.today_in_shanghai().isoformat()
+    for i in (1, 2, 3):
+        s.ids[f"wv{i}"] = s.ok("a.operator", "POST", "/revenue/waivers", {
+            "merchant_id": s.ids[f"m{i}"], "kind": "annual", "starts_on": today, "reason": "创始商户"}, 201)["id"]
+    month = domain.last_closed(domain.SettlementCycle.MONTHLY, clock.now())
+    s.ids["fee_month"] = month.label
+    with clock.fixed_at(month.following().ends_at + timedelta(hours=1)):
+        run = s.ok("a.operator", "POST", "/revenue/runs", {"month": month.following().label})
+    assert (run["charged"], run["waived"]) == (0, 3), run
 
 
 def add_webhooks(s: Scene) -> None:
@@ -2225,6 +2256,94 @@ SWEEP.update({
     ),
 })
 
+# --- distribution (分销): terms are the alliance's catalogue, set by the offer's owner or the operator; results are
+# the owner's and the operator's (another merchant: k-suppressed totals, tests/integration/distribution); a member
+# shares only an offer of its own alliance ---
+SWEEP.update({
+    ("GET", "/coupon-templates/{template_id}/distribution"): Case(
+        attacks(*(Call(who, "tpl1") for who in ("b.operator", "b.admin1", "b.staff1")),
+                Call("a.operator", "btpl"), Call("a.member1", "btpl"), Call("a.admin1", "btpl")),
+        owners(Call("a.admin1", "tpl1", expect=200), Call("a.operator", "tpl1", expect=200),
+               Call("a.admin2", "tpl1", expect=200), Call("a.member2", "tpl1", expect=200)),
+    ),
+    ("PUT", "/coupon-templates/{template_id}/distribution"): Case(
+        attacks(*(Call(who, "tpl1", {**SHARING, "amount": 9_000}, expect=403)
+                  for who in ("a.admin2", "a.staff1", "a.key2", "a.member1", "a.member2")),
+                *(Call(who, "tpl1", {**SHARING, "amount": 9_000}) for who in ("b.operator", "b.admin1")),
+                Call("a.operator", "btpl", {**SHARING, "amount": 9_000}),
+                Call("a.admin1", "btpl", {**SHARING, "amount": 9_000})),
+        owners(Call("a.admin1", "tpl1", {**SHARING, "amount": 3_000}, expect=200),
+               Call("a.key1", "tpl1", {**SHARING, "cap_per_month": 10_000}, expect=200),
+               Call("a.operator", "tpl1", {**SHARING, "enabled": False}, expect=200)),
+    ),
+    ("GET", "/coupon-templates/{template_id}/distribution/results"): Case(
+        attacks(*(Call(who, "tpl1") for who in ("b.operator", "b.admin1")),
+                Call("a.operator", "btpl"), Call("a.admin1", "btpl"),
+                *(Call(who, "tpl1", expect=403) for who in ("a.member1", "a.member2"))),
+        owners(Call("a.admin1", "tpl1", expect=200), Call("a.staff1", "tpl1", expect=200),
+               Call("a.operator", "tpl1", expect=200)),
+    ),
+    ("POST", "/me/shares"): Case(
+        attacks(Call("a.member1", body={"template_id": "@btpl"}),
+                Call("a.member1", body={"template_id": "@missing"}),
+                Call("a.member1", body={"template_id": "@tpl2"}, expect=422),
+                *(Call(who, body={"template_id": "@tpl1"}, expect=403)
+                  for who in ("a.admin1", "a.staff1", "a.key1", "a.operator", "b.operator", "platform"))),
+        owners(Call("a.member1", body={"template_id": "@tpl1"}, expect=201),
+               Call("a.member2", body={"template_id": "@tpl1"}, expect=201)),
+    ),
+})
+
+# --- operator fees (平台收费): settings, waivers and runs are the operator's, of its own alliance; a charge or a waiver
+# is also its merchant's admins' and integrations'; the fee settings are read by everyone working in the alliance ---
+FEE_WAIVER = {"merchant_id": "@m1", "kind": "joining", "starts_on": "2030-01-01", "reason": "创始商户"}
+NOT_THE_OPERATOR = ("a.admin1", "a.staff1", "a.key1", "a.member1", "platform")
+SWEEP.update({
+    ("GET", "/fee-settings"): Case(
+        attacks(Call("b.operator"), Call("b.admin1"), Call("a.member1", expect=403), Call("platform", expect=403)),
+        owners(Call("a.operator", expect=200), Call("a.admin1", expect=200), Call("a.staff2", expect=200),
+               Call("a.key1", expect=200)),
+    ),
+    ("PUT", "/fee-settings"): Case(
+        attacks(*(Call(who, body={"annual_fee_fen": 1}, expect=403) for who in NOT_THE_OPERATOR),
+                Call("b.operator", body={"annual_fee_fen": 1, "alliance_id": "@alpha"}, expect=422)),
+        owners(Call("a.operator", body={"annual_fee_fen": 200_000, "commission_bp": 100}, expect=200)),
+    ),
+    ("GET", "/revenue"): Case(
+        attacks(*(Call(who, expect=403) for who in NOT_THE_OPERATOR), Call("b.admin1", expect=403)),
+        owners(Call("a.operator", expect=200), Call("a.operator", query={"lang": "en"}, expect=200)),
+    ),
+    ("GET", "/revenue/charges"): Case(
+        attacks(Call("a.admin2", query={"merchant_id": "@m1"}, expect=200),
+                Call("a.key2", query={"merchant_id": "@m1"}, expect=200),
+                Call("a.staff1", expect=200), Call("a.member1", expect=200),
+                Call("b.operator", expect=200), Call("b.operator", query={"merchant_id": "@m1"}, expect=200),
+                Call("b.admin1", query={"merchant_id": "@m1"}, expect=200)),
+        owners(Call("a.admin1", expect=200), Call("a.key1", query={"merchant_id": "@m1"}, expect=200),
+               Call("a.operator", query={"merchant_id": "@m2"}, expect=200), Call("platform", expect=200)),
+    ),
+    ("GET", "/revenue/waivers"): Case(
+        attacks(Call("a.admin2", query={"merchant_id": "@m1"}, expect=200),
+                Call("a.key2", query={"merchant_id": "@m1"}, expect=200),
+                Call("a.staff1", expect=200), Call("a.member1", expect=200),
+                Call("b.operator", expect=200), Call("b.operator", query={"merchant_id": "@m1"}, expect=200),
+                Call("b.admin1", query={"merchant_id": "@m1"}, expect=200)),
+        owners(Call("a.admin1", expect=200), Call("a.key1", expect=200),
+               Call("a.operator", query={"merchant_id": "@m2"}, expect=200), Call("platform", expect=200)),
+    ),
+    ("POST", "/revenue/waivers"): Case(
+        attacks(*(Call(who, body=FEE_WAIVER, expect=403) for who in NOT_THE_OPERATOR),
+                Call("b.operator", body=FEE_WAIVER, expect=422),
+                Call("a.operator", body={**FEE_WAIVER, "merchant_id": "@bm"}, expect=422)),
+        owners(Call("a.operator", body=FEE_WAIVER, expect=201)),
+    ),
+    ("POST", "/revenue/runs"): Case(
+        attacks(*(Call(who, body={"month": "@fee_month"}, expect=403) for who in NOT_THE_OPERATOR),
+                Call("b.operator", body={"month": "@fee_month", "alliance_id": "@alpha"}, expect=422)),
+        owners(Call("a.operator", body={"month": "@fee_month"}, expect=200)),
+    ),
+})
+
 PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/health"): "version and database reachability only",
     ("POST", "/auth/token"): "password login: answers only about the credentials given",
@@ -2271,6 +2390,8 @@ SELF: dict[tuple[str, str], str] = {
                                         "(tests/integration/notifications)",
     ("PUT", "/me/message-preferences"): "the member's own settings; takes no id; staff and keys 403 "
                                         "(tests/integration/notifications)",
+    ("GET", "/me/shares"): "the member's own share links, friends (masked) and rewards; takes no id; staff and keys "
+                           "403 (tested below and in tests/integration/distribution)",
 }
 
 
@@ -2632,6 +2753,23 @@ def test_self_endpoints_describe_only_the_caller(scene: Scene, who: str) -> None
     assert scene.call(who, "PATCH", "/me", {"name": "x"}).status_code == 403
     assert not changed_tables(before, dump(scene.db_url))
 
+
+
+def test_my_shares_list_the_alliances_open_offers_with_the_members_own_link(scene: Scene) -> None:
+    ids = scene.ids
+    sharer = scene.ok("a.member2", "GET", "/me/shares")
+    assert [(o["template_id"], (o["link"] or {}).get("token")) for o in sharer["offers"]] == [
+        (ids["tpl1"], ids["share_mb2"])]  # beta's open offer btpl is not listed
+    other = scene.ok("a.member1", "GET", "/me/shares")
+    assert [(o["template_id"], o["link"]) for o in other["offers"]] == [(ids["tpl1"], None)]  # not m2's member's link
+    assert other["conversions"] == []
+    before = dump(scene.db_url)
+    for who in ("a.admin1", "a.staff1", "a.key1", "a.operator", "b.operator", "platform"):
+        assert scene.call(who, "GET", "/me/shares").status_code == 403, who
+    assert not changed_tables(before, dump(scene.db_url))
+    results = f"/coupon-templates/{ids['tpl1']}/distribution/results"
+    foreign = scene.ok("a.admin2", "GET", results)  # another merchant: no leaderboard, totals suppressed under k
+    assert foreign["leaderboard"] == [] and foreign["sharers"] is None and foreign["claims"] is None
 
 def test_member_code_requests_do_not_reveal_other_alliances_members(scene: Scene) -> None:
     ids = scene.ids
