@@ -34,7 +34,8 @@ def test_a_member_shares_a_package_earns_when_it_forms_and_loses_it_on_a_refund(
     link = ok(c.post(f"{API}/group-buys/{offer['id']}/share-link", headers=head[xiaowang]), 200)
     assert link["path"].startswith(f"/m/group-buys/{offer['id']}?s=") and str(xiaowang) not in link["token"][:3]
     s = link["token"]
-    first = ok(c.post(f"{API}/group-buys/groups", headers=head[friend1], json={"offer_id": offer["id"], "shared_by": s}))
+    first = ok(c.post(f"{API}/group-buys/groups", headers=head[friend1],
+                      json={"offer_id": offer["id"], "shared_by": s}))
     ok(c.post(f"{API}/group-buys/groups/by-token/{first['token']}/join", headers=head[x], json={}))
     formed = ok(c.post(f"{API}/group-buys/groups/by-token/{first['token']}/join", headers=head[y], json={}))
     assert formed["status"] == "formed"
