@@ -4,9 +4,11 @@ nothing for sharing with themselves, and no more than the monthly cap."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -16,8 +18,10 @@ from lianmeng.groupbuys.models import GroupBuySeat
 from lianmeng.kit import clock
 from lianmeng.ledger.models import Posting
 from lianmeng.members.models import Member
+from lianmeng.web.console import MEMBER_COOKIE
 from tests.conftest import World
 from tests.integration.groupbuys.helpers import API, add_members, cover, create_offer, member_headers, ok
+from tests.integration.web.console import csrf_of
 
 
 def shareable(world: World, **terms: Any) -> dict[str, Any]:
@@ -126,3 +130,20 @@ def test_terms_out_of_bounds_are_a_422_and_not_shareable_offers_give_no_link(wor
     gym = world.client.put(f"{API}/group-buys/{offer['id']}/distribution",
                            headers=world.a.actors["admin2"].headers, json={"points": 10})
     assert gym.status_code in (403, 404)
+
+
+def test_the_phone_page_carries_the_token_into_starting_a_group(world: World, session: Session, db_url: str) -> None:
+    offer = shareable(world)
+    sharer, friend = add_members(db_url, world.a.alliance_id, 2)
+    s = token_of(world, member_headers(db_url, sharer), offer["id"])
+    phone = TestClient(world.client.app)
+    phone.cookies.set(MEMBER_COOKIE, member_headers(db_url, friend)["Authorization"].split(" ", 1)[1])
+    html = phone.get(f"/m/group-buys?s={s}").text
+    assert f'name="s" value="{s}"' in html
+    key = re.search(rf'action="/m/group-buys/offers/{offer["id"]}/start".*?name="key" value="([^"]+)"', html, re.S)
+    assert key
+    started = phone.post(f"/m/group-buys/offers/{offer['id']}/start",
+                         data={"csrf": csrf_of(html), "key": key.group(1), "s": s}, follow_redirects=False)
+    assert started.status_code == 303, started.text
+    assert seat_of(session, friend).shared_by_member_id == sharer
+    assert 'name="s"' not in phone.get("/m/group-buys").text  # no token, no sharer
