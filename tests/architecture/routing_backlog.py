@@ -73,6 +73,7 @@ FAN_OUT: frozenset[str] = frozenset({
     "lianmeng.dedup.repository:alliances_with_members members",
     "lianmeng.distribution.repository:alliances_with_matured_points distribution_rewards",
     "lianmeng.groupbuys.repository:alliances_with_groups_due group_buy_groups",
+    "lianmeng.groupbuys.repository:alliances_with_matured_shares group_buy_seats",
     "lianmeng.jointcards.repository:alliances_with_cards_due joint_cards",
     "lianmeng.members.repository:alliances_with_unconfirmed members",
     "lianmeng.ownership.repository:alliances_with_owners member_owners",

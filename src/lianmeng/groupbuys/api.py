@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from lianmeng.db import transaction
-from lianmeng.groupbuys import repository, service
+from lianmeng.groupbuys import repository, service, sharing
 from lianmeng.groupbuys.schemas import (
     GroupJoin,
     GroupOut,
@@ -21,6 +21,8 @@ from lianmeng.groupbuys.schemas import (
     OfferUpdate,
     SeatOut,
     SeatRefund,
+    ShareLinkOut,
+    ShareTermsIn,
 )
 from lianmeng.kit.pagination import Page, page_of
 from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
@@ -115,3 +117,21 @@ def resume_offer(offer_id: int, writer: WriterDep) -> JSONResponse:
             summary="An offer's groups for its seller or the operator: counts and states, no members")
 def offer_groups(offer_id: int, session: SessionDep, principal: CurrentPrincipal) -> OfferGroups:
     return service.offer_groups(session, principal, offer_id)
+
+
+@router.put("/{offer_id}/distribution", response_model=OfferOut, responses=may_answer(403, 404, 422),
+            summary="Set what sharing the offer earns its sharers (分销): points per friend's issued seat, a cap per "
+                    "sharer and month, the return window (whoever manages the offer)")
+def set_share_terms(offer_id: int, body: ShareTermsIn, writer: WriterDep) -> JSONResponse:
+    def run() -> OfferOut:
+        offer = service.managed_offer(writer.session, writer.principal, offer_id)
+        sharing.set_terms(writer.session, writer.principal, offer, body)
+        return service.offer_out(writer.session, offer)
+    return writer.run(run, body)
+
+
+@router.post("/{offer_id}/share-link", response_model=ShareLinkOut, responses=may_answer(403, 404, 422),
+             summary="The member's own share token for an offer open for sharing; friends start or join groups "
+                     "with it (`shared_by`)")
+def share_link(offer_id: int, session: SessionDep, principal: CurrentPrincipal) -> ShareLinkOut:
+    return sharing.share_link(session, principal, offer_id)

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 import segno
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
@@ -102,7 +102,8 @@ def _paid_once(page: Page, member: Principal, key: str, action: Callable[[], Gro
 # --- the offers and my groups --------------------------------------------------------------------------------
 
 
-def _offers_page(page: Page, *, status_code: int = 200, refused: tuple[int, str] | None = None) -> HTMLResponse:
+def _offers_page(page: Page, *, status_code: int = 200, refused: tuple[int, str] | None = None,
+                 shared_by: str = "") -> HTMLResponse:
     now = clock.now()
     open_offers = web_queries.offers_open_to(page.session, page.me, now)
     offers = [service.offer_out(page.session, o) for o in open_offers]
@@ -111,13 +112,14 @@ def _offers_page(page: Page, *, status_code: int = 200, refused: tuple[int, str]
                                     {c.merchant_id for o in offers for c in o.components})
     mine = service.my_groups(page.session, page.me)
     return _render(page, "member/group_buys.html", status_code=status_code, offers=offers, stock=stock, names=names,
-                   groups=mine, key=secrets.token_urlsafe(16), refused=refused, now=now,
+                   groups=mine, key=secrets.token_urlsafe(16), refused=refused, now=now, shared_by=shared_by,
                    time_left=lambda at: time_left(page, at, now))
 
 
 @router.get("/m/group-buys", response_class=HTMLResponse)
-def group_buys(page: MemberPage) -> Response:
-    return _offers_page(page)
+def group_buys(page: MemberPage, s: str = Query(default="", max_length=200)) -> Response:
+    """The offers on sale; `s`: a sharer's token (groupbuys.sharing), carried into "开团"."""
+    return _offers_page(page, shared_by=s)
 
 
 @router.post("/m/group-buys/offers/{offer_id}/start", response_class=HTMLResponse)
@@ -126,11 +128,12 @@ async def start(offer_id: int, page: MemberPage) -> Response:
     values = await form_of(page)
     try:
         group_id = _paid_once(page, page.me, values.get("key", ""), lambda: service.start_group(
-            page.session, page.me, GroupStart(offer_id=offer_id)))
+            page.session, page.me, GroupStart(offer_id=offer_id, shared_by=values.get("s", "")[:200] or None)))
     except AppError as failure:
         if failure.status_code not in REFUSALS:
             raise
-        return _offers_page(page, status_code=failure.status_code, refused=(offer_id, page.error_text(failure)))
+        return _offers_page(page, status_code=failure.status_code, refused=(offer_id, page.error_text(failure)),
+                            shared_by=values.get("s", "")[:200])
     return page.redirect(f"/m/group-buys/groups/{group_id}?started=1")
 
 

@@ -41,6 +41,11 @@ class GroupBuyOffer(Timestamps, Base):
     sale_starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sale_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(12), default="active")  # active | paused
+    # distribution terms (分销, docs/distribution.md "Sharing a package"): points the sharer earns per friend's
+    # issued seat (None: not open for sharing), their cap per sharer and month, the return window before crediting
+    share_points: Mapped[int | None] = mapped_column(BigInteger)
+    share_cap_per_month: Mapped[int | None] = mapped_column(BigInteger)
+    share_return_window_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
 
 
 class GroupBuyGroup(Base):
@@ -86,3 +91,11 @@ class GroupBuySeat(Base):
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # who shared the offer with this seat's member (their signed share token), and what that earned them when the
+    # group formed: points frozen until share_releases_at, shrunk by a refund before then (docs/distribution.md)
+    shared_by_member_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    share_reward: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    share_reversed: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    share_status: Mapped[str | None] = mapped_column(String(12))  # frozen | available | reversed (distribution's)
+    share_earned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    share_releases_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

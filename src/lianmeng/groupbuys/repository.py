@@ -150,3 +150,39 @@ def alliances_with_groups_due(session: Session, at: datetime) -> list[int]:
                                                     GroupBuyGroup.deadline_at <= at)
             .distinct().order_by(GroupBuyGroup.alliance_id))
     return [int(a) for a in session.scalars(stmt)]
+
+
+# --- sharing (groupbuys.sharing) ----------------------------------------------------------------------------------
+
+
+def friend_rewarded(session: Session, alliance_id: int, offer_id: int, friend_id: int) -> bool:
+    """Whether a seat of this friend in this offer already earned its sharer something (only the first does)."""
+    return session.scalar(select(GroupBuySeat.id).where(
+        GroupBuySeat.alliance_id == alliance_id, GroupBuySeat.offer_id == offer_id,
+        GroupBuySeat.member_id == friend_id, GroupBuySeat.share_reward > 0).limit(1)) is not None
+
+
+def share_month_earned(session: Session, alliance_id: int, offer_id: int, sharer_id: int, since: datetime) -> int:
+    """What the sharer earned under this offer's terms since `since`, net of reversals (the monthly cap)."""
+    return int(session.scalar(select(func.coalesce(func.sum(GroupBuySeat.share_reward - GroupBuySeat.share_reversed),
+                                                   0)).where(
+        GroupBuySeat.alliance_id == alliance_id, GroupBuySeat.offer_id == offer_id,
+        GroupBuySeat.shared_by_member_id == sharer_id, GroupBuySeat.share_earned_at >= since)) or 0)
+
+
+def matured_shares(session: Session, at: datetime, limit: int, alliance_id: int | None) -> list[GroupBuySeat]:
+    """Frozen sharers' rewards past their return window, locked (SKIP LOCKED: concurrent runs share the work)."""
+    stmt = (select(GroupBuySeat).where(GroupBuySeat.share_status == "frozen", GroupBuySeat.share_releases_at <= at)
+            .order_by(GroupBuySeat.id).limit(limit))
+    if alliance_id is not None:
+        stmt = stmt.where(GroupBuySeat.alliance_id == alliance_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def alliances_with_matured_shares(session: Session, at: datetime) -> list[int]:
+    stmt = (select(GroupBuySeat.alliance_id).where(GroupBuySeat.share_status == "frozen",
+                                                   GroupBuySeat.share_releases_at <= at)
+            .distinct().order_by(GroupBuySeat.alliance_id))
+    return [int(a) for a in session.scalars(stmt)]

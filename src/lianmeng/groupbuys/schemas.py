@@ -4,8 +4,9 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from lianmeng.distribution.domain import MAX_POINTS, MAX_RETURN_WINDOW_DAYS
 from lianmeng.jointcards.schemas import ComponentIn, ComponentOut
-from lianmeng.kit.types import MAX_FEN, Fen, Id, Moment, Whole
+from lianmeng.kit.types import MAX_FEN, Fen, Flag, Id, Moment, Whole
 
 
 class OfferCreate(BaseModel):
@@ -65,6 +66,9 @@ class OfferOut(BaseModel):
     sale_ends_at: datetime | None
     status: str
     created_at: datetime
+    share_points: int | None = None
+    share_cap_per_month: int | None = None
+    share_return_window_days: int = 7
     list_value_fen: int = 0
     components: list[ComponentOut] = Field(default_factory=list)
 
@@ -77,12 +81,37 @@ class GroupStart(BaseModel):
 
     offer_id: Id
     member_id: Id | None = Field(default=None, description="Staff or operator only: the member who starts it")
+    shared_by: str | None = Field(default=None, max_length=200,
+                                  description="A sharer's token (分享码, from /group-buys/{id}/share-link): when the "
+                                              "seat is issued the sharer earns the offer's reward")
 
 
 class GroupJoin(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     member_id: Id | None = Field(default=None, description="Staff or operator only: the member who joins")
+    shared_by: str | None = Field(default=None, max_length=200,
+                                  description="A sharer's token (分享码, from /group-buys/{id}/share-link): when the "
+                                              "seat is issued the sharer earns the offer's reward")
+
+
+class ShareTermsIn(BaseModel):
+    """What sharing the offer earns (distribution's bounds): `points` per friend whose seat is issued (their first
+    in this offer), at most `cap_per_month` per sharer and calendar month (Asia/Shanghai), credited after
+    `return_window_days`. Rebates are for coupons only (a seat is no order to rebate on)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: Flag = True
+    points: Whole = Field(ge=1, le=MAX_POINTS)
+    cap_per_month: Whole | None = Field(default=None, ge=1, le=MAX_POINTS * 10)
+    return_window_days: Whole = Field(default=7, ge=0, le=MAX_RETURN_WINDOW_DAYS)
+
+
+class ShareLinkOut(BaseModel):
+    offer_id: int
+    token: str
+    path: str
 
 
 class SeatRefund(BaseModel):

@@ -35,7 +35,7 @@ from lianmeng.audit import service as audit
 from lianmeng.audit.domain import AuditAction
 from lianmeng.auth.domain import Role
 from lianmeng.db import insert_once
-from lianmeng.groupbuys import domain, repository
+from lianmeng.groupbuys import domain, repository, sharing
 from lianmeng.groupbuys.domain import GroupBuyStatus, GroupEvent, GroupStatus, SeatStatus
 from lianmeng.groupbuys.errors import Problem
 from lianmeng.groupbuys.models import GroupBuyGroup, GroupBuyOffer, GroupBuySeat
@@ -251,7 +251,7 @@ def start_group(session: Session, actor: Principal, data: GroupStart) -> GroupOu
                           deadline_at=domain.deadline(now, offer.hours_to_form))
     session.add(group)
     session.flush()
-    seat = _take_seat(session, offer, group, member, now)
+    seat = _take_seat(session, offer, group, member, now, sharing.sharer_of(session, offer, data.shared_by))
     return _group_out(session, group, seat)
 
 
@@ -270,12 +270,13 @@ def join_group(session: Session, actor: Principal, token: str, data: GroupJoin) 
         raise NotFound("group_buy_group")
     if repository.seat_of_member(session, group.id, member.id) is not None:
         raise Conflict(Problem.GROUP_BUY_ALREADY_JOINED)
-    seat = _take_seat(session, offer, group, member, clock.now())
+    seat = _take_seat(session, offer, group, member, clock.now(),
+                      sharing.sharer_of(session, offer, data.shared_by))
     return _group_out(session, group, seat)
 
 
 def _take_seat(session: Session, offer: GroupBuyOffer, group: GroupBuyGroup, member: Member,
-               now: datetime) -> GroupBuySeat:
+               now: datetime, sharer_id: int | None = None) -> GroupBuySeat:
     """The seat's rules in order (the group row is locked or new; then the offer's stock row): the group's state,
     the stock, the member's limit; then the seat, its payment, and forming when it is the N-th."""
     try:
@@ -289,7 +290,8 @@ def _take_seat(session: Session, offer: GroupBuyOffer, group: GroupBuyGroup, mem
     except domain.Refused as refused:
         raise _refused(refused) from None
     seat = GroupBuySeat(alliance_id=group.alliance_id, group_id=group.id, offer_id=offer.id, member_id=member.id,
-                        price_fen=group.price_fen, status=SeatStatus.PAID.value, refunded_fen=0, joined_at=now)
+                        price_fen=group.price_fen, status=SeatStatus.PAID.value, refunded_fen=0, joined_at=now,
+                        shared_by_member_id=sharer_id)
     if not insert_once(session, seat):
         raise Conflict(Problem.GROUP_BUY_ALREADY_JOINED)
     group.seats_taken, group.status = after.seats_taken, after.status.value
@@ -325,6 +327,7 @@ def _form(session: Session, offer: GroupBuyOffer, group: GroupBuyGroup, now: dat
                 Leg(jointcards.liability(offer.seller_merchant_id, product.id), -seat.price_fen)]
         ledger.post(session, group.alliance_id, f"group-buy-seat:{seat.id}:issue", PostingCause.GROUP_BUY_FORMED,
                     legs, cause_id=seat.id)
+        sharing.reward_issued(session, offer, seat, now)
     group.status, group.closed_at = GroupStatus.FORMED.value, now
     session.flush()
 
@@ -390,6 +393,7 @@ def refund_seat(session: Session, actor: Principal, seat_id: int, data: SeatRefu
             assert seat.joint_card_id is not None
             card = jointcards.refund(session, actor, seat.joint_card_id, RefundIn(reason=data.reason))
             seat.status, seat.refunded_fen, seat.closed_at = SeatStatus.REFUNDED.value, card.refunded_fen, now
+            sharing.reverse_for_refund(seat)
             repository.release_stock(session, offer.alliance_id, offer.id, 1)
         else:
             domain.check_leave(GroupStatus(group.status), SeatStatus(seat.status))

@@ -21,6 +21,7 @@ from lianmeng.commissions import service as commissions
 from lianmeng.dedup import service as dedup
 from lianmeng.distribution import service as distribution
 from lianmeng.groupbuys import service as groupbuys
+from lianmeng.groupbuys import sharing as group_buy_sharing
 from lianmeng.jobs.domain import JobKind
 from lianmeng.jointcards import service as jointcards
 from lianmeng.members import service as members
@@ -66,8 +67,10 @@ def send_offers_in(session: Session, alliance_id: int, at: datetime,
 JOBS: tuple[Job, ...] = (
     Job(JobKind.REBATES_RELEASE, commissions.alliances_due,
         lambda s, a, at: commissions.release_matured(s, at, alliance_id=a)),
-    Job(JobKind.DISTRIBUTION_POINTS, distribution.alliances_due,
-        lambda s, a, at: distribution.release_points(s, at, alliance_id=a)),
+    Job(JobKind.DISTRIBUTION_POINTS,  # coupons' sharers and packages' sharers (groupbuys.sharing)
+        lambda s, at: sorted(set(distribution.alliances_due(s, at)) | set(group_buy_sharing.alliances_due(s, at))),
+        lambda s, a, at: distribution.release_points(s, at, alliance_id=a)
+        + group_buy_sharing.release_points(s, at, alliance_id=a)),
     Job(JobKind.POINTS_EXPIRY, points.alliances_due, lambda s, a, at: points.expire_due(s, at, alliance_id=a)),
     Job(JobKind.POINTS_EXPIRY_NOTICE, notifications.expiry_notice_alliances,
         lambda s, a, at: notifications.warn_expiring_points(s, at, alliance_id=a)),

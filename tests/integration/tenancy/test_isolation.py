@@ -235,6 +235,7 @@ def add_group_buys(s: Scene) -> None:
     offer = s.ok("a.admin1", "POST", "/group-buys", s.resolve(GROUP_BUY), 201)
     group = s.ok("a.member1", "POST", "/group-buys/groups", {"offer_id": offer["id"]}, 201)
     s.ids.update(gb=offer["id"], gbg=group["id"], gb_token=group["token"], gbs1=group["my_seat"]["id"])
+    s.ok("a.admin1", "PUT", f"/group-buys/{offer['id']}/distribution", {"points": 10})  # open for sharing
     qr = s.ok("b.operator", "GET", f"/members/{s.ids['bmb']}/card")["qr_payload"]
     token = s.ok("b.staff1", "POST", "/auth/member/card", {"qr_payload": qr})["access_token"]
     s.headers["b.member1"] = {"Authorization": f"Bearer {token}"}
@@ -1346,6 +1347,17 @@ SWEEP: dict[tuple[str, str], Case] = {
     ("POST", "/group-buys/{offer_id}/resume"): Case(
         attacks(Call("b.operator", "gb"), Call("a.staff1", "gb", expect=403), Call("a.member1", "gb", expect=403)),
         owners(Call("a.admin1", "gb", expect=200)),
+    ),
+    ("PUT", "/group-buys/{offer_id}/distribution"): Case(
+        attacks(Call("b.operator", "gb", {"points": 99}), Call("a.admin2", "gb", {"points": 99}),
+                Call("a.staff1", "gb", {"points": 99}, expect=403),
+                Call("a.member1", "gb", {"points": 99}, expect=403)),
+        owners(Call("a.admin1", "gb", {"points": 20}, expect=200),
+               Call("a.operator", "gb", {"points": 30}, expect=200)),
+    ),
+    ("POST", "/group-buys/{offer_id}/share-link"): Case(
+        attacks(Call("b.member1", "gb"), Call("b.operator", "gb", expect=403), Call("a.staff1", "gb", expect=403)),
+        owners(Call("a.member1", "gb", expect=200), Call("a.member2", "gb", expect=200)),
     ),
     ("GET", "/group-buys/{offer_id}/groups"): Case(
         attacks(Call("b.operator", "gb"), Call("a.admin3", "gb"), Call("a.member1", "gb", expect=403)),
