@@ -24,8 +24,6 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from lianmeng.alliances import repository as alliances_repo
-from lianmeng.auth import service as auth_service
-from lianmeng.auth.domain import Role
 from lianmeng.db import transaction
 from lianmeng.groupbuys import repository, service, web_queries
 from lianmeng.groupbuys.domain import GroupStatus, SeatStatus
@@ -35,10 +33,11 @@ from lianmeng.jointcards import service as jointcards_service
 from lianmeng.jointcards.schemas import CardOut
 from lianmeng.kit import clock, idempotency
 from lianmeng.kit.errors import AppError, Invalid, NotFound
+from lianmeng.members.mobile import member_principal
 from lianmeng.merchants import repository as merchants_repo
 from lianmeng.tenancy import Principal
 from lianmeng.web import links
-from lianmeng.web.console import MEMBER_COOKIE, MemberPage, OpenPage, Page, form_of
+from lianmeng.web.console import MemberPage, OpenPage, Page, form_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,18 +65,6 @@ def time_left(page: Page, deadline: datetime, now: datetime) -> str:
     if hours:
         return page.t(f"还剩 {hours} 小时 {minutes} 分", f"{hours} h {minutes} min left")
     return page.t(f"还剩 {minutes} 分钟", f"{minutes} min left")
-
-
-def _member_of(page: Page) -> Principal | None:
-    """The member logged in on this browser (an open page: the landing), or None."""
-    token = page.request.cookies.get(MEMBER_COOKIE)
-    if not token:
-        return None
-    try:
-        principal = auth_service.principal_from_bearer(page.session, token)
-    except AppError:
-        return None
-    return principal if principal.role is Role.MEMBER else None
 
 
 def _render(page: Page, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -213,7 +200,7 @@ def _landing(page: Page, token: str, *, status_code: int = 200, error: str = "")
     if found is None:
         raise NotFound("group_buy_group")
     public = service.public_group(page.session, token)
-    me = _member_of(page)
+    me = member_principal(page)
     if me is not None and me.alliance_id != found.alliance_id:
         me = None
     seat = repository.seat_of_member(page.session, found.id, me.member_id or 0) if me is not None else None
@@ -244,7 +231,7 @@ async def join(token: str, page: OpenPage) -> Response:
     """Join and pay a seat (a visitor not logged in is sent to the member login, then back to the landing)."""
     _checked(token)
     values = await form_of(page)
-    me = _member_of(page)
+    me = member_principal(page)
     if me is None:
         return page.redirect(f"/m/login?next={quote(f'/g/{token}', safe='')}")
     _lazy_expiry(page, token)

@@ -90,7 +90,8 @@ def _render(page: Page, template: str, status_code: int = 200, **context: Any) -
     return page.render(template, status_code=status_code, principal=None, **context)
 
 
-def _member_principal(page: Page) -> Principal | None:
+def member_principal(page: Page) -> Principal | None:
+    """The member logged in on this browser (open pages: the login, a claim or group landing), or None."""
     token = page.request.cookies.get(MEMBER_COOKIE)
     if not token:
         return None
@@ -130,7 +131,7 @@ def _login_page(page: Page, *, step: str, values: dict[str, str], errors: dict[s
 
 @router.get("/m/login", response_class=HTMLResponse)
 def login_form(page: OpenPage, next: SafeNext = "", alliance: Annotated[str, Query(max_length=40)] = "") -> Response:
-    if _member_principal(page) is not None:
+    if member_principal(page) is not None:
         return page.redirect(safe_next(next) or "/m")
     return _login_page(page, step="phone", values={"alliance": alliance}, errors={}, next_path=safe_next(next))
 
@@ -457,7 +458,7 @@ def _claim_context(page: Page, token: str, lat: str = "", lng: str = "") -> dict
         raise NotFound("claim_link")
     near = parse_location(lat, lng)
     offer = coupons_service.claim_offer(page.session, token, near)
-    me = _member_principal(page)
+    me = member_principal(page)
     mine = members_repo.member_by_id(page.session, me.member_id or 0) if me is not None else None
     if mine is not None and mine.alliance_id != offer.link.alliance_id:
         mine = None
@@ -571,7 +572,7 @@ def _claim_now(page: Page, token: str, context: dict[str, Any], shown: dict[str,
     data = ClaimIn(phone=None if action == "mine" else shown["phone"] or None,
                    code=None if action == "mine" else shown["code"] or None, name=shown["name"] or None,
                    accept_terms=bool(shown["accept_terms"]), consent_marketing=bool(shown["consent_marketing"]))
-    caller = _member_principal(page) if action == "mine" else None
+    caller = member_principal(page) if action == "mine" else None
     proving = True
     try:
         with transaction(page.session) as unit:
