@@ -137,7 +137,7 @@ def _move(session: Session, merge: MemberMerge, survivor: Member, absorbed: Memb
         survivor.origin_merchant_id = absorbed.origin_merchant_id
         survivor.origin_store_id = absorbed.origin_store_id
         survivor.origin_staff_id = absorbed.origin_staff_id
-    ownership.move_on_merge(session, survivor.id, absorbed.id)
+    ownership.move_on_merge(session, survivor.alliance_id, survivor.id, absorbed.id)
     return moved
 
 
@@ -208,7 +208,7 @@ def _restore(session: Session, merge: MemberMerge, survivor: Member, absorbed: M
     origin = moved.get("origin")
     if origin and survivor.origin_merchant_id == origin["merchant_id"]:
         survivor.origin_merchant_id = survivor.origin_store_id = survivor.origin_staff_id = None
-    ownership.restore_on_unmerge(session, survivor.id, absorbed.id)
+    ownership.restore_on_unmerge(session, survivor.alliance_id, survivor.id, absorbed.id)
 
 
 def _left(grant: PointsGrant | None, holder: int) -> int:
