@@ -41,7 +41,7 @@ SENDER, PARTNER = "sender", "partner"
 def refresh_outcomes(session: Session, offer: TargetedOffer, at: datetime | None = None) -> dict[str, Any]:
     """Set every recipient's outcomes within its window (up to `at`), then compute and store the results."""
     now = at or clock.now()
-    first, last = repo.send_bounds(session, offer.id)
+    first, last = repo.send_bounds(session, offer.alliance_id, offer.id)
     start, end = attribution.send_window(first, last, offer.scheduled_at, offer.attribution_days)
     horizon = min(end, now + timedelta(microseconds=1))
     claims: dict[int, list[datetime]] = defaultdict(list)
@@ -54,7 +54,7 @@ def refresh_outcomes(session: Session, offer: TargetedOffer, at: datetime | None
     for event in repo.partner_orders(session, offer, start, horizon):
         orders[event.member_id].append((event.at, event.net_fen))
     changes = []
-    for r in repo.recipients(session, offer.id):
+    for r in repo.recipients(session, offer.alliance_id, offer.id):
         if (r.member_id not in claims and r.member_id not in arrivals and r.member_id not in orders
                 and r.claimed_at is None and r.arrived_at is None and r.converted_at is None and not r.revenue_fen):
             continue  # nothing happened and nothing was counted: most recipients

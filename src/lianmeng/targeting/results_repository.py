@@ -47,17 +47,19 @@ def readable_offers(session: Session, p: Principal, limit: int = 200) -> list[Ta
                                 .order_by(TargetedOffer.scheduled_at.desc(), TargetedOffer.id.desc()).limit(limit)))
 
 
-def send_bounds(session: Session, offer_id: int) -> tuple[datetime | None, datetime | None]:
+def send_bounds(session: Session, alliance_id: int, offer_id: int) -> tuple[datetime | None, datetime | None]:
     """The first and last sent_at of the offer's recipients (None before anything was sent)."""
     first, last = session.execute(select(func.min(OfferRecipient.sent_at), func.max(OfferRecipient.sent_at))
-                                  .where(OfferRecipient.offer_id == offer_id)).one()
+                                  .where(OfferRecipient.alliance_id == alliance_id,
+                                         OfferRecipient.offer_id == offer_id)).one()
     return first, last
 
 
-def recipients(session: Session, offer_id: int) -> list[Recipient]:
+def recipients(session: Session, alliance_id: int, offer_id: int) -> list[Recipient]:
     r = OfferRecipient
     rows = session.connection().execute(select(r.id, r.member_id, r.arm, r.sent_at, r.claimed_at, r.arrived_at,
-                                               r.converted_at, r.revenue_fen).where(r.offer_id == offer_id))
+                                               r.converted_at, r.revenue_fen).where(r.alliance_id == alliance_id,
+                                                                                   r.offer_id == offer_id))
     return [Recipient(*row) for row in rows]
 
 
