@@ -36,12 +36,10 @@ def list_agreements(
     return stmt.order_by(Agreement.id)
 
 
-def events_of(session: Session, agreement_id: int) -> list[AgreementEvent]:
-    return list(
-        session.scalars(
-            select(AgreementEvent).where(AgreementEvent.agreement_id == agreement_id).order_by(AgreementEvent.id)
-        )
-    )
+def events_of(session: Session, alliance_id: int, agreement_id: int) -> list[AgreementEvent]:
+    return list(session.scalars(select(AgreementEvent).where(
+        AgreementEvent.alliance_id == alliance_id, AgreementEvent.agreement_id == agreement_id
+    ).order_by(AgreementEvent.id)))
 
 
 def active_agreements_between(

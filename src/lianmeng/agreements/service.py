@@ -250,4 +250,4 @@ def transition(
 def history(session: Session, actor: Principal, agreement_id: int) -> list[AgreementEvent]:
     agreement = repository.get_agreement(session, actor, agreement_id)
     policy.require_staff_login(actor)
-    return repository.events_of(session, agreement.id)
+    return repository.events_of(session, agreement.alliance_id, agreement.id)

@@ -95,15 +95,16 @@ def get(session: Session, p: Principal, audience_id: int) -> Audience:
     return get_scoped(session, Audience, audience_id, policy.audiences(p), "audience")
 
 
-def _merchant_names(session: Session, ids: set[int]) -> dict[int, str]:
+def _merchant_names(session: Session, alliance_id: int | None, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(sorted(ids)))).all())
+    return dict(session.execute(select(Merchant.id, Merchant.name).where(
+        Merchant.alliance_id == alliance_id, Merchant.id.in_(sorted(ids)))).all())
 
 
 def out(session: Session, p: Principal, audience: Audience, names: dict[int, str] | None = None) -> AudienceOut:
     """The audience as the caller may see it: the operator gets its counts, not its rules."""
-    names = names if names is not None else _merchant_names(session, {audience.merchant_id})
+    names = names if names is not None else _merchant_names(session, audience.alliance_id, {audience.merchant_id})
     rules = None if p.is_operator else rules_of(audience)
     zh, en = describe(rules) if rules is not None else (None, None)
     return AudienceOut(id=audience.id, merchant_id=audience.merchant_id,
@@ -116,7 +117,7 @@ def out(session: Session, p: Principal, audience: Audience, names: dict[int, str
 def list_for(session: Session, p: Principal, *, archived: bool = False) -> list[AudienceOut]:
     policy.require_staff_login(p)
     rows = repository.list_audiences(session, policy.audiences(p), archived=archived)
-    names = _merchant_names(session, {a.merchant_id for a in rows})
+    names = _merchant_names(session, p.alliance_id, {a.merchant_id for a in rows})
     return [out(session, p, a, names) for a in rows]
 
 

@@ -57,20 +57,22 @@ def list_api_keys(p: Principal, merchant_id: int) -> Select[Any]:
     return scoped_select(ApiKey, policy.api_keys(p)).where(ApiKey.merchant_id == merchant_id).order_by(ApiKey.id)
 
 
-def latest_code(session: Session, member_id: int) -> OneTimeCode | None:
+def latest_code(session: Session, alliance_id: int, member_id: int) -> OneTimeCode | None:
     return session.scalars(
         select(OneTimeCode)
-        .where(OneTimeCode.member_id == member_id, OneTimeCode.used_at.is_(None), OneTimeCode.voided_at.is_(None))
+        .where(OneTimeCode.alliance_id == alliance_id, OneTimeCode.member_id == member_id,
+               OneTimeCode.used_at.is_(None), OneTimeCode.voided_at.is_(None))
         .order_by(OneTimeCode.id.desc())
         .with_for_update()
     ).first()
 
 
-def void_codes(session: Session, member_id: int, at: datetime) -> None:
+def void_codes(session: Session, alliance_id: int, member_id: int, at: datetime) -> None:
     """Every unused code of the member stops working (a newer one is on its way)."""
     session.execute(
         update(OneTimeCode)
-        .where(OneTimeCode.member_id == member_id, OneTimeCode.used_at.is_(None), OneTimeCode.voided_at.is_(None))
+        .where(OneTimeCode.alliance_id == alliance_id, OneTimeCode.member_id == member_id,
+               OneTimeCode.used_at.is_(None), OneTimeCode.voided_at.is_(None))
         .values(voided_at=at)
     )
 

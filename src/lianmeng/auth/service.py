@@ -373,7 +373,7 @@ def request_code(session: Session, alliance_id: int, phone: str) -> None:
     member = members_repo.member_by_phone(session, alliance_id, phone)
     if member is None or member.status not in ("active", PENDING, TOMBSTONE):  # a merged member's phone: survivor
         return
-    repository.void_codes(session, member.id, now)
+    repository.void_codes(session, member.alliance_id, member.id, now)
     redact_undelivered(session, phone)
     code = new_one_time_code()
     session.add(
@@ -406,7 +406,7 @@ def verify_code(session: Session, alliance_id: int, phone: str, code: str) -> Is
     counters = throttle.current().throttle
     counters.guard(checks, "otp_verify_throttled")
     member = members_repo.member_by_phone(session, alliance_id, phone)
-    otp = repository.latest_code(session, member.id) if member else None
+    otp = repository.latest_code(session, member.alliance_id, member.id) if member else None
     if member is None or otp is None or otp.expires_at < clock.now():
         counters.hit(checks)
         raise Unauthorized(Problem.OTP_INVALID)

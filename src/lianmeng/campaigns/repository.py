@@ -36,26 +36,29 @@ def list_campaigns(p: Principal, *, status: str | None = None) -> Select[Any]:
     return stmt.order_by(Campaign.starts_at.desc(), Campaign.id.desc())
 
 
-def participants(session: Session, campaign_id: int) -> list[CampaignMerchant]:
-    return participants_of(session, [campaign_id]).get(campaign_id, [])
+def participants(session: Session, campaign: Campaign) -> list[CampaignMerchant]:
+    return participants_of(session, campaign.alliance_id, [campaign.id]).get(campaign.id, [])
 
 
-def participants_of(session: Session, campaign_ids: list[int]) -> dict[int, list[CampaignMerchant]]:
+def participants_of(session: Session, alliance_id: int | None, campaign_ids: list[int]
+                    ) -> dict[int, list[CampaignMerchant]]:
     """The participating merchants of several campaigns in one query (campaign id → participants, by id): the one
     definition the campaign list and each campaign's page both read."""
     found: dict[int, list[CampaignMerchant]] = {}
     if not campaign_ids:
         return found
-    for row in session.scalars(select(CampaignMerchant).where(CampaignMerchant.campaign_id.in_(campaign_ids))
+    for row in session.scalars(select(CampaignMerchant).where(CampaignMerchant.alliance_id == alliance_id,
+                                                                 CampaignMerchant.campaign_id.in_(campaign_ids))
                                .order_by(CampaignMerchant.id)):
         found.setdefault(row.campaign_id, []).append(row)
     return found
 
 
-def participant(session: Session, campaign_id: int, merchant_id: int | None) -> CampaignMerchant | None:
+def participant(session: Session, campaign: Campaign, merchant_id: int | None) -> CampaignMerchant | None:
     if merchant_id is None:
         return None
-    return session.scalars(select(CampaignMerchant).where(CampaignMerchant.campaign_id == campaign_id,
+    return session.scalars(select(CampaignMerchant).where(CampaignMerchant.alliance_id == campaign.alliance_id,
+                                                          CampaignMerchant.campaign_id == campaign.id,
                                                           CampaignMerchant.merchant_id == merchant_id)).first()
 
 
@@ -147,17 +150,19 @@ def _int(value: Any) -> int:
     return int(value or 0)
 
 
-def registration_counts(session: Session, campaign_id: int) -> tuple[int, int]:
-    return registration_counts_of(session, [campaign_id]).get(campaign_id, (0, 0))
+def registration_counts(session: Session, campaign: Campaign) -> tuple[int, int]:
+    return registration_counts_of(session, campaign.alliance_id, [campaign.id]).get(campaign.id, (0, 0))
 
 
-def registration_counts_of(session: Session, campaign_ids: list[int]) -> dict[int, tuple[int, int]]:
+def registration_counts_of(session: Session, alliance_id: int | None, campaign_ids: list[int]
+                           ) -> dict[int, tuple[int, int]]:
     """campaign id → (registered, checked in), one grouped query: the list and the report read the same counts."""
     if not campaign_ids:
         return {}
     rows = session.execute(select(CampaignRegistration.campaign_id, func.count(CampaignRegistration.id),
                                   func.count(CampaignRegistration.checked_in_at))
-                           .where(CampaignRegistration.campaign_id.in_(campaign_ids))
+                           .where(CampaignRegistration.alliance_id == alliance_id,
+                                  CampaignRegistration.campaign_id.in_(campaign_ids))
                            .group_by(CampaignRegistration.campaign_id))
     return {int(c): (_int(n), _int(k)) for c, n, k in rows}
 

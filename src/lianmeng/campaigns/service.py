@@ -72,7 +72,8 @@ def out(session: Session, campaign: Campaign) -> CampaignOut:
 
 def out_many(session: Session, campaigns: Sequence[Campaign]) -> list[CampaignOut]:
     """Campaigns with their participants and contributions, read once for all of them (list and page agree)."""
-    participants = repository.participants_of(session, [c.id for c in campaigns])
+    alliance_id = campaigns[0].alliance_id if campaigns else None  # one caller's campaigns: one alliance
+    participants = repository.participants_of(session, alliance_id, [c.id for c in campaigns])
     results = []
     for campaign in campaigns:
         result = CampaignOut.model_validate(campaign)
@@ -101,7 +102,7 @@ def set_status(session: Session, actor: Principal, campaign_id: int, target: Cam
     campaign = _managed(session, actor, campaign_id)
     if not domain.can_move(CampaignStatus(campaign.status), target):
         raise Conflict(Problem.CAMPAIGN_TRANSITION, status=campaign.status, target=target.value)
-    if target is CampaignStatus.ACTIVE and not repository.participants(session, campaign.id):
+    if target is CampaignStatus.ACTIVE and not repository.participants(session, campaign):
         raise Invalid(Problem.CAMPAIGN_NO_MERCHANTS)
     campaign.status = target.value
     session.flush()
@@ -116,7 +117,7 @@ def add_merchant(session: Session, actor: Principal, campaign_id: int, data: Par
         raise NotFound("merchant")
     if merchant.status != "active":
         raise Invalid("merchant_suspended")
-    if repository.participant(session, campaign.id, merchant.id) is not None:
+    if repository.participant(session, campaign, merchant.id) is not None:
         raise Conflict("duplicate", what="campaign_merchant")
     session.add(CampaignMerchant(alliance_id=campaign.alliance_id, campaign_id=campaign.id, merchant_id=merchant.id,
                                  contribution_fen=data.contribution_fen, created_at=clock.now()))
@@ -128,9 +129,9 @@ def add_cost(session: Session, actor: Principal, campaign_id: int, data: CostIn)
     campaign = _managed(session, actor, campaign_id)
     _require_status(campaign, CampaignStatus.DRAFT, CampaignStatus.ACTIVE)
     if data.paid_by_merchant_id is not None and repository.participant(
-            session, campaign.id, data.paid_by_merchant_id) is None:
+            session, campaign, data.paid_by_merchant_id) is None:
         raise Invalid(Problem.CAMPAIGN_NOT_PARTICIPANT)
-    sharing = [(p.merchant_id, p.contribution_fen) for p in repository.participants(session, campaign.id)]
+    sharing = [(p.merchant_id, p.contribution_fen) for p in repository.participants(session, campaign)]
     if not sharing:  # a cost is shared by contribution the moment it is recorded: someone must share it
         raise Invalid(Problem.CAMPAIGN_NO_MERCHANTS)
     cost = CampaignCost(alliance_id=campaign.alliance_id,
@@ -149,7 +150,7 @@ def add_cost(session: Session, actor: Principal, campaign_id: int, data: CostIn)
 
 def _serving(session: Session, actor: Principal, campaign: Campaign) -> int:
     """The caller's merchant if it takes part in the campaign (staff at the event); 403 otherwise."""
-    if not actor.is_merchant_side or repository.participant(session, campaign.id, actor.merchant_id) is None:
+    if not actor.is_merchant_side or repository.participant(session, campaign, actor.merchant_id) is None:
         raise Forbidden()
     assert actor.merchant_id is not None
     return actor.merchant_id
@@ -209,7 +210,7 @@ def create_package(session: Session, actor: Principal, campaign_id: int, data: P
         template = coupons_repo.get_template(session, actor, template_id)
         if template.alliance_id != campaign.alliance_id:
             raise NotFound("coupon_template")
-        if repository.participant(session, campaign.id, template.owner_merchant_id) is None:
+        if repository.participant(session, campaign, template.owner_merchant_id) is None:
             raise Invalid(Problem.CAMPAIGN_NOT_PARTICIPANT)
     package = GiftPackage(alliance_id=campaign.alliance_id,
                           campaign_id=campaign.id, name=data.name, template_ids=template_ids,
@@ -256,7 +257,7 @@ def report(session: Session, actor: Principal, campaign_id: int) -> ReportOut:
     campaign = repository.get_campaign(session, actor, campaign_id)
     if actor.role is Role.MEMBER:
         raise Forbidden()
-    members = repository.participants(session, campaign.id)
+    members = repository.participants(session, campaign)
     costs = repository.costs(session, campaign.id)
     shares = domain.cost_shares([c.amount_fen for c in costs], [m.contribution_fen for m in members])
     came = repository.participants_by_merchant(session, campaign)
@@ -272,7 +273,7 @@ def report(session: Session, actor: Principal, campaign_id: int) -> ReportOut:
             cost_paid_fen=sum(c.amount_fen for c in costs if c.paid_by_merchant_id == m.merchant_id),
             cost_share_fen=share))
     names = {m.id: m.name for m in (session.get(Merchant, r.merchant_id) for r in rows) if m is not None}
-    registered, checked_in = repository.registration_counts(session, campaign.id)
+    registered, checked_in = repository.registration_counts(session, campaign)
     return ReportOut(
         campaign_id=campaign.id, name=campaign.name, starts_at=campaign.starts_at, ends_at=campaign.ends_at,
         starts_at_local=clock.format_local(campaign.starts_at), ends_at_local=clock.format_local(campaign.ends_at),

@@ -37,7 +37,7 @@ def _list(page: Page, errors: dict[str, str] | None = None, values: dict[str, st
           status_code: int = 200) -> Response:
     rows, _ = paginate(page.session, repository.list_campaigns(page.me), PageParams(page=1, page_size=50))
     campaigns = service.out_many(page.session, rows)
-    counts = repository.registration_counts_of(page.session, [c.id for c in campaigns])
+    counts = repository.registration_counts_of(page.session, page.me.alliance_id, [c.id for c in campaigns])
     return page.render("campaigns/index.html", status_code=status_code, campaigns=campaigns, counts=counts,
                        errors=errors or {}, values=values or {})
 
@@ -240,7 +240,7 @@ def _member_list(page: Page, error: str | None = None, status_code: int = 200) -
     assert page.me.alliance_id is not None and page.me.member_id is not None
     campaigns = repository.open_campaigns(page.session, page.me.alliance_id, clock.now())
     mine = repository.registrations_of_member(page.session, page.me.member_id)
-    participants = repository.participants_of(page.session, [c.id for c in campaigns])
+    participants = repository.participants_of(page.session, page.me.alliance_id, [c.id for c in campaigns])
     names = {m.id: m.name for m in repository.alliance_merchants(page.session, page.me.alliance_id)}
     rows = [{"c": c, "registration": mine.get(c.id),
              "merchants": [names.get(p.merchant_id, "") for p in participants.get(c.id, [])]} for c in campaigns]

@@ -261,8 +261,8 @@ def side_by_side(session: Session, found: DedupCandidate) -> list[dict[str, Any]
         return [{"id": r.id, "name": r.name, "address": r.address, "credit_code": r.credit_code,
                  "latitude": r.latitude, "longitude": r.longitude} for r in records]
     members = repository.members_by_id(session, [found.left_id, found.right_id])
-    plates = vehicles_repo.plate_hashes(session, members)
-    masked = vehicles_repo.plates_masked(session, members)
+    plates = vehicles_repo.plate_hashes(session, found.alliance_id, members)
+    masked = vehicles_repo.plates_masked(session, found.alliance_id, members)
     out = []
     for member_id in (found.left_id, found.right_id):
         m = members.get(member_id)

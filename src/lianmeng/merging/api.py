@@ -23,7 +23,7 @@ Out = TypeVar("Out", MemberMergeOut, PlaceMergeOut)
 
 def _out(session: SessionDep, merge: MemberMerge | PlaceMerge, shape: type[Out]) -> Out:
     out = shape.model_validate(merge)
-    out.events = [MergeEventOut.model_validate(e) for e in repository.events(session, type(merge), merge.id)]
+    out.events = [MergeEventOut.model_validate(e) for e in repository.events(session, merge)]
     return out
 
 

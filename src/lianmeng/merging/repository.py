@@ -50,28 +50,32 @@ def kept_holdings(session: Session, alliance_id: int, member_id: int) -> list[Ho
     return [Holding(AccountKind(kind), scope, balance) for kind, scope, balance in rows]
 
 
-def memberships(session: Session, member_id: int) -> list[Membership]:
-    return list(session.scalars(select(Membership).where(Membership.member_id == member_id)
+def memberships(session: Session, alliance_id: int, member_id: int) -> list[Membership]:
+    return list(session.scalars(select(Membership).where(Membership.alliance_id == alliance_id,
+                                                         Membership.member_id == member_id)
                                 .order_by(Membership.id)))
 
 
-def live_grants(session: Session, member_id: int) -> list[PointsGrant]:
-    return list(session.scalars(select(PointsGrant).where(PointsGrant.member_id == member_id,
+def live_grants(session: Session, alliance_id: int, member_id: int) -> list[PointsGrant]:
+    return list(session.scalars(select(PointsGrant).where(PointsGrant.alliance_id == alliance_id,
+                                                          PointsGrant.member_id == member_id,
                                                           PointsGrant.remaining > 0).order_by(PointsGrant.id)
                                 .with_for_update()))
 
 
-def held_coupons(session: Session, member_id: int) -> list[Coupon]:
+def held_coupons(session: Session, alliance_id: int, member_id: int) -> list[Coupon]:
     """Coupons the member still holds with uses left (expired ones move too: they are the member's history)."""
-    return list(session.scalars(select(Coupon).where(Coupon.member_id == member_id, Coupon.uses_left > 0)
+    return list(session.scalars(select(Coupon).where(Coupon.alliance_id == alliance_id, Coupon.member_id == member_id,
+                                                     Coupon.uses_left > 0)
                                 .order_by(Coupon.id).with_for_update()))
 
 
-def reassign(session: Session, model: Any, ids: list[int], from_member: int, to_member: int) -> int:
+def reassign(session: Session, alliance_id: int, model: Any, ids: list[int], from_member: int, to_member: int) -> int:
     """Move rows by id from one member to the other; only rows still held by `from_member` move."""
     if not ids:
         return 0
-    result = session.execute(update(model).where(model.id.in_(ids), model.member_id == from_member)
+    result = session.execute(update(model).where(model.alliance_id == alliance_id, model.id.in_(ids),
+                                                 model.member_id == from_member)
                              .values(member_id=to_member).execution_options(synchronize_session=False))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -116,11 +120,11 @@ def list_merges(p: Principal, record: type[MergeRecord], *, involving: int | Non
     return stmt
 
 
-def events(session: Session, record: type[MemberMerge | PlaceMerge], merge_id: int
-           ) -> list[MergeEvent | PlaceMergeEvent]:
+def events(session: Session, merge: MemberMerge | PlaceMerge) -> list[MergeEvent | PlaceMergeEvent]:
     """A merge's history lines, oldest first."""
-    event = _EVENTS[record]
-    return list(session.scalars(select(event).where(event.merge_id == merge_id).order_by(event.id)))
+    event = _EVENTS[type(merge)]
+    return list(session.scalars(select(event).where(event.alliance_id == merge.alliance_id, event.merge_id == merge.id)
+                                .order_by(event.id)))
 
 
 # --- places ------------------------------------------------------------------------------------------------------

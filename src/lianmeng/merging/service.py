@@ -91,8 +91,8 @@ def merge_members(session: Session, p: Principal, survivor_id: int, absorbed_id:
         session.add(merge)
         session.flush()
         # merchants that hold both members may see both ids; others are not told (webhooks: docs/webhooks.md)
-        both = {m.merchant_id for m in repository.memberships(session, survivor.id)} & {
-            m.merchant_id for m in repository.memberships(session, absorbed.id)}
+        both = {m.merchant_id for m in repository.memberships(session, survivor.alliance_id, survivor.id)} & {
+            m.merchant_id for m in repository.memberships(session, absorbed.alliance_id, absorbed.id)}
         merge.moved = _move(session, merge, survivor, absorbed)
         absorbed.status, absorbed.merged_into_id = domain.TOMBSTONE, survivor.id
         _event(session, p, merge, MergeEventKind.MERGE, merge.reason)
@@ -114,19 +114,19 @@ def _move(session: Session, merge: MemberMerge, survivor: Member, absorbed: Memb
         except ledger.InsufficientBalance as exc:
             raise Conflict(Problem.MERGE_NEGATIVE_BALANCE, what=exc.ref.kind.value) from exc
     moved["balances"] = [{"kind": h.kind.value, "scope_id": h.scope_id, "amount": h.amount} for h in holdings]
-    grants = repository.live_grants(session, absorbed.id)
-    repository.reassign(session, PointsGrant, [g.id for g in grants], absorbed.id, survivor.id)
+    grants = repository.live_grants(session, absorbed.alliance_id, absorbed.id)
+    repository.reassign(session, absorbed.alliance_id, PointsGrant, [g.id for g in grants], absorbed.id, survivor.id)
     moved["grants"] = [{"id": g.id, "remaining": g.remaining} for g in grants]
-    coupons = repository.held_coupons(session, absorbed.id)
-    repository.reassign(session, Coupon, [c.id for c in coupons], absorbed.id, survivor.id)
+    coupons = repository.held_coupons(session, absorbed.alliance_id, absorbed.id)
+    repository.reassign(session, absorbed.alliance_id, Coupon, [c.id for c in coupons], absorbed.id, survivor.id)
     moved["coupons"] = [{"id": c.id, "uses_left": c.uses_left} for c in coupons]
     cars = vehicles_repo.ids_to_move(session, absorbed.id, survivor.id)
-    repository.reassign(session, MemberVehicle, cars, absorbed.id, survivor.id)
+    repository.reassign(session, absorbed.alliance_id, MemberVehicle, cars, absorbed.id, survivor.id)
     moved["vehicles"] = cars
-    theirs = repository.memberships(session, absorbed.id)
-    ours = {m.merchant_id for m in repository.memberships(session, survivor.id)}
+    theirs = repository.memberships(session, absorbed.alliance_id, absorbed.id)
+    ours = {m.merchant_id for m in repository.memberships(session, survivor.alliance_id, survivor.id)}
     move, stay = domain.memberships_to_move(ours, [(m.id, m.merchant_id) for m in theirs])
-    repository.reassign(session, Membership, move, absorbed.id, survivor.id)
+    repository.reassign(session, absorbed.alliance_id, Membership, move, absorbed.id, survivor.id)
     moved["memberships"] = move
     moved["memberships_kept_by_survivor"] = [
         {"id": m.id, "merchant_id": m.merchant_id, "tier": m.tier} for m in theirs if m.id in stay]
@@ -137,7 +137,7 @@ def _move(session: Session, merge: MemberMerge, survivor: Member, absorbed: Memb
         survivor.origin_merchant_id = absorbed.origin_merchant_id
         survivor.origin_store_id = absorbed.origin_store_id
         survivor.origin_staff_id = absorbed.origin_staff_id
-    ownership.move_on_merge(session, survivor.id, absorbed.id)
+    ownership.move_on_merge(session, survivor.alliance_id, survivor.id, absorbed.id)
     return moved
 
 
@@ -198,15 +198,17 @@ def _restore(session: Session, merge: MemberMerge, survivor: Member, absorbed: M
                         cause_id=merge.id, memo=f"member {absorbed.id} split from {survivor.id}")
         except ledger.InsufficientBalance as exc:
             raise Conflict(Problem.UNMERGE_SPENT, what=exc.ref.kind.value, missing=0) from exc
-    repository.reassign(session, PointsGrant, list(grants), survivor.id, absorbed.id)
-    repository.reassign(session, Coupon, list(coupons), survivor.id, absorbed.id)
-    repository.reassign(session, Membership, [int(i) for i in moved["memberships"]], survivor.id, absorbed.id)
-    repository.reassign(session, MemberVehicle, [int(i) for i in moved.get("vehicles", [])], survivor.id,
-                        absorbed.id)  # those the survivor still has (not removed since)
+    alliance_id = absorbed.alliance_id
+    repository.reassign(session, alliance_id, PointsGrant, list(grants), survivor.id, absorbed.id)
+    repository.reassign(session, alliance_id, Coupon, list(coupons), survivor.id, absorbed.id)
+    repository.reassign(session, alliance_id, Membership, [int(i) for i in moved["memberships"]], survivor.id,
+                        absorbed.id)
+    repository.reassign(session, alliance_id, MemberVehicle, [int(i) for i in moved.get("vehicles", [])],
+                        survivor.id, absorbed.id)  # those the survivor still has (not removed since)
     origin = moved.get("origin")
     if origin and survivor.origin_merchant_id == origin["merchant_id"]:
         survivor.origin_merchant_id = survivor.origin_store_id = survivor.origin_staff_id = None
-    ownership.restore_on_unmerge(session, survivor.id, absorbed.id)
+    ownership.restore_on_unmerge(session, survivor.alliance_id, survivor.id, absorbed.id)
 
 
 def _left(grant: PointsGrant | None, holder: int) -> int:

@@ -38,12 +38,13 @@ def set_user_opt_outs(session: Session, user_id: int, kinds: set[str], at: datet
     session.flush()
 
 
-def turned_off_by_member(session: Session, member_id: int) -> set[str]:
-    return set(session.scalars(select(MemberMessageOptOut.kind).where(MemberMessageOptOut.member_id == member_id)))
+def turned_off_by_member(session: Session, alliance_id: int, member_id: int) -> set[str]:
+    return set(session.scalars(select(MemberMessageOptOut.kind).where(MemberMessageOptOut.alliance_id == alliance_id,
+                                                                      MemberMessageOptOut.member_id == member_id)))
 
 
 def set_member_opt_outs(session: Session, alliance_id: int, member_id: int, kinds: set[str], at: datetime) -> None:
-    current = turned_off_by_member(session, member_id)
+    current = turned_off_by_member(session, alliance_id, member_id)
     if current - kinds:
         session.execute(delete(MemberMessageOptOut).where(MemberMessageOptOut.member_id == member_id,
                                                           MemberMessageOptOut.kind.in_(sorted(current - kinds))))

@@ -154,13 +154,14 @@ def _the_member(session: Session, p: Principal) -> Member:
 
 
 def member_preferences(session: Session, p: Principal) -> list[Preference]:
-    off = repository.turned_off_by_member(session, _the_member(session, p).id)
+    member = _the_member(session, p)
+    off = repository.turned_off_by_member(session, member.alliance_id, member.id)
     return [Preference(k.value, k.value not in off) for k in MemberKind]
 
 
 def set_member_preferences(session: Session, p: Principal, enabled: Mapping[str, bool]) -> list[Preference]:
     member = _the_member(session, p)
-    off = repository.turned_off_by_member(session, member.id)
+    off = repository.turned_off_by_member(session, member.alliance_id, member.id)
     for kind, on in enabled.items():
         MemberKind(kind)
         (off.discard if on else off.add)(kind)
@@ -175,8 +176,8 @@ def message_member(session: Session, kind: MemberKind, member: Member, batch: st
     (a merged tombstone, a blocked card), or has had this batch's message already."""
     from lianmeng.targeting.senders import OfferMessage, get_sender  # targeting reads coupons, which call here
 
-    if member.status != "active" or not domain.wanted(kind.value, repository.turned_off_by_member(session,
-                                                                                                   member.id)):
+    if member.status != "active" or not domain.wanted(
+            kind.value, repository.turned_off_by_member(session, member.alliance_id, member.id)):
         return None
     row = MemberMessage(alliance_id=member.alliance_id, member_id=member.id, kind=kind.value, batch=batch[:80],
                         created_at=clock.now())

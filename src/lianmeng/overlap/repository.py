@@ -204,7 +204,7 @@ def top_partners(session: Session, alliance_id: int, merchant_id: int, at_least:
     for me, other in ((PairOverlap.merchant_a_id, PairOverlap.merchant_b_id),
                       (PairOverlap.merchant_b_id, PairOverlap.merchant_a_id)):
         side = (select(other.label("other"), PairOverlap.shared.label("shared"))
-                .where(me == merchant_id, PairOverlap.shared >= at_least))
+                .where(PairOverlap.alliance_id == alliance_id, me == merchant_id, PairOverlap.shared >= at_least))
         if limit is not None:
             side = side.order_by(PairOverlap.shared.desc()).limit(limit)
         sides.append(side.subquery())

@@ -83,8 +83,9 @@ def owner_row(session: Session, merchant_id: int, member_id: int, *, lock: bool 
     return owner_rows(session, merchant_id, [member_id], lock=lock).get(member_id)
 
 
-def rows_of_member(session: Session, member_id: int, *, lock: bool = False) -> list[MemberOwner]:
-    stmt = select(MemberOwner).where(MemberOwner.member_id == member_id).order_by(MemberOwner.id)
+def rows_of_member(session: Session, alliance_id: int, member_id: int, *, lock: bool = False) -> list[MemberOwner]:
+    stmt = select(MemberOwner).where(MemberOwner.alliance_id == alliance_id, MemberOwner.member_id == member_id
+                                     ).order_by(MemberOwner.id)
     if lock:
         stmt = stmt.with_for_update()
     return list(session.scalars(stmt))
@@ -178,10 +179,12 @@ def periods(session: Session, ids: Iterable[int]) -> dict[int, OwnershipPeriod]:
     return out
 
 
-def merge_periods(session: Session, absorbed_id: int, survivor_id: int) -> list[OwnershipPeriod]:
+def merge_periods(session: Session, alliance_id: int, absorbed_id: int, survivor_id: int
+                  ) -> list[OwnershipPeriod]:
     """The absorbed member's periods a merge into the survivor ended (newest merge first)."""
     return list(session.scalars(select(OwnershipPeriod).where(
-        OwnershipPeriod.member_id == absorbed_id, OwnershipPeriod.other_member_id == survivor_id,
+        OwnershipPeriod.alliance_id == alliance_id, OwnershipPeriod.member_id == absorbed_id,
+        OwnershipPeriod.other_member_id == survivor_id,
         OwnershipPeriod.end_change == OwnershipChange.MERGE_MOVED.value).order_by(OwnershipPeriod.id.desc())))
 
 

@@ -358,12 +358,12 @@ def return_idle(session: Session, merchant_id: int, at: datetime | None = None) 
 # --- merging members (the seam helper 3's merge wires) -----------------------------------------------------------
 
 
-def move_on_merge(session: Session, survivor_id: int, absorbed_id: int) -> None:
+def move_on_merge(session: Session, alliance_id: int, survivor_id: int, absorbed_id: int) -> None:
     """The survivor keeps its owner at a merchant where it has one; elsewhere it takes the absorbed member's. The
     absorbed member's periods close as merged (naming the survivor) so `restore_on_unmerge` can undo it."""
     now = clock.now()
     ordered = sorted((survivor_id, absorbed_id))
-    rows = {m: repository.rows_of_member(session, m, lock=True) for m in ordered}
+    rows = {m: repository.rows_of_member(session, alliance_id, m, lock=True) for m in ordered}
     survivor = {r.merchant_id: r for r in rows[survivor_id]}
     absorbed = {r.merchant_id: r for r in rows[absorbed_id]}
     moving = domain.moved_on_merge({m: r.staff_id for m, r in survivor.items()},
@@ -375,18 +375,18 @@ def move_on_merge(session: Session, survivor_id: int, absorbed_id: int) -> None:
                None, other_member_id=absorbed_id)
 
 
-def restore_on_unmerge(session: Session, survivor_id: int, absorbed_id: int) -> None:
+def restore_on_unmerge(session: Session, alliance_id: int, survivor_id: int, absorbed_id: int) -> None:
     """Undo `move_on_merge`: owners the survivor took over from the absorbed member go back to it (if the survivor
     still has that owner there), and the absorbed member gets back each owner it had before the merge where it has
     none now and the staff member is still active."""
     now = clock.now()
-    ended = repository.merge_periods(session, absorbed_id, survivor_id)
-    taken = [r for r in repository.rows_of_member(session, survivor_id, lock=True)
+    ended = repository.merge_periods(session, alliance_id, absorbed_id, survivor_id)
+    taken = [r for r in repository.rows_of_member(session, alliance_id, survivor_id, lock=True)
              if r.change == OwnershipChange.MERGE_MOVED.value]
     back = {p.merchant_id: p for p in reversed(ended)}  # the latest merge's period per merchant wins
     giving_back = [r for r in taken if r.merchant_id in back and back[r.merchant_id].staff_id == r.staff_id]
     _end(session, giving_back, OwnershipChange.MERGE_MOVED, now, None, other_member_id=absorbed_id)
-    has = {r.merchant_id for r in repository.rows_of_member(session, absorbed_id)}
+    has = {r.merchant_id for r in repository.rows_of_member(session, alliance_id, absorbed_id)}
     staff_ids = {p.staff_id for p in back.values()}
     active = {s.id for m in {p.merchant_id for p in back.values()}
               for s in repository.active_staff(session, m, staff_ids)}

@@ -44,31 +44,34 @@ def list_candidates(p: Principal, *, industry: str | None = None, kind: str | No
     return stmt.order_by(Candidate.id)
 
 
-def stores_of(session: Session, candidate_ids: list[int]) -> dict[int, list[CandidateStore]]:
+def stores_of(session: Session, alliance_id: int, candidate_ids: list[int]) -> dict[int, list[CandidateStore]]:
     out: dict[int, list[CandidateStore]] = {i: [] for i in candidate_ids}
     if candidate_ids:
-        rows = session.scalars(select(CandidateStore).where(CandidateStore.candidate_id.in_(candidate_ids))
+        rows = session.scalars(select(CandidateStore).where(CandidateStore.alliance_id == alliance_id,
+                                                       CandidateStore.candidate_id.in_(candidate_ids))
                                .order_by(CandidateStore.id))
         for row in rows:
             out[row.candidate_id].append(row)
     return out
 
 
-def visits_of(session: Session, candidate_ids: list[int]) -> dict[int, list[MysteryVisit]]:
+def visits_of(session: Session, alliance_id: int, candidate_ids: list[int]) -> dict[int, list[MysteryVisit]]:
     out: dict[int, list[MysteryVisit]] = {i: [] for i in candidate_ids}
     if candidate_ids:
-        rows = session.scalars(select(MysteryVisit).where(MysteryVisit.candidate_id.in_(candidate_ids))
+        rows = session.scalars(select(MysteryVisit).where(MysteryVisit.alliance_id == alliance_id,
+                                                       MysteryVisit.candidate_id.in_(candidate_ids))
                                .order_by(MysteryVisit.visited_on, MysteryVisit.id))
         for row in rows:
             out[row.candidate_id].append(row)
     return out
 
 
-def answers_of(session: Session, candidate_ids: list[int]) -> dict[int, list[SincerityAnswer]]:
+def answers_of(session: Session, alliance_id: int, candidate_ids: list[int]) -> dict[int, list[SincerityAnswer]]:
     """Every answer, oldest first (the latest answer to a question counts)."""
     out: dict[int, list[SincerityAnswer]] = {i: [] for i in candidate_ids}
     if candidate_ids:
-        rows = session.scalars(select(SincerityAnswer).where(SincerityAnswer.candidate_id.in_(candidate_ids))
+        rows = session.scalars(select(SincerityAnswer).where(SincerityAnswer.alliance_id == alliance_id,
+                                                       SincerityAnswer.candidate_id.in_(candidate_ids))
                                .order_by(SincerityAnswer.asked_at, SincerityAnswer.id))
         for row in rows:
             out[row.candidate_id].append(row)

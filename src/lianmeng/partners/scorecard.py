@@ -80,12 +80,12 @@ def _distance(session: Session, c: Candidate, their_points: list[tuple[float, fl
 
 
 def evidence_of(session: Session, c: Candidate) -> Evidence:
-    stores = repository.stores_of(session, [c.id])[c.id]
+    stores = repository.stores_of(session, c.alliance_id, [c.id])[c.id]
     points = [(s.latitude, s.longitude) for s in stores]
     if not points and c.merchant_id is not None:
         points = repository.merchant_stores(session, [c.merchant_id])
-    visits = repository.visits_of(session, [c.id])[c.id]
-    answers = [(a.question, a.answer) for a in repository.answers_of(session, [c.id])[c.id]]
+    visits = repository.visits_of(session, c.alliance_id, [c.id])[c.id]
+    answers = [(a.question, a.answer) for a in repository.answers_of(session, c.alliance_id, [c.id])[c.id]]
     now = clock.now()
     service = ServiceEvidence(
         rating=c.rating, rating_source=c.rating_source, rating_date=c.rating_date if isinstance(

@@ -71,7 +71,7 @@ def _refuse_duplicate(session: Session, actor: Principal, merchant_id: int | Non
 
 
 def _replace_stores(session: Session, candidate: Candidate, stores: Sequence[CandidateStoreIn]) -> None:
-    for old in repository.stores_of(session, [candidate.id])[candidate.id]:
+    for old in repository.stores_of(session, candidate.alliance_id, [candidate.id])[candidate.id]:
         session.delete(old)
     session.flush()
     session.add_all([CandidateStore(alliance_id=candidate.alliance_id,
@@ -186,9 +186,10 @@ def effective_status(session: Session, candidate: Candidate) -> CandidateStatus:
 
 def to_out_many(session: Session, candidates: Sequence[Candidate]) -> list[CandidateOut]:
     ids = [c.id for c in candidates]
-    stores = repository.stores_of(session, ids)
-    visits = repository.visits_of(session, ids)
-    answers = repository.answers_of(session, ids)
+    alliance_id = candidates[0].alliance_id if candidates else 0  # one caller's candidates: one alliance
+    stores = repository.stores_of(session, alliance_id, ids)
+    visits = repository.visits_of(session, alliance_id, ids)
+    answers = repository.answers_of(session, alliance_id, ids)
     out = []
     for c in candidates:
         data: dict[str, Any] = {col.key: getattr(c, col.key) for col in Candidate.__table__.columns}

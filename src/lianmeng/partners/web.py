@@ -154,7 +154,7 @@ async def create(page: StaffPage) -> Response:
 @router.get(BASE + "/{candidate_id}/edit", response_class=HTMLResponse)
 def edit_form(candidate_id: int, page: StaffPage) -> Response:
     candidate = repository.get_candidate(page.session, page.me, candidate_id)
-    stores = repository.stores_of(page.session, [candidate.id])[candidate.id]
+    stores = repository.stores_of(page.session, candidate.alliance_id, [candidate.id])[candidate.id]
     return page.render("candidates/form.html", status_code=200 if _may_keep(page) else 403,
                        action=f"{BASE}/{candidate.id}/edit", editing=True, candidate=candidate,
                        **_form_context(page, _values_of(candidate, stores), {}))

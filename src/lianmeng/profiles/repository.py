@@ -123,12 +123,14 @@ def tagged_among(session: Session, member_ids: list[int], merchant_id: int) -> s
     return set(session.scalars(select(Member.id).where(Member.id.in_(member_ids), tagged(merchant_id))))
 
 
-def stores_of(session: Session, merchant_id: int) -> list[Store]:
-    return list(session.scalars(select(Store).where(Store.merchant_id == merchant_id).order_by(Store.id)))
+def stores_of(session: Session, alliance_id: int | None, merchant_id: int) -> list[Store]:
+    return list(session.scalars(select(Store).where(Store.alliance_id == alliance_id, Store.merchant_id == merchant_id)
+                                .order_by(Store.id)))
 
 
-def staff_of(session: Session, merchant_id: int) -> list[Staff]:
-    return list(session.scalars(select(Staff).where(Staff.merchant_id == merchant_id).order_by(Staff.id)))
+def staff_of(session: Session, alliance_id: int | None, merchant_id: int) -> list[Staff]:
+    return list(session.scalars(select(Staff).where(Staff.alliance_id == alliance_id, Staff.merchant_id == merchant_id)
+                                .order_by(Staff.id)))
 
 
 # --- the leaderboard ------------------------------------------------------------------------------------------
@@ -143,10 +145,12 @@ def by_staff(session: Session, p: Principal, merchant_id: int) -> dict[int | Non
     return {staff_id: (int(n), int(total or 0)) for staff_id, n, total in rows}
 
 
-def edits_since(session: Session, merchant_id: int, since: datetime) -> list[tuple[int | None, int, datetime]]:
+def edits_since(session: Session, alliance_id: int | None, merchant_id: int, since: datetime
+                ) -> list[tuple[int | None, int, datetime]]:
     """(staff id, member id, at) of the merchant's profile edits since a moment."""
     rows = session.execute(select(ProfileEdit.staff_id, ProfileEdit.member_id, ProfileEdit.at)
-                           .where(ProfileEdit.merchant_id == merchant_id, ProfileEdit.at >= since)
+                           .where(ProfileEdit.alliance_id == alliance_id, ProfileEdit.merchant_id == merchant_id,
+                                  ProfileEdit.at >= since)
                            .order_by(ProfileEdit.at)).all()
     return [(staff_id, member_id, at) for staff_id, member_id, at in rows]
 

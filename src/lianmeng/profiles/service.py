@@ -75,7 +75,7 @@ def queue(session: Session, p: Principal, filters: QueueFilter, paging: PagePara
 
 
 def stores_for_filter(session: Session, p: Principal) -> list[Store]:
-    return repository.stores_of(session, merchant_of(p))
+    return repository.stores_of(session, p.alliance_id, merchant_of(p))
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def view(session: Session, p: Principal, member_id: int, filters: QueueFilter) -
     own = member.origin_merchant_id == merchant_id
     plates = [v.plate_masked for v in vehicles_repo.vehicles_of(session, p, member.id) if v.plate_masked]
     return ProfileView(member, profile, score, domain.missing(profile), previous_id, next_id,
-                       repository.stores_of(session, merchant_id) if own else [], own, plates)
+                       repository.stores_of(session, member.alliance_id, merchant_id) if own else [], own, plates)
 
 
 def next_after(session: Session, p: Principal, filters: QueueFilter, key: tuple[int, int]) -> int | None:
@@ -176,12 +176,12 @@ def leaderboard(session: Session, p: Principal, now: datetime | None = None) -> 
     overall = domain.average_of_sum(sum(s for _, s in totals.values()), members)
     edited: dict[int, set[int]] = defaultdict(set)
     times: dict[int, list[datetime]] = defaultdict(list)
-    for staff_id, member_id, at in repository.edits_since(session, merchant_id, since):
+    for staff_id, member_id, at in repository.edits_since(session, p.alliance_id, merchant_id, since):
         if staff_id is not None:
             edited[staff_id].add(member_id)
             times[staff_id].append(at)
     rows = []
-    for staff in repository.staff_of(session, merchant_id):
+    for staff in repository.staff_of(session, p.alliance_id, merchant_id):
         n, total = totals.get(staff.id, (0, 0))
         rows.append(StaffRow(staff_id=staff.id, name=staff.name, members=n,
                              average=domain.average_of_sum(total, n), improved_this_week=len(edited[staff.id]),

@@ -58,7 +58,7 @@ def time_invitation_and_upload(database_url: str, alliance_id: int, n: int = 100
         service.upload(session, token, raw)
     upload_s = time.perf_counter() - started
     with unit_of_work(database_url) as session:  # the bench leaves no member index behind
-        repository.delete_digests(session, invitation_id)
+        repository.delete_digests(session, alliance_id, invitation_id)
     return UploadTiming(round(invite_s, 3), round(upload_s, 3), indexed, n)
 
 

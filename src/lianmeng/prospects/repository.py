@@ -167,8 +167,9 @@ def alliances_to_purge(session: Session, at: datetime) -> list[int]:
     return [int(a) for a in session.scalars(stmt)]
 
 
-def delete_digests(session: Session, invitation_id: int) -> int:
-    result = session.execute(delete(ProspectMemberDigest).where(ProspectMemberDigest.invitation_id == invitation_id))
+def delete_digests(session: Session, alliance_id: int, invitation_id: int) -> int:
+    result = session.execute(delete(ProspectMemberDigest).where(ProspectMemberDigest.alliance_id == alliance_id,
+                                                                ProspectMemberDigest.invitation_id == invitation_id))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

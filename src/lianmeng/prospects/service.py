@@ -266,7 +266,7 @@ def purge_expired(session: Session, at: datetime | None = None, alliance_id: int
     now = at or clock.now()
     invitations = repository.invitations_to_purge(session, now, alliance_id)
     for invitation in invitations:
-        deleted = repository.delete_digests(session, invitation.id)
+        deleted = repository.delete_digests(session, invitation.alliance_id, invitation.id)
         invitation.index_purged_at = now
         _audit(session, AuditEvent.PURGED, "system", invitation.candidate_id, invitation.alliance_id,
                invitation_id=invitation.id, detail={"digests_deleted": deleted})

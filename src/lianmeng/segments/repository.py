@@ -69,10 +69,11 @@ def list_shares(session: Session, scope: ColumnElement[bool], *conditions: Colum
                                 .order_by(SegmentShare.shared_at.desc(), SegmentShare.id.desc())))
 
 
-def merchant_names(session: Session, ids: set[int]) -> dict[int, str]:
+def merchant_names(session: Session, alliance_id: int | None, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return {i: n for i, n in session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(sorted(ids))))}
+    return {i: n for i, n in session.execute(select(Merchant.id, Merchant.name).where(
+        Merchant.alliance_id == alliance_id, Merchant.id.in_(sorted(ids))))}
 
 
 def usernames(session: Session, ids: set[int]) -> dict[int, str]:

@@ -118,7 +118,8 @@ def out(p: Principal, row: SegmentShare, names: dict[int, str], users: dict[int,
 
 
 def shown(session: Session, p: Principal, rows: list[SegmentShare]) -> list[ShareOut]:
-    names = repository.merchant_names(session, {r.from_merchant_id for r in rows} | {r.to_merchant_id for r in rows})
+    names = repository.merchant_names(session, p.alliance_id,
+                                      {r.from_merchant_id for r in rows} | {r.to_merchant_id for r in rows})
     users = repository.usernames(session, {r.shared_by_user_id for r in rows if r.shared_by_user_id})
     return [out(p, r, names, users) for r in rows]
 

@@ -144,11 +144,12 @@ def declared(session: Session, member_id: int) -> list[MemberTag]:
                                                         MemberTag.source == TagSource.DECLARED.value)))
 
 
-def names(session: Session, merchant_ids: set[int], staff_ids: set[int]) -> tuple[dict[int, str], dict[int, str]]:
-    merchants = dict(session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(merchant_ids))).all()
-                     ) if merchant_ids else {}
-    staff = dict(session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(staff_ids))).all()
-                 ) if staff_ids else {}
+def names(session: Session, alliance_id: int | None, merchant_ids: set[int], staff_ids: set[int]
+          ) -> tuple[dict[int, str], dict[int, str]]:
+    merchants = dict(session.execute(select(Merchant.id, Merchant.name).where(
+        Merchant.alliance_id == alliance_id, Merchant.id.in_(merchant_ids))).all()) if merchant_ids else {}
+    staff = dict(session.execute(select(Staff.id, Staff.name).where(
+        Staff.alliance_id == alliance_id, Staff.id.in_(staff_ids))).all()) if staff_ids else {}
     return merchants, staff
 
 

@@ -129,7 +129,7 @@ def member_tags(session: Session, p: Principal, member_id: int) -> list[TagOnMem
     deactivated by the operator are not shown."""
     members_repo.get_member(session, p, member_id)
     rows = [(r, t) for r, t in session.execute(repository.tags_of_member(p, member_id)) if t.active]
-    merchants, staff = repository.names(session, {r.merchant_id for r, _ in rows if r.merchant_id},
+    merchants, staff = repository.names(session, p.alliance_id, {r.merchant_id for r, _ in rows if r.merchant_id},
                                         {r.staff_id for r, _ in rows if r.staff_id})
     return [TagOnMember(r, t, merchants.get(r.merchant_id) if r.merchant_id else None,
                         staff.get(r.staff_id) if r.staff_id else None) for r, t in rows]

@@ -19,9 +19,9 @@ from lianmeng.web.deps import CurrentPrincipal, Paging, SessionDep, WriterDep
 router = APIRouter(tags=["targeting 定向推荐"])
 
 
-def offers_out(session: Session, offers: list[TargetedOffer]) -> list[OfferOut]:
-    counts = repository.delivery_counts(session, [o.id for o in offers])
-    names = repository.merchant_names(session, {o.partner_merchant_id for o in offers})
+def offers_out(session: Session, alliance_id: int | None, offers: list[TargetedOffer]) -> list[OfferOut]:
+    counts = repository.delivery_counts(session, alliance_id, [o.id for o in offers])
+    names = repository.merchant_names(session, alliance_id, {o.partner_merchant_id for o in offers})
     out = []
     for offer in offers:
         item = OfferOut.model_validate(offer)
@@ -38,7 +38,7 @@ def offers_out(session: Session, offers: list[TargetedOffer]) -> list[OfferOut]:
 def create_offer(body: OfferCreate, writer: WriterDep) -> JSONResponse:
     def action() -> OfferOut:
         offer = service.create_offer(writer.session, writer.principal, body, writer.key)
-        return offers_out(writer.session, [offer])[0]
+        return offers_out(writer.session, writer.principal.alliance_id, [offer])[0]
 
     return writer.run(action, body, 201)
 
@@ -48,13 +48,13 @@ def list_offers(session: SessionDep, principal: CurrentPrincipal, paging: Paging
                 status: OfferStatus | None = None) -> Page[OfferOut]:
     rows, total = paginate(session, repository.list_offers(principal, status=status.value if status else None),
                            paging)
-    return Page[OfferOut](items=offers_out(session, rows), total=total, page=paging.page,
+    return Page[OfferOut](items=offers_out(session, principal.alliance_id, rows), total=total, page=paging.page,
                           page_size=paging.page_size)
 
 
 @router.get("/targeting/offers/{offer_id}", response_model=OfferOut)
 def get_offer(offer_id: int, session: SessionDep, principal: CurrentPrincipal) -> OfferOut:
-    return offers_out(session, [repository.get_offer(session, principal, offer_id)])[0]
+    return offers_out(session, principal.alliance_id, [repository.get_offer(session, principal, offer_id)])[0]
 
 
 @router.post("/targeting/offers/{offer_id}/cancel", response_model=OfferOut,
@@ -62,7 +62,7 @@ def get_offer(offer_id: int, session: SessionDep, principal: CurrentPrincipal) -
 def cancel_offer(offer_id: int, writer: WriterDep) -> JSONResponse:
     def action() -> OfferOut:
         offer = service.cancel_offer(writer.session, writer.principal, offer_id)
-        return offers_out(writer.session, [offer])[0]
+        return offers_out(writer.session, writer.principal.alliance_id, [offer])[0]
 
     return writer.run(action)
 

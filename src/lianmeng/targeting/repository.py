@@ -56,8 +56,9 @@ def own_audience(session: Session, alliance_id: int | None, merchant_id: int, au
     return audience
 
 
-def own_audiences(session: Session, merchant_id: int) -> list[Audience]:
-    return list(session.scalars(select(Audience).where(Audience.merchant_id == merchant_id,
+def own_audiences(session: Session, alliance_id: int | None, merchant_id: int) -> list[Audience]:
+    return list(session.scalars(select(Audience).where(Audience.alliance_id == alliance_id,
+                                                       Audience.merchant_id == merchant_id,
                                                        Audience.archived.is_(False)).order_by(Audience.name)))
 
 
@@ -84,7 +85,8 @@ def partner_offers(session: Session, alliance_id: int | None, merchant_id: int, 
     """The coupon templates a merchant may send: its partners' templates of active agreements with it."""
     stmt = (select(CouponTemplate, Agreement, Merchant)
             .join(Agreement, _agreed(merchant_id, today))
-            .join(Merchant, Merchant.id == CouponTemplate.owner_merchant_id)
+            .join(Merchant, and_(Merchant.id == CouponTemplate.owner_merchant_id,
+                                 Merchant.alliance_id == CouponTemplate.alliance_id))
             .where(CouponTemplate.alliance_id == alliance_id))
     if template_id is not None:
         stmt = stmt.where(CouponTemplate.id == template_id)
@@ -99,7 +101,7 @@ class DeliveryCount:
     count: int
 
 
-def delivery_counts(session: Session, offer_ids: list[int]) -> dict[int, list[DeliveryCount]]:
+def delivery_counts(session: Session, alliance_id: int | None, offer_ids: list[int]) -> dict[int, list[DeliveryCount]]:
     """Recipients per offer, arm, status and skip reason: counts only, never who."""
     out: dict[int, list[DeliveryCount]] = {offer_id: [] for offer_id in offer_ids}
     if not offer_ids:
@@ -107,7 +109,7 @@ def delivery_counts(session: Session, offer_ids: list[int]) -> dict[int, list[De
     rows = session.execute(
         select(OfferRecipient.offer_id, OfferRecipient.arm, OfferRecipient.status, OfferRecipient.skip_reason,
                func.count())
-        .where(OfferRecipient.offer_id.in_(offer_ids))
+        .where(OfferRecipient.alliance_id == alliance_id, OfferRecipient.offer_id.in_(offer_ids))
         .group_by(OfferRecipient.offer_id, OfferRecipient.arm, OfferRecipient.status, OfferRecipient.skip_reason)
         .order_by(OfferRecipient.offer_id, OfferRecipient.arm, OfferRecipient.status, OfferRecipient.skip_reason))
     for offer_id, arm, status, reason, count in rows:
@@ -124,7 +126,8 @@ def recipient_by_token(session: Session, token: str, *, lock: bool = False) -> O
     return session.scalars(stmt).first()
 
 
-def merchant_names(session: Session, ids: set[int]) -> dict[int, str]:
+def merchant_names(session: Session, alliance_id: int | None, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return {int(i): str(n) for i, n in session.execute(select(Merchant.id, Merchant.name).where(Merchant.id.in_(ids)))}
+    return {int(i): str(n) for i, n in session.execute(select(Merchant.id, Merchant.name).where(
+        Merchant.alliance_id == alliance_id, Merchant.id.in_(ids)))}

@@ -41,7 +41,7 @@ SENDER, PARTNER = "sender", "partner"
 def refresh_outcomes(session: Session, offer: TargetedOffer, at: datetime | None = None) -> dict[str, Any]:
     """Set every recipient's outcomes within its window (up to `at`), then compute and store the results."""
     now = at or clock.now()
-    first, last = repo.send_bounds(session, offer.id)
+    first, last = repo.send_bounds(session, offer.alliance_id, offer.id)
     start, end = attribution.send_window(first, last, offer.scheduled_at, offer.attribution_days)
     horizon = min(end, now + timedelta(microseconds=1))
     claims: dict[int, list[datetime]] = defaultdict(list)
@@ -54,7 +54,7 @@ def refresh_outcomes(session: Session, offer: TargetedOffer, at: datetime | None
     for event in repo.partner_orders(session, offer, start, horizon):
         orders[event.member_id].append((event.at, event.net_fen))
     changes = []
-    for r in repo.recipients(session, offer.id):
+    for r in repo.recipients(session, offer.alliance_id, offer.id):
         if (r.member_id not in claims and r.member_id not in arrivals and r.member_id not in orders
                 and r.claimed_at is None and r.arrived_at is None and r.converted_at is None and not r.revenue_fen):
             continue  # nothing happened and nothing was counted: most recipients
@@ -66,7 +66,7 @@ def refresh_outcomes(session: Session, offer: TargetedOffer, at: datetime | None
             changes.append({"id": r.id, "claimed_at": got.claimed_at, "arrived_at": got.arrived_at,
                             "converted_at": got.converted_at, "revenue_fen": got.revenue_fen})
     repo.save_outcomes(session, changes)
-    results = summarize(session, [offer.id])
+    results = summarize(session, offer.alliance_id, [offer.id])
     results.update(window_start=start.isoformat(), window_end=end.isoformat(), computed_at=now.isoformat(),
                    attribution_days=[offer.attribution_days])
     offer.results = results
@@ -75,10 +75,10 @@ def refresh_outcomes(session: Session, offer: TargetedOffer, at: datetime | None
     return results
 
 
-def summarize(session: Session, offer_ids: Sequence[int]) -> dict[str, Any]:
+def summarize(session: Session, alliance_id: int, offer_ids: Sequence[int]) -> dict[str, Any]:
     """The results dict of one offer or several together (their arms summed) from the recipients' outcomes."""
-    sums = {s.arm: s for s in repo.arm_sums(session, offer_ids)}
-    revenues = repo.nonzero_revenues(session, offer_ids)
+    sums = {s.arm: s for s in repo.arm_sums(session, alliance_id, offer_ids)}
+    revenues = repo.nonzero_revenues(session, alliance_id, offer_ids)
     arms = []
     for arm in uplift.ARMS:
         s = sums.get(arm)
@@ -106,7 +106,7 @@ def summarize(session: Session, offer_ids: Sequence[int]) -> dict[str, Any]:
 def combined(session: Session, offers: Sequence[TargetedOffer]) -> dict[str, Any]:
     """Several offers shown together (the seed's gym and early-education offers): each arm summed over the offers,
     a member in two offers counted in each. Computed from the stored outcomes (refresh the offers first)."""
-    results = summarize(session, [o.id for o in offers])
+    results = summarize(session, offers[0].alliance_id, [o.id for o in offers])  # readable by one caller: one alliance
     refreshed = [o.results_at for o in offers]
     results.update(
         computed_at=None if None in refreshed else min(t for t in refreshed if t is not None).isoformat(),

@@ -47,17 +47,19 @@ def readable_offers(session: Session, p: Principal, limit: int = 200) -> list[Ta
                                 .order_by(TargetedOffer.scheduled_at.desc(), TargetedOffer.id.desc()).limit(limit)))
 
 
-def send_bounds(session: Session, offer_id: int) -> tuple[datetime | None, datetime | None]:
+def send_bounds(session: Session, alliance_id: int, offer_id: int) -> tuple[datetime | None, datetime | None]:
     """The first and last sent_at of the offer's recipients (None before anything was sent)."""
     first, last = session.execute(select(func.min(OfferRecipient.sent_at), func.max(OfferRecipient.sent_at))
-                                  .where(OfferRecipient.offer_id == offer_id)).one()
+                                  .where(OfferRecipient.alliance_id == alliance_id,
+                                         OfferRecipient.offer_id == offer_id)).one()
     return first, last
 
 
-def recipients(session: Session, offer_id: int) -> list[Recipient]:
+def recipients(session: Session, alliance_id: int, offer_id: int) -> list[Recipient]:
     r = OfferRecipient
     rows = session.connection().execute(select(r.id, r.member_id, r.arm, r.sent_at, r.claimed_at, r.arrived_at,
-                                               r.converted_at, r.revenue_fen).where(r.offer_id == offer_id))
+                                               r.converted_at, r.revenue_fen).where(r.alliance_id == alliance_id,
+                                                                                   r.offer_id == offer_id))
     return [Recipient(*row) for row in rows]
 
 
@@ -128,21 +130,22 @@ class ArmSums:
     revenue_fen: int
 
 
-def arm_sums(session: Session, offer_ids: Sequence[int]) -> list[ArmSums]:
+def arm_sums(session: Session, alliance_id: int, offer_ids: Sequence[int]) -> list[ArmSums]:
     r = OfferRecipient
     rows = session.execute(
         select(r.arm, func.count(), func.count(r.sent_at), func.count(r.delivered_at), func.count(r.opened_at),
                func.count(r.claimed_at), func.count(r.arrived_at), func.count(r.converted_at),
                func.coalesce(func.sum(r.revenue_fen), 0))
-        .where(r.offer_id.in_(list(offer_ids))).group_by(r.arm))
+        .where(r.alliance_id == alliance_id, r.offer_id.in_(list(offer_ids))).group_by(r.arm))
     return [ArmSums(arm, *(int(v) for v in values)) for arm, *values in rows]
 
 
-def nonzero_revenues(session: Session, offer_ids: Sequence[int]) -> dict[str, list[int]]:
+def nonzero_revenues(session: Session, alliance_id: int, offer_ids: Sequence[int]) -> dict[str, list[int]]:
     """Per arm, the recipients' revenues that are not 0 (the bootstrap resamples them; zeros are only counted)."""
     out: dict[str, list[int]] = {}
     rows = session.execute(select(OfferRecipient.arm, OfferRecipient.revenue_fen)
-                           .where(OfferRecipient.offer_id.in_(list(offer_ids)), OfferRecipient.revenue_fen != 0))
+                           .where(OfferRecipient.alliance_id == alliance_id,
+                                  OfferRecipient.offer_id.in_(list(offer_ids)), OfferRecipient.revenue_fen != 0))
     for arm, fen in rows:
         out.setdefault(arm, []).append(int(fen))
     return out

@@ -52,14 +52,14 @@ def _sender(page: Page) -> int | None:
 def _index(page: Page, *, status_code: int = 200, **context: Any) -> Response:
     number = context.pop("number", 1)
     rows, total = paginate(page.session, repository.list_offers(page.me), PageParams(page=number, page_size=PAGE_SIZE))
-    counts = repository.delivery_counts(page.session, [o.id for o in rows])
-    names = repository.merchant_names(page.session, {o.partner_merchant_id for o in rows})
+    counts = repository.delivery_counts(page.session, page.me.alliance_id, [o.id for o in rows])
+    names = repository.merchant_names(page.session, page.me.alliance_id, {o.partner_merchant_id for o in rows})
     sender = _sender(page)
     audiences: list[tuple[str, str]] = []
     partner_offers: list[tuple[str, str]] = []
     if sender is not None:
         audiences = [(str(a.id), f"{a.name} ({a.last_count})")
-                     for a in repository.own_audiences(page.session, sender)]
+                     for a in repository.own_audiences(page.session, page.me.alliance_id, sender)]
         partner_offers = [(str(f.template.id), f"{f.partner.name} · {f.template.name}")
                           for f in repository.partner_offers(page.session, page.me.alliance_id, sender,
                                                              clock.today_in_shanghai())]
@@ -132,9 +132,9 @@ def _results(page: Page, offer: TargetedOffer) -> ResultsOut | None:
 
 
 def _detail(page: Page, offer: TargetedOffer, status_code: int = 200, **context: Any) -> Response:
-    counts = repository.delivery_counts(page.session, [offer.id])[offer.id]
+    counts = repository.delivery_counts(page.session, page.me.alliance_id, [offer.id])[offer.id]
     skips = [(c.arm, c.skip_reason, c.count) for c in counts if c.status == RecipientStatus.SKIPPED.value]
-    names = repository.merchant_names(page.session, {offer.partner_merchant_id, offer.merchant_id})
+    names = repository.merchant_names(page.session, page.me.alliance_id, {offer.partner_merchant_id, offer.merchant_id})
     return page.render("targeting/offer.html", status_code=status_code, offer=offer, summary=_summary(counts),
                        arms=[a.value for a in Arm], statuses=[s.value for s in RecipientStatus], skips=skips,
                        partner_name=names.get(offer.partner_merchant_id, ""), results=_results(page, offer),

@@ -65,13 +65,14 @@ def _grouped(rows: Iterable[tuple[int, str | None]]) -> dict[int, tuple[str, ...
     return {member_id: tuple(sorted(hashes)) for member_id, hashes in found.items()}
 
 
-def plate_hashes(session: Session, member_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
+def plate_hashes(session: Session, alliance_id: int, member_ids: Iterable[int]) -> dict[int, tuple[str, ...]]:
     """member id → the keyed hashes of its plates (sorted), for the members among these that have any."""
     ids = sorted(set(member_ids))
     if not ids:
         return {}
     return _grouped(session.execute(select(MemberVehicle.member_id, MemberVehicle.plate_hash).where(
-        MemberVehicle.member_id.in_(ids), MemberVehicle.plate_hash.is_not(None))))
+        MemberVehicle.alliance_id == alliance_id, MemberVehicle.member_id.in_(ids),
+        MemberVehicle.plate_hash.is_not(None))))
 
 
 def plate_hashes_in(session: Session, alliance_id: int) -> dict[int, tuple[str, ...]]:
@@ -80,14 +81,15 @@ def plate_hashes_in(session: Session, alliance_id: int) -> dict[int, tuple[str, 
         MemberVehicle.alliance_id == alliance_id, MemberVehicle.plate_hash.is_not(None))))
 
 
-def plates_masked(session: Session, member_ids: Iterable[int]) -> dict[int, list[str]]:
+def plates_masked(session: Session, alliance_id: int, member_ids: Iterable[int]) -> dict[int, list[str]]:
     """member id → its plates as shown (粤B***45), in the order they were recorded: what a reviewer compares."""
     ids = sorted(set(member_ids))
     found: dict[int, list[str]] = {}
     if not ids:
         return found
     rows = session.execute(select(MemberVehicle.member_id, MemberVehicle.plate_masked).where(
-        MemberVehicle.member_id.in_(ids), MemberVehicle.plate_masked.is_not(None)).order_by(MemberVehicle.id))
+        MemberVehicle.alliance_id == alliance_id, MemberVehicle.member_id.in_(ids),
+        MemberVehicle.plate_masked.is_not(None)).order_by(MemberVehicle.id))
     for member_id, masked in rows:
         if masked:
             found.setdefault(member_id, []).append(masked)

@@ -115,11 +115,11 @@ def test_merge_moves_owners_and_unmerge_restores_them(world: World, session: Ses
     service._start(session, world.a.alliance_id, m2, absorbed, world.a.staff[m2],
                    service.OwnershipChange.BULK_ASSIGNED, clock.now(), None)
     session.commit()
-    service.move_on_merge(session, survivor, absorbed)
+    service.move_on_merge(session, world.a.alliance_id, survivor, absorbed)
     session.commit()
     rows = {(r.member_id, r.merchant_id): r.staff_id for r in session.scalars(select(MemberOwner))}
     assert rows == {(survivor, m1): world.a.staff[m1], (survivor, m2): world.a.staff[m2]}
-    service.restore_on_unmerge(session, survivor, absorbed)
+    service.restore_on_unmerge(session, world.a.alliance_id, survivor, absorbed)
     session.commit()
     rows = {(r.member_id, r.merchant_id): r.staff_id for r in session.scalars(select(MemberOwner))}
     assert rows == {(survivor, m1): world.a.staff[m1], (absorbed, m1): other.staff_id,
