@@ -173,6 +173,10 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
         prospects.add_prospect_upload(session, loaded.alliance_id, rng)
         add_partner_candidates(session, loaded.alliance_id, random.Random(f"{plan.seed}-partners"))
     recruits = add_recruits(session, loaded.alliance_id, rng) if plan.history else {}
+    # before the figures and tags below read the alliance: sharing adds friends' first orders, group buys seats
+    shared = add_distribution(session, loaded.alliance_id, loaded.merchants, loaded.users, random.Random(
+        f"{plan.seed}-distribution")) if plan.history else {}  # an offer shared by members, 4 first orders
+    sold = add_group_buys(session, loaded.alliance_id, loaded.merchants, loaded.users)  # one group formed
     overlap.refresh_alliance(session, loaded.alliance_id)  # the overlap pages have figures from the start
     # members have value levels from the start (the jobs keep them fresh); a pinned history is valued at its end
     values.refresh(session, loaded.alliance_id, at=history_end(plan) if plan.history_until is not None else None)
@@ -186,11 +190,9 @@ def load_demo(session: Session, plan: DemoPlan, progress: bool = False) -> DemoS
     joint = add_campaigns(session, loaded.alliance_id, loaded.merchants, loaded.users, history_end(plan),
                           random.Random(f"{plan.seed}-campaigns"))  # after the history: its orders are the results
     joint |= add_joint_cards(session, loaded.alliance_id, loaded.merchants, loaded.users)  # a product, no sales
+    joint |= sold
     joint |= add_placements(session, loaded.alliance_id, loaded.merchants, loaded.users)  # slots, three bookings
     joint |= add_operator_fees(session, loaded.alliance_id, history_end(plan))  # after the history: its GMV
-    shared = add_distribution(session, loaded.alliance_id, loaded.merchants, loaded.users, random.Random(
-        f"{plan.seed}-distribution")) if plan.history else {}  # an offer shared by members, 4 first orders
-    joint |= add_group_buys(session, loaded.alliance_id, loaded.merchants, loaded.users)  # one group formed
     counts = {
         "alliances": 1, "merchants": len(loaded.merchants), "stores": sum(len(s) for s in loaded.stores.values()),
         "staff": len(staff), "members": len(members), "memberships": len(memberships),
