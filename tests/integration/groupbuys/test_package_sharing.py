@@ -5,8 +5,8 @@ nothing for sharing with themselves, and no more than the monthly cap."""
 from __future__ import annotations
 
 import re
-from html import unescape as html_unescape
 from datetime import timedelta
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import unquote
 
