@@ -4,6 +4,7 @@ orders masked, rewards), and the console's offers with their sharing terms, resu
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter
@@ -15,6 +16,9 @@ from lianmeng.coupons import repository as coupons_repo
 from lianmeng.distribution import repository, service
 from lianmeng.distribution.domain import RewardKind, RewardStatus
 from lianmeng.distribution.schemas import TermsIn
+from lianmeng.groupbuys import sharing
+from lianmeng.groupbuys import web_queries as groupbuy_queries
+from lianmeng.kit import clock
 from lianmeng.kit.errors import Forbidden
 from lianmeng.kit.money import format_yuan
 from lianmeng.web import labels, links
@@ -42,7 +46,25 @@ def _my_shares(page: Page, *, status_code: int = 200, error: str | None = None) 
                        "reward": _reward_text(page, offer.terms.reward_kind, offer.terms.amount, offer.terms.rate_bp)})
     return page.render("member/shares.html", status_code=status_code, principal=None, member_nav=True,
                        offers=offers, conversions=mine.conversions, totals=mine.totals, kinds=list(RewardKind),
-                       statuses=list(RewardStatus), error=error, errors={})
+                       statuses=list(RewardStatus), error=error, errors={}, packages=_packages(page),
+                       package_shares=groupbuy_queries.package_shares_of(page.session, page.me.alliance_id or 0,
+                                                                         page.me.member_id or 0))
+
+
+def _packages(page: Page) -> list[dict[str, Any]]:
+    """The group-buy offers open for sharing now, each with the member's link (/m/group-buys?s=…) and its QR."""
+    rows = []
+    for offer in groupbuy_queries.offers_open_to(page.session, page.me, clock.now()):
+        if offer.share_points is None:
+            continue
+        token = sharing.share_link(page.session, page.me, offer.id).token
+        url = f"{links.public_base(page.request)}/m/group-buys?s={quote(token, safe='')}"
+        cap = (page.t(f",每月上限 {offer.share_cap_per_month} 积分", f", up to {offer.share_cap_per_month} a month")
+               if offer.share_cap_per_month is not None else "")
+        rows.append({"offer": offer, "url": url, "qr": _qr(url, page.t("拼团分享二维码", "Package share QR code")),
+                     "reward": page.t(f"每位朋友 {offer.share_points} 积分", f"{offer.share_points} points a friend")
+                     + cap})
+    return rows
 
 
 def _reward_text(page: Page, kind: str, amount: int | None, rate_bp: int | None) -> str:

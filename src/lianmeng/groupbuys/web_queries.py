@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lianmeng.distribution.domain import RewardStatus
 from lianmeng.groupbuys import domain, repository
 from lianmeng.groupbuys.domain import GroupBuyStatus, SeatStatus
 from lianmeng.groupbuys.models import GroupBuyOffer, GroupBuySeat
@@ -107,3 +108,29 @@ def results_of(session: Session, offer: GroupBuyOffer) -> Results:
     consumption = [Consumption(c.id, c.merchant_id, c.name, c.unit_name, c.units * issued,
                                uses.get(c.id, (0, 0))[0], uses.get(c.id, (0, 0))[1]) for c in components]
     return Results(seats, paid, refunded, held, recognised, max(0, int(card_money) - recognised), consumption)
+
+
+@dataclass(frozen=True)
+class PackageShare:
+    """A friend's seat that earned its sharer points, as the sharer sees it under 我的分享: masked, never a phone."""
+
+    friend: str
+    offer: str
+    points: int
+    status: RewardStatus
+    releases_at: datetime | None
+
+
+def package_shares_of(session: Session, alliance_id: int, sharer_id: int, limit: int = 100) -> list[PackageShare]:
+    """The seats a member's share links brought that earned them something, newest first (net of reversals)."""
+    rows = session.execute(
+        select(GroupBuySeat, GroupBuyOffer.name, Member.name)
+        .join(GroupBuyOffer, (GroupBuyOffer.id == GroupBuySeat.offer_id)
+              & (GroupBuyOffer.alliance_id == GroupBuySeat.alliance_id))
+        .join(Member, (Member.id == GroupBuySeat.member_id) & (Member.alliance_id == GroupBuySeat.alliance_id))
+        .where(GroupBuySeat.alliance_id == alliance_id, GroupBuySeat.shared_by_member_id == sharer_id,
+               GroupBuySeat.share_reward > 0)
+        .order_by(GroupBuySeat.share_earned_at.desc(), GroupBuySeat.id.desc()).limit(limit)).all()
+    return [PackageShare(domain.mask_name(friend or "会员"), offer, seat.share_reward - seat.share_reversed,
+                         RewardStatus(seat.share_status or RewardStatus.FROZEN.value), seat.share_releases_at)
+            for seat, offer, friend in rows]

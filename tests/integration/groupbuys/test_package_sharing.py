@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from html import unescape as html_unescape
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -147,3 +149,27 @@ def test_the_phone_page_carries_the_token_into_starting_a_group(world: World, se
     assert started.status_code == 303, started.text
     assert seat_of(session, friend).shared_by_member_id == sharer
     assert 'name="s"' not in phone.get("/m/group-buys").text  # no token, no sharer
+
+
+def test_my_shares_page_shows_the_package_link_and_the_masked_friend_with_frozen_points(
+        world: World, session: Session, db_url: str) -> None:
+    offer = shareable(world, return_window_days=7)
+    sharer, friend, other, outsider = add_members(db_url, world.a.alliance_id, 4)
+    with unit_of_work(db_url) as tx:
+        tx.execute(update(Member).where(Member.id == friend).values(name="李小龙"))
+    phone = TestClient(world.client.app)
+    phone.cookies.set(MEMBER_COOKIE, member_headers(db_url, sharer)["Authorization"].split(" ", 1)[1])
+    html = phone.get("/m/shares").text
+    assert f'id="package-{offer["id"]}"' in html and "/m/group-buys?s=" in html and "<svg" in html
+    link = re.search(r'value="(http[^"]*/m/group-buys\?s=([^"]+))"', html)
+    assert link
+    assert "还没有朋友通过你的链接拼团成功" in html
+    group = form(world, offer["id"], [member_headers(db_url, m) for m in (friend, other, outsider)],
+                 [unquote(html_unescape(link.group(2))), None, None])
+    assert group["status"] == "formed"
+    html = phone.get("/m/shares").text
+    shares = html.split('id="package-shares"', 1)[1]
+    assert "李**" in shares and "李小龙" not in html and ">100<" in shares and "status-frozen" in shares
+    phone.cookies.set(MEMBER_COOKIE, member_headers(db_url, outsider)["Authorization"].split(" ", 1)[1])
+    theirs = phone.get("/m/shares").text.split('id="package-shares"', 1)[1]
+    assert "李**" not in theirs and "package-share\"" not in theirs
