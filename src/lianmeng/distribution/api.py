@@ -9,7 +9,6 @@ from lianmeng.coupons.models import ClaimLink
 from lianmeng.distribution import service
 from lianmeng.distribution.domain import RewardStatus
 from lianmeng.distribution.schemas import (
-    ConversionOut,
     LeaderRow,
     MySharesOut,
     ResultsOut,
@@ -68,10 +67,7 @@ def my_shares(request: Request, session: SessionDep, principal: CurrentPrincipal
         offers=[ShareableOut(template_id=o.template.id, offer=o.template.name, merchant=o.merchant,
                              terms=TermsOut.model_validate(o.terms),
                              link=link_out(o.link, request) if o.link else None) for o in mine.offers],
-        conversions=[ConversionOut(template_id=c.template_id, offer=c.offer, friend=c.friend,
-                                   ordered_at=c.ordered_at, reward_kind=c.reward_kind, amount=c.amount,
-                                   reversed=c.reversed, status=c.status, releases_at=c.releases_at)
-                     for c in mine.conversions],
+        conversions=mine.conversions,
         frozen={k.value: v for k, v in mine.totals[RewardStatus.FROZEN].items()},
         available={k.value: v for k, v in mine.totals[RewardStatus.AVAILABLE].items()},
         reversed={k.value: v for k, v in mine.totals[RewardStatus.REVERSED].items()},

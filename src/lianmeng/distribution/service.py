@@ -36,7 +36,7 @@ from lianmeng.distribution import domain, repository
 from lianmeng.distribution.domain import RewardKind, RewardStatus
 from lianmeng.distribution.errors import Problem
 from lianmeng.distribution.models import DistributionReward, DistributionTerms
-from lianmeng.distribution.schemas import TermsIn
+from lianmeng.distribution.schemas import ConversionOut, TermsIn
 from lianmeng.kit import clock
 from lianmeng.kit.errors import Forbidden, Invalid, NotFound
 from lianmeng.ledger import service as ledger
@@ -293,19 +293,6 @@ def status_of(reward: DistributionReward, rebate: Rebate | None) -> RewardStatus
 
 
 @dataclass(frozen=True)
-class Conversion:
-    template_id: int
-    offer: str
-    friend: str
-    ordered_at: datetime
-    reward_kind: RewardKind
-    amount: int
-    reversed: int
-    status: RewardStatus
-    releases_at: datetime
-
-
-@dataclass(frozen=True)
 class Shareable:
     template: CouponTemplate
     terms: DistributionTerms
@@ -316,7 +303,7 @@ class Shareable:
 @dataclass(frozen=True)
 class MyShares:
     offers: list[Shareable]
-    conversions: list[Conversion]
+    conversions: list[ConversionOut]
     totals: dict[RewardStatus, dict[RewardKind, int]]
 
 
@@ -337,9 +324,10 @@ def my_shares(session: Session, actor: Principal) -> MyShares:
         totals[RewardStatus.REVERSED][kind] += reward.reversed
         if status is not RewardStatus.REVERSED:
             totals[status][kind] += net
-        conversions.append(Conversion(reward.template_id, row.offer, domain.mask_name(row.friend_name),
-                                      row.ordered_at, kind, reward.amount, reward.reversed, status,
-                                      reward.releases_at))
+        conversions.append(ConversionOut(
+            template_id=reward.template_id, offer=row.offer, friend=domain.mask_name(row.friend_name),
+            ordered_at=row.ordered_at, reward_kind=kind, amount=reward.amount, reversed=reward.reversed,
+            status=status, releases_at=reward.releases_at))
     return MyShares(offers, conversions, totals)
 
 
